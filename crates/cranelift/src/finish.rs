@@ -1,0 +1,157 @@
+//! Conversion of Cranelift's compilation output into a
+//! [`CompiledFunction`]: code bytes, relocations, trap table, address map.
+
+use cranelift_codegen::ir::{self, ExternalName, Function, TrapCode};
+use cranelift_codegen::isa::TargetIsa;
+use cranelift_codegen::{binemit::Reloc, CompiledCode, FinalizedRelocTarget};
+use wasmtime_environ::{
+    CompiledFunction, DefinedFuncIndex, LibCall, Relocation, RelocationKind, RelocationTarget,
+    Trap, TrapInformation, TrapSite, WasmError, WasmResult,
+};
+
+/// Namespace of `UserExternalName`s that name defined wasm functions
+/// (the index is the `DefinedFuncIndex`).
+pub(crate) const WASM_FUNC_NAMESPACE: u32 = 0;
+
+/// Maps a Cranelift trap code to the trap site it stands for.
+pub(crate) fn trap_site(code: TrapCode) -> Option<TrapSite> {
+    Some(match code {
+        TrapCode::STACK_OVERFLOW => TrapSite::Wasm(Trap::StackOverflow),
+        TrapCode::HEAP_OUT_OF_BOUNDS => TrapSite::Wasm(Trap::MemoryOutOfBounds),
+        TrapCode::INTEGER_OVERFLOW => TrapSite::Wasm(Trap::IntegerOverflow),
+        TrapCode::INTEGER_DIVISION_BY_ZERO => TrapSite::Wasm(Trap::IntegerDivisionByZero),
+        TrapCode::BAD_CONVERSION_TO_INTEGER => TrapSite::Wasm(Trap::BadConversionToInteger),
+        other => return TrapSite::from_u8(other.as_raw().get()),
+    })
+}
+
+/// The Cranelift trap code that encodes `site`.
+pub(crate) fn trap_code(site: TrapSite) -> TrapCode {
+    TrapCode::user(site.to_u8()).expect("trap site codes are valid user trap codes")
+}
+
+/// The Cranelift trap code for wasm trap `trap`.
+pub(crate) fn wasm_trap(trap: Trap) -> TrapCode {
+    trap_code(TrapSite::Wasm(trap))
+}
+
+fn libcall(lc: ir::LibCall) -> Option<LibCall> {
+    Some(match lc {
+        ir::LibCall::FloorF32 => LibCall::FloorF32,
+        ir::LibCall::FloorF64 => LibCall::FloorF64,
+        ir::LibCall::CeilF32 => LibCall::CeilF32,
+        ir::LibCall::CeilF64 => LibCall::CeilF64,
+        ir::LibCall::TruncF32 => LibCall::TruncF32,
+        ir::LibCall::TruncF64 => LibCall::TruncF64,
+        ir::LibCall::NearestF32 => LibCall::NearestF32,
+        ir::LibCall::NearestF64 => LibCall::NearestF64,
+        ir::LibCall::FmaF32 => LibCall::FmaF32,
+        ir::LibCall::FmaF64 => LibCall::FmaF64,
+        _ => return None,
+    })
+}
+
+/// Builds the [`CompiledFunction`] for `func` from its compiled code.
+pub(crate) fn compiled_function(
+    isa: &dyn TargetIsa,
+    func: &Function,
+    code: &CompiledCode,
+) -> WasmResult<CompiledFunction> {
+    let buffer = &code.buffer;
+
+    let mut relocations = Vec::new();
+    for reloc in buffer.relocs() {
+        let target =
+            match &reloc.target {
+                FinalizedRelocTarget::ExternalName(ExternalName::User(name_ref)) => {
+                    let name = &func.params.user_named_funcs()[*name_ref];
+                    if name.namespace != WASM_FUNC_NAMESPACE {
+                        return Err(WasmError::User(format!(
+                            "relocation to unknown function {}:{}",
+                            name.namespace, name.index
+                        )));
+                    }
+                    RelocationTarget::Wasm(DefinedFuncIndex::from_u32(name.index))
+                }
+                FinalizedRelocTarget::ExternalName(ExternalName::LibCall(lc)) => {
+                    RelocationTarget::LibCall(libcall(*lc).ok_or_else(|| {
+                        WasmError::Unsupported(format!("Cranelift libcall {lc:?}"))
+                    })?)
+                }
+                other => {
+                    return Err(WasmError::Unsupported(format!(
+                        "relocation target {}",
+                        other.display(Some(&func.params))
+                    )))
+                }
+            };
+        let kind = match reloc.kind {
+            Reloc::X86CallPCRel4 | Reloc::X86PCRel4 => RelocationKind::PcRel4,
+            Reloc::Abs8 => RelocationKind::Abs8,
+            other => return Err(WasmError::Unsupported(format!("relocation kind {other:?}"))),
+        };
+        relocations.push(Relocation {
+            offset: reloc.offset,
+            kind,
+            target,
+            addend: reloc.addend,
+        });
+    }
+
+    let mut traps = Vec::with_capacity(buffer.traps().len());
+    for trap in buffer.traps() {
+        let site = trap_site(trap.code).ok_or_else(|| {
+            WasmError::User(format!(
+                "unexpected trap code {} in compiled code",
+                trap.code
+            ))
+        })?;
+        traps.push(TrapInformation {
+            code_offset: trap.offset,
+            trap: site,
+        });
+    }
+    traps.sort_by_key(|t| t.code_offset);
+
+    let mut address_map: Vec<(u32, u32)> = Vec::new();
+    for loc in buffer.get_srclocs_sorted() {
+        if loc.loc.is_default() || loc.start == loc.end {
+            continue;
+        }
+        let wasm_offset = loc.loc.bits();
+        if address_map.last().map(|&(_, w)| w) != Some(wasm_offset) {
+            address_map.push((loc.start, wasm_offset));
+        }
+    }
+
+    Ok(CompiledFunction {
+        body: buffer.data().to_vec(),
+        alignment: buffer
+            .alignment
+            .max(isa.function_alignment().preferred)
+            .max(1),
+        relocations,
+        traps,
+        address_map,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trap_codes_round_trip() {
+        for &t in Trap::ALL {
+            assert_eq!(trap_site(wasm_trap(t)), Some(TrapSite::Wasm(t)));
+        }
+        assert_eq!(
+            trap_site(trap_code(TrapSite::HostError)),
+            Some(TrapSite::HostError)
+        );
+        assert_eq!(
+            trap_site(TrapCode::HEAP_OUT_OF_BOUNDS),
+            Some(TrapSite::Wasm(Trap::MemoryOutOfBounds))
+        );
+    }
+}

@@ -1,0 +1,1372 @@
+//! Translation of one wasm function body to Cranelift IR.
+//!
+//! The translator walks the operators once, validating each with the
+//! module's `FuncValidator` before translating it, and keeps a stack of SSA
+//! values standing for the wasm operand stack plus a stack of control
+//! frames. Code after an unconditional transfer of control is unreachable:
+//! it is validated but not translated, and only its control nesting is
+//! tracked, so no instruction is ever emitted after a terminator.
+
+use crate::builtins::builtin_signature;
+use crate::finish::{wasm_trap, WASM_FUNC_NAMESPACE};
+use crate::value_type;
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::immediates::{Ieee32, Ieee64};
+use cranelift_codegen::ir::types::{F32, F64, I16, I32, I64, I8};
+use cranelift_codegen::ir::{Block, Signature};
+use cranelift_codegen::ir::{
+    BlockArg, Endianness, ExtFuncData, ExternalName, FuncRef, Function, GlobalValueData,
+    InstBuilder, JumpTableData, MemFlagsData, SigRef, SourceLoc, TrapCode, Type, UserExternalName,
+    Value,
+};
+use cranelift_codegen::isa::TargetIsa;
+use cranelift_codegen::packed_option::ReservedValue;
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
+use std::collections::HashMap;
+use wasmparser::{BlockType, MemArg, MemArgTarget, Operator};
+use wasmtime_environ::{
+    store_context, vm_func_ref, vm_memory_definition, vm_table_definition, vmctx,
+    BuiltinFunctionIndex, FuncIndex, FunctionBodyData, GlobalIndex, MemoryIndex, MemoryStyle,
+    Module, TableIndex, Trap, Tunables, TypeIndex, VMOffsets, WasmError, WasmResult, WasmValType,
+};
+
+/// Translates the body of one defined function.
+pub(crate) struct FuncTranslator<'a> {
+    isa: &'a dyn TargetIsa,
+    module: &'a Module,
+    offsets: &'a VMOffsets,
+    tunables: &'a Tunables,
+    func_index: FuncIndex,
+}
+
+/// Flags for loads and stores of runtime data structures (vmctx, tables,
+/// funcrefs), which never trap.
+fn trusted() -> MemFlagsData {
+    MemFlagsData::trusted()
+}
+
+/// Flags for runtime data that never changes while wasm runs, so the load
+/// may be hoisted and deduplicated.
+fn constant() -> MemFlagsData {
+    MemFlagsData::trusted().with_readonly().with_can_move()
+}
+
+/// Flags for wasm linear memory accesses: little-endian, and a fault means
+/// an out-of-bounds access (the guard region).
+fn heap() -> MemFlagsData {
+    MemFlagsData::new().with_endianness(Endianness::Little)
+}
+
+fn wasm_val_type(ty: wasmparser::ValType) -> WasmResult<Type> {
+    value_type(WasmValType::from_wasmparser(ty)?)
+}
+
+impl<'a> FuncTranslator<'a> {
+    /// Prepares the translation of function `func_index` of `module`.
+    pub(crate) fn new(
+        isa: &'a dyn TargetIsa,
+        module: &'a Module,
+        offsets: &'a VMOffsets,
+        tunables: &'a Tunables,
+        func_index: FuncIndex,
+    ) -> Self {
+        FuncTranslator {
+            isa,
+            module,
+            offsets,
+            tunables,
+            func_index,
+        }
+    }
+
+    /// Validates `body` and translates it into `func`, whose signature must
+    /// already be the wasm signature of the function.
+    pub(crate) fn translate(
+        &mut self,
+        func: &mut Function,
+        builder_ctx: &mut FunctionBuilderContext,
+        body: FunctionBodyData<'_>,
+    ) -> WasmResult<()> {
+        // TODO(issue 4): fuel consumption (`Tunables::consume_fuel`) and epoch
+        // interruption (`Tunables::epoch_interruption`) instrumentation.
+        let mut validator = body.validator.into_validator(Default::default());
+        let body = body.body;
+
+        // The stack limit lives in the store context: vmctx -> store -> limit.
+        let vmctx_gv = func.create_global_value(GlobalValueData::VMContext);
+        let flags = func
+            .dfg
+            .mem_flags
+            .insert(MemFlagsData::trusted().with_readonly())
+            .map_err(|_| WasmError::ImplLimitExceeded)?;
+        let store_gv = func.create_global_value(GlobalValueData::Load {
+            base: vmctx_gv,
+            offset: (vmctx::STORE_CONTEXT as i32).into(),
+            global_type: I64,
+            flags,
+        });
+        let limit_gv = func.create_global_value(GlobalValueData::Load {
+            base: store_gv,
+            offset: (store_context::STACK_LIMIT as i32).into(),
+            global_type: I64,
+            flags,
+        });
+        func.stack_limit = Some(limit_gv);
+
+        let mut b = FunctionBuilder::new(func, builder_ctx);
+        let entry = b.create_block();
+        b.append_block_params_for_function_params(entry);
+        b.switch_to_block(entry);
+        b.seal_block(entry);
+        let params = b.block_params(entry).to_vec();
+        let vmctx = params[0];
+
+        let ty = self.module.func_type(self.func_index);
+        let num_results = ty.results.len();
+        let mut result_types = Vec::with_capacity(num_results);
+        for r in ty.results.iter() {
+            result_types.push(value_type(*r)?);
+        }
+
+        let mut state = FuncState {
+            env: self,
+            b,
+            vmctx,
+            locals: Vec::new(),
+            stack: Vec::new(),
+            frames: Vec::new(),
+            reachable: true,
+            wasm_sigs: HashMap::new(),
+            builtin_sigs: HashMap::new(),
+            direct_funcs: HashMap::new(),
+            num_results,
+        };
+
+        // Parameters, then declared locals (zero-initialized).
+        for (i, p) in ty.params.iter().enumerate() {
+            let var = state.b.declare_var(value_type(*p)?);
+            state.b.def_var(var, params[i + 2]);
+            state.locals.push(var);
+        }
+        let mut locals = body.get_locals_reader()?;
+        for _ in 0..locals.get_count() {
+            let offset = locals.original_position();
+            let (count, ty) = locals.read()?;
+            validator.define_locals(offset as u64, count, ty)?;
+            let cty = wasm_val_type(ty)?;
+            if count == 0 {
+                continue;
+            }
+            let zero = state.zero(cty);
+            for _ in 0..count {
+                let var = state.b.declare_var(cty);
+                state.b.def_var(var, zero);
+                state.locals.push(var);
+            }
+        }
+
+        // The body is a block whose end returns.
+        let exit = state.create_block_with_params(&result_types);
+        state.frames.push(Frame {
+            kind: FrameKind::Block,
+            head_reachable: true,
+            dest: exit,
+            num_params: 0,
+            num_results,
+            stack_base: 0,
+            exit_branched: false,
+        });
+
+        let mut reader = body.get_operators_reader()?;
+        while !reader.eof() {
+            let offset = reader.original_position();
+            let op = reader.read()?;
+            validator.op(offset as u64, &op)?;
+            state.b.set_srcloc(SourceLoc::new(offset as u32));
+            state.translate(&op)?;
+        }
+        // Checks that the body ended with its final `end` and nothing after.
+        reader.finish()?;
+        debug_assert!(state.frames.is_empty());
+
+        state.b.finalize(self.isa.frontend_config());
+        Ok(())
+    }
+}
+
+/// What kind of construct a control frame stands for.
+enum FrameKind {
+    /// A `block` (or the function body).
+    Block,
+    /// A `loop`; branches go to `header`.
+    Loop { header: Block },
+    /// An `if`, possibly after its `else`.
+    If {
+        /// Entered when the condition is false.
+        else_block: Block,
+        /// The block parameters at the `if`, handed again to the `else` arm.
+        params: Vec<Value>,
+        /// Whether `else` was seen.
+        else_seen: bool,
+        /// Whether the end of the `then` arm was reachable (set at `else`).
+        then_end_reachable: bool,
+    },
+}
+
+struct Frame {
+    kind: FrameKind,
+    /// Whether the construct's start was reachable. Frames opened in
+    /// unreachable code have no blocks and only track nesting.
+    head_reachable: bool,
+    /// The block following the construct; its parameters are the results.
+    dest: Block,
+    num_params: usize,
+    num_results: usize,
+    /// Height of the value stack below the construct's parameters.
+    stack_base: usize,
+    /// Whether some branch targets `dest`.
+    exit_branched: bool,
+}
+
+struct FuncState<'t, 'a, 'b> {
+    env: &'t FuncTranslator<'a>,
+    b: FunctionBuilder<'b>,
+    vmctx: Value,
+    locals: Vec<Variable>,
+    stack: Vec<Value>,
+    frames: Vec<Frame>,
+    reachable: bool,
+    wasm_sigs: HashMap<TypeIndex, SigRef>,
+    builtin_sigs: HashMap<u32, SigRef>,
+    direct_funcs: HashMap<FuncIndex, FuncRef>,
+    num_results: usize,
+}
+
+macro_rules! unop {
+    ($s:ident, $m:ident) => {{
+        let x = $s.pop();
+        let v = $s.b.ins().$m(x);
+        $s.push(v);
+    }};
+}
+
+macro_rules! binop {
+    ($s:ident, $m:ident) => {{
+        let (x, y) = $s.pop2();
+        let v = $s.b.ins().$m(x, y);
+        $s.push(v);
+    }};
+}
+
+macro_rules! icmp {
+    ($s:ident, $cc:ident) => {{
+        let (x, y) = $s.pop2();
+        let c = $s.b.ins().icmp(IntCC::$cc, x, y);
+        let v = $s.b.ins().uextend(I32, c);
+        $s.push(v);
+    }};
+}
+
+macro_rules! fcmp {
+    ($s:ident, $cc:ident) => {{
+        let (x, y) = $s.pop2();
+        let c = $s.b.ins().fcmp(FloatCC::$cc, x, y);
+        let v = $s.b.ins().uextend(I32, c);
+        $s.push(v);
+    }};
+}
+
+macro_rules! conv {
+    ($s:ident, $m:ident, $ty:expr) => {{
+        let x = $s.pop();
+        let v = $s.b.ins().$m($ty, x);
+        $s.push(v);
+    }};
+}
+
+macro_rules! sext {
+    ($s:ident, $from:expr, $to:expr) => {{
+        let x = $s.pop();
+        let n = $s.b.ins().ireduce($from, x);
+        let v = $s.b.ins().sextend($to, n);
+        $s.push(v);
+    }};
+}
+
+macro_rules! load {
+    ($s:ident, $memarg:expr, $size:expr, |$b:ident, $f:ident, $a:ident, $o:ident| $e:expr) => {{
+        let index = $s.pop();
+        let ($a, $o) = $s.heap_addr($memarg, index, $size)?;
+        let $f = heap();
+        let $b = &mut $s.b;
+        let v = $e;
+        $s.push(v);
+    }};
+}
+
+macro_rules! store {
+    ($s:ident, $memarg:expr, $size:expr, $m:ident) => {{
+        let val = $s.pop();
+        let index = $s.pop();
+        let (addr, off) = $s.heap_addr($memarg, index, $size)?;
+        $s.b.ins().$m(heap(), val, addr, off);
+    }};
+}
+
+impl FuncState<'_, '_, '_> {
+    // ---- value stack ----------------------------------------------------
+
+    fn push(&mut self, v: Value) {
+        self.stack.push(v);
+    }
+
+    fn pop(&mut self) -> Value {
+        self.stack
+            .pop()
+            .expect("validated: operand stack underflow")
+    }
+
+    fn pop2(&mut self) -> (Value, Value) {
+        let y = self.pop();
+        let x = self.pop();
+        (x, y)
+    }
+
+    fn pop3(&mut self) -> (Value, Value, Value) {
+        let z = self.pop();
+        let (x, y) = self.pop2();
+        (x, y, z)
+    }
+
+    fn peekn(&self, n: usize) -> Vec<Value> {
+        self.stack[self.stack.len() - n..].to_vec()
+    }
+
+    fn popn(&mut self, n: usize) -> Vec<Value> {
+        let vals = self.peekn(n);
+        self.stack.truncate(self.stack.len() - n);
+        vals
+    }
+
+    // ---- helpers --------------------------------------------------------
+
+    fn zero(&mut self, ty: Type) -> Value {
+        match ty {
+            F32 => self.b.ins().f32const(Ieee32::with_bits(0)),
+            F64 => self.b.ins().f64const(Ieee64::with_bits(0)),
+            ty => self.b.ins().iconst(ty, 0),
+        }
+    }
+
+    fn create_block_with_params(&mut self, tys: &[Type]) -> Block {
+        let block = self.b.create_block();
+        for ty in tys {
+            self.b.append_block_param(block, *ty);
+        }
+        block
+    }
+
+    fn jump(&mut self, block: Block, args: &[Value]) {
+        let args: Vec<BlockArg> = args.iter().map(|v| BlockArg::Value(*v)).collect();
+        self.b.ins().jump(block, &args);
+    }
+
+    fn block_types(&self, bt: BlockType) -> WasmResult<(Vec<Type>, Vec<Type>)> {
+        Ok(match bt {
+            BlockType::Empty => (vec![], vec![]),
+            BlockType::Type(t) => (vec![], vec![wasm_val_type(t)?]),
+            BlockType::FuncType(i) => {
+                let ty = &self.env.module.types[TypeIndex::from_u32(i)];
+                let params = ty
+                    .params
+                    .iter()
+                    .map(|t| value_type(*t))
+                    .collect::<WasmResult<_>>()?;
+                let results = ty
+                    .results
+                    .iter()
+                    .map(|t| value_type(*t))
+                    .collect::<WasmResult<_>>()?;
+                (params, results)
+            }
+        })
+    }
+
+    /// The target block of a branch to relative depth `depth` and the number
+    /// of values it takes.
+    fn br_target(&mut self, depth: u32) -> (Block, usize) {
+        let i = self.frames.len() - 1 - depth as usize;
+        let frame = &mut self.frames[i];
+        match frame.kind {
+            FrameKind::Loop { header } => (header, frame.num_params),
+            _ => {
+                frame.exit_branched = true;
+                (frame.dest, frame.num_results)
+            }
+        }
+    }
+
+    fn i32_const(&mut self, v: u32) -> Value {
+        self.b.ins().iconst(I32, v as i64)
+    }
+
+    fn to_i64(&mut self, v: Value) -> Value {
+        self.b.ins().uextend(I64, v)
+    }
+
+    // ---- runtime structures ---------------------------------------------
+
+    /// Where the `VMMemoryDefinition` of `mem` is: (pointer, offset).
+    fn memory_def(&mut self, mem: MemoryIndex) -> (Value, i32) {
+        let env = self.env;
+        match env.module.defined_memory_index(mem) {
+            Some(def) => (self.vmctx, env.offsets.defined_memory(def) as i32),
+            None => {
+                let off = env.offsets.imported_memory(mem) as i32;
+                let ptr = self.b.ins().load(I64, constant(), self.vmctx, off);
+                (ptr, 0)
+            }
+        }
+    }
+
+    /// Where the `VMTableDefinition` of `table` is: (pointer, offset).
+    fn table_def(&mut self, table: TableIndex) -> (Value, i32) {
+        let env = self.env;
+        match env.module.defined_table_index(table) {
+            Some(def) => (self.vmctx, env.offsets.defined_table(def) as i32),
+            None => {
+                let off = env.offsets.imported_table(table) as i32;
+                let ptr = self.b.ins().load(I64, constant(), self.vmctx, off);
+                (ptr, 0)
+            }
+        }
+    }
+
+    /// Where the value of `global` is: (pointer, offset, flags).
+    fn global_location(&mut self, global: GlobalIndex) -> (Value, i32, MemFlagsData) {
+        let env = self.env;
+        let flags = if env.module.globals[global].mutable {
+            trusted()
+        } else {
+            constant()
+        };
+        match env.module.defined_global_index(global) {
+            Some(def) => (self.vmctx, env.offsets.defined_global(def) as i32, flags),
+            None => {
+                let off = env.offsets.imported_global(global) as i32;
+                let ptr = self.b.ins().load(I64, constant(), self.vmctx, off);
+                (ptr, 0, flags)
+            }
+        }
+    }
+
+    /// Computes the native address of a linear memory access of `size`
+    /// bytes at `index + memarg.offset`, checking bounds unless the guard
+    /// region makes the check unnecessary. Returns (address, offset).
+    fn heap_addr(&mut self, memarg: &MemArg, index: Value, size: u32) -> WasmResult<(Value, i32)> {
+        let mem = match memarg.target {
+            MemArgTarget::Memory(m) => MemoryIndex::from_u32(m),
+            MemArgTarget::Array(_) => {
+                return Err(WasmError::Unsupported("GC array accesses".into()))
+            }
+        };
+        let memory = self.env.module.memories[mem];
+        if memory.memory64 || memory.shared {
+            return Err(WasmError::Unsupported(
+                "64-bit or shared linear memories".into(),
+            ));
+        }
+        let style = MemoryStyle::for_memory(&memory, self.env.tunables);
+        let (def, def_off) = self.memory_def(mem);
+        let base_flags = if style.is_static {
+            constant()
+        } else {
+            trusted()
+        };
+        let base = self.b.ins().load(
+            I64,
+            base_flags,
+            def,
+            def_off + vm_memory_definition::BASE as i32,
+        );
+        let index = self.to_i64(index);
+        let offset = memarg.offset;
+        if !style.can_elide_bounds_check(offset, u64::from(size)) {
+            let len = self.b.ins().load(
+                I64,
+                trusted(),
+                def,
+                def_off + vm_memory_definition::CURRENT_LENGTH as i32,
+            );
+            // `index < 2^32` and `offset < 2^32`, so this cannot overflow.
+            let end = self
+                .b
+                .ins()
+                .iadd_imm_u(index, (offset + u64::from(size)) as i64);
+            let oob = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, len);
+            self.b.ins().trapnz(oob, TrapCode::HEAP_OUT_OF_BOUNDS);
+        }
+        let addr = self.b.ins().iadd(base, index);
+        if offset <= i32::MAX as u64 {
+            Ok((addr, offset as i32))
+        } else {
+            Ok((self.b.ins().iadd_imm_u(addr, offset as i64), 0))
+        }
+    }
+
+    /// The address of element `index` of `table`, trapping with
+    /// `TableOutOfBounds` if it is out of bounds.
+    fn table_elem_addr(&mut self, table: TableIndex, index: Value) -> Value {
+        let (def, off) = self.table_def(table);
+        let len = self.b.ins().load(
+            I64,
+            trusted(),
+            def,
+            off + vm_table_definition::CURRENT_ELEMENTS as i32,
+        );
+        let index = self.to_i64(index);
+        let oob = self
+            .b
+            .ins()
+            .icmp(IntCC::UnsignedGreaterThanOrEqual, index, len);
+        self.b.ins().trapnz(oob, wasm_trap(Trap::TableOutOfBounds));
+        let base = self
+            .b
+            .ins()
+            .load(I64, trusted(), def, off + vm_table_definition::BASE as i32);
+        let scaled = self
+            .b
+            .ins()
+            .imul_imm_u(index, i64::from(vm_table_definition::ELEMENT_SIZE));
+        self.b.ins().iadd(base, scaled)
+    }
+
+    fn wasm_sig(&mut self, ty: TypeIndex) -> WasmResult<SigRef> {
+        if let Some(sig) = self.wasm_sigs.get(&ty) {
+            return Ok(*sig);
+        }
+        let sig: Signature = crate::wasm_signature(&self.env.module.types[ty])?;
+        let sig = self.b.import_signature(sig);
+        self.wasm_sigs.insert(ty, sig);
+        Ok(sig)
+    }
+
+    /// Calls `builtin` with `args` (everything but the vmctx parameter) and
+    /// returns its result, if any.
+    fn call_builtin(&mut self, builtin: BuiltinFunctionIndex, args: &[Value]) -> Option<Value> {
+        let sig = match self.builtin_sigs.get(&builtin.index()) {
+            Some(sig) => *sig,
+            None => {
+                let sig = self.b.import_signature(builtin_signature(builtin));
+                self.builtin_sigs.insert(builtin.index(), sig);
+                sig
+            }
+        };
+        let table = self
+            .b
+            .ins()
+            .load(I64, constant(), self.vmctx, vmctx::BUILTINS as i32);
+        let fptr = self
+            .b
+            .ins()
+            .load(I64, constant(), table, VMOffsets::builtin(builtin) as i32);
+        let mut full_args = Vec::with_capacity(builtin.params().len());
+        let mut rest = args.iter();
+        for kind in builtin.params() {
+            match kind {
+                wasmtime_environ::BuiltinKind::vmctx => full_args.push(self.vmctx),
+                _ => full_args.push(
+                    *rest
+                        .next()
+                        .unwrap_or_else(|| panic!("too few arguments for {}", builtin.name())),
+                ),
+            }
+        }
+        assert!(
+            rest.next().is_none(),
+            "too many arguments for {}",
+            builtin.name()
+        );
+        let call = self.b.ins().call_indirect(sig, fptr, &full_args);
+        self.b.inst_results(call).first().copied()
+    }
+
+    /// Calls a builtin returning a success flag and traps with `trap` if it
+    /// returned false.
+    fn call_builtin_checked(&mut self, builtin: BuiltinFunctionIndex, args: &[Value], trap: Trap) {
+        let ok = self
+            .call_builtin(builtin, args)
+            .expect("checked builtins return a status");
+        self.b.ins().trapz(ok, wasm_trap(trap));
+    }
+
+    // ---- calls ----------------------------------------------------------
+
+    fn translate_call(&mut self, callee: FuncIndex) -> WasmResult<()> {
+        let env = self.env;
+        let type_index = env.module.functions[callee];
+        let nparams = env.module.types[type_index].params.len();
+        let wasm_args = self.popn(nparams);
+        let call = match env.module.defined_func_index(callee) {
+            Some(def) => {
+                let fref = match self.direct_funcs.get(&callee) {
+                    Some(f) => *f,
+                    None => {
+                        let sig = self.wasm_sig(type_index)?;
+                        let name =
+                            self.b
+                                .func
+                                .declare_imported_user_function(UserExternalName::new(
+                                    WASM_FUNC_NAMESPACE,
+                                    def.as_u32(),
+                                ));
+                        let f = self.b.import_function(ExtFuncData {
+                            name: ExternalName::user(name),
+                            signature: sig,
+                            colocated: true,
+                            patchable: false,
+                        });
+                        self.direct_funcs.insert(callee, f);
+                        f
+                    }
+                };
+                let mut args = Vec::with_capacity(nparams + 2);
+                args.extend([self.vmctx, self.vmctx]);
+                args.extend(wasm_args);
+                self.b.ins().call(fref, &args)
+            }
+            None => {
+                let sig = self.wasm_sig(type_index)?;
+                let off = env.offsets.func_ref(callee) as i32;
+                let code = self.b.ins().load(
+                    I64,
+                    constant(),
+                    self.vmctx,
+                    off + vm_func_ref::WASM_CALL as i32,
+                );
+                let callee_vmctx =
+                    self.b
+                        .ins()
+                        .load(I64, constant(), self.vmctx, off + vm_func_ref::VMCTX as i32);
+                let mut args = Vec::with_capacity(nparams + 2);
+                args.extend([callee_vmctx, self.vmctx]);
+                args.extend(wasm_args);
+                self.b.ins().call_indirect(sig, code, &args)
+            }
+        };
+        let results = self.b.inst_results(call).to_vec();
+        self.stack.extend(results);
+        Ok(())
+    }
+
+    fn translate_call_indirect(&mut self, type_index: u32, table: u32) -> WasmResult<()> {
+        let env = self.env;
+        let type_index = TypeIndex::from_u32(type_index);
+        let sig = self.wasm_sig(type_index)?;
+        let index = self.pop();
+        let nparams = env.module.types[type_index].params.len();
+        let wasm_args = self.popn(nparams);
+
+        let addr = self.table_elem_addr(TableIndex::from_u32(table), index);
+        let funcref = self.b.ins().load(I64, trusted(), addr, 0);
+        self.b
+            .ins()
+            .trapz(funcref, wasm_trap(Trap::IndirectCallToNull));
+
+        let type_ids = self
+            .b
+            .ins()
+            .load(I64, constant(), self.vmctx, vmctx::TYPE_IDS as i32);
+        let expected =
+            self.b
+                .ins()
+                .load(I32, constant(), type_ids, (type_index.as_u32() * 4) as i32);
+        let funcref_flags = trusted().with_readonly();
+        let actual = self
+            .b
+            .ins()
+            .load(I32, funcref_flags, funcref, vm_func_ref::TYPE_INDEX as i32);
+        let mismatch = self.b.ins().icmp(IntCC::NotEqual, expected, actual);
+        self.b.ins().trapnz(mismatch, wasm_trap(Trap::BadSignature));
+
+        let code = self
+            .b
+            .ins()
+            .load(I64, funcref_flags, funcref, vm_func_ref::WASM_CALL as i32);
+        let callee_vmctx =
+            self.b
+                .ins()
+                .load(I64, funcref_flags, funcref, vm_func_ref::VMCTX as i32);
+        let mut args = Vec::with_capacity(nparams + 2);
+        args.extend([callee_vmctx, self.vmctx]);
+        args.extend(wasm_args);
+        let call = self.b.ins().call_indirect(sig, code, &args);
+        let results = self.b.inst_results(call).to_vec();
+        self.stack.extend(results);
+        Ok(())
+    }
+
+    // ---- control flow ---------------------------------------------------
+
+    /// Pushes a frame for a construct opened in unreachable code.
+    fn push_unreachable_frame(&mut self) {
+        self.frames.push(Frame {
+            kind: FrameKind::Block,
+            head_reachable: false,
+            dest: Block::reserved_value(),
+            num_params: 0,
+            num_results: 0,
+            stack_base: self.stack.len(),
+            exit_branched: false,
+        });
+    }
+
+    fn translate_block(&mut self, bt: BlockType) -> WasmResult<()> {
+        let (params, results) = self.block_types(bt)?;
+        let dest = self.create_block_with_params(&results);
+        self.frames.push(Frame {
+            kind: FrameKind::Block,
+            head_reachable: true,
+            dest,
+            num_params: params.len(),
+            num_results: results.len(),
+            stack_base: self.stack.len() - params.len(),
+            exit_branched: false,
+        });
+        Ok(())
+    }
+
+    fn translate_loop(&mut self, bt: BlockType) -> WasmResult<()> {
+        let (params, results) = self.block_types(bt)?;
+        let header = self.create_block_with_params(&params);
+        let dest = self.create_block_with_params(&results);
+        let args = self.popn(params.len());
+        self.jump(header, &args);
+        self.b.switch_to_block(header);
+        let header_params = self.b.block_params(header).to_vec();
+        self.stack.extend(header_params);
+        self.frames.push(Frame {
+            kind: FrameKind::Loop { header },
+            head_reachable: true,
+            dest,
+            num_params: params.len(),
+            num_results: results.len(),
+            stack_base: self.stack.len() - params.len(),
+            exit_branched: false,
+        });
+        Ok(())
+    }
+
+    fn translate_if(&mut self, bt: BlockType) -> WasmResult<()> {
+        let cond = self.pop();
+        let (params, results) = self.block_types(bt)?;
+        let dest = self.create_block_with_params(&results);
+        let then_block = self.b.create_block();
+        let else_block = self.b.create_block();
+        self.b.ins().brif(cond, then_block, &[], else_block, &[]);
+        self.b.switch_to_block(then_block);
+        self.b.seal_block(then_block);
+        let param_values = self.peekn(params.len());
+        self.frames.push(Frame {
+            kind: FrameKind::If {
+                else_block,
+                params: param_values,
+                else_seen: false,
+                then_end_reachable: false,
+            },
+            head_reachable: true,
+            dest,
+            num_params: params.len(),
+            num_results: results.len(),
+            stack_base: self.stack.len() - params.len(),
+            exit_branched: false,
+        });
+        Ok(())
+    }
+
+    fn translate_else(&mut self) {
+        let reachable = self.reachable;
+        let frame = self.frames.last().expect("validated: else inside if");
+        if !frame.head_reachable {
+            return;
+        }
+        let (dest, num_results, stack_base) = (frame.dest, frame.num_results, frame.stack_base);
+        if reachable {
+            let args = self.peekn(num_results);
+            self.jump(dest, &args);
+        }
+        self.stack.truncate(stack_base);
+        let frame = self.frames.last_mut().unwrap();
+        let FrameKind::If {
+            else_block,
+            params,
+            else_seen,
+            then_end_reachable,
+        } = &mut frame.kind
+        else {
+            unreachable!("validated: else inside if")
+        };
+        *else_seen = true;
+        *then_end_reachable = reachable;
+        let else_block = *else_block;
+        let params = params.clone();
+        self.stack.extend(params);
+        self.b.switch_to_block(else_block);
+        self.b.seal_block(else_block);
+        self.reachable = true;
+    }
+
+    fn translate_end(&mut self) {
+        let frame = self.frames.pop().expect("validated: end matches a frame");
+        let is_function_end = self.frames.is_empty();
+        if !frame.head_reachable {
+            return;
+        }
+        if self.reachable {
+            let args = self.peekn(frame.num_results);
+            self.jump(frame.dest, &args);
+        }
+        let dest_reachable = match frame.kind {
+            FrameKind::Block => self.reachable || frame.exit_branched,
+            FrameKind::Loop { header } => {
+                self.b.seal_block(header);
+                self.reachable
+            }
+            FrameKind::If {
+                else_block,
+                params,
+                else_seen,
+                then_end_reachable,
+            } => {
+                if else_seen {
+                    self.reachable || then_end_reachable || frame.exit_branched
+                } else {
+                    // No `else`: the false arm passes the parameters through
+                    // (validation guarantees they match the results).
+                    self.b.switch_to_block(else_block);
+                    self.b.seal_block(else_block);
+                    self.jump(frame.dest, &params);
+                    true
+                }
+            }
+        };
+        self.stack.truncate(frame.stack_base);
+        self.b.seal_block(frame.dest);
+        if dest_reachable {
+            self.b.switch_to_block(frame.dest);
+            let results = self.b.block_params(frame.dest).to_vec();
+            self.stack.extend(results);
+            self.reachable = true;
+        } else {
+            self.reachable = false;
+        }
+        if is_function_end && self.reachable {
+            let results = self.stack.clone();
+            self.b.ins().return_(&results);
+            self.reachable = false;
+        }
+    }
+
+    fn translate_br_table(&mut self, targets: &wasmparser::BrTable<'_>) -> WasmResult<()> {
+        let index = self.pop();
+        let depths = targets.targets().collect::<Result<Vec<u32>, _>>()?;
+        let default = targets.default();
+        let arity = {
+            let i = self.frames.len() - 1 - default as usize;
+            let f = &self.frames[i];
+            match f.kind {
+                FrameKind::Loop { .. } => f.num_params,
+                _ => f.num_results,
+            }
+        };
+        if arity == 0 {
+            let mut calls = Vec::with_capacity(depths.len());
+            for d in &depths {
+                let (block, _) = self.br_target(*d);
+                calls.push(self.b.func.dfg.block_call(block, &[]));
+            }
+            let (block, _) = self.br_target(default);
+            let default_call = self.b.func.dfg.block_call(block, &[]);
+            let jt = self
+                .b
+                .create_jump_table(JumpTableData::new(default_call, &calls));
+            self.b.ins().br_table(index, jt);
+        } else {
+            // Values flow to the targets through one edge block per depth.
+            let args = self.peekn(arity);
+            let mut edges: HashMap<u32, Block> = HashMap::new();
+            let mut order = Vec::new();
+            let mut edge = |s: &mut Self, d: u32| -> Block {
+                *edges.entry(d).or_insert_with(|| {
+                    order.push(d);
+                    s.b.create_block()
+                })
+            };
+            let mut calls = Vec::with_capacity(depths.len());
+            for d in &depths {
+                let block = edge(self, *d);
+                calls.push(self.b.func.dfg.block_call(block, &[]));
+            }
+            let block = edge(self, default);
+            let default_call = self.b.func.dfg.block_call(block, &[]);
+            let jt = self
+                .b
+                .create_jump_table(JumpTableData::new(default_call, &calls));
+            self.b.ins().br_table(index, jt);
+            for d in order {
+                let block = edges[&d];
+                self.b.switch_to_block(block);
+                self.b.seal_block(block);
+                let (target, _) = self.br_target(d);
+                self.jump(target, &args);
+            }
+        }
+        self.reachable = false;
+        Ok(())
+    }
+
+    // ---- operators ------------------------------------------------------
+
+    fn translate(&mut self, op: &Operator<'_>) -> WasmResult<()> {
+        if !self.reachable {
+            match op {
+                Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
+                    self.push_unreachable_frame()
+                }
+                Operator::Else => self.translate_else(),
+                Operator::End => self.translate_end(),
+                _ => {}
+            }
+            return Ok(());
+        }
+        match op {
+            // Control flow.
+            Operator::Unreachable => {
+                self.b.ins().trap(wasm_trap(Trap::UnreachableCodeReached));
+                self.reachable = false;
+            }
+            Operator::Nop => {}
+            Operator::Block { blockty } => self.translate_block(*blockty)?,
+            Operator::Loop { blockty } => self.translate_loop(*blockty)?,
+            Operator::If { blockty } => self.translate_if(*blockty)?,
+            Operator::Else => self.translate_else(),
+            Operator::End => self.translate_end(),
+            Operator::Br { relative_depth } => {
+                let (target, n) = self.br_target(*relative_depth);
+                let args = self.peekn(n);
+                self.jump(target, &args);
+                self.reachable = false;
+            }
+            Operator::BrIf { relative_depth } => {
+                let cond = self.pop();
+                let (target, n) = self.br_target(*relative_depth);
+                let args: Vec<BlockArg> = self.peekn(n).into_iter().map(BlockArg::Value).collect();
+                let next = self.b.create_block();
+                self.b.ins().brif(cond, target, &args, next, &[]);
+                self.b.switch_to_block(next);
+                self.b.seal_block(next);
+            }
+            Operator::BrTable { targets } => self.translate_br_table(targets)?,
+            Operator::Return => {
+                let results = self.peekn(self.num_results);
+                self.b.ins().return_(&results);
+                self.reachable = false;
+            }
+            Operator::Call { function_index } => {
+                self.translate_call(FuncIndex::from_u32(*function_index))?
+            }
+            Operator::CallIndirect {
+                type_index,
+                table_index,
+            } => self.translate_call_indirect(*type_index, *table_index)?,
+            Operator::Drop => {
+                self.pop();
+            }
+            Operator::Select | Operator::TypedSelect { .. } => {
+                let (x, y, c) = self.pop3();
+                let v = self.b.ins().select(c, x, y);
+                self.push(v);
+            }
+
+            // Variables.
+            Operator::LocalGet { local_index } => {
+                let v = self.b.use_var(self.locals[*local_index as usize]);
+                self.push(v);
+            }
+            Operator::LocalSet { local_index } => {
+                let v = self.pop();
+                self.b.def_var(self.locals[*local_index as usize], v);
+            }
+            Operator::LocalTee { local_index } => {
+                let v = *self.stack.last().expect("validated");
+                self.b.def_var(self.locals[*local_index as usize], v);
+            }
+            Operator::GlobalGet { global_index } => {
+                let g = GlobalIndex::from_u32(*global_index);
+                let ty = value_type(self.env.module.globals[g].ty)?;
+                let (ptr, off, flags) = self.global_location(g);
+                let v = self.b.ins().load(ty, flags, ptr, off);
+                self.push(v);
+            }
+            Operator::GlobalSet { global_index } => {
+                let g = GlobalIndex::from_u32(*global_index);
+                let v = self.pop();
+                let (ptr, off, flags) = self.global_location(g);
+                self.b.ins().store(flags, v, ptr, off);
+            }
+
+            // Memory.
+            Operator::I32Load { memarg } => {
+                load!(self, memarg, 4, |b, f, a, o| b.ins().load(I32, f, a, o))
+            }
+            Operator::I64Load { memarg } => {
+                load!(self, memarg, 8, |b, f, a, o| b.ins().load(I64, f, a, o))
+            }
+            Operator::F32Load { memarg } => {
+                load!(self, memarg, 4, |b, f, a, o| b.ins().load(F32, f, a, o))
+            }
+            Operator::F64Load { memarg } => {
+                load!(self, memarg, 8, |b, f, a, o| b.ins().load(F64, f, a, o))
+            }
+            Operator::I32Load8S { memarg } => {
+                load!(self, memarg, 1, |b, f, a, o| b.ins().sload8(I32, f, a, o))
+            }
+            Operator::I32Load8U { memarg } => {
+                load!(self, memarg, 1, |b, f, a, o| b.ins().uload8(I32, f, a, o))
+            }
+            Operator::I32Load16S { memarg } => {
+                load!(self, memarg, 2, |b, f, a, o| b.ins().sload16(I32, f, a, o))
+            }
+            Operator::I32Load16U { memarg } => {
+                load!(self, memarg, 2, |b, f, a, o| b.ins().uload16(I32, f, a, o))
+            }
+            Operator::I64Load8S { memarg } => {
+                load!(self, memarg, 1, |b, f, a, o| b.ins().sload8(I64, f, a, o))
+            }
+            Operator::I64Load8U { memarg } => {
+                load!(self, memarg, 1, |b, f, a, o| b.ins().uload8(I64, f, a, o))
+            }
+            Operator::I64Load16S { memarg } => {
+                load!(self, memarg, 2, |b, f, a, o| b.ins().sload16(I64, f, a, o))
+            }
+            Operator::I64Load16U { memarg } => {
+                load!(self, memarg, 2, |b, f, a, o| b.ins().uload16(I64, f, a, o))
+            }
+            Operator::I64Load32S { memarg } => {
+                load!(self, memarg, 4, |b, f, a, o| b.ins().sload32(f, a, o))
+            }
+            Operator::I64Load32U { memarg } => {
+                load!(self, memarg, 4, |b, f, a, o| b.ins().uload32(f, a, o))
+            }
+            Operator::I32Store { memarg } | Operator::F32Store { memarg } => {
+                store!(self, memarg, 4, store)
+            }
+            Operator::I64Store { memarg } | Operator::F64Store { memarg } => {
+                store!(self, memarg, 8, store)
+            }
+            Operator::I32Store8 { memarg } | Operator::I64Store8 { memarg } => {
+                store!(self, memarg, 1, istore8)
+            }
+            Operator::I32Store16 { memarg } | Operator::I64Store16 { memarg } => {
+                store!(self, memarg, 2, istore16)
+            }
+            Operator::I64Store32 { memarg } => store!(self, memarg, 4, istore32),
+            Operator::MemorySize { mem } => {
+                let memory = MemoryIndex::from_u32(*mem);
+                let page_log2 = self.env.module.memories[memory].page_size_log2;
+                let (def, off) = self.memory_def(memory);
+                let len = self.b.ins().load(
+                    I64,
+                    trusted(),
+                    def,
+                    off + vm_memory_definition::CURRENT_LENGTH as i32,
+                );
+                let pages = self.b.ins().ushr_imm_u(len, i64::from(page_log2));
+                let v = self.b.ins().ireduce(I32, pages);
+                self.push(v);
+            }
+            Operator::MemoryGrow { mem } => {
+                let delta = self.pop();
+                let mem = self.i32_const(*mem);
+                let delta = self.to_i64(delta);
+                let r = self
+                    .call_builtin(BuiltinFunctionIndex::memory_grow, &[mem, delta])
+                    .expect("memory_grow returns a value");
+                let v = self.b.ins().ireduce(I32, r);
+                self.push(v);
+            }
+            Operator::MemoryInit { data_index, mem } => {
+                let (dst, src, len) = self.pop3();
+                let mem = self.i32_const(*mem);
+                let data = self.i32_const(*data_index);
+                let dst = self.to_i64(dst);
+                self.call_builtin_checked(
+                    BuiltinFunctionIndex::memory_init,
+                    &[mem, data, dst, src, len],
+                    Trap::MemoryOutOfBounds,
+                );
+            }
+            Operator::DataDrop { data_index } => {
+                let data = self.i32_const(*data_index);
+                self.call_builtin(BuiltinFunctionIndex::data_drop, &[data]);
+            }
+            Operator::MemoryCopy { dst_mem, src_mem } => {
+                let (dst, src, len) = self.pop3();
+                let dst_mem = self.i32_const(*dst_mem);
+                let src_mem = self.i32_const(*src_mem);
+                let dst = self.to_i64(dst);
+                let src = self.to_i64(src);
+                let len = self.to_i64(len);
+                self.call_builtin_checked(
+                    BuiltinFunctionIndex::memory_copy,
+                    &[dst_mem, dst, src_mem, src, len],
+                    Trap::MemoryOutOfBounds,
+                );
+            }
+            Operator::MemoryFill { mem } => {
+                let (dst, val, len) = self.pop3();
+                let mem = self.i32_const(*mem);
+                let dst = self.to_i64(dst);
+                let len = self.to_i64(len);
+                self.call_builtin_checked(
+                    BuiltinFunctionIndex::memory_fill,
+                    &[mem, dst, val, len],
+                    Trap::MemoryOutOfBounds,
+                );
+            }
+
+            // Tables and references.
+            Operator::TableInit { elem_index, table } => {
+                let (dst, src, len) = self.pop3();
+                let table = self.i32_const(*table);
+                let elem = self.i32_const(*elem_index);
+                let dst = self.to_i64(dst);
+                let src = self.to_i64(src);
+                let len = self.to_i64(len);
+                self.call_builtin_checked(
+                    BuiltinFunctionIndex::table_init,
+                    &[table, elem, dst, src, len],
+                    Trap::TableOutOfBounds,
+                );
+            }
+            Operator::ElemDrop { elem_index } => {
+                let elem = self.i32_const(*elem_index);
+                self.call_builtin(BuiltinFunctionIndex::elem_drop, &[elem]);
+            }
+            Operator::TableCopy {
+                dst_table,
+                src_table,
+            } => {
+                let (dst, src, len) = self.pop3();
+                let dst_table = self.i32_const(*dst_table);
+                let src_table = self.i32_const(*src_table);
+                let dst = self.to_i64(dst);
+                let src = self.to_i64(src);
+                let len = self.to_i64(len);
+                self.call_builtin_checked(
+                    BuiltinFunctionIndex::table_copy,
+                    &[dst_table, src_table, dst, src, len],
+                    Trap::TableOutOfBounds,
+                );
+            }
+            Operator::TableFill { table } => {
+                let (dst, val, len) = self.pop3();
+                let table = self.i32_const(*table);
+                let dst = self.to_i64(dst);
+                let len = self.to_i64(len);
+                self.call_builtin_checked(
+                    BuiltinFunctionIndex::table_fill,
+                    &[table, dst, val, len],
+                    Trap::TableOutOfBounds,
+                );
+            }
+            Operator::TableGet { table } => {
+                let index = self.pop();
+                let addr = self.table_elem_addr(TableIndex::from_u32(*table), index);
+                let v = self.b.ins().load(I64, trusted(), addr, 0);
+                self.push(v);
+            }
+            Operator::TableSet { table } => {
+                let (index, val) = self.pop2();
+                let addr = self.table_elem_addr(TableIndex::from_u32(*table), index);
+                self.b.ins().store(trusted(), val, addr, 0);
+            }
+            Operator::TableGrow { table } => {
+                let (init, delta) = self.pop2();
+                let table = self.i32_const(*table);
+                let delta = self.to_i64(delta);
+                let r = self
+                    .call_builtin(BuiltinFunctionIndex::table_grow, &[table, delta, init])
+                    .expect("table_grow returns a value");
+                let v = self.b.ins().ireduce(I32, r);
+                self.push(v);
+            }
+            Operator::TableSize { table } => {
+                let (def, off) = self.table_def(TableIndex::from_u32(*table));
+                let len = self.b.ins().load(
+                    I64,
+                    trusted(),
+                    def,
+                    off + vm_table_definition::CURRENT_ELEMENTS as i32,
+                );
+                let v = self.b.ins().ireduce(I32, len);
+                self.push(v);
+            }
+            Operator::RefNull { .. } => {
+                let v = self.b.ins().iconst(I64, 0);
+                self.push(v);
+            }
+            Operator::RefIsNull => {
+                let x = self.pop();
+                let c = self.b.ins().icmp_imm_u(IntCC::Equal, x, 0);
+                let v = self.b.ins().uextend(I32, c);
+                self.push(v);
+            }
+            Operator::RefFunc { function_index } => {
+                let off = self
+                    .env
+                    .offsets
+                    .func_ref(FuncIndex::from_u32(*function_index));
+                let v = self.b.ins().iadd_imm_u(self.vmctx, i64::from(off));
+                self.push(v);
+            }
+
+            // Constants.
+            Operator::I32Const { value } => {
+                let v = self.b.ins().iconst(I32, i64::from(*value));
+                self.push(v);
+            }
+            Operator::I64Const { value } => {
+                let v = self.b.ins().iconst(I64, *value);
+                self.push(v);
+            }
+            Operator::F32Const { value } => {
+                let v = self.b.ins().f32const(Ieee32::with_bits(value.bits()));
+                self.push(v);
+            }
+            Operator::F64Const { value } => {
+                let v = self.b.ins().f64const(Ieee64::with_bits(value.bits()));
+                self.push(v);
+            }
+
+            // Integer comparisons.
+            Operator::I32Eqz | Operator::I64Eqz => {
+                let x = self.pop();
+                let c = self.b.ins().icmp_imm_u(IntCC::Equal, x, 0);
+                let v = self.b.ins().uextend(I32, c);
+                self.push(v);
+            }
+            Operator::I32Eq | Operator::I64Eq => icmp!(self, Equal),
+            Operator::I32Ne | Operator::I64Ne => icmp!(self, NotEqual),
+            Operator::I32LtS | Operator::I64LtS => icmp!(self, SignedLessThan),
+            Operator::I32LtU | Operator::I64LtU => icmp!(self, UnsignedLessThan),
+            Operator::I32GtS | Operator::I64GtS => icmp!(self, SignedGreaterThan),
+            Operator::I32GtU | Operator::I64GtU => icmp!(self, UnsignedGreaterThan),
+            Operator::I32LeS | Operator::I64LeS => icmp!(self, SignedLessThanOrEqual),
+            Operator::I32LeU | Operator::I64LeU => icmp!(self, UnsignedLessThanOrEqual),
+            Operator::I32GeS | Operator::I64GeS => icmp!(self, SignedGreaterThanOrEqual),
+            Operator::I32GeU | Operator::I64GeU => icmp!(self, UnsignedGreaterThanOrEqual),
+
+            // Float comparisons.
+            Operator::F32Eq | Operator::F64Eq => fcmp!(self, Equal),
+            Operator::F32Ne | Operator::F64Ne => fcmp!(self, NotEqual),
+            Operator::F32Lt | Operator::F64Lt => fcmp!(self, LessThan),
+            Operator::F32Gt | Operator::F64Gt => fcmp!(self, GreaterThan),
+            Operator::F32Le | Operator::F64Le => fcmp!(self, LessThanOrEqual),
+            Operator::F32Ge | Operator::F64Ge => fcmp!(self, GreaterThanOrEqual),
+
+            // Integer arithmetic. Cranelift's division and remainder have
+            // the wasm trapping behavior (including `srem INT_MIN, -1 == 0`),
+            // and its shifts and rotates mask the amount like wasm.
+            Operator::I32Clz | Operator::I64Clz => unop!(self, clz),
+            Operator::I32Ctz | Operator::I64Ctz => unop!(self, ctz),
+            Operator::I32Popcnt | Operator::I64Popcnt => unop!(self, popcnt),
+            Operator::I32Add | Operator::I64Add => binop!(self, iadd),
+            Operator::I32Sub | Operator::I64Sub => binop!(self, isub),
+            Operator::I32Mul | Operator::I64Mul => binop!(self, imul),
+            Operator::I32DivS | Operator::I64DivS => binop!(self, sdiv),
+            Operator::I32DivU | Operator::I64DivU => binop!(self, udiv),
+            Operator::I32RemS | Operator::I64RemS => binop!(self, srem),
+            Operator::I32RemU | Operator::I64RemU => binop!(self, urem),
+            Operator::I32And | Operator::I64And => binop!(self, band),
+            Operator::I32Or | Operator::I64Or => binop!(self, bor),
+            Operator::I32Xor | Operator::I64Xor => binop!(self, bxor),
+            Operator::I32Shl | Operator::I64Shl => binop!(self, ishl),
+            Operator::I32ShrS | Operator::I64ShrS => binop!(self, sshr),
+            Operator::I32ShrU | Operator::I64ShrU => binop!(self, ushr),
+            Operator::I32Rotl | Operator::I64Rotl => binop!(self, rotl),
+            Operator::I32Rotr | Operator::I64Rotr => binop!(self, rotr),
+
+            // Float arithmetic. Cranelift's fmin/fmax/nearest follow wasm.
+            Operator::F32Abs | Operator::F64Abs => unop!(self, fabs),
+            Operator::F32Neg | Operator::F64Neg => unop!(self, fneg),
+            Operator::F32Ceil | Operator::F64Ceil => unop!(self, ceil),
+            Operator::F32Floor | Operator::F64Floor => unop!(self, floor),
+            Operator::F32Trunc | Operator::F64Trunc => unop!(self, trunc),
+            Operator::F32Nearest | Operator::F64Nearest => unop!(self, nearest),
+            Operator::F32Sqrt | Operator::F64Sqrt => unop!(self, sqrt),
+            Operator::F32Add | Operator::F64Add => binop!(self, fadd),
+            Operator::F32Sub | Operator::F64Sub => binop!(self, fsub),
+            Operator::F32Mul | Operator::F64Mul => binop!(self, fmul),
+            Operator::F32Div | Operator::F64Div => binop!(self, fdiv),
+            Operator::F32Min | Operator::F64Min => binop!(self, fmin),
+            Operator::F32Max | Operator::F64Max => binop!(self, fmax),
+            Operator::F32Copysign | Operator::F64Copysign => binop!(self, fcopysign),
+
+            // Conversions.
+            Operator::I32WrapI64 => conv!(self, ireduce, I32),
+            Operator::I64ExtendI32S => conv!(self, sextend, I64),
+            Operator::I64ExtendI32U => conv!(self, uextend, I64),
+            Operator::I32TruncF32S | Operator::I32TruncF64S => conv!(self, fcvt_to_sint, I32),
+            Operator::I32TruncF32U | Operator::I32TruncF64U => conv!(self, fcvt_to_uint, I32),
+            Operator::I64TruncF32S | Operator::I64TruncF64S => conv!(self, fcvt_to_sint, I64),
+            Operator::I64TruncF32U | Operator::I64TruncF64U => conv!(self, fcvt_to_uint, I64),
+            Operator::I32TruncSatF32S | Operator::I32TruncSatF64S => {
+                conv!(self, fcvt_to_sint_sat, I32)
+            }
+            Operator::I32TruncSatF32U | Operator::I32TruncSatF64U => {
+                conv!(self, fcvt_to_uint_sat, I32)
+            }
+            Operator::I64TruncSatF32S | Operator::I64TruncSatF64S => {
+                conv!(self, fcvt_to_sint_sat, I64)
+            }
+            Operator::I64TruncSatF32U | Operator::I64TruncSatF64U => {
+                conv!(self, fcvt_to_uint_sat, I64)
+            }
+            Operator::F32ConvertI32S | Operator::F32ConvertI64S => {
+                conv!(self, fcvt_from_sint, F32)
+            }
+            Operator::F32ConvertI32U | Operator::F32ConvertI64U => {
+                conv!(self, fcvt_from_uint, F32)
+            }
+            Operator::F64ConvertI32S | Operator::F64ConvertI64S => {
+                conv!(self, fcvt_from_sint, F64)
+            }
+            Operator::F64ConvertI32U | Operator::F64ConvertI64U => {
+                conv!(self, fcvt_from_uint, F64)
+            }
+            Operator::F32DemoteF64 => conv!(self, fdemote, F32),
+            Operator::F64PromoteF32 => conv!(self, fpromote, F64),
+            Operator::I32ReinterpretF32 => self.bitcast(I32),
+            Operator::I64ReinterpretF64 => self.bitcast(I64),
+            Operator::F32ReinterpretI32 => self.bitcast(F32),
+            Operator::F64ReinterpretI64 => self.bitcast(F64),
+
+            // Sign extension.
+            Operator::I32Extend8S => sext!(self, I8, I32),
+            Operator::I32Extend16S => sext!(self, I16, I32),
+            Operator::I64Extend8S => sext!(self, I8, I64),
+            Operator::I64Extend16S => sext!(self, I16, I64),
+            Operator::I64Extend32S => sext!(self, I32, I64),
+
+            other => return Err(WasmError::Unsupported(format!("operator {other:?}"))),
+        }
+        Ok(())
+    }
+
+    fn bitcast(&mut self, ty: Type) {
+        let x = self.pop();
+        let v = self.b.ins().bitcast(ty, MemFlagsData::new(), x);
+        self.push(v);
+    }
+}

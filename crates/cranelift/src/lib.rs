@@ -1,0 +1,318 @@
+//! Cranelift code generation for our Wasmtime implementation.
+//!
+//! This crate turns the validated function bodies of a
+//! [`wasmtime_environ::ModuleTranslation`] into native machine code with
+//! Cranelift, and generates the trampolines that connect the host calling
+//! convention with the wasm calling convention. It implements
+//! [`wasmtime_environ::Compiler`] with [`CraneliftCompiler`]; everything the
+//! generated code assumes about the runtime (the `VMContext` layout, builtin
+//! functions, trap codes) comes from `wasmtime-environ`.
+//!
+//! The emitted code follows the contract documented in `wasmtime-environ`:
+//!
+//! * wasm functions use `CallConv::Tail` with the signature
+//!   `(callee_vmctx, caller_vmctx, params...) -> results`;
+//! * direct calls to defined functions are `RelocationTarget::Wasm`
+//!   relocations, everything else goes through `VMFuncRef`s;
+//! * traps are recorded in [`wasmtime_environ::CompiledFunction::traps`] with
+//!   their [`wasmtime_environ::TrapSite`].
+
+#![deny(missing_docs)]
+
+mod builtins;
+mod finish;
+mod func;
+mod trampolines;
+
+use cranelift_codegen::control::ControlPlane;
+use cranelift_codegen::ir::{self, AbiParam, ArgumentPurpose, Function, Signature, UserFuncName};
+use cranelift_codegen::isa::{CallConv, OwnedTargetIsa, TargetIsa};
+use cranelift_codegen::settings::{self, Configurable};
+use cranelift_codegen::Context;
+use cranelift_frontend::FunctionBuilderContext;
+use std::sync::Mutex;
+use wasmtime_environ::{
+    CompiledFunction, Compiler, DefinedFuncIndex, FunctionBodyData, Module, Tunables, VMOffsets,
+    WasmError, WasmFuncType, WasmResult, WasmValType,
+};
+
+/// How hard Cranelift should try to optimize.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum OptLevel {
+    /// No optimizations.
+    None,
+    /// Optimize for speed.
+    #[default]
+    Speed,
+    /// Optimize for speed and code size.
+    SpeedAndSize,
+}
+
+/// Settings for [`CraneliftCompiler::new`].
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct CompilerConfig {
+    /// Optimization level.
+    pub opt_level: OptLevel,
+    /// Run the Cranelift IR verifier on every function (slower compilation).
+    pub enable_verifier: bool,
+    /// Canonicalize NaNs produced by float operations (deterministic mode).
+    pub nan_canonicalization: bool,
+}
+
+impl Default for CompilerConfig {
+    fn default() -> Self {
+        CompilerConfig {
+            opt_level: OptLevel::Speed,
+            enable_verifier: cfg!(debug_assertions),
+            nan_canonicalization: false,
+        }
+    }
+}
+
+/// A [`Compiler`] generating code for the host with Cranelift.
+pub struct CraneliftCompiler {
+    isa: OwnedTargetIsa,
+    /// Reusable compilation contexts, so that allocations are amortized
+    /// across functions (one per concurrently compiling thread).
+    contexts: Mutex<Vec<CompilerContext>>,
+}
+
+/// The per-function state that can be reused between compilations.
+struct CompilerContext {
+    codegen: Context,
+    builder: FunctionBuilderContext,
+}
+
+impl CraneliftCompiler {
+    /// Creates a compiler for the host CPU with the given configuration.
+    pub fn new(config: &CompilerConfig) -> Result<Self, String> {
+        let mut flags = settings::builder();
+        let set = |flags: &mut settings::Builder, name: &str, value: &str| {
+            flags
+                .set(name, value)
+                .map_err(|e| format!("cranelift setting `{name}={value}`: {e}"))
+        };
+        let opt = match config.opt_level {
+            OptLevel::None => "none",
+            OptLevel::Speed => "speed",
+            OptLevel::SpeedAndSize => "speed_and_size",
+        };
+        set(&mut flags, "opt_level", opt)?;
+        set(
+            &mut flags,
+            "enable_verifier",
+            if config.enable_verifier {
+                "true"
+            } else {
+                "false"
+            },
+        )?;
+        set(
+            &mut flags,
+            "enable_nan_canonicalization",
+            if config.nan_canonicalization {
+                "true"
+            } else {
+                "false"
+            },
+        )?;
+        set(&mut flags, "preserve_frame_pointers", "true")?;
+        set(&mut flags, "enable_probestack", "true")?;
+        set(&mut flags, "probestack_strategy", "inline")?;
+        set(&mut flags, "enable_multi_ret_implicit_sret", "true")?;
+        let isa_builder = cranelift_native::builder()
+            .map_err(|e| format!("host machine is not supported by Cranelift: {e}"))?;
+        let isa = isa_builder
+            .finish(settings::Flags::new(flags))
+            .map_err(|e| format!("failed to create the Cranelift ISA: {e}"))?;
+        Ok(CraneliftCompiler {
+            isa,
+            contexts: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// The Cranelift target this compiler generates code for.
+    pub fn isa(&self) -> &dyn TargetIsa {
+        &*self.isa
+    }
+
+    fn take_context(&self) -> CompilerContext {
+        self.contexts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pop()
+            .unwrap_or_else(|| CompilerContext {
+                codegen: Context::new(),
+                builder: FunctionBuilderContext::new(),
+            })
+    }
+
+    fn return_context(&self, mut ctx: CompilerContext) {
+        ctx.codegen.clear();
+        self.contexts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(ctx);
+    }
+
+    /// Compiles `ctx.codegen.func` and converts the result.
+    fn compile_context(&self, ctx: &mut CompilerContext) -> WasmResult<CompiledFunction> {
+        let isa = &*self.isa;
+        ctx.codegen
+            .compile(isa, &mut ControlPlane::default())
+            .map_err(|e| compile_error(e.func, e.inner))?;
+        let code = ctx
+            .codegen
+            .compiled_code()
+            .expect("compilation succeeded and left its code");
+        finish::compiled_function(isa, &ctx.codegen.func, code)
+    }
+
+    /// Runs `build` on a fresh function and compiles the result, recycling
+    /// the context whatever happens.
+    fn compile_with(
+        &self,
+        name: UserFuncName,
+        sig: Signature,
+        build: impl FnOnce(&mut Function, &mut FunctionBuilderContext) -> WasmResult<()>,
+    ) -> WasmResult<CompiledFunction> {
+        let mut ctx = self.take_context();
+        ctx.codegen.func = Function::with_name_signature(name, sig);
+        let result = build(&mut ctx.codegen.func, &mut ctx.builder)
+            .and_then(|()| self.compile_context(&mut ctx));
+        if result.is_ok() {
+            self.return_context(ctx);
+        }
+        // On failure the builder context may hold partial state, so it is
+        // dropped rather than reused.
+        result
+    }
+}
+
+fn compile_error(func: &Function, err: cranelift_codegen::CodegenError) -> WasmError {
+    use cranelift_codegen::CodegenError;
+    match err {
+        CodegenError::ImplLimitExceeded | CodegenError::CodeTooLarge => {
+            WasmError::ImplLimitExceeded
+        }
+        CodegenError::Unsupported(s) => WasmError::Unsupported(s),
+        err @ CodegenError::Verifier(_) => WasmError::User(format!(
+            "Cranelift verifier error:\n{}",
+            cranelift_codegen::print_errors::pretty_error(func, err)
+        )),
+        other => WasmError::User(format!("Cranelift compilation failed: {other}")),
+    }
+}
+
+/// The Cranelift type of a wasm value type (references are pointer-sized).
+pub(crate) fn value_type(ty: WasmValType) -> WasmResult<ir::Type> {
+    Ok(match ty {
+        WasmValType::I32 => ir::types::I32,
+        WasmValType::I64 => ir::types::I64,
+        WasmValType::F32 => ir::types::F32,
+        WasmValType::F64 => ir::types::F64,
+        WasmValType::Ref(_) => ir::types::I64,
+        WasmValType::V128 => {
+            return Err(WasmError::Unsupported(
+                "the v128 type (SIMD) is not supported".into(),
+            ))
+        }
+    })
+}
+
+/// The Cranelift signature of a wasm function of type `ty`:
+/// `(callee_vmctx, caller_vmctx, params...) -> results` with `CallConv::Tail`.
+pub(crate) fn wasm_signature(ty: &WasmFuncType) -> WasmResult<Signature> {
+    let mut sig = Signature::new(CallConv::Tail);
+    sig.params.push(AbiParam::special(
+        ir::types::I64,
+        ArgumentPurpose::VMContext,
+    ));
+    sig.params.push(AbiParam::new(ir::types::I64));
+    for p in ty.params.iter() {
+        sig.params.push(AbiParam::new(value_type(*p)?));
+    }
+    for r in ty.results.iter() {
+        sig.returns.push(AbiParam::new(value_type(*r)?));
+    }
+    Ok(sig)
+}
+
+/// Rejects memories this compiler cannot handle yet.
+fn check_module(module: &Module) -> WasmResult<()> {
+    for (_, memory) in module.memories.iter() {
+        if memory.memory64 {
+            return Err(WasmError::Unsupported("64-bit memories".into()));
+        }
+        if memory.shared {
+            return Err(WasmError::Unsupported("shared memories".into()));
+        }
+    }
+    Ok(())
+}
+
+impl Compiler for CraneliftCompiler {
+    fn compile_function(
+        &self,
+        module: &Module,
+        offsets: &VMOffsets,
+        tunables: &Tunables,
+        index: DefinedFuncIndex,
+        body: FunctionBodyData<'_>,
+    ) -> WasmResult<CompiledFunction> {
+        check_module(module)?;
+        let func_index = module.func_index(index);
+        let sig = wasm_signature(module.func_type(func_index))?;
+        self.compile_with(
+            UserFuncName::user(0, index.as_u32()),
+            sig,
+            |func, builder_ctx| {
+                let mut translator =
+                    func::FuncTranslator::new(&*self.isa, module, offsets, tunables, func_index);
+                translator.translate(func, builder_ctx, body)
+            },
+        )
+    }
+
+    fn compile_array_to_wasm_trampoline(
+        &self,
+        module: &Module,
+        index: DefinedFuncIndex,
+    ) -> WasmResult<CompiledFunction> {
+        let ty = module.func_type(module.func_index(index));
+        self.compile_with(
+            UserFuncName::user(1, index.as_u32()),
+            trampolines::array_call_signature(),
+            |func, builder_ctx| {
+                trampolines::build_array_to_wasm(&*self.isa, func, builder_ctx, ty, index)
+            },
+        )
+    }
+
+    fn compile_wasm_to_array_trampoline(&self, ty: &WasmFuncType) -> WasmResult<CompiledFunction> {
+        self.compile_with(
+            UserFuncName::user(2, 0),
+            wasm_signature(ty)?,
+            |func, builder_ctx| trampolines::build_wasm_to_array(&*self.isa, func, builder_ctx, ty),
+        )
+    }
+
+    fn fingerprint(&self) -> String {
+        use std::fmt::Write;
+        let mut s = format!(
+            "cranelift-{}/{}",
+            env!("CARGO_PKG_VERSION"),
+            self.isa.triple()
+        );
+        for line in self.isa.flags().to_string().lines() {
+            let line = line.trim();
+            if !line.is_empty() && !line.starts_with('[') {
+                let _ = write!(s, ";{line}");
+            }
+        }
+        for flag in self.isa.isa_flags() {
+            let _ = write!(s, ";{flag}");
+        }
+        s
+    }
+}

@@ -1,0 +1,114 @@
+//! The builtin functions: runtime routines that compiled code calls through
+//! the `VMContext`'s builtin table. The list below is the single source of
+//! truth; the compiler derives call signatures from it and the runtime fills
+//! the table from it.
+
+/// Invokes `$mac!` with the list of builtins.
+///
+/// Each entry reads `name(param: kind, ...) -> kind;` where a kind is one of
+/// `vmctx` (the caller's `*mut VMContext`), `i32`, `i64` (also used for
+/// references, which are pointer-sized), or `bool` (returned as `i8`: 1 for
+/// success, 0 when the operation must trap). A builtin returning `bool` never
+/// unwinds itself; the compiled code checks the result and traps with the
+/// code documented on the entry, so every trap leaves wasm through the same
+/// signal-handler path.
+#[macro_export]
+macro_rules! foreach_builtin_function {
+    ($mac:ident) => {
+        $mac! {
+            /// `memory.grow`: returns the old size in pages, or -1.
+            memory_grow(vmctx: vmctx, memory: i32, delta: i64) -> i64;
+            /// `memory.copy`; false traps with `MemoryOutOfBounds`.
+            memory_copy(vmctx: vmctx, dst_memory: i32, dst: i64, src_memory: i32, src: i64, len: i64) -> bool;
+            /// `memory.fill`; false traps with `MemoryOutOfBounds`.
+            memory_fill(vmctx: vmctx, memory: i32, dst: i64, val: i32, len: i64) -> bool;
+            /// `memory.init`; false traps with `MemoryOutOfBounds`.
+            memory_init(vmctx: vmctx, memory: i32, data: i32, dst: i64, src: i32, len: i32) -> bool;
+            /// `data.drop`.
+            data_drop(vmctx: vmctx, data: i32) -> void;
+            /// `table.grow`: returns the old size, or -1.
+            table_grow(vmctx: vmctx, table: i32, delta: i64, init: i64) -> i64;
+            /// `table.fill`; false traps with `TableOutOfBounds`.
+            table_fill(vmctx: vmctx, table: i32, dst: i64, val: i64, len: i64) -> bool;
+            /// `table.copy`; false traps with `TableOutOfBounds`.
+            table_copy(vmctx: vmctx, dst_table: i32, src_table: i32, dst: i64, src: i64, len: i64) -> bool;
+            /// `table.init`; false traps with `TableOutOfBounds`.
+            table_init(vmctx: vmctx, table: i32, elem: i32, dst: i64, src: i64, len: i64) -> bool;
+            /// `elem.drop`.
+            elem_drop(vmctx: vmctx, elem: i32) -> void;
+        }
+    };
+}
+
+/// Index of a builtin in the `VMContext`'s builtin function table.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct BuiltinFunctionIndex(u32);
+
+macro_rules! declare_indices {
+    ($( $(#[$attr:meta])* $name:ident( $($pname:ident: $param:ident),* ) -> $result:ident; )*) => {
+        #[allow(non_upper_case_globals)]
+        impl BuiltinFunctionIndex {
+            declare_indices!(@consts 0u32; $($(#[$attr])* $name)*);
+
+            /// Number of builtins.
+            pub const COUNT: u32 = [$(stringify!($name)),*].len() as u32;
+
+            /// The builtin's name.
+            pub fn name(self) -> &'static str {
+                [$(stringify!($name)),*][self.0 as usize]
+            }
+
+            /// The builtin's parameter kinds (see [`foreach_builtin_function!`]).
+            pub fn params(self) -> &'static [BuiltinKind] {
+                const P: &[&[BuiltinKind]] = &[$(&[$(BuiltinKind::$param),*]),*];
+                P[self.0 as usize]
+            }
+
+            /// The builtin's result kind.
+            pub fn result(self) -> BuiltinKind {
+                [$(BuiltinKind::$result),*][self.0 as usize]
+            }
+        }
+    };
+    (@consts $n:expr; $(#[$attr:meta])* $name:ident $($rest:tt)*) => {
+        $(#[$attr])*
+        pub const $name: BuiltinFunctionIndex = BuiltinFunctionIndex($n);
+        declare_indices!(@consts $n + 1; $($rest)*);
+    };
+    (@consts $n:expr;) => {};
+}
+
+foreach_builtin_function!(declare_indices);
+
+impl BuiltinFunctionIndex {
+    /// Creates an index from a raw number.
+    pub const fn from_u32(i: u32) -> Self {
+        BuiltinFunctionIndex(i)
+    }
+
+    /// The raw number, i.e. the slot in the builtin table.
+    pub const fn index(self) -> u32 {
+        self.0
+    }
+
+    /// Iterates over every builtin.
+    pub fn all() -> impl Iterator<Item = BuiltinFunctionIndex> {
+        (0..Self::COUNT).map(BuiltinFunctionIndex)
+    }
+}
+
+/// The kind of a builtin parameter or result.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[allow(non_camel_case_types)]
+pub enum BuiltinKind {
+    /// The caller's `*mut VMContext`.
+    vmctx,
+    /// A 32-bit integer.
+    i32,
+    /// A 64-bit integer or a reference.
+    i64,
+    /// Success flag returned as a byte: 0 means trap.
+    bool,
+    /// No result.
+    void,
+}

@@ -1,0 +1,189 @@
+//! The compiler interface: what a code generator produces for the runtime.
+
+use crate::*;
+
+/// Settings that change the code a compiler emits for wasm functions.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Tunables {
+    /// Bytes of virtual address space reserved for each linear memory.
+    pub memory_reservation: u64,
+    /// Bytes of inaccessible guard region after each linear memory.
+    pub memory_guard_size: u64,
+    /// Whether a memory may be moved to grow past its reservation.
+    pub memory_may_move: bool,
+    /// Whether out-of-bounds accesses may be caught by guard pages (signals).
+    pub signals_based_traps: bool,
+    /// Instrument code to consume fuel.
+    pub consume_fuel: bool,
+    /// Instrument code to check the epoch deadline.
+    pub epoch_interruption: bool,
+}
+
+impl Default for Tunables {
+    fn default() -> Self {
+        Tunables {
+            memory_reservation: DEFAULT_MEMORY_RESERVATION,
+            memory_guard_size: DEFAULT_MEMORY_GUARD_SIZE,
+            memory_may_move: true,
+            signals_based_traps: true,
+            consume_fuel: false,
+            epoch_interruption: false,
+        }
+    }
+}
+
+/// How a linear memory is laid out in virtual memory; decided once here so
+/// that the compiler's bounds checks and the runtime's mappings agree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MemoryStyle {
+    /// Bytes reserved for the memory's contents. If the memory can never
+    /// grow past this, its base never moves.
+    pub reservation: u64,
+    /// Bytes of guard region after the reservation.
+    pub guard_size: u64,
+    /// True if the memory's maximum fits in the reservation, so its base
+    /// never moves and accesses within `reservation + guard_size` of the base
+    /// fault instead of needing checks.
+    pub is_static: bool,
+}
+
+impl MemoryStyle {
+    /// Chooses the style of `memory` under `tunables`.
+    pub fn for_memory(memory: &Memory, tunables: &Tunables) -> MemoryStyle {
+        let max_bytes = memory
+            .maximum
+            .unwrap_or(memory.max_pages_for_index_type())
+            .saturating_mul(memory.page_size());
+        let min_bytes = memory.minimum.saturating_mul(memory.page_size());
+        let fits = max_bytes <= tunables.memory_reservation;
+        let is_static = tunables.signals_based_traps
+            && !memory.memory64
+            && (fits || !tunables.memory_may_move)
+            && min_bytes <= tunables.memory_reservation;
+        MemoryStyle {
+            reservation: tunables.memory_reservation,
+            guard_size: if tunables.signals_based_traps {
+                tunables.memory_guard_size
+            } else {
+                0
+            },
+            is_static,
+        }
+    }
+
+    /// True if an access of `access_size` bytes at `index + offset`, with a
+    /// 32-bit `index`, can never reach past the guard region, so the compiler
+    /// may omit the bounds check.
+    pub fn can_elide_bounds_check(&self, offset: u64, access_size: u64) -> bool {
+        self.is_static
+            && (u32::MAX as u64)
+                .checked_add(offset)
+                .and_then(|x| x.checked_add(access_size))
+                .is_some_and(|end| end <= self.reservation.saturating_add(self.guard_size))
+    }
+}
+
+/// Functions a compiled body may call through relocations.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[allow(missing_docs)]
+pub enum LibCall {
+    FloorF32,
+    FloorF64,
+    CeilF32,
+    CeilF64,
+    TruncF32,
+    TruncF64,
+    NearestF32,
+    NearestF64,
+    FmaF32,
+    FmaF64,
+}
+
+/// What a relocation refers to.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum RelocationTarget {
+    /// The body of a defined wasm function of the same module.
+    Wasm(DefinedFuncIndex),
+    /// A math routine provided by the runtime.
+    LibCall(LibCall),
+}
+
+/// The kind of patch a relocation needs.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum RelocationKind {
+    /// Write `target + addend - site` as a little-endian i32 (x86 call rel32).
+    PcRel4,
+    /// Write `target + addend` as a little-endian u64.
+    Abs8,
+}
+
+/// A relocation in a compiled function.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Relocation {
+    /// Offset of the patched bytes from the start of the function.
+    pub offset: u32,
+    /// How to patch.
+    pub kind: RelocationKind,
+    /// What the patch refers to.
+    pub target: RelocationTarget,
+    /// Addend.
+    pub addend: i64,
+}
+
+/// Machine code for one function plus its metadata.
+#[derive(Clone, Debug, Default)]
+pub struct CompiledFunction {
+    /// Machine code (including any constant pool).
+    pub body: Vec<u8>,
+    /// Required alignment of the start of `body`.
+    pub alignment: u32,
+    /// Relocations to apply once the final address is known.
+    pub relocations: Vec<Relocation>,
+    /// Trapping instructions, sorted by offset.
+    pub traps: Vec<TrapInformation>,
+    /// `(code offset, wasm byte offset)` pairs, sorted by code offset, mapping
+    /// machine code back to the instruction in the original module.
+    pub address_map: Vec<(u32, u32)>,
+}
+
+/// A code generator.
+pub trait Compiler: Send + Sync {
+    /// Compiles the body of defined function `index` with the wasm calling
+    /// convention described on [`vm_func_ref`], validating it on the way.
+    fn compile_function(
+        &self,
+        module: &Module,
+        offsets: &VMOffsets,
+        tunables: &Tunables,
+        index: DefinedFuncIndex,
+        body: FunctionBodyData<'_>,
+    ) -> WasmResult<CompiledFunction>;
+
+    /// Compiles the array-call entry for defined function `index`: a SystemV
+    /// `extern "C" fn(callee_vmctx, caller_vmctx, *mut ValRaw, len) -> bool`
+    /// that reads the arguments from 16-byte slots, records its frame pointer
+    /// in `VMStoreContext::LAST_WASM_ENTRY_FP`, calls the function (a
+    /// `RelocationTarget::Wasm` relocation), stores the results back into the
+    /// slots and returns true.
+    fn compile_array_to_wasm_trampoline(
+        &self,
+        module: &Module,
+        index: DefinedFuncIndex,
+    ) -> WasmResult<CompiledFunction>;
+
+    /// Compiles the wasm-call entry of a host function of type `ty`: a
+    /// `CallConv::Tail` function `(callee_vmctx, caller_vmctx, params...)`
+    /// that records `LAST_WASM_EXIT_FP`/`LAST_WASM_EXIT_PC` (through the
+    /// caller vmctx's store context), spills the params into a stack array of
+    /// 16-byte slots (sized for max(params, results)), calls the `array_call`
+    /// of the funcref inside the callee's `VMArrayCallHostFuncContext` (at
+    /// `vm_host_func_context::FUNC_REF`) with
+    /// `(callee_vmctx, caller_vmctx, slots, len)`, traps with
+    /// `TrapSite::HostError` if it returned false, and otherwise loads and
+    /// returns the results.
+    fn compile_wasm_to_array_trampoline(&self, ty: &WasmFuncType) -> WasmResult<CompiledFunction>;
+
+    /// A string that identifies the target and every setting that affects
+    /// the generated code (used to key caches and serialized artifacts).
+    fn fingerprint(&self) -> String;
+}

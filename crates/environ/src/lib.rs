@@ -1,0 +1,52 @@
+//! Module translation for our Wasmtime implementation.
+//!
+//! This crate parses and validates WebAssembly with `wasmparser` and produces a
+//! [`ModuleTranslation`]: a [`Module`] describing types, imports, exports,
+//! functions, tables, memories, globals and segments, plus the function bodies
+//! left for a compiler. It also owns the single definition of everything the
+//! compiler and the runtime must agree on:
+//!
+//! * the `VMContext` layout ([`VMOffsets`]) and the per-store
+//!   `VMStoreContext` layout ([`store_context`]),
+//! * the list of builtin functions that compiled code calls into the runtime
+//!   ([`foreach_builtin_function!`], [`BuiltinFunctionIndex`]),
+//! * the trap codes ([`Trap`]) carried from machine code to the embedder,
+//! * the compiler interface ([`Compiler`], [`CompiledFunction`]).
+//!
+//! It deliberately does not depend on Cranelift.
+
+#![deny(missing_docs)]
+
+mod builtins;
+mod compile;
+mod module;
+mod translate;
+mod trap;
+mod types;
+mod vmoffsets;
+
+pub use builtins::*;
+pub use compile::*;
+pub use module::*;
+pub use translate::*;
+pub use trap::*;
+pub use types::*;
+pub use vmoffsets::*;
+
+pub use cranelift_entity::{self as entity, EntityRef, PrimaryMap};
+pub use wasmparser;
+
+/// WebAssembly page size in bytes (64 KiB).
+pub const WASM_PAGE_SIZE: u64 = 0x1_0000;
+
+/// Maximum number of pages a 32-bit linear memory may have.
+pub const WASM32_MAX_PAGES: u64 = 1 << 16;
+
+/// The default size of the virtual reservation for a 32-bit linear memory.
+pub const DEFAULT_MEMORY_RESERVATION: u64 = 1 << 32;
+
+/// The default size of the guard region after a linear memory.
+pub const DEFAULT_MEMORY_GUARD_SIZE: u64 = 32 << 20;
+
+/// The default maximum stack usage of wasm code (512 KiB), as in Wasmtime.
+pub const DEFAULT_MAX_WASM_STACK: usize = 512 * 1024;

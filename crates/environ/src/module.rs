@@ -1,0 +1,251 @@
+//! The description of a translated module.
+
+use crate::*;
+use std::collections::BTreeMap;
+
+/// One operator of a constant expression.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[allow(missing_docs)]
+pub enum ConstOp {
+    I32Const(i32),
+    I64Const(i64),
+    /// Bits of an f32.
+    F32Const(u32),
+    /// Bits of an f64.
+    F64Const(u64),
+    V128Const(u128),
+    GlobalGet(GlobalIndex),
+    RefNull(WasmRefType),
+    RefFunc(FuncIndex),
+    I32Add,
+    I32Sub,
+    I32Mul,
+    I64Add,
+    I64Sub,
+    I64Mul,
+}
+
+/// A constant expression, evaluated by the runtime at instantiation.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct ConstExpr {
+    /// The operators, in order (a stack machine).
+    pub ops: Vec<ConstOp>,
+}
+
+/// An import of a module.
+#[derive(Clone, Debug)]
+pub struct Import {
+    /// Module name.
+    pub module: String,
+    /// Field name.
+    pub field: String,
+    /// Index in the corresponding index space that this import fills.
+    pub index: EntityIndex,
+}
+
+/// An export of a module.
+#[derive(Clone, Debug)]
+pub struct Export {
+    /// Export name.
+    pub name: String,
+    /// The exported item.
+    pub index: EntityIndex,
+}
+
+/// Where an element segment goes.
+#[derive(Clone, Debug)]
+pub enum ElementKind {
+    /// Copied into a table at instantiation.
+    Active {
+        /// Target table.
+        table: TableIndex,
+        /// Offset expression.
+        offset: ConstExpr,
+    },
+    /// Available to `table.init`.
+    Passive,
+    /// Only declares functions for `ref.func`.
+    Declared,
+}
+
+/// The contents of an element segment.
+#[derive(Clone, Debug)]
+pub enum ElementItems {
+    /// Function indices.
+    Functions(Box<[FuncIndex]>),
+    /// Constant expressions producing references.
+    Expressions(Box<[ConstExpr]>),
+}
+
+impl ElementItems {
+    /// Number of items.
+    pub fn len(&self) -> usize {
+        match self {
+            ElementItems::Functions(f) => f.len(),
+            ElementItems::Expressions(e) => e.len(),
+        }
+    }
+
+    /// True if there are no items.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// An element segment.
+#[derive(Clone, Debug)]
+pub struct ElementSegment {
+    /// Active, passive or declared.
+    pub kind: ElementKind,
+    /// Element type.
+    pub ty: WasmRefType,
+    /// Items.
+    pub items: ElementItems,
+}
+
+/// Where a data segment goes.
+#[derive(Clone, Debug)]
+pub enum DataKind {
+    /// Copied into a memory at instantiation.
+    Active {
+        /// Target memory.
+        memory: MemoryIndex,
+        /// Offset expression.
+        offset: ConstExpr,
+    },
+    /// Available to `memory.init`.
+    Passive,
+}
+
+/// A data segment.
+#[derive(Clone, Debug)]
+pub struct DataSegment {
+    /// Active or passive.
+    pub kind: DataKind,
+    /// The bytes.
+    pub data: Box<[u8]>,
+}
+
+/// Everything the compiler and runtime need to know about a module, apart
+/// from its function bodies.
+#[derive(Clone, Debug, Default)]
+pub struct Module {
+    /// Name from the name section.
+    pub name: Option<String>,
+    /// Function types of the type section.
+    pub types: PrimaryMap<TypeIndex, WasmFuncType>,
+    /// Imports in declaration order.
+    pub imports: Vec<Import>,
+    /// Exports in declaration order.
+    pub exports: Vec<Export>,
+    /// Type of every function, imports first.
+    pub functions: PrimaryMap<FuncIndex, TypeIndex>,
+    /// Every table, imports first.
+    pub tables: PrimaryMap<TableIndex, Table>,
+    /// Every memory, imports first.
+    pub memories: PrimaryMap<MemoryIndex, Memory>,
+    /// Every global, imports first.
+    pub globals: PrimaryMap<GlobalIndex, Global>,
+    /// Initial values of defined globals.
+    pub global_initializers: PrimaryMap<DefinedGlobalIndex, ConstExpr>,
+    /// Initial element value of defined tables (`None`: null).
+    pub table_initializers: PrimaryMap<DefinedTableIndex, Option<ConstExpr>>,
+    /// Number of imported functions.
+    pub num_imported_funcs: usize,
+    /// Number of imported tables.
+    pub num_imported_tables: usize,
+    /// Number of imported memories.
+    pub num_imported_memories: usize,
+    /// Number of imported globals.
+    pub num_imported_globals: usize,
+    /// The start function.
+    pub start_func: Option<FuncIndex>,
+    /// Element segments.
+    pub elements: PrimaryMap<ElemIndex, ElementSegment>,
+    /// Data segments.
+    pub data: PrimaryMap<DataIndex, DataSegment>,
+    /// Function names from the name section.
+    pub func_names: BTreeMap<FuncIndex, String>,
+}
+
+macro_rules! index_conversions {
+    ($space:ident, $defined:ident, $num:ident, $to_def:ident, $from_def:ident, $is_imp:ident) => {
+        /// Converts an index-space index to a defined index, or `None` for an import.
+        pub fn $to_def(&self, index: $space) -> Option<$defined> {
+            index.index().checked_sub(self.$num).map($defined::new)
+        }
+
+        /// Converts a defined index to its index-space index.
+        pub fn $from_def(&self, index: $defined) -> $space {
+            $space::new(self.$num + index.index())
+        }
+
+        /// True if `index` refers to an import.
+        pub fn $is_imp(&self, index: $space) -> bool {
+            index.index() < self.$num
+        }
+    };
+}
+
+impl Module {
+    index_conversions!(
+        FuncIndex,
+        DefinedFuncIndex,
+        num_imported_funcs,
+        defined_func_index,
+        func_index,
+        is_imported_function
+    );
+    index_conversions!(
+        TableIndex,
+        DefinedTableIndex,
+        num_imported_tables,
+        defined_table_index,
+        table_index,
+        is_imported_table
+    );
+    index_conversions!(
+        MemoryIndex,
+        DefinedMemoryIndex,
+        num_imported_memories,
+        defined_memory_index,
+        memory_index,
+        is_imported_memory
+    );
+    index_conversions!(
+        GlobalIndex,
+        DefinedGlobalIndex,
+        num_imported_globals,
+        defined_global_index,
+        global_index,
+        is_imported_global
+    );
+
+    /// The type of function `index`.
+    pub fn func_type(&self, index: FuncIndex) -> &WasmFuncType {
+        &self.types[self.functions[index]]
+    }
+
+    /// Number of defined functions.
+    pub fn num_defined_funcs(&self) -> usize {
+        self.functions.len() - self.num_imported_funcs
+    }
+
+    /// The type of an import or export.
+    pub fn type_of(&self, index: EntityIndex) -> EntityType {
+        match index {
+            EntityIndex::Function(i) => EntityType::Function(self.functions[i]),
+            EntityIndex::Table(i) => EntityType::Table(self.tables[i]),
+            EntityIndex::Memory(i) => EntityType::Memory(self.memories[i]),
+            EntityIndex::Global(i) => EntityType::Global(self.globals[i]),
+        }
+    }
+
+    /// Looks up an export by name.
+    pub fn export(&self, name: &str) -> Option<EntityIndex> {
+        self.exports
+            .iter()
+            .find(|e| e.name == name)
+            .map(|e| e.index)
+    }
+}

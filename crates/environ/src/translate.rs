@@ -1,0 +1,367 @@
+//! Parsing and validating a module into a [`ModuleTranslation`].
+
+use crate::*;
+use std::fmt;
+use wasmparser::{
+    BinaryReaderError, FuncToValidate, FunctionBody, KnownCustom, Name, Parser, Payload, TypeRef,
+    ValidPayload, Validator, ValidatorResources, WasmFeatures,
+};
+
+/// An error translating or compiling a module.
+#[derive(Debug, Clone)]
+pub enum WasmError {
+    /// The module is malformed or invalid.
+    InvalidWebAssembly {
+        /// The validator's message.
+        message: String,
+        /// Byte offset in the module.
+        offset: usize,
+    },
+    /// The module uses something this engine does not support.
+    Unsupported(String),
+    /// An implementation limit was exceeded.
+    ImplLimitExceeded,
+    /// Any other compilation failure.
+    User(String),
+}
+
+impl fmt::Display for WasmError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WasmError::InvalidWebAssembly { message, offset } => {
+                write!(f, "{message} (at offset 0x{offset:x})")
+            }
+            WasmError::Unsupported(s) => write!(f, "unsupported feature: {s}"),
+            WasmError::ImplLimitExceeded => f.write_str("implementation limit exceeded"),
+            WasmError::User(s) => f.write_str(s),
+        }
+    }
+}
+
+impl std::error::Error for WasmError {}
+
+impl From<BinaryReaderError> for WasmError {
+    fn from(e: BinaryReaderError) -> Self {
+        WasmError::InvalidWebAssembly {
+            message: e.message().to_string(),
+            offset: e.offset() as usize,
+        }
+    }
+}
+
+/// Result type of translation.
+pub type WasmResult<T> = Result<T, WasmError>;
+
+/// A function body awaiting compilation, with the validator state needed to
+/// validate it while translating.
+pub struct FunctionBodyData<'a> {
+    /// The body.
+    pub body: FunctionBody<'a>,
+    /// Validator for the body.
+    pub validator: FuncToValidate<ValidatorResources>,
+}
+
+/// The result of translating a module.
+pub struct ModuleTranslation<'data> {
+    /// The module description.
+    pub module: Module,
+    /// Function bodies of the defined functions.
+    pub function_bodies: PrimaryMap<DefinedFuncIndex, FunctionBodyData<'data>>,
+}
+
+/// Validates `wasm` entirely (including function bodies) with `features`.
+pub fn validate(features: WasmFeatures, wasm: &[u8]) -> WasmResult<()> {
+    let mut validator = Validator::new_with_features(features);
+    validator.validate_all(wasm)?;
+    Ok(())
+}
+
+/// Parses and validates a module; function bodies are validated later, as
+/// they are compiled (see [`FunctionBodyData::validator`]).
+pub fn translate_module(features: WasmFeatures, wasm: &[u8]) -> WasmResult<ModuleTranslation<'_>> {
+    let mut validator = Validator::new_with_features(features);
+    let mut module = Module::default();
+    let mut function_bodies = PrimaryMap::new();
+
+    for payload in Parser::new(0).parse_all(wasm) {
+        let payload = payload?;
+        if let ValidPayload::Func(validator, body) = validator.payload(&payload)? {
+            function_bodies.push(FunctionBodyData { body, validator });
+        }
+        match payload {
+            Payload::TypeSection(types) => {
+                for group in types {
+                    for sub in group?.into_types() {
+                        match &sub.composite_type.inner {
+                            wasmparser::CompositeInnerType::Func(f) => {
+                                let params = f
+                                    .params()
+                                    .iter()
+                                    .map(|t| WasmValType::from_wasmparser(*t))
+                                    .collect::<WasmResult<Vec<_>>>()?;
+                                let results = f
+                                    .results()
+                                    .iter()
+                                    .map(|t| WasmValType::from_wasmparser(*t))
+                                    .collect::<WasmResult<Vec<_>>>()?;
+                                module.types.push(WasmFuncType::new(params, results));
+                            }
+                            _ => {
+                                return Err(WasmError::Unsupported(
+                                    "GC types (struct/array) are not supported".into(),
+                                ))
+                            }
+                        }
+                    }
+                }
+            }
+            Payload::ImportSection(imports) => {
+                for import in imports.into_imports() {
+                    let import = import?;
+                    let index = match import.ty {
+                        TypeRef::Func(ty) => {
+                            module.num_imported_funcs += 1;
+                            EntityIndex::Function(module.functions.push(TypeIndex::from_u32(ty)))
+                        }
+                        TypeRef::Table(t) => {
+                            module.num_imported_tables += 1;
+                            EntityIndex::Table(module.tables.push(table_type(&t)?))
+                        }
+                        TypeRef::Memory(m) => {
+                            module.num_imported_memories += 1;
+                            EntityIndex::Memory(module.memories.push(memory_type(&m)))
+                        }
+                        TypeRef::Global(g) => {
+                            module.num_imported_globals += 1;
+                            EntityIndex::Global(module.globals.push(global_type(&g)?))
+                        }
+                        _ => {
+                            return Err(WasmError::Unsupported(format!(
+                                "import kind of `{}::{}`",
+                                import.module, import.name
+                            )))
+                        }
+                    };
+                    module.imports.push(Import {
+                        module: import.module.to_string(),
+                        field: import.name.to_string(),
+                        index,
+                    });
+                }
+            }
+            Payload::FunctionSection(funcs) => {
+                for ty in funcs {
+                    module.functions.push(TypeIndex::from_u32(ty?));
+                }
+            }
+            Payload::TableSection(tables) => {
+                for table in tables {
+                    let table = table?;
+                    module.tables.push(table_type(&table.ty)?);
+                    let init = match table.init {
+                        wasmparser::TableInit::RefNull => None,
+                        wasmparser::TableInit::Expr(e) => Some(const_expr(&e)?),
+                    };
+                    module.table_initializers.push(init);
+                }
+            }
+            Payload::MemorySection(memories) => {
+                for memory in memories {
+                    module.memories.push(memory_type(&memory?));
+                }
+            }
+            Payload::GlobalSection(globals) => {
+                for global in globals {
+                    let global = global?;
+                    module.globals.push(global_type(&global.ty)?);
+                    module
+                        .global_initializers
+                        .push(const_expr(&global.init_expr)?);
+                }
+            }
+            Payload::ExportSection(exports) => {
+                for export in exports {
+                    let export = export?;
+                    let index = match export.kind {
+                        wasmparser::ExternalKind::Func | wasmparser::ExternalKind::FuncExact => {
+                            EntityIndex::Function(FuncIndex::from_u32(export.index))
+                        }
+                        wasmparser::ExternalKind::Table => {
+                            EntityIndex::Table(TableIndex::from_u32(export.index))
+                        }
+                        wasmparser::ExternalKind::Memory => {
+                            EntityIndex::Memory(MemoryIndex::from_u32(export.index))
+                        }
+                        wasmparser::ExternalKind::Global => {
+                            EntityIndex::Global(GlobalIndex::from_u32(export.index))
+                        }
+                        wasmparser::ExternalKind::Tag => {
+                            return Err(WasmError::Unsupported("tag exports".into()))
+                        }
+                    };
+                    module.exports.push(Export {
+                        name: export.name.to_string(),
+                        index,
+                    });
+                }
+            }
+            Payload::StartSection { func, .. } => {
+                module.start_func = Some(FuncIndex::from_u32(func));
+            }
+            Payload::ElementSection(elements) => {
+                for element in elements {
+                    let element = element?;
+                    let kind = match element.kind {
+                        wasmparser::ElementKind::Passive => ElementKind::Passive,
+                        wasmparser::ElementKind::Declared => ElementKind::Declared,
+                        wasmparser::ElementKind::Active {
+                            table_index,
+                            offset_expr,
+                        } => ElementKind::Active {
+                            table: TableIndex::from_u32(table_index.unwrap_or(0)),
+                            offset: const_expr(&offset_expr)?,
+                        },
+                    };
+                    let (ty, items) = match element.items {
+                        wasmparser::ElementItems::Functions(funcs) => (
+                            WasmRefType::FuncRef,
+                            ElementItems::Functions(
+                                funcs
+                                    .into_iter()
+                                    .map(|f| f.map(FuncIndex::from_u32))
+                                    .collect::<Result<_, _>>()?,
+                            ),
+                        ),
+                        wasmparser::ElementItems::Expressions(ty, exprs) => (
+                            WasmRefType::from_wasmparser(ty)?,
+                            ElementItems::Expressions(
+                                exprs
+                                    .into_iter()
+                                    .map(|e| const_expr(&e?))
+                                    .collect::<WasmResult<_>>()?,
+                            ),
+                        ),
+                    };
+                    module.elements.push(ElementSegment { kind, ty, items });
+                }
+            }
+            Payload::DataSection(data) => {
+                for segment in data {
+                    let segment = segment?;
+                    let kind = match segment.kind {
+                        wasmparser::DataKind::Passive => DataKind::Passive,
+                        wasmparser::DataKind::Active {
+                            memory_index,
+                            offset_expr,
+                        } => DataKind::Active {
+                            memory: MemoryIndex::from_u32(memory_index),
+                            offset: const_expr(&offset_expr)?,
+                        },
+                    };
+                    module.data.push(DataSegment {
+                        kind,
+                        data: segment.data.into(),
+                    });
+                }
+            }
+            Payload::CustomSection(section) => {
+                if let KnownCustom::Name(names) = section.as_known() {
+                    // A malformed name section is ignored, as the spec requires.
+                    let _ = parse_names(&mut module, names);
+                }
+            }
+            Payload::TagSection(_) => {
+                return Err(WasmError::Unsupported("exception tags".into()));
+            }
+            _ => {}
+        }
+    }
+
+    Ok(ModuleTranslation {
+        module,
+        function_bodies,
+    })
+}
+
+fn parse_names(module: &mut Module, names: wasmparser::NameSectionReader<'_>) -> WasmResult<()> {
+    for name in names {
+        match name? {
+            Name::Module { name, .. } => module.name = Some(name.to_string()),
+            Name::Function(map) => {
+                for naming in map {
+                    let naming = naming?;
+                    module
+                        .func_names
+                        .insert(FuncIndex::from_u32(naming.index), naming.name.to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn table_type(t: &wasmparser::TableType) -> WasmResult<Table> {
+    Ok(Table {
+        element: WasmRefType::from_wasmparser(t.element_type)?,
+        minimum: t.initial,
+        maximum: t.maximum,
+    })
+}
+
+fn memory_type(m: &wasmparser::MemoryType) -> Memory {
+    Memory {
+        minimum: m.initial,
+        maximum: m.maximum,
+        shared: m.shared,
+        memory64: m.memory64,
+        page_size_log2: m.page_size_log2.map(|p| p as u8).unwrap_or(16),
+    }
+}
+
+fn global_type(g: &wasmparser::GlobalType) -> WasmResult<Global> {
+    Ok(Global {
+        ty: WasmValType::from_wasmparser(g.content_type)?,
+        mutable: g.mutable,
+    })
+}
+
+/// Converts a wasmparser constant expression.
+pub fn const_expr(expr: &wasmparser::ConstExpr<'_>) -> WasmResult<ConstExpr> {
+    use wasmparser::Operator as O;
+    let mut ops = Vec::new();
+    for op in expr.get_operators_reader() {
+        let op = match op? {
+            O::I32Const { value } => ConstOp::I32Const(value),
+            O::I64Const { value } => ConstOp::I64Const(value),
+            O::F32Const { value } => ConstOp::F32Const(value.bits()),
+            O::F64Const { value } => ConstOp::F64Const(value.bits()),
+            O::V128Const { value } => ConstOp::V128Const(u128::from_le_bytes(*value.bytes())),
+            O::GlobalGet { global_index } => {
+                ConstOp::GlobalGet(GlobalIndex::from_u32(global_index))
+            }
+            O::RefNull { hty } => ConstOp::RefNull(match hty {
+                wasmparser::HeapType::Abstract {
+                    ty: wasmparser::AbstractHeapType::Extern,
+                    ..
+                } => WasmRefType::ExternRef,
+                _ => WasmRefType::FuncRef,
+            }),
+            O::RefFunc { function_index } => ConstOp::RefFunc(FuncIndex::from_u32(function_index)),
+            O::I32Add => ConstOp::I32Add,
+            O::I32Sub => ConstOp::I32Sub,
+            O::I32Mul => ConstOp::I32Mul,
+            O::I64Add => ConstOp::I64Add,
+            O::I64Sub => ConstOp::I64Sub,
+            O::I64Mul => ConstOp::I64Mul,
+            O::End => break,
+            other => {
+                return Err(WasmError::Unsupported(format!(
+                    "constant expression operator {other:?}"
+                )))
+            }
+        };
+        ops.push(op);
+    }
+    Ok(ConstExpr { ops })
+}

@@ -1,0 +1,132 @@
+//! Trap codes shared by the compiler (which records them per instruction) and
+//! the runtime (which reports them to the embedder).
+
+use std::fmt;
+
+/// The reason a WebAssembly function trapped.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Trap {
+    /// The wasm stack ran out (deep recursion or `Config::max_wasm_stack`).
+    StackOverflow,
+    /// A load or store outside a linear memory's bounds.
+    MemoryOutOfBounds,
+    /// A misaligned atomic access.
+    HeapMisaligned,
+    /// An access outside a table's bounds.
+    TableOutOfBounds,
+    /// `call_indirect` through a null table entry.
+    IndirectCallToNull,
+    /// `call_indirect` with a signature that does not match.
+    BadSignature,
+    /// Signed integer overflow (`INT_MIN / -1`) or float-to-int overflow.
+    IntegerOverflow,
+    /// Integer division or remainder by zero.
+    IntegerDivisionByZero,
+    /// Conversion of NaN to an integer.
+    BadConversionToInteger,
+    /// An `unreachable` instruction was executed.
+    UnreachableCodeReached,
+    /// Execution was interrupted (epoch deadline).
+    Interrupt,
+    /// All fuel was consumed.
+    OutOfFuel,
+    /// A null reference was dereferenced.
+    NullReference,
+    /// Atomic wait on a non-shared memory.
+    AtomicWaitNonSharedMemory,
+}
+
+impl Trap {
+    /// Every trap, in code order (`Trap::ALL[i].to_u8() == i + 1`).
+    pub const ALL: &'static [Trap] = &[
+        Trap::StackOverflow,
+        Trap::MemoryOutOfBounds,
+        Trap::HeapMisaligned,
+        Trap::TableOutOfBounds,
+        Trap::IndirectCallToNull,
+        Trap::BadSignature,
+        Trap::IntegerOverflow,
+        Trap::IntegerDivisionByZero,
+        Trap::BadConversionToInteger,
+        Trap::UnreachableCodeReached,
+        Trap::Interrupt,
+        Trap::OutOfFuel,
+        Trap::NullReference,
+        Trap::AtomicWaitNonSharedMemory,
+    ];
+
+    /// A stable non-zero byte for this trap, as stored in trap tables.
+    pub fn to_u8(self) -> u8 {
+        Trap::ALL.iter().position(|t| *t == self).unwrap() as u8 + 1
+    }
+
+    /// Inverse of [`Trap::to_u8`].
+    pub fn from_u8(code: u8) -> Option<Trap> {
+        Trap::ALL.get((code as usize).checked_sub(1)?).copied()
+    }
+}
+
+impl fmt::Display for Trap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let desc = match self {
+            Trap::StackOverflow => "call stack exhausted",
+            Trap::MemoryOutOfBounds => "out of bounds memory access",
+            Trap::HeapMisaligned => "unaligned atomic",
+            Trap::TableOutOfBounds => "undefined element: out of bounds table access",
+            Trap::IndirectCallToNull => "uninitialized element",
+            Trap::BadSignature => "indirect call type mismatch",
+            Trap::IntegerOverflow => "integer overflow",
+            Trap::IntegerDivisionByZero => "integer divide by zero",
+            Trap::BadConversionToInteger => "invalid conversion to integer",
+            Trap::UnreachableCodeReached => "wasm `unreachable` instruction executed",
+            Trap::Interrupt => "interrupt",
+            Trap::OutOfFuel => "all fuel consumed by WebAssembly",
+            Trap::NullReference => "null reference",
+            Trap::AtomicWaitNonSharedMemory => "atomic wait on non-shared memory",
+        };
+        write!(f, "wasm trap: {desc}")
+    }
+}
+
+impl std::error::Error for Trap {}
+
+/// A trap site in compiled code: the offset of the trapping instruction
+/// within its function and what it means.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct TrapInformation {
+    /// Offset of the faulting instruction from the start of the function.
+    pub code_offset: u32,
+    /// The trap raised when this instruction faults.
+    pub trap: TrapSite,
+}
+
+/// What a trapping instruction means. Most are wasm traps; `HostError` marks
+/// the deliberate trap a wasm-to-host trampoline executes after a host
+/// function returned an error (the error itself is stashed in the store).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum TrapSite {
+    /// A WebAssembly trap.
+    Wasm(Trap),
+    /// A host function failed; its error is pending in the store.
+    HostError,
+}
+
+impl TrapSite {
+    /// Encodes the site as a non-zero byte (used as a Cranelift user trap code).
+    pub fn to_u8(self) -> u8 {
+        match self {
+            TrapSite::Wasm(t) => t.to_u8(),
+            TrapSite::HostError => 100,
+        }
+    }
+
+    /// Decodes [`TrapSite::to_u8`].
+    pub fn from_u8(code: u8) -> Option<TrapSite> {
+        if code == 100 {
+            Some(TrapSite::HostError)
+        } else {
+            Trap::from_u8(code).map(TrapSite::Wasm)
+        }
+    }
+}

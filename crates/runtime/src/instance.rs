@@ -1,0 +1,599 @@
+//! Instances: one allocation holding the runtime `Instance` state followed
+//! by its `VMContext`, laid out by `wasmtime_environ::VMOffsets`.
+
+use crate::memory::LinearMemory;
+use crate::table::Table;
+use crate::vmcontext::*;
+use std::alloc::Layout;
+use std::ptr::NonNull;
+use std::sync::Arc;
+use wasmtime_environ::*;
+
+/// Imports resolved by the embedder, in the module's import order per kind.
+#[derive(Default)]
+pub struct Imports {
+    /// Funcrefs of imported functions (copied into the importer's slots).
+    pub functions: Vec<VMFuncRef>,
+    /// Imported tables: owning instance and its defined index.
+    pub tables: Vec<(*mut Instance, DefinedTableIndex)>,
+    /// Imported memories: owning instance and its defined index.
+    pub memories: Vec<(*mut Instance, DefinedMemoryIndex)>,
+    /// Imported globals: their storage.
+    pub globals: Vec<*mut VMGlobalDefinition>,
+}
+
+/// Everything needed to allocate an instance.
+pub struct InstanceAllocationRequest<'a> {
+    /// The module.
+    pub module: Arc<Module>,
+    /// Tunables the module was compiled with (memory styles).
+    pub tunables: &'a Tunables,
+    /// Resolved imports.
+    pub imports: Imports,
+    /// The store's context.
+    pub store_context: *mut VMStoreContext,
+    /// Engine-wide type ids, indexed by the module's `TypeIndex`; must
+    /// outlive the instance.
+    pub type_ids: *const VMSharedTypeIndex,
+    /// Entry points of each defined function: `(array_call, wasm_call)`.
+    pub functions: &'a [(VMArrayCallFunction, *const u8)],
+    /// Opaque pointer to the owning store (for the embedding layer).
+    pub store: *mut u8,
+    /// Opaque embedder id for this instance.
+    pub host_id: usize,
+}
+
+/// Runtime state of an instance. Its `VMContext` follows it in memory.
+#[repr(C)]
+pub struct Instance {
+    module: Arc<Module>,
+    offsets: VMOffsets,
+    memories: PrimaryMap<DefinedMemoryIndex, LinearMemory>,
+    tables: PrimaryMap<DefinedTableIndex, Table>,
+    dropped_elements: Vec<bool>,
+    dropped_data: Vec<bool>,
+    imported_memories: Vec<(*mut Instance, DefinedMemoryIndex)>,
+    imported_tables: Vec<(*mut Instance, DefinedTableIndex)>,
+    store: *mut u8,
+    host_id: usize,
+    layout: Layout,
+    vmctx: VMContext,
+}
+
+/// Owning handle to an [`Instance`]; frees it on drop.
+pub struct InstanceHandle {
+    ptr: NonNull<Instance>,
+}
+
+// SAFETY: the instance is only accessed through its store, which is Send;
+// the raw pointers inside point at data owned by the same store.
+unsafe impl Send for InstanceHandle {}
+// SAFETY: as above; shared access only reads immutable metadata.
+unsafe impl Sync for InstanceHandle {}
+
+impl InstanceHandle {
+    /// Allocates and initialises an instance: imports, memories, tables,
+    /// globals and funcrefs. Segments are applied by [`Instance::initialize`].
+    pub fn new(req: InstanceAllocationRequest<'_>) -> anyhow::Result<InstanceHandle> {
+        let module = req.module.clone();
+        let offsets = VMOffsets::new(&module);
+        let vmctx_offset = std::mem::offset_of!(Instance, vmctx);
+        let layout = Layout::from_size_align(vmctx_offset + offsets.size() as usize, 16)?;
+
+        let mut memories = PrimaryMap::new();
+        for (index, ty) in module.memories.iter().skip(module.num_imported_memories) {
+            let style = MemoryStyle::for_memory(ty, req.tunables);
+            let mem = LinearMemory::new(ty, &style)
+                .map_err(|e| e.context(format!("failed to allocate memory {}", index.as_u32())))?;
+            memories.push(mem);
+        }
+        let mut tables = PrimaryMap::new();
+        for (_, ty) in module.tables.iter().skip(module.num_imported_tables) {
+            tables.push(Table::new(ty, 0)?);
+        }
+
+        let instance = Instance {
+            module: module.clone(),
+            offsets,
+            memories,
+            tables,
+            dropped_elements: vec![false; module.elements.len()],
+            dropped_data: vec![false; module.data.len()],
+            imported_memories: req.imports.memories.clone(),
+            imported_tables: req.imports.tables.clone(),
+            store: req.store,
+            host_id: req.host_id,
+            layout,
+            vmctx: VMContext::new(),
+        };
+        // SAFETY: the layout is non-zero sized (it holds `Instance`).
+        let raw = unsafe { std::alloc::alloc_zeroed(layout) } as *mut Instance;
+        let ptr = NonNull::new(raw).ok_or_else(|| anyhow::anyhow!("out of memory"))?;
+        // SAFETY: `raw` is a fresh allocation large and aligned enough.
+        unsafe { raw.write(instance) };
+        let mut handle = InstanceHandle { ptr };
+        handle.instance_mut().init_vmctx(&req)?;
+        Ok(handle)
+    }
+
+    /// The instance.
+    pub fn instance(&self) -> &Instance {
+        // SAFETY: the handle owns a live instance.
+        unsafe { self.ptr.as_ref() }
+    }
+
+    /// The instance, mutably.
+    pub fn instance_mut(&mut self) -> &mut Instance {
+        // SAFETY: the handle owns a live instance.
+        unsafe { self.ptr.as_mut() }
+    }
+
+    /// Raw pointer to the instance.
+    pub fn as_ptr(&self) -> *mut Instance {
+        self.ptr.as_ptr()
+    }
+}
+
+impl Drop for InstanceHandle {
+    fn drop(&mut self) {
+        let layout = self.instance().layout;
+        // SAFETY: we own the allocation; drop the Rust state then free it.
+        unsafe {
+            std::ptr::drop_in_place(self.ptr.as_ptr());
+            std::alloc::dealloc(self.ptr.as_ptr().cast(), layout);
+        }
+    }
+}
+
+impl Instance {
+    /// Recovers the instance from its `VMContext`.
+    ///
+    /// # Safety
+    /// `vmctx` must be the context of a live instance.
+    pub unsafe fn from_vmctx<'a>(vmctx: *mut VMContext) -> &'a mut Instance {
+        // SAFETY: the vmctx immediately follows the Instance in memory.
+        unsafe {
+            &mut *(vmctx
+                .cast::<u8>()
+                .sub(std::mem::offset_of!(Instance, vmctx))
+                .cast::<Instance>())
+        }
+    }
+
+    /// The module.
+    pub fn module(&self) -> &Arc<Module> {
+        &self.module
+    }
+
+    /// The `VMContext` layout.
+    pub fn offsets(&self) -> &VMOffsets {
+        &self.offsets
+    }
+
+    /// The opaque store pointer given at allocation.
+    pub fn store(&self) -> *mut u8 {
+        self.store
+    }
+
+    /// The embedder id given at allocation.
+    pub fn host_id(&self) -> usize {
+        self.host_id
+    }
+
+    /// Pointer to the `VMContext`.
+    pub fn vmctx(&self) -> *mut VMContext {
+        &self.vmctx as *const VMContext as *mut VMContext
+    }
+
+    fn vmctx_plus<T>(&self, offset: u32) -> *mut T {
+        // SAFETY: offsets come from VMOffsets and are within the allocation.
+        unsafe { self.vmctx().cast::<u8>().add(offset as usize).cast() }
+    }
+
+    fn init_vmctx(&mut self, req: &InstanceAllocationRequest<'_>) -> anyhow::Result<()> {
+        let module = self.module.clone();
+        // SAFETY (all writes below): offsets come from VMOffsets for this
+        // module, so every pointer is inside the zeroed vmctx allocation.
+        unsafe {
+            *self.vmctx_plus::<u32>(vmctx::MAGIC) = VMCONTEXT_MAGIC;
+            *self.vmctx_plus::<*mut VMStoreContext>(vmctx::STORE_CONTEXT) = req.store_context;
+            *self.vmctx_plus::<*const usize>(vmctx::BUILTINS) = crate::libcalls::builtin_array();
+            *self.vmctx_plus::<*const VMSharedTypeIndex>(vmctx::TYPE_IDS) = req.type_ids;
+            for (i, (owner, idx)) in req.imports.memories.iter().enumerate() {
+                let def = (**owner).defined_memory_ptr(*idx);
+                *self.vmctx_plus(self.offsets.imported_memory(MemoryIndex::new(i))) = def;
+            }
+            for (i, (owner, idx)) in req.imports.tables.iter().enumerate() {
+                let def = (**owner).defined_table_ptr(*idx);
+                *self.vmctx_plus(self.offsets.imported_table(TableIndex::new(i))) = def;
+            }
+            for (i, def) in req.imports.globals.iter().enumerate() {
+                *self.vmctx_plus(self.offsets.imported_global(GlobalIndex::new(i))) = *def;
+            }
+            for (i, f) in req.imports.functions.iter().enumerate() {
+                *self.vmctx_plus(self.offsets.func_ref(FuncIndex::new(i))) = *f;
+            }
+            let vmctx = self.vmctx().cast::<VMOpaqueContext>();
+            for (def_index, (array_call, wasm_call)) in req.functions.iter().enumerate() {
+                let index = module.func_index(DefinedFuncIndex::new(def_index));
+                let ty = module.functions[index];
+                let type_index = *req.type_ids.add(ty.index());
+                *self.vmctx_plus(self.offsets.func_ref(index)) =
+                    VMFuncRef::new(*array_call, *wasm_call, vmctx, type_index);
+            }
+        }
+        for index in self.memories.keys().collect::<Vec<_>>() {
+            self.update_memory_definition(index);
+        }
+        for index in self.tables.keys().collect::<Vec<_>>() {
+            if let Some(init) = &module.table_initializers[index] {
+                let val = self.eval_const_expr(init).get_reference();
+                let size = self.tables[index].size();
+                self.tables[index].fill(0, val, size);
+            }
+            self.update_table_definition(index);
+        }
+        for (index, init) in module.global_initializers.iter() {
+            let val = self.eval_const_expr(init);
+            // SAFETY: the pointer is inside the vmctx.
+            unsafe { (*self.defined_global_ptr(index)).set_raw(val) };
+        }
+        Ok(())
+    }
+
+    /// Applies element and data segments, in order, as instantiation
+    /// requires. On a trap, earlier segments' effects remain.
+    pub fn initialize(&mut self) -> Result<(), Trap> {
+        let module = self.module.clone();
+        for (index, seg) in module.elements.iter() {
+            match &seg.kind {
+                ElementKind::Active { table, offset } => {
+                    let dst = self.eval_const_expr(offset).get_u32() as u64;
+                    let len = seg.items.len() as u64;
+                    if !self.table_init(*table, index, dst, 0, len) {
+                        return Err(Trap::TableOutOfBounds);
+                    }
+                    self.dropped_elements[index.index()] = true;
+                }
+                ElementKind::Declared => self.dropped_elements[index.index()] = true,
+                ElementKind::Passive => {}
+            }
+        }
+        for (index, seg) in module.data.iter() {
+            if let DataKind::Active { memory, offset } = &seg.kind {
+                let dst = self.eval_const_expr(offset).get_u32() as u64;
+                if !self.memory_init(*memory, index, dst, 0, seg.data.len() as u32) {
+                    return Err(Trap::MemoryOutOfBounds);
+                }
+                self.dropped_data[index.index()] = true;
+            }
+        }
+        Ok(())
+    }
+
+    /// Evaluates a constant expression in this instance.
+    pub fn eval_const_expr(&self, expr: &ConstExpr) -> ValRaw {
+        let mut stack: Vec<ValRaw> = Vec::with_capacity(2);
+        for op in &expr.ops {
+            let v = match *op {
+                ConstOp::I32Const(v) => ValRaw::i32(v),
+                ConstOp::I64Const(v) => ValRaw::i64(v),
+                ConstOp::F32Const(v) => ValRaw::f32(v),
+                ConstOp::F64Const(v) => ValRaw::f64(v),
+                ConstOp::V128Const(v) => ValRaw::v128(v),
+                // SAFETY: the global pointer is valid for the instance's life.
+                ConstOp::GlobalGet(g) => unsafe { (*self.global_ptr(g)).get_raw() },
+                ConstOp::RefNull(_) => ValRaw::reference(0),
+                ConstOp::RefFunc(f) => ValRaw::reference(self.func_ref_ptr(f) as u64),
+                ConstOp::I32Add | ConstOp::I32Sub | ConstOp::I32Mul => {
+                    let b = stack.pop().unwrap().get_i32();
+                    let a = stack.pop().unwrap().get_i32();
+                    ValRaw::i32(match *op {
+                        ConstOp::I32Add => a.wrapping_add(b),
+                        ConstOp::I32Sub => a.wrapping_sub(b),
+                        _ => a.wrapping_mul(b),
+                    })
+                }
+                ConstOp::I64Add | ConstOp::I64Sub | ConstOp::I64Mul => {
+                    let b = stack.pop().unwrap().get_i64();
+                    let a = stack.pop().unwrap().get_i64();
+                    ValRaw::i64(match *op {
+                        ConstOp::I64Add => a.wrapping_add(b),
+                        ConstOp::I64Sub => a.wrapping_sub(b),
+                        _ => a.wrapping_mul(b),
+                    })
+                }
+            };
+            stack.push(v);
+        }
+        stack.pop().unwrap_or_default()
+    }
+
+    /// Pointer to the `VMFuncRef` of function `index`.
+    pub fn func_ref_ptr(&self, index: FuncIndex) -> *mut VMFuncRef {
+        self.vmctx_plus(self.offsets.func_ref(index))
+    }
+
+    /// Pointer to the storage of global `index` (imported or defined).
+    pub fn global_ptr(&self, index: GlobalIndex) -> *mut VMGlobalDefinition {
+        match self.module.defined_global_index(index) {
+            Some(d) => self.defined_global_ptr(d),
+            // SAFETY: import slots were filled at allocation.
+            None => unsafe { *self.vmctx_plus(self.offsets.imported_global(index)) },
+        }
+    }
+
+    fn defined_global_ptr(&self, index: DefinedGlobalIndex) -> *mut VMGlobalDefinition {
+        self.vmctx_plus(self.offsets.defined_global(index))
+    }
+
+    /// Pointer to the definition of a defined memory.
+    pub fn defined_memory_ptr(&self, index: DefinedMemoryIndex) -> *mut VMMemoryDefinition {
+        self.vmctx_plus(self.offsets.defined_memory(index))
+    }
+
+    /// Pointer to the definition of a defined table.
+    pub fn defined_table_ptr(&self, index: DefinedTableIndex) -> *mut VMTableDefinition {
+        self.vmctx_plus(self.offsets.defined_table(index))
+    }
+
+    /// Pointer to the definition of memory `index` (imported or defined).
+    pub fn memory_ptr(&self, index: MemoryIndex) -> *mut VMMemoryDefinition {
+        match self.module.defined_memory_index(index) {
+            Some(d) => self.defined_memory_ptr(d),
+            // SAFETY: import slots were filled at allocation.
+            None => unsafe { *self.vmctx_plus(self.offsets.imported_memory(index)) },
+        }
+    }
+
+    /// The bytes of memory `index` as a raw slice pointer.
+    pub fn memory_slice(&self, index: MemoryIndex) -> (*mut u8, usize) {
+        // SAFETY: the definition is kept current by grow.
+        let def = unsafe { &*self.memory_ptr(index) };
+        (def.base, def.current_length as usize)
+    }
+
+    fn update_memory_definition(&mut self, index: DefinedMemoryIndex) {
+        let mem = &self.memories[index];
+        let def = VMMemoryDefinition {
+            base: mem.base(),
+            current_length: mem.byte_size() as u64,
+        };
+        // SAFETY: the pointer is inside the vmctx.
+        unsafe { *self.defined_memory_ptr(index) = def };
+    }
+
+    fn update_table_definition(&mut self, index: DefinedTableIndex) {
+        let table = &mut self.tables[index];
+        let def = VMTableDefinition {
+            base: table.base(),
+            current_elements: table.size(),
+        };
+        // SAFETY: the pointer is inside the vmctx.
+        unsafe { *self.defined_table_ptr(index) = def };
+    }
+
+    /// The instance owning memory `index` and its defined index there.
+    pub fn memory_owner(&mut self, index: MemoryIndex) -> (&mut Instance, DefinedMemoryIndex) {
+        match self.module.defined_memory_index(index) {
+            Some(d) => (self, d),
+            None => {
+                let (owner, d) = self.imported_memories[index.index()];
+                // SAFETY: importers never outlive the instances they import
+                // from (both are owned by one store).
+                (unsafe { &mut *owner }, d)
+            }
+        }
+    }
+
+    /// The instance owning table `index` and its defined index there.
+    pub fn table_owner(&mut self, index: TableIndex) -> (&mut Instance, DefinedTableIndex) {
+        match self.module.defined_table_index(index) {
+            Some(d) => (self, d),
+            None => {
+                let (owner, d) = self.imported_tables[index.index()];
+                // SAFETY: as for memory_owner.
+                (unsafe { &mut *owner }, d)
+            }
+        }
+    }
+
+    /// A defined memory.
+    pub fn defined_memory(&mut self, index: DefinedMemoryIndex) -> &mut LinearMemory {
+        &mut self.memories[index]
+    }
+
+    /// A defined table.
+    pub fn defined_table(&mut self, index: DefinedTableIndex) -> &mut Table {
+        &mut self.tables[index]
+    }
+
+    /// Table `index` (imported or defined).
+    pub fn table(&mut self, index: TableIndex) -> &mut Table {
+        let (owner, d) = self.table_owner(index);
+        &mut owner.tables[d]
+    }
+
+    /// `memory.grow`: returns the old size in pages.
+    pub fn memory_grow(
+        &mut self,
+        index: MemoryIndex,
+        delta: u64,
+        limit: Option<u64>,
+    ) -> Option<u64> {
+        let (owner, d) = self.memory_owner(index);
+        let old = owner.memories[d].grow(delta, limit)?;
+        owner.update_memory_definition(d);
+        Some(old)
+    }
+
+    /// `table.grow`: returns the old size.
+    pub fn table_grow(
+        &mut self,
+        index: TableIndex,
+        delta: u64,
+        init: u64,
+        limit: Option<u64>,
+    ) -> Option<u64> {
+        let (owner, d) = self.table_owner(index);
+        let old = owner.tables[d].grow(delta, init, limit)?;
+        owner.update_table_definition(d);
+        Some(old)
+    }
+
+    /// `memory.copy`; false if out of bounds.
+    pub fn memory_copy(
+        &mut self,
+        dst_mem: MemoryIndex,
+        dst: u64,
+        src_mem: MemoryIndex,
+        src: u64,
+        len: u64,
+    ) -> bool {
+        let (dst_base, dst_len) = self.memory_slice(dst_mem);
+        let (src_base, src_len) = self.memory_slice(src_mem);
+        let in_bounds =
+            |off: u64, size: usize| off.checked_add(len).is_some_and(|e| e <= size as u64);
+        if !in_bounds(dst, dst_len) || !in_bounds(src, src_len) {
+            return false;
+        }
+        // SAFETY: both ranges were checked against the memories' sizes;
+        // `copy` handles overlap.
+        unsafe {
+            std::ptr::copy(
+                src_base.add(src as usize),
+                dst_base.add(dst as usize),
+                len as usize,
+            )
+        };
+        true
+    }
+
+    /// `memory.fill`; false if out of bounds.
+    pub fn memory_fill(&mut self, mem: MemoryIndex, dst: u64, val: u8, len: u64) -> bool {
+        let (base, size) = self.memory_slice(mem);
+        if !dst.checked_add(len).is_some_and(|e| e <= size as u64) {
+            return false;
+        }
+        // SAFETY: the range was checked against the memory's size.
+        unsafe { std::ptr::write_bytes(base.add(dst as usize), val, len as usize) };
+        true
+    }
+
+    /// `memory.init`; false if out of bounds.
+    pub fn memory_init(
+        &mut self,
+        mem: MemoryIndex,
+        data: DataIndex,
+        dst: u64,
+        src: u32,
+        len: u32,
+    ) -> bool {
+        let module = self.module.clone();
+        let bytes: &[u8] = if self.dropped_data[data.index()] {
+            &[]
+        } else {
+            &module.data[data].data
+        };
+        let (base, size) = self.memory_slice(mem);
+        let src_ok = (src as u64) + (len as u64) <= bytes.len() as u64;
+        let dst_ok = dst
+            .checked_add(len as u64)
+            .is_some_and(|e| e <= size as u64);
+        if !src_ok || !dst_ok {
+            return false;
+        }
+        // SAFETY: both ranges were checked.
+        unsafe {
+            std::ptr::copy_nonoverlapping(
+                bytes.as_ptr().add(src as usize),
+                base.add(dst as usize),
+                len as usize,
+            )
+        };
+        true
+    }
+
+    /// `data.drop`.
+    pub fn data_drop(&mut self, data: DataIndex) {
+        self.dropped_data[data.index()] = true;
+    }
+
+    /// `elem.drop`.
+    pub fn elem_drop(&mut self, elem: ElemIndex) {
+        self.dropped_elements[elem.index()] = true;
+    }
+
+    /// `table.init`; false if out of bounds.
+    pub fn table_init(
+        &mut self,
+        table: TableIndex,
+        elem: ElemIndex,
+        dst: u64,
+        src: u64,
+        len: u64,
+    ) -> bool {
+        let module = self.module.clone();
+        let seg = &module.elements[elem];
+        let seg_len = if self.dropped_elements[elem.index()] {
+            0
+        } else {
+            seg.items.len() as u64
+        };
+        if !src.checked_add(len).is_some_and(|e| e <= seg_len) {
+            return false;
+        }
+        let table_size = self.table(table).size();
+        if !dst.checked_add(len).is_some_and(|e| e <= table_size) {
+            return false;
+        }
+        for i in 0..len {
+            let val = match &seg.items {
+                ElementItems::Functions(f) => self.func_ref_ptr(f[(src + i) as usize]) as u64,
+                ElementItems::Expressions(e) => {
+                    self.eval_const_expr(&e[(src + i) as usize]).get_reference()
+                }
+            };
+            self.table(table).set(dst + i, val);
+        }
+        true
+    }
+
+    /// `table.copy`; false if out of bounds.
+    pub fn table_copy(
+        &mut self,
+        dst_table: TableIndex,
+        src_table: TableIndex,
+        dst: u64,
+        src: u64,
+        len: u64,
+    ) -> bool {
+        let (dst_owner, dst_def) = self.table_owner(dst_table);
+        let dst_owner = dst_owner as *mut Instance;
+        let (src_owner, src_def) = self.table_owner(src_table);
+        let src_owner = src_owner as *mut Instance;
+        if dst_owner == src_owner && dst_def == src_def {
+            // SAFETY: the owner is live (see table_owner).
+            return unsafe { (&mut (*dst_owner).tables)[dst_def].copy_within(dst, src, len) };
+        }
+        // SAFETY: distinct tables, so the two borrows do not alias.
+        let (dt, st) = unsafe {
+            (
+                &mut (&mut (*dst_owner).tables)[dst_def],
+                &(&(*src_owner).tables)[src_def],
+            )
+        };
+        let ok = src.checked_add(len).is_some_and(|e| e <= st.size())
+            && dst.checked_add(len).is_some_and(|e| e <= dt.size());
+        if !ok {
+            return false;
+        }
+        dt.elements_mut()[dst as usize..(dst + len) as usize]
+            .copy_from_slice(&st.elements()[src as usize..(src + len) as usize]);
+        true
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {}
+}

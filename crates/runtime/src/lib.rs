@@ -1,0 +1,20 @@
+//! Runtime support for our Wasmtime implementation.
+//!
+//! This crate owns everything that exists while wasm runs: executable code
+//! memory, linear memories with guard pages, tables, the per-instance
+//! `VMContext`, the builtin functions compiled code calls, and the signal
+//! handlers that turn a faulting instruction back into a `Trap` for the host.
+//! It knows nothing about Cranelift: it consumes the `CompiledFunction`s and
+//! layouts defined in `wasmtime-environ`.
+
+#![deny(missing_docs)]
+
+pub mod backtrace;
+pub mod code_memory;
+pub mod instance;
+pub mod libcalls;
+pub mod memory;
+pub mod mmap;
+pub mod table;
+pub mod traphandlers;
+pub mod vmcontext;

@@ -1,0 +1,162 @@
+//! The builtin functions compiled code calls, generated from the single
+//! list in `wasmtime_environ::foreach_builtin_function!`.
+
+use crate::instance::Instance;
+use crate::vmcontext::VMContext;
+use wasmtime_environ::{
+    foreach_builtin_function, DataIndex, ElemIndex, EntityRef, MemoryIndex, TableIndex,
+};
+
+/// Implementations, one per builtin, taking the calling instance.
+mod impls {
+    use super::*;
+
+    pub fn memory_grow(instance: &mut Instance, memory: u32, delta: u64) -> u64 {
+        let limit = None;
+        instance
+            .memory_grow(MemoryIndex::from_u32(memory), delta, limit)
+            .map(|old| old as i64)
+            .unwrap_or(-1) as u64
+    }
+
+    pub fn memory_copy(
+        instance: &mut Instance,
+        dst_mem: u32,
+        dst: u64,
+        src_mem: u32,
+        src: u64,
+        len: u64,
+    ) -> bool {
+        instance.memory_copy(
+            MemoryIndex::from_u32(dst_mem),
+            dst,
+            MemoryIndex::from_u32(src_mem),
+            src,
+            len,
+        )
+    }
+
+    pub fn memory_fill(instance: &mut Instance, memory: u32, dst: u64, val: u32, len: u64) -> bool {
+        instance.memory_fill(MemoryIndex::from_u32(memory), dst, val as u8, len)
+    }
+
+    pub fn memory_init(
+        instance: &mut Instance,
+        memory: u32,
+        data: u32,
+        dst: u64,
+        src: u32,
+        len: u32,
+    ) -> bool {
+        instance.memory_init(
+            MemoryIndex::from_u32(memory),
+            DataIndex::from_u32(data),
+            dst,
+            src,
+            len,
+        )
+    }
+
+    pub fn data_drop(instance: &mut Instance, data: u32) {
+        instance.data_drop(DataIndex::from_u32(data))
+    }
+
+    pub fn table_grow(instance: &mut Instance, table: u32, delta: u64, init: u64) -> u64 {
+        let limit = None;
+        instance
+            .table_grow(TableIndex::from_u32(table), delta, init, limit)
+            .map(|old| old as i64)
+            .unwrap_or(-1) as u64
+    }
+
+    pub fn table_fill(instance: &mut Instance, table: u32, dst: u64, val: u64, len: u64) -> bool {
+        instance
+            .table(TableIndex::from_u32(table))
+            .fill(dst, val, len)
+    }
+
+    pub fn table_copy(
+        instance: &mut Instance,
+        dst_table: u32,
+        src_table: u32,
+        dst: u64,
+        src: u64,
+        len: u64,
+    ) -> bool {
+        instance.table_copy(
+            TableIndex::from_u32(dst_table),
+            TableIndex::from_u32(src_table),
+            dst,
+            src,
+            len,
+        )
+    }
+
+    pub fn table_init(
+        instance: &mut Instance,
+        table: u32,
+        elem: u32,
+        dst: u64,
+        src: u64,
+        len: u64,
+    ) -> bool {
+        instance.table_init(
+            TableIndex::from_u32(table),
+            ElemIndex::from_u32(elem),
+            dst,
+            src,
+            len,
+        )
+    }
+
+    pub fn elem_drop(instance: &mut Instance, elem: u32) {
+        instance.elem_drop(ElemIndex::new(elem as usize))
+    }
+}
+
+macro_rules! rust_type {
+    (vmctx) => { *mut VMContext };
+    (i32) => { u32 };
+    (i64) => { u64 };
+    (bool) => { bool };
+    (void) => { () };
+}
+
+macro_rules! define_builtins {
+    ($( $(#[$attr:meta])* $name:ident( vmctx: vmctx $(, $pname:ident: $param:ident)* ) -> $result:ident; )*) => {
+        /// `extern "C"` entry points called by compiled code.
+        mod entry {
+            use super::*;
+            $(
+                pub unsafe extern "C" fn $name(vmctx: *mut VMContext $(, $pname: rust_type!($param))*) -> rust_type!($result) {
+                    // A panic must never unwind into compiled code.
+                    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        // SAFETY: compiled code passes its own live vmctx.
+                        let instance = unsafe { Instance::from_vmctx(vmctx) };
+                        impls::$name(instance $(, $pname)*)
+                    }));
+                    match result {
+                        Ok(r) => r,
+                        Err(_) => std::process::abort(),
+                    }
+                }
+            )*
+        }
+
+        static BUILTINS: BuiltinArray = BuiltinArray([
+            $(entry::$name as *const (),)*
+        ]);
+    };
+}
+
+foreach_builtin_function!(define_builtins);
+
+struct BuiltinArray([*const (); wasmtime_environ::BuiltinFunctionIndex::COUNT as usize]);
+
+// SAFETY: the array holds immutable function pointers.
+unsafe impl Sync for BuiltinArray {}
+
+/// The table of builtin function pointers stored in every `VMContext`.
+pub fn builtin_array() -> *const usize {
+    BUILTINS.0.as_ptr().cast()
+}

@@ -1,0 +1,374 @@
+//! WebAssembly linear memories backed by [`Mmap`] reservations.
+//!
+//! A memory is one mapping: the accessible bytes (read/write) come first,
+//! followed by inaccessible (`PROT_NONE`) address space up to the
+//! reservation, followed by the guard region. Growing within the reservation
+//! only changes page protections, so the base stays put. A memory whose
+//! [`MemoryStyle`] is not static may also grow past its reservation, in
+//! which case it moves to a new, bigger mapping.
+
+use crate::mmap::{round_up_to_page_size, Mmap};
+use anyhow::{bail, Context, Result};
+use wasmtime_environ::{Memory, MemoryStyle};
+
+/// A WebAssembly linear memory.
+#[derive(Debug)]
+pub struct LinearMemory {
+    mmap: Mmap,
+    /// Current size in bytes (a whole number of wasm pages).
+    byte_size: usize,
+    /// Bytes made read/write at the start of `mmap` (page rounded).
+    accessible: usize,
+    /// Bytes of `mmap` available for contents (the rest is guard region).
+    reservation: usize,
+    /// Bytes of guard region kept after `reservation`.
+    guard_size: usize,
+    /// Largest allowed number of pages (declared maximum and index type).
+    max_pages: u64,
+    page_size_log2: u8,
+    declared_maximum: Option<u64>,
+    is_static: bool,
+    shared: bool,
+}
+
+fn to_usize(n: u64, what: &str) -> Result<usize> {
+    usize::try_from(n).with_context(|| format!("{what} ({n:#x} bytes) does not fit in usize"))
+}
+
+impl LinearMemory {
+    /// Creates a zeroed memory of `ty.minimum` pages laid out as `style`
+    /// says.
+    ///
+    /// Fails if the minimum exceeds the maximum, if a static memory's
+    /// minimum does not fit its reservation, or if the address space cannot
+    /// be reserved.
+    pub fn new(ty: &Memory, style: &MemoryStyle) -> Result<LinearMemory> {
+        let page_size = ty.page_size();
+        let index_max = ty.max_pages_for_index_type();
+        let max_pages = ty.maximum.map_or(index_max, |m| m.min(index_max));
+        if ty.minimum > max_pages {
+            bail!(
+                "memory minimum of {} pages exceeds its maximum of {max_pages} pages",
+                ty.minimum
+            );
+        }
+        let min_bytes = ty
+            .minimum
+            .checked_mul(page_size)
+            .context("memory minimum size overflows")?;
+        let min_bytes = to_usize(min_bytes, "memory minimum size")?;
+        let guard_size = to_usize(style.guard_size, "memory guard size")?;
+        let mut reservation = to_usize(style.reservation, "memory reservation")?;
+
+        if style.is_static {
+            if min_bytes > reservation {
+                bail!(
+                    "memory minimum of {min_bytes:#x} bytes exceeds the reservation of \
+                     {reservation:#x} bytes"
+                );
+            }
+        } else {
+            // The compiler checks bounds against the current length, so the
+            // reservation is only a growth hint: never reserve more than the
+            // memory can ever use.
+            reservation = reservation.max(min_bytes);
+            if let Some(max_bytes) = max_pages
+                .checked_mul(page_size)
+                .and_then(|b| usize::try_from(b).ok())
+                .and_then(round_up_to_page_size)
+            {
+                reservation = reservation.min(max_bytes.max(min_bytes));
+            }
+        }
+        let reservation = round_up_to_page_size(reservation).context("reservation overflows")?;
+        let accessible = round_up_to_page_size(min_bytes).context("memory size overflows")?;
+        let total = reservation
+            .checked_add(guard_size)
+            .context("memory reservation plus guard overflows")?;
+        let mmap = Mmap::accessible_reserved(accessible, total).with_context(|| {
+            format!("failed to allocate a linear memory of {min_bytes:#x} bytes")
+        })?;
+        Ok(LinearMemory {
+            mmap,
+            byte_size: min_bytes,
+            accessible,
+            reservation,
+            guard_size,
+            max_pages,
+            page_size_log2: ty.page_size_log2,
+            declared_maximum: ty.maximum,
+            is_static: style.is_static,
+            shared: ty.shared,
+        })
+    }
+
+    /// Grows the memory by `delta_pages` pages and returns the previous size
+    /// in pages, or `None` if the memory cannot grow that much: past its
+    /// declared maximum, its index type's limit, `limit_bytes` (an extra
+    /// limit on the new byte size) or its reservation (static memories), or
+    /// because the host is out of memory. Growing by zero always succeeds.
+    ///
+    /// Non-static memories may move: re-read [`LinearMemory::base`] after a
+    /// successful grow.
+    pub fn grow(&mut self, delta_pages: u64, limit_bytes: Option<u64>) -> Option<u64> {
+        let old_pages = self.pages();
+        if delta_pages == 0 {
+            return Some(old_pages);
+        }
+        let new_pages = old_pages.checked_add(delta_pages)?;
+        if new_pages > self.max_pages {
+            return None;
+        }
+        let new_bytes = new_pages.checked_mul(self.page_size())?;
+        if limit_bytes.is_some_and(|limit| new_bytes > limit) {
+            return None;
+        }
+        let new_bytes = usize::try_from(new_bytes).ok()?;
+        let new_accessible = round_up_to_page_size(new_bytes)?;
+
+        if new_accessible <= self.reservation {
+            if new_accessible > self.accessible {
+                self.mmap
+                    .make_accessible(self.accessible, new_accessible - self.accessible)
+                    .ok()?;
+                self.accessible = new_accessible;
+            }
+        } else {
+            // Shared memories must never move under other threads.
+            if self.is_static || self.shared {
+                return None;
+            }
+            // Leave room to grow further without moving every time, but
+            // never reserve past the maximum.
+            let mut reservation = new_accessible.saturating_add(new_accessible / 2);
+            if let Some(max_bytes) = self
+                .max_pages
+                .checked_mul(self.page_size())
+                .and_then(|b| usize::try_from(b).ok())
+                .and_then(round_up_to_page_size)
+            {
+                reservation = reservation.min(max_bytes).max(new_accessible);
+            }
+            let reservation = round_up_to_page_size(reservation)?;
+            let mmap = Mmap::accessible_reserved(
+                new_accessible,
+                reservation.checked_add(self.guard_size)?,
+            )
+            .ok()?;
+            // SAFETY: the old mapping's first `byte_size` bytes are
+            // accessible, the new mapping is a distinct mapping with at least
+            // `new_accessible >= byte_size` accessible bytes, and `&mut self`
+            // guarantees nobody else is accessing the old contents.
+            unsafe {
+                std::ptr::copy_nonoverlapping(
+                    self.mmap.as_ptr(),
+                    mmap.as_mut_ptr(),
+                    self.byte_size,
+                );
+            }
+            self.mmap = mmap;
+            self.accessible = new_accessible;
+            self.reservation = reservation;
+        }
+        self.byte_size = new_bytes;
+        Some(old_pages)
+    }
+
+    /// Start of the memory's contents.
+    pub fn base(&self) -> *mut u8 {
+        self.mmap.as_mut_ptr()
+    }
+
+    /// Current size in bytes.
+    pub fn byte_size(&self) -> usize {
+        self.byte_size
+    }
+
+    /// Current size in pages.
+    pub fn pages(&self) -> u64 {
+        (self.byte_size as u64) >> self.page_size_log2
+    }
+
+    /// The page size of this memory in bytes.
+    pub fn page_size(&self) -> u64 {
+        1 << self.page_size_log2
+    }
+
+    /// The declared maximum size in bytes, or `None` if the memory has no
+    /// declared maximum (or it does not fit in `usize`).
+    pub fn maximum_byte_size(&self) -> Option<usize> {
+        self.declared_maximum?
+            .checked_mul(self.page_size())
+            .and_then(|b| usize::try_from(b).ok())
+    }
+
+    /// The largest size in pages this memory may reach (its declared maximum
+    /// capped by its index type's limit).
+    pub fn maximum_pages(&self) -> u64 {
+        self.max_pages
+    }
+
+    /// Bytes currently reserved for contents before the guard region.
+    pub fn reserved_bytes(&self) -> usize {
+        self.reservation
+    }
+
+    /// Bytes of inaccessible guard region after the reservation.
+    pub fn guard_bytes(&self) -> usize {
+        self.guard_size
+    }
+
+    /// Whether the memory's base can never move.
+    pub fn is_static(&self) -> bool {
+        self.is_static
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mmap::{host_page_size, is_readable, is_writable};
+    use wasmtime_environ::WASM_PAGE_SIZE;
+
+    fn ty(minimum: u64, maximum: Option<u64>) -> Memory {
+        Memory {
+            minimum,
+            maximum,
+            shared: false,
+            memory64: false,
+            page_size_log2: 16,
+        }
+    }
+
+    const PAGE: usize = WASM_PAGE_SIZE as usize;
+
+    fn static_style() -> MemoryStyle {
+        MemoryStyle {
+            reservation: 1 << 32,
+            guard_size: 32 << 20,
+            is_static: true,
+        }
+    }
+
+    fn dynamic_style(reservation: u64) -> MemoryStyle {
+        MemoryStyle {
+            reservation,
+            guard_size: 64 << 10,
+            is_static: false,
+        }
+    }
+
+    #[test]
+    fn static_memory_grows_in_place() {
+        let mut m = LinearMemory::new(&ty(1, Some(3)), &static_style()).unwrap();
+        let base = m.base();
+        assert_eq!(m.pages(), 1);
+        assert_eq!(m.byte_size(), PAGE);
+        assert_eq!(m.maximum_byte_size(), Some(3 * PAGE));
+        assert!(is_writable(base));
+        assert!(is_writable(base.wrapping_add(PAGE - 1)));
+        assert!(!is_readable(base.wrapping_add(PAGE)));
+        // SAFETY: the first page is accessible.
+        unsafe {
+            assert!(std::slice::from_raw_parts(base, PAGE)
+                .iter()
+                .all(|b| *b == 0));
+            *base = 9;
+        }
+        assert_eq!(m.grow(0, None), Some(1));
+        assert_eq!(m.grow(1, None), Some(1));
+        assert!(is_writable(base.wrapping_add(2 * PAGE - 1)));
+        assert!(!is_readable(base.wrapping_add(2 * PAGE)));
+        assert_eq!(m.grow(2, None), None);
+        assert_eq!(m.grow(1, Some(2 * PAGE as u64)), None);
+        assert_eq!(m.grow(1, Some(3 * PAGE as u64)), Some(2));
+        assert_eq!(m.grow(1, None), None);
+        assert_eq!(m.grow(u64::MAX, None), None);
+        assert_eq!(m.grow(0, None), Some(3));
+        assert_eq!(m.base(), base);
+        assert!(!is_readable(base.wrapping_add(3 * PAGE)));
+        // The guard region after the reservation is inaccessible too.
+        assert!(!is_readable(base.wrapping_add((1usize << 32) + 4096)));
+        // SAFETY: the first page is accessible.
+        unsafe { assert_eq!(*base, 9) };
+    }
+
+    #[test]
+    fn index_type_limit() {
+        let mut m = LinearMemory::new(&ty(0, None), &static_style()).unwrap();
+        assert_eq!(m.pages(), 0);
+        assert_eq!(m.maximum_byte_size(), None);
+        assert_eq!(m.maximum_pages(), 1 << 16);
+        assert!(!is_readable(m.base()));
+        assert_eq!(m.grow(1 << 16 | 1, None), None);
+        assert_eq!(m.grow(2, None), Some(0));
+        assert_eq!(m.grow((1 << 16) - 2, Some(1 << 20)), None);
+        assert_eq!(m.pages(), 2);
+    }
+
+    #[test]
+    fn minimum_checks() {
+        assert!(LinearMemory::new(&ty(3, Some(2)), &static_style()).is_err());
+        let small = MemoryStyle {
+            reservation: 2 * WASM_PAGE_SIZE,
+            guard_size: 0,
+            is_static: true,
+        };
+        assert!(LinearMemory::new(&ty(3, None), &small).is_err());
+        assert!(LinearMemory::new(&ty(2, None), &small).is_ok());
+        let mut huge = ty(1 << 40, None);
+        huge.memory64 = true;
+        assert!(LinearMemory::new(&huge, &dynamic_style(0)).is_err());
+    }
+
+    #[test]
+    fn dynamic_memory_moves() {
+        let mut m =
+            LinearMemory::new(&ty(1, Some(100)), &dynamic_style(2 * WASM_PAGE_SIZE)).unwrap();
+        assert!(!m.is_static());
+        // SAFETY: the first page is accessible.
+        unsafe { *m.base().add(100) = 42 };
+        assert_eq!(m.grow(1, None), Some(1));
+        let base = m.base();
+        assert_eq!(m.grow(3, None), Some(2));
+        assert_ne!(m.base(), base);
+        assert_eq!(m.pages(), 5);
+        // SAFETY: five pages are accessible.
+        unsafe {
+            assert_eq!(*m.base().add(100), 42);
+            let s = std::slice::from_raw_parts(m.base(), 5 * PAGE);
+            assert_eq!(s.iter().filter(|b| **b != 0).count(), 1);
+        }
+        assert!(is_writable(m.base().wrapping_add(5 * PAGE - 1)));
+        assert!(!is_readable(m.base().wrapping_add(5 * PAGE)));
+        assert!(m.reserved_bytes() <= 100 * PAGE);
+        assert_eq!(m.grow(95, None), Some(5));
+        assert_eq!(m.grow(1, None), None);
+        assert!(!is_readable(m.base().wrapping_add(100 * PAGE)));
+    }
+
+    #[test]
+    fn memory64_unbounded_dynamic() {
+        let mut t = ty(2, None);
+        t.memory64 = true;
+        let mut m = LinearMemory::new(&t, &dynamic_style(1 << 20)).unwrap();
+        assert_eq!(m.maximum_byte_size(), None);
+        assert_eq!(m.grow(1 << 48, None), None);
+        assert_eq!(m.grow(100, None), Some(2));
+        assert_eq!(m.pages(), 102);
+        assert_eq!(m.grow(10, Some(103 * WASM_PAGE_SIZE)), None);
+    }
+
+    #[test]
+    fn small_pages() {
+        let mut t = ty(1, Some(10000));
+        t.page_size_log2 = 0;
+        let mut m = LinearMemory::new(&t, &static_style()).unwrap();
+        assert_eq!(m.byte_size(), 1);
+        assert_eq!(m.pages(), 1);
+        assert_eq!(m.grow(host_page_size() as u64, None), Some(1));
+        assert_eq!(m.byte_size(), host_page_size() + 1);
+        assert!(is_writable(m.base().wrapping_add(host_page_size())));
+        assert_eq!(m.grow(10000, None), None);
+    }
+}

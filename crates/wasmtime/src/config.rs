@@ -1,0 +1,172 @@
+//! `Config`: the knobs used to create an `Engine`.
+
+use wasmtime_environ::wasmparser::WasmFeatures;
+use wasmtime_environ::Tunables;
+
+/// Cranelift optimisation level.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OptLevel {
+    /// No optimisation.
+    None,
+    /// Optimise for speed (the default).
+    Speed,
+    /// Optimise for speed and size.
+    SpeedAndSize,
+}
+
+/// Compilation strategy (only Cranelift is available).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Strategy {
+    /// Pick the default (Cranelift).
+    Auto,
+    /// Cranelift.
+    Cranelift,
+}
+
+/// Global configuration for an [`Engine`](crate::Engine).
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub(crate) features: WasmFeatures,
+    pub(crate) tunables: Tunables,
+    pub(crate) opt_level: OptLevel,
+    pub(crate) verifier: bool,
+    pub(crate) nan_canonicalization: bool,
+    pub(crate) max_wasm_stack: usize,
+    pub(crate) parallel_compilation: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config::new()
+    }
+}
+
+macro_rules! feature_toggles {
+    ($($(#[$m:meta])* $name:ident => $flag:ident,)*) => {
+        $(
+            $(#[$m])*
+            pub fn $name(&mut self, enable: bool) -> &mut Self {
+                self.features.set(WasmFeatures::$flag, enable);
+                self
+            }
+        )*
+    };
+}
+
+impl Config {
+    /// The default configuration: WebAssembly 2.0 without SIMD, optimised
+    /// code, 4 GiB memory reservations with a 32 MiB guard region.
+    pub fn new() -> Config {
+        let features = (WasmFeatures::WASM2 | WasmFeatures::MUTABLE_GLOBAL) - WasmFeatures::SIMD;
+        Config {
+            features,
+            tunables: Tunables::default(),
+            opt_level: OptLevel::Speed,
+            verifier: cfg!(debug_assertions),
+            nan_canonicalization: false,
+            max_wasm_stack: wasmtime_environ::DEFAULT_MAX_WASM_STACK,
+            parallel_compilation: true,
+        }
+    }
+
+    feature_toggles! {
+        /// Enables the SIMD proposal (not yet supported by the compiler).
+        wasm_simd => SIMD,
+        /// Enables the relaxed SIMD proposal.
+        wasm_relaxed_simd => RELAXED_SIMD,
+        /// Enables multi-value blocks and functions.
+        wasm_multi_value => MULTI_VALUE,
+        /// Enables bulk memory operations.
+        wasm_bulk_memory => BULK_MEMORY,
+        /// Enables reference types.
+        wasm_reference_types => REFERENCE_TYPES,
+        /// Enables multiple memories.
+        wasm_multi_memory => MULTI_MEMORY,
+        /// Enables tail calls.
+        wasm_tail_call => TAIL_CALL,
+        /// Enables the threads proposal.
+        wasm_threads => THREADS,
+        /// Enables 64-bit memories.
+        wasm_memory64 => MEMORY64,
+        /// Enables extended constant expressions.
+        wasm_extended_const => EXTENDED_CONST,
+        /// Enables function references.
+        wasm_function_references => FUNCTION_REFERENCES,
+        /// Enables the GC proposal.
+        wasm_gc => GC,
+        /// Enables exception handling.
+        wasm_exceptions => EXCEPTIONS,
+        /// Enables custom page sizes.
+        wasm_custom_page_sizes => CUSTOM_PAGE_SIZES,
+        /// Enables wide arithmetic.
+        wasm_wide_arithmetic => WIDE_ARITHMETIC,
+        /// Enables sign-extension operators.
+        wasm_sign_extension => SIGN_EXTENSION,
+        /// Enables non-trapping float-to-int conversions.
+        wasm_nontrapping_float_to_int_conversion => SATURATING_FLOAT_TO_INT,
+    }
+
+    /// Selects the compilation strategy.
+    pub fn strategy(&mut self, _strategy: Strategy) -> &mut Self {
+        self
+    }
+
+    /// Sets Cranelift's optimisation level.
+    pub fn cranelift_opt_level(&mut self, level: OptLevel) -> &mut Self {
+        self.opt_level = level;
+        self
+    }
+
+    /// Enables Cranelift's IR verifier (slow; on by default in debug builds).
+    pub fn cranelift_debug_verifier(&mut self, enable: bool) -> &mut Self {
+        self.verifier = enable;
+        self
+    }
+
+    /// Canonicalises NaN results of float operations for determinism.
+    pub fn cranelift_nan_canonicalization(&mut self, enable: bool) -> &mut Self {
+        self.nan_canonicalization = enable;
+        self
+    }
+
+    /// Bytes of virtual memory reserved for each linear memory. A memory
+    /// whose maximum fits never moves and, with a large enough reservation
+    /// and guard, needs no explicit bounds checks.
+    pub fn memory_reservation(&mut self, bytes: u64) -> &mut Self {
+        self.tunables.memory_reservation = bytes;
+        self
+    }
+
+    /// Bytes of guard region after each linear memory.
+    pub fn memory_guard_size(&mut self, bytes: u64) -> &mut Self {
+        self.tunables.memory_guard_size = bytes;
+        self
+    }
+
+    /// Whether memories may be moved to grow past their reservation.
+    pub fn memory_may_move(&mut self, enable: bool) -> &mut Self {
+        self.tunables.memory_may_move = enable;
+        self
+    }
+
+    /// Whether traps may be implemented with signal handlers (guard pages).
+    pub fn signals_based_traps(&mut self, enable: bool) -> &mut Self {
+        self.tunables.signals_based_traps = enable;
+        self
+    }
+
+    /// Maximum stack, in bytes, wasm code may use before trapping with
+    /// `Trap::StackOverflow`.
+    pub fn max_wasm_stack(&mut self, size: usize) -> &mut Self {
+        self.max_wasm_stack = size;
+        self
+    }
+
+    /// Compiles functions in parallel (feature `parallel-compilation`).
+    pub fn parallel_compilation(&mut self, enable: bool) -> &mut Self {
+        self.parallel_compilation = enable;
+        self
+    }
+}

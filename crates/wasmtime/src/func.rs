@@ -1,0 +1,374 @@
+//! Functions: calling wasm from the host, host functions callable from
+//! wasm, and `Caller`.
+
+use crate::store::{PendingError, StoreInner, StoreOpaque, Stored};
+use crate::trap::trap_error;
+use crate::{
+    AsContext, AsContextMut, Engine, Extern, FuncType, Instance, StoreContext, StoreContextMut, Val,
+};
+use anyhow::{bail, Result};
+use std::sync::Arc;
+use wasmtime_runtime::instance::Instance as RuntimeInstance;
+use wasmtime_runtime::vmcontext::{
+    VMArrayCallHostFuncContext, VMContext, VMFuncRef, VMOpaqueContext, ValRaw,
+};
+
+/// Per-store data of a function.
+pub(crate) struct FuncData {
+    pub(crate) func_ref: *mut VMFuncRef,
+    pub(crate) ty: FuncType,
+}
+
+/// A WebAssembly function, defined in wasm or by the host.
+#[derive(Copy, Clone, Debug)]
+pub struct Func(pub(crate) Stored);
+
+/// The raw form of every host function: arguments in, results out, through
+/// the same slots.
+pub(crate) type HostFuncRaw<T> =
+    dyn Fn(Caller<'_, T>, &mut [ValRaw]) -> Result<()> + Send + Sync + 'static;
+
+/// The state stored in a host function's `VMArrayCallHostFuncContext`.
+struct HostFuncState<T: 'static> {
+    store: StorePtr<T>,
+    func: Arc<HostFuncRaw<T>>,
+}
+
+struct StorePtr<T>(*mut StoreInner<T>);
+// SAFETY: the pointer is only dereferenced by the thread that currently
+// owns the store (a host function runs on the thread calling into wasm).
+unsafe impl<T> Send for StorePtr<T> {}
+// SAFETY: as above.
+unsafe impl<T> Sync for StorePtr<T> {}
+
+/// The array-call entry of every host function with store data `T`.
+unsafe extern "C" fn host_array_call<T: 'static>(
+    callee: *mut VMOpaqueContext,
+    caller: *mut VMOpaqueContext,
+    args: *mut ValRaw,
+    len: usize,
+) -> bool {
+    // SAFETY: a host funcref's vmctx is always its own host context.
+    let ctx = unsafe { VMArrayCallHostFuncContext::from_opaque(callee) };
+    let Some(state) = ctx.host_state.downcast_ref::<HostFuncState<T>>() else {
+        std::process::abort();
+    };
+    let func = state.func.clone();
+    let store_ptr = state.store.0;
+    // SAFETY: the store outlives its host functions, and while wasm runs
+    // the host code that called it is suspended, so this is the only live
+    // mutable access.
+    let store = unsafe { &mut *store_ptr };
+    let caller_instance = if caller.is_null() {
+        None
+    } else {
+        // SAFETY: wasm passes its own vmctx as the caller.
+        Some(unsafe { RuntimeInstance::from_vmctx(caller.cast::<VMContext>()) }.host_id())
+    };
+    // SAFETY: the trampoline passes `len` valid slots.
+    let slots = unsafe { std::slice::from_raw_parts_mut(args, len) };
+    let caller = Caller {
+        store: StoreContextMut(store),
+        caller: caller_instance,
+    };
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| func(caller, slots)));
+    // SAFETY: the closure's borrow of the store has ended.
+    let store = unsafe { &mut *store_ptr };
+    match result {
+        Ok(Ok(())) => true,
+        Ok(Err(e)) => {
+            store.opaque.pending = Some(PendingError::Error(e));
+            false
+        }
+        Err(panic) => {
+            store.opaque.pending = Some(PendingError::Panic(panic));
+            false
+        }
+    }
+}
+
+impl Func {
+    /// Creates a host function of a dynamic type.
+    pub fn new<T: 'static>(
+        mut store: impl AsContextMut<Data = T>,
+        ty: FuncType,
+        func: impl Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<()> + Send + Sync + 'static,
+    ) -> Func {
+        let raw = dynamic_host_func(ty.clone(), func);
+        Func::new_host(&mut store.as_context_mut(), ty, raw)
+            .expect("failed to create host function")
+    }
+
+    /// Creates a host function from a closure with typed parameters and
+    /// results (optionally taking a leading `Caller`).
+    pub fn wrap<T: 'static, Params, Results>(
+        mut store: impl AsContextMut<Data = T>,
+        func: impl IntoFunc<T, Params, Results>,
+    ) -> Func {
+        let mut ctx = store.as_context_mut();
+        let (ty, raw) = func.into_func(ctx.engine());
+        Func::new_host(&mut ctx, ty, raw).expect("failed to create host function")
+    }
+
+    pub(crate) fn new_host<T: 'static>(
+        store: &mut StoreContextMut<'_, T>,
+        ty: FuncType,
+        func: Arc<HostFuncRaw<T>>,
+    ) -> Result<Func> {
+        let wasm_call = store.engine().host_trampoline(&ty)?;
+        let state = HostFuncState {
+            store: StorePtr(store.inner_ptr()),
+            func,
+        };
+        let mut ctx = VMArrayCallHostFuncContext::new(
+            host_array_call::<T>,
+            wasm_call,
+            ty.type_index(),
+            Box::new(state),
+        );
+        let func_ref: *mut VMFuncRef = &mut ctx.func_ref;
+        let opaque = store.opaque();
+        opaque.host_funcs.push(ctx);
+        Ok(Func::register(opaque, func_ref, ty))
+    }
+
+    fn register(store: &mut StoreOpaque, func_ref: *mut VMFuncRef, ty: FuncType) -> Func {
+        let index = store.funcs.len();
+        store.funcs.push(FuncData { func_ref, ty });
+        store.func_by_ref.insert(func_ref as usize, index);
+        Func(Stored {
+            store: store.id(),
+            index,
+        })
+    }
+
+    /// The function whose funcref is `ptr`.
+    ///
+    /// # Safety
+    /// `ptr` must point at a live `VMFuncRef` owned by `store`.
+    pub(crate) unsafe fn from_func_ref(store: &mut StoreOpaque, ptr: *mut VMFuncRef) -> Func {
+        if let Some(index) = store.func_by_ref.get(&(ptr as usize)) {
+            return Func(Stored {
+                store: store.id(),
+                index: *index,
+            });
+        }
+        // SAFETY: guaranteed by the caller.
+        let type_index = unsafe { (*ptr).type_index };
+        let ty = store.engine().func_type_of(type_index);
+        Func::register(store, ptr, ty)
+    }
+
+    pub(crate) fn data<'a>(&self, store: &'a StoreOpaque) -> &'a FuncData {
+        store.check(&self.0);
+        &store.funcs[self.0.index]
+    }
+
+    pub(crate) fn func_ref_ptr(&self, store: &StoreOpaque) -> Result<*mut VMFuncRef> {
+        if store.id() != self.0.store {
+            bail!("function used with the wrong store");
+        }
+        Ok(store.funcs[self.0.index].func_ref)
+    }
+
+    /// The function's type.
+    pub fn ty(&self, store: impl AsContext) -> FuncType {
+        self.data(store.as_context().opaque()).ty.clone()
+    }
+
+    /// Calls the function with dynamically typed arguments.
+    ///
+    /// Returns an error if the argument count or types do not match, if
+    /// `results` has the wrong length, or if the function traps (the error
+    /// then downcasts to [`Trap`](crate::Trap)).
+    pub fn call(
+        &self,
+        mut store: impl AsContextMut,
+        params: &[Val],
+        results: &mut [Val],
+    ) -> Result<()> {
+        let mut ctx = store.as_context_mut();
+        let store = ctx.opaque();
+        let data = self.data(store);
+        let ty = data.ty.clone();
+        let func_ref = data.func_ref;
+        if params.len() != ty.params().len() {
+            bail!(
+                "expected {} arguments, got {}",
+                ty.params().len(),
+                params.len()
+            );
+        }
+        if results.len() != ty.results().len() {
+            bail!(
+                "expected {} results, got {}",
+                ty.results().len(),
+                results.len()
+            );
+        }
+        let mut raw = vec![ValRaw::default(); params.len().max(results.len())];
+        for (i, (arg, expected)) in params.iter().zip(ty.params()).enumerate() {
+            if arg.ty_of() != expected {
+                bail!(
+                    "argument type mismatch at position {i}: expected {expected}, found {}",
+                    arg.ty_of()
+                );
+            }
+            raw[i] = arg.to_raw(store)?;
+        }
+        invoke(store, func_ref, &mut raw)?;
+        for ((slot, ty), out) in raw.iter().zip(ty.results()).zip(results.iter_mut()) {
+            *out = Val::from_raw(store, *slot, &ty);
+        }
+        Ok(())
+    }
+
+    /// A statically typed view of this function.
+    pub fn typed<Params: WasmParams, Results: WasmResults>(
+        &self,
+        store: impl AsContext,
+    ) -> Result<TypedFunc<Params, Results>> {
+        let ty = self.ty(&store);
+        let params: Vec<_> = ty.params().collect();
+        let results: Vec<_> = ty.results().collect();
+        if params != Params::valtypes() {
+            bail!(
+                "type mismatch with parameters: expected {:?}, found {:?}",
+                params,
+                Params::valtypes()
+            );
+        }
+        if results != Results::valtypes() {
+            bail!(
+                "type mismatch with results: expected {:?}, found {:?}",
+                results,
+                Results::valtypes()
+            );
+        }
+        Ok(TypedFunc {
+            func: *self,
+            _marker: std::marker::PhantomData,
+        })
+    }
+}
+
+/// Calls `func_ref` through its array entry with `args` as the slots,
+/// catching traps and host errors.
+pub(crate) fn invoke(
+    store: &mut StoreOpaque,
+    func_ref: *const VMFuncRef,
+    args: &mut [ValRaw],
+) -> Result<()> {
+    wasmtime_runtime::traphandlers::init_traps();
+    let ctx: *mut wasmtime_runtime::vmcontext::VMStoreContext = &mut *store.vm_store_context;
+    // SAFETY: `ctx` points at the store's boxed context, alive for the
+    // whole call; `func_ref` belongs to this store (checked by callers).
+    unsafe {
+        let saved_limit = (*ctx).stack_limit;
+        let saved_entry = (*ctx).last_wasm_entry_fp;
+        let saved_exit_fp = (*ctx).last_wasm_exit_fp;
+        let saved_exit_pc = (*ctx).last_wasm_exit_pc;
+        if saved_limit == usize::MAX {
+            let approx_sp = &saved_limit as *const usize as usize;
+            let max = store.engine().config().max_wasm_stack;
+            (*ctx).stack_limit = approx_sp.saturating_sub(max);
+        }
+        let f = *func_ref;
+        let array_call = f.array_call.expect("funcref without an array entry");
+        let mut ok = true;
+        let result = wasmtime_runtime::traphandlers::catch_traps(ctx.cast(), || {
+            ok = array_call(f.vmctx, std::ptr::null_mut(), args.as_mut_ptr(), args.len());
+        });
+        (*ctx).stack_limit = saved_limit;
+        (*ctx).last_wasm_entry_fp = saved_entry;
+        (*ctx).last_wasm_exit_fp = saved_exit_fp;
+        (*ctx).last_wasm_exit_pc = saved_exit_pc;
+        match result {
+            Ok(()) if ok => Ok(()),
+            Ok(()) => Err(trap_error(store, None)),
+            Err(record) => Err(trap_error(store, Some(*record))),
+        }
+    }
+}
+
+/// Builds the raw form of a dynamically typed host function.
+pub(crate) fn dynamic_host_func<T: 'static>(
+    ty: FuncType,
+    func: impl Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<()> + Send + Sync + 'static,
+) -> Arc<HostFuncRaw<T>> {
+    Arc::new(move |mut caller: Caller<'_, T>, slots: &mut [ValRaw]| {
+        let params: Vec<Val> = ty
+            .params()
+            .enumerate()
+            .map(|(i, t)| Val::from_raw(caller.store.opaque(), slots[i], &t))
+            .collect();
+        let mut results: Vec<Val> = ty.results().map(|t| default_val(&t)).collect();
+        let store_ptr: *mut StoreInner<T> = caller.store.inner_ptr();
+        func(caller, &params, &mut results)?;
+        // SAFETY: the caller borrow ended when `func` returned.
+        let store = unsafe { &mut (*store_ptr).opaque };
+        for (i, (val, expected)) in results.iter().zip(ty.results()).enumerate() {
+            if val.ty_of() != expected {
+                bail!("function attempted to return an incompatible value: result {i} should be {expected}, found {}", val.ty_of());
+            }
+            slots[i] = val.to_raw(store)?;
+        }
+        Ok(())
+    })
+}
+
+fn default_val(ty: &crate::ValType) -> Val {
+    match ty {
+        crate::ValType::I32 => Val::I32(0),
+        crate::ValType::I64 => Val::I64(0),
+        crate::ValType::F32 => Val::F32(0),
+        crate::ValType::F64 => Val::F64(0),
+        crate::ValType::V128 => Val::V128(0u128.into()),
+        crate::ValType::Ref(r) => Val::null_ref(r.heap_type()),
+    }
+}
+
+/// The context of a host function call: the store and the calling instance.
+pub struct Caller<'a, T> {
+    pub(crate) store: StoreContextMut<'a, T>,
+    pub(crate) caller: Option<usize>,
+}
+
+impl<T> Caller<'_, T> {
+    /// The store's host data.
+    pub fn data(&self) -> &T {
+        self.store.data()
+    }
+
+    /// The store's host data, mutably.
+    pub fn data_mut(&mut self) -> &mut T {
+        self.store.data_mut()
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> &Engine {
+        self.store.engine()
+    }
+
+    /// An export of the calling instance (if the caller is wasm).
+    pub fn get_export(&mut self, name: &str) -> Option<Extern> {
+        let index = self.caller?;
+        let id = self.store.opaque().id();
+        Instance(Stored { store: id, index }).get_export(&mut self.store, name)
+    }
+}
+
+impl<T> AsContext for Caller<'_, T> {
+    type Data = T;
+    fn as_context(&self) -> StoreContext<'_, T> {
+        self.store.as_context()
+    }
+}
+
+impl<T> AsContextMut for Caller<'_, T> {
+    fn as_context_mut(&mut self) -> StoreContextMut<'_, T> {
+        self.store.as_context_mut()
+    }
+}
+
+pub use crate::typed::{IntoFunc, TypedFunc, WasmParams, WasmResults};

@@ -1,0 +1,261 @@
+//! `Instance`: an instantiated module.
+
+use crate::store::{StoreInstance, StoreOpaque, Stored};
+use crate::types::ExternType;
+use crate::{
+    AsContextMut, Extern, Func, Global, Memory, Module, StoreContextMut, Table, TypedFunc,
+    WasmParams, WasmResults,
+};
+use anyhow::{bail, Result};
+use wasmtime_environ::{EntityIndex, Tunables};
+use wasmtime_runtime::instance::{Imports, InstanceAllocationRequest, InstanceHandle};
+
+/// An instantiated WebAssembly module.
+#[derive(Copy, Clone, Debug)]
+pub struct Instance(pub(crate) Stored);
+
+/// A named export of an instance.
+pub struct Export<'instance> {
+    name: &'instance str,
+    definition: Extern,
+}
+
+impl<'instance> Export<'instance> {
+    /// The export's name.
+    pub fn name(&self) -> &'instance str {
+        self.name
+    }
+    /// The exported item.
+    pub fn into_extern(self) -> Extern {
+        self.definition
+    }
+    /// The exported function, if it is one.
+    pub fn into_func(self) -> Option<Func> {
+        self.definition.into_func()
+    }
+    /// The exported table, if it is one.
+    pub fn into_table(self) -> Option<Table> {
+        self.definition.into_table()
+    }
+    /// The exported memory, if it is one.
+    pub fn into_memory(self) -> Option<Memory> {
+        self.definition.into_memory()
+    }
+    /// The exported global, if it is one.
+    pub fn into_global(self) -> Option<Global> {
+        self.definition.into_global()
+    }
+}
+
+impl Instance {
+    /// Instantiates `module` with `imports` given in the module's import
+    /// order, runs segment initialisation and the start function.
+    pub fn new(
+        mut store: impl AsContextMut,
+        module: &Module,
+        imports: &[Extern],
+    ) -> Result<Instance> {
+        let mut ctx = store.as_context_mut();
+        Instance::new_in(ctx.opaque(), module, imports)
+    }
+
+    pub(crate) fn new_in(
+        store: &mut StoreOpaque,
+        module: &Module,
+        imports: &[Extern],
+    ) -> Result<Instance> {
+        if !crate::Engine::same(store.engine(), module.engine()) {
+            bail!("cross-`Engine` instantiation is not currently supported");
+        }
+        let env = module.env_module().clone();
+        if imports.len() != env.imports.len() {
+            bail!(
+                "expected {} imports, found {}",
+                env.imports.len(),
+                imports.len()
+            );
+        }
+        let mut resolved = Imports::default();
+        for (import, item) in env.imports.iter().zip(imports) {
+            let expected =
+                ExternType::from_entity(store.engine(), &env, &env.type_of(import.index));
+            let actual = item.ty_in(store)?;
+            if !crate::externals::matches(&actual, &expected) {
+                bail!(
+                    "incompatible import type for `{}::{}`: expected {}, found {}",
+                    import.module,
+                    import.field,
+                    describe(&expected),
+                    describe(&actual)
+                );
+            }
+            item.push_import(store, &mut resolved)?;
+        }
+        if !store.modules.iter().any(|m| Module::same(m, module)) {
+            store.modules.push(module.clone());
+        }
+        let index = store.instances.len();
+        let tunables: Tunables = store.engine().config().tunables.clone();
+        let store_ptr = store as *mut StoreOpaque as *mut u8;
+        let handle = InstanceHandle::new(InstanceAllocationRequest {
+            module: env.clone(),
+            tunables: &tunables,
+            imports: resolved,
+            store_context: &mut *store.vm_store_context,
+            type_ids: module.type_ids().as_ptr(),
+            functions: module.entries(),
+            store: store_ptr,
+            host_id: index,
+        })?;
+        store.push_instance(StoreInstance { handle });
+        let instance = Instance(Stored {
+            store: store.id(),
+            index,
+        });
+        store.instances[index]
+            .handle
+            .instance_mut()
+            .initialize()
+            .map_err(anyhow::Error::new)?;
+        if let Some(start) = env.start_func {
+            let func_ref = store.instances[index].handle.instance().func_ref_ptr(start);
+            crate::func::invoke(store, func_ref, &mut [])?;
+        }
+        Ok(instance)
+    }
+
+    /// Looks up an export by name.
+    pub fn get_export(&self, mut store: impl AsContextMut, name: &str) -> Option<Extern> {
+        let mut ctx = store.as_context_mut();
+        let store = ctx.opaque();
+        store.check(&self.0);
+        let env = store.instances[self.0.index]
+            .handle
+            .instance()
+            .module()
+            .clone();
+        let index = env.export(name)?;
+        Some(self.resolve(store, index))
+    }
+
+    pub(crate) fn resolve(&self, store: &mut StoreOpaque, index: EntityIndex) -> Extern {
+        let id = store.id();
+        let handle = &mut store.instances[self.0.index].handle;
+        match index {
+            EntityIndex::Function(f) => {
+                let ptr = handle.instance().func_ref_ptr(f);
+                // SAFETY: the funcref lives in this store's instance.
+                Extern::Func(unsafe { Func::from_func_ref(store, ptr) })
+            }
+            EntityIndex::Memory(m) => {
+                let (owner, d) = handle.instance_mut().memory_owner(m);
+                Extern::Memory(Memory::from_parts(id, owner.host_id(), d))
+            }
+            EntityIndex::Table(t) => {
+                let (owner, d) = handle.instance_mut().table_owner(t);
+                Extern::Table(Table::from_parts(id, owner.host_id(), d))
+            }
+            EntityIndex::Global(g) => {
+                Extern::Global(Global::from_parts(store.id(), self.0.index, g))
+            }
+        }
+    }
+
+    /// All exports, in the module's order.
+    pub fn exports<'a, T: 'a>(
+        &'a self,
+        store: impl Into<StoreContextMut<'a, T>>,
+    ) -> impl ExactSizeIterator<Item = Export<'a>> + 'a {
+        let ctx: StoreContextMut<'a, T> = store.into();
+        let inner = ctx.0;
+        let opaque = &mut inner.opaque;
+        opaque.check(&self.0);
+        let env = opaque.instances[self.0.index]
+            .handle
+            .instance()
+            .module()
+            .clone();
+        let externs: Vec<Extern> = env
+            .exports
+            .iter()
+            .map(|e| self.resolve(opaque, e.index))
+            .collect();
+        let opaque: &'a StoreOpaque = &inner.opaque;
+        let env: &'a wasmtime_environ::Module =
+            opaque.instances[self.0.index].handle.instance().module();
+        env.exports
+            .iter()
+            .zip(externs)
+            .map(|(e, definition)| Export {
+                name: &e.name,
+                definition,
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+    }
+
+    /// The exported function `name`.
+    pub fn get_func(&self, store: impl AsContextMut, name: &str) -> Option<Func> {
+        self.get_export(store, name)?.into_func()
+    }
+
+    /// The exported function `name` with a static type.
+    pub fn get_typed_func<Params: WasmParams, Results: WasmResults>(
+        &self,
+        mut store: impl AsContextMut,
+        name: &str,
+    ) -> Result<TypedFunc<Params, Results>> {
+        let f = self
+            .get_func(&mut store, name)
+            .ok_or_else(|| anyhow::anyhow!("failed to find function export `{name}`"))?;
+        f.typed::<Params, Results>(&store)
+            .map_err(|e| e.context(format!("failed to convert function `{name}` to given type")))
+    }
+
+    /// The exported memory `name`.
+    pub fn get_memory(&self, store: impl AsContextMut, name: &str) -> Option<Memory> {
+        self.get_export(store, name)?.into_memory()
+    }
+
+    /// The exported table `name`.
+    pub fn get_table(&self, store: impl AsContextMut, name: &str) -> Option<Table> {
+        self.get_export(store, name)?.into_table()
+    }
+
+    /// The exported global `name`.
+    pub fn get_global(&self, store: impl AsContextMut, name: &str) -> Option<Global> {
+        self.get_export(store, name)?.into_global()
+    }
+}
+
+fn describe(ty: &ExternType) -> String {
+    match ty {
+        ExternType::Func(f) => format!("func of type `{f}`"),
+        ExternType::Global(g) => format!("global of type `{g}`"),
+        ExternType::Table(t) => format!("table of type `{t}`"),
+        ExternType::Memory(m) => format!("memory of type `{m}`"),
+    }
+}
+
+/// Creates an instance of a module with no code that defines one host
+/// item (a memory, table or global made with `Memory::new` etc.).
+pub(crate) fn host_instance(
+    store: &mut StoreOpaque,
+    module: wasmtime_environ::Module,
+) -> Result<usize> {
+    let index = store.instances.len();
+    let tunables = store.engine().config().tunables.clone();
+    let store_ptr = store as *mut StoreOpaque as *mut u8;
+    let handle = InstanceHandle::new(InstanceAllocationRequest {
+        module: std::sync::Arc::new(module),
+        tunables: &tunables,
+        imports: Imports::default(),
+        store_context: &mut *store.vm_store_context,
+        type_ids: std::ptr::NonNull::dangling().as_ptr(),
+        functions: &[],
+        store: store_ptr,
+        host_id: index,
+    })?;
+    store.push_instance(StoreInstance { handle });
+    Ok(index)
+}

@@ -1,0 +1,60 @@
+//! Embedding API for our WebAssembly runtime, mirroring Wasmtime's.
+//!
+//! Compile a [`Module`] with an [`Engine`], instantiate it in a [`Store`]
+//! (directly or through a [`Linker`]), and call its exported [`Func`]s.
+//! Every function is compiled to native code with Cranelift; traps come
+//! back as errors that downcast to [`Trap`], with a [`WasmBacktrace`].
+//!
+//! ```
+//! use wasmtime::*;
+//!
+//! fn main() -> wasmtime::Result<()> {
+//!     let engine = Engine::default();
+//!     let module = Module::new(&engine, r#"(module (func (export "add") (param i32 i32) (result i32)
+//!         local.get 0 local.get 1 i32.add))"#)?;
+//!     let mut store = Store::new(&engine, ());
+//!     let instance = Instance::new(&mut store, &module, &[])?;
+//!     let add = instance.get_typed_func::<(i32, i32), i32>(&mut store, "add")?;
+//!     assert_eq!(add.call(&mut store, (2, 3))?, 5);
+//!     Ok(())
+//! }
+//! ```
+
+#![deny(missing_docs)]
+
+mod config;
+mod engine;
+mod externals;
+mod func;
+mod instance;
+mod linker;
+mod module;
+mod store;
+mod trap;
+mod typed;
+mod types;
+mod values;
+
+pub use config::{Config, OptLevel, Strategy};
+pub use engine::Engine;
+pub use externals::{Extern, Global, Memory, MemoryAccessError, Table};
+pub use func::{Caller, Func};
+pub use instance::{Export, Instance};
+pub use linker::Linker;
+pub use module::Module;
+pub use store::{AsContext, AsContextMut, Store, StoreContext, StoreContextMut};
+pub use trap::{FrameInfo, Trap, WasmBacktrace};
+pub use typed::{IntoFunc, TypedFunc, WasmParams, WasmResults, WasmRet, WasmTy};
+pub use types::{
+    ExportType, ExternType, FuncType, GlobalType, HeapType, ImportType, MemoryType, Mutability,
+    RefType, TableType, ValType,
+};
+pub use values::{ExternRef, Ref, Rooted, Val, V128};
+
+/// Wasmtime's error type: any error, including traps.
+pub type Error = anyhow::Error;
+
+/// `Result` with [`Error`] as the default error type.
+pub type Result<T, E = Error> = anyhow::Result<T, E>;
+
+pub use anyhow::{anyhow, bail, Context};

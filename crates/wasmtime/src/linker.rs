@@ -1,0 +1,192 @@
+//! `Linker<T>`: name-based resolution of imports.
+
+use crate::func::{dynamic_host_func, HostFuncRaw};
+use crate::{
+    AsContext, AsContextMut, Caller, Engine, Extern, Func, FuncType, Instance, IntoFunc, Module,
+    Val,
+};
+use anyhow::{bail, Result};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Maps `(module, name)` pairs to definitions, and instantiates modules by
+/// resolving their imports against it.
+pub struct Linker<T> {
+    engine: Engine,
+    map: HashMap<(String, String), Definition<T>>,
+    allow_shadowing: bool,
+}
+
+enum Definition<T> {
+    Extern(Extern),
+    HostFunc(FuncType, Arc<HostFuncRaw<T>>),
+}
+
+impl<T> Clone for Definition<T> {
+    fn clone(&self) -> Self {
+        match self {
+            Definition::Extern(e) => Definition::Extern(e.clone()),
+            Definition::HostFunc(t, f) => Definition::HostFunc(t.clone(), f.clone()),
+        }
+    }
+}
+
+impl<T> Clone for Linker<T> {
+    fn clone(&self) -> Self {
+        Linker {
+            engine: self.engine.clone(),
+            map: self.map.clone(),
+            allow_shadowing: self.allow_shadowing,
+        }
+    }
+}
+
+impl<T: 'static> Linker<T> {
+    /// Creates an empty linker.
+    pub fn new(engine: &Engine) -> Linker<T> {
+        Linker {
+            engine: engine.clone(),
+            map: HashMap::new(),
+            allow_shadowing: false,
+        }
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Whether a later definition may replace an earlier one of the same name.
+    pub fn allow_shadowing(&mut self, allow: bool) -> &mut Self {
+        self.allow_shadowing = allow;
+        self
+    }
+
+    fn insert(&mut self, module: &str, name: &str, def: Definition<T>) -> Result<()> {
+        let key = (module.to_string(), name.to_string());
+        if !self.allow_shadowing && self.map.contains_key(&key) {
+            bail!("import of `{module}::{name}` defined twice");
+        }
+        self.map.insert(key, def);
+        Ok(())
+    }
+
+    /// Defines `module::name` as `item`.
+    pub fn define(
+        &mut self,
+        _store: impl AsContext<Data = T>,
+        module: &str,
+        name: &str,
+        item: impl Into<Extern>,
+    ) -> Result<&mut Self> {
+        self.insert(module, name, Definition::Extern(item.into()))?;
+        Ok(self)
+    }
+
+    /// Defines a host function from a typed closure.
+    pub fn func_wrap<Params, Args>(
+        &mut self,
+        module: &str,
+        name: &str,
+        func: impl IntoFunc<T, Params, Args>,
+    ) -> Result<&mut Self> {
+        let (ty, raw) = func.into_func(&self.engine);
+        self.insert(module, name, Definition::HostFunc(ty, raw))?;
+        Ok(self)
+    }
+
+    /// Defines a host function of a dynamic type.
+    pub fn func_new(
+        &mut self,
+        module: &str,
+        name: &str,
+        ty: FuncType,
+        func: impl Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<()> + Send + Sync + 'static,
+    ) -> Result<&mut Self> {
+        let raw = dynamic_host_func(ty.clone(), func);
+        self.insert(module, name, Definition::HostFunc(ty, raw))?;
+        Ok(self)
+    }
+
+    /// Defines every export of `instance` under `module_name`.
+    pub fn instance(
+        &mut self,
+        mut store: impl AsContextMut<Data = T>,
+        module_name: &str,
+        instance: Instance,
+    ) -> Result<&mut Self> {
+        let exports: Vec<(String, Extern)> = instance
+            .exports(store.as_context_mut())
+            .map(|e| (e.name().to_string(), e.into_extern()))
+            .collect();
+        for (name, item) in exports {
+            self.insert(module_name, &name, Definition::Extern(item))?;
+        }
+        Ok(self)
+    }
+
+    /// Instantiates `module` and defines its exports under `module_name`.
+    pub fn module(
+        &mut self,
+        mut store: impl AsContextMut<Data = T>,
+        module_name: &str,
+        module: &Module,
+    ) -> Result<&mut Self> {
+        let instance = self.instantiate(&mut store, module)?;
+        self.instance(store, module_name, instance)
+    }
+
+    /// Instantiates `module`, resolving its imports by name.
+    pub fn instantiate(
+        &self,
+        mut store: impl AsContextMut<Data = T>,
+        module: &Module,
+    ) -> Result<Instance> {
+        let mut imports = Vec::new();
+        for import in module.imports() {
+            let item = self
+                .resolve(&mut store, import.module(), import.name())?
+                .ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "unknown import: `{}::{}` has not been defined",
+                        import.module(),
+                        import.name()
+                    )
+                })?;
+            imports.push(item);
+        }
+        Instance::new(store, module, &imports)
+    }
+
+    fn resolve(
+        &self,
+        mut store: impl AsContextMut<Data = T>,
+        module: &str,
+        name: &str,
+    ) -> Result<Option<Extern>> {
+        Ok(
+            match self.map.get(&(module.to_string(), name.to_string())) {
+                None => None,
+                Some(Definition::Extern(e)) => Some(e.clone()),
+                Some(Definition::HostFunc(ty, f)) => {
+                    let mut ctx = store.as_context_mut();
+                    Some(Extern::Func(Func::new_host(
+                        &mut ctx,
+                        ty.clone(),
+                        f.clone(),
+                    )?))
+                }
+            },
+        )
+    }
+
+    /// Looks up a definition (host functions are created in `store`).
+    pub fn get(
+        &self,
+        store: impl AsContextMut<Data = T>,
+        module: &str,
+        name: &str,
+    ) -> Option<Extern> {
+        self.resolve(store, module, name).ok().flatten()
+    }
+}

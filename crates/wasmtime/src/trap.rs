@@ -1,0 +1,128 @@
+//! Traps and wasm backtraces as the embedder sees them.
+
+use crate::store::{PendingError, StoreOpaque};
+use crate::Module;
+use std::fmt;
+pub use wasmtime_environ::Trap;
+use wasmtime_environ::TrapSite;
+use wasmtime_runtime::traphandlers::TrapRecord;
+
+/// Description of one frame of a [`WasmBacktrace`].
+#[derive(Clone, Debug)]
+pub struct FrameInfo {
+    module: Module,
+    func_index: u32,
+    func_name: Option<String>,
+    module_offset: Option<usize>,
+    func_offset: Option<usize>,
+}
+
+impl FrameInfo {
+    pub(crate) fn new(
+        module: Module,
+        func_index: u32,
+        func_name: Option<String>,
+        module_offset: Option<usize>,
+        func_offset: Option<usize>,
+    ) -> FrameInfo {
+        FrameInfo {
+            module,
+            func_index,
+            func_name,
+            module_offset,
+            func_offset,
+        }
+    }
+
+    /// Index of the function in its module's function index space.
+    pub fn func_index(&self) -> u32 {
+        self.func_index
+    }
+
+    /// The function's name from the name section, if any.
+    pub fn func_name(&self) -> Option<&str> {
+        self.func_name.as_deref()
+    }
+
+    /// The module the frame belongs to.
+    pub fn module(&self) -> &Module {
+        &self.module
+    }
+
+    /// Byte offset of the instruction in the original module, if known.
+    pub fn module_offset(&self) -> Option<usize> {
+        self.module_offset
+    }
+
+    /// Byte offset of the instruction from the start of the function's
+    /// machine code.
+    pub fn func_offset(&self) -> Option<usize> {
+        self.func_offset
+    }
+}
+
+/// The wasm frames active when an error happened, innermost first. It is
+/// attached to trap errors as context: `err.downcast_ref::<WasmBacktrace>()`.
+#[derive(Clone, Debug)]
+pub struct WasmBacktrace {
+    frames: Vec<FrameInfo>,
+}
+
+impl WasmBacktrace {
+    /// The frames, innermost first.
+    pub fn frames(&self) -> &[FrameInfo] {
+        &self.frames
+    }
+
+    pub(crate) fn from_pcs(store: &StoreOpaque, pcs: &[usize]) -> WasmBacktrace {
+        let mut frames = Vec::new();
+        for (i, pc) in pcs.iter().enumerate() {
+            // Return addresses point after the call; look up the call itself.
+            let pc = if i == 0 { *pc } else { pc.wrapping_sub(1) };
+            if let Some(frame) = store.modules.iter().find_map(|m| m.frame_info(pc)) {
+                frames.push(frame);
+            }
+        }
+        WasmBacktrace { frames }
+    }
+}
+
+impl fmt::Display for WasmBacktrace {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "error while executing at wasm backtrace:")?;
+        for (i, frame) in self.frames.iter().enumerate() {
+            let name = frame.module.name().unwrap_or("<unknown>");
+            write!(f, "  {i:>3}: ")?;
+            if let Some(offset) = frame.module_offset {
+                write!(f, "{offset:>#6x} - ")?;
+            }
+            match &frame.func_name {
+                Some(func) => write!(f, "{name}!{func}")?,
+                None => write!(f, "{name}!<wasm function {}>", frame.func_index)?,
+            }
+            if i + 1 < self.frames.len() {
+                writeln!(f)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Turns the outcome of a failed call into the error the embedder sees.
+pub(crate) fn trap_error(store: &mut StoreOpaque, record: Option<TrapRecord>) -> anyhow::Error {
+    let backtrace = record
+        .as_ref()
+        .map(|r| WasmBacktrace::from_pcs(store, &r.backtrace));
+    let error = match record.as_ref().map(|r| r.site) {
+        Some(TrapSite::Wasm(trap)) => anyhow::Error::new(trap),
+        Some(TrapSite::HostError) | None => match store.take_pending() {
+            Some(PendingError::Error(e)) => e,
+            Some(PendingError::Panic(payload)) => std::panic::resume_unwind(payload),
+            None => anyhow::anyhow!("host function failed without an error"),
+        },
+    };
+    match backtrace {
+        Some(bt) if !bt.frames.is_empty() => error.context(bt),
+        _ => error,
+    }
+}

@@ -1,0 +1,400 @@
+//! Runtime values: `Val`, `Ref`, `V128`, `ExternRef` and `Rooted`.
+
+use crate::store::{StoreId, StoreOpaque};
+use crate::{AsContextMut, Func, HeapType, RefType, StoreContext, ValType};
+use anyhow::{bail, Result};
+use std::any::Any;
+use std::sync::Arc;
+use wasmtime_runtime::vmcontext::ValRaw;
+
+/// A 128-bit vector value.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub struct V128(u128);
+
+impl V128 {
+    /// The bits as a u128.
+    pub fn as_u128(&self) -> u128 {
+        self.0
+    }
+}
+
+impl From<u128> for V128 {
+    fn from(v: u128) -> V128 {
+        V128(v)
+    }
+}
+
+impl From<V128> for u128 {
+    fn from(v: V128) -> u128 {
+        v.0
+    }
+}
+
+/// A reference rooted in a store. References here live as long as the
+/// store that created them.
+#[derive(Clone, Debug)]
+pub struct Rooted<T> {
+    inner: T,
+}
+
+impl<T> std::ops::Deref for Rooted<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.inner
+    }
+}
+
+/// An opaque reference to host data passed to and from wasm as `externref`.
+///
+/// The data lives until the store that created it is dropped.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ExternRef {
+    store: StoreId,
+    handle: u64,
+}
+
+impl ExternRef {
+    /// Creates an `externref` wrapping `value`.
+    pub fn new<T>(mut store: impl AsContextMut, value: T) -> Result<Rooted<ExternRef>>
+    where
+        T: 'static + Any + Send + Sync,
+    {
+        let mut ctx = store.as_context_mut();
+        let store = ctx.opaque();
+        store.externrefs.push(Arc::new(value));
+        Ok(Rooted {
+            inner: ExternRef {
+                store: store.id(),
+                handle: store.externrefs.len() as u64,
+            },
+        })
+    }
+
+    /// The host data.
+    pub fn data<'a, T: 'a>(
+        &self,
+        store: impl Into<StoreContext<'a, T>>,
+    ) -> Result<Option<&'a (dyn Any + Send + Sync)>> {
+        let store: StoreContext<'a, T> = store.into();
+        let opaque = store.opaque();
+        if opaque.id() != self.store {
+            bail!("externref used with the wrong store");
+        }
+        Ok(opaque
+            .externrefs
+            .get(self.handle as usize - 1)
+            .map(|a| &**a))
+    }
+
+    pub(crate) fn to_raw(&self, store: &StoreOpaque) -> Result<u64> {
+        if store.id() != self.store {
+            bail!("externref used with the wrong store");
+        }
+        Ok(self.handle)
+    }
+
+    pub(crate) fn from_raw(store: &StoreOpaque, raw: u64) -> Option<Rooted<ExternRef>> {
+        (raw != 0).then(|| Rooted {
+            inner: ExternRef {
+                store: store.id(),
+                handle: raw,
+            },
+        })
+    }
+}
+
+/// A WebAssembly value.
+#[derive(Clone, Debug)]
+pub enum Val {
+    /// i32 (signed view).
+    I32(i32),
+    /// i64 (signed view).
+    I64(i64),
+    /// f32, as its bits.
+    F32(u32),
+    /// f64, as its bits.
+    F64(u64),
+    /// v128.
+    V128(V128),
+    /// A function reference.
+    FuncRef(Option<Func>),
+    /// An external reference.
+    ExternRef(Option<Rooted<ExternRef>>),
+}
+
+macro_rules! accessors {
+    ($($variant:ident($ty:ty) $get:ident $unwrap:ident $v:ident => $e:expr)*) => ($(
+        /// The value, if it has this type.
+        pub fn $get(&self) -> Option<$ty> {
+            if let Val::$variant($v) = self {
+                Some($e)
+            } else {
+                None
+            }
+        }
+
+        /// The value; panics if it has another type.
+        pub fn $unwrap(&self) -> $ty {
+            self.$get().expect(concat!("expected ", stringify!($ty)))
+        }
+    )*)
+}
+
+impl Val {
+    accessors! {
+        I32(i32) i32 unwrap_i32 v => *v
+        I64(i64) i64 unwrap_i64 v => *v
+        F32(f32) f32 unwrap_f32 v => f32::from_bits(*v)
+        F64(f64) f64 unwrap_f64 v => f64::from_bits(*v)
+        V128(V128) v128 unwrap_v128 v => *v
+    }
+
+    /// A null reference of the given type.
+    pub fn null_ref(heap_type: &HeapType) -> Val {
+        match heap_type {
+            HeapType::Func | HeapType::NoFunc => Val::FuncRef(None),
+            HeapType::Extern | HeapType::NoExtern => Val::ExternRef(None),
+        }
+    }
+
+    /// A null `funcref`.
+    pub const fn null_func_ref() -> Val {
+        Val::FuncRef(None)
+    }
+
+    /// A null `externref`.
+    pub const fn null_extern_ref() -> Val {
+        Val::ExternRef(None)
+    }
+
+    /// The function reference, if this is one.
+    pub fn func_ref(&self) -> Option<Option<&Func>> {
+        match self {
+            Val::FuncRef(f) => Some(f.as_ref()),
+            _ => None,
+        }
+    }
+
+    /// The function, if this is a non-null funcref.
+    pub fn unwrap_func(&self) -> Option<&Func> {
+        self.func_ref().expect("expected funcref")
+    }
+
+    /// The extern reference, if this is one.
+    pub fn extern_ref(&self) -> Option<Option<&Rooted<ExternRef>>> {
+        match self {
+            Val::ExternRef(e) => Some(e.as_ref()),
+            _ => None,
+        }
+    }
+
+    /// The extern reference; panics if this is not an externref.
+    pub fn unwrap_externref(&self) -> Option<&Rooted<ExternRef>> {
+        self.extern_ref().expect("expected externref")
+    }
+
+    /// This value's type.
+    pub fn ty(&self, _store: impl crate::AsContext) -> Result<ValType> {
+        Ok(self.ty_of())
+    }
+
+    pub(crate) fn ty_of(&self) -> ValType {
+        match self {
+            Val::I32(_) => ValType::I32,
+            Val::I64(_) => ValType::I64,
+            Val::F32(_) => ValType::F32,
+            Val::F64(_) => ValType::F64,
+            Val::V128(_) => ValType::V128,
+            Val::FuncRef(_) => ValType::FUNCREF,
+            Val::ExternRef(_) => ValType::EXTERNREF,
+        }
+    }
+
+    /// Whether this value is of type `ty`.
+    pub fn matches_ty(&self, _store: impl crate::AsContext, ty: &ValType) -> Result<bool> {
+        Ok(self.ty_of() == *ty)
+    }
+
+    pub(crate) fn to_raw(&self, store: &StoreOpaque) -> Result<ValRaw> {
+        Ok(match self {
+            Val::I32(v) => ValRaw::i32(*v),
+            Val::I64(v) => ValRaw::i64(*v),
+            Val::F32(v) => ValRaw::f32(*v),
+            Val::F64(v) => ValRaw::f64(*v),
+            Val::V128(v) => ValRaw::v128(v.0),
+            Val::FuncRef(f) => ValRaw::reference(match f {
+                None => 0,
+                Some(f) => f.func_ref_ptr(store)? as u64,
+            }),
+            Val::ExternRef(e) => ValRaw::reference(match e {
+                None => 0,
+                Some(e) => e.to_raw(store)?,
+            }),
+        })
+    }
+
+    pub(crate) fn from_raw(store: &mut StoreOpaque, raw: ValRaw, ty: &ValType) -> Val {
+        match ty {
+            ValType::I32 => Val::I32(raw.get_i32()),
+            ValType::I64 => Val::I64(raw.get_i64()),
+            ValType::F32 => Val::F32(raw.get_f32()),
+            ValType::F64 => Val::F64(raw.get_f64()),
+            ValType::V128 => Val::V128(V128(raw.get_v128())),
+            ValType::Ref(r) => Ref::from_raw(store, raw.get_reference(), r).into(),
+        }
+    }
+}
+
+impl From<i32> for Val {
+    fn from(v: i32) -> Val {
+        Val::I32(v)
+    }
+}
+impl From<i64> for Val {
+    fn from(v: i64) -> Val {
+        Val::I64(v)
+    }
+}
+impl From<f32> for Val {
+    fn from(v: f32) -> Val {
+        Val::F32(v.to_bits())
+    }
+}
+impl From<f64> for Val {
+    fn from(v: f64) -> Val {
+        Val::F64(v.to_bits())
+    }
+}
+impl From<V128> for Val {
+    fn from(v: V128) -> Val {
+        Val::V128(v)
+    }
+}
+impl From<Func> for Val {
+    fn from(v: Func) -> Val {
+        Val::FuncRef(Some(v))
+    }
+}
+impl From<Option<Func>> for Val {
+    fn from(v: Option<Func>) -> Val {
+        Val::FuncRef(v)
+    }
+}
+impl From<Rooted<ExternRef>> for Val {
+    fn from(v: Rooted<ExternRef>) -> Val {
+        Val::ExternRef(Some(v))
+    }
+}
+impl From<Option<Rooted<ExternRef>>> for Val {
+    fn from(v: Option<Rooted<ExternRef>>) -> Val {
+        Val::ExternRef(v)
+    }
+}
+impl From<Ref> for Val {
+    fn from(r: Ref) -> Val {
+        match r {
+            Ref::Func(f) => Val::FuncRef(f),
+            Ref::Extern(e) => Val::ExternRef(e),
+        }
+    }
+}
+
+/// A reference value (the contents of a table).
+#[derive(Clone, Debug)]
+pub enum Ref {
+    /// A function reference.
+    Func(Option<Func>),
+    /// An external reference.
+    Extern(Option<Rooted<ExternRef>>),
+}
+
+impl Ref {
+    /// Whether this is null.
+    pub fn is_null(&self) -> bool {
+        match self {
+            Ref::Func(f) => f.is_none(),
+            Ref::Extern(e) => e.is_none(),
+        }
+    }
+
+    /// Whether this is a non-null reference.
+    pub fn is_non_null(&self) -> bool {
+        !self.is_null()
+    }
+
+    /// The function reference, if this is one.
+    pub fn as_func(&self) -> Option<Option<&Func>> {
+        match self {
+            Ref::Func(f) => Some(f.as_ref()),
+            _ => None,
+        }
+    }
+
+    /// The extern reference, if this is one.
+    pub fn as_extern(&self) -> Option<Option<&Rooted<ExternRef>>> {
+        match self {
+            Ref::Extern(e) => Some(e.as_ref()),
+            _ => None,
+        }
+    }
+
+    /// The function; panics if not a funcref.
+    pub fn unwrap_func(&self) -> Option<&Func> {
+        self.as_func().expect("expected funcref")
+    }
+
+    /// The extern reference; panics if not an externref.
+    pub fn unwrap_extern(&self) -> Option<&Rooted<ExternRef>> {
+        self.as_extern().expect("expected externref")
+    }
+
+    pub(crate) fn matches_wasm(&self, ty: wasmtime_environ::WasmRefType) -> bool {
+        matches!(
+            (self, ty),
+            (Ref::Func(_), wasmtime_environ::WasmRefType::FuncRef)
+                | (Ref::Extern(_), wasmtime_environ::WasmRefType::ExternRef)
+        )
+    }
+
+    pub(crate) fn to_raw(&self, store: &StoreOpaque) -> Result<u64> {
+        Ok(match self {
+            Ref::Func(None) | Ref::Extern(None) => 0,
+            Ref::Func(Some(f)) => f.func_ref_ptr(store)? as u64,
+            Ref::Extern(Some(e)) => e.to_raw(store)?,
+        })
+    }
+
+    pub(crate) fn from_raw(store: &mut StoreOpaque, raw: u64, ty: &RefType) -> Ref {
+        match ty.heap_type() {
+            HeapType::Func | HeapType::NoFunc => Ref::Func(if raw == 0 {
+                None
+            } else {
+                // SAFETY: non-null funcref values produced by wasm or the
+                // runtime always point at live VMFuncRefs of this store.
+                Some(unsafe { Func::from_func_ref(store, raw as *mut _) })
+            }),
+            HeapType::Extern | HeapType::NoExtern => Ref::Extern(ExternRef::from_raw(store, raw)),
+        }
+    }
+}
+
+impl From<Func> for Ref {
+    fn from(f: Func) -> Ref {
+        Ref::Func(Some(f))
+    }
+}
+impl From<Option<Func>> for Ref {
+    fn from(f: Option<Func>) -> Ref {
+        Ref::Func(f)
+    }
+}
+impl From<Rooted<ExternRef>> for Ref {
+    fn from(e: Rooted<ExternRef>) -> Ref {
+        Ref::Extern(Some(e))
+    }
+}
+impl From<Option<Rooted<ExternRef>>> for Ref {
+    fn from(e: Option<Rooted<ExternRef>>) -> Ref {
+        Ref::Extern(e)
+    }
+}

@@ -1,0 +1,624 @@
+//! Runs WebAssembly spec-style `.wast` scripts against our `wasmtime`
+//! embedding API.
+//!
+//! A [`WastContext`] owns a [`Store`] and a [`Linker`], parses a script with
+//! the `wast` crate and executes every directive in it: defining and
+//! instantiating modules, registering instances for import, invoking exports
+//! and checking `assert_*` expectations. The outcome of a script is a
+//! [`WastReport`] which counts passed directives and lists the failed ones
+//! (with `file:line:col` locations) instead of stopping at the first failure.
+//!
+//! ```no_run
+//! use wasmtime::{Engine, Store};
+//! use wasmtime_wast::WastContext;
+//!
+//! # fn main() -> anyhow::Result<()> {
+//! let engine = Engine::default();
+//! let mut cx = WastContext::new(Store::new(&engine, ()));
+//! cx.register_spectest()?;
+//! let report = cx.run_buffer("inline.wast", "(module (func (export \"f\") (result i32) i32.const 1))
+//!     (assert_return (invoke \"f\") (i32.const 1))")?;
+//! assert!(report.failed.is_empty());
+//! # Ok(())
+//! # }
+//! ```
+
+#![deny(missing_docs)]
+
+mod spectest;
+mod values;
+
+use anyhow::{anyhow, bail, Context as _, Result};
+use std::collections::HashMap;
+use std::fmt;
+use std::path::Path;
+use wasmtime::{Extern, Instance, Linker, Module, Store, Trap, Val};
+use wast::core::Module as WastModule;
+use wast::lexer::Lexer;
+use wast::parser::{self, ParseBuffer};
+use wast::token::Id;
+use wast::{QuoteWat, QuoteWatTest, Wast, WastDirective, WastExecute, WastInvoke, WastRet, Wat};
+
+/// The outcome of running one `.wast` script.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WastReport {
+    /// How many directives behaved as the script expected.
+    pub passed: usize,
+    /// One entry per directive that did not behave as expected, formatted as
+    /// `file:line:col: what went wrong`.
+    pub failed: Vec<String>,
+    /// Directives that were rejected or trapped as expected, but whose error
+    /// text does not contain the message the script expects. These are
+    /// counted as passed; the list is informational.
+    pub message_mismatches: Vec<String>,
+}
+
+impl WastReport {
+    /// Whether every directive passed.
+    pub fn is_success(&self) -> bool {
+        self.failed.is_empty()
+    }
+
+    /// Adds the counts and lists of `other` to this report.
+    pub fn merge(&mut self, other: WastReport) {
+        self.passed += other.passed;
+        self.failed.extend(other.failed);
+        self.message_mismatches.extend(other.message_mismatches);
+    }
+}
+
+impl fmt::Display for WastReport {
+    /// Writes the one-line summary `N passed, N failed` (plus the number of
+    /// message mismatches when there are any).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} passed, {} failed", self.passed, self.failed.len())?;
+        if !self.message_mismatches.is_empty() {
+            write!(f, " ({} message mismatches)", self.message_mismatches.len())?;
+        }
+        Ok(())
+    }
+}
+
+/// A module or instance slot: either the item, or the reason why creating it
+/// failed earlier in the script (so later uses are reported as failures
+/// with the original cause).
+type Slot<V> = std::result::Result<V, String>;
+
+/// Executes `.wast` scripts inside one store.
+///
+/// Instances created by a script, and names registered with `register`,
+/// stay alive for later scripts run through the same context.
+pub struct WastContext<T: 'static> {
+    store: Store<T>,
+    linker: Linker<T>,
+    /// The most recently instantiated module, the target of `invoke`s that
+    /// name no module.
+    current: Option<Slot<Instance>>,
+    /// Instances by their `$id`.
+    instances: HashMap<String, Slot<Instance>>,
+    /// Compiled modules by their `$id` (from `module definition` and named
+    /// modules).
+    modules: HashMap<String, Slot<Module>>,
+    /// The most recent `module definition`, for `module instance` without a
+    /// module name.
+    last_definition: Option<Slot<Module>>,
+}
+
+/// How a directive that passed went.
+enum Outcome {
+    /// Everything as expected.
+    Pass,
+    /// Rejected or trapped as expected, but with different wording.
+    Mismatch { expected: String, actual: String },
+}
+
+/// What executing an `invoke`, `get` or module instantiation produced.
+enum Executed {
+    /// It completed with these values.
+    Values(Vec<Val>),
+    /// The call (or instantiation) itself failed, for example with a trap.
+    Error(anyhow::Error),
+}
+
+/// Errors from encoding a module in a script.
+enum EncodeError {
+    /// The text (or quoted text) could not be parsed or resolved: the module
+    /// is malformed, which some directives expect.
+    Text(anyhow::Error),
+    /// Something this runner does not support (components); always a
+    /// failure.
+    Unsupported(anyhow::Error),
+}
+
+impl<T: 'static> WastContext<T> {
+    /// Creates a context that runs scripts inside `store`.
+    pub fn new(store: Store<T>) -> Self {
+        let mut linker = Linker::new(store.engine());
+        // Scripts may `register` the same name more than once; the later
+        // registration wins, as in the reference interpreter.
+        linker.allow_shadowing(true);
+        WastContext {
+            store,
+            linker,
+            current: None,
+            instances: HashMap::new(),
+            modules: HashMap::new(),
+            last_definition: None,
+        }
+    }
+
+    /// Defines the standard `spectest` module (print functions, globals,
+    /// a table and a memory) that the official test suite imports.
+    pub fn register_spectest(&mut self) -> Result<()> {
+        spectest::define(&mut self.linker, &mut self.store).anyhow()
+    }
+
+    /// The store scripts run in.
+    pub fn store(&self) -> &Store<T> {
+        &self.store
+    }
+
+    /// The store scripts run in, mutably.
+    pub fn store_mut(&mut self) -> &mut Store<T> {
+        &mut self.store
+    }
+
+    /// Reads the script at `path` and runs it, see [`WastContext::run_buffer`].
+    pub fn run_file(&mut self, path: &Path) -> Result<WastReport> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("failed to read `{}`", path.display()))?;
+        self.run_buffer(&path.display().to_string(), &text)
+    }
+
+    /// Parses `wast_text` and runs every directive in it.
+    ///
+    /// `filename` is only used in messages. A script that does not parse is
+    /// an error; everything else (wrong results, missing traps, accepted
+    /// invalid modules, ...) is recorded in the returned report and the
+    /// script continues with the next directive.
+    pub fn run_buffer(&mut self, filename: &str, wast_text: &str) -> Result<WastReport> {
+        let mut lexer = Lexer::new(wast_text);
+        // The test suite deliberately uses unusual code points in names.
+        lexer.allow_confusing_unicode(true);
+        let with_location = |mut err: wast::Error| {
+            err.set_path(Path::new(filename));
+            err.set_text(wast_text);
+            anyhow::Error::from(err)
+        };
+        let buf = ParseBuffer::new_with_lexer(lexer).map_err(with_location)?;
+        let wast = parser::parse::<Wast<'_>>(&buf).map_err(with_location)?;
+
+        let mut report = WastReport::default();
+        for directive in wast.directives {
+            let span = directive.span();
+            let (line, col) = span.linecol_in(wast_text);
+            let location = format!("{filename}:{}:{}", line + 1, col + 1);
+            match self.directive(directive) {
+                Ok(Outcome::Pass) => report.passed += 1,
+                Ok(Outcome::Mismatch { expected, actual }) => {
+                    report.passed += 1;
+                    report.message_mismatches.push(format!(
+                        "{location}: expected message `{expected}`, got `{}`",
+                        one_line(&actual)
+                    ));
+                }
+                Err(err) => report
+                    .failed
+                    .push(format!("{location}: {}", indent(&format!("{err:#}")))),
+            }
+        }
+        Ok(report)
+    }
+
+    fn directive(&mut self, directive: WastDirective<'_>) -> Result<Outcome> {
+        match directive {
+            WastDirective::Module(mut module) => {
+                let name = module.name();
+                let compiled = self.compile(&mut module);
+                let compiled = self.record_module(name, compiled)?;
+                self.instantiate(name, Ok(compiled))?;
+                Ok(Outcome::Pass)
+            }
+            WastDirective::ModuleDefinition(mut module) => {
+                let name = module.name();
+                let compiled = self.compile(&mut module);
+                let slot = compiled
+                    .as_ref()
+                    .map(Clone::clone)
+                    .map_err(|e| format!("{e:#}"));
+                self.last_definition = Some(slot);
+                self.record_module(name, compiled)?;
+                Ok(Outcome::Pass)
+            }
+            WastDirective::ModuleInstance {
+                span: _,
+                instance,
+                module,
+            } => {
+                let module =
+                    match module {
+                        Some(id) => self.modules.get(id.name()).cloned().ok_or_else(|| {
+                            anyhow!("no module named `${}` was defined", id.name())
+                        })?,
+                        None => self.last_definition.clone().ok_or_else(|| {
+                            anyhow!("no module definition precedes this instance")
+                        })?,
+                    };
+                self.instantiate(instance, module)?;
+                Ok(Outcome::Pass)
+            }
+            WastDirective::Register {
+                span: _,
+                name,
+                module,
+            } => {
+                let instance = self.lookup_instance(module)?;
+                self.linker
+                    .instance(&mut self.store, name, instance)
+                    .anyhow()
+                    .with_context(|| format!("failed to register instance as `{name}`"))?;
+                Ok(Outcome::Pass)
+            }
+            WastDirective::Invoke(invoke) => match self.invoke(&invoke)? {
+                Executed::Values(_) => Ok(Outcome::Pass),
+                Executed::Error(err) => {
+                    Err(err.context(format!("invoking `{}` failed", invoke.name)))
+                }
+            },
+            WastDirective::AssertReturn {
+                span: _,
+                exec,
+                results,
+            } => {
+                let values = match self.execute(exec)? {
+                    Executed::Values(values) => values,
+                    Executed::Error(err) => {
+                        return Err(err.context("expected a return, but execution failed"))
+                    }
+                };
+                self.check_results(&values, &results)?;
+                Ok(Outcome::Pass)
+            }
+            WastDirective::AssertTrap {
+                span: _,
+                exec,
+                message,
+            } => match self.execute(exec)? {
+                Executed::Values(values) => bail!(
+                    "expected trap `{message}`, but execution returned {}",
+                    self.describe_vals(&values)
+                ),
+                Executed::Error(err) => {
+                    if err.downcast_ref::<Trap>().is_none() {
+                        return Err(err.context(format!(
+                            "expected trap `{message}`, but got an error that is not a trap"
+                        )));
+                    }
+                    Ok(check_message(&err, message))
+                }
+            },
+            WastDirective::AssertExhaustion {
+                span: _,
+                call,
+                message,
+            } => match self.invoke(&call)? {
+                Executed::Values(values) => bail!(
+                    "expected stack exhaustion `{message}`, but execution returned {}",
+                    self.describe_vals(&values)
+                ),
+                Executed::Error(err) => match err.downcast_ref::<Trap>() {
+                    Some(Trap::StackOverflow) => Ok(check_message(&err, message)),
+                    Some(_) => Err(err.context(format!(
+                        "expected stack exhaustion `{message}`, but got a different trap"
+                    ))),
+                    None => Err(err.context(format!(
+                        "expected stack exhaustion `{message}`, but got an error that is not a trap"
+                    ))),
+                },
+            },
+            WastDirective::AssertInvalid {
+                span: _,
+                mut module,
+                message,
+            }
+            | WastDirective::AssertMalformed {
+                span: _,
+                mut module,
+                message,
+            } => {
+                let bytes = match encode(&mut module) {
+                    Ok(bytes) => bytes,
+                    Err(EncodeError::Text(err)) => return Ok(check_message(&err, message)),
+                    Err(EncodeError::Unsupported(err)) => return Err(err),
+                };
+                match Module::from_binary(self.store.engine(), &bytes).anyhow() {
+                    Ok(_) => {
+                        bail!("expected module to be rejected with `{message}`, but it compiled")
+                    }
+                    Err(err) => Ok(check_message(&err, message)),
+                }
+            }
+            WastDirective::AssertUnlinkable {
+                span: _,
+                module,
+                message,
+            } => {
+                let mut module = QuoteWat::Wat(module);
+                let module = self.compile(&mut module).context(
+                    "expected module to compile and then fail to link, but it failed to compile",
+                )?;
+                match self.linker.instantiate(&mut self.store, &module).anyhow() {
+                    Ok(_) => bail!(
+                        "expected module to fail to link with `{message}`, but it instantiated"
+                    ),
+                    Err(err) => {
+                        if err.downcast_ref::<Trap>().is_some() {
+                            return Err(err.context(format!(
+                                "expected a link error `{message}`, but instantiation trapped"
+                            )));
+                        }
+                        Ok(check_message(&err, message))
+                    }
+                }
+            }
+            WastDirective::AssertException { .. } => {
+                bail!("`assert_exception` is not supported (exception handling is not implemented)")
+            }
+            WastDirective::AssertSuspension { .. } => {
+                bail!("`assert_suspension` is not supported (stack switching is not implemented)")
+            }
+            WastDirective::AssertInvalidCustom { .. }
+            | WastDirective::AssertMalformedCustom { .. } => {
+                bail!("custom-section assertions are not supported")
+            }
+            WastDirective::Thread(thread) => {
+                bail!("`thread` (${}) is not supported", thread.name.name())
+            }
+            WastDirective::Wait { thread, .. } => {
+                bail!("`wait` (${}) is not supported", thread.name())
+            }
+        }
+    }
+
+    /// Encodes and compiles a module of the script. Any failure is an error.
+    fn compile(&self, module: &mut QuoteWat<'_>) -> Result<Module> {
+        let bytes = match encode(module) {
+            Ok(bytes) => bytes,
+            Err(EncodeError::Text(err)) => return Err(err.context("failed to parse module text")),
+            Err(EncodeError::Unsupported(err)) => return Err(err),
+        };
+        Module::from_binary(self.store.engine(), &bytes)
+            .anyhow()
+            .context("failed to compile module")
+    }
+
+    /// Records a compiled (or failed) module under its `$id`, returning the
+    /// module or the compile error.
+    fn record_module(&mut self, name: Option<Id<'_>>, compiled: Result<Module>) -> Result<Module> {
+        match compiled {
+            Ok(module) => {
+                if let Some(id) = name {
+                    self.modules
+                        .insert(id.name().to_string(), Ok(module.clone()));
+                }
+                Ok(module)
+            }
+            Err(err) => {
+                let reason = format!("{err:#}");
+                if let Some(id) = name {
+                    self.modules
+                        .insert(id.name().to_string(), Err(reason.clone()));
+                    self.instances
+                        .insert(id.name().to_string(), Err(reason.clone()));
+                }
+                // Unnamed invokes after a failed module must not silently run
+                // against an older instance.
+                self.current = Some(Err(reason));
+                Err(err)
+            }
+        }
+    }
+
+    /// Instantiates `module` and makes it the current instance (also under
+    /// `name`). Failure also poisons those slots.
+    fn instantiate(&mut self, name: Option<Id<'_>>, module: Slot<Module>) -> Result<Instance> {
+        let result = match module {
+            Ok(module) => self
+                .linker
+                .instantiate(&mut self.store, &module)
+                .anyhow()
+                .context("failed to instantiate module"),
+            Err(reason) => Err(anyhow!("module failed earlier: {reason}")),
+        };
+        let slot = result.as_ref().map(|i| *i).map_err(|e| format!("{e:#}"));
+        if let Some(id) = name {
+            self.instances.insert(id.name().to_string(), slot.clone());
+        }
+        self.current = Some(slot);
+        result
+    }
+
+    fn lookup_instance(&self, id: Option<Id<'_>>) -> Result<Instance> {
+        let slot = match id {
+            Some(id) => self
+                .instances
+                .get(id.name())
+                .ok_or_else(|| anyhow!("no instance named `${}`", id.name()))?,
+            None => self
+                .current
+                .as_ref()
+                .ok_or_else(|| anyhow!("no module has been instantiated yet"))?,
+        };
+        match slot {
+            Ok(instance) => Ok(*instance),
+            Err(reason) => {
+                let which = match id {
+                    Some(id) => format!("`${}`", id.name()),
+                    None => "the current module".to_string(),
+                };
+                bail!("{which} is not available because it failed earlier: {reason}")
+            }
+        }
+    }
+
+    /// Runs `exec`. `Err` means the directive could not even be set up
+    /// (unknown export, compile failure, ...).
+    fn execute(&mut self, exec: WastExecute<'_>) -> Result<Executed> {
+        match exec {
+            WastExecute::Invoke(invoke) => self.invoke(&invoke),
+            WastExecute::Wat(wat) => {
+                let mut module = QuoteWat::Wat(wat);
+                let module = self.compile(&mut module)?;
+                Ok(
+                    match self.linker.instantiate(&mut self.store, &module).anyhow() {
+                        Ok(_) => Executed::Values(Vec::new()),
+                        Err(err) => Executed::Error(err),
+                    },
+                )
+            }
+            WastExecute::Get {
+                span: _,
+                module,
+                global,
+            } => {
+                let instance = self.lookup_instance(module)?;
+                let export = instance
+                    .get_export(&mut self.store, global)
+                    .ok_or_else(|| anyhow!("no export named `{global}`"))?;
+                let global_item = match export {
+                    Extern::Global(g) => g,
+                    _ => bail!("export `{global}` is not a global"),
+                };
+                Ok(Executed::Values(vec![global_item.get(&mut self.store)]))
+            }
+        }
+    }
+
+    fn invoke(&mut self, invoke: &WastInvoke<'_>) -> Result<Executed> {
+        let instance = self.lookup_instance(invoke.module)?;
+        let name = invoke.name;
+        let export = instance
+            .get_export(&mut self.store, name)
+            .ok_or_else(|| anyhow!("no export named `{name}`"))?;
+        let func = match export {
+            Extern::Func(f) => f,
+            _ => bail!("export `{name}` is not a function"),
+        };
+        let mut args = Vec::with_capacity(invoke.args.len());
+        for arg in &invoke.args {
+            args.push(values::arg_to_val(&mut self.store, arg)?);
+        }
+        let ty = func.ty(&self.store);
+        let mut results: Vec<Val> = ty.results().map(|_| Val::I32(0)).collect();
+        Ok(
+            match func.call(&mut self.store, &args, &mut results).anyhow() {
+                Ok(()) => Executed::Values(results),
+                Err(err) => Executed::Error(err),
+            },
+        )
+    }
+
+    fn check_results(&self, actual: &[Val], expected: &[WastRet<'_>]) -> Result<()> {
+        if actual.len() != expected.len() {
+            bail!(
+                "expected {} results, got {}: {}",
+                expected.len(),
+                actual.len(),
+                self.describe_vals(actual)
+            );
+        }
+        for (i, (a, e)) in actual.iter().zip(expected).enumerate() {
+            values::check_ret(&self.store, a, e).with_context(|| format!("result {i} mismatch"))?;
+        }
+        Ok(())
+    }
+
+    fn describe_vals(&self, vals: &[Val]) -> String {
+        let parts: Vec<String> = vals
+            .iter()
+            .map(|v| values::describe_val(&self.store, v))
+            .collect();
+        format!("[{}]", parts.join(", "))
+    }
+}
+
+/// Turns a `wasmtime` result into an `anyhow` one. This is the identity
+/// while `wasmtime::Error` is `anyhow::Error`, and keeps this crate working
+/// should the runtime get its own error type convertible to `anyhow`.
+trait IntoAnyhow<T> {
+    fn anyhow(self) -> Result<T>;
+}
+
+impl<T, E> IntoAnyhow<T> for std::result::Result<T, E>
+where
+    anyhow::Error: From<E>,
+{
+    fn anyhow(self) -> Result<T> {
+        self.map_err(anyhow::Error::from)
+    }
+}
+
+/// Encodes a module of the script to binary.
+fn encode(module: &mut QuoteWat<'_>) -> std::result::Result<Vec<u8>, EncodeError> {
+    match module {
+        QuoteWat::Wat(Wat::Component(_)) | QuoteWat::QuoteComponent(..) => {
+            return Err(EncodeError::Unsupported(anyhow!(
+                "components are not supported"
+            )))
+        }
+        QuoteWat::Wat(Wat::Module(m)) => return encode_module(m),
+        QuoteWat::QuoteModule(..) => {}
+    }
+    let text = match module.to_test() {
+        Ok(QuoteWatTest::Text(text)) => text,
+        Ok(QuoteWatTest::Binary(bytes)) => return Ok(bytes),
+        Err(err) => return Err(EncodeError::Text(err.into())),
+    };
+    let text = std::str::from_utf8(&text)
+        .map_err(|_| EncodeError::Text(anyhow!("malformed UTF-8 encoding")))?;
+    let mut lexer = Lexer::new(text);
+    lexer.allow_confusing_unicode(true);
+    let buf = ParseBuffer::new_with_lexer(lexer).map_err(|e| EncodeError::Text(e.into()))?;
+    let mut wat = parser::parse::<Wat<'_>>(&buf).map_err(|e| EncodeError::Text(e.into()))?;
+    match &mut wat {
+        Wat::Module(m) => encode_module(m),
+        Wat::Component(_) => Err(EncodeError::Unsupported(anyhow!(
+            "components are not supported"
+        ))),
+    }
+}
+
+fn encode_module(m: &mut WastModule<'_>) -> std::result::Result<Vec<u8>, EncodeError> {
+    m.encode().map_err(|e| EncodeError::Text(e.into()))
+}
+
+/// Compares an error's full text against the message the script expects.
+fn check_message(err: &anyhow::Error, expected: &str) -> Outcome {
+    let full = format!("{err:?}");
+    if full.contains(expected) {
+        Outcome::Pass
+    } else {
+        Outcome::Mismatch {
+            expected: expected.to_string(),
+            actual: format!("{err:#}"),
+        }
+    }
+}
+
+fn one_line(s: &str) -> String {
+    const MAX: usize = 300;
+    let mut out: String = s.split('\n').map(str::trim).collect::<Vec<_>>().join(" | ");
+    if out.len() > MAX {
+        let mut cut = MAX;
+        while !out.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        out.truncate(cut);
+        out.push_str("...");
+    }
+    out
+}
+
+fn indent(s: &str) -> String {
+    s.replace('\n', "\n    ")
+}

@@ -1,0 +1,1 @@
+//! Integration tests grouped by feature.
