@@ -1,1 +1,9 @@
-//! Integration tests grouped by feature.
+//! Integration tests of the embedding API, grouped by feature.
+
+mod bad_input;
+mod func;
+mod linker;
+mod memory;
+mod table_global;
+mod threads;
+mod traps;

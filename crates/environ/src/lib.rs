@@ -19,6 +19,7 @@
 
 mod builtins;
 mod compile;
+mod encoding;
 mod module;
 mod translate;
 mod trap;

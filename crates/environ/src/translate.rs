@@ -71,6 +71,7 @@ pub struct ModuleTranslation<'data> {
 
 /// Validates `wasm` entirely (including function bodies) with `features`.
 pub fn validate(features: WasmFeatures, wasm: &[u8]) -> WasmResult<()> {
+    translate_module(features, wasm)?;
     let mut validator = Validator::new_with_features(features);
     validator.validate_all(wasm)?;
     Ok(())
@@ -82,11 +83,27 @@ pub fn translate_module(features: WasmFeatures, wasm: &[u8]) -> WasmResult<Modul
     let mut validator = Validator::new_with_features(features);
     let mut module = Module::default();
     let mut function_bodies = PrimaryMap::new();
+    let wasm2_encoding = !features.contains(WasmFeatures::MEMORY64)
+        && !features.contains(WasmFeatures::MULTI_MEMORY);
 
     for payload in Parser::new(0).parse_all(wasm) {
         let payload = payload?;
         if let ValidPayload::Func(validator, body) = validator.payload(&payload)? {
+            if wasm2_encoding {
+                crate::encoding::check_function_body(wasm, &body)?;
+            }
             function_bodies.push(FunctionBodyData { body, validator });
+        }
+        if wasm2_encoding {
+            match &payload {
+                Payload::MemorySection(s) => {
+                    crate::encoding::check_memory_section(wasm, s.range())?
+                }
+                Payload::ImportSection(s) => {
+                    crate::encoding::check_import_section(wasm, s.range())?
+                }
+                _ => {}
+            }
         }
         match payload {
             Payload::TypeSection(types) => {

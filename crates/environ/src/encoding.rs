@@ -1,0 +1,116 @@
+//! Binary-encoding rules of WebAssembly 2.0 that the 3.0 grammar relaxed.
+//!
+//! `wasmparser` decodes with the 3.0 grammar, where memory64 widened memory
+//! limits and memarg offsets to u64 LEBs and multi-memory turned the
+//! reserved `0x00` byte of `memory.size/grow/init/copy/fill` into a memory
+//! index LEB. With those proposals disabled the 2.0 rules apply: u32 LEBs
+//! of at most 5 bytes, and a single zero byte. This module checks them.
+
+use crate::{WasmError, WasmResult};
+use wasmparser::{BinaryReader, Operator};
+
+fn malformed(message: &str, offset: u64) -> WasmError {
+    WasmError::InvalidWebAssembly {
+        message: message.to_string(),
+        offset: offset as usize,
+    }
+}
+
+/// Reads limits (`flags min [max]`) with u32 bounds.
+fn check_limits(reader: &mut BinaryReader<'_>) -> WasmResult<()> {
+    let flags = reader.read_u8()?;
+    reader.read_var_u32()?;
+    if flags & 1 != 0 {
+        reader.read_var_u32()?;
+    }
+    Ok(())
+}
+
+/// Checks the memory section's limits.
+pub(crate) fn check_memory_section(wasm: &[u8], range: std::ops::Range<u64>) -> WasmResult<()> {
+    let mut reader =
+        BinaryReader::new(&wasm[range.start as usize..range.end as usize], range.start);
+    let count = reader.read_var_u32()?;
+    for _ in 0..count {
+        check_limits(&mut reader)?;
+    }
+    Ok(())
+}
+
+/// Checks the limits of imported memories.
+pub(crate) fn check_import_section(wasm: &[u8], range: std::ops::Range<u64>) -> WasmResult<()> {
+    let mut reader =
+        BinaryReader::new(&wasm[range.start as usize..range.end as usize], range.start);
+    let count = reader.read_var_u32()?;
+    for _ in 0..count {
+        reader.read_string()?;
+        reader.read_string()?;
+        match reader.read_u8()? {
+            0x00 => {
+                reader.read_var_u32()?;
+            }
+            0x01 => {
+                reader.read_u8()?;
+                check_limits(&mut reader)?;
+            }
+            0x02 => check_limits(&mut reader)?,
+            0x03 => {
+                reader.read_u8()?;
+                reader.read_u8()?;
+            }
+            // Anything else is rejected by the validator.
+            _ => return Ok(()),
+        }
+    }
+    Ok(())
+}
+
+/// Checks memargs and reserved bytes in a function body. `wasm` is the
+/// whole module, so operator offsets index it directly.
+pub(crate) fn check_function_body(
+    wasm: &[u8],
+    body: &wasmparser::FunctionBody<'_>,
+) -> WasmResult<()> {
+    let mut ops = body.get_operators_reader()?;
+    while !ops.eof() {
+        let (op, offset) = ops.read_with_offset()?;
+        let mut reader = BinaryReader::new(&wasm[offset as usize..], offset as u64);
+        let zero_bytes_after_prefix = match op {
+            Operator::MemorySize { .. } | Operator::MemoryGrow { .. } => {
+                reader.read_u8()?;
+                1
+            }
+            Operator::MemoryInit { .. } => {
+                reader.read_u8()?;
+                reader.read_var_u32()?;
+                reader.read_var_u32()?;
+                1
+            }
+            Operator::MemoryCopy { .. } => {
+                reader.read_u8()?;
+                reader.read_var_u32()?;
+                2
+            }
+            Operator::MemoryFill { .. } => {
+                reader.read_u8()?;
+                reader.read_var_u32()?;
+                1
+            }
+            _ => {
+                if let Some(0x28..=0x3e) = wasm.get(offset as usize).copied() {
+                    reader.read_u8()?;
+                    reader.read_var_u32()?;
+                    reader.read_var_u32()?;
+                }
+                0
+            }
+        };
+        for _ in 0..zero_bytes_after_prefix {
+            let at = reader.original_position();
+            if reader.read_u8()? != 0 {
+                return Err(malformed("zero byte expected", at));
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,121 @@
+//! `Linker`: definitions, instances, shadowing and import errors.
+
+use wasmtime::*;
+
+#[test]
+fn link_instances_by_name() -> Result<()> {
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, ());
+    let mut linker = Linker::new(&engine);
+    let provider = Module::new(
+        &engine,
+        r#"(module (func (export "double") (param i32) (result i32) local.get 0 i32.const 2 i32.mul)
+            (global (export "g") (mut i32) (i32.const 5))
+            (memory (export "mem") 1))"#,
+    )?;
+    linker.module(&mut store, "provider", &provider)?;
+    let user = Module::new(
+        &engine,
+        r#"(module (import "provider" "double" (func $d (param i32) (result i32)))
+            (import "provider" "g" (global $g (mut i32)))
+            (import "provider" "mem" (memory 1))
+            (func (export "run") (result i32)
+                (global.set $g (call $d (global.get $g)))
+                (i32.store (i32.const 0) (global.get $g))
+                (i32.load (i32.const 0))))"#,
+    )?;
+    let instance = linker.instantiate(&mut store, &user)?;
+    let run = instance.get_typed_func::<(), i32>(&mut store, "run")?;
+    assert_eq!(run.call(&mut store, ())?, 10);
+    assert_eq!(run.call(&mut store, ())?, 20);
+    let g = linker
+        .get(&mut store, "provider", "g")
+        .unwrap()
+        .into_global()
+        .unwrap();
+    assert_eq!(g.get(&mut store).unwrap_i32(), 20);
+    let mem = linker
+        .get(&mut store, "provider", "mem")
+        .unwrap()
+        .into_memory()
+        .unwrap();
+    assert_eq!(&mem.data(&store)[..4], &20i32.to_le_bytes());
+    Ok(())
+}
+
+#[test]
+fn shadowing_is_an_error_unless_allowed() -> Result<()> {
+    let engine = Engine::default();
+    let mut linker = Linker::<()>::new(&engine);
+    linker.func_wrap("m", "f", || 1i32)?;
+    assert!(linker.func_wrap("m", "f", || 2i32).is_err());
+    linker.allow_shadowing(true);
+    linker.func_wrap("m", "f", || 3i32)?;
+    let module = Module::new(
+        &engine,
+        r#"(module (import "m" "f" (func $f (result i32))) (func (export "run") (result i32) call $f))"#,
+    )?;
+    let mut store = Store::new(&engine, ());
+    let instance = linker.instantiate(&mut store, &module)?;
+    assert_eq!(
+        instance
+            .get_typed_func::<(), i32>(&mut store, "run")?
+            .call(&mut store, ())?,
+        3
+    );
+    Ok(())
+}
+
+#[test]
+fn import_errors_name_the_import_and_both_types() -> Result<()> {
+    let engine = Engine::default();
+    let module = Module::new(
+        &engine,
+        r#"(module (import "env" "f" (func (param i32))) (import "env" "m" (memory 2)))"#,
+    )?;
+    let mut store = Store::new(&engine, ());
+    let mut linker = Linker::new(&engine);
+    let err = linker
+        .instantiate(&mut store, &module)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("env::f"), "{err}");
+
+    linker.func_wrap("env", "f", |_: i64| {})?;
+    let big = Memory::new(&mut store, MemoryType::new(2, None))?;
+    linker.define(&store, "env", "m", big)?;
+    let err = linker
+        .instantiate(&mut store, &module)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("env::f") && err.contains("i32") && err.contains("i64"),
+        "{err}"
+    );
+
+    let mut linker = Linker::new(&engine);
+    linker.func_wrap("env", "f", |_: i32| {})?;
+    let small = Memory::new(&mut store, MemoryType::new(1, None))?;
+    linker.define(&store, "env", "m", small)?;
+    let err = linker
+        .instantiate(&mut store, &module)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("env::m") && err.contains("memory"), "{err}");
+
+    // Wrong number of imports through `Instance::new`.
+    assert!(Instance::new(&mut store, &module, &[]).is_err());
+    Ok(())
+}
+
+#[test]
+fn objects_from_another_store_are_rejected() -> Result<()> {
+    let engine = Engine::default();
+    let module = Module::new(&engine, r#"(module (import "" "f" (func)))"#)?;
+    let mut a = Store::new(&engine, ());
+    let mut b = Store::new(&engine, ());
+    let f = Func::wrap(&mut a, || {});
+    assert!(Instance::new(&mut b, &module, &[f.into()]).is_err());
+    Instance::new(&mut a, &module, &[f.into()])?;
+    Ok(())
+}
