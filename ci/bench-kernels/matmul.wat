@@ -1,7 +1,8 @@
 ;; Dense f64 matrix multiply, C = A * B with N = 200 (row-major, naive
 ;; i-j-k order), repeated 5 times. A[i][j] = (i + 2j) mod 7 - 3,
-;; B[i][j] = (3i + j) mod 5 - 2, both set up inside `run`. Returns the sum
-;; of all entries of C (an exact integer in f64) as an i64 checksum.
+;; B[i][j] = (3i + j) mod 5 - 1, both set up inside `run`. Returns the sum
+;; of C[idx] * (idx & 15) over the flat index idx (an exact integer in
+;; f64) as an i64 checksum.
 ;; Layout: A at 0, B at 320000, C at 640000 (960000 bytes, 15 pages).
 (module
   (memory 15)
@@ -22,7 +23,7 @@
           (i32.shl (i32.add (i32.mul (local.get $i) (i32.const 200)) (local.get $j)) (i32.const 3))
           (f64.convert_i32_s (i32.sub
             (i32.rem_u (i32.add (i32.mul (local.get $i) (i32.const 3)) (local.get $j)) (i32.const 5))
-            (i32.const 2))))
+            (i32.const 1))))
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
         (br_if $jj (i32.lt_u (local.get $j) (i32.const 200))))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
@@ -56,10 +57,12 @@
         (br_if $li (i32.lt_u (local.get $i) (i32.const 200))))
       (local.set $rep (i32.add (local.get $rep) (i32.const 1)))
       (br_if $reps (i32.lt_u (local.get $rep) (i32.const 5))))
-    ;; checksum: sum of C
+    ;; checksum: sum of C[idx] * (idx & 15)
     (local.set $i (i32.const 0))
     (loop $s
-      (local.set $sum (f64.add (local.get $sum) (f64.load offset=640000 (local.get $i))))
+      (local.set $sum (f64.add (local.get $sum)
+        (f64.mul (f64.load offset=640000 (local.get $i))
+          (f64.convert_i32_u (i32.and (i32.shr_u (local.get $i) (i32.const 3)) (i32.const 15))))))
       (local.set $i (i32.add (local.get $i) (i32.const 8)))
       (br_if $s (i32.lt_u (local.get $i) (i32.const 320000))))
     (i64.trunc_f64_s (local.get $sum))))

@@ -98,6 +98,6 @@ fn host_memory_shared_with_wasm() -> Result<()> {
     assert_eq!(memory.size(&store), 2);
     assert_eq!(grow.call(&mut store, ())?, 2);
     assert_eq!(grow.call(&mut store, ())?, -1);
-    assert!(memory.data_ptr(&store) != std::ptr::null_mut());
+    assert!(!memory.data_ptr(&store).is_null());
     Ok(())
 }

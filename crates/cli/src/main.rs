@@ -124,6 +124,12 @@ mod tests {
         let r = run_cmd(&["wasmtime", "run", "foo.wasm", "--invoke", "x"]);
         assert_eq!(r.invoke, None);
         assert_eq!(r.module_and_args, vec!["foo.wasm", "--invoke", "x"]);
+        let r = run_cmd(&["wasmtime", "run", "--invoke=f", "foo.wasm", "-3", "-x"]);
+        assert_eq!(r.invoke.as_deref(), Some("f"));
+        assert_eq!(r.module_and_args, vec!["foo.wasm", "-3", "-x"]);
+        let r = run_cmd(&["wasmtime", "run", "foo.wasm", "-O", "opt-level=0"]);
+        assert_eq!(r.common.optimize().opt_level, None);
+        assert_eq!(r.module_and_args, vec!["foo.wasm", "-O", "opt-level=0"]);
     }
 
     #[test]

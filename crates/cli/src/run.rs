@@ -20,12 +20,7 @@ pub struct RunCommand {
 
     /// The module (`.wasm` or `.wat`) followed by the arguments of the
     /// called function.
-    #[arg(
-        required = true,
-        value_name = "WASM",
-        trailing_var_arg = true,
-        allow_hyphen_values = true
-    )]
+    #[arg(required = true, value_name = "WASM", trailing_var_arg = true)]
     pub module_and_args: Vec<String>,
 }
 

@@ -152,7 +152,7 @@ impl<'a> FuncTranslator<'a> {
         for _ in 0..locals.get_count() {
             let offset = locals.original_position();
             let (count, ty) = locals.read()?;
-            validator.define_locals(offset as u64, count, ty)?;
+            validator.define_locals(offset, count, ty)?;
             let cty = wasm_val_type(ty)?;
             if count == 0 {
                 continue;
@@ -181,7 +181,7 @@ impl<'a> FuncTranslator<'a> {
         while !reader.eof() {
             let offset = reader.original_position();
             let op = reader.read()?;
-            validator.op(offset as u64, &op)?;
+            validator.op(offset, &op)?;
             state.b.set_srcloc(SourceLoc::new(offset as u32));
             state.translate(&op)?;
         }
@@ -410,7 +410,7 @@ impl FuncState<'_, '_, '_> {
         self.b.ins().iconst(I32, v as i64)
     }
 
-    fn to_i64(&mut self, v: Value) -> Value {
+    fn uextend64(&mut self, v: Value) -> Value {
         self.b.ins().uextend(I64, v)
     }
 
@@ -489,7 +489,7 @@ impl FuncState<'_, '_, '_> {
             def,
             def_off + vm_memory_definition::BASE as i32,
         );
-        let index = self.to_i64(index);
+        let index = self.uextend64(index);
         let offset = memarg.offset;
         if !style.can_elide_bounds_check(offset, u64::from(size)) {
             let len = self.b.ins().load(
@@ -524,7 +524,7 @@ impl FuncState<'_, '_, '_> {
             def,
             off + vm_table_definition::CURRENT_ELEMENTS as i32,
         );
-        let index = self.to_i64(index);
+        let index = self.uextend64(index);
         let oob = self
             .b
             .ins()
@@ -1088,7 +1088,7 @@ impl FuncState<'_, '_, '_> {
             Operator::MemoryGrow { mem } => {
                 let delta = self.pop();
                 let mem = self.i32_const(*mem);
-                let delta = self.to_i64(delta);
+                let delta = self.uextend64(delta);
                 let r = self
                     .call_builtin(BuiltinFunctionIndex::memory_grow, &[mem, delta])
                     .expect("memory_grow returns a value");
@@ -1099,7 +1099,7 @@ impl FuncState<'_, '_, '_> {
                 let (dst, src, len) = self.pop3();
                 let mem = self.i32_const(*mem);
                 let data = self.i32_const(*data_index);
-                let dst = self.to_i64(dst);
+                let dst = self.uextend64(dst);
                 self.call_builtin_checked(
                     BuiltinFunctionIndex::memory_init,
                     &[mem, data, dst, src, len],
@@ -1114,9 +1114,9 @@ impl FuncState<'_, '_, '_> {
                 let (dst, src, len) = self.pop3();
                 let dst_mem = self.i32_const(*dst_mem);
                 let src_mem = self.i32_const(*src_mem);
-                let dst = self.to_i64(dst);
-                let src = self.to_i64(src);
-                let len = self.to_i64(len);
+                let dst = self.uextend64(dst);
+                let src = self.uextend64(src);
+                let len = self.uextend64(len);
                 self.call_builtin_checked(
                     BuiltinFunctionIndex::memory_copy,
                     &[dst_mem, dst, src_mem, src, len],
@@ -1126,8 +1126,8 @@ impl FuncState<'_, '_, '_> {
             Operator::MemoryFill { mem } => {
                 let (dst, val, len) = self.pop3();
                 let mem = self.i32_const(*mem);
-                let dst = self.to_i64(dst);
-                let len = self.to_i64(len);
+                let dst = self.uextend64(dst);
+                let len = self.uextend64(len);
                 self.call_builtin_checked(
                     BuiltinFunctionIndex::memory_fill,
                     &[mem, dst, val, len],
@@ -1140,9 +1140,9 @@ impl FuncState<'_, '_, '_> {
                 let (dst, src, len) = self.pop3();
                 let table = self.i32_const(*table);
                 let elem = self.i32_const(*elem_index);
-                let dst = self.to_i64(dst);
-                let src = self.to_i64(src);
-                let len = self.to_i64(len);
+                let dst = self.uextend64(dst);
+                let src = self.uextend64(src);
+                let len = self.uextend64(len);
                 self.call_builtin_checked(
                     BuiltinFunctionIndex::table_init,
                     &[table, elem, dst, src, len],
@@ -1160,9 +1160,9 @@ impl FuncState<'_, '_, '_> {
                 let (dst, src, len) = self.pop3();
                 let dst_table = self.i32_const(*dst_table);
                 let src_table = self.i32_const(*src_table);
-                let dst = self.to_i64(dst);
-                let src = self.to_i64(src);
-                let len = self.to_i64(len);
+                let dst = self.uextend64(dst);
+                let src = self.uextend64(src);
+                let len = self.uextend64(len);
                 self.call_builtin_checked(
                     BuiltinFunctionIndex::table_copy,
                     &[dst_table, src_table, dst, src, len],
@@ -1172,8 +1172,8 @@ impl FuncState<'_, '_, '_> {
             Operator::TableFill { table } => {
                 let (dst, val, len) = self.pop3();
                 let table = self.i32_const(*table);
-                let dst = self.to_i64(dst);
-                let len = self.to_i64(len);
+                let dst = self.uextend64(dst);
+                let len = self.uextend64(len);
                 self.call_builtin_checked(
                     BuiltinFunctionIndex::table_fill,
                     &[table, dst, val, len],
@@ -1194,7 +1194,7 @@ impl FuncState<'_, '_, '_> {
             Operator::TableGrow { table } => {
                 let (init, delta) = self.pop2();
                 let table = self.i32_const(*table);
-                let delta = self.to_i64(delta);
+                let delta = self.uextend64(delta);
                 let r = self
                     .call_builtin(BuiltinFunctionIndex::table_grow, &[table, delta, init])
                     .expect("table_grow returns a value");

@@ -86,12 +86,24 @@ struct CompilerContext {
 impl CraneliftCompiler {
     /// Creates a compiler for the host CPU with the given configuration.
     pub fn new(config: &CompilerConfig) -> Result<Self, String> {
+        let isa_builder = cranelift_native::builder()
+            .map_err(|e| format!("host machine is not supported by Cranelift: {e}"))?;
+        Self::with_isa_builder(config, isa_builder)
+    }
+
+    /// Creates a compiler for the target of `isa_builder` (whose ISA
+    /// settings are kept) with the shared settings of `config`.
+    fn with_isa_builder(
+        config: &CompilerConfig,
+        isa_builder: cranelift_codegen::isa::Builder,
+    ) -> Result<Self, String> {
         let mut flags = settings::builder();
         let set = |flags: &mut settings::Builder, name: &str, value: &str| {
             flags
                 .set(name, value)
                 .map_err(|e| format!("cranelift setting `{name}={value}`: {e}"))
         };
+        let bool_str = |b: bool| if b { "true" } else { "false" };
         let opt = match config.opt_level {
             OptLevel::None => "none",
             OptLevel::Speed => "speed",
@@ -101,27 +113,17 @@ impl CraneliftCompiler {
         set(
             &mut flags,
             "enable_verifier",
-            if config.enable_verifier {
-                "true"
-            } else {
-                "false"
-            },
+            bool_str(config.enable_verifier),
         )?;
         set(
             &mut flags,
             "enable_nan_canonicalization",
-            if config.nan_canonicalization {
-                "true"
-            } else {
-                "false"
-            },
+            bool_str(config.nan_canonicalization),
         )?;
         set(&mut flags, "preserve_frame_pointers", "true")?;
         set(&mut flags, "enable_probestack", "true")?;
         set(&mut flags, "probestack_strategy", "inline")?;
         set(&mut flags, "enable_multi_ret_implicit_sret", "true")?;
-        let isa_builder = cranelift_native::builder()
-            .map_err(|e| format!("host machine is not supported by Cranelift: {e}"))?;
         let isa = isa_builder
             .finish(settings::Flags::new(flags))
             .map_err(|e| format!("failed to create the Cranelift ISA: {e}"))?;
@@ -314,5 +316,70 @@ impl Compiler for CraneliftCompiler {
             let _ = write!(s, ";{flag}");
         }
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasmtime_environ::{translate_module, LibCall, RelocationKind, RelocationTarget};
+
+    /// Without SSE4.1 and FMA, rounding and fused multiply-add are calls to
+    /// the runtime, reported as `LibCall` relocations.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn libcalls_without_sse41() {
+        let mut isa_builder = cranelift_codegen::isa::lookup_by_name("x86_64-unknown-linux-gnu")
+            .expect("x86_64 backend is built");
+        isa_builder.set("has_sse41", "false").unwrap();
+        isa_builder.set("has_fma", "false").unwrap();
+        let compiler = CraneliftCompiler::with_isa_builder(
+            &CompilerConfig {
+                enable_verifier: true,
+                ..CompilerConfig::default()
+            },
+            isa_builder,
+        )
+        .unwrap();
+        let wasm = wat::parse_str(
+            r#"(module
+                (func (param f32) (result f32) local.get 0 f32.floor)
+                (func (param f64) (result f64) local.get 0 f64.nearest)
+                (func (param f32) (result f32) local.get 0 f32.ceil)
+                (func (param f64) (result f64) local.get 0 f64.trunc))"#,
+        )
+        .unwrap();
+        let features = wasmparser::WasmFeatures::WASM2 - wasmparser::WasmFeatures::SIMD;
+        let translation = translate_module(features, &wasm).unwrap();
+        let offsets = VMOffsets::new(&translation.module);
+        let expected = [
+            LibCall::FloorF32,
+            LibCall::NearestF64,
+            LibCall::CeilF32,
+            LibCall::TruncF64,
+        ];
+        for ((index, body), expected) in translation.function_bodies.into_iter().zip(expected) {
+            let f = compiler
+                .compile_function(
+                    &translation.module,
+                    &offsets,
+                    &Tunables::default(),
+                    index,
+                    body,
+                )
+                .unwrap();
+            assert_eq!(f.relocations.len(), 1, "{expected:?}");
+            let r = f.relocations[0];
+            assert_eq!(r.kind, RelocationKind::Abs8);
+            assert_eq!(r.target, RelocationTarget::LibCall(expected));
+        }
+    }
+
+    #[test]
+    fn default_config() {
+        let config = CompilerConfig::default();
+        assert_eq!(config.opt_level, OptLevel::Speed);
+        assert_eq!(config.enable_verifier, cfg!(debug_assertions));
+        assert!(!config.nan_canonicalization);
     }
 }

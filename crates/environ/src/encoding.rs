@@ -74,7 +74,7 @@ pub(crate) fn check_function_body(
     let mut ops = body.get_operators_reader()?;
     while !ops.eof() {
         let (op, offset) = ops.read_with_offset()?;
-        let mut reader = BinaryReader::new(&wasm[offset as usize..], offset as u64);
+        let mut reader = BinaryReader::new(&wasm[offset as usize..], offset);
         let zero_bytes_after_prefix = match op {
             Operator::MemorySize { .. } | Operator::MemoryGrow { .. } => {
                 reader.read_u8()?;

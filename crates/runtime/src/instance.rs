@@ -472,7 +472,7 @@ impl Instance {
     /// `memory.fill`; false if out of bounds.
     pub fn memory_fill(&mut self, mem: MemoryIndex, dst: u64, val: u8, len: u64) -> bool {
         let (base, size) = self.memory_slice(mem);
-        if !dst.checked_add(len).is_some_and(|e| e <= size as u64) {
+        if dst.checked_add(len).is_none_or(|e| e > size as u64) {
             return false;
         }
         // SAFETY: the range was checked against the memory's size.
@@ -540,11 +540,11 @@ impl Instance {
         } else {
             seg.items.len() as u64
         };
-        if !src.checked_add(len).is_some_and(|e| e <= seg_len) {
+        if src.checked_add(len).is_none_or(|e| e > seg_len) {
             return false;
         }
         let table_size = self.table(table).size();
-        if !dst.checked_add(len).is_some_and(|e| e <= table_size) {
+        if dst.checked_add(len).is_none_or(|e| e > table_size) {
             return false;
         }
         for i in 0..len {

@@ -48,6 +48,8 @@ pub struct StoreOpaque {
     pub(crate) instances: Vec<StoreInstance>,
     pub(crate) funcs: Vec<FuncData>,
     pub(crate) func_by_ref: std::collections::HashMap<usize, usize>,
+    /// Boxed so each context (a funcref's `vmctx`) keeps its address.
+    #[allow(clippy::vec_box)]
     pub(crate) host_funcs: Vec<Box<VMArrayCallHostFuncContext>>,
     pub(crate) externrefs: Vec<Arc<dyn Any + Send + Sync>>,
     pub(crate) pending: Option<PendingError>,

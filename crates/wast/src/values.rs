@@ -101,16 +101,12 @@ fn matches<S: AsContext>(store: &S, actual: &Val, expected: &WastRetCore<'_>) ->
                 }
         }
         (Val::FuncRef(r), WastRetCore::RefFunc(_)) => r.is_some(),
-        (Val::ExternRef(r), WastRetCore::RefExtern(expected)) => match r {
-            None => false,
-            Some(r) => match expected {
-                None => true,
-                Some(n) => {
-                    let data = r.data(store)?;
-                    data.and_then(|d| d.downcast_ref::<u32>()) == Some(n)
-                }
-            },
-        },
+        (Val::ExternRef(None), WastRetCore::RefExtern(_)) => false,
+        (Val::ExternRef(Some(_)), WastRetCore::RefExtern(None)) => true,
+        (Val::ExternRef(Some(r)), WastRetCore::RefExtern(Some(n))) => {
+            let data = r.data(store)?;
+            data.and_then(|d| d.downcast_ref::<u32>()) == Some(n)
+        }
         (
             _,
             WastRetCore::RefHost(_)
@@ -264,5 +260,72 @@ pub(crate) fn describe_val<S: AsContext>(store: &S, v: &Val) -> String {
         },
         #[allow(unreachable_patterns)]
         other => format!("{other:?}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wast::token::{F32, F64};
+
+    fn f32p(bits: u32) -> NanPattern<F32> {
+        NanPattern::Value(F32 { bits })
+    }
+
+    #[test]
+    fn v128_lanes() {
+        let v = u128::from_le_bytes([
+            1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0, 0, 0xc0, 0x7f, 0, 0, 0x80, 0x3f,
+        ]);
+        assert!(v128_matches(
+            v,
+            &V128Pattern::I32x4([1, -1, 0x7fc0_0000, 0x3f80_0000])
+        ));
+        assert!(!v128_matches(
+            v,
+            &V128Pattern::I32x4([1, -1, 0, 0x3f80_0000])
+        ));
+        assert!(v128_matches(
+            v,
+            &V128Pattern::F32x4([
+                f32p(1),
+                f32p(u32::MAX),
+                NanPattern::CanonicalNan,
+                f32p(0x3f80_0000)
+            ])
+        ));
+        assert!(!v128_matches(
+            v,
+            &V128Pattern::F32x4([f32p(1), f32p(u32::MAX), f32p(0), NanPattern::ArithmeticNan])
+        ));
+        let mut bytes = [0i8; 16];
+        bytes[0] = 1;
+        bytes[4] = -1;
+        bytes[5] = -1;
+        bytes[6] = -1;
+        bytes[7] = -1;
+        bytes[10] = -64;
+        bytes[11] = 0x7f;
+        bytes[14] = -128;
+        bytes[15] = 0x3f;
+        assert!(v128_matches(v, &V128Pattern::I8x16(bytes)));
+        assert!(v128_matches(
+            v,
+            &V128Pattern::I16x8([1, 0, -1, -1, 0, 0x7fc0, 0, 0x3f80])
+        ));
+        assert!(v128_matches(
+            v,
+            &V128Pattern::I64x2([0xffff_ffff_0000_0001u64 as i64, 0x3f80_0000_7fc0_0000])
+        ));
+        let nan64 = u128::from(0x7ff8_0000_0000_0000u64) | (u128::from(2f64.to_bits()) << 64);
+        assert!(v128_matches(
+            nan64,
+            &V128Pattern::F64x2([
+                NanPattern::ArithmeticNan,
+                NanPattern::Value(F64 {
+                    bits: 2f64.to_bits()
+                })
+            ])
+        ));
     }
 }
