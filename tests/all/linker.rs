@@ -40,6 +40,7 @@ fn link_instances_by_name() -> Result<()> {
         .into_memory()
         .unwrap();
     assert_eq!(&mem.data(&store)[..4], &20i32.to_le_bytes());
+    assert!(linker.get(&mut store, "provider", "nope").is_err());
     Ok(())
 }
 

@@ -101,3 +101,10 @@ fn host_memory_shared_with_wasm() -> Result<()> {
     assert!(!memory.data_ptr(&store).is_null());
     Ok(())
 }
+
+#[test]
+fn explicit_bounds_checks_without_signal_based_memory_traps() -> Result<()> {
+    let mut config = Config::new();
+    config.signals_based_traps(false);
+    check(&config)
+}

@@ -491,27 +491,41 @@ impl FuncState<'_, '_, '_> {
         );
         let index = self.uextend64(index);
         let offset = memarg.offset;
-        if !style.can_elide_bounds_check(offset, u64::from(size)) {
-            let len = self.b.ins().load(
-                I64,
-                trusted(),
-                def,
-                def_off + vm_memory_definition::CURRENT_LENGTH as i32,
-            );
-            // `index < 2^32` and `offset < 2^32`, so this cannot overflow.
-            let end = self
-                .b
-                .ins()
-                .iadd_imm_u(index, (offset + u64::from(size)) as i64);
-            let oob = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, len);
+        let addr = self.b.ins().iadd(base, index);
+        if style.can_elide_bounds_check(offset, u64::from(size)) {
+            return if offset <= i32::MAX as u64 {
+                Ok((addr, offset as i32))
+            } else {
+                Ok((self.b.ins().iadd_imm_u(addr, offset as i64), 0))
+            };
+        }
+        let len = self.b.ins().load(
+            I64,
+            trusted(),
+            def,
+            def_off + vm_memory_definition::CURRENT_LENGTH as i32,
+        );
+        // `index < 2^32` and `offset < 2^32`, so this cannot overflow.
+        let end = self
+            .b
+            .ins()
+            .iadd_imm_u(index, (offset + u64::from(size)) as i64);
+        let oob = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, len);
+        if !self.env.tunables.signals_based_traps {
             self.b.ins().trapnz(oob, TrapCode::HEAP_OUT_OF_BOUNDS);
         }
-        let addr = self.b.ins().iadd(base, index);
-        if offset <= i32::MAX as u64 {
-            Ok((addr, offset as i32))
+        // Spectre mitigation: even a mispredicted path never forms an
+        // out-of-bounds address. With signal-based traps this is also the
+        // bounds check itself: the access faults on the null page and the
+        // load's HEAP_OUT_OF_BOUNDS trap code reports it.
+        let full = if offset == 0 {
+            addr
         } else {
-            Ok((self.b.ins().iadd_imm_u(addr, offset as i64), 0))
-        }
+            self.b.ins().iadd_imm_u(addr, offset as i64)
+        };
+        let null = self.b.ins().iconst(I64, 0);
+        let guarded = self.b.ins().select_spectre_guard(oob, null, full);
+        Ok((guarded, 0))
     }
 
     /// The address of element `index` of `table`, trapping with
@@ -538,7 +552,9 @@ impl FuncState<'_, '_, '_> {
             .b
             .ins()
             .imul_imm_u(index, i64::from(vm_table_definition::ELEMENT_SIZE));
-        self.b.ins().iadd(base, scaled)
+        let addr = self.b.ins().iadd(base, scaled);
+        // Spectre mitigation: a mispredicted bounds check reads element 0.
+        self.b.ins().select_spectre_guard(oob, base, addr)
     }
 
     fn wasm_sig(&mut self, ty: TypeIndex) -> WasmResult<SigRef> {

@@ -57,4 +57,4 @@ pub type Error = anyhow::Error;
 /// `Result` with [`Error`] as the default error type.
 pub type Result<T, E = Error> = anyhow::Result<T, E>;
 
-pub use anyhow::{anyhow, bail, Context};
+pub use anyhow::{anyhow, anyhow as format_err, bail, ensure, Context};

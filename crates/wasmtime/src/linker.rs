@@ -180,13 +180,15 @@ impl<T: 'static> Linker<T> {
         )
     }
 
-    /// Looks up a definition (host functions are created in `store`).
+    /// Looks up a definition (host functions are created in `store`);
+    /// an error if `module::name` is not defined.
     pub fn get(
         &self,
         store: impl AsContextMut<Data = T>,
         module: &str,
         name: &str,
-    ) -> Option<Extern> {
-        self.resolve(store, module, name).ok().flatten()
+    ) -> Result<Extern> {
+        self.resolve(store, module, name)?
+            .ok_or_else(|| anyhow::anyhow!("missing definition for `{module}::{name}`"))
     }
 }
