@@ -156,8 +156,14 @@ pub unsafe fn catch_traps<F>(store_context: *mut u8, body: F) -> Result<(), Box<
 where
     F: FnOnce(),
 {
-    init_traps();
-    ensure_alt_stack();
+    // Signal handlers are per process and the alternate stack per thread:
+    // set both up on a thread's first call only.
+    thread_local!(static THREAD_READY: Cell<bool> = const { Cell::new(false) });
+    if !THREAD_READY.get() {
+        init_traps();
+        ensure_alt_stack();
+        THREAD_READY.set(true);
+    }
 
     let activation = Activation {
         jmp_buf: Cell::new(ptr::null()),

@@ -50,10 +50,15 @@ unsafe extern "C" fn host_array_call<T: 'static>(
 ) -> bool {
     // SAFETY: a host funcref's vmctx is always its own host context.
     let ctx = unsafe { VMArrayCallHostFuncContext::from_opaque(callee) };
-    let Some(state) = ctx.host_state.downcast_ref::<HostFuncState<T>>() else {
-        std::process::abort();
+    debug_assert!(ctx.host_state.is::<HostFuncState<T>>());
+    // SAFETY: this entry point is only ever installed (by `Func::new_host`)
+    // in contexts whose state is a `HostFuncState<T>` for this same `T`.
+    let state = unsafe {
+        &*(&*ctx.host_state as *const (dyn std::any::Any + Send + Sync)).cast::<HostFuncState<T>>()
     };
-    let func = state.func.clone();
+    // The context lives in the store's `host_funcs` until the store is
+    // dropped, so the closure outlives this call without a reference count.
+    let func: *const HostFuncRaw<T> = &*state.func;
     let store_ptr = state.store.0;
     // SAFETY: the store outlives its host functions, and while wasm runs
     // the host code that called it is suspended, so this is the only live
@@ -71,7 +76,10 @@ unsafe extern "C" fn host_array_call<T: 'static>(
         store: StoreContextMut(store),
         caller: caller_instance,
     };
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| func(caller, slots)));
+    // SAFETY: see `func` above.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe {
+        (*func)(caller, slots)
+    }));
     // SAFETY: the closure's borrow of the store has ended.
     let store = unsafe { &mut *store_ptr };
     match result {
@@ -164,6 +172,7 @@ impl Func {
         &store.funcs[self.0.index]
     }
 
+    #[inline]
     pub(crate) fn func_ref_ptr(&self, store: &StoreOpaque) -> Result<*mut VMFuncRef> {
         if store.id() != self.0.store {
             bail!("function used with the wrong store");
@@ -259,7 +268,6 @@ pub(crate) fn invoke(
     func_ref: *const VMFuncRef,
     args: &mut [ValRaw],
 ) -> Result<()> {
-    wasmtime_runtime::traphandlers::init_traps();
     let ctx: *mut wasmtime_runtime::vmcontext::VMStoreContext = &mut *store.vm_store_context;
     // SAFETY: `ctx` points at the store's boxed context, alive for the
     // whole call; `func_ref` belongs to this store (checked by callers).
@@ -270,8 +278,7 @@ pub(crate) fn invoke(
         let saved_exit_pc = (*ctx).last_wasm_exit_pc;
         if saved_limit == usize::MAX {
             let approx_sp = &saved_limit as *const usize as usize;
-            let max = store.engine().config().max_wasm_stack;
-            (*ctx).stack_limit = approx_sp.saturating_sub(max);
+            (*ctx).stack_limit = approx_sp.saturating_sub(store.max_wasm_stack);
         }
         let f = *func_ref;
         let array_call = f.array_call.expect("funcref without an array entry");

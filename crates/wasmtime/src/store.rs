@@ -54,6 +54,8 @@ pub struct StoreOpaque {
     pub(crate) externrefs: Vec<Arc<dyn Any + Send + Sync>>,
     pub(crate) pending: Option<PendingError>,
     pub(crate) modules: Vec<Module>,
+    /// `Config::max_wasm_stack`, cached for the call path.
+    pub(crate) max_wasm_stack: usize,
 }
 
 // SAFETY: all raw pointers inside a store point at data owned by the store
@@ -95,6 +97,7 @@ impl<T> Store<T> {
                     externrefs: Vec::new(),
                     pending: None,
                     modules: Vec::new(),
+                    max_wasm_stack: engine.config().max_wasm_stack,
                 },
                 data,
             }),

@@ -264,11 +264,26 @@ impl<Params: WasmParams, Results: WasmResults> TypedFunc<Params, Results> {
     }
 
     /// Calls the function.
+    #[inline]
     pub fn call(&self, mut store: impl AsContextMut, params: Params) -> Result<Results> {
         let mut ctx = store.as_context_mut();
         let store = ctx.opaque();
+        // Most signatures need few slots; avoid initialising 16 of them.
+        if Params::LEN.max(Results::LEN) <= 4 {
+            self.call_with::<4>(store, params)
+        } else {
+            self.call_with::<16>(store, params)
+        }
+    }
+
+    #[inline]
+    fn call_with<const N: usize>(
+        &self,
+        store: &mut StoreOpaque,
+        params: Params,
+    ) -> Result<Results> {
         let func_ref = self.func.func_ref_ptr(store)?;
-        let mut slots = [ValRaw::default(); 16];
+        let mut slots = [ValRaw::default(); N];
         let len = Params::LEN.max(Results::LEN);
         params.store_all(store, &mut slots)?;
         invoke(store, func_ref, &mut slots[..len])?;
