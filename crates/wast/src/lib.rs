@@ -25,6 +25,7 @@
 
 #![deny(missing_docs)]
 
+mod decode;
 mod spectest;
 mod values;
 
@@ -320,8 +321,33 @@ impl<T: 'static> WastContext<T> {
                 span: _,
                 mut module,
                 message,
+            } => {
+                // An invalid module is well-formed: it must get past the text
+                // parser and be rejected by decoding/validation.
+                let bytes = match encode(&mut module) {
+                    Ok(bytes) => bytes,
+                    Err(EncodeError::Text(err)) => {
+                        return Err(err.context(format!(
+                            "expected module to be rejected by validation with `{message}`, \
+                             but it failed to parse as text"
+                        )))
+                    }
+                    Err(EncodeError::Unsupported(err)) => return Err(err),
+                };
+                if let Err(err) = decode::decode_only(&bytes) {
+                    bail!(
+                        "expected module to be rejected by validation with `{message}`, \
+                         but it is malformed: {err}"
+                    );
+                }
+                match Module::from_binary(self.store.engine(), &bytes).anyhow() {
+                    Ok(_) => {
+                        bail!("expected module to be rejected with `{message}`, but it compiled")
+                    }
+                    Err(err) => Ok(check_message(&err, message)),
+                }
             }
-            | WastDirective::AssertMalformed {
+            WastDirective::AssertMalformed {
                 span: _,
                 mut module,
                 message,
@@ -335,6 +361,9 @@ impl<T: 'static> WastContext<T> {
                     Ok(_) => {
                         bail!("expected module to be rejected with `{message}`, but it compiled")
                     }
+                    // TODO(issue 2): also require the rejection to come from
+                    // decoding, not validation (needs the engine's feature set
+                    // and the 2.0 encoding rules in `decode_only`).
                     Err(err) => Ok(check_message(&err, message)),
                 }
             }
