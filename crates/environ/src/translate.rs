@@ -86,7 +86,9 @@ pub fn translate_module(features: WasmFeatures, wasm: &[u8]) -> WasmResult<Modul
     let wasm2_encoding = !features.contains(WasmFeatures::MEMORY64)
         && !features.contains(WasmFeatures::MULTI_MEMORY);
 
-    for payload in Parser::new(0).parse_all(wasm) {
+    let mut parser = Parser::new(0);
+    parser.set_features(features);
+    for payload in parser.parse_all(wasm) {
         let payload = payload?;
         if let ValidPayload::Func(validator, body) = validator.payload(&payload)? {
             if wasm2_encoding {
