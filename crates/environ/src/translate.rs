@@ -71,9 +71,11 @@ pub struct ModuleTranslation<'data> {
 
 /// Validates `wasm` entirely (including function bodies) with `features`.
 pub fn validate(features: WasmFeatures, wasm: &[u8]) -> WasmResult<()> {
-    translate_module(features, wasm)?;
-    let mut validator = Validator::new_with_features(features);
-    validator.validate_all(wasm)?;
+    let translation = translate_module(features, wasm)?;
+    for (_, data) in translation.function_bodies {
+        let mut validator = data.validator.into_validator(Default::default());
+        validator.validate(&data.body)?;
+    }
     Ok(())
 }
 

@@ -593,7 +593,3 @@ impl Instance {
         true
     }
 }
-
-impl Drop for Instance {
-    fn drop(&mut self) {}
-}
