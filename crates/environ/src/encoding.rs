@@ -9,6 +9,12 @@
 use crate::{WasmError, WasmResult};
 use wasmparser::{BinaryReader, Operator};
 
+/// Whether the 2.0 encoding rules apply under `features`.
+pub(crate) fn wasm2_encoding(features: wasmparser::WasmFeatures) -> bool {
+    !features.contains(wasmparser::WasmFeatures::MEMORY64)
+        && !features.contains(wasmparser::WasmFeatures::MULTI_MEMORY)
+}
+
 fn malformed(message: &str, offset: u64) -> WasmError {
     WasmError::InvalidWebAssembly {
         message: message.to_string(),
@@ -99,7 +105,11 @@ pub(crate) fn check_function_body(
             _ => {
                 if let Some(0x28..=0x3e) = wasm.get(offset as usize).copied() {
                     reader.read_u8()?;
-                    reader.read_var_u32()?;
+                    let flags_at = reader.original_position();
+                    // The alignment exponent must fit 2^align in a u32.
+                    if reader.read_var_u32()? >= 32 {
+                        return Err(malformed("malformed memop flags", flags_at));
+                    }
                     reader.read_var_u32()?;
                 }
                 0

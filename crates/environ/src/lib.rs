@@ -19,6 +19,7 @@
 
 mod builtins;
 mod compile;
+mod decode;
 mod encoding;
 mod module;
 mod translate;
@@ -28,6 +29,7 @@ mod vmoffsets;
 
 pub use builtins::*;
 pub use compile::*;
+pub use decode::*;
 pub use module::*;
 pub use translate::*;
 pub use trap::*;

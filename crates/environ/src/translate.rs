@@ -85,8 +85,7 @@ pub fn translate_module(features: WasmFeatures, wasm: &[u8]) -> WasmResult<Modul
     let mut validator = Validator::new_with_features(features);
     let mut module = Module::default();
     let mut function_bodies = PrimaryMap::new();
-    let wasm2_encoding = !features.contains(WasmFeatures::MEMORY64)
-        && !features.contains(WasmFeatures::MULTI_MEMORY);
+    let wasm2_encoding = crate::encoding::wasm2_encoding(features);
 
     let mut parser = Parser::new(0);
     parser.set_features(features);

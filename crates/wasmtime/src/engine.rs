@@ -41,6 +41,14 @@ impl std::fmt::Debug for Engine {
 }
 
 impl Engine {
+    /// The WebAssembly features this engine accepts (for tools such as the
+    /// spec-script runner, which must decode modules exactly as the engine
+    /// does).
+    #[doc(hidden)]
+    pub fn wasm_features(&self) -> wasmtime_environ::wasmparser::WasmFeatures {
+        self.config().features
+    }
+
     /// Creates an engine with `config`.
     pub fn new(config: &Config) -> Result<Engine> {
         let features = config.features;

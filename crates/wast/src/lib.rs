@@ -25,7 +25,6 @@
 
 #![deny(missing_docs)]
 
-mod decode;
 mod spectest;
 mod values;
 
@@ -334,7 +333,8 @@ impl<T: 'static> WastContext<T> {
                     }
                     Err(EncodeError::Unsupported(err)) => return Err(err),
                 };
-                if let Err(err) = decode::decode_only(&bytes) {
+                let features = self.store.engine().wasm_features();
+                if let Err(err) = wasmtime_environ::decode_only(features, &bytes) {
                     bail!(
                         "expected module to be rejected by validation with `{message}`, \
                          but it is malformed: {err}"
@@ -361,10 +361,18 @@ impl<T: 'static> WastContext<T> {
                     Ok(_) => {
                         bail!("expected module to be rejected with `{message}`, but it compiled")
                     }
-                    // TODO(issue 2): also require the rejection to come from
-                    // decoding, not validation (needs the engine's feature set
-                    // and the 2.0 encoding rules in `decode_only`).
-                    Err(err) => Ok(check_message(&err, message)),
+                    Err(err) => {
+                        // A malformed module must already fail to decode,
+                        // not merely fail validation.
+                        let features = self.store.engine().wasm_features();
+                        if wasmtime_environ::decode_only(features, &bytes).is_ok() {
+                            bail!(
+                                "expected module to be malformed (`{message}`), but it \
+                                 decodes and was rejected only by validation: {err:#}"
+                            );
+                        }
+                        Ok(check_message(&err, message))
+                    }
                 }
             }
             WastDirective::AssertUnlinkable {

@@ -1,13 +1,16 @@
 //! Decoding a binary module without validating it, to tell the "binary
 //! decode" stage of rejection apart from the "validation" stage.
 
+use crate::{WasmError, WasmResult};
 use wasmparser::{Parser, Payload, WasmFeatures};
 
 /// Reads every section, item, constant expression and operator of `wasm`
-/// with wasmparser's readers only (no validator). An error here means the
-/// module is malformed rather than invalid. Decoding uses the standardised
-/// (3.0) feature set, so no experimental proposal reinterprets encodings.
-pub(crate) fn decode_only(wasm: &[u8]) -> wasmparser::Result<()> {
+/// with wasmparser's readers only (no validator), applying the same
+/// encoding rules as [`translate_module`](crate::translate_module) for
+/// `features` (including the 2.0 rules of `encoding.rs` when memory64 and
+/// multi-memory are off). An error here means the module is malformed
+/// rather than merely invalid.
+pub fn decode_only(features: WasmFeatures, wasm: &[u8]) -> WasmResult<()> {
     fn ops(mut r: wasmparser::OperatorsReader<'_>) -> wasmparser::Result<()> {
         while !r.eof() {
             r.read()?;
@@ -17,8 +20,21 @@ pub(crate) fn decode_only(wasm: &[u8]) -> wasmparser::Result<()> {
     fn expr(e: &wasmparser::ConstExpr<'_>) -> wasmparser::Result<()> {
         ops(e.get_operators_reader())
     }
+    let wasm2_encoding = crate::encoding::wasm2_encoding(features);
+    let shared_globals = features.contains(WasmFeatures::SHARED_EVERYTHING_THREADS);
+    let malformed = |message: &str, offset: usize| WasmError::InvalidWebAssembly {
+        message: message.to_string(),
+        offset,
+    };
+    let check_global = |ty: &wasmparser::GlobalType, offset: usize| {
+        if ty.shared && !shared_globals {
+            return Err(malformed("malformed mutability", offset));
+        }
+        Ok(())
+    };
+    let mut data_count_seen = false;
     let mut parser = Parser::new(0);
-    parser.set_features(WasmFeatures::WASM3);
+    parser.set_features(features);
     for payload in parser.parse_all(wasm) {
         match payload? {
             Payload::TypeSection(s) => {
@@ -27,8 +43,14 @@ pub(crate) fn decode_only(wasm: &[u8]) -> wasmparser::Result<()> {
                 }
             }
             Payload::ImportSection(s) => {
+                if wasm2_encoding {
+                    crate::encoding::check_import_section(wasm, s.range())?;
+                }
+                let offset = s.range().start as usize;
                 for i in s.into_imports() {
-                    i?;
+                    if let wasmparser::TypeRef::Global(ty) = i?.ty {
+                        check_global(&ty, offset)?;
+                    }
                 }
             }
             Payload::FunctionSection(s) => {
@@ -44,13 +66,19 @@ pub(crate) fn decode_only(wasm: &[u8]) -> wasmparser::Result<()> {
                 }
             }
             Payload::MemorySection(s) => {
+                if wasm2_encoding {
+                    crate::encoding::check_memory_section(wasm, s.range())?;
+                }
                 for m in s {
                     m?;
                 }
             }
             Payload::GlobalSection(s) => {
+                let offset = s.range().start as usize;
                 for g in s {
-                    expr(&g?.init_expr)?;
+                    let g = g?;
+                    check_global(&g.ty, offset)?;
+                    expr(&g.init_expr)?;
                 }
             }
             Payload::ExportSection(s) => {
@@ -89,7 +117,29 @@ pub(crate) fn decode_only(wasm: &[u8]) -> wasmparser::Result<()> {
                 for l in body.get_locals_reader()? {
                     l?;
                 }
-                ops(body.get_operators_reader()?)?;
+                let mut reader = body.get_operators_reader()?;
+                while !reader.eof() {
+                    let (op, offset) = reader.read_with_offset()?;
+                    if matches!(
+                        op,
+                        wasmparser::Operator::MemoryInit { .. }
+                            | wasmparser::Operator::DataDrop { .. }
+                    ) && !data_count_seen
+                    {
+                        return Err(malformed("data count section required", offset as usize));
+                    }
+                }
+                reader.finish()?;
+                if wasm2_encoding {
+                    crate::encoding::check_function_body(wasm, &body)?;
+                }
+            }
+            Payload::DataCountSection { .. } => data_count_seen = true,
+            Payload::UnknownSection { id, range, .. } => {
+                return Err(malformed(
+                    &format!("malformed section id: {id}"),
+                    range.start as usize,
+                ));
             }
             _ => {}
         }
