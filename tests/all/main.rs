@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod func;
+mod instance_pre;
 mod linker;
 mod memory;
 mod table_global;

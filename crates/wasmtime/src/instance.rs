@@ -228,7 +228,7 @@ impl Instance {
     }
 }
 
-fn describe(ty: &ExternType) -> String {
+pub(crate) fn describe(ty: &ExternType) -> String {
     match ty {
         ExternType::Func(f) => format!("func of type `{f}`"),
         ExternType::Global(g) => format!("global of type `{g}`"),

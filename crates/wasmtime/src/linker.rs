@@ -1,6 +1,7 @@
 //! `Linker<T>`: name-based resolution of imports.
 
 use crate::func::{dynamic_host_func, HostFuncRaw};
+use crate::instance_pre::InstancePre;
 use crate::{
     AsContext, AsContextMut, Caller, Engine, Extern, Func, FuncType, Instance, IntoFunc, Module,
     Val,
@@ -17,7 +18,7 @@ pub struct Linker<T> {
     allow_shadowing: bool,
 }
 
-enum Definition<T> {
+pub(crate) enum Definition<T> {
     Extern(Extern),
     HostFunc(FuncType, Arc<HostFuncRaw<T>>),
 }
@@ -134,6 +135,42 @@ impl<T: 'static> Linker<T> {
     ) -> Result<&mut Self> {
         let instance = self.instantiate(&mut store, module)?;
         self.instance(store, module_name, instance)
+    }
+
+    /// Resolves `module`'s imports by name once, type-checking host
+    /// functions, and returns an [`InstancePre`] that instantiates it in any
+    /// store without name lookups. Imports defined as store-owned items
+    /// (instances, memories, ...) tie the `InstancePre` to that store.
+    pub fn instantiate_pre(&self, module: &Module) -> Result<InstancePre<T>> {
+        if !Engine::same(&self.engine, module.engine()) {
+            bail!("cross-`Engine` instantiation is not currently supported");
+        }
+        let mut defs = Vec::with_capacity(module.imports().len());
+        for import in module.imports() {
+            let key = (import.module().to_string(), import.name().to_string());
+            let def = self.map.get(&key).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "unknown import: `{}::{}` has not been defined",
+                    import.module(),
+                    import.name()
+                )
+            })?;
+            if let Definition::HostFunc(ty, _) = def {
+                let expected = import.ty();
+                let actual = crate::ExternType::Func(ty.clone());
+                if !crate::externals::matches(&actual, &expected) {
+                    bail!(
+                        "incompatible import type for `{}::{}`: expected {}, found {}",
+                        import.module(),
+                        import.name(),
+                        crate::instance::describe(&expected),
+                        crate::instance::describe(&actual)
+                    );
+                }
+            }
+            defs.push(def.clone());
+        }
+        Ok(InstancePre::new(module.clone(), defs))
     }
 
     /// Instantiates `module`, resolving its imports by name.
