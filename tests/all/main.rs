@@ -5,6 +5,7 @@ mod func;
 mod instance_pre;
 mod linker;
 mod memory;
+mod pooling;
 mod table_global;
 mod threads;
 mod traps;

@@ -1,9 +1,15 @@
 //! Instances: one allocation holding the runtime `Instance` state followed
 //! by its `VMContext`, laid out by `wasmtime_environ::VMOffsets`.
 
+pub mod allocator;
+#[cfg(feature = "pooling-allocator")]
+pub mod pooling;
+
+use crate::cow::ModuleMemoryImages;
 use crate::memory::LinearMemory;
 use crate::table::Table;
 use crate::vmcontext::*;
+use allocator::{InstanceAllocator, InstanceStorage};
 use std::alloc::Layout;
 use std::ptr::NonNull;
 use std::sync::Arc;
@@ -41,6 +47,10 @@ pub struct InstanceAllocationRequest<'a> {
     pub store: *mut u8,
     /// Opaque embedder id for this instance.
     pub host_id: usize,
+    /// Where the instance, its memories and its tables are allocated.
+    pub allocator: &'a dyn InstanceAllocator,
+    /// Copy-on-write images of the module's memories, if it has any.
+    pub memory_images: Option<&'a ModuleMemoryImages>,
 }
 
 /// Runtime state of an instance. Its `VMContext` follows it in memory.
@@ -54,15 +64,20 @@ pub struct Instance {
     dropped_data: Vec<bool>,
     imported_memories: Vec<(*mut Instance, DefinedMemoryIndex)>,
     imported_tables: Vec<(*mut Instance, DefinedTableIndex)>,
+    /// Per defined memory: whether its data segments were mapped as an
+    /// image (so `initialize` must not copy them).
+    imaged_memories: Vec<bool>,
     store: *mut u8,
     host_id: usize,
-    layout: Layout,
     vmctx: VMContext,
 }
 
-/// Owning handle to an [`Instance`]; frees it on drop.
+/// Owning handle to an [`Instance`]; frees it (or returns its slots to
+/// the pool) on drop.
 pub struct InstanceHandle {
     ptr: NonNull<Instance>,
+    /// The block `ptr` points into; released after the instance is dropped.
+    _storage: InstanceStorage,
 }
 
 // SAFETY: the instance is only accessed through its store, which is Send;
@@ -79,17 +94,25 @@ impl InstanceHandle {
         let offsets = VMOffsets::new(&module);
         let vmctx_offset = std::mem::offset_of!(Instance, vmctx);
         let layout = Layout::from_size_align(vmctx_offset + offsets.size() as usize, 16)?;
+        let allocator = req.allocator;
+        allocator.validate_module(&module, &offsets)?;
+        let storage = allocator.allocate_instance(layout)?;
 
         let mut memories = PrimaryMap::new();
+        let mut imaged_memories = Vec::new();
         for (index, ty) in module.memories.iter().skip(module.num_imported_memories) {
             let style = MemoryStyle::for_memory(ty, req.tunables);
-            let mem = LinearMemory::new(ty, &style)
+            let def = DefinedMemoryIndex::new(memories.len());
+            let image = req.memory_images.and_then(|i| i.get(def));
+            let mem = allocator
+                .allocate_memory(ty, &style, image)
                 .map_err(|e| e.context(format!("failed to allocate memory {}", index.as_u32())))?;
             memories.push(mem);
+            imaged_memories.push(image.is_some());
         }
         let mut tables = PrimaryMap::new();
         for (_, ty) in module.tables.iter().skip(module.num_imported_tables) {
-            tables.push(Table::new(ty, 0)?);
+            tables.push(allocator.allocate_table(ty)?);
         }
 
         let instance = Instance {
@@ -101,17 +124,20 @@ impl InstanceHandle {
             dropped_data: vec![false; module.data.len()],
             imported_memories: req.imports.memories.clone(),
             imported_tables: req.imports.tables.clone(),
+            imaged_memories,
             store: req.store,
             host_id: req.host_id,
-            layout,
             vmctx: VMContext::new(),
         };
-        // SAFETY: the layout is non-zero sized (it holds `Instance`).
-        let raw = unsafe { std::alloc::alloc_zeroed(layout) } as *mut Instance;
+        let raw = storage.as_ptr().cast::<Instance>();
         let ptr = NonNull::new(raw).ok_or_else(|| anyhow::anyhow!("out of memory"))?;
-        // SAFETY: `raw` is a fresh allocation large and aligned enough.
+        // SAFETY: the storage is a zeroed block of `layout`, large and
+        // aligned enough, owned by the handle created below.
         unsafe { raw.write(instance) };
-        let mut handle = InstanceHandle { ptr };
+        let mut handle = InstanceHandle {
+            ptr,
+            _storage: storage,
+        };
         handle.instance_mut().init_vmctx(&req)?;
         Ok(handle)
     }
@@ -136,12 +162,10 @@ impl InstanceHandle {
 
 impl Drop for InstanceHandle {
     fn drop(&mut self) {
-        let layout = self.instance().layout;
-        // SAFETY: we own the allocation; drop the Rust state then free it.
-        unsafe {
-            std::ptr::drop_in_place(self.ptr.as_ptr());
-            std::alloc::dealloc(self.ptr.as_ptr().cast(), layout);
-        }
+        // SAFETY: we own the instance; drop its Rust state (memories and
+        // tables return to their allocator). The block itself is released
+        // when `_storage` is dropped right after.
+        unsafe { std::ptr::drop_in_place(self.ptr.as_ptr()) };
     }
 }
 
@@ -261,6 +285,15 @@ impl Instance {
         }
         for (index, seg) in module.data.iter() {
             if let DataKind::Active { memory, offset } = &seg.kind {
+                let imaged = module
+                    .defined_memory_index(*memory)
+                    .is_some_and(|d| self.imaged_memories[d.index()]);
+                if imaged {
+                    // Already in place: the image was built from this
+                    // segment, known to be in bounds.
+                    self.dropped_data[index.index()] = true;
+                    continue;
+                }
                 let dst = self.eval_const_expr(offset).get_u32() as u64;
                 if !self.memory_init(*memory, index, dst, 0, seg.data.len() as u32) {
                     return Err(Trap::MemoryOutOfBounds);

@@ -7,14 +7,46 @@
 //! [`MemoryStyle`] is not static may also grow past its reservation, in
 //! which case it moves to a new, bigger mapping.
 
+use crate::cow::MemoryImage;
 use crate::mmap::{round_up_to_page_size, Mmap};
 use anyhow::{bail, Context, Result};
 use wasmtime_environ::{Memory, MemoryStyle};
 
+/// Address space for a linear memory that the memory does not own: a slot
+/// of the pooling allocator, given back when this value is dropped.
+pub trait MemorySlot: Send + Sync + std::fmt::Debug {
+    /// Start of the slot (page aligned).
+    fn base(&self) -> *mut u8;
+    /// Bytes of the slot available for contents.
+    fn reservation(&self) -> usize;
+    /// Bytes of guard region after the reservation.
+    fn guard_size(&self) -> usize;
+    /// Makes the first `accessible` bytes (page aligned) read/write.
+    fn make_accessible(&mut self, accessible: usize) -> Result<()>;
+}
+
+/// Where a memory's bytes live.
+#[derive(Debug)]
+enum Storage {
+    /// A mapping owned by the memory.
+    Owned(Mmap),
+    /// A pooling-allocator slot.
+    Slot(Box<dyn MemorySlot>),
+}
+
+impl Storage {
+    fn base(&self) -> *mut u8 {
+        match self {
+            Storage::Owned(m) => m.as_mut_ptr(),
+            Storage::Slot(s) => s.base(),
+        }
+    }
+}
+
 /// A WebAssembly linear memory.
 #[derive(Debug)]
 pub struct LinearMemory {
-    mmap: Mmap,
+    storage: Storage,
     /// Current size in bytes (a whole number of wasm pages).
     byte_size: usize,
     /// Bytes made read/write at the start of `mmap` (page rounded).
@@ -43,6 +75,16 @@ impl LinearMemory {
     /// minimum does not fit its reservation, or if the address space cannot
     /// be reserved.
     pub fn new(ty: &Memory, style: &MemoryStyle) -> Result<LinearMemory> {
+        LinearMemory::with_image(ty, style, None)
+    }
+
+    /// Like [`LinearMemory::new`], then maps `image` copy-on-write over the
+    /// memory's first bytes when given (it must fit the minimum size).
+    pub fn with_image(
+        ty: &Memory,
+        style: &MemoryStyle,
+        image: Option<&MemoryImage>,
+    ) -> Result<LinearMemory> {
         let page_size = ty.page_size();
         let index_max = ty.max_pages_for_index_type();
         let max_pages = ty.maximum.map_or(index_max, |m| m.min(index_max));
@@ -88,8 +130,16 @@ impl LinearMemory {
         let mmap = Mmap::accessible_reserved(accessible, total).with_context(|| {
             format!("failed to allocate a linear memory of {min_bytes:#x} bytes")
         })?;
+        if let Some(image) = image {
+            if image.offset() + image.len() > accessible {
+                bail!("memory image does not fit the memory's minimum size");
+            }
+            // SAFETY: the image range lies inside the accessible part of the
+            // mapping just created, which nothing references yet.
+            unsafe { image.map_at(mmap.as_mut_ptr())? };
+        }
         Ok(LinearMemory {
-            mmap,
+            storage: Storage::Owned(mmap),
             byte_size: min_bytes,
             accessible,
             reservation,
@@ -99,6 +149,46 @@ impl LinearMemory {
             declared_maximum: ty.maximum,
             is_static: style.is_static,
             shared: ty.shared,
+        })
+    }
+
+    /// A memory in a pooling-allocator slot whose first
+    /// `round_up(ty.minimum pages)` bytes the allocator already made
+    /// accessible (holding the memory's image, if any). The memory never
+    /// moves and never grows past `max_memory_size` or the slot.
+    pub fn from_slot(
+        ty: &Memory,
+        style: &MemoryStyle,
+        max_memory_size: usize,
+        slot: Box<dyn MemorySlot>,
+    ) -> Result<LinearMemory> {
+        let page_size = ty.page_size();
+        let index_max = ty.max_pages_for_index_type();
+        let reservation = slot.reservation();
+        let limit_pages = (max_memory_size.min(reservation) as u64) / page_size;
+        let max_pages = ty
+            .maximum
+            .map_or(index_max, |m| m.min(index_max))
+            .min(limit_pages);
+        if ty.minimum > max_pages {
+            bail!(
+                "memory minimum of {} pages exceeds its maximum of {max_pages} pages",
+                ty.minimum
+            );
+        }
+        let min_bytes = to_usize(ty.minimum * page_size, "memory minimum size")?;
+        let accessible = round_up_to_page_size(min_bytes).context("memory size overflows")?;
+        Ok(LinearMemory {
+            byte_size: min_bytes,
+            accessible,
+            reservation,
+            guard_size: slot.guard_size(),
+            max_pages,
+            page_size_log2: ty.page_size_log2,
+            declared_maximum: ty.maximum,
+            is_static: style.is_static,
+            shared: ty.shared,
+            storage: Storage::Slot(slot),
         })
     }
 
@@ -128,13 +218,20 @@ impl LinearMemory {
 
         if new_accessible <= self.reservation {
             if new_accessible > self.accessible {
-                self.mmap
-                    .make_accessible(self.accessible, new_accessible - self.accessible)
-                    .ok()?;
+                match &mut self.storage {
+                    Storage::Owned(mmap) => mmap
+                        .make_accessible(self.accessible, new_accessible - self.accessible)
+                        .ok()?,
+                    Storage::Slot(slot) => slot.make_accessible(new_accessible).ok()?,
+                }
                 self.accessible = new_accessible;
             }
         } else {
-            // Shared memories must never move under other threads.
+            // Shared memories must never move under other threads, and
+            // pooled memories cannot leave their slot.
+            let Storage::Owned(old) = &self.storage else {
+                return None;
+            };
             if self.is_static || self.shared {
                 return None;
             }
@@ -160,13 +257,9 @@ impl LinearMemory {
             // `new_accessible >= byte_size` accessible bytes, and `&mut self`
             // guarantees nobody else is accessing the old contents.
             unsafe {
-                std::ptr::copy_nonoverlapping(
-                    self.mmap.as_ptr(),
-                    mmap.as_mut_ptr(),
-                    self.byte_size,
-                );
+                std::ptr::copy_nonoverlapping(old.as_ptr(), mmap.as_mut_ptr(), self.byte_size);
             }
-            self.mmap = mmap;
+            self.storage = Storage::Owned(mmap);
             self.accessible = new_accessible;
             self.reservation = reservation;
         }
@@ -176,7 +269,7 @@ impl LinearMemory {
 
     /// Start of the memory's contents.
     pub fn base(&self) -> *mut u8 {
-        self.mmap.as_mut_ptr()
+        self.storage.base()
     }
 
     /// Current size in bytes.

@@ -35,6 +35,8 @@ pub struct Config {
     pub(crate) nan_canonicalization: bool,
     pub(crate) max_wasm_stack: usize,
     pub(crate) parallel_compilation: bool,
+    pub(crate) allocation_strategy: crate::InstanceAllocationStrategy,
+    pub(crate) memory_init_cow: bool,
 }
 
 impl Default for Config {
@@ -68,6 +70,8 @@ impl Config {
             nan_canonicalization: false,
             max_wasm_stack: wasmtime_environ::DEFAULT_MAX_WASM_STACK,
             parallel_compilation: true,
+            allocation_strategy: crate::InstanceAllocationStrategy::OnDemand,
+            memory_init_cow: true,
         }
     }
 
@@ -167,6 +171,26 @@ impl Config {
     /// Compiles functions in parallel (feature `parallel-compilation`).
     pub fn parallel_compilation(&mut self, enable: bool) -> &mut Self {
         self.parallel_compilation = enable;
+        self
+    }
+
+    /// Selects how instances are allocated: on demand (the default) or
+    /// from pools reserved when the engine is created (feature
+    /// `pooling-allocator`).
+    pub fn allocation_strategy(
+        &mut self,
+        strategy: impl Into<crate::InstanceAllocationStrategy>,
+    ) -> &mut Self {
+        self.allocation_strategy = strategy.into();
+        self
+    }
+
+    /// Initialises linear memories from copy-on-write images of their data
+    /// segments (a memfd mapped privately) when the segments allow it,
+    /// instead of copying the segments at every instantiation. On by
+    /// default.
+    pub fn memory_init_cow(&mut self, enable: bool) -> &mut Self {
+        self.memory_init_cow = enable;
         self
     }
 }

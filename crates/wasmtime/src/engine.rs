@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use wasmtime_environ::{Compiler, VMSharedTypeIndex, WasmFuncType};
 use wasmtime_runtime::code_memory::{CodeBuilder, CodeMemory};
+use wasmtime_runtime::instance::allocator::InstanceAllocator;
 
 /// A compilation and runtime environment shared by modules and stores.
 /// Cheap to clone; `Send + Sync`.
@@ -20,6 +21,7 @@ struct EngineInner {
     types: Mutex<TypeRegistry>,
     host_trampolines: Mutex<HashMap<VMSharedTypeIndex, Arc<CodeMemory>>>,
     epoch: std::sync::atomic::AtomicU64,
+    allocator: Arc<dyn InstanceAllocator>,
 }
 
 #[derive(Default)]
@@ -86,6 +88,7 @@ impl Engine {
                 types: Mutex::new(TypeRegistry::default()),
                 host_trampolines: Mutex::new(HashMap::new()),
                 epoch: std::sync::atomic::AtomicU64::new(0),
+                allocator: config.build_allocator()?,
             }),
         })
     }
@@ -93,6 +96,11 @@ impl Engine {
     /// The configuration.
     pub fn config(&self) -> &Config {
         &self.inner.config
+    }
+
+    /// The instance allocator chosen by `Config::allocation_strategy`.
+    pub(crate) fn allocator(&self) -> &dyn InstanceAllocator {
+        &*self.inner.allocator
     }
 
     pub(crate) fn compiler(&self) -> &dyn Compiler {

@@ -106,6 +106,8 @@ impl Instance {
             functions: module.entries(),
             store: store_ptr,
             host_id: index,
+            allocator: module.engine().allocator(),
+            memory_images: None,
         })?;
         store.push_instance(StoreInstance { handle });
         let instance = Instance(Stored {
@@ -255,6 +257,9 @@ pub(crate) fn host_instance(
         functions: &[],
         store: store_ptr,
         host_id: index,
+        // Host-defined items never come from the pool, as in Wasmtime.
+        allocator: &wasmtime_runtime::instance::allocator::OnDemandInstanceAllocator,
+        memory_images: None,
     })?;
     store.push_instance(StoreInstance { handle });
     Ok(index)

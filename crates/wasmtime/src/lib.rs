@@ -22,6 +22,7 @@
 
 #![deny(missing_docs)]
 
+mod allocation;
 mod config;
 mod engine;
 mod externals;
@@ -36,6 +37,9 @@ mod typed;
 mod types;
 mod values;
 
+pub use allocation::InstanceAllocationStrategy;
+#[cfg(feature = "pooling-allocator")]
+pub use allocation::PoolingAllocationConfig;
 pub use config::{Config, OptLevel, Strategy};
 pub use engine::Engine;
 pub use externals::{Extern, Global, Memory, MemoryAccessError, Table};

@@ -1,0 +1,191 @@
+//! Copy-on-write memory images.
+//!
+//! When every active data segment of a defined memory has a constant
+//! offset and lies within the memory's minimum size, the memory's initial
+//! contents are known before instantiation. They are then written once, page
+//! aligned, into a `memfd` (an anonymous in-memory file), and every instance
+//! maps that file `MAP_PRIVATE` over the start of its linear memory instead
+//! of copying the segments: instantiation costs one `mmap` (or nothing, when
+//! a pooling slot still holds the image), and pages are copied lazily by the
+//! kernel on first write. `madvise(MADV_DONTNEED)` on a private file mapping
+//! drops the written copies, which is how pooling slots are reset.
+
+use crate::mmap::host_page_size;
+use anyhow::{bail, Context, Result};
+use std::fs::File;
+use std::os::fd::{AsRawFd, FromRawFd};
+use std::os::unix::fs::FileExt;
+use std::sync::Arc;
+use wasmtime_environ::{ConstOp, DataKind, DefinedMemoryIndex, EntityRef, Module, PrimaryMap};
+
+/// Largest span (first to last initialised page) of a memory image. Bigger,
+/// sparser initial contents are copied segment by segment instead.
+pub const MAX_IMAGE_SPAN: usize = 1 << 30;
+
+/// Spans up to this size always get an image; above it the segments must
+/// cover at least half of the span.
+pub const DENSE_IMAGE_SPAN: usize = 16 << 20;
+
+/// The initial contents of one linear memory, in a memfd.
+#[derive(Debug)]
+pub struct MemoryImage {
+    file: File,
+    /// Offset in the linear memory of the image's first byte (page aligned).
+    offset: usize,
+    /// Length of the image (page aligned, non-zero).
+    len: usize,
+}
+
+impl MemoryImage {
+    /// Offset in the linear memory where the image starts.
+    pub fn offset(&self) -> usize {
+        self.offset
+    }
+
+    /// Length of the image in bytes (a whole number of host pages).
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True if the image is empty (never the case for a built image).
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Maps the image copy-on-write over `[base + offset, base + offset +
+    /// len)`, read/write, replacing whatever was mapped there.
+    ///
+    /// # Safety
+    /// The range must lie inside a mapping the caller owns and nobody may
+    /// hold references into it.
+    pub unsafe fn map_at(&self, base: *mut u8) -> Result<()> {
+        // SAFETY: the caller guarantees the target range is its own mapping;
+        // MAP_FIXED replaces exactly that range.
+        let ptr = unsafe {
+            libc::mmap(
+                base.add(self.offset).cast(),
+                self.len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_FIXED,
+                self.file.as_raw_fd(),
+                0,
+            )
+        };
+        if ptr == libc::MAP_FAILED {
+            bail!(
+                "failed to map a memory image: {}",
+                std::io::Error::last_os_error()
+            );
+        }
+        Ok(())
+    }
+
+    fn new(contents: &[u8], offset: usize) -> Result<MemoryImage> {
+        // SAFETY: the name is a valid C string; the flags are valid.
+        let fd = unsafe { libc::memfd_create(c"wasm-memory-image".as_ptr(), libc::MFD_CLOEXEC) };
+        if fd < 0 {
+            bail!("memfd_create failed: {}", std::io::Error::last_os_error());
+        }
+        // SAFETY: `fd` is a fresh descriptor that we now own.
+        let file = unsafe { File::from_raw_fd(fd) };
+        file.set_len(contents.len() as u64)
+            .context("failed to size a memory image")?;
+        file.write_all_at(contents, 0)
+            .context("failed to write a memory image")?;
+        Ok(MemoryImage {
+            file,
+            offset,
+            len: contents.len(),
+        })
+    }
+}
+
+/// The images of a module's defined memories (`None` where the memory is
+/// initialised by copying its segments, or has no data).
+#[derive(Debug, Default)]
+pub struct ModuleMemoryImages {
+    images: PrimaryMap<DefinedMemoryIndex, Option<Arc<MemoryImage>>>,
+}
+
+impl ModuleMemoryImages {
+    /// Builds the images of `module`'s defined memories. Memories whose
+    /// segments are not all at constant, in-bounds offsets, or whose span
+    /// is too large and sparse, get no image. Returns `None` if no memory
+    /// gets one.
+    pub fn new(module: &Module) -> Result<Option<ModuleMemoryImages>> {
+        let page = host_page_size();
+        let mut images = PrimaryMap::new();
+        let mut any = false;
+        for ty in module.memories.values().skip(module.num_imported_memories) {
+            let defined = DefinedMemoryIndex::new(images.len());
+            let image = if ty.shared {
+                None
+            } else {
+                Self::build_one(
+                    module,
+                    defined,
+                    ty.minimum.saturating_mul(ty.page_size()),
+                    page,
+                )?
+            };
+            any |= image.is_some();
+            images.push(image.map(Arc::new));
+        }
+        Ok(any.then_some(ModuleMemoryImages { images }))
+    }
+
+    fn build_one(
+        module: &Module,
+        defined: DefinedMemoryIndex,
+        min_bytes: u64,
+        page: usize,
+    ) -> Result<Option<MemoryImage>> {
+        let target = module.memory_index(defined);
+        let mut segments = Vec::new();
+        for (_, seg) in module.data.iter() {
+            let DataKind::Active { memory, offset } = &seg.kind else {
+                continue;
+            };
+            if *memory != target {
+                continue;
+            }
+            let start = match offset.ops.as_slice() {
+                [ConstOp::I32Const(v)] => *v as u32 as u64,
+                [ConstOp::I64Const(v)] => *v as u64,
+                _ => return Ok(None),
+            };
+            match start.checked_add(seg.data.len() as u64) {
+                Some(end) if end <= min_bytes => {}
+                _ => return Ok(None),
+            }
+            if !seg.data.is_empty() {
+                segments.push((start as usize, &seg.data[..]));
+            }
+        }
+        let Some(lo) = segments.iter().map(|(s, _)| *s).min() else {
+            return Ok(None);
+        };
+        let hi = segments
+            .iter()
+            .map(|(s, d)| s + d.len())
+            .max()
+            .unwrap_or(lo);
+        let lo = lo & !(page - 1);
+        let hi = (hi + page - 1) & !(page - 1);
+        let span = hi - lo;
+        let covered: usize = segments.iter().map(|(_, d)| d.len()).sum();
+        if span > MAX_IMAGE_SPAN || (span > DENSE_IMAGE_SPAN && covered < span / 2) {
+            return Ok(None);
+        }
+        let mut contents = vec![0u8; span];
+        for (start, data) in segments {
+            contents[start - lo..start - lo + data.len()].copy_from_slice(data);
+        }
+        Ok(Some(MemoryImage::new(&contents, lo)?))
+    }
+
+    /// The image of defined memory `index`, if it has one.
+    pub fn get(&self, index: DefinedMemoryIndex) -> Option<&Arc<MemoryImage>> {
+        self.images.get(index)?.as_ref()
+    }
+}

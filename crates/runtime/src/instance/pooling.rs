@@ -1,0 +1,572 @@
+//! The pooling instance allocator.
+//!
+//! At engine creation it reserves, once, three regions:
+//!
+//! * instance slots: `total_core_instances` blocks of
+//!   `max_core_instance_size` bytes for `Instance` + `VMContext`;
+//! * memory slots: `total_memories` slots, each a reservation of
+//!   `max(memory_reservation, max_memory_size)` bytes followed by the
+//!   engine's guard region, all `PROT_NONE` until used;
+//! * table slots: `total_tables` arrays of `table_elements` 8-byte elements.
+//!
+//! Allocation pops a free slot (no `mmap`), and dropping the pooled object
+//! resets its slot and pushes it back. A memory slot remembers the
+//! copy-on-write image it last held, and a module's next instance prefers
+//! such a slot: it then needs no `mmap` at all. On release the slot's
+//! accessible pages are discarded with `madvise(MADV_DONTNEED)`, which
+//! brings image pages back to the image and other pages back to zero, so
+//! nothing one instance wrote is ever visible to the next.
+
+use crate::cow::MemoryImage;
+use crate::instance::allocator::{InstanceAllocator, InstanceSlot, InstanceStorage};
+use crate::memory::{LinearMemory, MemorySlot};
+use crate::mmap::{round_up_to_page_size, Mmap};
+use crate::table::{Table, TableSlot};
+use anyhow::{bail, Context, Result};
+use std::alloc::Layout;
+use std::ptr::NonNull;
+use std::sync::{Arc, Mutex};
+use wasmtime_environ::{Memory, MemoryStyle, Module, Table as TableTy, Tunables, VMOffsets};
+
+/// Limits of a pooling allocator (the runtime side of
+/// `wasmtime::PoolingAllocationConfig`).
+#[derive(Clone, Debug)]
+pub struct PoolingConfig {
+    /// Instances alive at once.
+    pub total_core_instances: u32,
+    /// Linear memories alive at once.
+    pub total_memories: u32,
+    /// Tables alive at once.
+    pub total_tables: u32,
+    /// Largest size, in bytes, a linear memory may reach.
+    pub max_memory_size: usize,
+    /// Largest number of elements a table may reach.
+    pub table_elements: usize,
+    /// Largest `Instance` + `VMContext` block, in bytes.
+    pub max_core_instance_size: usize,
+    /// Defined memories per module.
+    pub max_memories_per_module: u32,
+    /// Defined tables per module.
+    pub max_tables_per_module: u32,
+}
+
+impl Default for PoolingConfig {
+    fn default() -> Self {
+        PoolingConfig {
+            total_core_instances: 1000,
+            total_memories: 1000,
+            total_tables: 1000,
+            max_memory_size: 1 << 32,
+            table_elements: 20_000,
+            max_core_instance_size: 1 << 20,
+            max_memories_per_module: 1,
+            max_tables_per_module: 1,
+        }
+    }
+}
+
+/// An allocator that carves instances, memories and tables out of regions
+/// reserved up front.
+pub struct PoolingInstanceAllocator {
+    config: PoolingConfig,
+    instances: Arc<InstancePool>,
+    memories: Arc<MemoryPool>,
+    tables: Arc<TablePool>,
+}
+
+impl std::fmt::Debug for PoolingInstanceAllocator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PoolingInstanceAllocator")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+fn slots_bytes(count: u32, stride: usize, what: &str) -> Result<usize> {
+    stride
+        .checked_mul(count as usize)
+        .with_context(|| format!("the {what} pool size overflows"))
+}
+
+impl PoolingInstanceAllocator {
+    /// Reserves the pools described by `config` for code compiled with
+    /// `tunables`.
+    pub fn new(config: &PoolingConfig, tunables: &Tunables) -> Result<PoolingInstanceAllocator> {
+        let config = config.clone();
+        // Instance slots.
+        let instance_stride = round_up_to_page_size(config.max_core_instance_size.max(1))
+            .context("max_core_instance_size overflows")?;
+        let instance_bytes = slots_bytes(config.total_core_instances, instance_stride, "instance")?;
+        let instance_mmap = Mmap::accessible_reserved(instance_bytes, instance_bytes)
+            .context("failed to reserve the instance pool")?;
+
+        // Memory slots: laid out exactly as an on-demand memory would be, so
+        // code compiled for the engine's tunables is valid in every slot.
+        let reservation = usize::try_from(tunables.memory_reservation)
+            .ok()
+            .map(|r| r.max(config.max_memory_size))
+            .and_then(round_up_to_page_size)
+            .context("memory reservation overflows")?;
+        let guard = if tunables.signals_based_traps {
+            usize::try_from(tunables.memory_guard_size)
+                .ok()
+                .and_then(round_up_to_page_size)
+                .context("memory guard size overflows")?
+        } else {
+            0
+        };
+        let memory_stride = reservation
+            .checked_add(guard)
+            .context("memory slot size overflows")?;
+        let memory_bytes = slots_bytes(config.total_memories, memory_stride, "memory")?;
+        let memory_mmap =
+            Mmap::reserve(memory_bytes).context("failed to reserve the linear memory pool")?;
+
+        // Table slots.
+        let table_stride = config
+            .table_elements
+            .checked_mul(8)
+            .and_then(round_up_to_page_size)
+            .context("table_elements overflows")?;
+        let table_bytes = slots_bytes(config.total_tables, table_stride, "table")?;
+        let table_mmap = Mmap::accessible_reserved(table_bytes, table_bytes)
+            .context("failed to reserve the table pool")?;
+
+        Ok(PoolingInstanceAllocator {
+            instances: Arc::new(InstancePool {
+                mmap: instance_mmap,
+                stride: instance_stride,
+                max_size: config.max_core_instance_size,
+                total: config.total_core_instances as usize,
+                free: Mutex::new((0..config.total_core_instances as usize).rev().collect()),
+            }),
+            memories: Arc::new(MemoryPool {
+                mmap: memory_mmap,
+                stride: memory_stride,
+                reservation,
+                guard,
+                max_memory_size: config.max_memory_size,
+                total: config.total_memories as usize,
+                free: Mutex::new(
+                    (0..config.total_memories as usize)
+                        .rev()
+                        .map(|index| SlotState {
+                            index,
+                            accessible: 0,
+                            image: None,
+                        })
+                        .collect(),
+                ),
+            }),
+            tables: Arc::new(TablePool {
+                mmap: table_mmap,
+                stride: table_stride,
+                elements: config.table_elements,
+                total: config.total_tables as usize,
+                free: Mutex::new((0..config.total_tables as usize).rev().collect()),
+            }),
+            config,
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &PoolingConfig {
+        &self.config
+    }
+
+    /// Numbers of free (instance, memory, table) slots.
+    pub fn free_slots(&self) -> (usize, usize, usize) {
+        (
+            self.instances.free.lock().unwrap().len(),
+            self.memories.free.lock().unwrap().len(),
+            self.tables.free.lock().unwrap().len(),
+        )
+    }
+}
+
+impl InstanceAllocator for PoolingInstanceAllocator {
+    fn validate_module(&self, module: &Module, offsets: &VMOffsets) -> Result<()> {
+        let c = &self.config;
+        let memories = module.memories.len() - module.num_imported_memories;
+        if memories > c.max_memories_per_module as usize {
+            bail!(
+                "defined memories count of {memories} exceeds the per-instance limit of {}",
+                c.max_memories_per_module
+            );
+        }
+        let tables = module.tables.len() - module.num_imported_tables;
+        if tables > c.max_tables_per_module as usize {
+            bail!(
+                "defined tables count of {tables} exceeds the per-instance limit of {}",
+                c.max_tables_per_module
+            );
+        }
+        for (index, ty) in module.memories.iter().skip(module.num_imported_memories) {
+            let min = ty.minimum.saturating_mul(ty.page_size());
+            if min > c.max_memory_size as u64 {
+                bail!(
+                    "memory index {} has a minimum byte size of {min} which exceeds the limit \
+                     of {} bytes",
+                    index.as_u32(),
+                    c.max_memory_size
+                );
+            }
+            if ty.shared {
+                bail!("shared memories are not supported by the pooling allocator");
+            }
+        }
+        for (index, ty) in module.tables.iter().skip(module.num_imported_tables) {
+            if ty.minimum > c.table_elements as u64 {
+                bail!(
+                    "table index {} has a minimum element size of {} which exceeds the limit \
+                     of {}",
+                    index.as_u32(),
+                    ty.minimum,
+                    c.table_elements
+                );
+            }
+        }
+        let _ = offsets;
+        Ok(())
+    }
+
+    fn allocate_instance(&self, layout: Layout) -> Result<InstanceStorage> {
+        let pool = &self.instances;
+        if layout.size() > pool.max_size || layout.align() > crate::mmap::host_page_size() {
+            bail!(
+                "instance allocation for this module requires {} bytes which exceeds the \
+                 configured maximum of {} bytes",
+                layout.size(),
+                pool.max_size
+            );
+        }
+        let index = pool.free.lock().unwrap().pop().ok_or_else(|| {
+            anyhow::anyhow!(
+                "maximum concurrent core instance limit of {} reached",
+                pool.total
+            )
+        })?;
+        let ptr = pool.mmap.as_mut_ptr().wrapping_add(index * pool.stride);
+        // SAFETY: the slot lies inside the read/write instance region and is
+        // ours until released; `layout.size() <= stride`. Slots are zeroed
+        // here because the previous instance may have written to them.
+        unsafe { std::ptr::write_bytes(ptr, 0, layout.size()) };
+        let slot = InstancePoolSlot {
+            pool: pool.clone(),
+            index,
+        };
+        Ok(InstanceStorage::from_slot(
+            NonNull::new(ptr).expect("pool mapping is non-null"),
+            Box::new(slot),
+        ))
+    }
+
+    fn allocate_memory(
+        &self,
+        ty: &Memory,
+        style: &MemoryStyle,
+        image: Option<&Arc<MemoryImage>>,
+    ) -> Result<LinearMemory> {
+        let pool = &self.memories;
+        if style.is_static && style.reservation as usize > pool.reservation {
+            bail!("memory reservation does not fit the pooling allocator's slots");
+        }
+        if style.guard_size as usize > pool.guard {
+            bail!("memory guard size does not fit the pooling allocator's slots");
+        }
+        let min_bytes = ty
+            .minimum
+            .checked_mul(ty.page_size())
+            .and_then(|b| usize::try_from(b).ok())
+            .filter(|b| *b <= pool.max_memory_size && *b <= pool.reservation)
+            .with_context(|| {
+                format!(
+                    "memory minimum of {} pages exceeds the pooling allocator's limit of {} bytes",
+                    ty.minimum, pool.max_memory_size
+                )
+            })?;
+        let state = {
+            let mut free = pool.free.lock().unwrap();
+            // Prefer a slot that already holds this image, then one that
+            // holds no image.
+            let pos = free
+                .iter()
+                .rposition(|s| match (&s.image, image) {
+                    (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+                    _ => false,
+                })
+                .or_else(|| free.iter().rposition(|s| s.image.is_none()))
+                .or(free.len().checked_sub(1));
+            match pos {
+                Some(pos) => free.swap_remove(pos),
+                None => bail!("maximum concurrent memory limit of {} reached", pool.total),
+            }
+        };
+        let mut slot = PooledMemory {
+            pool: pool.clone(),
+            state,
+        };
+        slot.prepare(min_bytes, image)?;
+        LinearMemory::from_slot(ty, style, pool.max_memory_size, Box::new(slot))
+    }
+
+    fn allocate_table(&self, ty: &TableTy) -> Result<Table> {
+        let pool = &self.tables;
+        if ty.minimum > pool.elements as u64 {
+            bail!(
+                "table minimum of {} elements exceeds the pooling allocator's limit of {}",
+                ty.minimum,
+                pool.elements
+            );
+        }
+        let index = pool.free.lock().unwrap().pop().ok_or_else(|| {
+            anyhow::anyhow!("maximum concurrent table limit of {} reached", pool.total)
+        })?;
+        Table::from_slot(
+            ty,
+            Box::new(PooledTable {
+                pool: pool.clone(),
+                index,
+            }),
+        )
+    }
+}
+
+struct InstancePool {
+    mmap: Mmap,
+    stride: usize,
+    max_size: usize,
+    total: usize,
+    free: Mutex<Vec<usize>>,
+}
+
+struct InstancePoolSlot {
+    pool: Arc<InstancePool>,
+    index: usize,
+}
+
+impl InstanceSlot for InstancePoolSlot {
+    fn release(&self) {
+        self.pool.free.lock().unwrap().push(self.index);
+    }
+}
+
+struct MemoryPool {
+    mmap: Mmap,
+    stride: usize,
+    reservation: usize,
+    guard: usize,
+    max_memory_size: usize,
+    total: usize,
+    free: Mutex<Vec<SlotState>>,
+}
+
+/// What a free memory slot holds. Invariant while free: `[0, accessible)`
+/// is read/write and holds exactly `image` (or zeros), the rest is
+/// `PROT_NONE` and zero.
+struct SlotState {
+    index: usize,
+    accessible: usize,
+    image: Option<Arc<MemoryImage>>,
+}
+
+impl std::fmt::Debug for SlotState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SlotState")
+            .field("index", &self.index)
+            .field("accessible", &self.accessible)
+            .field("image", &self.image.is_some())
+            .finish()
+    }
+}
+
+#[derive(Debug)]
+struct PooledMemory {
+    pool: Arc<MemoryPool>,
+    state: SlotState,
+}
+
+impl std::fmt::Debug for MemoryPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemoryPool")
+            .field("stride", &self.stride)
+            .finish_non_exhaustive()
+    }
+}
+
+fn protect(ptr: *mut u8, len: usize, prot: libc::c_int) -> Result<()> {
+    if len == 0 {
+        return Ok(());
+    }
+    // SAFETY: callers pass page-aligned ranges inside a slot they own.
+    let rc = unsafe { libc::mprotect(ptr.cast(), len, prot) };
+    if rc != 0 {
+        bail!("mprotect failed: {}", std::io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+impl PooledMemory {
+    fn base(&self) -> *mut u8 {
+        self.pool
+            .mmap
+            .as_mut_ptr()
+            .wrapping_add(self.state.index * self.pool.stride)
+    }
+
+    /// Makes exactly `[0, round_up(min_bytes))` accessible, holding `image`.
+    fn prepare(&mut self, min_bytes: usize, image: Option<&Arc<MemoryImage>>) -> Result<()> {
+        let base = self.base();
+        let same_image = match (&self.state.image, image) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            (None, _) => true,
+            (Some(_), None) => false,
+        };
+        if !same_image {
+            self.clear()?;
+        }
+        let needed = round_up_to_page_size(min_bytes).context("memory size overflows")?;
+        let acc = self.state.accessible;
+        if needed > acc {
+            protect(
+                base.wrapping_add(acc),
+                needed - acc,
+                libc::PROT_READ | libc::PROT_WRITE,
+            )?;
+        } else if needed < acc {
+            protect(base.wrapping_add(needed), acc - needed, libc::PROT_NONE)?;
+        }
+        self.state.accessible = needed;
+        if let (None, Some(image)) = (&self.state.image, image) {
+            debug_assert!(image.offset() + image.len() <= needed);
+            // SAFETY: the image lies within the slot's first `needed` bytes,
+            // which this value owns exclusively.
+            unsafe { image.map_at(base)? };
+            self.state.image = Some(image.clone());
+        }
+        Ok(())
+    }
+
+    /// Replaces the slot's accessible part by fresh inaccessible zero pages.
+    fn clear(&mut self) -> Result<()> {
+        let len = self.state.accessible;
+        self.state.image = None;
+        self.state.accessible = 0;
+        if len == 0 {
+            return Ok(());
+        }
+        // SAFETY: the range is this slot's own part of the pool mapping.
+        let ptr = unsafe {
+            libc::mmap(
+                self.base().cast(),
+                len,
+                libc::PROT_NONE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE | libc::MAP_FIXED,
+                -1,
+                0,
+            )
+        };
+        if ptr == libc::MAP_FAILED {
+            bail!(
+                "failed to reset a memory slot: {}",
+                std::io::Error::last_os_error()
+            );
+        }
+        Ok(())
+    }
+
+    /// Discards everything written since the slot was prepared.
+    fn reset(&mut self) -> Result<()> {
+        let len = self.state.accessible;
+        if len == 0 {
+            return Ok(());
+        }
+        // SAFETY: the range is this slot's own part of the pool mapping and
+        // no references into it remain (the memory is being dropped).
+        let rc = unsafe { libc::madvise(self.base().cast(), len, libc::MADV_DONTNEED) };
+        if rc != 0 {
+            return self.clear();
+        }
+        Ok(())
+    }
+}
+
+impl MemorySlot for PooledMemory {
+    fn base(&self) -> *mut u8 {
+        PooledMemory::base(self)
+    }
+
+    fn reservation(&self) -> usize {
+        self.pool.reservation
+    }
+
+    fn guard_size(&self) -> usize {
+        self.pool.guard
+    }
+
+    fn make_accessible(&mut self, new_accessible: usize) -> Result<()> {
+        let acc = self.state.accessible;
+        if new_accessible > acc {
+            if new_accessible > self.pool.reservation {
+                bail!("memory slot exhausted");
+            }
+            protect(
+                self.base().wrapping_add(acc),
+                new_accessible - acc,
+                libc::PROT_READ | libc::PROT_WRITE,
+            )?;
+            self.state.accessible = new_accessible;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for PooledMemory {
+    fn drop(&mut self) {
+        if self.reset().is_err() {
+            // The slot's contents could not be discarded: never hand it out
+            // again.
+            return;
+        }
+        let state = SlotState {
+            index: self.state.index,
+            accessible: self.state.accessible,
+            image: self.state.image.take(),
+        };
+        self.pool.free.lock().unwrap().push(state);
+    }
+}
+
+struct TablePool {
+    mmap: Mmap,
+    stride: usize,
+    elements: usize,
+    total: usize,
+    free: Mutex<Vec<usize>>,
+}
+
+struct PooledTable {
+    pool: Arc<TablePool>,
+    index: usize,
+}
+
+impl TableSlot for PooledTable {
+    fn base(&self) -> *mut u64 {
+        self.pool
+            .mmap
+            .as_mut_ptr()
+            .wrapping_add(self.index * self.pool.stride)
+            .cast()
+    }
+
+    fn capacity(&self) -> usize {
+        self.pool.elements
+    }
+}
+
+impl Drop for PooledTable {
+    fn drop(&mut self) {
+        // The table zeroed the elements it used before dropping its slot.
+        self.pool.free.lock().unwrap().push(self.index);
+    }
+}

@@ -1,0 +1,265 @@
+//! The pooling instance allocator: slot reuse and isolation, exhaustion,
+//! limits, and concurrent use.
+
+use wasmtime::*;
+
+const PAGE: u64 = 65536;
+
+fn pooling_engine(f: impl FnOnce(&mut PoolingAllocationConfig)) -> Engine {
+    let mut pool = PoolingAllocationConfig::default();
+    pool.total_core_instances(4)
+        .total_memories(4)
+        .total_tables(4)
+        .max_memory_size(16 << 20)
+        .table_elements(100);
+    f(&mut pool);
+    let mut config = Config::new();
+    config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    Engine::new(&config).unwrap()
+}
+
+const MEM_MODULE: &str = r#"(module
+    (memory (export "mem") 1)
+    (table (export "tab") 10 funcref)
+    (func $f)
+    (elem (i32.const 0) $f)
+    (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+    (func (export "size") (result i32) (memory.size))
+    (func (export "store") (param i32 i32) (i32.store (local.get 0) (local.get 1)))
+    (func (export "load") (param i32) (result i32) (i32.load (local.get 0)))
+    (func (export "set_elem") (param i32) (table.set (local.get 0) (ref.func $f)))
+    (func (export "elem_is_null") (param i32) (result i32) (ref.is_null (table.get (local.get 0))))
+    (func (export "table_grow") (param i32) (result i32) (table.grow (ref.null func) (local.get 0))))"#;
+
+#[test]
+fn slots_are_reused_and_reset() -> Result<()> {
+    let engine = pooling_engine(|p| {
+        p.total_core_instances(1).total_memories(1).total_tables(1);
+    });
+    let module = Module::new(&engine, MEM_MODULE)?;
+    let secret_offsets = [0u32, 4096, 65532, PAGE as u32 + 8, 3 * PAGE as u32 + 100];
+    for round in 0..3 {
+        let mut store = Store::new(&engine, ());
+        let instance = Instance::new(&mut store, &module, &[])?;
+        let size = instance.get_typed_func::<(), i32>(&mut store, "size")?;
+        let grow = instance.get_typed_func::<i32, i32>(&mut store, "grow")?;
+        let store_fn = instance.get_typed_func::<(i32, i32), ()>(&mut store, "store")?;
+        let load = instance.get_typed_func::<i32, i32>(&mut store, "load")?;
+        let set_elem = instance.get_typed_func::<i32, ()>(&mut store, "set_elem")?;
+        let is_null = instance.get_typed_func::<i32, i32>(&mut store, "elem_is_null")?;
+        let table_grow = instance.get_typed_func::<i32, i32>(&mut store, "table_grow")?;
+
+        // A fresh instance sees its initial state only.
+        assert_eq!(size.call(&mut store, ())?, 1, "round {round}");
+        assert_eq!(load.call(&mut store, 0)?, 0);
+        assert_eq!(load.call(&mut store, 4096)?, 0);
+        assert_eq!(load.call(&mut store, 65532)?, 0);
+        let oob = load.call(&mut store, PAGE as i32 + 8).unwrap_err();
+        assert_eq!(oob.downcast_ref::<Trap>(), Some(&Trap::MemoryOutOfBounds));
+        assert_eq!(is_null.call(&mut store, 0)?, 0, "elem segment applied");
+        for i in 1..10 {
+            assert_eq!(is_null.call(&mut store, i)?, 1, "round {round} elem {i}");
+        }
+        let tab = instance.get_table(&mut store, "tab").unwrap();
+        assert_eq!(tab.size(&store), 10, "table size reset");
+
+        // Dirty everything: memory (including grown pages) and table.
+        assert_eq!(grow.call(&mut store, 3)?, 1);
+        for off in secret_offsets {
+            store_fn.call(&mut store, (off as i32, 0x5ec2e7 + round))?;
+            assert_eq!(load.call(&mut store, off as i32)?, 0x5ec2e7 + round);
+        }
+        set_elem.call(&mut store, 7)?;
+        assert_eq!(table_grow.call(&mut store, 5)?, 10);
+        set_elem.call(&mut store, 12)?;
+
+        // The only slots are in use: a second instance cannot be created.
+        let err = Instance::new(&mut store, &module, &[]).unwrap_err();
+        assert!(format!("{err:#}").contains("limit"), "{err:#}");
+    }
+    Ok(())
+}
+
+#[test]
+fn exhaustion_is_an_error_and_slots_return_on_store_drop() -> Result<()> {
+    let engine = pooling_engine(|p| {
+        p.total_core_instances(3);
+    });
+    let plain = Module::new(&engine, "(module)")?;
+    let mut store = Store::new(&engine, ());
+    for _ in 0..3 {
+        Instance::new(&mut store, &plain, &[])?;
+    }
+    let err = Instance::new(&mut store, &plain, &[]).unwrap_err();
+    assert!(
+        format!("{err:#}").contains("maximum concurrent core instance limit of 3 reached"),
+        "{err:#}"
+    );
+    drop(store);
+
+    // Memory slots run out independently of instance slots.
+    let engine = pooling_engine(|p| {
+        p.total_core_instances(10).total_memories(2);
+    });
+    let module2 = Module::new(&engine, "(module (memory 1))")?;
+    let mut store = Store::new(&engine, ());
+    Instance::new(&mut store, &module2, &[])?;
+    Instance::new(&mut store, &module2, &[])?;
+    let err = Instance::new(&mut store, &module2, &[]).unwrap_err();
+    assert!(
+        format!("{err:#}").contains("maximum concurrent memory limit of 2 reached"),
+        "{err:#}"
+    );
+    // A failed instantiation leaks nothing: after the store is dropped all
+    // slots are free again.
+    drop(store);
+    let mut store = Store::new(&engine, ());
+    Instance::new(&mut store, &module2, &[])?;
+    Instance::new(&mut store, &module2, &[])?;
+    Ok(())
+}
+
+#[test]
+fn memory_grow_respects_max_memory_size() -> Result<()> {
+    let engine = pooling_engine(|p| {
+        p.max_memory_size(3 * PAGE as usize);
+    });
+    let module = Module::new(
+        &engine,
+        r#"(module (memory (export "mem") 1)
+            (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))"#,
+    )?;
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[])?;
+    let grow = instance.get_typed_func::<i32, i32>(&mut store, "grow")?;
+    assert_eq!(grow.call(&mut store, 3)?, -1);
+    assert_eq!(grow.call(&mut store, 2)?, 1);
+    assert_eq!(grow.call(&mut store, 1)?, -1);
+    assert_eq!(grow.call(&mut store, 0)?, 3);
+    let mem = instance.get_memory(&mut store, "mem").unwrap();
+    assert_eq!(mem.data_size(&store), 3 * PAGE as usize);
+    assert!(mem.grow(&mut store, 1).is_err());
+
+    let too_big = Module::new(&engine, "(module (memory 4))")?;
+    let err = Instance::new(&mut store, &too_big, &[]).unwrap_err();
+    assert!(format!("{err:#}").contains("exceeds the limit"), "{err:#}");
+    Ok(())
+}
+
+#[test]
+fn per_module_limits() -> Result<()> {
+    let engine = pooling_engine(|p| {
+        p.table_elements(5).max_core_instance_size(4096);
+    });
+    let mut store = Store::new(&engine, ());
+    let two_tables = Module::new(&engine, "(module (table 1 funcref) (table 1 funcref))")?;
+    let err = Instance::new(&mut store, &two_tables, &[]).unwrap_err();
+    assert!(format!("{err:#}").contains("tables count of 2"), "{err:#}");
+
+    let big_table = Module::new(&engine, "(module (table 6 funcref))")?;
+    let err = Instance::new(&mut store, &big_table, &[]).unwrap_err();
+    assert!(format!("{err:#}").contains("table index 0"), "{err:#}");
+
+    let grow = Module::new(
+        &engine,
+        r#"(module (table 5 funcref)
+            (func (export "grow") (result i32) (table.grow (ref.null func) (i32.const 1))))"#,
+    )?;
+    let instance = Instance::new(&mut store, &grow, &[])?;
+    let f = instance.get_typed_func::<(), i32>(&mut store, "grow")?;
+    assert_eq!(f.call(&mut store, ())?, -1);
+
+    // Many functions make a VMContext bigger than 4 KiB.
+    let funcs = "(func)".repeat(200);
+    let huge = Module::new(&engine, format!("(module {funcs})"))?;
+    let err = Instance::new(&mut store, &huge, &[]).unwrap_err();
+    assert!(
+        format!("{err:#}").contains("exceeds the configured maximum"),
+        "{err:#}"
+    );
+
+    let mut config = Config::new();
+    config.wasm_multi_memory(true);
+    config.allocation_strategy(PoolingAllocationConfig::default());
+    let engine = Engine::new(&config)?;
+    let module = Module::new(&engine, "(module (memory 1) (memory 1))")?;
+    let mut store = Store::new(&engine, ());
+    let err = Instance::new(&mut store, &module, &[]).unwrap_err();
+    assert!(
+        format!("{err:#}").contains("memories count of 2"),
+        "{err:#}"
+    );
+    Ok(())
+}
+
+#[test]
+fn default_pooling_config_works() -> Result<()> {
+    let mut config = Config::new();
+    config.allocation_strategy(InstanceAllocationStrategy::pooling());
+    let engine = Engine::new(&config)?;
+    let module = Module::new(
+        &engine,
+        r#"(module (memory 1) (func (export "f") (result i32)
+            (i32.store (i32.const 65532) (i32.const 9)) (i32.load (i32.const 65532))))"#,
+    )?;
+    for _ in 0..5 {
+        let mut store = Store::new(&engine, ());
+        let i = Instance::new(&mut store, &module, &[])?;
+        let f = i.get_typed_func::<(), i32>(&mut store, "f")?;
+        assert_eq!(f.call(&mut store, ())?, 9);
+    }
+    Ok(())
+}
+
+#[test]
+fn many_stores_from_two_threads() -> Result<()> {
+    let engine = pooling_engine(|p| {
+        p.total_core_instances(3).total_memories(3).total_tables(3);
+    });
+    let module = Module::new(&engine, MEM_MODULE)?;
+    let threads: Vec<_> = (0..2)
+        .map(|t| {
+            let engine = engine.clone();
+            let module = module.clone();
+            std::thread::spawn(move || -> Result<()> {
+                for i in 0..300 {
+                    let mut store = Store::new(&engine, ());
+                    let instance = Instance::new(&mut store, &module, &[])?;
+                    let load = instance.get_typed_func::<i32, i32>(&mut store, "load")?;
+                    let store_fn =
+                        instance.get_typed_func::<(i32, i32), ()>(&mut store, "store")?;
+                    let grow = instance.get_typed_func::<i32, i32>(&mut store, "grow")?;
+                    assert_eq!(load.call(&mut store, 128)?, 0, "thread {t} iteration {i}");
+                    assert_eq!(grow.call(&mut store, 0)?, 1);
+                    store_fn.call(&mut store, (128, t * 1000 + i))?;
+                    assert_eq!(load.call(&mut store, 128)?, t * 1000 + i);
+                }
+                Ok(())
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap()?;
+    }
+    Ok(())
+}
+
+#[test]
+fn linker_instance_pre_with_pooling() -> Result<()> {
+    let engine = pooling_engine(|_| {});
+    let module = Module::new(
+        &engine,
+        r#"(module (import "" "f" (func $f (result i32)))
+            (func (export "g") (result i32) (i32.add (call $f) (i32.const 1))))"#,
+    )?;
+    let mut linker = Linker::new(&engine);
+    linker.func_wrap("", "f", || 41)?;
+    let pre = linker.instantiate_pre(&module)?;
+    for _ in 0..10 {
+        let mut store = Store::new(&engine, ());
+        let instance = pre.instantiate(&mut store)?;
+        let g = instance.get_typed_func::<(), i32>(&mut store, "g")?;
+        assert_eq!(g.call(&mut store, ())?, 42);
+    }
+    Ok(())
+}
