@@ -107,7 +107,7 @@ impl Instance {
             store: store_ptr,
             host_id: index,
             allocator: module.engine().allocator(),
-            memory_images: None,
+            memory_images: module.memory_images(),
         })?;
         store.push_instance(StoreInstance { handle });
         let instance = Instance(Stored {

@@ -5,12 +5,13 @@ use crate::types::{ExportType, ExternType, ImportType};
 use crate::Engine;
 use anyhow::{Context, Result};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use wasmtime_environ::{
     CompiledFunction, DefinedFuncIndex, EntityRef, FunctionBodyData, Module as EnvModule,
     PrimaryMap, VMOffsets, VMSharedTypeIndex,
 };
 use wasmtime_runtime::code_memory::{CodeBuilder, CodeMemory};
+use wasmtime_runtime::cow::ModuleMemoryImages;
 use wasmtime_runtime::vmcontext::VMArrayCallFunction;
 
 /// A compiled WebAssembly module, ready to be instantiated. Cheap to clone
@@ -30,6 +31,9 @@ pub(crate) struct ModuleInner {
     type_ids: Box<[VMSharedTypeIndex]>,
     /// Entry points passed to each instantiation.
     entries: Vec<(VMArrayCallFunction, *const u8)>,
+    /// Copy-on-write images of the memories' initial contents, built on
+    /// first instantiation (`None` inside: no memory can use one).
+    memory_images: OnceLock<Option<Arc<ModuleMemoryImages>>>,
 }
 
 // SAFETY: the raw pointers point into the immutable, shared code memory.
@@ -140,6 +144,7 @@ impl Module {
                 body_owner,
                 type_ids,
                 entries,
+                memory_images: OnceLock::new(),
             }),
         })
     }
@@ -194,6 +199,24 @@ impl Module {
 
     pub(crate) fn entries(&self) -> &[(VMArrayCallFunction, *const u8)] {
         &self.inner.entries
+    }
+
+    /// The module's memory images, built on first use when
+    /// `Config::memory_init_cow` is on. Building fails softly: without an
+    /// image, segments are copied.
+    pub(crate) fn memory_images(&self) -> Option<&ModuleMemoryImages> {
+        if !self.inner.engine.config().memory_init_cow {
+            return None;
+        }
+        self.inner
+            .memory_images
+            .get_or_init(|| {
+                ModuleMemoryImages::new(&self.inner.module)
+                    .ok()
+                    .flatten()
+                    .map(Arc::new)
+            })
+            .as_deref()
     }
 
     pub(crate) fn same(a: &Module, b: &Module) -> bool {
