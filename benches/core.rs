@@ -14,6 +14,11 @@
 //!   baseline: the same loop calling a no-op wasm function.
 //! * kernels (`ci/bench-kernels/*.wat`): baseline: the same kernel written
 //!   in Rust and compiled natively.
+//! * instantiate: `InstancePre::instantiate` (plus `Store::new` and the
+//!   store's drop) of a module with one memory and 1 MiB of data segments,
+//!   with copy-on-write images (on-demand and pooling allocators) and from
+//!   2 threads; baseline: the on-demand allocator copying the segments
+//!   (`Config::memory_init_cow(false)`).
 //!
 //! Arguments (after `--`): an optional substring filter on row names,
 //! `--quick` for fewer samples, and `--emit-module PATH` to only write the
@@ -21,7 +26,10 @@
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
-use wasmtime::{Engine, Instance, Linker, Module, Store, TypedFunc};
+use wasmtime::{
+    Config, Engine, Instance, InstanceAllocationStrategy, InstancePre, Linker, Module,
+    PoolingAllocationConfig, Store, TypedFunc,
+};
 
 // ---------------------------------------------------------------------------
 // Measurement helpers
@@ -612,6 +620,141 @@ fn bench_kernels(opts: &Opts, rows: &mut Vec<Row>) {
 
 // ---------------------------------------------------------------------------
 
+// ---------------------------------------------------------------------------
+// (d) Instantiation of a module with 1 MiB of data segments
+
+/// A module with one 17-page memory, 16 data segments of 64 KiB each
+/// (1 MiB of pseudo-random bytes) and a function reading a byte.
+fn data_module_wat() -> String {
+    use std::fmt::Write;
+    let mut rng = Lcg(0xda7a);
+    let mut w = String::with_capacity(4 << 20);
+    w.push_str("(module (memory (export \"mem\") 17)\n");
+    for seg in 0..16 {
+        let _ = write!(w, "  (data (i32.const {}) \"", seg * 65536);
+        for _ in 0..65536 {
+            let _ = write!(w, "\\{:02x}", rng.below(256));
+        }
+        w.push_str("\")\n");
+    }
+    w.push_str("  (func (export \"peek\") (param i32) (result i32) (i32.load8_u (local.get 0))))");
+    w
+}
+
+fn instantiate_pre(engine: &Engine, wat: &str) -> InstancePre<()> {
+    let module = Module::new(engine, wat).expect("data module compiles");
+    Linker::new(engine)
+        .instantiate_pre(&module)
+        .expect("no imports")
+}
+
+/// Time per `Store::new` + instantiate + drop, one thread.
+fn time_instantiate(opts: &Opts, pre: &InstancePre<()>, iters: u32) -> f64 {
+    let engine = pre.module().engine().clone();
+    let d = median_of(opts.samples, || {
+        for _ in 0..iters {
+            let mut store = Store::new(&engine, ());
+            black_box(pre.instantiate(&mut store).expect("instantiates"));
+        }
+    });
+    per_call(d, iters)
+}
+
+/// Wall time per instantiation with 2 threads instantiating concurrently.
+fn time_instantiate_threads(opts: &Opts, pre: &InstancePre<()>, iters: u32) -> f64 {
+    let d = median_of(opts.samples, || {
+        std::thread::scope(|s| {
+            for _ in 0..2 {
+                s.spawn(|| {
+                    let engine = pre.module().engine();
+                    for _ in 0..iters {
+                        let mut store = Store::new(engine, ());
+                        black_box(pre.instantiate(&mut store).expect("instantiates"));
+                    }
+                });
+            }
+        });
+    });
+    per_call(d, 2 * iters)
+}
+
+fn bench_instantiate(opts: &Opts, rows: &mut Vec<Row>) {
+    if !selected(opts, "instantiate") {
+        return;
+    }
+    let wat = data_module_wat();
+    let engine_with = |pooling: bool, cow: bool| {
+        let mut config = Config::new();
+        config.memory_init_cow(cow);
+        if pooling {
+            let mut pool = PoolingAllocationConfig::default();
+            pool.total_memories(100)
+                .total_core_instances(100)
+                .total_tables(100);
+            config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+        }
+        Engine::new(&config).expect("engine")
+    };
+    let copy = instantiate_pre(&engine_with(false, false), &wat);
+    let cow = instantiate_pre(&engine_with(false, true), &wat);
+    let pool = instantiate_pre(&engine_with(true, true), &wat);
+    let pool_copy = instantiate_pre(&engine_with(true, false), &wat);
+    // Every configuration sees the data.
+    for pre in [&copy, &cow, &pool, &pool_copy] {
+        let mut store = Store::new(pre.module().engine(), ());
+        let i = pre.instantiate(&mut store).unwrap();
+        let mem = i.get_memory(&mut store, "mem").unwrap();
+        let data = mem.data(&store);
+        assert_eq!(
+            data[..1 << 20],
+            copy_data(&copy)[..],
+            "data segments differ"
+        );
+    }
+    let iters = if opts.samples > 1 { 200 } else { 3 };
+    let base = time_instantiate(opts, &copy, iters);
+    let base_name = "on-demand, segments copied (memory_init_cow off)";
+    for (name, pre) in [
+        ("instantiate 1 MiB data: on-demand + CoW", &cow),
+        ("instantiate 1 MiB data: pooling, copied", &pool_copy),
+        ("instantiate 1 MiB data: pooling + CoW", &pool),
+    ] {
+        let iters = if opts.samples > 1 && name.ends_with("CoW") {
+            2000
+        } else {
+            iters
+        };
+        rows.push(Row {
+            name: name.to_string(),
+            time: time_instantiate(opts, pre, iters),
+            baseline_name: base_name,
+            baseline: base,
+        });
+    }
+    let threads_iters = if opts.samples > 1 { 2000 } else { 3 };
+    let base2 = time_instantiate_threads(opts, &copy, iters);
+    rows.push(Row {
+        name: "instantiate 1 MiB data, 2 threads: on-demand + CoW".to_string(),
+        time: time_instantiate_threads(opts, &cow, threads_iters),
+        baseline_name: "2 threads, on-demand, segments copied",
+        baseline: base2,
+    });
+    rows.push(Row {
+        name: "instantiate 1 MiB data, 2 threads: pooling + CoW".to_string(),
+        time: time_instantiate_threads(opts, &pool, threads_iters),
+        baseline_name: "2 threads, on-demand, segments copied",
+        baseline: base2,
+    });
+}
+
+/// The first MiB of a fresh instance's memory (segments copied).
+fn copy_data(pre: &InstancePre<()>) -> Vec<u8> {
+    let mut store = Store::new(pre.module().engine(), ());
+    let i = pre.instantiate(&mut store).unwrap();
+    let mem = i.get_memory(&mut store, "mem").unwrap();
+    mem.data(&store)[..1 << 20].to_vec()
+}
+
 fn selected(opts: &Opts, name: &str) -> bool {
     opts.filter.as_deref().is_none_or(|f| name.contains(f))
 }
@@ -641,7 +784,8 @@ fn main() {
 
     let mut rows = Vec::new();
     print_header();
-    let sections: [fn(&Opts, &mut Vec<Row>); 3] = [bench_compile, bench_calls, bench_kernels];
+    let sections: [fn(&Opts, &mut Vec<Row>); 4] =
+        [bench_compile, bench_calls, bench_kernels, bench_instantiate];
     for section in sections {
         let start = rows.len();
         section(&opts, &mut rows);
@@ -667,6 +811,19 @@ fn main() {
             "target: no-op TypedFunc::call under 20 ns: {ns:.2} ns, {}",
             if ns < 20.0 { "met" } else { "MISSED" }
         );
+    }
+    if let Some(r) = rows
+        .iter()
+        .find(|r| r.name == "instantiate 1 MiB data: pooling + CoW")
+    {
+        let us = r.time * 1e6;
+        println!(
+            "target: pooling + CoW instantiation of 1 MiB of data under 3 us: {us:.2} us, {}",
+            if us < 3.0 { "met" } else { "MISSED" }
+        );
+    }
+    for r in rows.iter().filter(|r| r.name.contains("2 threads")) {
+        println!("{}: {:.0} instantiations/s", r.name, 1.0 / r.time);
     }
     println!("(kernel and compile-time targets against the reference CLI: ci/bench-compare.sh)");
 }
