@@ -1,7 +1,9 @@
 //! Integration tests of the embedding API, grouped by feature.
 
 mod bad_input;
+mod call_hook;
 mod func;
+mod limits;
 mod linker;
 mod memory;
 mod table_global;

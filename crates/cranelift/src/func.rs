@@ -8,7 +8,7 @@
 //! tracked, so no instruction is ever emitted after a terminator.
 
 use crate::builtins::builtin_signature;
-use crate::finish::{wasm_trap, WASM_FUNC_NAMESPACE};
+use crate::finish::{trap_code, wasm_trap, WASM_FUNC_NAMESPACE};
 use crate::value_type;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::immediates::{Ieee32, Ieee64};
@@ -27,7 +27,8 @@ use wasmparser::{BlockType, MemArg, MemArgTarget, Operator};
 use wasmtime_environ::{
     store_context, vm_func_ref, vm_memory_definition, vm_table_definition, vmctx,
     BuiltinFunctionIndex, FuncIndex, FunctionBodyData, GlobalIndex, MemoryIndex, MemoryStyle,
-    Module, TableIndex, Trap, Tunables, TypeIndex, VMOffsets, WasmError, WasmResult, WasmValType,
+    Module, TableIndex, Trap, TrapSite, Tunables, TypeIndex, VMOffsets, WasmError, WasmResult,
+    WasmValType,
 };
 
 /// Translates the body of one defined function.
@@ -616,6 +617,13 @@ impl FuncState<'_, '_, '_> {
         self.b.ins().trapz(ok, wasm_trap(trap));
     }
 
+    /// Traps with `TrapSite::HostError` if a grow builtin returned -2 (the
+    /// store's limiter raised an error, now pending in the store).
+    fn trap_if_grow_error(&mut self, r: Value) {
+        let failed = self.b.ins().icmp_imm_s(IntCC::Equal, r, -2);
+        self.b.ins().trapnz(failed, trap_code(TrapSite::HostError));
+    }
+
     // ---- calls ----------------------------------------------------------
 
     fn translate_call(&mut self, callee: FuncIndex) -> WasmResult<()> {
@@ -1108,6 +1116,7 @@ impl FuncState<'_, '_, '_> {
                 let r = self
                     .call_builtin(BuiltinFunctionIndex::memory_grow, &[mem, delta])
                     .expect("memory_grow returns a value");
+                self.trap_if_grow_error(r);
                 let v = self.b.ins().ireduce(I32, r);
                 self.push(v);
             }
@@ -1214,6 +1223,7 @@ impl FuncState<'_, '_, '_> {
                 let r = self
                     .call_builtin(BuiltinFunctionIndex::table_grow, &[table, delta, init])
                     .expect("table_grow returns a value");
+                self.trap_if_grow_error(r);
                 let v = self.b.ins().ireduce(I32, r);
                 self.push(v);
             }

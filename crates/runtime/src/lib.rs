@@ -18,3 +18,4 @@ pub mod mmap;
 pub mod table;
 pub mod traphandlers;
 pub mod vmcontext;
+pub mod vmstore;
