@@ -2,6 +2,8 @@
 
 mod bad_input;
 mod call_hook;
+mod epoch;
+mod fuel;
 mod func;
 mod limits;
 mod linker;
