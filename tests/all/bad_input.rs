@@ -24,9 +24,20 @@ fn malformed_and_invalid_modules_are_errors_with_offsets() {
     );
 }
 
-/// Seed modules exercising most of the language (without loops, so every
-/// mutant that validates can be run to completion).
+/// Seed modules exercising most of the language. Every mutant that
+/// validates is run with fuel, so loops and recursion terminate.
 const SEEDS: &[&str] = &[
+    r#"(module
+        (memory 1)
+        (func $spin (export "spin") (param i32) (result i32)
+            (loop $l (result i32)
+                (br_if $l (i32.ne (local.tee 0 (i32.add (local.get 0) (i32.const 1))) (i32.const 0)))
+                (local.get 0)))
+        (func (export "rec") (param i32) (result i32)
+            (if (result i32) (local.get 0)
+                (then (call 1 (i32.sub (local.get 0) (i32.const 1))))
+                (else (i32.load (i32.const 0))))))
+    "#,
     r#"(module
         (import "env" "f" (func $f (param i32) (result i32)))
         (import "env" "g" (global $g (mut i32)))
@@ -113,60 +124,7 @@ fn mutate(rng: &mut Rng, seed: &[u8]) -> Vec<u8> {
     m
 }
 
-/// True if every function in the module surely terminates: no loops, no
-/// indirect calls, and direct calls only to lower-numbered functions.
-fn surely_terminates(wasm: &[u8]) -> bool {
-    use wasmparser::{Operator, Parser, Payload};
-    let mut num_imported = 0u32;
-    let mut index = 0u32;
-    let mut memory_ok = true;
-    for payload in Parser::new(0).parse_all(wasm) {
-        let Ok(payload) = payload else { return false };
-        match payload {
-            Payload::ImportSection(s) => {
-                for i in s.into_imports() {
-                    match i.map(|i| i.ty) {
-                        Ok(wasmparser::TypeRef::Func(_)) => num_imported += 1,
-                        Ok(wasmparser::TypeRef::Memory(m)) => memory_ok &= m.initial <= 64,
-                        Ok(wasmparser::TypeRef::Table(t)) => memory_ok &= t.initial <= 10_000,
-                        _ => {}
-                    }
-                }
-                index = num_imported;
-            }
-            Payload::MemorySection(s) => {
-                for m in s {
-                    memory_ok &= m.map(|m| m.initial <= 64).unwrap_or(false);
-                }
-            }
-            Payload::TableSection(s) => {
-                for t in s {
-                    memory_ok &= t.map(|t| t.ty.initial <= 10_000).unwrap_or(false);
-                }
-            }
-            Payload::CodeSectionEntry(body) => {
-                let Ok(ops) = body.get_operators_reader() else {
-                    return false;
-                };
-                for op in ops {
-                    match op {
-                        Ok(Operator::Loop { .. } | Operator::CallIndirect { .. }) => return false,
-                        Ok(Operator::Call { function_index }) if function_index >= index => {
-                            return false
-                        }
-                        Ok(_) => {}
-                        Err(_) => return false,
-                    }
-                }
-                index += 1;
-            }
-            _ => {}
-        }
-    }
-    memory_ok
-}
-
-fn dummy_import(store: &mut Store<()>, ty: &ExternType) -> Result<Extern> {
+fn dummy_import(store: &mut Store<StoreLimits>, ty: &ExternType) -> Result<Extern> {
     Ok(match ty {
         ExternType::Func(f) => {
             let results: Vec<ValType> = f.results().collect();
@@ -216,20 +174,27 @@ fn default_val(t: &ValType) -> Val {
 
 #[test]
 fn ten_thousand_mutated_modules() -> Result<()> {
-    let engine = Engine::default();
+    let mut config = Config::new();
+    config.consume_fuel(true);
+    let engine = Engine::new(&config)?;
     let seeds: Vec<Vec<u8>> = SEEDS.iter().map(|s| wat::parse_str(s).unwrap()).collect();
     let mut rng = Rng(0x2545_f491_4f6c_dd1d);
-    let (mut valid, mut ran, mut calls) = (0, 0, 0);
+    let (mut valid, mut ran, mut calls, mut out_of_fuel) = (0, 0, 0, 0);
     for i in 0..10_000 {
         let wasm = mutate(&mut rng, &seeds[i % seeds.len()]);
         let Ok(module) = Module::new(&engine, &wasm) else {
             continue;
         };
         valid += 1;
-        if !surely_terminates(&wasm) {
-            continue;
-        }
-        let mut store = Store::new(&engine, ());
+        // Fuel bounds the time and the limiter the memory every mutant may
+        // use, so each one that instantiates is run.
+        let limits = StoreLimitsBuilder::new()
+            .memory_size(64 * 65536)
+            .table_elements(10_000)
+            .build();
+        let mut store = Store::new(&engine, limits);
+        store.limiter(|l| l);
+        store.set_fuel(100_000)?;
         let imports: Vec<Extern> = module
             .imports()
             .map(|i| dummy_import(&mut store, &i.ty()))
@@ -246,11 +211,23 @@ fn ten_thousand_mutated_modules() -> Result<()> {
             let ty = f.ty(&store);
             let params: Vec<Val> = ty.params().map(|t| default_val(&t)).collect();
             let mut results: Vec<Val> = ty.results().map(|t| default_val(&t)).collect();
-            let _ = f.call(&mut store, &params, &mut results);
+            if let Err(e) = f.call(&mut store, &params, &mut results) {
+                if e.downcast_ref::<Trap>() == Some(&Trap::OutOfFuel) {
+                    out_of_fuel += 1;
+                    store.set_fuel(100_000)?;
+                }
+            }
             calls += 1;
         }
     }
-    println!("{valid} of 10000 mutants validated, {ran} instantiated, {calls} calls made");
+    println!(
+        "{valid} of 10000 mutants validated, {ran} instantiated, {calls} calls made, \
+         {out_of_fuel} stopped by fuel"
+    );
+    assert!(
+        out_of_fuel > 0,
+        "no mutant looped: the loop seed is not exercised"
+    );
     assert!(
         valid > 500,
         "too few valid mutants ({valid}): the mutator is too destructive"

@@ -8,7 +8,7 @@
 //! tracked, so no instruction is ever emitted after a terminator.
 
 use crate::builtins::builtin_signature;
-use crate::finish::{wasm_trap, WASM_FUNC_NAMESPACE};
+use crate::finish::{trap_code, wasm_trap, WASM_FUNC_NAMESPACE};
 use crate::value_type;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::immediates::{Ieee32, Ieee64};
@@ -27,7 +27,8 @@ use wasmparser::{BlockType, MemArg, MemArgTarget, Operator};
 use wasmtime_environ::{
     store_context, vm_func_ref, vm_memory_definition, vm_table_definition, vmctx,
     BuiltinFunctionIndex, FuncIndex, FunctionBodyData, GlobalIndex, MemoryIndex, MemoryStyle,
-    Module, TableIndex, Trap, Tunables, TypeIndex, VMOffsets, WasmError, WasmResult, WasmValType,
+    Module, TableIndex, Trap, TrapSite, Tunables, TypeIndex, VMOffsets, WasmError, WasmResult,
+    WasmValType,
 };
 
 /// Translates the body of one defined function.
@@ -87,8 +88,6 @@ impl<'a> FuncTranslator<'a> {
         builder_ctx: &mut FunctionBuilderContext,
         body: FunctionBodyData<'_>,
     ) -> WasmResult<()> {
-        // TODO(issue 4): fuel consumption (`Tunables::consume_fuel`) and epoch
-        // interruption (`Tunables::epoch_interruption`) instrumentation.
         let mut validator = body.validator.into_validator(Default::default());
         let body = body.body;
 
@@ -128,10 +127,16 @@ impl<'a> FuncTranslator<'a> {
             result_types.push(value_type(*r)?);
         }
 
+        let store_ctx = b
+            .ins()
+            .load(I64, constant(), vmctx, vmctx::STORE_CONTEXT as i32);
         let mut state = FuncState {
             env: self,
             b,
             vmctx,
+            store_ctx,
+            fuel_var: None,
+            fuel_pending: 0,
             locals: Vec::new(),
             stack: Vec::new(),
             frames: Vec::new(),
@@ -163,6 +168,20 @@ impl<'a> FuncTranslator<'a> {
                 state.b.def_var(var, zero);
                 state.locals.push(var);
             }
+        }
+
+        // Fuel and epoch checks on entry (after the locals are defined, so
+        // the check blocks see them).
+        if self.tunables.consume_fuel {
+            let var = state.b.declare_var(I64);
+            state.fuel_var = Some(var);
+            state.fuel_load();
+            // Entering a function costs 1.
+            state.fuel_pending = 1;
+            state.fuel_check();
+        }
+        if self.tunables.epoch_interruption {
+            state.epoch_check();
         }
 
         // The body is a block whose end returns.
@@ -232,6 +251,15 @@ struct FuncState<'t, 'a, 'b> {
     env: &'t FuncTranslator<'a>,
     b: FunctionBuilder<'b>,
     vmctx: Value,
+    /// The `*mut VMStoreContext`, loaded once on entry.
+    store_ctx: Value,
+    /// With fuel: the store's fuel counter (`FUEL_CONSUMED`: negative
+    /// remaining fuel), kept in a variable and written back to the store
+    /// context around calls and on return.
+    fuel_var: Option<Variable>,
+    /// Fuel cost of the operators translated since the last update of
+    /// `fuel_var` (all in the current basic block).
+    fuel_pending: i64,
     locals: Vec<Variable>,
     stack: Vec<Value>,
     frames: Vec<Frame>,
@@ -616,6 +644,120 @@ impl FuncState<'_, '_, '_> {
         self.b.ins().trapz(ok, wasm_trap(trap));
     }
 
+    /// Traps with `TrapSite::HostError` if a grow builtin returned -2 (the
+    /// store's limiter raised an error, now pending in the store).
+    fn trap_if_grow_error(&mut self, r: Value) {
+        let failed = self.b.ins().icmp_imm_s(IntCC::Equal, r, -2);
+        self.b.ins().trapnz(failed, trap_code(TrapSite::HostError));
+    }
+
+    // ---- fuel and epochs ------------------------------------------------
+
+    /// Adds the pending cost to the fuel variable.
+    fn fuel_flush(&mut self) {
+        let Some(var) = self.fuel_var else { return };
+        if self.fuel_pending != 0 {
+            let v = self.b.use_var(var);
+            let v = self.b.ins().iadd_imm_s(v, self.fuel_pending);
+            self.b.def_var(var, v);
+            self.fuel_pending = 0;
+        }
+    }
+
+    /// Writes the fuel variable back to the store context (before calls
+    /// and returns, so callees and the host see the current count).
+    fn fuel_save(&mut self) {
+        let Some(var) = self.fuel_var else { return };
+        self.fuel_flush();
+        let v = self.b.use_var(var);
+        self.b.ins().store(
+            trusted(),
+            v,
+            self.store_ctx,
+            store_context::FUEL_CONSUMED as i32,
+        );
+    }
+
+    /// Reloads the fuel variable from the store context (after calls, which
+    /// consumed fuel or had the host change it).
+    fn fuel_load(&mut self) {
+        let Some(var) = self.fuel_var else { return };
+        let v = self.b.ins().load(
+            I64,
+            trusted(),
+            self.store_ctx,
+            store_context::FUEL_CONSUMED as i32,
+        );
+        self.b.def_var(var, v);
+    }
+
+    /// Calls the `out_of_fuel` builtin if the fuel is exhausted (the counter
+    /// reached zero); it refills or makes the code trap.
+    fn fuel_check(&mut self) {
+        let Some(var) = self.fuel_var else { return };
+        self.fuel_flush();
+        let v = self.b.use_var(var);
+        let exhausted = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::SignedGreaterThanOrEqual, v, 0);
+        let slow = self.b.create_block();
+        let cont = self.b.create_block();
+        self.b.set_cold_block(slow);
+        self.b.ins().brif(exhausted, slow, &[], cont, &[]);
+        self.b.switch_to_block(slow);
+        self.b.seal_block(slow);
+        self.fuel_save();
+        self.call_builtin_trapping(BuiltinFunctionIndex::out_of_fuel, &[]);
+        self.fuel_load();
+        self.b.ins().jump(cont, &[]);
+        self.b.switch_to_block(cont);
+        self.b.seal_block(cont);
+    }
+
+    /// Calls the `new_epoch` builtin if the epoch counter reached the
+    /// store's deadline; it sets a new deadline or makes the code trap.
+    fn epoch_check(&mut self) {
+        let ptr = self.b.ins().load(
+            I64,
+            constant(),
+            self.store_ctx,
+            store_context::EPOCH_PTR as i32,
+        );
+        let epoch = self.b.ins().load(I64, trusted(), ptr, 0);
+        let deadline = self.b.ins().load(
+            I64,
+            trusted(),
+            self.store_ctx,
+            store_context::EPOCH_DEADLINE as i32,
+        );
+        let reached = self
+            .b
+            .ins()
+            .icmp(IntCC::UnsignedGreaterThanOrEqual, epoch, deadline);
+        let slow = self.b.create_block();
+        let cont = self.b.create_block();
+        self.b.set_cold_block(slow);
+        self.b.ins().brif(reached, slow, &[], cont, &[]);
+        self.b.switch_to_block(slow);
+        self.b.seal_block(slow);
+        self.fuel_save();
+        self.call_builtin_trapping(BuiltinFunctionIndex::new_epoch, &[]);
+        self.fuel_load();
+        self.b.ins().jump(cont, &[]);
+        self.b.switch_to_block(cont);
+        self.b.seal_block(cont);
+    }
+
+    /// Calls a builtin returning a success flag whose failure leaves an
+    /// error pending in the store, and traps with `TrapSite::HostError`.
+    fn call_builtin_trapping(&mut self, builtin: BuiltinFunctionIndex, args: &[Value]) {
+        let ok = self
+            .call_builtin(builtin, args)
+            .expect("checked builtins return a status");
+        self.b.ins().trapz(ok, trap_code(TrapSite::HostError));
+    }
+
     // ---- calls ----------------------------------------------------------
 
     fn translate_call(&mut self, callee: FuncIndex) -> WasmResult<()> {
@@ -649,6 +791,7 @@ impl FuncState<'_, '_, '_> {
                 let mut args = Vec::with_capacity(nparams + 2);
                 args.extend([self.vmctx, self.vmctx]);
                 args.extend(wasm_args);
+                self.fuel_save();
                 self.b.ins().call(fref, &args)
             }
             None => {
@@ -667,9 +810,11 @@ impl FuncState<'_, '_, '_> {
                 let mut args = Vec::with_capacity(nparams + 2);
                 args.extend([callee_vmctx, self.vmctx]);
                 args.extend(wasm_args);
+                self.fuel_save();
                 self.b.ins().call_indirect(sig, code, &args)
             }
         };
+        self.fuel_load();
         let results = self.b.inst_results(call).to_vec();
         self.stack.extend(results);
         Ok(())
@@ -716,7 +861,9 @@ impl FuncState<'_, '_, '_> {
         let mut args = Vec::with_capacity(nparams + 2);
         args.extend([callee_vmctx, self.vmctx]);
         args.extend(wasm_args);
+        self.fuel_save();
         let call = self.b.ins().call_indirect(sig, code, &args);
+        self.fuel_load();
         let results = self.b.inst_results(call).to_vec();
         self.stack.extend(results);
         Ok(())
@@ -760,6 +907,12 @@ impl FuncState<'_, '_, '_> {
         self.jump(header, &args);
         self.b.switch_to_block(header);
         let header_params = self.b.block_params(header).to_vec();
+        if self.fuel_var.is_some() {
+            self.fuel_check();
+        }
+        if self.env.tunables.epoch_interruption {
+            self.epoch_check();
+        }
         self.stack.extend(header_params);
         self.frames.push(Frame {
             kind: FrameKind::Loop { header },
@@ -878,6 +1031,7 @@ impl FuncState<'_, '_, '_> {
         }
         if is_function_end && self.reachable {
             let results = self.stack.clone();
+            self.fuel_save();
             self.b.ins().return_(&results);
             self.reachable = false;
         }
@@ -955,9 +1109,16 @@ impl FuncState<'_, '_, '_> {
             }
             return Ok(());
         }
+        if self.fuel_var.is_some() {
+            self.fuel_pending += fuel_cost(op);
+            if ends_basic_block(op) {
+                self.fuel_flush();
+            }
+        }
         match op {
             // Control flow.
             Operator::Unreachable => {
+                self.fuel_save();
                 self.b.ins().trap(wasm_trap(Trap::UnreachableCodeReached));
                 self.reachable = false;
             }
@@ -985,6 +1146,7 @@ impl FuncState<'_, '_, '_> {
             Operator::BrTable { targets } => self.translate_br_table(targets)?,
             Operator::Return => {
                 let results = self.peekn(self.num_results);
+                self.fuel_save();
                 self.b.ins().return_(&results);
                 self.reachable = false;
             }
@@ -1108,6 +1270,7 @@ impl FuncState<'_, '_, '_> {
                 let r = self
                     .call_builtin(BuiltinFunctionIndex::memory_grow, &[mem, delta])
                     .expect("memory_grow returns a value");
+                self.trap_if_grow_error(r);
                 let v = self.b.ins().ireduce(I32, r);
                 self.push(v);
             }
@@ -1214,6 +1377,7 @@ impl FuncState<'_, '_, '_> {
                 let r = self
                     .call_builtin(BuiltinFunctionIndex::table_grow, &[table, delta, init])
                     .expect("table_grow returns a value");
+                self.trap_if_grow_error(r);
                 let v = self.b.ins().ireduce(I32, r);
                 self.push(v);
             }
@@ -1385,4 +1549,43 @@ impl FuncState<'_, '_, '_> {
         let v = self.b.ins().bitcast(ty, MemFlagsData::new(), x);
         self.push(v);
     }
+}
+
+/// Fuel cost of an operator: 1, except for operators that generate no code
+/// of their own (`nop`, `drop`, and the structural `block`, `loop`, `else`,
+/// `end`, plus `unreachable` and `return`, whose cost is that of the code
+/// before them).
+fn fuel_cost(op: &Operator<'_>) -> i64 {
+    match op {
+        Operator::Nop
+        | Operator::Drop
+        | Operator::Block { .. }
+        | Operator::Loop { .. }
+        | Operator::Else
+        | Operator::End
+        | Operator::Unreachable
+        | Operator::Return => 0,
+        _ => 1,
+    }
+}
+
+/// Whether the translation of `op` branches, calls, returns or traps, so
+/// the pending fuel cost must be added to the fuel variable first.
+fn ends_basic_block(op: &Operator<'_>) -> bool {
+    matches!(
+        op,
+        Operator::Loop { .. }
+            | Operator::If { .. }
+            | Operator::Else
+            | Operator::End
+            | Operator::Br { .. }
+            | Operator::BrIf { .. }
+            | Operator::BrTable { .. }
+            | Operator::Return
+            | Operator::Unreachable
+            | Operator::Call { .. }
+            | Operator::CallIndirect { .. }
+            | Operator::ReturnCall { .. }
+            | Operator::ReturnCallIndirect { .. }
+    )
 }

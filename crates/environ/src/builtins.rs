@@ -16,7 +16,10 @@
 macro_rules! foreach_builtin_function {
     ($mac:ident) => {
         $mac! {
-            /// `memory.grow`: returns the old size in pages, or -1.
+            /// `memory.grow`: returns the old size in pages, -1 when the growth
+            /// fails or the store's limiter denies it, or -2 when the limiter
+            /// raised an error (pending in the store; the code then traps
+            /// with `TrapSite::HostError`).
             memory_grow(vmctx: vmctx, memory: i32, delta: i64) -> i64;
             /// `memory.copy`; false traps with `MemoryOutOfBounds`.
             memory_copy(vmctx: vmctx, dst_memory: i32, dst: i64, src_memory: i32, src: i64, len: i64) -> bool;
@@ -26,7 +29,7 @@ macro_rules! foreach_builtin_function {
             memory_init(vmctx: vmctx, memory: i32, data: i32, dst: i64, src: i32, len: i32) -> bool;
             /// `data.drop`.
             data_drop(vmctx: vmctx, data: i32) -> void;
-            /// `table.grow`: returns the old size, or -1.
+            /// `table.grow`: returns the old size, -1 or -2 as for `memory_grow`.
             table_grow(vmctx: vmctx, table: i32, delta: i64, init: i64) -> i64;
             /// `table.fill`; false traps with `TableOutOfBounds`.
             table_fill(vmctx: vmctx, table: i32, dst: i64, val: i64, len: i64) -> bool;
@@ -36,6 +39,16 @@ macro_rules! foreach_builtin_function {
             table_init(vmctx: vmctx, table: i32, elem: i32, dst: i64, src: i64, len: i64) -> bool;
             /// `elem.drop`.
             elem_drop(vmctx: vmctx, elem: i32) -> void;
+            /// Fuel ran out (the store context's fuel counter reached zero):
+            /// the store may refuel from its reserve; false means the error
+            /// (`Trap::OutOfFuel`) is pending and the code traps with
+            /// `TrapSite::HostError`.
+            out_of_fuel(vmctx: vmctx) -> bool;
+            /// The epoch deadline was reached: the store's callback may set a
+            /// new deadline; false means an error (`Trap::Interrupt` or the
+            /// callback's) is pending and the code traps with
+            /// `TrapSite::HostError`.
+            new_epoch(vmctx: vmctx) -> bool;
         }
     };
 }

@@ -97,10 +97,15 @@ pub mod store_context {
     pub const LAST_WASM_EXIT_PC: u32 = 32;
     /// Frame pointer of the trampoline that last entered wasm from the host.
     pub const LAST_WASM_ENTRY_FP: u32 = 40;
-    /// Pointer to the engine's epoch counter (`*const AtomicU64`).
+    /// Pointer to the epoch counter checked against `EPOCH_DEADLINE`
+    /// (`*const AtomicU64`): the engine's, or the store's own interrupt
+    /// cell for `Config::interruptable`.
     pub const EPOCH_PTR: u32 = 48;
+    /// The embedding store (`*mut dyn VMStore`, 16 bytes): read by the
+    /// runtime's builtins only, never by compiled code.
+    pub const STORE: u32 = 56;
     /// Size of the structure.
-    pub const SIZE: u32 = 56;
+    pub const SIZE: u32 = 72;
 }
 
 /// Fixed offsets at the head of every `VMContext`.

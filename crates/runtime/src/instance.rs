@@ -447,31 +447,120 @@ impl Instance {
         &mut owner.tables[d]
     }
 
-    /// `memory.grow`: returns the old size in pages.
+    /// The store owning this instance, as recorded in its store context.
+    ///
+    /// # Safety
+    /// The returned reference must not be used while another reference to
+    /// the store is live (builtins are the intended callers: while wasm
+    /// runs, the host code holding the store is suspended).
+    pub unsafe fn vmstore<'a>(&self) -> Option<&'a mut dyn crate::vmstore::VMStore> {
+        // SAFETY: the store context pointer was written at allocation and
+        // the store context outlives its instances.
+        let ctx = unsafe { *self.vmctx_plus::<*mut VMStoreContext>(vmctx::STORE_CONTEXT) };
+        if ctx.is_null() {
+            return None;
+        }
+        // SAFETY: as above; the store pointer is set by the embedder to a
+        // live store (guaranteed by the caller not to be aliased).
+        unsafe { (*ctx).store.map(|mut p| p.as_mut()) }
+    }
+
+    /// `memory.grow`: returns the old size in pages, `Ok(None)` if the
+    /// memory cannot grow (or `store`'s limiter denies it), or the error
+    /// the limiter raised.
     pub fn memory_grow(
         &mut self,
         index: MemoryIndex,
         delta: u64,
-        limit: Option<u64>,
-    ) -> Option<u64> {
+        store: Option<&mut (dyn crate::vmstore::VMStore + '_)>,
+    ) -> anyhow::Result<Option<u64>> {
         let (owner, d) = self.memory_owner(index);
-        let old = owner.memories[d].grow(delta, limit)?;
-        owner.update_memory_definition(d);
-        Some(old)
+        let mem = &mut owner.memories[d];
+        let old_pages = mem.pages();
+        if delta == 0 {
+            return Ok(Some(old_pages));
+        }
+        let Some(store) = store else {
+            let old = mem.grow(delta, None);
+            if old.is_some() {
+                owner.update_memory_definition(d);
+            }
+            return Ok(old);
+        };
+        let page = mem.page_size();
+        let current = mem.byte_size();
+        let desired = old_pages
+            .checked_add(delta)
+            .and_then(|p| p.checked_mul(page))
+            .and_then(|b| usize::try_from(b).ok());
+        let maximum = mem.maximum_byte_size();
+        let Some(desired) = desired.filter(|d| maximum.is_none_or(|m| *d <= m)) else {
+            // Past the index type or the declared maximum: fails without
+            // consulting the limiter.
+            return Ok(None);
+        };
+        if !store.memory_growing(current, desired, maximum)? {
+            return Ok(None);
+        }
+        match mem.grow(delta, None) {
+            Some(old) => {
+                owner.update_memory_definition(d);
+                Ok(Some(old))
+            }
+            None => {
+                store.memory_grow_failed(anyhow::anyhow!(
+                    "failed to grow memory from {current} to {desired} bytes"
+                ))?;
+                Ok(None)
+            }
+        }
     }
 
-    /// `table.grow`: returns the old size.
+    /// `table.grow`: returns the old size, `Ok(None)` if the table cannot
+    /// grow (or `store`'s limiter denies it), or the error the limiter
+    /// raised.
     pub fn table_grow(
         &mut self,
         index: TableIndex,
         delta: u64,
         init: u64,
-        limit: Option<u64>,
-    ) -> Option<u64> {
+        store: Option<&mut (dyn crate::vmstore::VMStore + '_)>,
+    ) -> anyhow::Result<Option<u64>> {
         let (owner, d) = self.table_owner(index);
-        let old = owner.tables[d].grow(delta, init, limit)?;
-        owner.update_table_definition(d);
-        Some(old)
+        let table = &mut owner.tables[d];
+        let old_size = table.size();
+        if delta == 0 {
+            return Ok(Some(old_size));
+        }
+        let Some(store) = store else {
+            let old = table.grow(delta, init, None);
+            if old.is_some() {
+                owner.update_table_definition(d);
+            }
+            return Ok(old);
+        };
+        let maximum = table.maximum().and_then(|m| usize::try_from(m).ok());
+        let desired = old_size
+            .checked_add(delta)
+            .and_then(|n| usize::try_from(n).ok());
+        let Some(desired) = desired.filter(|d| maximum.is_none_or(|m| *d <= m)) else {
+            return Ok(None);
+        };
+        if !store.table_growing(old_size as usize, desired, maximum)? {
+            return Ok(None);
+        }
+        match table.grow(delta, init, None) {
+            Some(old) => {
+                owner.update_table_definition(d);
+                Ok(Some(old))
+            }
+            None => {
+                store.table_grow_failed(anyhow::anyhow!(
+                    "failed to grow table from {old_size} to {desired} elements"
+                ))?;
+                Ok(None)
+            }
+        }
     }
 
     /// `memory.copy`; false if out of bounds.

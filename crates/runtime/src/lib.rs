@@ -19,3 +19,4 @@ pub mod mmap;
 pub mod table;
 pub mod traphandlers;
 pub mod vmcontext;
+pub mod vmstore;

@@ -3,6 +3,7 @@
 
 use crate::instance::Instance;
 use crate::vmcontext::VMContext;
+use crate::vmstore::VMStore;
 use wasmtime_environ::{
     foreach_builtin_function, DataIndex, ElemIndex, EntityRef, MemoryIndex, TableIndex,
 };
@@ -11,12 +12,56 @@ use wasmtime_environ::{
 mod impls {
     use super::*;
 
+    /// Maps the outcome of a grow to the builtin's result: the old size,
+    /// -1 for failure, -2 for an error now pending in the store.
+    fn grow_result(store: Option<&mut (dyn VMStore + '_)>, r: anyhow::Result<Option<u64>>) -> u64 {
+        match r {
+            Ok(Some(old)) => old,
+            Ok(None) => -1i64 as u64,
+            Err(e) => match store {
+                Some(store) => {
+                    store.set_pending_error(e);
+                    -2i64 as u64
+                }
+                None => -1i64 as u64,
+            },
+        }
+    }
+
     pub fn memory_grow(instance: &mut Instance, memory: u32, delta: u64) -> u64 {
-        let limit = None;
-        instance
-            .memory_grow(MemoryIndex::from_u32(memory), delta, limit)
-            .map(|old| old as i64)
-            .unwrap_or(-1) as u64
+        // SAFETY: a builtin runs while the host code owning the store is
+        // suspended in a call into wasm.
+        let mut store = unsafe { instance.vmstore() };
+        let r = instance.memory_grow(MemoryIndex::from_u32(memory), delta, store.as_deref_mut());
+        grow_result(store, r)
+    }
+
+    pub fn out_of_fuel(instance: &mut Instance) -> bool {
+        // SAFETY: as in `memory_grow`.
+        match unsafe { instance.vmstore() } {
+            Some(store) => match store.out_of_fuel() {
+                Ok(()) => true,
+                Err(e) => {
+                    store.set_pending_error(e);
+                    false
+                }
+            },
+            None => false,
+        }
+    }
+
+    pub fn new_epoch(instance: &mut Instance) -> bool {
+        // SAFETY: as in `memory_grow`.
+        match unsafe { instance.vmstore() } {
+            Some(store) => match store.new_epoch() {
+                Ok(()) => true,
+                Err(e) => {
+                    store.set_pending_error(e);
+                    false
+                }
+            },
+            None => false,
+        }
     }
 
     pub fn memory_copy(
@@ -62,11 +107,15 @@ mod impls {
     }
 
     pub fn table_grow(instance: &mut Instance, table: u32, delta: u64, init: u64) -> u64 {
-        let limit = None;
-        instance
-            .table_grow(TableIndex::from_u32(table), delta, init, limit)
-            .map(|old| old as i64)
-            .unwrap_or(-1) as u64
+        // SAFETY: as in `memory_grow`.
+        let mut store = unsafe { instance.vmstore() };
+        let r = instance.table_grow(
+            TableIndex::from_u32(table),
+            delta,
+            init,
+            store.as_deref_mut(),
+        );
+        grow_result(store, r)
     }
 
     pub fn table_fill(instance: &mut Instance, table: u32, dst: u64, val: u64, len: u64) -> bool {

@@ -143,8 +143,10 @@ pub struct VMStoreContext {
     pub last_wasm_exit_pc: usize,
     /// Frame pointer of the last host-to-wasm entry trampoline.
     pub last_wasm_entry_fp: usize,
-    /// The engine's epoch counter.
+    /// The epoch counter compared with `epoch_deadline`.
     pub epoch_ptr: *const AtomicU64,
+    /// The embedding store, for builtins (never read by compiled code).
+    pub store: crate::vmstore::VMStorePtr,
 }
 
 impl Default for VMStoreContext {
@@ -157,6 +159,7 @@ impl Default for VMStoreContext {
             last_wasm_exit_pc: 0,
             last_wasm_entry_fp: 0,
             epoch_ptr: std::ptr::null(),
+            store: None,
         }
     }
 }
@@ -336,6 +339,7 @@ const _: () = {
             == store_context::LAST_WASM_ENTRY_FP as usize
     );
     assert!(offset_of!(VMStoreContext, epoch_ptr) == store_context::EPOCH_PTR as usize);
+    assert!(offset_of!(VMStoreContext, store) == store_context::STORE as usize);
     assert!(size_of::<VMStoreContext>() == store_context::SIZE as usize);
     assert!(offset_of!(VMArrayCallHostFuncContext, magic) == vm_host_func_context::MAGIC as usize);
     assert!(

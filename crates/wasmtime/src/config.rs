@@ -37,6 +37,8 @@ pub struct Config {
     pub(crate) parallel_compilation: bool,
     pub(crate) allocation_strategy: crate::InstanceAllocationStrategy,
     pub(crate) memory_init_cow: bool,
+    pub(crate) epoch_interruption: bool,
+    pub(crate) interruptable: bool,
 }
 
 impl Default for Config {
@@ -72,6 +74,8 @@ impl Config {
             parallel_compilation: true,
             allocation_strategy: crate::InstanceAllocationStrategy::OnDemand,
             memory_init_cow: true,
+            epoch_interruption: false,
+            interruptable: false,
         }
     }
 
@@ -191,6 +195,38 @@ impl Config {
     /// default.
     pub fn memory_init_cow(&mut self, enable: bool) -> &mut Self {
         self.memory_init_cow = enable;
+        self
+    }
+
+    /// Instruments compiled code to consume fuel (see
+    /// [`Store::set_fuel`](crate::Store::set_fuel)): wasm traps with
+    /// [`Trap::OutOfFuel`](crate::Trap::OutOfFuel) when its store's fuel runs
+    /// out. Off by default.
+    pub fn consume_fuel(&mut self, enable: bool) -> &mut Self {
+        self.tunables.consume_fuel = enable;
+        self
+    }
+
+    /// Instruments compiled code to check, at every function entry and loop
+    /// header, whether the engine's epoch
+    /// ([`Engine::increment_epoch`](crate::Engine::increment_epoch)) reached
+    /// the store's deadline
+    /// ([`Store::set_epoch_deadline`](crate::Store::set_epoch_deadline)).
+    /// Off by default.
+    pub fn epoch_interruption(&mut self, enable: bool) -> &mut Self {
+        self.epoch_interruption = enable;
+        self.tunables.epoch_interruption = enable || self.interruptable;
+        self
+    }
+
+    /// Makes stores hand out [`InterruptHandle`](crate::InterruptHandle)s
+    /// ([`Store::interrupt_handle`](crate::Store::interrupt_handle)) that stop
+    /// running wasm at its next function entry or loop header. Uses the same
+    /// instrumentation as [`Config::epoch_interruption`], with which it
+    /// cannot be combined. Off by default.
+    pub fn interruptable(&mut self, enable: bool) -> &mut Self {
+        self.interruptable = enable;
+        self.tunables.epoch_interruption = enable || self.epoch_interruption;
         self
     }
 }

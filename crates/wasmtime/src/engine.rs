@@ -70,6 +70,11 @@ impl Engine {
                 anyhow::bail!("the {name} proposal is not supported by this engine yet");
             }
         }
+        if config.interruptable && config.epoch_interruption {
+            anyhow::bail!(
+                "`Config::interruptable` and `Config::epoch_interruption` cannot be enabled together"
+            );
+        }
         let compiler_config = wasmtime_cranelift::CompilerConfig {
             opt_level: match config.opt_level {
                 crate::OptLevel::None => wasmtime_cranelift::OptLevel::None,
@@ -117,6 +122,11 @@ impl Engine {
         self.inner
             .epoch
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The current epoch.
+    pub(crate) fn current_epoch(&self) -> u64 {
+        self.inner.epoch.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub(crate) fn epoch_ptr(&self) -> *const std::sync::atomic::AtomicU64 {

@@ -13,6 +13,7 @@ use wasmtime_environ::{
     GlobalIndex, MemoryIndex, Module as EnvModule, TableIndex,
 };
 use wasmtime_runtime::instance::{Imports, Instance as RuntimeInstance};
+use wasmtime_runtime::vmstore::VMStore;
 
 /// Anything that can be imported or exported.
 #[derive(Clone, Debug)]
@@ -283,9 +284,12 @@ impl Memory {
     pub fn grow(&self, mut store: impl AsContextMut, delta: u64) -> Result<u64> {
         let mut ctx = store.as_context_mut();
         let store = ctx.opaque();
+        // SAFETY: the hooks are only used by `memory_grow`, which touches
+        // the owning instance's memory, never the store's other parts.
+        let hooks = unsafe { store.hooks() };
         let owner = self.owner_mut(store);
         let index = owner.module().memory_index(self.index);
-        match owner.memory_grow(index, delta, None) {
+        match owner.memory_grow(index, delta, hooks.map(|h| h as &mut dyn VMStore))? {
             Some(old) => Ok(old),
             None => bail!("failed to grow memory by `{delta}`"),
         }
@@ -442,8 +446,10 @@ impl Table {
         }
         let raw = init.to_raw(store)?;
         let index = self.table_index(store);
+        // SAFETY: as in `Memory::grow`.
+        let hooks = unsafe { store.hooks() };
         let owner = store.instances[self.instance].handle.instance_mut();
-        match owner.table_grow(index, delta, raw, None) {
+        match owner.table_grow(index, delta, raw, hooks.map(|h| h as &mut dyn VMStore))? {
             Some(old) => Ok(old),
             None => bail!("failed to grow table by `{delta}`"),
         }

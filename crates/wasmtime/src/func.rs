@@ -1,7 +1,7 @@
 //! Functions: calling wasm from the host, host functions callable from
 //! wasm, and `Caller`.
 
-use crate::store::{PendingError, StoreInner, StoreOpaque, Stored};
+use crate::store::{CallHook, PendingError, StoreInner, StoreOpaque, Stored};
 use crate::trap::trap_error;
 use crate::{
     AsContext, AsContextMut, Engine, Extern, FuncType, Instance, StoreContext, StoreContextMut, Val,
@@ -76,9 +76,13 @@ unsafe extern "C" fn host_array_call<T: 'static>(
         store: StoreContextMut(store),
         caller: caller_instance,
     };
-    // SAFETY: see `func` above.
+    // SAFETY: see `func` above. The call hook runs before and after the
+    // function; its error is raised as the function's.
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe {
-        (*func)(caller, slots)
+        (*store_ptr).opaque.call_hook(CallHook::CallingHost)?;
+        let result = (*func)(caller, slots);
+        (*store_ptr).opaque.call_hook(CallHook::ReturningFromHost)?;
+        result
     }));
     // SAFETY: the closure's borrow of the store has ended.
     let store = unsafe { &mut *store_ptr };
@@ -268,6 +272,17 @@ pub(crate) fn invoke(
     func_ref: *const VMFuncRef,
     args: &mut [ValRaw],
 ) -> Result<()> {
+    store.call_hook(CallHook::CallingWasm)?;
+    let result = invoke_inner(store, func_ref, args);
+    store.call_hook(CallHook::ReturningFromWasm)?;
+    result
+}
+
+fn invoke_inner(
+    store: &mut StoreOpaque,
+    func_ref: *const VMFuncRef,
+    args: &mut [ValRaw],
+) -> Result<()> {
     let ctx: *mut wasmtime_runtime::vmcontext::VMStoreContext = &mut *store.vm_store_context;
     // SAFETY: `ctx` points at the store's boxed context, alive for the
     // whole call; `func_ref` belongs to this store (checked by callers).
@@ -355,6 +370,21 @@ impl<T> Caller<'_, T> {
     /// The engine.
     pub fn engine(&self) -> &Engine {
         self.store.engine()
+    }
+
+    /// Same as [`Store::set_fuel`](crate::Store::set_fuel).
+    pub fn set_fuel(&mut self, fuel: u64) -> Result<()> {
+        self.store.set_fuel(fuel)
+    }
+
+    /// Same as [`Store::get_fuel`](crate::Store::get_fuel).
+    pub fn get_fuel(&self) -> Result<u64> {
+        self.store.get_fuel()
+    }
+
+    /// Same as [`Store::set_epoch_deadline`](crate::Store::set_epoch_deadline).
+    pub fn set_epoch_deadline(&mut self, ticks_beyond_current: u64) {
+        self.store.set_epoch_deadline(ticks_beyond_current)
     }
 
     /// An export of the calling instance (if the caller is wasm).

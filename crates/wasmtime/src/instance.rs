@@ -91,6 +91,7 @@ impl Instance {
             }
             item.push_import(store, &mut resolved)?;
         }
+        store.reserve_resources(&env, true)?;
         if !store.modules.iter().any(|m| Module::same(m, module)) {
             store.modules.push(module.clone());
         }
@@ -245,6 +246,7 @@ pub(crate) fn host_instance(
     store: &mut StoreOpaque,
     module: wasmtime_environ::Module,
 ) -> Result<usize> {
+    store.reserve_resources(&module, false)?;
     let index = store.instances.len();
     let tunables = store.engine().config().tunables.clone();
     let store_ptr = store as *mut StoreOpaque as *mut u8;

@@ -121,6 +121,12 @@ pub(crate) fn trap_error(store: &mut StoreOpaque, record: Option<TrapRecord>) ->
             None => anyhow::anyhow!("host function failed without an error"),
         },
     };
+    // The interrupt API of `Config::interruptable` reports its trap as the
+    // error's message (`to_string()` contains "wasm trap: interrupt"), as
+    // that API always did, so no backtrace is layered on top of it.
+    if store.interrupt.is_some() && error.downcast_ref::<Trap>() == Some(&Trap::Interrupt) {
+        return error;
+    }
     match backtrace {
         Some(bt) if !bt.frames.is_empty() => error.context(bt),
         _ => error,

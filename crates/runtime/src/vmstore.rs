@@ -1,0 +1,49 @@
+//! The interface through which builtins reach the embedding store: resource
+//! limits, fuel refills, epoch deadlines and pending errors.
+
+use std::ptr::NonNull;
+
+/// What the runtime needs from the store that owns an instance. The
+/// embedding layer implements it and stores a pointer to it in the
+/// store's `VMStoreContext` (field `store`).
+pub trait VMStore {
+    /// Asks whether a linear memory may grow from `current` to `desired`
+    /// bytes (`maximum` is its declared maximum, if any). `Ok(false)` makes
+    /// the growth fail; an error is raised as a trap.
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> anyhow::Result<bool>;
+
+    /// Reports that a growth the limiter allowed failed anyway; an error
+    /// is raised as a trap.
+    fn memory_grow_failed(&mut self, error: anyhow::Error) -> anyhow::Result<()>;
+
+    /// As [`VMStore::memory_growing`], for tables (sizes in elements).
+    fn table_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> anyhow::Result<bool>;
+
+    /// As [`VMStore::memory_grow_failed`], for tables.
+    fn table_grow_failed(&mut self, error: anyhow::Error) -> anyhow::Result<()>;
+
+    /// Compiled code found its fuel exhausted: refill from a reserve, or
+    /// return the error to raise (normally `Trap::OutOfFuel`).
+    fn out_of_fuel(&mut self) -> anyhow::Result<()>;
+
+    /// Compiled code found the epoch deadline reached: set a new deadline,
+    /// or return the error to raise (normally `Trap::Interrupt`).
+    fn new_epoch(&mut self) -> anyhow::Result<()>;
+
+    /// Records `error` to be returned to the host when the current trap
+    /// (a `TrapSite::HostError`) reaches it.
+    fn set_pending_error(&mut self, error: anyhow::Error);
+}
+
+/// The store pointer kept in a `VMStoreContext`.
+pub type VMStorePtr = Option<NonNull<dyn VMStore>>;
