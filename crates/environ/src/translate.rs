@@ -92,12 +92,12 @@ pub fn translate_module(features: WasmFeatures, wasm: &[u8]) -> WasmResult<Modul
     for payload in parser.parse_all(wasm) {
         let payload = payload?;
         if let ValidPayload::Func(validator, body) = validator.payload(&payload)? {
-            if wasm2_encoding {
-                crate::encoding::check_function_body(wasm, &body)?;
+            if let Some(rules) = wasm2_encoding {
+                crate::encoding::check_function_body(wasm, &body, rules)?;
             }
             function_bodies.push(FunctionBodyData { body, validator });
         }
-        if wasm2_encoding {
+        if wasm2_encoding.is_some_and(|r| r.u32_indices) {
             match &payload {
                 Payload::MemorySection(s) => {
                     crate::encoding::check_memory_section(wasm, s.range())?
@@ -326,6 +326,7 @@ fn table_type(t: &wasmparser::TableType) -> WasmResult<Table> {
         element: WasmRefType::from_wasmparser(t.element_type)?,
         minimum: t.initial,
         maximum: t.maximum,
+        table64: t.table64,
     })
 }
 

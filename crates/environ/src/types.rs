@@ -203,6 +203,19 @@ pub struct Table {
     pub minimum: u64,
     /// Optional maximum number of elements.
     pub maximum: Option<u64>,
+    /// Whether the table is indexed with 64-bit indices (memory64).
+    pub table64: bool,
+}
+
+impl Table {
+    /// The largest number of elements the index type allows.
+    pub fn max_elements_for_index_type(&self) -> u64 {
+        if self.table64 {
+            u64::MAX
+        } else {
+            u64::from(u32::MAX)
+        }
+    }
 }
 
 /// A linear memory declaration.

@@ -247,6 +247,7 @@ mod tests {
             reservation: 1 << 32,
             guard_size: 32 << 20,
             is_static: true,
+            page_size_log2: 16,
         }
     }
 
@@ -255,6 +256,7 @@ mod tests {
             reservation,
             guard_size: 64 << 10,
             is_static: false,
+            page_size_log2: 16,
         }
     }
 
@@ -313,6 +315,7 @@ mod tests {
             reservation: 2 * WASM_PAGE_SIZE,
             guard_size: 0,
             is_static: true,
+            page_size_log2: 16,
         };
         assert!(LinearMemory::new(&ty(3, None), &small).is_err());
         assert!(LinearMemory::new(&ty(2, None), &small).is_ok());

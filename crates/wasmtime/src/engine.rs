@@ -59,8 +59,6 @@ impl Engine {
             (F::GC, "GC"),
             (F::THREADS, "threads"),
             (F::EXCEPTIONS, "exception handling"),
-            (F::MEMORY64, "memory64"),
-            (F::TAIL_CALL, "tail calls"),
             (F::FUNCTION_REFERENCES, "function references"),
         ];
         for (flag, name) in unsupported {

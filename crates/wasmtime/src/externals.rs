@@ -123,6 +123,7 @@ pub(crate) fn matches(actual: &ExternType, expected: &ExternType) -> bool {
         (ExternType::Global(a), ExternType::Global(e)) => a == e,
         (ExternType::Table(a), ExternType::Table(e)) => {
             a.ty.element == e.ty.element
+                && a.ty.table64 == e.ty.table64
                 && limits(a.ty.minimum, a.ty.maximum, e.ty.minimum, e.ty.maximum)
         }
         (ExternType::Memory(a), ExternType::Memory(e)) => {
@@ -277,6 +278,17 @@ impl Memory {
         let store = store.as_context();
         let ty = self.ty_in(store.opaque(), false).unwrap();
         self.raw(store.opaque()).1 as u64 / ty.page_size()
+    }
+
+    /// Page size in bytes (64 KiB unless the custom-page-sizes proposal
+    /// chose another size).
+    pub fn page_size(&self, store: impl AsContext) -> u64 {
+        self.ty(store).page_size()
+    }
+
+    /// log2 of [`Memory::page_size`].
+    pub fn page_size_log2(&self, store: impl AsContext) -> u8 {
+        self.ty(store).page_size_log2()
     }
 
     /// Grows by `delta` pages, returning the previous size in pages.

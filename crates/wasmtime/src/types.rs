@@ -338,8 +338,26 @@ impl TableType {
                 element: element.to_wasm(),
                 minimum: min as u64,
                 maximum: max.map(|m| m as u64),
+                table64: false,
             },
         }
+    }
+
+    /// Creates a table type indexed with 64-bit indices (memory64 proposal).
+    pub fn new64(element: RefType, min: u64, max: Option<u64>) -> TableType {
+        TableType {
+            ty: EnvTable {
+                element: element.to_wasm(),
+                minimum: min,
+                maximum: max,
+                table64: true,
+            },
+        }
+    }
+
+    /// Whether the table uses 64-bit indices.
+    pub fn is_64(&self) -> bool {
+        self.ty.table64
     }
 
     /// The element type.
@@ -363,7 +381,11 @@ impl TableType {
 
 impl fmt::Display for TableType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "(table {}", self.ty.minimum)?;
+        f.write_str("(table ")?;
+        if self.ty.table64 {
+            f.write_str("i64 ")?;
+        }
+        write!(f, "{}", self.ty.minimum)?;
         if let Some(m) = self.ty.maximum {
             write!(f, " {m}")?;
         }
@@ -391,6 +413,25 @@ impl MemoryType {
         }
     }
 
+    /// Creates a 64-bit memory type (memory64 proposal) with sizes in
+    /// 64 KiB pages.
+    pub fn new64(minimum: u64, maximum: Option<u64>) -> MemoryType {
+        MemoryType {
+            ty: EnvMemory {
+                minimum,
+                maximum,
+                shared: false,
+                memory64: true,
+                page_size_log2: 16,
+            },
+        }
+    }
+
+    /// A builder for memory types with any combination of settings.
+    pub fn builder() -> MemoryTypeBuilder {
+        MemoryTypeBuilder::new()
+    }
+
     /// Minimum size in pages.
     pub fn minimum(&self) -> u64 {
         self.ty.minimum
@@ -415,11 +456,110 @@ impl MemoryType {
     pub fn page_size(&self) -> u64 {
         self.ty.page_size()
     }
+
+    /// log2 of the page size in bytes (16 unless the custom-page-sizes
+    /// proposal chose another size).
+    pub fn page_size_log2(&self) -> u8 {
+        self.ty.page_size_log2
+    }
+}
+
+/// Builds a [`MemoryType`] step by step: by default 0 pages minimum, no
+/// maximum, 32-bit indices, not shared, 64 KiB pages.
+#[derive(Clone, Debug)]
+pub struct MemoryTypeBuilder {
+    ty: EnvMemory,
+}
+
+impl Default for MemoryTypeBuilder {
+    fn default() -> Self {
+        MemoryTypeBuilder::new()
+    }
+}
+
+impl MemoryTypeBuilder {
+    /// A builder with the default settings.
+    pub fn new() -> MemoryTypeBuilder {
+        MemoryTypeBuilder {
+            ty: EnvMemory {
+                minimum: 0,
+                maximum: None,
+                shared: false,
+                memory64: false,
+                page_size_log2: 16,
+            },
+        }
+    }
+
+    /// Sets the minimum size, in pages.
+    pub fn min(&mut self, minimum: u64) -> &mut Self {
+        self.ty.minimum = minimum;
+        self
+    }
+
+    /// Sets the maximum size, in pages.
+    pub fn max(&mut self, maximum: Option<u64>) -> &mut Self {
+        self.ty.maximum = maximum;
+        self
+    }
+
+    /// Sets whether the memory uses 64-bit indices.
+    pub fn memory64(&mut self, memory64: bool) -> &mut Self {
+        self.ty.memory64 = memory64;
+        self
+    }
+
+    /// Sets whether the memory is shared.
+    pub fn shared(&mut self, shared: bool) -> &mut Self {
+        self.ty.shared = shared;
+        self
+    }
+
+    /// Sets log2 of the page size: 16 (64 KiB, the default) or 0 (one
+    /// byte, custom-page-sizes proposal).
+    pub fn page_size_log2(&mut self, page_size_log2: u8) -> &mut Self {
+        self.ty.page_size_log2 = page_size_log2;
+        self
+    }
+
+    /// The memory type, or an error if the settings are inconsistent: a
+    /// page size other than 1 byte or 64 KiB, a minimum above the maximum,
+    /// sizes beyond what the index type can address, or a shared memory
+    /// without a maximum.
+    pub fn build(&self) -> anyhow::Result<MemoryType> {
+        let ty = self.ty;
+        if ty.page_size_log2 != 0 && ty.page_size_log2 != 16 {
+            anyhow::bail!(
+                "invalid custom page size log2 {}: only 0 and 16 are allowed",
+                ty.page_size_log2
+            );
+        }
+        let limit = ty.max_pages_for_index_type();
+        if ty.minimum > limit {
+            anyhow::bail!("memory minimum size of {} pages is too large", ty.minimum);
+        }
+        if let Some(max) = ty.maximum {
+            if max > limit {
+                anyhow::bail!("memory maximum size of {max} pages is too large");
+            }
+            if ty.minimum > max {
+                anyhow::bail!("memory minimum size exceeds its maximum");
+            }
+        }
+        if ty.shared && ty.maximum.is_none() {
+            anyhow::bail!("shared memories must have a maximum size");
+        }
+        Ok(MemoryType { ty })
+    }
 }
 
 impl fmt::Display for MemoryType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "(memory {}", self.ty.minimum)?;
+        f.write_str("(memory ")?;
+        if self.ty.memory64 {
+            f.write_str("i64 ")?;
+        }
+        write!(f, "{}", self.ty.minimum)?;
         if let Some(m) = self.ty.maximum {
             write!(f, " {m}")?;
         }
