@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod func;
+mod function_references;
 mod linker;
 mod memory;
 mod memory64;

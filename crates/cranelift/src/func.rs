@@ -994,6 +994,15 @@ impl FuncState<'_, '_, '_> {
                 type_index,
                 table_index,
             } => self.translate_call_indirect(*type_index, *table_index, true)?,
+            Operator::CallRef { type_index } => self.translate_call_ref(*type_index, false)?,
+            Operator::ReturnCallRef { type_index } => self.translate_call_ref(*type_index, true)?,
+            Operator::RefAsNonNull => self.translate_ref_as_non_null(),
+            Operator::BrOnNull { relative_depth } => {
+                self.translate_br_on_null(*relative_depth, true)
+            }
+            Operator::BrOnNonNull { relative_depth } => {
+                self.translate_br_on_null(*relative_depth, false)
+            }
             Operator::Drop => {
                 self.pop();
             }

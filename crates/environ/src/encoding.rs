@@ -72,12 +72,13 @@ pub(crate) fn check_import_section(wasm: &[u8], range: std::ops::Range<u64>) -> 
                 reader.read_var_u32()?;
             }
             0x01 => {
-                reader.read_u8()?;
+                // Typed references (`(ref null $t)`) take more than a byte.
+                reader.read::<wasmparser::RefType>()?;
                 check_limits(&mut reader)?;
             }
             0x02 => check_limits(&mut reader)?,
             0x03 => {
-                reader.read_u8()?;
+                reader.read::<wasmparser::ValType>()?;
                 reader.read_u8()?;
             }
             // Anything else is rejected by the validator.

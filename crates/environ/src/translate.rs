@@ -244,7 +244,7 @@ pub fn translate_module(features: WasmFeatures, wasm: &[u8]) -> WasmResult<Modul
                     };
                     let (ty, items) = match element.items {
                         wasmparser::ElementItems::Functions(funcs) => (
-                            WasmRefType::FuncRef,
+                            WasmRefType::FUNCREF,
                             ElementItems::Functions(
                                 funcs
                                     .into_iter()
@@ -361,13 +361,12 @@ pub fn const_expr(expr: &wasmparser::ConstExpr<'_>) -> WasmResult<ConstExpr> {
             O::GlobalGet { global_index } => {
                 ConstOp::GlobalGet(GlobalIndex::from_u32(global_index))
             }
-            O::RefNull { hty } => ConstOp::RefNull(match hty {
-                wasmparser::HeapType::Abstract {
-                    ty: wasmparser::AbstractHeapType::Extern,
-                    ..
-                } => WasmRefType::ExternRef,
-                _ => WasmRefType::FuncRef,
-            }),
+            O::RefNull { hty } => ConstOp::RefNull(
+                match wasmparser::RefType::new(true, hty).map(WasmRefType::from_wasmparser) {
+                    Some(Ok(r)) => r,
+                    _ => WasmRefType::FUNCREF,
+                },
+            ),
             O::RefFunc { function_index } => ConstOp::RefFunc(FuncIndex::from_u32(function_index)),
             O::I32Add => ConstOp::I32Add,
             O::I32Sub => ConstOp::I32Sub,

@@ -83,6 +83,7 @@ impl Config {
             | WasmFeatures::EXTENDED_CONST
             | WasmFeatures::MULTI_MEMORY
             | WasmFeatures::MEMORY64
+            | WasmFeatures::FUNCTION_REFERENCES
     }
 
     feature_toggles! {

@@ -120,7 +120,13 @@ pub(crate) fn matches(actual: &ExternType, expected: &ExternType) -> bool {
     }
     match (actual, expected) {
         (ExternType::Func(a), ExternType::Func(e)) => a.matches(e),
-        (ExternType::Global(a), ExternType::Global(e)) => a == e,
+        (ExternType::Global(a), ExternType::Global(e)) => {
+            a.mutability() == e.mutability()
+                && match a.mutability() {
+                    crate::Mutability::Const => a.content().matches(e.content()),
+                    crate::Mutability::Var => a.content() == e.content(),
+                }
+        }
         (ExternType::Table(a), ExternType::Table(e)) => {
             a.ty.element == e.ty.element
                 && a.ty.table64 == e.ty.table64
@@ -359,7 +365,7 @@ impl Table {
     pub fn new(mut store: impl AsContextMut, ty: TableType, init: Ref) -> Result<Table> {
         let mut ctx = store.as_context_mut();
         let store = ctx.opaque();
-        if !init.matches_wasm(ty.ty.element) {
+        if !init.matches_wasm(store, ty.ty.element) {
             bail!("type mismatch: initial value does not match the table's element type");
         }
         let raw = init.to_raw(store)?;
@@ -401,11 +407,12 @@ impl Table {
         self.check(store)?;
         let owner = store.instances[self.instance].handle.instance();
         let mut ty = owner.module().tables[self.table_index(store)];
+        ty.element = crate::types::canonical_ref(store.engine(), owner.module(), ty.element);
         if current {
             // SAFETY: the definition is kept current by grow.
             ty.minimum = unsafe { (*owner.defined_table_ptr(self.index)).current_elements };
         }
-        Ok(TableType { ty })
+        Ok(TableType::from_wasm(ty, store.engine()))
     }
 
     /// The table's type.
@@ -417,7 +424,7 @@ impl Table {
     pub fn get(&self, mut store: impl AsContextMut, index: u64) -> Option<Ref> {
         let mut ctx = store.as_context_mut();
         let store = ctx.opaque();
-        let ty = *self.ty_in(store, false).ok()?.element();
+        let ty = self.ty_in(store, false).ok()?.element().clone();
         let raw = self.runtime(store).get(index)?;
         Some(Ref::from_raw(store, raw, &ty))
     }
@@ -427,7 +434,7 @@ impl Table {
         let mut ctx = store.as_context_mut();
         let store = ctx.opaque();
         let ty = self.ty_in(store, false)?;
-        if !val.matches_wasm(ty.ty.element) {
+        if !val.matches_wasm(store, ty.ty.element) {
             bail!("type mismatch: value does not match table element type");
         }
         let raw = val.to_raw(store)?;
@@ -449,7 +456,7 @@ impl Table {
         let mut ctx = store.as_context_mut();
         let store = ctx.opaque();
         let ty = self.ty_in(store, false)?;
-        if !init.matches_wasm(ty.ty.element) {
+        if !init.matches_wasm(store, ty.ty.element) {
             bail!("type mismatch: value does not match table element type");
         }
         let raw = init.to_raw(store)?;
@@ -466,7 +473,7 @@ impl Table {
         let mut ctx = store.as_context_mut();
         let store = ctx.opaque();
         let ty = self.ty_in(store, false)?;
-        if !val.matches_wasm(ty.ty.element) {
+        if !val.matches_wasm(store, ty.ty.element) {
             bail!("type mismatch: value does not match table element type");
         }
         let raw = val.to_raw(store)?;
@@ -498,7 +505,7 @@ impl Global {
     pub fn new(mut store: impl AsContextMut, ty: GlobalType, val: Val) -> Result<Global> {
         let mut ctx = store.as_context_mut();
         let store = ctx.opaque();
-        if val.ty_of() != *ty.content() {
+        if !val.matches_in(store, ty.content()) {
             bail!("type mismatch: initial value does not match the global's type");
         }
         let raw = val.to_raw(store)?;
@@ -530,7 +537,9 @@ impl Global {
     pub(crate) fn ty_in(&self, store: &StoreOpaque) -> Result<GlobalType> {
         self.check(store)?;
         let module = store.instances[self.instance].handle.instance().module();
-        Ok(GlobalType::from_wasm(&module.globals[self.index]))
+        let mut g = module.globals[self.index];
+        g.ty = crate::types::canonical_val(store.engine(), module, g.ty);
+        Ok(GlobalType::from_wasm(&g, store.engine()))
     }
 
     /// The global's type.
@@ -556,7 +565,7 @@ impl Global {
         if ty.mutability() != crate::Mutability::Var {
             bail!("immutable global cannot be set");
         }
-        if val.ty_of() != *ty.content() {
+        if !val.matches_in(store, ty.content()) {
             bail!(
                 "global of type {} cannot be set to {}",
                 ty.content(),
