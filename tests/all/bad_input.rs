@@ -142,7 +142,7 @@ fn dummy_import(store: &mut Store<StoreLimits>, ty: &ExternType) -> Result<Exter
         ExternType::Table(t) => Table::new(
             &mut *store,
             TableType::new(
-                *t.element(),
+                t.element().clone(),
                 t.minimum() as u32,
                 t.maximum().map(|m| m as u32),
             ),

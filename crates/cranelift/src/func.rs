@@ -16,19 +16,22 @@ use cranelift_codegen::ir::types::{F32, F64, I16, I32, I64, I8};
 use cranelift_codegen::ir::{Block, Signature};
 use cranelift_codegen::ir::{
     BlockArg, Endianness, ExtFuncData, ExternalName, FuncRef, Function, GlobalValueData,
-    InstBuilder, JumpTableData, MemFlagsData, SigRef, SourceLoc, TrapCode, Type, UserExternalName,
-    Value,
+    InstBuilder, JumpTableData, MemFlagsData, SigRef, SourceLoc, Type, UserExternalName, Value,
 };
 use cranelift_codegen::isa::TargetIsa;
 use cranelift_codegen::packed_option::ReservedValue;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use std::collections::HashMap;
 use wasmparser::{BlockType, MemArg, MemArgTarget, Operator};
+
+mod memory;
+mod proposals;
+
+use memory::memory_is_64;
 use wasmtime_environ::{
     store_context, vm_func_ref, vm_memory_definition, vm_table_definition, vmctx,
-    BuiltinFunctionIndex, FuncIndex, FunctionBodyData, GlobalIndex, MemoryIndex, MemoryStyle,
-    Module, TableIndex, Trap, TrapSite, Tunables, TypeIndex, VMOffsets, WasmError, WasmResult,
-    WasmValType,
+    BuiltinFunctionIndex, FuncIndex, FunctionBodyData, GlobalIndex, MemoryIndex, Module,
+    TableIndex, Trap, TrapSite, Tunables, TypeIndex, VMOffsets, WasmError, WasmResult, WasmValType,
 };
 
 /// Translates the body of one defined function.
@@ -438,8 +441,14 @@ impl FuncState<'_, '_, '_> {
         self.b.ins().iconst(I32, v as i64)
     }
 
+    /// Zero-extends an i32 index or length to i64; an i64 (memory64)
+    /// is returned as is.
     fn uextend64(&mut self, v: Value) -> Value {
-        self.b.ins().uextend(I64, v)
+        if self.b.func.dfg.value_type(v) == I64 {
+            v
+        } else {
+            self.b.ins().uextend(I64, v)
+        }
     }
 
     // ---- runtime structures ---------------------------------------------
@@ -491,6 +500,7 @@ impl FuncState<'_, '_, '_> {
     /// Computes the native address of a linear memory access of `size`
     /// bytes at `index + memarg.offset`, checking bounds unless the guard
     /// region makes the check unnecessary. Returns (address, offset).
+    /// (`memory.rs` has the bounds check itself.)
     fn heap_addr(&mut self, memarg: &MemArg, index: Value, size: u32) -> WasmResult<(Value, i32)> {
         let mem = match memarg.target {
             MemArgTarget::Memory(m) => MemoryIndex::from_u32(m),
@@ -499,61 +509,10 @@ impl FuncState<'_, '_, '_> {
             }
         };
         let memory = self.env.module.memories[mem];
-        if memory.memory64 || memory.shared {
-            return Err(WasmError::Unsupported(
-                "64-bit or shared linear memories".into(),
-            ));
+        if memory.shared {
+            return Err(WasmError::Unsupported("shared linear memories".into()));
         }
-        let style = MemoryStyle::for_memory(&memory, self.env.tunables);
-        let (def, def_off) = self.memory_def(mem);
-        let base_flags = if style.is_static {
-            constant()
-        } else {
-            trusted()
-        };
-        let base = self.b.ins().load(
-            I64,
-            base_flags,
-            def,
-            def_off + vm_memory_definition::BASE as i32,
-        );
-        let index = self.uextend64(index);
-        let offset = memarg.offset;
-        let addr = self.b.ins().iadd(base, index);
-        if style.can_elide_bounds_check(offset, u64::from(size)) {
-            return if offset <= i32::MAX as u64 {
-                Ok((addr, offset as i32))
-            } else {
-                Ok((self.b.ins().iadd_imm_u(addr, offset as i64), 0))
-            };
-        }
-        let len = self.b.ins().load(
-            I64,
-            trusted(),
-            def,
-            def_off + vm_memory_definition::CURRENT_LENGTH as i32,
-        );
-        // `index < 2^32` and `offset < 2^32`, so this cannot overflow.
-        let end = self
-            .b
-            .ins()
-            .iadd_imm_u(index, (offset + u64::from(size)) as i64);
-        let oob = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, len);
-        if !self.env.tunables.signals_based_traps {
-            self.b.ins().trapnz(oob, TrapCode::HEAP_OUT_OF_BOUNDS);
-        }
-        // Spectre mitigation: even a mispredicted path never forms an
-        // out-of-bounds address. With signal-based traps this is also the
-        // bounds check itself: the access faults on the null page and the
-        // load's HEAP_OUT_OF_BOUNDS trap code reports it.
-        let full = if offset == 0 {
-            addr
-        } else {
-            self.b.ins().iadd_imm_u(addr, offset as i64)
-        };
-        let null = self.b.ins().iconst(I64, 0);
-        let guarded = self.b.ins().select_spectre_guard(oob, null, full);
-        Ok((guarded, 0))
+        self.bounds_checked_addr(mem, memarg.offset, index, size)
     }
 
     /// The address of element `index` of `table`, trapping with
@@ -760,7 +719,20 @@ impl FuncState<'_, '_, '_> {
 
     // ---- calls ----------------------------------------------------------
 
-    fn translate_call(&mut self, callee: FuncIndex) -> WasmResult<()> {
+    /// Emits a call (or, with `tail`, a tail call, which ends the block) and
+    /// pushes its results.
+    fn finish_call(&mut self, call: cranelift_codegen::ir::Inst, tail: bool) {
+        if tail {
+            self.reachable = false;
+        } else {
+            // The callee consumed fuel (or the host changed it).
+            self.fuel_load();
+            let results = self.b.inst_results(call).to_vec();
+            self.stack.extend(results);
+        }
+    }
+
+    fn translate_call(&mut self, callee: FuncIndex, tail: bool) -> WasmResult<()> {
         let env = self.env;
         let type_index = env.module.functions[callee];
         let nparams = env.module.types[type_index].params.len();
@@ -792,7 +764,11 @@ impl FuncState<'_, '_, '_> {
                 args.extend([self.vmctx, self.vmctx]);
                 args.extend(wasm_args);
                 self.fuel_save();
-                self.b.ins().call(fref, &args)
+                if tail {
+                    self.b.ins().return_call(fref, &args)
+                } else {
+                    self.b.ins().call(fref, &args)
+                }
             }
             None => {
                 let sig = self.wasm_sig(type_index)?;
@@ -811,16 +787,33 @@ impl FuncState<'_, '_, '_> {
                 args.extend([callee_vmctx, self.vmctx]);
                 args.extend(wasm_args);
                 self.fuel_save();
-                self.b.ins().call_indirect(sig, code, &args)
+                self.call_indirect_or_tail(sig, code, &args, tail)
             }
         };
-        self.fuel_load();
-        let results = self.b.inst_results(call).to_vec();
-        self.stack.extend(results);
+        self.finish_call(call, tail);
         Ok(())
     }
 
-    fn translate_call_indirect(&mut self, type_index: u32, table: u32) -> WasmResult<()> {
+    fn call_indirect_or_tail(
+        &mut self,
+        sig: SigRef,
+        code: Value,
+        args: &[Value],
+        tail: bool,
+    ) -> cranelift_codegen::ir::Inst {
+        if tail {
+            self.b.ins().return_call_indirect(sig, code, args)
+        } else {
+            self.b.ins().call_indirect(sig, code, args)
+        }
+    }
+
+    fn translate_call_indirect(
+        &mut self,
+        type_index: u32,
+        table: u32,
+        tail: bool,
+    ) -> WasmResult<()> {
         let env = self.env;
         let type_index = TypeIndex::from_u32(type_index);
         let sig = self.wasm_sig(type_index)?;
@@ -862,10 +855,8 @@ impl FuncState<'_, '_, '_> {
         args.extend([callee_vmctx, self.vmctx]);
         args.extend(wasm_args);
         self.fuel_save();
-        let call = self.b.ins().call_indirect(sig, code, &args);
-        self.fuel_load();
-        let results = self.b.inst_results(call).to_vec();
-        self.stack.extend(results);
+        let call = self.call_indirect_or_tail(sig, code, &args, tail);
+        self.finish_call(call, tail);
         Ok(())
     }
 
@@ -1151,12 +1142,28 @@ impl FuncState<'_, '_, '_> {
                 self.reachable = false;
             }
             Operator::Call { function_index } => {
-                self.translate_call(FuncIndex::from_u32(*function_index))?
+                self.translate_call(FuncIndex::from_u32(*function_index), false)?
             }
             Operator::CallIndirect {
                 type_index,
                 table_index,
-            } => self.translate_call_indirect(*type_index, *table_index)?,
+            } => self.translate_call_indirect(*type_index, *table_index, false)?,
+            Operator::ReturnCall { function_index } => {
+                self.translate_call(FuncIndex::from_u32(*function_index), true)?
+            }
+            Operator::ReturnCallIndirect {
+                type_index,
+                table_index,
+            } => self.translate_call_indirect(*type_index, *table_index, true)?,
+            Operator::CallRef { type_index } => self.translate_call_ref(*type_index, false)?,
+            Operator::ReturnCallRef { type_index } => self.translate_call_ref(*type_index, true)?,
+            Operator::RefAsNonNull => self.translate_ref_as_non_null(),
+            Operator::BrOnNull { relative_depth } => {
+                self.translate_br_on_null(*relative_depth, true)
+            }
+            Operator::BrOnNonNull { relative_depth } => {
+                self.translate_br_on_null(*relative_depth, false)
+            }
             Operator::Drop => {
                 self.pop();
             }
@@ -1260,10 +1267,11 @@ impl FuncState<'_, '_, '_> {
                     off + vm_memory_definition::CURRENT_LENGTH as i32,
                 );
                 let pages = self.b.ins().ushr_imm_u(len, i64::from(page_log2));
-                let v = self.b.ins().ireduce(I32, pages);
+                let v = self.index_result(memory_is_64(self.env.module, memory), pages);
                 self.push(v);
             }
             Operator::MemoryGrow { mem } => {
+                let mem_index = mem;
                 let delta = self.pop();
                 let mem = self.i32_const(*mem);
                 let delta = self.uextend64(delta);
@@ -1271,7 +1279,8 @@ impl FuncState<'_, '_, '_> {
                     .call_builtin(BuiltinFunctionIndex::memory_grow, &[mem, delta])
                     .expect("memory_grow returns a value");
                 self.trap_if_grow_error(r);
-                let v = self.b.ins().ireduce(I32, r);
+                let is_64 = memory_is_64(self.env.module, MemoryIndex::from_u32(*mem_index));
+                let v = self.index_result(is_64, r);
                 self.push(v);
             }
             Operator::MemoryInit { data_index, mem } => {
@@ -1371,6 +1380,7 @@ impl FuncState<'_, '_, '_> {
                 self.b.ins().store(trusted(), val, addr, 0);
             }
             Operator::TableGrow { table } => {
+                let is_64 = self.env.module.tables[TableIndex::from_u32(*table)].table64;
                 let (init, delta) = self.pop2();
                 let table = self.i32_const(*table);
                 let delta = self.uextend64(delta);
@@ -1378,10 +1388,11 @@ impl FuncState<'_, '_, '_> {
                     .call_builtin(BuiltinFunctionIndex::table_grow, &[table, delta, init])
                     .expect("table_grow returns a value");
                 self.trap_if_grow_error(r);
-                let v = self.b.ins().ireduce(I32, r);
+                let v = self.index_result(is_64, r);
                 self.push(v);
             }
             Operator::TableSize { table } => {
+                let is_64 = self.env.module.tables[TableIndex::from_u32(*table)].table64;
                 let (def, off) = self.table_def(TableIndex::from_u32(*table));
                 let len = self.b.ins().load(
                     I64,
@@ -1389,7 +1400,7 @@ impl FuncState<'_, '_, '_> {
                     def,
                     off + vm_table_definition::CURRENT_ELEMENTS as i32,
                 );
-                let v = self.b.ins().ireduce(I32, len);
+                let v = self.index_result(is_64, len);
                 self.push(v);
             }
             Operator::RefNull { .. } => {
@@ -1538,6 +1549,12 @@ impl FuncState<'_, '_, '_> {
             Operator::I64Extend8S => sext!(self, I8, I64),
             Operator::I64Extend16S => sext!(self, I16, I64),
             Operator::I64Extend32S => sext!(self, I32, I64),
+
+            // Wide arithmetic.
+            Operator::I64Add128 => self.translate_wide_add_sub(false),
+            Operator::I64Sub128 => self.translate_wide_add_sub(true),
+            Operator::I64MulWideS => self.translate_mul_wide(true),
+            Operator::I64MulWideU => self.translate_mul_wide(false),
 
             other => return Err(WasmError::Unsupported(format!("operator {other:?}"))),
         }

@@ -243,9 +243,6 @@ pub(crate) fn wasm_signature(ty: &WasmFuncType) -> WasmResult<Signature> {
 /// Rejects memories this compiler cannot handle yet.
 fn check_module(module: &Module) -> WasmResult<()> {
     for (_, memory) in module.memories.iter() {
-        if memory.memory64 {
-            return Err(WasmError::Unsupported("64-bit memories".into()));
-        }
         if memory.shared {
             return Err(WasmError::Unsupported("shared memories".into()));
         }

@@ -45,7 +45,17 @@ pub struct MemoryStyle {
     /// never moves and accesses within `reservation + guard_size` of the base
     /// fault instead of needing checks.
     pub is_static: bool,
+    /// log2 of the memory's page size. With pages smaller than the host's
+    /// (custom page sizes), the memory's length need not end on a host page
+    /// boundary, so accessible-but-out-of-bounds bytes may follow it and
+    /// bounds checks can never be left to the guard region.
+    pub page_size_log2: u8,
 }
+
+/// log2 of the smallest wasm page size (4 KiB, the host page size) for which
+/// a memory's end always falls on a host page boundary, so that the guard
+/// region starts right at the memory's end.
+pub const MIN_GUARDED_PAGE_SIZE_LOG2: u8 = 12;
 
 impl MemoryStyle {
     /// Chooses the style of `memory` under `tunables`.
@@ -68,6 +78,7 @@ impl MemoryStyle {
                 0
             },
             is_static,
+            page_size_log2: memory.page_size_log2,
         }
     }
 
@@ -76,6 +87,7 @@ impl MemoryStyle {
     /// may omit the bounds check.
     pub fn can_elide_bounds_check(&self, offset: u64, access_size: u64) -> bool {
         self.is_static
+            && self.page_size_log2 >= MIN_GUARDED_PAGE_SIZE_LOG2
             && (u32::MAX as u64)
                 .checked_add(offset)
                 .and_then(|x| x.checked_add(access_size))
@@ -186,4 +198,32 @@ pub trait Compiler: Send + Sync {
     /// A string that identifies the target and every setting that affects
     /// the generated code (used to key caches and serialized artifacts).
     fn fingerprint(&self) -> String;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn memory(page_size_log2: u8, maximum: Option<u64>) -> Memory {
+        Memory {
+            minimum: 1,
+            maximum,
+            shared: false,
+            memory64: false,
+            page_size_log2,
+        }
+    }
+
+    #[test]
+    fn small_pages_never_elide_bounds_checks() {
+        let tunables = Tunables::default();
+        let normal = MemoryStyle::for_memory(&memory(16, None), &tunables);
+        assert!(normal.is_static);
+        assert!(normal.can_elide_bounds_check(0, 4));
+        // One-byte pages: the memory may end in the middle of a host page,
+        // so the guard region cannot catch the access.
+        let tiny = MemoryStyle::for_memory(&memory(0, Some(10)), &tunables);
+        assert!(tiny.is_static);
+        assert!(!tiny.can_elide_bounds_check(0, 1));
+    }
 }

@@ -43,7 +43,7 @@ pub fn decode_only(features: WasmFeatures, wasm: &[u8]) -> WasmResult<()> {
                 }
             }
             Payload::ImportSection(s) => {
-                if wasm2_encoding {
+                if wasm2_encoding.is_some_and(|r| r.u32_indices) {
                     crate::encoding::check_import_section(wasm, s.range())?;
                 }
                 let offset = s.range().start as usize;
@@ -66,7 +66,7 @@ pub fn decode_only(features: WasmFeatures, wasm: &[u8]) -> WasmResult<()> {
                 }
             }
             Payload::MemorySection(s) => {
-                if wasm2_encoding {
+                if wasm2_encoding.is_some_and(|r| r.u32_indices) {
                     crate::encoding::check_memory_section(wasm, s.range())?;
                 }
                 for m in s {
@@ -130,8 +130,8 @@ pub fn decode_only(features: WasmFeatures, wasm: &[u8]) -> WasmResult<()> {
                     }
                 }
                 reader.finish()?;
-                if wasm2_encoding {
-                    crate::encoding::check_function_body(wasm, &body)?;
+                if let Some(rules) = wasm2_encoding {
+                    crate::encoding::check_function_body(wasm, &body, rules)?;
                 }
             }
             Payload::DataCountSection { .. } => data_count_seen = true,

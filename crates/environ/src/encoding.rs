@@ -4,15 +4,31 @@
 //! limits and memarg offsets to u64 LEBs and multi-memory turned the
 //! reserved `0x00` byte of `memory.size/grow/init/copy/fill` into a memory
 //! index LEB. With those proposals disabled the 2.0 rules apply: u32 LEBs
-//! of at most 5 bytes, and a single zero byte. This module checks them.
+//! of at most 5 bytes, and a single zero byte. This module checks them:
+//! the u32 rules while memory64 is off, the zero-byte rules (and the 2.0
+//! memarg flags) while multi-memory is off. With both on, the 3.0 grammar
+//! applies unchanged.
 
 use crate::{WasmError, WasmResult};
-use wasmparser::{BinaryReader, Operator};
+use wasmparser::{BinaryReader, Operator, WasmFeatures};
 
-/// Whether the 2.0 encoding rules apply under `features`.
-pub(crate) fn wasm2_encoding(features: wasmparser::WasmFeatures) -> bool {
-    !features.contains(wasmparser::WasmFeatures::MEMORY64)
-        && !features.contains(wasmparser::WasmFeatures::MULTI_MEMORY)
+/// Which 2.0 encoding rules apply.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Wasm2Rules {
+    /// memory64 is off: limits and memarg offsets are u32 LEBs.
+    pub u32_indices: bool,
+    /// multi-memory is off: memory instructions carry reserved zero bytes
+    /// and memarg flags carry no memory index.
+    pub zero_bytes: bool,
+}
+
+/// The 2.0 encoding rules that apply under `features`, if any.
+pub(crate) fn wasm2_encoding(features: WasmFeatures) -> Option<Wasm2Rules> {
+    let rules = Wasm2Rules {
+        u32_indices: !features.contains(WasmFeatures::MEMORY64),
+        zero_bytes: !features.contains(WasmFeatures::MULTI_MEMORY),
+    };
+    (rules.u32_indices || rules.zero_bytes).then_some(rules)
 }
 
 fn malformed(message: &str, offset: u64) -> WasmError {
@@ -56,12 +72,13 @@ pub(crate) fn check_import_section(wasm: &[u8], range: std::ops::Range<u64>) -> 
                 reader.read_var_u32()?;
             }
             0x01 => {
-                reader.read_u8()?;
+                // Typed references (`(ref null $t)`) take more than a byte.
+                reader.read::<wasmparser::RefType>()?;
                 check_limits(&mut reader)?;
             }
             0x02 => check_limits(&mut reader)?,
             0x03 => {
-                reader.read_u8()?;
+                reader.read::<wasmparser::ValType>()?;
                 reader.read_u8()?;
             }
             // Anything else is rejected by the validator.
@@ -76,6 +93,7 @@ pub(crate) fn check_import_section(wasm: &[u8], range: std::ops::Range<u64>) -> 
 pub(crate) fn check_function_body(
     wasm: &[u8],
     body: &wasmparser::FunctionBody<'_>,
+    rules: Wasm2Rules,
 ) -> WasmResult<()> {
     let mut ops = body.get_operators_reader()?;
     while !ops.eof() {
@@ -106,15 +124,26 @@ pub(crate) fn check_function_body(
                 if let Some(0x28..=0x3e) = wasm.get(offset as usize).copied() {
                     reader.read_u8()?;
                     let flags_at = reader.original_position();
-                    // The alignment exponent must fit 2^align in a u32.
-                    if reader.read_var_u32()? >= 32 {
-                        return Err(malformed("malformed memop flags", flags_at));
+                    let flags = reader.read_var_u32()?;
+                    if rules.zero_bytes {
+                        // The alignment exponent must fit 2^align in a u32.
+                        if flags >= 32 {
+                            return Err(malformed("malformed memop flags", flags_at));
+                        }
+                    } else if flags & 0x40 != 0 {
+                        // multi-memory: a memory index follows.
+                        reader.read_var_u32()?;
                     }
-                    reader.read_var_u32()?;
+                    if rules.u32_indices {
+                        reader.read_var_u32()?;
+                    }
                 }
                 0
             }
         };
+        if !rules.zero_bytes {
+            continue;
+        }
         for _ in 0..zero_bytes_after_prefix {
             let at = reader.original_position();
             if reader.read_u8()? != 0 {

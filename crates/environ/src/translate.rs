@@ -92,12 +92,12 @@ pub fn translate_module(features: WasmFeatures, wasm: &[u8]) -> WasmResult<Modul
     for payload in parser.parse_all(wasm) {
         let payload = payload?;
         if let ValidPayload::Func(validator, body) = validator.payload(&payload)? {
-            if wasm2_encoding {
-                crate::encoding::check_function_body(wasm, &body)?;
+            if let Some(rules) = wasm2_encoding {
+                crate::encoding::check_function_body(wasm, &body, rules)?;
             }
             function_bodies.push(FunctionBodyData { body, validator });
         }
-        if wasm2_encoding {
+        if wasm2_encoding.is_some_and(|r| r.u32_indices) {
             match &payload {
                 Payload::MemorySection(s) => {
                     crate::encoding::check_memory_section(wasm, s.range())?
@@ -244,7 +244,7 @@ pub fn translate_module(features: WasmFeatures, wasm: &[u8]) -> WasmResult<Modul
                     };
                     let (ty, items) = match element.items {
                         wasmparser::ElementItems::Functions(funcs) => (
-                            WasmRefType::FuncRef,
+                            WasmRefType::FUNCREF,
                             ElementItems::Functions(
                                 funcs
                                     .into_iter()
@@ -326,6 +326,7 @@ fn table_type(t: &wasmparser::TableType) -> WasmResult<Table> {
         element: WasmRefType::from_wasmparser(t.element_type)?,
         minimum: t.initial,
         maximum: t.maximum,
+        table64: t.table64,
     })
 }
 
@@ -360,13 +361,12 @@ pub fn const_expr(expr: &wasmparser::ConstExpr<'_>) -> WasmResult<ConstExpr> {
             O::GlobalGet { global_index } => {
                 ConstOp::GlobalGet(GlobalIndex::from_u32(global_index))
             }
-            O::RefNull { hty } => ConstOp::RefNull(match hty {
-                wasmparser::HeapType::Abstract {
-                    ty: wasmparser::AbstractHeapType::Extern,
-                    ..
-                } => WasmRefType::ExternRef,
-                _ => WasmRefType::FuncRef,
-            }),
+            O::RefNull { hty } => ConstOp::RefNull(
+                match wasmparser::RefType::new(true, hty).map(WasmRefType::from_wasmparser) {
+                    Some(Ok(r)) => r,
+                    _ => WasmRefType::FUNCREF,
+                },
+            ),
             O::RefFunc { function_index } => ConstOp::RefFunc(FuncIndex::from_u32(function_index)),
             O::I32Add => ConstOp::I32Add,
             O::I32Sub => ConstOp::I32Sub,

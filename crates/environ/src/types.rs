@@ -69,13 +69,95 @@ impl VMSharedTypeIndex {
     pub const RESERVED: VMSharedTypeIndex = VMSharedTypeIndex(u32::MAX);
 }
 
-/// Reference types supported in the core engine.
+/// Which function type a concrete reference type `(ref $t)` names.
 #[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
-pub enum WasmRefType {
-    /// `funcref`: nullable reference to a function (`*const VMFuncRef`).
-    FuncRef,
-    /// `externref`: nullable reference to a host value (store-local handle).
-    ExternRef,
+pub enum WasmTypeRef {
+    /// A type of the module's type section (module-level descriptions).
+    Module(TypeIndex),
+    /// An engine-wide registered type (canonical descriptions, used across
+    /// modules and in the embedding API).
+    Engine(VMSharedTypeIndex),
+    /// The function type this reference occurs in (a self-recursive type;
+    /// only inside registered function types).
+    RecSelf,
+}
+
+/// The heap type of a reference (function references proposal; no GC).
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
+pub enum WasmHeapType {
+    /// Any function.
+    Func,
+    /// No function (bottom of the function hierarchy).
+    NoFunc,
+    /// Any host value.
+    Extern,
+    /// No host value.
+    NoExtern,
+    /// Functions of one type.
+    ConcreteFunc(WasmTypeRef),
+}
+
+impl WasmHeapType {
+    /// True for the function hierarchy (`func`, `nofunc`, concrete types).
+    pub fn is_func(&self) -> bool {
+        !matches!(self, WasmHeapType::Extern | WasmHeapType::NoExtern)
+    }
+}
+
+/// A reference type: nullability plus heap type. References are
+/// pointer-sized: a `*const VMFuncRef` for functions, a store-local handle
+/// for host values; 0 is null.
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
+pub struct WasmRefType {
+    /// Whether null is a value of the type.
+    pub nullable: bool,
+    /// The heap type.
+    pub heap: WasmHeapType,
+}
+
+impl WasmRefType {
+    /// `funcref`.
+    pub const FUNCREF: WasmRefType = WasmRefType {
+        nullable: true,
+        heap: WasmHeapType::Func,
+    };
+    /// `externref`.
+    pub const EXTERNREF: WasmRefType = WasmRefType {
+        nullable: true,
+        heap: WasmHeapType::Extern,
+    };
+
+    /// True for function references of any kind.
+    pub fn is_func(&self) -> bool {
+        self.heap.is_func()
+    }
+
+    /// Whether every value of `self` is a value of `other`, given that
+    /// both are canonical (engine-level) or both belong to one module.
+    pub fn is_subtype_of(&self, other: &WasmRefType) -> bool {
+        if self.nullable && !other.nullable {
+            return false;
+        }
+        use WasmHeapType::*;
+        match (self.heap, other.heap) {
+            (a, b) if a == b => true,
+            (NoFunc, b) => b.is_func(),
+            (ConcreteFunc(_), Func) => true,
+            (NoExtern, Extern) => true,
+            _ => false,
+        }
+    }
+
+    /// Replaces module type indices with `f(index)`.
+    pub fn map_type_refs(self, f: &mut impl FnMut(TypeIndex) -> WasmTypeRef) -> WasmRefType {
+        match self.heap {
+            WasmHeapType::ConcreteFunc(WasmTypeRef::Module(i)) => WasmRefType {
+                nullable: self.nullable,
+                heap: WasmHeapType::ConcreteFunc(f(i)),
+            },
+            _ => self,
+        }
+    }
 }
 
 /// A WebAssembly value type.
@@ -112,28 +194,74 @@ impl WasmValType {
     pub fn is_ref(&self) -> bool {
         matches!(self, WasmValType::Ref(_))
     }
+
+    /// Replaces module type indices in a reference type with `f(index)`.
+    pub fn map_type_refs(self, f: &mut impl FnMut(TypeIndex) -> WasmTypeRef) -> WasmValType {
+        match self {
+            WasmValType::Ref(r) => WasmValType::Ref(r.map_type_refs(f)),
+            other => other,
+        }
+    }
+
+    /// Subtyping: equal types, or reference subtyping.
+    pub fn is_subtype_of(&self, other: &WasmValType) -> bool {
+        match (self, other) {
+            (WasmValType::Ref(a), WasmValType::Ref(b)) => a.is_subtype_of(b),
+            (a, b) => a == b,
+        }
+    }
 }
 
 impl WasmRefType {
-    /// Converts a wasmparser reference type.
+    /// Converts a wasmparser reference type, rejecting GC types.
     pub fn from_wasmparser(r: wasmparser::RefType) -> Result<Self, crate::WasmError> {
-        if r.is_func_ref() {
-            Ok(WasmRefType::FuncRef)
-        } else if r.is_extern_ref() {
-            Ok(WasmRefType::ExternRef)
-        } else {
-            Err(crate::WasmError::Unsupported(format!(
-                "reference type {r} is not supported"
-            )))
+        use wasmparser::{AbstractHeapType as A, HeapType as H};
+        let heap = match r.heap_type() {
+            H::Abstract { shared: false, ty } => match ty {
+                A::Func => WasmHeapType::Func,
+                A::NoFunc => WasmHeapType::NoFunc,
+                A::Extern => WasmHeapType::Extern,
+                A::NoExtern => WasmHeapType::NoExtern,
+                _ => return Err(unsupported_ref(r)),
+            },
+            H::Concrete(i) | H::Exact(i) => match i.as_module_index() {
+                Some(i) => WasmHeapType::ConcreteFunc(WasmTypeRef::Module(TypeIndex::from_u32(i))),
+                None => return Err(unsupported_ref(r)),
+            },
+            _ => return Err(unsupported_ref(r)),
+        };
+        Ok(WasmRefType {
+            nullable: r.is_nullable(),
+            heap,
+        })
+    }
+}
+
+fn unsupported_ref(r: wasmparser::RefType) -> crate::WasmError {
+    crate::WasmError::Unsupported(format!("reference type {r} is not supported"))
+}
+
+impl fmt::Display for WasmHeapType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WasmHeapType::Func => f.write_str("func"),
+            WasmHeapType::NoFunc => f.write_str("nofunc"),
+            WasmHeapType::Extern => f.write_str("extern"),
+            WasmHeapType::NoExtern => f.write_str("noextern"),
+            WasmHeapType::ConcreteFunc(WasmTypeRef::Module(i)) => write!(f, "{}", i.as_u32()),
+            WasmHeapType::ConcreteFunc(WasmTypeRef::Engine(i)) => write!(f, "<type {}>", i.0),
+            WasmHeapType::ConcreteFunc(WasmTypeRef::RecSelf) => f.write_str("<self>"),
         }
     }
 }
 
 impl fmt::Display for WasmRefType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            WasmRefType::FuncRef => f.write_str("funcref"),
-            WasmRefType::ExternRef => f.write_str("externref"),
+        match (self.nullable, self.heap) {
+            (true, WasmHeapType::Func) => f.write_str("funcref"),
+            (true, WasmHeapType::Extern) => f.write_str("externref"),
+            (true, h) => write!(f, "(ref null {h})"),
+            (false, h) => write!(f, "(ref {h})"),
         }
     }
 }
@@ -203,6 +331,19 @@ pub struct Table {
     pub minimum: u64,
     /// Optional maximum number of elements.
     pub maximum: Option<u64>,
+    /// Whether the table is indexed with 64-bit indices (memory64).
+    pub table64: bool,
+}
+
+impl Table {
+    /// The largest number of elements the index type allows.
+    pub fn max_elements_for_index_type(&self) -> u64 {
+        if self.table64 {
+            u64::MAX
+        } else {
+            u64::from(u32::MAX)
+        }
+    }
 }
 
 /// A linear memory declaration.

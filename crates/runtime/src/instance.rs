@@ -272,7 +272,12 @@ impl Instance {
         for (index, seg) in module.elements.iter() {
             match &seg.kind {
                 ElementKind::Active { table, offset } => {
-                    let dst = self.eval_const_expr(offset).get_u32() as u64;
+                    let value = self.eval_const_expr(offset);
+                    let dst = if module.tables[*table].table64 {
+                        value.get_u64()
+                    } else {
+                        u64::from(value.get_u32())
+                    };
                     let len = seg.items.len() as u64;
                     if !self.table_init(*table, index, dst, 0, len) {
                         return Err(Trap::TableOutOfBounds);
@@ -294,7 +299,12 @@ impl Instance {
                     self.dropped_data[index.index()] = true;
                     continue;
                 }
-                let dst = self.eval_const_expr(offset).get_u32() as u64;
+                let value = self.eval_const_expr(offset);
+                let dst = if module.memories[*memory].memory64 {
+                    value.get_u64()
+                } else {
+                    u64::from(value.get_u32())
+                };
                 if !self.memory_init(*memory, index, dst, 0, seg.data.len() as u32) {
                     return Err(Trap::MemoryOutOfBounds);
                 }

@@ -340,6 +340,7 @@ mod tests {
             reservation: 1 << 32,
             guard_size: 32 << 20,
             is_static: true,
+            page_size_log2: 16,
         }
     }
 
@@ -348,6 +349,7 @@ mod tests {
             reservation,
             guard_size: 64 << 10,
             is_static: false,
+            page_size_log2: 16,
         }
     }
 
@@ -406,6 +408,7 @@ mod tests {
             reservation: 2 * WASM_PAGE_SIZE,
             guard_size: 0,
             is_static: true,
+            page_size_log2: 16,
         };
         assert!(LinearMemory::new(&ty(3, None), &small).is_err());
         assert!(LinearMemory::new(&ty(2, None), &small).is_ok());

@@ -60,10 +60,13 @@ macro_rules! feature_toggles {
 }
 
 impl Config {
-    /// The default configuration: WebAssembly 2.0 without SIMD, optimised
-    /// code, 4 GiB memory reservations with a 32 MiB guard region.
+    /// The default configuration: WebAssembly 2.0 without SIMD plus the
+    /// proposals Wasmtime enables by default that this engine implements
+    /// (see [`Config::default_proposals`]), optimised code, 4 GiB memory
+    /// reservations with a 32 MiB guard region.
     pub fn new() -> Config {
-        let features = (WasmFeatures::WASM2 | WasmFeatures::MUTABLE_GLOBAL) - WasmFeatures::SIMD;
+        let features = ((WasmFeatures::WASM2 | WasmFeatures::MUTABLE_GLOBAL) - WasmFeatures::SIMD)
+            | Config::default_proposals();
         Config {
             features,
             tunables: Tunables::default(),
@@ -77,6 +80,18 @@ impl Config {
             epoch_interruption: false,
             interruptable: false,
         }
+    }
+
+    /// The post-2.0 proposals on by default, as in Wasmtime 48 (whose
+    /// default `wasmtime` CLI accepts each of them without `-W` flags):
+    /// tail calls, multi-memory, extended constant expressions, memory64 and
+    /// function references. Custom page sizes and wide arithmetic are off.
+    fn default_proposals() -> WasmFeatures {
+        WasmFeatures::TAIL_CALL
+            | WasmFeatures::EXTENDED_CONST
+            | WasmFeatures::MULTI_MEMORY
+            | WasmFeatures::MEMORY64
+            | WasmFeatures::FUNCTION_REFERENCES
     }
 
     feature_toggles! {

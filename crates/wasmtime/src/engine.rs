@@ -4,6 +4,7 @@ use crate::{Config, FuncType};
 use anyhow::Result;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use wasmtime_environ::EntityRef as _;
 use wasmtime_environ::{Compiler, VMSharedTypeIndex, WasmFuncType};
 use wasmtime_runtime::code_memory::{CodeBuilder, CodeMemory};
 use wasmtime_runtime::instance::allocator::InstanceAllocator;
@@ -61,9 +62,6 @@ impl Engine {
             (F::GC, "GC"),
             (F::THREADS, "threads"),
             (F::EXCEPTIONS, "exception handling"),
-            (F::MEMORY64, "memory64"),
-            (F::TAIL_CALL, "tail calls"),
-            (F::FUNCTION_REFERENCES, "function references"),
         ];
         for (flag, name) in unsupported {
             if features.contains(flag) {
@@ -146,6 +144,39 @@ impl Engine {
         index
     }
 
+    /// Registers every function type of `module`, in order, returning the
+    /// engine-wide id of each. Types naming other types (`(ref $t)`) are
+    /// canonicalized first: an earlier type becomes its engine id, the type
+    /// itself (a self-recursive type) `RecSelf`, so structurally equal
+    /// types of different modules get the same id and different ones never
+    /// do.
+    pub(crate) fn register_module_types(
+        &self,
+        module: &wasmtime_environ::Module,
+    ) -> Vec<VMSharedTypeIndex> {
+        use wasmtime_environ::{TypeIndex, WasmTypeRef};
+        let mut ids: Vec<VMSharedTypeIndex> = Vec::with_capacity(module.types.len());
+        for (i, ty) in module.types.iter() {
+            let mut canon = |j: TypeIndex| match ids.get(j.index()) {
+                Some(id) if j != i => WasmTypeRef::Engine(*id),
+                _ => WasmTypeRef::RecSelf,
+            };
+            let params: Vec<_> = ty
+                .params
+                .iter()
+                .map(|t| t.map_type_refs(&mut canon))
+                .collect();
+            let results: Vec<_> = ty
+                .results
+                .iter()
+                .map(|t| t.map_type_refs(&mut canon))
+                .collect();
+            let id = self.register_type(&WasmFuncType::new(params, results));
+            ids.push(id);
+        }
+        ids
+    }
+
     /// A registered function type.
     pub(crate) fn func_type(&self, ty: WasmFuncType) -> FuncType {
         let index = self.register_type(&ty);
@@ -155,7 +186,7 @@ impl Engine {
     /// The function type of a registered id.
     pub(crate) fn func_type_of(&self, index: VMSharedTypeIndex) -> FuncType {
         let reg = self.inner.types.lock().unwrap();
-        FuncType::from_registered(reg.types[index.0 as usize].clone(), index)
+        FuncType::from_registered(reg.types[index.0 as usize].clone(), index, self.clone())
     }
 
     /// The wasm-call entry for host functions of type `ty`, compiled once per

@@ -121,9 +121,16 @@ pub(crate) fn matches(actual: &ExternType, expected: &ExternType) -> bool {
     }
     match (actual, expected) {
         (ExternType::Func(a), ExternType::Func(e)) => a.matches(e),
-        (ExternType::Global(a), ExternType::Global(e)) => a == e,
+        (ExternType::Global(a), ExternType::Global(e)) => {
+            a.mutability() == e.mutability()
+                && match a.mutability() {
+                    crate::Mutability::Const => a.content().matches(e.content()),
+                    crate::Mutability::Var => a.content() == e.content(),
+                }
+        }
         (ExternType::Table(a), ExternType::Table(e)) => {
             a.ty.element == e.ty.element
+                && a.ty.table64 == e.ty.table64
                 && limits(a.ty.minimum, a.ty.maximum, e.ty.minimum, e.ty.maximum)
         }
         (ExternType::Memory(a), ExternType::Memory(e)) => {
@@ -280,6 +287,17 @@ impl Memory {
         self.raw(store.opaque()).1 as u64 / ty.page_size()
     }
 
+    /// Page size in bytes (64 KiB unless the custom-page-sizes proposal
+    /// chose another size).
+    pub fn page_size(&self, store: impl AsContext) -> u64 {
+        self.ty(store).page_size()
+    }
+
+    /// log2 of [`Memory::page_size`].
+    pub fn page_size_log2(&self, store: impl AsContext) -> u8 {
+        self.ty(store).page_size_log2()
+    }
+
     /// Grows by `delta` pages, returning the previous size in pages.
     pub fn grow(&self, mut store: impl AsContextMut, delta: u64) -> Result<u64> {
         let mut ctx = store.as_context_mut();
@@ -351,7 +369,7 @@ impl Table {
     pub fn new(mut store: impl AsContextMut, ty: TableType, init: Ref) -> Result<Table> {
         let mut ctx = store.as_context_mut();
         let store = ctx.opaque();
-        if !init.matches_wasm(ty.ty.element) {
+        if !init.matches_wasm(store, ty.ty.element) {
             bail!("type mismatch: initial value does not match the table's element type");
         }
         let raw = init.to_raw(store)?;
@@ -393,11 +411,12 @@ impl Table {
         self.check(store)?;
         let owner = store.instances[self.instance].handle.instance();
         let mut ty = owner.module().tables[self.table_index(store)];
+        ty.element = crate::types::canonical_ref(store.engine(), owner.module(), ty.element);
         if current {
             // SAFETY: the definition is kept current by grow.
             ty.minimum = unsafe { (*owner.defined_table_ptr(self.index)).current_elements };
         }
-        Ok(TableType { ty })
+        Ok(TableType::from_wasm(ty, store.engine()))
     }
 
     /// The table's type.
@@ -409,7 +428,7 @@ impl Table {
     pub fn get(&self, mut store: impl AsContextMut, index: u64) -> Option<Ref> {
         let mut ctx = store.as_context_mut();
         let store = ctx.opaque();
-        let ty = *self.ty_in(store, false).ok()?.element();
+        let ty = self.ty_in(store, false).ok()?.element().clone();
         let raw = self.runtime(store).get(index)?;
         Some(Ref::from_raw(store, raw, &ty))
     }
@@ -419,7 +438,7 @@ impl Table {
         let mut ctx = store.as_context_mut();
         let store = ctx.opaque();
         let ty = self.ty_in(store, false)?;
-        if !val.matches_wasm(ty.ty.element) {
+        if !val.matches_wasm(store, ty.ty.element) {
             bail!("type mismatch: value does not match table element type");
         }
         let raw = val.to_raw(store)?;
@@ -441,7 +460,7 @@ impl Table {
         let mut ctx = store.as_context_mut();
         let store = ctx.opaque();
         let ty = self.ty_in(store, false)?;
-        if !init.matches_wasm(ty.ty.element) {
+        if !init.matches_wasm(store, ty.ty.element) {
             bail!("type mismatch: value does not match table element type");
         }
         let raw = init.to_raw(store)?;
@@ -460,7 +479,7 @@ impl Table {
         let mut ctx = store.as_context_mut();
         let store = ctx.opaque();
         let ty = self.ty_in(store, false)?;
-        if !val.matches_wasm(ty.ty.element) {
+        if !val.matches_wasm(store, ty.ty.element) {
             bail!("type mismatch: value does not match table element type");
         }
         let raw = val.to_raw(store)?;
@@ -492,7 +511,7 @@ impl Global {
     pub fn new(mut store: impl AsContextMut, ty: GlobalType, val: Val) -> Result<Global> {
         let mut ctx = store.as_context_mut();
         let store = ctx.opaque();
-        if val.ty_of() != *ty.content() {
+        if !val.matches_in(store, ty.content()) {
             bail!("type mismatch: initial value does not match the global's type");
         }
         let raw = val.to_raw(store)?;
@@ -524,7 +543,9 @@ impl Global {
     pub(crate) fn ty_in(&self, store: &StoreOpaque) -> Result<GlobalType> {
         self.check(store)?;
         let module = store.instances[self.instance].handle.instance().module();
-        Ok(GlobalType::from_wasm(&module.globals[self.index]))
+        let mut g = module.globals[self.index];
+        g.ty = crate::types::canonical_val(store.engine(), module, g.ty);
+        Ok(GlobalType::from_wasm(&g, store.engine()))
     }
 
     /// The global's type.
@@ -550,7 +571,7 @@ impl Global {
         if ty.mutability() != crate::Mutability::Var {
             bail!("immutable global cannot be set");
         }
-        if val.ty_of() != *ty.content() {
+        if !val.matches_in(store, ty.content()) {
             bail!(
                 "global of type {} cannot be set to {}",
                 ty.content(),

@@ -221,7 +221,7 @@ impl Func {
         }
         let mut raw = vec![ValRaw::default(); params.len().max(results.len())];
         for (i, (arg, expected)) in params.iter().zip(ty.params()).enumerate() {
-            if arg.ty_of() != expected {
+            if !arg.matches_in(store, &expected) {
                 bail!(
                     "argument type mismatch at position {i}: expected {expected}, found {}",
                     arg.ty_of()
@@ -330,7 +330,7 @@ pub(crate) fn dynamic_host_func<T: 'static>(
         // SAFETY: the caller borrow ended when `func` returned.
         let store = unsafe { &mut (*store_ptr).opaque };
         for (i, (val, expected)) in results.iter().zip(ty.results()).enumerate() {
-            if val.ty_of() != expected {
+            if !val.matches_in(store, &expected) {
                 bail!("function attempted to return an incompatible value: result {i} should be {expected}, found {}", val.ty_of());
             }
             slots[i] = val.to_raw(store)?;

@@ -60,8 +60,8 @@ pub use store::{
 pub use trap::{FrameInfo, Trap, WasmBacktrace};
 pub use typed::{IntoFunc, TypedFunc, WasmParams, WasmResults, WasmRet, WasmTy};
 pub use types::{
-    ExportType, ExternType, FuncType, GlobalType, HeapType, ImportType, MemoryType, Mutability,
-    RefType, TableType, ValType,
+    ExportType, ExternType, FuncType, GlobalType, HeapType, ImportType, MemoryType,
+    MemoryTypeBuilder, Mutability, RefType, TableType, ValType,
 };
 pub use values::{ExternRef, Ref, Rooted, Val, V128};
 

@@ -120,11 +120,7 @@ impl Module {
         }
         let code = Arc::new(builder.finish(|f| funcs[f].0)?);
         wasmtime_runtime::traphandlers::register_code(code.clone());
-        let type_ids: Box<[VMSharedTypeIndex]> = module
-            .types
-            .values()
-            .map(|t| engine.register_type(t))
-            .collect();
+        let type_ids: Box<[VMSharedTypeIndex]> = engine.register_module_types(&module).into();
         let entries = funcs
             .values()
             .map(|(b, e)| {

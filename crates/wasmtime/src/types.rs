@@ -4,10 +4,28 @@
 use crate::Engine;
 use std::fmt;
 use std::sync::Arc;
+use wasmtime_environ::EntityRef as _;
 use wasmtime_environ::{
     EntityType, Global as EnvGlobal, Memory as EnvMemory, Module as EnvModule, Table as EnvTable,
-    VMSharedTypeIndex, WasmFuncType, WasmRefType, WasmValType,
+    VMSharedTypeIndex, WasmFuncType, WasmHeapType, WasmRefType, WasmTypeRef, WasmValType,
 };
+
+/// `ty` of `module` with module type indices replaced by engine ids.
+pub(crate) fn canonical_ref(engine: &Engine, module: &EnvModule, ty: WasmRefType) -> WasmRefType {
+    if !matches!(ty.heap, WasmHeapType::ConcreteFunc(WasmTypeRef::Module(_))) {
+        return ty;
+    }
+    let ids = engine.register_module_types(module);
+    ty.map_type_refs(&mut |i| WasmTypeRef::Engine(ids[i.index()]))
+}
+
+/// `ty` of `module` with module type indices replaced by engine ids.
+pub(crate) fn canonical_val(engine: &Engine, module: &EnvModule, ty: WasmValType) -> WasmValType {
+    match ty {
+        WasmValType::Ref(r) => WasmValType::Ref(canonical_ref(engine, module, r)),
+        other => other,
+    }
+}
 
 /// Whether a global is mutable.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
@@ -18,8 +36,10 @@ pub enum Mutability {
     Var,
 }
 
-/// An abstract heap type (the target of a reference).
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+/// A heap type (the target of a reference): the abstract types of the
+/// function and extern hierarchies, and concrete function types (function
+/// references proposal).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum HeapType {
     /// Any function.
     Func,
@@ -29,6 +49,76 @@ pub enum HeapType {
     Extern,
     /// No external value.
     NoExtern,
+    /// Functions of one concrete type.
+    ConcreteFunc(FuncType),
+}
+
+impl HeapType {
+    /// True for `func`, `nofunc` and concrete function types.
+    pub fn is_func(&self) -> bool {
+        !self.is_extern()
+    }
+
+    /// True for `extern` and `noextern`.
+    pub fn is_extern(&self) -> bool {
+        matches!(self, HeapType::Extern | HeapType::NoExtern)
+    }
+
+    /// The concrete function type, if this is one.
+    pub fn as_concrete_func(&self) -> Option<&FuncType> {
+        match self {
+            HeapType::ConcreteFunc(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// Whether every value of `self` is a value of `other`.
+    pub fn matches(&self, other: &HeapType) -> bool {
+        self.to_wasm().is_func() == other.to_wasm().is_func()
+            && wasmtime_environ::WasmRefType {
+                nullable: false,
+                heap: self.to_wasm(),
+            }
+            .is_subtype_of(&wasmtime_environ::WasmRefType {
+                nullable: false,
+                heap: other.to_wasm(),
+            })
+    }
+
+    pub(crate) fn to_wasm(&self) -> WasmHeapType {
+        match self {
+            HeapType::Func => WasmHeapType::Func,
+            HeapType::NoFunc => WasmHeapType::NoFunc,
+            HeapType::Extern => WasmHeapType::Extern,
+            HeapType::NoExtern => WasmHeapType::NoExtern,
+            HeapType::ConcreteFunc(f) => WasmHeapType::ConcreteFunc(WasmTypeRef::Engine(f.index)),
+        }
+    }
+
+    /// Converts a canonical heap type; `this` is the function type a
+    /// `RecSelf` reference stands for.
+    pub(crate) fn from_wasm(
+        heap: WasmHeapType,
+        engine: &Engine,
+        this: Option<&FuncType>,
+    ) -> HeapType {
+        match heap {
+            WasmHeapType::Func => HeapType::Func,
+            WasmHeapType::NoFunc => HeapType::NoFunc,
+            WasmHeapType::Extern => HeapType::Extern,
+            WasmHeapType::NoExtern => HeapType::NoExtern,
+            WasmHeapType::ConcreteFunc(WasmTypeRef::Engine(i)) => {
+                HeapType::ConcreteFunc(engine.func_type_of(i))
+            }
+            WasmHeapType::ConcreteFunc(WasmTypeRef::RecSelf) => match this {
+                Some(f) => HeapType::ConcreteFunc(f.clone()),
+                None => HeapType::Func,
+            },
+            // Module-level indices never reach the API (they are
+            // canonicalized first); `func` is the safe approximation.
+            WasmHeapType::ConcreteFunc(WasmTypeRef::Module(_)) => HeapType::Func,
+        }
+    }
 }
 
 impl fmt::Display for HeapType {
@@ -38,12 +128,13 @@ impl fmt::Display for HeapType {
             HeapType::NoFunc => "nofunc",
             HeapType::Extern => "extern",
             HeapType::NoExtern => "noextern",
+            HeapType::ConcreteFunc(t) => return write!(f, "{t}"),
         })
     }
 }
 
 /// A reference type: nullability plus heap type.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct RefType {
     nullable: bool,
     heap_type: HeapType,
@@ -79,24 +170,29 @@ impl RefType {
         &self.heap_type
     }
 
-    pub(crate) fn to_wasm(self) -> WasmRefType {
-        match self.heap_type {
-            HeapType::Func | HeapType::NoFunc => WasmRefType::FuncRef,
-            HeapType::Extern | HeapType::NoExtern => WasmRefType::ExternRef,
+    /// Whether every value of `self` is a value of `other`.
+    pub fn matches(&self, other: &RefType) -> bool {
+        self.to_wasm().is_subtype_of(&other.to_wasm())
+    }
+
+    pub(crate) fn to_wasm(&self) -> WasmRefType {
+        WasmRefType {
+            nullable: self.nullable,
+            heap: self.heap_type.to_wasm(),
         }
     }
 
-    pub(crate) fn from_wasm(ty: WasmRefType) -> RefType {
-        match ty {
-            WasmRefType::FuncRef => RefType::FUNCREF,
-            WasmRefType::ExternRef => RefType::EXTERNREF,
+    pub(crate) fn from_wasm(ty: WasmRefType, engine: &Engine, this: Option<&FuncType>) -> RefType {
+        RefType {
+            nullable: ty.nullable,
+            heap_type: HeapType::from_wasm(ty.heap, engine, this),
         }
     }
 }
 
 impl fmt::Display for RefType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (self.nullable, self.heap_type) {
+        match (self.nullable, &self.heap_type) {
             (true, HeapType::Func) => f.write_str("funcref"),
             (true, HeapType::Extern) => f.write_str("externref"),
             (true, h) => write!(f, "(ref null {h})"),
@@ -106,7 +202,7 @@ impl fmt::Display for RefType {
 }
 
 /// A WebAssembly value type.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ValType {
     /// 32-bit integer.
     I32,
@@ -151,20 +247,20 @@ impl ValType {
 
     /// True if this is `funcref`.
     pub fn is_funcref(&self) -> bool {
-        matches!(self, ValType::Ref(r) if r.to_wasm() == WasmRefType::FuncRef)
+        matches!(self, ValType::Ref(r) if r.to_wasm() == WasmRefType::FUNCREF)
     }
 
     /// True if this is `externref`.
     pub fn is_externref(&self) -> bool {
-        matches!(self, ValType::Ref(r) if r.to_wasm() == WasmRefType::ExternRef)
+        matches!(self, ValType::Ref(r) if r.to_wasm() == WasmRefType::EXTERNREF)
     }
 
-    /// Whether values of `self` are values of `other`.
+    /// Whether values of `self` are values of `other` (subtyping).
     pub fn matches(&self, other: &ValType) -> bool {
-        self == other
+        self.to_wasm().is_subtype_of(&other.to_wasm())
     }
 
-    pub(crate) fn to_wasm(self) -> WasmValType {
+    pub(crate) fn to_wasm(&self) -> WasmValType {
         match self {
             ValType::I32 => WasmValType::I32,
             ValType::I64 => WasmValType::I64,
@@ -175,14 +271,15 @@ impl ValType {
         }
     }
 
-    pub(crate) fn from_wasm(ty: WasmValType) -> ValType {
+    /// Converts a canonical value type (see [`HeapType::from_wasm`]).
+    pub(crate) fn from_wasm(ty: WasmValType, engine: &Engine, this: Option<&FuncType>) -> ValType {
         match ty {
             WasmValType::I32 => ValType::I32,
             WasmValType::I64 => ValType::I64,
             WasmValType::F32 => ValType::F32,
             WasmValType::F64 => ValType::F64,
             WasmValType::V128 => ValType::V128,
-            WasmValType::Ref(r) => ValType::Ref(RefType::from_wasm(r)),
+            WasmValType::Ref(r) => ValType::Ref(RefType::from_wasm(r, engine, this)),
         }
     }
 }
@@ -198,6 +295,7 @@ impl fmt::Display for ValType {
 pub struct FuncType {
     ty: Arc<WasmFuncType>,
     index: VMSharedTypeIndex,
+    engine: Engine,
 }
 
 impl FuncType {
@@ -214,28 +312,41 @@ impl FuncType {
         engine.func_type(ty)
     }
 
-    pub(crate) fn from_registered(ty: Arc<WasmFuncType>, index: VMSharedTypeIndex) -> FuncType {
-        FuncType { ty, index }
+    pub(crate) fn from_registered(
+        ty: Arc<WasmFuncType>,
+        index: VMSharedTypeIndex,
+        engine: Engine,
+    ) -> FuncType {
+        FuncType { ty, index, engine }
+    }
+
+    fn val(&self, t: WasmValType) -> ValType {
+        ValType::from_wasm(t, &self.engine, Some(self))
+    }
+
+    /// The engine this type is registered with.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
     }
 
     /// Parameter types.
     pub fn params(&self) -> impl ExactSizeIterator<Item = ValType> + '_ {
-        self.ty.params.iter().map(|t| ValType::from_wasm(*t))
+        self.ty.params.iter().map(|t| self.val(*t))
     }
 
     /// Result types.
     pub fn results(&self) -> impl ExactSizeIterator<Item = ValType> + '_ {
-        self.ty.results.iter().map(|t| ValType::from_wasm(*t))
+        self.ty.results.iter().map(|t| self.val(*t))
     }
 
     /// Parameter type `i`.
     pub fn param(&self, i: usize) -> Option<ValType> {
-        self.ty.params.get(i).map(|t| ValType::from_wasm(*t))
+        self.ty.params.get(i).map(|t| self.val(*t))
     }
 
     /// Result type `i`.
     pub fn result(&self, i: usize) -> Option<ValType> {
-        self.ty.results.get(i).map(|t| ValType::from_wasm(*t))
+        self.ty.results.get(i).map(|t| self.val(*t))
     }
 
     /// Whether `self` and `other` are the same type.
@@ -255,6 +366,14 @@ impl FuncType {
 impl PartialEq for FuncType {
     fn eq(&self, other: &Self) -> bool {
         self.ty == other.ty
+    }
+}
+
+impl Eq for FuncType {}
+
+impl std::hash::Hash for FuncType {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.ty.hash(state)
     }
 }
 
@@ -303,9 +422,9 @@ impl GlobalType {
         }
     }
 
-    pub(crate) fn from_wasm(g: &EnvGlobal) -> GlobalType {
+    pub(crate) fn from_wasm(g: &EnvGlobal, engine: &Engine) -> GlobalType {
         GlobalType::new(
-            ValType::from_wasm(g.ty),
+            ValType::from_wasm(g.ty, engine, None),
             if g.mutable {
                 Mutability::Var
             } else {
@@ -328,6 +447,7 @@ impl fmt::Display for GlobalType {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct TableType {
     pub(crate) ty: EnvTable,
+    element: RefType,
 }
 
 impl TableType {
@@ -338,15 +458,40 @@ impl TableType {
                 element: element.to_wasm(),
                 minimum: min as u64,
                 maximum: max.map(|m| m as u64),
+                table64: false,
             },
+            element,
         }
+    }
+
+    /// Creates a table type indexed with 64-bit indices (memory64 proposal).
+    pub fn new64(element: RefType, min: u64, max: Option<u64>) -> TableType {
+        TableType {
+            ty: EnvTable {
+                element: element.to_wasm(),
+                minimum: min,
+                maximum: max,
+                table64: true,
+            },
+            element,
+        }
+    }
+
+    /// Whether the table uses 64-bit indices.
+    pub fn is_64(&self) -> bool {
+        self.ty.table64
     }
 
     /// The element type.
     pub fn element(&self) -> &RefType {
-        match self.ty.element {
-            WasmRefType::FuncRef => &RefType::FUNCREF,
-            WasmRefType::ExternRef => &RefType::EXTERNREF,
+        &self.element
+    }
+
+    /// A table type from a canonical (engine-level) description.
+    pub(crate) fn from_wasm(ty: EnvTable, engine: &Engine) -> TableType {
+        TableType {
+            element: RefType::from_wasm(ty.element, engine, None),
+            ty,
         }
     }
 
@@ -363,7 +508,11 @@ impl TableType {
 
 impl fmt::Display for TableType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "(table {}", self.ty.minimum)?;
+        f.write_str("(table ")?;
+        if self.ty.table64 {
+            f.write_str("i64 ")?;
+        }
+        write!(f, "{}", self.ty.minimum)?;
         if let Some(m) = self.ty.maximum {
             write!(f, " {m}")?;
         }
@@ -391,6 +540,25 @@ impl MemoryType {
         }
     }
 
+    /// Creates a 64-bit memory type (memory64 proposal) with sizes in
+    /// 64 KiB pages.
+    pub fn new64(minimum: u64, maximum: Option<u64>) -> MemoryType {
+        MemoryType {
+            ty: EnvMemory {
+                minimum,
+                maximum,
+                shared: false,
+                memory64: true,
+                page_size_log2: 16,
+            },
+        }
+    }
+
+    /// A builder for memory types with any combination of settings.
+    pub fn builder() -> MemoryTypeBuilder {
+        MemoryTypeBuilder::new()
+    }
+
     /// Minimum size in pages.
     pub fn minimum(&self) -> u64 {
         self.ty.minimum
@@ -415,11 +583,110 @@ impl MemoryType {
     pub fn page_size(&self) -> u64 {
         self.ty.page_size()
     }
+
+    /// log2 of the page size in bytes (16 unless the custom-page-sizes
+    /// proposal chose another size).
+    pub fn page_size_log2(&self) -> u8 {
+        self.ty.page_size_log2
+    }
+}
+
+/// Builds a [`MemoryType`] step by step: by default 0 pages minimum, no
+/// maximum, 32-bit indices, not shared, 64 KiB pages.
+#[derive(Clone, Debug)]
+pub struct MemoryTypeBuilder {
+    ty: EnvMemory,
+}
+
+impl Default for MemoryTypeBuilder {
+    fn default() -> Self {
+        MemoryTypeBuilder::new()
+    }
+}
+
+impl MemoryTypeBuilder {
+    /// A builder with the default settings.
+    pub fn new() -> MemoryTypeBuilder {
+        MemoryTypeBuilder {
+            ty: EnvMemory {
+                minimum: 0,
+                maximum: None,
+                shared: false,
+                memory64: false,
+                page_size_log2: 16,
+            },
+        }
+    }
+
+    /// Sets the minimum size, in pages.
+    pub fn min(&mut self, minimum: u64) -> &mut Self {
+        self.ty.minimum = minimum;
+        self
+    }
+
+    /// Sets the maximum size, in pages.
+    pub fn max(&mut self, maximum: Option<u64>) -> &mut Self {
+        self.ty.maximum = maximum;
+        self
+    }
+
+    /// Sets whether the memory uses 64-bit indices.
+    pub fn memory64(&mut self, memory64: bool) -> &mut Self {
+        self.ty.memory64 = memory64;
+        self
+    }
+
+    /// Sets whether the memory is shared.
+    pub fn shared(&mut self, shared: bool) -> &mut Self {
+        self.ty.shared = shared;
+        self
+    }
+
+    /// Sets log2 of the page size: 16 (64 KiB, the default) or 0 (one
+    /// byte, custom-page-sizes proposal).
+    pub fn page_size_log2(&mut self, page_size_log2: u8) -> &mut Self {
+        self.ty.page_size_log2 = page_size_log2;
+        self
+    }
+
+    /// The memory type, or an error if the settings are inconsistent: a
+    /// page size other than 1 byte or 64 KiB, a minimum above the maximum,
+    /// sizes beyond what the index type can address, or a shared memory
+    /// without a maximum.
+    pub fn build(&self) -> anyhow::Result<MemoryType> {
+        let ty = self.ty;
+        if ty.page_size_log2 != 0 && ty.page_size_log2 != 16 {
+            anyhow::bail!(
+                "invalid custom page size log2 {}: only 0 and 16 are allowed",
+                ty.page_size_log2
+            );
+        }
+        let limit = ty.max_pages_for_index_type();
+        if ty.minimum > limit {
+            anyhow::bail!("memory minimum size of {} pages is too large", ty.minimum);
+        }
+        if let Some(max) = ty.maximum {
+            if max > limit {
+                anyhow::bail!("memory maximum size of {max} pages is too large");
+            }
+            if ty.minimum > max {
+                anyhow::bail!("memory minimum size exceeds its maximum");
+            }
+        }
+        if ty.shared && ty.maximum.is_none() {
+            anyhow::bail!("shared memories must have a maximum size");
+        }
+        Ok(MemoryType { ty })
+    }
 }
 
 impl fmt::Display for MemoryType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "(memory {}", self.ty.minimum)?;
+        f.write_str("(memory ")?;
+        if self.ty.memory64 {
+            f.write_str("i64 ")?;
+        }
+        write!(f, "{}", self.ty.minimum)?;
         if let Some(m) = self.ty.maximum {
             write!(f, " {m}")?;
         }
@@ -486,12 +753,24 @@ impl ExternType {
         self.memory().expect("not a memory")
     }
 
+    /// The API type of an import or export of `module`, whose type indices
+    /// are canonicalized through the engine's type registry.
     pub(crate) fn from_entity(engine: &Engine, module: &EnvModule, ty: &EntityType) -> ExternType {
+        let ids = engine.register_module_types(module);
+        let mut canon = |i: wasmtime_environ::TypeIndex| WasmTypeRef::Engine(ids[i.index()]);
         match ty {
-            EntityType::Function(t) => ExternType::Func(engine.func_type(module.types[*t].clone())),
-            EntityType::Table(t) => ExternType::Table(TableType { ty: *t }),
+            EntityType::Function(t) => ExternType::Func(engine.func_type_of(ids[t.index()])),
+            EntityType::Table(t) => {
+                let mut t = *t;
+                t.element = t.element.map_type_refs(&mut canon);
+                ExternType::Table(TableType::from_wasm(t, engine))
+            }
             EntityType::Memory(m) => ExternType::Memory(MemoryType { ty: *m }),
-            EntityType::Global(g) => ExternType::Global(GlobalType::from_wasm(g)),
+            EntityType::Global(g) => {
+                let mut g = *g;
+                g.ty = g.ty.map_type_refs(&mut canon);
+                ExternType::Global(GlobalType::from_wasm(&g, engine))
+            }
         }
     }
 }

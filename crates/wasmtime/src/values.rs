@@ -151,9 +151,10 @@ impl Val {
 
     /// A null reference of the given type.
     pub fn null_ref(heap_type: &HeapType) -> Val {
-        match heap_type {
-            HeapType::Func | HeapType::NoFunc => Val::FuncRef(None),
-            HeapType::Extern | HeapType::NoExtern => Val::ExternRef(None),
+        if heap_type.is_func() {
+            Val::FuncRef(None)
+        } else {
+            Val::ExternRef(None)
         }
     }
 
@@ -210,9 +211,20 @@ impl Val {
         }
     }
 
-    /// Whether this value is of type `ty`.
-    pub fn matches_ty(&self, _store: impl crate::AsContext, ty: &ValType) -> Result<bool> {
-        Ok(self.ty_of() == *ty)
+    /// Whether this value is of type `ty` (a function reference matches
+    /// its function's concrete type and every supertype of it).
+    pub fn matches_ty(&self, store: impl crate::AsContext, ty: &ValType) -> Result<bool> {
+        Ok(self.matches_in(store.as_context().opaque(), ty))
+    }
+
+    pub(crate) fn matches_in(&self, store: &crate::store::StoreOpaque, ty: &ValType) -> bool {
+        match (self, ty) {
+            (Val::FuncRef(f), ValType::Ref(r)) => Ref::Func(*f).matches_wasm(store, r.to_wasm()),
+            (Val::ExternRef(e), ValType::Ref(r)) => {
+                Ref::Extern(e.clone()).matches_wasm(store, r.to_wasm())
+            }
+            (v, t) => v.ty_of() == *t,
+        }
     }
 
     pub(crate) fn to_raw(&self, store: &StoreOpaque) -> Result<ValRaw> {
@@ -348,12 +360,26 @@ impl Ref {
         self.as_extern().expect("expected externref")
     }
 
-    pub(crate) fn matches_wasm(&self, ty: wasmtime_environ::WasmRefType) -> bool {
-        matches!(
-            (self, ty),
-            (Ref::Func(_), wasmtime_environ::WasmRefType::FuncRef)
-                | (Ref::Extern(_), wasmtime_environ::WasmRefType::ExternRef)
-        )
+    /// Whether this reference is a value of the canonical type `ty`.
+    pub(crate) fn matches_wasm(
+        &self,
+        store: &crate::store::StoreOpaque,
+        ty: wasmtime_environ::WasmRefType,
+    ) -> bool {
+        use wasmtime_environ::{WasmHeapType, WasmTypeRef};
+        match self {
+            Ref::Func(None) | Ref::Extern(None) => {
+                ty.nullable && ty.is_func() == matches!(self, Ref::Func(_))
+            }
+            Ref::Extern(Some(_)) => ty.heap == WasmHeapType::Extern,
+            Ref::Func(Some(f)) => match ty.heap {
+                WasmHeapType::Func => true,
+                WasmHeapType::ConcreteFunc(WasmTypeRef::Engine(i)) => {
+                    store.id() == f.0.store && f.data(store).ty.type_index() == i
+                }
+                _ => false,
+            },
+        }
     }
 
     pub(crate) fn to_raw(&self, store: &StoreOpaque) -> Result<u64> {
@@ -365,15 +391,16 @@ impl Ref {
     }
 
     pub(crate) fn from_raw(store: &mut StoreOpaque, raw: u64, ty: &RefType) -> Ref {
-        match ty.heap_type() {
-            HeapType::Func | HeapType::NoFunc => Ref::Func(if raw == 0 {
+        if ty.heap_type().is_func() {
+            Ref::Func(if raw == 0 {
                 None
             } else {
                 // SAFETY: non-null funcref values produced by wasm or the
                 // runtime always point at live VMFuncRefs of this store.
                 Some(unsafe { Func::from_func_ref(store, raw as *mut _) })
-            }),
-            HeapType::Extern | HeapType::NoExtern => Ref::Extern(ExternRef::from_raw(store, raw)),
+            })
+        } else {
+            Ref::Extern(ExternRef::from_raw(store, raw))
         }
     }
 }
