@@ -14,6 +14,9 @@
 //!   baseline: the same loop calling a no-op wasm function.
 //! * kernels (`ci/bench-kernels/*.wat`): baseline: the same kernel written
 //!   in Rust and compiled natively.
+//! * fuel / epochs: the kernels compiled with `Config::consume_fuel` or
+//!   `Config::epoch_interruption`; baseline: the same kernel without
+//!   instrumentation (samples interleaved).
 //!
 //! Arguments (after `--`): an optional substring filter on row names,
 //! `--quick` for fewer samples, and `--emit-module PATH` to only write the
@@ -21,7 +24,7 @@
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
-use wasmtime::{Engine, Instance, Linker, Module, Store, TypedFunc};
+use wasmtime::{Config, Engine, Instance, Linker, Module, Store, TypedFunc};
 
 // ---------------------------------------------------------------------------
 // Measurement helpers
@@ -611,6 +614,67 @@ fn bench_kernels(opts: &Opts, rows: &mut Vec<Row>) {
 }
 
 // ---------------------------------------------------------------------------
+// (e) Cost of fuel and epoch instrumentation on the compute kernels
+
+/// Builds an engine, store and the kernel's `run` for one configuration.
+fn kernel_runner(config: &Config, wat: &str, fuel: bool, epochs: bool) -> impl FnMut() -> i64 {
+    let engine = Engine::new(config).unwrap();
+    let module = Module::new(&engine, wat).expect("kernel must compile");
+    let mut store = Store::new(&engine, ());
+    if fuel {
+        store.set_fuel(u64::MAX).unwrap();
+    }
+    if epochs {
+        store.set_epoch_deadline(u64::MAX);
+    }
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    let run = match instance.get_typed_func::<(), i32>(&mut store, "run") {
+        Ok(f) => RunFn::I32(f),
+        Err(_) => RunFn::I64(instance.get_typed_func(&mut store, "run").unwrap()),
+    };
+    move || match &run {
+        RunFn::I32(f) => f.call(&mut store, ()).unwrap() as i64,
+        RunFn::I64(f) => f.call(&mut store, ()).unwrap(),
+    }
+}
+
+fn bench_interruption(opts: &Opts, rows: &mut Vec<Row>) {
+    let samples = opts.samples.clamp(3, 9);
+    for k in KERNELS {
+        for (what, fuel, epochs) in [("fuel", true, false), ("epochs", false, true)] {
+            let name = format!("{what} kernel {}", k.name);
+            if !selected(opts, &name) {
+                continue;
+            }
+            let mut plain = kernel_runner(&Config::new(), k.wat, false, false);
+            let mut config = Config::new();
+            config.consume_fuel(fuel).epoch_interruption(epochs);
+            let mut instrumented = kernel_runner(&config, k.wat, fuel, epochs);
+            let expected = plain();
+            assert_eq!(instrumented(), expected, "{name}: checksum differs");
+            // Interleave the two so machine noise hits both alike.
+            let mut base = Vec::new();
+            let mut time = Vec::new();
+            for _ in 0..samples {
+                base.push(median_of(1, || {
+                    black_box(plain());
+                }));
+                time.push(median_of(1, || {
+                    black_box(instrumented());
+                }));
+            }
+            base.sort();
+            time.sort();
+            rows.push(Row {
+                name,
+                time: time[time.len() / 2].as_secs_f64(),
+                baseline_name: "same kernel, no instrumentation",
+                baseline: base[base.len() / 2].as_secs_f64(),
+            });
+        }
+    }
+}
+// ---------------------------------------------------------------------------
 
 fn selected(opts: &Opts, name: &str) -> bool {
     opts.filter.as_deref().is_none_or(|f| name.contains(f))
@@ -641,7 +705,12 @@ fn main() {
 
     let mut rows = Vec::new();
     print_header();
-    let sections: [fn(&Opts, &mut Vec<Row>); 3] = [bench_compile, bench_calls, bench_kernels];
+    let sections: [fn(&Opts, &mut Vec<Row>); 4] = [
+        bench_compile,
+        bench_calls,
+        bench_kernels,
+        bench_interruption,
+    ];
     for section in sections {
         let start = rows.len();
         section(&opts, &mut rows);
@@ -667,6 +736,21 @@ fn main() {
             "target: no-op TypedFunc::call under 20 ns: {ns:.2} ns, {}",
             if ns < 20.0 { "met" } else { "MISSED" }
         );
+    }
+    for (what, target) in [("fuel", 1.25), ("epochs", 1.05)] {
+        let ratios: Vec<f64> = rows
+            .iter()
+            .filter(|r| r.name.starts_with(&format!("{what} kernel")))
+            .map(|r| r.time / r.baseline)
+            .collect();
+        if let Some(worst) = ratios.iter().cloned().reduce(f64::max) {
+            println!(
+                "target: {what} overhead on the kernels under {:.0}%: worst {:.1}%, {}",
+                (target - 1.0) * 100.0,
+                (worst - 1.0) * 100.0,
+                if worst < target { "met" } else { "MISSED" }
+            );
+        }
     }
     println!("(kernel and compile-time targets against the reference CLI: ci/bench-compare.sh)");
 }
