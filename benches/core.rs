@@ -19,6 +19,9 @@
 //!   with copy-on-write images (on-demand and pooling allocators) and from
 //!   2 threads; baseline: the on-demand allocator copying the segments
 //!   (`Config::memory_init_cow(false)`).
+//! * fuel / epochs: the kernels compiled with `Config::consume_fuel` or
+//!   `Config::epoch_interruption`; baseline: the same kernel without
+//!   instrumentation (samples interleaved).
 //!
 //! Arguments (after `--`): an optional substring filter on row names,
 //! `--quick` for fewer samples, and `--emit-module PATH` to only write the
@@ -619,6 +622,67 @@ fn bench_kernels(opts: &Opts, rows: &mut Vec<Row>) {
 }
 
 // ---------------------------------------------------------------------------
+// (e) Cost of fuel and epoch instrumentation on the compute kernels
+
+/// Builds an engine, store and the kernel's `run` for one configuration.
+fn kernel_runner(config: &Config, wat: &str, fuel: bool, epochs: bool) -> impl FnMut() -> i64 {
+    let engine = Engine::new(config).unwrap();
+    let module = Module::new(&engine, wat).expect("kernel must compile");
+    let mut store = Store::new(&engine, ());
+    if fuel {
+        store.set_fuel(u64::MAX).unwrap();
+    }
+    if epochs {
+        store.set_epoch_deadline(u64::MAX);
+    }
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    let run = match instance.get_typed_func::<(), i32>(&mut store, "run") {
+        Ok(f) => RunFn::I32(f),
+        Err(_) => RunFn::I64(instance.get_typed_func(&mut store, "run").unwrap()),
+    };
+    move || match &run {
+        RunFn::I32(f) => f.call(&mut store, ()).unwrap() as i64,
+        RunFn::I64(f) => f.call(&mut store, ()).unwrap(),
+    }
+}
+
+fn bench_interruption(opts: &Opts, rows: &mut Vec<Row>) {
+    let samples = opts.samples.clamp(3, 9);
+    for k in KERNELS {
+        for (what, fuel, epochs) in [("fuel", true, false), ("epochs", false, true)] {
+            let name = format!("{what} kernel {}", k.name);
+            if !selected(opts, &name) {
+                continue;
+            }
+            let mut plain = kernel_runner(&Config::new(), k.wat, false, false);
+            let mut config = Config::new();
+            config.consume_fuel(fuel).epoch_interruption(epochs);
+            let mut instrumented = kernel_runner(&config, k.wat, fuel, epochs);
+            let expected = plain();
+            assert_eq!(instrumented(), expected, "{name}: checksum differs");
+            // Interleave the two so machine noise hits both alike.
+            let mut base = Vec::new();
+            let mut time = Vec::new();
+            for _ in 0..samples {
+                base.push(median_of(1, || {
+                    black_box(plain());
+                }));
+                time.push(median_of(1, || {
+                    black_box(instrumented());
+                }));
+            }
+            base.sort();
+            time.sort();
+            rows.push(Row {
+                name,
+                time: time[time.len() / 2].as_secs_f64(),
+                baseline_name: "same kernel, no instrumentation",
+                baseline: base[base.len() / 2].as_secs_f64(),
+            });
+        }
+    }
+}
+// ---------------------------------------------------------------------------
 
 // ---------------------------------------------------------------------------
 // (d) Instantiation of a module with 1 MiB of data segments
@@ -784,8 +848,13 @@ fn main() {
 
     let mut rows = Vec::new();
     print_header();
-    let sections: [fn(&Opts, &mut Vec<Row>); 4] =
-        [bench_compile, bench_calls, bench_kernels, bench_instantiate];
+    let sections: [fn(&Opts, &mut Vec<Row>); 5] = [
+        bench_compile,
+        bench_calls,
+        bench_kernels,
+        bench_instantiate,
+        bench_interruption,
+    ];
     for section in sections {
         let start = rows.len();
         section(&opts, &mut rows);
@@ -824,6 +893,21 @@ fn main() {
     }
     for r in rows.iter().filter(|r| r.name.contains("2 threads")) {
         println!("{}: {:.0} instantiations/s", r.name, 1.0 / r.time);
+    }
+    for (what, target) in [("fuel", 1.25), ("epochs", 1.05)] {
+        let ratios: Vec<f64> = rows
+            .iter()
+            .filter(|r| r.name.starts_with(&format!("{what} kernel")))
+            .map(|r| r.time / r.baseline)
+            .collect();
+        if let Some(worst) = ratios.iter().cloned().reduce(f64::max) {
+            println!(
+                "target: {what} overhead on the kernels under {:.0}%: worst {:.1}%, {}",
+                (target - 1.0) * 100.0,
+                (worst - 1.0) * 100.0,
+                if worst < target { "met" } else { "MISSED" }
+            );
+        }
     }
     println!("(kernel and compile-time targets against the reference CLI: ci/bench-compare.sh)");
 }
