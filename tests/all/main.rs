@@ -6,4 +6,5 @@ mod linker;
 mod memory;
 mod table_global;
 mod threads;
+mod threads_atomics;
 mod traps;

@@ -24,6 +24,9 @@ use cranelift_codegen::packed_option::ReservedValue;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use std::collections::HashMap;
 use wasmparser::{BlockType, MemArg, MemArgTarget, Operator};
+#[path = "atomics.rs"]
+mod atomics;
+
 use wasmtime_environ::{
     store_context, vm_func_ref, vm_memory_definition, vm_table_definition, vmctx,
     BuiltinFunctionIndex, FuncIndex, FunctionBodyData, GlobalIndex, MemoryIndex, MemoryStyle,
@@ -471,10 +474,8 @@ impl FuncState<'_, '_, '_> {
             }
         };
         let memory = self.env.module.memories[mem];
-        if memory.memory64 || memory.shared {
-            return Err(WasmError::Unsupported(
-                "64-bit or shared linear memories".into(),
-            ));
+        if memory.memory64 {
+            return Err(WasmError::Unsupported("64-bit linear memories".into()));
         }
         let style = MemoryStyle::for_memory(&memory, self.env.tunables);
         let (def, def_off) = self.memory_def(mem);
@@ -1375,6 +1376,7 @@ impl FuncState<'_, '_, '_> {
             Operator::I64Extend16S => sext!(self, I16, I64),
             Operator::I64Extend32S => sext!(self, I32, I64),
 
+            op if atomics::is_atomic(op) => self.translate_atomic(op)?,
             other => return Err(WasmError::Unsupported(format!("operator {other:?}"))),
         }
         Ok(())

@@ -246,9 +246,6 @@ fn check_module(module: &Module) -> WasmResult<()> {
         if memory.memory64 {
             return Err(WasmError::Unsupported("64-bit memories".into()));
         }
-        if memory.shared {
-            return Err(WasmError::Unsupported("shared memories".into()));
-        }
     }
     Ok(())
 }

@@ -36,6 +36,14 @@ macro_rules! foreach_builtin_function {
             table_init(vmctx: vmctx, table: i32, elem: i32, dst: i64, src: i64, len: i64) -> bool;
             /// `elem.drop`.
             elem_drop(vmctx: vmctx, elem: i32) -> void;
+            /// `memory.atomic.notify` at `index + offset`: the number of
+            /// waiters woken, or `-trap_code` (a `Trap::to_u8`) to trap.
+            memory_atomic_notify(vmctx: vmctx, memory: i32, index: i64, offset: i64, count: i32) -> i64;
+            /// `memory.atomic.wait32` (timeout in ns, negative = none): 0 ok,
+            /// 1 mismatch, 2 timed out, or `-trap_code`.
+            memory_atomic_wait32(vmctx: vmctx, memory: i32, index: i64, offset: i64, expected: i32, timeout: i64) -> i64;
+            /// `memory.atomic.wait64`, as `memory_atomic_wait32`.
+            memory_atomic_wait64(vmctx: vmctx, memory: i32, index: i64, offset: i64, expected: i64, timeout: i64) -> i64;
         }
     };
 }

@@ -60,8 +60,15 @@ impl MemoryStyle {
             && !memory.memory64
             && (fits || !tunables.memory_may_move)
             && min_bytes <= tunables.memory_reservation;
+        // A shared memory never moves (other threads use it): reserve its
+        // whole maximum up front.
+        let reservation = if memory.shared {
+            tunables.memory_reservation.max(max_bytes)
+        } else {
+            tunables.memory_reservation
+        };
         MemoryStyle {
-            reservation: tunables.memory_reservation,
+            reservation,
             guard_size: if tunables.signals_based_traps {
                 tunables.memory_guard_size
             } else {

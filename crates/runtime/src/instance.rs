@@ -2,6 +2,7 @@
 //! by its `VMContext`, laid out by `wasmtime_environ::VMOffsets`.
 
 use crate::memory::LinearMemory;
+use crate::shared_memory::SharedMemory;
 use crate::table::Table;
 use crate::vmcontext::*;
 use std::alloc::Layout;
@@ -16,10 +17,29 @@ pub struct Imports {
     pub functions: Vec<VMFuncRef>,
     /// Imported tables: owning instance and its defined index.
     pub tables: Vec<(*mut Instance, DefinedTableIndex)>,
-    /// Imported memories: owning instance and its defined index.
-    pub memories: Vec<(*mut Instance, DefinedMemoryIndex)>,
+    /// Imported memories.
+    pub memories: Vec<MemoryImport>,
     /// Imported globals: their storage.
     pub globals: Vec<*mut VMGlobalDefinition>,
+}
+
+/// An imported memory.
+#[derive(Clone)]
+pub enum MemoryImport {
+    /// A memory defined by an instance of the same store: owner and its
+    /// defined index.
+    Instance(*mut Instance, DefinedMemoryIndex),
+    /// A shared memory (possibly used by other stores and threads).
+    Shared(SharedMemory),
+}
+
+/// A memory defined by an instance.
+pub enum InstanceMemory {
+    /// A memory private to the instance's store.
+    Local(LinearMemory),
+    /// A shared memory; the instance's inline definition is registered as a
+    /// mirror of the shared one.
+    Shared(SharedMemory),
 }
 
 /// Everything needed to allocate an instance.
@@ -43,16 +63,24 @@ pub struct InstanceAllocationRequest<'a> {
     pub host_id: usize,
 }
 
+/// Where a memory lives, as returned by [`Instance::memory_owner`].
+pub enum MemoryOwner<'a> {
+    /// Defined by this instance of the store, at this defined index.
+    Instance(&'a mut Instance, DefinedMemoryIndex),
+    /// A shared memory.
+    Shared(SharedMemory),
+}
+
 /// Runtime state of an instance. Its `VMContext` follows it in memory.
 #[repr(C)]
 pub struct Instance {
     module: Arc<Module>,
     offsets: VMOffsets,
-    memories: PrimaryMap<DefinedMemoryIndex, LinearMemory>,
+    memories: PrimaryMap<DefinedMemoryIndex, InstanceMemory>,
     tables: PrimaryMap<DefinedTableIndex, Table>,
     dropped_elements: Vec<bool>,
     dropped_data: Vec<bool>,
-    imported_memories: Vec<(*mut Instance, DefinedMemoryIndex)>,
+    imported_memories: Vec<MemoryImport>,
     imported_tables: Vec<(*mut Instance, DefinedTableIndex)>,
     store: *mut u8,
     host_id: usize,
@@ -83,8 +111,14 @@ impl InstanceHandle {
         let mut memories = PrimaryMap::new();
         for (index, ty) in module.memories.iter().skip(module.num_imported_memories) {
             let style = MemoryStyle::for_memory(ty, req.tunables);
-            let mem = LinearMemory::new(ty, &style)
-                .map_err(|e| e.context(format!("failed to allocate memory {}", index.as_u32())))?;
+            let context = |e: anyhow::Error| {
+                e.context(format!("failed to allocate memory {}", index.as_u32()))
+            };
+            let mem = if ty.shared {
+                InstanceMemory::Shared(SharedMemory::new(ty, &style).map_err(context)?)
+            } else {
+                InstanceMemory::Local(LinearMemory::new(ty, &style).map_err(context)?)
+            };
             memories.push(mem);
         }
         let mut tables = PrimaryMap::new();
@@ -136,6 +170,12 @@ impl InstanceHandle {
 
 impl Drop for InstanceHandle {
     fn drop(&mut self) {
+        let instance = self.instance();
+        for (index, mem) in instance.memories.iter() {
+            if let InstanceMemory::Shared(shared) = mem {
+                shared.unregister_mirror(instance.defined_memory_ptr(index));
+            }
+        }
         let layout = self.instance().layout;
         // SAFETY: we own the allocation; drop the Rust state then free it.
         unsafe {
@@ -199,8 +239,11 @@ impl Instance {
             *self.vmctx_plus::<*mut VMStoreContext>(vmctx::STORE_CONTEXT) = req.store_context;
             *self.vmctx_plus::<*const usize>(vmctx::BUILTINS) = crate::libcalls::builtin_array();
             *self.vmctx_plus::<*const VMSharedTypeIndex>(vmctx::TYPE_IDS) = req.type_ids;
-            for (i, (owner, idx)) in req.imports.memories.iter().enumerate() {
-                let def = (**owner).defined_memory_ptr(*idx);
+            for (i, import) in req.imports.memories.iter().enumerate() {
+                let def = match import {
+                    MemoryImport::Instance(owner, idx) => (**owner).defined_memory_ptr(*idx),
+                    MemoryImport::Shared(shared) => shared.vmmemory_ptr(),
+                };
                 *self.vmctx_plus(self.offsets.imported_memory(MemoryIndex::new(i))) = def;
             }
             for (i, (owner, idx)) in req.imports.tables.iter().enumerate() {
@@ -354,7 +397,17 @@ impl Instance {
     }
 
     fn update_memory_definition(&mut self, index: DefinedMemoryIndex) {
-        let mem = &self.memories[index];
+        let mem = match &self.memories[index] {
+            InstanceMemory::Local(mem) => mem,
+            InstanceMemory::Shared(shared) => {
+                // SAFETY: the inline definition lives as long as the
+                // instance, and the instance unregisters it when dropped.
+                // Registering twice is harmless but avoided by callers.
+                let ptr = self.defined_memory_ptr(index);
+                unsafe { shared.register_mirror(ptr) };
+                return;
+            }
+        };
         let def = VMMemoryDefinition {
             base: mem.base(),
             current_length: mem.byte_size() as u64,
@@ -373,16 +426,37 @@ impl Instance {
         unsafe { *self.defined_table_ptr(index) = def };
     }
 
-    /// The instance owning memory `index` and its defined index there.
-    pub fn memory_owner(&mut self, index: MemoryIndex) -> (&mut Instance, DefinedMemoryIndex) {
+    /// Where memory `index` lives: the instance of this store owning it
+    /// (and its defined index there), or a shared memory.
+    pub fn memory_owner(&mut self, index: MemoryIndex) -> MemoryOwner<'_> {
         match self.module.defined_memory_index(index) {
-            Some(d) => (self, d),
-            None => {
-                let (owner, d) = self.imported_memories[index.index()];
-                // SAFETY: importers never outlive the instances they import
-                // from (both are owned by one store).
-                (unsafe { &mut *owner }, d)
-            }
+            Some(d) => match &self.memories[d] {
+                InstanceMemory::Shared(s) => MemoryOwner::Shared(s.clone()),
+                InstanceMemory::Local(_) => MemoryOwner::Instance(self, d),
+            },
+            None => match &self.imported_memories[index.index()] {
+                MemoryImport::Instance(owner, d) => {
+                    let (owner, d) = (*owner, *d);
+                    // SAFETY: importers never outlive the instances they
+                    // import from (both are owned by one store).
+                    MemoryOwner::Instance(unsafe { &mut *owner }, d)
+                }
+                MemoryImport::Shared(s) => MemoryOwner::Shared(s.clone()),
+            },
+        }
+    }
+
+    /// The shared memory `index`, if it is shared.
+    pub fn shared_memory(&self, index: MemoryIndex) -> Option<SharedMemory> {
+        match self.module.defined_memory_index(index) {
+            Some(d) => match &self.memories[d] {
+                InstanceMemory::Shared(s) => Some(s.clone()),
+                InstanceMemory::Local(_) => None,
+            },
+            None => match &self.imported_memories[index.index()] {
+                MemoryImport::Shared(s) => Some(s.clone()),
+                MemoryImport::Instance(..) => None,
+            },
         }
     }
 
@@ -399,7 +473,7 @@ impl Instance {
     }
 
     /// A defined memory.
-    pub fn defined_memory(&mut self, index: DefinedMemoryIndex) -> &mut LinearMemory {
+    pub fn defined_memory(&mut self, index: DefinedMemoryIndex) -> &mut InstanceMemory {
         &mut self.memories[index]
     }
 
@@ -421,10 +495,17 @@ impl Instance {
         delta: u64,
         limit: Option<u64>,
     ) -> Option<u64> {
-        let (owner, d) = self.memory_owner(index);
-        let old = owner.memories[d].grow(delta, limit)?;
-        owner.update_memory_definition(d);
-        Some(old)
+        match self.memory_owner(index) {
+            MemoryOwner::Instance(owner, d) => {
+                let InstanceMemory::Local(mem) = &mut owner.memories[d] else {
+                    unreachable!("memory_owner returns shared memories as Shared")
+                };
+                let old = mem.grow(delta, limit)?;
+                owner.update_memory_definition(d);
+                Some(old)
+            }
+            MemoryOwner::Shared(shared) => shared.grow(delta, limit),
+        }
     }
 
     /// `table.grow`: returns the old size.

@@ -15,6 +15,7 @@ pub mod instance;
 pub mod libcalls;
 pub mod memory;
 pub mod mmap;
+pub mod shared_memory;
 pub mod table;
 pub mod traphandlers;
 pub mod vmcontext;

@@ -3,8 +3,9 @@
 
 use crate::instance::Instance;
 use crate::vmcontext::VMContext;
+use std::time::Duration;
 use wasmtime_environ::{
-    foreach_builtin_function, DataIndex, ElemIndex, EntityRef, MemoryIndex, TableIndex,
+    foreach_builtin_function, DataIndex, ElemIndex, EntityRef, MemoryIndex, TableIndex, Trap,
 };
 
 /// Implementations, one per builtin, taking the calling instance.
@@ -111,6 +112,102 @@ mod impls {
 
     pub fn elem_drop(instance: &mut Instance, elem: u32) {
         instance.elem_drop(ElemIndex::new(elem as usize))
+    }
+
+    /// Encodes an atomic builtin's outcome: the value, or `-trap_code`.
+    fn status(r: Result<u64, Trap>) -> u64 {
+        match r {
+            Ok(v) => v,
+            Err(t) => (-i64::from(t.to_u8())) as u64,
+        }
+    }
+
+    fn timeout(ns: u64) -> Option<Duration> {
+        // A negative timeout means "forever".
+        (ns as i64 >= 0).then(|| Duration::from_nanos(ns))
+    }
+
+    /// Checks an atomic access of `size` bytes to a non-shared memory.
+    fn check_unshared(
+        instance: &Instance,
+        memory: MemoryIndex,
+        addr: Option<u64>,
+        size: u64,
+    ) -> Result<(), Trap> {
+        let addr = addr.ok_or(Trap::MemoryOutOfBounds)?;
+        if !addr.is_multiple_of(size) {
+            return Err(Trap::HeapMisaligned);
+        }
+        let (_, len) = instance.memory_slice(memory);
+        match addr.checked_add(size) {
+            Some(end) if end <= len as u64 => Ok(()),
+            _ => Err(Trap::MemoryOutOfBounds),
+        }
+    }
+
+    pub fn memory_atomic_notify(
+        instance: &mut Instance,
+        memory: u32,
+        index: u64,
+        offset: u64,
+        count: u32,
+    ) -> u64 {
+        let memory = MemoryIndex::from_u32(memory);
+        let addr = index.checked_add(offset);
+        status(match instance.shared_memory(memory) {
+            Some(shared) => match addr {
+                Some(addr) => shared.atomic_notify(addr, count).map(u64::from),
+                None => Err(Trap::MemoryOutOfBounds),
+            },
+            // Nobody can wait on an unshared memory.
+            None => check_unshared(instance, memory, addr, 4).map(|()| 0),
+        })
+    }
+
+    pub fn memory_atomic_wait32(
+        instance: &mut Instance,
+        memory: u32,
+        index: u64,
+        offset: u64,
+        expected: u32,
+        timeout_ns: u64,
+    ) -> u64 {
+        let memory = MemoryIndex::from_u32(memory);
+        let addr = index.checked_add(offset);
+        status(match instance.shared_memory(memory) {
+            Some(shared) => match addr {
+                Some(addr) => shared
+                    .atomic_wait32(addr, expected, timeout(timeout_ns))
+                    .map(|r| r as u64),
+                None => Err(Trap::MemoryOutOfBounds),
+            },
+            None => {
+                check_unshared(instance, memory, addr, 4).and(Err(Trap::AtomicWaitNonSharedMemory))
+            }
+        })
+    }
+
+    pub fn memory_atomic_wait64(
+        instance: &mut Instance,
+        memory: u32,
+        index: u64,
+        offset: u64,
+        expected: u64,
+        timeout_ns: u64,
+    ) -> u64 {
+        let memory = MemoryIndex::from_u32(memory);
+        let addr = index.checked_add(offset);
+        status(match instance.shared_memory(memory) {
+            Some(shared) => match addr {
+                Some(addr) => shared
+                    .atomic_wait64(addr, expected, timeout(timeout_ns))
+                    .map(|r| r as u64),
+                None => Err(Trap::MemoryOutOfBounds),
+            },
+            None => {
+                check_unshared(instance, memory, addr, 8).and(Err(Trap::AtomicWaitNonSharedMemory))
+            }
+        })
     }
 }
 

@@ -35,6 +35,7 @@ pub struct Config {
     pub(crate) nan_canonicalization: bool,
     pub(crate) max_wasm_stack: usize,
     pub(crate) parallel_compilation: bool,
+    pub(crate) shared_memory: bool,
 }
 
 impl Default for Config {
@@ -59,7 +60,10 @@ impl Config {
     /// The default configuration: WebAssembly 2.0 without SIMD, optimised
     /// code, 4 GiB memory reservations with a 32 MiB guard region.
     pub fn new() -> Config {
-        let features = (WasmFeatures::WASM2 | WasmFeatures::MUTABLE_GLOBAL) - WasmFeatures::SIMD;
+        // As in Wasmtime 48, the threads proposal is on by default (though
+        // creating shared memories needs `Config::shared_memory`).
+        let features = (WasmFeatures::WASM2 | WasmFeatures::MUTABLE_GLOBAL | WasmFeatures::THREADS)
+            - WasmFeatures::SIMD;
         Config {
             features,
             tunables: Tunables::default(),
@@ -68,6 +72,7 @@ impl Config {
             nan_canonicalization: false,
             max_wasm_stack: wasmtime_environ::DEFAULT_MAX_WASM_STACK,
             parallel_compilation: true,
+            shared_memory: false,
         }
     }
 
@@ -86,7 +91,8 @@ impl Config {
         wasm_multi_memory => MULTI_MEMORY,
         /// Enables tail calls.
         wasm_tail_call => TAIL_CALL,
-        /// Enables the threads proposal.
+        /// Enables the threads proposal: shared memories and atomic
+        /// operators (on by default).
         wasm_threads => THREADS,
         /// Enables 64-bit memories.
         wasm_memory64 => MEMORY64,
@@ -106,6 +112,16 @@ impl Config {
         wasm_sign_extension => SIGN_EXTENSION,
         /// Enables non-trapping float-to-int conversions.
         wasm_nontrapping_float_to_int_conversion => SATURATING_FLOAT_TO_INT,
+    }
+
+    /// Whether shared memories may be created, by [`SharedMemory::new`] or
+    /// by instantiating a module that defines one (off by default, as in
+    /// Wasmtime).
+    ///
+    /// [`SharedMemory::new`]: crate::SharedMemory::new
+    pub fn shared_memory(&mut self, enable: bool) -> &mut Self {
+        self.shared_memory = enable;
+        self
     }
 
     /// Selects the compilation strategy.

@@ -3,12 +3,12 @@
 use crate::store::{StoreInstance, StoreOpaque, Stored};
 use crate::types::ExternType;
 use crate::{
-    AsContextMut, Extern, Func, Global, Memory, Module, StoreContextMut, Table, TypedFunc,
-    WasmParams, WasmResults,
+    AsContextMut, Extern, Func, Global, Memory, Module, SharedMemory, StoreContextMut, Table,
+    TypedFunc, WasmParams, WasmResults,
 };
 use anyhow::{bail, Result};
 use wasmtime_environ::{EntityIndex, Tunables};
-use wasmtime_runtime::instance::{Imports, InstanceAllocationRequest, InstanceHandle};
+use wasmtime_runtime::instance::{Imports, InstanceAllocationRequest, InstanceHandle, MemoryOwner};
 
 /// An instantiated WebAssembly module.
 #[derive(Copy, Clone, Debug)]
@@ -68,6 +68,14 @@ impl Instance {
             bail!("cross-`Engine` instantiation is not currently supported");
         }
         let env = module.env_module().clone();
+        if env
+            .memories
+            .iter()
+            .skip(env.num_imported_memories)
+            .any(|(_, m)| m.shared)
+        {
+            crate::shared_memory::check_enabled(store.engine())?;
+        }
         if imports.len() != env.imports.len() {
             bail!(
                 "expected {} imports, found {}",
@@ -140,6 +148,7 @@ impl Instance {
 
     pub(crate) fn resolve(&self, store: &mut StoreOpaque, index: EntityIndex) -> Extern {
         let id = store.id();
+        let engine = store.engine().clone();
         let handle = &mut store.instances[self.0.index].handle;
         match index {
             EntityIndex::Function(f) => {
@@ -147,10 +156,14 @@ impl Instance {
                 // SAFETY: the funcref lives in this store's instance.
                 Extern::Func(unsafe { Func::from_func_ref(store, ptr) })
             }
-            EntityIndex::Memory(m) => {
-                let (owner, d) = handle.instance_mut().memory_owner(m);
-                Extern::Memory(Memory::from_parts(id, owner.host_id(), d))
-            }
+            EntityIndex::Memory(m) => match handle.instance_mut().memory_owner(m) {
+                MemoryOwner::Instance(owner, d) => {
+                    Extern::Memory(Memory::from_parts(id, owner.host_id(), d))
+                }
+                MemoryOwner::Shared(shared) => {
+                    Extern::SharedMemory(SharedMemory::from_runtime(&engine, shared))
+                }
+            },
             EntityIndex::Table(t) => {
                 let (owner, d) = handle.instance_mut().table_owner(t);
                 Extern::Table(Table::from_parts(id, owner.host_id(), d))
@@ -215,6 +228,11 @@ impl Instance {
     /// The exported memory `name`.
     pub fn get_memory(&self, store: impl AsContextMut, name: &str) -> Option<Memory> {
         self.get_export(store, name)?.into_memory()
+    }
+
+    /// The exported shared memory `name`.
+    pub fn get_shared_memory(&self, store: impl AsContextMut, name: &str) -> Option<SharedMemory> {
+        self.get_export(store, name)?.into_shared_memory()
     }
 
     /// The exported table `name`.

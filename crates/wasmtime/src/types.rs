@@ -391,6 +391,14 @@ impl MemoryType {
         }
     }
 
+    /// Creates a shared 32-bit memory type (threads proposal); shared
+    /// memories must declare a maximum.
+    pub fn shared(minimum: u32, maximum: u32) -> MemoryType {
+        let mut ty = MemoryType::new(minimum, Some(maximum));
+        ty.ty.shared = true;
+        ty
+    }
+
     /// Minimum size in pages.
     pub fn minimum(&self) -> u64 {
         self.ty.minimum
@@ -422,6 +430,9 @@ impl fmt::Display for MemoryType {
         write!(f, "(memory {}", self.ty.minimum)?;
         if let Some(m) = self.ty.maximum {
             write!(f, " {m}")?;
+        }
+        if self.ty.shared {
+            f.write_str(" shared")?;
         }
         f.write_str(")")
     }
