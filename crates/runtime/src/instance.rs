@@ -21,6 +21,8 @@ pub struct Imports {
     pub memories: Vec<MemoryImport>,
     /// Imported globals: their storage.
     pub globals: Vec<*mut VMGlobalDefinition>,
+    /// Imported tags: their identities (`*const VMTagDefinition`).
+    pub tags: Vec<usize>,
 }
 
 /// An imported memory.
@@ -84,6 +86,12 @@ pub struct Instance {
     imported_tables: Vec<(*mut Instance, DefinedTableIndex)>,
     store: *mut u8,
     host_id: usize,
+    /// Identity of every tag (imports first).
+    tags: Vec<usize>,
+    /// Storage of the defined tags, whose addresses are their identities.
+    #[allow(clippy::vec_box)]
+    defined_tags: Vec<Box<crate::exception::VMTagDefinition>>,
+    exn_arena: crate::exception::ExnArena,
     layout: Layout,
     vmctx: VMContext,
 }
@@ -126,6 +134,14 @@ impl InstanceHandle {
             tables.push(Table::new(ty, 0)?);
         }
 
+        let mut defined_tags = Vec::new();
+        for (_, ty) in module.tags.iter().skip(module.num_imported_tags) {
+            // SAFETY: `type_ids` has one entry per module type.
+            let type_index = unsafe { *req.type_ids.add(ty.index()) };
+            defined_tags.push(Box::new(crate::exception::VMTagDefinition { type_index }));
+        }
+        let mut tags = req.imports.tags.clone();
+        tags.extend(defined_tags.iter().map(|t| &**t as *const _ as usize));
         let instance = Instance {
             module: module.clone(),
             offsets,
@@ -137,6 +153,9 @@ impl InstanceHandle {
             imported_tables: req.imports.tables.clone(),
             store: req.store,
             host_id: req.host_id,
+            tags,
+            defined_tags,
+            exn_arena: Default::default(),
             layout,
             vmctx: VMContext::new(),
         };
@@ -213,6 +232,36 @@ impl Instance {
     /// The opaque store pointer given at allocation.
     pub fn store(&self) -> *mut u8 {
         self.store
+    }
+
+    /// The identity of tag `index` (`*const VMTagDefinition`).
+    pub fn tag_identity(&self, index: u32) -> usize {
+        self.tags[index as usize]
+    }
+
+    /// The store context this instance runs with.
+    pub fn store_context(&self) -> *const VMStoreContext {
+        // SAFETY: the slot was filled at allocation.
+        unsafe { *self.vmctx_plus::<*const VMStoreContext>(vmctx::STORE_CONTEXT) }
+    }
+
+    /// Allocates an exception object of tag `tag` with room for `len`
+    /// values; returns its address.
+    pub fn alloc_exn(&mut self, tag: u32, len: u32) -> usize {
+        let identity = self.tag_identity(tag);
+        let owner = self as *mut Instance;
+        self.exn_arena.alloc(owner, identity, len as usize)
+    }
+
+    /// Allocates an exception object for a tag identity (host-created
+    /// exceptions).
+    pub fn alloc_exn_for_identity(&mut self, identity: usize, len: u32) -> usize {
+        let owner = self as *mut Instance;
+        self.exn_arena.alloc(owner, identity, len as usize)
+    }
+
+    pub(crate) fn free_exn_slot(&mut self, slot: u32) {
+        self.exn_arena.free(slot);
     }
 
     /// The embedder id given at allocation.

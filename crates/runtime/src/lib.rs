@@ -11,6 +11,7 @@
 
 pub mod backtrace;
 pub mod code_memory;
+pub mod exception;
 pub mod instance;
 pub mod libcalls;
 pub mod memory;

@@ -114,6 +114,16 @@ mod impls {
         instance.elem_drop(ElemIndex::new(elem as usize))
     }
 
+    pub fn exn_alloc(instance: &mut Instance, tag: u32, len: u32) -> u64 {
+        instance.alloc_exn(tag, len) as u64
+    }
+
+    /// Never called: the builtin table points `throw_ref` at the assembly
+    /// stub in `crate::exception`.
+    pub fn throw_ref(_instance: &mut Instance, _exn: u64) {
+        std::process::abort()
+    }
+
     /// Encodes an atomic builtin's outcome: the value, or `-trap_code`.
     fn status(r: Result<u64, Trap>) -> u64 {
         match r {
@@ -219,9 +229,21 @@ macro_rules! rust_type {
     (void) => { () };
 }
 
+/// The table entry of a builtin: its generated entry point, except for
+/// `throw_ref`, which needs its caller's return address and frame pointer.
+macro_rules! builtin_address {
+    (throw_ref) => {
+        crate::exception::THROW_STUB
+    };
+    ($name:ident) => {
+        entry::$name as *const ()
+    };
+}
+
 macro_rules! define_builtins {
     ($( $(#[$attr:meta])* $name:ident( vmctx: vmctx $(, $pname:ident: $param:ident)* ) -> $result:ident; )*) => {
         /// `extern "C"` entry points called by compiled code.
+        #[allow(dead_code)]
         mod entry {
             use super::*;
             $(
@@ -241,7 +263,7 @@ macro_rules! define_builtins {
         }
 
         static BUILTINS: BuiltinArray = BuiltinArray([
-            $(entry::$name as *const (),)*
+            $(builtin_address!($name),)*
         ]);
     };
 }

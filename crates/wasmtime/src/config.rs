@@ -60,9 +60,13 @@ impl Config {
     /// The default configuration: WebAssembly 2.0 without SIMD, optimised
     /// code, 4 GiB memory reservations with a 32 MiB guard region.
     pub fn new() -> Config {
-        // As in Wasmtime 48, the threads proposal is on by default (though
-        // creating shared memories needs `Config::shared_memory`).
-        let features = (WasmFeatures::WASM2 | WasmFeatures::MUTABLE_GLOBAL | WasmFeatures::THREADS)
+        // As in Wasmtime 48, the threads and exception-handling proposals are
+        // on by default (though creating shared memories needs
+        // `Config::shared_memory`).
+        let features = (WasmFeatures::WASM2
+            | WasmFeatures::MUTABLE_GLOBAL
+            | WasmFeatures::THREADS
+            | WasmFeatures::EXCEPTIONS)
             - WasmFeatures::SIMD;
         Config {
             features,
@@ -102,7 +106,8 @@ impl Config {
         wasm_function_references => FUNCTION_REFERENCES,
         /// Enables the GC proposal.
         wasm_gc => GC,
-        /// Enables exception handling.
+        /// Enables exception handling: tags, `throw`, `throw_ref`,
+        /// `try_table`, `exnref` (on by default).
         wasm_exceptions => EXCEPTIONS,
         /// Enables custom page sizes.
         wasm_custom_page_sizes => CUSTOM_PAGE_SIZES,

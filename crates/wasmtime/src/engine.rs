@@ -57,7 +57,6 @@ impl Engine {
             (F::SIMD, "SIMD"),
             (F::RELAXED_SIMD, "relaxed SIMD"),
             (F::GC, "GC"),
-            (F::EXCEPTIONS, "exception handling"),
             (F::MEMORY64, "memory64"),
             (F::TAIL_CALL, "tail calls"),
             (F::FUNCTION_REFERENCES, "function references"),

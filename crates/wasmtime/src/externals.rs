@@ -7,7 +7,7 @@ use crate::{
     AsContext, AsContextMut, Func, GlobalType, MemoryType, Ref, StoreContext, StoreContextMut,
     TableType, Val,
 };
-use crate::{Engine, SharedMemory};
+use crate::{Engine, SharedMemory, Tag};
 use anyhow::{bail, Result};
 use wasmtime_environ::{
     DefinedMemoryIndex, DefinedTableIndex, EntityIndex, EntityRef, Export as EnvExport,
@@ -28,6 +28,8 @@ pub enum Extern {
     Memory(Memory),
     /// A shared memory.
     SharedMemory(SharedMemory),
+    /// A tag.
+    Tag(Tag),
 }
 
 impl Extern {
@@ -56,6 +58,14 @@ impl Extern {
     pub fn into_memory(self) -> Option<Memory> {
         match self {
             Extern::Memory(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// The tag, if this is one.
+    pub fn into_tag(self) -> Option<Tag> {
+        match self {
+            Extern::Tag(t) => Some(t),
             _ => None,
         }
     }
@@ -91,6 +101,7 @@ impl Extern {
                 }
                 ExternType::Memory(m.ty())
             }
+            Extern::Tag(t) => ExternType::Tag(t.ty_in(store)?),
         })
     }
 
@@ -130,6 +141,10 @@ impl Extern {
                     .memories
                     .push(MemoryImport::Shared(m.runtime().clone()));
             }
+            Extern::Tag(t) => {
+                t.check(store)?;
+                imports.tags.push(t.identity(store));
+            }
         }
         Ok(())
     }
@@ -147,6 +162,7 @@ pub(crate) fn matches(actual: &ExternType, expected: &ExternType) -> bool {
     match (actual, expected) {
         (ExternType::Func(a), ExternType::Func(e)) => a.matches(e),
         (ExternType::Global(a), ExternType::Global(e)) => a == e,
+        (ExternType::Tag(a), ExternType::Tag(e)) => a.matches(e),
         (ExternType::Table(a), ExternType::Table(e)) => {
             a.ty.element == e.ty.element
                 && limits(a.ty.minimum, a.ty.maximum, e.ty.minimum, e.ty.maximum)
@@ -170,7 +186,7 @@ macro_rules! extern_from {
         }
     )*};
 }
-extern_from!(Func Global Table Memory SharedMemory);
+extern_from!(Func Global Table Memory SharedMemory Tag);
 
 fn one_item_module(index: EntityIndex) -> EnvModule {
     let mut m = EnvModule::default();

@@ -171,6 +171,12 @@ impl Instance {
             EntityIndex::Global(g) => {
                 Extern::Global(Global::from_parts(store.id(), self.0.index, g))
             }
+            EntityIndex::Tag(t) => {
+                // Find the instance defining the tag (imports resolve to it).
+                let identity = handle.instance().tag_identity(t.as_u32());
+                let tag = crate::exception::Tag::from_identity(store, identity);
+                Extern::Tag(tag.expect("every tag of a store is defined by one of its instances"))
+            }
         }
     }
 
@@ -244,6 +250,11 @@ impl Instance {
     pub fn get_global(&self, store: impl AsContextMut, name: &str) -> Option<Global> {
         self.get_export(store, name)?.into_global()
     }
+
+    /// The exported tag `name`.
+    pub fn get_tag(&self, store: impl AsContextMut, name: &str) -> Option<crate::Tag> {
+        self.get_export(store, name)?.into_tag()
+    }
 }
 
 fn describe(ty: &ExternType) -> String {
@@ -252,6 +263,7 @@ fn describe(ty: &ExternType) -> String {
         ExternType::Global(g) => format!("global of type `{g}`"),
         ExternType::Table(t) => format!("table of type `{t}`"),
         ExternType::Memory(m) => format!("memory of type `{m}`"),
+        ExternType::Tag(t) => format!("tag of type `{t}`"),
     }
 }
 
@@ -261,6 +273,16 @@ pub(crate) fn host_instance(
     store: &mut StoreOpaque,
     module: wasmtime_environ::Module,
 ) -> Result<usize> {
+    host_instance_with_types(store, module, &[])
+}
+
+/// As [`host_instance`], with the engine-wide ids of the module's types
+/// (needed for tags).
+pub(crate) fn host_instance_with_types(
+    store: &mut StoreOpaque,
+    module: wasmtime_environ::Module,
+    type_ids: &[wasmtime_environ::VMSharedTypeIndex],
+) -> Result<usize> {
     let index = store.instances.len();
     let tunables = store.engine().config().tunables.clone();
     let store_ptr = store as *mut StoreOpaque as *mut u8;
@@ -269,7 +291,11 @@ pub(crate) fn host_instance(
         tunables: &tunables,
         imports: Imports::default(),
         store_context: &mut *store.vm_store_context,
-        type_ids: std::ptr::NonNull::dangling().as_ptr(),
+        type_ids: if type_ids.is_empty() {
+            std::ptr::NonNull::dangling().as_ptr()
+        } else {
+            type_ids.as_ptr()
+        },
         functions: &[],
         store: store_ptr,
         host_id: index,

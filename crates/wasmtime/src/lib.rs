@@ -24,6 +24,7 @@
 
 mod config;
 mod engine;
+mod exception;
 mod externals;
 mod func;
 mod instance;
@@ -38,6 +39,7 @@ mod values;
 
 pub use config::{Config, OptLevel, Strategy};
 pub use engine::Engine;
+pub use exception::{ExnRef, Tag, TagType, ThrownException};
 pub use externals::{Extern, Global, Memory, MemoryAccessError, Table};
 pub use func::{Caller, Func};
 pub use instance::{Export, Instance};

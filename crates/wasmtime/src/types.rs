@@ -29,6 +29,10 @@ pub enum HeapType {
     Extern,
     /// No external value.
     NoExtern,
+    /// Any exception object.
+    Exn,
+    /// No exception object.
+    NoExn,
 }
 
 impl fmt::Display for HeapType {
@@ -38,6 +42,8 @@ impl fmt::Display for HeapType {
             HeapType::NoFunc => "nofunc",
             HeapType::Extern => "extern",
             HeapType::NoExtern => "noextern",
+            HeapType::Exn => "exn",
+            HeapType::NoExn => "noexn",
         })
     }
 }
@@ -59,6 +65,12 @@ impl RefType {
     pub const EXTERNREF: RefType = RefType {
         nullable: true,
         heap_type: HeapType::Extern,
+    };
+
+    /// `exnref`.
+    pub const EXNREF: RefType = RefType {
+        nullable: true,
+        heap_type: HeapType::Exn,
     };
 
     /// Creates a reference type.
@@ -83,6 +95,7 @@ impl RefType {
         match self.heap_type {
             HeapType::Func | HeapType::NoFunc => WasmRefType::FuncRef,
             HeapType::Extern | HeapType::NoExtern => WasmRefType::ExternRef,
+            HeapType::Exn | HeapType::NoExn => WasmRefType::ExnRef,
         }
     }
 
@@ -90,6 +103,7 @@ impl RefType {
         match ty {
             WasmRefType::FuncRef => RefType::FUNCREF,
             WasmRefType::ExternRef => RefType::EXTERNREF,
+            WasmRefType::ExnRef => RefType::EXNREF,
         }
     }
 }
@@ -99,6 +113,7 @@ impl fmt::Display for RefType {
         match (self.nullable, self.heap_type) {
             (true, HeapType::Func) => f.write_str("funcref"),
             (true, HeapType::Extern) => f.write_str("externref"),
+            (true, HeapType::Exn) => f.write_str("exnref"),
             (true, h) => write!(f, "(ref null {h})"),
             (false, h) => write!(f, "(ref {h})"),
         }
@@ -347,6 +362,7 @@ impl TableType {
         match self.ty.element {
             WasmRefType::FuncRef => &RefType::FUNCREF,
             WasmRefType::ExternRef => &RefType::EXTERNREF,
+            WasmRefType::ExnRef => &RefType::EXNREF,
         }
     }
 
@@ -449,6 +465,8 @@ pub enum ExternType {
     Table(TableType),
     /// A memory.
     Memory(MemoryType),
+    /// A tag.
+    Tag(crate::TagType),
 }
 
 impl ExternType {
@@ -502,6 +520,9 @@ impl ExternType {
             EntityType::Function(t) => ExternType::Func(engine.func_type(module.types[*t].clone())),
             EntityType::Table(t) => ExternType::Table(TableType { ty: *t }),
             EntityType::Memory(m) => ExternType::Memory(MemoryType { ty: *m }),
+            EntityType::Tag(t) => ExternType::Tag(crate::TagType::new(
+                engine.func_type(module.types[*t].clone()),
+            )),
             EntityType::Global(g) => ExternType::Global(GlobalType::from_wasm(g)),
         }
     }
@@ -514,6 +535,7 @@ impl fmt::Display for ExternType {
             ExternType::Global(t) => t.fmt(f),
             ExternType::Table(t) => t.fmt(f),
             ExternType::Memory(t) => t.fmt(f),
+            ExternType::Tag(t) => t.fmt(f),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Runtime values: `Val`, `Ref`, `V128`, `ExternRef` and `Rooted`.
 
 use crate::store::{StoreId, StoreOpaque};
-use crate::{AsContextMut, Func, HeapType, RefType, StoreContext, ValType};
+use crate::{AsContextMut, ExnRef, Func, HeapType, RefType, StoreContext, ValType};
 use anyhow::{bail, Result};
 use std::any::Any;
 use std::sync::Arc;
@@ -35,6 +35,12 @@ impl From<V128> for u128 {
 #[derive(Clone, Debug)]
 pub struct Rooted<T> {
     inner: T,
+}
+
+impl<T> Rooted<T> {
+    pub(crate) fn new(inner: T) -> Rooted<T> {
+        Rooted { inner }
+    }
 }
 
 impl<T> std::ops::Deref for Rooted<T> {
@@ -120,6 +126,8 @@ pub enum Val {
     FuncRef(Option<Func>),
     /// An external reference.
     ExternRef(Option<Rooted<ExternRef>>),
+    /// An exception reference.
+    ExnRef(Option<Rooted<ExnRef>>),
 }
 
 macro_rules! accessors {
@@ -154,6 +162,7 @@ impl Val {
         match heap_type {
             HeapType::Func | HeapType::NoFunc => Val::FuncRef(None),
             HeapType::Extern | HeapType::NoExtern => Val::ExternRef(None),
+            HeapType::Exn | HeapType::NoExn => Val::ExnRef(None),
         }
     }
 
@@ -207,6 +216,7 @@ impl Val {
             Val::V128(_) => ValType::V128,
             Val::FuncRef(_) => ValType::FUNCREF,
             Val::ExternRef(_) => ValType::EXTERNREF,
+            Val::ExnRef(_) => ValType::Ref(RefType::EXNREF),
         }
     }
 
@@ -227,6 +237,10 @@ impl Val {
                 Some(f) => f.func_ref_ptr(store)? as u64,
             }),
             Val::ExternRef(e) => ValRaw::reference(match e {
+                None => 0,
+                Some(e) => e.to_raw(store)?,
+            }),
+            Val::ExnRef(e) => ValRaw::reference(match e {
                 None => 0,
                 Some(e) => e.to_raw(store)?,
             }),
@@ -295,6 +309,7 @@ impl From<Ref> for Val {
         match r {
             Ref::Func(f) => Val::FuncRef(f),
             Ref::Extern(e) => Val::ExternRef(e),
+            Ref::Exn(e) => Val::ExnRef(e),
         }
     }
 }
@@ -306,6 +321,8 @@ pub enum Ref {
     Func(Option<Func>),
     /// An external reference.
     Extern(Option<Rooted<ExternRef>>),
+    /// An exception reference.
+    Exn(Option<Rooted<ExnRef>>),
 }
 
 impl Ref {
@@ -314,6 +331,7 @@ impl Ref {
         match self {
             Ref::Func(f) => f.is_none(),
             Ref::Extern(e) => e.is_none(),
+            Ref::Exn(e) => e.is_none(),
         }
     }
 
@@ -353,14 +371,16 @@ impl Ref {
             (self, ty),
             (Ref::Func(_), wasmtime_environ::WasmRefType::FuncRef)
                 | (Ref::Extern(_), wasmtime_environ::WasmRefType::ExternRef)
+                | (Ref::Exn(_), wasmtime_environ::WasmRefType::ExnRef)
         )
     }
 
     pub(crate) fn to_raw(&self, store: &StoreOpaque) -> Result<u64> {
         Ok(match self {
-            Ref::Func(None) | Ref::Extern(None) => 0,
+            Ref::Func(None) | Ref::Extern(None) | Ref::Exn(None) => 0,
             Ref::Func(Some(f)) => f.func_ref_ptr(store)? as u64,
             Ref::Extern(Some(e)) => e.to_raw(store)?,
+            Ref::Exn(Some(e)) => e.to_raw(store)?,
         })
     }
 
@@ -374,6 +394,7 @@ impl Ref {
                 Some(unsafe { Func::from_func_ref(store, raw as *mut _) })
             }),
             HeapType::Extern | HeapType::NoExtern => Ref::Extern(ExternRef::from_raw(store, raw)),
+            HeapType::Exn | HeapType::NoExn => Ref::Exn(ExnRef::from_raw(store, raw)),
         }
     }
 }
