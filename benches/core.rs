@@ -515,6 +515,29 @@ mod native {
 
     const WORDS: usize = 16 << 20 >> 3;
 
+    /// `throw.wat`: 200000 "throws" propagated three calls up as `Err`.
+    pub fn throw_kernel() -> i64 {
+        #[inline(never)]
+        fn throw(i: i64) -> Result<(), i64> {
+            Err(black_box(i))
+        }
+        #[inline(never)]
+        fn mid(i: i64) -> Result<(), i64> {
+            throw(i)
+        }
+        #[inline(never)]
+        fn top(i: i64) -> Result<(), i64> {
+            mid(i)
+        }
+        let mut sum = 0i64;
+        for i in 0..200_000 {
+            if let Err(v) = top(i) {
+                sum += v;
+            }
+        }
+        sum
+    }
+
     /// `memory.wat`: fill 16 MiB, then 8 x (copy into another 16 MiB with a
     /// twist, sum the copy).
     pub fn memory_kernel(src: &mut Vec<u64>, dst: &mut Vec<u64>) -> i64 {
@@ -560,6 +583,10 @@ const KERNELS: &[Kernel] = &[
         name: "memory",
         wat: include_str!("../ci/bench-kernels/memory.wat"),
     },
+    Kernel {
+        name: "throw",
+        wat: include_str!("../ci/bench-kernels/throw.wat"),
+    },
 ];
 
 /// Calls the kernel's `run` export, whatever integer type it returns.
@@ -597,6 +624,7 @@ fn bench_kernels(opts: &Opts, rows: &mut Vec<Row>) {
             "sieve" => Box::new(|| native::sieve_kernel(&mut bytes)),
             "matmul" => Box::new(|| native::matmul_kernel(&mut fa, &mut fb, &mut fc)),
             "memory" => Box::new(|| native::memory_kernel(&mut src, &mut dst)),
+            "throw" => Box::new(native::throw_kernel),
             _ => unreachable!(),
         };
         let expected = native();

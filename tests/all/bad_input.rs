@@ -158,6 +158,7 @@ fn dummy_import(store: &mut Store<StoreLimits>, ty: &ExternType) -> Result<Exter
             MemoryType::new(m.minimum() as u32, m.maximum().map(|m| m as u32)),
         )?
         .into(),
+        ExternType::Tag(t) => Tag::new(&mut *store, t)?.into(),
     })
 }
 

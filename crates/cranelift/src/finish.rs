@@ -3,10 +3,13 @@
 
 use cranelift_codegen::ir::{self, ExternalName, Function, TrapCode};
 use cranelift_codegen::isa::TargetIsa;
-use cranelift_codegen::{binemit::Reloc, CompiledCode, FinalizedRelocTarget};
+use cranelift_codegen::{
+    binemit::Reloc, CompiledCode, ExceptionContextLoc, FinalizedMachExceptionHandler,
+    FinalizedRelocTarget,
+};
 use wasmtime_environ::{
-    CompiledFunction, DefinedFuncIndex, LibCall, Relocation, RelocationKind, RelocationTarget,
-    Trap, TrapInformation, TrapSite, WasmError, WasmResult,
+    CompiledFunction, DefinedFuncIndex, ExceptionCatch, ExceptionSite, LibCall, Relocation,
+    RelocationKind, RelocationTarget, Trap, TrapInformation, TrapSite, WasmError, WasmResult,
 };
 
 /// Namespace of `UserExternalName`s that name defined wasm functions
@@ -124,6 +127,47 @@ pub(crate) fn compiled_function(
         }
     }
 
+    // Functions with handlers keep their vmctx in a keyed stack slot.
+    let vmctx_sp_offset = buffer.frame_layout().and_then(|layout| {
+        layout.stackslots.values().find_map(|s| {
+            (s.key.map(|k| k.bits()) == Some(crate::func::VMCTX_SLOT_KEY)).then_some(s.offset)
+        })
+    });
+    let mut exception_sites = Vec::new();
+    for site in buffer.call_sites() {
+        if site.exception_handlers.is_empty() {
+            continue;
+        }
+        let mut out = ExceptionSite {
+            ret_addr: site.ret_addr,
+            frame_offset: site.frame_offset.ok_or_else(|| {
+                WasmError::User("exception call site without a frame offset".into())
+            })?,
+            vmctx_sp_offset,
+            handlers: Vec::new(),
+        };
+        for handler in site.exception_handlers {
+            match *handler {
+                FinalizedMachExceptionHandler::Tag(tag, offset) => out
+                    .handlers
+                    .push((ExceptionCatch::from_tag(tag.as_u32()), offset)),
+                FinalizedMachExceptionHandler::Default(offset) => out
+                    .handlers
+                    .push((ExceptionCatch::All { by_ref: true }, offset)),
+                FinalizedMachExceptionHandler::Context(ExceptionContextLoc::SPOffset(o)) => {
+                    out.vmctx_sp_offset = Some(o)
+                }
+                FinalizedMachExceptionHandler::Context(ExceptionContextLoc::GPR(_)) => {
+                    return Err(WasmError::Unsupported(
+                        "exception context in a register".into(),
+                    ))
+                }
+            }
+        }
+        exception_sites.push(out);
+    }
+    exception_sites.sort_by_key(|s| s.ret_addr);
+
     Ok(CompiledFunction {
         body: buffer.data().to_vec(),
         alignment: buffer
@@ -133,6 +177,7 @@ pub(crate) fn compiled_function(
         relocations,
         traps,
         address_map,
+        exception_sites,
     })
 }
 

@@ -28,6 +28,12 @@ mod memory;
 mod proposals;
 
 use memory::memory_is_64;
+#[path = "atomics.rs"]
+mod atomics;
+#[path = "exceptions.rs"]
+mod exceptions;
+pub(crate) use exceptions::VMCTX_SLOT_KEY;
+
 use wasmtime_environ::{
     store_context, vm_func_ref, vm_memory_definition, vm_table_definition, vmctx,
     BuiltinFunctionIndex, FuncIndex, FunctionBodyData, GlobalIndex, MemoryIndex, Module,
@@ -148,6 +154,7 @@ impl<'a> FuncTranslator<'a> {
             builtin_sigs: HashMap::new(),
             direct_funcs: HashMap::new(),
             num_results,
+            exn: Default::default(),
         };
 
         // Parameters, then declared locals (zero-initialized).
@@ -271,6 +278,7 @@ struct FuncState<'t, 'a, 'b> {
     builtin_sigs: HashMap<u32, SigRef>,
     direct_funcs: HashMap<FuncIndex, FuncRef>,
     num_results: usize,
+    exn: exceptions::ExnState,
 }
 
 macro_rules! unop {
@@ -508,10 +516,6 @@ impl FuncState<'_, '_, '_> {
                 return Err(WasmError::Unsupported("GC array accesses".into()))
             }
         };
-        let memory = self.env.module.memories[mem];
-        if memory.shared {
-            return Err(WasmError::Unsupported("shared linear memories".into()));
-        }
         self.bounds_checked_addr(mem, memarg.offset, index, size)
     }
 
@@ -719,15 +723,28 @@ impl FuncState<'_, '_, '_> {
 
     // ---- calls ----------------------------------------------------------
 
-    /// Emits a call (or, with `tail`, a tail call, which ends the block) and
-    /// pushes its results.
-    fn finish_call(&mut self, call: cranelift_codegen::ir::Inst, tail: bool) {
+    /// Emits a call (a `try_call` inside a `try_table`) or, with `tail`, a
+    /// tail call, which ends the block; pushes a normal call's results.
+    pub(crate) fn emit_wasm_call(
+        &mut self,
+        callee: exceptions::Callee,
+        args: &[Value],
+        tail: bool,
+    ) {
+        self.fuel_save();
         if tail {
+            // The frame is gone, so no handler of this function applies.
+            match callee {
+                exceptions::Callee::Direct(f) => self.b.ins().return_call(f, args),
+                exceptions::Callee::Indirect(sig, code) => {
+                    self.b.ins().return_call_indirect(sig, code, args)
+                }
+            };
             self.reachable = false;
         } else {
+            let results = self.emit_call(callee, args);
             // The callee consumed fuel (or the host changed it).
             self.fuel_load();
-            let results = self.b.inst_results(call).to_vec();
             self.stack.extend(results);
         }
     }
@@ -737,7 +754,7 @@ impl FuncState<'_, '_, '_> {
         let type_index = env.module.functions[callee];
         let nparams = env.module.types[type_index].params.len();
         let wasm_args = self.popn(nparams);
-        let call = match env.module.defined_func_index(callee) {
+        match env.module.defined_func_index(callee) {
             Some(def) => {
                 let fref = match self.direct_funcs.get(&callee) {
                     Some(f) => *f,
@@ -763,12 +780,7 @@ impl FuncState<'_, '_, '_> {
                 let mut args = Vec::with_capacity(nparams + 2);
                 args.extend([self.vmctx, self.vmctx]);
                 args.extend(wasm_args);
-                self.fuel_save();
-                if tail {
-                    self.b.ins().return_call(fref, &args)
-                } else {
-                    self.b.ins().call(fref, &args)
-                }
+                self.emit_wasm_call(exceptions::Callee::Direct(fref), &args, tail);
             }
             None => {
                 let sig = self.wasm_sig(type_index)?;
@@ -786,26 +798,10 @@ impl FuncState<'_, '_, '_> {
                 let mut args = Vec::with_capacity(nparams + 2);
                 args.extend([callee_vmctx, self.vmctx]);
                 args.extend(wasm_args);
-                self.fuel_save();
-                self.call_indirect_or_tail(sig, code, &args, tail)
+                self.emit_wasm_call(exceptions::Callee::Indirect(sig, code), &args, tail);
             }
-        };
-        self.finish_call(call, tail);
-        Ok(())
-    }
-
-    fn call_indirect_or_tail(
-        &mut self,
-        sig: SigRef,
-        code: Value,
-        args: &[Value],
-        tail: bool,
-    ) -> cranelift_codegen::ir::Inst {
-        if tail {
-            self.b.ins().return_call_indirect(sig, code, args)
-        } else {
-            self.b.ins().call_indirect(sig, code, args)
         }
+        Ok(())
     }
 
     fn translate_call_indirect(
@@ -854,9 +850,7 @@ impl FuncState<'_, '_, '_> {
         let mut args = Vec::with_capacity(nparams + 2);
         args.extend([callee_vmctx, self.vmctx]);
         args.extend(wasm_args);
-        self.fuel_save();
-        let call = self.call_indirect_or_tail(sig, code, &args, tail);
-        self.finish_call(call, tail);
+        self.emit_wasm_call(exceptions::Callee::Indirect(sig, code), &args, tail);
         Ok(())
     }
 
@@ -977,6 +971,14 @@ impl FuncState<'_, '_, '_> {
     }
 
     fn translate_end(&mut self) {
+        let scope = self.take_handler_scope();
+        self.translate_end_inner();
+        if let Some(scope) = scope {
+            self.emit_landing_pads(scope);
+        }
+    }
+
+    fn translate_end_inner(&mut self) {
         let frame = self.frames.pop().expect("validated: end matches a frame");
         let is_function_end = self.frames.is_empty();
         if !frame.head_reachable {
@@ -1091,9 +1093,10 @@ impl FuncState<'_, '_, '_> {
     fn translate(&mut self, op: &Operator<'_>) -> WasmResult<()> {
         if !self.reachable {
             match op {
-                Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
-                    self.push_unreachable_frame()
-                }
+                Operator::Block { .. }
+                | Operator::Loop { .. }
+                | Operator::If { .. }
+                | Operator::TryTable { .. } => self.push_unreachable_frame(),
                 Operator::Else => self.translate_else(),
                 Operator::End => self.translate_end(),
                 _ => {}
@@ -1556,6 +1559,10 @@ impl FuncState<'_, '_, '_> {
             Operator::I64MulWideS => self.translate_mul_wide(true),
             Operator::I64MulWideU => self.translate_mul_wide(false),
 
+            op if atomics::is_atomic(op) => self.translate_atomic(op)?,
+            Operator::TryTable { try_table } => self.translate_try_table(try_table)?,
+            Operator::Throw { tag_index } => self.translate_throw(*tag_index)?,
+            Operator::ThrowRef => self.translate_throw_ref(),
             other => return Err(WasmError::Unsupported(format!("operator {other:?}"))),
         }
         Ok(())

@@ -240,16 +240,6 @@ pub(crate) fn wasm_signature(ty: &WasmFuncType) -> WasmResult<Signature> {
     Ok(sig)
 }
 
-/// Rejects memories this compiler cannot handle yet.
-fn check_module(module: &Module) -> WasmResult<()> {
-    for (_, memory) in module.memories.iter() {
-        if memory.shared {
-            return Err(WasmError::Unsupported("shared memories".into()));
-        }
-    }
-    Ok(())
-}
-
 impl Compiler for CraneliftCompiler {
     fn compile_function(
         &self,
@@ -259,7 +249,6 @@ impl Compiler for CraneliftCompiler {
         index: DefinedFuncIndex,
         body: FunctionBodyData<'_>,
     ) -> WasmResult<CompiledFunction> {
-        check_module(module)?;
         let func_index = module.func_index(index);
         let sig = wasm_signature(module.func_type(func_index))?;
         self.compile_with(

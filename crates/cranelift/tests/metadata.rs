@@ -40,7 +40,7 @@ fn traps(f: &CompiledFunction) -> Vec<Trap> {
         .iter()
         .filter_map(|t| match t.trap {
             TrapSite::Wasm(t) => Some(t),
-            TrapSite::HostError => None,
+            TrapSite::HostError | TrapSite::Exception => None,
         })
         .collect()
 }

@@ -49,6 +49,22 @@ macro_rules! foreach_builtin_function {
             /// callback's) is pending and the code traps with
             /// `TrapSite::HostError`.
             new_epoch(vmctx: vmctx) -> bool;
+            /// `memory.atomic.notify` at `index + offset`: the number of
+            /// waiters woken, or `-trap_code` (a `Trap::to_u8`) to trap.
+            memory_atomic_notify(vmctx: vmctx, memory: i32, index: i64, offset: i64, count: i32) -> i64;
+            /// `memory.atomic.wait32` (timeout in ns, negative = none): 0 ok,
+            /// 1 mismatch, 2 timed out, or `-trap_code`.
+            memory_atomic_wait32(vmctx: vmctx, memory: i32, index: i64, offset: i64, expected: i32, timeout: i64) -> i64;
+            /// Allocates an exception object of tag `tag` with `len` values;
+            /// returns its address (compiled code fills the values).
+            exn_alloc(vmctx: vmctx, tag: i32, len: i32) -> i64;
+            /// Throws the exception object `exn`: resumes at the matching
+            /// handler, or returns after making it pending (the caller then
+            /// traps with `TrapSite::Exception`). Reached through a stub
+            /// that passes the caller's return address and frame pointer.
+            throw_ref(vmctx: vmctx, exn: i64) -> void;
+            /// `memory.atomic.wait64`, as `memory_atomic_wait32`.
+            memory_atomic_wait64(vmctx: vmctx, memory: i32, index: i64, offset: i64, expected: i64, timeout: i64) -> i64;
         }
     };
 }

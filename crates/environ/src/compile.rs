@@ -70,8 +70,15 @@ impl MemoryStyle {
             && !memory.memory64
             && (fits || !tunables.memory_may_move)
             && min_bytes <= tunables.memory_reservation;
+        // A shared memory never moves (other threads use it): reserve its
+        // whole maximum up front.
+        let reservation = if memory.shared {
+            tunables.memory_reservation.max(max_bytes)
+        } else {
+            tunables.memory_reservation
+        };
         MemoryStyle {
-            reservation: tunables.memory_reservation,
+            reservation,
             guard_size: if tunables.signals_based_traps {
                 tunables.memory_guard_size
             } else {
@@ -156,6 +163,84 @@ pub struct CompiledFunction {
     /// `(code offset, wasm byte offset)` pairs, sorted by code offset, mapping
     /// machine code back to the instruction in the original module.
     pub address_map: Vec<(u32, u32)>,
+    /// Calls with exception handlers (inside `try_table`), sorted by
+    /// return address.
+    pub exception_sites: Vec<ExceptionSite>,
+}
+
+/// Exception handlers of one call site (a Cranelift `try_call`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ExceptionSite {
+    /// Offset of the call's return address from the start of the function.
+    pub ret_addr: u32,
+    /// Distance from the frame pointer down to the stack pointer at the
+    /// call (to recover SP from FP when resuming at a handler).
+    pub frame_offset: u32,
+    /// Offset from SP at the call of the spilled `vmctx` that gives the
+    /// tags' meaning, if any handler needs one.
+    pub vmctx_sp_offset: Option<u32>,
+    /// Handlers, innermost first: what they catch and where they start.
+    pub handlers: Vec<(ExceptionCatch, u32)>,
+}
+
+/// What an exception handler catches. `by_ref` handlers keep the
+/// exception object (`catch_ref`, `catch_all_ref`); the others only read its
+/// payload.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ExceptionCatch {
+    /// Exceptions of a tag (a module-level tag index).
+    Tag {
+        /// The tag index in the handler's module.
+        index: u32,
+        /// Whether the handler keeps the exception object.
+        by_ref: bool,
+    },
+    /// Every exception.
+    All {
+        /// Whether the handler keeps the exception object.
+        by_ref: bool,
+    },
+}
+
+impl ExceptionCatch {
+    /// Encodes the handler as a Cranelift exception-table tag.
+    pub fn to_tag(self) -> u32 {
+        match self {
+            ExceptionCatch::All { by_ref } => u32::MAX - 1 - u32::from(!by_ref),
+            ExceptionCatch::Tag { index, by_ref } => (index << 1) | u32::from(by_ref),
+        }
+    }
+
+    /// Decodes [`ExceptionCatch::to_tag`].
+    pub fn from_tag(tag: u32) -> ExceptionCatch {
+        match tag {
+            t if t == u32::MAX - 1 => ExceptionCatch::All { by_ref: true },
+            t if t == u32::MAX - 2 => ExceptionCatch::All { by_ref: false },
+            t => ExceptionCatch::Tag {
+                index: t >> 1,
+                by_ref: t & 1 != 0,
+            },
+        }
+    }
+}
+
+/// Layout of an exception object: a header followed by the payload values
+/// in 16-byte slots. An `exnref` is the object's address.
+pub mod vm_exn_object {
+    /// Tag identity (address of the tag's definition), usize.
+    pub const TAG: u32 = 0;
+    /// Number of values, u32.
+    pub const LEN: u32 = 8;
+    /// Non-zero once the object may be referenced from outside a handler, u32.
+    pub const EXPOSED: u32 = 12;
+    /// Owning instance (runtime use), usize.
+    pub const OWNER: u32 = 16;
+    /// Slot in the owner's arena, u32.
+    pub const SLOT: u32 = 24;
+    /// First value.
+    pub const VALUES: u32 = 32;
+    /// Size of a value slot.
+    pub const VALUE_SIZE: u32 = 16;
 }
 
 /// A code generator.

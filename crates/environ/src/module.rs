@@ -150,6 +150,11 @@ pub struct Module {
     pub global_initializers: PrimaryMap<DefinedGlobalIndex, ConstExpr>,
     /// Initial element value of defined tables (`None`: null).
     pub table_initializers: PrimaryMap<DefinedTableIndex, Option<ConstExpr>>,
+    /// Every tag's function type (its parameters are the payload),
+    /// imports first.
+    pub tags: PrimaryMap<TagIndex, TypeIndex>,
+    /// Number of imported tags.
+    pub num_imported_tags: usize,
     /// Number of imported functions.
     pub num_imported_funcs: usize,
     /// Number of imported tables.
@@ -220,6 +225,14 @@ impl Module {
         global_index,
         is_imported_global
     );
+    index_conversions!(
+        TagIndex,
+        DefinedTagIndex,
+        num_imported_tags,
+        defined_tag_index,
+        tag_index,
+        is_imported_tag
+    );
 
     /// The type of function `index`.
     pub fn func_type(&self, index: FuncIndex) -> &WasmFuncType {
@@ -238,6 +251,7 @@ impl Module {
             EntityIndex::Table(i) => EntityType::Table(self.tables[i]),
             EntityIndex::Memory(i) => EntityType::Memory(self.memories[i]),
             EntityIndex::Global(i) => EntityType::Global(self.globals[i]),
+            EntityIndex::Tag(i) => EntityType::Tag(self.tags[i]),
         }
     }
 

@@ -155,6 +155,10 @@ pub fn translate_module(features: WasmFeatures, wasm: &[u8]) -> WasmResult<Modul
                             module.num_imported_globals += 1;
                             EntityIndex::Global(module.globals.push(global_type(&g)?))
                         }
+                        TypeRef::Tag(t) => {
+                            module.num_imported_tags += 1;
+                            EntityIndex::Tag(module.tags.push(TypeIndex::from_u32(t.func_type_idx)))
+                        }
                         _ => {
                             return Err(WasmError::Unsupported(format!(
                                 "import kind of `{}::{}`",
@@ -216,7 +220,7 @@ pub fn translate_module(features: WasmFeatures, wasm: &[u8]) -> WasmResult<Modul
                             EntityIndex::Global(GlobalIndex::from_u32(export.index))
                         }
                         wasmparser::ExternalKind::Tag => {
-                            return Err(WasmError::Unsupported("tag exports".into()))
+                            EntityIndex::Tag(TagIndex::from_u32(export.index))
                         }
                     };
                     module.exports.push(Export {
@@ -290,8 +294,10 @@ pub fn translate_module(features: WasmFeatures, wasm: &[u8]) -> WasmResult<Modul
                     let _ = parse_names(&mut module, names);
                 }
             }
-            Payload::TagSection(_) => {
-                return Err(WasmError::Unsupported("exception tags".into()));
+            Payload::TagSection(tags) => {
+                for tag in tags {
+                    module.tags.push(TypeIndex::from_u32(tag?.func_type_idx));
+                }
             }
             _ => {}
         }

@@ -110,6 +110,9 @@ pub enum TrapSite {
     Wasm(Trap),
     /// A host function failed; its error is pending in the store.
     HostError,
+    /// A wasm exception was thrown and no wasm handler caught it; the
+    /// exception object is pending (see the runtime's exception module).
+    Exception,
 }
 
 impl TrapSite {
@@ -118,6 +121,7 @@ impl TrapSite {
         match self {
             TrapSite::Wasm(t) => t.to_u8(),
             TrapSite::HostError => 100,
+            TrapSite::Exception => 101,
         }
     }
 
@@ -125,6 +129,8 @@ impl TrapSite {
     pub fn from_u8(code: u8) -> Option<TrapSite> {
         if code == 100 {
             Some(TrapSite::HostError)
+        } else if code == 101 {
+            Some(TrapSite::Exception)
         } else {
             Trap::from_u8(code).map(TrapSite::Wasm)
         }

@@ -49,6 +49,14 @@ index_type!(
     TypeIndex
 );
 index_type!(
+    /// Index of a tag in a module's tag index space (exception handling).
+    TagIndex
+);
+index_type!(
+    /// Index of a tag defined in a module.
+    DefinedTagIndex
+);
+index_type!(
     /// Index of an element segment.
     ElemIndex
 );
@@ -95,12 +103,19 @@ pub enum WasmHeapType {
     NoExtern,
     /// Functions of one type.
     ConcreteFunc(WasmTypeRef),
+    /// Any exception object (exception-handling proposal).
+    Exn,
+    /// No exception object.
+    NoExn,
 }
 
 impl WasmHeapType {
     /// True for the function hierarchy (`func`, `nofunc`, concrete types).
     pub fn is_func(&self) -> bool {
-        !matches!(self, WasmHeapType::Extern | WasmHeapType::NoExtern)
+        !matches!(
+            self,
+            WasmHeapType::Extern | WasmHeapType::NoExtern | WasmHeapType::Exn | WasmHeapType::NoExn
+        )
     }
 }
 
@@ -126,6 +141,16 @@ impl WasmRefType {
         nullable: true,
         heap: WasmHeapType::Extern,
     };
+    /// `exnref`.
+    pub const EXNREF: WasmRefType = WasmRefType {
+        nullable: true,
+        heap: WasmHeapType::Exn,
+    };
+
+    /// True for exception references (`exnref`, `nullexnref`).
+    pub fn is_exn(&self) -> bool {
+        matches!(self.heap, WasmHeapType::Exn | WasmHeapType::NoExn)
+    }
 
     /// True for function references of any kind.
     pub fn is_func(&self) -> bool {
@@ -144,6 +169,7 @@ impl WasmRefType {
             (NoFunc, b) => b.is_func(),
             (ConcreteFunc(_), Func) => true,
             (NoExtern, Extern) => true,
+            (NoExn, Exn) => true,
             _ => false,
         }
     }
@@ -222,6 +248,8 @@ impl WasmRefType {
                 A::NoFunc => WasmHeapType::NoFunc,
                 A::Extern => WasmHeapType::Extern,
                 A::NoExtern => WasmHeapType::NoExtern,
+                A::Exn => WasmHeapType::Exn,
+                A::NoExn => WasmHeapType::NoExn,
                 _ => return Err(unsupported_ref(r)),
             },
             H::Concrete(i) | H::Exact(i) => match i.as_module_index() {
@@ -248,6 +276,8 @@ impl fmt::Display for WasmHeapType {
             WasmHeapType::NoFunc => f.write_str("nofunc"),
             WasmHeapType::Extern => f.write_str("extern"),
             WasmHeapType::NoExtern => f.write_str("noextern"),
+            WasmHeapType::Exn => f.write_str("exn"),
+            WasmHeapType::NoExn => f.write_str("noexn"),
             WasmHeapType::ConcreteFunc(WasmTypeRef::Module(i)) => write!(f, "{}", i.as_u32()),
             WasmHeapType::ConcreteFunc(WasmTypeRef::Engine(i)) => write!(f, "<type {}>", i.0),
             WasmHeapType::ConcreteFunc(WasmTypeRef::RecSelf) => f.write_str("<self>"),
@@ -260,6 +290,7 @@ impl fmt::Display for WasmRefType {
         match (self.nullable, self.heap) {
             (true, WasmHeapType::Func) => f.write_str("funcref"),
             (true, WasmHeapType::Extern) => f.write_str("externref"),
+            (true, WasmHeapType::Exn) => f.write_str("exnref"),
             (true, h) => write!(f, "(ref null {h})"),
             (false, h) => write!(f, "(ref {h})"),
         }
@@ -397,6 +428,8 @@ pub enum EntityIndex {
     Memory(MemoryIndex),
     /// A global.
     Global(GlobalIndex),
+    /// A tag.
+    Tag(TagIndex),
 }
 
 /// The type of an import, as declared by the module.
@@ -410,4 +443,6 @@ pub enum EntityType {
     Memory(Memory),
     /// A global.
     Global(Global),
+    /// A tag whose payload is the parameters of the given function type.
+    Tag(TypeIndex),
 }

@@ -6,8 +6,8 @@ use crate::mmap::{round_up_to_page_size, Mmap};
 use anyhow::{bail, Context, Result};
 use std::ops::Range;
 use wasmtime_environ::{
-    CompiledFunction, DefinedFuncIndex, LibCall, Relocation, RelocationKind, RelocationTarget,
-    TrapSite,
+    CompiledFunction, DefinedFuncIndex, ExceptionSite, LibCall, Relocation, RelocationKind,
+    RelocationTarget, TrapSite,
 };
 
 /// Byte used to pad between functions (`int3`).
@@ -36,6 +36,8 @@ pub struct CodeBuilder {
     relocations: Vec<(u32 /* function */, Relocation)>,
     /// `(text offset, site)`.
     traps: Vec<(u32, TrapSite)>,
+    /// Exception sites keyed by the text offset of their return address.
+    exception_sites: Vec<(u32, ExceptionSite)>,
 }
 
 impl CodeBuilder {
@@ -71,6 +73,11 @@ impl CodeBuilder {
                 .iter()
                 .map(|t| (start.saturating_add(t.code_offset), t.trap)),
         );
+        self.exception_sites.extend(
+            func.exception_sites
+                .iter()
+                .map(|e| (start.saturating_add(e.ret_addr), e.clone())),
+        );
         let mut address_map = func.address_map.clone();
         if !address_map.is_sorted_by_key(|e| e.0) {
             address_map.sort_by_key(|e| e.0);
@@ -103,6 +110,7 @@ impl CodeBuilder {
             funcs,
             relocations,
             mut traps,
+            mut exception_sites,
         } = self;
         // Always map at least one page so that every code object has a
         // distinct, non-null address range.
@@ -158,11 +166,13 @@ impl CodeBuilder {
 
         mmap.make_executable(0..mapped)?;
         traps.sort_by_key(|t| t.0);
+        exception_sites.sort_by_key(|t| t.0);
         Ok(CodeMemory {
             mmap,
             text_len: text.len(),
             funcs,
             traps,
+            exception_sites,
         })
     }
 }
@@ -175,6 +185,8 @@ pub struct CodeMemory {
     funcs: Vec<FunctionInfo>,
     /// `(text offset, site)`, sorted by offset.
     traps: Vec<(u32, TrapSite)>,
+    /// `(text offset of the return address, handlers)`, sorted.
+    exception_sites: Vec<(u32, ExceptionSite)>,
 }
 
 impl CodeMemory {
@@ -245,6 +257,16 @@ impl CodeMemory {
         let off = self.text_offset(pc)?;
         let i = self.traps.binary_search_by_key(&off, |t| t.0).ok()?;
         Some(self.traps[i].1)
+    }
+
+    /// The exception handlers of the call whose return address is `pc`.
+    pub fn lookup_exception_site(&self, pc: usize) -> Option<&ExceptionSite> {
+        let off = self.text_offset(pc)?;
+        let i = self
+            .exception_sites
+            .binary_search_by_key(&off, |t| t.0)
+            .ok()?;
+        Some(&self.exception_sites[i].1)
     }
 
     /// The wasm bytecode offset of the instruction at `pc`: the address-map

@@ -7,6 +7,7 @@ pub mod pooling;
 
 use crate::cow::ModuleMemoryImages;
 use crate::memory::LinearMemory;
+use crate::shared_memory::SharedMemory;
 use crate::table::Table;
 use crate::vmcontext::*;
 use allocator::{InstanceAllocator, InstanceStorage};
@@ -22,10 +23,31 @@ pub struct Imports {
     pub functions: Vec<VMFuncRef>,
     /// Imported tables: owning instance and its defined index.
     pub tables: Vec<(*mut Instance, DefinedTableIndex)>,
-    /// Imported memories: owning instance and its defined index.
-    pub memories: Vec<(*mut Instance, DefinedMemoryIndex)>,
+    /// Imported memories.
+    pub memories: Vec<MemoryImport>,
     /// Imported globals: their storage.
     pub globals: Vec<*mut VMGlobalDefinition>,
+    /// Imported tags: their identities (`*const VMTagDefinition`).
+    pub tags: Vec<usize>,
+}
+
+/// An imported memory.
+#[derive(Clone)]
+pub enum MemoryImport {
+    /// A memory defined by an instance of the same store: owner and its
+    /// defined index.
+    Instance(*mut Instance, DefinedMemoryIndex),
+    /// A shared memory (possibly used by other stores and threads).
+    Shared(SharedMemory),
+}
+
+/// A memory defined by an instance.
+pub enum InstanceMemory {
+    /// A memory private to the instance's store.
+    Local(LinearMemory),
+    /// A shared memory; the instance's inline definition is registered as a
+    /// mirror of the shared one.
+    Shared(SharedMemory),
 }
 
 /// Everything needed to allocate an instance.
@@ -53,22 +75,36 @@ pub struct InstanceAllocationRequest<'a> {
     pub memory_images: Option<&'a ModuleMemoryImages>,
 }
 
+/// Where a memory lives, as returned by [`Instance::memory_owner`].
+pub enum MemoryOwner<'a> {
+    /// Defined by this instance of the store, at this defined index.
+    Instance(&'a mut Instance, DefinedMemoryIndex),
+    /// A shared memory.
+    Shared(SharedMemory),
+}
+
 /// Runtime state of an instance. Its `VMContext` follows it in memory.
 #[repr(C)]
 pub struct Instance {
     module: Arc<Module>,
     offsets: VMOffsets,
-    memories: PrimaryMap<DefinedMemoryIndex, LinearMemory>,
+    memories: PrimaryMap<DefinedMemoryIndex, InstanceMemory>,
     tables: PrimaryMap<DefinedTableIndex, Table>,
     dropped_elements: Vec<bool>,
     dropped_data: Vec<bool>,
-    imported_memories: Vec<(*mut Instance, DefinedMemoryIndex)>,
+    imported_memories: Vec<MemoryImport>,
     imported_tables: Vec<(*mut Instance, DefinedTableIndex)>,
     /// Per defined memory: whether its data segments were mapped as an
     /// image (so `initialize` must not copy them).
     imaged_memories: Vec<bool>,
     store: *mut u8,
     host_id: usize,
+    /// Identity of every tag (imports first).
+    tags: Vec<usize>,
+    /// Storage of the defined tags, whose addresses are their identities.
+    #[allow(clippy::vec_box)]
+    defined_tags: Vec<Box<crate::exception::VMTagDefinition>>,
+    exn_arena: crate::exception::ExnArena,
     vmctx: VMContext,
 }
 
@@ -102,19 +138,36 @@ impl InstanceHandle {
         let mut imaged_memories = Vec::new();
         for (index, ty) in module.memories.iter().skip(module.num_imported_memories) {
             let style = MemoryStyle::for_memory(ty, req.tunables);
+            let context = |e: anyhow::Error| {
+                e.context(format!("failed to allocate memory {}", index.as_u32()))
+            };
             let def = DefinedMemoryIndex::new(memories.len());
-            let image = req.memory_images.and_then(|i| i.get(def));
-            let mem = allocator
-                .allocate_memory(ty, &style, image)
-                .map_err(|e| e.context(format!("failed to allocate memory {}", index.as_u32())))?;
+            let (mem, imaged) = if ty.shared {
+                let mem = SharedMemory::new(ty, &style).map_err(context)?;
+                (InstanceMemory::Shared(mem), false)
+            } else {
+                let image = req.memory_images.and_then(|i| i.get(def));
+                let mem = allocator
+                    .allocate_memory(ty, &style, image)
+                    .map_err(context)?;
+                (InstanceMemory::Local(mem), image.is_some())
+            };
             memories.push(mem);
-            imaged_memories.push(image.is_some());
+            imaged_memories.push(imaged);
         }
         let mut tables = PrimaryMap::new();
         for (_, ty) in module.tables.iter().skip(module.num_imported_tables) {
             tables.push(allocator.allocate_table(ty)?);
         }
 
+        let mut defined_tags = Vec::new();
+        for (_, ty) in module.tags.iter().skip(module.num_imported_tags) {
+            // SAFETY: `type_ids` has one entry per module type.
+            let type_index = unsafe { *req.type_ids.add(ty.index()) };
+            defined_tags.push(Box::new(crate::exception::VMTagDefinition { type_index }));
+        }
+        let mut tags = req.imports.tags.clone();
+        tags.extend(defined_tags.iter().map(|t| &**t as *const _ as usize));
         let instance = Instance {
             module: module.clone(),
             offsets,
@@ -127,6 +180,9 @@ impl InstanceHandle {
             imaged_memories,
             store: req.store,
             host_id: req.host_id,
+            tags,
+            defined_tags,
+            exn_arena: Default::default(),
             vmctx: VMContext::new(),
         };
         let raw = storage.as_ptr().cast::<Instance>();
@@ -162,6 +218,12 @@ impl InstanceHandle {
 
 impl Drop for InstanceHandle {
     fn drop(&mut self) {
+        let instance = self.instance();
+        for (index, mem) in instance.memories.iter() {
+            if let InstanceMemory::Shared(shared) = mem {
+                shared.unregister_mirror(instance.defined_memory_ptr(index));
+            }
+        }
         // SAFETY: we own the instance; drop its Rust state (memories and
         // tables return to their allocator). The block itself is released
         // when `_storage` is dropped right after.
@@ -199,6 +261,36 @@ impl Instance {
         self.store
     }
 
+    /// The identity of tag `index` (`*const VMTagDefinition`).
+    pub fn tag_identity(&self, index: u32) -> usize {
+        self.tags[index as usize]
+    }
+
+    /// The store context this instance runs with.
+    pub fn store_context(&self) -> *const VMStoreContext {
+        // SAFETY: the slot was filled at allocation.
+        unsafe { *self.vmctx_plus::<*const VMStoreContext>(vmctx::STORE_CONTEXT) }
+    }
+
+    /// Allocates an exception object of tag `tag` with room for `len`
+    /// values; returns its address.
+    pub fn alloc_exn(&mut self, tag: u32, len: u32) -> usize {
+        let identity = self.tag_identity(tag);
+        let owner = self as *mut Instance;
+        self.exn_arena.alloc(owner, identity, len as usize)
+    }
+
+    /// Allocates an exception object for a tag identity (host-created
+    /// exceptions).
+    pub fn alloc_exn_for_identity(&mut self, identity: usize, len: u32) -> usize {
+        let owner = self as *mut Instance;
+        self.exn_arena.alloc(owner, identity, len as usize)
+    }
+
+    pub(crate) fn free_exn_slot(&mut self, slot: u32) {
+        self.exn_arena.free(slot);
+    }
+
     /// The embedder id given at allocation.
     pub fn host_id(&self) -> usize {
         self.host_id
@@ -223,8 +315,11 @@ impl Instance {
             *self.vmctx_plus::<*mut VMStoreContext>(vmctx::STORE_CONTEXT) = req.store_context;
             *self.vmctx_plus::<*const usize>(vmctx::BUILTINS) = crate::libcalls::builtin_array();
             *self.vmctx_plus::<*const VMSharedTypeIndex>(vmctx::TYPE_IDS) = req.type_ids;
-            for (i, (owner, idx)) in req.imports.memories.iter().enumerate() {
-                let def = (**owner).defined_memory_ptr(*idx);
+            for (i, import) in req.imports.memories.iter().enumerate() {
+                let def = match import {
+                    MemoryImport::Instance(owner, idx) => (**owner).defined_memory_ptr(*idx),
+                    MemoryImport::Shared(shared) => shared.vmmemory_ptr(),
+                };
                 *self.vmctx_plus(self.offsets.imported_memory(MemoryIndex::new(i))) = def;
             }
             for (i, (owner, idx)) in req.imports.tables.iter().enumerate() {
@@ -397,7 +492,17 @@ impl Instance {
     }
 
     fn update_memory_definition(&mut self, index: DefinedMemoryIndex) {
-        let mem = &self.memories[index];
+        let mem = match &self.memories[index] {
+            InstanceMemory::Local(mem) => mem,
+            InstanceMemory::Shared(shared) => {
+                // SAFETY: the inline definition lives as long as the
+                // instance, and the instance unregisters it when dropped.
+                // Registering twice is harmless but avoided by callers.
+                let ptr = self.defined_memory_ptr(index);
+                unsafe { shared.register_mirror(ptr) };
+                return;
+            }
+        };
         let def = VMMemoryDefinition {
             base: mem.base(),
             current_length: mem.byte_size() as u64,
@@ -416,16 +521,37 @@ impl Instance {
         unsafe { *self.defined_table_ptr(index) = def };
     }
 
-    /// The instance owning memory `index` and its defined index there.
-    pub fn memory_owner(&mut self, index: MemoryIndex) -> (&mut Instance, DefinedMemoryIndex) {
+    /// Where memory `index` lives: the instance of this store owning it
+    /// (and its defined index there), or a shared memory.
+    pub fn memory_owner(&mut self, index: MemoryIndex) -> MemoryOwner<'_> {
         match self.module.defined_memory_index(index) {
-            Some(d) => (self, d),
-            None => {
-                let (owner, d) = self.imported_memories[index.index()];
-                // SAFETY: importers never outlive the instances they import
-                // from (both are owned by one store).
-                (unsafe { &mut *owner }, d)
-            }
+            Some(d) => match &self.memories[d] {
+                InstanceMemory::Shared(s) => MemoryOwner::Shared(s.clone()),
+                InstanceMemory::Local(_) => MemoryOwner::Instance(self, d),
+            },
+            None => match &self.imported_memories[index.index()] {
+                MemoryImport::Instance(owner, d) => {
+                    let (owner, d) = (*owner, *d);
+                    // SAFETY: importers never outlive the instances they
+                    // import from (both are owned by one store).
+                    MemoryOwner::Instance(unsafe { &mut *owner }, d)
+                }
+                MemoryImport::Shared(s) => MemoryOwner::Shared(s.clone()),
+            },
+        }
+    }
+
+    /// The shared memory `index`, if it is shared.
+    pub fn shared_memory(&self, index: MemoryIndex) -> Option<SharedMemory> {
+        match self.module.defined_memory_index(index) {
+            Some(d) => match &self.memories[d] {
+                InstanceMemory::Shared(s) => Some(s.clone()),
+                InstanceMemory::Local(_) => None,
+            },
+            None => match &self.imported_memories[index.index()] {
+                MemoryImport::Shared(s) => Some(s.clone()),
+                MemoryImport::Instance(..) => None,
+            },
         }
     }
 
@@ -442,7 +568,7 @@ impl Instance {
     }
 
     /// A defined memory.
-    pub fn defined_memory(&mut self, index: DefinedMemoryIndex) -> &mut LinearMemory {
+    pub fn defined_memory(&mut self, index: DefinedMemoryIndex) -> &mut InstanceMemory {
         &mut self.memories[index]
     }
 
@@ -484,8 +610,14 @@ impl Instance {
         delta: u64,
         store: Option<&mut (dyn crate::vmstore::VMStore + '_)>,
     ) -> anyhow::Result<Option<u64>> {
-        let (owner, d) = self.memory_owner(index);
-        let mem = &mut owner.memories[d];
+        let (owner, d) = match self.memory_owner(index) {
+            MemoryOwner::Instance(owner, d) => (owner, d),
+            // Shared memories are not charged to any one store's limiter.
+            MemoryOwner::Shared(shared) => return Ok(shared.grow(delta, None)),
+        };
+        let InstanceMemory::Local(mem) = &mut owner.memories[d] else {
+            unreachable!("memory_owner returns shared memories as Shared")
+        };
         let old_pages = mem.pages();
         if delta == 0 {
             return Ok(Some(old_pages));

@@ -12,10 +12,12 @@
 pub mod backtrace;
 pub mod code_memory;
 pub mod cow;
+pub mod exception;
 pub mod instance;
 pub mod libcalls;
 pub mod memory;
 pub mod mmap;
+pub mod shared_memory;
 pub mod table;
 pub mod traphandlers;
 pub mod vmcontext;

@@ -4,8 +4,9 @@
 use crate::instance::Instance;
 use crate::vmcontext::VMContext;
 use crate::vmstore::VMStore;
+use std::time::Duration;
 use wasmtime_environ::{
-    foreach_builtin_function, DataIndex, ElemIndex, EntityRef, MemoryIndex, TableIndex,
+    foreach_builtin_function, DataIndex, ElemIndex, EntityRef, MemoryIndex, TableIndex, Trap,
 };
 
 /// Implementations, one per builtin, taking the calling instance.
@@ -161,6 +162,112 @@ mod impls {
     pub fn elem_drop(instance: &mut Instance, elem: u32) {
         instance.elem_drop(ElemIndex::new(elem as usize))
     }
+
+    pub fn exn_alloc(instance: &mut Instance, tag: u32, len: u32) -> u64 {
+        instance.alloc_exn(tag, len) as u64
+    }
+
+    /// Never called: the builtin table points `throw_ref` at the assembly
+    /// stub in `crate::exception`.
+    pub fn throw_ref(_instance: &mut Instance, _exn: u64) {
+        std::process::abort()
+    }
+
+    /// Encodes an atomic builtin's outcome: the value, or `-trap_code`.
+    fn status(r: Result<u64, Trap>) -> u64 {
+        match r {
+            Ok(v) => v,
+            Err(t) => (-i64::from(t.to_u8())) as u64,
+        }
+    }
+
+    fn timeout(ns: u64) -> Option<Duration> {
+        // A negative timeout means "forever".
+        (ns as i64 >= 0).then(|| Duration::from_nanos(ns))
+    }
+
+    /// Checks an atomic access of `size` bytes to a non-shared memory.
+    fn check_unshared(
+        instance: &Instance,
+        memory: MemoryIndex,
+        addr: Option<u64>,
+        size: u64,
+    ) -> Result<(), Trap> {
+        let addr = addr.ok_or(Trap::MemoryOutOfBounds)?;
+        if !addr.is_multiple_of(size) {
+            return Err(Trap::HeapMisaligned);
+        }
+        let (_, len) = instance.memory_slice(memory);
+        match addr.checked_add(size) {
+            Some(end) if end <= len as u64 => Ok(()),
+            _ => Err(Trap::MemoryOutOfBounds),
+        }
+    }
+
+    pub fn memory_atomic_notify(
+        instance: &mut Instance,
+        memory: u32,
+        index: u64,
+        offset: u64,
+        count: u32,
+    ) -> u64 {
+        let memory = MemoryIndex::from_u32(memory);
+        let addr = index.checked_add(offset);
+        status(match instance.shared_memory(memory) {
+            Some(shared) => match addr {
+                Some(addr) => shared.atomic_notify(addr, count).map(u64::from),
+                None => Err(Trap::MemoryOutOfBounds),
+            },
+            // Nobody can wait on an unshared memory.
+            None => check_unshared(instance, memory, addr, 4).map(|()| 0),
+        })
+    }
+
+    pub fn memory_atomic_wait32(
+        instance: &mut Instance,
+        memory: u32,
+        index: u64,
+        offset: u64,
+        expected: u32,
+        timeout_ns: u64,
+    ) -> u64 {
+        let memory = MemoryIndex::from_u32(memory);
+        let addr = index.checked_add(offset);
+        status(match instance.shared_memory(memory) {
+            Some(shared) => match addr {
+                Some(addr) => shared
+                    .atomic_wait32(addr, expected, timeout(timeout_ns))
+                    .map(|r| r as u64),
+                None => Err(Trap::MemoryOutOfBounds),
+            },
+            None => {
+                check_unshared(instance, memory, addr, 4).and(Err(Trap::AtomicWaitNonSharedMemory))
+            }
+        })
+    }
+
+    pub fn memory_atomic_wait64(
+        instance: &mut Instance,
+        memory: u32,
+        index: u64,
+        offset: u64,
+        expected: u64,
+        timeout_ns: u64,
+    ) -> u64 {
+        let memory = MemoryIndex::from_u32(memory);
+        let addr = index.checked_add(offset);
+        status(match instance.shared_memory(memory) {
+            Some(shared) => match addr {
+                Some(addr) => shared
+                    .atomic_wait64(addr, expected, timeout(timeout_ns))
+                    .map(|r| r as u64),
+                None => Err(Trap::MemoryOutOfBounds),
+            },
+            None => {
+                check_unshared(instance, memory, addr, 8).and(Err(Trap::AtomicWaitNonSharedMemory))
+            }
+        })
+    }
 }
 
 macro_rules! rust_type {
@@ -171,9 +278,21 @@ macro_rules! rust_type {
     (void) => { () };
 }
 
+/// The table entry of a builtin: its generated entry point, except for
+/// `throw_ref`, which needs its caller's return address and frame pointer.
+macro_rules! builtin_address {
+    (throw_ref) => {
+        crate::exception::THROW_STUB
+    };
+    ($name:ident) => {
+        entry::$name as *const ()
+    };
+}
+
 macro_rules! define_builtins {
     ($( $(#[$attr:meta])* $name:ident( vmctx: vmctx $(, $pname:ident: $param:ident)* ) -> $result:ident; )*) => {
         /// `extern "C"` entry points called by compiled code.
+        #[allow(dead_code)]
         mod entry {
             use super::*;
             $(
@@ -193,7 +312,7 @@ macro_rules! define_builtins {
         }
 
         static BUILTINS: BuiltinArray = BuiltinArray([
-            $(entry::$name as *const (),)*
+            $(builtin_address!($name),)*
         ]);
     };
 }

@@ -39,6 +39,7 @@ pub struct Config {
     pub(crate) memory_init_cow: bool,
     pub(crate) epoch_interruption: bool,
     pub(crate) interruptable: bool,
+    pub(crate) shared_memory: bool,
 }
 
 impl Default for Config {
@@ -79,19 +80,24 @@ impl Config {
             memory_init_cow: true,
             epoch_interruption: false,
             interruptable: false,
+            shared_memory: false,
         }
     }
 
     /// The post-2.0 proposals on by default, as in Wasmtime 48 (whose
     /// default `wasmtime` CLI accepts each of them without `-W` flags):
     /// tail calls, multi-memory, extended constant expressions, memory64 and
-    /// function references. Custom page sizes and wide arithmetic are off.
+    /// function references, threads (creating shared memories also needs
+    /// `Config::shared_memory`) and exception handling. Custom page sizes
+    /// and wide arithmetic are off.
     fn default_proposals() -> WasmFeatures {
         WasmFeatures::TAIL_CALL
             | WasmFeatures::EXTENDED_CONST
             | WasmFeatures::MULTI_MEMORY
             | WasmFeatures::MEMORY64
             | WasmFeatures::FUNCTION_REFERENCES
+            | WasmFeatures::THREADS
+            | WasmFeatures::EXCEPTIONS
     }
 
     feature_toggles! {
@@ -109,7 +115,8 @@ impl Config {
         wasm_multi_memory => MULTI_MEMORY,
         /// Enables tail calls.
         wasm_tail_call => TAIL_CALL,
-        /// Enables the threads proposal.
+        /// Enables the threads proposal: shared memories and atomic
+        /// operators (on by default).
         wasm_threads => THREADS,
         /// Enables 64-bit memories.
         wasm_memory64 => MEMORY64,
@@ -119,7 +126,8 @@ impl Config {
         wasm_function_references => FUNCTION_REFERENCES,
         /// Enables the GC proposal.
         wasm_gc => GC,
-        /// Enables exception handling.
+        /// Enables exception handling: tags, `throw`, `throw_ref`,
+        /// `try_table`, `exnref` (on by default).
         wasm_exceptions => EXCEPTIONS,
         /// Enables custom page sizes.
         wasm_custom_page_sizes => CUSTOM_PAGE_SIZES,
@@ -129,6 +137,16 @@ impl Config {
         wasm_sign_extension => SIGN_EXTENSION,
         /// Enables non-trapping float-to-int conversions.
         wasm_nontrapping_float_to_int_conversion => SATURATING_FLOAT_TO_INT,
+    }
+
+    /// Whether shared memories may be created, by [`SharedMemory::new`] or
+    /// by instantiating a module that defines one (off by default, as in
+    /// Wasmtime).
+    ///
+    /// [`SharedMemory::new`]: crate::SharedMemory::new
+    pub fn shared_memory(&mut self, enable: bool) -> &mut Self {
+        self.shared_memory = enable;
+        self
     }
 
     /// Selects the compilation strategy.

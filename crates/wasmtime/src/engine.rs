@@ -60,8 +60,6 @@ impl Engine {
             (F::SIMD, "SIMD"),
             (F::RELAXED_SIMD, "relaxed SIMD"),
             (F::GC, "GC"),
-            (F::THREADS, "threads"),
-            (F::EXCEPTIONS, "exception handling"),
         ];
         for (flag, name) in unsupported {
             if features.contains(flag) {

@@ -7,12 +7,13 @@ use crate::{
     AsContext, AsContextMut, Func, GlobalType, MemoryType, Ref, StoreContext, StoreContextMut,
     TableType, Val,
 };
+use crate::{Engine, SharedMemory, Tag};
 use anyhow::{bail, Result};
 use wasmtime_environ::{
     DefinedMemoryIndex, DefinedTableIndex, EntityIndex, EntityRef, Export as EnvExport,
     GlobalIndex, MemoryIndex, Module as EnvModule, TableIndex,
 };
-use wasmtime_runtime::instance::{Imports, Instance as RuntimeInstance};
+use wasmtime_runtime::instance::{Imports, Instance as RuntimeInstance, MemoryImport};
 use wasmtime_runtime::vmstore::VMStore;
 
 /// Anything that can be imported or exported.
@@ -26,6 +27,10 @@ pub enum Extern {
     Table(Table),
     /// A memory.
     Memory(Memory),
+    /// A shared memory.
+    SharedMemory(SharedMemory),
+    /// A tag.
+    Tag(Tag),
 }
 
 impl Extern {
@@ -58,6 +63,22 @@ impl Extern {
         }
     }
 
+    /// The tag, if this is one.
+    pub fn into_tag(self) -> Option<Tag> {
+        match self {
+            Extern::Tag(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The shared memory, if this is one.
+    pub fn into_shared_memory(self) -> Option<SharedMemory> {
+        match self {
+            Extern::SharedMemory(f) => Some(f),
+            _ => None,
+        }
+    }
+
     /// The item's type.
     pub fn ty(&self, store: impl AsContext) -> ExternType {
         self.ty_in(store.as_context().opaque())
@@ -75,6 +96,13 @@ impl Extern {
             Extern::Global(g) => ExternType::Global(g.ty_in(store)?),
             Extern::Table(t) => ExternType::Table(t.ty_in(store, true)?),
             Extern::Memory(m) => ExternType::Memory(m.ty_in(store, true)?),
+            Extern::SharedMemory(m) => {
+                if !Engine::same(m.engine(), store.engine()) {
+                    bail!("shared memory used with the wrong engine");
+                }
+                ExternType::Memory(m.ty())
+            }
+            Extern::Tag(t) => ExternType::Tag(t.ty_in(store)?),
         })
     }
 
@@ -101,9 +129,22 @@ impl Extern {
             }
             Extern::Memory(m) => {
                 m.check(store)?;
+                imports.memories.push(MemoryImport::Instance(
+                    store.instances[m.instance].handle.as_ptr(),
+                    m.index,
+                ));
+            }
+            Extern::SharedMemory(m) => {
+                if !Engine::same(m.engine(), store.engine()) {
+                    bail!("shared memory used with the wrong engine");
+                }
                 imports
                     .memories
-                    .push((store.instances[m.instance].handle.as_ptr(), m.index));
+                    .push(MemoryImport::Shared(m.runtime().clone()));
+            }
+            Extern::Tag(t) => {
+                t.check(store)?;
+                imports.tags.push(t.identity(store));
             }
         }
         Ok(())
@@ -128,6 +169,7 @@ pub(crate) fn matches(actual: &ExternType, expected: &ExternType) -> bool {
                     crate::Mutability::Var => a.content() == e.content(),
                 }
         }
+        (ExternType::Tag(a), ExternType::Tag(e)) => a.matches(e),
         (ExternType::Table(a), ExternType::Table(e)) => {
             a.ty.element == e.ty.element
                 && a.ty.table64 == e.ty.table64
@@ -152,7 +194,7 @@ macro_rules! extern_from {
         }
     )*};
 }
-extern_from!(Func Global Table Memory);
+extern_from!(Func Global Table Memory SharedMemory Tag);
 
 fn one_item_module(index: EntityIndex) -> EnvModule {
     let mut m = EnvModule::default();
@@ -198,6 +240,9 @@ impl Memory {
     pub fn new(mut store: impl AsContextMut, ty: MemoryType) -> Result<Memory> {
         let mut ctx = store.as_context_mut();
         let store = ctx.opaque();
+        if ty.is_shared() {
+            bail!("use `SharedMemory::new` to create a shared memory");
+        }
         let mut m = one_item_module(EntityIndex::Memory(MemoryIndex::new(0)));
         m.memories.push(ty.ty);
         let instance = host_instance(store, m)?;

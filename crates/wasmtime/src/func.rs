@@ -89,6 +89,34 @@ unsafe extern "C" fn host_array_call<T: 'static>(
     match result {
         Ok(Ok(())) => true,
         Ok(Err(e)) => {
+            if e.is::<crate::ThrownException>() {
+                if let Some(exn) = store.opaque.pending_exception.take() {
+                    // Rethrow into the calling wasm, as if the host function
+                    // had thrown: resumes at a wasm handler (abandoning this
+                    // frame, which owns nothing at this point), or returns.
+                    drop(e);
+                    let ctx: *const wasmtime_runtime::vmcontext::VMStoreContext =
+                        &*store.opaque.vm_store_context;
+                    // SAFETY: the exit PC/FP were recorded by the trampoline
+                    // that called this host function; that wasm frame and
+                    // its callers up to the entry are live.
+                    unsafe {
+                        wasmtime_runtime::exception::throw(
+                            ctx,
+                            exn as usize,
+                            (*ctx).last_wasm_exit_pc,
+                            (*ctx).last_wasm_exit_fp,
+                        )
+                    };
+                    // No wasm handler: the exception stays pending.
+                    let exn = wasmtime_runtime::exception::take_uncaught().unwrap_or(exn as usize);
+                    store.opaque.pending_exception = Some(exn as u64);
+                    store.opaque.pending = Some(PendingError::Error(anyhow::Error::new(
+                        crate::ThrownException,
+                    )));
+                    return false;
+                }
+            }
             store.opaque.pending = Some(PendingError::Error(e));
             false
         }

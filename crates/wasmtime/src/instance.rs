@@ -3,12 +3,12 @@
 use crate::store::{StoreInstance, StoreOpaque, Stored};
 use crate::types::ExternType;
 use crate::{
-    AsContextMut, Extern, Func, Global, Memory, Module, StoreContextMut, Table, TypedFunc,
-    WasmParams, WasmResults,
+    AsContextMut, Extern, Func, Global, Memory, Module, SharedMemory, StoreContextMut, Table,
+    TypedFunc, WasmParams, WasmResults,
 };
 use anyhow::{bail, Result};
 use wasmtime_environ::{EntityIndex, Tunables};
-use wasmtime_runtime::instance::{Imports, InstanceAllocationRequest, InstanceHandle};
+use wasmtime_runtime::instance::{Imports, InstanceAllocationRequest, InstanceHandle, MemoryOwner};
 
 /// An instantiated WebAssembly module.
 #[derive(Copy, Clone, Debug)]
@@ -68,6 +68,14 @@ impl Instance {
             bail!("cross-`Engine` instantiation is not currently supported");
         }
         let env = module.env_module().clone();
+        if env
+            .memories
+            .iter()
+            .skip(env.num_imported_memories)
+            .any(|(_, m)| m.shared)
+        {
+            crate::shared_memory::check_enabled(store.engine())?;
+        }
         if imports.len() != env.imports.len() {
             bail!(
                 "expected {} imports, found {}",
@@ -143,6 +151,7 @@ impl Instance {
 
     pub(crate) fn resolve(&self, store: &mut StoreOpaque, index: EntityIndex) -> Extern {
         let id = store.id();
+        let engine = store.engine().clone();
         let handle = &mut store.instances[self.0.index].handle;
         match index {
             EntityIndex::Function(f) => {
@@ -150,16 +159,26 @@ impl Instance {
                 // SAFETY: the funcref lives in this store's instance.
                 Extern::Func(unsafe { Func::from_func_ref(store, ptr) })
             }
-            EntityIndex::Memory(m) => {
-                let (owner, d) = handle.instance_mut().memory_owner(m);
-                Extern::Memory(Memory::from_parts(id, owner.host_id(), d))
-            }
+            EntityIndex::Memory(m) => match handle.instance_mut().memory_owner(m) {
+                MemoryOwner::Instance(owner, d) => {
+                    Extern::Memory(Memory::from_parts(id, owner.host_id(), d))
+                }
+                MemoryOwner::Shared(shared) => {
+                    Extern::SharedMemory(SharedMemory::from_runtime(&engine, shared))
+                }
+            },
             EntityIndex::Table(t) => {
                 let (owner, d) = handle.instance_mut().table_owner(t);
                 Extern::Table(Table::from_parts(id, owner.host_id(), d))
             }
             EntityIndex::Global(g) => {
                 Extern::Global(Global::from_parts(store.id(), self.0.index, g))
+            }
+            EntityIndex::Tag(t) => {
+                // Find the instance defining the tag (imports resolve to it).
+                let identity = handle.instance().tag_identity(t.as_u32());
+                let tag = crate::exception::Tag::from_identity(store, identity);
+                Extern::Tag(tag.expect("every tag of a store is defined by one of its instances"))
             }
         }
     }
@@ -220,6 +239,11 @@ impl Instance {
         self.get_export(store, name)?.into_memory()
     }
 
+    /// The exported shared memory `name`.
+    pub fn get_shared_memory(&self, store: impl AsContextMut, name: &str) -> Option<SharedMemory> {
+        self.get_export(store, name)?.into_shared_memory()
+    }
+
     /// The exported table `name`.
     pub fn get_table(&self, store: impl AsContextMut, name: &str) -> Option<Table> {
         self.get_export(store, name)?.into_table()
@@ -229,6 +253,11 @@ impl Instance {
     pub fn get_global(&self, store: impl AsContextMut, name: &str) -> Option<Global> {
         self.get_export(store, name)?.into_global()
     }
+
+    /// The exported tag `name`.
+    pub fn get_tag(&self, store: impl AsContextMut, name: &str) -> Option<crate::Tag> {
+        self.get_export(store, name)?.into_tag()
+    }
 }
 
 pub(crate) fn describe(ty: &ExternType) -> String {
@@ -237,6 +266,7 @@ pub(crate) fn describe(ty: &ExternType) -> String {
         ExternType::Global(g) => format!("global of type `{g}`"),
         ExternType::Table(t) => format!("table of type `{t}`"),
         ExternType::Memory(m) => format!("memory of type `{m}`"),
+        ExternType::Tag(t) => format!("tag of type `{t}`"),
     }
 }
 
@@ -245,6 +275,16 @@ pub(crate) fn describe(ty: &ExternType) -> String {
 pub(crate) fn host_instance(
     store: &mut StoreOpaque,
     module: wasmtime_environ::Module,
+) -> Result<usize> {
+    host_instance_with_types(store, module, &[])
+}
+
+/// As [`host_instance`], with the engine-wide ids of the module's types
+/// (needed for tags).
+pub(crate) fn host_instance_with_types(
+    store: &mut StoreOpaque,
+    module: wasmtime_environ::Module,
+    type_ids: &[wasmtime_environ::VMSharedTypeIndex],
 ) -> Result<usize> {
     store.reserve_resources(&module, false)?;
     let index = store.instances.len();
@@ -255,7 +295,11 @@ pub(crate) fn host_instance(
         tunables: &tunables,
         imports: Imports::default(),
         store_context: &mut *store.vm_store_context,
-        type_ids: std::ptr::NonNull::dangling().as_ptr(),
+        type_ids: if type_ids.is_empty() {
+            std::ptr::NonNull::dangling().as_ptr()
+        } else {
+            type_ids.as_ptr()
+        },
         functions: &[],
         store: store_ptr,
         host_id: index,

@@ -25,6 +25,7 @@
 mod allocation;
 mod config;
 mod engine;
+mod exception;
 mod externals;
 mod func;
 mod instance;
@@ -32,6 +33,7 @@ mod instance_pre;
 mod limits;
 mod linker;
 mod module;
+mod shared_memory;
 mod store;
 mod trap;
 mod typed;
@@ -43,6 +45,7 @@ pub use allocation::InstanceAllocationStrategy;
 pub use allocation::PoolingAllocationConfig;
 pub use config::{Config, OptLevel, Strategy};
 pub use engine::Engine;
+pub use exception::{ExnRef, Tag, TagType, ThrownException};
 pub use externals::{Extern, Global, Memory, MemoryAccessError, Table};
 pub use func::{Caller, Func};
 pub use instance::{Export, Instance};
@@ -53,6 +56,7 @@ pub use limits::{
 };
 pub use linker::Linker;
 pub use module::Module;
+pub use shared_memory::{SharedMemory, WaitResult};
 pub use store::{
     AsContext, AsContextMut, CallHook, InterruptHandle, Store, StoreContext, StoreContextMut,
     UpdateDeadline,

@@ -59,6 +59,8 @@ pub struct StoreOpaque {
     pub(crate) host_funcs: Vec<Box<VMArrayCallHostFuncContext>>,
     pub(crate) externrefs: Vec<Arc<dyn Any + Send + Sync>>,
     pub(crate) pending: Option<PendingError>,
+    /// An exception thrown by wasm that nothing caught (an object address).
+    pub(crate) pending_exception: Option<u64>,
     pub(crate) modules: Vec<Module>,
     /// `Config::max_wasm_stack`, cached for the call path.
     pub(crate) max_wasm_stack: usize,
@@ -206,6 +208,7 @@ impl<T> Store<T> {
                     host_funcs: Vec::new(),
                     externrefs: Vec::new(),
                     pending: None,
+                    pending_exception: None,
                     modules: Vec::new(),
                     max_wasm_stack: engine.config().max_wasm_stack,
                     hooks: None,
@@ -253,6 +256,20 @@ impl<T> Store<T> {
         let StoreInner { opaque, data, .. } = inner;
         drop(opaque);
         data
+    }
+
+    /// Takes the exception that wasm threw and nothing caught (the call
+    /// that returned a [`ThrownException`](crate::ThrownException) error
+    /// left it here).
+    pub fn take_pending_exception(&mut self) -> Option<crate::Rooted<crate::ExnRef>> {
+        let raw = self.inner.opaque.pending_exception.take()?;
+        crate::ExnRef::from_raw(&self.inner.opaque, raw)
+    }
+
+    /// Whether an exception is pending (see
+    /// [`Store::take_pending_exception`]).
+    pub fn has_pending_exception(&self) -> bool {
+        self.inner.opaque.pending_exception.is_some()
     }
 
     /// The engine.

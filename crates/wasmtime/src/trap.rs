@@ -115,6 +115,12 @@ pub(crate) fn trap_error(store: &mut StoreOpaque, record: Option<TrapRecord>) ->
         .map(|r| WasmBacktrace::from_pcs(store, &r.backtrace));
     let error = match record.as_ref().map(|r| r.site) {
         Some(TrapSite::Wasm(trap)) => anyhow::Error::new(trap),
+        Some(TrapSite::Exception) => {
+            if let Some(exn) = wasmtime_runtime::exception::take_uncaught() {
+                store.pending_exception = Some(exn as u64);
+            }
+            anyhow::Error::new(crate::ThrownException)
+        }
         Some(TrapSite::HostError) | None => match store.take_pending() {
             Some(PendingError::Error(e)) => e,
             Some(PendingError::Panic(payload)) => std::panic::resume_unwind(payload),

@@ -51,12 +51,21 @@ pub enum HeapType {
     NoExtern,
     /// Functions of one concrete type.
     ConcreteFunc(FuncType),
+    /// Any exception object.
+    Exn,
+    /// No exception object.
+    NoExn,
 }
 
 impl HeapType {
     /// True for `func`, `nofunc` and concrete function types.
     pub fn is_func(&self) -> bool {
-        !self.is_extern()
+        !self.is_extern() && !self.is_exn()
+    }
+
+    /// True for `exn` and `noexn`.
+    pub fn is_exn(&self) -> bool {
+        matches!(self, HeapType::Exn | HeapType::NoExn)
     }
 
     /// True for `extern` and `noextern`.
@@ -92,6 +101,8 @@ impl HeapType {
             HeapType::Extern => WasmHeapType::Extern,
             HeapType::NoExtern => WasmHeapType::NoExtern,
             HeapType::ConcreteFunc(f) => WasmHeapType::ConcreteFunc(WasmTypeRef::Engine(f.index)),
+            HeapType::Exn => WasmHeapType::Exn,
+            HeapType::NoExn => WasmHeapType::NoExn,
         }
     }
 
@@ -107,6 +118,8 @@ impl HeapType {
             WasmHeapType::NoFunc => HeapType::NoFunc,
             WasmHeapType::Extern => HeapType::Extern,
             WasmHeapType::NoExtern => HeapType::NoExtern,
+            WasmHeapType::Exn => HeapType::Exn,
+            WasmHeapType::NoExn => HeapType::NoExn,
             WasmHeapType::ConcreteFunc(WasmTypeRef::Engine(i)) => {
                 HeapType::ConcreteFunc(engine.func_type_of(i))
             }
@@ -129,6 +142,8 @@ impl fmt::Display for HeapType {
             HeapType::Extern => "extern",
             HeapType::NoExtern => "noextern",
             HeapType::ConcreteFunc(t) => return write!(f, "{t}"),
+            HeapType::Exn => "exn",
+            HeapType::NoExn => "noexn",
         })
     }
 }
@@ -150,6 +165,12 @@ impl RefType {
     pub const EXTERNREF: RefType = RefType {
         nullable: true,
         heap_type: HeapType::Extern,
+    };
+
+    /// `exnref`.
+    pub const EXNREF: RefType = RefType {
+        nullable: true,
+        heap_type: HeapType::Exn,
     };
 
     /// Creates a reference type.
@@ -195,6 +216,7 @@ impl fmt::Display for RefType {
         match (self.nullable, &self.heap_type) {
             (true, HeapType::Func) => f.write_str("funcref"),
             (true, HeapType::Extern) => f.write_str("externref"),
+            (true, HeapType::Exn) => f.write_str("exnref"),
             (true, h) => write!(f, "(ref null {h})"),
             (false, h) => write!(f, "(ref {h})"),
         }
@@ -559,6 +581,14 @@ impl MemoryType {
         MemoryTypeBuilder::new()
     }
 
+    /// Creates a shared 32-bit memory type (threads proposal); shared
+    /// memories must declare a maximum.
+    pub fn shared(minimum: u32, maximum: u32) -> MemoryType {
+        let mut ty = MemoryType::new(minimum, Some(maximum));
+        ty.ty.shared = true;
+        ty
+    }
+
     /// Minimum size in pages.
     pub fn minimum(&self) -> u64 {
         self.ty.minimum
@@ -690,6 +720,9 @@ impl fmt::Display for MemoryType {
         if let Some(m) = self.ty.maximum {
             write!(f, " {m}")?;
         }
+        if self.ty.shared {
+            f.write_str(" shared")?;
+        }
         f.write_str(")")
     }
 }
@@ -705,6 +738,8 @@ pub enum ExternType {
     Table(TableType),
     /// A memory.
     Memory(MemoryType),
+    /// A tag.
+    Tag(crate::TagType),
 }
 
 impl ExternType {
@@ -771,6 +806,9 @@ impl ExternType {
                 g.ty = g.ty.map_type_refs(&mut canon);
                 ExternType::Global(GlobalType::from_wasm(&g, engine))
             }
+            EntityType::Tag(t) => {
+                ExternType::Tag(crate::TagType::new(engine.func_type_of(ids[t.index()])))
+            }
         }
     }
 }
@@ -782,6 +820,7 @@ impl fmt::Display for ExternType {
             ExternType::Global(t) => t.fmt(f),
             ExternType::Table(t) => t.fmt(f),
             ExternType::Memory(t) => t.fmt(f),
+            ExternType::Tag(t) => t.fmt(f),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Runtime values: `Val`, `Ref`, `V128`, `ExternRef` and `Rooted`.
 
 use crate::store::{StoreId, StoreOpaque};
-use crate::{AsContextMut, Func, HeapType, RefType, StoreContext, ValType};
+use crate::{AsContextMut, ExnRef, Func, HeapType, RefType, StoreContext, ValType};
 use anyhow::{bail, Result};
 use std::any::Any;
 use std::sync::Arc;
@@ -35,6 +35,12 @@ impl From<V128> for u128 {
 #[derive(Clone, Debug)]
 pub struct Rooted<T> {
     inner: T,
+}
+
+impl<T> Rooted<T> {
+    pub(crate) fn new(inner: T) -> Rooted<T> {
+        Rooted { inner }
+    }
 }
 
 impl<T> std::ops::Deref for Rooted<T> {
@@ -120,6 +126,8 @@ pub enum Val {
     FuncRef(Option<Func>),
     /// An external reference.
     ExternRef(Option<Rooted<ExternRef>>),
+    /// An exception reference.
+    ExnRef(Option<Rooted<ExnRef>>),
 }
 
 macro_rules! accessors {
@@ -153,6 +161,8 @@ impl Val {
     pub fn null_ref(heap_type: &HeapType) -> Val {
         if heap_type.is_func() {
             Val::FuncRef(None)
+        } else if heap_type.is_exn() {
+            Val::ExnRef(None)
         } else {
             Val::ExternRef(None)
         }
@@ -208,6 +218,7 @@ impl Val {
             Val::V128(_) => ValType::V128,
             Val::FuncRef(_) => ValType::FUNCREF,
             Val::ExternRef(_) => ValType::EXTERNREF,
+            Val::ExnRef(_) => ValType::Ref(RefType::EXNREF),
         }
     }
 
@@ -239,6 +250,10 @@ impl Val {
                 Some(f) => f.func_ref_ptr(store)? as u64,
             }),
             Val::ExternRef(e) => ValRaw::reference(match e {
+                None => 0,
+                Some(e) => e.to_raw(store)?,
+            }),
+            Val::ExnRef(e) => ValRaw::reference(match e {
                 None => 0,
                 Some(e) => e.to_raw(store)?,
             }),
@@ -307,6 +322,7 @@ impl From<Ref> for Val {
         match r {
             Ref::Func(f) => Val::FuncRef(f),
             Ref::Extern(e) => Val::ExternRef(e),
+            Ref::Exn(e) => Val::ExnRef(e),
         }
     }
 }
@@ -318,6 +334,8 @@ pub enum Ref {
     Func(Option<Func>),
     /// An external reference.
     Extern(Option<Rooted<ExternRef>>),
+    /// An exception reference.
+    Exn(Option<Rooted<ExnRef>>),
 }
 
 impl Ref {
@@ -326,6 +344,7 @@ impl Ref {
         match self {
             Ref::Func(f) => f.is_none(),
             Ref::Extern(e) => e.is_none(),
+            Ref::Exn(e) => e.is_none(),
         }
     }
 
@@ -368,10 +387,11 @@ impl Ref {
     ) -> bool {
         use wasmtime_environ::{WasmHeapType, WasmTypeRef};
         match self {
-            Ref::Func(None) | Ref::Extern(None) => {
-                ty.nullable && ty.is_func() == matches!(self, Ref::Func(_))
-            }
+            Ref::Func(None) => ty.nullable && ty.is_func(),
+            Ref::Exn(None) => ty.nullable && ty.is_exn(),
+            Ref::Extern(None) => ty.nullable && !ty.is_func() && !ty.is_exn(),
             Ref::Extern(Some(_)) => ty.heap == WasmHeapType::Extern,
+            Ref::Exn(Some(_)) => ty.heap == WasmHeapType::Exn,
             Ref::Func(Some(f)) => match ty.heap {
                 WasmHeapType::Func => true,
                 WasmHeapType::ConcreteFunc(WasmTypeRef::Engine(i)) => {
@@ -384,9 +404,10 @@ impl Ref {
 
     pub(crate) fn to_raw(&self, store: &StoreOpaque) -> Result<u64> {
         Ok(match self {
-            Ref::Func(None) | Ref::Extern(None) => 0,
+            Ref::Func(None) | Ref::Extern(None) | Ref::Exn(None) => 0,
             Ref::Func(Some(f)) => f.func_ref_ptr(store)? as u64,
             Ref::Extern(Some(e)) => e.to_raw(store)?,
+            Ref::Exn(Some(e)) => e.to_raw(store)?,
         })
     }
 
@@ -399,6 +420,8 @@ impl Ref {
                 // runtime always point at live VMFuncRefs of this store.
                 Some(unsafe { Func::from_func_ref(store, raw as *mut _) })
             })
+        } else if ty.heap_type().is_exn() {
+            Ref::Exn(ExnRef::from_raw(store, raw))
         } else {
             Ref::Extern(ExternRef::from_raw(store, raw))
         }

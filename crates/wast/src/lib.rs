@@ -398,9 +398,19 @@ impl<T: 'static> WastContext<T> {
                     }
                 }
             }
-            WastDirective::AssertException { .. } => {
-                bail!("`assert_exception` is not supported (exception handling is not implemented)")
-            }
+            WastDirective::AssertException { span: _, exec } => match self.execute(exec)? {
+                Executed::Values(values) => bail!(
+                    "expected an exception, but execution returned {}",
+                    self.describe_vals(&values)
+                ),
+                Executed::Error(err) => {
+                    if err.downcast_ref::<wasmtime::ThrownException>().is_none() {
+                        return Err(err.context("expected an uncaught exception"));
+                    }
+                    self.store.take_pending_exception();
+                    Ok(Outcome::Pass)
+                }
+            },
             WastDirective::AssertSuspension { .. } => {
                 bail!("`assert_suspension` is not supported (stack switching is not implemented)")
             }
@@ -740,13 +750,21 @@ mod tests {
     }
 
     #[test]
-    fn unsupported_directives_fail() {
+    fn assert_exception_needs_an_uncaught_exception() {
         let r = run(r#"
-            (module (func (export "f")))
+            (module (tag $e) (func (export "f")) (func (export "t") (throw $e)))
             (assert_exception (invoke "f"))
+            (assert_exception (invoke "t"))
+            (assert_trap (invoke "t") "unreachable")
         "#);
-        assert_eq!(r.failed.len(), 1);
-        assert!(r.failed[0].contains("not supported"));
+        assert_eq!(r.passed, 2, "{:?}", r.failed);
+        assert_eq!(r.failed.len(), 2, "{:?}", r.failed);
+        assert!(
+            r.failed[0].contains("expected an exception"),
+            "{}",
+            r.failed[0]
+        );
+        assert!(r.failed[1].contains("not a trap"), "{}", r.failed[1]);
     }
 
     #[test]

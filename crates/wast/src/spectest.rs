@@ -1,8 +1,8 @@
 //! The standard `spectest` host module that the official test suite imports.
 
 use wasmtime::{
-    Global, GlobalType, Linker, Memory, MemoryType, Mutability, Ref, RefType, Result, Store, Table,
-    TableType, Val, ValType,
+    Global, GlobalType, Linker, Memory, MemoryType, Mutability, Ref, RefType, Result, SharedMemory,
+    Store, Table, TableType, Val, ValType,
 };
 
 /// Defines every item of the `spectest` module in `linker`, creating the
@@ -39,5 +39,11 @@ pub(crate) fn define<T: 'static>(linker: &mut Linker<T>, store: &mut Store<T>) -
 
     let memory = Memory::new(&mut *store, MemoryType::new(1, Some(2)))?;
     linker.define(&*store, "spectest", "memory", memory)?;
+
+    // The threads proposal's tests import a shared memory, when the engine
+    // can create one.
+    if let Ok(shared) = SharedMemory::new(store.engine(), MemoryType::shared(1, 1)) {
+        linker.define(&*store, "spectest", "shared_memory", shared)?;
+    }
     Ok(())
 }

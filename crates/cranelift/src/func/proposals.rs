@@ -61,9 +61,7 @@ impl FuncState<'_, '_, '_> {
         let mut args = Vec::with_capacity(nparams + 2);
         args.extend([callee_vmctx, self.vmctx]);
         args.extend(wasm_args);
-        self.fuel_save();
-        let call = self.call_indirect_or_tail(sig, code, &args, tail);
-        self.finish_call(call, tail);
+        self.emit_wasm_call(super::exceptions::Callee::Indirect(sig, code), &args, tail);
         Ok(())
     }
 
