@@ -7,3 +7,4 @@ mod memory;
 mod table_global;
 mod threads;
 mod traps;
+mod wasi;
