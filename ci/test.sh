@@ -8,4 +8,5 @@ WAST_POOLING=1 cargo test -p wasmtime-tests --test wast
 cargo test --workspace --doc
 cargo run --quiet --example hello
 test "$(cargo run --quiet -p wasmtime-cli -- run --invoke fib examples/fib.wat 20)" = 6765
-echo "examples: 2 passed, 0 failed"
+test "$(cargo run --quiet -p wasmtime-cli -- run tests/wasi-programs/hello.wasm)" = "Hello, world!"
+echo "examples: 3 passed, 0 failed"

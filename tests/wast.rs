@@ -301,7 +301,10 @@ fn run(filters: Vec<String>, verbose: bool) -> bool {
         println!("instance allocation: pooling");
         // Like Wasmtime's, the pooling allocator rejects modules defining
         // shared memories, so the threads scripts keep allocating on demand.
-        for suite in suites.iter_mut().filter(|s| !s.prefix.ends_with("/threads")) {
+        for suite in suites
+            .iter_mut()
+            .filter(|s| !s.prefix.ends_with("/threads"))
+        {
             use_pooling(&mut suite.config);
         }
     }

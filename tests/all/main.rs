@@ -20,3 +20,4 @@ mod tail_calls;
 mod threads;
 mod threads_atomics;
 mod traps;
+mod wasi;

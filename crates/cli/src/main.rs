@@ -1,8 +1,11 @@
-//! The `wasmtime` command line: runs WebAssembly modules (`wasmtime run`)
-//! and `.wast` test scripts (`wasmtime wast`) with our runtime.
+//! The `wasmtime` command line: runs WebAssembly modules with WASI
+//! preview 1 (`wasmtime run`, or just `wasmtime FILE`), `.wast` test
+//! scripts (`wasmtime wast`), and lists Cranelift's settings
+//! (`wasmtime settings`).
 
 mod opts;
 mod run;
+mod settings;
 mod wast;
 
 use clap::{Parser, Subcommand};
@@ -14,7 +17,7 @@ use std::process::ExitCode;
 #[command(
     name = "wasmtime",
     version,
-    about = "Runs WebAssembly modules and .wast scripts",
+    about = "Runs WebAssembly modules (with WASI preview 1) and .wast scripts",
     args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
@@ -29,12 +32,23 @@ enum Command {
     Run(run::RunCommand),
     /// Runs `.wast` test scripts.
     Wast(wast::WastCommand),
+    /// Prints Cranelift's settings for the host and those inferred from its CPU.
+    Settings(settings::SettingsCommand),
 }
 
 /// Names that may follow `wasmtime` directly; anything else is treated as
 /// the start of an implicit `run` (so `wasmtime foo.wat` works as in the
 /// reference CLI).
-const KNOWN_FIRST_ARGS: &[&str] = &["run", "wast", "help", "-h", "--help", "-V", "--version"];
+const KNOWN_FIRST_ARGS: &[&str] = &[
+    "run",
+    "wast",
+    "settings",
+    "help",
+    "-h",
+    "--help",
+    "-V",
+    "--version",
+];
 
 /// Inserts `run` when the first argument is not a subcommand or a global
 /// flag, mirroring the reference CLI's `wasmtime foo.wasm` shorthand.
@@ -72,12 +86,14 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(cmd) => cmd.execute(),
         Command::Wast(cmd) => cmd.execute(),
+        Command::Settings(cmd) => cmd.execute(),
     };
     match result {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("Error: {err:?}");
             if err.downcast_ref::<wasmtime::Trap>().is_some() {
+                // A trap: the message with its wasm backtrace.
+                eprintln!("Error: {err:?}");
                 // Like the reference CLI: a trap exits as if by SIGABRT on
                 // Unix (128 + 6), and with 3 elsewhere.
                 if cfg!(unix) {
@@ -86,6 +102,8 @@ fn main() -> ExitCode {
                     ExitCode::from(3)
                 }
             } else {
+                // Anything else (unreadable file, link error, ...) on one line.
+                eprintln!("Error: {err:#}");
                 ExitCode::FAILURE
             }
         }

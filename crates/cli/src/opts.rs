@@ -113,6 +113,21 @@ pub struct CommonOptions {
         value_parser = parse_optimize_arg
     )]
     optimize_flags: Vec<OptimizeOptions>,
+
+    /// WebAssembly features and limits, as comma-separated KEY[=VAL] pairs:
+    /// proposal toggles (simd, relaxed-simd, tail-call, exceptions, memory64,
+    /// multi-memory, function-references, threads, extended-const,
+    /// custom-page-sizes, wide-arithmetic, gc, bulk-memory, reference-types,
+    /// multi-value, all-proposals) take y/n; also fuel=N,
+    /// max-memory-size=BYTES, timeout=DURATION, max-wasm-stack=BYTES,
+    /// unknown-imports-trap=y|n, nan-canonicalization=y|n.
+    #[arg(
+        short = 'W',
+        long = "wasm",
+        value_name = "KEY[=VAL[,KEY[=VAL]...]]",
+        value_parser = parse_wasm_arg
+    )]
+    wasm_flags: Vec<WasmOptions>,
 }
 
 impl CommonOptions {
@@ -125,10 +140,21 @@ impl CommonOptions {
         merged
     }
 
-    /// The engine configuration these options describe.
-    pub fn config(&self) -> Config {
+    /// All `-W` flags merged (later flags win).
+    pub fn wasm(&self) -> WasmOptions {
+        let mut merged = WasmOptions::default();
+        for w in &self.wasm_flags {
+            merged.merge(w);
+        }
+        merged
+    }
+
+    /// The engine configuration these options describe; an error for
+    /// options this runtime cannot honour yet.
+    pub fn config(&self) -> Result<Config> {
         let optimize = self.optimize();
         let mut config = Config::new();
+        self.wasm().apply(&mut config)?;
         if let Some(level) = optimize.opt_level {
             config.cranelift_opt_level(level.to_wasmtime());
         }
@@ -138,15 +164,173 @@ impl CommonOptions {
         if let Some(bytes) = optimize.memory_guard_size {
             config.memory_guard_size(bytes);
         }
-        config
+        Ok(config)
     }
 
     /// Creates an engine with these options.
     pub fn engine(&self) -> Result<Engine> {
-        Engine::new(&self.config())
+        Engine::new(&self.config()?)
             .anyhow()
             .context("failed to create the engine")
     }
+}
+
+/// The proposal toggles `-W` knows, with the `Config` method each sets.
+type Toggle = fn(&mut Config, bool) -> &mut Config;
+const PROPOSALS: &[(&str, Toggle)] = &[
+    ("simd", Config::wasm_simd),
+    ("relaxed-simd", Config::wasm_relaxed_simd),
+    ("tail-call", Config::wasm_tail_call),
+    ("exceptions", Config::wasm_exceptions),
+    ("memory64", Config::wasm_memory64),
+    ("multi-memory", Config::wasm_multi_memory),
+    ("function-references", Config::wasm_function_references),
+    ("threads", Config::wasm_threads),
+    ("extended-const", Config::wasm_extended_const),
+    ("custom-page-sizes", Config::wasm_custom_page_sizes),
+    ("wide-arithmetic", Config::wasm_wide_arithmetic),
+    ("gc", Config::wasm_gc),
+    ("bulk-memory", Config::wasm_bulk_memory),
+    ("reference-types", Config::wasm_reference_types),
+    ("multi-value", Config::wasm_multi_value),
+];
+
+/// Settings given with `-W`, each `None` when not given.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WasmOptions {
+    /// Proposal toggles in the order given.
+    pub proposals: Vec<(String, bool)>,
+    /// `all-proposals=y|n`.
+    pub all_proposals: Option<bool>,
+    /// `fuel=N`.
+    pub fuel: Option<u64>,
+    /// `max-memory-size=BYTES`.
+    pub max_memory_size: Option<u64>,
+    /// `timeout=DURATION`.
+    pub timeout: Option<std::time::Duration>,
+    /// `max-wasm-stack=BYTES`.
+    pub max_wasm_stack: Option<u64>,
+    /// `unknown-imports-trap=y|n`.
+    pub unknown_imports_trap: Option<bool>,
+    /// `nan-canonicalization=y|n`.
+    pub nan_canonicalization: Option<bool>,
+}
+
+impl WasmOptions {
+    /// Parses one `-W` value.
+    pub fn parse(s: &str) -> Result<WasmOptions> {
+        let mut out = WasmOptions::default();
+        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (key, value) = match part.split_once('=') {
+                Some((k, v)) => (k.trim(), Some(v.trim())),
+                None => (part, None),
+            };
+            let need = |what: &str| -> Result<&str> {
+                value.ok_or_else(|| {
+                    anyhow::anyhow!("`-W {key}` needs a value, as in `-W {key}={what}`")
+                })
+            };
+            match key {
+                "all-proposals" => out.all_proposals = Some(parse_bool(key, value)?),
+                "unknown-imports-trap" => out.unknown_imports_trap = Some(parse_bool(key, value)?),
+                "nan-canonicalization" => out.nan_canonicalization = Some(parse_bool(key, value)?),
+                "fuel" => {
+                    out.fuel = Some(parse_u64(need("N")?).with_context(|| format!("bad `{key}` value"))?)
+                }
+                "max-memory-size" => {
+                    out.max_memory_size =
+                        Some(parse_u64(need("BYTES")?).with_context(|| format!("bad `{key}` value"))?)
+                }
+                "max-wasm-stack" => {
+                    out.max_wasm_stack =
+                        Some(parse_u64(need("BYTES")?).with_context(|| format!("bad `{key}` value"))?)
+                }
+                "timeout" => out.timeout = Some(parse_duration(need("DURATION")?)?),
+                _ if PROPOSALS.iter().any(|(name, _)| *name == key) => {
+                    out.proposals.push((key.to_string(), parse_bool(key, value)?))
+                }
+                _ => bail!(
+                    "unknown -W option `{key}` (known: {}, all-proposals, fuel, max-memory-size, timeout, max-wasm-stack, unknown-imports-trap, nan-canonicalization)",
+                    PROPOSALS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+                ),
+            }
+        }
+        Ok(out)
+    }
+
+    fn merge(&mut self, other: &WasmOptions) {
+        self.proposals.extend(other.proposals.iter().cloned());
+        macro_rules! take {
+            ($($f:ident)*) => {$(if other.$f.is_some() { self.$f = other.$f; })*};
+        }
+        take!(all_proposals fuel max_memory_size timeout max_wasm_stack unknown_imports_trap nan_canonicalization);
+    }
+
+    /// Applies these options to `config`; an error for limits this
+    /// runtime does not implement yet.
+    pub fn apply(&self, config: &mut Config) -> Result<()> {
+        if let Some(all) = self.all_proposals {
+            for (_, toggle) in PROPOSALS {
+                toggle(config, all);
+            }
+        }
+        for (name, on) in &self.proposals {
+            let (_, toggle) = PROPOSALS
+                .iter()
+                .find(|(n, _)| n == name)
+                .expect("validated");
+            toggle(config, *on);
+        }
+        if let Some(on) = self.nan_canonicalization {
+            config.cranelift_nan_canonicalization(on);
+        }
+        if let Some(bytes) = self.max_wasm_stack {
+            config.max_wasm_stack(usize::try_from(bytes).context("max-wasm-stack is too large")?);
+        }
+        // The store side of these (fuel amount, the timer, the limiter) is
+        // set up by `run`.
+        if self.fuel.is_some() {
+            config.consume_fuel(true);
+        }
+        if self.timeout.is_some() {
+            config.epoch_interruption(true);
+        }
+        Ok(())
+    }
+}
+
+fn parse_bool(key: &str, value: Option<&str>) -> Result<bool> {
+    match value {
+        None | Some("y") | Some("yes") | Some("true") => Ok(true),
+        Some("n") | Some("no") | Some("false") => Ok(false),
+        Some(other) => {
+            bail!("invalid value `{other}` for `{key}`: expected y, yes, true, n, no or false")
+        }
+    }
+}
+
+/// Parses a duration as the reference CLI does: a number with a unit
+/// (`ns`, `us`, `ms`, `s`, `m`, `h`), or plain seconds.
+pub fn parse_duration(s: &str) -> Result<std::time::Duration> {
+    use std::time::Duration;
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: u64 = num
+        .parse()
+        .with_context(|| format!("invalid duration `{s}`"))?;
+    Ok(match unit {
+        "" | "s" => Duration::from_secs(n),
+        "ns" => Duration::from_nanos(n),
+        "us" => Duration::from_micros(n),
+        "ms" => Duration::from_millis(n),
+        "m" => Duration::from_secs(n * 60),
+        "h" => Duration::from_secs(n * 3600),
+        _ => bail!("invalid duration `{s}`: unknown unit `{unit}`"),
+    })
+}
+
+fn parse_wasm_arg(s: &str) -> Result<WasmOptions, String> {
+    WasmOptions::parse(s).map_err(|e| format!("{e:#}"))
 }
 
 /// Turns a `wasmtime` result into an `anyhow` one (the identity while

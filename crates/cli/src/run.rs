@@ -1,11 +1,16 @@
-//! `wasmtime run`: compile, instantiate and call a module's function.
+//! `wasmtime run`: compile a module, give it WASI preview 1, and run its
+//! `_start` (or the function named by `--invoke`).
 
 use crate::opts::{CommonOptions, IntoAnyhow};
 use anyhow::{anyhow, bail, Context as _, Result};
 use clap::Args;
 use std::path::Path;
 use std::process::ExitCode;
-use wasmtime::{Func, Instance, Linker, Module, Store, Val, ValType};
+use wasmtime::{
+    Extern, Func, Instance, Linker, Module, Store, StoreLimits, StoreLimitsBuilder, Val, ValType,
+};
+use wasmtime_wasi::p1::{self, WasiP1Ctx};
+use wasmtime_wasi::{DirPerms, FilePerms, WasiCtxBuilder};
 
 /// Arguments of `wasmtime run`.
 #[derive(Args, Debug)]
@@ -13,85 +18,310 @@ pub struct RunCommand {
     #[command(flatten)]
     pub common: CommonOptions,
 
+    /// WASI options, as comma-separated KEY[=VAL] pairs: cli=y|n (provide
+    /// WASI preview 1 at all, default y), inherit-env=y|n (pass the whole
+    /// host environment), tcplisten=ADDR (pre-open a listening socket).
+    #[arg(short = 'S', long = "wasi", value_name = "KEY[=VAL[,KEY[=VAL]...]]", value_parser = parse_wasi_arg)]
+    pub wasi: Vec<WasiOptions>,
+
+    /// Grants access to a host directory, as HOST_DIR[::GUEST_DIR].
+    #[arg(long = "dir", value_name = "HOST_DIR[::GUEST_DIR]")]
+    pub dirs: Vec<String>,
+
+    /// Sets an environment variable for the guest (NAME=VAL), or passes the
+    /// host's value of NAME.
+    #[arg(long = "env", value_name = "NAME[=VAL]")]
+    pub envs: Vec<String>,
+
     /// The exported function to call. Without it, `_start` is called when
     /// the module exports it.
     #[arg(long, value_name = "FUNCTION")]
     pub invoke: Option<String>,
 
-    /// The module (`.wasm` or `.wat`) followed by the arguments of the
-    /// called function.
+    /// The program name the guest sees as argv[0] (default: the file name).
+    #[arg(long, value_name = "NAME")]
+    pub argv0: Option<String>,
+
+    /// Instantiates another module first and links it under NAME.
+    #[arg(long = "preload", value_name = "NAME=MODULE_PATH")]
+    pub preloads: Vec<String>,
+
+    /// The module (`.wasm` or `.wat`) followed by its arguments.
     #[arg(required = true, value_name = "WASM", trailing_var_arg = true)]
     pub module_and_args: Vec<String>,
 }
 
+/// `-S` settings.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WasiOptions {
+    /// `cli=y|n`.
+    pub cli: Option<bool>,
+    /// `inherit-env=y|n`.
+    pub inherit_env: Option<bool>,
+    /// `tcplisten=ADDR`.
+    pub tcplisten: Vec<String>,
+}
+
+impl WasiOptions {
+    /// Parses one `-S` value.
+    pub fn parse(s: &str) -> Result<WasiOptions> {
+        let mut out = WasiOptions::default();
+        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (key, value) = match part.split_once('=') {
+                Some((k, v)) => (k.trim(), Some(v.trim())),
+                None => (part, None),
+            };
+            let flag = |v: Option<&str>| -> Result<bool> {
+                match v {
+                    None | Some("y") | Some("yes") | Some("true") => Ok(true),
+                    Some("n") | Some("no") | Some("false") => Ok(false),
+                    Some(o) => bail!("invalid value `{o}` for `-S {key}`: expected y or n"),
+                }
+            };
+            match key {
+                "cli" | "preview1" | "common" => out.cli = Some(flag(value)?),
+                "inherit-env" => out.inherit_env = Some(flag(value)?),
+                "tcplisten" => out.tcplisten.push(
+                    value
+                        .ok_or_else(|| anyhow!("`-S tcplisten` needs an address, as in `-S tcplisten=127.0.0.1:8080`"))?
+                        .to_string(),
+                ),
+                _ => bail!("unknown -S option `{key}` (known: cli, inherit-env, tcplisten)"),
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn parse_wasi_arg(s: &str) -> Result<WasiOptions, String> {
+    WasiOptions::parse(s).map_err(|e| format!("{e:#}"))
+}
+
+/// How `run` ended when it did not fail.
+pub enum Outcome {
+    /// Normal completion.
+    Success,
+    /// The guest called `proc_exit` with this status.
+    Exit(i32),
+}
+
 impl RunCommand {
-    /// Runs the command. Errors (including traps) are returned; results are
-    /// printed one per line.
+    fn wasi_options(&self) -> WasiOptions {
+        let mut merged = WasiOptions::default();
+        for w in &self.wasi {
+            if w.cli.is_some() {
+                merged.cli = w.cli;
+            }
+            if w.inherit_env.is_some() {
+                merged.inherit_env = w.inherit_env;
+            }
+            merged.tcplisten.extend(w.tcplisten.iter().cloned());
+        }
+        merged
+    }
+
+    fn build_wasi(&self, path: &str, args: &[String]) -> Result<WasiP1Ctx> {
+        let opts = self.wasi_options();
+        let mut b = WasiCtxBuilder::new();
+        b.inherit_stdio();
+        let argv0 = match &self.argv0 {
+            Some(a) => a.clone(),
+            None => Path::new(path)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| path.to_string()),
+        };
+        b.arg(argv0);
+        b.args(args);
+        if opts.inherit_env == Some(true) {
+            b.inherit_env();
+        }
+        for env in &self.envs {
+            match env.split_once('=') {
+                Some((k, v)) => {
+                    b.env(k, v);
+                }
+                None => {
+                    if let Ok(v) = std::env::var(env) {
+                        b.env(env, v);
+                    }
+                }
+            }
+        }
+        for dir in &self.dirs {
+            let (host, guest) = dir.split_once("::").unwrap_or((dir, dir));
+            b.preopened_dir(host, guest, DirPerms::all(), FilePerms::all())?;
+        }
+        for addr in &opts.tcplisten {
+            let listener = std::net::TcpListener::bind(addr)
+                .with_context(|| format!("failed to listen on `{addr}`"))?;
+            b.preopened_tcp_listener(listener)?;
+        }
+        Ok(b.build_p1())
+    }
+
+    /// Runs the command. Errors (including traps) are returned; results of
+    /// an `--invoke`d function are printed one per line.
     pub fn execute(self) -> Result<ExitCode> {
+        match self.run()? {
+            Outcome::Success => Ok(ExitCode::SUCCESS),
+            Outcome::Exit(code) => Ok(ExitCode::from(code as u8)),
+        }
+    }
+
+    /// Applies `-W fuel`, `-W timeout` and `-W max-memory-size` to the
+    /// store (the engine options were applied by `CommonOptions::config`).
+    fn apply_store_options(&self, store: &mut Store<Host>) -> Result<()> {
+        let wasm = self.common.wasm();
+        if let Some(fuel) = wasm.fuel {
+            store.set_fuel(fuel)?;
+        }
+        if let Some(timeout) = wasm.timeout {
+            // One epoch tick, after `timeout`, interrupts the guest.
+            store.set_epoch_deadline(1);
+            let engine = store.engine().clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(timeout);
+                engine.increment_epoch();
+            });
+        }
+        if let Some(bytes) = wasm.max_memory_size {
+            let bytes = usize::try_from(bytes).context("max-memory-size is too large")?;
+            store.data_mut().limits = StoreLimitsBuilder::new().memory_size(bytes).build();
+            store.limiter(|host| &mut host.limits);
+        }
+        Ok(())
+    }
+
+    fn run(&self) -> Result<Outcome> {
         let (path, args) = match self.module_and_args.split_first() {
             Some((path, args)) => (path, args),
             None => bail!("no module given"),
         };
         let engine = self.common.engine()?;
-        let module = Module::from_file(&engine, Path::new(path))
-            .anyhow()
-            .with_context(|| format!("failed to compile `{path}`"))?;
-
-        let mut store = Store::new(&engine, ());
-        let linker: Linker<()> = Linker::new(&engine);
-        // No host modules are defined yet (no WASI), so every import is
-        // unknown; say which one instead of a generic link error.
-        if let Some(import) = module.imports().next() {
-            bail!(
-                "unknown import: `{}::{}` has not been defined (no host functions are provided yet)",
-                import.module(),
-                import.name()
-            );
+        let module = load_module(&engine, path)?;
+        let wasi = self.build_wasi(path, if self.invoke.is_some() { &[] } else { args })?;
+        let mut store = Store::new(
+            &engine,
+            Host {
+                wasi,
+                limits: StoreLimits::default(),
+            },
+        );
+        self.apply_store_options(&mut store)?;
+        let mut linker: Linker<Host> = Linker::new(&engine);
+        if self.wasi_options().cli != Some(false) {
+            p1::add_to_linker_sync(&mut linker, |host| &mut host.wasi)?;
         }
-        let instance = linker
-            .instantiate(&mut store, &module)
-            .anyhow()
-            .with_context(|| format!("failed to instantiate `{path}`"))?;
-
-        let (name, func) = match find_func(&mut store, &instance, self.invoke.as_deref())? {
-            Some(found) => found,
-            None => {
-                if !args.is_empty() {
-                    bail!("arguments were given but the module exports no `_start`; use `--invoke NAME` to choose a function");
-                }
-                eprintln!(
-                    "note: `{path}` exports no `_start` function and no `--invoke` was given; it was only instantiated"
-                );
-                return Ok(ExitCode::SUCCESS);
+        for preload in &self.preloads {
+            let (name, file) = preload
+                .split_once('=')
+                .ok_or_else(|| anyhow!("`--preload` expects NAME=MODULE_PATH, got `{preload}`"))?;
+            let m = load_module(&engine, file)?;
+            if self.common.wasm().unknown_imports_trap == Some(true) {
+                define_unknown_imports_as_traps(&mut linker, &m)?;
             }
-        };
-
-        let ty = func.ty(&store);
-        let params: Vec<ValType> = ty.params().collect();
-        let values = parse_args(&name, &params, args)?;
-        let mut results: Vec<Val> = ty.results().map(|_| Val::I32(0)).collect();
-        func.call(&mut store, &values, &mut results)
-            .anyhow()
-            .with_context(|| format!("failed to invoke `{name}`"))?;
-        for result in &results {
-            println!("{}", format_val(result));
+            let instance = linker
+                .instantiate(&mut store, &m)
+                .with_context(|| format!("failed to instantiate `{file}`"))?;
+            linker.instance(&mut store, name, instance)?;
         }
-        Ok(ExitCode::SUCCESS)
+        if self.common.wasm().unknown_imports_trap == Some(true) {
+            define_unknown_imports_as_traps(&mut linker, &module)?;
+        }
+        let result = (|| -> Result<()> {
+            let instance = linker
+                .instantiate(&mut store, &module)
+                .anyhow()
+                .with_context(|| format!("failed to instantiate {path:?}"))?;
+            let (name, func) = match find_func(&mut store, &instance, self.invoke.as_deref())? {
+                Some(found) => found,
+                None => {
+                    if !args.is_empty() {
+                        bail!("arguments were given but the module exports no `_start`; use `--invoke NAME` to choose a function");
+                    }
+                    return Ok(());
+                }
+            };
+            let ty = func.ty(&store);
+            let params: Vec<ValType> = ty.params().collect();
+            let values = if self.invoke.is_some() {
+                parse_args(&name, &params, args)?
+            } else {
+                Vec::new()
+            };
+            let mut results: Vec<Val> = ty.results().map(|_| Val::I32(0)).collect();
+            func.call(&mut store, &values, &mut results)
+                .anyhow()
+                .with_context(|| format!("failed to invoke `{name}`"))?;
+            for result in &results {
+                println!("{}", format_val(result));
+            }
+            Ok(())
+        })();
+        match result {
+            Ok(()) => Ok(Outcome::Success),
+            Err(e) => match e.downcast_ref::<wasmtime_wasi::I32Exit>() {
+                Some(exit) => Ok(Outcome::Exit(exit.0)),
+                None => Err(e.context(format!("failed to run main module `{path}`"))),
+            },
+        }
     }
+}
+
+/// The data of the store `run` uses.
+struct Host {
+    wasi: WasiP1Ctx,
+    limits: StoreLimits,
+}
+
+/// Reads and compiles `.wasm` or `.wat`; a missing or unreadable file is
+/// one clear error.
+fn load_module(engine: &wasmtime::Engine, path: &str) -> Result<Module> {
+    let bytes = std::fs::read(path).with_context(|| format!("failed to read `{path}`"))?;
+    Module::new(engine, bytes)
+        .anyhow()
+        .with_context(|| format!("failed to compile `{path}`"))
+}
+
+/// Defines every function import of `module` that `linker` lacks as a
+/// function that fails with "unknown import" when called (Wasmtime's
+/// `Linker::define_unknown_imports_as_traps`).
+fn define_unknown_imports_as_traps(linker: &mut Linker<Host>, module: &Module) -> Result<()> {
+    let engine = linker.engine().clone();
+    let mut probe = Store::new(
+        &engine,
+        Host {
+            wasi: WasiCtxBuilder::new().build_p1(),
+            limits: StoreLimits::default(),
+        },
+    );
+    for import in module.imports() {
+        let (m, n) = (import.module().to_string(), import.name().to_string());
+        if linker.get(&mut probe, &m, &n).is_ok() {
+            continue;
+        }
+        if let wasmtime::ExternType::Func(ty) = import.ty() {
+            let what = format!("unknown import: `{m}::{n}` has not been defined");
+            linker.func_new(&m, &n, ty, move |_, _, _| bail!("{what}"))?;
+        }
+    }
+    Ok(())
 }
 
 /// Picks the function to call: `--invoke NAME`, else `_start` (or the
 /// legacy default export `""`) when exported.
 fn find_func(
-    store: &mut Store<()>,
+    store: &mut Store<Host>,
     instance: &Instance,
     invoke: Option<&str>,
 ) -> Result<Option<(String, Func)>> {
     match invoke {
         Some(name) => {
-            let func = instance
-                .get_func(&mut *store, name)
-                .ok_or_else(|| anyhow!("no func export named `{name}` found"))?;
+            let func = match instance.get_export(&mut *store, name) {
+                Some(Extern::Func(f)) => f,
+                _ => bail!("no func export named `{name}` found"),
+            };
             Ok(Some((name.to_string(), func)))
         }
         None => {

@@ -315,6 +315,24 @@ impl Memory {
         unsafe { std::slice::from_raw_parts_mut(base, len) }
     }
 
+    /// The memory's contents and the store's host data, both mutably (so a
+    /// host function can use its state while reading or writing memory).
+    pub fn data_and_store_mut<'a, T: 'a>(
+        &self,
+        store: impl Into<StoreContextMut<'a, T>>,
+    ) -> (&'a mut [u8], &'a mut T) {
+        let store: StoreContextMut<'a, T> = store.into();
+        let (base, len) = self.raw(&store.0.opaque);
+        let data: &'a mut [u8] = if len == 0 {
+            &mut []
+        } else {
+            // SAFETY: the store is borrowed mutably for 'a, and the memory's
+            // bytes live outside `StoreInner`, so they do not alias `data`.
+            unsafe { std::slice::from_raw_parts_mut(base, len) }
+        };
+        (data, &mut store.0.data)
+    }
+
     /// Pointer to the start of the memory (invalidated by growth).
     pub fn data_ptr(&self, store: impl AsContext) -> *mut u8 {
         self.raw(store.as_context().opaque()).0

@@ -1,0 +1,192 @@
+//! `WasiCtxBuilder`: configures what a guest sees.
+
+use crate::cli::{self, ClosedInput, Sink, StdinStream, StdoutStream};
+use crate::p1::{Descriptor, DirDesc, WasiP1Ctx};
+use crate::{DirPerms, FilePerms};
+use anyhow::{Context as _, Result};
+use std::path::Path;
+use std::sync::Arc;
+
+/// Builds the per-store WASI state: arguments, environment, standard
+/// streams and pre-opened directories.
+///
+/// Defaults as in Wasmtime: stdin is closed, stdout and stderr discard
+/// their output, no arguments, no environment, no pre-opens.
+pub struct WasiCtxBuilder {
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+    stdin: Arc<dyn StdinStream>,
+    stdout: Arc<dyn StdoutStream>,
+    stderr: Arc<dyn StdoutStream>,
+    preopens: Vec<(DirDesc, String)>,
+    sockets: Vec<std::net::TcpListener>,
+    built: bool,
+}
+
+impl Default for WasiCtxBuilder {
+    fn default() -> Self {
+        WasiCtxBuilder::new()
+    }
+}
+
+impl WasiCtxBuilder {
+    /// A builder with the defaults described on the type.
+    pub fn new() -> Self {
+        WasiCtxBuilder {
+            args: Vec::new(),
+            env: Vec::new(),
+            stdin: Arc::new(ClosedInput),
+            stdout: Arc::new(Sink),
+            stderr: Arc::new(Sink),
+            preopens: Vec::new(),
+            sockets: Vec::new(),
+            built: false,
+        }
+    }
+
+    /// Sets the guest's standard input.
+    pub fn stdin(&mut self, stdin: impl StdinStream + 'static) -> &mut Self {
+        self.stdin = Arc::new(stdin);
+        self
+    }
+
+    /// Sets the guest's standard output.
+    pub fn stdout(&mut self, stdout: impl StdoutStream + 'static) -> &mut Self {
+        self.stdout = Arc::new(stdout);
+        self
+    }
+
+    /// Sets the guest's standard error.
+    pub fn stderr(&mut self, stderr: impl StdoutStream + 'static) -> &mut Self {
+        self.stderr = Arc::new(stderr);
+        self
+    }
+
+    /// The guest reads the host process's standard input.
+    pub fn inherit_stdin(&mut self) -> &mut Self {
+        self.stdin(cli::stdin())
+    }
+
+    /// The guest writes to the host process's standard output.
+    pub fn inherit_stdout(&mut self) -> &mut Self {
+        self.stdout(cli::stdout())
+    }
+
+    /// The guest writes to the host process's standard error.
+    pub fn inherit_stderr(&mut self) -> &mut Self {
+        self.stderr(cli::stderr())
+    }
+
+    /// All three standard streams are the host process's.
+    pub fn inherit_stdio(&mut self) -> &mut Self {
+        self.inherit_stdin().inherit_stdout().inherit_stderr()
+    }
+
+    /// Appends arguments (the first one is the program name by convention).
+    pub fn args(&mut self, args: &[impl AsRef<str>]) -> &mut Self {
+        self.args
+            .extend(args.iter().map(|a| a.as_ref().to_string()));
+        self
+    }
+
+    /// Appends one argument.
+    pub fn arg(&mut self, arg: impl AsRef<str>) -> &mut Self {
+        self.args.push(arg.as_ref().to_string());
+        self
+    }
+
+    /// Appends the host process's arguments (those that are UTF-8).
+    pub fn inherit_args(&mut self) -> &mut Self {
+        self.args
+            .extend(std::env::args_os().filter_map(|a| a.into_string().ok()));
+        self
+    }
+
+    /// Sets an environment variable.
+    pub fn env(&mut self, key: impl AsRef<str>, value: impl AsRef<str>) -> &mut Self {
+        self.env
+            .push((key.as_ref().to_string(), value.as_ref().to_string()));
+        self
+    }
+
+    /// Sets several environment variables.
+    pub fn envs(&mut self, env: &[(impl AsRef<str>, impl AsRef<str>)]) -> &mut Self {
+        for (k, v) in env {
+            self.env(k, v);
+        }
+        self
+    }
+
+    /// Passes the host process's environment (the UTF-8 variables).
+    pub fn inherit_env(&mut self) -> &mut Self {
+        for (k, v) in std::env::vars_os() {
+            if let (Ok(k), Ok(v)) = (k.into_string(), v.into_string()) {
+                self.env.push((k, v));
+            }
+        }
+        self
+    }
+
+    /// Accepted for compatibility: host calls always block the current
+    /// thread in this implementation.
+    pub fn allow_blocking_current_thread(&mut self, _enable: bool) -> &mut Self {
+        self
+    }
+
+    /// Gives the guest the host directory `host_path` under the name
+    /// `guest_path`. `dir_perms` limits what may be done to the directory
+    /// tree itself, `file_perms` what may be done to files opened in it.
+    pub fn preopened_dir(
+        &mut self,
+        host_path: impl AsRef<Path>,
+        guest_path: impl AsRef<str>,
+        dir_perms: DirPerms,
+        file_perms: FilePerms,
+    ) -> Result<&mut Self> {
+        let host_path = host_path.as_ref();
+        let dir = cap_std::fs::Dir::open_ambient_dir(host_path, cap_std::ambient_authority())
+            .with_context(|| format!("failed to open directory '{}'", host_path.display()))?;
+        self.preopens.push((
+            DirDesc {
+                dir,
+                perms: dir_perms,
+                file_perms,
+            },
+            guest_path.as_ref().to_string(),
+        ));
+        Ok(self)
+    }
+
+    /// Gives the guest a listening TCP socket as a pre-opened descriptor
+    /// (after the pre-opened directories), for `sock_accept`.
+    pub fn preopened_tcp_listener(&mut self, listener: std::net::TcpListener) -> Result<&mut Self> {
+        listener.set_nonblocking(false)?;
+        self.sockets.push(listener);
+        Ok(self)
+    }
+
+    /// Finishes the preview-1 context. Panics if called twice, as in
+    /// Wasmtime.
+    pub fn build_p1(&mut self) -> WasiP1Ctx {
+        if self.built {
+            panic!("WasiCtxBuilder::build_p1 can only be called once");
+        }
+        self.built = true;
+        let mut table: Vec<Option<Descriptor>> = vec![
+            Some(Descriptor::Stdin(self.stdin.clone())),
+            Some(Descriptor::Stdout(self.stdout.clone())),
+            Some(Descriptor::Stderr(self.stderr.clone())),
+        ];
+        for (dir, name) in std::mem::take(&mut self.preopens) {
+            table.push(Some(Descriptor::Dir(dir, Some(name))));
+        }
+        for listener in std::mem::take(&mut self.sockets) {
+            table.push(Some(Descriptor::TcpListener(listener)));
+        }
+        WasiP1Ctx::new(
+            std::mem::take(&mut self.args),
+            std::mem::take(&mut self.env),
+            table,
+        )
+    }
+}

@@ -1,0 +1,7 @@
+// Prints a greeting: the smallest WASI program.
+#include <stdio.h>
+
+int main(void) {
+    printf("Hello, world!\n");
+    return 0;
+}
