@@ -7,3 +7,9 @@ cargo test --workspace --doc
 cargo run --quiet --example hello
 test "$(cargo run --quiet -p wasmtime-cli -- run --invoke fib examples/fib.wat 20)" = 6765
 echo "examples: 2 passed, 0 failed"
+# Runtime-only build (no Cranelift): runs an artifact from `wasmtime compile`.
+cargo build --quiet -p wasmtime --no-default-features --features runtime
+cargo run --quiet -p wasmtime-cli -- compile crates/wasmtime/examples/double.wat -o target/double.cwasm
+test "$(cargo run --quiet -p wasmtime --no-default-features --features runtime,signals-based-traps \
+  --example run_precompiled -- target/double.cwasm quad 10)" = 45
+echo "runtime-only: 1 passed, 0 failed"

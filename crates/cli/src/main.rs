@@ -1,6 +1,7 @@
 //! The `wasmtime` command line: runs WebAssembly modules (`wasmtime run`)
 //! and `.wast` test scripts (`wasmtime wast`) with our runtime.
 
+mod compile;
 mod opts;
 mod run;
 mod wast;
@@ -27,6 +28,8 @@ pub struct Cli {
 enum Command {
     /// Compiles, instantiates and runs a WebAssembly module.
     Run(run::RunCommand),
+    /// Compiles a WebAssembly module ahead of time to a `.cwasm` file.
+    Compile(compile::CompileCommand),
     /// Runs `.wast` test scripts.
     Wast(wast::WastCommand),
 }
@@ -34,7 +37,16 @@ enum Command {
 /// Names that may follow `wasmtime` directly; anything else is treated as
 /// the start of an implicit `run` (so `wasmtime foo.wat` works as in the
 /// reference CLI).
-const KNOWN_FIRST_ARGS: &[&str] = &["run", "wast", "help", "-h", "--help", "-V", "--version"];
+const KNOWN_FIRST_ARGS: &[&str] = &[
+    "run",
+    "compile",
+    "wast",
+    "help",
+    "-h",
+    "--help",
+    "-V",
+    "--version",
+];
 
 /// Inserts `run` when the first argument is not a subcommand or a global
 /// flag, mirroring the reference CLI's `wasmtime foo.wasm` shorthand.
@@ -71,6 +83,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Run(cmd) => cmd.execute(),
+        Command::Compile(cmd) => cmd.execute(),
         Command::Wast(cmd) => cmd.execute(),
     };
     match result {

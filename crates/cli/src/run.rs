@@ -18,6 +18,11 @@ pub struct RunCommand {
     #[arg(long, value_name = "FUNCTION")]
     pub invoke: Option<String>,
 
+    /// Allow executing precompiled modules (`.cwasm` files from `wasmtime
+    /// compile`). Not safe for untrusted input: an artifact is machine code.
+    #[arg(long)]
+    pub allow_precompiled: bool,
+
     /// The module (`.wasm` or `.wat`) followed by the arguments of the
     /// called function.
     #[arg(required = true, value_name = "WASM", trailing_var_arg = true)]
@@ -33,9 +38,22 @@ impl RunCommand {
             None => bail!("no module given"),
         };
         let engine = self.common.engine()?;
-        let module = Module::from_file(&engine, Path::new(path))
-            .anyhow()
-            .with_context(|| format!("failed to compile `{path}`"))?;
+        let bytes =
+            std::fs::read(Path::new(path)).with_context(|| format!("failed to read `{path}`"))?;
+        let module = if wasmtime::Engine::detect_precompiled(&bytes).is_some() {
+            if !self.allow_precompiled {
+                bail!("running a precompiled module requires the `--allow-precompiled` flag");
+            }
+            // SAFETY: the user vouched for the artifact with
+            // `--allow-precompiled`; it is still checked before it is mapped.
+            unsafe { Module::deserialize(&engine, &bytes) }
+                .anyhow()
+                .with_context(|| format!("failed to load precompiled `{path}`"))?
+        } else {
+            Module::new(&engine, &bytes)
+                .anyhow()
+                .with_context(|| format!("failed to compile `{path}`"))?
+        };
 
         let mut store = Store::new(&engine, ());
         let linker: Linker<()> = Linker::new(&engine);

@@ -6,7 +6,7 @@ use std::fmt;
 macro_rules! index_type {
     ($(#[$m:meta])* $name:ident) => {
         $(#[$m])*
-        #[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Default)]
+        #[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Default, serde::Serialize, serde::Deserialize)]
         pub struct $name(u32);
         entity_impl!($name);
     };
@@ -60,7 +60,9 @@ index_type!(
 /// An engine-wide identifier of a function signature. Two modules compiled by
 /// the same engine that use structurally equal function types get the same
 /// `VMSharedTypeIndex`; `call_indirect` compares these.
-#[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+#[derive(
+    Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, serde::Serialize, serde::Deserialize,
+)]
 #[repr(transparent)]
 pub struct VMSharedTypeIndex(pub u32);
 
@@ -70,7 +72,7 @@ impl VMSharedTypeIndex {
 }
 
 /// Reference types supported in the core engine.
-#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug, serde::Serialize, serde::Deserialize)]
 pub enum WasmRefType {
     /// `funcref`: nullable reference to a function (`*const VMFuncRef`).
     FuncRef,
@@ -79,7 +81,7 @@ pub enum WasmRefType {
 }
 
 /// A WebAssembly value type.
-#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug, serde::Serialize, serde::Deserialize)]
 pub enum WasmValType {
     /// 32-bit integer.
     I32,
@@ -152,7 +154,7 @@ impl fmt::Display for WasmValType {
 }
 
 /// A WebAssembly function type.
-#[derive(Clone, PartialEq, Eq, Hash, Debug, Default)]
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct WasmFuncType {
     /// Parameter types.
     pub params: Box<[WasmValType]>,
@@ -195,7 +197,7 @@ impl fmt::Display for WasmFuncType {
 }
 
 /// A table declaration.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Table {
     /// Element type.
     pub element: WasmRefType,
@@ -206,7 +208,7 @@ pub struct Table {
 }
 
 /// A linear memory declaration.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Memory {
     /// Initial size in pages.
     pub minimum: u64,
@@ -237,7 +239,7 @@ impl Memory {
 }
 
 /// A global declaration.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Global {
     /// Value type.
     pub ty: WasmValType,
@@ -246,7 +248,7 @@ pub struct Global {
 }
 
 /// Describes what an import or export refers to.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, serde::Serialize, serde::Deserialize)]
 pub enum EntityIndex {
     /// A function.
     Function(FuncIndex),
@@ -259,7 +261,7 @@ pub enum EntityIndex {
 }
 
 /// The type of an import, as declared by the module.
-#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Clone, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize)]
 pub enum EntityType {
     /// A function of the given type index.
     Function(TypeIndex),

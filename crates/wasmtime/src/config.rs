@@ -35,6 +35,8 @@ pub struct Config {
     pub(crate) nan_canonicalization: bool,
     pub(crate) max_wasm_stack: usize,
     pub(crate) parallel_compilation: bool,
+    #[cfg(feature = "cache")]
+    pub(crate) cache: Option<crate::Cache>,
 }
 
 impl Default for Config {
@@ -60,14 +62,20 @@ impl Config {
     /// code, 4 GiB memory reservations with a 32 MiB guard region.
     pub fn new() -> Config {
         let features = (WasmFeatures::WASM2 | WasmFeatures::MUTABLE_GLOBAL) - WasmFeatures::SIMD;
+        let tunables = Tunables {
+            signals_based_traps: cfg!(feature = "signals-based-traps"),
+            ..Tunables::default()
+        };
         Config {
             features,
-            tunables: Tunables::default(),
+            tunables,
             opt_level: OptLevel::Speed,
             verifier: cfg!(debug_assertions),
             nan_canonicalization: false,
             max_wasm_stack: wasmtime_environ::DEFAULT_MAX_WASM_STACK,
             parallel_compilation: true,
+            #[cfg(feature = "cache")]
+            cache: None,
         }
     }
 
@@ -168,5 +176,36 @@ impl Config {
     pub fn parallel_compilation(&mut self, enable: bool) -> &mut Self {
         self.parallel_compilation = enable;
         self
+    }
+
+    /// Sets the on-disk compilation cache (feature `cache`); `None`, the
+    /// default, disables it. With a cache, `Module::new` loads a previous
+    /// compilation of the same bytes under the same settings instead of
+    /// compiling.
+    #[cfg(feature = "cache")]
+    pub fn cache(&mut self, cache: Option<crate::Cache>) -> &mut Self {
+        self.cache = cache;
+        self
+    }
+
+    /// Enables the cache with the configuration file at `path` (the API of
+    /// earlier Wasmtime versions; same as
+    /// `config.cache(Some(Cache::from_file(Some(path))?))`).
+    #[cfg(feature = "cache")]
+    pub fn cache_config_load(
+        &mut self,
+        path: impl AsRef<std::path::Path>,
+    ) -> anyhow::Result<&mut Self> {
+        self.cache = Some(crate::Cache::from_file(Some(path.as_ref()))?);
+        Ok(self)
+    }
+
+    /// Enables the cache with the default configuration file, or the default
+    /// settings if there is none (the API of earlier Wasmtime versions; same
+    /// as `config.cache(Some(Cache::from_file(None)?))`).
+    #[cfg(feature = "cache")]
+    pub fn cache_config_load_default(&mut self) -> anyhow::Result<&mut Self> {
+        self.cache = Some(crate::Cache::from_file(None)?);
+        Ok(self)
     }
 }

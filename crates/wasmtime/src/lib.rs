@@ -22,6 +22,8 @@
 
 #![deny(missing_docs)]
 
+#[cfg(feature = "cache")]
+mod cache;
 mod config;
 mod engine;
 mod externals;
@@ -29,14 +31,17 @@ mod func;
 mod instance;
 mod linker;
 mod module;
+mod serialization;
 mod store;
 mod trap;
 mod typed;
 mod types;
 mod values;
 
+#[cfg(feature = "cache")]
+pub use cache::{Cache, CacheConfig};
 pub use config::{Config, OptLevel, Strategy};
-pub use engine::Engine;
+pub use engine::{Engine, Precompiled};
 pub use externals::{Extern, Global, Memory, MemoryAccessError, Table};
 pub use func::{Caller, Func};
 pub use instance::{Export, Instance};
