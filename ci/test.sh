@@ -9,6 +9,7 @@ test "$(cargo run --quiet -p wasmtime-cli -- run --invoke fib examples/fib.wat 2
 echo "examples: 2 passed, 0 failed"
 # Runtime-only build (no Cranelift): runs an artifact from `wasmtime compile`.
 cargo build --quiet -p wasmtime --no-default-features --features runtime
+cargo check --quiet -p wasmtime --no-default-features --features runtime,cranelift
 cargo run --quiet -p wasmtime-cli -- compile crates/wasmtime/examples/double.wat -o target/double.cwasm
 test "$(cargo run --quiet -p wasmtime --no-default-features --features runtime,signals-based-traps \
   --example run_precompiled -- target/double.cwasm quad 10)" = 45

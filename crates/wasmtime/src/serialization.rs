@@ -462,6 +462,14 @@ pub(crate) fn deserialize(engine: &Engine, bytes: &[u8]) -> Result<Module> {
         .ok_or_else(|| anyhow!("precompiled module is corrupted: no version string"))?;
     let version = String::from_utf8_lossy(&engine_section[..nul]);
     if version != VERSION {
+        if !version.starts_with("wasmtime-ours ") {
+            let shown: String = version.chars().take(64).collect();
+            bail!(
+                "Module was compiled with incompatible version '{}': not an artifact of this \
+                 implementation (this runtime is '{VERSION}'); recompile the module",
+                shown.escape_debug()
+            );
+        }
         bail!("Module was compiled with incompatible version '{version}' (this runtime is '{VERSION}')");
     }
 
