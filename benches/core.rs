@@ -7,6 +7,8 @@
 //!
 //! * compile: a generated module of ~3000 functions of varied bodies;
 //!   baseline: validating the same binary (`Module::validate`).
+//! * deserialize: loading that module's precompiled artifact;
+//!   baseline: compiling it.
 //! * host->wasm: `TypedFunc::call` of a no-op `(func)` (and of an `i32.add`);
 //!   baseline: calling an empty `#[inline(never)]` Rust function through
 //!   `std::hint::black_box`.
@@ -320,6 +322,33 @@ fn bench_compile(opts: &Opts, rows: &mut Vec<Row>) {
         time: time.as_secs_f64(),
         baseline_name: "Module::validate of the same binary",
         baseline: baseline.as_secs_f64(),
+    });
+}
+
+/// `Module::deserialize` of the large module's artifact, against compiling
+/// it (the baseline), so the ratio is the fraction of compile time a
+/// precompiled artifact costs to load.
+fn bench_deserialize(opts: &Opts, rows: &mut Vec<Row>) {
+    let name = format!("deserialize {GEN_FUNCS}-func module");
+    if !selected(opts, &name) {
+        return;
+    }
+    let bytes = generate_module();
+    let engine = Engine::default();
+    let samples = opts.samples.clamp(3, 5);
+    let compile = median_of(samples, || {
+        black_box(Module::from_binary(&engine, black_box(&bytes)).unwrap());
+    });
+    let artifact = engine.precompile_module(&bytes).unwrap();
+    let time = median_of(opts.samples, || {
+        // SAFETY: the artifact was just produced by `precompile_module`.
+        black_box(unsafe { Module::deserialize(&engine, black_box(&artifact)) }.unwrap());
+    });
+    rows.push(Row {
+        name: format!("{name} ({} KiB artifact)", artifact.len() / 1024),
+        time: time.as_secs_f64(),
+        baseline_name: "Module::from_binary (compile) of the same module",
+        baseline: compile.as_secs_f64(),
     });
 }
 
@@ -876,8 +905,9 @@ fn main() {
 
     let mut rows = Vec::new();
     print_header();
-    let sections: [fn(&Opts, &mut Vec<Row>); 5] = [
+    let sections: [fn(&Opts, &mut Vec<Row>); 6] = [
         bench_compile,
+        bench_deserialize,
         bench_calls,
         bench_kernels,
         bench_instantiate,

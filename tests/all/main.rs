@@ -1,6 +1,7 @@
 //! Integration tests of the embedding API, grouped by feature.
 
 mod bad_input;
+mod cache;
 mod call_hook;
 mod cow;
 mod epoch;
@@ -15,6 +16,7 @@ mod memory;
 mod memory64;
 mod multi_memory;
 mod pooling;
+mod serialize;
 mod table_global;
 mod tail_calls;
 mod threads;

@@ -3,6 +3,7 @@
 //! scripts (`wasmtime wast`), and lists Cranelift's settings
 //! (`wasmtime settings`).
 
+mod compile;
 mod opts;
 mod run;
 mod settings;
@@ -30,6 +31,8 @@ pub struct Cli {
 enum Command {
     /// Compiles, instantiates and runs a WebAssembly module.
     Run(run::RunCommand),
+    /// Compiles a WebAssembly module ahead of time to a `.cwasm` file.
+    Compile(compile::CompileCommand),
     /// Runs `.wast` test scripts.
     Wast(wast::WastCommand),
     /// Prints Cranelift's settings for the host and those inferred from its CPU.
@@ -43,6 +46,7 @@ const KNOWN_FIRST_ARGS: &[&str] = &[
     "run",
     "wast",
     "settings",
+    "compile",
     "help",
     "-h",
     "--help",
@@ -85,6 +89,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Run(cmd) => cmd.execute(),
+        Command::Compile(cmd) => cmd.execute(),
         Command::Wast(cmd) => cmd.execute(),
         Command::Settings(cmd) => cmd.execute(),
     };

@@ -46,6 +46,11 @@ pub struct RunCommand {
     #[arg(long = "preload", value_name = "NAME=MODULE_PATH")]
     pub preloads: Vec<String>,
 
+    /// Allow executing precompiled modules (`.cwasm` files from `wasmtime
+    /// compile`). Not safe for untrusted input: an artifact is machine code.
+    #[arg(long)]
+    pub allow_precompiled: bool,
+
     /// The module (`.wasm` or `.wat`) followed by its arguments.
     #[arg(required = true, value_name = "WASM", trailing_var_arg = true)]
     pub module_and_args: Vec<String>,
@@ -199,7 +204,7 @@ impl RunCommand {
             None => bail!("no module given"),
         };
         let engine = self.common.engine()?;
-        let module = load_module(&engine, path)?;
+        let module = load_module(&engine, path, self.allow_precompiled)?;
         let wasi = self.build_wasi(path, if self.invoke.is_some() { &[] } else { args })?;
         let mut store = Store::new(
             &engine,
@@ -217,7 +222,7 @@ impl RunCommand {
             let (name, file) = preload
                 .split_once('=')
                 .ok_or_else(|| anyhow!("`--preload` expects NAME=MODULE_PATH, got `{preload}`"))?;
-            let m = load_module(&engine, file)?;
+            let m = load_module(&engine, file, self.allow_precompiled)?;
             if self.common.wasm().unknown_imports_trap == Some(true) {
                 define_unknown_imports_as_traps(&mut linker, &m)?;
             }
@@ -277,8 +282,18 @@ struct Host {
 
 /// Reads and compiles `.wasm` or `.wat`; a missing or unreadable file is
 /// one clear error.
-fn load_module(engine: &wasmtime::Engine, path: &str) -> Result<Module> {
+fn load_module(engine: &wasmtime::Engine, path: &str, allow_precompiled: bool) -> Result<Module> {
     let bytes = std::fs::read(path).with_context(|| format!("failed to read `{path}`"))?;
+    if wasmtime::Engine::detect_precompiled(&bytes).is_some() {
+        if !allow_precompiled {
+            bail!("running a precompiled module requires the `--allow-precompiled` flag");
+        }
+        // SAFETY: the user vouched for the artifact with
+        // `--allow-precompiled`; it is still checked before it is mapped.
+        return unsafe { Module::deserialize(engine, &bytes) }
+            .anyhow()
+            .with_context(|| format!("failed to load precompiled `{path}`"));
+    }
     Module::new(engine, bytes)
         .anyhow()
         .with_context(|| format!("failed to compile `{path}`"))

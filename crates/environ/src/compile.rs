@@ -3,7 +3,7 @@
 use crate::*;
 
 /// Settings that change the code a compiler emits for wasm functions.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Tunables {
     /// Bytes of virtual address space reserved for each linear memory.
     pub memory_reservation: u64,
@@ -34,7 +34,7 @@ impl Default for Tunables {
 
 /// How a linear memory is laid out in virtual memory; decided once here so
 /// that the compiler's bounds checks and the runtime's mappings agree.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct MemoryStyle {
     /// Bytes reserved for the memory's contents. If the memory can never
     /// grow past this, its base never moves.
@@ -103,7 +103,7 @@ impl MemoryStyle {
 }
 
 /// Functions a compiled body may call through relocations.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[allow(missing_docs)]
 pub enum LibCall {
     FloorF32,
@@ -119,7 +119,7 @@ pub enum LibCall {
 }
 
 /// What a relocation refers to.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum RelocationTarget {
     /// The body of a defined wasm function of the same module.
     Wasm(DefinedFuncIndex),
@@ -128,7 +128,7 @@ pub enum RelocationTarget {
 }
 
 /// The kind of patch a relocation needs.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum RelocationKind {
     /// Write `target + addend - site` as a little-endian i32 (x86 call rel32).
     PcRel4,
@@ -137,7 +137,7 @@ pub enum RelocationKind {
 }
 
 /// A relocation in a compiled function.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Relocation {
     /// Offset of the patched bytes from the start of the function.
     pub offset: u32,
@@ -150,7 +150,7 @@ pub struct Relocation {
 }
 
 /// Machine code for one function plus its metadata.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct CompiledFunction {
     /// Machine code (including any constant pool).
     pub body: Vec<u8>,
@@ -169,7 +169,7 @@ pub struct CompiledFunction {
 }
 
 /// Exception handlers of one call site (a Cranelift `try_call`).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ExceptionSite {
     /// Offset of the call's return address from the start of the function.
     pub ret_addr: u32,
@@ -186,7 +186,7 @@ pub struct ExceptionSite {
 /// What an exception handler catches. `by_ref` handlers keep the
 /// exception object (`catch_ref`, `catch_all_ref`); the others only read its
 /// payload.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ExceptionCatch {
     /// Exceptions of a tag (a module-level tag index).
     Tag {

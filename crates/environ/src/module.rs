@@ -4,7 +4,7 @@ use crate::*;
 use std::collections::BTreeMap;
 
 /// One operator of a constant expression.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[allow(missing_docs)]
 pub enum ConstOp {
     I32Const(i32),
@@ -26,14 +26,14 @@ pub enum ConstOp {
 }
 
 /// A constant expression, evaluated by the runtime at instantiation.
-#[derive(Clone, Debug, PartialEq, Default)]
+#[derive(Clone, Debug, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConstExpr {
     /// The operators, in order (a stack machine).
     pub ops: Vec<ConstOp>,
 }
 
 /// An import of a module.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Import {
     /// Module name.
     pub module: String,
@@ -44,7 +44,7 @@ pub struct Import {
 }
 
 /// An export of a module.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Export {
     /// Export name.
     pub name: String,
@@ -53,7 +53,7 @@ pub struct Export {
 }
 
 /// Where an element segment goes.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub enum ElementKind {
     /// Copied into a table at instantiation.
     Active {
@@ -69,7 +69,7 @@ pub enum ElementKind {
 }
 
 /// The contents of an element segment.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub enum ElementItems {
     /// Function indices.
     Functions(Box<[FuncIndex]>),
@@ -93,7 +93,7 @@ impl ElementItems {
 }
 
 /// An element segment.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct ElementSegment {
     /// Active, passive or declared.
     pub kind: ElementKind,
@@ -104,7 +104,7 @@ pub struct ElementSegment {
 }
 
 /// Where a data segment goes.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub enum DataKind {
     /// Copied into a memory at instantiation.
     Active {
@@ -118,7 +118,7 @@ pub enum DataKind {
 }
 
 /// A data segment.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct DataSegment {
     /// Active or passive.
     pub kind: DataKind,
@@ -128,7 +128,7 @@ pub struct DataSegment {
 
 /// Everything the compiler and runtime need to know about a module, apart
 /// from its function bodies.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Module {
     /// Name from the name section.
     pub name: Option<String>,

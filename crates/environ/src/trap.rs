@@ -4,7 +4,7 @@
 use std::fmt;
 
 /// The reason a WebAssembly function trapped.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub enum Trap {
     /// The wasm stack ran out (deep recursion or `Config::max_wasm_stack`).
@@ -93,7 +93,7 @@ impl std::error::Error for Trap {}
 
 /// A trap site in compiled code: the offset of the trapping instruction
 /// within its function and what it means.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TrapInformation {
     /// Offset of the faulting instruction from the start of the function.
     pub code_offset: u32,
@@ -104,7 +104,7 @@ pub struct TrapInformation {
 /// What a trapping instruction means. Most are wasm traps; `HostError` marks
 /// the deliberate trap a wasm-to-host trampoline executes after a host
 /// function returned an error (the error itself is stashed in the store).
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum TrapSite {
     /// A WebAssembly trap.
     Wasm(Trap),

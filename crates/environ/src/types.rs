@@ -6,7 +6,7 @@ use std::fmt;
 macro_rules! index_type {
     ($(#[$m:meta])* $name:ident) => {
         $(#[$m])*
-        #[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Default)]
+        #[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Default, serde::Serialize, serde::Deserialize)]
         pub struct $name(u32);
         entity_impl!($name);
     };
@@ -68,7 +68,9 @@ index_type!(
 /// An engine-wide identifier of a function signature. Two modules compiled by
 /// the same engine that use structurally equal function types get the same
 /// `VMSharedTypeIndex`; `call_indirect` compares these.
-#[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+#[derive(
+    Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, serde::Serialize, serde::Deserialize,
+)]
 #[repr(transparent)]
 pub struct VMSharedTypeIndex(pub u32);
 
@@ -78,7 +80,7 @@ impl VMSharedTypeIndex {
 }
 
 /// Which function type a concrete reference type `(ref $t)` names.
-#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug, serde::Serialize, serde::Deserialize)]
 pub enum WasmTypeRef {
     /// A type of the module's type section (module-level descriptions).
     Module(TypeIndex),
@@ -91,7 +93,7 @@ pub enum WasmTypeRef {
 }
 
 /// The heap type of a reference (function references proposal; no GC).
-#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug, serde::Serialize, serde::Deserialize)]
 pub enum WasmHeapType {
     /// Any function.
     Func,
@@ -122,7 +124,7 @@ impl WasmHeapType {
 /// A reference type: nullability plus heap type. References are
 /// pointer-sized: a `*const VMFuncRef` for functions, a store-local handle
 /// for host values; 0 is null.
-#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug, serde::Serialize, serde::Deserialize)]
 pub struct WasmRefType {
     /// Whether null is a value of the type.
     pub nullable: bool,
@@ -187,7 +189,7 @@ impl WasmRefType {
 }
 
 /// A WebAssembly value type.
-#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug, serde::Serialize, serde::Deserialize)]
 pub enum WasmValType {
     /// 32-bit integer.
     I32,
@@ -311,7 +313,7 @@ impl fmt::Display for WasmValType {
 }
 
 /// A WebAssembly function type.
-#[derive(Clone, PartialEq, Eq, Hash, Debug, Default)]
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct WasmFuncType {
     /// Parameter types.
     pub params: Box<[WasmValType]>,
@@ -354,7 +356,7 @@ impl fmt::Display for WasmFuncType {
 }
 
 /// A table declaration.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Table {
     /// Element type.
     pub element: WasmRefType,
@@ -378,7 +380,7 @@ impl Table {
 }
 
 /// A linear memory declaration.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Memory {
     /// Initial size in pages.
     pub minimum: u64,
@@ -409,7 +411,7 @@ impl Memory {
 }
 
 /// A global declaration.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Global {
     /// Value type.
     pub ty: WasmValType,
@@ -418,7 +420,7 @@ pub struct Global {
 }
 
 /// Describes what an import or export refers to.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, serde::Serialize, serde::Deserialize)]
 pub enum EntityIndex {
     /// A function.
     Function(FuncIndex),
@@ -433,7 +435,7 @@ pub enum EntityIndex {
 }
 
 /// The type of an import, as declared by the module.
-#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Clone, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize)]
 pub enum EntityType {
     /// A function of the given type index.
     Function(TypeIndex),

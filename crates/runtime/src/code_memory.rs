@@ -172,9 +172,90 @@ impl CodeBuilder {
             text_len: text.len(),
             funcs,
             traps,
+            relocations,
             exception_sites,
         })
     }
+
+    /// Rebuilds a builder from the parts of a [`CodeMemory`] (see
+    /// [`CodeMemory::functions`], [`CodeMemory::relocations`] and
+    /// [`CodeMemory::traps`]), e.g. read back from a serialized artifact.
+    ///
+    /// Every offset and length is checked: functions must be in order,
+    /// non-overlapping and inside `text`, address maps sorted, relocations
+    /// must name an existing function and lie inside it, trap sites inside
+    /// the text. The relocation sites in `text` may hold anything; `finish`
+    /// overwrites them.
+    pub fn from_parts(
+        text: Vec<u8>,
+        functions: Vec<FunctionLayout>,
+        relocations: Vec<(u32, Relocation)>,
+        traps: Vec<(u32, TrapSite)>,
+        exception_sites: Vec<(u32, ExceptionSite)>,
+    ) -> Result<CodeBuilder> {
+        let mut end = 0u64;
+        let mut funcs = Vec::with_capacity(functions.len());
+        for (i, f) in functions.into_iter().enumerate() {
+            let start = u64::from(f.start);
+            let stop = start + u64::from(f.len);
+            if start < end || stop > text.len() as u64 {
+                bail!("function {i} ({start:#x}..{stop:#x}) overlaps another or is outside the text of {:#x} bytes", text.len());
+            }
+            if !f.address_map.is_sorted_by_key(|e| e.0) {
+                bail!("address map of function {i} is not sorted");
+            }
+            end = stop;
+            funcs.push(FunctionInfo {
+                start: f.start,
+                len: f.len,
+                address_map: f.address_map,
+            });
+        }
+        for (func, reloc) in &relocations {
+            let Some(f) = funcs.get(*func as usize) else {
+                bail!("relocation refers to missing function {func}");
+            };
+            let size = match reloc.kind {
+                RelocationKind::PcRel4 => 4,
+                RelocationKind::Abs8 => 8,
+            };
+            if u64::from(reloc.offset) + size > u64::from(f.len) {
+                bail!(
+                    "relocation at offset {:#x} is outside function {func}",
+                    reloc.offset
+                );
+            }
+        }
+        if let Some((off, _)) = traps.iter().find(|(off, _)| *off as usize >= text.len()) {
+            bail!("trap site {off:#x} is outside the text");
+        }
+        for (off, site) in &exception_sites {
+            if *off as usize > text.len()
+                || site.handlers.iter().any(|(_, h)| *h as usize >= text.len())
+            {
+                bail!("exception site {off:#x} is outside the text");
+            }
+        }
+        Ok(CodeBuilder {
+            text,
+            funcs,
+            relocations,
+            traps,
+            exception_sites,
+        })
+    }
+}
+
+/// Where one function lies in a text section, as recorded in a serialized
+/// artifact.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FunctionLayout {
+    /// Offset of the body from the start of the text.
+    pub start: u32,
+    /// Length of the body in bytes.
+    pub len: u32,
+    /// `(code offset within the function, wasm offset)`, sorted.
+    pub address_map: Vec<(u32, u32)>,
 }
 
 /// Finished, executable code for a set of functions.
@@ -185,11 +266,38 @@ pub struct CodeMemory {
     funcs: Vec<FunctionInfo>,
     /// `(text offset, site)`, sorted by offset.
     traps: Vec<(u32, TrapSite)>,
+    /// `(function, relocation)`, kept so the code can be serialized.
+    relocations: Vec<(u32 /* function */, Relocation)>,
     /// `(text offset of the return address, handlers)`, sorted.
     exception_sites: Vec<(u32, ExceptionSite)>,
 }
 
 impl CodeMemory {
+    /// The layout of every function, in append order.
+    pub fn functions(&self) -> impl ExactSizeIterator<Item = FunctionLayout> + '_ {
+        self.funcs.iter().map(|f| FunctionLayout {
+            start: f.start,
+            len: f.len,
+            address_map: f.address_map.clone(),
+        })
+    }
+
+    /// The exception sites, as `(text offset of the return address, site)`
+    /// sorted by offset.
+    pub fn exception_sites(&self) -> &[(u32, ExceptionSite)] {
+        &self.exception_sites
+    }
+
+    /// The relocations applied to the text, as `(function, relocation)`.
+    pub fn relocations(&self) -> &[(u32, Relocation)] {
+        &self.relocations
+    }
+
+    /// The trap sites, as `(text offset, site)` sorted by offset.
+    pub fn traps(&self) -> &[(u32, TrapSite)] {
+        &self.traps
+    }
+
     /// The executable text (all function bodies with padding).
     pub fn text(&self) -> &[u8] {
         // SAFETY: the first `text_len` bytes of the mapping are readable

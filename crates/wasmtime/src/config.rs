@@ -40,6 +40,8 @@ pub struct Config {
     pub(crate) epoch_interruption: bool,
     pub(crate) interruptable: bool,
     pub(crate) shared_memory: bool,
+    #[cfg(feature = "cache")]
+    pub(crate) cache: Option<crate::Cache>,
 }
 
 impl Default for Config {
@@ -68,9 +70,13 @@ impl Config {
     pub fn new() -> Config {
         let features = ((WasmFeatures::WASM2 | WasmFeatures::MUTABLE_GLOBAL) - WasmFeatures::SIMD)
             | Config::default_proposals();
+        let tunables = Tunables {
+            signals_based_traps: cfg!(feature = "signals-based-traps"),
+            ..Tunables::default()
+        };
         Config {
             features,
-            tunables: Tunables::default(),
+            tunables,
             opt_level: OptLevel::Speed,
             verifier: cfg!(debug_assertions),
             nan_canonicalization: false,
@@ -81,6 +87,8 @@ impl Config {
             epoch_interruption: false,
             interruptable: false,
             shared_memory: false,
+            #[cfg(feature = "cache")]
+            cache: None,
         }
     }
 
@@ -261,5 +269,36 @@ impl Config {
         self.interruptable = enable;
         self.tunables.epoch_interruption = enable || self.epoch_interruption;
         self
+    }
+
+    /// Sets the on-disk compilation cache (feature `cache`); `None`, the
+    /// default, disables it. With a cache, `Module::new` loads a previous
+    /// compilation of the same bytes under the same settings instead of
+    /// compiling.
+    #[cfg(feature = "cache")]
+    pub fn cache(&mut self, cache: Option<crate::Cache>) -> &mut Self {
+        self.cache = cache;
+        self
+    }
+
+    /// Enables the cache with the configuration file at `path` (the API of
+    /// earlier Wasmtime versions; same as
+    /// `config.cache(Some(Cache::from_file(Some(path))?))`).
+    #[cfg(feature = "cache")]
+    pub fn cache_config_load(
+        &mut self,
+        path: impl AsRef<std::path::Path>,
+    ) -> anyhow::Result<&mut Self> {
+        self.cache = Some(crate::Cache::from_file(Some(path.as_ref()))?);
+        Ok(self)
+    }
+
+    /// Enables the cache with the default configuration file, or the default
+    /// settings if there is none (the API of earlier Wasmtime versions; same
+    /// as `config.cache(Some(Cache::from_file(None)?))`).
+    #[cfg(feature = "cache")]
+    pub fn cache_config_load_default(&mut self) -> anyhow::Result<&mut Self> {
+        self.cache = Some(crate::Cache::from_file(None)?);
+        Ok(self)
     }
 }

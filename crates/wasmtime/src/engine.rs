@@ -1,13 +1,26 @@
 //! `Engine`: compilation settings, the compiler, and engine-wide registries.
 
 use crate::{Config, FuncType};
-use anyhow::Result;
+use anyhow::{Context, Result};
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::{Arc, Mutex};
+#[cfg(feature = "cranelift")]
+use wasmtime_environ::Compiler;
 use wasmtime_environ::EntityRef as _;
-use wasmtime_environ::{Compiler, VMSharedTypeIndex, WasmFuncType};
-use wasmtime_runtime::code_memory::{CodeBuilder, CodeMemory};
+use wasmtime_environ::{VMSharedTypeIndex, WasmFuncType};
+use wasmtime_runtime::code_memory::CodeMemory;
 use wasmtime_runtime::instance::allocator::InstanceAllocator;
+
+/// Return value of [`Engine::detect_precompiled`].
+#[derive(PartialEq, Eq, Copy, Clone, Debug)]
+pub enum Precompiled {
+    /// The bytes look like a precompiled core wasm module.
+    Module,
+    /// The bytes look like a precompiled component (never produced by this
+    /// implementation, which has no component model yet).
+    Component,
+}
 
 /// A compilation and runtime environment shared by modules and stores.
 /// Cheap to clone; `Send + Sync`.
@@ -18,9 +31,12 @@ pub struct Engine {
 
 struct EngineInner {
     config: Config,
+    #[cfg(feature = "cranelift")]
     compiler: Box<dyn Compiler>,
     types: Mutex<TypeRegistry>,
-    host_trampolines: Mutex<HashMap<VMSharedTypeIndex, Arc<CodeMemory>>>,
+    /// Wasm-call entries of host functions per signature: `(code, append
+    /// index)`, compiled by this engine or loaded from an artifact.
+    host_trampolines: Mutex<HashMap<VMSharedTypeIndex, (Arc<CodeMemory>, u32)>>,
     epoch: std::sync::atomic::AtomicU64,
     allocator: Arc<dyn InstanceAllocator>,
 }
@@ -61,6 +77,11 @@ impl Engine {
             (F::RELAXED_SIMD, "relaxed SIMD"),
             (F::GC, "GC"),
         ];
+        if config.tunables.signals_based_traps && !cfg!(feature = "signals-based-traps") {
+            anyhow::bail!(
+                "signals-based traps were requested but the `signals-based-traps` feature is disabled"
+            );
+        }
         for (flag, name) in unsupported {
             if features.contains(flag) {
                 anyhow::bail!("the {name} proposal is not supported by this engine yet");
@@ -71,6 +92,7 @@ impl Engine {
                 "`Config::interruptable` and `Config::epoch_interruption` cannot be enabled together"
             );
         }
+        #[cfg(feature = "cranelift")]
         let compiler_config = wasmtime_cranelift::CompilerConfig {
             opt_level: match config.opt_level {
                 crate::OptLevel::None => wasmtime_cranelift::OptLevel::None,
@@ -80,11 +102,13 @@ impl Engine {
             enable_verifier: config.verifier,
             nan_canonicalization: config.nan_canonicalization,
         };
+        #[cfg(feature = "cranelift")]
         let compiler = wasmtime_cranelift::CraneliftCompiler::new(&compiler_config)
             .map_err(|e| anyhow::anyhow!("failed to create compiler: {e}"))?;
         Ok(Engine {
             inner: Arc::new(EngineInner {
                 config: config.clone(),
+                #[cfg(feature = "cranelift")]
                 compiler: Box::new(compiler),
                 types: Mutex::new(TypeRegistry::default()),
                 host_trampolines: Mutex::new(HashMap::new()),
@@ -104,8 +128,44 @@ impl Engine {
         &*self.inner.allocator
     }
 
+    #[cfg(feature = "cranelift")]
     pub(crate) fn compiler(&self) -> &dyn Compiler {
         &*self.inner.compiler
+    }
+
+    /// Checks whether `bytes` look like a precompiled artifact produced by
+    /// [`Module::serialize`](crate::Module::serialize) or
+    /// [`Engine::precompile_module`]. This does not validate the artifact;
+    /// [`Module::deserialize`](crate::Module::deserialize) does.
+    pub fn detect_precompiled(bytes: &[u8]) -> Option<Precompiled> {
+        crate::serialization::detect_precompiled(bytes)
+    }
+
+    /// Like [`Engine::detect_precompiled`], on the contents of a file.
+    pub fn detect_precompiled_file(path: impl AsRef<Path>) -> Result<Option<Precompiled>> {
+        let path = path.as_ref();
+        let bytes =
+            std::fs::read(path).with_context(|| format!("failed to read `{}`", path.display()))?;
+        Ok(Engine::detect_precompiled(&bytes))
+    }
+
+    /// Compiles `bytes` (binary, or text with the `wat` feature) to an
+    /// artifact that [`Module::deserialize`](crate::Module::deserialize) can
+    /// load in an engine with the same configuration, without compiling.
+    #[cfg(feature = "cranelift")]
+    pub fn precompile_module(&self, bytes: &[u8]) -> Result<Vec<u8>> {
+        #[cfg(feature = "wat")]
+        let bytes = &wat::parse_bytes(bytes)?;
+        let compiled = crate::module::compile(self, bytes)?;
+        let code = compiled.code.finish(crate::module::resolve_body)?;
+        crate::serialization::serialize(self, &compiled.module, &code)
+    }
+
+    /// A value that hashes the same for two engines exactly when artifacts
+    /// produced by one can be loaded by the other (version, compiler
+    /// settings, tunables and WebAssembly features).
+    pub fn precompile_compatibility_hash(&self) -> impl std::hash::Hash + '_ {
+        crate::serialization::EngineSettings::of(self)
     }
 
     /// Whether two handles refer to the same engine.
@@ -190,19 +250,48 @@ impl Engine {
     /// The wasm-call entry for host functions of type `ty`, compiled once per
     /// engine and signature.
     pub(crate) fn host_trampoline(&self, ty: &FuncType) -> Result<*const u8> {
+        #[cfg_attr(not(feature = "cranelift"), allow(unused_mut))]
         let mut cache = self.inner.host_trampolines.lock().unwrap();
-        if let Some(code) = cache.get(&ty.type_index()) {
-            return Ok(code.func_ptr(0));
+        if let Some((code, index)) = cache.get(&ty.type_index()) {
+            return Ok(code.func_ptr(*index));
         }
-        let compiled = self
-            .compiler()
-            .compile_wasm_to_array_trampoline(ty.wasm())?;
-        let mut builder = CodeBuilder::new();
-        builder.append(&compiled);
-        let code = Arc::new(builder.finish(|_| unreachable!("trampolines call no wasm"))?);
-        wasmtime_runtime::traphandlers::register_code(code.clone());
-        let ptr = code.func_ptr(0);
-        cache.insert(ty.type_index(), code);
-        Ok(ptr)
+        #[cfg(feature = "cranelift")]
+        {
+            let compiled = self
+                .compiler()
+                .compile_wasm_to_array_trampoline(ty.wasm())?;
+            let mut builder = wasmtime_runtime::code_memory::CodeBuilder::new();
+            builder.append(&compiled);
+            let code = Arc::new(builder.finish(|_| unreachable!("trampolines call no wasm"))?);
+            wasmtime_runtime::traphandlers::register_code(code.clone());
+            let ptr = code.func_ptr(0);
+            cache.insert(ty.type_index(), (code, 0));
+            Ok(ptr)
+        }
+        #[cfg(not(feature = "cranelift"))]
+        anyhow::bail!(
+            "no wasm-to-host trampoline for {}: this build has no compiler and no \
+             loaded module uses that function type",
+            ty.wasm()
+        )
+    }
+
+    /// Offers the wasm-call entries of a loaded artifact (`code` function
+    /// `index` for each type) to host functions. Returns true if any was
+    /// new, i.e. if `code` must stay alive and registered.
+    pub(crate) fn add_host_trampolines(
+        &self,
+        code: &Arc<CodeMemory>,
+        entries: impl IntoIterator<Item = (VMSharedTypeIndex, u32)>,
+    ) -> bool {
+        let mut cache = self.inner.host_trampolines.lock().unwrap();
+        let mut used = false;
+        for (ty, index) in entries {
+            cache.entry(ty).or_insert_with(|| {
+                used = true;
+                (code.clone(), index)
+            });
+        }
+        used
     }
 }

@@ -155,7 +155,13 @@ impl Func {
         ty: FuncType,
         func: Arc<HostFuncRaw<T>>,
     ) -> Result<Func> {
-        let wasm_call = store.engine().host_trampoline(&ty)?;
+        // Without a compiler the entry may not exist yet; it is filled in
+        // from a loaded module's trampolines when the function is first
+        // handed to wasm (see `func_ref_ptr`).
+        let wasm_call = store
+            .engine()
+            .host_trampoline(&ty)
+            .unwrap_or(std::ptr::null());
         let state = HostFuncState {
             store: StorePtr(store.inner_ptr()),
             func,
@@ -209,7 +215,16 @@ impl Func {
         if store.id() != self.0.store {
             bail!("function used with the wrong store");
         }
-        Ok(store.funcs[self.0.index].func_ref)
+        let data = &store.funcs[self.0.index];
+        // SAFETY: `func_ref` points at a live `VMFuncRef` owned by `store`.
+        if unsafe { (*data.func_ref).wasm_call.is_null() } {
+            let wasm_call = store.engine().host_trampoline(&data.ty)?;
+            // SAFETY: as above; only host functions can lack their wasm
+            // entry, and their `VMFuncRef` is owned by the store and only
+            // read by wasm running in this store (not running now).
+            unsafe { (*data.func_ref).wasm_call = wasm_call };
+        }
+        Ok(data.func_ref)
     }
 
     /// The function's type.

@@ -23,6 +23,8 @@
 #![deny(missing_docs)]
 
 mod allocation;
+#[cfg(feature = "cache")]
+mod cache;
 mod config;
 mod engine;
 mod exception;
@@ -33,6 +35,7 @@ mod instance_pre;
 mod limits;
 mod linker;
 mod module;
+mod serialization;
 mod shared_memory;
 mod store;
 mod trap;
@@ -43,8 +46,10 @@ mod values;
 pub use allocation::InstanceAllocationStrategy;
 #[cfg(feature = "pooling-allocator")]
 pub use allocation::PoolingAllocationConfig;
+#[cfg(feature = "cache")]
+pub use cache::{Cache, CacheConfig};
 pub use config::{Config, OptLevel, Strategy};
-pub use engine::Engine;
+pub use engine::{Engine, Precompiled};
 pub use exception::{ExnRef, Tag, TagType, ThrownException};
 pub use externals::{Extern, Global, Memory, MemoryAccessError, Table};
 pub use func::{Caller, Func};

@@ -6,11 +6,12 @@ use crate::Engine;
 use anyhow::{Context, Result};
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
-use wasmtime_environ::{
-    CompiledFunction, DefinedFuncIndex, EntityRef, FunctionBodyData, Module as EnvModule,
-    PrimaryMap, VMOffsets, VMSharedTypeIndex,
-};
-use wasmtime_runtime::code_memory::{CodeBuilder, CodeMemory};
+#[cfg(feature = "cranelift")]
+use wasmtime_environ::{CompiledFunction, FunctionBodyData, VMOffsets};
+use wasmtime_environ::{DefinedFuncIndex, EntityRef, Module as EnvModule, VMSharedTypeIndex};
+#[cfg(feature = "cranelift")]
+use wasmtime_runtime::code_memory::CodeBuilder;
+use wasmtime_runtime::code_memory::CodeMemory;
 use wasmtime_runtime::cow::ModuleMemoryImages;
 use wasmtime_runtime::vmcontext::VMArrayCallFunction;
 
@@ -58,6 +59,7 @@ impl std::fmt::Debug for Module {
 impl Module {
     /// Compiles a module from the binary or (with the `wat` feature) text
     /// format.
+    #[cfg(feature = "cranelift")]
     pub fn new(engine: &Engine, bytes: impl AsRef<[u8]>) -> Result<Module> {
         let bytes = bytes.as_ref();
         #[cfg(feature = "wat")]
@@ -66,6 +68,7 @@ impl Module {
     }
 
     /// Compiles a module from a file in the binary or text format.
+    #[cfg(feature = "cranelift")]
     pub fn from_file(engine: &Engine, path: impl AsRef<Path>) -> Result<Module> {
         let path = path.as_ref();
         let bytes =
@@ -80,57 +83,100 @@ impl Module {
         Ok(())
     }
 
-    /// Compiles a module from the binary format.
+    /// Compiles a module from the binary format. With the `cache` feature
+    /// and [`Config::cache`](crate::Config::cache) set, a previous
+    /// compilation with the same bytes and settings is loaded from disk.
+    #[cfg(feature = "cranelift")]
     pub fn from_binary(engine: &Engine, binary: &[u8]) -> Result<Module> {
-        let translation = wasmtime_environ::translate_module(engine.config().features, binary)?;
-        let module = Arc::new(translation.module);
-        let offsets = VMOffsets::new(&module);
-        let tunables = &engine.config().tunables;
-        let compiler = engine.compiler();
-        let bodies: Vec<(DefinedFuncIndex, FunctionBodyData<'_>)> =
-            translation.function_bodies.into_iter().collect();
-
-        let compile_one = |(index, body): (DefinedFuncIndex, FunctionBodyData<'_>)| -> Result<(CompiledFunction, CompiledFunction)> {
-            let func = compiler.compile_function(&module, &offsets, tunables, index, body)?;
-            let entry = compiler.compile_array_to_wasm_trampoline(&module, index)?;
-            Ok((func, entry))
-        };
-        #[cfg(feature = "parallel-compilation")]
-        let compiled: Vec<_> = if engine.config().parallel_compilation {
-            use rayon::prelude::*;
-            bodies
-                .into_par_iter()
-                .map(compile_one)
-                .collect::<Result<_>>()?
-        } else {
-            bodies.into_iter().map(compile_one).collect::<Result<_>>()?
-        };
-        #[cfg(not(feature = "parallel-compilation"))]
-        let compiled: Vec<_> = bodies.into_iter().map(compile_one).collect::<Result<_>>()?;
-
-        let mut builder = CodeBuilder::new();
-        let mut funcs = PrimaryMap::new();
-        let mut body_owner = Vec::new();
-        for (i, (body, entry)) in compiled.iter().enumerate() {
-            let b = builder.append(body);
-            let e = builder.append(entry);
-            funcs.push((b, e));
-            body_owner.resize(e as usize + 1, None);
-            body_owner[b as usize] = Some(DefinedFuncIndex::new(i));
+        #[cfg(feature = "cache")]
+        if let Some(cache) = &engine.config().cache {
+            return crate::cache::load_or_compile(engine, cache, binary);
         }
-        let code = Arc::new(builder.finish(|f| funcs[f].0)?);
+        Module::compile_uncached(engine, binary)
+    }
+
+    #[cfg(feature = "cranelift")]
+    pub(crate) fn compile_uncached(engine: &Engine, binary: &[u8]) -> Result<Module> {
+        let compiled = compile(engine, binary)?;
+        let code = Arc::new(compiled.code.finish(resolve_body)?);
+        Module::from_parts(engine, Arc::new(compiled.module), code)
+    }
+
+    /// Serializes this module to an artifact that
+    /// [`Module::deserialize`] can load into an engine with the same
+    /// configuration (see [`Engine::precompile_module`]).
+    #[cfg(feature = "cranelift")]
+    pub fn serialize(&self) -> Result<Vec<u8>> {
+        crate::serialization::serialize(&self.inner.engine, &self.inner.module, &self.inner.code)
+    }
+
+    /// Loads a module from an artifact produced by [`Module::serialize`] or
+    /// [`Engine::precompile_module`], without compiling.
+    ///
+    /// The artifact is rejected with an error if it is not one (random
+    /// bytes, another ELF file), if it is truncated or corrupted (every
+    /// offset and length is checked, and a checksum covers the contents),
+    /// or if it was produced by another version or with different engine
+    /// settings (compiler flags, target CPU features, tunables, wasm
+    /// features); the error names what differs.
+    ///
+    /// # Safety
+    ///
+    /// The bytes are turned into executable code. An artifact crafted to
+    /// pass the checks (a forged checksum) can run arbitrary machine code, so
+    /// only pass bytes from a trusted source, e.g. produced by this library.
+    pub unsafe fn deserialize(engine: &Engine, bytes: impl AsRef<[u8]>) -> Result<Module> {
+        crate::serialization::deserialize(engine, bytes.as_ref())
+    }
+
+    /// Like [`Module::deserialize`], reading the artifact from a file (which
+    /// is memory-mapped while it is read).
+    ///
+    /// # Safety
+    ///
+    /// As for [`Module::deserialize`]; the file must also not change while
+    /// this function runs.
+    pub unsafe fn deserialize_file(engine: &Engine, path: impl AsRef<Path>) -> Result<Module> {
+        let path = path.as_ref();
+        let file = std::fs::File::open(path)
+            .with_context(|| format!("failed to open `{}`", path.display()))?;
+        // SAFETY: the mapping is read-only and private to this call; the
+        // caller guarantees the file does not change while it is read.
+        let map = unsafe { memmap2::Mmap::map(&file) }
+            .with_context(|| format!("failed to map `{}`", path.display()))?;
+        crate::serialization::deserialize(engine, &map)
+            .with_context(|| format!("failed deserialization for: {}", path.display()))
+    }
+
+    /// Builds a module from its description and mapped code (body of defined
+    /// function `i` at append index `2i`, its array entry at `2i + 1`).
+    pub(crate) fn from_parts(
+        engine: &Engine,
+        module: Arc<EnvModule>,
+        code: Arc<CodeMemory>,
+    ) -> Result<Module> {
+        let n = module.num_defined_funcs();
+        if code.num_functions() != 2 * n {
+            anyhow::bail!(
+                "code has {} functions, expected {} for {n} defined functions",
+                code.num_functions(),
+                2 * n
+            );
+        }
         wasmtime_runtime::traphandlers::register_code(code.clone());
         let type_ids: Box<[VMSharedTypeIndex]> = engine.register_module_types(&module).into();
-        let entries = funcs
-            .values()
-            .map(|(b, e)| {
+        let entries = (0..n as u32)
+            .map(|i| {
                 // SAFETY: the array entry was compiled with exactly the
                 // `VMArrayCallFunction` signature.
                 let array_call: VMArrayCallFunction = unsafe {
-                    std::mem::transmute::<*const u8, VMArrayCallFunction>(code.func_ptr(*e))
+                    std::mem::transmute::<*const u8, VMArrayCallFunction>(code.func_ptr(2 * i + 1))
                 };
-                (array_call, code.func_ptr(*b))
+                (array_call, code.func_ptr(2 * i))
             })
+            .collect();
+        let body_owner = (0..2 * n)
+            .map(|a| (a % 2 == 0).then(|| DefinedFuncIndex::new(a / 2)))
             .collect();
         Ok(Module {
             inner: Arc::new(ModuleInner {
@@ -232,4 +278,56 @@ impl Module {
             Some(offset as usize),
         ))
     }
+}
+
+/// The append index of defined function `def`'s body (its array entry
+/// follows it).
+pub(crate) fn resolve_body(def: DefinedFuncIndex) -> u32 {
+    2 * def.as_u32()
+}
+
+/// A translated module and its laid-out, unmapped code.
+#[cfg(feature = "cranelift")]
+pub(crate) struct Compiled {
+    pub(crate) module: EnvModule,
+    pub(crate) code: CodeBuilder,
+}
+
+/// Translates and compiles `binary`: each defined function's body, then its
+/// array entry, in order (see [`resolve_body`]). Functions compile in
+/// parallel with the `parallel-compilation` feature.
+#[cfg(feature = "cranelift")]
+pub(crate) fn compile(engine: &Engine, binary: &[u8]) -> Result<Compiled> {
+    let translation = wasmtime_environ::translate_module(engine.config().features, binary)?;
+    let module = translation.module;
+    let offsets = VMOffsets::new(&module);
+    let tunables = &engine.config().tunables;
+    let compiler = engine.compiler();
+    let bodies: Vec<(DefinedFuncIndex, FunctionBodyData<'_>)> =
+        translation.function_bodies.into_iter().collect();
+
+    let compile_one = |(index, body): (DefinedFuncIndex, FunctionBodyData<'_>)| -> Result<(CompiledFunction, CompiledFunction)> {
+        let func = compiler.compile_function(&module, &offsets, tunables, index, body)?;
+        let entry = compiler.compile_array_to_wasm_trampoline(&module, index)?;
+        Ok((func, entry))
+    };
+    #[cfg(feature = "parallel-compilation")]
+    let compiled: Vec<_> = if engine.config().parallel_compilation {
+        use rayon::prelude::*;
+        bodies
+            .into_par_iter()
+            .map(compile_one)
+            .collect::<Result<_>>()?
+    } else {
+        bodies.into_iter().map(compile_one).collect::<Result<_>>()?
+    };
+    #[cfg(not(feature = "parallel-compilation"))]
+    let compiled: Vec<_> = bodies.into_iter().map(compile_one).collect::<Result<_>>()?;
+
+    let mut code = CodeBuilder::new();
+    for (body, entry) in &compiled {
+        code.append(body);
+        code.append(entry);
+    }
+    Ok(Compiled { module, code })
 }

@@ -1,0 +1,249 @@
+//! On-disk compilation cache (feature `cache`): `Module::new` looks up an
+//! artifact keyed by a SHA-256 of the module bytes, the engine's settings and
+//! this library's version, and stores one after compiling.
+
+use crate::serialization::{EngineSettings, VERSION};
+use crate::{Engine, Module};
+use anyhow::{bail, Context, Result};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::Arc;
+
+/// Configuration of the compilation cache: where entries live.
+#[derive(Debug, Clone, Default)]
+pub struct CacheConfig {
+    directory: Option<PathBuf>,
+}
+
+/// Keys accepted (and ignored) in a configuration file's `[cache]` table,
+/// for compatibility with Wasmtime's files: they tune Wasmtime's background
+/// cleanup worker, which this implementation does not have.
+const IGNORED_KEYS: &[&str] = &[
+    "enabled",
+    "worker-event-queue-size",
+    "baseline-compression-level",
+    "optimized-compression-level",
+    "optimized-compression-usage-counter-threshold",
+    "cleanup-interval",
+    "optimizing-compression-task-timeout",
+    "allowed-clock-drift-for-files-from-future",
+    "file-count-soft-limit",
+    "files-total-size-soft-limit",
+    "file-count-limit-percent-if-deleting",
+    "files-total-size-limit-percent-if-deleting",
+];
+
+impl CacheConfig {
+    /// The default configuration: entries in `$XDG_CACHE_HOME/wasmtime-ours`
+    /// (or `$HOME/.cache/wasmtime-ours`).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Loads the configuration from a TOML file with a `[cache]` table
+    /// (`directory = "/abs/path"`; Wasmtime's other keys are accepted and
+    /// ignored). `None` reads the default file,
+    /// `$XDG_CONFIG_HOME/wasmtime/config.toml` (or
+    /// `$HOME/.config/wasmtime/config.toml`), if it exists, and otherwise
+    /// uses the defaults.
+    pub fn from_file(config_file: Option<&Path>) -> Result<Self> {
+        let (path, required) = match config_file {
+            Some(p) => (p.to_path_buf(), true),
+            None => match default_config_path() {
+                Some(p) => (p, false),
+                None => return Ok(Self::new()),
+            },
+        };
+        if !required && !path.exists() {
+            return Ok(Self::new());
+        }
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("failed to read config file: {}", path.display()))?;
+        Self::parse(&text)
+            .with_context(|| format!("failed to parse config file: {}", path.display()))
+    }
+
+    fn parse(text: &str) -> Result<Self> {
+        let mut config = Self::new();
+        let mut table = String::new();
+        for (n, line) in text.lines().enumerate() {
+            let line = line.split('#').next().unwrap_or("").trim();
+            if line.is_empty() {
+                continue;
+            }
+            if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+                table = name.trim().to_string();
+                continue;
+            }
+            let Some((key, value)) = line.split_once('=') else {
+                bail!("line {}: expected `key = value`", n + 1);
+            };
+            let (key, value) = (key.trim(), value.trim());
+            if table != "cache" {
+                bail!("line {}: unknown table `{table}`", n + 1);
+            }
+            if key == "directory" {
+                let Some(dir) = value.strip_prefix('"').and_then(|v| v.strip_suffix('"')) else {
+                    bail!("line {}: `directory` must be a string", n + 1);
+                };
+                config.directory = Some(PathBuf::from(dir));
+            } else if !IGNORED_KEYS.contains(&key) {
+                bail!("line {}: unknown cache setting `{key}`", n + 1);
+            }
+        }
+        Ok(config)
+    }
+
+    /// The cache directory, if one was set.
+    pub fn directory(&self) -> Option<&PathBuf> {
+        self.directory.as_ref()
+    }
+
+    /// Sets the cache directory (must be absolute).
+    pub fn with_directory(&mut self, directory: impl Into<PathBuf>) -> &mut Self {
+        self.directory = Some(directory.into());
+        self
+    }
+}
+
+fn env_dir(var: &str, home_suffix: &str) -> Option<PathBuf> {
+    match std::env::var_os(var) {
+        Some(d) if Path::new(&d).is_absolute() => Some(PathBuf::from(d)),
+        _ => std::env::var_os("HOME").map(|h| Path::new(&h).join(home_suffix)),
+    }
+}
+
+fn default_config_path() -> Option<PathBuf> {
+    env_dir("XDG_CONFIG_HOME", ".config").map(|d| d.join("wasmtime").join("config.toml"))
+}
+
+/// An enabled compilation cache; pass it to
+/// [`Config::cache`](crate::Config::cache). Cheap to clone (clones share
+/// their hit and miss counters).
+#[derive(Debug, Clone)]
+pub struct Cache {
+    directory: PathBuf,
+    state: Arc<CacheState>,
+}
+
+#[derive(Debug, Default)]
+struct CacheState {
+    hits: AtomicUsize,
+    misses: AtomicUsize,
+}
+
+impl Cache {
+    /// Enables a cache with `config`, creating its directory.
+    pub fn new(config: CacheConfig) -> Result<Self> {
+        let directory = match config.directory {
+            Some(d) => d,
+            None => env_dir("XDG_CACHE_HOME", ".cache")
+                .context("no cache directory: set one or define $HOME")?
+                .join("wasmtime-ours"),
+        };
+        if !directory.is_absolute() {
+            bail!(
+                "cache directory must be an absolute path: `{}`",
+                directory.display()
+            );
+        }
+        let modules = directory.join("modules");
+        std::fs::create_dir_all(&modules)
+            .with_context(|| format!("failed to create cache directory `{}`", modules.display()))?;
+        Ok(Cache {
+            directory,
+            state: Arc::default(),
+        })
+    }
+
+    /// Loads the configuration from a file (see [`CacheConfig::from_file`])
+    /// and enables the cache.
+    pub fn from_file(path: Option<&Path>) -> Result<Self> {
+        Self::new(CacheConfig::from_file(path)?)
+    }
+
+    /// The cache directory.
+    pub fn directory(&self) -> &PathBuf {
+        &self.directory
+    }
+
+    /// Number of compilations answered from the cache so far.
+    pub fn cache_hits(&self) -> usize {
+        self.state.hits.load(SeqCst)
+    }
+
+    /// Number of compilations not found in the cache (or whose entry was
+    /// unusable) so far.
+    pub fn cache_misses(&self) -> usize {
+        self.state.misses.load(SeqCst)
+    }
+
+    fn entry_path(&self, engine: &Engine, binary: &[u8]) -> PathBuf {
+        let mut h = Sha256::new();
+        h.update(VERSION.as_bytes());
+        h.update([0]);
+        let settings = postcard::to_allocvec(&EngineSettings::of(engine)).unwrap_or_default();
+        h.update((settings.len() as u64).to_le_bytes());
+        h.update(&settings);
+        h.update(binary);
+        let hex: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        self.directory.join("modules").join(format!("{hex}.cwasm"))
+    }
+}
+
+/// Returns the cached compilation of `binary`, or compiles it and stores
+/// the result. An unreadable or rejected entry counts as a miss and is
+/// replaced.
+pub(crate) fn load_or_compile(engine: &Engine, cache: &Cache, binary: &[u8]) -> Result<Module> {
+    let path = cache.entry_path(engine, binary);
+    if let Ok(bytes) = std::fs::read(&path) {
+        // SAFETY: entries are written by `store` below; one that was
+        // corrupted or replaced by a foreign file fails the artifact checks
+        // (structure, version, checksum, settings) and is recompiled.
+        if let Ok(module) = unsafe { Module::deserialize(engine, &bytes) } {
+            cache.state.hits.fetch_add(1, SeqCst);
+            return Ok(module);
+        }
+    }
+    cache.state.misses.fetch_add(1, SeqCst);
+    let module = Module::compile_uncached(engine, binary)?;
+    // A cache that cannot be written only costs speed.
+    if let Ok(bytes) = module.serialize() {
+        let _ = store(&path, &bytes);
+    }
+    Ok(module)
+}
+
+/// Writes `bytes` to `path` atomically: to a temporary file in the same
+/// directory, then renamed over `path`.
+fn store(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let tmp = path.with_extension(format!(
+        "tmp.{}.{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, SeqCst)
+    ));
+    let result = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_config() {
+        let c = CacheConfig::parse(
+            "# comment\n[cache]\nenabled = true\ndirectory = \"/tmp/x\"\ncleanup-interval = \"1h\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.directory(), Some(&PathBuf::from("/tmp/x")));
+        assert!(CacheConfig::parse("[cache]\nbogus = 1\n").is_err());
+        assert!(CacheConfig::parse("[other]\na = 1\n").is_err());
+        assert!(CacheConfig::parse("[cache]\ndirectory = 3\n").is_err());
+    }
+}
