@@ -479,6 +479,24 @@ mod native {
         }
     }
 
+    /// `tailcall.wat`: total Collatz steps of 1..=300000.
+    pub fn collatz_kernel() -> i64 {
+        let mut sum = 0u64;
+        for i in 1..=black_box(300_000u64) {
+            let (mut n, mut steps) = (i, 0u64);
+            while n > 1 {
+                n = if n % 2 == 0 {
+                    n / 2
+                } else {
+                    n.wrapping_mul(3).wrapping_add(1)
+                };
+                steps += 1;
+            }
+            sum = sum.wrapping_add(steps);
+        }
+        sum as i64
+    }
+
     /// `fib.wat`: fib(30), ten times.
     pub fn fib_kernel() -> i64 {
         let mut sum = 0u32;
@@ -616,6 +634,10 @@ const KERNELS: &[Kernel] = &[
         name: "throw",
         wat: include_str!("../ci/bench-kernels/throw.wat"),
     },
+    Kernel {
+        name: "tailcall",
+        wat: include_str!("../ci/bench-kernels/tailcall.wat"),
+    },
 ];
 
 /// Calls the kernel's `run` export, whatever integer type it returns.
@@ -654,6 +676,7 @@ fn bench_kernels(opts: &Opts, rows: &mut Vec<Row>) {
             "matmul" => Box::new(|| native::matmul_kernel(&mut fa, &mut fb, &mut fc)),
             "memory" => Box::new(|| native::memory_kernel(&mut src, &mut dst)),
             "throw" => Box::new(native::throw_kernel),
+            "tailcall" => Box::new(native::collatz_kernel),
             _ => unreachable!(),
         };
         let expected = native();
