@@ -562,7 +562,7 @@ mod native {
 
     const WORDS: usize = 16 << 20 >> 3;
 
-    /// `throw.wat`: 200000 "throws" propagated three calls up as `Err`.
+    /// `throw.wat`: 20000 "throws" propagated three calls up as `Err`.
     pub fn throw_kernel() -> i64 {
         #[inline(never)]
         fn throw(i: i64) -> Result<(), i64> {
@@ -577,7 +577,7 @@ mod native {
             mid(i)
         }
         let mut sum = 0i64;
-        for i in 0..200_000 {
+        for i in 0..20_000 {
             if let Err(v) = top(i) {
                 sum += v;
             }
