@@ -312,7 +312,7 @@ pub(crate) fn compile(engine: &Engine, binary: &[u8]) -> Result<Compiled> {
         Ok((func, entry))
     };
     #[cfg(feature = "parallel-compilation")]
-    let compiled: Vec<_> = if engine.config().parallel_compilation {
+    let compiled: Vec<_> = if engine.config().parallel_compilation && !is_small_module(&bodies) {
         use rayon::prelude::*;
         bodies
             .into_par_iter()
@@ -330,4 +330,22 @@ pub(crate) fn compile(engine: &Engine, binary: &[u8]) -> Result<Compiled> {
         code.append(entry);
     }
     Ok(Compiled { module, code })
+}
+
+/// Modules whose function bodies total fewer bytes than this are compiled
+/// on the calling thread: for them, starting the thread pool and handing
+/// out work costs more than the parallelism saves.
+#[cfg(all(feature = "cranelift", feature = "parallel-compilation"))]
+const SERIAL_COMPILE_MAX_BYTES: usize = 64 * 1024;
+
+/// Whether a module is small enough to compile serially (see
+/// [`SERIAL_COMPILE_MAX_BYTES`]).
+#[cfg(all(feature = "cranelift", feature = "parallel-compilation"))]
+fn is_small_module(bodies: &[(DefinedFuncIndex, FunctionBodyData<'_>)]) -> bool {
+    bodies.len() < 2
+        || bodies
+            .iter()
+            .map(|(_, b)| b.body.as_bytes().len())
+            .sum::<usize>()
+            < SERIAL_COMPILE_MAX_BYTES
 }
