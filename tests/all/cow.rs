@@ -35,11 +35,17 @@ fn expected_byte(addr: usize) -> u8 {
 
 fn engines() -> Vec<(&'static str, Engine)> {
     let mut out = Vec::new();
-    for (name, pooling, cow) in [
-        ("on-demand+cow", false, true),
-        ("on-demand copy", false, false),
-        ("pooling+cow", true, true),
-        ("pooling copy", true, false),
+    for (name, pooling, cow, keep_resident) in [
+        ("on-demand+cow", false, true, 0),
+        ("on-demand copy", false, false, 0),
+        ("pooling+cow", true, true, 0),
+        ("pooling copy", true, false, 0),
+        // Part of the data kept resident (reset by copying the image back),
+        // the rest discarded.
+        ("pooling+cow keep 512 KiB", true, true, 512 << 10),
+        // The whole slot kept resident.
+        ("pooling+cow keep all", true, true, 64 << 20),
+        ("pooling copy keep all", true, false, 64 << 20),
     ] {
         let mut config = Config::new();
         config.memory_init_cow(cow);
@@ -48,7 +54,8 @@ fn engines() -> Vec<(&'static str, Engine)> {
             pool.total_core_instances(2)
                 .total_memories(2)
                 .total_tables(2)
-                .max_memory_size(32 << 20);
+                .max_memory_size(32 << 20)
+                .linear_memory_keep_resident(keep_resident);
             config.allocation_strategy(pool);
         }
         out.push((name, Engine::new(&config).unwrap()));
@@ -129,13 +136,57 @@ fn data_is_visible_and_writes_do_not_leak() -> Result<()> {
     Ok(())
 }
 
+/// With `linear_memory_keep_resident` a released slot is reset by copying
+/// the image back over the modified pages. Dirty many separate pages (more
+/// runs than one `PAGEMAP_SCAN` reports, and, for the smaller prefix, more
+/// bytes than are kept), read others, and check the next instance of the
+/// same module sees exactly the initial contents.
+#[test]
+fn keep_resident_resets_every_modified_page() -> Result<()> {
+    let wat = data_module();
+    for keep in [64 << 20, 256 << 10, 4096] {
+        let mut pool = PoolingAllocationConfig::new();
+        pool.total_core_instances(1)
+            .total_memories(1)
+            .total_tables(1)
+            .max_memory_size(32 << 20)
+            .linear_memory_keep_resident(keep);
+        let mut config = Config::new();
+        config.allocation_strategy(pool);
+        let engine = Engine::new(&config)?;
+        let module = Module::new(&engine, &wat)?;
+        for round in 0..3u8 {
+            let mut store = Store::new(&engine, ());
+            let i = Instance::new(&mut store, &module, &[])?;
+            let mem = i.get_memory(&mut store, "mem").unwrap();
+            check_initial(&format!("keep {keep} round {round}"), mem.data(&store));
+            let data = mem.data_mut(&mut store);
+            // Every other 4 KiB page over data and zero pages: 160 runs.
+            for page in (0..20 * PAGE / 4096).step_by(2) {
+                data[page * 4096 + (page * 13) % 4096] ^= 0x5a ^ round;
+            }
+            // Whole pages overwritten, including a partly-imaged one.
+            data[1048576..1052672 + 100].fill(0xcc);
+            mem.grow(&mut store, 2)?;
+            mem.data_mut(&mut store)[21 * PAGE + 7] = 0xee;
+        }
+    }
+    Ok(())
+}
+
 #[test]
 fn slot_switches_between_modules() -> Result<()> {
+    slot_switches_between_modules_with(0)?;
+    slot_switches_between_modules_with(64 << 20)
+}
+
+fn slot_switches_between_modules_with(keep_resident: usize) -> Result<()> {
     let mut pool = PoolingAllocationConfig::default();
     pool.total_core_instances(1)
         .total_memories(1)
         .total_tables(1)
-        .max_memory_size(32 << 20);
+        .max_memory_size(32 << 20)
+        .linear_memory_keep_resident(keep_resident);
     let mut config = Config::new();
     config.allocation_strategy(pool);
     let engine = Engine::new(&config)?;

@@ -33,8 +33,28 @@ const MEM_MODULE: &str = r#"(module
 
 #[test]
 fn slots_are_reused_and_reset() -> Result<()> {
+    check_slots_are_reused_and_reset(|_| {})
+}
+
+/// The same with parts of the slots reset by copying / `memset` instead of
+/// `madvise`: a prefix smaller than what the instance touched, and one
+/// larger than the whole slot.
+#[test]
+fn keep_resident_slots_are_reset() -> Result<()> {
+    check_slots_are_reused_and_reset(|p| {
+        p.linear_memory_keep_resident(2 * PAGE as usize)
+            .table_keep_resident(8);
+    })?;
+    check_slots_are_reused_and_reset(|p| {
+        p.linear_memory_keep_resident(64 << 20)
+            .table_keep_resident(1 << 20);
+    })
+}
+
+fn check_slots_are_reused_and_reset(f: impl FnOnce(&mut PoolingAllocationConfig)) -> Result<()> {
     let engine = pooling_engine(|p| {
         p.total_core_instances(1).total_memories(1).total_tables(1);
+        f(p);
     });
     let module = Module::new(&engine, MEM_MODULE)?;
     let secret_offsets = [0u32, 4096, 65532, PAGE as u32 + 8, 3 * PAGE as u32 + 100];

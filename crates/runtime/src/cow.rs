@@ -34,6 +34,24 @@ pub struct MemoryImage {
     offset: usize,
     /// Length of the image (page aligned, non-zero).
     len: usize,
+    /// A read-only shared mapping of the whole file (the same page-cache
+    /// pages the copy-on-write mappings start from), used to restore
+    /// modified pages by copying.
+    contents: std::ptr::NonNull<u8>,
+}
+
+// SAFETY: `contents` is a read-only mapping owned by the image and never
+// written; the file is an ordinary descriptor.
+unsafe impl Send for MemoryImage {}
+// SAFETY: as above, shared access is read-only.
+unsafe impl Sync for MemoryImage {}
+
+impl Drop for MemoryImage {
+    fn drop(&mut self) {
+        // SAFETY: `contents` is a mapping of `len` bytes created in `new`
+        // and only borrowed through `&self`.
+        unsafe { libc::munmap(self.contents.as_ptr().cast(), self.len) };
+    }
 }
 
 impl MemoryImage {
@@ -50,6 +68,14 @@ impl MemoryImage {
     /// True if the image is empty (never the case for a built image).
     pub fn is_empty(&self) -> bool {
         self.len == 0
+    }
+
+    /// The image's bytes (`len()` of them, for linear memory offsets
+    /// `offset()..offset() + len()`).
+    pub fn contents(&self) -> &[u8] {
+        // SAFETY: a live read-only mapping of `len` bytes, unmapped only on
+        // drop; the memfd is never written after `new`.
+        unsafe { std::slice::from_raw_parts(self.contents.as_ptr(), self.len) }
     }
 
     /// Maps the image copy-on-write over `[base + offset, base + offset +
@@ -92,10 +118,29 @@ impl MemoryImage {
             .context("failed to size a memory image")?;
         file.write_all_at(contents, 0)
             .context("failed to write a memory image")?;
+        // SAFETY: a fresh read-only shared mapping of the file at a
+        // kernel-chosen address.
+        let ptr = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                contents.len(),
+                libc::PROT_READ,
+                libc::MAP_SHARED,
+                file.as_raw_fd(),
+                0,
+            )
+        };
+        if ptr == libc::MAP_FAILED {
+            bail!(
+                "failed to map a memory image: {}",
+                std::io::Error::last_os_error()
+            );
+        }
         Ok(MemoryImage {
             file,
             offset,
             len: contents.len(),
+            contents: std::ptr::NonNull::new(ptr.cast()).context("null mapping")?,
         })
     }
 }

@@ -17,6 +17,7 @@ pub mod instance;
 pub mod libcalls;
 pub mod memory;
 pub mod mmap;
+pub mod pagemap;
 pub mod shared_memory;
 pub mod table;
 pub mod traphandlers;

@@ -9,6 +9,9 @@ pub trait TableSlot: Send + Sync {
     fn base(&self) -> *mut u64;
     /// Number of elements the slot can hold.
     fn capacity(&self) -> usize;
+    /// Called when the table is dropped: brings the first `used` elements
+    /// (the only ones that can be non-zero) back to zero.
+    fn reset(&mut self, used: usize);
 }
 
 enum Storage {
@@ -191,8 +194,8 @@ impl Table {
 impl Drop for Table {
     fn drop(&mut self) {
         // A pooled slot must be handed back zeroed: clear what was used.
-        if let Storage::Slot(_) = self.storage {
-            self.elements_mut().fill(0);
+        if let Storage::Slot(slot) = &mut self.storage {
+            slot.reset(self.len);
         }
     }
 }

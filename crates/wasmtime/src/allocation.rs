@@ -110,6 +110,31 @@ impl PoolingAllocationConfig {
         self.config.max_tables_per_module = count;
         self
     }
+
+    /// How many bytes at the start of each linear memory slot stay resident
+    /// when the memory is deallocated (default 0; rounded up to whole host
+    /// pages). Linux only.
+    ///
+    /// By default a released slot is reset with `madvise`, which discards
+    /// its pages: the next instance faults them in again. Within the first
+    /// `size` bytes the slot is instead reset by writing its initial
+    /// contents (the copy-on-write image, or zeros) back, and on kernels
+    /// with the `PAGEMAP_SCAN` ioctl (Linux 6.7+) only over the pages the
+    /// instance modified. Either way the next instance sees exactly the
+    /// initial contents.
+    pub fn linear_memory_keep_resident(&mut self, size: usize) -> &mut Self {
+        self.config.linear_memory_keep_resident = size;
+        self
+    }
+
+    /// How many bytes at the start of each table slot are reset with
+    /// `memset` rather than discarded with `madvise` when the table is
+    /// deallocated (default 0; rounded up to whole host pages). The same as
+    /// [`PoolingAllocationConfig::linear_memory_keep_resident`], for tables.
+    pub fn table_keep_resident(&mut self, size: usize) -> &mut Self {
+        self.config.table_keep_resident = size;
+        self
+    }
 }
 
 impl Config {

@@ -48,6 +48,12 @@ pub struct PoolingConfig {
     pub max_memories_per_module: u32,
     /// Defined tables per module.
     pub max_tables_per_module: u32,
+    /// Bytes at the start of each linear memory slot that are reset by
+    /// copying (only the modified pages when `PAGEMAP_SCAN` is available)
+    /// instead of being discarded with `madvise`, so they stay resident.
+    pub linear_memory_keep_resident: usize,
+    /// The same for table slots: bytes reset with `memset`.
+    pub table_keep_resident: usize,
 }
 
 impl Default for PoolingConfig {
@@ -61,6 +67,8 @@ impl Default for PoolingConfig {
             max_core_instance_size: 1 << 20,
             max_memories_per_module: 1,
             max_tables_per_module: 1,
+            linear_memory_keep_resident: 0,
+            table_keep_resident: 0,
         }
     }
 }
@@ -132,6 +140,11 @@ impl PoolingInstanceAllocator {
         let table_mmap = Mmap::accessible_reserved(table_bytes, table_bytes)
             .context("failed to reserve the table pool")?;
 
+        let memory_keep_resident = round_up_to_page_size(config.linear_memory_keep_resident)
+            .context("linear_memory_keep_resident overflows")?;
+        let table_keep_resident = round_up_to_page_size(config.table_keep_resident)
+            .context("table_keep_resident overflows")?;
+
         Ok(PoolingInstanceAllocator {
             instances: Arc::new(InstancePool {
                 mmap: instance_mmap,
@@ -145,6 +158,7 @@ impl PoolingInstanceAllocator {
                 stride: memory_stride,
                 reservation,
                 guard,
+                keep_resident: memory_keep_resident,
                 max_memory_size: config.max_memory_size,
                 total: config.total_memories as usize,
                 free: Mutex::new(
@@ -162,6 +176,7 @@ impl PoolingInstanceAllocator {
                 mmap: table_mmap,
                 stride: table_stride,
                 elements: config.table_elements,
+                keep_resident: table_keep_resident,
                 total: config.total_tables as usize,
                 free: Mutex::new((0..config.total_tables as usize).rev().collect()),
             }),
@@ -356,6 +371,7 @@ struct MemoryPool {
     stride: usize,
     reservation: usize,
     guard: usize,
+    keep_resident: usize,
     max_memory_size: usize,
     total: usize,
     free: Mutex<Vec<SlotState>>,
@@ -475,19 +491,74 @@ impl PooledMemory {
         Ok(())
     }
 
-    /// Discards everything written since the slot was prepared.
+    /// Discards everything written since the slot was prepared: the first
+    /// `keep_resident` bytes by copying the image (or zeros) back over the
+    /// pages that were modified, the rest with `madvise(MADV_DONTNEED)`.
     fn reset(&mut self) -> Result<()> {
         let len = self.state.accessible;
-        if len == 0 {
-            return Ok(());
-        }
-        // SAFETY: the range is this slot's own part of the pool mapping and
-        // no references into it remain (the memory is being dropped).
-        let rc = unsafe { libc::madvise(self.base().cast(), len, libc::MADV_DONTNEED) };
-        if rc != 0 {
-            return self.clear();
+        let keep = self.pool.keep_resident.min(len);
+        let base = self.base();
+        let discard_from = if keep == 0 {
+            0
+        } else if let Some(scan) = crate::pagemap::scan(base, len, keep) {
+            // Only the modified pages, at most `keep` bytes of them; the
+            // kernel stopped at `scanned`, everything after is discarded.
+            for (offset, size) in scan.regions(base) {
+                self.restore(offset, size);
+            }
+            scan.scanned
+        } else {
+            self.restore(0, keep);
+            keep
+        };
+        if discard_from < len {
+            // SAFETY: the range is this slot's own part of the pool mapping
+            // and no references into it remain (the memory is being
+            // dropped).
+            let rc = unsafe {
+                libc::madvise(
+                    base.wrapping_add(discard_from).cast(),
+                    len - discard_from,
+                    libc::MADV_DONTNEED,
+                )
+            };
+            if rc != 0 {
+                return self.clear();
+            }
         }
         Ok(())
+    }
+
+    /// Writes the slot's initial contents (its image's bytes, zero
+    /// elsewhere) over `[offset, offset + size)`, which is accessible.
+    fn restore(&mut self, offset: usize, size: usize) {
+        let end = offset + size;
+        let (img_start, img) = match &self.state.image {
+            Some(image) => (image.offset(), image.contents()),
+            None => (0, &[][..]),
+        };
+        let img_end = img_start + img.len();
+        let base = self.base();
+        let mut pos = offset;
+        while pos < end {
+            // SAFETY: `[offset, end)` is inside the accessible part of this
+            // slot, which this value owns; the image mapping is read-only
+            // and disjoint from the pool.
+            if pos < img_start || pos >= img_end {
+                let stop = if pos < img_start {
+                    img_start.min(end)
+                } else {
+                    end
+                };
+                unsafe { std::ptr::write_bytes(base.add(pos), 0, stop - pos) };
+                pos = stop;
+            } else {
+                let stop = img_end.min(end);
+                let src = &img[pos - img_start..stop - img_start];
+                unsafe { std::ptr::copy_nonoverlapping(src.as_ptr(), base.add(pos), src.len()) };
+                pos = stop;
+            }
+        }
     }
 }
 
@@ -541,6 +612,7 @@ struct TablePool {
     mmap: Mmap,
     stride: usize,
     elements: usize,
+    keep_resident: usize,
     total: usize,
     free: Mutex<Vec<usize>>,
 }
@@ -562,11 +634,39 @@ impl TableSlot for PooledTable {
     fn capacity(&self) -> usize {
         self.pool.elements
     }
+
+    fn reset(&mut self, used: usize) {
+        let base = TableSlot::base(self).cast::<u8>();
+        let bytes = used.min(self.pool.elements) * 8;
+        // Beyond `keep_resident` whole pages are discarded, unless that is
+        // at most one page (a `memset` is cheaper than the system call).
+        let keep = if bytes <= self.pool.keep_resident + crate::mmap::host_page_size() {
+            bytes
+        } else {
+            self.pool.keep_resident
+        };
+        // SAFETY: the first `bytes` bytes of the slot are inside the
+        // read/write table region and owned by this slot.
+        unsafe { std::ptr::write_bytes(base, 0, keep) };
+        if keep < bytes {
+            let end = round_up_to_page_size(bytes)
+                .unwrap_or(bytes)
+                .min(self.pool.stride);
+            // SAFETY: `[keep, end)` is page aligned and inside this slot;
+            // the table's elements are no longer referenced.
+            let rc =
+                unsafe { libc::madvise(base.add(keep).cast(), end - keep, libc::MADV_DONTNEED) };
+            if rc != 0 {
+                // SAFETY: as above.
+                unsafe { std::ptr::write_bytes(base.add(keep), 0, bytes - keep) };
+            }
+        }
+    }
 }
 
 impl Drop for PooledTable {
     fn drop(&mut self) {
-        // The table zeroed the elements it used before dropping its slot.
+        // The table reset the elements it used before dropping its slot.
         self.pool.free.lock().unwrap().push(self.index);
     }
 }
