@@ -7,7 +7,7 @@
 //! it is validated but not translated, and only its control nesting is
 //! tracked, so no instruction is ever emitted after a terminator.
 
-use crate::builtins::builtin_signature;
+use crate::builtins::{builtin_signature, preserves_registers};
 use crate::finish::{trap_code, wasm_trap, WASM_FUNC_NAMESPACE};
 use crate::value_type;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
@@ -140,6 +140,7 @@ impl<'a> FuncTranslator<'a> {
             store_ctx,
             fuel_var: None,
             fuel_pending: 0,
+            epoch: None,
             locals: Vec::new(),
             stack: Vec::new(),
             frames: Vec::new(),
@@ -184,6 +185,14 @@ impl<'a> FuncTranslator<'a> {
             state.fuel_check();
         }
         if self.tunables.epoch_interruption {
+            let ptr =
+                state
+                    .b
+                    .ins()
+                    .load(I64, constant(), store_ctx, store_context::EPOCH_PTR as i32);
+            let deadline = state.b.declare_var(I64);
+            state.epoch = Some((ptr, deadline));
+            state.epoch_deadline_load();
             state.epoch_check();
         }
 
@@ -263,6 +272,10 @@ struct FuncState<'t, 'a, 'b> {
     /// Fuel cost of the operators translated since the last update of
     /// `fuel_var` (all in the current basic block).
     fuel_pending: i64,
+    /// With epochs: the epoch counter's address (loaded on entry) and a
+    /// variable caching the store's deadline, reloaded after calls (which
+    /// may change it) and on the slow path of a check.
+    epoch: Option<(Value, Variable)>,
     locals: Vec<Variable>,
     stack: Vec<Value>,
     frames: Vec<Frame>,
@@ -565,14 +578,23 @@ impl FuncState<'_, '_, '_> {
                 sig
             }
         };
+        // The register-preserving builtins sit on cold paths inside loops:
+        // their function pointer is loaded there rather than hoisted out of
+        // the loop, where it would hold a register for the whole loop.
+        let preserve = preserves_registers(builtin);
+        let flags = if preserve {
+            trusted().with_readonly()
+        } else {
+            constant()
+        };
         let table = self
             .b
             .ins()
-            .load(I64, constant(), self.vmctx, vmctx::BUILTINS as i32);
+            .load(I64, flags, self.vmctx, vmctx::BUILTINS as i32);
         let fptr = self
             .b
             .ins()
-            .load(I64, constant(), table, VMOffsets::builtin(builtin) as i32);
+            .load(I64, flags, table, VMOffsets::builtin(builtin) as i32);
         let mut full_args = Vec::with_capacity(builtin.params().len());
         let mut rest = args.iter();
         for kind in builtin.params() {
@@ -590,6 +612,16 @@ impl FuncState<'_, '_, '_> {
             "too many arguments for {}",
             builtin.name()
         );
+        if preserve {
+            // The trampoline leaves the status in the store context.
+            self.b.ins().call_indirect(sig, fptr, &full_args);
+            return Some(self.b.ins().load(
+                I64,
+                trusted(),
+                self.store_ctx,
+                store_context::BUILTIN_STATUS as i32,
+            ));
+        }
         let call = self.b.ins().call_indirect(sig, fptr, &full_args);
         self.b.inst_results(call).first().copied()
     }
@@ -674,22 +706,28 @@ impl FuncState<'_, '_, '_> {
         self.b.seal_block(cont);
     }
 
-    /// Calls the `new_epoch` builtin if the epoch counter reached the
-    /// store's deadline; it sets a new deadline or makes the code trap.
-    fn epoch_check(&mut self) {
-        let ptr = self.b.ins().load(
-            I64,
-            constant(),
-            self.store_ctx,
-            store_context::EPOCH_PTR as i32,
-        );
-        let epoch = self.b.ins().load(I64, trusted(), ptr, 0);
-        let deadline = self.b.ins().load(
+    /// Reloads the cached epoch deadline from the store context.
+    fn epoch_deadline_load(&mut self) {
+        let Some((_, var)) = self.epoch else { return };
+        let v = self.b.ins().load(
             I64,
             trusted(),
             self.store_ctx,
             store_context::EPOCH_DEADLINE as i32,
         );
+        self.b.def_var(var, v);
+    }
+
+    /// Calls the `new_epoch` builtin if the epoch counter reached the
+    /// store's deadline; it sets a new deadline or makes the code trap.
+    ///
+    /// The fast path is one load and a compare with the cached deadline,
+    /// which is always current: the deadline only changes during calls
+    /// (the host owns the store meanwhile), after which it is reloaded.
+    fn epoch_check(&mut self) {
+        let Some((ptr, var)) = self.epoch else { return };
+        let epoch = self.b.ins().load(I64, trusted(), ptr, 0);
+        let deadline = self.b.use_var(var);
         let reached = self
             .b
             .ins()
@@ -703,6 +741,7 @@ impl FuncState<'_, '_, '_> {
         self.fuel_save();
         self.call_builtin_trapping(BuiltinFunctionIndex::new_epoch, &[]);
         self.fuel_load();
+        self.epoch_deadline_load();
         self.b.ins().jump(cont, &[]);
         self.b.switch_to_block(cont);
         self.b.seal_block(cont);
@@ -725,8 +764,10 @@ impl FuncState<'_, '_, '_> {
         if tail {
             self.reachable = false;
         } else {
-            // The callee consumed fuel (or the host changed it).
+            // The callee consumed fuel (or the host changed it), and may have
+            // moved the epoch deadline.
             self.fuel_load();
+            self.epoch_deadline_load();
             let results = self.b.inst_results(call).to_vec();
             self.stack.extend(results);
         }
