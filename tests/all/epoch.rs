@@ -294,22 +294,34 @@ fn deadline_lowered_by_a_host_call_is_seen_after_it() -> Result<()> {
     let module = Module::new(
         &engine,
         r#"(module
-            (import "host" "lower" (func $lower))
-            (func (export "run") (param $n i32) (result i32)
-                call $lower
+            (import "host" "lower" (func $lower (param i32)))
+            ;; The call comes before the function's first loop.
+            (func (export "before") (param $n i32) (result i32)
+                (call $lower (i32.const 0))
                 (loop $l
+                    (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+                local.get $n)
+            ;; The call is inside a loop; it lowers the deadline on its
+            ;; 10th iteration.
+            (func (export "inside") (param $n i32) (result i32)
+                (loop $l
+                    (call $lower (local.get $n))
                     (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
                 local.get $n))"#,
     )?;
-    let mut store = Store::new(&engine, ());
-    store.set_epoch_deadline(1_000_000);
     let mut linker = Linker::new(&engine);
-    linker.func_wrap("host", "lower", |mut caller: Caller<'_, ()>| {
-        caller.set_epoch_deadline(0);
+    linker.func_wrap("host", "lower", |mut caller: Caller<'_, ()>, n: i32| {
+        if n == 0 || n == 990 {
+            caller.set_epoch_deadline(0);
+        }
     })?;
-    let instance = linker.instantiate(&mut store, &module)?;
-    let run = instance.get_typed_func::<i32, i32>(&mut store, "run")?;
-    let err = run.call(&mut store, 1000).unwrap_err();
-    assert!(is_interrupt(&err), "{err:?}");
+    for export in ["before", "inside"] {
+        let mut store = Store::new(&engine, ());
+        store.set_epoch_deadline(1_000_000);
+        let instance = linker.instantiate(&mut store, &module)?;
+        let run = instance.get_typed_func::<i32, i32>(&mut store, export)?;
+        let err = run.call(&mut store, 1000).unwrap_err();
+        assert!(is_interrupt(&err), "{export}: {err:?}");
+    }
     Ok(())
 }

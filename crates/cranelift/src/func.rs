@@ -141,6 +141,8 @@ impl<'a> FuncTranslator<'a> {
             fuel_var: None,
             fuel_pending: 0,
             epoch: None,
+            epoch_after_loop: false,
+            epoch_stale: false,
             locals: Vec::new(),
             stack: Vec::new(),
             frames: Vec::new(),
@@ -273,9 +275,13 @@ struct FuncState<'t, 'a, 'b> {
     /// `fuel_var` (all in the current basic block).
     fuel_pending: i64,
     /// With epochs: the epoch counter's address (loaded on entry) and a
-    /// variable caching the store's deadline, reloaded after calls (which
-    /// may change it) and on the slow path of a check.
+    /// variable caching the store's deadline, which can only change during
+    /// calls. Checks after entry are all in loop headers, so calls reload it
+    /// only from the first loop on (`epoch_after_loop`); earlier ones set
+    /// `epoch_stale` and the first loop's preheader reloads it.
     epoch: Option<(Value, Variable)>,
+    epoch_after_loop: bool,
+    epoch_stale: bool,
     locals: Vec<Variable>,
     stack: Vec<Value>,
     frames: Vec<Frame>,
@@ -767,7 +773,11 @@ impl FuncState<'_, '_, '_> {
             // The callee consumed fuel (or the host changed it), and may have
             // moved the epoch deadline.
             self.fuel_load();
-            self.epoch_deadline_load();
+            if self.epoch_after_loop {
+                self.epoch_deadline_load();
+            } else {
+                self.epoch_stale = true;
+            }
             let results = self.b.inst_results(call).to_vec();
             self.stack.extend(results);
         }
@@ -936,6 +946,14 @@ impl FuncState<'_, '_, '_> {
         let header = self.create_block_with_params(&params);
         let dest = self.create_block_with_params(&results);
         let args = self.popn(params.len());
+        // Code before the first loop never runs after a loop-header check,
+        // so calls there left the cached deadline stale: reload it on the
+        // (single) edge into this loop.
+        if self.epoch_stale {
+            self.epoch_deadline_load();
+            self.epoch_stale = false;
+        }
+        self.epoch_after_loop = true;
         self.jump(header, &args);
         self.b.switch_to_block(header);
         let header_params = self.b.block_params(header).to_vec();
