@@ -11,20 +11,35 @@ pub(crate) fn kind_type(kind: BuiltinKind) -> Option<Type> {
     match kind {
         BuiltinKind::vmctx | BuiltinKind::i64 => Some(types::I64),
         BuiltinKind::i32 => Some(types::I32),
-        BuiltinKind::bool => Some(types::I8),
+        BuiltinKind::bool | BuiltinKind::status => Some(types::I8),
         BuiltinKind::void => None,
     }
 }
 
-/// The native (SystemV) signature of `builtin`.
+/// Whether `builtin` is called with the register-preserving convention and
+/// leaves its result in the store context (result kind `status`).
+pub(crate) fn preserves_registers(builtin: BuiltinFunctionIndex) -> bool {
+    builtin.result() == BuiltinKind::status
+}
+
+/// The native signature of `builtin`: SystemV, or `PreserveAll` without a
+/// result for the `status` builtins.
 pub(crate) fn builtin_signature(builtin: BuiltinFunctionIndex) -> Signature {
-    let mut sig = Signature::new(CallConv::SystemV);
+    let preserve = preserves_registers(builtin);
+    let mut sig = Signature::new(if preserve {
+        CallConv::PreserveAll
+    } else {
+        CallConv::SystemV
+    });
     for kind in builtin.params() {
         let ty = kind_type(*kind).expect("builtin parameters cannot be void");
         sig.params.push(AbiParam::new(ty));
     }
-    if let Some(ty) = kind_type(builtin.result()) {
-        sig.returns.push(AbiParam::new(ty));
+    // `status` builtins leave their result in the store context
+    // (`BUILTIN_STATUS`).
+    match kind_type(builtin.result()) {
+        Some(ty) if !preserve => sig.returns.push(AbiParam::new(ty)),
+        _ => {}
     }
     sig
 }
@@ -37,6 +52,13 @@ mod tests {
     fn signatures_follow_the_builtin_list() {
         for b in BuiltinFunctionIndex::all() {
             let sig = builtin_signature(b);
+            if preserves_registers(b) {
+                assert_eq!(sig.call_conv, CallConv::PreserveAll, "{}", b.name());
+                assert_eq!(sig.params.len(), b.params().len(), "{}", b.name());
+                assert!(sig.returns.is_empty(), "{}", b.name());
+                continue;
+            }
+            assert_eq!(sig.call_conv, CallConv::SystemV, "{}", b.name());
             assert_eq!(sig.params.len(), b.params().len(), "{}", b.name());
             assert_eq!(
                 sig.returns.len(),
@@ -45,6 +67,8 @@ mod tests {
                 b.name()
             );
         }
+        assert!(preserves_registers(BuiltinFunctionIndex::out_of_fuel));
+        assert!(preserves_registers(BuiltinFunctionIndex::new_epoch));
         let grow = builtin_signature(BuiltinFunctionIndex::memory_grow);
         assert_eq!(
             grow.params.iter().map(|p| p.value_type).collect::<Vec<_>>(),

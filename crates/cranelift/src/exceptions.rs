@@ -126,8 +126,9 @@ impl FuncState<'_, '_, '_> {
             emitted = true;
             self.b.switch_to_block(landing);
             self.b.seal_block(landing);
-            // The frames the exception unwound consumed fuel too.
-            self.fuel_load();
+            // The frames the exception unwound consumed fuel too (and may
+            // have moved the epoch deadline).
+            self.reload_after_call();
             let exn = self.b.block_params(landing)[0];
             let mut args = Vec::new();
             if let ExceptionCatch::Tag { index, .. } = clause.catch {

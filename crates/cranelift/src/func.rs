@@ -7,7 +7,7 @@
 //! it is validated but not translated, and only its control nesting is
 //! tracked, so no instruction is ever emitted after a terminator.
 
-use crate::builtins::builtin_signature;
+use crate::builtins::{builtin_signature, preserves_registers};
 use crate::finish::{trap_code, wasm_trap, WASM_FUNC_NAMESPACE};
 use crate::value_type;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
@@ -146,6 +146,9 @@ impl<'a> FuncTranslator<'a> {
             store_ctx,
             fuel_var: None,
             fuel_pending: 0,
+            epoch: None,
+            epoch_after_loop: false,
+            epoch_stale: false,
             locals: Vec::new(),
             stack: Vec::new(),
             frames: Vec::new(),
@@ -191,6 +194,14 @@ impl<'a> FuncTranslator<'a> {
             state.fuel_check();
         }
         if self.tunables.epoch_interruption {
+            let ptr =
+                state
+                    .b
+                    .ins()
+                    .load(I64, constant(), store_ctx, store_context::EPOCH_PTR as i32);
+            let deadline = state.b.declare_var(I64);
+            state.epoch = Some((ptr, deadline));
+            state.epoch_deadline_load();
             state.epoch_check();
         }
 
@@ -270,6 +281,14 @@ struct FuncState<'t, 'a, 'b> {
     /// Fuel cost of the operators translated since the last update of
     /// `fuel_var` (all in the current basic block).
     fuel_pending: i64,
+    /// With epochs: the epoch counter's address (loaded on entry) and a
+    /// variable caching the store's deadline, which can only change during
+    /// calls. Checks after entry are all in loop headers, so calls reload it
+    /// only from the first loop on (`epoch_after_loop`); earlier ones set
+    /// `epoch_stale` and the first loop's preheader reloads it.
+    epoch: Option<(Value, Variable)>,
+    epoch_after_loop: bool,
+    epoch_stale: bool,
     locals: Vec<Variable>,
     stack: Vec<Value>,
     frames: Vec<Frame>,
@@ -569,14 +588,23 @@ impl FuncState<'_, '_, '_> {
                 sig
             }
         };
+        // The register-preserving builtins sit on cold paths inside loops:
+        // their function pointer is loaded there rather than hoisted out of
+        // the loop, where it would hold a register for the whole loop.
+        let preserve = preserves_registers(builtin);
+        let flags = if preserve {
+            trusted().with_readonly()
+        } else {
+            constant()
+        };
         let table = self
             .b
             .ins()
-            .load(I64, constant(), self.vmctx, vmctx::BUILTINS as i32);
+            .load(I64, flags, self.vmctx, vmctx::BUILTINS as i32);
         let fptr = self
             .b
             .ins()
-            .load(I64, constant(), table, VMOffsets::builtin(builtin) as i32);
+            .load(I64, flags, table, VMOffsets::builtin(builtin) as i32);
         let mut full_args = Vec::with_capacity(builtin.params().len());
         let mut rest = args.iter();
         for kind in builtin.params() {
@@ -594,6 +622,16 @@ impl FuncState<'_, '_, '_> {
             "too many arguments for {}",
             builtin.name()
         );
+        if preserve {
+            // The trampoline leaves the status in the store context.
+            self.b.ins().call_indirect(sig, fptr, &full_args);
+            return Some(self.b.ins().load(
+                I64,
+                trusted(),
+                self.store_ctx,
+                store_context::BUILTIN_STATUS as i32,
+            ));
+        }
         let call = self.b.ins().call_indirect(sig, fptr, &full_args);
         self.b.inst_results(call).first().copied()
     }
@@ -678,22 +716,28 @@ impl FuncState<'_, '_, '_> {
         self.b.seal_block(cont);
     }
 
-    /// Calls the `new_epoch` builtin if the epoch counter reached the
-    /// store's deadline; it sets a new deadline or makes the code trap.
-    fn epoch_check(&mut self) {
-        let ptr = self.b.ins().load(
-            I64,
-            constant(),
-            self.store_ctx,
-            store_context::EPOCH_PTR as i32,
-        );
-        let epoch = self.b.ins().load(I64, trusted(), ptr, 0);
-        let deadline = self.b.ins().load(
+    /// Reloads the cached epoch deadline from the store context.
+    fn epoch_deadline_load(&mut self) {
+        let Some((_, var)) = self.epoch else { return };
+        let v = self.b.ins().load(
             I64,
             trusted(),
             self.store_ctx,
             store_context::EPOCH_DEADLINE as i32,
         );
+        self.b.def_var(var, v);
+    }
+
+    /// Calls the `new_epoch` builtin if the epoch counter reached the
+    /// store's deadline; it sets a new deadline or makes the code trap.
+    ///
+    /// The fast path is one load and a compare with the cached deadline,
+    /// which is always current: the deadline only changes during calls
+    /// (the host owns the store meanwhile), after which it is reloaded.
+    fn epoch_check(&mut self) {
+        let Some((ptr, var)) = self.epoch else { return };
+        let epoch = self.b.ins().load(I64, trusted(), ptr, 0);
+        let deadline = self.b.use_var(var);
         let reached = self
             .b
             .ins()
@@ -707,6 +751,7 @@ impl FuncState<'_, '_, '_> {
         self.fuel_save();
         self.call_builtin_trapping(BuiltinFunctionIndex::new_epoch, &[]);
         self.fuel_load();
+        self.epoch_deadline_load();
         self.b.ins().jump(cont, &[]);
         self.b.switch_to_block(cont);
         self.b.seal_block(cont);
@@ -722,6 +767,18 @@ impl FuncState<'_, '_, '_> {
     }
 
     // ---- calls ----------------------------------------------------------
+
+    /// After a call returned (or unwound to a handler here): the callee
+    /// consumed fuel (or the host changed it), and may have moved the epoch
+    /// deadline.
+    pub(crate) fn reload_after_call(&mut self) {
+        self.fuel_load();
+        if self.epoch_after_loop {
+            self.epoch_deadline_load();
+        } else {
+            self.epoch_stale = true;
+        }
+    }
 
     /// Emits a call (a `try_call` inside a `try_table`) or, with `tail`, a
     /// tail call, which ends the block; pushes a normal call's results.
@@ -743,8 +800,7 @@ impl FuncState<'_, '_, '_> {
             self.reachable = false;
         } else {
             let results = self.emit_call(callee, args);
-            // The callee consumed fuel (or the host changed it).
-            self.fuel_load();
+            self.reload_after_call();
             self.stack.extend(results);
         }
     }
@@ -889,6 +945,14 @@ impl FuncState<'_, '_, '_> {
         let header = self.create_block_with_params(&params);
         let dest = self.create_block_with_params(&results);
         let args = self.popn(params.len());
+        // Code before the first loop never runs after a loop-header check,
+        // so calls there left the cached deadline stale: reload it on the
+        // (single) edge into this loop.
+        if self.epoch_stale {
+            self.epoch_deadline_load();
+            self.epoch_stale = false;
+        }
+        self.epoch_after_loop = true;
         self.jump(header, &args);
         self.b.switch_to_block(header);
         let header_params = self.b.block_params(header).to_vec();

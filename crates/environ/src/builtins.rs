@@ -12,6 +12,15 @@
 /// unwinds itself; the compiled code checks the result and traps with the
 /// code documented on the entry, so every trap leaves wasm through the same
 /// signal-handler path.
+///
+/// The result kind `status` marks the cold-path checks that sit in loop
+/// headers (fuel, epochs): it is a `bool` too, but the compiled code calls
+/// such a builtin through a runtime trampoline that preserves every register
+/// (Cranelift's `PreserveAll` convention) and receives no result: the
+/// trampoline writes it to the store context's `BUILTIN_STATUS` field, which
+/// the code reads after the call. A call that clobbers nothing does not
+/// force the loop's live values (notably floats, which SystemV never
+/// preserves) out of registers.
 #[macro_export]
 macro_rules! foreach_builtin_function {
     ($mac:ident) => {
@@ -43,12 +52,12 @@ macro_rules! foreach_builtin_function {
             /// the store may refuel from its reserve; false means the error
             /// (`Trap::OutOfFuel`) is pending and the code traps with
             /// `TrapSite::HostError`.
-            out_of_fuel(vmctx: vmctx) -> bool;
+            out_of_fuel(vmctx: vmctx) -> status;
             /// The epoch deadline was reached: the store's callback may set a
             /// new deadline; false means an error (`Trap::Interrupt` or the
             /// callback's) is pending and the code traps with
             /// `TrapSite::HostError`.
-            new_epoch(vmctx: vmctx) -> bool;
+            new_epoch(vmctx: vmctx) -> status;
             /// `memory.atomic.notify` at `index + offset`: the number of
             /// waiters woken, or `-trap_code` (a `Trap::to_u8`) to trap.
             memory_atomic_notify(vmctx: vmctx, memory: i32, index: i64, offset: i64, count: i32) -> i64;
@@ -138,6 +147,10 @@ pub enum BuiltinKind {
     i64,
     /// Success flag returned as a byte: 0 means trap.
     bool,
+    /// Success flag (1) or trap (0) that a register-preserving trampoline
+    /// writes to the store context (results only; see
+    /// [`foreach_builtin_function!`]).
+    status,
     /// No result.
     void,
 }

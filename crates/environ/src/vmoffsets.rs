@@ -104,8 +104,12 @@ pub mod store_context {
     /// The embedding store (`*mut dyn VMStore`, 16 bytes): read by the
     /// runtime's builtins only, never by compiled code.
     pub const STORE: u32 = 56;
+    /// Result (u64: 1 success, 0 trap) of the last register-preserving
+    /// builtin call (result kind `status`), written by its runtime
+    /// trampoline and read by compiled code right after the call.
+    pub const BUILTIN_STATUS: u32 = 72;
     /// Size of the structure.
-    pub const SIZE: u32 = 72;
+    pub const SIZE: u32 = 80;
 }
 
 /// Fixed offsets at the head of every `VMContext`.

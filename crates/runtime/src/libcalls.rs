@@ -275,18 +275,114 @@ macro_rules! rust_type {
     (i32) => { u32 };
     (i64) => { u64 };
     (bool) => { bool };
+    (status) => { bool };
     (void) => { () };
 }
 
-/// The table entry of a builtin: its generated entry point, except for
-/// `throw_ref`, which needs its caller's return address and frame pointer.
-macro_rules! builtin_address {
-    (throw_ref) => {
+/// The builtin table's entry for a builtin with result kind `$result`: the
+/// register-preserving trampoline for `status` builtins, the throw stub for
+/// `throw_ref` (which needs its caller's return address and frame pointer),
+/// else the generated entry point.
+macro_rules! table_entry {
+    (status, $name:ident) => {
+        preserve_all::$name as *const ()
+    };
+    ($result:ident, throw_ref) => {
         crate::exception::THROW_STUB
     };
-    ($name:ident) => {
+    ($result:ident, $name:ident) => {
         entry::$name as *const ()
     };
+}
+
+/// For a `status` builtin, a trampoline with Cranelift's `PreserveAll`
+/// convention on x86_64 (`rdi` = vmctx): it saves every register the
+/// SystemV entry point may clobber (`rax`, `rcx`, `rdx`, `rsi`, `rdi`,
+/// `r8`-`r11`, `xmm0`-`xmm15`; the others are callee-saved), calls the entry
+/// point, stores its result in the store context's `BUILTIN_STATUS` field
+/// and restores them all. The frame pointer is pushed first so
+/// frame-pointer walks stay intact.
+macro_rules! preserve_all_trampoline {
+    (status, $name:ident) => {
+        // SAFETY: the body is a complete function in assembly: it keeps the
+        // stack balanced and 16-byte aligned at the call, restores every
+        // register it saved, and is only called by compiled code with the
+        // convention described above, with its own live vmctx.
+        #[unsafe(naked)]
+        pub unsafe extern "C" fn $name(_vmctx: *mut VMContext) {
+            // Entry: rsp = 8 mod 16. After rbp and 9 registers: 0 mod 16;
+            // 264 bytes (16 xmm slots + 8 padding) keep it 16-byte aligned
+            // at the call.
+            core::arch::naked_asm!(
+                "push rbp",
+                "mov rbp, rsp",
+                "push rax",
+                "push rcx",
+                "push rdx",
+                "push rsi",
+                "push rdi",
+                "push r8",
+                "push r9",
+                "push r10",
+                "push r11",
+                "sub rsp, 264",
+                "movdqu [rsp], xmm0",
+                "movdqu [rsp + 16], xmm1",
+                "movdqu [rsp + 32], xmm2",
+                "movdqu [rsp + 48], xmm3",
+                "movdqu [rsp + 64], xmm4",
+                "movdqu [rsp + 80], xmm5",
+                "movdqu [rsp + 96], xmm6",
+                "movdqu [rsp + 112], xmm7",
+                "movdqu [rsp + 128], xmm8",
+                "movdqu [rsp + 144], xmm9",
+                "movdqu [rsp + 160], xmm10",
+                "movdqu [rsp + 176], xmm11",
+                "movdqu [rsp + 192], xmm12",
+                "movdqu [rsp + 208], xmm13",
+                "movdqu [rsp + 224], xmm14",
+                "movdqu [rsp + 240], xmm15",
+                "call {entry}",
+                // The saved rdi (vmctx) -> store context -> status.
+                "mov rdi, [rbp - 40]",
+                "mov rdi, [rdi + {store_context}]",
+                "movzx eax, al",
+                "mov [rdi + {status}], rax",
+                "movdqu xmm0, [rsp]",
+                "movdqu xmm1, [rsp + 16]",
+                "movdqu xmm2, [rsp + 32]",
+                "movdqu xmm3, [rsp + 48]",
+                "movdqu xmm4, [rsp + 64]",
+                "movdqu xmm5, [rsp + 80]",
+                "movdqu xmm6, [rsp + 96]",
+                "movdqu xmm7, [rsp + 112]",
+                "movdqu xmm8, [rsp + 128]",
+                "movdqu xmm9, [rsp + 144]",
+                "movdqu xmm10, [rsp + 160]",
+                "movdqu xmm11, [rsp + 176]",
+                "movdqu xmm12, [rsp + 192]",
+                "movdqu xmm13, [rsp + 208]",
+                "movdqu xmm14, [rsp + 224]",
+                "movdqu xmm15, [rsp + 240]",
+                "add rsp, 264",
+                "pop r11",
+                "pop r10",
+                "pop r9",
+                "pop r8",
+                "pop rdi",
+                "pop rsi",
+                "pop rdx",
+                "pop rcx",
+                "pop rax",
+                "pop rbp",
+                "ret",
+                entry = sym super::entry::$name,
+                store_context = const wasmtime_environ::vmctx::STORE_CONTEXT,
+                status = const wasmtime_environ::store_context::BUILTIN_STATUS,
+            )
+        }
+    };
+    ($result:ident, $name:ident) => {};
 }
 
 macro_rules! define_builtins {
@@ -311,8 +407,14 @@ macro_rules! define_builtins {
             )*
         }
 
+        /// Register-preserving trampolines for the `status` builtins.
+        mod preserve_all {
+            use super::*;
+            $(preserve_all_trampoline!($result, $name);)*
+        }
+
         static BUILTINS: BuiltinArray = BuiltinArray([
-            $(builtin_address!($name),)*
+            $(table_entry!($result, $name),)*
         ]);
     };
 }

@@ -147,6 +147,9 @@ pub struct VMStoreContext {
     pub epoch_ptr: *const AtomicU64,
     /// The embedding store, for builtins (never read by compiled code).
     pub store: crate::vmstore::VMStorePtr,
+    /// Result of the last register-preserving builtin (see
+    /// `store_context::BUILTIN_STATUS`).
+    pub builtin_status: u64,
 }
 
 impl Default for VMStoreContext {
@@ -160,6 +163,7 @@ impl Default for VMStoreContext {
             last_wasm_entry_fp: 0,
             epoch_ptr: std::ptr::null(),
             store: None,
+            builtin_status: 0,
         }
     }
 }
@@ -340,6 +344,7 @@ const _: () = {
     );
     assert!(offset_of!(VMStoreContext, epoch_ptr) == store_context::EPOCH_PTR as usize);
     assert!(offset_of!(VMStoreContext, store) == store_context::STORE as usize);
+    assert!(offset_of!(VMStoreContext, builtin_status) == store_context::BUILTIN_STATUS as usize);
     assert!(size_of::<VMStoreContext>() == store_context::SIZE as usize);
     assert!(offset_of!(VMArrayCallHostFuncContext, magic) == vm_host_func_context::MAGIC as usize);
     assert!(
