@@ -4,6 +4,7 @@ mod bad_input;
 mod func;
 mod linker;
 mod memory;
+mod simd;
 mod table_global;
 mod threads;
 mod traps;

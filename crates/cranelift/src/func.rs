@@ -24,6 +24,9 @@ use cranelift_codegen::packed_option::ReservedValue;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use std::collections::HashMap;
 use wasmparser::{BlockType, MemArg, MemArgTarget, Operator};
+#[path = "simd.rs"]
+mod simd;
+
 use wasmtime_environ::{
     store_context, vm_func_ref, vm_memory_definition, vm_table_definition, vmctx,
     BuiltinFunctionIndex, FuncIndex, FunctionBodyData, GlobalIndex, MemoryIndex, MemoryStyle,
@@ -354,6 +357,10 @@ impl FuncState<'_, '_, '_> {
         match ty {
             F32 => self.b.ins().f32const(Ieee32::with_bits(0)),
             F64 => self.b.ins().f64const(Ieee64::with_bits(0)),
+            ty if ty.is_vector() => {
+                let zero = self.b.func.dfg.constants.insert(vec![0u8; 16].into());
+                self.b.ins().vconst(ty, zero)
+            }
             ty => self.b.ins().iconst(ty, 0),
         }
     }
@@ -1375,7 +1382,11 @@ impl FuncState<'_, '_, '_> {
             Operator::I64Extend16S => sext!(self, I16, I64),
             Operator::I64Extend32S => sext!(self, I32, I64),
 
-            other => return Err(WasmError::Unsupported(format!("operator {other:?}"))),
+            other => {
+                if !self.translate_simd(other)? {
+                    return Err(WasmError::Unsupported(format!("operator {other:?}")));
+                }
+            }
         }
         Ok(())
     }

@@ -54,8 +54,6 @@ impl Engine {
         let features = config.features;
         use wasmtime_environ::wasmparser::WasmFeatures as F;
         let unsupported = [
-            (F::SIMD, "SIMD"),
-            (F::RELAXED_SIMD, "relaxed SIMD"),
             (F::GC, "GC"),
             (F::THREADS, "threads"),
             (F::EXCEPTIONS, "exception handling"),
@@ -63,6 +61,9 @@ impl Engine {
             (F::TAIL_CALL, "tail calls"),
             (F::FUNCTION_REFERENCES, "function references"),
         ];
+        if features.contains(F::RELAXED_SIMD) && !features.contains(F::SIMD) {
+            anyhow::bail!("cannot disable the simd proposal but enable the relaxed simd proposal");
+        }
         for (flag, name) in unsupported {
             if features.contains(flag) {
                 anyhow::bail!("the {name} proposal is not supported by this engine yet");
@@ -79,6 +80,11 @@ impl Engine {
         };
         let compiler = wasmtime_cranelift::CraneliftCompiler::new(&compiler_config)
             .map_err(|e| anyhow::anyhow!("failed to create compiler: {e}"))?;
+        if features.intersects(F::SIMD | F::RELAXED_SIMD) {
+            compiler
+                .check_simd_support()
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
         Ok(Engine {
             inner: Arc::new(EngineInner {
                 config: config.clone(),
