@@ -163,3 +163,17 @@ echo "median wall-clock time of \`run --invoke run FILE\` per CLI; net = with th
 echo "start-up time (the \`startup\` row: a trivial module) subtracted from both."
 echo "compile = running a generated ~3000-function module's trivial export."
 echo "target (on ours/ref): every kernel within 1.10x of the reference (throw: 1.50x); compile within 1.20x."
+
+# SIMD speed-up: the scalar twin of the SIMD dot product against it, per CLI
+# (net of start-up, as both run the same kind of module).
+if [[ -n ${OUR_MED[dot_simd]:-} && -n ${OUR_MED[dot_scalar]:-} ]]; then
+    speedup() {
+        awk -v sc="$1" -v si="$2" -v s="$3" 'BEGIN {
+            if (sc == "nan" || si == "nan" || s == "nan" || si - s <= 0) print "n/a";
+            else printf "%.2fx", (sc - s) / (si - s) }'
+    }
+    ours_x=$(speedup "${OUR_MED[dot_scalar]}" "${OUR_MED[dot_simd]}" "$S_OURS")
+    ref_x=$(speedup "${REF_MED[dot_scalar]}" "${REF_MED[dot_simd]}" "$S_REF")
+    verdict=$(awk -v x="${ours_x%x}" 'BEGIN { if (x == "n/a") print "n/a"; else if (x + 0 >= 3) print "met"; else print "MISSED" }')
+    echo "SIMD speed-up (net dot_scalar / dot_simd): ours $ours_x, reference $ref_x; target >= 3x: $verdict"
+fi

@@ -93,16 +93,7 @@ const EXCLUDED_NEEDS_GC: &[(&str, &str)] = &[
 /// Files not run because they need a proposal owned by another in-flight
 /// change (SIMD, exceptions, threads). Remove entries once that change is
 /// merged.
-const EXCLUDED_OWNED_ELSEWHERE: &[(&str, &str)] = &[
-    (
-        "proposals/memory64/simd_address.wast",
-        "needs SIMD (owned by another in-flight change)",
-    ),
-    (
-        "proposals/annotations/simd_lane.wast",
-        "needs SIMD (owned by another in-flight change)",
-    ),
-];
+const EXCLUDED_OWNED_ELSEWHERE: &[(&str, &str)] = &[];
 
 /// Failures printed per file unless `WAST_VERBOSE` is set.
 const MAX_FAILURES_SHOWN: usize = 20;
@@ -183,6 +174,8 @@ fn suites() -> Vec<Suite> {
     ];
     type Configure = fn(&mut Config);
     let proposals: &[(Proposal, Configure)] = &[
+        (Proposal::Simd, |_| {}),
+        (Proposal::RelaxedSimd, |_| {}),
         (Proposal::TailCall, |_| {}),
         // The memory64 scripts predate multi-memory: they expect a second
         // memory and non-zero reserved bytes to be rejected.

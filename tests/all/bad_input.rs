@@ -18,9 +18,13 @@ fn malformed_and_invalid_modules_are_errors_with_offsets() {
     assert!(Module::new(&engine, "(module (func (oops)))").is_err());
     assert!(Module::new(&engine, b"").is_err());
     let simd = wat::parse_str(r#"(module (func (result v128) v128.const i64x2 0 0))"#).unwrap();
+    let mut config = Config::new();
+    config.wasm_simd(false).wasm_relaxed_simd(false);
+    let no_simd = Engine::new(&config).unwrap();
+    let err = Module::new(&no_simd, &simd).unwrap_err();
     assert!(
-        Module::new(&engine, &simd).is_err(),
-        "SIMD is disabled by default"
+        format!("{err:?}").to_lowercase().contains("simd"),
+        "a disabled SIMD proposal is named: {err:?}"
     );
 }
 

@@ -33,6 +33,8 @@ mod atomics;
 #[path = "exceptions.rs"]
 mod exceptions;
 pub(crate) use exceptions::VMCTX_SLOT_KEY;
+#[path = "simd.rs"]
+mod simd;
 
 use wasmtime_environ::{
     store_context, vm_func_ref, vm_memory_definition, vm_table_definition, vmctx,
@@ -412,6 +414,10 @@ impl FuncState<'_, '_, '_> {
         match ty {
             F32 => self.b.ins().f32const(Ieee32::with_bits(0)),
             F64 => self.b.ins().f64const(Ieee64::with_bits(0)),
+            ty if ty.is_vector() => {
+                let zero = self.b.func.dfg.constants.insert(vec![0u8; 16].into());
+                self.b.ins().vconst(ty, zero)
+            }
             ty => self.b.ins().iconst(ty, 0),
         }
     }
@@ -1627,7 +1633,11 @@ impl FuncState<'_, '_, '_> {
             Operator::TryTable { try_table } => self.translate_try_table(try_table)?,
             Operator::Throw { tag_index } => self.translate_throw(*tag_index)?,
             Operator::ThrowRef => self.translate_throw_ref(),
-            other => return Err(WasmError::Unsupported(format!("operator {other:?}"))),
+            other => {
+                if !self.translate_simd(other)? {
+                    return Err(WasmError::Unsupported(format!("operator {other:?}")));
+                }
+            }
         }
         Ok(())
     }

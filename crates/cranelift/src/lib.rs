@@ -133,6 +133,40 @@ impl CraneliftCompiler {
         })
     }
 
+    /// Checks that the target can run the code this compiler emits for the
+    /// SIMD proposals: on x86_64 the vector lowering needs SSE3, SSSE3 and
+    /// SSE4.1. Returns a message naming what is missing.
+    pub fn check_simd_support(&self) -> Result<(), String> {
+        if self.isa.name() != "x64" {
+            return Ok(());
+        }
+        let required = [
+            ("has_sse3", "SSE3"),
+            ("has_ssse3", "SSSE3"),
+            ("has_sse41", "SSE4.1"),
+        ];
+        let flags = self.isa.isa_flags();
+        let missing: Vec<&str> = required
+            .iter()
+            .filter(|(flag, _)| {
+                !flags
+                    .iter()
+                    .any(|v| v.name == *flag && v.as_bool() == Some(true))
+            })
+            .map(|(_, name)| *name)
+            .collect();
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "the host CPU lacks {}, which the SIMD and relaxed SIMD proposals require \
+                 on x86_64; disable them with `Config::wasm_simd(false)` and \
+                 `Config::wasm_relaxed_simd(false)`",
+                missing.join(", ")
+            ))
+        }
+    }
+
     /// The Cranelift target this compiler generates code for.
     pub fn isa(&self) -> &dyn TargetIsa {
         &*self.isa
@@ -214,11 +248,8 @@ pub(crate) fn value_type(ty: WasmValType) -> WasmResult<ir::Type> {
         WasmValType::F32 => ir::types::F32,
         WasmValType::F64 => ir::types::F64,
         WasmValType::Ref(_) => ir::types::I64,
-        WasmValType::V128 => {
-            return Err(WasmError::Unsupported(
-                "the v128 type (SIMD) is not supported".into(),
-            ))
-        }
+        // One canonical vector type for every `v128` (see `func::simd`).
+        WasmValType::V128 => ir::types::I8X16,
     })
 }
 
@@ -359,6 +390,36 @@ mod tests {
             assert_eq!(r.kind, RelocationKind::Abs8);
             assert_eq!(r.target, RelocationTarget::LibCall(expected));
         }
+    }
+
+    /// SIMD needs SSE4.1 and SSSE3 on x86_64; without them the check names
+    /// what is missing.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn simd_requires_sse41() {
+        let isa_for = |disable: &[&str]| {
+            let mut b = cranelift_codegen::isa::lookup_by_name("x86_64-unknown-linux-gnu")
+                .expect("x86_64 backend is built");
+            for flag in ["has_sse3", "has_ssse3", "has_sse41"] {
+                b.set(
+                    flag,
+                    if disable.contains(&flag) {
+                        "false"
+                    } else {
+                        "true"
+                    },
+                )
+                .unwrap();
+            }
+            CraneliftCompiler::with_isa_builder(&CompilerConfig::default(), b).unwrap()
+        };
+        assert!(isa_for(&[]).check_simd_support().is_ok());
+        let err = isa_for(&["has_sse41"]).check_simd_support().unwrap_err();
+        assert!(err.contains("SSE4.1") && !err.contains("SSSE3"), "{err}");
+        let err = isa_for(&["has_ssse3", "has_sse41"])
+            .check_simd_support()
+            .unwrap_err();
+        assert!(err.contains("SSSE3, SSE4.1"), "{err}");
     }
 
     #[test]

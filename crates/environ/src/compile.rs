@@ -17,6 +17,9 @@ pub struct Tunables {
     pub consume_fuel: bool,
     /// Instrument code to check the epoch deadline.
     pub epoch_interruption: bool,
+    /// Give relaxed SIMD operators their deterministic semantics (the
+    /// specification's fallback) instead of the host's fastest lowering.
+    pub relaxed_simd_deterministic: bool,
 }
 
 impl Default for Tunables {
@@ -28,6 +31,7 @@ impl Default for Tunables {
             signals_based_traps: true,
             consume_fuel: false,
             epoch_interruption: false,
+            relaxed_simd_deterministic: false,
         }
     }
 }

@@ -63,12 +63,15 @@ macro_rules! feature_toggles {
 }
 
 impl Config {
-    /// The default configuration: WebAssembly 2.0 without SIMD plus the
+    /// The default configuration: WebAssembly 2.0 (with SIMD), relaxed SIMD, the
     /// proposals Wasmtime enables by default that this engine implements
     /// (see [`Config::default_proposals`]), optimised code, 4 GiB memory
     /// reservations with a 32 MiB guard region.
     pub fn new() -> Config {
-        let features = ((WasmFeatures::WASM2 | WasmFeatures::MUTABLE_GLOBAL) - WasmFeatures::SIMD)
+        let features = WasmFeatures::WASM2
+            | WasmFeatures::MUTABLE_GLOBAL
+            | WasmFeatures::SIMD
+            | WasmFeatures::RELAXED_SIMD
             | Config::default_proposals();
         let tunables = Tunables {
             signals_based_traps: cfg!(feature = "signals-based-traps"),
@@ -109,9 +112,11 @@ impl Config {
     }
 
     feature_toggles! {
-        /// Enables the SIMD proposal (not yet supported by the compiler).
+        /// Enables the SIMD proposal (`v128`). Enabled by default. On x86_64
+        /// it needs SSE3, SSSE3 and SSE4.1: `Engine::new` fails otherwise.
         wasm_simd => SIMD,
-        /// Enables the relaxed SIMD proposal.
+        /// Enables the relaxed SIMD proposal. Enabled by default; see
+        /// [`Config::relaxed_simd_deterministic`].
         wasm_relaxed_simd => RELAXED_SIMD,
         /// Enables multi-value blocks and functions.
         wasm_multi_value => MULTI_VALUE,
@@ -154,6 +159,14 @@ impl Config {
     /// [`SharedMemory::new`]: crate::SharedMemory::new
     pub fn shared_memory(&mut self, enable: bool) -> &mut Self {
         self.shared_memory = enable;
+        self
+    }
+
+    /// Gives the relaxed SIMD operators the deterministic semantics of the
+    /// specification (the same results on every host) instead of the
+    /// host's fastest lowering. Disabled by default.
+    pub fn relaxed_simd_deterministic(&mut self, enable: bool) -> &mut Self {
+        self.tunables.relaxed_simd_deterministic = enable;
         self
     }
 

@@ -72,15 +72,14 @@ impl Engine {
     pub fn new(config: &Config) -> Result<Engine> {
         let features = config.features;
         use wasmtime_environ::wasmparser::WasmFeatures as F;
-        let unsupported = [
-            (F::SIMD, "SIMD"),
-            (F::RELAXED_SIMD, "relaxed SIMD"),
-            (F::GC, "GC"),
-        ];
+        let unsupported = [(F::GC, "GC")];
         if config.tunables.signals_based_traps && !cfg!(feature = "signals-based-traps") {
             anyhow::bail!(
                 "signals-based traps were requested but the `signals-based-traps` feature is disabled"
             );
+        }
+        if features.contains(F::RELAXED_SIMD) && !features.contains(F::SIMD) {
+            anyhow::bail!("cannot disable the simd proposal but enable the relaxed simd proposal");
         }
         for (flag, name) in unsupported {
             if features.contains(flag) {
@@ -105,6 +104,12 @@ impl Engine {
         #[cfg(feature = "cranelift")]
         let compiler = wasmtime_cranelift::CraneliftCompiler::new(&compiler_config)
             .map_err(|e| anyhow::anyhow!("failed to create compiler: {e}"))?;
+        #[cfg(feature = "cranelift")]
+        if features.intersects(F::SIMD | F::RELAXED_SIMD) {
+            compiler
+                .check_simd_support()
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
         Ok(Engine {
             inner: Arc::new(EngineInner {
                 config: config.clone(),
