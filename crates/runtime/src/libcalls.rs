@@ -12,6 +12,7 @@ use wasmtime_environ::{
 /// Implementations, one per builtin, taking the calling instance.
 mod impls {
     use super::*;
+    use crate::shared_memory::{SharedMemory, WaitResult};
 
     /// Maps the outcome of a grow to the builtin's result: the old size,
     /// -1 for failure, -2 for an error now pending in the store.
@@ -223,6 +224,28 @@ mod impls {
         })
     }
 
+    /// `memory.atomic.wait{32,64}` of `size` bytes: waits with `wait` on a
+    /// shared memory; on an unshared one, checks the address then traps.
+    fn atomic_wait(
+        instance: &mut Instance,
+        memory: u32,
+        index: u64,
+        offset: u64,
+        size: u64,
+        wait: impl FnOnce(&SharedMemory, u64) -> Result<WaitResult, Trap>,
+    ) -> u64 {
+        let memory = MemoryIndex::from_u32(memory);
+        let addr = index.checked_add(offset);
+        status(match instance.shared_memory(memory) {
+            Some(shared) => match addr {
+                Some(addr) => wait(&shared, addr).map(|r| r as u64),
+                None => Err(Trap::MemoryOutOfBounds),
+            },
+            None => check_unshared(instance, memory, addr, size)
+                .and(Err(Trap::AtomicWaitNonSharedMemory)),
+        })
+    }
+
     pub fn memory_atomic_wait32(
         instance: &mut Instance,
         memory: u32,
@@ -231,18 +254,8 @@ mod impls {
         expected: u32,
         timeout_ns: u64,
     ) -> u64 {
-        let memory = MemoryIndex::from_u32(memory);
-        let addr = index.checked_add(offset);
-        status(match instance.shared_memory(memory) {
-            Some(shared) => match addr {
-                Some(addr) => shared
-                    .atomic_wait32(addr, expected, timeout(timeout_ns))
-                    .map(|r| r as u64),
-                None => Err(Trap::MemoryOutOfBounds),
-            },
-            None => {
-                check_unshared(instance, memory, addr, 4).and(Err(Trap::AtomicWaitNonSharedMemory))
-            }
+        atomic_wait(instance, memory, index, offset, 4, |shared, addr| {
+            shared.atomic_wait32(addr, expected, timeout(timeout_ns))
         })
     }
 
@@ -254,18 +267,8 @@ mod impls {
         expected: u64,
         timeout_ns: u64,
     ) -> u64 {
-        let memory = MemoryIndex::from_u32(memory);
-        let addr = index.checked_add(offset);
-        status(match instance.shared_memory(memory) {
-            Some(shared) => match addr {
-                Some(addr) => shared
-                    .atomic_wait64(addr, expected, timeout(timeout_ns))
-                    .map(|r| r as u64),
-                None => Err(Trap::MemoryOutOfBounds),
-            },
-            None => {
-                check_unshared(instance, memory, addr, 8).and(Err(Trap::AtomicWaitNonSharedMemory))
-            }
+        atomic_wait(instance, memory, index, offset, 8, |shared, addr| {
+            shared.atomic_wait64(addr, expected, timeout(timeout_ns))
         })
     }
 }
