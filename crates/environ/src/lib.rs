@@ -53,3 +53,31 @@ pub const DEFAULT_MEMORY_GUARD_SIZE: u64 = 32 << 20;
 
 /// The default maximum stack usage of wasm code (512 KiB), as in Wasmtime.
 pub const DEFAULT_MAX_WASM_STACK: usize = 512 * 1024;
+
+/// A fingerprint of the ABI between compiled code and the runtime: the
+/// `VMContext`/`VMStoreContext` layouts and the builtin list (with their
+/// signatures) and the trap codes, hashed from the very files that define
+/// them, so that any change to one of them changes the fingerprint without
+/// a hand-kept version number. Precompiled artifacts and cache entries
+/// record it and are refused when it differs.
+pub const ABI_FINGERPRINT: u64 = {
+    let parts: [&str; 3] = [
+        include_str!("vmoffsets.rs"),
+        include_str!("builtins.rs"),
+        include_str!("trap.rs"),
+    ];
+    // FNV-1a, 64-bit.
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut p = 0;
+    while p < parts.len() {
+        let bytes = parts[p].as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            hash ^= bytes[i] as u64;
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+            i += 1;
+        }
+        p += 1;
+    }
+    hash
+};

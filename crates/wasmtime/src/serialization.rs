@@ -15,7 +15,9 @@
 //!   address map), relocations and trap sites.
 //! * `.wasmtime.engine`: the version string, a NUL byte, then the postcard
 //!   encoding of [`EngineSettings`] (compiler fingerprint, tunables, wasm
-//!   features).
+//!   features, and `wasmtime_environ::ABI_FINGERPRINT`, which changes with
+//!   any edit to the `VMContext` layouts, the builtin list or the trap
+//!   codes).
 //! * `.wasmtime.checksum`: a CRC-32 of the four sections above.
 //!
 //! Loading checks, in order: ELF structure, version, checksum, settings,
@@ -39,7 +41,7 @@ use wasmtime_runtime::code_memory::{CodeBuilder, FunctionLayout};
 
 /// Identifies the producer and the artifact format; artifacts with another
 /// version string are rejected.
-pub(crate) const VERSION: &str = concat!("wasmtime-ours ", env!("CARGO_PKG_VERSION"), " cwasm-1");
+pub(crate) const VERSION: &str = concat!("wasmtime-ours ", env!("CARGO_PKG_VERSION"), " cwasm-2");
 
 const SECTION_TEXT: &str = ".text";
 const SECTION_TRAMPOLINES: &str = ".wasmtime.trampolines";
@@ -63,6 +65,9 @@ pub(crate) struct EngineSettings {
     features: u64,
     /// `VERSION`, so the hash covers it too.
     version: String,
+    /// `wasmtime_environ::ABI_FINGERPRINT`: the `VMContext` layouts, the
+    /// builtin list and the trap codes the code was compiled against.
+    abi: u64,
 }
 
 impl EngineSettings {
@@ -76,6 +81,7 @@ impl EngineSettings {
             tunables: debug_fields(&format!("{:?}", engine.config().tunables)),
             features: engine.config().features.bits(),
             version: VERSION.to_string(),
+            abi: wasmtime_environ::ABI_FINGERPRINT,
         }
     }
 
@@ -86,6 +92,14 @@ impl EngineSettings {
             bail!(
                 "Module was compiled with incompatible version '{}' (this runtime is '{VERSION}')",
                 self.version
+            );
+        }
+        if self.abi != engine.abi {
+            bail!(
+                "Module was compiled against a different runtime ABI (VMContext layout, builtin \
+                 list or trap codes: artifact {:#018x}, this runtime {:#018x}); recompile the module",
+                self.abi,
+                engine.abi
             );
         }
         let Some(artifact) = &self.compiler else {
@@ -665,5 +679,16 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("aarch64"), "{err}");
+    }
+
+    #[test]
+    fn a_different_abi_is_refused() {
+        let engine = crate::Engine::default();
+        let ours = EngineSettings::of(&engine);
+        assert!(ours.check_compatible(&ours).is_ok());
+        let mut theirs = ours.clone();
+        theirs.abi ^= 1;
+        let err = theirs.check_compatible(&ours).unwrap_err().to_string();
+        assert!(err.contains("different runtime ABI"), "{err}");
     }
 }
