@@ -544,7 +544,7 @@ mod tests {
             b.append(&func(CALL_THEN_UD2, &[(6, Trap::StackOverflow)])),
             F_CALL_THEN_UD2
         );
-        Arc::new(b.finish(|_| unreachable!()).unwrap())
+        Arc::new(CodeMemory::new(b, |_| unreachable!()).unwrap())
     }
 
     /// Code shared by the tests, registered for the whole process.
