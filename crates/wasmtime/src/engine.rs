@@ -100,6 +100,13 @@ impl Engine {
                 anyhow::bail!("the {name} proposal is not supported by this engine yet");
             }
         }
+        // The process-wide trap signal handlers, only for engines that rely
+        // on them: without signal-based traps compiled code raises every
+        // trap explicitly and nothing is installed.
+        #[cfg(all(feature = "runtime", feature = "signals-based-traps"))]
+        if config.tunables.signals_based_traps {
+            wasmtime_runtime::traphandlers::init_traps();
+        }
         if config.interruptable && config.epoch_interruption {
             anyhow::bail!(
                 "`Config::interruptable` and `Config::epoch_interruption` cannot be enabled together"
@@ -292,7 +299,7 @@ impl Engine {
         {
             let compiled = self
                 .compiler()
-                .compile_wasm_to_array_trampoline(ty.wasm())?;
+                .compile_wasm_to_array_trampoline(ty.wasm(), &self.config().tunables)?;
             let mut builder = wasmtime_environ::CodeBuilder::new();
             builder.append(&compiled);
             let code = Arc::new(CodeMemory::new(builder, |_| {

@@ -403,7 +403,9 @@ pub(crate) fn serialize(
     }
     let mut builder = CodeBuilder::new();
     for ty in &trampoline_types {
-        let compiled = engine.compiler().compile_wasm_to_array_trampoline(ty)?;
+        let compiled = engine
+            .compiler()
+            .compile_wasm_to_array_trampoline(ty, &engine.config().tunables)?;
         builder.append(&compiled);
     }
     let trampolines = CodeView::of_builder(&builder);
