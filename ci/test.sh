@@ -5,15 +5,31 @@ cd "$(dirname "$0")/.."
 cargo test --workspace --all-targets
 # The spec suite again with the pooling instance allocator.
 WAST_POOLING=1 cargo test -p wasmtime-tests --test wast
+# And without signal handlers (explicit checks for every trap; the runner
+# also checks that no signal handler was installed).
+WAST_SIGNALS=0 cargo test -p wasmtime-tests --test wast
 cargo test --workspace --doc
 cargo run --quiet --example hello
 test "$(cargo run --quiet -p wasmtime-cli -- run --invoke fib examples/fib.wat 20)" = 6765
 test "$(cargo run --quiet -p wasmtime-cli -- run tests/wasi-programs/hello.wasm)" = "Hello, world!"
 echo "examples: 3 passed, 0 failed"
-# Runtime-only build (no Cranelift): runs an artifact from `wasmtime compile`.
-cargo build --quiet -p wasmtime --no-default-features --features runtime
-cargo check --quiet -p wasmtime --no-default-features --features runtime,cranelift
+# Feature combinations of the `wasmtime` crate: each feature alone on top of
+# `runtime` or `cranelift` (cargo check only), then a compile-only build
+# (no `wasmtime-runtime`) precompiles a module that a runtime-only build (no
+# Cranelift) runs.
+for features in runtime cranelift cranelift,wat cranelift,cache cranelift,parallel-compilation \
+  cranelift,signals-based-traps runtime,cache runtime,wat runtime,pooling-allocator \
+  runtime,call-hook runtime,signals-based-traps runtime,cranelift; do
+  cargo check --quiet -p wasmtime --no-default-features --features "$features"
+done
+if cargo tree -p wasmtime --no-default-features --features cranelift -e normal | grep -q wasmtime-runtime; then
+  echo "compile-only build depends on wasmtime-runtime"; exit 1
+fi
+cargo run --quiet -p wasmtime --no-default-features --features cranelift,wat,signals-based-traps \
+  --example precompile -- crates/wasmtime/examples/double.wat target/double-compile-only.cwasm
+test "$(cargo run --quiet -p wasmtime --no-default-features --features runtime,signals-based-traps \
+  --example run_precompiled -- target/double-compile-only.cwasm quad 10)" = 45
 cargo run --quiet -p wasmtime-cli -- compile crates/wasmtime/examples/double.wat -o target/double.cwasm
 test "$(cargo run --quiet -p wasmtime --no-default-features --features runtime,signals-based-traps \
   --example run_precompiled -- target/double.cwasm quad 10)" = 45
-echo "runtime-only: 1 passed, 0 failed"
+echo "feature builds: 2 passed, 0 failed"

@@ -23,6 +23,10 @@
 //!   (otherwise at most [`MAX_FAILURES_SHOWN`] failures per file).
 //! - `WAST_POOLING=1` runs every script with the pooling instance allocator
 //!   (`ci/test.sh` runs the suite both ways).
+//! - `WAST_SIGNALS=0` runs every script with `Config::signals_based_traps`
+//!   off: no guard pages, explicit checks for every trap, and no signal
+//!   handlers (checked: the process's handlers for SIGSEGV, SIGBUS, SIGILL
+//!   and SIGFPE are the same after the run as before it).
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::process::ExitCode;
@@ -301,6 +305,14 @@ fn run(filters: Vec<String>, verbose: bool) -> bool {
             use_pooling(&mut suite.config);
         }
     }
+    let signals = std::env::var_os("WAST_SIGNALS").is_none_or(|v| v != "0");
+    let handlers_before = signal_handlers();
+    if !signals {
+        println!("traps: explicit (signals_based_traps off)");
+        for suite in suites.iter_mut() {
+            suite.config.signals_based_traps(false);
+        }
+    }
     let mut engines = Vec::new();
     for suite in &suites {
         match Engine::new(&suite.config) {
@@ -431,6 +443,10 @@ fn run(filters: Vec<String>, verbose: bool) -> bool {
         }
     }
 
+    if !signals && signal_handlers() != handlers_before {
+        files_failed += 1;
+        problems.push("signal handlers were installed although signals_based_traps is off".into());
+    }
     println!();
     for problem in &problems {
         println!("problem: {problem}");
@@ -449,6 +465,22 @@ fn run(filters: Vec<String>, verbose: bool) -> bool {
     );
     println!("{files_passed} passed, {files_failed} failed");
     files_failed == 0
+}
+
+/// The handler addresses of the signals the runtime may handle.
+fn signal_handlers() -> Vec<usize> {
+    [libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, libc::SIGFPE]
+        .iter()
+        .map(|&sig| {
+            // SAFETY: querying a signal's action (null new action) has no
+            // side effects; `old` is a valid out-pointer.
+            unsafe {
+                let mut old: libc::sigaction = std::mem::zeroed();
+                libc::sigaction(sig, std::ptr::null(), &mut old);
+                old.sa_sigaction
+            }
+        })
+        .collect()
 }
 
 fn main() -> ExitCode {

@@ -17,6 +17,7 @@ mod memory64;
 mod multi_memory;
 mod pooling;
 mod serialize;
+mod signals;
 mod simd;
 mod table_global;
 mod tail_calls;

@@ -359,7 +359,7 @@ impl FuncState<'_, '_, '_> {
             // Only the low bits matter, so wrapping is harmless.
             let ea = self.b.ins().iadd_imm_u(index64, memarg.offset as i64);
             let low = self.b.ins().band_imm_u(ea, i64::from(size - 1));
-            self.b.ins().trapnz(low, wasm_trap(Trap::HeapMisaligned));
+            self.trapnz(low, wasm_trap(Trap::HeapMisaligned));
         }
         let (addr, off) = self.heap_addr(memarg, index, size)?;
         Ok(if off == 0 {
@@ -394,7 +394,7 @@ impl FuncState<'_, '_, '_> {
                 .b
                 .ins()
                 .icmp_imm_s(IntCC::Equal, r, -i64::from(trap.to_u8()));
-            self.b.ins().trapnz(is, wasm_trap(trap));
+            self.trapnz(is, wasm_trap(trap));
         }
     }
 }

@@ -267,7 +267,7 @@ impl FuncState<'_, '_, '_> {
     /// `throw_ref`.
     pub(crate) fn translate_throw_ref(&mut self) {
         let exn = self.pop();
-        self.b.ins().trapz(exn, wasm_trap(Trap::NullReference));
+        self.trapz(exn, wasm_trap(Trap::NullReference));
         self.emit_throw(exn);
     }
 
@@ -290,7 +290,7 @@ impl FuncState<'_, '_, '_> {
         // A handler (here or in a caller) reloads fuel from the store.
         self.fuel_save();
         self.emit_call(Callee::Indirect(sig, fptr), &[vmctx, exn]);
-        self.b.ins().trap(trap_code(TrapSite::Exception));
+        self.trap(trap_code(TrapSite::Exception));
         self.reachable = false;
     }
 }

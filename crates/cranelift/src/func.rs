@@ -26,6 +26,7 @@ use wasmparser::{BlockType, MemArg, MemArgTarget, Operator};
 
 mod memory;
 mod proposals;
+mod traps;
 
 use memory::memory_is_64;
 #[path = "atomics.rs"]
@@ -121,7 +122,10 @@ impl<'a> FuncTranslator<'a> {
             global_type: I64,
             flags,
         });
-        func.stack_limit = Some(limit_gv);
+        // Without signal handlers the check is explicit (`func/traps.rs`).
+        if self.tunables.signals_based_traps {
+            func.stack_limit = Some(limit_gv);
+        }
 
         let mut b = FunctionBuilder::new(func, builder_ctx);
         let entry = b.create_block();
@@ -185,8 +189,9 @@ impl<'a> FuncTranslator<'a> {
             }
         }
 
-        // Fuel and epoch checks on entry (after the locals are defined, so
-        // the check blocks see them).
+        // Stack, fuel and epoch checks on entry (after the locals are
+        // defined, so the check blocks see them).
+        state.explicit_stack_check();
         if self.tunables.consume_fuel {
             let var = state.b.declare_var(I64);
             state.fuel_var = Some(var);
@@ -332,6 +337,26 @@ macro_rules! fcmp {
         let (x, y) = $s.pop2();
         let c = $s.b.ins().fcmp(FloatCC::$cc, x, y);
         let v = $s.b.ins().uextend(I32, c);
+        $s.push(v);
+    }};
+}
+
+/// Integer division or remainder, with explicit checks in front when
+/// traps may not fault (see `func/traps.rs`).
+macro_rules! div {
+    ($s:ident, $m:ident, $signed_div:expr) => {{
+        let (x, y) = $s.pop2();
+        $s.division_checks(x, y, $signed_div);
+        let v = $s.b.ins().$m(x, y);
+        $s.push(v);
+    }};
+}
+
+/// A trapping float-to-integer conversion.
+macro_rules! trunc {
+    ($s:ident, $ty:expr, $signed:expr) => {{
+        let x = $s.pop();
+        let v = $s.trapping_fcvt(x, $ty, $signed);
         $s.push(v);
     }};
 }
@@ -559,7 +584,7 @@ impl FuncState<'_, '_, '_> {
             .b
             .ins()
             .icmp(IntCC::UnsignedGreaterThanOrEqual, index, len);
-        self.b.ins().trapnz(oob, wasm_trap(Trap::TableOutOfBounds));
+        self.trapnz(oob, wasm_trap(Trap::TableOutOfBounds));
         let base = self
             .b
             .ins()
@@ -648,14 +673,14 @@ impl FuncState<'_, '_, '_> {
         let ok = self
             .call_builtin(builtin, args)
             .expect("checked builtins return a status");
-        self.b.ins().trapz(ok, wasm_trap(trap));
+        self.trapz(ok, wasm_trap(trap));
     }
 
     /// Traps with `TrapSite::HostError` if a grow builtin returned -2 (the
     /// store's limiter raised an error, now pending in the store).
     fn trap_if_grow_error(&mut self, r: Value) {
         let failed = self.b.ins().icmp_imm_s(IntCC::Equal, r, -2);
-        self.b.ins().trapnz(failed, trap_code(TrapSite::HostError));
+        self.trapnz(failed, trap_code(TrapSite::HostError));
     }
 
     // ---- fuel and epochs ------------------------------------------------
@@ -769,7 +794,7 @@ impl FuncState<'_, '_, '_> {
         let ok = self
             .call_builtin(builtin, args)
             .expect("checked builtins return a status");
-        self.b.ins().trapz(ok, trap_code(TrapSite::HostError));
+        self.trapz(ok, trap_code(TrapSite::HostError));
     }
 
     // ---- calls ----------------------------------------------------------
@@ -881,9 +906,7 @@ impl FuncState<'_, '_, '_> {
 
         let addr = self.table_elem_addr(TableIndex::from_u32(table), index);
         let funcref = self.b.ins().load(I64, trusted(), addr, 0);
-        self.b
-            .ins()
-            .trapz(funcref, wasm_trap(Trap::IndirectCallToNull));
+        self.trapz(funcref, wasm_trap(Trap::IndirectCallToNull));
 
         let type_ids = self
             .b
@@ -899,7 +922,7 @@ impl FuncState<'_, '_, '_> {
             .ins()
             .load(I32, funcref_flags, funcref, vm_func_ref::TYPE_INDEX as i32);
         let mismatch = self.b.ins().icmp(IntCC::NotEqual, expected, actual);
-        self.b.ins().trapnz(mismatch, wasm_trap(Trap::BadSignature));
+        self.trapnz(mismatch, wasm_trap(Trap::BadSignature));
 
         let code = self
             .b
@@ -1183,7 +1206,7 @@ impl FuncState<'_, '_, '_> {
             // Control flow.
             Operator::Unreachable => {
                 self.fuel_save();
-                self.b.ins().trap(wasm_trap(Trap::UnreachableCodeReached));
+                self.trap(wasm_trap(Trap::UnreachableCodeReached));
                 self.reachable = false;
             }
             Operator::Nop => {}
@@ -1548,10 +1571,10 @@ impl FuncState<'_, '_, '_> {
             Operator::I32Add | Operator::I64Add => binop!(self, iadd),
             Operator::I32Sub | Operator::I64Sub => binop!(self, isub),
             Operator::I32Mul | Operator::I64Mul => binop!(self, imul),
-            Operator::I32DivS | Operator::I64DivS => binop!(self, sdiv),
-            Operator::I32DivU | Operator::I64DivU => binop!(self, udiv),
-            Operator::I32RemS | Operator::I64RemS => binop!(self, srem),
-            Operator::I32RemU | Operator::I64RemU => binop!(self, urem),
+            Operator::I32DivS | Operator::I64DivS => div!(self, sdiv, true),
+            Operator::I32DivU | Operator::I64DivU => div!(self, udiv, false),
+            Operator::I32RemS | Operator::I64RemS => div!(self, srem, false),
+            Operator::I32RemU | Operator::I64RemU => div!(self, urem, false),
             Operator::I32And | Operator::I64And => binop!(self, band),
             Operator::I32Or | Operator::I64Or => binop!(self, bor),
             Operator::I32Xor | Operator::I64Xor => binop!(self, bxor),
@@ -1581,10 +1604,10 @@ impl FuncState<'_, '_, '_> {
             Operator::I32WrapI64 => conv!(self, ireduce, I32),
             Operator::I64ExtendI32S => conv!(self, sextend, I64),
             Operator::I64ExtendI32U => conv!(self, uextend, I64),
-            Operator::I32TruncF32S | Operator::I32TruncF64S => conv!(self, fcvt_to_sint, I32),
-            Operator::I32TruncF32U | Operator::I32TruncF64U => conv!(self, fcvt_to_uint, I32),
-            Operator::I64TruncF32S | Operator::I64TruncF64S => conv!(self, fcvt_to_sint, I64),
-            Operator::I64TruncF32U | Operator::I64TruncF64U => conv!(self, fcvt_to_uint, I64),
+            Operator::I32TruncF32S | Operator::I32TruncF64S => trunc!(self, I32, true),
+            Operator::I32TruncF32U | Operator::I32TruncF64U => trunc!(self, I32, false),
+            Operator::I64TruncF32S | Operator::I64TruncF64S => trunc!(self, I64, true),
+            Operator::I64TruncF32U | Operator::I64TruncF64U => trunc!(self, I64, false),
             Operator::I32TruncSatF32S | Operator::I32TruncSatF64S => {
                 conv!(self, fcvt_to_sint_sat, I32)
             }

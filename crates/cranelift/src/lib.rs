@@ -308,11 +308,23 @@ impl Compiler for CraneliftCompiler {
         )
     }
 
-    fn compile_wasm_to_array_trampoline(&self, ty: &WasmFuncType) -> WasmResult<CompiledFunction> {
+    fn compile_wasm_to_array_trampoline(
+        &self,
+        ty: &WasmFuncType,
+        tunables: &Tunables,
+    ) -> WasmResult<CompiledFunction> {
         self.compile_with(
             UserFuncName::user(2, 0),
             wasm_signature(ty)?,
-            |func, builder_ctx| trampolines::build_wasm_to_array(&*self.isa, func, builder_ctx, ty),
+            |func, builder_ctx| {
+                trampolines::build_wasm_to_array(
+                    &*self.isa,
+                    func,
+                    builder_ctx,
+                    ty,
+                    tunables.signals_based_traps,
+                )
+            },
         )
     }
 

@@ -1,18 +1,19 @@
 //! Trampolines between the host's array calling convention and the wasm
 //! calling convention.
 
+use crate::builtins::builtin_signature;
 use crate::finish::{trap_code, WASM_FUNC_NAMESPACE};
 use crate::{value_type, wasm_signature};
 use cranelift_codegen::ir::{
-    types::{I64, I8},
+    types::{I32, I64, I8},
     AbiParam, ExtFuncData, ExternalName, Function, InstBuilder, MemFlagsData, Signature,
     StackSlotData, StackSlotKind, UserExternalName, Value,
 };
 use cranelift_codegen::isa::{CallConv, TargetIsa};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use wasmtime_environ::{
-    store_context, vm_func_ref, vm_host_func_context, vmctx, DefinedFuncIndex, TrapSite,
-    WasmFuncType, WasmResult,
+    store_context, vm_func_ref, vm_host_func_context, vmctx, BuiltinFunctionIndex,
+    DefinedFuncIndex, TrapSite, VMOffsets, WasmFuncType, WasmResult,
 };
 
 /// Size of one `ValRaw` slot.
@@ -118,6 +119,7 @@ pub(crate) fn build_wasm_to_array(
     func: &mut Function,
     builder_ctx: &mut FunctionBuilderContext,
     ty: &WasmFuncType,
+    signals_based_traps: bool,
 ) -> WasmResult<()> {
     let mut builder = FunctionBuilder::new(func, builder_ctx);
     let entry = builder.create_block();
@@ -172,7 +174,35 @@ pub(crate) fn build_wasm_to_array(
             .ins()
             .call_indirect(sig, array_call, &[callee_vmctx, caller_vmctx, values, len]);
     let ok = builder.inst_results(call)[0];
-    builder.ins().trapz(ok, trap_code(TrapSite::HostError));
+    if signals_based_traps {
+        builder.ins().trapz(ok, trap_code(TrapSite::HostError));
+    } else {
+        // Raise the trap through the calling instance's `raise_trap`
+        // builtin: nothing may fault without signal handlers.
+        let fail = builder.create_block();
+        let cont = builder.create_block();
+        builder.set_cold_block(fail);
+        builder.ins().brif(ok, cont, &[], fail, &[]);
+        builder.switch_to_block(fail);
+        builder.seal_block(fail);
+        let raise = BuiltinFunctionIndex::raise_trap;
+        let sig = builder.import_signature(builtin_signature(raise));
+        let table = builder
+            .ins()
+            .load(I64, trusted(), caller_vmctx, vmctx::BUILTINS as i32);
+        let fptr = builder
+            .ins()
+            .load(I64, trusted(), table, VMOffsets::builtin(raise) as i32);
+        let site = builder
+            .ins()
+            .iconst(I32, i64::from(TrapSite::HostError.to_u8()));
+        builder
+            .ins()
+            .call_indirect(sig, fptr, &[caller_vmctx, site]);
+        builder.ins().trap(trap_code(TrapSite::HostError));
+        builder.switch_to_block(cont);
+        builder.seal_block(cont);
+    }
 
     let results = load_slots(&mut builder, &ty.results, values)?;
     builder.ins().return_(&results);

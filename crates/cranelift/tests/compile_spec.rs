@@ -38,7 +38,7 @@ fn compile_module(
         compiler.compile_array_to_wasm_trampoline(module, index)?;
     }
     for (_, ty) in module.types.iter() {
-        compiler.compile_wasm_to_array_trampoline(ty)?;
+        compiler.compile_wasm_to_array_trampoline(ty, tunables)?;
     }
     Ok(())
 }

@@ -74,6 +74,12 @@ macro_rules! foreach_builtin_function {
             throw_ref(vmctx: vmctx, exn: i64) -> void;
             /// `memory.atomic.wait64`, as `memory_atomic_wait32`.
             memory_atomic_wait64(vmctx: vmctx, memory: i32, index: i64, offset: i64, expected: i64, timeout: i64) -> i64;
+            /// Raises the trap `site` (a `TrapSite::to_u8`) without a signal:
+            /// never returns, but unwinds to the host like the signal
+            /// handler does. Used instead of trapping instructions when
+            /// `Tunables::signals_based_traps` is off. Reached through a stub
+            /// that passes the caller's return address and frame pointer.
+            raise_trap(vmctx: vmctx, site: i32) -> void;
         }
     };
 }

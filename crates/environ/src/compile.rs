@@ -280,9 +280,14 @@ pub trait Compiler: Send + Sync {
     /// of the funcref inside the callee's `VMArrayCallHostFuncContext` (at
     /// `vm_host_func_context::FUNC_REF`) with
     /// `(callee_vmctx, caller_vmctx, slots, len)`, traps with
-    /// `TrapSite::HostError` if it returned false, and otherwise loads and
-    /// returns the results.
-    fn compile_wasm_to_array_trampoline(&self, ty: &WasmFuncType) -> WasmResult<CompiledFunction>;
+    /// `TrapSite::HostError` if it returned false (through the caller's
+    /// `raise_trap` builtin when `tunables.signals_based_traps` is off), and
+    /// otherwise loads and returns the results.
+    fn compile_wasm_to_array_trampoline(
+        &self,
+        ty: &WasmFuncType,
+        tunables: &Tunables,
+    ) -> WasmResult<CompiledFunction>;
 
     /// A string that identifies the target and every setting that affects
     /// the generated code (used to key caches and serialized artifacts).

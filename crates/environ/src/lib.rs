@@ -18,6 +18,7 @@
 #![deny(missing_docs)]
 
 mod builtins;
+mod code;
 mod compile;
 mod decode;
 mod encoding;
@@ -28,6 +29,7 @@ mod types;
 mod vmoffsets;
 
 pub use builtins::*;
+pub use code::*;
 pub use compile::*;
 pub use decode::*;
 pub use module::*;

@@ -6,112 +6,43 @@ use crate::mmap::{round_up_to_page_size, Mmap};
 use anyhow::{bail, Context, Result};
 use std::ops::Range;
 use wasmtime_environ::{
-    CompiledFunction, DefinedFuncIndex, ExceptionSite, LibCall, Relocation, RelocationKind,
-    RelocationTarget, TrapSite,
+    relocation_size, CodeParts, DefinedFuncIndex, ExceptionSite, LibCall, Relocation,
+    RelocationKind, RelocationTarget, TrapSite,
 };
 
-/// Byte used to pad between functions (`int3`).
-const PADDING: u8 = 0xcc;
+pub use wasmtime_environ::{CodeBuilder, FunctionLayout};
 
-/// Minimum alignment of every function body.
-const MIN_FUNCTION_ALIGNMENT: u32 = 16;
-
-/// Where one function body lives in the text, plus the metadata we keep.
+/// Finished, executable code for a set of functions.
 #[derive(Debug)]
-struct FunctionInfo {
-    /// Offset of the body from the start of the text.
-    start: u32,
-    /// Length of the body.
-    len: u32,
-    /// `(code offset within the function, wasm offset)`, sorted.
-    address_map: Vec<(u32, u32)>,
-}
-
-/// Accumulates compiled functions into one text section; see
-/// [`CodeBuilder::finish`].
-#[derive(Debug, Default)]
-pub struct CodeBuilder {
-    text: Vec<u8>,
-    funcs: Vec<FunctionInfo>,
-    relocations: Vec<(u32 /* function */, Relocation)>,
-    /// `(text offset, site)`.
+pub struct CodeMemory {
+    mmap: Mmap,
+    text_len: usize,
+    funcs: Vec<FunctionLayout>,
+    /// `(text offset, site)`, sorted by offset.
     traps: Vec<(u32, TrapSite)>,
-    /// Exception sites keyed by the text offset of their return address.
+    /// `(function, relocation)`, kept so the code can be serialized.
+    relocations: Vec<(u32 /* function */, Relocation)>,
+    /// `(text offset of the return address, handlers)`, sorted.
     exception_sites: Vec<(u32, ExceptionSite)>,
 }
 
-impl CodeBuilder {
-    /// An empty builder.
-    pub fn new() -> CodeBuilder {
-        CodeBuilder::default()
-    }
-
-    /// Appends `func`'s body, aligned to `max(func.alignment, 16)`, and
-    /// returns its append index (0 for the first call, then 1, ...).
-    ///
-    /// # Panics
-    ///
-    /// Panics if the text grows past 4 GiB.
-    pub fn append(&mut self, func: &CompiledFunction) -> u32 {
-        let align = func
-            .alignment
-            .max(MIN_FUNCTION_ALIGNMENT)
-            .checked_next_power_of_two()
-            .expect("function alignment too large") as usize;
-        let start = self.text.len().next_multiple_of(align);
-        self.text.resize(start, PADDING);
-        self.text.extend_from_slice(&func.body);
-        let start = u32::try_from(start).expect("code section larger than 4 GiB");
-        let len = u32::try_from(func.body.len()).expect("function larger than 4 GiB");
-        u32::try_from(self.text.len()).expect("code section larger than 4 GiB");
-
-        let index = u32::try_from(self.funcs.len()).unwrap();
-        self.relocations
-            .extend(func.relocations.iter().map(|r| (index, *r)));
-        self.traps.extend(
-            func.traps
-                .iter()
-                .map(|t| (start.saturating_add(t.code_offset), t.trap)),
-        );
-        self.exception_sites.extend(
-            func.exception_sites
-                .iter()
-                .map(|e| (start.saturating_add(e.ret_addr), e.clone())),
-        );
-        let mut address_map = func.address_map.clone();
-        if !address_map.is_sorted_by_key(|e| e.0) {
-            address_map.sort_by_key(|e| e.0);
-        }
-        self.funcs.push(FunctionInfo {
-            start,
-            len,
-            address_map,
-        });
-        index
-    }
-
-    /// Number of functions appended so far.
-    pub fn len(&self) -> usize {
-        self.funcs.len()
-    }
-
-    /// True if no function was appended.
-    pub fn is_empty(&self) -> bool {
-        self.funcs.is_empty()
-    }
-
-    /// Maps the text, applies every relocation and makes it executable.
+impl CodeMemory {
+    /// Maps the text of `builder`, applies every relocation and makes it
+    /// executable.
     ///
     /// `resolve_wasm` maps the target of a [`RelocationTarget::Wasm`]
     /// relocation to the append index of that function's body.
-    pub fn finish(self, resolve_wasm: impl Fn(DefinedFuncIndex) -> u32) -> Result<CodeMemory> {
-        let CodeBuilder {
+    pub fn new(
+        builder: CodeBuilder,
+        resolve_wasm: impl Fn(DefinedFuncIndex) -> u32,
+    ) -> Result<CodeMemory> {
+        let CodeParts {
             text,
-            funcs,
+            functions: funcs,
             relocations,
-            mut traps,
-            mut exception_sites,
-        } = self;
+            traps,
+            exception_sites,
+        } = builder.into_parts();
         // Always map at least one page so that every code object has a
         // distinct, non-null address range.
         let mapped = round_up_to_page_size(text.len().max(1)).context("code too large")?;
@@ -134,11 +65,7 @@ impl CodeBuilder {
                 }
                 RelocationTarget::LibCall(l) => libcall_address(l),
             };
-            let size = match reloc.kind {
-                RelocationKind::PcRel4 => 4,
-                RelocationKind::Abs8 => 8,
-            };
-            if reloc.offset as u64 + size > func.len as u64 {
+            if reloc.offset as u64 + relocation_size(reloc.kind) > func.len as u64 {
                 bail!(
                     "relocation at offset {:#x} is outside its function of {:#x} bytes",
                     reloc.offset,
@@ -165,8 +92,6 @@ impl CodeBuilder {
         }
 
         mmap.make_executable(0..mapped)?;
-        traps.sort_by_key(|t| t.0);
-        exception_sites.sort_by_key(|t| t.0);
         Ok(CodeMemory {
             mmap,
             text_len: text.len(),
@@ -177,109 +102,9 @@ impl CodeBuilder {
         })
     }
 
-    /// Rebuilds a builder from the parts of a [`CodeMemory`] (see
-    /// [`CodeMemory::functions`], [`CodeMemory::relocations`] and
-    /// [`CodeMemory::traps`]), e.g. read back from a serialized artifact.
-    ///
-    /// Every offset and length is checked: functions must be in order,
-    /// non-overlapping and inside `text`, address maps sorted, relocations
-    /// must name an existing function and lie inside it, trap sites inside
-    /// the text. The relocation sites in `text` may hold anything; `finish`
-    /// overwrites them.
-    pub fn from_parts(
-        text: Vec<u8>,
-        functions: Vec<FunctionLayout>,
-        relocations: Vec<(u32, Relocation)>,
-        traps: Vec<(u32, TrapSite)>,
-        exception_sites: Vec<(u32, ExceptionSite)>,
-    ) -> Result<CodeBuilder> {
-        let mut end = 0u64;
-        let mut funcs = Vec::with_capacity(functions.len());
-        for (i, f) in functions.into_iter().enumerate() {
-            let start = u64::from(f.start);
-            let stop = start + u64::from(f.len);
-            if start < end || stop > text.len() as u64 {
-                bail!("function {i} ({start:#x}..{stop:#x}) overlaps another or is outside the text of {:#x} bytes", text.len());
-            }
-            if !f.address_map.is_sorted_by_key(|e| e.0) {
-                bail!("address map of function {i} is not sorted");
-            }
-            end = stop;
-            funcs.push(FunctionInfo {
-                start: f.start,
-                len: f.len,
-                address_map: f.address_map,
-            });
-        }
-        for (func, reloc) in &relocations {
-            let Some(f) = funcs.get(*func as usize) else {
-                bail!("relocation refers to missing function {func}");
-            };
-            let size = match reloc.kind {
-                RelocationKind::PcRel4 => 4,
-                RelocationKind::Abs8 => 8,
-            };
-            if u64::from(reloc.offset) + size > u64::from(f.len) {
-                bail!(
-                    "relocation at offset {:#x} is outside function {func}",
-                    reloc.offset
-                );
-            }
-        }
-        if let Some((off, _)) = traps.iter().find(|(off, _)| *off as usize >= text.len()) {
-            bail!("trap site {off:#x} is outside the text");
-        }
-        for (off, site) in &exception_sites {
-            if *off as usize > text.len()
-                || site.handlers.iter().any(|(_, h)| *h as usize >= text.len())
-            {
-                bail!("exception site {off:#x} is outside the text");
-            }
-        }
-        Ok(CodeBuilder {
-            text,
-            funcs,
-            relocations,
-            traps,
-            exception_sites,
-        })
-    }
-}
-
-/// Where one function lies in a text section, as recorded in a serialized
-/// artifact.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FunctionLayout {
-    /// Offset of the body from the start of the text.
-    pub start: u32,
-    /// Length of the body in bytes.
-    pub len: u32,
-    /// `(code offset within the function, wasm offset)`, sorted.
-    pub address_map: Vec<(u32, u32)>,
-}
-
-/// Finished, executable code for a set of functions.
-#[derive(Debug)]
-pub struct CodeMemory {
-    mmap: Mmap,
-    text_len: usize,
-    funcs: Vec<FunctionInfo>,
-    /// `(text offset, site)`, sorted by offset.
-    traps: Vec<(u32, TrapSite)>,
-    /// `(function, relocation)`, kept so the code can be serialized.
-    relocations: Vec<(u32 /* function */, Relocation)>,
-    /// `(text offset of the return address, handlers)`, sorted.
-    exception_sites: Vec<(u32, ExceptionSite)>,
-}
-
-impl CodeMemory {
     /// The layout of every function, in append order.
-    pub fn functions(&self) -> impl ExactSizeIterator<Item = FunctionLayout> + '_ {
-        self.funcs.iter().map(|f| FunctionLayout {
-            start: f.start,
-            len: f.len,
-            address_map: f.address_map.clone(),
-        })
+    pub fn functions(&self) -> &[FunctionLayout] {
+        &self.funcs
     }
 
     /// The exception sites, as `(text offset of the return address, site)`
@@ -437,7 +262,9 @@ pub fn libcall_address(libcall: LibCall) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use wasmtime_environ::{EntityRef, Trap, TrapInformation};
+    use wasmtime_environ::{
+        CompiledFunction, EntityRef, Trap, TrapInformation, CODE_PADDING as PADDING,
+    };
 
     fn func(body: &[u8]) -> CompiledFunction {
         CompiledFunction {
@@ -453,7 +280,7 @@ mod tests {
         assert_eq!(b.append(&func(&[0x90])), 0);
         // mov eax, 42; ret
         assert_eq!(b.append(&func(&[0xb8, 42, 0, 0, 0, 0xc3])), 1);
-        let code = b.finish(|_| unreachable!()).unwrap();
+        let code = CodeMemory::new(b, |_| unreachable!()).unwrap();
         assert_eq!(code.func_range(1).start - code.text_range().start, 16);
         assert_eq!(code.func_range(1).len(), 6);
         assert_eq!(code.text()[1], PADDING);
@@ -484,12 +311,11 @@ mod tests {
         // mov eax, 42; ret
         let callee = b.append(&func(&[0xb8, 42, 0, 0, 0, 0xc3]));
         let caller_idx = b.append(&caller);
-        let code = b
-            .finish(|i| {
-                assert_eq!(i.index(), 7);
-                callee
-            })
-            .unwrap();
+        let code = CodeMemory::new(b, |i| {
+            assert_eq!(i.index(), 7);
+            callee
+        })
+        .unwrap();
         assert_eq!(code.func_ptr(caller_idx) as usize % 64, 0);
         // SAFETY: the caller body is a valid SysV function returning i32.
         let r = unsafe {
@@ -510,7 +336,7 @@ mod tests {
             addend: -4,
         });
         b.append(&f);
-        assert!(b.finish(|_| 0).is_err());
+        assert!(CodeMemory::new(b, |_| 0).is_err());
 
         let mut b = CodeBuilder::new();
         let mut f = func(&[0xe8, 0, 0, 0, 0]);
@@ -521,7 +347,7 @@ mod tests {
             addend: -4,
         });
         b.append(&f);
-        assert!(b.finish(|_| 5).is_err());
+        assert!(CodeMemory::new(b, |_| 5).is_err());
     }
 
     fn call_libcall_f64(libcall: LibCall, x: f64) -> f64 {
@@ -535,7 +361,7 @@ mod tests {
             addend: 0,
         });
         b.append(&f);
-        let code = b.finish(|_| unreachable!()).unwrap();
+        let code = CodeMemory::new(b, |_| unreachable!()).unwrap();
         // SAFETY: the body tail-calls an `extern "C" fn(f64) -> f64`.
         unsafe {
             let f: extern "C" fn(f64) -> f64 = std::mem::transmute(code.func_ptr(0));
@@ -591,7 +417,7 @@ mod tests {
         b.append(&f1);
         b.append(&func(&[]));
         assert_eq!(b.len(), 3);
-        let code = b.finish(|_| 0).unwrap();
+        let code = CodeMemory::new(b, |_| 0).unwrap();
         let s0 = code.func_range(0).start;
         let s1 = code.func_range(1).start;
         assert_eq!(s1 - s0, 16);
@@ -622,7 +448,7 @@ mod tests {
 
     #[test]
     fn empty_code() {
-        let code = CodeBuilder::new().finish(|_| 0).unwrap();
+        let code = CodeMemory::new(CodeBuilder::new(), |_| 0).unwrap();
         assert!(code.text().is_empty());
         assert_eq!(code.num_functions(), 0);
         assert_eq!(code.lookup_function(code.text_range().start), None);

@@ -168,6 +168,12 @@ mod impls {
         instance.alloc_exn(tag, len) as u64
     }
 
+    /// Never called: the builtin table points `raise_trap` at the assembly
+    /// stub in `crate::traphandlers`.
+    pub fn raise_trap(_instance: &mut Instance, _site: u32) {
+        std::process::abort()
+    }
+
     /// Never called: the builtin table points `throw_ref` at the assembly
     /// stub in `crate::exception`.
     pub fn throw_ref(_instance: &mut Instance, _exn: u64) {
@@ -284,7 +290,8 @@ macro_rules! rust_type {
 
 /// The builtin table's entry for a builtin with result kind `$result`: the
 /// register-preserving trampoline for `status` builtins, the throw stub for
-/// `throw_ref` (which needs its caller's return address and frame pointer),
+/// `throw_ref` and the raise stub for `raise_trap` (which need their
+/// caller's return address and frame pointer),
 /// else the generated entry point.
 macro_rules! table_entry {
     (status, $name:ident) => {
@@ -292,6 +299,9 @@ macro_rules! table_entry {
     };
     ($result:ident, throw_ref) => {
         crate::exception::THROW_STUB
+    };
+    ($result:ident, raise_trap) => {
+        crate::traphandlers::RAISE_STUB
     };
     ($result:ident, $name:ident) => {
         entry::$name as *const ()

@@ -156,11 +156,11 @@ pub unsafe fn catch_traps<F>(store_context: *mut u8, body: F) -> Result<(), Box<
 where
     F: FnOnce(),
 {
-    // Signal handlers are per process and the alternate stack per thread:
-    // set both up on a thread's first call only.
+    // The signal handlers are installed per process by `init_traps` (an
+    // engine with signal-based traps calls it); once they are, each thread
+    // needs an alternate stack for them, set up on its first call here.
     thread_local!(static THREAD_READY: Cell<bool> = const { Cell::new(false) });
-    if !THREAD_READY.get() {
-        init_traps();
+    if !THREAD_READY.get() && signal_handlers_installed() {
         ensure_alt_stack();
         THREAD_READY.set(true);
     }
@@ -219,6 +219,86 @@ pub fn in_catch_traps() -> bool {
 }
 
 // ---------------------------------------------------------------------------
+// Traps raised without signals
+
+std::arch::global_asm!(
+    ".text",
+    ".p2align 4",
+    ".globl wasmtime_rt_raise_stub",
+    "wasmtime_rt_raise_stub:",
+    // The builtin `raise_trap(vmctx, site)`: pass the caller's return
+    // address and frame pointer along to `raise_impl(vmctx, site, pc, fp)`.
+    "mov rdx, [rsp]",
+    "mov rcx, rbp",
+    "jmp {raise_impl}",
+    raise_impl = sym raise_impl,
+);
+
+/// The address compiled code calls for the `raise_trap` builtin.
+pub(crate) const RAISE_STUB: *const () = wasmtime_rt_raise_stub as *const ();
+
+unsafe extern "C" {
+    fn wasmtime_rt_raise_stub();
+}
+
+/// Records trap `site` raised by compiled code (whose call returns to `pc`,
+/// in the frame `fp`) and unwinds to the innermost [`catch_traps`], exactly
+/// as the signal handler does for a faulting instruction.
+///
+/// # Safety
+///
+/// Only called by the stub, from compiled wasm code (or a wasm-to-host
+/// trampoline) running inside `catch_traps`, so `fp` is a live frame of the
+/// current activation.
+unsafe extern "C" fn raise_impl(_vmctx: *mut u8, site: u32, pc: usize, fp: usize) -> ! {
+    let activation = ACTIVATION.get();
+    let site = u8::try_from(site).ok().and_then(TrapSite::from_u8);
+    if activation.is_null() || site.is_none() {
+        // Compiled code only runs inside `catch_traps` and passes valid
+        // sites; anything else is a bug that must not continue.
+        std::process::abort();
+    }
+    // SAFETY: a published activation stays alive until its `catch_traps`
+    // returns, which cannot happen before we jump back into it.
+    let activation = unsafe { &*activation };
+    let jmp_buf = activation.jmp_buf.get();
+    if jmp_buf.is_null() {
+        std::process::abort();
+    }
+    // The call instruction itself, so that address lookups find the
+    // trapping operator (the return address may start the next one).
+    let pc = pc - 1;
+    let entry_fp = if activation.store_context.is_null() {
+        0
+    } else {
+        // SAFETY: `catch_traps`' contract: a non-null store context is a
+        // readable `VMStoreContext`.
+        unsafe {
+            activation
+                .store_context
+                .add(store_context::LAST_WASM_ENTRY_FP as usize)
+                .cast::<usize>()
+                .read()
+        }
+    };
+    // SAFETY: `fp` is the frame pointer of the calling wasm frame and
+    // `entry_fp` that of its entry trampoline, per `catch_traps`' contract.
+    let backtrace = unsafe { walk_frames(pc, fp, entry_fp) };
+    activation.trap.set(Some(Box::new(TrapRecord {
+        pc,
+        fp,
+        site: site.unwrap(),
+        backtrace,
+        faulting_addr: None,
+    })));
+    // SAFETY: `jmp_buf` belongs to the innermost `catch_traps` of this
+    // thread, whose `wasmtime_setjmp` frame is live; nothing with a
+    // destructor is live in this frame (the record was moved into the
+    // activation).
+    unsafe { wasmtime_longjmp(jmp_buf) }
+}
+
+// ---------------------------------------------------------------------------
 // Signal handlers
 
 const SIGNALS: [libc::c_int; 4] = [libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, libc::SIGFPE];
@@ -234,11 +314,17 @@ unsafe impl Sync for PreviousActions {}
 // SAFETY: an all-zero `sigaction` is valid (SIG_DFL, empty mask, no flags).
 static PREVIOUS: PreviousActions = PreviousActions(UnsafeCell::new(unsafe { std::mem::zeroed() }));
 
+static INIT: Once = Once::new();
+
+/// Whether [`init_traps`] installed the signal handlers in this process.
+pub fn signal_handlers_installed() -> bool {
+    INIT.is_completed()
+}
+
 /// Installs the trap signal handlers for SIGSEGV, SIGBUS, SIGILL and SIGFPE
 /// (once per process; later calls do nothing). Previously installed
 /// handlers keep receiving every fault that is not a wasm trap.
 pub fn init_traps() {
-    static INIT: Once = Once::new();
     INIT.call_once(|| {
         for (i, signum) in SIGNALS.iter().enumerate() {
             // SAFETY: we install a handler with the signature SA_SIGINFO
@@ -544,7 +630,7 @@ mod tests {
             b.append(&func(CALL_THEN_UD2, &[(6, Trap::StackOverflow)])),
             F_CALL_THEN_UD2
         );
-        Arc::new(b.finish(|_| unreachable!()).unwrap())
+        Arc::new(CodeMemory::new(b, |_| unreachable!()).unwrap())
     }
 
     /// Code shared by the tests, registered for the whole process.
@@ -571,6 +657,7 @@ mod tests {
 
     /// Calls `callee(store, arg)` through the trampoline inside `catch_traps`.
     fn call(code: &CodeMemory, callee: u32, arg: usize) -> Result<i32, Box<TrapRecord>> {
+        init_traps();
         let mut store = Store::new();
         let store = store.ptr();
         let mut result = 0;

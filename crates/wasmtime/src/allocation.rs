@@ -1,10 +1,13 @@
 //! Instance allocation strategies: on-demand (the default) and the pooling
 //! allocator (feature `pooling-allocator`).
 
-use crate::Config;
-use anyhow::Result;
-use std::sync::Arc;
-use wasmtime_runtime::instance::allocator::{InstanceAllocator, OnDemandInstanceAllocator};
+#[cfg(feature = "runtime")]
+use {
+    crate::Config,
+    anyhow::Result,
+    std::sync::Arc,
+    wasmtime_runtime::instance::allocator::{InstanceAllocator, OnDemandInstanceAllocator},
+};
 
 /// How instances, memories and tables are allocated.
 #[derive(Clone, Debug, Default)]
@@ -137,6 +140,7 @@ impl PoolingAllocationConfig {
     }
 }
 
+#[cfg(feature = "runtime")]
 impl Config {
     /// Creates the allocator this configuration asks for.
     pub(crate) fn build_allocator(&self) -> Result<Arc<dyn InstanceAllocator>> {

@@ -3,7 +3,9 @@
 //! this library's version, and stores one after compiling.
 
 use crate::serialization::{EngineSettings, VERSION};
-use crate::{Engine, Module};
+use crate::Engine;
+#[cfg(all(feature = "runtime", feature = "cranelift"))]
+use crate::Module;
 use anyhow::{bail, Context, Result};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -195,6 +197,7 @@ impl Cache {
 /// Returns the cached compilation of `binary`, or compiles it and stores
 /// the result. An unreadable or rejected entry counts as a miss and is
 /// replaced.
+#[cfg(all(feature = "runtime", feature = "cranelift"))]
 pub(crate) fn load_or_compile(engine: &Engine, cache: &Cache, binary: &[u8]) -> Result<Module> {
     let path = cache.entry_path(engine, binary);
     if let Ok(bytes) = std::fs::read(&path) {

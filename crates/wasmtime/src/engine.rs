@@ -1,16 +1,21 @@
 //! `Engine`: compilation settings, the compiler, and engine-wide registries.
 
-use crate::{Config, FuncType};
+use crate::Config;
 use anyhow::{Context, Result};
-use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 #[cfg(feature = "cranelift")]
 use wasmtime_environ::Compiler;
-use wasmtime_environ::EntityRef as _;
-use wasmtime_environ::{VMSharedTypeIndex, WasmFuncType};
-use wasmtime_runtime::code_memory::CodeMemory;
-use wasmtime_runtime::instance::allocator::InstanceAllocator;
+#[cfg(feature = "runtime")]
+use {
+    crate::FuncType,
+    std::collections::HashMap,
+    std::sync::Mutex,
+    wasmtime_environ::EntityRef as _,
+    wasmtime_environ::{VMSharedTypeIndex, WasmFuncType},
+    wasmtime_runtime::code_memory::CodeMemory,
+    wasmtime_runtime::instance::allocator::InstanceAllocator,
+};
 
 /// Return value of [`Engine::detect_precompiled`].
 #[derive(PartialEq, Eq, Copy, Clone, Debug)]
@@ -33,6 +38,14 @@ struct EngineInner {
     config: Config,
     #[cfg(feature = "cranelift")]
     compiler: Box<dyn Compiler>,
+    #[cfg(feature = "runtime")]
+    runtime: EngineRuntime,
+}
+
+/// What only a runtime needs: type ids, host trampolines, the epoch and
+/// the instance allocator.
+#[cfg(feature = "runtime")]
+struct EngineRuntime {
     types: Mutex<TypeRegistry>,
     /// Wasm-call entries of host functions per signature: `(code, append
     /// index)`, compiled by this engine or loaded from an artifact.
@@ -41,6 +54,7 @@ struct EngineInner {
     allocator: Arc<dyn InstanceAllocator>,
 }
 
+#[cfg(feature = "runtime")]
 #[derive(Default)]
 struct TypeRegistry {
     map: HashMap<Arc<WasmFuncType>, VMSharedTypeIndex>,
@@ -86,6 +100,13 @@ impl Engine {
                 anyhow::bail!("the {name} proposal is not supported by this engine yet");
             }
         }
+        // The process-wide trap signal handlers, only for engines that rely
+        // on them: without signal-based traps compiled code raises every
+        // trap explicitly and nothing is installed.
+        #[cfg(all(feature = "runtime", feature = "signals-based-traps"))]
+        if config.tunables.signals_based_traps {
+            wasmtime_runtime::traphandlers::init_traps();
+        }
         if config.interruptable && config.epoch_interruption {
             anyhow::bail!(
                 "`Config::interruptable` and `Config::epoch_interruption` cannot be enabled together"
@@ -115,10 +136,13 @@ impl Engine {
                 config: config.clone(),
                 #[cfg(feature = "cranelift")]
                 compiler: Box::new(compiler),
-                types: Mutex::new(TypeRegistry::default()),
-                host_trampolines: Mutex::new(HashMap::new()),
-                epoch: std::sync::atomic::AtomicU64::new(0),
-                allocator: config.build_allocator()?,
+                #[cfg(feature = "runtime")]
+                runtime: EngineRuntime {
+                    types: Mutex::new(TypeRegistry::default()),
+                    host_trampolines: Mutex::new(HashMap::new()),
+                    epoch: std::sync::atomic::AtomicU64::new(0),
+                    allocator: config.build_allocator()?,
+                },
             }),
         })
     }
@@ -126,11 +150,6 @@ impl Engine {
     /// The configuration.
     pub fn config(&self) -> &Config {
         &self.inner.config
-    }
-
-    /// The instance allocator chosen by `Config::allocation_strategy`.
-    pub(crate) fn allocator(&self) -> &dyn InstanceAllocator {
-        &*self.inner.allocator
     }
 
     #[cfg(feature = "cranelift")]
@@ -161,14 +180,18 @@ impl Engine {
     pub fn precompile_module(&self, bytes: &[u8]) -> Result<Vec<u8>> {
         #[cfg(feature = "wat")]
         let bytes = &wat::parse_bytes(bytes)?;
-        let compiled = crate::module::compile(self, bytes)?;
-        let code = compiled.code.finish(crate::module::resolve_body)?;
-        crate::serialization::serialize(self, &compiled.module, &code)
+        let compiled = crate::compile::compile(self, bytes)?;
+        crate::serialization::serialize(
+            self,
+            &compiled.module,
+            crate::serialization::CodeView::of_builder(&compiled.code),
+        )
     }
 
     /// A value that hashes the same for two engines exactly when artifacts
     /// produced by one can be loaded by the other (version, compiler
     /// settings, tunables and WebAssembly features).
+    #[cfg(feature = "cranelift")]
     pub fn precompile_compatibility_hash(&self) -> impl std::hash::Hash + '_ {
         crate::serialization::EngineSettings::of(self)
     }
@@ -177,26 +200,38 @@ impl Engine {
     pub fn same(a: &Engine, b: &Engine) -> bool {
         Arc::ptr_eq(&a.inner, &b.inner)
     }
+}
+
+#[cfg(feature = "runtime")]
+impl Engine {
+    /// The instance allocator chosen by `Config::allocation_strategy`.
+    pub(crate) fn allocator(&self) -> &dyn InstanceAllocator {
+        &*self.inner.runtime.allocator
+    }
 
     /// Increments the epoch counter (see `Config::epoch_interruption`).
     pub fn increment_epoch(&self) {
         self.inner
+            .runtime
             .epoch
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// The current epoch.
     pub(crate) fn current_epoch(&self) -> u64 {
-        self.inner.epoch.load(std::sync::atomic::Ordering::Relaxed)
+        self.inner
+            .runtime
+            .epoch
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub(crate) fn epoch_ptr(&self) -> *const std::sync::atomic::AtomicU64 {
-        &self.inner.epoch
+        &self.inner.runtime.epoch
     }
 
     /// Registers a function type, returning its engine-wide id.
     pub(crate) fn register_type(&self, ty: &WasmFuncType) -> VMSharedTypeIndex {
-        let mut reg = self.inner.types.lock().unwrap();
+        let mut reg = self.inner.runtime.types.lock().unwrap();
         if let Some(i) = reg.map.get(ty) {
             return *i;
         }
@@ -248,7 +283,7 @@ impl Engine {
 
     /// The function type of a registered id.
     pub(crate) fn func_type_of(&self, index: VMSharedTypeIndex) -> FuncType {
-        let reg = self.inner.types.lock().unwrap();
+        let reg = self.inner.runtime.types.lock().unwrap();
         FuncType::from_registered(reg.types[index.0 as usize].clone(), index, self.clone())
     }
 
@@ -256,7 +291,7 @@ impl Engine {
     /// engine and signature.
     pub(crate) fn host_trampoline(&self, ty: &FuncType) -> Result<*const u8> {
         #[cfg_attr(not(feature = "cranelift"), allow(unused_mut))]
-        let mut cache = self.inner.host_trampolines.lock().unwrap();
+        let mut cache = self.inner.runtime.host_trampolines.lock().unwrap();
         if let Some((code, index)) = cache.get(&ty.type_index()) {
             return Ok(code.func_ptr(*index));
         }
@@ -264,10 +299,12 @@ impl Engine {
         {
             let compiled = self
                 .compiler()
-                .compile_wasm_to_array_trampoline(ty.wasm())?;
-            let mut builder = wasmtime_runtime::code_memory::CodeBuilder::new();
+                .compile_wasm_to_array_trampoline(ty.wasm(), &self.config().tunables)?;
+            let mut builder = wasmtime_environ::CodeBuilder::new();
             builder.append(&compiled);
-            let code = Arc::new(builder.finish(|_| unreachable!("trampolines call no wasm"))?);
+            let code = Arc::new(CodeMemory::new(builder, |_| {
+                unreachable!("trampolines call no wasm")
+            })?);
             wasmtime_runtime::traphandlers::register_code(code.clone());
             let ptr = code.func_ptr(0);
             cache.insert(ty.type_index(), (code, 0));
@@ -289,7 +326,7 @@ impl Engine {
         code: &Arc<CodeMemory>,
         entries: impl IntoIterator<Item = (VMSharedTypeIndex, u32)>,
     ) -> bool {
-        let mut cache = self.inner.host_trampolines.lock().unwrap();
+        let mut cache = self.inner.runtime.host_trampolines.lock().unwrap();
         let mut used = false;
         for (ty, index) in entries {
             cache.entry(ty).or_insert_with(|| {

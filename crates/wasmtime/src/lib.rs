@@ -21,26 +21,50 @@
 //! ```
 
 #![deny(missing_docs)]
+// Without the default features some helpers are unused in a given
+// combination; every combination is checked by `ci/test.sh`.
+#![cfg_attr(not(feature = "default"), allow(dead_code, unused_imports))]
 
+// Always present: configuration, the engine, and the artifact format (which
+// a compile-only build writes and a runtime-only build reads).
 mod allocation;
 #[cfg(feature = "cache")]
 mod cache;
+#[cfg(feature = "cranelift")]
+mod compile;
 mod config;
 mod engine;
-mod exception;
-mod externals;
-mod func;
-mod instance;
-mod instance_pre;
-mod limits;
-mod linker;
-mod module;
 mod serialization;
+
+// Executing WebAssembly (feature `runtime`, which brings in
+// `wasmtime-runtime`): modules, stores, instances and everything in them.
+#[cfg(feature = "runtime")]
+mod exception;
+#[cfg(feature = "runtime")]
+mod externals;
+#[cfg(feature = "runtime")]
+mod func;
+#[cfg(feature = "runtime")]
+mod instance;
+#[cfg(feature = "runtime")]
+mod instance_pre;
+#[cfg(feature = "runtime")]
+mod limits;
+#[cfg(feature = "runtime")]
+mod linker;
+#[cfg(feature = "runtime")]
+mod module;
+#[cfg(feature = "runtime")]
 mod shared_memory;
+#[cfg(feature = "runtime")]
 mod store;
+#[cfg(feature = "runtime")]
 mod trap;
+#[cfg(feature = "runtime")]
 mod typed;
+#[cfg(feature = "runtime")]
 mod types;
+#[cfg(feature = "runtime")]
 mod values;
 
 pub use allocation::InstanceAllocationStrategy;
@@ -50,29 +74,37 @@ pub use allocation::PoolingAllocationConfig;
 pub use cache::{Cache, CacheConfig};
 pub use config::{Config, OptLevel, Strategy};
 pub use engine::{Engine, Precompiled};
-pub use exception::{ExnRef, Tag, TagType, ThrownException};
-pub use externals::{Extern, Global, Memory, MemoryAccessError, Table};
-pub use func::{Caller, Func};
-pub use instance::{Export, Instance};
-pub use instance_pre::InstancePre;
-pub use limits::{
-    ResourceLimiter, StoreLimits, StoreLimitsBuilder, DEFAULT_INSTANCE_LIMIT, DEFAULT_MEMORY_LIMIT,
-    DEFAULT_TABLE_LIMIT,
-};
-pub use linker::Linker;
-pub use module::Module;
-pub use shared_memory::{SharedMemory, WaitResult};
-pub use store::{
-    AsContext, AsContextMut, CallHook, InterruptHandle, Store, StoreContext, StoreContextMut,
-    UpdateDeadline,
-};
-pub use trap::{FrameInfo, Trap, WasmBacktrace};
-pub use typed::{IntoFunc, TypedFunc, WasmParams, WasmResults, WasmRet, WasmTy};
-pub use types::{
-    ExportType, ExternType, FuncType, GlobalType, HeapType, ImportType, MemoryType,
-    MemoryTypeBuilder, Mutability, RefType, TableType, ValType,
-};
-pub use values::{ExternRef, Ref, Rooted, Val, V128};
+#[cfg(feature = "runtime")]
+pub use runtime_exports::*;
+#[cfg(not(feature = "runtime"))]
+pub use wasmtime_environ::Trap;
+
+#[cfg(feature = "runtime")]
+mod runtime_exports {
+    pub use crate::exception::{ExnRef, Tag, TagType, ThrownException};
+    pub use crate::externals::{Extern, Global, Memory, MemoryAccessError, Table};
+    pub use crate::func::{Caller, Func};
+    pub use crate::instance::{Export, Instance};
+    pub use crate::instance_pre::InstancePre;
+    pub use crate::limits::{
+        ResourceLimiter, StoreLimits, StoreLimitsBuilder, DEFAULT_INSTANCE_LIMIT,
+        DEFAULT_MEMORY_LIMIT, DEFAULT_TABLE_LIMIT,
+    };
+    pub use crate::linker::Linker;
+    pub use crate::module::Module;
+    pub use crate::shared_memory::{SharedMemory, WaitResult};
+    pub use crate::store::{
+        AsContext, AsContextMut, CallHook, InterruptHandle, Store, StoreContext, StoreContextMut,
+        UpdateDeadline,
+    };
+    pub use crate::trap::{FrameInfo, Trap, WasmBacktrace};
+    pub use crate::typed::{IntoFunc, TypedFunc, WasmParams, WasmResults, WasmRet, WasmTy};
+    pub use crate::types::{
+        ExportType, ExternType, FuncType, GlobalType, HeapType, ImportType, MemoryType,
+        MemoryTypeBuilder, Mutability, RefType, TableType, ValType,
+    };
+    pub use crate::values::{ExternRef, Ref, Rooted, Val, V128};
+}
 
 /// Wasmtime's error type: any error, including traps.
 pub type Error = anyhow::Error;

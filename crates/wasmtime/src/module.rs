@@ -6,11 +6,7 @@ use crate::Engine;
 use anyhow::{Context, Result};
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
-#[cfg(feature = "cranelift")]
-use wasmtime_environ::{CompiledFunction, FunctionBodyData, VMOffsets};
 use wasmtime_environ::{DefinedFuncIndex, EntityRef, Module as EnvModule, VMSharedTypeIndex};
-#[cfg(feature = "cranelift")]
-use wasmtime_runtime::code_memory::CodeBuilder;
 use wasmtime_runtime::code_memory::CodeMemory;
 use wasmtime_runtime::cow::ModuleMemoryImages;
 use wasmtime_runtime::vmcontext::VMArrayCallFunction;
@@ -97,8 +93,8 @@ impl Module {
 
     #[cfg(feature = "cranelift")]
     pub(crate) fn compile_uncached(engine: &Engine, binary: &[u8]) -> Result<Module> {
-        let compiled = compile(engine, binary)?;
-        let code = Arc::new(compiled.code.finish(resolve_body)?);
+        let compiled = crate::compile::compile(engine, binary)?;
+        let code = Arc::new(CodeMemory::new(compiled.code, resolve_body)?);
         Module::from_parts(engine, Arc::new(compiled.module), code)
     }
 
@@ -107,7 +103,11 @@ impl Module {
     /// configuration (see [`Engine::precompile_module`]).
     #[cfg(feature = "cranelift")]
     pub fn serialize(&self) -> Result<Vec<u8>> {
-        crate::serialization::serialize(&self.inner.engine, &self.inner.module, &self.inner.code)
+        crate::serialization::serialize(
+            &self.inner.engine,
+            &self.inner.module,
+            crate::serialization::CodeView::of_memory(&self.inner.code),
+        )
     }
 
     /// Loads a module from an artifact produced by [`Module::serialize`] or
@@ -284,68 +284,4 @@ impl Module {
 /// follows it).
 pub(crate) fn resolve_body(def: DefinedFuncIndex) -> u32 {
     2 * def.as_u32()
-}
-
-/// A translated module and its laid-out, unmapped code.
-#[cfg(feature = "cranelift")]
-pub(crate) struct Compiled {
-    pub(crate) module: EnvModule,
-    pub(crate) code: CodeBuilder,
-}
-
-/// Translates and compiles `binary`: each defined function's body, then its
-/// array entry, in order (see [`resolve_body`]). Functions compile in
-/// parallel with the `parallel-compilation` feature.
-#[cfg(feature = "cranelift")]
-pub(crate) fn compile(engine: &Engine, binary: &[u8]) -> Result<Compiled> {
-    let translation = wasmtime_environ::translate_module(engine.config().features, binary)?;
-    let module = translation.module;
-    let offsets = VMOffsets::new(&module);
-    let tunables = &engine.config().tunables;
-    let compiler = engine.compiler();
-    let bodies: Vec<(DefinedFuncIndex, FunctionBodyData<'_>)> =
-        translation.function_bodies.into_iter().collect();
-
-    let compile_one = |(index, body): (DefinedFuncIndex, FunctionBodyData<'_>)| -> Result<(CompiledFunction, CompiledFunction)> {
-        let func = compiler.compile_function(&module, &offsets, tunables, index, body)?;
-        let entry = compiler.compile_array_to_wasm_trampoline(&module, index)?;
-        Ok((func, entry))
-    };
-    #[cfg(feature = "parallel-compilation")]
-    let compiled: Vec<_> = if engine.config().parallel_compilation && !is_small_module(&bodies) {
-        use rayon::prelude::*;
-        bodies
-            .into_par_iter()
-            .map(compile_one)
-            .collect::<Result<_>>()?
-    } else {
-        bodies.into_iter().map(compile_one).collect::<Result<_>>()?
-    };
-    #[cfg(not(feature = "parallel-compilation"))]
-    let compiled: Vec<_> = bodies.into_iter().map(compile_one).collect::<Result<_>>()?;
-
-    let mut code = CodeBuilder::new();
-    for (body, entry) in &compiled {
-        code.append(body);
-        code.append(entry);
-    }
-    Ok(Compiled { module, code })
-}
-
-/// Modules whose function bodies total fewer bytes than this are compiled
-/// on the calling thread: for them, starting the thread pool and handing
-/// out work costs more than the parallelism saves.
-#[cfg(all(feature = "cranelift", feature = "parallel-compilation"))]
-const SERIAL_COMPILE_MAX_BYTES: usize = 64 * 1024;
-
-/// Whether a module is small enough to compile serially (see
-/// [`SERIAL_COMPILE_MAX_BYTES`]).
-#[cfg(all(feature = "cranelift", feature = "parallel-compilation"))]
-fn is_small_module(bodies: &[(DefinedFuncIndex, FunctionBodyData<'_>)]) -> bool {
-    bodies.len() < 2
-        || bodies
-            .iter()
-            .map(|(_, b)| b.body.as_bytes().len())
-            .sum::<usize>()
-            < SERIAL_COMPILE_MAX_BYTES
 }

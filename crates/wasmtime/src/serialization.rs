@@ -24,20 +24,19 @@
 //! then every offset and length in the metadata, before anything is mapped
 //! executable.
 
-use crate::{Engine, Module, Precompiled};
+use crate::{Engine, Precompiled};
 use anyhow::{anyhow, bail, Context, Result};
 use object::read::elf::ElfFile64;
 use object::{Object as _, ObjectSection as _};
 use serde::{Deserialize, Serialize};
-use std::sync::Arc;
 use wasmtime_environ::wasmparser::WasmFeatures;
 use wasmtime_environ::{
-    ConstExpr, ConstOp, DataKind, ElementItems, ElementKind, EntityIndex, EntityRef,
-    Module as EnvModule, Relocation, TrapSite, WasmFuncType,
+    CodeBuilder, CodeParts, ConstExpr, ConstOp, DataKind, ElementItems, ElementKind, EntityIndex,
+    EntityRef, ExceptionSite, FunctionLayout, Module as EnvModule, Relocation, TrapSite,
+    WasmFuncType,
 };
-#[cfg(feature = "cranelift")]
-use wasmtime_runtime::code_memory::CodeMemory;
-use wasmtime_runtime::code_memory::{CodeBuilder, FunctionLayout};
+#[cfg(feature = "runtime")]
+use {crate::Module, std::sync::Arc, wasmtime_runtime::code_memory::CodeMemory};
 
 /// Identifies the producer and the artifact format; artifacts with another
 /// version string are rejected.
@@ -304,16 +303,20 @@ struct CodeInfo {
 }
 
 impl CodeInfo {
-    #[cfg(feature = "cranelift")]
-    fn of(code: &CodeMemory) -> CodeInfo {
+    fn of(
+        functions: &[FunctionLayout],
+        relocations: &[(u32, Relocation)],
+        traps: &[(u32, TrapSite)],
+        exception_sites: &[(u32, ExceptionSite)],
+    ) -> CodeInfo {
         CodeInfo {
-            functions: code
-                .functions()
-                .map(|f| (f.start, f.len, f.address_map))
+            functions: functions
+                .iter()
+                .map(|f| (f.start, f.len, f.address_map.clone()))
                 .collect(),
-            relocations: code.relocations().to_vec(),
-            traps: code.traps().to_vec(),
-            exception_sites: code.exception_sites().to_vec(),
+            relocations: relocations.to_vec(),
+            traps: traps.to_vec(),
+            exception_sites: exception_sites.to_vec(),
         }
     }
 
@@ -327,13 +330,50 @@ impl CodeInfo {
                 address_map,
             })
             .collect();
-        CodeBuilder::from_parts(
-            text.to_vec(),
+        CodeBuilder::from_parts(CodeParts {
+            text: text.to_vec(),
             functions,
-            self.relocations,
-            self.traps,
-            self.exception_sites,
-        )
+            relocations: self.relocations,
+            traps: self.traps,
+            exception_sites: self.exception_sites,
+        })
+    }
+}
+
+/// A module's text and its metadata, either just laid out by the compiler
+/// (a compile-only build) or already mapped (`Module::serialize`).
+pub(crate) struct CodeView<'a> {
+    text: &'a [u8],
+    info: CodeInfo,
+}
+
+impl<'a> CodeView<'a> {
+    /// Code laid out but not mapped (relocation sites unpatched).
+    pub(crate) fn of_builder(code: &'a CodeBuilder) -> CodeView<'a> {
+        CodeView {
+            text: code.text(),
+            info: CodeInfo::of(
+                code.functions(),
+                code.relocations(),
+                code.traps(),
+                code.exception_sites(),
+            ),
+        }
+    }
+
+    /// Mapped code (its relocation sites hold this process's addresses,
+    /// which loading overwrites).
+    #[cfg(feature = "runtime")]
+    pub(crate) fn of_memory(code: &'a CodeMemory) -> CodeView<'a> {
+        CodeView {
+            text: code.text(),
+            info: CodeInfo::of(
+                code.functions(),
+                code.relocations(),
+                code.traps(),
+                code.exception_sites(),
+            ),
+        }
     }
 }
 
@@ -358,7 +398,11 @@ fn checksum(sections: &[&[u8]]) -> u32 {
 
 /// Writes the artifact for `module` compiled to `code` by `engine`.
 #[cfg(feature = "cranelift")]
-pub(crate) fn serialize(engine: &Engine, module: &EnvModule, code: &CodeMemory) -> Result<Vec<u8>> {
+pub(crate) fn serialize(
+    engine: &Engine,
+    module: &EnvModule,
+    code: CodeView<'_>,
+) -> Result<Vec<u8>> {
     use object::write::{Object, StandardSegment, Symbol, SymbolSection};
     use object::{
         Architecture, BinaryFormat, Endianness, SectionKind, SymbolFlags, SymbolKind, SymbolScope,
@@ -373,15 +417,22 @@ pub(crate) fn serialize(engine: &Engine, module: &EnvModule, code: &CodeMemory) 
     }
     let mut builder = CodeBuilder::new();
     for ty in &trampoline_types {
-        let compiled = engine.compiler().compile_wasm_to_array_trampoline(ty)?;
+        let compiled = engine
+            .compiler()
+            .compile_wasm_to_array_trampoline(ty, &engine.config().tunables)?;
         builder.append(&compiled);
     }
-    let trampolines = builder.finish(|_| unreachable!("trampolines call no wasm"))?;
+    let trampolines = CodeView::of_builder(&builder);
+    let CodeView {
+        text: code_text,
+        info: code_info,
+    } = code;
+    let functions: Vec<(u32, u32)> = code_info.functions.iter().map(|f| (f.0, f.1)).collect();
 
     let info = Info {
         module,
-        code: CodeInfo::of(code),
-        trampolines: CodeInfo::of(&trampolines),
+        code: code_info,
+        trampolines: trampolines.info,
         trampoline_types,
     };
     let info = postcard::to_allocvec(&info).context("failed to encode module metadata")?;
@@ -391,7 +442,7 @@ pub(crate) fn serialize(engine: &Engine, module: &EnvModule, code: &CodeMemory) 
         postcard::to_allocvec(&EngineSettings::of(engine))
             .context("failed to encode engine settings")?,
     );
-    let sum = checksum(&[&engine_section, &info, code.text(), trampolines.text()]);
+    let sum = checksum(&[&engine_section, &info, code_text, trampolines.text]);
 
     let arch = match std::env::consts::ARCH {
         "x86_64" => Architecture::X86_64,
@@ -406,8 +457,8 @@ pub(crate) fn serialize(engine: &Engine, module: &EnvModule, code: &CodeMemory) 
         SECTION_TEXT.as_bytes().to_vec(),
         SectionKind::Text,
     );
-    obj.append_section_data(text, code.text(), 16);
-    for (i, f) in code.functions().enumerate() {
+    obj.append_section_data(text, code_text, 16);
+    for (i, &(start, len)) in functions.iter().enumerate() {
         let name = if i % 2 == 0 {
             format!(
                 "wasm[0]::function[{}]",
@@ -420,8 +471,8 @@ pub(crate) fn serialize(engine: &Engine, module: &EnvModule, code: &CodeMemory) 
         };
         obj.add_symbol(Symbol {
             name: name.into_bytes(),
-            value: f.start.into(),
-            size: f.len.into(),
+            value: start.into(),
+            size: len.into(),
             kind: SymbolKind::Text,
             scope: SymbolScope::Compilation,
             weak: false,
@@ -434,7 +485,7 @@ pub(crate) fn serialize(engine: &Engine, module: &EnvModule, code: &CodeMemory) 
         SECTION_TRAMPOLINES.as_bytes().to_vec(),
         SectionKind::Text,
     );
-    obj.append_section_data(tramp, trampolines.text(), 16);
+    obj.append_section_data(tramp, trampolines.text, 16);
     for (name, data) in [
         (SECTION_INFO, &info[..]),
         (SECTION_ENGINE, &engine_section[..]),
@@ -469,6 +520,7 @@ pub(crate) fn detect_precompiled(bytes: &[u8]) -> Option<Precompiled> {
 }
 
 /// Loads an artifact written by [`serialize`], checking it first.
+#[cfg(feature = "runtime")]
 pub(crate) fn deserialize(engine: &Engine, bytes: &[u8]) -> Result<Module> {
     let file = Elf::parse(bytes).map_err(|e| {
         anyhow!("bytes are not a precompiled module: not a valid 64-bit ELF file ({e})")
@@ -531,8 +583,8 @@ pub(crate) fn deserialize(engine: &Engine, bytes: &[u8]) -> Result<Module> {
             code.len()
         );
     }
-    let code = Arc::new(code.finish(crate::module::resolve_body)?);
-    let trampolines = Arc::new(trampolines.finish(|_| u32::MAX)?);
+    let code = Arc::new(CodeMemory::new(code, crate::module::resolve_body)?);
+    let trampolines = Arc::new(CodeMemory::new(trampolines, |_| u32::MAX)?);
     let entries: Vec<_> = info
         .trampoline_types
         .iter()
@@ -547,6 +599,7 @@ pub(crate) fn deserialize(engine: &Engine, bytes: &[u8]) -> Result<Module> {
 
 /// Checks that every index in a decoded module description is in range,
 /// so that nothing later indexes out of bounds.
+#[cfg(feature = "runtime")]
 fn check_module(m: &EnvModule) -> Result<()> {
     let nfuncs = m.functions.len();
     let ntables = m.tables.len();

@@ -75,20 +75,18 @@ impl FuncState<'_, '_, '_> {
             Some(bound) if !memory.memory64 => self.b.ins().iadd_imm_u(index, bound as i64),
             Some(bound) => {
                 let bound = self.b.ins().iconst(I64, bound as i64);
-                self.b
-                    .ins()
-                    .uadd_overflow_trap(index, bound, TrapCode::HEAP_OUT_OF_BOUNDS)
+                self.uadd_overflow_trap(index, bound, TrapCode::HEAP_OUT_OF_BOUNDS)
             }
             // `offset + size` exceeds any memory: always out of bounds.
             None => {
                 let all_ones = self.b.ins().iconst(I64, -1);
-                self.b.ins().trapnz(all_ones, TrapCode::HEAP_OUT_OF_BOUNDS);
+                self.trapnz(all_ones, TrapCode::HEAP_OUT_OF_BOUNDS);
                 all_ones
             }
         };
         let oob = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, len);
         if !self.env.tunables.signals_based_traps {
-            self.b.ins().trapnz(oob, TrapCode::HEAP_OUT_OF_BOUNDS);
+            self.trapnz(oob, TrapCode::HEAP_OUT_OF_BOUNDS);
         }
         // Spectre mitigation: even a mispredicted path never forms an
         // out-of-bounds address. With signal-based traps this is also the

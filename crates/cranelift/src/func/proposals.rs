@@ -48,7 +48,7 @@ impl FuncState<'_, '_, '_> {
         let funcref = self.pop();
         let nparams = self.env.module.types[type_index].params.len();
         let wasm_args = self.popn(nparams);
-        self.b.ins().trapz(funcref, wasm_trap(Trap::NullReference));
+        self.trapz(funcref, wasm_trap(Trap::NullReference));
         let flags = MemFlagsData::trusted().with_readonly();
         let code = self
             .b
@@ -68,7 +68,7 @@ impl FuncState<'_, '_, '_> {
     /// `ref.as_non_null`: traps on null, otherwise leaves the reference.
     pub(super) fn translate_ref_as_non_null(&mut self) {
         let r = *self.stack.last().expect("validated");
-        self.b.ins().trapz(r, wasm_trap(Trap::NullReference));
+        self.trapz(r, wasm_trap(Trap::NullReference));
     }
 
     /// `br_on_null $l` (`on_null`) branches with the values below the

@@ -1,0 +1,204 @@
+//! Laying out compiled functions into one text section.
+//!
+//! [`CodeBuilder`] concatenates function bodies (aligned, padded with
+//! `int3`) and collects their relocations, trap sites, exception sites and
+//! address maps with offsets relative to the text. It maps nothing: the
+//! runtime turns a finished builder into executable memory
+//! (`wasmtime_runtime::code_memory::CodeMemory::new`), and a compile-only
+//! build writes the text and metadata straight into an artifact.
+
+use crate::{CompiledFunction, ExceptionSite, Relocation, RelocationKind, TrapSite};
+use anyhow::{bail, Result};
+
+/// Byte used to pad between functions (`int3`).
+pub const CODE_PADDING: u8 = 0xcc;
+
+/// Minimum alignment of every function body.
+pub const MIN_FUNCTION_ALIGNMENT: u32 = 16;
+
+/// Where one function lies in a text section.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FunctionLayout {
+    /// Offset of the body from the start of the text.
+    pub start: u32,
+    /// Length of the body in bytes.
+    pub len: u32,
+    /// `(code offset within the function, wasm offset)`, sorted.
+    pub address_map: Vec<(u32, u32)>,
+}
+
+/// The parts of a laid-out text section (see [`CodeBuilder::into_parts`]).
+#[derive(Debug, Default)]
+pub struct CodeParts {
+    /// All function bodies with padding; relocation sites are unpatched.
+    pub text: Vec<u8>,
+    /// The layout of every function, in append order.
+    pub functions: Vec<FunctionLayout>,
+    /// `(function append index, relocation)`.
+    pub relocations: Vec<(u32, Relocation)>,
+    /// `(text offset, site)`, sorted by offset.
+    pub traps: Vec<(u32, TrapSite)>,
+    /// `(text offset of the return address, handlers)`, sorted by offset.
+    pub exception_sites: Vec<(u32, ExceptionSite)>,
+}
+
+/// Accumulates compiled functions into one text section.
+#[derive(Debug, Default)]
+pub struct CodeBuilder {
+    parts: CodeParts,
+}
+
+/// Size in bytes of the value a relocation of `kind` patches.
+pub fn relocation_size(kind: RelocationKind) -> u64 {
+    match kind {
+        RelocationKind::PcRel4 => 4,
+        RelocationKind::Abs8 => 8,
+    }
+}
+
+impl CodeBuilder {
+    /// An empty builder.
+    pub fn new() -> CodeBuilder {
+        CodeBuilder::default()
+    }
+
+    /// Appends `func`'s body, aligned to `max(func.alignment, 16)`, and
+    /// returns its append index (0 for the first call, then 1, ...).
+    ///
+    /// # Panics
+    ///
+    /// Panics if the text grows past 4 GiB.
+    pub fn append(&mut self, func: &CompiledFunction) -> u32 {
+        let p = &mut self.parts;
+        let align = func
+            .alignment
+            .max(MIN_FUNCTION_ALIGNMENT)
+            .checked_next_power_of_two()
+            .expect("function alignment too large") as usize;
+        let start = p.text.len().next_multiple_of(align);
+        p.text.resize(start, CODE_PADDING);
+        p.text.extend_from_slice(&func.body);
+        let start = u32::try_from(start).expect("code section larger than 4 GiB");
+        let len = u32::try_from(func.body.len()).expect("function larger than 4 GiB");
+        u32::try_from(p.text.len()).expect("code section larger than 4 GiB");
+
+        let index = u32::try_from(p.functions.len()).unwrap();
+        p.relocations
+            .extend(func.relocations.iter().map(|r| (index, *r)));
+        p.traps.extend(
+            func.traps
+                .iter()
+                .map(|t| (start.saturating_add(t.code_offset), t.trap)),
+        );
+        p.exception_sites.extend(
+            func.exception_sites
+                .iter()
+                .map(|e| (start.saturating_add(e.ret_addr), e.clone())),
+        );
+        let mut address_map = func.address_map.clone();
+        if !address_map.is_sorted_by_key(|e| e.0) {
+            address_map.sort_by_key(|e| e.0);
+        }
+        p.functions.push(FunctionLayout {
+            start,
+            len,
+            address_map,
+        });
+        index
+    }
+
+    /// Number of functions appended so far.
+    pub fn len(&self) -> usize {
+        self.parts.functions.len()
+    }
+
+    /// True if no function was appended.
+    pub fn is_empty(&self) -> bool {
+        self.parts.functions.is_empty()
+    }
+
+    /// The text laid out so far (relocation sites unpatched).
+    pub fn text(&self) -> &[u8] {
+        &self.parts.text
+    }
+
+    /// The layout of every function, in append order.
+    pub fn functions(&self) -> &[FunctionLayout] {
+        &self.parts.functions
+    }
+
+    /// The relocations, as `(function, relocation)`.
+    pub fn relocations(&self) -> &[(u32, Relocation)] {
+        &self.parts.relocations
+    }
+
+    /// The trap sites, as `(text offset, site)`.
+    pub fn traps(&self) -> &[(u32, TrapSite)] {
+        &self.parts.traps
+    }
+
+    /// The exception sites, as `(text offset of the return address, site)`.
+    pub fn exception_sites(&self) -> &[(u32, ExceptionSite)] {
+        &self.parts.exception_sites
+    }
+
+    /// The finished layout, with trap and exception sites sorted by offset.
+    pub fn into_parts(self) -> CodeParts {
+        let mut parts = self.parts;
+        parts.traps.sort_by_key(|t| t.0);
+        parts.exception_sites.sort_by_key(|t| t.0);
+        parts
+    }
+
+    /// Rebuilds a builder from its parts, e.g. read back from a serialized
+    /// artifact.
+    ///
+    /// Every offset and length is checked: functions must be in order,
+    /// non-overlapping and inside `text`, address maps sorted, relocations
+    /// must name an existing function and lie inside it, trap sites inside
+    /// the text. The relocation sites in `text` may hold anything; they are
+    /// patched when the code is mapped.
+    pub fn from_parts(parts: CodeParts) -> Result<CodeBuilder> {
+        let CodeParts {
+            text,
+            functions,
+            relocations,
+            traps,
+            exception_sites,
+        } = &parts;
+        let mut end = 0u64;
+        for (i, f) in functions.iter().enumerate() {
+            let start = u64::from(f.start);
+            let stop = start + u64::from(f.len);
+            if start < end || stop > text.len() as u64 {
+                bail!("function {i} ({start:#x}..{stop:#x}) overlaps another or is outside the text of {:#x} bytes", text.len());
+            }
+            if !f.address_map.is_sorted_by_key(|e| e.0) {
+                bail!("address map of function {i} is not sorted");
+            }
+            end = stop;
+        }
+        for (func, reloc) in relocations {
+            let Some(f) = functions.get(*func as usize) else {
+                bail!("relocation refers to missing function {func}");
+            };
+            if u64::from(reloc.offset) + relocation_size(reloc.kind) > u64::from(f.len) {
+                bail!(
+                    "relocation at offset {:#x} is outside function {func}",
+                    reloc.offset
+                );
+            }
+        }
+        if let Some((off, _)) = traps.iter().find(|(off, _)| *off as usize >= text.len()) {
+            bail!("trap site {off:#x} is outside the text");
+        }
+        for (off, site) in exception_sites {
+            if *off as usize > text.len()
+                || site.handlers.iter().any(|(_, h)| *h as usize >= text.len())
+            {
+                bail!("exception site {off:#x} is outside the text");
+            }
+        }
+        Ok(CodeBuilder { parts })
+    }
+}
