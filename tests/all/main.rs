@@ -24,3 +24,4 @@ mod threads;
 mod threads_atomics;
 mod traps;
 mod wasi;
+mod wasi_sockets;

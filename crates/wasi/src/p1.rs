@@ -1491,6 +1491,8 @@ impl WasiP1Ctx {
         m.check(out as u32, 4)?;
         let stream = match self.get(fd)? {
             Descriptor::TcpListener(l) => l.accept().map_err(io_err)?.0,
+            // accept(2) on a socket that is not listening.
+            Descriptor::TcpStream(_) => return Err(EINVAL),
             _ => return Err(ENOTSOCK),
         };
         stream
@@ -1519,6 +1521,7 @@ impl WasiP1Ctx {
         m.check(out_flags as u32, 2)?;
         let stream = match self.get_mut(fd)? {
             Descriptor::TcpStream(s) => s,
+            Descriptor::TcpListener(_) => return Err(ENOTCONN),
             _ => return Err(ENOTSOCK),
         };
         let (ptr, len) = iovs.iter().copied().find(|(_, l)| *l > 0).unwrap_or((0, 0));
@@ -1557,6 +1560,7 @@ impl WasiP1Ctx {
         m.check(out as u32, 4)?;
         let stream = match self.get_mut(fd)? {
             Descriptor::TcpStream(s) => s,
+            Descriptor::TcpListener(_) => return Err(ENOTCONN),
             _ => return Err(ENOTSOCK),
         };
         let mut total = 0u32;
@@ -1580,6 +1584,7 @@ impl WasiP1Ctx {
         };
         match self.get(fd)? {
             Descriptor::TcpStream(s) => s.shutdown(how).map_err(io_err),
+            Descriptor::TcpListener(_) => Err(ENOTCONN),
             _ => Err(ENOTSOCK),
         }
     }
