@@ -144,3 +144,38 @@ fn config_file_and_errors() -> Result<()> {
     std::fs::remove_dir_all(&dir)?;
     Ok(())
 }
+
+#[test]
+fn foreign_entry_is_a_miss() -> Result<()> {
+    // A valid entry of another module, stored under this module's name, is
+    // rejected before it is loaded: the module's own code runs.
+    let dir = cache_dir("foreign");
+    let cache = Cache::new(CacheConfig::new().with_directory(&dir).clone())?;
+    let engine = Engine::new(&config_with(&cache))?;
+    let other_wat = WAT.replace("i32.const 3", "i32.const 5");
+    Module::new(&engine, WAT)?;
+    let mine = entries(&dir).pop().expect("one entry");
+    Module::new(&engine, &other_wat)?;
+    let theirs = entries(&dir)
+        .into_iter()
+        .find(|e| *e != mine)
+        .expect("a second entry");
+    let mine_bytes = std::fs::read(&mine)?;
+    std::fs::copy(&theirs, &mine)?;
+    let (hits, misses) = (cache.cache_hits(), cache.cache_misses());
+    let module = Module::new(&engine, WAT)?;
+    assert_eq!(
+        (cache.cache_hits(), cache.cache_misses()),
+        (hits, misses + 1)
+    );
+    assert_eq!(call(&engine, &module, 5)?, 16);
+    assert_eq!(std::fs::read(&mine)?, mine_bytes);
+    // A bare artifact (as `Module::serialize` writes it) is not an entry
+    // either, even for the right module.
+    std::fs::write(&mine, module.serialize()?)?;
+    let misses = cache.cache_misses();
+    Module::new(&engine, WAT)?;
+    assert_eq!(cache.cache_misses(), misses + 1);
+    std::fs::remove_dir_all(&dir)?;
+    Ok(())
+}

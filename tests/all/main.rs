@@ -25,3 +25,5 @@ mod threads;
 mod threads_atomics;
 mod traps;
 mod wasi;
+mod wasi_readonly;
+mod wasi_sockets;

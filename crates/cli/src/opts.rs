@@ -128,6 +128,98 @@ pub struct CommonOptions {
         value_parser = parse_wasm_arg
     )]
     wasm_flags: Vec<WasmOptions>,
+
+    /// Code generation settings, as comma-separated KEY[=VAL] pairs:
+    /// cache=y|n (reuse compiled code from the on-disk cache, default y),
+    /// cache-config=PATH (the cache's configuration file),
+    /// parallel-compilation=y|n.
+    #[arg(
+        short = 'C',
+        long = "codegen",
+        value_name = "KEY[=VAL[,KEY[=VAL]...]]",
+        value_parser = parse_codegen_arg
+    )]
+    codegen_flags: Vec<CodegenOptions>,
+}
+
+/// Settings given with `-C`, each `None` when not given.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CodegenOptions {
+    /// `cache=y|n`.
+    pub cache: Option<bool>,
+    /// `cache-config=PATH`.
+    pub cache_config: Option<String>,
+    /// `parallel-compilation=y|n`.
+    pub parallel_compilation: Option<bool>,
+}
+
+impl CodegenOptions {
+    /// Parses one `-C` value.
+    pub fn parse(s: &str) -> Result<CodegenOptions> {
+        let mut out = CodegenOptions::default();
+        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (key, value) = match part.split_once('=') {
+                Some((k, v)) => (k.trim(), Some(v.trim())),
+                None => (part, None),
+            };
+            match key {
+                "cache" => out.cache = Some(parse_bool(key, value)?),
+                "parallel-compilation" => out.parallel_compilation = Some(parse_bool(key, value)?),
+                "cache-config" => {
+                    out.cache_config = Some(
+                        value
+                            .filter(|v| !v.is_empty())
+                            .ok_or_else(|| {
+                                anyhow::anyhow!(
+                                    "`-C cache-config` needs a value, as in `-C cache-config=PATH`"
+                                )
+                            })?
+                            .to_string(),
+                    )
+                }
+                _ => bail!(
+                    "unknown -C option `{key}` (known: cache, cache-config, parallel-compilation)"
+                ),
+            }
+        }
+        Ok(out)
+    }
+
+    fn merge(&mut self, other: &CodegenOptions) {
+        if other.cache.is_some() {
+            self.cache = other.cache;
+        }
+        if other.cache_config.is_some() {
+            self.cache_config.clone_from(&other.cache_config);
+        }
+        if other.parallel_compilation.is_some() {
+            self.parallel_compilation = other.parallel_compilation;
+        }
+    }
+
+    /// Applies these options to `config`. The compilation cache is on
+    /// unless `cache=n`, as in the reference CLI. A configuration file that
+    /// cannot be read or parsed is an error (as in the reference); a cache
+    /// directory that cannot be created only turns the cache off, and
+    /// entries that cannot be read or written are compiled again, so a
+    /// broken cache never fails a run.
+    pub fn apply(&self, config: &mut Config) -> Result<()> {
+        if let Some(on) = self.parallel_compilation {
+            config.parallel_compilation(on);
+        }
+        if self.cache != Some(false) {
+            let file = self.cache_config.as_deref().map(std::path::Path::new);
+            let cache_config = wasmtime::CacheConfig::from_file(file).anyhow()?;
+            if let Ok(cache) = wasmtime::Cache::new(cache_config) {
+                config.cache(Some(cache));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn parse_codegen_arg(s: &str) -> Result<CodegenOptions, String> {
+    CodegenOptions::parse(s).map_err(|e| format!("{e:#}"))
 }
 
 impl CommonOptions {
@@ -149,12 +241,22 @@ impl CommonOptions {
         merged
     }
 
+    /// All `-C` flags merged (later flags win).
+    pub fn codegen(&self) -> CodegenOptions {
+        let mut merged = CodegenOptions::default();
+        for c in &self.codegen_flags {
+            merged.merge(c);
+        }
+        merged
+    }
+
     /// The engine configuration these options describe; an error for
     /// options this runtime cannot honour yet.
     pub fn config(&self) -> Result<Config> {
         let optimize = self.optimize();
         let mut config = Config::new();
         self.wasm().apply(&mut config)?;
+        self.codegen().apply(&mut config)?;
         if let Some(level) = optimize.opt_level {
             config.cranelift_opt_level(level.to_wasmtime());
         }

@@ -157,10 +157,12 @@ impl RunCommand {
             let (host, guest) = dir.split_once("::").unwrap_or((dir, dir));
             b.preopened_dir(host, guest, DirPerms::all(), FilePerms::all())?;
         }
-        for addr in &opts.tcplisten {
+        // Sockets follow the directories (fds 3.. hold the directories), so
+        // wasi-libc still finds every directory.
+        for (i, addr) in opts.tcplisten.iter().enumerate() {
             let listener = std::net::TcpListener::bind(addr)
                 .with_context(|| format!("failed to listen on `{addr}`"))?;
-            b.preopened_tcp_listener(listener)?;
+            b.preopened_socket((3 + self.dirs.len() + i) as u32, listener)?;
         }
         Ok(b.build_p1())
     }

@@ -306,3 +306,67 @@ fn max_memory_size_limits_growth() {
     assert_eq!(out(&o), "1\n", "{}", err(&o));
     std::fs::remove_file(&p).unwrap();
 }
+
+/// Runs the echo program under `-S tcplisten` (after `extra` flags) with
+/// the socket's descriptor as its argument, and talks to it.
+fn echo_through_cli(extra: &[&str], fd: &str) {
+    use std::io::Read;
+    use std::net::{Shutdown, TcpListener, TcpStream};
+    // A free port (a race with other processes is unlikely on loopback).
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let flag = format!("tcplisten={addr}");
+    let echo = program("echo");
+    let mut args = vec!["run"];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&["-S", &flag, &echo, fd]);
+    let child = Command::new(env!("CARGO_BIN_EXE_wasmtime"))
+        .args(&args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stream = None;
+    for _ in 0..500 {
+        match TcpStream::connect(&addr) {
+            Ok(s) => {
+                stream = Some(s);
+                break;
+            }
+            Err(_) => std::thread::sleep(std::time::Duration::from_millis(10)),
+        }
+    }
+    let mut stream = stream.expect("the CLI never listened");
+    let data: Vec<u8> = (0..50_000u32).map(|i| (i * 7 + i / 251) as u8).collect();
+    let mut writer = stream.try_clone().unwrap();
+    let sent = data.clone();
+    let sender = std::thread::spawn(move || {
+        writer.write_all(&sent).unwrap();
+        writer.shutdown(Shutdown::Write).unwrap();
+    });
+    let mut echoed = Vec::new();
+    stream.read_to_end(&mut echoed).unwrap();
+    sender.join().unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(echoed == data, "the echo differs ({} bytes)", echoed.len());
+    assert!(out(&o).contains("accepted\n"), "{}", out(&o));
+    assert!(out(&o).ends_with("echoed 50000 bytes\n"), "{}", out(&o));
+}
+
+#[test]
+fn tcplisten_preopens_a_listener() {
+    echo_through_cli(&[], "3");
+    // With a directory, the socket follows it (fd 4) and the directory
+    // stays visible to wasi-libc.
+    let dir = std::env::temp_dir().to_string_lossy().into_owned();
+    echo_through_cli(&["--dir", &dir], "4");
+    // An address that cannot be listened on is a one-line error.
+    let o = wasmtime(&["run", "-S", "tcplisten=256.0.0.1:1", &program("hello")]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(err(&o).contains("failed to listen"), "{}", err(&o));
+}

@@ -2,7 +2,7 @@
 
 use crate::cli::{self, ClosedInput, Sink, StdinStream, StdoutStream};
 use crate::p1::{Descriptor, DirDesc, WasiP1Ctx};
-use crate::{DirPerms, FilePerms};
+use crate::{DirPerms, FilePerms, Socket};
 use anyhow::{Context as _, Result};
 use std::path::Path;
 use std::sync::Arc;
@@ -19,7 +19,7 @@ pub struct WasiCtxBuilder {
     stdout: Arc<dyn StdoutStream>,
     stderr: Arc<dyn StdoutStream>,
     preopens: Vec<(DirDesc, String)>,
-    sockets: Vec<std::net::TcpListener>,
+    sockets: std::collections::BTreeMap<u32, Descriptor>,
     built: bool,
 }
 
@@ -39,7 +39,7 @@ impl WasiCtxBuilder {
             stdout: Arc::new(Sink),
             stderr: Arc::new(Sink),
             preopens: Vec::new(),
-            sockets: Vec::new(),
+            sockets: std::collections::BTreeMap::new(),
             built: false,
         }
     }
@@ -157,11 +157,38 @@ impl WasiCtxBuilder {
         Ok(self)
     }
 
-    /// Gives the guest a listening TCP socket as a pre-opened descriptor
-    /// (after the pre-opened directories), for `sock_accept`.
-    pub fn preopened_tcp_listener(&mut self, listener: std::net::TcpListener) -> Result<&mut Self> {
-        listener.set_nonblocking(false)?;
-        self.sockets.push(listener);
+    /// Gives the guest `socket` as descriptor `fd` (as `wasi-common`'s
+    /// `WasiCtxBuilder::preopened_socket` does; Wasmtime's own preview-1
+    /// context has no sockets). Pre-opened directories take the lowest
+    /// descriptors from 3 up that no socket holds.
+    ///
+    /// wasi-libc looks for pre-opened directories from descriptor 3 up and
+    /// stops at the first descriptor that is not one, so give sockets
+    /// numbers above the directories' (the CLI's `-S tcplisten` does).
+    /// Fails for descriptors 0-2 (the standard streams), descriptors of
+    /// 65536 and above, a descriptor given twice, and a socket that cannot
+    /// be made blocking.
+    pub fn preopened_socket(&mut self, fd: u32, socket: impl Into<Socket>) -> Result<&mut Self> {
+        if fd < 3 {
+            anyhow::bail!("descriptor {fd} is a standard stream and cannot hold a socket");
+        }
+        if fd >= 1 << 16 {
+            anyhow::bail!("descriptor {fd} is too large for a pre-opened socket");
+        }
+        if self.sockets.contains_key(&fd) {
+            anyhow::bail!("descriptor {fd} already holds a pre-opened socket");
+        }
+        let desc = match socket.into() {
+            Socket::TcpListener(l) => {
+                l.set_nonblocking(false)?;
+                Descriptor::TcpListener(l)
+            }
+            Socket::TcpStream(s) => {
+                s.set_nonblocking(false)?;
+                Descriptor::TcpStream(s)
+            }
+        };
+        self.sockets.insert(fd, desc);
         Ok(self)
     }
 
@@ -177,11 +204,19 @@ impl WasiCtxBuilder {
             Some(Descriptor::Stdout(self.stdout.clone())),
             Some(Descriptor::Stderr(self.stderr.clone())),
         ];
+        let sockets = std::mem::take(&mut self.sockets);
         for (dir, name) in std::mem::take(&mut self.preopens) {
+            while sockets.contains_key(&(table.len() as u32)) {
+                table.push(None);
+            }
             table.push(Some(Descriptor::Dir(dir, Some(name))));
         }
-        for listener in std::mem::take(&mut self.sockets) {
-            table.push(Some(Descriptor::TcpListener(listener)));
+        for (fd, socket) in sockets {
+            let fd = fd as usize;
+            if table.len() <= fd {
+                table.resize_with(fd + 1, || None);
+            }
+            table[fd] = Some(socket);
         }
         WasiP1Ctx::new(
             std::mem::take(&mut self.args),

@@ -70,6 +70,43 @@ bitflags::bitflags! {
     }
 }
 
+/// A socket to pre-open for the guest with
+/// [`WasiCtxBuilder::preopened_socket`] (as in the `wasi-common` crate, which
+/// backs the reference CLI's `-S tcplisten`): a listening socket serves
+/// `sock_accept`, a connected one `sock_recv`, `sock_send`,
+/// `sock_shutdown`, `fd_read` and `fd_write`.
+#[derive(Debug)]
+pub enum Socket {
+    /// A listening TCP socket.
+    TcpListener(std::net::TcpListener),
+    /// A connected TCP socket.
+    TcpStream(std::net::TcpStream),
+}
+
+impl From<std::net::TcpListener> for Socket {
+    fn from(l: std::net::TcpListener) -> Self {
+        Socket::TcpListener(l)
+    }
+}
+
+impl From<std::net::TcpStream> for Socket {
+    fn from(s: std::net::TcpStream) -> Self {
+        Socket::TcpStream(s)
+    }
+}
+
+impl From<cap_std::net::TcpListener> for Socket {
+    fn from(l: cap_std::net::TcpListener) -> Self {
+        Socket::TcpListener(std::os::fd::OwnedFd::from(l).into())
+    }
+}
+
+impl From<cap_std::net::TcpStream> for Socket {
+    fn from(s: cap_std::net::TcpStream) -> Self {
+        Socket::TcpStream(std::os::fd::OwnedFd::from(s).into())
+    }
+}
+
 /// The error a guest's `proc_exit` call (or its `exit()`) surfaces as: the
 /// call unwinds the guest, and this value carries the exit status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

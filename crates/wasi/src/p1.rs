@@ -775,7 +775,10 @@ impl WasiP1Ctx {
                 if !d.perms.contains(DirPerms::MUTATE) {
                     return Err(EPERM);
                 }
-                rustix::fs::futimens(&d.dir, &times).map_err(rustix_err)
+                // Relative to the directory itself: its descriptor may be
+                // an `O_PATH` one, which `futimens` refuses.
+                rustix::fs::utimensat(&d.dir, ".", &times, rustix::fs::AtFlags::empty())
+                    .map_err(rustix_err)
             }
             _ => Err(EBADF),
         }
@@ -1121,7 +1124,8 @@ impl WasiP1Ctx {
         }
         let old_path = m.str(old_path as u32, old_len as u32)?;
         let new_path = m.str(new_path as u32, new_len as u32)?;
-        let src = self.dir(old_fd)?;
+        // Both directories must allow mutation, as in Wasmtime.
+        let src = self.mutable_dir(old_fd)?;
         let dst = self.mutable_dir(new_fd)?;
         src.dir
             .hard_link(&old_path, &dst.dir, &new_path)
@@ -1165,10 +1169,14 @@ impl WasiP1Ctx {
         if !d.perms.contains(DirPerms::READ) {
             return Err(EPERM);
         }
-        if (create || trunc) && !d.perms.contains(DirPerms::MUTATE) {
+        // As in Wasmtime, a directory without `MUTATE` refuses every open
+        // that could change a file, whatever the file permissions say.
+        if (create || trunc || write) && !d.perms.contains(DirPerms::MUTATE) {
             return Err(EPERM);
         }
-        if write && !d.file_perms.contains(FilePerms::WRITE) {
+        // Creating opens the file for writing (as in Wasmtime), so it needs
+        // the write permission too.
+        if (write || create) && !d.file_perms.contains(FilePerms::WRITE) {
             return Err(EPERM);
         }
         if directory {
@@ -1197,9 +1205,9 @@ impl WasiP1Ctx {
         opts.read(read || !write);
         opts.write(write);
         if create && excl {
-            opts.create_new(true);
+            opts.create_new(true).write(true);
         } else if create {
-            opts.create(true);
+            opts.create(true).write(true);
         }
         if trunc {
             // Truncating needs write access at the OS level.
@@ -1238,7 +1246,7 @@ impl WasiP1Ctx {
                 append: fdflags & FDFLAGS_APPEND != 0,
                 nonblock: fdflags & FDFLAGS_NONBLOCK != 0,
                 read: read || !write,
-                write: write || trunc,
+                write: write || trunc || create,
                 sync_flags: fdflags & (FDFLAGS_DSYNC | FDFLAGS_RSYNC | FDFLAGS_SYNC),
                 perms: file_perms,
             })
@@ -1491,6 +1499,8 @@ impl WasiP1Ctx {
         m.check(out as u32, 4)?;
         let stream = match self.get(fd)? {
             Descriptor::TcpListener(l) => l.accept().map_err(io_err)?.0,
+            // accept(2) on a socket that is not listening.
+            Descriptor::TcpStream(_) => return Err(EINVAL),
             _ => return Err(ENOTSOCK),
         };
         stream
@@ -1519,6 +1529,7 @@ impl WasiP1Ctx {
         m.check(out_flags as u32, 2)?;
         let stream = match self.get_mut(fd)? {
             Descriptor::TcpStream(s) => s,
+            Descriptor::TcpListener(_) => return Err(ENOTCONN),
             _ => return Err(ENOTSOCK),
         };
         let (ptr, len) = iovs.iter().copied().find(|(_, l)| *l > 0).unwrap_or((0, 0));
@@ -1557,6 +1568,7 @@ impl WasiP1Ctx {
         m.check(out as u32, 4)?;
         let stream = match self.get_mut(fd)? {
             Descriptor::TcpStream(s) => s,
+            Descriptor::TcpListener(_) => return Err(ENOTCONN),
             _ => return Err(ENOTSOCK),
         };
         let mut total = 0u32;
@@ -1580,6 +1592,7 @@ impl WasiP1Ctx {
         };
         match self.get(fd)? {
             Descriptor::TcpStream(s) => s.shutdown(how).map_err(io_err),
+            Descriptor::TcpListener(_) => Err(ENOTCONN),
             _ => Err(ENOTSOCK),
         }
     }

@@ -181,7 +181,9 @@ impl Cache {
         self.state.misses.load(SeqCst)
     }
 
-    fn entry_path(&self, engine: &Engine, binary: &[u8]) -> PathBuf {
+    /// The key of `binary` compiled by `engine`: a SHA-256 of this
+    /// library's version, the engine's settings and the bytes.
+    fn key(engine: &Engine, binary: &[u8]) -> [u8; 32] {
         let mut h = Sha256::new();
         h.update(VERSION.as_bytes());
         h.update([0]);
@@ -189,31 +191,66 @@ impl Cache {
         h.update((settings.len() as u64).to_le_bytes());
         h.update(&settings);
         h.update(binary);
-        let hex: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        h.finalize().into()
+    }
+
+    fn entry_path(&self, key: &[u8; 32]) -> PathBuf {
+        let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
         self.directory.join("modules").join(format!("{hex}.cwasm"))
     }
 }
 
+/// The first bytes of every cache entry.
+const ENTRY_MAGIC: &[u8; 16] = b"wasmtime-ours-c1";
+/// Entry layout: `ENTRY_MAGIC`, the entry's key, the SHA-256 of the
+/// artifact, the artifact (`Module::serialize`).
+const ENTRY_HEADER: usize = ENTRY_MAGIC.len() + 32 + 32;
+
+/// Wraps an artifact into a cache entry for `key`.
+fn encode_entry(key: &[u8; 32], artifact: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(ENTRY_HEADER + artifact.len());
+    out.extend_from_slice(ENTRY_MAGIC);
+    out.extend_from_slice(key);
+    out.extend_from_slice(&Sha256::digest(artifact));
+    out.extend_from_slice(artifact);
+    out
+}
+
+/// The artifact inside a cache entry, if the entry was written for `key`
+/// and its artifact is intact. This is checked before anything of the
+/// artifact is parsed, so a corrupted file, or a well-formed entry of
+/// another module (say, copied over this one's name), is never loaded.
+fn decode_entry<'a>(key: &[u8; 32], entry: &'a [u8]) -> Option<&'a [u8]> {
+    if entry.len() < ENTRY_HEADER || &entry[..16] != ENTRY_MAGIC || &entry[16..48] != key {
+        return None;
+    }
+    let artifact = &entry[ENTRY_HEADER..];
+    (Sha256::digest(artifact).as_slice() == &entry[48..80]).then_some(artifact)
+}
+
 /// Returns the cached compilation of `binary`, or compiles it and stores
 /// the result. An unreadable or rejected entry counts as a miss and is
-/// replaced.
+/// replaced; a cache that cannot be read or written only costs speed.
 #[cfg(all(feature = "runtime", feature = "cranelift"))]
 pub(crate) fn load_or_compile(engine: &Engine, cache: &Cache, binary: &[u8]) -> Result<Module> {
-    let path = cache.entry_path(engine, binary);
+    let key = Cache::key(engine, binary);
+    let path = cache.entry_path(&key);
     if let Ok(bytes) = std::fs::read(&path) {
-        // SAFETY: entries are written by `store` below; one that was
-        // corrupted or replaced by a foreign file fails the artifact checks
-        // (structure, version, checksum, settings) and is recompiled.
-        if let Ok(module) = unsafe { Module::deserialize(engine, &bytes) } {
-            cache.state.hits.fetch_add(1, SeqCst);
-            return Ok(module);
+        if let Some(artifact) = decode_entry(&key, &bytes) {
+            // SAFETY: the entry was written by `store` below for exactly
+            // these bytes and settings (its key matches) and is unchanged
+            // since (its SHA-256 matches); the artifact checks (structure,
+            // version, checksum, settings) still run before it is mapped.
+            if let Ok(module) = unsafe { Module::deserialize(engine, artifact) } {
+                cache.state.hits.fetch_add(1, SeqCst);
+                return Ok(module);
+            }
         }
     }
     cache.state.misses.fetch_add(1, SeqCst);
     let module = Module::compile_uncached(engine, binary)?;
-    // A cache that cannot be written only costs speed.
     if let Ok(bytes) = module.serialize() {
-        let _ = store(&path, &bytes);
+        let _ = store(&path, &encode_entry(&key, &bytes));
     }
     Ok(module)
 }
