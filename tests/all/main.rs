@@ -3,6 +3,7 @@
 mod bad_input;
 mod cache;
 mod call_hook;
+mod const_exprs;
 mod cow;
 mod epoch;
 mod exceptions;

@@ -21,6 +21,7 @@ mod builtins;
 mod compile;
 mod decode;
 mod encoding;
+mod gc_guard;
 mod module;
 mod translate;
 mod trap;
