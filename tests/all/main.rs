@@ -10,6 +10,7 @@ mod exceptions;
 mod fuel;
 mod func;
 mod function_references;
+mod host_exceptions;
 mod instance_pre;
 mod limits;
 mod linker;

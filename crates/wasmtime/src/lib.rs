@@ -50,7 +50,9 @@ pub use allocation::PoolingAllocationConfig;
 pub use cache::{Cache, CacheConfig};
 pub use config::{Config, OptLevel, Strategy};
 pub use engine::{Engine, Precompiled};
-pub use exception::{ExnRef, Tag, TagType, ThrownException};
+pub use exception::{
+    ExnRef, ExnRefPre, ExnType, FieldType, StorageType, Tag, TagType, ThrownException,
+};
 pub use externals::{Extern, Global, Memory, MemoryAccessError, Table};
 pub use func::{Caller, Func};
 pub use instance::{Export, Instance};
