@@ -187,6 +187,13 @@ fn suites() -> Vec<Suite> {
         }),
         (Proposal::ExceptionHandling, |_| {}),
     ];
+    // This repository's own scripts (tests/wast-scripts), with every 3.0
+    // feature.
+    suites.push(Suite {
+        prefix: "local".into(),
+        config: wasm3_config(),
+        files: Vec::new(),
+    });
     for (p, configure) in proposals {
         let mut config = wasm3_config();
         configure(&mut config);
@@ -220,11 +227,25 @@ fn all_files(suites: &[Suite]) -> Vec<File> {
                     .any(|(name, _)| *name == f.name)
             })
             .collect();
+        if suite.prefix == "local" {
+            these.extend(LOCAL_SCRIPTS.iter().map(|(name, contents)| File {
+                name: format!("local/{name}"),
+                contents,
+                suite: i,
+            }));
+        }
         these.sort_by(|a, b| a.name.cmp(&b.name));
         files.extend(these);
     }
     files
 }
+
+/// Scripts of this repository (`tests/wast-scripts/`), run as the `local`
+/// group.
+const LOCAL_SCRIPTS: &[(&str, &str)] = &[(
+    "threads-wait-notify.wast",
+    include_str!("wast-scripts/threads-wait-notify.wast"),
+)];
 
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
@@ -277,7 +298,7 @@ fn run(filters: Vec<String>, verbose: bool) -> bool {
         // shared memories, so the threads scripts keep allocating on demand.
         for suite in suites
             .iter_mut()
-            .filter(|s| !s.prefix.ends_with("/threads"))
+            .filter(|s| !s.prefix.ends_with("/threads") && s.prefix != "local")
         {
             use_pooling(&mut suite.config);
         }

@@ -26,3 +26,4 @@ mod threads;
 mod threads_atomics;
 mod traps;
 mod wasi;
+mod wast_threads;
