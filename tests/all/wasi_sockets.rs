@@ -262,3 +262,73 @@ fn sock_errnos() {
     assert_eq!(shutdown("4", "3"), ENOTCONN);
     assert_eq!(shutdown("8", "3"), EBADF);
 }
+
+/// A guest that polls, once, an `fd_read` subscription on the listener at
+/// fd 3 together with a relative clock of `timeout_ns` (monotonic), and
+/// returns the events written: count, then per event (userdata, type,
+/// nbytes).
+const POLL_WAT: &str = r#"
+(module
+  (import "wasi_snapshot_preview1" "poll_oneoff"
+    (func $poll (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (func (export "poll") (param $timeout i64) (result i32)
+    ;; subscription 0 at 0: userdata 10, fd_read on fd 3
+    (i64.store (i32.const 0) (i64.const 10))
+    (i32.store8 (i32.const 8) (i32.const 1))
+    (i32.store (i32.const 16) (i32.const 3))
+    ;; subscription 1 at 48: userdata 20, clock monotonic, relative timeout
+    (i64.store (i32.const 48) (i64.const 20))
+    (i32.store8 (i32.const 56) (i32.const 0))
+    (i32.store (i32.const 64) (i32.const 1))
+    (i64.store (i32.const 72) (local.get $timeout))
+    (i64.store (i32.const 80) (i64.const 0))
+    (i32.store16 (i32.const 88) (i32.const 0))
+    (call $poll (i32.const 0) (i32.const 256) (i32.const 2) (i32.const 512)))
+  (func (export "count") (result i32) (i32.load (i32.const 512)))
+  (func (export "userdata") (param i32) (result i64)
+    (i64.load (i32.add (i32.const 256) (i32.mul (local.get 0) (i32.const 32)))))
+  (func (export "nbytes") (param i32) (result i64)
+    (i64.load (i32.add (i32.const 272) (i32.mul (local.get 0) (i32.const 32))))))
+"#;
+
+#[test]
+fn poll_oneoff_waits_for_a_socket_to_be_ready() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let engine = Engine::default();
+    let module = Module::new(&engine, POLL_WAT).unwrap();
+    let mut builder = WasiCtxBuilder::new();
+    builder.preopened_socket(3, listener).unwrap();
+    let mut store = Store::new(&engine, builder.build_p1());
+    let mut linker: Linker<WasiP1Ctx> = Linker::new(&engine);
+    p1::add_to_linker_sync(&mut linker, |cx| cx).unwrap();
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    let poll = instance
+        .get_typed_func::<i64, i32>(&mut store, "poll")
+        .unwrap();
+    let count = instance
+        .get_typed_func::<(), i32>(&mut store, "count")
+        .unwrap();
+    let userdata = instance
+        .get_typed_func::<i32, i64>(&mut store, "userdata")
+        .unwrap();
+    let nbytes = instance
+        .get_typed_func::<i32, i64>(&mut store, "nbytes")
+        .unwrap();
+
+    // Nobody has connected: only the 20 ms clock fires, after its time.
+    let started = std::time::Instant::now();
+    assert_eq!(poll.call(&mut store, 20_000_000).unwrap(), 0);
+    assert!(started.elapsed() >= std::time::Duration::from_millis(20));
+    assert_eq!(count.call(&mut store, ()).unwrap(), 1);
+    assert_eq!(userdata.call(&mut store, 0).unwrap(), 20);
+
+    // A pending connection makes the listener readable: its event comes
+    // back (nbytes 1) long before the 60 s clock.
+    let _client = TcpStream::connect(addr).unwrap();
+    assert_eq!(poll.call(&mut store, 60_000_000_000).unwrap(), 0);
+    assert_eq!(count.call(&mut store, ()).unwrap(), 1);
+    assert_eq!(userdata.call(&mut store, 0).unwrap(), 10);
+    assert_eq!(nbytes.call(&mut store, 0).unwrap(), 1);
+}

@@ -17,6 +17,7 @@ use cap_fs_ext::{
 };
 use cap_rand::RngCore;
 use cap_std::fs::{Dir, OpenOptions};
+use rustix::event::PollFlags;
 use std::io::{Read, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::FileExt;
@@ -97,6 +98,9 @@ const FST_MTIM_NOW: u16 = 8;
 const EVENTTYPE_CLOCK: u8 = 0;
 const EVENTTYPE_FD_READ: u8 = 1;
 const EVENTTYPE_FD_WRITE: u8 = 2;
+
+// `eventrwflags`.
+const EVENTRWFLAGS_FD_READWRITE_HANGUP: u16 = 1;
 
 const DIRENT_SIZE: u32 = 24;
 
@@ -476,6 +480,73 @@ impl WasiP1Ctx {
             return Err(EPERM);
         }
         Ok(d)
+    }
+
+    /// `poll(2)` on the host descriptors behind `poll_oneoff`
+    /// subscriptions: `what` maps a subscription to `(guest fd, read)`, with
+    /// `None` for the host's stdin, or `None` when it waits on nothing.
+    /// Returns, per subscription, the events seen (`None`: not ready), or
+    /// `None` when no subscription waits on a host descriptor. `timeout`
+    /// in nanoseconds, `None` for no limit.
+    fn poll_host_fds<S>(
+        &self,
+        subs: &[(u64, u8, S)],
+        timeout: Option<u64>,
+        what: impl Fn(&S) -> Option<(Option<i32>, bool)>,
+    ) -> R<Option<Vec<Option<PollFlags>>>> {
+        use std::os::fd::AsFd;
+        let mut owners = Vec::new();
+        let mut fds = Vec::new();
+        for (i, (_, _, sub)) in subs.iter().enumerate() {
+            let Some((fd, read)) = what(sub) else {
+                continue;
+            };
+            let host = match fd {
+                None => crate::cli::Stdin.host_fd().ok_or(EBADF)?,
+                Some(fd) => match self.get(fd)? {
+                    Descriptor::TcpStream(s) => s.as_fd(),
+                    Descriptor::TcpListener(l) => l.as_fd(),
+                    _ => return Err(EBADF),
+                },
+            };
+            let flags = if read { PollFlags::IN } else { PollFlags::OUT };
+            fds.push(rustix::event::PollFd::from_borrowed_fd(host, flags));
+            owners.push(i);
+        }
+        if fds.is_empty() {
+            return Ok(None);
+        }
+        let ts = timeout.map(|t| rustix::time::Timespec {
+            tv_sec: (t / 1_000_000_000) as i64,
+            tv_nsec: (t % 1_000_000_000) as _,
+        });
+        loop {
+            match rustix::event::poll(&mut fds, ts.as_ref()) {
+                Ok(_) => break,
+                Err(rustix::io::Errno::INTR) => continue,
+                Err(e) => return Err(rustix_err(e)),
+            }
+        }
+        let mut seen = vec![None; subs.len()];
+        for (fd, i) in fds.iter().zip(owners) {
+            let events = fd.revents();
+            if !events.is_empty() {
+                seen[i] = Some(events);
+            }
+        }
+        Ok(Some(seen))
+    }
+
+    /// The `nbytes` of a ready socket event: bytes waiting to be read on a
+    /// stream, 1 on a listener (a connection to accept), 0 for writing.
+    fn socket_ready_bytes(&self, fd: i32, read: bool) -> u64 {
+        match self.get(fd) {
+            Ok(Descriptor::TcpStream(s)) if read => {
+                rustix::io::ioctl_fionread(s).map_or(0, u64::from)
+            }
+            Ok(Descriptor::TcpListener(_)) if read => 1,
+            _ => 0,
+        }
     }
 
     fn push(&mut self, desc: Descriptor) -> R<u32> {
@@ -1349,10 +1420,21 @@ impl WasiP1Ctx {
         m.check(out as u32, 4)?;
 
         enum Sub {
-            Clock { deadline: u64 },
-            Ready { nbytes: u64 },
-            Failed { errno: Errno },
+            Clock {
+                deadline: u64,
+            },
+            Ready {
+                nbytes: u64,
+            },
+            Failed {
+                errno: Errno,
+            },
             WaitStdin,
+            /// A socket, polled for readability (`read`) or writability.
+            WaitSocket {
+                fd: i32,
+                read: bool,
+            },
         }
         let now = clock_now(1)?;
         let mut parsed = Vec::with_capacity(count as usize);
@@ -1404,8 +1486,8 @@ impl WasiP1Ctx {
                         (Ok(Descriptor::Stdout(_) | Descriptor::Stderr(_)), false) => {
                             Sub::Ready { nbytes: 0 }
                         }
-                        (Ok(Descriptor::TcpStream(_) | Descriptor::TcpListener(_)), _) => {
-                            Sub::Ready { nbytes: 0 }
+                        (Ok(Descriptor::TcpStream(_) | Descriptor::TcpListener(_)), read) => {
+                            Sub::WaitSocket { fd, read }
                         }
                         (Ok(_), _) => Sub::Failed { errno: EBADF },
                     }
@@ -1418,58 +1500,52 @@ impl WasiP1Ctx {
         let immediate = parsed
             .iter()
             .any(|(_, _, s)| matches!(s, Sub::Ready { .. } | Sub::Failed { .. }));
-        let mut stdin_ready = false;
-        if !immediate {
-            let deadline = parsed
-                .iter()
-                .filter_map(|(_, _, s)| match s {
-                    Sub::Clock { deadline } => Some(*deadline),
-                    _ => None,
-                })
-                .min();
-            let wait_stdin = parsed.iter().any(|(_, _, s)| matches!(s, Sub::WaitStdin));
-            let timeout = deadline.map(|d| d.saturating_sub(now));
-            if wait_stdin {
-                let stdin = crate::cli::Stdin;
-                let fd = StdinStream::host_fd(&stdin).ok_or(EBADF)?;
-                let mut fds = [rustix::event::PollFd::new(
-                    &fd,
-                    rustix::event::PollFlags::IN,
-                )];
-                let ts = timeout.map(|t| rustix::time::Timespec {
-                    tv_sec: (t / 1_000_000_000) as i64,
-                    tv_nsec: (t % 1_000_000_000) as _,
-                });
-                loop {
-                    match rustix::event::poll(&mut fds, ts.as_ref()) {
-                        Ok(n) => {
-                            stdin_ready = n > 0;
-                            break;
-                        }
-                        Err(rustix::io::Errno::INTR) => continue,
-                        Err(e) => return Err(rustix_err(e)),
-                    }
-                }
-            } else if let Some(t) = timeout {
+        let deadline = parsed
+            .iter()
+            .filter_map(|(_, _, s)| match s {
+                Sub::Clock { deadline } => Some(*deadline),
+                _ => None,
+            })
+            .min();
+        // What the host can wait on: the host's stdin and sockets. With an
+        // event already due, they are only sampled (zero timeout).
+        let timeout = if immediate {
+            Some(0)
+        } else {
+            deadline.map(|d| d.saturating_sub(now))
+        };
+        let revents = self.poll_host_fds(&parsed, timeout, |s| match s {
+            Sub::WaitStdin => Some((None, true)),
+            Sub::WaitSocket { fd, read } => Some((Some(*fd), *read)),
+            _ => None,
+        })?;
+        if revents.is_none() && !immediate {
+            if let Some(t) = timeout {
                 std::thread::sleep(std::time::Duration::from_nanos(t));
             }
         }
         let now = clock_now(1)?;
         let mut written = 0u32;
-        for (userdata, tag, sub) in &parsed {
+        for (i, (userdata, tag, sub)) in parsed.iter().enumerate() {
+            let polled = revents.as_ref().and_then(|r| r[i]);
+            let hangup = polled.is_some_and(|f| f.contains(PollFlags::HUP));
             let (errno, nbytes) = match sub {
                 Sub::Clock { deadline } if *deadline <= now => (SUCCESS, 0),
                 Sub::Clock { .. } => continue,
                 Sub::Ready { nbytes } => (SUCCESS, *nbytes),
                 Sub::Failed { errno } => (*errno, 0),
-                Sub::WaitStdin if stdin_ready => (SUCCESS, 1),
-                Sub::WaitStdin => continue,
+                Sub::WaitStdin | Sub::WaitSocket { .. } if polled.is_none() => continue,
+                Sub::WaitStdin => (SUCCESS, 1),
+                Sub::WaitSocket { fd, read } => (SUCCESS, self.socket_ready_bytes(*fd, *read)),
             };
             let mut b = [0u8; 32];
             b[0..8].copy_from_slice(&userdata.to_le_bytes());
             b[8..10].copy_from_slice(&errno.to_le_bytes());
             b[10] = *tag;
             b[16..24].copy_from_slice(&nbytes.to_le_bytes());
+            if hangup {
+                b[24..26].copy_from_slice(&EVENTRWFLAGS_FD_READWRITE_HANGUP.to_le_bytes());
+            }
             m.write(events + written * 32, &b)?;
             written += 1;
         }
