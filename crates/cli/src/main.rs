@@ -4,6 +4,7 @@
 //! (`wasmtime settings`).
 
 mod compile;
+mod flags;
 mod opts;
 mod run;
 mod settings;

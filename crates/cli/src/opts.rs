@@ -1,8 +1,12 @@
-//! Options shared by the subcommands: `-O KEY=VAL` and building a
-//! [`wasmtime::Config`] from them.
+//! Options shared by the subcommands (`-O`, `-W`, `-C`, `-D`) and building
+//! a [`wasmtime::Config`] from them. Each group is declared once with
+//! [`option_group!`]: the declaration is the parser, the `help` listing
+//! and the list of the reference CLI's keys this runtime refuses.
 
+use crate::flags::{option_group, OptValue};
 use anyhow::{bail, Context as _, Result};
 use clap::Args;
+use std::time::Duration;
 use wasmtime::{Config, Engine, OptLevel};
 
 /// The `-O opt-level=...` choices.
@@ -16,6 +20,21 @@ pub enum OptLevelArg {
     SpeedAndSize,
 }
 
+impl OptValue for OptLevelArg {
+    const SYNTAX: &'static str = "=0|1|2|s";
+    fn parse(value: Option<&str>) -> Result<Self> {
+        Ok(match value {
+            Some("0") => OptLevelArg::None,
+            Some("1") | Some("2") => OptLevelArg::Speed,
+            Some("s") => OptLevelArg::SpeedAndSize,
+            Some(other) => {
+                bail!("unknown optimization level `{other}`, only 0,1,2,s accepted")
+            }
+            None => bail!("a value is required"),
+        })
+    }
+}
+
 impl OptLevelArg {
     fn to_wasmtime(self) -> OptLevel {
         match self {
@@ -26,246 +45,343 @@ impl OptLevelArg {
     }
 }
 
-/// Settings given with `-O`, each `None` when not given.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct OptimizeOptions {
-    /// `opt-level=0|1|2|s`.
-    pub opt_level: Option<OptLevelArg>,
-    /// `memory-reservation=N` (bytes).
-    pub memory_reservation: Option<u64>,
-    /// `memory-guard-size=N` (bytes).
-    pub memory_guard_size: Option<u64>,
-}
+/// The `-C compiler=...` choice: only Cranelift exists here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CompilerArg;
 
-const KNOWN_KEYS: &str = "opt-level, memory-reservation, memory-guard-size";
-
-impl OptimizeOptions {
-    /// Parses one `-O` value: comma-separated `KEY=VAL` pairs. Unknown keys
-    /// and bad values are errors.
-    pub fn parse(s: &str) -> Result<OptimizeOptions> {
-        let mut out = OptimizeOptions::default();
-        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let (key, value) = match part.split_once('=') {
-                Some((k, v)) => (k.trim(), v.trim()),
-                None => bail!("`-O {part}` needs a value, as in `-O {part}=VALUE`"),
-            };
-            match key {
-                "opt-level" => {
-                    out.opt_level = Some(match value {
-                        "0" => OptLevelArg::None,
-                        "1" | "2" => OptLevelArg::Speed,
-                        "s" => OptLevelArg::SpeedAndSize,
-                        _ => bail!("unknown opt-level `{value}`: expected 0, 1, 2 or s"),
-                    })
-                }
-                "memory-reservation" => {
-                    out.memory_reservation =
-                        Some(parse_u64(value).with_context(|| format!("bad `{key}` value"))?)
-                }
-                "memory-guard-size" => {
-                    out.memory_guard_size =
-                        Some(parse_u64(value).with_context(|| format!("bad `{key}` value"))?)
-                }
-                _ => bail!("unknown -O option `{key}` (known: {KNOWN_KEYS})"),
-            }
-        }
-        Ok(out)
-    }
-
-    /// Combines several `-O` flags; later ones win.
-    fn merge(&mut self, other: &OptimizeOptions) {
-        if other.opt_level.is_some() {
-            self.opt_level = other.opt_level;
-        }
-        if other.memory_reservation.is_some() {
-            self.memory_reservation = other.memory_reservation;
-        }
-        if other.memory_guard_size.is_some() {
-            self.memory_guard_size = other.memory_guard_size;
+impl OptValue for CompilerArg {
+    const SYNTAX: &'static str = "=cranelift";
+    fn parse(value: Option<&str>) -> Result<Self> {
+        match value {
+            Some("cranelift") => Ok(CompilerArg),
+            Some("winch") => bail!("the Winch compiler is not supported by this runtime, which compiles with Cranelift only"),
+            Some(other) => bail!("unknown compiler `{other}`: only `cranelift` is accepted"),
+            None => bail!("a value is required"),
         }
     }
 }
 
-/// Parses a decimal or `0x` hexadecimal byte count.
-fn parse_u64(s: &str) -> Result<u64> {
-    let s = s.replace('_', "");
-    Ok(
-        match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
-            Some(hex) => u64::from_str_radix(hex, 16)?,
-            None => s.parse()?,
-        },
-    )
+option_group! {
+    /// Settings given with `-O`, each `None` when not given.
+    pub struct OptimizeOptions {
+        flag: 'O', long: "optimize", title: "optimize",
+        /// Optimization level of generated code (0 none, 1 and 2 speed, s
+        /// speed and size; default: 2).
+        "opt-level" => opt_level: Option<OptLevelArg>,
+        /// Whether linear memories may move in the host's address space
+        /// when they grow past their reservation (default: yes).
+        "memory-may-move" => memory_may_move: Option<bool>,
+        /// Bytes of virtual memory reserved for each linear memory
+        /// (default: 4 GiB on 64-bit hosts).
+        ///
+        /// A memory whose maximum fits in its reservation never moves, and
+        /// with a large enough guard region needs no explicit bounds checks.
+        "memory-reservation" => memory_reservation: Option<u64>,
+        /// Bytes of guard region after each linear memory (default: 32 MiB).
+        "memory-guard-size" => memory_guard_size: Option<u64>,
+        /// Use the pooling instance allocator, which reserves slots for
+        /// instances, memories and tables when the engine is created,
+        /// instead of allocating them on demand.
+        ///
+        /// The `pooling-*` keys size the pools; they only take effect with
+        /// this option on.
+        "pooling-allocator" => pooling_allocator: Option<bool>,
+        /// Bytes at the start of each pooled linear memory slot that stay
+        /// resident (reset in place) between instances (default: 0).
+        "pooling-memory-keep-resident" => pooling_memory_keep_resident: Option<usize>,
+        /// Bytes at the start of each pooled table slot that stay resident
+        /// (reset in place) between instances (default: 0).
+        "pooling-table-keep-resident" => pooling_table_keep_resident: Option<usize>,
+        /// Initialize linear memories from copy-on-write images of their
+        /// data segments when possible (default: yes).
+        "memory-init-cow" => memory_init_cow: Option<bool>,
+        /// Maximum number of core instances alive at once in the pooling
+        /// allocator (default: 1000).
+        "pooling-total-core-instances" => pooling_total_core_instances: Option<u32>,
+        /// Maximum number of linear memories alive at once in the pooling
+        /// allocator (default: 1000).
+        "pooling-total-memories" => pooling_total_memories: Option<u32>,
+        /// Maximum number of tables alive at once in the pooling allocator
+        /// (default: 1000).
+        "pooling-total-tables" => pooling_total_tables: Option<u32>,
+        /// Maximum size, in bytes, of each linear memory in the pooling
+        /// allocator (default: 4 GiB).
+        "pooling-max-memory-size" => pooling_max_memory_size: Option<usize>,
+        /// Maximum number of elements of each table in the pooling
+        /// allocator (default: 20000).
+        "pooling-table-elements" => pooling_table_elements: Option<usize>,
+        /// Maximum size, in bytes, of a core instance's runtime state in the
+        /// pooling allocator (default: 1 MiB).
+        "pooling-max-core-instance-size" => pooling_max_core_instance_size: Option<usize>,
+        /// Maximum number of tables a module may define, with the pooling
+        /// allocator (default: 1).
+        "pooling-max-tables-per-module" => pooling_max_tables_per_module: Option<u32>,
+        /// Maximum number of linear memories a module may define, with the
+        /// pooling allocator (default: 1).
+        "pooling-max-memories-per-module" => pooling_max_memories_per_module: Option<u32>,
+        /// Use guard pages and host signal handlers to catch out-of-bounds
+        /// accesses and other traps (default: yes); with `n`, compiled code
+        /// checks explicitly.
+        "signals-based-traps" => signals_based_traps: Option<bool>,
+        /// DEPRECATED: use `-O memory-guard-size=N` instead.
+        "dynamic-memory-guard-size" => dynamic_memory_guard_size: Option<u64>,
+        /// DEPRECATED: use `-O memory-guard-size=N` instead.
+        "static-memory-guard-size" => static_memory_guard_size: Option<u64>,
+        /// DEPRECATED: use `-O memory-may-move=n` instead.
+        "static-memory-forced" => static_memory_forced: Option<bool>,
+        /// DEPRECATED: use `-O memory-reservation=N` instead.
+        "static-memory-maximum-size" => static_memory_maximum_size: Option<u64>,
+    }
+    unsupported {
+        "regalloc-algorithm" => "the register allocator cannot be chosen here",
+        "memory-reservation-for-growth", "dynamic-memory-reserved-for-growth"
+            => "a separate growth reservation is not configurable here (see memory-reservation)",
+        "gc-heap-may-move", "gc-heap-reservation", "gc-heap-reservation-for-growth",
+        "gc-heap-guard-size", "gc-heap-initial-size", "gc-zeal-alloc-counter"
+            => "the GC heap has no such settings in this runtime",
+        "guard-before-linear-memory" => "no guard region is placed before linear memories",
+        "table-lazy-init" => "tables are always initialized at instantiation",
+        "pooling-decommit-batch-size", "pooling-max-unused-warm-slots", "pooling-pagemap-scan"
+            => "this pooling allocator has no such tuning (PAGEMAP_SCAN is used when the kernel has it)",
+        "pooling-memory-protection-keys", "pooling-max-memory-protection-keys"
+            => "memory protection keys are not used",
+        "memory-guaranteed-dense-image-size" => "copy-on-write images have no such threshold here",
+        "pooling-total-component-instances", "pooling-max-component-instance-size",
+        "pooling-max-core-instances-per-component", "pooling-max-memories-per-component",
+        "pooling-max-tables-per-component" => "the component model is not implemented",
+        "pooling-total-stacks", "pooling-async-stack-keep-resident"
+            => "async stacks are not implemented",
+        "pooling-total-gc-heaps" => "GC heaps are not pooled",
+    }
 }
 
-fn parse_optimize_arg(s: &str) -> Result<OptimizeOptions, String> {
-    OptimizeOptions::parse(s).map_err(|e| format!("{e:#}"))
+option_group! {
+    /// Settings given with `-W`, each `None` when not given.
+    pub struct WasmOptions {
+        flag: 'W', long: "wasm", title: "wasm",
+        /// Canonicalize the NaN results of float operations, for
+        /// deterministic execution.
+        "nan-canonicalization" => nan_canonicalization: Option<bool>,
+        /// Run with N units of fuel, trapping when it runs out.
+        ///
+        /// Most instructions consume one unit; `nop`, `drop`, `block` and
+        /// `loop` consume none.
+        "fuel" => fuel: Option<u64>,
+        /// Instrument code to check an epoch counter at function entries and
+        /// loop headers, trapping with `interrupt` once the deadline passes.
+        ///
+        /// As in the reference CLI the store's deadline is the current epoch
+        /// unless `timeout` sets one, so without `timeout` wasm is
+        /// interrupted at its first check.
+        "epoch-interruption" => epoch_interruption: Option<bool>,
+        /// Maximum stack, in bytes, wasm may use before a stack overflow
+        /// trap.
+        "max-wasm-stack" => max_wasm_stack: Option<usize>,
+        /// Allow unknown exports when running commands.
+        ///
+        /// It only concerns components; core modules may export anything,
+        /// so for them this option changes nothing.
+        "unknown-exports-allow" => unknown_exports_allow: Option<bool>,
+        /// Define the main module's imports that nothing provides as
+        /// functions that trap when called.
+        "unknown-imports-trap" => unknown_imports_trap: Option<bool>,
+        /// Define the main module's imports that nothing provides with
+        /// default values: functions returning zeros (and null references),
+        /// zero globals, fresh memories and tables of the minimum size.
+        "unknown-imports-default" => unknown_imports_default: Option<bool>,
+        /// Maximum size, in bytes, a linear memory may reach.
+        ///
+        /// Growing past it makes `memory.grow` return -1 (or trap, with
+        /// `trap-on-grow-failure`); a module whose memory starts larger
+        /// fails to instantiate.
+        "max-memory-size" => max_memory_size: Option<usize>,
+        /// Maximum number of elements a table may reach.
+        "max-table-elements" => max_table_elements: Option<usize>,
+        /// Maximum number of instances that may be created in the store.
+        "max-instances" => max_instances: Option<usize>,
+        /// Maximum number of tables that may be created in the store.
+        "max-tables" => max_tables: Option<usize>,
+        /// Maximum number of linear memories that may be created in the
+        /// store.
+        "max-memories" => max_memories: Option<usize>,
+        /// Make a failed `memory.grow` or `table.grow` trap instead of
+        /// returning -1.
+        "trap-on-grow-failure" => trap_on_grow_failure: Option<bool>,
+        /// Maximum execution time of wasm code (1, 2s, 100ms, ...); after
+        /// it the guest is interrupted.
+        "timeout" => timeout: Option<Duration>,
+        /// Turn every proposal below on (or off); the individual keys
+        /// override it.
+        "all-proposals" => all_proposals: Option<bool>,
+        /// The bulk memory operations proposal.
+        "bulk-memory" => bulk_memory: Option<bool>,
+        /// The multi-memory proposal.
+        "multi-memory" => multi_memory: Option<bool>,
+        /// The multi-value proposal.
+        "multi-value" => multi_value: Option<bool>,
+        /// The reference types proposal.
+        "reference-types" => reference_types: Option<bool>,
+        /// The fixed-width SIMD proposal.
+        "simd" => simd: Option<bool>,
+        /// The relaxed SIMD proposal.
+        "relaxed-simd" => relaxed_simd: Option<bool>,
+        /// Give relaxed SIMD instructions their deterministic,
+        /// host-independent results.
+        "relaxed-simd-deterministic" => relaxed_simd_deterministic: Option<bool>,
+        /// The tail call proposal.
+        "tail-call" => tail_call: Option<bool>,
+        /// The threads proposal (atomics and shared memory types).
+        "threads" => threads: Option<bool>,
+        /// Allow creating `shared` memories.
+        "shared-memory" => shared_memory: Option<bool>,
+        /// The 64-bit memory proposal.
+        "memory64" => memory64: Option<bool>,
+        /// The typed function references proposal.
+        "function-references" => function_references: Option<bool>,
+        /// The GC proposal.
+        "gc" => gc: Option<bool>,
+        /// The custom page sizes proposal.
+        "custom-page-sizes" => custom_page_sizes: Option<bool>,
+        /// The wide arithmetic proposal.
+        "wide-arithmetic" => wide_arithmetic: Option<bool>,
+        /// The extended constant expressions proposal.
+        "extended-const" => extended_const: Option<bool>,
+        /// The exception handling proposal.
+        "exceptions" => exceptions: Option<bool>,
+    }
+    unsupported {
+        "async-stack-size", "async-stack-zeroing" => "async execution is not implemented",
+        "wmemcheck" => "memory error checking is not implemented",
+        "shared-everything-threads", "stack-switching", "branch-hinting"
+            => "this proposal is not implemented",
+        "component-model", "component-model-async", "component-model-more-async-builtins",
+        "component-model-async-stackful", "component-model-threading",
+        "component-model-error-context", "component-model-gc", "component-model-map",
+        "component-model-memory64", "component-model-fixed-length-lists",
+        "component-model-implements" => "the component model is not implemented",
+        "gc-support", "concurrency-support"
+            => "these runtime subsystems cannot be switched here",
+    }
+}
+
+option_group! {
+    /// Settings given with `-C`, each `None` when not given.
+    pub struct CodegenOptions {
+        flag: 'C', long: "codegen", title: "codegen",
+        /// The compiler: only `cranelift` exists in this runtime.
+        "compiler" => compiler: Option<CompilerArg>,
+        /// Run Cranelift's IR verifier on every function (slow).
+        "cranelift-debug-verifier" => cranelift_debug_verifier: Option<bool>,
+        /// Reuse compiled code from the on-disk cache (default: yes).
+        "cache" => cache: Option<bool>,
+        /// The cache's configuration file (default: the user's default
+        /// configuration file if it exists).
+        "cache-config" => cache_config: Option<String>,
+        /// Compile functions in parallel (default: yes).
+        "parallel-compilation" => parallel_compilation: Option<bool>,
+    }
+    unsupported {
+        "collector" => "the garbage collector cannot be chosen here",
+        "native-unwind-info" => "native unwind information cannot be configured here",
+        "inlining" => "function inlining is not implemented",
+        "metadata-for-internal-asserts", "metadata-for-gc-heap-corruption"
+            => "this trap metadata is not implemented",
+        "cranelift-<KEY>" => "raw Cranelift settings cannot be set here (see `wasmtime settings` for the ones in use)",
+    }
+}
+
+option_group! {
+    /// Settings given with `-D`. None is supported yet: the group exists so
+    /// that the reference's keys get a clear error.
+    pub struct DebugOptions {
+        flag: 'D', long: "debug", title: "debug",
+    }
+    unsupported {
+        "debug-info" => "DWARF debug information is not generated",
+        "guest-debug", "debugger", "arg", "inherit-stdin", "inherit-stdout", "inherit-stderr"
+            => "guest debugging is not implemented",
+        "address-map" => "the wasm address map is always generated",
+        "logging", "log-to-files" => "this runtime has no logging",
+        "coredump" => "core dumps are not implemented",
+        "max-backtrace" => "the backtrace length cannot be limited here",
+        "symbols" => "`.cwasm` symbols cannot be configured here",
+    }
 }
 
 /// Options every subcommand accepts.
 #[derive(Args, Debug, Clone, Default)]
 pub struct CommonOptions {
-    /// Optimization and memory settings, as comma-separated KEY=VAL pairs:
-    /// opt-level=0|1|2|s, memory-reservation=BYTES, memory-guard-size=BYTES.
+    /// Optimization and memory settings, as comma-separated KEY[=VAL]
+    /// pairs; `-O help` lists them.
     #[arg(
         short = 'O',
         long = "optimize",
-        value_name = "KEY=VAL[,KEY=VAL...]",
-        value_parser = parse_optimize_arg
+        value_name = "KEY[=VAL[,..]]",
+        value_parser = OptimizeOptions::clap_parse
     )]
     optimize_flags: Vec<OptimizeOptions>,
 
-    /// WebAssembly features and limits, as comma-separated KEY[=VAL] pairs:
-    /// proposal toggles (simd, relaxed-simd, tail-call, exceptions, memory64,
-    /// multi-memory, function-references, threads, extended-const,
-    /// custom-page-sizes, wide-arithmetic, gc, bulk-memory, reference-types,
-    /// multi-value, all-proposals) take y/n; also fuel=N,
-    /// max-memory-size=BYTES, timeout=DURATION, max-wasm-stack=BYTES,
-    /// unknown-imports-trap=y|n, nan-canonicalization=y|n.
+    /// WebAssembly features, limits and run-time checks, as comma-separated
+    /// KEY[=VAL] pairs; `-W help` lists them.
     #[arg(
         short = 'W',
         long = "wasm",
-        value_name = "KEY[=VAL[,KEY[=VAL]...]]",
-        value_parser = parse_wasm_arg
+        value_name = "KEY[=VAL[,..]]",
+        value_parser = WasmOptions::clap_parse
     )]
     wasm_flags: Vec<WasmOptions>,
 
-    /// Code generation settings, as comma-separated KEY[=VAL] pairs:
-    /// cache=y|n (reuse compiled code from the on-disk cache, default y),
-    /// cache-config=PATH (the cache's configuration file),
-    /// parallel-compilation=y|n.
+    /// Code generation settings (compilation cache, parallelism), as
+    /// comma-separated KEY[=VAL] pairs; `-C help` lists them.
     #[arg(
         short = 'C',
         long = "codegen",
-        value_name = "KEY[=VAL[,KEY[=VAL]...]]",
-        value_parser = parse_codegen_arg
+        value_name = "KEY[=VAL[,..]]",
+        value_parser = CodegenOptions::clap_parse
     )]
     codegen_flags: Vec<CodegenOptions>,
+
+    /// Debugging settings, as comma-separated KEY[=VAL] pairs; `-D help`
+    /// lists them (none is supported yet).
+    #[arg(
+        short = 'D',
+        long = "debug",
+        value_name = "KEY[=VAL[,..]]",
+        value_parser = DebugOptions::clap_parse
+    )]
+    debug_flags: Vec<DebugOptions>,
 }
 
-/// Settings given with `-C`, each `None` when not given.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CodegenOptions {
-    /// `cache=y|n`.
-    pub cache: Option<bool>,
-    /// `cache-config=PATH`.
-    pub cache_config: Option<String>,
-    /// `parallel-compilation=y|n`.
-    pub parallel_compilation: Option<bool>,
-}
-
-impl CodegenOptions {
-    /// Parses one `-C` value.
-    pub fn parse(s: &str) -> Result<CodegenOptions> {
-        let mut out = CodegenOptions::default();
-        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let (key, value) = match part.split_once('=') {
-                Some((k, v)) => (k.trim(), Some(v.trim())),
-                None => (part, None),
-            };
-            match key {
-                "cache" => out.cache = Some(parse_bool(key, value)?),
-                "parallel-compilation" => out.parallel_compilation = Some(parse_bool(key, value)?),
-                "cache-config" => {
-                    out.cache_config = Some(
-                        value
-                            .filter(|v| !v.is_empty())
-                            .ok_or_else(|| {
-                                anyhow::anyhow!(
-                                    "`-C cache-config` needs a value, as in `-C cache-config=PATH`"
-                                )
-                            })?
-                            .to_string(),
-                    )
-                }
-                _ => bail!(
-                    "unknown -C option `{key}` (known: cache, cache-config, parallel-compilation)"
-                ),
-            }
-        }
-        Ok(out)
+fn merged<T: Default + Clone>(flags: &[T], merge: fn(&mut T, &T)) -> T {
+    let mut out = T::default();
+    for f in flags {
+        merge(&mut out, f);
     }
-
-    fn merge(&mut self, other: &CodegenOptions) {
-        if other.cache.is_some() {
-            self.cache = other.cache;
-        }
-        if other.cache_config.is_some() {
-            self.cache_config.clone_from(&other.cache_config);
-        }
-        if other.parallel_compilation.is_some() {
-            self.parallel_compilation = other.parallel_compilation;
-        }
-    }
-
-    /// Applies these options to `config`. The compilation cache is on
-    /// unless `cache=n`, as in the reference CLI. A configuration file that
-    /// cannot be read or parsed is an error (as in the reference); a cache
-    /// directory that cannot be created only turns the cache off, and
-    /// entries that cannot be read or written are compiled again, so a
-    /// broken cache never fails a run.
-    pub fn apply(&self, config: &mut Config) -> Result<()> {
-        if let Some(on) = self.parallel_compilation {
-            config.parallel_compilation(on);
-        }
-        if self.cache != Some(false) {
-            let file = self.cache_config.as_deref().map(std::path::Path::new);
-            let cache_config = wasmtime::CacheConfig::from_file(file).anyhow()?;
-            if let Ok(cache) = wasmtime::Cache::new(cache_config) {
-                config.cache(Some(cache));
-            }
-        }
-        Ok(())
-    }
-}
-
-fn parse_codegen_arg(s: &str) -> Result<CodegenOptions, String> {
-    CodegenOptions::parse(s).map_err(|e| format!("{e:#}"))
+    out
 }
 
 impl CommonOptions {
     /// All `-O` flags merged (later flags win).
     pub fn optimize(&self) -> OptimizeOptions {
-        let mut merged = OptimizeOptions::default();
-        for o in &self.optimize_flags {
-            merged.merge(o);
-        }
-        merged
+        merged(&self.optimize_flags, OptimizeOptions::merge)
     }
 
     /// All `-W` flags merged (later flags win).
     pub fn wasm(&self) -> WasmOptions {
-        let mut merged = WasmOptions::default();
-        for w in &self.wasm_flags {
-            merged.merge(w);
-        }
-        merged
+        merged(&self.wasm_flags, WasmOptions::merge)
     }
 
     /// All `-C` flags merged (later flags win).
     pub fn codegen(&self) -> CodegenOptions {
-        let mut merged = CodegenOptions::default();
-        for c in &self.codegen_flags {
-            merged.merge(c);
-        }
-        merged
+        merged(&self.codegen_flags, CodegenOptions::merge)
     }
 
-    /// The engine configuration these options describe; an error for
-    /// options this runtime cannot honour yet.
+    /// The engine configuration these options describe.
     pub fn config(&self) -> Result<Config> {
-        let optimize = self.optimize();
         let mut config = Config::new();
+        self.optimize().apply(&mut config)?;
         self.wasm().apply(&mut config)?;
         self.codegen().apply(&mut config)?;
-        if let Some(level) = optimize.opt_level {
-            config.cranelift_opt_level(level.to_wasmtime());
-        }
-        if let Some(bytes) = optimize.memory_reservation {
-            config.memory_reservation(bytes);
-        }
-        if let Some(bytes) = optimize.memory_guard_size {
-            config.memory_guard_size(bytes);
-        }
         Ok(config)
     }
 
@@ -277,122 +393,118 @@ impl CommonOptions {
     }
 }
 
-/// The proposal toggles `-W` knows, with the `Config` method each sets.
-type Toggle = fn(&mut Config, bool) -> &mut Config;
-const PROPOSALS: &[(&str, Toggle)] = &[
-    ("simd", Config::wasm_simd),
-    ("relaxed-simd", Config::wasm_relaxed_simd),
-    ("tail-call", Config::wasm_tail_call),
-    ("exceptions", Config::wasm_exceptions),
-    ("memory64", Config::wasm_memory64),
-    ("multi-memory", Config::wasm_multi_memory),
-    ("function-references", Config::wasm_function_references),
-    ("threads", Config::wasm_threads),
-    ("extended-const", Config::wasm_extended_const),
-    ("custom-page-sizes", Config::wasm_custom_page_sizes),
-    ("wide-arithmetic", Config::wasm_wide_arithmetic),
-    ("gc", Config::wasm_gc),
-    ("bulk-memory", Config::wasm_bulk_memory),
-    ("reference-types", Config::wasm_reference_types),
-    ("multi-value", Config::wasm_multi_value),
-];
-
-/// Settings given with `-W`, each `None` when not given.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct WasmOptions {
-    /// Proposal toggles in the order given.
-    pub proposals: Vec<(String, bool)>,
-    /// `all-proposals=y|n`.
-    pub all_proposals: Option<bool>,
-    /// `fuel=N`.
-    pub fuel: Option<u64>,
-    /// `max-memory-size=BYTES`.
-    pub max_memory_size: Option<u64>,
-    /// `timeout=DURATION`.
-    pub timeout: Option<std::time::Duration>,
-    /// `max-wasm-stack=BYTES`.
-    pub max_wasm_stack: Option<u64>,
-    /// `unknown-imports-trap=y|n`.
-    pub unknown_imports_trap: Option<bool>,
-    /// `nan-canonicalization=y|n`.
-    pub nan_canonicalization: Option<bool>,
+impl OptimizeOptions {
+    /// Applies these options to `config`.
+    pub fn apply(&self, config: &mut Config) -> Result<()> {
+        if let Some(level) = self.opt_level {
+            config.cranelift_opt_level(level.to_wasmtime());
+        }
+        // The deprecated spellings lose to the current ones.
+        if let Some(bytes) = self.memory_reservation.or(self.static_memory_maximum_size) {
+            config.memory_reservation(bytes);
+        }
+        if let Some(bytes) = self
+            .memory_guard_size
+            .or(self.static_memory_guard_size)
+            .or(self.dynamic_memory_guard_size)
+        {
+            config.memory_guard_size(bytes);
+        }
+        if let Some(may_move) = self
+            .memory_may_move
+            .or(self.static_memory_forced.map(|forced| !forced))
+        {
+            config.memory_may_move(may_move);
+        }
+        if let Some(on) = self.memory_init_cow {
+            config.memory_init_cow(on);
+        }
+        if let Some(on) = self.signals_based_traps {
+            config.signals_based_traps(on);
+        }
+        if self.pooling_allocator == Some(true) {
+            let mut pool = wasmtime::PoolingAllocationConfig::new();
+            if let Some(n) = self.pooling_total_core_instances {
+                pool.total_core_instances(n);
+            }
+            if let Some(n) = self.pooling_total_memories {
+                pool.total_memories(n);
+            }
+            if let Some(n) = self.pooling_total_tables {
+                pool.total_tables(n);
+            }
+            if let Some(n) = self.pooling_max_memory_size {
+                pool.max_memory_size(n);
+            }
+            if let Some(n) = self.pooling_table_elements {
+                pool.table_elements(n);
+            }
+            if let Some(n) = self.pooling_max_core_instance_size {
+                pool.max_core_instance_size(n);
+            }
+            if let Some(n) = self.pooling_max_tables_per_module {
+                pool.max_tables_per_module(n);
+            }
+            if let Some(n) = self.pooling_max_memories_per_module {
+                pool.max_memories_per_module(n);
+            }
+            if let Some(n) = self.pooling_memory_keep_resident {
+                pool.linear_memory_keep_resident(n);
+            }
+            if let Some(n) = self.pooling_table_keep_resident {
+                pool.table_keep_resident(n);
+            }
+            config.allocation_strategy(pool);
+        }
+        Ok(())
+    }
 }
 
 impl WasmOptions {
-    /// Parses one `-W` value.
-    pub fn parse(s: &str) -> Result<WasmOptions> {
-        let mut out = WasmOptions::default();
-        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let (key, value) = match part.split_once('=') {
-                Some((k, v)) => (k.trim(), Some(v.trim())),
-                None => (part, None),
-            };
-            let need = |what: &str| -> Result<&str> {
-                value.ok_or_else(|| {
-                    anyhow::anyhow!("`-W {key}` needs a value, as in `-W {key}={what}`")
-                })
-            };
-            match key {
-                "all-proposals" => out.all_proposals = Some(parse_bool(key, value)?),
-                "unknown-imports-trap" => out.unknown_imports_trap = Some(parse_bool(key, value)?),
-                "nan-canonicalization" => out.nan_canonicalization = Some(parse_bool(key, value)?),
-                "fuel" => {
-                    out.fuel = Some(parse_u64(need("N")?).with_context(|| format!("bad `{key}` value"))?)
-                }
-                "max-memory-size" => {
-                    out.max_memory_size =
-                        Some(parse_u64(need("BYTES")?).with_context(|| format!("bad `{key}` value"))?)
-                }
-                "max-wasm-stack" => {
-                    out.max_wasm_stack =
-                        Some(parse_u64(need("BYTES")?).with_context(|| format!("bad `{key}` value"))?)
-                }
-                "timeout" => out.timeout = Some(parse_duration(need("DURATION")?)?),
-                _ if PROPOSALS.iter().any(|(name, _)| *name == key) => {
-                    out.proposals.push((key.to_string(), parse_bool(key, value)?))
-                }
-                _ => bail!(
-                    "unknown -W option `{key}` (known: {}, all-proposals, fuel, max-memory-size, timeout, max-wasm-stack, unknown-imports-trap, nan-canonicalization)",
-                    PROPOSALS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
-                ),
-            }
-        }
-        Ok(out)
-    }
-
-    fn merge(&mut self, other: &WasmOptions) {
-        self.proposals.extend(other.proposals.iter().cloned());
-        macro_rules! take {
-            ($($f:ident)*) => {$(if other.$f.is_some() { self.$f = other.$f; })*};
-        }
-        take!(all_proposals fuel max_memory_size timeout max_wasm_stack unknown_imports_trap nan_canonicalization);
-    }
-
-    /// Applies these options to `config`; an error for limits this
-    /// runtime does not implement yet.
+    /// Applies the engine side of these options to `config` (the store
+    /// side — fuel amount, timer, limits, unknown imports — is set up by
+    /// `run`).
     pub fn apply(&self, config: &mut Config) -> Result<()> {
-        if let Some(all) = self.all_proposals {
-            for (_, toggle) in PROPOSALS {
-                toggle(config, all);
+        type Toggle = fn(&mut Config, bool) -> &mut Config;
+        let proposals: [(Option<bool>, Toggle); 15] = [
+            (self.bulk_memory, Config::wasm_bulk_memory),
+            (self.multi_memory, Config::wasm_multi_memory),
+            (self.multi_value, Config::wasm_multi_value),
+            (self.reference_types, Config::wasm_reference_types),
+            (self.simd, Config::wasm_simd),
+            (self.relaxed_simd, Config::wasm_relaxed_simd),
+            (self.tail_call, Config::wasm_tail_call),
+            (self.threads, Config::wasm_threads),
+            (self.memory64, Config::wasm_memory64),
+            (self.function_references, Config::wasm_function_references),
+            (self.gc, Config::wasm_gc),
+            (self.custom_page_sizes, Config::wasm_custom_page_sizes),
+            (self.wide_arithmetic, Config::wasm_wide_arithmetic),
+            (self.extended_const, Config::wasm_extended_const),
+            (self.exceptions, Config::wasm_exceptions),
+        ];
+        for (on, toggle) in proposals {
+            if let Some(on) = on.or(self.all_proposals) {
+                toggle(config, on);
             }
         }
-        for (name, on) in &self.proposals {
-            let (_, toggle) = PROPOSALS
-                .iter()
-                .find(|(n, _)| n == name)
-                .expect("validated");
-            toggle(config, *on);
+        if let Some(on) = self.shared_memory.or(self.all_proposals) {
+            config.shared_memory(on);
+        }
+        if let Some(on) = self.relaxed_simd_deterministic {
+            config.relaxed_simd_deterministic(on);
         }
         if let Some(on) = self.nan_canonicalization {
             config.cranelift_nan_canonicalization(on);
         }
         if let Some(bytes) = self.max_wasm_stack {
-            config.max_wasm_stack(usize::try_from(bytes).context("max-wasm-stack is too large")?);
+            config.max_wasm_stack(bytes);
         }
-        // The store side of these (fuel amount, the timer, the limiter) is
-        // set up by `run`.
         if self.fuel.is_some() {
             config.consume_fuel(true);
+        }
+        if let Some(on) = self.epoch_interruption {
+            config.epoch_interruption(on);
         }
         if self.timeout.is_some() {
             config.epoch_interruption(true);
@@ -401,38 +513,29 @@ impl WasmOptions {
     }
 }
 
-fn parse_bool(key: &str, value: Option<&str>) -> Result<bool> {
-    match value {
-        None | Some("y") | Some("yes") | Some("true") => Ok(true),
-        Some("n") | Some("no") | Some("false") => Ok(false),
-        Some(other) => {
-            bail!("invalid value `{other}` for `{key}`: expected y, yes, true, n, no or false")
+impl CodegenOptions {
+    /// Applies these options to `config`. The compilation cache is on
+    /// unless `cache=n`, as in the reference CLI. A configuration file that
+    /// cannot be read or parsed is an error (as in the reference); a cache
+    /// directory that cannot be created only turns the cache off, and
+    /// entries that cannot be read or written are compiled again, so a
+    /// broken cache never fails a run.
+    pub fn apply(&self, config: &mut Config) -> Result<()> {
+        if let Some(on) = self.parallel_compilation {
+            config.parallel_compilation(on);
         }
+        if let Some(on) = self.cranelift_debug_verifier {
+            config.cranelift_debug_verifier(on);
+        }
+        if self.cache != Some(false) {
+            let file = self.cache_config.as_deref().map(std::path::Path::new);
+            let cache_config = wasmtime::CacheConfig::from_file(file).anyhow()?;
+            if let Ok(cache) = wasmtime::Cache::new(cache_config) {
+                config.cache(Some(cache));
+            }
+        }
+        Ok(())
     }
-}
-
-/// Parses a duration as the reference CLI does: a number with a unit
-/// (`ns`, `us`, `ms`, `s`, `m`, `h`), or plain seconds.
-pub fn parse_duration(s: &str) -> Result<std::time::Duration> {
-    use std::time::Duration;
-    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
-    let (num, unit) = s.split_at(split);
-    let n: u64 = num
-        .parse()
-        .with_context(|| format!("invalid duration `{s}`"))?;
-    Ok(match unit {
-        "" | "s" => Duration::from_secs(n),
-        "ns" => Duration::from_nanos(n),
-        "us" => Duration::from_micros(n),
-        "ms" => Duration::from_millis(n),
-        "m" => Duration::from_secs(n * 60),
-        "h" => Duration::from_secs(n * 3600),
-        _ => bail!("invalid duration `{s}`: unknown unit `{unit}`"),
-    })
-}
-
-fn parse_wasm_arg(s: &str) -> Result<WasmOptions, String> {
-    WasmOptions::parse(s).map_err(|e| format!("{e:#}"))
 }
 
 /// Turns a `wasmtime` result into an `anyhow` one (the identity while

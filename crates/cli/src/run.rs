@@ -1,6 +1,7 @@
 //! `wasmtime run`: compile a module, give it WASI preview 1, and run its
 //! `_start` (or the function named by `--invoke`).
 
+use crate::flags::option_group;
 use crate::opts::{CommonOptions, IntoAnyhow};
 use anyhow::{anyhow, bail, Context as _, Result};
 use clap::Args;
@@ -18,11 +19,15 @@ pub struct RunCommand {
     #[command(flatten)]
     pub common: CommonOptions,
 
-    /// WASI options, as comma-separated KEY[=VAL] pairs: cli=y|n (provide
-    /// WASI preview 1 at all, default y), inherit-env=y|n (pass the whole
-    /// host environment), tcplisten=ADDR (pre-open a listening socket).
-    #[arg(short = 'S', long = "wasi", value_name = "KEY[=VAL[,KEY[=VAL]...]]", value_parser = parse_wasi_arg)]
+    /// WASI settings, as comma-separated KEY[=VAL] pairs; `-S help` lists
+    /// them.
+    #[arg(short = 'S', long = "wasi", value_name = "KEY[=VAL[,..]]", value_parser = WasiOptions::clap_parse)]
     pub wasi: Vec<WasiOptions>,
+
+    /// Execution recording settings, as comma-separated KEY[=VAL] pairs;
+    /// `-R help` lists them (none is supported).
+    #[arg(short = 'R', long = "record", value_name = "KEY[=VAL[,..]]", value_parser = RecordOptions::clap_parse)]
+    pub record: Vec<RecordOptions>,
 
     /// Grants access to a host directory, as HOST_DIR[::GUEST_DIR].
     #[arg(long = "dir", value_name = "HOST_DIR[::GUEST_DIR]")]
@@ -56,50 +61,63 @@ pub struct RunCommand {
     pub module_and_args: Vec<String>,
 }
 
-/// `-S` settings.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct WasiOptions {
-    /// `cli=y|n`.
-    pub cli: Option<bool>,
-    /// `inherit-env=y|n`.
-    pub inherit_env: Option<bool>,
-    /// `tcplisten=ADDR`.
-    pub tcplisten: Vec<String>,
-}
-
-impl WasiOptions {
-    /// Parses one `-S` value.
-    pub fn parse(s: &str) -> Result<WasiOptions> {
-        let mut out = WasiOptions::default();
-        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let (key, value) = match part.split_once('=') {
-                Some((k, v)) => (k.trim(), Some(v.trim())),
-                None => (part, None),
-            };
-            let flag = |v: Option<&str>| -> Result<bool> {
-                match v {
-                    None | Some("y") | Some("yes") | Some("true") => Ok(true),
-                    Some("n") | Some("no") | Some("false") => Ok(false),
-                    Some(o) => bail!("invalid value `{o}` for `-S {key}`: expected y or n"),
-                }
-            };
-            match key {
-                "cli" | "preview1" | "common" => out.cli = Some(flag(value)?),
-                "inherit-env" => out.inherit_env = Some(flag(value)?),
-                "tcplisten" => out.tcplisten.push(
-                    value
-                        .ok_or_else(|| anyhow!("`-S tcplisten` needs an address, as in `-S tcplisten=127.0.0.1:8080`"))?
-                        .to_string(),
-                ),
-                _ => bail!("unknown -S option `{key}` (known: cli, inherit-env, tcplisten)"),
-            }
-        }
-        Ok(out)
+option_group! {
+    /// `-S` settings, each `None` when not given.
+    pub struct WasiOptions {
+        flag: 'S', long: "wasi", title: "wasi",
+        /// Provide WASI preview 1 (`wasi_snapshot_preview1`): arguments,
+        /// environment, files, clocks, random, pre-opened sockets
+        /// (default: yes).
+        "cli" => cli: Option<bool>,
+        /// Deprecated alias for `cli`.
+        "common" => common: Option<bool>,
+        /// Accepted for compatibility: the reference chooses between two
+        /// implementations of WASI preview 1 with it; this runtime has
+        /// one, which behaves the same either way.
+        "preview2" => preview2: Option<bool>,
+        /// Grant access to a TCP socket listening on this address, as a
+        /// pre-opened descriptor after the directories (`sock_accept`).
+        "tcplisten" => tcplisten: Vec<String>,
+        /// Give the guest all the host's environment variables.
+        "inherit-env" => inherit_env: Option<bool>,
+        /// Give the guest the host's stdin (default: yes); otherwise stdin
+        /// is empty.
+        "inherit-stdin" => inherit_stdin: Option<bool>,
+        /// Give the guest the host's stdout (default: yes); otherwise its
+        /// output is discarded.
+        "inherit-stdout" => inherit_stdout: Option<bool>,
+        /// Give the guest the host's stderr (default: yes); otherwise its
+        /// output is discarded.
+        "inherit-stderr" => inherit_stderr: Option<bool>,
+    }
+    unsupported {
+        "cli-exit-with-code", "network-error-code", "p3", "max-resources", "hostcall-fuel",
+        "max-component-handles", "max-random-size", "cwd"
+            => "these settings concern WASI preview 2/3 components, which are not implemented",
+        "nn", "nn-graph" => "wasi-nn is not implemented",
+        "threads" => "wasi-threads is not implemented",
+        "http", "http-outgoing-body-buffer-chunks", "http-outgoing-body-chunk-size",
+        "max-http-fields-size" => "wasi-http is not implemented",
+        "config", "config-var" => "wasi-config is not implemented",
+        "keyvalue", "keyvalue-in-memory-data" => "wasi-keyvalue is not implemented",
+        "tls" => "wasi-tls is not implemented",
+        "listenfd" => "inheriting systemd listen sockets is not implemented (use tcplisten)",
+        "inherit-network", "allow-ip-name-lookup", "tcp", "udp"
+            => "wasi:sockets (creating sockets, name lookup) is not implemented; WASI preview 1 only accepts on pre-opened listeners (tcplisten)",
+        "preview0" => "the `wasi_unstable` (preview 0) imports are not implemented",
     }
 }
 
-fn parse_wasi_arg(s: &str) -> Result<WasiOptions, String> {
-    WasiOptions::parse(s).map_err(|e| format!("{e:#}"))
+option_group! {
+    /// `-R` settings (execution recording). None is supported: the group
+    /// exists so that the reference's keys get a clear error.
+    pub struct RecordOptions {
+        flag: 'R', long: "record", title: "record",
+    }
+    unsupported {
+        "path", "validation-metadata", "event-window-size"
+            => "recording executions for replay is not implemented",
+    }
 }
 
 /// How `run` ended when it did not fail.
@@ -114,13 +132,7 @@ impl RunCommand {
     fn wasi_options(&self) -> WasiOptions {
         let mut merged = WasiOptions::default();
         for w in &self.wasi {
-            if w.cli.is_some() {
-                merged.cli = w.cli;
-            }
-            if w.inherit_env.is_some() {
-                merged.inherit_env = w.inherit_env;
-            }
-            merged.tcplisten.extend(w.tcplisten.iter().cloned());
+            merged.merge(w);
         }
         merged
     }
@@ -128,7 +140,15 @@ impl RunCommand {
     fn build_wasi(&self, path: &str, args: &[String]) -> Result<WasiP1Ctx> {
         let opts = self.wasi_options();
         let mut b = WasiCtxBuilder::new();
-        b.inherit_stdio();
+        if opts.inherit_stdin != Some(false) {
+            b.inherit_stdin();
+        }
+        if opts.inherit_stdout != Some(false) {
+            b.inherit_stdout();
+        }
+        if opts.inherit_stderr != Some(false) {
+            b.inherit_stderr();
+        }
         let argv0 = match &self.argv0 {
             Some(a) => a.clone(),
             None => Path::new(path)
@@ -176,8 +196,9 @@ impl RunCommand {
         }
     }
 
-    /// Applies `-W fuel`, `-W timeout` and `-W max-memory-size` to the
-    /// store (the engine options were applied by `CommonOptions::config`).
+    /// Applies the store side of `-W`: fuel, the timeout, the epoch
+    /// deadline and the resource limits (the engine side was applied by
+    /// `CommonOptions::config`).
     fn apply_store_options(&self, store: &mut Store<Host>) -> Result<()> {
         let wasm = self.common.wasm();
         if let Some(fuel) = wasm.fuel {
@@ -192,11 +213,27 @@ impl RunCommand {
                 engine.increment_epoch();
             });
         }
+        let mut limits = StoreLimitsBuilder::new();
         if let Some(bytes) = wasm.max_memory_size {
-            let bytes = usize::try_from(bytes).context("max-memory-size is too large")?;
-            store.data_mut().limits = StoreLimitsBuilder::new().memory_size(bytes).build();
-            store.limiter(|host| &mut host.limits);
+            limits = limits.memory_size(bytes);
         }
+        if let Some(n) = wasm.max_table_elements {
+            limits = limits.table_elements(n);
+        }
+        if let Some(n) = wasm.max_instances {
+            limits = limits.instances(n);
+        }
+        if let Some(n) = wasm.max_tables {
+            limits = limits.tables(n);
+        }
+        if let Some(n) = wasm.max_memories {
+            limits = limits.memories(n);
+        }
+        if let Some(on) = wasm.trap_on_grow_failure {
+            limits = limits.trap_on_grow_failure(on);
+        }
+        store.data_mut().limits = limits.build();
+        store.limiter(|host| &mut host.limits);
         Ok(())
     }
 
@@ -217,7 +254,8 @@ impl RunCommand {
         );
         self.apply_store_options(&mut store)?;
         let mut linker: Linker<Host> = Linker::new(&engine);
-        if self.wasi_options().cli != Some(false) {
+        let wasi = self.wasi_options();
+        if wasi.cli.or(wasi.common) != Some(false) {
             p1::add_to_linker_sync(&mut linker, |host| &mut host.wasi)?;
         }
         for preload in &self.preloads {
@@ -225,16 +263,19 @@ impl RunCommand {
                 .split_once('=')
                 .ok_or_else(|| anyhow!("`--preload` expects NAME=MODULE_PATH, got `{preload}`"))?;
             let m = load_module(&engine, file, self.allow_precompiled)?;
-            if self.common.wasm().unknown_imports_trap == Some(true) {
-                define_unknown_imports_as_traps(&mut linker, &m)?;
-            }
             let instance = linker
                 .instantiate(&mut store, &m)
                 .with_context(|| format!("failed to instantiate `{file}`"))?;
             linker.instance(&mut store, name, instance)?;
         }
-        if self.common.wasm().unknown_imports_trap == Some(true) {
+        // As in the reference CLI, only the main module's unknown imports
+        // are defined (traps first, so they win when both are asked for).
+        let wasm = self.common.wasm();
+        if wasm.unknown_imports_trap == Some(true) {
             define_unknown_imports_as_traps(&mut linker, &module)?;
+        }
+        if wasm.unknown_imports_default == Some(true) {
+            define_unknown_imports_as_default_values(&mut linker, &mut store, &module)?;
         }
         let result = (|| -> Result<()> {
             let instance = linker
@@ -301,27 +342,109 @@ fn load_module(engine: &wasmtime::Engine, path: &str, allow_precompiled: bool) -
         .with_context(|| format!("failed to compile `{path}`"))
 }
 
-/// Defines every function import of `module` that `linker` lacks as a
-/// function that fails with "unknown import" when called (Wasmtime's
-/// `Linker::define_unknown_imports_as_traps`).
-fn define_unknown_imports_as_traps(linker: &mut Linker<Host>, module: &Module) -> Result<()> {
-    let engine = linker.engine().clone();
-    let mut probe = Store::new(
-        &engine,
+/// The imports of `module` that `linker` does not define.
+fn unknown_imports(
+    linker: &Linker<Host>,
+    store: &mut Store<Host>,
+    module: &Module,
+) -> Vec<(String, String, wasmtime::ExternType)> {
+    module
+        .imports()
+        .filter(|i| linker.get(&mut *store, i.module(), i.name()).is_err())
+        .map(|i| (i.module().to_string(), i.name().to_string(), i.ty()))
+        .collect()
+}
+
+/// A fresh store only used to ask the linker what it defines.
+fn probe_store(engine: &wasmtime::Engine) -> Store<Host> {
+    Store::new(
+        engine,
         Host {
             wasi: WasiCtxBuilder::new().build_p1(),
             limits: StoreLimits::default(),
         },
-    );
-    for import in module.imports() {
-        let (m, n) = (import.module().to_string(), import.name().to_string());
-        if linker.get(&mut probe, &m, &n).is_ok() {
-            continue;
-        }
-        if let wasmtime::ExternType::Func(ty) = import.ty() {
+    )
+}
+
+/// Defines every function import of `module` that `linker` lacks as a
+/// function that fails with "unknown import" when called (Wasmtime's
+/// `Linker::define_unknown_imports_as_traps`).
+fn define_unknown_imports_as_traps(linker: &mut Linker<Host>, module: &Module) -> Result<()> {
+    let mut probe = probe_store(linker.engine());
+    for (m, n, ty) in unknown_imports(linker, &mut probe, module) {
+        if let wasmtime::ExternType::Func(ty) = ty {
             let what = format!("unknown import: `{m}::{n}` has not been defined");
             linker.func_new(&m, &n, ty, move |_, _, _| bail!("{what}"))?;
         }
+    }
+    Ok(())
+}
+
+/// The default value of a type: zero, or null for references. `None` for
+/// non-nullable references, which have no default.
+fn default_value(ty: &ValType) -> Option<Val> {
+    Some(match ty {
+        ValType::I32 => Val::I32(0),
+        ValType::I64 => Val::I64(0),
+        ValType::F32 => Val::F32(0),
+        ValType::F64 => Val::F64(0),
+        ValType::V128 => Val::V128(0u128.into()),
+        ValType::Ref(r) if r.is_nullable() => Val::null_ref(r.heap_type()),
+        ValType::Ref(_) => return None,
+    })
+}
+
+/// Defines every import of `module` that `linker` lacks with a default
+/// (Wasmtime's `Linker::define_unknown_imports_as_default_values`):
+/// functions return the default value of each result, globals hold the
+/// default value, memories and tables are new ones of the minimum size
+/// (table elements null), tags are new tags of the type.
+fn define_unknown_imports_as_default_values(
+    linker: &mut Linker<Host>,
+    store: &mut Store<Host>,
+    module: &Module,
+) -> Result<()> {
+    use wasmtime::{ExternType, Global, Memory, Ref, Table, Tag};
+    let no_default =
+        |m: &str, n: &str| anyhow!("unknown import `{m}::{n}` has a type with no default value");
+    for (m, n, ty) in unknown_imports(linker, store, module) {
+        let item: Extern = match ty {
+            ExternType::Func(ty) => {
+                let results = ty
+                    .results()
+                    .map(|t| default_value(&t))
+                    .collect::<Option<Vec<Val>>>()
+                    .ok_or_else(|| no_default(&m, &n))?;
+                let f = Func::new(&mut *store, ty, move |_, _, out| {
+                    out.clone_from_slice(&results);
+                    Ok(())
+                });
+                f.into()
+            }
+            ExternType::Global(ty) => {
+                let val = default_value(ty.content()).ok_or_else(|| no_default(&m, &n))?;
+                Global::new(&mut *store, ty, val).anyhow()?.into()
+            }
+            ExternType::Memory(ty) => Memory::new(&mut *store, ty).anyhow()?.into(),
+            ExternType::Table(ty) => {
+                if !ty.element().is_nullable() {
+                    return Err(no_default(&m, &n));
+                }
+                let heap = ty.element().heap_type();
+                let init = if heap.is_func() {
+                    Ref::Func(None)
+                } else if heap.is_exn() {
+                    Ref::Exn(None)
+                } else {
+                    Ref::Extern(None)
+                };
+                Table::new(&mut *store, ty, init).anyhow()?.into()
+            }
+            ExternType::Tag(ty) => Tag::new(&mut *store, &ty).anyhow()?.into(),
+        };
+        linker
+            .define(&mut *store, &m, &n, item)
+            .with_context(|| format!("failed to define unknown import `{m}::{n}`"))?;
     }
     Ok(())
 }

@@ -211,7 +211,11 @@ fn wasm_options() {
     assert_eq!(out(&o), "Hello, world!\n", "{}", err(&o));
     let o = wasmtime(&["run", "-W", "bogus=1", &p]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(err(&o).contains("unknown -W option `bogus`"), "{}", err(&o));
+    assert!(
+        err(&o).contains("unknown -W / --wasm option: `bogus`"),
+        "{}",
+        err(&o)
+    );
     let o = wasmtime(&["run", "-W", "simd=maybe", &p]);
     assert_eq!(o.status.code(), Some(2));
     // The limits leave a terminating program alone.

@@ -1,0 +1,628 @@
+//! The option groups of the `wasmtime` binary (`-O`, `-W`, `-C`, `-D`,
+//! `-S`, `-R`): `help` listings, the effect of each key, and clear errors
+//! for the reference CLI's keys this runtime does not support.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+fn wasmtime(args: &[&str]) -> Output {
+    wasmtime_with_stdin(args, None)
+}
+
+fn wasmtime_with_stdin(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wasmtime"))
+        .args(args)
+        .env("RUST_BACKTRACE", "0")
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("failed to start the wasmtime binary");
+    if let Some(bytes) = stdin {
+        child.stdin.take().unwrap().write_all(bytes).unwrap();
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn temp_file(name: &str, contents: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("wasmtime-cli-options-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("create temp dir");
+    let path = dir.join(name);
+    std::fs::write(&path, contents).expect("write temp file");
+    path.to_str().unwrap().to_string()
+}
+
+fn program(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/wasi-programs")
+        .join(name)
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[track_caller]
+fn assert_ok(o: &Output) {
+    assert!(
+        o.status.success(),
+        "status {:?}\nstdout: {}\nstderr: {}",
+        o.status,
+        stdout(o),
+        stderr(o)
+    );
+}
+
+#[track_caller]
+fn assert_fails_with(o: &Output, code: i32, needle: &str) {
+    assert_eq!(o.status.code(), Some(code), "stderr: {}", stderr(o));
+    assert!(
+        stderr(o).contains(needle),
+        "expected {needle:?} in: {}",
+        stderr(o)
+    );
+}
+
+/// Grows memory 0 by a page and table 0 by five elements.
+const GROW: &str = r#"(module (memory 1) (table 1 funcref)
+  (func (export "mg") (result i32) (memory.grow (i32.const 1)))
+  (func (export "tg") (result i32) (table.grow (ref.null func) (i32.const 5))))"#;
+
+const LOOP: &str = r#"(module (func (export "_start") (loop (br 0))))"#;
+
+const COUNT: &str = r#"(module (func (export "_start") (local i32)
+  (loop (local.set 0 (i32.add (local.get 0) (i32.const 1)))
+        (br_if 0 (i32.lt_u (local.get 0) (i32.const 100))))))"#;
+
+// ---- help -------------------------------------------------------------
+
+/// The keys `-X help` lists as supported, and those it lists as refused.
+fn listed_keys(help: &str) -> (Vec<String>, Vec<String>) {
+    let mut supported = Vec::new();
+    let mut refused = Vec::new();
+    let mut in_refused = false;
+    for line in help.lines() {
+        if line.starts_with("Not supported") {
+            in_refused = true;
+            continue;
+        }
+        if in_refused {
+            if line.trim().is_empty() {
+                in_refused = false;
+                continue;
+            }
+            refused.extend(
+                line.split(',')
+                    .map(|k| k.trim().to_string())
+                    .filter(|k| !k.is_empty()),
+            );
+        } else if let Some(rest) = line.trim_start().strip_prefix('-') {
+            let name = rest[1..].trim_start().split(' ').next().unwrap_or("");
+            let key = name.split(['[', '=']).next().unwrap_or("");
+            if !key.is_empty() {
+                supported.push(key.to_string());
+            }
+        }
+    }
+    (supported, refused)
+}
+
+#[test]
+fn help_lists_each_group() {
+    for (cmd, flag, title, keys) in [
+        (
+            "run",
+            "-O",
+            "optimize",
+            &[
+                "opt-level",
+                "pooling-allocator",
+                "memory-init-cow",
+                "signals-based-traps",
+            ][..],
+        ),
+        (
+            "run",
+            "-W",
+            "wasm",
+            &[
+                "epoch-interruption",
+                "max-instances",
+                "unknown-imports-default",
+                "timeout",
+            ],
+        ),
+        (
+            "compile",
+            "-C",
+            "codegen",
+            &["cache", "cranelift-debug-verifier", "compiler"],
+        ),
+        (
+            "wast",
+            "-W",
+            "wasm",
+            &["max-tables", "trap-on-grow-failure", "simd"],
+        ),
+        (
+            "run",
+            "-S",
+            "wasi",
+            &["cli", "inherit-env", "tcplisten", "inherit-stdin"],
+        ),
+        ("run", "-D", "debug", &[]),
+        ("run", "-R", "record", &[]),
+    ] {
+        // No module is needed: `help` prints and exits while parsing.
+        let o = wasmtime(&[cmd, flag, "help"]);
+        assert_ok(&o);
+        let text = stdout(&o);
+        assert!(
+            text.starts_with(&format!("Available {title} options:\n\n")),
+            "{text}"
+        );
+        assert!(text.contains(&format!("pass `{flag} help-long`")), "{text}");
+        let (supported, _) = listed_keys(&text);
+        for key in keys {
+            assert!(
+                supported.iter().any(|k| k == key),
+                "{flag} help lacks {key}: {text}"
+            );
+        }
+        // Each listed line has the reference's `-X KEY... -- TEXT` shape.
+        for line in text
+            .lines()
+            .filter(|l| l.starts_with(&format!("  {flag} ")))
+        {
+            assert!(line.contains(" -- "), "{line}");
+        }
+
+        let o = wasmtime(&[cmd, flag, "help-long"]);
+        assert_ok(&o);
+        let long = stdout(&o);
+        for key in keys {
+            assert!(long.contains(&format!("  {flag} {key}")), "{long}");
+        }
+        assert!(long.len() > text.len() / 2, "{long}");
+    }
+}
+
+#[test]
+fn help_shows_value_syntax() {
+    let text = stdout(&wasmtime(&["run", "-W", "help"]));
+    for want in ["fuel=N", "epoch-interruption[=y|n]", "timeout=N|Ns|Nms|.."] {
+        assert!(text.contains(want), "{want}: {text}");
+    }
+    let text = stdout(&wasmtime(&["run", "-O", "help"]));
+    assert!(text.contains("opt-level=0|1|2|s"), "{text}");
+}
+
+/// Every key the reference CLI lists under `-X help` is either accepted or
+/// refused by name here, never unknown. Skipped when the reference
+/// `wasmtime` is not installed.
+#[test]
+fn every_reference_key_is_accounted_for() {
+    let reference = match std::env::var_os("HOME") {
+        Some(home) => PathBuf::from(home).join(".cargo/bin/wasmtime"),
+        None => return,
+    };
+    if !reference.exists() {
+        eprintln!("reference wasmtime not installed; skipped");
+        return;
+    }
+    for flag in ["-O", "-W", "-C", "-D", "-S", "-R"] {
+        let theirs = Command::new(&reference)
+            .args(["run", flag, "help"])
+            .output()
+            .unwrap();
+        assert!(theirs.status.success());
+        let (their_keys, _) = listed_keys(&String::from_utf8_lossy(&theirs.stdout));
+        assert!(
+            !their_keys.is_empty(),
+            "could not read the reference's {flag} help"
+        );
+        let ours = stdout(&wasmtime(&["run", flag, "help"]));
+        let (supported, refused) = listed_keys(&ours);
+        for key in &their_keys {
+            assert!(
+                supported.contains(key) || refused.contains(key),
+                "reference key `{flag} {key}` is neither supported nor refused here"
+            );
+        }
+        // Refusals are errors naming the key.
+        for key in refused.iter().take(3) {
+            let key = key.replace("<KEY>", "x");
+            let o = wasmtime(&["run", flag, &key, "missing.wasm"]);
+            assert_fails_with(&o, 2, &format!("`{key}` is not supported by this runtime"));
+        }
+    }
+}
+
+#[test]
+fn unsupported_and_unknown_keys_are_errors() {
+    let m = temp_file("count.wat", COUNT);
+    for (flag, key, reason) in [
+        ("-S", "tcp", "wasi:sockets"),
+        ("-S", "udp=n", "wasi:sockets"),
+        ("-S", "inherit-network", "wasi:sockets"),
+        ("-S", "allow-ip-name-lookup", "wasi:sockets"),
+        ("-W", "component-model", "component model"),
+        ("-O", "table-lazy-init=n", "initialized"),
+        ("-C", "cranelift-opt_level=none", "Cranelift"),
+        ("-D", "coredump=core", "core dumps"),
+        ("-R", "path=trace", "recording"),
+    ] {
+        let o = wasmtime(&["run", flag, key, &m]);
+        let name = key.split('=').next().unwrap();
+        assert_fails_with(&o, 2, &format!("{flag} option `{name}` is not supported"));
+        assert!(stderr(&o).contains(reason), "{}", stderr(&o));
+    }
+    let o = wasmtime(&["run", "-C", "compiler=winch", &m]);
+    assert_fails_with(&o, 2, "Winch");
+    let o = wasmtime(&["run", "-W", "bogus-key", &m]);
+    assert_fails_with(&o, 2, "unknown -W / --wasm option: `bogus-key`");
+    let o = wasmtime(&["run", "-O", "help,opt-level=2", &m]);
+    assert_fails_with(&o, 2, "`help`");
+    let o = wasmtime(&["run", "-W", "max-instances=lots", &m]);
+    assert_fails_with(&o, 2, "max-instances=lots");
+    // Accepted spellings run.
+    for (flag, key) in [
+        ("-C", "compiler=cranelift,cranelift-debug-verifier"),
+        ("-S", "preview2=n"),
+        ("-W", "unknown-exports-allow"),
+        (
+            "-O",
+            "static-memory-maximum-size=0x100000,dynamic-memory-guard-size=0x10000",
+        ),
+    ] {
+        assert_ok(&wasmtime(&["run", flag, key, &m]));
+    }
+}
+
+// ---- -W -----------------------------------------------------------------
+
+#[test]
+fn max_instances_limits_instantiation() {
+    let lib = temp_file("lib.wat", r#"(module (func (export "f")))"#);
+    let main = temp_file(
+        "main.wat",
+        r#"(module (import "lib" "f" (func)) (func (export "_start") (call 0)))"#,
+    );
+    let preload = format!("lib={lib}");
+    assert_ok(&wasmtime(&["run", "--preload", &preload, &main]));
+    assert_ok(&wasmtime(&[
+        "run",
+        "-W",
+        "max-instances=2",
+        "--preload",
+        &preload,
+        &main,
+    ]));
+    let o = wasmtime(&["run", "-W", "max-instances=1", "--preload", &preload, &main]);
+    assert_fails_with(&o, 1, "instance count too high");
+    let o = wasmtime(&["run", "-W", "max-instances=0", &lib]);
+    assert_fails_with(&o, 1, "instance count too high");
+}
+
+#[test]
+fn max_memories_and_tables_limit_instantiation() {
+    let m = temp_file("grow1.wat", GROW);
+    assert_ok(&wasmtime(&[
+        "run",
+        "-W",
+        "max-memories=1,max-tables=1",
+        "--invoke",
+        "mg",
+        &m,
+    ]));
+    let o = wasmtime(&["run", "-W", "max-memories=0", "--invoke", "mg", &m]);
+    assert_fails_with(&o, 1, "memory count too high");
+    let o = wasmtime(&["run", "-W", "max-tables=0", "--invoke", "mg", &m]);
+    assert_fails_with(&o, 1, "table count too high");
+}
+
+#[test]
+fn max_table_elements_and_trap_on_grow_failure() {
+    let m = temp_file("grow2.wat", GROW);
+    let o = wasmtime(&["run", "--invoke", "tg", &m]);
+    assert_ok(&o);
+    assert_eq!(stdout(&o), "1\n");
+    let o = wasmtime(&["run", "-W", "max-table-elements=3", "--invoke", "tg", &m]);
+    assert_ok(&o);
+    assert_eq!(stdout(&o), "-1\n");
+    let o = wasmtime(&[
+        "run",
+        "-W",
+        "max-table-elements=3,trap-on-grow-failure",
+        "--invoke",
+        "tg",
+        &m,
+    ]);
+    assert_fails_with(&o, 1, "forcing trap when growing table to 6 elements");
+
+    let o = wasmtime(&["run", "-W", "max-memory-size=65536", "--invoke", "mg", &m]);
+    assert_ok(&o);
+    assert_eq!(stdout(&o), "-1\n");
+    let o = wasmtime(&[
+        "run",
+        "-W",
+        "max-memory-size=65536",
+        "-W",
+        "trap-on-grow-failure=y",
+        "--invoke",
+        "mg",
+        &m,
+    ]);
+    assert_fails_with(&o, 1, "forcing trap when growing memory to 131072 bytes");
+    // A later flag turns it off again.
+    let o = wasmtime(&[
+        "run",
+        "-W",
+        "max-memory-size=65536,trap-on-grow-failure",
+        "-W",
+        "trap-on-grow-failure=n",
+        "--invoke",
+        "mg",
+        &m,
+    ]);
+    assert_ok(&o);
+    assert_eq!(stdout(&o), "-1\n");
+}
+
+#[test]
+fn unknown_imports_default_and_trap() {
+    let m = temp_file(
+        "unknown.wat",
+        r#"(module
+  (import "env" "f" (func $f (param i32) (result i32 i64 f32 f64)))
+  (import "env" "m" (memory 1 2))
+  (import "env" "t" (table 3 funcref))
+  (import "env" "g" (global (mut i64)))
+  (import "env" "r" (global externref))
+  (func (export "call") (result i32 i64 f32 f64) (call $f (i32.const 7)))
+  (func (export "sizes") (result i32 i32 i64 i32)
+    (memory.size) (table.size) (global.get 0) (ref.is_null (global.get 1))))"#,
+    );
+    let o = wasmtime(&["run", "--invoke", "call", &m]);
+    assert_fails_with(&o, 1, "env");
+
+    let o = wasmtime(&[
+        "run",
+        "-W",
+        "unknown-imports-default",
+        "--invoke",
+        "call",
+        &m,
+    ]);
+    assert_ok(&o);
+    assert_eq!(stdout(&o), "0\n0\n0\n0\n");
+    let o = wasmtime(&[
+        "run",
+        "-W",
+        "unknown-imports-default",
+        "--invoke",
+        "sizes",
+        &m,
+    ]);
+    assert_ok(&o);
+    assert_eq!(stdout(&o), "1\n3\n0\n1\n");
+
+    // Traps are defined first and win for functions.
+    let o = wasmtime(&[
+        "run",
+        "-W",
+        "unknown-imports-trap,unknown-imports-default",
+        "--invoke",
+        "call",
+        &m,
+    ]);
+    assert_fails_with(&o, 1, "unknown import: `env::f` has not been defined");
+    // Imports WASI provides keep their real definition.
+    let o = wasmtime(&[
+        "run",
+        "-W",
+        "unknown-imports-default",
+        &program("hello.wasm"),
+    ]);
+    assert_ok(&o);
+    assert_eq!(stdout(&o), "Hello, world!\n");
+}
+
+#[test]
+fn epoch_interruption_and_timeout() {
+    let count = temp_file("count1.wat", COUNT);
+    assert_ok(&wasmtime(&["run", &count]));
+    // As in the reference: the deadline is the current epoch, so the first
+    // check interrupts.
+    let o = wasmtime(&["run", "-W", "epoch-interruption", &count]);
+    assert_fails_with(&o, 134, "wasm trap: interrupt");
+    assert_ok(&wasmtime(&["run", "-W", "epoch-interruption=n", &count]));
+
+    let forever = temp_file("loop.wat", LOOP);
+    let start = std::time::Instant::now();
+    let o = wasmtime(&["run", "-W", "epoch-interruption,timeout=200ms", &forever]);
+    assert_fails_with(&o, 134, "wasm trap: interrupt");
+    assert!(start.elapsed() >= std::time::Duration::from_millis(200));
+}
+
+#[test]
+fn fuel_and_max_wasm_stack() {
+    let count = temp_file("count2.wat", COUNT);
+    assert_ok(&wasmtime(&["run", "-W", "fuel=100_000", &count]));
+    let o = wasmtime(&["run", "-W", "fuel=50", &count]);
+    assert_fails_with(&o, 134, "fuel");
+    let rec = temp_file(
+        "rec.wat",
+        r#"(module (func $r (export "_start") (call $r)))"#,
+    );
+    let o = wasmtime(&["run", "-W", "max-wasm-stack=65536", &rec]);
+    assert_fails_with(&o, 134, "call stack exhausted");
+}
+
+#[test]
+fn proposal_toggles() {
+    let m = temp_file(
+        "simd.wat",
+        r#"(module (func (export "_start") (drop (v128.const i64x2 0 0))))"#,
+    );
+    assert_ok(&wasmtime(&["run", &m]));
+    let o = wasmtime(&["run", "-W", "simd=n,relaxed-simd=n", &m]);
+    assert_fails_with(&o, 1, "SIMD");
+    // `all-proposals=n` turns it off, an explicit key turns it back on.
+    assert!(!wasmtime(&["run", "-W", "all-proposals=n", &m])
+        .status
+        .success());
+    assert_ok(&wasmtime(&["run", "-W", "all-proposals=n,simd", &m]));
+}
+
+// ---- -O -----------------------------------------------------------------
+
+#[test]
+fn pooling_allocator() {
+    let hello = program("hello.wasm");
+    let o = wasmtime(&["run", "-O", "pooling-allocator", &hello]);
+    assert_ok(&o);
+    assert_eq!(stdout(&o), "Hello, world!\n");
+
+    let m = temp_file("grow3.wat", GROW);
+    let o = wasmtime(&[
+        "run",
+        "-O",
+        "pooling-allocator,pooling-total-core-instances=0",
+        "--invoke",
+        "mg",
+        &m,
+    ]);
+    assert_fails_with(&o, 1, "limit of 0");
+    // The pooling keys do nothing without the pooling allocator, as in the
+    // reference CLI.
+    assert_ok(&wasmtime(&[
+        "run",
+        "-O",
+        "pooling-total-core-instances=0",
+        "--invoke",
+        "mg",
+        &m,
+    ]));
+    let o = wasmtime(&[
+        "run",
+        "-O",
+        "pooling-allocator,pooling-max-memory-size=65536,pooling-table-elements=3",
+        "--invoke",
+        "mg",
+        &m,
+    ]);
+    assert_ok(&o);
+    assert_eq!(stdout(&o), "-1\n");
+    let o = wasmtime(&[
+        "run",
+        "-O",
+        "pooling-allocator,pooling-table-elements=3",
+        "--invoke",
+        "tg",
+        &m,
+    ]);
+    assert_ok(&o);
+    assert_eq!(stdout(&o), "-1\n");
+    let two = temp_file(
+        "two.wat",
+        r#"(module (memory 1) (memory 1) (func (export "_start")))"#,
+    );
+    assert!(!wasmtime(&["run", "-O", "pooling-allocator", &two])
+        .status
+        .success());
+    assert_ok(&wasmtime(&[
+        "run",
+        "-O",
+        "pooling-allocator,pooling-max-memories-per-module=2,pooling-memory-keep-resident=65536",
+        &two,
+    ]));
+}
+
+#[test]
+fn memory_layout_options() {
+    let m = temp_file("grow4.wat", GROW);
+    let o = wasmtime(&[
+        "run",
+        "-O",
+        "memory-reservation=0x10000,memory-may-move=n",
+        "--invoke",
+        "mg",
+        &m,
+    ]);
+    assert_ok(&o);
+    assert_eq!(stdout(&o), "-1\n");
+    let o = wasmtime(&[
+        "run",
+        "-O",
+        "memory-reservation=0x10000,memory-may-move=y",
+        "--invoke",
+        "mg",
+        &m,
+    ]);
+    assert_ok(&o);
+    assert_eq!(stdout(&o), "1\n");
+
+    let oob = temp_file(
+        "oob.wat",
+        r#"(module (memory 1) (func (export "_start") (drop (i32.load (i32.const 70000)))))"#,
+    );
+    for flags in [
+        "signals-based-traps=n",
+        "signals-based-traps=y",
+        "memory-guard-size=0",
+    ] {
+        let o = wasmtime(&["run", "-O", flags, &oob]);
+        assert_fails_with(&o, 134, "out of bounds memory access");
+    }
+    // Data segments are in place with or without copy-on-write images.
+    for flags in ["memory-init-cow=n", "memory-init-cow=y"] {
+        let o = wasmtime(&["run", "-O", flags, &program("hello.wasm")]);
+        assert_ok(&o);
+        assert_eq!(stdout(&o), "Hello, world!\n");
+    }
+}
+
+// ---- -S -----------------------------------------------------------------
+
+#[test]
+fn wasi_stdio_and_cli_switches() {
+    let hello = program("hello.wasm");
+    let o = wasmtime(&["run", "-S", "inherit-stdout=n", &hello]);
+    assert_ok(&o);
+    assert_eq!(stdout(&o), "");
+    let o = wasmtime(&[
+        "run",
+        "-S",
+        "inherit-stdout=n",
+        "-S",
+        "inherit-stdout",
+        &hello,
+    ]);
+    assert_eq!(stdout(&o), "Hello, world!\n");
+
+    let stdin = program("stdin.wasm");
+    let o = wasmtime_with_stdin(&["run", &stdin], Some(b"ab c\n"));
+    assert_ok(&o);
+    assert_eq!(stdout(&o), "AB C\nlines=1 words=2 bytes=5\n");
+    let o = wasmtime_with_stdin(&["run", "-S", "inherit-stdin=n", &stdin], Some(b"ab c\n"));
+    assert_ok(&o);
+    assert_eq!(stdout(&o), "lines=0 words=0 bytes=0\n");
+
+    for off in ["cli=n", "common=n"] {
+        let o = wasmtime(&["run", "-S", off, &hello]);
+        assert_fails_with(&o, 1, "wasi_snapshot_preview1");
+    }
+}
