@@ -626,3 +626,44 @@ fn wasi_stdio_and_cli_switches() {
         assert_fails_with(&o, 1, "wasi_snapshot_preview1");
     }
 }
+
+// ---- --help -------------------------------------------------------------
+
+/// Each subcommand's `--help` names the groups it takes and how to list
+/// their keys, and no group it does not take.
+#[test]
+fn subcommand_help_points_to_group_help() {
+    for (sub, groups, absent) in [
+        ("run", &["-O", "-W", "-C", "-D", "-S", "-R"][..], &[][..]),
+        ("compile", &["-O", "-W", "-C", "-D"], &["-S", "-R"]),
+        ("wast", &["-O", "-W", "-C", "-D"], &["-S", "-R"]),
+        ("settings", &[], &["-O", "-W", "-C", "-D", "-S", "-R"]),
+    ] {
+        let o = wasmtime(&[sub, "--help"]);
+        assert_ok(&o);
+        let text = stdout(&o);
+        assert!(text.contains(&format!("Usage: wasmtime {sub}")), "{text}");
+        for g in groups {
+            assert!(
+                text.contains(&format!("  {g}, --")),
+                "{sub} --help lacks {g}: {text}"
+            );
+            assert!(
+                text.contains(&format!("`{g} help`")),
+                "{sub} --help: {text}"
+            );
+            // And the pointer is true for this subcommand.
+            let o = wasmtime(&[sub, g, "help"]);
+            assert_ok(&o);
+            assert!(stdout(&o).starts_with("Available "), "{sub} {g} help");
+        }
+        for g in absent {
+            assert!(
+                !text.contains(&format!("  {g}, --")),
+                "{sub} --help has {g}: {text}"
+            );
+        }
+    }
+    let o = wasmtime(&["compile", "--help"]);
+    assert!(stdout(&o).contains("-o, --output"), "{}", stdout(&o));
+}
