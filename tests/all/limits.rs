@@ -194,7 +194,8 @@ fn limiter_sees_byte_sizes_and_maximums() -> Result<()> {
     let tgrow = instance.get_typed_func::<i32, i32>(&mut store, "tgrow")?;
     assert_eq!(grow.call(&mut store, 1)?, 1);
     assert_eq!(grow.call(&mut store, 2)?, -1);
-    // Past the declared maximum: fails without asking the limiter.
+    // Past the declared maximum: the limiter is still asked first (as in
+    // Wasmtime, so it can turn the failure into a trap), then it fails.
     assert_eq!(grow.call(&mut store, 10)?, -1);
     assert_eq!(tgrow.call(&mut store, 3)?, 2);
     assert_eq!(
@@ -204,6 +205,7 @@ fn limiter_sees_byte_sizes_and_maximums() -> Result<()> {
             "table 0 -> 2 (max Some(7))",
             "memory 65536 -> 131072 (max Some(327680))",
             "memory 131072 -> 262144 (max Some(327680))",
+            "memory 131072 -> 786432 (max Some(327680))",
             "table 2 -> 5 (max Some(7))",
         ]
     );
@@ -248,5 +250,48 @@ fn trap_on_grow_failure() -> Result<()> {
     let err = grow.call(&mut store, 1).unwrap_err();
     assert!(format!("{err:?}").contains("forcing trap"), "{err:?}");
     assert_eq!(grow.call(&mut store, 0)?, 2);
+    Ok(())
+}
+
+#[test]
+fn trap_on_grow_failure_past_the_declared_maximum() -> Result<()> {
+    let engine = Engine::default();
+    let module = Module::new(
+        &engine,
+        r#"(module
+            (memory 1 2)
+            (table 1 2 funcref)
+            (func (export "grow") (param i32) (result i32) local.get 0 memory.grow)
+            (func (export "tgrow") (param i32) (result i32) ref.null func local.get 0 table.grow))"#,
+    )?;
+    // Without the flag: -1, as the spec says.
+    let mut store = store_with(&engine, StoreLimitsBuilder::new().build());
+    let instance = Instance::new(&mut store, &module, &[])?;
+    let grow = instance.get_typed_func::<i32, i32>(&mut store, "grow")?;
+    let tgrow = instance.get_typed_func::<i32, i32>(&mut store, "tgrow")?;
+    assert_eq!(grow.call(&mut store, 5)?, -1);
+    assert_eq!(tgrow.call(&mut store, 5)?, -1);
+    assert_eq!(grow.call(&mut store, 1)?, 1);
+
+    // With it, and no size limit of its own: growing past the module's
+    // own maximum traps, as in Wasmtime.
+    let limits = StoreLimitsBuilder::new().trap_on_grow_failure(true).build();
+    let mut store = store_with(&engine, limits);
+    let instance = Instance::new(&mut store, &module, &[])?;
+    let grow = instance.get_typed_func::<i32, i32>(&mut store, "grow")?;
+    let tgrow = instance.get_typed_func::<i32, i32>(&mut store, "tgrow")?;
+    let err = grow.call(&mut store, 5).unwrap_err();
+    assert!(
+        format!("{err:?}").contains("forcing trap when growing memory to 393216 bytes"),
+        "{err:?}"
+    );
+    let err = tgrow.call(&mut store, 5).unwrap_err();
+    assert!(
+        format!("{err:?}").contains("forcing trap when growing table to 6 elements"),
+        "{err:?}"
+    );
+    // Within the maximum it still grows.
+    assert_eq!(grow.call(&mut store, 1)?, 1);
+    assert_eq!(tgrow.call(&mut store, 1)?, 1);
     Ok(())
 }

@@ -40,7 +40,7 @@ fn link_instances_by_name() -> Result<()> {
         .into_memory()
         .unwrap();
     assert_eq!(&mem.data(&store)[..4], &20i32.to_le_bytes());
-    assert!(linker.get(&mut store, "provider", "nope").is_err());
+    assert!(linker.get(&mut store, "provider", "nope").is_none());
     Ok(())
 }
 
@@ -118,5 +118,97 @@ fn objects_from_another_store_are_rejected() -> Result<()> {
     let f = Func::wrap(&mut a, || {});
     assert!(Instance::new(&mut b, &module, &[f.into()]).is_err());
     Instance::new(&mut a, &module, &[f.into()])?;
+    Ok(())
+}
+
+const UNKNOWN_IMPORTS: &str = r#"
+(module
+  (import "host" "known" (func $known (result i32)))
+  (import "host" "f" (func $f (param i32) (result i32 i64 f32 funcref)))
+  (import "host" "g" (global $g i64))
+  (import "host" "mem" (memory 2))
+  (import "host" "tab" (table 3 externref))
+  (func (export "known") (result i32) (call $known))
+  (func (export "call_f") (result i32)
+    (call $f (i32.const 7))
+    (drop) (drop) (drop))
+  (func (export "g") (result i64) (global.get $g))
+  (func (export "mem_size") (result i32) (memory.size))
+  (func (export "tab_size") (result i32) (table.size)))
+"#;
+
+#[test]
+fn unknown_imports_as_traps_define_only_missing_functions() -> Result<()> {
+    let engine = Engine::default();
+    let module = Module::new(&engine, UNKNOWN_IMPORTS)?;
+    let mut store = Store::new(&engine, ());
+    let mut linker = Linker::new(&engine);
+    linker.func_wrap("host", "known", || 5)?;
+    linker.define_unknown_imports_as_traps(&module)?;
+    // The known function is kept; the global, memory and table are still
+    // missing, so instantiation names one of them.
+    assert!(linker.get(&mut store, "host", "f").is_some());
+    assert!(linker.get(&mut store, "host", "g").is_none());
+    let err = linker.instantiate(&mut store, &module).unwrap_err();
+    assert!(format!("{err:#}").contains("host::"), "{err:#}");
+    linker.define_unknown_imports_as_default_values(&mut store, &module)?;
+    let instance = linker.instantiate(&mut store, &module)?;
+    let known = instance.get_typed_func::<(), i32>(&mut store, "known")?;
+    assert_eq!(known.call(&mut store, ())?, 5);
+    let call_f = instance.get_typed_func::<(), i32>(&mut store, "call_f")?;
+    let err = call_f.call(&mut store, ()).unwrap_err();
+    assert!(format!("{err:#}").contains("unknown import"), "{err:#}");
+    Ok(())
+}
+
+#[test]
+fn unknown_imports_as_default_values() -> Result<()> {
+    let engine = Engine::default();
+    let module = Module::new(&engine, UNKNOWN_IMPORTS)?;
+    let mut store = Store::new(&engine, ());
+    let mut linker = Linker::new(&engine);
+    linker.func_wrap("host", "known", || 5)?;
+    linker.define_unknown_imports_as_default_values(&mut store, &module)?;
+    let instance = linker.instantiate(&mut store, &module)?;
+    assert_eq!(
+        instance
+            .get_typed_func::<(), i32>(&mut store, "known")?
+            .call(&mut store, ())?,
+        5
+    );
+    assert_eq!(
+        instance
+            .get_typed_func::<(), i32>(&mut store, "call_f")?
+            .call(&mut store, ())?,
+        0
+    );
+    assert_eq!(
+        instance
+            .get_typed_func::<(), i64>(&mut store, "g")?
+            .call(&mut store, ())?,
+        0
+    );
+    assert_eq!(
+        instance
+            .get_typed_func::<(), i32>(&mut store, "mem_size")?
+            .call(&mut store, ())?,
+        2
+    );
+    assert_eq!(
+        instance
+            .get_typed_func::<(), i32>(&mut store, "tab_size")?
+            .call(&mut store, ())?,
+        3
+    );
+
+    // A non-nullable reference result has no default value.
+    let module = Module::new(
+        &engine,
+        r#"(module (type $t (func)) (import "m" "f" (func (result (ref $t)))))"#,
+    )?;
+    let err = linker
+        .define_unknown_imports_as_default_values(&mut store, &module)
+        .unwrap_err();
+    assert!(format!("{err:#}").contains("no default value"), "{err:#}");
     Ok(())
 }

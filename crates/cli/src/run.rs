@@ -272,10 +272,12 @@ impl RunCommand {
         // are defined (traps first, so they win when both are asked for).
         let wasm = self.common.wasm();
         if wasm.unknown_imports_trap == Some(true) {
-            define_unknown_imports_as_traps(&mut linker, &module)?;
+            linker.define_unknown_imports_as_traps(&module)?;
         }
         if wasm.unknown_imports_default == Some(true) {
-            define_unknown_imports_as_default_values(&mut linker, &mut store, &module)?;
+            linker
+                .define_unknown_imports_as_default_values(&mut store, &module)
+                .anyhow()?;
         }
         let result = (|| -> Result<()> {
             let instance = linker
@@ -340,113 +342,6 @@ fn load_module(engine: &wasmtime::Engine, path: &str, allow_precompiled: bool) -
     Module::new(engine, bytes)
         .anyhow()
         .with_context(|| format!("failed to compile `{path}`"))
-}
-
-/// The imports of `module` that `linker` does not define.
-fn unknown_imports(
-    linker: &Linker<Host>,
-    store: &mut Store<Host>,
-    module: &Module,
-) -> Vec<(String, String, wasmtime::ExternType)> {
-    module
-        .imports()
-        .filter(|i| linker.get(&mut *store, i.module(), i.name()).is_err())
-        .map(|i| (i.module().to_string(), i.name().to_string(), i.ty()))
-        .collect()
-}
-
-/// A fresh store only used to ask the linker what it defines.
-fn probe_store(engine: &wasmtime::Engine) -> Store<Host> {
-    Store::new(
-        engine,
-        Host {
-            wasi: WasiCtxBuilder::new().build_p1(),
-            limits: StoreLimits::default(),
-        },
-    )
-}
-
-/// Defines every function import of `module` that `linker` lacks as a
-/// function that fails with "unknown import" when called (Wasmtime's
-/// `Linker::define_unknown_imports_as_traps`).
-fn define_unknown_imports_as_traps(linker: &mut Linker<Host>, module: &Module) -> Result<()> {
-    let mut probe = probe_store(linker.engine());
-    for (m, n, ty) in unknown_imports(linker, &mut probe, module) {
-        if let wasmtime::ExternType::Func(ty) = ty {
-            let what = format!("unknown import: `{m}::{n}` has not been defined");
-            linker.func_new(&m, &n, ty, move |_, _, _| bail!("{what}"))?;
-        }
-    }
-    Ok(())
-}
-
-/// The default value of a type: zero, or null for references. `None` for
-/// non-nullable references, which have no default.
-fn default_value(ty: &ValType) -> Option<Val> {
-    Some(match ty {
-        ValType::I32 => Val::I32(0),
-        ValType::I64 => Val::I64(0),
-        ValType::F32 => Val::F32(0),
-        ValType::F64 => Val::F64(0),
-        ValType::V128 => Val::V128(0u128.into()),
-        ValType::Ref(r) if r.is_nullable() => Val::null_ref(r.heap_type()),
-        ValType::Ref(_) => return None,
-    })
-}
-
-/// Defines every import of `module` that `linker` lacks with a default
-/// (Wasmtime's `Linker::define_unknown_imports_as_default_values`):
-/// functions return the default value of each result, globals hold the
-/// default value, memories and tables are new ones of the minimum size
-/// (table elements null), tags are new tags of the type.
-fn define_unknown_imports_as_default_values(
-    linker: &mut Linker<Host>,
-    store: &mut Store<Host>,
-    module: &Module,
-) -> Result<()> {
-    use wasmtime::{ExternType, Global, Memory, Ref, Table, Tag};
-    let no_default =
-        |m: &str, n: &str| anyhow!("unknown import `{m}::{n}` has a type with no default value");
-    for (m, n, ty) in unknown_imports(linker, store, module) {
-        let item: Extern = match ty {
-            ExternType::Func(ty) => {
-                let results = ty
-                    .results()
-                    .map(|t| default_value(&t))
-                    .collect::<Option<Vec<Val>>>()
-                    .ok_or_else(|| no_default(&m, &n))?;
-                let f = Func::new(&mut *store, ty, move |_, _, out| {
-                    out.clone_from_slice(&results);
-                    Ok(())
-                });
-                f.into()
-            }
-            ExternType::Global(ty) => {
-                let val = default_value(ty.content()).ok_or_else(|| no_default(&m, &n))?;
-                Global::new(&mut *store, ty, val).anyhow()?.into()
-            }
-            ExternType::Memory(ty) => Memory::new(&mut *store, ty).anyhow()?.into(),
-            ExternType::Table(ty) => {
-                if !ty.element().is_nullable() {
-                    return Err(no_default(&m, &n));
-                }
-                let heap = ty.element().heap_type();
-                let init = if heap.is_func() {
-                    Ref::Func(None)
-                } else if heap.is_exn() {
-                    Ref::Exn(None)
-                } else {
-                    Ref::Extern(None)
-                };
-                Table::new(&mut *store, ty, init).anyhow()?.into()
-            }
-            ExternType::Tag(ty) => Tag::new(&mut *store, &ty).anyhow()?.into(),
-        };
-        linker
-            .define(&mut *store, &m, &n, item)
-            .with_context(|| format!("failed to define unknown import `{m}::{n}`"))?;
-    }
-    Ok(())
 }
 
 /// Picks the function to call: `--invoke NAME`, else `_start` (or the

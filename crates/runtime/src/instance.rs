@@ -636,12 +636,18 @@ impl Instance {
             .and_then(|p| p.checked_mul(page))
             .and_then(|b| usize::try_from(b).ok());
         let maximum = mem.maximum_byte_size();
-        let Some(desired) = desired.filter(|d| maximum.is_none_or(|m| *d <= m)) else {
-            // Past the index type or the declared maximum: fails without
-            // consulting the limiter.
+        // As in Wasmtime: the limiter is asked first, even about a growth
+        // past the declared maximum (so `StoreLimits` can turn it into a
+        // trap); such a growth then fails whatever the limiter said.
+        let Some(desired) = desired else {
+            store.memory_grow_failed(anyhow::anyhow!("overflow calculating size of memory"))?;
             return Ok(None);
         };
         if !store.memory_growing(current, desired, maximum)? {
+            return Ok(None);
+        }
+        if maximum.is_some_and(|m| desired > m) {
+            store.memory_grow_failed(anyhow::anyhow!("Memory maximum size exceeded"))?;
             return Ok(None);
         }
         match mem.grow(delta, None) {
@@ -685,10 +691,15 @@ impl Instance {
         let desired = old_size
             .checked_add(delta)
             .and_then(|n| usize::try_from(n).ok());
-        let Some(desired) = desired.filter(|d| maximum.is_none_or(|m| *d <= m)) else {
+        let Some(desired) = desired else {
+            store.table_grow_failed(anyhow::anyhow!("overflow calculating new table size"))?;
             return Ok(None);
         };
         if !store.table_growing(old_size as usize, desired, maximum)? {
+            return Ok(None);
+        }
+        if maximum.is_some_and(|m| desired > m) {
+            store.table_grow_failed(anyhow::anyhow!("Table maximum size exceeded"))?;
             return Ok(None);
         }
         match table.grow(delta, init, None) {

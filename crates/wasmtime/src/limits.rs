@@ -156,22 +156,23 @@ impl Default for StoreLimits {
     }
 }
 
+/// Whether `desired` stays within an optional `limit`.
+fn within(limit: Option<usize>, desired: usize) -> bool {
+    limit.is_none_or(|limit| desired <= limit)
+}
+
 impl ResourceLimiter for StoreLimits {
     fn memory_growing(
         &mut self,
         _current: usize,
         desired: usize,
-        _maximum: Option<usize>,
+        maximum: Option<usize>,
     ) -> Result<bool> {
-        match self.memory_size {
-            Some(limit) if desired > limit => {
-                if self.trap_on_grow_failure {
-                    bail!("forcing trap when growing memory to {desired} bytes")
-                }
-                Ok(false)
-            }
-            _ => Ok(true),
+        let allow = within(self.memory_size, desired) && within(maximum, desired);
+        if !allow && self.trap_on_grow_failure {
+            bail!("forcing trap when growing memory to {desired} bytes")
         }
+        Ok(allow)
     }
 
     fn memory_grow_failed(&mut self, error: anyhow::Error) -> Result<()> {
@@ -185,17 +186,13 @@ impl ResourceLimiter for StoreLimits {
         &mut self,
         _current: usize,
         desired: usize,
-        _maximum: Option<usize>,
+        maximum: Option<usize>,
     ) -> Result<bool> {
-        match self.table_elements {
-            Some(limit) if desired > limit => {
-                if self.trap_on_grow_failure {
-                    bail!("forcing trap when growing table to {desired} elements")
-                }
-                Ok(false)
-            }
-            _ => Ok(true),
+        let allow = within(self.table_elements, desired) && within(maximum, desired);
+        if !allow && self.trap_on_grow_failure {
+            bail!("forcing trap when growing table to {desired} elements")
         }
+        Ok(allow)
     }
 
     fn table_grow_failed(&mut self, error: anyhow::Error) -> Result<()> {

@@ -3,8 +3,8 @@
 use crate::func::{dynamic_host_func, HostFuncRaw};
 use crate::instance_pre::InstancePre;
 use crate::{
-    AsContext, AsContextMut, Caller, Engine, Extern, Func, FuncType, Instance, IntoFunc, Module,
-    Val,
+    AsContext, AsContextMut, Caller, Engine, Extern, ExternType, Func, FuncType, Global, Instance,
+    IntoFunc, Memory, Module, Table, Tag, Val, ValType,
 };
 use anyhow::{bail, Result};
 use std::collections::HashMap;
@@ -217,15 +217,99 @@ impl<T: 'static> Linker<T> {
         )
     }
 
-    /// Looks up a definition (host functions are created in `store`);
-    /// an error if `module::name` is not defined.
+    /// Looks up the definition of `module::name`, if any (a host function
+    /// defined with `func_wrap`/`func_new` is created in `store`).
     pub fn get(
         &self,
         store: impl AsContextMut<Data = T>,
         module: &str,
         name: &str,
-    ) -> Result<Extern> {
-        self.resolve(store, module, name)?
-            .ok_or_else(|| anyhow::anyhow!("missing definition for `{module}::{name}`"))
+    ) -> Option<Extern> {
+        self.resolve(store, module, name).ok().flatten()
+    }
+
+    /// Whether `module::name` is defined, without creating anything.
+    fn defines(&self, module: &str, name: &str) -> bool {
+        self.map
+            .contains_key(&(module.to_string(), name.to_string()))
+    }
+
+    /// Defines every function import of `module` that this linker lacks as
+    /// a function that traps ("unknown import") when called, so that
+    /// `module` can be instantiated when such functions are never called.
+    /// Other kinds of missing imports are left undefined.
+    pub fn define_unknown_imports_as_traps(&mut self, module: &Module) -> Result<()>
+    where
+        T: 'static,
+    {
+        for import in module.imports() {
+            if self.defines(import.module(), import.name()) {
+                continue;
+            }
+            if let ExternType::Func(ty) = import.ty() {
+                let what = format!(
+                    "unknown import: `{}::{}` has not been defined",
+                    import.module(),
+                    import.name()
+                );
+                self.func_new(import.module(), import.name(), ty, move |_, _, _| {
+                    bail!("{what}")
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Defines every import of `module` that this linker lacks with a
+    /// default: functions return the default value of each result (zero,
+    /// or null for references), globals hold the default value, memories
+    /// and tables are new ones of the minimum size (table elements null),
+    /// tags are new tags of the type. An import whose type has no default
+    /// (a non-nullable reference) is an error.
+    pub fn define_unknown_imports_as_default_values(
+        &mut self,
+        mut store: impl AsContextMut<Data = T>,
+        module: &Module,
+    ) -> Result<()>
+    where
+        T: 'static,
+    {
+        let mut store = store.as_context_mut();
+        for import in module.imports() {
+            let (m, n) = (import.module(), import.name());
+            if self.defines(m, n) {
+                continue;
+            }
+            let no_default =
+                || anyhow::anyhow!("unknown import `{m}::{n}` has a type with no default value");
+            let item: Extern = match import.ty() {
+                ExternType::Func(ty) => {
+                    let results = ty
+                        .results()
+                        .map(|t| Val::default_for_ty(&t))
+                        .collect::<Option<Vec<Val>>>()
+                        .ok_or_else(no_default)?;
+                    Func::new(&mut store, ty, move |_, _, out| {
+                        out.clone_from_slice(&results);
+                        Ok(())
+                    })
+                    .into()
+                }
+                ExternType::Global(ty) => {
+                    let val = Val::default_for_ty(ty.content()).ok_or_else(no_default)?;
+                    Global::new(&mut store, ty, val)?.into()
+                }
+                ExternType::Memory(ty) => Memory::new(&mut store, ty)?.into(),
+                ExternType::Table(ty) => {
+                    let init = Val::default_for_ty(&ValType::Ref(ty.element().clone()))
+                        .and_then(|v| v.ref_())
+                        .ok_or_else(no_default)?;
+                    Table::new(&mut store, ty, init)?.into()
+                }
+                ExternType::Tag(ty) => Tag::new(&mut store, &ty)?.into(),
+            };
+            self.define(&mut store, m, n, item)?;
+        }
+        Ok(())
     }
 }

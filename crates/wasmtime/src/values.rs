@@ -157,6 +157,30 @@ impl Val {
         V128(V128) v128 unwrap_v128 v => *v
     }
 
+    /// The default value of `ty`: zero, or null for a nullable reference.
+    /// `None` for a non-nullable reference, which has no default.
+    pub fn default_for_ty(ty: &ValType) -> Option<Val> {
+        Some(match ty {
+            ValType::I32 => Val::I32(0),
+            ValType::I64 => Val::I64(0),
+            ValType::F32 => Val::F32(0),
+            ValType::F64 => Val::F64(0),
+            ValType::V128 => Val::V128(V128::from(0u128)),
+            ValType::Ref(r) if r.is_nullable() => Val::null_ref(r.heap_type()),
+            ValType::Ref(_) => return None,
+        })
+    }
+
+    /// The reference this value holds, or `None` for a number or vector.
+    pub fn ref_(self) -> Option<Ref> {
+        match self {
+            Val::FuncRef(f) => Some(Ref::Func(f)),
+            Val::ExternRef(e) => Some(Ref::Extern(e)),
+            Val::ExnRef(e) => Some(Ref::Exn(e)),
+            _ => None,
+        }
+    }
+
     /// A null reference of the given type.
     pub fn null_ref(heap_type: &HeapType) -> Val {
         if heap_type.is_func() {
