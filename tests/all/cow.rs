@@ -111,6 +111,16 @@ fn data_is_visible_and_writes_do_not_leak() -> Result<()> {
                 name.contains("cow"),
                 "{name}: data pages backed by `{backing}`"
             );
+            // The zeros before and after the data are few, so the image's
+            // mapping covers the whole initial memory (one mapping).
+            for addr in [0, 20 * PAGE - 1] {
+                let backing = mapping_of(mem.data_ptr(&store) as usize + addr);
+                assert_eq!(
+                    backing.contains("wasm-memory-image"),
+                    name.contains("cow"),
+                    "{name}: byte {addr:#x} backed by `{backing}`"
+                );
+            }
             // Write secrets over data, over zero pages, and into grown pages.
             let store_fn = instance.get_typed_func::<(i32, i32), ()>(&mut store, "store")?;
             for addr in [0, 4096, 4100, 70000, 1200004, 20 * PAGE - 1] {
@@ -260,6 +270,48 @@ fn non_constant_and_out_of_bounds_segments_fall_back() -> Result<()> {
             Some(&Trap::MemoryOutOfBounds),
             "{name}: {err:#}"
         );
+    }
+    Ok(())
+}
+
+/// A memory much larger than its data keeps anonymous zero pages beyond
+/// the image (the image is not extended over megabytes of zeros), and both
+/// parts read and reset correctly.
+#[test]
+fn large_zero_tail_stays_anonymous() -> Result<()> {
+    let wat = r#"(module (memory (export "mem") 200)
+        (data (i32.const 70000) "data")
+        (func (export "store") (param i32 i32) (i32.store8 (local.get 0) (local.get 1))))"#;
+    for (name, engine) in engines() {
+        let module = Module::new(&engine, wat)?;
+        for round in 0..2 {
+            let mut store = Store::new(&engine, ());
+            let instance = Instance::new(&mut store, &module, &[])?;
+            let mem = instance.get_memory(&mut store, "mem").unwrap();
+            let base = mem.data_ptr(&store) as usize;
+            if name.contains("cow") {
+                assert!(
+                    mapping_of(base + 70000).contains("wasm-memory-image"),
+                    "{name}"
+                );
+            }
+            let tail = mapping_of(base + 200 * PAGE - 1);
+            assert!(
+                !tail.contains("wasm-memory-image"),
+                "{name}: tail backed by `{tail}`"
+            );
+            let data = mem.data(&store);
+            assert_eq!(&data[70000..70004], b"data", "{name} round {round}");
+            assert_eq!(
+                data.iter().filter(|b| **b != 0).count(),
+                4,
+                "{name} round {round}"
+            );
+            let store_fn = instance.get_typed_func::<(i32, i32), ()>(&mut store, "store")?;
+            for addr in [0, 70001, 199 * PAGE] {
+                store_fn.call(&mut store, (addr as i32, 0xee))?;
+            }
+        }
     }
     Ok(())
 }

@@ -9,6 +9,14 @@
 //! a pooling slot still holds the image), and pages are copied lazily by the
 //! kernel on first write. `madvise(MADV_DONTNEED)` on a private file mapping
 //! drops the written copies, which is how pooling slots are reset.
+//!
+//! When the zero bytes around the data are few (at most
+//! [`MAX_ZERO_EXTENSION`]), the file is sized to the memory's whole initial
+//! size and mapped over all of it, the zeros being holes of the file: the
+//! memory's accessible part is then one mapping instead of two or three
+//! (anonymous zeros before and after the data), which makes the
+//! `madvise` resetting a pooling slot markedly cheaper (the kernel walks
+//! one VMA).
 
 use crate::mmap::host_page_size;
 use anyhow::{bail, Context, Result};
@@ -26,6 +34,12 @@ pub const MAX_IMAGE_SPAN: usize = 1 << 30;
 /// cover at least half of the span.
 pub const DENSE_IMAGE_SPAN: usize = 16 << 20;
 
+/// Largest number of zero bytes (before and after the data together) an
+/// image's mapping is extended by so that it covers the memory's whole
+/// initial size. Zero pages of the file are holes: they cost memory (once
+/// per module, shared by all instances) only when read.
+pub const MAX_ZERO_EXTENSION: usize = 4 << 20;
+
 /// The initial contents of one linear memory, in a memfd.
 #[derive(Debug)]
 pub struct MemoryImage {
@@ -34,9 +48,15 @@ pub struct MemoryImage {
     offset: usize,
     /// Length of the image (page aligned, non-zero).
     len: usize,
-    /// A read-only shared mapping of the whole file (the same page-cache
-    /// pages the copy-on-write mappings start from), used to restore
-    /// modified pages by copying.
+    /// Offset in the linear memory of the first page holding data (page
+    /// aligned, at least `offset`); the image is zero outside
+    /// `data_offset..data_offset + data_len`.
+    data_offset: usize,
+    /// Length of the data part (page aligned, non-zero).
+    data_len: usize,
+    /// A read-only shared mapping of the data part of the file (the same
+    /// page-cache pages the copy-on-write mappings start from), used to
+    /// restore modified pages by copying.
     contents: std::ptr::NonNull<u8>,
 }
 
@@ -48,9 +68,9 @@ unsafe impl Sync for MemoryImage {}
 
 impl Drop for MemoryImage {
     fn drop(&mut self) {
-        // SAFETY: `contents` is a mapping of `len` bytes created in `new`
-        // and only borrowed through `&self`.
-        unsafe { libc::munmap(self.contents.as_ptr().cast(), self.len) };
+        // SAFETY: `contents` is a mapping of `data_len` bytes created in
+        // `new` and only borrowed through `&self`.
+        unsafe { libc::munmap(self.contents.as_ptr().cast(), self.data_len) };
     }
 }
 
@@ -70,12 +90,19 @@ impl MemoryImage {
         self.len == 0
     }
 
-    /// The image's bytes (`len()` of them, for linear memory offsets
-    /// `offset()..offset() + len()`).
+    /// Offset in the linear memory of [`MemoryImage::contents`]; the image
+    /// is zero elsewhere.
+    pub fn contents_offset(&self) -> usize {
+        self.data_offset
+    }
+
+    /// The image's data bytes, for linear memory offsets
+    /// `contents_offset()..contents_offset() + contents().len()` (a part of
+    /// `offset()..offset() + len()`, whose other bytes are zero).
     pub fn contents(&self) -> &[u8] {
-        // SAFETY: a live read-only mapping of `len` bytes, unmapped only on
-        // drop; the memfd is never written after `new`.
-        unsafe { std::slice::from_raw_parts(self.contents.as_ptr(), self.len) }
+        // SAFETY: a live read-only mapping of `data_len` bytes, unmapped
+        // only on drop; the memfd is never written after `new`.
+        unsafe { std::slice::from_raw_parts(self.contents.as_ptr(), self.data_len) }
     }
 
     /// Maps the image copy-on-write over `[base + offset, base + offset +
@@ -106,7 +133,10 @@ impl MemoryImage {
         Ok(())
     }
 
-    fn new(contents: &[u8], offset: usize) -> Result<MemoryImage> {
+    /// An image of `len` bytes mapped at `offset`, holding `contents` at
+    /// `data_offset` and zeros elsewhere (all page aligned).
+    fn new(contents: &[u8], data_offset: usize, offset: usize, len: usize) -> Result<MemoryImage> {
+        debug_assert!(offset <= data_offset && data_offset + contents.len() <= offset + len);
         // SAFETY: the name is a valid C string; the flags are valid.
         let fd = unsafe { libc::memfd_create(c"wasm-memory-image".as_ptr(), libc::MFD_CLOEXEC) };
         if fd < 0 {
@@ -114,9 +144,11 @@ impl MemoryImage {
         }
         // SAFETY: `fd` is a fresh descriptor that we now own.
         let file = unsafe { File::from_raw_fd(fd) };
-        file.set_len(contents.len() as u64)
+        // Only the data is written: the rest of the file stays holes.
+        let file_data_offset = data_offset - offset;
+        file.set_len(len as u64)
             .context("failed to size a memory image")?;
-        file.write_all_at(contents, 0)
+        file.write_all_at(contents, file_data_offset as u64)
             .context("failed to write a memory image")?;
         // SAFETY: a fresh read-only shared mapping of the file at a
         // kernel-chosen address.
@@ -127,7 +159,7 @@ impl MemoryImage {
                 libc::PROT_READ,
                 libc::MAP_SHARED,
                 file.as_raw_fd(),
-                0,
+                file_data_offset as libc::off_t,
             )
         };
         if ptr == libc::MAP_FAILED {
@@ -139,7 +171,9 @@ impl MemoryImage {
         Ok(MemoryImage {
             file,
             offset,
-            len: contents.len(),
+            len,
+            data_offset,
+            data_len: contents.len(),
             contents: std::ptr::NonNull::new(ptr.cast()).context("null mapping")?,
         })
     }
@@ -226,7 +260,19 @@ impl ModuleMemoryImages {
         for (start, data) in segments {
             contents[start - lo..start - lo + data.len()].copy_from_slice(data);
         }
-        Ok(Some(MemoryImage::new(&contents, lo)?))
+        // Map the zeros around the data too (as file holes) when they are
+        // few, so the whole initial memory is one mapping.
+        let end = usize::try_from(min_bytes)
+            .ok()
+            .and_then(|b| b.checked_add(page - 1))
+            .map(|b| b & !(page - 1))
+            .unwrap_or(hi);
+        let (offset, len) = if end >= hi && lo + (end - hi) <= MAX_ZERO_EXTENSION {
+            (0, end)
+        } else {
+            (lo, span)
+        };
+        Ok(Some(MemoryImage::new(&contents, lo, offset, len)?))
     }
 
     /// The image of defined memory `index`, if it has one.

@@ -534,7 +534,7 @@ impl PooledMemory {
     fn restore(&mut self, offset: usize, size: usize) {
         let end = offset + size;
         let (img_start, img) = match &self.state.image {
-            Some(image) => (image.offset(), image.contents()),
+            Some(image) => (image.contents_offset(), image.contents()),
             None => (0, &[][..]),
         };
         let img_end = img_start + img.len();
