@@ -276,9 +276,12 @@ fn nanos(sec: i64, nsec: i64) -> u64 {
         .saturating_add(nsec as u64)
 }
 
-impl Stat {
-    fn from_std(m: &std::fs::Metadata) -> Stat {
-        use std::os::unix::fs::{FileTypeExt, MetadataExt};
+/// Builds a [`Stat`] from the metadata of `std` or of `cap-std`, whose
+/// `FileTypeExt`/`MetadataExt` traits (imported by the caller) name the
+/// same methods.
+macro_rules! stat_from_metadata {
+    ($m:expr) => {{
+        let m = $m;
         let ft = m.file_type();
         Stat {
             dev: m.dev(),
@@ -297,28 +300,18 @@ impl Stat {
             mtim: nanos(m.mtime(), m.mtime_nsec()),
             ctim: nanos(m.ctime(), m.ctime_nsec()),
         }
+    }};
+}
+
+impl Stat {
+    fn from_std(m: &std::fs::Metadata) -> Stat {
+        use std::os::unix::fs::{FileTypeExt, MetadataExt};
+        stat_from_metadata!(m)
     }
 
     fn from_cap(m: &cap_std::fs::Metadata) -> Stat {
         use cap_std::fs::{FileTypeExt, MetadataExt};
-        let ft = m.file_type();
-        Stat {
-            dev: m.dev(),
-            ino: m.ino(),
-            filetype: filetype(
-                ft.is_dir(),
-                ft.is_file(),
-                ft.is_symlink(),
-                ft.is_block_device(),
-                ft.is_char_device(),
-                ft.is_socket(),
-            ),
-            nlink: m.nlink(),
-            size: m.size(),
-            atim: nanos(m.atime(), m.atime_nsec()),
-            mtim: nanos(m.mtime(), m.mtime_nsec()),
-            ctim: nanos(m.ctime(), m.ctime_nsec()),
-        }
+        stat_from_metadata!(m)
     }
 
     fn write(&self, m: &mut GuestMemory<'_>, ptr: u32) -> R {
