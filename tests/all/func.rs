@@ -281,3 +281,21 @@ fn module_imports_and_exports_are_described() -> Result<()> {
     assert!(Module::validate(&engine, b"\0asm\x01\0\0\0\x01").is_err());
     Ok(())
 }
+
+#[test]
+fn host_function_types_of_another_engine_are_refused() {
+    // Type ids are per engine; a host function must not carry another
+    // engine's id (wasm's signature checks compare ids). As in Wasmtime,
+    // `Func::new` panics.
+    let a = Engine::default();
+    let b = Engine::default();
+    let ty = FuncType::new(&a, [], [ValType::I64]);
+    let mut store = Store::new(&b, ());
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        Func::new(&mut store, ty, |_, _, results| {
+            results[0] = Val::I64(0x4141);
+            Ok(())
+        })
+    }));
+    assert!(r.is_err());
+}

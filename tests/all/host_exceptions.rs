@@ -111,7 +111,7 @@ fn store_throw_outside_wasm_and_host_function_called_directly() -> Result<()> {
     let pre = ExnRefPre::new(&mut store, ty);
     let exn = ExnRef::new(&mut store, &pre, &tag, &[Val::I32(1), Val::I64(2)])?;
     let err = store.throw::<()>(exn).unwrap_err();
-    assert!(anyhow::Error::from(err).is::<ThrownException>());
+    assert!(err.is::<ThrownException>());
     let exn = store.take_pending_exception().unwrap();
     assert_eq!(exn.field(&mut store, 1)?.unwrap_i64(), 2);
 
@@ -124,7 +124,7 @@ fn store_throw_outside_wasm_and_host_function_called_directly() -> Result<()> {
             let ty = ExnType::new(caller.engine(), [ValType::I32, ValType::I64])?;
             let pre = ExnRefPre::new(&mut caller, ty);
             let exn = ExnRef::new(&mut caller, &pre, &tag2, &[Val::I32(11), Val::I64(22)])?;
-            Ok(caller.throw(exn)?)
+            caller.throw(exn)
         },
     );
     let err = thrower.call(&mut store, &[], &mut []).unwrap_err();
@@ -185,7 +185,7 @@ fn host_function_called_by_the_host_inside_a_wasm_call() -> Result<()> {
         &mut store,
         move |mut caller: Caller<'_, ()>, n: i32| -> Result<()> {
             let exn = ExnRef::new(&mut caller, &pre, &tag, &[Val::I32(n), Val::I64(5)])?;
-            Ok(caller.throw(exn)?)
+            caller.throw(exn)
         },
     );
     let outer = Func::wrap(
@@ -203,5 +203,130 @@ fn host_function_called_by_the_host_inside_a_wasm_call() -> Result<()> {
     let run = instance.get_typed_func::<i32, i64>(&mut store, "run")?;
     assert_eq!(run.call(&mut store, 6)?, 7 * 1000 + 5);
     assert!(!store.has_pending_exception());
+    Ok(())
+}
+
+#[test]
+fn host_throw_from_a_nested_host_call_returns_to_its_caller() -> Result<()> {
+    // As above, but `outer` handles the error itself and returns normally:
+    // the wasm handler must not run, and `outer`'s code after the call
+    // must. A trap afterwards still unwinds to the right place.
+    use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
+    use std::sync::Arc;
+    let engine = engine();
+    let mut store = Store::new(&engine, ());
+    let tag_ty = TagType::new(FuncType::new(&engine, [ValType::I32, ValType::I64], []));
+    let tag = Tag::new(&mut store, &tag_ty)?;
+    let pre = ExnRefPre::new(&mut store, ExnType::from_tag_type(&tag_ty)?);
+    let inner = Func::wrap(
+        &mut store,
+        move |mut caller: Caller<'_, ()>, n: i32| -> Result<()> {
+            let exn = ExnRef::new(&mut caller, &pre, &tag, &[Val::I32(n), Val::I64(5)])?;
+            caller.throw(exn)
+        },
+    );
+    let returned = Arc::new(AtomicU32::new(0));
+    let dropped = Arc::new(AtomicU32::new(0));
+    struct Guard(Arc<AtomicU32>);
+    impl Drop for Guard {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, SeqCst);
+        }
+    }
+    let (r, d) = (returned.clone(), dropped.clone());
+    let outer = Func::wrap(
+        &mut store,
+        move |mut caller: Caller<'_, ()>, n: i32| -> Result<()> {
+            let _guard = Guard(d.clone());
+            let err = inner
+                .call(&mut caller, &[Val::I32(n + 1)], &mut [])
+                .unwrap_err();
+            assert!(err.is::<ThrownException>(), "{err:?}");
+            let exn = caller.take_pending_exception().expect("pending");
+            assert_eq!(exn.field(&mut caller, 0)?.unwrap_i32(), n + 1);
+            r.fetch_add(1, SeqCst);
+            Ok(())
+        },
+    );
+    let module = Module::new(&engine, CATCHER)?;
+    let instance = Instance::new(&mut store, &module, &[tag.into(), outer.into()])?;
+    let run = instance.get_typed_func::<i32, i64>(&mut store, "run")?;
+    for i in 1..=3 {
+        // No exception reached the wasm handler: `run` returns -1.
+        assert_eq!(run.call(&mut store, 6)?, -1);
+        assert_eq!(returned.load(SeqCst), i);
+        assert_eq!(dropped.load(SeqCst), i);
+        assert!(!store.has_pending_exception());
+    }
+    let module = Module::new(&engine, "(module (func (export \"t\") unreachable))")?;
+    let t = Instance::new(&mut store, &module, &[])?;
+    let t = t.get_typed_func::<(), ()>(&mut store, "t")?;
+    let err = t.call(&mut store, ()).unwrap_err();
+    assert_eq!(
+        err.downcast_ref::<Trap>(),
+        Some(&Trap::UnreachableCodeReached)
+    );
+    Ok(())
+}
+
+#[test]
+fn exception_types_of_another_engine_are_refused() -> Result<()> {
+    // Type ids are per engine: `(f64)` in one engine and `(i64)` in another
+    // may get the same id. An allocator built from another engine's type
+    // must not let an `f64` payload pass for the tag's `i64` (with reference
+    // payloads that would hand wasm a forged pointer).
+    let a = engine();
+    let b = engine();
+    let foreign = ExnType::new(&a, [ValType::F64])?;
+    let mut store = Store::new(&b, ());
+    let tag_ty = TagType::new(FuncType::new(&b, [ValType::I64], []));
+    let tag = Tag::new(&mut store, &tag_ty)?;
+    let pre = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        ExnRefPre::new(&mut store, foreign)
+    }));
+    // Wasmtime panics here; should an allocator exist, it must not build
+    // an exception.
+    if let Ok(pre) = pre {
+        assert!(ExnRef::new(&mut store, &pre, &tag, &[Val::F64(1.5f64.to_bits())]).is_err());
+    }
+    Ok(())
+}
+
+#[test]
+fn store_throw_returns_a_wasmtime_result() -> Result<()> {
+    // As in Wasmtime, `throw` returns `wasmtime::Result`, so a host function
+    // can return it directly.
+    let (mut store, tag, _instance) = setup()?;
+    let ty = ExnType::new(store.engine(), [ValType::I32, ValType::I64])?;
+    let pre = ExnRefPre::new(&mut store, ty);
+    let thrower = Func::wrap(
+        &mut store,
+        move |mut caller: Caller<'_, ()>| -> Result<()> {
+            let exn = ExnRef::new(&mut caller, &pre, &tag, &[Val::I32(3), Val::I64(4)])?;
+            caller.as_context_mut().throw(exn)
+        },
+    );
+    let err = thrower.call(&mut store, &[], &mut []).unwrap_err();
+    assert!(err.is::<ThrownException>(), "{err:?}");
+    let exn = store.take_pending_exception().unwrap();
+    let r: Result<()> = store.throw(exn);
+    assert!(r.unwrap_err().is::<ThrownException>());
+    assert!(store.has_pending_exception());
+    // An exception of another store is an error, not a pending exception.
+    let exn = store.take_pending_exception().unwrap();
+    let mut other = Store::new(store.engine(), ());
+    let err = other.throw::<()>(exn).unwrap_err();
+    assert!(!err.is::<ThrownException>(), "{err:?}");
+    assert!(!other.has_pending_exception());
+    Ok(())
+}
+
+#[test]
+fn tag_types_of_another_engine_are_refused() -> Result<()> {
+    let a = engine();
+    let b = engine();
+    let foreign = TagType::new(FuncType::new(&a, [ValType::F64], []));
+    let mut store = Store::new(&b, ());
+    assert!(Tag::new(&mut store, &foreign).is_err());
     Ok(())
 }

@@ -7,6 +7,7 @@ mod const_exprs;
 mod cow;
 mod epoch;
 mod exceptions;
+mod explicit_traps;
 mod fuel;
 mod func;
 mod function_references;

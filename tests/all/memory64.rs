@@ -180,6 +180,39 @@ fn custom_page_sizes_are_checked_byte_by_byte() -> Result<()> {
     Ok(())
 }
 
+/// With memory64 off the 2.0 encoding rules re-read memory limits; a
+/// custom page size byte must not throw that reading off (two memories, or
+/// an imported memory followed by another import).
+#[test]
+fn custom_page_sizes_without_memory64() -> Result<()> {
+    let mut config = Config::new();
+    config.wasm_custom_page_sizes(true).wasm_memory64(false);
+    let engine = Engine::new(&config)?;
+    Module::new(
+        &engine,
+        "(module (memory 1 (pagesize 1)) (memory 2 3 (pagesize 65536)))",
+    )?;
+    let module = Module::new(
+        &engine,
+        r#"(module
+            (import "" "m" (memory 3 (pagesize 1)))
+            (import "" "g" (global i32))
+            (func (export "size") (result i32) memory.size))"#,
+    )?;
+    let mut store = Store::new(&engine, ());
+    let ty = MemoryTypeBuilder::new().min(3).page_size_log2(0).build()?;
+    let memory = Memory::new(&mut store, ty)?;
+    let g = Global::new(
+        &mut store,
+        GlobalType::new(ValType::I32, Mutability::Const),
+        Val::I32(0),
+    )?;
+    let instance = Instance::new(&mut store, &module, &[memory.into(), g.into()])?;
+    let size = instance.get_typed_func::<(), u32>(&mut store, "size")?;
+    assert_eq!(size.call(&mut store, ())?, 3);
+    Ok(())
+}
+
 #[test]
 fn wide_arithmetic() -> Result<()> {
     let mut config = Config::new();

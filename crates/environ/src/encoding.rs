@@ -38,11 +38,16 @@ fn malformed(message: &str, offset: u64) -> WasmError {
     }
 }
 
-/// Reads limits (`flags min [max]`) with u32 bounds.
-fn check_limits(reader: &mut BinaryReader<'_>) -> WasmResult<()> {
+/// Reads limits (`flags min [max]`) with u32 bounds; a memory's limits
+/// may end with a custom page size (flag bit 3).
+fn check_limits(reader: &mut BinaryReader<'_>, memory: bool) -> WasmResult<()> {
     let flags = reader.read_u8()?;
     reader.read_var_u32()?;
     if flags & 1 != 0 {
+        reader.read_var_u32()?;
+    }
+    if memory && flags & 0b1000 != 0 {
+        // Custom page sizes: the page size's log2 follows.
         reader.read_var_u32()?;
     }
     Ok(())
@@ -54,7 +59,7 @@ pub(crate) fn check_memory_section(wasm: &[u8], range: std::ops::Range<u64>) -> 
         BinaryReader::new(&wasm[range.start as usize..range.end as usize], range.start);
     let count = reader.read_var_u32()?;
     for _ in 0..count {
-        check_limits(&mut reader)?;
+        check_limits(&mut reader, true)?;
     }
     Ok(())
 }
@@ -74,9 +79,9 @@ pub(crate) fn check_import_section(wasm: &[u8], range: std::ops::Range<u64>) -> 
             0x01 => {
                 // Typed references (`(ref null $t)`) take more than a byte.
                 reader.read::<wasmparser::RefType>()?;
-                check_limits(&mut reader)?;
+                check_limits(&mut reader, false)?;
             }
-            0x02 => check_limits(&mut reader)?,
+            0x02 => check_limits(&mut reader, true)?,
             0x03 => {
                 reader.read::<wasmparser::ValType>()?;
                 reader.read_u8()?;

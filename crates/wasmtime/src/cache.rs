@@ -1,6 +1,7 @@
 //! On-disk compilation cache (feature `cache`): `Module::new` looks up an
-//! artifact keyed by a SHA-256 of the module bytes, the engine's settings and
-//! this library's version, and stores one after compiling.
+//! artifact keyed by a SHA-256 of the module bytes, the engine's settings,
+//! this library's version and the running build's identity, and stores one
+//! after compiling.
 
 use crate::serialization::{EngineSettings, VERSION};
 use crate::Engine;
@@ -182,11 +183,18 @@ impl Cache {
     }
 
     /// The key of `binary` compiled by `engine`: a SHA-256 of this
-    /// library's version, the engine's settings and the bytes.
+    /// library's version, the running build's identity ([`build_id`]),
+    /// the engine's settings and the bytes.
     fn key(engine: &Engine, binary: &[u8]) -> [u8; 32] {
+        Self::key_for_build(engine, binary, &build_id())
+    }
+
+    fn key_for_build(engine: &Engine, binary: &[u8], build: &str) -> [u8; 32] {
         let mut h = Sha256::new();
         h.update(VERSION.as_bytes());
         h.update([0]);
+        h.update((build.len() as u64).to_le_bytes());
+        h.update(build.as_bytes());
         let settings = postcard::to_allocvec(&EngineSettings::of(engine)).unwrap_or_default();
         h.update((settings.len() as u64).to_le_bytes());
         h.update(&settings);
@@ -198,6 +206,33 @@ impl Cache {
         let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
         self.directory.join("modules").join(format!("{hex}.cwasm"))
     }
+}
+
+/// The identity of the running build: the modification time and size of
+/// the executable, as Wasmtime keys its cache for builds from a source
+/// checkout. The version string alone does not change when the compiler's
+/// code does, so without this a rebuilt compiler would load the entries
+/// (code and metadata) of the previous build.
+fn build_id() -> String {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| build_id_of(&exe))
+        .unwrap_or_else(|| "no-exe".to_string())
+}
+
+fn build_id_of(path: &Path) -> Option<String> {
+    let meta = std::fs::metadata(path).ok()?;
+    let mtime = meta
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?;
+    Some(format!(
+        "{}.{:09}-{}",
+        mtime.as_secs(),
+        mtime.subsec_nanos(),
+        meta.len()
+    ))
 }
 
 /// The first bytes of every cache entry.
@@ -274,6 +309,34 @@ fn store(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keys_depend_on_the_build() {
+        let engine = Engine::default();
+        let key = |build: &str| Cache::key_for_build(&engine, b"\0asm\x01\0\0\0", build);
+        assert_eq!(key("1"), key("1"));
+        assert_ne!(key("1"), key("2"));
+        // The identity follows the executable file: a rebuild (new mtime
+        // or size) gets a new one.
+        let path = std::env::temp_dir().join(format!("wasmtime-build-id-{}", std::process::id()));
+        std::fs::write(&path, b"build").unwrap();
+        let set = |secs: u64| {
+            let f = std::fs::File::options().write(true).open(&path).unwrap();
+            f.set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs))
+                .unwrap();
+        };
+        set(1_000_000);
+        let first = build_id_of(&path).unwrap();
+        assert_eq!(build_id_of(&path).unwrap(), first);
+        set(2_000_000);
+        let second = build_id_of(&path).unwrap();
+        assert_ne!(first, second);
+        std::fs::write(&path, b"rebuilt").unwrap();
+        set(2_000_000);
+        assert_ne!(build_id_of(&path).unwrap(), second);
+        std::fs::remove_file(&path).unwrap();
+        assert!(!build_id().is_empty() && build_id() != "no-exe");
+    }
 
     #[test]
     fn parse_config() {

@@ -63,6 +63,9 @@ impl Tag {
     pub fn new(mut store: impl AsContextMut, ty: &TagType) -> Result<Tag> {
         let mut ctx = store.as_context_mut();
         let store = ctx.opaque();
+        if !Engine::same(ty.ty().engine(), store.engine()) {
+            bail!("tag type does not belong to the store's engine");
+        }
         if ty.ty().results().len() != 0 {
             bail!("tag types must not have results");
         }
@@ -297,8 +300,17 @@ pub struct ExnRefPre {
 
 impl ExnRefPre {
     /// An allocator for exceptions of type `ty` in `store`.
+    ///
+    /// # Panics
+    ///
+    /// Panics if `ty` was not created with the same [`Engine`] as `store`
+    /// (type ids are per engine).
     pub fn new(mut store: impl AsContextMut, ty: ExnType) -> ExnRefPre {
         let mut ctx = store.as_context_mut();
+        assert!(
+            Engine::same(ty.engine(), ctx.opaque().engine()),
+            "exception type used with a store of another engine"
+        );
         ExnRefPre {
             store: ctx.opaque().id(),
             ty,
@@ -331,7 +343,7 @@ impl ExnRef {
     ) -> Result<Rooted<ExnRef>> {
         let mut ctx = store.as_context_mut();
         let store = ctx.opaque();
-        if allocator.store != store.id() {
+        if allocator.store != store.id() || !Engine::same(allocator.ty.engine(), store.engine()) {
             bail!("attempted to use a `ExnRefPre` with the wrong store");
         }
         tag.check(store)?;

@@ -64,6 +64,8 @@ unsafe extern "C" fn host_array_call<T: 'static>(
     // the host code that called it is suspended, so this is the only live
     // mutable access.
     let store = unsafe { &mut *store_ptr };
+    // Wasm callers pass their vmctx; the host (`Func::call`) passes null.
+    let from_wasm = !caller.is_null();
     let caller_instance = if caller.is_null() {
         None
     } else {
@@ -89,7 +91,12 @@ unsafe extern "C" fn host_array_call<T: 'static>(
     match result {
         Ok(Ok(())) => true,
         Ok(Err(e)) => {
-            if e.is::<crate::ThrownException>() {
+            // Only a call from wasm has wasm frames to throw into: called
+            // by the host (`Func::call`, a null caller), the function's
+            // error goes back to that host code with the exception still
+            // pending, even if wasm frames of an outer activation are live
+            // (their handlers must not skip the host frames in between).
+            if from_wasm && e.is::<crate::ThrownException>() {
                 if let Some(exn) = store.opaque.pending_exception.take() {
                     // Rethrow into the calling wasm, as if the host function
                     // had thrown: resumes at a wasm handler (abandoning this
@@ -155,6 +162,11 @@ impl Func {
         ty: FuncType,
         func: Arc<HostFuncRaw<T>>,
     ) -> Result<Func> {
+        // Type ids are per engine: another engine's id could name a
+        // different signature here.
+        if !crate::Engine::same(ty.engine(), store.engine()) {
+            anyhow::bail!("function type does not belong to the store's engine");
+        }
         // Without a compiler the entry may not exist yet; it is filled in
         // from a loaded module's trampolines when the function is first
         // handed to wasm (see `func_ref_ptr`).
@@ -432,10 +444,7 @@ impl<T> Caller<'_, T> {
 
     /// Same as [`Store::throw`](crate::Store::throw): returning the error
     /// from the host function throws the exception into the calling wasm.
-    pub fn throw<R>(
-        &mut self,
-        exception: crate::Rooted<crate::ExnRef>,
-    ) -> std::result::Result<R, crate::ThrownException> {
+    pub fn throw<R>(&mut self, exception: crate::Rooted<crate::ExnRef>) -> crate::Result<R> {
         self.store.throw(exception)
     }
 

@@ -278,11 +278,10 @@ impl<T> Store<T> {
     /// type) throws the exception into the calling wasm, where a
     /// `try_table` can catch it; otherwise it reaches the host-to-wasm
     /// call, which returns the error with the exception still pending. A
-    /// previously pending exception is replaced. Always returns `Err`.
-    pub fn throw<R>(
-        &mut self,
-        exception: crate::Rooted<crate::ExnRef>,
-    ) -> std::result::Result<R, crate::ThrownException> {
+    /// previously pending exception is replaced. Always returns `Err`
+    /// (a plain error, with nothing made pending, if `exception` belongs to
+    /// another store).
+    pub fn throw<R>(&mut self, exception: crate::Rooted<crate::ExnRef>) -> crate::Result<R> {
         self.inner.opaque.throw(exception)
     }
 
@@ -524,15 +523,11 @@ impl Drop for StoreOpaque {
 
 impl StoreOpaque {
     /// Makes `exception` pending (see [`Store::throw`]). An exception of
-    /// another store is not made pending.
-    pub(crate) fn throw<R>(
-        &mut self,
-        exception: crate::Rooted<crate::ExnRef>,
-    ) -> std::result::Result<R, crate::ThrownException> {
-        if let Ok(raw) = exception.to_raw(self) {
-            self.pending_exception = Some(raw);
-        }
-        Err(crate::ThrownException)
+    /// another store is not made pending: that is a plain error.
+    pub(crate) fn throw<R>(&mut self, exception: crate::Rooted<crate::ExnRef>) -> crate::Result<R> {
+        let raw = exception.to_raw(self)?;
+        self.pending_exception = Some(raw);
+        Err(crate::ThrownException.into())
     }
 
     pub(crate) fn id(&self) -> StoreId {
@@ -777,10 +772,7 @@ impl<'a, T> StoreContextMut<'a, T> {
         self.0.opaque.set_epoch_deadline(ticks_beyond_current)
     }
     /// Same as [`Store::throw`].
-    pub fn throw<R>(
-        &mut self,
-        exception: crate::Rooted<crate::ExnRef>,
-    ) -> std::result::Result<R, crate::ThrownException> {
+    pub fn throw<R>(&mut self, exception: crate::Rooted<crate::ExnRef>) -> crate::Result<R> {
         self.0.opaque.throw(exception)
     }
     /// Same as [`Store::take_pending_exception`].
