@@ -299,3 +299,41 @@ fn host_function_types_of_another_engine_are_refused() {
     }));
     assert!(r.is_err());
 }
+
+#[test]
+fn global_and_table_types_of_another_engine_are_refused() {
+    // A concrete reference type names a function type by its per-engine
+    // id: a global or table of engine `a`'s type must not be created in a
+    // store of engine `b`, where the id may name another signature.
+    let a = Engine::default();
+    let b = Engine::default();
+    let fa = FuncType::new(&a, [], [ValType::I64]);
+    let concrete = RefType::new(true, HeapType::ConcreteFunc(fa.clone()));
+    let mut store = Store::new(&b, ());
+
+    let global = GlobalType::new(ValType::Ref(concrete.clone()), Mutability::Var);
+    let err = Global::new(&mut store, global, Val::FuncRef(None)).unwrap_err();
+    assert!(format!("{err:#}").contains("another engine"), "{err:#}");
+
+    let table = TableType::new(concrete.clone(), 1, None);
+    let err = Table::new(&mut store, table, Ref::Func(None)).unwrap_err();
+    assert!(format!("{err:#}").contains("another engine"), "{err:#}");
+
+    // Nor may a function type of `b` mention a type of `a`.
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        FuncType::new(&b, [ValType::Ref(concrete)], [])
+    }));
+    assert!(r.is_err());
+
+    // The same types built from `b`'s own function type work.
+    let fb = FuncType::new(&b, [], [ValType::I64]);
+    let concrete = RefType::new(true, HeapType::ConcreteFunc(fb));
+    let global = GlobalType::new(ValType::Ref(concrete.clone()), Mutability::Var);
+    Global::new(&mut store, global, Val::FuncRef(None)).unwrap();
+    Table::new(
+        &mut store,
+        TableType::new(concrete, 1, None),
+        Ref::Func(None),
+    )
+    .unwrap();
+}

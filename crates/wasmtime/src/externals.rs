@@ -432,6 +432,9 @@ impl Table {
     pub fn new(mut store: impl AsContextMut, ty: TableType, init: Ref) -> Result<Table> {
         let mut ctx = store.as_context_mut();
         let store = ctx.opaque();
+        if !ty.element().comes_from_same_engine(store.engine()) {
+            bail!("table type belongs to another engine than the store's");
+        }
         if !init.matches_wasm(store, ty.ty.element) {
             bail!("type mismatch: initial value does not match the table's element type");
         }
@@ -574,6 +577,9 @@ impl Global {
     pub fn new(mut store: impl AsContextMut, ty: GlobalType, val: Val) -> Result<Global> {
         let mut ctx = store.as_context_mut();
         let store = ctx.opaque();
+        if !ty.content().comes_from_same_engine(store.engine()) {
+            bail!("global type belongs to another engine than the store's");
+        }
         if !val.matches_in(store, ty.content()) {
             bail!("type mismatch: initial value does not match the global's type");
         }

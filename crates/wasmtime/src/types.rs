@@ -58,6 +58,16 @@ pub enum HeapType {
 }
 
 impl HeapType {
+    /// Whether every concrete type this names is registered with `engine`
+    /// (type ids are per engine: another engine's id may name another
+    /// type here).
+    pub(crate) fn comes_from_same_engine(&self, engine: &Engine) -> bool {
+        match self {
+            HeapType::ConcreteFunc(f) => Engine::same(f.engine(), engine),
+            _ => true,
+        }
+    }
+
     /// True for `func`, `nofunc` and concrete function types.
     pub fn is_func(&self) -> bool {
         !self.is_extern() && !self.is_exn()
@@ -156,6 +166,11 @@ pub struct RefType {
 }
 
 impl RefType {
+    /// See [`HeapType::comes_from_same_engine`].
+    pub(crate) fn comes_from_same_engine(&self, engine: &Engine) -> bool {
+        self.heap_type.comes_from_same_engine(engine)
+    }
+
     /// `funcref`.
     pub const FUNCREF: RefType = RefType {
         nullable: true,
@@ -241,6 +256,14 @@ pub enum ValType {
 }
 
 impl ValType {
+    /// See [`HeapType::comes_from_same_engine`].
+    pub(crate) fn comes_from_same_engine(&self, engine: &Engine) -> bool {
+        match self {
+            ValType::Ref(r) => r.comes_from_same_engine(engine),
+            _ => true,
+        }
+    }
+
     /// `funcref`.
     pub const FUNCREF: ValType = ValType::Ref(RefType::FUNCREF);
     /// `externref`.
@@ -327,6 +350,17 @@ impl FuncType {
         params: impl IntoIterator<Item = ValType>,
         results: impl IntoIterator<Item = ValType>,
     ) -> FuncType {
+        let params: Vec<ValType> = params.into_iter().collect();
+        let results: Vec<ValType> = results.into_iter().collect();
+        // As in Wasmtime, a type of another engine here is a programming
+        // error (its id would name something else in this engine).
+        assert!(
+            params
+                .iter()
+                .chain(&results)
+                .all(|t| t.comes_from_same_engine(engine)),
+            "FuncType::new: a parameter or result type belongs to another engine"
+        );
         let ty = WasmFuncType::new(
             params.into_iter().map(|t| t.to_wasm()).collect::<Vec<_>>(),
             results.into_iter().map(|t| t.to_wasm()).collect::<Vec<_>>(),
