@@ -113,6 +113,24 @@ struct Activation {
     trap: Cell<Option<Box<TrapRecord>>>,
 }
 
+impl Activation {
+    /// The frame pointer of the trampoline that last entered wasm in this
+    /// activation's store (where frame walks stop), or 0 without a store.
+    fn entry_fp(&self) -> usize {
+        if self.store_context.is_null() {
+            return 0;
+        }
+        // SAFETY: `catch_traps`' contract: a non-null store context is a
+        // readable `VMStoreContext`.
+        unsafe {
+            self.store_context
+                .add(store_context::LAST_WASM_ENTRY_FP as usize)
+                .cast::<usize>()
+                .read()
+        }
+    }
+}
+
 thread_local! {
     static ACTIVATION: Cell<*const Activation> = const { Cell::new(ptr::null()) };
 }
@@ -268,19 +286,7 @@ unsafe extern "C" fn raise_impl(_vmctx: *mut u8, site: u32, pc: usize, fp: usize
     // The call instruction itself, so that address lookups find the
     // trapping operator (the return address may start the next one).
     let pc = pc - 1;
-    let entry_fp = if activation.store_context.is_null() {
-        0
-    } else {
-        // SAFETY: `catch_traps`' contract: a non-null store context is a
-        // readable `VMStoreContext`.
-        unsafe {
-            activation
-                .store_context
-                .add(store_context::LAST_WASM_ENTRY_FP as usize)
-                .cast::<usize>()
-                .read()
-        }
-    };
+    let entry_fp = activation.entry_fp();
     // SAFETY: `fp` is the frame pointer of the calling wasm frame and
     // `entry_fp` that of its entry trampoline, per `catch_traps`' contract.
     let backtrace = unsafe { walk_frames(pc, fp, entry_fp) };
@@ -396,19 +402,7 @@ unsafe fn handle_wasm_trap(
         )
     };
     let site = lookup_trap_site(pc)?;
-    let entry_fp = if activation.store_context.is_null() {
-        0
-    } else {
-        // SAFETY: `catch_traps`' contract: a non-null store context is a
-        // readable `VMStoreContext`.
-        unsafe {
-            activation
-                .store_context
-                .add(store_context::LAST_WASM_ENTRY_FP as usize)
-                .cast::<usize>()
-                .read()
-        }
-    };
+    let entry_fp = activation.entry_fp();
     // SAFETY: `fp` is the frame pointer of a wasm frame (compiled with frame
     // pointers) and `entry_fp` that of its entry trampoline, per the
     // contract of `catch_traps`.
