@@ -29,6 +29,14 @@ fn wasmtime_with_stdin(args: &[&str], stdin: Option<&[u8]>) -> Output {
     child.wait_with_output().unwrap()
 }
 
+/// `wasmtime run FLAGS... --invoke FUNC FILE`.
+fn invoke(flags: &[&str], func: &str, file: &str) -> Output {
+    let mut args = vec!["run"];
+    args.extend_from_slice(flags);
+    args.extend_from_slice(&["--invoke", func, file]);
+    wasmtime(&args)
+}
+
 fn temp_file(name: &str, contents: &str) -> String {
     let dir = std::env::temp_dir().join(format!("wasmtime-cli-options-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("create temp dir");
@@ -319,14 +327,7 @@ fn max_instances_limits_instantiation() {
 #[test]
 fn max_memories_and_tables_limit_instantiation() {
     let m = temp_file("grow1.wat", GROW);
-    assert_ok(&wasmtime(&[
-        "run",
-        "-W",
-        "max-memories=1,max-tables=1",
-        "--invoke",
-        "mg",
-        &m,
-    ]));
+    assert_ok(&invoke(&["-W", "max-memories=1,max-tables=1"], "mg", &m));
     let o = wasmtime(&["run", "-W", "max-memories=0", "--invoke", "mg", &m]);
     assert_fails_with(&o, 1, "memory count too high");
     let o = wasmtime(&["run", "-W", "max-tables=0", "--invoke", "mg", &m]);
@@ -342,41 +343,38 @@ fn max_table_elements_and_trap_on_grow_failure() {
     let o = wasmtime(&["run", "-W", "max-table-elements=3", "--invoke", "tg", &m]);
     assert_ok(&o);
     assert_eq!(stdout(&o), "-1\n");
-    let o = wasmtime(&[
-        "run",
-        "-W",
-        "max-table-elements=3,trap-on-grow-failure",
-        "--invoke",
+    let o = invoke(
+        &["-W", "max-table-elements=3,trap-on-grow-failure"],
         "tg",
         &m,
-    ]);
+    );
     assert_fails_with(&o, 1, "forcing trap when growing table to 6 elements");
 
     let o = wasmtime(&["run", "-W", "max-memory-size=65536", "--invoke", "mg", &m]);
     assert_ok(&o);
     assert_eq!(stdout(&o), "-1\n");
-    let o = wasmtime(&[
-        "run",
-        "-W",
-        "max-memory-size=65536",
-        "-W",
-        "trap-on-grow-failure=y",
-        "--invoke",
+    let o = invoke(
+        &[
+            "-W",
+            "max-memory-size=65536",
+            "-W",
+            "trap-on-grow-failure=y",
+        ],
         "mg",
         &m,
-    ]);
+    );
     assert_fails_with(&o, 1, "forcing trap when growing memory to 131072 bytes");
     // A later flag turns it off again.
-    let o = wasmtime(&[
-        "run",
-        "-W",
-        "max-memory-size=65536,trap-on-grow-failure",
-        "-W",
-        "trap-on-grow-failure=n",
-        "--invoke",
+    let o = invoke(
+        &[
+            "-W",
+            "max-memory-size=65536,trap-on-grow-failure",
+            "-W",
+            "trap-on-grow-failure=n",
+        ],
         "mg",
         &m,
-    ]);
+    );
     assert_ok(&o);
     assert_eq!(stdout(&o), "-1\n");
 }
@@ -398,36 +396,19 @@ fn unknown_imports_default_and_trap() {
     let o = wasmtime(&["run", "--invoke", "call", &m]);
     assert_fails_with(&o, 1, "env");
 
-    let o = wasmtime(&[
-        "run",
-        "-W",
-        "unknown-imports-default",
-        "--invoke",
-        "call",
-        &m,
-    ]);
+    let o = invoke(&["-W", "unknown-imports-default"], "call", &m);
     assert_ok(&o);
     assert_eq!(stdout(&o), "0\n0\n0\n0\n");
-    let o = wasmtime(&[
-        "run",
-        "-W",
-        "unknown-imports-default",
-        "--invoke",
-        "sizes",
-        &m,
-    ]);
+    let o = invoke(&["-W", "unknown-imports-default"], "sizes", &m);
     assert_ok(&o);
     assert_eq!(stdout(&o), "1\n3\n0\n1\n");
 
     // Traps are defined first and win for functions.
-    let o = wasmtime(&[
-        "run",
-        "-W",
-        "unknown-imports-trap,unknown-imports-default",
-        "--invoke",
+    let o = invoke(
+        &["-W", "unknown-imports-trap,unknown-imports-default"],
         "call",
         &m,
-    ]);
+    );
     assert_fails_with(&o, 1, "unknown import: `env::f` has not been defined");
     // Imports WASI provides keep their real definition.
     let o = wasmtime(&[
@@ -497,43 +478,30 @@ fn pooling_allocator() {
     assert_eq!(stdout(&o), "Hello, world!\n");
 
     let m = temp_file("grow3.wat", GROW);
-    let o = wasmtime(&[
-        "run",
-        "-O",
-        "pooling-allocator,pooling-total-core-instances=0",
-        "--invoke",
+    let o = invoke(
+        &["-O", "pooling-allocator,pooling-total-core-instances=0"],
         "mg",
         &m,
-    ]);
+    );
     assert_fails_with(&o, 1, "limit of 0");
     // The pooling keys do nothing without the pooling allocator, as in the
     // reference CLI.
-    assert_ok(&wasmtime(&[
-        "run",
-        "-O",
-        "pooling-total-core-instances=0",
-        "--invoke",
+    assert_ok(&invoke(&["-O", "pooling-total-core-instances=0"], "mg", &m));
+    let o = invoke(
+        &[
+            "-O",
+            "pooling-allocator,pooling-max-memory-size=65536,pooling-table-elements=3",
+        ],
         "mg",
         &m,
-    ]));
-    let o = wasmtime(&[
-        "run",
-        "-O",
-        "pooling-allocator,pooling-max-memory-size=65536,pooling-table-elements=3",
-        "--invoke",
-        "mg",
-        &m,
-    ]);
+    );
     assert_ok(&o);
     assert_eq!(stdout(&o), "-1\n");
-    let o = wasmtime(&[
-        "run",
-        "-O",
-        "pooling-allocator,pooling-table-elements=3",
-        "--invoke",
+    let o = invoke(
+        &["-O", "pooling-allocator,pooling-table-elements=3"],
         "tg",
         &m,
-    ]);
+    );
     assert_ok(&o);
     assert_eq!(stdout(&o), "-1\n");
     let two = temp_file(
@@ -554,24 +522,18 @@ fn pooling_allocator() {
 #[test]
 fn memory_layout_options() {
     let m = temp_file("grow4.wat", GROW);
-    let o = wasmtime(&[
-        "run",
-        "-O",
-        "memory-reservation=0x10000,memory-may-move=n",
-        "--invoke",
+    let o = invoke(
+        &["-O", "memory-reservation=0x10000,memory-may-move=n"],
         "mg",
         &m,
-    ]);
+    );
     assert_ok(&o);
     assert_eq!(stdout(&o), "-1\n");
-    let o = wasmtime(&[
-        "run",
-        "-O",
-        "memory-reservation=0x10000,memory-may-move=y",
-        "--invoke",
+    let o = invoke(
+        &["-O", "memory-reservation=0x10000,memory-may-move=y"],
         "mg",
         &m,
-    ]);
+    );
     assert_ok(&o);
     assert_eq!(stdout(&o), "1\n");
 
