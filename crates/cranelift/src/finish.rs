@@ -1,15 +1,18 @@
 //! Conversion of Cranelift's compilation output into a
 //! [`CompiledFunction`]: code bytes, relocations, trap table, address map.
 
+use crate::placement;
 use cranelift_codegen::ir::{self, ExternalName, Function, TrapCode};
 use cranelift_codegen::isa::TargetIsa;
 use cranelift_codegen::{
     binemit::Reloc, CompiledCode, ExceptionContextLoc, FinalizedMachExceptionHandler,
     FinalizedRelocTarget,
 };
+use std::ops::Range;
 use wasmtime_environ::{
     CompiledFunction, DefinedFuncIndex, ExceptionCatch, ExceptionSite, LibCall, Relocation,
     RelocationKind, RelocationTarget, Trap, TrapInformation, TrapSite, WasmError, WasmResult,
+    MIN_FUNCTION_ALIGNMENT,
 };
 
 /// Namespace of `UserExternalName`s that name defined wasm functions
@@ -54,11 +57,13 @@ fn libcall(lc: ir::LibCall) -> Option<LibCall> {
     })
 }
 
-/// Builds the [`CompiledFunction`] for `func` from its compiled code.
+/// Builds the [`CompiledFunction`] for `func` from its compiled code;
+/// `loops` are the wasm byte ranges of its innermost loops.
 pub(crate) fn compiled_function(
     isa: &dyn TargetIsa,
     func: &Function,
     code: &CompiledCode,
+    loops: &[Range<u32>],
 ) -> WasmResult<CompiledFunction> {
     let buffer = &code.buffer;
 
@@ -116,14 +121,20 @@ pub(crate) fn compiled_function(
     }
     traps.sort_by_key(|t| t.code_offset);
 
+    // Every instruction with a wasm offset, in code order.
+    let sources: Vec<placement::SourceRange> = buffer
+        .get_srclocs_sorted()
+        .iter()
+        .filter(|loc| !loc.loc.is_default() && loc.start < loc.end)
+        .map(|loc| placement::SourceRange {
+            code: (loc.start, loc.end),
+            wasm: loc.loc.bits(),
+        })
+        .collect();
     let mut address_map: Vec<(u32, u32)> = Vec::new();
-    for loc in buffer.get_srclocs_sorted() {
-        if loc.loc.is_default() || loc.start == loc.end {
-            continue;
-        }
-        let wasm_offset = loc.loc.bits();
-        if address_map.last().map(|&(_, w)| w) != Some(wasm_offset) {
-            address_map.push((loc.start, wasm_offset));
+    for s in &sources {
+        if address_map.last().map(|&(_, w)| w) != Some(s.wasm) {
+            address_map.push((s.code.0, s.wasm));
         }
     }
 
@@ -168,12 +179,20 @@ pub(crate) fn compiled_function(
     }
     exception_sites.sort_by_key(|s| s.ret_addr);
 
+    // A function with loops is placed for them (see `placement`), needing
+    // only the alignment its constants ask for; others get the preferred.
+    let branch_targets: Vec<u32> = code.bb_edges.iter().map(|&(_, to)| to).collect();
+    let loop_code = placement::loop_code_ranges(loops, &sources, &branch_targets);
+    let required = buffer.alignment.max(MIN_FUNCTION_ALIGNMENT);
+    let line_offset = placement::preferred_line_offset(&loop_code, required);
+    let alignment = match line_offset {
+        Some(_) => required,
+        None => buffer.alignment.max(isa.function_alignment().preferred),
+    };
     Ok(CompiledFunction {
         body: buffer.data().to_vec(),
-        alignment: buffer
-            .alignment
-            .max(isa.function_alignment().preferred)
-            .max(1),
+        alignment,
+        line_offset,
         relocations,
         traps,
         address_map,

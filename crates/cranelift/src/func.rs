@@ -22,6 +22,7 @@ use cranelift_codegen::isa::TargetIsa;
 use cranelift_codegen::packed_option::ReservedValue;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use std::collections::HashMap;
+use std::ops::Range;
 use wasmparser::{BlockType, MemArg, MemArgTarget, Operator};
 
 mod memory;
@@ -99,7 +100,7 @@ impl<'a> FuncTranslator<'a> {
         func: &mut Function,
         builder_ctx: &mut FunctionBuilderContext,
         body: FunctionBodyData<'_>,
-    ) -> WasmResult<()> {
+    ) -> WasmResult<Vec<Range<u32>>> {
         let mut validator = body.validator.into_validator(Default::default());
         let body = body.body;
 
@@ -155,6 +156,8 @@ impl<'a> FuncTranslator<'a> {
             epoch: None,
             epoch_after_loop: false,
             epoch_stale: false,
+            open_loops: Vec::new(),
+            innermost_loops: Vec::new(),
             locals: Vec::new(),
             stack: Vec::new(),
             frames: Vec::new(),
@@ -236,8 +239,9 @@ impl<'a> FuncTranslator<'a> {
         reader.finish()?;
         debug_assert!(state.frames.is_empty());
 
+        let innermost_loops = std::mem::take(&mut state.innermost_loops);
         state.b.finalize(self.isa.frontend_config());
-        Ok(())
+        Ok(innermost_loops)
     }
 }
 
@@ -296,6 +300,13 @@ struct FuncState<'t, 'a, 'b> {
     epoch: Option<(Value, Variable)>,
     epoch_after_loop: bool,
     epoch_stale: bool,
+    /// The reachable loops being translated, innermost last: the wasm
+    /// offset of each `loop` and whether it contains another loop.
+    open_loops: Vec<(u32, bool)>,
+    /// Wasm byte ranges (`loop` to its `end`) of the reachable loops that
+    /// contain no other loop, for placing the function's code (see
+    /// `crate::placement`).
+    innermost_loops: Vec<Range<u32>>,
     locals: Vec<Variable>,
     stack: Vec<Value>,
     frames: Vec<Frame>,
@@ -690,7 +701,12 @@ impl FuncState<'_, '_, '_> {
         let Some(var) = self.fuel_var else { return };
         if self.fuel_pending != 0 {
             let v = self.b.use_var(var);
-            let v = self.b.ins().iadd_imm_s(v, self.fuel_pending);
+            // `uadd_overflow` (carry unused) rather than `iadd`: the
+            // optimizer leaves it alone, where it would fold a later
+            // `(v + a) + b` into `v + (a + b)` and so keep `v` alive on a
+            // loop's exit path, costing a register copy on every back edge.
+            let pending = self.b.ins().iconst(I64, self.fuel_pending);
+            let (v, _) = self.b.ins().uadd_overflow(v, pending);
             self.b.def_var(var, v);
             self.fuel_pending = 0;
         }
@@ -982,6 +998,10 @@ impl FuncState<'_, '_, '_> {
             self.epoch_stale = false;
         }
         self.epoch_after_loop = true;
+        if let Some(outer) = self.open_loops.last_mut() {
+            outer.1 = true;
+        }
+        self.open_loops.push((self.b.srcloc().bits(), false));
         self.jump(header, &args);
         self.b.switch_to_block(header);
         let header_params = self.b.block_params(header).to_vec();
@@ -1085,6 +1105,10 @@ impl FuncState<'_, '_, '_> {
             FrameKind::Block => self.reachable || frame.exit_branched,
             FrameKind::Loop { header } => {
                 self.b.seal_block(header);
+                if let Some((start, false)) = self.open_loops.pop() {
+                    let end = self.b.srcloc().bits();
+                    self.innermost_loops.push(start..end.saturating_add(1));
+                }
                 self.reachable
             }
             FrameKind::If {

@@ -22,6 +22,7 @@
 mod builtins;
 mod finish;
 mod func;
+mod placement;
 mod trampolines;
 
 use cranelift_codegen::control::ControlPlane;
@@ -30,6 +31,7 @@ use cranelift_codegen::isa::{CallConv, OwnedTargetIsa, TargetIsa};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::Context;
 use cranelift_frontend::FunctionBuilderContext;
+use std::ops::Range;
 use std::sync::Mutex;
 use wasmtime_environ::{
     CompiledFunction, Compiler, DefinedFuncIndex, FunctionBodyData, Module, Tunables, VMOffsets,
@@ -124,6 +126,8 @@ impl CraneliftCompiler {
         set(&mut flags, "enable_probestack", "true")?;
         set(&mut flags, "probestack_strategy", "inline")?;
         set(&mut flags, "enable_multi_ret_implicit_sret", "true")?;
+        // Block offsets and edges, to place functions for their loops.
+        set(&mut flags, "machine_code_cfg_info", "true")?;
         let isa = isa_builder
             .finish(settings::Flags::new(flags))
             .map_err(|e| format!("failed to create the Cranelift ISA: {e}"))?;
@@ -191,8 +195,13 @@ impl CraneliftCompiler {
             .push(ctx);
     }
 
-    /// Compiles `ctx.codegen.func` and converts the result.
-    fn compile_context(&self, ctx: &mut CompilerContext) -> WasmResult<CompiledFunction> {
+    /// Compiles `ctx.codegen.func` and converts the result; `loops` are the
+    /// wasm byte ranges of its innermost loops.
+    fn compile_context(
+        &self,
+        ctx: &mut CompilerContext,
+        loops: &[Range<u32>],
+    ) -> WasmResult<CompiledFunction> {
         let isa = &*self.isa;
         ctx.codegen
             .compile(isa, &mut ControlPlane::default())
@@ -201,21 +210,22 @@ impl CraneliftCompiler {
             .codegen
             .compiled_code()
             .expect("compilation succeeded and left its code");
-        finish::compiled_function(isa, &ctx.codegen.func, code)
+        finish::compiled_function(isa, &ctx.codegen.func, code, loops)
     }
 
     /// Runs `build` on a fresh function and compiles the result, recycling
-    /// the context whatever happens.
+    /// the context whatever happens. `build` returns the wasm byte ranges
+    /// of the function's innermost loops (none for trampolines).
     fn compile_with(
         &self,
         name: UserFuncName,
         sig: Signature,
-        build: impl FnOnce(&mut Function, &mut FunctionBuilderContext) -> WasmResult<()>,
+        build: impl FnOnce(&mut Function, &mut FunctionBuilderContext) -> WasmResult<Vec<Range<u32>>>,
     ) -> WasmResult<CompiledFunction> {
         let mut ctx = self.take_context();
         ctx.codegen.func = Function::with_name_signature(name, sig);
         let result = build(&mut ctx.codegen.func, &mut ctx.builder)
-            .and_then(|()| self.compile_context(&mut ctx));
+            .and_then(|loops| self.compile_context(&mut ctx, &loops));
         if result.is_ok() {
             self.return_context(ctx);
         }
@@ -303,7 +313,8 @@ impl Compiler for CraneliftCompiler {
             UserFuncName::user(1, index.as_u32()),
             trampolines::array_call_signature(),
             |func, builder_ctx| {
-                trampolines::build_array_to_wasm(&*self.isa, func, builder_ctx, ty, index)
+                trampolines::build_array_to_wasm(&*self.isa, func, builder_ctx, ty, index)?;
+                Ok(Vec::new())
             },
         )
     }
@@ -323,7 +334,8 @@ impl Compiler for CraneliftCompiler {
                     builder_ctx,
                     ty,
                     tunables.signals_based_traps,
-                )
+                )?;
+                Ok(Vec::new())
             },
         )
     }

@@ -16,6 +16,11 @@ pub const CODE_PADDING: u8 = 0xcc;
 /// Minimum alignment of every function body.
 pub const MIN_FUNCTION_ALIGNMENT: u32 = 16;
 
+/// Size of the lines in which the processor fetches and caches
+/// instructions; a function's [`CompiledFunction::line_offset`] says where
+/// in such a line it would rather start.
+pub const CODE_LINE: u32 = 64;
+
 /// Where one function lies in a text section.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FunctionLayout {
@@ -62,8 +67,9 @@ impl CodeBuilder {
         CodeBuilder::default()
     }
 
-    /// Appends `func`'s body, aligned to `max(func.alignment, 16)`, and
-    /// returns its append index (0 for the first call, then 1, ...).
+    /// Appends `func`'s body, aligned to `max(func.alignment, 16)` and
+    /// placed at its preferred [`CompiledFunction::line_offset`] if it has
+    /// one, and returns its append index (0 for the first call, then 1, ...).
     ///
     /// # Panics
     ///
@@ -75,7 +81,14 @@ impl CodeBuilder {
             .max(MIN_FUNCTION_ALIGNMENT)
             .checked_next_power_of_two()
             .expect("function alignment too large") as usize;
-        let start = p.text.len().next_multiple_of(align);
+        let mut start = p.text.len().next_multiple_of(align);
+        if let Some(offset) = func.line_offset {
+            let line = CODE_LINE as usize;
+            let offset = offset as usize;
+            if offset < line && offset % align == 0 {
+                start += (offset + line - start % line) % line;
+            }
+        }
         p.text.resize(start, CODE_PADDING);
         p.text.extend_from_slice(&func.body);
         let start = u32::try_from(start).expect("code section larger than 4 GiB");
@@ -200,5 +213,34 @@ impl CodeBuilder {
             }
         }
         Ok(CodeBuilder { parts })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn func(len: usize, alignment: u32, line_offset: Option<u32>) -> CompiledFunction {
+        CompiledFunction {
+            body: vec![0x90; len],
+            alignment,
+            line_offset,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn functions_start_at_their_preferred_line_offset() {
+        let mut code = CodeBuilder::new();
+        code.append(&func(5, 16, None));
+        code.append(&func(5, 16, Some(48)));
+        code.append(&func(70, 16, Some(0)));
+        code.append(&func(5, 32, None));
+        // An offset the alignment cannot reach is ignored.
+        code.append(&func(5, 32, Some(16)));
+        let starts: Vec<u32> = code.functions().iter().map(|f| f.start).collect();
+        assert_eq!(starts, [0, 48, 64, 160, 192]);
+        // Padding is `int3`.
+        assert!(code.text()[5..48].iter().all(|&b| b == CODE_PADDING));
     }
 }

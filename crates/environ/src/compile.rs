@@ -160,6 +160,12 @@ pub struct CompiledFunction {
     pub body: Vec<u8>,
     /// Required alignment of the start of `body`.
     pub alignment: u32,
+    /// Where the start of `body` would best fall in a [`crate::CODE_LINE`]
+    /// (`start % CODE_LINE`, a multiple of `alignment`), chosen so its
+    /// innermost loops cover few instruction-fetch lines; `None` for no
+    /// preference.
+    #[serde(default)]
+    pub line_offset: Option<u32>,
     /// Relocations to apply once the final address is known.
     pub relocations: Vec<Relocation>,
     /// Trapping instructions, sorted by offset.

@@ -457,7 +457,7 @@ pub(crate) fn serialize(
         SECTION_TEXT.as_bytes().to_vec(),
         SectionKind::Text,
     );
-    obj.append_section_data(text, code_text, 16);
+    obj.append_section_data(text, code_text, u64::from(wasmtime_environ::CODE_LINE));
     for (i, &(start, len)) in functions.iter().enumerate() {
         let name = if i % 2 == 0 {
             format!(
