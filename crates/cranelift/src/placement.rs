@@ -99,6 +99,7 @@ pub(crate) fn preferred_line_offset(loops: &[Range<u32>], step: u32) -> Option<u
 }
 
 #[cfg(test)]
+#[allow(clippy::single_range_in_vec_init)] // one loop is a list of loops
 mod tests {
     use super::*;
 
@@ -109,8 +110,9 @@ mod tests {
     #[test]
     fn no_loops_no_preference() {
         assert_eq!(preferred_line_offset(&[], 16), None);
-        assert_eq!(preferred_line_offset(&[0x10..0x30], 64), None);
-        assert_eq!(preferred_line_offset(&[0x10..0x30], 0), None);
+        let one = [0x10..0x30];
+        assert_eq!(preferred_line_offset(&one, 64), None);
+        assert_eq!(preferred_line_offset(&one, 0), None);
     }
 
     #[test]
@@ -118,7 +120,7 @@ mod tests {
         // 75 bytes at 0x3f cover three lines as placed, two when shifted.
         let r = 0x3f..0x8a;
         assert_eq!(lines(&r, 0), 3);
-        let shift = preferred_line_offset(&[r.clone()], 16).unwrap();
+        let shift = preferred_line_offset(std::slice::from_ref(&r), 16).unwrap();
         assert_eq!(lines(&r, shift), 2);
         // 60 bytes at 0x30 fit one line only starting 16 bytes later.
         assert_eq!(preferred_line_offset(&[0x30..0x6c], 16), Some(16));

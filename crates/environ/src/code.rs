@@ -85,7 +85,7 @@ impl CodeBuilder {
         if let Some(offset) = func.line_offset {
             let line = CODE_LINE as usize;
             let offset = offset as usize;
-            if offset < line && offset % align == 0 {
+            if offset < line && offset.is_multiple_of(align) {
                 start += (offset + line - start % line) % line;
             }
         }
