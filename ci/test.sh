@@ -6,8 +6,9 @@ cargo test --workspace --all-targets
 # The spec suite again with the pooling instance allocator.
 WAST_POOLING=1 cargo test -p wasmtime-tests --test wast
 # And without signal handlers (explicit checks for every trap; the runner
-# also checks that no signal handler was installed).
-WAST_SIGNALS=0 cargo test -p wasmtime-tests --test wast
+# also checks that no signal handler was installed), with fuel and epoch
+# instrumentation on (which unrolls small loops).
+WAST_SIGNALS=0 WAST_FUEL_EPOCHS=1 cargo test -p wasmtime-tests --test wast
 cargo test --workspace --doc
 cargo run --quiet --example hello
 test "$(cargo run --quiet -p wasmtime-cli -- run --invoke fib examples/fib.wat 20)" = 6765

@@ -27,6 +27,10 @@
 //!   off: no guard pages, explicit checks for every trap, and no signal
 //!   handlers (checked: the process's handlers for SIGSEGV, SIGBUS, SIGILL
 //!   and SIGFPE are the same after the run as before it).
+//! - `WAST_FUEL_EPOCHS=1` runs every script with `Config::consume_fuel` and
+//!   `Config::epoch_interruption` on (each store gets all the fuel there is
+//!   and an epoch deadline that never passes), so the instrumented code,
+//!   unrolled loops included, runs the whole suite.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::process::ExitCode;
@@ -263,9 +267,16 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 
 /// Runs one file in a fresh store. `Err` for a script that cannot run at
 /// all (parse error, panic).
-fn run_file(engine: &Engine, file: &File) -> Result<WastReport, String> {
+fn run_file(engine: &Engine, file: &File, instrumented: bool) -> Result<WastReport, String> {
     let result = catch_unwind(AssertUnwindSafe(|| {
-        let mut cx = WastContext::new(Store::new(engine, ()));
+        let mut store = Store::new(engine, ());
+        if instrumented {
+            store
+                .set_fuel(u64::MAX)
+                .map_err(|e| format!("setting fuel failed: {e:#}"))?;
+            store.set_epoch_deadline(1);
+        }
+        let mut cx = WastContext::new(store);
         cx.register_spectest()
             .map_err(|e| format!("registering spectest failed: {e:#}"))?;
         cx.run_buffer(&file.name, file.contents)
@@ -313,6 +324,13 @@ fn run(filters: Vec<String>, verbose: bool) -> bool {
         println!("traps: explicit (signals_based_traps off)");
         for suite in suites.iter_mut() {
             suite.config.signals_based_traps(false);
+        }
+    }
+    let instrumented = std::env::var_os("WAST_FUEL_EPOCHS").is_some_and(|v| v != "0");
+    if instrumented {
+        println!("instrumentation: fuel and epochs");
+        for suite in suites.iter_mut() {
+            suite.config.consume_fuel(true).epoch_interruption(true);
         }
     }
     let mut engines = Vec::new();
@@ -363,7 +381,7 @@ fn run(filters: Vec<String>, verbose: bool) -> bool {
 
     for file in &files {
         let file_start = Instant::now();
-        let outcome = run_file(&engines[file.suite], file);
+        let outcome = run_file(&engines[file.suite], file, instrumented);
         let elapsed = file_start.elapsed();
         let known_entries: Vec<(&str, &str)> = KNOWN_FAILURES
             .iter()

@@ -13,6 +13,7 @@ mod func;
 mod function_references;
 mod host_exceptions;
 mod instance_pre;
+mod instrumented_loops;
 mod limits;
 mod linker;
 mod memory;

@@ -28,6 +28,7 @@ use wasmparser::{BlockType, MemArg, MemArgTarget, Operator};
 mod memory;
 mod proposals;
 mod traps;
+mod unroll;
 
 use memory::memory_is_64;
 #[path = "atomics.rs"]
@@ -153,12 +154,14 @@ impl<'a> FuncTranslator<'a> {
             store_ctx,
             fuel_var: None,
             fuel_pending: 0,
+            fuel_opaque: false,
             epoch: None,
             epoch_after_loop: false,
             epoch_stale: false,
             open_loops: Vec::new(),
             innermost_loops: Vec::new(),
             locals: Vec::new(),
+            ends_copy: false,
             stack: Vec::new(),
             frames: Vec::new(),
             reachable: true,
@@ -228,12 +231,25 @@ impl<'a> FuncTranslator<'a> {
         });
 
         let mut reader = body.get_operators_reader()?;
+        let mut unrolling = None;
         while !reader.eof() {
             let offset = reader.original_position();
             let op = reader.read()?;
             validator.op(offset, &op)?;
+            if matches!(op, Operator::End) {
+                if let Some(u) = unrolling.take_if(|u| state.closes(u)) {
+                    state.translate_other_copies(u)?;
+                }
+            }
             state.b.set_srcloc(SourceLoc::new(offset as u32));
+            state.ends_copy = unrolling
+                .as_ref()
+                .is_some_and(|u| state.closes(u) && unroll::next_is_end(&reader));
+            let opens_loop = state.reachable && matches!(op, Operator::Loop { .. });
             state.translate(&op)?;
+            if opens_loop && unrolling.is_none() {
+                unrolling = state.plan_unrolling(&reader);
+            }
         }
         // Checks that the body ended with its final `end` and nothing after.
         reader.finish()?;
@@ -249,8 +265,10 @@ impl<'a> FuncTranslator<'a> {
 enum FrameKind {
     /// A `block` (or the function body).
     Block,
-    /// A `loop`; branches go to `header`.
-    Loop { header: Block },
+    /// A `loop` whose checks are in `header`; branches to it go to
+    /// `back_edge`, which is `header` unless the loop is unrolled (see
+    /// `func/unroll.rs`).
+    Loop { header: Block, back_edge: Block },
     /// An `if`, possibly after its `else`.
     If {
         /// Entered when the condition is false.
@@ -292,6 +310,12 @@ struct FuncState<'t, 'a, 'b> {
     /// Fuel cost of the operators translated since the last update of
     /// `fuel_var` (all in the current basic block).
     fuel_pending: i64,
+    /// Whether the next update of `fuel_var` must be opaque to the
+    /// optimizer: the first after a loop's back edge may be left (after a
+    /// `br_if` to a loop, and after a loop's `end`). Folded into the update
+    /// passed to the back edge, it would keep the counter from before that
+    /// update alive past it, costing a register copy on every back edge.
+    fuel_opaque: bool,
     /// With epochs: the epoch counter's address (loaded on entry) and a
     /// variable caching the store's deadline, which can only change during
     /// calls. Checks after entry are all in loop headers, so calls reload it
@@ -308,6 +332,9 @@ struct FuncState<'t, 'a, 'b> {
     /// `crate::placement`).
     innermost_loops: Vec<Range<u32>>,
     locals: Vec<Variable>,
+    /// Whether the operator being translated is the last of an unrolled
+    /// loop's body (in a copy other than the last).
+    ends_copy: bool,
     stack: Vec<Value>,
     frames: Vec<Frame>,
     reachable: bool,
@@ -498,12 +525,18 @@ impl FuncState<'_, '_, '_> {
         let i = self.frames.len() - 1 - depth as usize;
         let frame = &mut self.frames[i];
         match frame.kind {
-            FrameKind::Loop { header } => (header, frame.num_params),
+            FrameKind::Loop { back_edge, .. } => (back_edge, frame.num_params),
             _ => {
                 frame.exit_branched = true;
                 (frame.dest, frame.num_results)
             }
         }
+    }
+
+    /// Whether a branch to relative depth `depth` goes to a loop.
+    fn is_loop(&self, depth: u32) -> bool {
+        let frame = &self.frames[self.frames.len() - 1 - depth as usize];
+        matches!(frame.kind, FrameKind::Loop { .. })
     }
 
     fn i32_const(&mut self, v: u32) -> Value {
@@ -701,12 +734,15 @@ impl FuncState<'_, '_, '_> {
         let Some(var) = self.fuel_var else { return };
         if self.fuel_pending != 0 {
             let v = self.b.use_var(var);
-            // `uadd_overflow` (carry unused) rather than `iadd`: the
-            // optimizer leaves it alone, where it would fold a later
-            // `(v + a) + b` into `v + (a + b)` and so keep `v` alive on a
-            // loop's exit path, costing a register copy on every back edge.
             let pending = self.b.ins().iconst(I64, self.fuel_pending);
-            let (v, _) = self.b.ins().uadd_overflow(v, pending);
+            let v = if std::mem::take(&mut self.fuel_opaque) {
+                // `uadd_overflow` (carry unused) rather than `iadd`: the
+                // optimizer leaves it alone, where it would fold
+                // `(v + a) + b` into `v + (a + b)`.
+                self.b.ins().uadd_overflow(v, pending).0
+            } else {
+                self.b.ins().iadd(v, pending)
+            };
             self.b.def_var(var, v);
             self.fuel_pending = 0;
         }
@@ -1013,7 +1049,10 @@ impl FuncState<'_, '_, '_> {
         }
         self.stack.extend(header_params);
         self.frames.push(Frame {
-            kind: FrameKind::Loop { header },
+            kind: FrameKind::Loop {
+                header,
+                back_edge: header,
+            },
             head_reachable: true,
             dest,
             num_params: params.len(),
@@ -1103,13 +1142,15 @@ impl FuncState<'_, '_, '_> {
         }
         let dest_reachable = match frame.kind {
             FrameKind::Block => self.reachable || frame.exit_branched,
-            FrameKind::Loop { header } => {
+            FrameKind::Loop { header, .. } => {
                 self.b.seal_block(header);
                 if let Some((start, false)) = self.open_loops.pop() {
                     let end = self.b.srcloc().bits();
                     self.innermost_loops.push(start..end.saturating_add(1));
                 }
-                self.reachable
+                self.fuel_opaque = true;
+                // Only an unrolled loop's earlier copies branch to `dest`.
+                self.reachable || frame.exit_branched
             }
             FrameKind::If {
                 else_block,
@@ -1249,10 +1290,17 @@ impl FuncState<'_, '_, '_> {
                 let cond = self.pop();
                 let (target, n) = self.br_target(*relative_depth);
                 let args: Vec<BlockArg> = self.peekn(n).into_iter().map(BlockArg::Value).collect();
-                let next = self.b.create_block();
-                self.b.ins().brif(cond, target, &args, next, &[]);
-                self.b.switch_to_block(next);
-                self.b.seal_block(next);
+                if let Some((dest, results)) = self.exit_of_copy(target) {
+                    let results: Vec<BlockArg> = results.into_iter().map(BlockArg::Value).collect();
+                    self.b.ins().brif(cond, target, &args, dest, &results);
+                    self.reachable = false;
+                } else {
+                    let next = self.b.create_block();
+                    self.b.ins().brif(cond, target, &args, next, &[]);
+                    self.b.switch_to_block(next);
+                    self.b.seal_block(next);
+                    self.fuel_opaque |= self.is_loop(*relative_depth);
+                }
             }
             Operator::BrTable { targets } => self.translate_br_table(targets)?,
             Operator::Return => {

@@ -287,11 +287,20 @@ impl<T: 'static> WastContext<T> {
         }
     }
 
-    /// A context for a `thread` directive: a new store on the same engine,
-    /// the `spectest` module if this one has it, and the shared-memory
-    /// exports of the instance `shared` names.
+    /// A context for a `thread` directive: a new store on the same engine
+    /// (with this store's remaining fuel, if fuel is on, and an epoch
+    /// deadline one tick ahead), the `spectest` module if this one has it,
+    /// and the shared-memory exports of the instance `shared` names.
     fn spawn_context(&mut self, shared: Option<Id<'_>>) -> Result<WastContext<()>> {
-        let mut child = WastContext::new(Store::new(self.store.engine(), ()));
+        let mut store = Store::new(self.store.engine(), ());
+        // With fuel or epochs on, the thread starts with the fuel this
+        // store has left and a deadline one tick ahead (as the runner gives
+        // every script's store).
+        if let Ok(fuel) = self.store.get_fuel() {
+            store.set_fuel(fuel)?;
+        }
+        store.set_epoch_deadline(1);
+        let mut child = WastContext::new(store);
         if self.spectest {
             child.register_spectest()?;
         }
