@@ -7,7 +7,7 @@ cargo test --workspace --all-targets
 WAST_POOLING=1 cargo test -p wasmtime-tests --test wast
 # And without signal handlers (explicit checks for every trap; the runner
 # also checks that no signal handler was installed), with fuel and epoch
-# instrumentation on (which unrolls small loops).
+# instrumentation on.
 WAST_SIGNALS=0 WAST_FUEL_EPOCHS=1 cargo test -p wasmtime-tests --test wast
 cargo test --workspace --doc
 cargo run --quiet --example hello

@@ -29,8 +29,8 @@
 //!   and SIGFPE are the same after the run as before it).
 //! - `WAST_FUEL_EPOCHS=1` runs every script with `Config::consume_fuel` and
 //!   `Config::epoch_interruption` on (each store gets all the fuel there is
-//!   and an epoch deadline that never passes), so the instrumented code,
-//!   unrolled loops included, runs the whole suite.
+//!   and an epoch deadline that never passes), so the instrumented code
+//!   runs the whole suite.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::process::ExitCode;

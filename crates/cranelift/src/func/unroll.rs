@@ -1,14 +1,16 @@
-//! Unrolling small innermost loops when fuel or epochs are on.
+//! Unrolling small innermost loops (unless Cranelift's optimization level
+//! is `none`).
 //!
-//! With `Tunables::consume_fuel` or `Tunables::epoch_interruption` every
-//! loop header gets a check (a compare and a branch to a cold block, plus a
-//! load for epochs). In a tight loop of six to ten machine instructions
-//! those are a fifth of the work. So a loop that contains no other loop, no
-//! call and no exception handling, and whose body is small, is translated
-//! as up to [`MAX_COPIES`] consecutive copies of its body: a branch back to
-//! the loop from copy `i` goes to the start of copy `i + 1`, and only the
-//! last copy branches back to the real header, where the check is. Falling
-//! off the end of any copy leaves the loop, as in wasm.
+//! A tight loop of six to ten machine instructions spends a good part of
+//! its time on its taken back-edge jump, and with `Tunables::consume_fuel`
+//! or `Tunables::epoch_interruption` on a check in its header (a compare
+//! and a branch to a cold block, plus a load for epochs), which alone would
+//! be a fifth of the work. So a loop that contains no other loop, no call
+//! and no exception handling, and whose body is small, is translated as up
+//! to [`MAX_COPIES`] consecutive copies of its body: a branch back to the
+//! loop from copy `i` goes to the start of copy `i + 1`, and only the last
+//! copy branches back to the real header, where the checks are. Falling off
+//! the end of any copy leaves the loop, as in wasm.
 //!
 //! The check still runs within a bounded amount of work: at most
 //! [`MAX_COPIES`] iterations of a call-free body of at most
@@ -30,6 +32,7 @@
 
 use super::{FrameKind, FuncState};
 use cranelift_codegen::ir::{Block, SourceLoc, Value};
+use cranelift_codegen::settings::OptLevel;
 use wasmparser::{Operator, OperatorsReader};
 use wasmtime_environ::WasmResult;
 
@@ -124,8 +127,7 @@ impl FuncState<'_, '_, '_> {
         &mut self,
         body: &OperatorsReader<'a>,
     ) -> Option<Unrolling<'a>> {
-        let tunables = self.env.tunables;
-        if !(tunables.consume_fuel || tunables.epoch_interruption) {
+        if self.env.isa.flags().opt_level() == OptLevel::None {
             return None;
         }
         let copies = copies(body.clone());

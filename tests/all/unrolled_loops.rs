@@ -1,7 +1,7 @@
-//! Loops under fuel and epoch instrumentation, where small innermost loops
-//! are translated as several copies of their body (see
-//! `crates/cranelift/src/func/unroll.rs`): every loop shape computes what it
-//! computes without instrumentation, fuel is charged per operator exactly,
+//! Small innermost loops, which are translated as several copies of their
+//! body (see `crates/cranelift/src/func/unroll.rs`) except at optimization
+//! level `none`: every loop shape computes what it computes unoptimized,
+//! with and without fuel and epochs; fuel is charged per operator exactly;
 //! and running out of fuel or reaching the deadline inside such a loop
 //! still traps.
 
@@ -104,6 +104,13 @@ fn engine(fuel: bool, epochs: bool) -> Engine {
     Engine::new(&config).unwrap()
 }
 
+/// An engine that does not unroll loops.
+fn unoptimized_engine() -> Engine {
+    let mut config = Config::new();
+    config.cranelift_opt_level(OptLevel::None);
+    Engine::new(&config).unwrap()
+}
+
 fn store(engine: &Engine, fuel: bool, epochs: bool) -> Store<()> {
     let mut store = Store::new(engine, ());
     if fuel {
@@ -115,9 +122,9 @@ fn store(engine: &Engine, fuel: bool, epochs: bool) -> Store<()> {
     store
 }
 
-/// Every export on every count from 1 to 9, in `config`.
-fn results(fuel: bool, epochs: bool) -> Result<Vec<(String, i32, i64)>> {
-    let engine = engine(fuel, epochs);
+/// Every export on every count from 1 to 9, on `engine`.
+fn results(engine: &Engine, fuel: bool, epochs: bool) -> Result<Vec<(String, i32, i64)>> {
+    let engine = engine.clone();
     let module = Module::new(&engine, LOOPS)?;
     let mut store = store(&engine, fuel, epochs);
     let instance = Instance::new(&mut store, &module, &[])?;
@@ -141,9 +148,9 @@ fn results(fuel: bool, epochs: bool) -> Result<Vec<(String, i32, i64)>> {
 }
 
 #[test]
-fn every_loop_shape_computes_the_same_as_without_instrumentation() -> Result<()> {
-    let plain = results(false, false)?;
-    // The plain results are right (a few spot checks against Rust).
+fn every_loop_shape_computes_the_same_as_without_unrolling() -> Result<()> {
+    let plain = results(&unoptimized_engine(), false, false)?;
+    // The unoptimized results are right (spot checks against Rust).
     let get = |name: &str, n: i32| {
         plain
             .iter()
@@ -159,9 +166,9 @@ fn every_loop_shape_computes_the_same_as_without_instrumentation() -> Result<()>
     assert_eq!(get("params_inline", 7), 21);
     assert_eq!(get("table", 6), 5 + 3 + 1);
     assert_eq!(get("simd", 4), 2 * (1 + 2 + 3));
-    for (fuel, epochs) in [(true, false), (false, true), (true, true)] {
+    for (fuel, epochs) in [(false, false), (true, false), (false, true), (true, true)] {
         assert_eq!(
-            results(fuel, epochs)?,
+            results(&engine(fuel, epochs), fuel, epochs)?,
             plain,
             "fuel: {fuel}, epochs: {epochs}"
         );
