@@ -1,7 +1,8 @@
 //! Translation of one wasm function body to Cranelift IR.
 //!
 //! The translator walks the operators once, validating each with the
-//! module's `FuncValidator` before translating it, and keeps a stack of SSA
+//! module's `FuncValidator` before translating it (an unrolled loop's body
+//! is then translated again, see `func/unroll.rs`), and keeps a stack of SSA
 //! values standing for the wasm operand stack plus a stack of control
 //! frames. Code after an unconditional transfer of control is unreachable:
 //! it is validated but not translated, and only its control nesting is
