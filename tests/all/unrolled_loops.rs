@@ -122,7 +122,8 @@ fn store(engine: &Engine, fuel: bool, epochs: bool) -> Store<()> {
     store
 }
 
-/// Every export on every count from 1 to 9, on `engine`.
+/// Every export on every count from 1 to 17 (every remainder modulo up
+/// to eight copies, over two rounds), on `engine`.
 fn results(engine: &Engine, fuel: bool, epochs: bool) -> Result<Vec<(String, i32, i64)>> {
     let engine = engine.clone();
     let module = Module::new(&engine, LOOPS)?;
@@ -133,7 +134,7 @@ fn results(engine: &Engine, fuel: bool, epochs: bool) -> Result<Vec<(String, i32
         let Some(func) = instance.get_func(&mut store, export.name()) else {
             continue;
         };
-        for n in 1..=9 {
+        for n in 1..=17 {
             let mut result = [Val::I32(0)];
             func.call(&mut store, &[Val::I32(n)], &mut result)?;
             let v = match result[0] {
@@ -185,7 +186,7 @@ fn fuel_is_charged_per_operator_in_every_copy() -> Result<()> {
     let mut store = store(&engine, true, false);
     let instance = Instance::new(&mut store, &module, &[])?;
     let f = instance.get_typed_func::<i32, i32>(&mut store, "count_down")?;
-    for n in 1..=9u64 {
+    for n in 1..=17u64 {
         store.set_fuel(1_000)?;
         f.call(&mut store, n as i32)?;
         assert_eq!(1_000 - store.get_fuel()?, 1 + 13 * n + 1, "n = {n}");

@@ -12,9 +12,9 @@
 //! copy branches back to the real header, where the checks are. Falling off
 //! the end of any copy leaves the loop, as in wasm.
 //!
-//! The check still runs within a bounded amount of work: at most
-//! [`MAX_COPIES`] iterations of a call-free body of at most
-//! `MAX_UNROLLED_OPS / 2` operators separate two checks. Fuel is still
+//! The check still runs within a bounded amount of work: the copies of a
+//! round add up to at most [`MAX_UNROLLED_OPS`] operators, none of them a
+//! call or a loop, so at most that many run between two checks. Fuel is still
 //! charged per operator, exactly as without unrolling; only the moment the
 //! exhaustion is noticed moves, which the seeds allow (fuel is checked at
 //! loop headers and function entries, not after every operator).
@@ -29,6 +29,15 @@
 //! branch (a single-predecessor block takes no parameters), so Cranelift
 //! would compute them on each side: on every exit path, and all of them at
 //! the end of the last copy, instead of once in each copy.
+//!
+//! The loop's exit block is marked cold, so it and the edges into it are
+//! laid out after the function's hot code. Each copy's exit edge may need
+//! register moves (with fuel on, the copy's own count of the fuel
+//! variable, `base + cost * i`, differs from the last copy's), and
+//! Cranelift places such an edge right after its branch; the hot path
+//! through the copies would then take a jump in every copy. Out of line,
+//! the copies fall through into each other and only leaving the loop
+//! jumps.
 
 use super::{FrameKind, FuncState};
 use cranelift_codegen::ir::{Block, SourceLoc, Value};
@@ -37,7 +46,7 @@ use wasmparser::{Operator, OperatorsReader};
 use wasmtime_environ::WasmResult;
 
 /// The most copies of a loop body translated.
-pub(crate) const MAX_COPIES: usize = 4;
+pub(crate) const MAX_COPIES: usize = 8;
 
 /// The most operators all the copies of a body may add up to (the body is
 /// copied as often as fits, up to [`MAX_COPIES`]; a body of more than half
@@ -135,6 +144,10 @@ impl FuncState<'_, '_, '_> {
             return None;
         }
         self.redirect_back_edges();
+        // See the module documentation: keeps the exit edges' moves out of
+        // the copies' fall-through path.
+        let dest = self.frames.last().expect("inside the loop").dest;
+        self.b.set_cold_block(dest);
         Some(Unrolling {
             depth: self.frames.len(),
             body: body.clone(),
