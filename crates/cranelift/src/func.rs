@@ -173,10 +173,12 @@ impl<'a> FuncTranslator<'a> {
             exn: Default::default(),
         };
 
-        // Parameters, then declared locals (zero-initialized).
+        // Parameters (after the two vmctx parameters and the fuel counter,
+        // if any), then declared locals (zero-initialized).
+        let first_param = if self.tunables.consume_fuel { 3 } else { 2 };
         for (i, p) in ty.params.iter().enumerate() {
             let var = state.b.declare_var(value_type(*p)?);
-            state.b.def_var(var, params[i + 2]);
+            state.b.def_var(var, params[i + first_param]);
             state.locals.push(var);
         }
         let mut locals = body.get_locals_reader()?;
@@ -202,7 +204,8 @@ impl<'a> FuncTranslator<'a> {
         if self.tunables.consume_fuel {
             let var = state.b.declare_var(I64);
             state.fuel_var = Some(var);
-            state.fuel_load();
+            // The caller passes its counter (see `crate::wasm_signature`).
+            state.b.def_var(var, params[2]);
             // Entering a function costs 1.
             state.fuel_pending = 1;
             state.fuel_check();
@@ -647,7 +650,8 @@ impl FuncState<'_, '_, '_> {
         if let Some(sig) = self.wasm_sigs.get(&ty) {
             return Ok(*sig);
         }
-        let sig: Signature = crate::wasm_signature(&self.env.module.types[ty])?;
+        let fuel = self.env.tunables.consume_fuel;
+        let sig: Signature = crate::wasm_signature(&self.env.module.types[ty], fuel)?;
         let sig = self.b.import_signature(sig);
         self.wasm_sigs.insert(ty, sig);
         Ok(sig)
@@ -749,8 +753,17 @@ impl FuncState<'_, '_, '_> {
         }
     }
 
-    /// Writes the fuel variable back to the store context (before calls
-    /// and returns, so callees and the host see the current count).
+    /// The current fuel counter, with the pending cost added: what a callee
+    /// or this function's caller is passed.
+    fn fuel_value(&mut self) -> Option<Value> {
+        let var = self.fuel_var?;
+        self.fuel_flush();
+        Some(self.b.use_var(var))
+    }
+
+    /// Writes the fuel variable back to the store context (before builtins
+    /// that read or change it, throws and `unreachable`: wasm calls pass it
+    /// in registers instead).
     fn fuel_save(&mut self) {
         let Some(var) = self.fuel_var else { return };
         self.fuel_flush();
@@ -763,8 +776,8 @@ impl FuncState<'_, '_, '_> {
         );
     }
 
-    /// Reloads the fuel variable from the store context (after calls, which
-    /// consumed fuel or had the host change it).
+    /// Reloads the fuel variable from the store context (after builtins that
+    /// may change it, and in exception handlers: the thrower saved it).
     fn fuel_load(&mut self) {
         let Some(var) = self.fuel_var else { return };
         let v = self.b.ins().load(
@@ -778,9 +791,14 @@ impl FuncState<'_, '_, '_> {
 
     /// Calls the `out_of_fuel` builtin if the fuel is exhausted (the counter
     /// reached zero); it refills or makes the code trap.
+    ///
+    /// The counter is also written back to the store here, at every
+    /// function entry and loop header: wasm calls pass it in registers, and
+    /// after a trap the store then still holds a count at most one loop
+    /// iteration (or one stretch of straight-line code) old.
     fn fuel_check(&mut self) {
         let Some(var) = self.fuel_var else { return };
-        self.fuel_flush();
+        self.fuel_save();
         let v = self.b.use_var(var);
         let exhausted = self
             .b
@@ -792,7 +810,7 @@ impl FuncState<'_, '_, '_> {
         self.b.ins().brif(exhausted, slow, &[], cont, &[]);
         self.b.switch_to_block(slow);
         self.b.seal_block(slow);
-        self.fuel_save();
+        // The store already has the counter (saved above).
         self.call_builtin_trapping(BuiltinFunctionIndex::out_of_fuel, &[]);
         self.fuel_load();
         self.b.ins().jump(cont, &[]);
@@ -857,6 +875,11 @@ impl FuncState<'_, '_, '_> {
     /// deadline.
     pub(crate) fn reload_after_call(&mut self) {
         self.fuel_load();
+        self.reload_epoch_after_call();
+    }
+
+    /// The epoch part of [`Self::reload_after_call`].
+    fn reload_epoch_after_call(&mut self) {
         if self.epoch_after_loop {
             self.epoch_deadline_load();
         } else {
@@ -872,21 +895,37 @@ impl FuncState<'_, '_, '_> {
         args: &[Value],
         tail: bool,
     ) {
-        self.fuel_save();
+        // The fuel counter goes after the two vmctx arguments.
+        let mut args = args.to_vec();
+        if let Some(counter) = self.fuel_value() {
+            args.insert(2, counter);
+        }
         if tail {
             // The frame is gone, so no handler of this function applies.
             match callee {
-                exceptions::Callee::Direct(f) => self.b.ins().return_call(f, args),
+                exceptions::Callee::Direct(f) => self.b.ins().return_call(f, &args),
                 exceptions::Callee::Indirect(sig, code) => {
-                    self.b.ins().return_call_indirect(sig, code, args)
+                    self.b.ins().return_call_indirect(sig, code, &args)
                 }
             };
             self.reachable = false;
         } else {
-            let results = self.emit_call(callee, args);
-            self.reload_after_call();
+            let mut results = self.emit_call(callee, &args);
+            if let Some(var) = self.fuel_var {
+                // The callee returns the counter first.
+                let counter = results.remove(0);
+                self.b.def_var(var, counter);
+            }
+            self.reload_epoch_after_call();
             self.stack.extend(results);
         }
+    }
+
+    /// Returns `results`, preceded by the fuel counter when fuel is on.
+    fn emit_return(&mut self, results: &[Value]) {
+        let mut values: Vec<Value> = self.fuel_value().into_iter().collect();
+        values.extend_from_slice(results);
+        self.b.ins().return_(&values);
     }
 
     fn translate_call(&mut self, callee: FuncIndex, tail: bool) -> WasmResult<()> {
@@ -1183,8 +1222,7 @@ impl FuncState<'_, '_, '_> {
         }
         if is_function_end && self.reachable {
             let results = self.stack.clone();
-            self.fuel_save();
-            self.b.ins().return_(&results);
+            self.emit_return(&results);
             self.reachable = false;
         }
     }
@@ -1306,8 +1344,7 @@ impl FuncState<'_, '_, '_> {
             Operator::BrTable { targets } => self.translate_br_table(targets)?,
             Operator::Return => {
                 let results = self.peekn(self.num_results);
-                self.fuel_save();
-                self.b.ins().return_(&results);
+                self.emit_return(&results);
                 self.reachable = false;
             }
             Operator::Call { function_index } => {

@@ -264,14 +264,21 @@ pub(crate) fn value_type(ty: WasmValType) -> WasmResult<ir::Type> {
 }
 
 /// The Cranelift signature of a wasm function of type `ty`:
-/// `(callee_vmctx, caller_vmctx, params...) -> results` with `CallConv::Tail`.
-pub(crate) fn wasm_signature(ty: &WasmFuncType) -> WasmResult<Signature> {
+/// `(callee_vmctx, caller_vmctx, params...) -> results` with `CallConv::Tail`,
+/// or with `fuel`, `(callee_vmctx, caller_vmctx, fuel, params...) -> (fuel,
+/// results...)`: the fuel counter travels in registers from call to call
+/// (see `wasmtime_environ::vm_func_ref`).
+pub(crate) fn wasm_signature(ty: &WasmFuncType, fuel: bool) -> WasmResult<Signature> {
     let mut sig = Signature::new(CallConv::Tail);
     sig.params.push(AbiParam::special(
         ir::types::I64,
         ArgumentPurpose::VMContext,
     ));
     sig.params.push(AbiParam::new(ir::types::I64));
+    if fuel {
+        sig.params.push(AbiParam::new(ir::types::I64));
+        sig.returns.push(AbiParam::new(ir::types::I64));
+    }
     for p in ty.params.iter() {
         sig.params.push(AbiParam::new(value_type(*p)?));
     }
@@ -291,7 +298,7 @@ impl Compiler for CraneliftCompiler {
         body: FunctionBodyData<'_>,
     ) -> WasmResult<CompiledFunction> {
         let func_index = module.func_index(index);
-        let sig = wasm_signature(module.func_type(func_index))?;
+        let sig = wasm_signature(module.func_type(func_index), tunables.consume_fuel)?;
         self.compile_with(
             UserFuncName::user(0, index.as_u32()),
             sig,
@@ -306,6 +313,7 @@ impl Compiler for CraneliftCompiler {
     fn compile_array_to_wasm_trampoline(
         &self,
         module: &Module,
+        tunables: &Tunables,
         index: DefinedFuncIndex,
     ) -> WasmResult<CompiledFunction> {
         let ty = module.func_type(module.func_index(index));
@@ -313,7 +321,14 @@ impl Compiler for CraneliftCompiler {
             UserFuncName::user(1, index.as_u32()),
             trampolines::array_call_signature(),
             |func, builder_ctx| {
-                trampolines::build_array_to_wasm(&*self.isa, func, builder_ctx, ty, index)?;
+                trampolines::build_array_to_wasm(
+                    &*self.isa,
+                    func,
+                    builder_ctx,
+                    ty,
+                    index,
+                    tunables.consume_fuel,
+                )?;
                 Ok(Vec::new())
             },
         )
@@ -326,15 +341,9 @@ impl Compiler for CraneliftCompiler {
     ) -> WasmResult<CompiledFunction> {
         self.compile_with(
             UserFuncName::user(2, 0),
-            wasm_signature(ty)?,
+            wasm_signature(ty, tunables.consume_fuel)?,
             |func, builder_ctx| {
-                trampolines::build_wasm_to_array(
-                    &*self.isa,
-                    func,
-                    builder_ctx,
-                    ty,
-                    tunables.signals_based_traps,
-                )?;
+                trampolines::build_wasm_to_array(&*self.isa, func, builder_ctx, ty, tunables)?;
                 Ok(Vec::new())
             },
         )

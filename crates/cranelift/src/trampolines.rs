@@ -13,7 +13,7 @@ use cranelift_codegen::isa::{CallConv, TargetIsa};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use wasmtime_environ::{
     store_context, vm_func_ref, vm_host_func_context, vmctx, BuiltinFunctionIndex,
-    DefinedFuncIndex, TrapSite, VMOffsets, WasmFuncType, WasmResult,
+    DefinedFuncIndex, TrapSite, Tunables, VMOffsets, WasmFuncType, WasmResult,
 };
 
 /// Size of one `ValRaw` slot.
@@ -61,15 +61,18 @@ fn store_slots(builder: &mut FunctionBuilder, vals: &[Value], base: Value) {
     }
 }
 
-/// Builds the array-to-wasm trampoline of defined function `index` of type `ty`.
+/// Builds the array-to-wasm trampoline of defined function `index` of type
+/// `ty`; with `fuel`, it passes the store's fuel counter in and stores the
+/// one the function returns.
 pub(crate) fn build_array_to_wasm(
     isa: &dyn TargetIsa,
     func: &mut Function,
     builder_ctx: &mut FunctionBuilderContext,
     ty: &WasmFuncType,
     index: DefinedFuncIndex,
+    fuel: bool,
 ) -> WasmResult<()> {
-    let callee_sig = wasm_signature(ty)?;
+    let callee_sig = wasm_signature(ty, fuel)?;
     let mut builder = FunctionBuilder::new(func, builder_ctx);
     let entry = builder.create_block();
     builder.append_block_params_for_function_params(entry);
@@ -91,6 +94,13 @@ pub(crate) fn build_array_to_wasm(
     );
 
     let mut args = vec![callee_vmctx, caller_vmctx];
+    if fuel {
+        let counter =
+            builder
+                .ins()
+                .load(I64, trusted(), store, store_context::FUEL_CONSUMED as i32);
+        args.push(counter);
+    }
     args.extend(load_slots(&mut builder, &ty.params, values)?);
 
     let sig = builder.import_signature(callee_sig);
@@ -104,7 +114,16 @@ pub(crate) fn build_array_to_wasm(
         patchable: false,
     });
     let call = builder.ins().call(callee, &args);
-    let results = builder.inst_results(call).to_vec();
+    let mut results = builder.inst_results(call).to_vec();
+    if fuel {
+        let counter = results.remove(0);
+        builder.ins().store(
+            trusted(),
+            counter,
+            store,
+            store_context::FUEL_CONSUMED as i32,
+        );
+    }
     store_slots(&mut builder, &results, values);
 
     let ok = builder.ins().iconst(I8, 1);
@@ -114,13 +133,17 @@ pub(crate) fn build_array_to_wasm(
 }
 
 /// Builds the wasm-to-array trampoline for host functions of type `ty`.
+/// With `tunables.consume_fuel` it stores the fuel counter it is passed
+/// (the host may read or change it) and returns the store's counter after
+/// the call.
 pub(crate) fn build_wasm_to_array(
     isa: &dyn TargetIsa,
     func: &mut Function,
     builder_ctx: &mut FunctionBuilderContext,
     ty: &WasmFuncType,
-    signals_based_traps: bool,
+    tunables: &Tunables,
 ) -> WasmResult<()> {
+    let fuel = tunables.consume_fuel;
     let mut builder = FunctionBuilder::new(func, builder_ctx);
     let entry = builder.create_block();
     builder.append_block_params_for_function_params(entry);
@@ -149,6 +172,17 @@ pub(crate) fn build_wasm_to_array(
         store,
         store_context::LAST_WASM_EXIT_PC as i32,
     );
+    let wasm_params = if fuel {
+        builder.ins().store(
+            trusted(),
+            params[2],
+            store,
+            store_context::FUEL_CONSUMED as i32,
+        );
+        &params[3..]
+    } else {
+        &params[2..]
+    };
 
     // Spill the arguments into the value array.
     let len = ty.params.len().max(ty.results.len());
@@ -158,7 +192,7 @@ pub(crate) fn build_wasm_to_array(
         4,
     ));
     let values = builder.ins().stack_addr(I64, slot, 0);
-    store_slots(&mut builder, &params[2..], values);
+    store_slots(&mut builder, wasm_params, values);
 
     // Call the host function's array entry point.
     let array_call = builder.ins().load(
@@ -174,7 +208,7 @@ pub(crate) fn build_wasm_to_array(
             .ins()
             .call_indirect(sig, array_call, &[callee_vmctx, caller_vmctx, values, len]);
     let ok = builder.inst_results(call)[0];
-    if signals_based_traps {
+    if tunables.signals_based_traps {
         builder.ins().trapz(ok, trap_code(TrapSite::HostError));
     } else {
         // Raise the trap through the calling instance's `raise_trap`
@@ -204,7 +238,14 @@ pub(crate) fn build_wasm_to_array(
         builder.seal_block(cont);
     }
 
-    let results = load_slots(&mut builder, &ty.results, values)?;
+    let mut results = load_slots(&mut builder, &ty.results, values)?;
+    if fuel {
+        let counter =
+            builder
+                .ins()
+                .load(I64, trusted(), store, store_context::FUEL_CONSUMED as i32);
+        results.insert(0, counter);
+    }
     builder.ins().return_(&results);
     builder.finalize(isa.frontend_config());
     Ok(())

@@ -35,7 +35,7 @@ fn compile_module(
     for (index, body) in translation.function_bodies {
         let f = compiler.compile_function(module, &offsets, tunables, index, body)?;
         assert!(!f.body.is_empty());
-        compiler.compile_array_to_wasm_trampoline(module, index)?;
+        compiler.compile_array_to_wasm_trampoline(module, tunables, index)?;
     }
     for (_, ty) in module.types.iter() {
         compiler.compile_wasm_to_array_trampoline(ty, tunables)?;

@@ -214,7 +214,11 @@ fn trampolines() {
     let compiler = compiler();
 
     let entry = compiler
-        .compile_array_to_wasm_trampoline(module, DefinedFuncIndex::from_u32(1))
+        .compile_array_to_wasm_trampoline(
+            module,
+            &Tunables::default(),
+            DefinedFuncIndex::from_u32(1),
+        )
         .unwrap();
     assert_well_formed(&entry);
     assert_eq!(entry.relocations.len(), 1);

@@ -271,10 +271,13 @@ pub trait Compiler: Send + Sync {
     /// that reads the arguments from 16-byte slots, records its frame pointer
     /// in `VMStoreContext::LAST_WASM_ENTRY_FP`, calls the function (a
     /// `RelocationTarget::Wasm` relocation), stores the results back into the
-    /// slots and returns true.
+    /// slots and returns true. With `tunables.consume_fuel` it passes the
+    /// store's fuel counter to the function and stores the one it returns
+    /// (see [`vm_func_ref`]).
     fn compile_array_to_wasm_trampoline(
         &self,
         module: &Module,
+        tunables: &Tunables,
         index: DefinedFuncIndex,
     ) -> WasmResult<CompiledFunction>;
 
@@ -288,7 +291,9 @@ pub trait Compiler: Send + Sync {
     /// `(callee_vmctx, caller_vmctx, slots, len)`, traps with
     /// `TrapSite::HostError` if it returned false (through the caller's
     /// `raise_trap` builtin when `tunables.signals_based_traps` is off), and
-    /// otherwise loads and returns the results.
+    /// otherwise loads and returns the results. With
+    /// `tunables.consume_fuel` it stores the fuel counter it is passed into
+    /// the store before the call, and returns the store's counter after it.
     fn compile_wasm_to_array_trampoline(
         &self,
         ty: &WasmFuncType,

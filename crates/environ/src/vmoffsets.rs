@@ -68,6 +68,12 @@ pub mod vm_global_definition {
 ///   Returns false when a host function failed (its error is then pending).
 /// * `wasm_call`: the function with the wasm calling convention
 ///   (`CallConv::Tail`, `(callee_vmctx: i64, caller_vmctx: i64, params...) -> results`).
+///   With `Tunables::consume_fuel` the fuel counter (as in
+///   `store_context::FUEL_CONSUMED`) travels in registers between wasm
+///   functions: it is an extra `i64` parameter after `caller_vmctx`, and
+///   the counter after the call is an extra first result. Function entries
+///   and loop headers (where fuel is checked), trampolines, `unreachable`
+///   and builtins that read or change fuel write it back to the store.
 /// * `vmctx`: the callee's context (a `VMContext`, or a host-function context).
 /// * `type_index`: the engine-wide `VMSharedTypeIndex` of the function's type.
 pub mod vm_func_ref {

@@ -31,7 +31,7 @@ pub(crate) fn compile(engine: &Engine, binary: &[u8]) -> Result<Compiled> {
 
     let compile_one = |(index, body): (DefinedFuncIndex, FunctionBodyData<'_>)| -> Result<(CompiledFunction, CompiledFunction)> {
         let func = compiler.compile_function(&module, &offsets, tunables, index, body)?;
-        let entry = compiler.compile_array_to_wasm_trampoline(&module, index)?;
+        let entry = compiler.compile_array_to_wasm_trampoline(&module, tunables, index)?;
         Ok((func, entry))
     };
     #[cfg(feature = "parallel-compilation")]

@@ -40,7 +40,7 @@ use {crate::Module, std::sync::Arc, wasmtime_runtime::code_memory::CodeMemory};
 
 /// Identifies the producer and the artifact format; artifacts with another
 /// version string are rejected.
-pub(crate) const VERSION: &str = concat!("wasmtime-ours ", env!("CARGO_PKG_VERSION"), " cwasm-2");
+pub(crate) const VERSION: &str = concat!("wasmtime-ours ", env!("CARGO_PKG_VERSION"), " cwasm-3");
 
 const SECTION_TEXT: &str = ".text";
 const SECTION_TRAMPOLINES: &str = ".wasmtime.trampolines";
