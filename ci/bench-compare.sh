@@ -12,10 +12,11 @@
 # it also times a trivial module (`startup`) and prints a second ratio with
 # that start-up time subtracted from both sides ("net").
 #
-# Compile time: our CLI has no `compile` command yet, so both CLIs `run` a
-# large generated module (~3000 functions, written by
-# `cargo bench --bench core -- --emit-module`) with `--invoke run`, a trivial
-# export; that time is dominated by compilation.
+# Compile time: both CLIs `run` a large generated module (~3000 functions,
+# written by `cargo bench --bench core -- --emit-module`) with `--invoke run`,
+# a trivial export; that time is dominated by compilation. Both CLIs run
+# with their on-disk compilation cache off (`-C cache=n`), or every run
+# after the first would load the cached artifact instead of compiling.
 #
 # Usage: ci/bench-compare.sh            (env: RUNS=N, WASMTIME_REF=PATH)
 set -euo pipefail
@@ -53,7 +54,8 @@ trap 'rm -rf "$TMP"' EXIT
 cargo bench --bench core -- --emit-module "$TMP/big.wasm"
 printf '(module (func (export "run") (result i32) i32.const 0))\n' > "$TMP/startup.wat"
 
-# The reference CLI may cache compiled code; switch that off if it can.
+# Both CLIs may cache compiled code; switch that off (ours always can).
+OURS_FLAGS=(-C cache=n)
 REF_FLAGS=()
 if "$REF" run -C cache=n --invoke run "$TMP/startup.wat" > /dev/null 2>&1; then
     REF_FLAGS=(-C cache=n)
@@ -97,10 +99,10 @@ bench() {
     out_ours="$TMP/$name.ours.out"
     out_ref="$TMP/$name.ref.out"
     STATUS[$name]=ok
-    run_once "$OURS" "$file" "$out_ours" > /dev/null
+    run_once "$OURS" "$file" "$out_ours" "${OURS_FLAGS[@]}" > /dev/null
     run_once "$REF" "$file" "$out_ref" "${REF_FLAGS[@]}" > /dev/null
     for ((i = 0; i < RUNS; i++)); do
-        t=$(run_once "$OURS" "$file" "$out_ours")
+        t=$(run_once "$OURS" "$file" "$out_ours" "${OURS_FLAGS[@]}")
         if [[ $t == FAIL ]]; then
             STATUS[$name]="our CLI failed: $(head -c 300 "$out_ours.err" | tr '\n' ' ')"
         else
