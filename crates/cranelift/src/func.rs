@@ -794,8 +794,9 @@ impl FuncState<'_, '_, '_> {
     ///
     /// The counter is also written back to the store here, at every
     /// function entry and loop header: wasm calls pass it in registers, and
-    /// after a trap the store then still holds a count at most one loop
-    /// iteration (or one stretch of straight-line code) old.
+    /// after a trap the store then still holds a count at most one round of
+    /// a loop (one iteration, or up to eight unrolled) or one stretch of
+    /// straight-line code old.
     fn fuel_check(&mut self) {
         let Some(var) = self.fuel_var else { return };
         self.fuel_save();
