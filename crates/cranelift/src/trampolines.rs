@@ -61,6 +61,19 @@ fn store_slots(builder: &mut FunctionBuilder, vals: &[Value], base: Value) {
     }
 }
 
+/// The store context's fuel counter (passed to wasm in registers).
+fn load_fuel(builder: &mut FunctionBuilder, store: Value) -> Value {
+    let offset = store_context::FUEL_CONSUMED as i32;
+    builder.ins().load(I64, trusted(), store, offset)
+}
+
+/// Writes the fuel counter a wasm call returned (or passed) to the store
+/// context.
+fn store_fuel(builder: &mut FunctionBuilder, store: Value, counter: Value) {
+    let offset = store_context::FUEL_CONSUMED as i32;
+    builder.ins().store(trusted(), counter, store, offset);
+}
+
 /// Builds the array-to-wasm trampoline of defined function `index` of type
 /// `ty`; with `fuel`, it passes the store's fuel counter in and stores the
 /// one the function returns.
@@ -95,11 +108,7 @@ pub(crate) fn build_array_to_wasm(
 
     let mut args = vec![callee_vmctx, caller_vmctx];
     if fuel {
-        let counter =
-            builder
-                .ins()
-                .load(I64, trusted(), store, store_context::FUEL_CONSUMED as i32);
-        args.push(counter);
+        args.push(load_fuel(&mut builder, store));
     }
     args.extend(load_slots(&mut builder, &ty.params, values)?);
 
@@ -117,12 +126,7 @@ pub(crate) fn build_array_to_wasm(
     let mut results = builder.inst_results(call).to_vec();
     if fuel {
         let counter = results.remove(0);
-        builder.ins().store(
-            trusted(),
-            counter,
-            store,
-            store_context::FUEL_CONSUMED as i32,
-        );
+        store_fuel(&mut builder, store, counter);
     }
     store_slots(&mut builder, &results, values);
 
@@ -173,12 +177,7 @@ pub(crate) fn build_wasm_to_array(
         store_context::LAST_WASM_EXIT_PC as i32,
     );
     let wasm_params = if fuel {
-        builder.ins().store(
-            trusted(),
-            params[2],
-            store,
-            store_context::FUEL_CONSUMED as i32,
-        );
+        store_fuel(&mut builder, store, params[2]);
         &params[3..]
     } else {
         &params[2..]
@@ -240,11 +239,7 @@ pub(crate) fn build_wasm_to_array(
 
     let mut results = load_slots(&mut builder, &ty.results, values)?;
     if fuel {
-        let counter =
-            builder
-                .ins()
-                .load(I64, trusted(), store, store_context::FUEL_CONSUMED as i32);
-        results.insert(0, counter);
+        results.insert(0, load_fuel(&mut builder, store));
     }
     builder.ins().return_(&results);
     builder.finalize(isa.frontend_config());
