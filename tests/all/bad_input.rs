@@ -240,3 +240,41 @@ fn ten_thousand_mutated_modules() -> Result<()> {
     assert!(ran > 100 && calls > 100, "too few runs ({ran}, {calls})");
     Ok(())
 }
+
+/// Names in the (unvalidated) name section for functions or locals that do
+/// not exist are ignored, never a panic.
+#[test]
+fn name_section_indices_out_of_range_are_ignored() -> Result<()> {
+    let engine = Engine::default();
+    let header = b"\0asm\x01\0\0\0".as_slice();
+    // Function names: one mapping for function index u32::MAX.
+    let func_names = [
+        header,
+        b"\x00\x0e\x04name\x01\x07\x01\xff\xff\xff\xff\x0f\x00",
+    ]
+    .concat();
+    // Local names for function u32::MAX, and for local u32::MAX of
+    // function 0 (which does not exist either).
+    let local_names = [
+        header,
+        b"\x00\x10\x04name\x02\x09\x01\xff\xff\xff\xff\x0f\x01\x00\x00",
+    ]
+    .concat();
+    let local_index = [
+        header,
+        b"\x00\x10\x04name\x02\x09\x01\x00\x01\xff\xff\xff\xff\x0f\x00",
+    ]
+    .concat();
+    for bytes in [func_names, local_names, local_index] {
+        Module::new(&engine, &bytes)?;
+    }
+    // A real function with an out-of-range name next to a valid one keeps
+    // the valid name.
+    let module = Module::new(&engine, r#"(module (func $real (export "f") unreachable))"#)?;
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[])?;
+    let f = instance.get_typed_func::<(), ()>(&mut store, "f")?;
+    let err = f.call(&mut store, ()).unwrap_err();
+    assert!(format!("{err:?}").contains("real"), "{err:?}");
+    Ok(())
+}

@@ -306,3 +306,81 @@ fn disabled_proposals_fail_validation_naming_them() {
         );
     }
 }
+
+/// A 32-bit memory of 1-byte pages holds at most 4 GiB - 2 bytes (as in
+/// Wasmtime), so `memory.size` and `memory.grow` never return a size that
+/// reads as the failure value -1.
+#[test]
+fn one_byte_pages_stop_two_bytes_short_of_4gib() -> Result<()> {
+    let mut config = Config::new();
+    config.wasm_custom_page_sizes(true);
+    let engine = Engine::new(&config)?;
+    let mut store = Store::new(&engine, ());
+    let too_big = Module::new(&engine, "(module (memory 0xffff_ffff (pagesize 1)))")?;
+    let err = Instance::new(&mut store, &too_big, &[]).unwrap_err();
+    assert!(
+        format!("{err:?}")
+            .contains("memory minimum size of 4294967295 pages exceeds memory limits"),
+        "{err:?}"
+    );
+    let module = Module::new(
+        &engine,
+        r#"(module
+            (memory (export "m") 0xffff_fffe (pagesize 1))
+            (func (export "grow") (param i32) (result i32) local.get 0 memory.grow))"#,
+    )?;
+    let instance = Instance::new(&mut store, &module, &[])?;
+    let grow = instance.get_typed_func::<i32, i32>(&mut store, "grow")?;
+    for delta in [1, 2, 100, -1] {
+        assert_eq!(grow.call(&mut store, delta)?, -1, "grow by {delta}");
+    }
+    assert_eq!(grow.call(&mut store, 0)?, -2);
+    let memory = instance.get_memory(&mut store, "m").unwrap();
+    assert_eq!(memory.size(&store), 0xffff_fffe);
+    // Growing to exactly the cap works.
+    let module = Module::new(
+        &engine,
+        r#"(module
+            (memory (export "m") 0xffff_fffd (pagesize 1))
+            (func (export "grow") (param i32) (result i32) local.get 0 memory.grow))"#,
+    )?;
+    let instance = Instance::new(&mut store, &module, &[])?;
+    let grow = instance.get_typed_func::<i32, i32>(&mut store, "grow")?;
+    assert_eq!(grow.call(&mut store, 2)?, -1);
+    assert_eq!(grow.call(&mut store, 1)?, -3);
+    Ok(())
+}
+
+/// A table whose allocation size cannot even be computed is an error
+/// naming the overflow, at instantiation and at `table.grow` (which then
+/// fails with an error, as in Wasmtime, rather than returning -1).
+#[test]
+fn tables_too_big_to_allocate() -> Result<()> {
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, ());
+    let module = Module::new(
+        &engine,
+        "(module (table i64 0x2000_0000_0000_0000 funcref))",
+    )?;
+    let err = Instance::new(&mut store, &module, &[]).unwrap_err();
+    assert!(
+        format!("{err:?}").contains("overflow calculating table allocation size"),
+        "{err:?}"
+    );
+    let module = Module::new(
+        &engine,
+        r#"(module
+            (table i64 0 funcref)
+            (func (export "grow") (param i64) (result i64)
+                (table.grow 0 (ref.null func) (local.get 0))))"#,
+    )?;
+    let instance = Instance::new(&mut store, &module, &[])?;
+    let grow = instance.get_typed_func::<i64, i64>(&mut store, "grow")?;
+    let err = grow.call(&mut store, 0x2000_0000_0000_0000).unwrap_err();
+    assert!(format!("{err:?}").contains("failed to allocate"), "{err:?}");
+    // A large but representable request just fails, and the store stays
+    // usable.
+    assert_eq!(grow.call(&mut store, 1 << 40)?, -1);
+    assert_eq!(grow.call(&mut store, 3)?, 0);
+    Ok(())
+}

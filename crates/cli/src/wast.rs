@@ -1,11 +1,11 @@
 //! `wasmtime wast`: run `.wast` test scripts.
 
-use crate::opts::CommonOptions;
-use anyhow::{anyhow, Result};
+use crate::opts::{CommonOptions, IntoAnyhow};
+use anyhow::{anyhow, Context as _, Result};
 use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use wasmtime::Store;
+use wasmtime::{Engine, Store};
 use wasmtime_wast::WastContext;
 
 /// Arguments of `wasmtime wast`.
@@ -41,7 +41,13 @@ impl WastCommand {
     }
 
     fn run_all(&self) -> Result<ExitCode> {
-        let engine = self.common.engine()?;
+        // Scripts may declare shared memories whatever the flags say, as
+        // with Wasmtime's `wast` command.
+        let mut config = self.common.config()?;
+        config.shared_memory(true);
+        let engine = Engine::new(&config)
+            .anyhow()
+            .context("failed to create the engine")?;
         let mut any_failed = false;
         for path in &self.scripts {
             let mut cx = WastContext::new(Store::new(&engine, ()));

@@ -118,6 +118,34 @@ fn wast_subcommand() {
     assert!(stdout(&o).contains("1 passed, 1 failed"), "{}", stdout(&o));
 }
 
+/// As with Wasmtime's `wast`, scripts may declare shared memories whatever
+/// `-W shared-memory` says, and a named module is importable by its name.
+#[test]
+fn wast_allows_shared_memories_and_named_imports() {
+    let script = temp_file(
+        "shared.wast",
+        r#"(module $env (memory (export "m") 1 1 shared)
+             (func (export "add") (result i32) i32.const 0 i32.const 5 i32.atomic.rmw.add))
+           (module (import "env" "m" (memory 1 1 shared))
+             (func (export "load") (result i32) i32.const 0 i32.atomic.load))
+           (assert_return (invoke $env "add") (i32.const 0))
+           (assert_return (invoke "load") (i32.const 5))"#,
+    );
+    for flags in [&[][..], &["-W", "threads=y"], &["-W", "shared-memory=n"]] {
+        let mut args = vec!["wast"];
+        args.extend_from_slice(flags);
+        args.push(script.to_str().unwrap());
+        let o = wasmtime(&args);
+        assert!(
+            o.status.success(),
+            "{flags:?}: {}{}",
+            stdout(&o),
+            stderr(&o)
+        );
+        assert!(stdout(&o).contains("4 passed, 0 failed"), "{}", stdout(&o));
+    }
+}
+
 #[test]
 fn version() {
     let o = wasmtime(&["--version"]);

@@ -323,9 +323,13 @@ fn parse_names(module: &mut Module, names: wasmparser::NameSectionReader<'_>) ->
             Name::Function(map) => {
                 for naming in map {
                     let naming = naming?;
-                    module
-                        .func_names
-                        .insert(FuncIndex::from_u32(naming.index), naming.name.to_string());
+                    // A name for a function that does not exist (the section
+                    // is not validated) is ignored like any malformed name.
+                    if (naming.index as usize) < module.functions.len() {
+                        module
+                            .func_names
+                            .insert(FuncIndex::from_u32(naming.index), naming.name.to_string());
+                    }
                 }
             }
             _ => {}

@@ -400,12 +400,27 @@ impl Memory {
         1 << self.page_size_log2
     }
 
-    /// The largest number of pages the index type allows.
+    /// The largest number of pages the index type allows: the limit a
+    /// memory *type* may declare.
     pub fn max_pages_for_index_type(&self) -> u64 {
         if self.memory64 {
             ((1u128 << 64) >> self.page_size_log2).min(u64::MAX as u128) as u64
         } else {
             (1u64 << 32) >> self.page_size_log2
+        }
+    }
+
+    /// The largest number of pages a memory of this type may actually
+    /// have. It equals [`Memory::max_pages_for_index_type`] except that a
+    /// 32-bit memory of 1-byte pages stops two bytes short of 4 GiB, as in
+    /// Wasmtime: at 4 GiB `memory.size` could not report its size, and at
+    /// 4 GiB - 1 a successful `memory.grow` by one page would return -1,
+    /// the failure value.
+    pub fn max_pages_at_runtime(&self) -> u64 {
+        if !self.memory64 && self.page_size_log2 == 0 {
+            (1u64 << 32) - 2
+        } else {
+            self.max_pages_for_index_type()
         }
     }
 }

@@ -680,6 +680,13 @@ impl Instance {
         if delta == 0 {
             return Ok(Some(old_size));
         }
+        let desired = old_size.checked_add(delta);
+        if let Some(desired) = desired.filter(|d| !Table::allocation_fits(*d)) {
+            anyhow::bail!(
+                "failed to allocate a table of {desired} elements: overflow calculating table \
+                 allocation size"
+            );
+        }
         let Some(store) = store else {
             let old = table.grow(delta, init, None);
             if old.is_some() {
@@ -688,9 +695,7 @@ impl Instance {
             return Ok(old);
         };
         let maximum = table.maximum().and_then(|m| usize::try_from(m).ok());
-        let desired = old_size
-            .checked_add(delta)
-            .and_then(|n| usize::try_from(n).ok());
+        let desired = desired.and_then(|n| usize::try_from(n).ok());
         let Some(desired) = desired else {
             store.table_grow_failed(anyhow::anyhow!("overflow calculating new table size"))?;
             return Ok(None);

@@ -86,19 +86,25 @@ impl LinearMemory {
         image: Option<&MemoryImage>,
     ) -> Result<LinearMemory> {
         let page_size = ty.page_size();
-        let index_max = ty.max_pages_for_index_type();
+        let index_max = ty.max_pages_at_runtime();
         let max_pages = ty.maximum.map_or(index_max, |m| m.min(index_max));
         if ty.minimum > max_pages {
             bail!(
-                "memory minimum of {} pages exceeds its maximum of {max_pages} pages",
+                "memory minimum size of {} pages exceeds memory limits (at most {max_pages} pages)",
                 ty.minimum
             );
         }
         let min_bytes = ty
             .minimum
             .checked_mul(page_size)
-            .context("memory minimum size overflows")?;
-        let min_bytes = to_usize(min_bytes, "memory minimum size")?;
+            .and_then(|b| usize::try_from(b).ok())
+            .with_context(|| {
+                format!(
+                    "memory minimum size of {} pages exceeds memory limits (its byte size \
+                     overflows)",
+                    ty.minimum
+                )
+            })?;
         let guard_size = to_usize(style.guard_size, "memory guard size")?;
         let mut reservation = to_usize(style.reservation, "memory reservation")?;
 
@@ -163,7 +169,7 @@ impl LinearMemory {
         slot: Box<dyn MemorySlot>,
     ) -> Result<LinearMemory> {
         let page_size = ty.page_size();
-        let index_max = ty.max_pages_for_index_type();
+        let index_max = ty.max_pages_at_runtime();
         let reservation = slot.reservation();
         let limit_pages = (max_memory_size.min(reservation) as u64) / page_size;
         let max_pages = ty
@@ -172,7 +178,7 @@ impl LinearMemory {
             .min(limit_pages);
         if ty.minimum > max_pages {
             bail!(
-                "memory minimum of {} pages exceeds its maximum of {max_pages} pages",
+                "memory minimum size of {} pages exceeds memory limits (at most {max_pages} pages)",
                 ty.minimum
             );
         }

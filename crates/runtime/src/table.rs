@@ -43,6 +43,13 @@ const MAX_ELEMENTS: u64 = 10_000_000;
 impl Table {
     /// Creates a table of `ty.minimum` elements, each `init`.
     pub fn new(ty: &TableTy, init: u64) -> anyhow::Result<Table> {
+        if !Self::allocation_fits(ty.minimum) {
+            anyhow::bail!(
+                "table minimum size of {} elements is too large: overflow calculating table \
+                 allocation size",
+                ty.minimum
+            );
+        }
         let min = usize::try_from(ty.minimum)
             .ok()
             .filter(|m| *m as u64 <= MAX_ELEMENTS)
@@ -116,6 +123,15 @@ impl Table {
             }
             None => false,
         }
+    }
+
+    /// Whether a table of `len` elements has a byte size the host can
+    /// represent at all (`len * 8 <= isize::MAX`). Wasmtime fails such an
+    /// allocation with an error rather than a `-1` from `table.grow`, and
+    /// this runtime does the same.
+    pub fn allocation_fits(len: u64) -> bool {
+        len.checked_mul(std::mem::size_of::<u64>() as u64)
+            .is_some_and(|bytes| bytes <= isize::MAX as u64)
     }
 
     /// Grows by `delta` elements set to `init`; returns the old size or
