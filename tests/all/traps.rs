@@ -245,3 +245,111 @@ fn start_function_trap_fails_instantiation() -> Result<()> {
     );
     Ok(())
 }
+
+/// Backtraces are capped by `Config::wasm_backtrace_max_frames` (20 by
+/// default) and say how many older frames were left out; `None` attaches
+/// no backtrace at all.
+#[test]
+fn backtraces_are_capped() -> Result<()> {
+    use std::num::NonZeroUsize;
+    const DEEP: &str = r#"(module
+        (func $down (export "down") (param i32)
+            local.get 0
+            if
+                local.get 0 i32.const 1 i32.sub call $down
+            else
+                unreachable
+            end)
+        (func $forever (export "forever") call $forever))"#;
+    let run = |config: &Config, name: &str, arg: Option<i32>| -> Result<anyhow::Error> {
+        let engine = Engine::new(config)?;
+        let module = Module::new(&engine, DEEP)?;
+        let mut store = Store::new(&engine, ());
+        let instance = Instance::new(&mut store, &module, &[])?;
+        let err = match arg {
+            Some(n) => instance
+                .get_typed_func::<i32, ()>(&mut store, name)?
+                .call(&mut store, n)
+                .unwrap_err(),
+            None => instance
+                .get_typed_func::<(), ()>(&mut store, name)?
+                .call(&mut store, ())
+                .unwrap_err(),
+        };
+        Ok(err)
+    };
+    // 100 nested calls: 20 frames recorded, 81 left out.
+    let err = run(&Config::new(), "down", Some(100))?;
+    let bt = err.downcast_ref::<WasmBacktrace>().expect("backtrace");
+    assert_eq!(bt.frames().len(), 20);
+    assert_eq!(bt.omitted_frames(), 81);
+    let text = format!("{err:?}");
+    assert!(text.contains("81 more frames not shown"), "{text}");
+    // Below the cap nothing is left out.
+    let err = run(&Config::new(), "down", Some(5))?;
+    let bt = err.downcast_ref::<WasmBacktrace>().expect("backtrace");
+    assert_eq!((bt.frames().len(), bt.omitted_frames()), (6, 0));
+    assert!(!format!("{err:?}").contains("not shown"));
+    // Stack exhaustion: still a short backtrace.
+    let mut config = Config::new();
+    config.wasm_backtrace_max_frames(NonZeroUsize::new(3));
+    let err = run(&config, "forever", None)?;
+    assert_eq!(err.downcast_ref::<Trap>(), Some(&Trap::StackOverflow));
+    let bt = err.downcast_ref::<WasmBacktrace>().expect("backtrace");
+    assert_eq!(bt.frames().len(), 3);
+    assert!(bt.omitted_frames() > 1000, "{}", bt.omitted_frames());
+    // No backtrace at all.
+    config.wasm_backtrace_max_frames(None);
+    let err = run(&config, "down", Some(100))?;
+    assert_eq!(
+        err.downcast_ref::<Trap>(),
+        Some(&Trap::UnreachableCodeReached)
+    );
+    assert!(err.downcast_ref::<WasmBacktrace>().is_none());
+    #[allow(deprecated)]
+    config.wasm_backtrace(true);
+    let err = run(&config, "down", Some(100))?;
+    assert_eq!(
+        err.downcast_ref::<WasmBacktrace>().unwrap().frames().len(),
+        20
+    );
+    Ok(())
+}
+
+/// Cranelift settings pass through `Config::cranelift_flag_set` and
+/// `cranelift_flag_enable` (shared or ISA settings); unknown ones make
+/// `Engine::new` fail with their name.
+#[test]
+fn cranelift_flags() -> Result<()> {
+    let mut config = Config::new();
+    // SAFETY: these settings change nothing the runtime relies on.
+    unsafe {
+        config
+            .cranelift_flag_set("opt_level", "none")
+            .cranelift_flag_enable("enable_verifier")
+            .cranelift_flag_enable("has_sse41");
+    }
+    let engine = Engine::new(&config)?;
+    let module = Module::new(
+        &engine,
+        r#"(module (func (export "f") (result i32) i32.const 7))"#,
+    )?;
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[])?;
+    assert_eq!(
+        instance
+            .get_typed_func::<(), i32>(&mut store, "f")?
+            .call(&mut store, ())?,
+        7
+    );
+    let mut bad = Config::new();
+    // SAFETY: the engine is never created.
+    unsafe { bad.cranelift_flag_enable("no_such_setting") };
+    let err = Engine::new(&bad).err().expect("unknown setting");
+    assert!(format!("{err:?}").contains("no_such_setting"), "{err:?}");
+    let mut bad = Config::new();
+    // SAFETY: as above.
+    unsafe { bad.cranelift_flag_set("opt_level", "fastest") };
+    assert!(Engine::new(&bad).is_err());
+    Ok(())
+}

@@ -59,6 +59,10 @@ pub struct CompilerConfig {
     pub enable_verifier: bool,
     /// Canonicalize NaNs produced by float operations (deterministic mode).
     pub nan_canonicalization: bool,
+    /// Further Cranelift settings, applied after this crate's own: a
+    /// shared setting or, failing that, an ISA setting of that name.
+    /// `(name, None)` enables a boolean setting; `(name, Some(v))` sets it.
+    pub extra_flags: Vec<(String, Option<String>)>,
 }
 
 impl Default for CompilerConfig {
@@ -67,6 +71,7 @@ impl Default for CompilerConfig {
             opt_level: OptLevel::Speed,
             enable_verifier: cfg!(debug_assertions),
             nan_canonicalization: false,
+            extra_flags: Vec::new(),
         }
     }
 }
@@ -128,6 +133,24 @@ impl CraneliftCompiler {
         set(&mut flags, "enable_multi_ret_implicit_sret", "true")?;
         // Block offsets and edges, to place functions for their loops.
         set(&mut flags, "machine_code_cfg_info", "true")?;
+        let mut isa_builder = isa_builder;
+        for (name, value) in &config.extra_flags {
+            let shared = match value {
+                Some(v) => flags.set(name, v),
+                None => flags.enable(name),
+            };
+            let result = match shared {
+                Err(settings::SetError::BadName(_)) => match value {
+                    Some(v) => isa_builder.set(name, v),
+                    None => isa_builder.enable(name),
+                },
+                other => other,
+            };
+            result.map_err(|e| match value {
+                Some(v) => format!("cranelift setting `{name}={v}`: {e}"),
+                None => format!("cranelift setting `{name}`: {e}"),
+            })?;
+        }
         let isa = isa_builder
             .finish(settings::Flags::new(flags))
             .map_err(|e| format!("failed to create the Cranelift ISA: {e}"))?;

@@ -7,18 +7,30 @@
 //! host function fails) and stops at the frame pointer of the host-to-wasm
 //! entry trampoline (`VMStoreContext::LAST_WASM_ENTRY_FP`).
 
-/// Upper bound on the number of frames a walk returns.
+/// Upper bound on the number of frames a walk visits (returned or counted).
 pub const MAX_FRAMES: usize = 100_000;
 
-/// Walks the frame-pointer chain and returns the program counters of the
-/// frames, innermost first.
+/// The result of a frame walk: the first frames' program counters and how
+/// many older frames were only counted.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct FrameWalk {
+    /// Program counters of the innermost frames, innermost first.
+    pub pcs: Vec<usize>,
+    /// Frames beyond the cap that were counted but not recorded.
+    pub omitted: usize,
+}
+
+/// Walks the frame-pointer chain and returns the program counters of at
+/// most `max_frames` frames, innermost first, and the number of older
+/// frames left out. With `max_frames == 0` nothing is read.
 ///
 /// The result starts with `pc`. Then, as long as `fp` is not `entry_fp`,
-/// the return address at `fp + 8` is pushed and `fp` becomes the saved frame
+/// the return address at `fp + 8` is taken and `fp` becomes the saved frame
 /// pointer at `fp`. The walk also stops (without reading) at a null or
 /// misaligned frame pointer, at a frame pointer that does not move towards
 /// older frames (higher addresses), at one that went past a non-zero
-/// `entry_fp`, and after [`MAX_FRAMES`] frames.
+/// `entry_fp`, and after [`MAX_FRAMES`] frames. Counting the frames past
+/// the cap only follows pointers, so a deep recursion costs little.
 ///
 /// # Safety
 ///
@@ -26,11 +38,21 @@ pub const MAX_FRAMES: usize = 100_000;
 /// a readable 16-byte frame record, i.e. `fp` must be the frame pointer of a
 /// live frame whose callers up to `entry_fp` (or to a null saved frame
 /// pointer) all maintain frame pointers.
-pub unsafe fn walk_frames(pc: usize, fp: usize, entry_fp: usize) -> Vec<usize> {
-    let mut pcs = Vec::with_capacity(16);
-    pcs.push(pc);
+pub unsafe fn walk_frames(pc: usize, fp: usize, entry_fp: usize, max_frames: usize) -> FrameWalk {
+    let mut walk = FrameWalk::default();
+    if max_frames == 0 {
+        return walk;
+    }
+    walk.pcs.reserve(max_frames.min(32));
+    walk.pcs.push(pc);
     let mut fp = fp;
-    while pcs.len() < MAX_FRAMES {
+    let mut seen = 1;
+    while seen < MAX_FRAMES {
+        if fp == entry_fp && walk.omitted > 0 {
+            // The last return address read leads into the entry trampoline,
+            // not into a wasm frame: it does not count as a left-out frame.
+            walk.omitted -= 1;
+        }
         if fp == 0 || fp == entry_fp || !fp.is_multiple_of(8) {
             break;
         }
@@ -43,13 +65,18 @@ pub unsafe fn walk_frames(pc: usize, fp: usize, entry_fp: usize) -> Vec<usize> {
             let record = fp as *const usize;
             (record.add(1).read(), record.read())
         };
-        pcs.push(next_pc);
+        if walk.pcs.len() < max_frames {
+            walk.pcs.push(next_pc);
+        } else {
+            walk.omitted += 1;
+        }
+        seen += 1;
         if next_fp <= fp {
             break;
         }
         fp = next_fp;
     }
-    pcs
+    walk
 }
 
 /// The backtrace of the wasm frames below the most recent exit from wasm to
@@ -62,7 +89,7 @@ pub unsafe fn walk_frames(pc: usize, fp: usize, entry_fp: usize) -> Vec<usize> {
 /// fields describe a wasm frame that is still live (e.g. called from a host
 /// function invoked by wasm), with the entry frame pointer of the same
 /// activation; see [`walk_frames`].
-pub unsafe fn walk_from_exit(store_context: *const u8) -> Vec<usize> {
+pub unsafe fn walk_from_exit(store_context: *const u8, max_frames: usize) -> FrameWalk {
     use wasmtime_environ::store_context::*;
     // SAFETY: the caller guarantees `store_context` is a readable
     // `VMStoreContext`; the fields are usize-sized and aligned.
@@ -75,10 +102,10 @@ pub unsafe fn walk_from_exit(store_context: *const u8) -> Vec<usize> {
         )
     };
     if pc == 0 {
-        return Vec::new();
+        return FrameWalk::default();
     }
     // SAFETY: per the caller's guarantee, `fp` is a live wasm frame.
-    unsafe { walk_frames(pc, fp, entry_fp) }
+    unsafe { walk_frames(pc, fp, entry_fp, max_frames) }
 }
 
 #[cfg(test)]
@@ -102,10 +129,10 @@ mod tests {
         let stack = fake_stack(5);
         let base = stack.as_ptr() as usize;
         // SAFETY: every frame record in the chain lies within `stack`.
-        let pcs = unsafe { walk_frames(1, base, base + 3 * 32) };
+        let pcs = unsafe { walk_frames(1, base, base + 3 * 32, MAX_FRAMES).pcs };
         assert_eq!(pcs, vec![1, 1000, 1001, 1002]);
         // SAFETY: as above.
-        let pcs = unsafe { walk_frames(1, base, base) };
+        let pcs = unsafe { walk_frames(1, base, base, MAX_FRAMES).pcs };
         assert_eq!(pcs, vec![1]);
     }
 
@@ -115,23 +142,23 @@ mod tests {
         let base = stack.as_ptr() as usize;
         stack[2 * 4] = 0; // frame 2's saved fp is null
                           // SAFETY: every frame record in the chain lies within `stack`.
-        let pcs = unsafe { walk_frames(1, base, 0) };
+        let pcs = unsafe { walk_frames(1, base, 0, MAX_FRAMES).pcs };
         assert_eq!(pcs, vec![1, 1000, 1001, 1002]);
         stack[2 * 4] = base + 3 * 32 + 1; // misaligned
                                           // SAFETY: as above.
-        let pcs = unsafe { walk_frames(1, base, 0) };
+        let pcs = unsafe { walk_frames(1, base, 0, MAX_FRAMES).pcs };
         assert_eq!(pcs, vec![1, 1000, 1001, 1002]);
         stack[2 * 4] = base; // loops back
                              // SAFETY: as above.
-        let pcs = unsafe { walk_frames(1, base, 0) };
+        let pcs = unsafe { walk_frames(1, base, 0, MAX_FRAMES).pcs };
         assert_eq!(pcs, vec![1, 1000, 1001, 1002]);
         stack[2 * 4] = base + 3 * 32;
         // Went past the entry frame without hitting it.
         // SAFETY: as above.
-        let pcs = unsafe { walk_frames(1, base, base + 2 * 32 + 8) };
+        let pcs = unsafe { walk_frames(1, base, base + 2 * 32 + 8, MAX_FRAMES).pcs };
         assert_eq!(pcs, vec![1, 1000, 1001, 1002]);
         // SAFETY: nothing is read from a null frame pointer.
-        assert_eq!(unsafe { walk_frames(5, 0, 0) }, vec![5]);
+        assert_eq!(unsafe { walk_frames(5, 0, 0, MAX_FRAMES) }.pcs, vec![5]);
     }
 
     #[test]
@@ -141,12 +168,14 @@ mod tests {
         let base = stack.as_ptr() as usize;
         let mut ctx = [0usize; SIZE as usize / 8];
         // SAFETY: `ctx` is a zeroed store context.
-        assert!(unsafe { walk_from_exit(ctx.as_ptr().cast()) }.is_empty());
+        assert!(unsafe { walk_from_exit(ctx.as_ptr().cast(), MAX_FRAMES) }
+            .pcs
+            .is_empty());
         ctx[LAST_WASM_EXIT_PC as usize / 8] = 77;
         ctx[LAST_WASM_EXIT_FP as usize / 8] = base + 32;
         ctx[LAST_WASM_ENTRY_FP as usize / 8] = base + 3 * 32;
         // SAFETY: every frame record in the chain lies within `stack`.
-        let pcs = unsafe { walk_from_exit(ctx.as_ptr().cast()) };
+        let pcs = unsafe { walk_from_exit(ctx.as_ptr().cast(), MAX_FRAMES) }.pcs;
         assert_eq!(pcs, vec![77, 1001, 1002]);
     }
 
@@ -156,7 +185,18 @@ mod tests {
         let stack = fake_stack(n);
         let base = stack.as_ptr() as usize;
         // SAFETY: every frame record in the chain lies within `stack`.
-        let pcs = unsafe { walk_frames(1, base, 0) };
-        assert_eq!(pcs.len(), MAX_FRAMES);
+        let walk = unsafe { walk_frames(1, base, 0, MAX_FRAMES) };
+        assert_eq!(walk.pcs.len(), MAX_FRAMES);
+        // A small cap records the innermost frames and counts the rest.
+        let stack = fake_stack(50);
+        let base = stack.as_ptr() as usize;
+        // SAFETY: as above.
+        let walk = unsafe { walk_frames(1, base, base + 30 * 32, 20) };
+        assert_eq!(walk.pcs.len(), 20);
+        assert_eq!(walk.pcs[19], 1018);
+        // 31 return addresses, the last of them into the entry trampoline.
+        assert_eq!(walk.omitted, 10);
+        // SAFETY: nothing is read with a cap of zero.
+        assert_eq!(unsafe { walk_frames(1, 8, 0, 0) }, FrameWalk::default());
     }
 }

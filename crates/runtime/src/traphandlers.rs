@@ -13,7 +13,7 @@
 //! The jump point itself is set in C (`helpers.c`), since Rust code must not
 //! call `setjmp` directly.
 
-use crate::backtrace::walk_frames;
+use crate::backtrace::{walk_frames, FrameWalk};
 use crate::code_memory::CodeMemory;
 use crate::mmap::{host_page_size, Mmap};
 use std::any::Any;
@@ -43,8 +43,9 @@ pub struct TrapRecord {
     /// The trap site of the faulting instruction.
     pub site: TrapSite,
     /// Program counters of the wasm frames, innermost first (starting with
-    /// `pc`), walked up to `VMStoreContext::LAST_WASM_ENTRY_FP`.
-    pub backtrace: Vec<usize>,
+    /// `pc`), walked up to `VMStoreContext::LAST_WASM_ENTRY_FP` and capped at
+    /// the activation's `max_frames` (the rest only counted).
+    pub backtrace: FrameWalk,
     /// The faulting data address, for SIGSEGV and SIGBUS.
     pub faulting_addr: Option<usize>,
 }
@@ -109,6 +110,8 @@ struct Activation {
     /// then).
     jmp_buf: Cell<*const u8>,
     store_context: *mut u8,
+    /// Most frames a trap's backtrace records (0: none).
+    max_frames: usize,
     prev: *const Activation,
     trap: Cell<Option<Box<TrapRecord>>>,
 }
@@ -158,6 +161,9 @@ extern "C" fn call_body<F: FnOnce()>(payload: *mut u8) {
 /// `Err`. Calls nest: a host function called from wasm may call
 /// `catch_traps` again, and a trap is delivered to the innermost call.
 ///
+/// A trap's backtrace records at most `max_frames` frames (none with 0)
+/// and counts the rest.
+///
 /// Panics in `body` are propagated once `catch_traps` has cleaned up.
 ///
 /// # Safety
@@ -170,7 +176,11 @@ extern "C" fn call_body<F: FnOnce()>(payload: *mut u8) {
 ///   with `siglongjmp`: destructors of values live in those frames (in
 ///   `body`, in wasm, or in host functions wasm called) do not run. `body`
 ///   must only call into wasm with nothing else to clean up.
-pub unsafe fn catch_traps<F>(store_context: *mut u8, body: F) -> Result<(), Box<TrapRecord>>
+pub unsafe fn catch_traps<F>(
+    store_context: *mut u8,
+    max_frames: usize,
+    body: F,
+) -> Result<(), Box<TrapRecord>>
 where
     F: FnOnce(),
 {
@@ -186,6 +196,7 @@ where
     let activation = Activation {
         jmp_buf: Cell::new(ptr::null()),
         store_context,
+        max_frames,
         prev: ACTIVATION.get(),
         trap: Cell::new(None),
     };
@@ -289,7 +300,7 @@ unsafe extern "C" fn raise_impl(_vmctx: *mut u8, site: u32, pc: usize, fp: usize
     let entry_fp = activation.entry_fp();
     // SAFETY: `fp` is the frame pointer of the calling wasm frame and
     // `entry_fp` that of its entry trampoline, per `catch_traps`' contract.
-    let backtrace = unsafe { walk_frames(pc, fp, entry_fp) };
+    let backtrace = unsafe { walk_frames(pc, fp, entry_fp, activation.max_frames) };
     activation.trap.set(Some(Box::new(TrapRecord {
         pc,
         fp,
@@ -406,7 +417,7 @@ unsafe fn handle_wasm_trap(
     // SAFETY: `fp` is the frame pointer of a wasm frame (compiled with frame
     // pointers) and `entry_fp` that of its entry trampoline, per the
     // contract of `catch_traps`.
-    let backtrace = unsafe { walk_frames(pc, fp, entry_fp) };
+    let backtrace = unsafe { walk_frames(pc, fp, entry_fp, activation.max_frames) };
     let faulting_addr = match signum {
         // SAFETY: SIGSEGV and SIGBUS carry a fault address.
         libc::SIGSEGV | libc::SIGBUS => Some(unsafe { (*info).si_addr() } as usize),
@@ -663,7 +674,7 @@ mod tests {
         unsafe {
             let tramp: extern "C" fn(*mut u8, usize, *const u8) -> i32 =
                 std::mem::transmute(code.func_ptr(F_TRAMPOLINE));
-            catch_traps(store, || result = tramp(store, arg, callee))?;
+            catch_traps(store, 100, || result = tramp(store, arg, callee))?;
         }
         Ok(result)
     }
@@ -680,7 +691,7 @@ mod tests {
         assert_eq!(record.site, TrapSite::Wasm(trap));
         assert_eq!(record.pc, pc);
         assert_eq!(
-            record.backtrace,
+            record.backtrace.pcs,
             vec![pc, code.func_ptr(F_TRAMPOLINE) as usize + TRAMPOLINE_RET]
         );
         assert_ne!(record.fp, 0);
@@ -775,12 +786,12 @@ mod tests {
     fn panics_propagate() {
         let r = panic::catch_unwind(|| {
             // SAFETY: no wasm runs.
-            unsafe { catch_traps(ptr::null_mut(), || panic!("boom")) }
+            unsafe { catch_traps(ptr::null_mut(), 100, || panic!("boom")) }
         });
         assert!(r.is_err());
         assert!(!in_catch_traps());
         // SAFETY: no wasm runs.
-        assert!(unsafe { catch_traps(ptr::null_mut(), || {}) }.is_ok());
+        assert!(unsafe { catch_traps(ptr::null_mut(), 100, || {}) }.is_ok());
     }
 
     #[test]
@@ -875,7 +886,7 @@ mod tests {
     fn host_fault_inside_catch_traps_crashes() {
         let status = in_child(|| {
             // SAFETY: deliberately faults in host code (in a child process).
-            let _ = unsafe { catch_traps(ptr::null_mut(), read_guard_page) };
+            let _ = unsafe { catch_traps(ptr::null_mut(), 100, read_guard_page) };
         });
         assert_eq!(killed_by(status), Some(libc::SIGSEGV));
     }
@@ -884,7 +895,7 @@ mod tests {
     fn host_illegal_instruction_crashes() {
         let status = in_child(|| {
             // SAFETY: deliberately executes ud2 in host code (in a child).
-            let _ = unsafe { catch_traps(ptr::null_mut(), || std::arch::asm!("ud2")) };
+            let _ = unsafe { catch_traps(ptr::null_mut(), 100, || std::arch::asm!("ud2")) };
         });
         assert_eq!(killed_by(status), Some(libc::SIGILL));
     }
@@ -900,7 +911,7 @@ mod tests {
         let status = in_child(|| {
             // SAFETY: deliberately overflows the host stack (in a child).
             let _ = unsafe {
-                catch_traps(ptr::null_mut(), || {
+                catch_traps(ptr::null_mut(), 100, || {
                     std::hint::black_box(recurse(0));
                 })
             };

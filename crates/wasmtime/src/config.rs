@@ -1,5 +1,6 @@
 //! `Config`: the knobs used to create an `Engine`.
 
+use std::num::NonZeroUsize;
 use wasmtime_environ::wasmparser::WasmFeatures;
 use wasmtime_environ::Tunables;
 
@@ -40,9 +41,17 @@ pub struct Config {
     pub(crate) epoch_interruption: bool,
     pub(crate) interruptable: bool,
     pub(crate) shared_memory: bool,
+    pub(crate) wasm_backtrace_max_frames: Option<NonZeroUsize>,
+    pub(crate) debug_info: bool,
+    /// Extra Cranelift settings: `(name, None)` enables a boolean setting,
+    /// `(name, Some(value))` sets one.
+    pub(crate) cranelift_flags: Vec<(String, Option<String>)>,
     #[cfg(feature = "cache")]
     pub(crate) cache: Option<crate::Cache>,
 }
+
+/// Default of [`Config::wasm_backtrace_max_frames`].
+const DEFAULT_WASM_BACKTRACE_MAX_FRAMES: NonZeroUsize = NonZeroUsize::new(20).unwrap();
 
 impl Default for Config {
     fn default() -> Self {
@@ -90,6 +99,9 @@ impl Config {
             epoch_interruption: false,
             interruptable: false,
             shared_memory: false,
+            wasm_backtrace_max_frames: Some(DEFAULT_WASM_BACKTRACE_MAX_FRAMES),
+            debug_info: false,
+            cranelift_flags: Vec::new(),
             #[cfg(feature = "cache")]
             cache: None,
         }
@@ -187,6 +199,34 @@ impl Config {
         self
     }
 
+    /// Turns on the boolean Cranelift setting `flag` (a shared setting such
+    /// as `enable_verifier`, or an ISA setting such as `has_avx`).
+    /// `Engine::new` fails if there is no such setting.
+    ///
+    /// # Safety
+    ///
+    /// Cranelift settings are not checked for consistency with the rest of
+    /// the configuration: a setting that changes the generated code's ABI
+    /// or assumptions (say, an ISA extension the host lacks) can make the
+    /// compiled code misbehave, as in Wasmtime.
+    pub unsafe fn cranelift_flag_enable(&mut self, flag: &str) -> &mut Self {
+        self.cranelift_flags.push((flag.to_string(), None));
+        self
+    }
+
+    /// Sets the Cranelift setting `name` to `value` (shared or ISA
+    /// setting). `Engine::new` fails if there is no such setting or the
+    /// value does not fit it.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Config::cranelift_flag_enable`].
+    pub unsafe fn cranelift_flag_set(&mut self, name: &str, value: &str) -> &mut Self {
+        self.cranelift_flags
+            .push((name.to_string(), Some(value.to_string())));
+        self
+    }
+
     /// Canonicalises NaN results of float operations for determinism.
     pub fn cranelift_nan_canonicalization(&mut self, enable: bool) -> &mut Self {
         self.nan_canonicalization = enable;
@@ -216,6 +256,37 @@ impl Config {
     /// Whether traps may be implemented with signal handlers (guard pages).
     pub fn signals_based_traps(&mut self, enable: bool) -> &mut Self {
         self.tunables.signals_based_traps = enable;
+        self
+    }
+
+    /// The most wasm frames a backtrace records when wasm traps or a host
+    /// function fails (default 20, as in Wasmtime). Older frames are only
+    /// counted: the backtrace says how many were left out. `None` records
+    /// no backtrace at all.
+    pub fn wasm_backtrace_max_frames(&mut self, limit: Option<NonZeroUsize>) -> &mut Self {
+        self.wasm_backtrace_max_frames = limit;
+        self
+    }
+
+    /// Whether errors out of wasm carry a backtrace: `false` is
+    /// `wasm_backtrace_max_frames(None)`; `true` restores the default
+    /// limit if backtraces were off and otherwise keeps the limit.
+    #[deprecated = "use `wasm_backtrace_max_frames` instead"]
+    pub fn wasm_backtrace(&mut self, enable: bool) -> &mut Self {
+        if !enable {
+            self.wasm_backtrace_max_frames = None;
+        } else if self.wasm_backtrace_max_frames.is_none() {
+            self.wasm_backtrace_max_frames = Some(DEFAULT_WASM_BACKTRACE_MAX_FRAMES);
+        }
+        self
+    }
+
+    /// Requests DWARF debug information for compiled code, for native
+    /// debuggers. Accepted and recorded; generating the debug information
+    /// is not implemented yet (the debugging issue), so it has no effect on
+    /// the compiled code today.
+    pub fn debug_info(&mut self, enable: bool) -> &mut Self {
+        self.debug_info = enable;
         self
     }
 

@@ -121,6 +121,7 @@ impl Engine {
             },
             enable_verifier: config.verifier,
             nan_canonicalization: config.nan_canonicalization,
+            extra_flags: config.cranelift_flags.clone(),
         };
         #[cfg(feature = "cranelift")]
         let compiler = wasmtime_cranelift::CraneliftCompiler::new(&compiler_config)

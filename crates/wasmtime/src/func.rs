@@ -353,7 +353,12 @@ fn invoke_inner(
         let f = *func_ref;
         let array_call = f.array_call.expect("funcref without an array entry");
         let mut ok = true;
-        let result = wasmtime_runtime::traphandlers::catch_traps(ctx.cast(), || {
+        let max_frames = store
+            .engine()
+            .config()
+            .wasm_backtrace_max_frames
+            .map_or(0, |n| n.get());
+        let result = wasmtime_runtime::traphandlers::catch_traps(ctx.cast(), max_frames, || {
             ok = array_call(f.vmctx, std::ptr::null_mut(), args.as_mut_ptr(), args.len());
         });
         (*ctx).stack_limit = saved_limit;

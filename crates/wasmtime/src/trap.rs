@@ -5,6 +5,7 @@ use crate::Module;
 use std::fmt;
 pub use wasmtime_environ::Trap;
 use wasmtime_environ::TrapSite;
+use wasmtime_runtime::backtrace::FrameWalk;
 use wasmtime_runtime::traphandlers::TrapRecord;
 
 /// Description of one frame of a [`WasmBacktrace`].
@@ -66,6 +67,8 @@ impl FrameInfo {
 #[derive(Clone, Debug)]
 pub struct WasmBacktrace {
     frames: Vec<FrameInfo>,
+    /// Older frames left out by `Config::wasm_backtrace_max_frames`.
+    omitted: usize,
 }
 
 impl WasmBacktrace {
@@ -74,16 +77,25 @@ impl WasmBacktrace {
         &self.frames
     }
 
-    pub(crate) fn from_pcs(store: &StoreOpaque, pcs: &[usize]) -> WasmBacktrace {
+    /// How many older frames were left out because of
+    /// [`Config::wasm_backtrace_max_frames`](crate::Config::wasm_backtrace_max_frames).
+    pub fn omitted_frames(&self) -> usize {
+        self.omitted
+    }
+
+    pub(crate) fn from_walk(store: &StoreOpaque, walk: &FrameWalk) -> WasmBacktrace {
         let mut frames = Vec::new();
-        for (i, pc) in pcs.iter().enumerate() {
+        for (i, pc) in walk.pcs.iter().enumerate() {
             // Return addresses point after the call; look up the call itself.
             let pc = if i == 0 { *pc } else { pc.wrapping_sub(1) };
             if let Some(frame) = store.modules.iter().find_map(|m| m.frame_info(pc)) {
                 frames.push(frame);
             }
         }
-        WasmBacktrace { frames }
+        WasmBacktrace {
+            frames,
+            omitted: walk.omitted,
+        }
     }
 }
 
@@ -104,6 +116,11 @@ impl fmt::Display for WasmBacktrace {
                 writeln!(f)?;
             }
         }
+        match self.omitted {
+            0 => {}
+            1 => write!(f, "\n  ... 1 more frame not shown")?,
+            n => write!(f, "\n  ... {n} more frames not shown")?,
+        }
         Ok(())
     }
 }
@@ -112,7 +129,7 @@ impl fmt::Display for WasmBacktrace {
 pub(crate) fn trap_error(store: &mut StoreOpaque, record: Option<TrapRecord>) -> anyhow::Error {
     let backtrace = record
         .as_ref()
-        .map(|r| WasmBacktrace::from_pcs(store, &r.backtrace));
+        .map(|r| WasmBacktrace::from_walk(store, &r.backtrace));
     let error = match record.as_ref().map(|r| r.site) {
         Some(TrapSite::Wasm(trap)) => anyhow::Error::new(trap),
         Some(TrapSite::Exception) => {
