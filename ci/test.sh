@@ -13,14 +13,17 @@ cargo test --workspace --doc
 cargo run --quiet --example hello
 test "$(cargo run --quiet -p wasmtime-cli -- run --invoke fib examples/fib.wat 20)" = 6765
 test "$(cargo run --quiet -p wasmtime-cli -- run tests/wasi-programs/hello.wasm)" = "Hello, world!"
-echo "examples: 3 passed, 0 failed"
+# A downstream project written for Wasmtime 48 (`wasmtime = "48"` from
+# crates.io) switched to these crates with `[patch.crates-io]` alone.
+test "$(CARGO_TARGET_DIR=target cargo run --quiet --manifest-path tests/wasmtime48-compat/Cargo.toml | tail -1)" = ok
+echo "examples: 4 passed, 0 failed"
 # Feature combinations of the `wasmtime` crate: each feature alone on top of
 # `runtime` or `cranelift` (cargo check only), then a compile-only build
 # (no `wasmtime-runtime`) precompiles a module that a runtime-only build (no
 # Cranelift) runs.
 for features in runtime cranelift cranelift,wat cranelift,cache cranelift,parallel-compilation \
   cranelift,signals-based-traps runtime,cache runtime,wat runtime,pooling-allocator \
-  runtime,call-hook runtime,signals-based-traps runtime,cranelift; do
+  runtime,call-hook runtime,signals-based-traps runtime,threads runtime,cranelift; do
   cargo check --quiet -p wasmtime --no-default-features --features "$features"
 done
 if cargo tree -p wasmtime --no-default-features --features cranelift -e normal | grep -q wasmtime-runtime; then

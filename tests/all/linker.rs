@@ -212,3 +212,49 @@ fn unknown_imports_as_default_values() -> Result<()> {
     assert!(format!("{err:#}").contains("no default value"), "{err:#}");
     Ok(())
 }
+
+/// `get_default` finds `""`, then `_start`, else a no-op; `alias`,
+/// `alias_module` and `get_by_import` resolve like the original names.
+#[test]
+fn default_exports_and_aliases() -> Result<()> {
+    let mut store = Store::<Vec<&'static str>>::default();
+    let engine = store.engine().clone();
+    let mut linker = Linker::new(&engine);
+    linker.func_wrap("host", "start", |mut c: Caller<'_, Vec<&'static str>>| {
+        c.data_mut().push("start")
+    })?;
+    linker.func_wrap("host", "empty", |mut c: Caller<'_, Vec<&'static str>>| {
+        c.data_mut().push("empty")
+    })?;
+    linker.alias("host", "start", "cmd", "_start")?;
+    linker
+        .get_default(&mut store, "cmd")?
+        .call(&mut store, &[], &mut [])?;
+    assert_eq!(store.data(), &["start"]);
+    // `""` wins over `_start`.
+    linker.alias("host", "empty", "cmd", "")?;
+    linker
+        .get_default(&mut store, "cmd")?
+        .call(&mut store, &[], &mut [])?;
+    assert_eq!(store.data(), &["start", "empty"]);
+    // Nothing defined: a function that does nothing.
+    let noop = linker.get_default(&mut store, "nothing")?;
+    assert!(noop.ty(&store).params().len() == 0 && noop.ty(&store).results().len() == 0);
+    noop.call(&mut store, &[], &mut [])?;
+    assert_eq!(store.data().len(), 2);
+    // A default export that is not a function is an error.
+    let memory = Memory::new(&mut store, MemoryType::new(1, None))?;
+    linker.define(&store, "mem", "", memory)?;
+    let err = linker.get_default(&mut store, "mem").unwrap_err();
+    assert!(err.to_string().contains("not a function"), "{err}");
+    // Aliases of a whole module, and lookups by import.
+    linker.alias_module("host", "env")?;
+    let module = Module::new(&engine, r#"(module (import "env" "start" (func)))"#)?;
+    let import = module.imports().next().unwrap();
+    assert!(linker.get_by_import(&mut store, &import).is_some());
+    linker.instantiate(&mut store, &module)?;
+    assert!(linker.alias("host", "missing", "x", "y").is_err());
+    // Aliasing onto an existing name is refused unless shadowing is on.
+    assert!(linker.alias("host", "start", "env", "empty").is_err());
+    Ok(())
+}

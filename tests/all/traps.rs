@@ -345,7 +345,7 @@ fn cranelift_flags() -> Result<()> {
     let mut bad = Config::new();
     // SAFETY: the engine is never created.
     unsafe { bad.cranelift_flag_enable("no_such_setting") };
-    let err = Engine::new(&bad).err().expect("unknown setting");
+    let err = Engine::new(&bad).expect_err("unknown setting");
     assert!(format!("{err:?}").contains("no_such_setting"), "{err:?}");
     let mut bad = Config::new();
     // SAFETY: as above.

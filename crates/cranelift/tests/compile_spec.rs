@@ -18,6 +18,7 @@ fn compiler() -> CraneliftCompiler {
         opt_level: OptLevel::Speed,
         enable_verifier: true,
         nan_canonicalization: false,
+        extra_flags: Vec::new(),
     })
     .expect("host ISA is supported")
 }

@@ -113,13 +113,19 @@ impl Config {
     /// function references, threads (creating shared memories also needs
     /// `Config::shared_memory`) and exception handling. Custom page sizes
     /// and wide arithmetic are off.
+    /// Without the `threads` Cargo feature the threads proposal is off.
     fn default_proposals() -> WasmFeatures {
+        let threads = if cfg!(feature = "threads") {
+            WasmFeatures::THREADS
+        } else {
+            WasmFeatures::empty()
+        };
         WasmFeatures::TAIL_CALL
             | WasmFeatures::EXTENDED_CONST
             | WasmFeatures::MULTI_MEMORY
             | WasmFeatures::MEMORY64
             | WasmFeatures::FUNCTION_REFERENCES
-            | WasmFeatures::THREADS
+            | threads
             | WasmFeatures::EXCEPTIONS
     }
 

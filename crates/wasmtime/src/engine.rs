@@ -92,6 +92,11 @@ impl Engine {
                 "signals-based traps were requested but the `signals-based-traps` feature is disabled"
             );
         }
+        if features.contains(F::THREADS) && !cfg!(feature = "threads") {
+            anyhow::bail!(
+                "support for threads was disabled at compile time (the `threads` feature)"
+            );
+        }
         if features.contains(F::RELAXED_SIMD) && !features.contains(F::SIMD) {
             anyhow::bail!("cannot disable the simd proposal but enable the relaxed simd proposal");
         }

@@ -228,6 +228,66 @@ impl<T: 'static> Linker<T> {
         self.resolve(store, module, name).ok().flatten()
     }
 
+    /// Looks up the definition matching `import` by its module and name.
+    pub fn get_by_import(
+        &self,
+        store: impl AsContextMut<Data = T>,
+        import: &crate::ImportType<'_>,
+    ) -> Option<Extern> {
+        self.get(store, import.module(), import.name())
+    }
+
+    /// The "default export" of the instance defined as `module`: its
+    /// function named `""`, else its `_start` (the WASI command entry
+    /// point), else a new function that does nothing. An export of that
+    /// name that is not a function is an error.
+    pub fn get_default(
+        &self,
+        mut store: impl AsContextMut<Data = T>,
+        module: &str,
+    ) -> Result<Func> {
+        for name in ["", "_start"] {
+            if let Some(item) = self.resolve(&mut store, module, name)? {
+                return item.into_func().ok_or_else(|| {
+                    anyhow::anyhow!("default export in '{module}' is not a function")
+                });
+            }
+        }
+        Ok(Func::wrap(store, || {}))
+    }
+
+    /// Defines `as_module::as_name` as whatever `module::name` is defined
+    /// as. Fails if `module::name` is not defined.
+    pub fn alias(
+        &mut self,
+        module: &str,
+        name: &str,
+        as_module: &str,
+        as_name: &str,
+    ) -> Result<&mut Self> {
+        let def = self
+            .map
+            .get(&(module.to_string(), name.to_string()))
+            .cloned()
+            .ok_or_else(|| anyhow::anyhow!("no item named `{module}::{name}` in linker"))?;
+        self.insert(as_module, as_name, def)?;
+        Ok(self)
+    }
+
+    /// Defines everything under `module` also under `as_module`.
+    pub fn alias_module(&mut self, module: &str, as_module: &str) -> Result<&mut Self> {
+        let items: Vec<(String, Definition<T>)> = self
+            .map
+            .iter()
+            .filter(|((m, _), _)| m == module)
+            .map(|((_, name), def)| (name.clone(), def.clone()))
+            .collect();
+        for (name, def) in items {
+            self.insert(as_module, &name, def)?;
+        }
+        Ok(self)
+    }
+
     /// Whether `module::name` is defined, without creating anything.
     fn defines(&self, module: &str, name: &str) -> bool {
         self.map

@@ -32,6 +32,9 @@ impl From<RtWait> for WaitResult {
 
 /// Fails unless `engine` may create shared memories.
 pub(crate) fn check_enabled(engine: &Engine) -> Result<()> {
+    if !cfg!(feature = "threads") {
+        bail!("support for shared memories was disabled at compile time (the `threads` feature)");
+    }
     if !engine.config().shared_memory {
         bail!("shared memory support is disabled for this engine -- see `Config::shared_memory`");
     }

@@ -506,6 +506,14 @@ impl<T> VMStore for StoreInner<T> {
     }
 }
 
+/// A store of the default engine (`Engine::default()`) with `T`'s
+/// default data.
+impl<T: Default> Default for Store<T> {
+    fn default() -> Store<T> {
+        Store::new(&Engine::default(), T::default())
+    }
+}
+
 impl<T> std::fmt::Debug for Store<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Store").finish_non_exhaustive()
