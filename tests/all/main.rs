@@ -6,6 +6,7 @@ mod call_hook;
 mod const_exprs;
 mod cow;
 mod epoch;
+mod exception_paths;
 mod exceptions;
 mod explicit_traps;
 mod fuel;

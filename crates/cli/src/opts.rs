@@ -291,20 +291,34 @@ option_group! {
 }
 
 option_group! {
-    /// Settings given with `-D`. None is supported yet: the group exists so
-    /// that the reference's keys get a clear error.
+    /// Settings given with `-D`, each `None` when not given; the
+    /// reference's other keys get a clear error.
     pub struct DebugOptions {
         flag: 'D', long: "debug", title: "debug",
+        /// Request DWARF debug information (recorded; not generated yet).
+        "debug-info" => debug_info: Option<bool>,
+        /// The most wasm frames a trap's backtrace shows (default 20).
+        "max-backtrace" => max_backtrace: Option<usize>,
     }
     unsupported {
-        "debug-info" => "DWARF debug information is not generated",
         "guest-debug", "debugger", "arg", "inherit-stdin", "inherit-stdout", "inherit-stderr"
             => "guest debugging is not implemented",
         "address-map" => "the wasm address map is always generated",
         "logging", "log-to-files" => "this runtime has no logging",
         "coredump" => "core dumps are not implemented",
-        "max-backtrace" => "the backtrace length cannot be limited here",
         "symbols" => "`.cwasm` symbols cannot be configured here",
+    }
+}
+
+impl DebugOptions {
+    /// Applies these options to `config`.
+    pub fn apply(&self, config: &mut Config) {
+        if let Some(on) = self.debug_info {
+            config.debug_info(on);
+        }
+        if let Some(frames) = self.max_backtrace {
+            config.wasm_backtrace_max_frames(std::num::NonZeroUsize::new(frames));
+        }
     }
 }
 
@@ -382,7 +396,13 @@ impl CommonOptions {
         self.optimize().apply(&mut config)?;
         self.wasm().apply(&mut config)?;
         self.codegen().apply(&mut config)?;
+        self.debug().apply(&mut config);
         Ok(config)
+    }
+
+    /// All `-D` flags merged (later flags win).
+    pub fn debug(&self) -> DebugOptions {
+        merged(&self.debug_flags, DebugOptions::merge)
     }
 
     /// Creates an engine with these options.

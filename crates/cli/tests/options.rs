@@ -170,7 +170,7 @@ fn help_lists_each_group() {
             "wasi",
             &["cli", "inherit-env", "tcplisten", "inherit-stdin"],
         ),
-        ("run", "-D", "debug", &[]),
+        ("run", "-D", "debug", &["debug-info", "max-backtrace"]),
         ("run", "-R", "record", &[]),
     ] {
         // No module is needed: `help` prints and exits while parsing.
@@ -628,4 +628,28 @@ fn subcommand_help_points_to_group_help() {
     }
     let o = wasmtime(&["compile", "--help"]);
     assert!(stdout(&o).contains("-o, --output"), "{}", stdout(&o));
+}
+
+/// `-D max-backtrace=N` caps the frames a trap prints.
+#[test]
+fn max_backtrace_caps_the_trap_report() {
+    let deep = temp_file(
+        "deep.wat",
+        r#"(module (func $f (export "f") (param i32)
+             (if (local.get 0) (then (call $f (i32.sub (local.get 0) (i32.const 1)))) (else unreachable))))"#,
+    );
+    let o = wasmtime(&["run", "--invoke", "f", &deep, "50"]);
+    let text = stderr(&o);
+    assert!(text.contains("  19: "), "{text}");
+    assert!(!text.contains("  20: "), "{text}");
+    assert!(text.contains("31 more frames not shown"), "{text}");
+    let o = wasmtime(&["run", "-D", "max-backtrace=3", "--invoke", "f", &deep, "50"]);
+    let text = stderr(&o);
+    assert!(
+        text.contains("   2: ") && !text.contains("   3: "),
+        "{text}"
+    );
+    assert!(text.contains("48 more frames not shown"), "{text}");
+    let o = wasmtime(&["run", "-D", "debug-info", "--invoke", "f", &deep, "0"]);
+    assert!(stderr(&o).contains("unreachable"), "{}", stderr(&o));
 }
