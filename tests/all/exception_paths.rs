@@ -120,7 +120,7 @@ fn setup(instrumented: bool) -> Result<(Store<()>, Instance)> {
         "host",
         "call_back",
         move |mut caller: Caller<'_, ()>, v: i32| -> Result<()> {
-            let f = slot2.lock().unwrap().clone().expect("set");
+            let f = (*slot2.lock().unwrap()).expect("set");
             f.call(&mut caller, v)
         },
     )?;
