@@ -196,10 +196,12 @@ fn suites() -> Vec<Suite> {
         (Proposal::ExceptionHandling, |_| {}),
     ];
     // This repository's own scripts (tests/wast-scripts), with every 3.0
-    // feature.
+    // feature and branch hinting (which changes only code layout).
+    let mut local = wasm3_config();
+    local.wasm_branch_hinting(true);
     suites.push(Suite {
         prefix: "local".into(),
-        config: wasm3_config(),
+        config: local,
         files: Vec::new(),
     });
     for (p, configure) in proposals {
@@ -250,10 +252,16 @@ fn all_files(suites: &[Suite]) -> Vec<File> {
 
 /// Scripts of this repository (`tests/wast-scripts/`), run as the `local`
 /// group.
-const LOCAL_SCRIPTS: &[(&str, &str)] = &[(
-    "threads-wait-notify.wast",
-    include_str!("wast-scripts/threads-wait-notify.wast"),
-)];
+const LOCAL_SCRIPTS: &[(&str, &str)] = &[
+    (
+        "branch-hinting.wast",
+        include_str!("wast-scripts/branch-hinting.wast"),
+    ),
+    (
+        "threads-wait-notify.wast",
+        include_str!("wast-scripts/threads-wait-notify.wast"),
+    ),
+];
 
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {

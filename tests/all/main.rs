@@ -1,6 +1,7 @@
 //! Integration tests of the embedding API, grouped by feature.
 
 mod bad_input;
+mod branch_hinting;
 mod cache;
 mod call_hook;
 mod const_exprs;

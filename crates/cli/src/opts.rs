@@ -248,12 +248,15 @@ option_group! {
         "extended-const" => extended_const: Option<bool>,
         /// The exception handling proposal.
         "exceptions" => exceptions: Option<bool>,
+        /// The branch-hinting proposal: lay out code as the
+        /// `metadata.code.branch_hint` section suggests (not implied by
+        /// `all-proposals`).
+        "branch-hinting" => branch_hinting: Option<bool>,
     }
     unsupported {
         "async-stack-size", "async-stack-zeroing" => "async execution is not implemented",
         "wmemcheck" => "memory error checking is not implemented",
-        "shared-everything-threads", "stack-switching", "branch-hinting"
-            => "this proposal is not implemented",
+        "shared-everything-threads", "stack-switching" => "this proposal is not implemented",
         "component-model", "component-model-async", "component-model-more-async-builtins",
         "component-model-async-stackful", "component-model-threading",
         "component-model-error-context", "component-model-gc", "component-model-map",
@@ -510,6 +513,10 @@ impl WasmOptions {
         }
         if let Some(on) = self.shared_memory.or(self.all_proposals) {
             config.shared_memory(on);
+        }
+        // Not implied by `all-proposals`, as in the reference.
+        if let Some(on) = self.branch_hinting {
+            config.wasm_branch_hinting(on);
         }
         if let Some(on) = self.relaxed_simd_deterministic {
             config.relaxed_simd_deterministic(on);

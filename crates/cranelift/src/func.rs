@@ -26,6 +26,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 use wasmparser::{BlockType, MemArg, MemArgTarget, Operator};
 
+mod hints;
 mod memory;
 mod proposals;
 mod traps;
@@ -41,7 +42,7 @@ pub(crate) use exceptions::VMCTX_SLOT_KEY;
 mod simd;
 
 use wasmtime_environ::{
-    store_context, vm_func_ref, vm_memory_definition, vm_table_definition, vmctx,
+    store_context, vm_func_ref, vm_memory_definition, vm_table_definition, vmctx, BranchHints,
     BuiltinFunctionIndex, FuncIndex, FunctionBodyData, GlobalIndex, MemoryIndex, Module,
     TableIndex, Trap, TrapSite, Tunables, TypeIndex, VMOffsets, WasmError, WasmResult, WasmValType,
 };
@@ -104,6 +105,7 @@ impl<'a> FuncTranslator<'a> {
         body: FunctionBodyData<'_>,
     ) -> WasmResult<Vec<Range<u32>>> {
         let mut validator = body.validator.into_validator(Default::default());
+        let branch_hints = body.branch_hints;
         let body = body.body;
 
         // The stack limit lives in the store context: vmctx -> store -> limit.
@@ -171,6 +173,8 @@ impl<'a> FuncTranslator<'a> {
             direct_funcs: HashMap::new(),
             num_results,
             exn: Default::default(),
+            branch_hints,
+            body_start: body.range().start as u32,
         };
 
         // Parameters (after the two vmctx parameters and the fuel counter,
@@ -347,6 +351,10 @@ struct FuncState<'t, 'a, 'b> {
     direct_funcs: HashMap<FuncIndex, FuncRef>,
     num_results: usize,
     exn: exceptions::ExnState,
+    /// The function's branch hints (see `func/hints.rs`).
+    branch_hints: BranchHints,
+    /// Module offset of the body's start, from which hint offsets count.
+    body_start: u32,
 }
 
 macro_rules! unop {
@@ -1110,6 +1118,7 @@ impl FuncState<'_, '_, '_> {
         let dest = self.create_block_with_params(&results);
         let then_block = self.b.create_block();
         let else_block = self.b.create_block();
+        self.apply_if_hint(then_block, else_block);
         self.b.ins().brif(cond, then_block, &[], else_block, &[]);
         self.b.switch_to_block(then_block);
         self.b.seal_block(then_block);
@@ -1336,7 +1345,8 @@ impl FuncState<'_, '_, '_> {
                     self.reachable = false;
                 } else {
                     let next = self.b.create_block();
-                    self.b.ins().brif(cond, target, &args, next, &[]);
+                    let to_loop = self.is_loop(*relative_depth);
+                    self.hinted_br_if(cond, (target, to_loop), &args, next);
                     self.b.switch_to_block(next);
                     self.b.seal_block(next);
                     self.fuel_opaque |= self.is_loop(*relative_depth);

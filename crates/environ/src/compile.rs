@@ -20,6 +20,11 @@ pub struct Tunables {
     /// Give relaxed SIMD operators their deterministic semantics (the
     /// specification's fallback) instead of the host's fastest lowering.
     pub relaxed_simd_deterministic: bool,
+    /// Read the `metadata.code.branch_hint` custom section and lay out the
+    /// unlikely successor of each hinted `if`/`br_if` after the function's
+    /// hot code (branch-hinting proposal). Only layout changes: artifacts
+    /// compiled either way run in engines configured either way.
+    pub branch_hinting: bool,
 }
 
 impl Default for Tunables {
@@ -32,6 +37,7 @@ impl Default for Tunables {
             consume_fuel: false,
             epoch_interruption: false,
             relaxed_simd_deterministic: false,
+            branch_hinting: false,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Parsing and validating a module into a [`ModuleTranslation`].
 
 use crate::*;
+use std::collections::HashMap;
 use std::fmt;
 use wasmparser::{
     BinaryReaderError, FuncToValidate, FunctionBody, KnownCustom, Name, Parser, Payload, TypeRef,
@@ -59,6 +60,9 @@ pub struct FunctionBodyData<'a> {
     pub body: FunctionBody<'a>,
     /// Validator for the body.
     pub validator: FuncToValidate<ValidatorResources>,
+    /// The body's branch hints (empty unless [`Tunables::branch_hinting`]
+    /// is on and the module has some for this function).
+    pub branch_hints: BranchHints,
 }
 
 /// The result of translating a module.
@@ -80,8 +84,22 @@ pub fn validate(features: WasmFeatures, wasm: &[u8]) -> WasmResult<()> {
 }
 
 /// Parses and validates a module; function bodies are validated later, as
-/// they are compiled (see [`FunctionBodyData::validator`]).
+/// they are compiled (see [`FunctionBodyData::validator`]). Uses the
+/// default [`Tunables`]: custom sections other than the name section are
+/// ignored.
 pub fn translate_module(features: WasmFeatures, wasm: &[u8]) -> WasmResult<ModuleTranslation<'_>> {
+    translate_module_with(features, &Tunables::default(), wasm)
+}
+
+/// [`translate_module`] honouring the `tunables` that affect translation:
+/// with [`Tunables::branch_hinting`], the `metadata.code.branch_hint`
+/// section is read into each body's [`FunctionBodyData::branch_hints`]
+/// (see `hints.rs` for how malformed hints are treated).
+pub fn translate_module_with<'data>(
+    features: WasmFeatures,
+    tunables: &Tunables,
+    wasm: &'data [u8],
+) -> WasmResult<ModuleTranslation<'data>> {
     // Module-level sections are validated with GC added (see `gc_guard`),
     // after the guard has rejected every GC construct.
     let mut validator = Validator::new_with_features(crate::gc_guard::module_features(features));
@@ -89,6 +107,7 @@ pub fn translate_module(features: WasmFeatures, wasm: &[u8]) -> WasmResult<Modul
     let mut module = Module::default();
     let mut function_bodies = PrimaryMap::new();
     let wasm2_encoding = crate::encoding::wasm2_encoding(features);
+    let mut branch_hints = HashMap::new();
 
     let mut parser = Parser::new(0);
     parser.set_features(features);
@@ -102,7 +121,11 @@ pub fn translate_module(features: WasmFeatures, wasm: &[u8]) -> WasmResult<Modul
             if let Some(rules) = wasm2_encoding {
                 crate::encoding::check_function_body(wasm, &body, rules)?;
             }
-            function_bodies.push(FunctionBodyData { body, validator });
+            function_bodies.push(FunctionBodyData {
+                body,
+                validator,
+                branch_hints: BranchHints::default(),
+            });
         }
         if wasm2_encoding.is_some_and(|r| r.u32_indices) {
             match &payload {
@@ -295,18 +318,35 @@ pub fn translate_module(features: WasmFeatures, wasm: &[u8]) -> WasmResult<Modul
                     });
                 }
             }
-            Payload::CustomSection(section) => {
-                if let KnownCustom::Name(names) = section.as_known() {
+            Payload::CustomSection(section) => match section.as_known() {
+                KnownCustom::Name(names) => {
                     // A malformed name section is ignored, as the spec requires.
                     let _ = parse_names(&mut module, names);
                 }
-            }
+                KnownCustom::BranchHints(section) if tunables.branch_hinting => {
+                    // Advisory: a malformed section is ignored whole.
+                    if let Some(hints) = crate::hints::decode_branch_hints(section) {
+                        branch_hints = hints;
+                    }
+                }
+                _ => {}
+            },
             Payload::TagSection(tags) => {
                 for tag in tags {
                     module.tags.push(TypeIndex::from_u32(tag?.func_type_idx));
                 }
             }
             _ => {}
+        }
+    }
+
+    // The section may come before or after the code section.
+    for (func, hints) in branch_hints {
+        let body = module
+            .defined_func_index(func)
+            .and_then(|i| function_bodies.get_mut(i));
+        if let Some(body) = body {
+            body.branch_hints = hints;
         }
     }
 

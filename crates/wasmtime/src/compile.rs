@@ -21,10 +21,11 @@ pub(crate) struct Compiled {
 /// array entry, in order (body of defined function `i` at append index `2i`). Functions compile in
 /// parallel with the `parallel-compilation` feature.
 pub(crate) fn compile(engine: &Engine, binary: &[u8]) -> Result<Compiled> {
-    let translation = wasmtime_environ::translate_module(engine.config().features, binary)?;
+    let tunables = &engine.config().tunables;
+    let translation =
+        wasmtime_environ::translate_module_with(engine.config().features, tunables, binary)?;
     let module = translation.module;
     let offsets = VMOffsets::new(&module);
-    let tunables = &engine.config().tunables;
     let compiler = engine.compiler();
     let bodies: Vec<(DefinedFuncIndex, FunctionBodyData<'_>)> =
         translation.function_bodies.into_iter().collect();

@@ -188,6 +188,19 @@ impl Config {
         self
     }
 
+    /// Enables the [branch-hinting] proposal: the `metadata.code.branch_hint`
+    /// custom section is read and, for each hinted `if` and `br_if`, the
+    /// unlikely successor is laid out after the function's hot code.
+    /// Hints are advisory: they never change what a module does, and a
+    /// malformed section is ignored rather than rejected. Disabled by
+    /// default (and not implied by other proposals), as in Wasmtime.
+    ///
+    /// [branch-hinting]: https://github.com/WebAssembly/branch-hinting
+    pub fn wasm_branch_hinting(&mut self, enable: bool) -> &mut Self {
+        self.tunables.branch_hinting = enable;
+        self
+    }
+
     /// Selects the compilation strategy.
     pub fn strategy(&mut self, _strategy: Strategy) -> &mut Self {
         self

@@ -82,6 +82,11 @@ impl Engine {
         self.config().features
     }
 
+    /// Whether [`Config::wasm_branch_hinting`] is on.
+    pub fn get_wasm_branch_hinting(&self) -> bool {
+        self.config().tunables.branch_hinting
+    }
+
     /// Creates an engine with `config`.
     pub fn new(config: &Config) -> Result<Engine> {
         let features = config.features;

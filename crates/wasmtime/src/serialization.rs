@@ -52,6 +52,11 @@ const SECTION_CHECKSUM: &str = ".wasmtime.checksum";
 /// compared.
 const IGNORED_COMPILER_SETTINGS: &[&str] = &["enable_verifier"];
 
+/// Tunables that change only the layout of the generated code, so that an
+/// artifact runs in an engine configured either way (as in Wasmtime); not
+/// compared.
+const IGNORED_TUNABLES: &[&str] = &["branch_hinting"];
+
 /// The engine settings an artifact depends on.
 #[derive(Serialize, Deserialize, Hash, PartialEq, Eq, Debug, Clone)]
 pub(crate) struct EngineSettings {
@@ -109,6 +114,9 @@ impl EngineSettings {
             None => check_host_supports(artifact)?,
         }
         for (name, value) in &self.tunables {
+            if IGNORED_TUNABLES.contains(&name.as_str()) {
+                continue;
+            }
             let ours = engine.tunables.iter().find(|(n, _)| n == name);
             match ours {
                 Some((_, v)) if v == value => {}
@@ -122,11 +130,9 @@ impl EngineSettings {
                 ),
             }
         }
-        if let Some((name, v)) = engine
-            .tunables
-            .iter()
-            .find(|(n, _)| !self.tunables.iter().any(|(m, _)| m == n))
-        {
+        if let Some((name, v)) = engine.tunables.iter().find(|(n, _)| {
+            !IGNORED_TUNABLES.contains(&n.as_str()) && !self.tunables.iter().any(|(m, _)| m == n)
+        }) {
             bail!("Module was compiled without tunable `{name}` (this engine has `{v}`)");
         }
         if self.features != engine.features {
