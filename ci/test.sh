@@ -34,6 +34,8 @@ cargo run --quiet -p wasmtime --no-default-features --features cranelift,wat,sig
 test "$(cargo run --quiet -p wasmtime --no-default-features --features runtime,signals-based-traps \
   --example run_precompiled -- target/double-compile-only.cwasm quad 10)" = 45
 cargo run --quiet -p wasmtime-cli -- compile crates/wasmtime/examples/double.wat -o target/double.cwasm
-test "$(cargo run --quiet -p wasmtime --no-default-features --features runtime,signals-based-traps \
+# The CLI compiles with the default proposals, threads among them, so the
+# runtime-only build that loads its artifact needs the `threads` feature.
+test "$(cargo run --quiet -p wasmtime --no-default-features --features runtime,signals-based-traps,threads \
   --example run_precompiled -- target/double.cwasm quad 10)" = 45
 echo "feature builds: 2 passed, 0 failed"
