@@ -76,6 +76,34 @@ impl OptValue for String {
     }
 }
 
+/// One `KEY[=VAL]` setting passed through a prefixed option such as
+/// `-C cranelift-<KEY>[=val]`: the text after the prefix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Setting {
+    /// The setting's name (after the option's prefix).
+    pub name: String,
+    /// Its value, `None` when given without `=`.
+    pub value: Option<String>,
+}
+
+impl OptValue for Setting {
+    const SYNTAX: &'static str = "[=val]";
+    fn parse(value: Option<&str>) -> Result<Setting> {
+        let text = required(value)?;
+        let (name, value) = match text.split_once('=') {
+            Some((n, v)) => (n, Some(v.to_string())),
+            None => (text, None),
+        };
+        if name.is_empty() {
+            bail!("a setting name is required");
+        }
+        Ok(Setting {
+            name: name.to_string(),
+            value,
+        })
+    }
+}
+
 impl OptValue for Duration {
     const SYNTAX: &'static str = "=N|Ns|Nms|..";
     fn parse(value: Option<&str>) -> Result<Duration> {
@@ -181,16 +209,29 @@ pub struct Group {
 }
 
 impl Group {
-    /// Splits one flag value into `(key, value)` pairs, refusing keys this
-    /// runtime does not support or does not know.
-    pub fn split<'a>(&self, s: &'a str) -> Result<Vec<(&'a str, Option<&'a str>)>> {
+    /// Splits one flag value into `(option key, value)` pairs, refusing
+    /// keys this runtime does not support or does not know. An option whose
+    /// key ends in `<KEY>` takes every key with that prefix; its value is
+    /// the whole `KEY[=VAL]` text after the prefix.
+    pub fn split<'a>(&self, s: &'a str) -> Result<Vec<(&'static str, Option<&'a str>)>> {
         let mut out = Vec::new();
         for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let (key, value) = match part.split_once('=') {
                 Some((k, v)) => (k.trim(), Some(v.trim())),
                 None => (part, None),
             };
-            if !self.options.iter().any(|o| o.key == key) {
+            if let Some(option) = self.options.iter().find(|o| o.key == key) {
+                out.push((option.key, value));
+                continue;
+            }
+            // Exact keys win over prefixes (`cranelift-debug-verifier` is
+            // not the Cranelift setting `debug-verifier`).
+            let prefixed = self.options.iter().find_map(|o| {
+                let prefix = o.key.strip_suffix("<KEY>")?;
+                (key.starts_with(prefix) && key.len() > prefix.len())
+                    .then(|| (o.key, &part[prefix.len()..]))
+            });
+            let Some((option, rest)) = prefixed else {
                 let flag = self.flag;
                 if let Some((_, reason)) = self.unsupported_entry(key) {
                     bail!("-{flag} option `{key}` is not supported by this runtime: {reason}");
@@ -199,8 +240,8 @@ impl Group {
                     "unknown -{flag} / --{} option: `{key}` (pass `-{flag} help` to list the options)",
                     self.long
                 );
-            }
-            out.push((key, value));
+            };
+            out.push((option, Some(rest)));
         }
         Ok(out)
     }
@@ -412,11 +453,30 @@ mod tests {
             "size" => size: Option<u64>,
             /// A list.
             "item" => items: Vec<String>,
+            /// An exact key sharing the prefix below.
+            "set-exact" => set_exact: Option<bool>,
+            /// Any `set-<KEY>[=val]`.
+            "set-<KEY>" => settings: Vec<Setting>,
         }
         unsupported {
             "nope", "nah" => "never",
             "raw-<KEY>" => "raw keys are refused",
         }
+    }
+
+    #[test]
+    fn prefixed_keys() {
+        let t = TestOptions::parse("set-a=1,set-b,set-exact,set-c=x=y").unwrap();
+        assert_eq!(t.set_exact, Some(true));
+        let names: Vec<_> = t
+            .settings
+            .iter()
+            .map(|s| (s.name.as_str(), s.value.as_deref()))
+            .collect();
+        assert_eq!(names, [("a", Some("1")), ("b", None), ("c", Some("x=y"))]);
+        // The bare prefix is not a key.
+        assert!(TestOptions::parse("set-").is_err());
+        assert!(TestOptions::parse("set-=1").is_err());
     }
 
     #[test]
@@ -459,9 +519,15 @@ mod tests {
     fn help_lists_every_key() {
         let h = TestOptions::GROUP.help();
         assert!(h.starts_with("Available test options:\n\n"), "{h}");
-        assert!(h.contains("  -T flag[=y|n] -- A flag.\n"), "{h}");
-        assert!(h.contains("  -T     size=N -- A size.\n"), "{h}");
-        assert!(h.contains("  -T   item=val -- A list.\n"), "{h}");
+        // Keys are right-aligned to the longest one.
+        for line in [
+            "  -T      flag[=y|n] -- A flag.",
+            "  -T          size=N -- A size.",
+            "  -T        item=val -- A list.",
+            "  -T set-<KEY>[=val] -- Any `set-<KEY>[=val]`.",
+        ] {
+            assert!(h.lines().any(|l| l == line), "{line:?} in {h}");
+        }
         assert!(h.contains("nope, nah, raw-<KEY>"), "{h}");
         let l = TestOptions::GROUP.help_long();
         assert!(

@@ -3,7 +3,7 @@
 //! [`option_group!`]: the declaration is the parser, the `help` listing
 //! and the list of the reference CLI's keys this runtime refuses.
 
-use crate::flags::{option_group, OptValue};
+use crate::flags::{option_group, OptValue, Setting};
 use anyhow::{bail, Context as _, Result};
 use clap::Args;
 use std::time::Duration;
@@ -282,6 +282,10 @@ option_group! {
         "cache-config" => cache_config: Option<String>,
         /// Compile functions in parallel (default: yes).
         "parallel-compilation" => parallel_compilation: Option<bool>,
+        /// Set a Cranelift setting (a shared or ISA setting, as listed by
+        /// `wasmtime settings`); without `=val` a boolean setting is
+        /// turned on. An unknown setting fails when the engine is created.
+        "cranelift-<KEY>" => cranelift: Vec<Setting>,
     }
     unsupported {
         "collector" => "the garbage collector cannot be chosen here",
@@ -289,7 +293,6 @@ option_group! {
         "inlining" => "function inlining is not implemented",
         "metadata-for-internal-asserts", "metadata-for-gc-heap-corruption"
             => "this trap metadata is not implemented",
-        "cranelift-<KEY>" => "raw Cranelift settings cannot be set here (see `wasmtime settings` for the ones in use)",
     }
 }
 
@@ -553,6 +556,17 @@ impl CodegenOptions {
         }
         if let Some(on) = self.cranelift_debug_verifier {
             config.cranelift_debug_verifier(on);
+        }
+        for setting in &self.cranelift {
+            // SAFETY: as with Wasmtime's `-C cranelift-KEY`, the user takes
+            // responsibility for settings that change what compiled code
+            // may assume about the host.
+            unsafe {
+                match &setting.value {
+                    Some(value) => config.cranelift_flag_set(&setting.name, value),
+                    None => config.cranelift_flag_enable(&setting.name),
+                };
+            }
         }
         if self.cache != Some(false) {
             let file = self.cache_config.as_deref().map(std::path::Path::new);
