@@ -195,3 +195,83 @@ fn every_trap_without_any_signal_handler() {
     }
     assert_no_fault_handlers();
 }
+
+/// With signal-based traps on, a failing host function, a limiter error
+/// and a failing builtin (`table.init`/`memory.init` out of bounds) are
+/// raised by a direct call into the runtime, never by a deliberate illegal
+/// instruction: the child runs with SIGILL back at its default action
+/// (which would kill it) after the engine installed its handlers.
+#[test]
+fn host_and_builtin_failures_never_fault() {
+    if !in_child("explicit_traps::host_and_builtin_failures_never_fault") {
+        return;
+    }
+    struct DenyGrowth;
+    impl ResourceLimiter for DenyGrowth {
+        fn memory_growing(&mut self, current: usize, _: usize, _: Option<usize>) -> Result<bool> {
+            if current > 0 {
+                anyhow::bail!("no more memory");
+            }
+            Ok(true)
+        }
+        fn table_growing(&mut self, _: usize, _: usize, _: Option<usize>) -> Result<bool> {
+            Ok(true)
+        }
+    }
+    let mut config = Config::new();
+    config.signals_based_traps(true);
+    let engine = Engine::new(&config).unwrap();
+    let module = Module::new(
+        &engine,
+        r#"(module
+            (import "host" "fail" (func $fail))
+            (memory 1)
+            (table 1 funcref)
+            (elem $e func $f)
+            (data $d "abc")
+            (func $f)
+            (func (export "host") call $fail)
+            (func (export "grow") (result i32) (memory.grow (i32.const 1)))
+            (func (export "table_init") (table.init $e (i32.const 1) (i32.const 0) (i32.const 1)))
+            (func (export "memory_init") (memory.init $d (i32.const 65535) (i32.const 0) (i32.const 3))))"#,
+    )
+    .unwrap();
+    let mut store = Store::new(&engine, DenyGrowth);
+    store.limiter(|s| s as &mut dyn ResourceLimiter);
+    let mut linker = Linker::new(&engine);
+    linker
+        .func_wrap("host", "fail", || -> Result<()> {
+            anyhow::bail!("host failure")
+        })
+        .unwrap();
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    // From here on a `ud2` would kill the process.
+    // SAFETY: resets SIGILL's disposition in this single-test child.
+    unsafe {
+        libc::signal(libc::SIGILL, libc::SIG_DFL);
+    }
+    let host = instance
+        .get_typed_func::<(), ()>(&mut store, "host")
+        .unwrap();
+    let err = host.call(&mut store, ()).unwrap_err();
+    assert!(format!("{err:?}").contains("host failure"), "{err:?}");
+    let grow = instance
+        .get_typed_func::<(), i32>(&mut store, "grow")
+        .unwrap();
+    let err = grow.call(&mut store, ()).unwrap_err();
+    assert!(format!("{err:?}").contains("no more memory"), "{err:?}");
+    let table_init = instance
+        .get_typed_func::<(), ()>(&mut store, "table_init")
+        .unwrap();
+    assert_eq!(
+        trap_of(table_init.call(&mut store, ())),
+        Trap::TableOutOfBounds
+    );
+    let memory_init = instance
+        .get_typed_func::<(), ()>(&mut store, "memory_init")
+        .unwrap();
+    assert_eq!(
+        trap_of(memory_init.call(&mut store, ())),
+        Trap::MemoryOutOfBounds
+    );
+}

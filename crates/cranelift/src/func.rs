@@ -724,20 +724,20 @@ impl FuncState<'_, '_, '_> {
         self.b.inst_results(call).first().copied()
     }
 
-    /// Calls a builtin returning a success flag and traps with `trap` if it
-    /// returned false.
+    /// Calls a builtin returning a success flag and raises `trap` if it
+    /// returned false (through `raise_trap`, never the signal handler).
     fn call_builtin_checked(&mut self, builtin: BuiltinFunctionIndex, args: &[Value], trap: Trap) {
         let ok = self
             .call_builtin(builtin, args)
             .expect("checked builtins return a status");
-        self.trapz(ok, wasm_trap(trap));
+        self.raise_unless(ok, wasm_trap(trap));
     }
 
     /// Traps with `TrapSite::HostError` if a grow builtin returned -2 (the
     /// store's limiter raised an error, now pending in the store).
     fn trap_if_grow_error(&mut self, r: Value) {
         let failed = self.b.ins().icmp_imm_s(IntCC::Equal, r, -2);
-        self.trapnz(failed, trap_code(TrapSite::HostError));
+        self.raise_if(failed, trap_code(TrapSite::HostError));
     }
 
     // ---- fuel and epochs ------------------------------------------------
@@ -874,7 +874,7 @@ impl FuncState<'_, '_, '_> {
         let ok = self
             .call_builtin(builtin, args)
             .expect("checked builtins return a status");
-        self.trapz(ok, trap_code(TrapSite::HostError));
+        self.raise_unless(ok, trap_code(TrapSite::HostError));
     }
 
     // ---- calls ----------------------------------------------------------

@@ -207,11 +207,10 @@ pub(crate) fn build_wasm_to_array(
             .ins()
             .call_indirect(sig, array_call, &[callee_vmctx, caller_vmctx, values, len]);
     let ok = builder.inst_results(call)[0];
-    if tunables.signals_based_traps {
-        builder.ins().trapz(ok, trap_code(TrapSite::HostError));
-    } else {
-        // Raise the trap through the calling instance's `raise_trap`
-        // builtin: nothing may fault without signal handlers.
+    {
+        // A failed host call is raised through the calling instance's
+        // `raise_trap` builtin, a direct call into the runtime: it is not a
+        // fault, so it never goes through the signal handler.
         let fail = builder.create_block();
         let cont = builder.create_block();
         builder.set_cold_block(fail);

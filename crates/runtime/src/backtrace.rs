@@ -22,15 +22,34 @@ pub struct FrameWalk {
 
 /// Walks the frame-pointer chain and returns the program counters of at
 /// most `max_frames` frames, innermost first, and the number of older
-/// frames left out. With `max_frames == 0` nothing is read.
+/// frames left out. With `max_frames == 0` nothing is read. See
+/// [`walk_frames_into`] for the walk itself.
 ///
-/// The result starts with `pc`. Then, as long as `fp` is not `entry_fp`,
-/// the return address at `fp + 8` is taken and `fp` becomes the saved frame
+/// # Safety
+///
+/// As for [`walk_frames_into`].
+pub unsafe fn walk_frames(pc: usize, fp: usize, entry_fp: usize, max_frames: usize) -> FrameWalk {
+    let mut pcs = vec![0; max_frames.min(MAX_FRAMES)];
+    // SAFETY: forwarded from the caller.
+    let (len, omitted) = unsafe { walk_frames_into(pc, fp, entry_fp, &mut pcs) };
+    pcs.truncate(len);
+    FrameWalk { pcs, omitted }
+}
+
+/// Walks the frame-pointer chain, writing the program counters of the
+/// innermost `out.len()` frames to `out`, and returns how many it wrote and
+/// how many older frames it only counted. It neither allocates nor takes
+/// locks, so the signal handler can call it. With an empty `out` nothing is
+/// read.
+///
+/// The first frame is `pc`. Then, as long as `fp` is not `entry_fp`, the
+/// return address at `fp + 8` is taken and `fp` becomes the saved frame
 /// pointer at `fp`. The walk also stops (without reading) at a null or
 /// misaligned frame pointer, at a frame pointer that does not move towards
 /// older frames (higher addresses), at one that went past a non-zero
-/// `entry_fp`, and after [`MAX_FRAMES`] frames. Counting the frames past
-/// the cap only follows pointers, so a deep recursion costs little.
+/// `entry_fp`, and after [`MAX_FRAMES`] frames. The last return address
+/// before `entry_fp` leads into the entry trampoline and is not counted as
+/// a left-out frame.
 ///
 /// # Safety
 ///
@@ -38,20 +57,25 @@ pub struct FrameWalk {
 /// a readable 16-byte frame record, i.e. `fp` must be the frame pointer of a
 /// live frame whose callers up to `entry_fp` (or to a null saved frame
 /// pointer) all maintain frame pointers.
-pub unsafe fn walk_frames(pc: usize, fp: usize, entry_fp: usize, max_frames: usize) -> FrameWalk {
-    let mut walk = FrameWalk::default();
-    if max_frames == 0 {
-        return walk;
+pub unsafe fn walk_frames_into(
+    pc: usize,
+    fp: usize,
+    entry_fp: usize,
+    out: &mut [usize],
+) -> (usize, usize) {
+    if out.is_empty() {
+        return (0, 0);
     }
-    walk.pcs.reserve(max_frames.min(32));
-    walk.pcs.push(pc);
-    let mut fp = fp;
+    out[0] = pc;
+    let mut len = 1;
+    let mut omitted = 0;
     let mut seen = 1;
+    let mut fp = fp;
     while seen < MAX_FRAMES {
-        if fp == entry_fp && walk.omitted > 0 {
+        if fp == entry_fp && omitted > 0 {
             // The last return address read leads into the entry trampoline,
             // not into a wasm frame: it does not count as a left-out frame.
-            walk.omitted -= 1;
+            omitted -= 1;
         }
         if fp == 0 || fp == entry_fp || !fp.is_multiple_of(8) {
             break;
@@ -65,10 +89,11 @@ pub unsafe fn walk_frames(pc: usize, fp: usize, entry_fp: usize, max_frames: usi
             let record = fp as *const usize;
             (record.add(1).read(), record.read())
         };
-        if walk.pcs.len() < max_frames {
-            walk.pcs.push(next_pc);
+        if len < out.len() {
+            out[len] = next_pc;
+            len += 1;
         } else {
-            walk.omitted += 1;
+            omitted += 1;
         }
         seen += 1;
         if next_fp <= fp {
@@ -76,7 +101,7 @@ pub unsafe fn walk_frames(pc: usize, fp: usize, entry_fp: usize, max_frames: usi
         }
         fp = next_fp;
     }
-    walk
+    (len, omitted)
 }
 
 /// The backtrace of the wasm frames below the most recent exit from wasm to

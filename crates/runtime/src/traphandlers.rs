@@ -13,7 +13,7 @@
 //! The jump point itself is set in C (`helpers.c`), since Rust code must not
 //! call `setjmp` directly.
 
-use crate::backtrace::{walk_frames, FrameWalk};
+use crate::backtrace::{walk_frames_into, FrameWalk, MAX_FRAMES};
 use crate::code_memory::CodeMemory;
 use crate::mmap::{host_page_size, Mmap};
 use std::any::Any;
@@ -113,7 +113,56 @@ struct Activation {
     /// Most frames a trap's backtrace records (0: none).
     max_frames: usize,
     prev: *const Activation,
-    trap: Cell<Option<Box<TrapRecord>>>,
+    /// The trap, once recorded (by the signal handler or `raise_impl`);
+    /// its frames are in the thread's [`FRAMES`] buffer.
+    trap: Cell<Option<RawTrap>>,
+}
+
+/// A trap as recorded where nothing may allocate (in the signal handler):
+/// plain values, with the backtrace's program counters in [`FRAMES`].
+#[derive(Clone, Copy)]
+struct RawTrap {
+    pc: usize,
+    fp: usize,
+    site: TrapSite,
+    faulting_addr: Option<usize>,
+    /// Program counters written to the frame buffer.
+    frames: usize,
+    /// Older frames only counted.
+    omitted: usize,
+}
+
+impl Activation {
+    /// Walks the trapping frames into the thread's frame buffer and records
+    /// the trap. Allocates nothing and takes no lock.
+    ///
+    /// # Safety
+    ///
+    /// `fp` must be the frame pointer of a live wasm frame of this
+    /// activation (see [`walk_frames_into`]).
+    unsafe fn record(&self, pc: usize, fp: usize, site: TrapSite, faulting_addr: Option<usize>) {
+        let (buf, cap) = FRAMES.try_with(|f| f.get()).unwrap_or((ptr::null_mut(), 0));
+        let len = self.max_frames.min(cap);
+        let (frames, omitted) = if len == 0 || buf.is_null() {
+            (0, 0)
+        } else {
+            // SAFETY: `catch_traps` made the buffer hold at least
+            // `max_frames` (capped) entries before running wasm, and only
+            // this thread uses it; `fp` is live per the caller.
+            unsafe {
+                let out = std::slice::from_raw_parts_mut(buf, len);
+                walk_frames_into(pc, fp, self.entry_fp(), out)
+            }
+        };
+        self.trap.set(Some(RawTrap {
+            pc,
+            fp,
+            site,
+            faulting_addr,
+            frames,
+            omitted,
+        }));
+    }
 }
 
 impl Activation {
@@ -136,6 +185,25 @@ impl Activation {
 
 thread_local! {
     static ACTIVATION: Cell<*const Activation> = const { Cell::new(ptr::null()) };
+    /// This thread's frame buffer for trap backtraces (pointer, length):
+    /// const-initialised with no destructor, so the signal handler may read
+    /// it. It only grows, and only outside wasm (in `catch_traps`), so it
+    /// is valid whenever wasm traps.
+    static FRAMES: Cell<(*mut usize, usize)> = const { Cell::new((ptr::null_mut(), 0)) };
+    /// The storage behind [`FRAMES`].
+    static FRAME_STORAGE: std::cell::RefCell<Vec<usize>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Makes this thread's frame buffer hold at least `len` entries.
+fn reserve_frames(len: usize) {
+    let len = len.min(MAX_FRAMES);
+    if FRAMES.get().1 >= len {
+        return;
+    }
+    FRAME_STORAGE.with_borrow_mut(|storage| {
+        storage.resize(len, 0);
+        FRAMES.set((storage.as_mut_ptr(), storage.len()));
+    });
 }
 
 struct Payload<F> {
@@ -193,6 +261,11 @@ where
         THREAD_READY.set(true);
     }
 
+    // Growing the frame buffer moves it: only here, never while this
+    // thread's wasm can trap into an older activation that saw it (those
+    // record through `FRAMES`, read at trap time).
+    reserve_frames(max_frames);
+
     let activation = Activation {
         jmp_buf: Cell::new(ptr::null()),
         store_context,
@@ -233,13 +306,31 @@ where
         panic::resume_unwind(e);
     }
     if ok != 0 {
-        Ok(())
-    } else {
-        Err(activation
-            .trap
-            .take()
-            .expect("longjmp without a recorded trap"))
+        return Ok(());
     }
+    let raw = activation
+        .trap
+        .take()
+        .expect("longjmp without a recorded trap");
+    let (buf, _) = FRAMES.get();
+    let pcs = if raw.frames == 0 {
+        Vec::new()
+    } else {
+        // SAFETY: the trap wrote `raw.frames` entries to this thread's
+        // buffer, which has not changed since (only `catch_traps` grows it,
+        // and none ran after the trap).
+        unsafe { std::slice::from_raw_parts(buf, raw.frames) }.to_vec()
+    };
+    Err(Box::new(TrapRecord {
+        pc: raw.pc,
+        fp: raw.fp,
+        site: raw.site,
+        backtrace: FrameWalk {
+            pcs,
+            omitted: raw.omitted,
+        },
+        faulting_addr: raw.faulting_addr,
+    }))
 }
 
 /// Whether this thread is currently inside [`catch_traps`].
@@ -297,21 +388,12 @@ unsafe extern "C" fn raise_impl(_vmctx: *mut u8, site: u32, pc: usize, fp: usize
     // The call instruction itself, so that address lookups find the
     // trapping operator (the return address may start the next one).
     let pc = pc - 1;
-    let entry_fp = activation.entry_fp();
-    // SAFETY: `fp` is the frame pointer of the calling wasm frame and
-    // `entry_fp` that of its entry trampoline, per `catch_traps`' contract.
-    let backtrace = unsafe { walk_frames(pc, fp, entry_fp, activation.max_frames) };
-    activation.trap.set(Some(Box::new(TrapRecord {
-        pc,
-        fp,
-        site: site.unwrap(),
-        backtrace,
-        faulting_addr: None,
-    })));
+    // SAFETY: `fp` is the frame pointer of the calling wasm frame, per
+    // `catch_traps`' contract.
+    unsafe { activation.record(pc, fp, site.unwrap(), None) };
     // SAFETY: `jmp_buf` belongs to the innermost `catch_traps` of this
     // thread, whose `wasmtime_setjmp` frame is live; nothing with a
-    // destructor is live in this frame (the record was moved into the
-    // activation).
+    // destructor is live in this frame.
     unsafe { wasmtime_longjmp(jmp_buf) }
 }
 
@@ -413,23 +495,14 @@ unsafe fn handle_wasm_trap(
         )
     };
     let site = lookup_trap_site(pc)?;
-    let entry_fp = activation.entry_fp();
-    // SAFETY: `fp` is the frame pointer of a wasm frame (compiled with frame
-    // pointers) and `entry_fp` that of its entry trampoline, per the
-    // contract of `catch_traps`.
-    let backtrace = unsafe { walk_frames(pc, fp, entry_fp, activation.max_frames) };
     let faulting_addr = match signum {
         // SAFETY: SIGSEGV and SIGBUS carry a fault address.
         libc::SIGSEGV | libc::SIGBUS => Some(unsafe { (*info).si_addr() } as usize),
         _ => None,
     };
-    activation.trap.set(Some(Box::new(TrapRecord {
-        pc,
-        fp,
-        site,
-        backtrace,
-        faulting_addr,
-    })));
+    // SAFETY: `fp` is the frame pointer of a wasm frame (compiled with frame
+    // pointers) of this activation, per the contract of `catch_traps`.
+    unsafe { activation.record(pc, fp, site, faulting_addr) };
     Some(jmp_buf)
 }
 

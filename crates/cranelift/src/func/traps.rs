@@ -27,7 +27,34 @@ impl FuncState<'_, '_, '_> {
     /// as far as the machine is concerned; the caller keeps its own
     /// reachability bookkeeping).
     pub(crate) fn trap(&mut self, code: TrapCode) {
-        if !self.signal_traps() {
+        self.trap_with(code, !self.signal_traps());
+    }
+
+    /// Raises `code` (a `TrapSite::HostError`: a failed host call or
+    /// builtin) if `cond` is non-zero, always through the `raise_trap`
+    /// builtin: such failures are not faults, so they never go through the
+    /// signal handler.
+    pub(crate) fn raise_if(&mut self, cond: Value, code: TrapCode) {
+        let trap = self.b.create_block();
+        let cont = self.b.create_block();
+        self.b.set_cold_block(trap);
+        self.b.ins().brif(cond, trap, &[], cont, &[]);
+        self.b.switch_to_block(trap);
+        self.b.seal_block(trap);
+        self.trap_with(code, true);
+        self.b.switch_to_block(cont);
+        self.b.seal_block(cont);
+    }
+
+    /// Like [`Self::raise_if`] when `ok` is zero.
+    pub(crate) fn raise_unless(&mut self, ok: Value, code: TrapCode) {
+        let failed = self.b.ins().icmp_imm_s(IntCC::Equal, ok, 0);
+        self.raise_if(failed, code);
+    }
+
+    /// Traps with `code`, through the `raise_trap` builtin if `call`.
+    fn trap_with(&mut self, code: TrapCode, call: bool) {
+        if call {
             let site = trap_site(code).expect("every trap code we emit maps to a trap site");
             let site = self.b.ins().iconst(I32, i64::from(site.to_u8()));
             self.call_builtin(BuiltinFunctionIndex::raise_trap, &[site]);
