@@ -106,17 +106,11 @@ unsafe extern "C" fn host_array_call<T: 'static>(
                         &*store.opaque.vm_store_context;
                     // SAFETY: the exit PC/FP were recorded by the trampoline
                     // that called this host function; that wasm frame and
-                    // its callers up to the entry are live.
-                    unsafe {
-                        wasmtime_runtime::exception::throw(
-                            ctx,
-                            exn as usize,
-                            (*ctx).last_wasm_exit_pc,
-                            (*ctx).last_wasm_exit_fp,
-                        )
-                    };
+                    // its callers up to the entry are live, and nothing in
+                    // this frame needs dropping any more.
+                    let exn =
+                        unsafe { wasmtime_runtime::entry::throw_from_host(ctx, exn as usize) };
                     // No wasm handler: the exception stays pending.
-                    let exn = wasmtime_runtime::exception::take_uncaught().unwrap_or(exn as usize);
                     store.opaque.pending_exception = Some(exn as u64);
                     store.opaque.pending = Some(PendingError::Error(anyhow::Error::new(
                         crate::ThrownException,
@@ -338,38 +332,23 @@ fn invoke_inner(
     func_ref: *const VMFuncRef,
     args: &mut [ValRaw],
 ) -> Result<()> {
-    let ctx: *mut wasmtime_runtime::vmcontext::VMStoreContext = &mut *store.vm_store_context;
-    // SAFETY: `ctx` points at the store's boxed context, alive for the
-    // whole call; `func_ref` belongs to this store (checked by callers).
-    unsafe {
-        let saved_limit = (*ctx).stack_limit;
-        let saved_entry = (*ctx).last_wasm_entry_fp;
-        let saved_exit_fp = (*ctx).last_wasm_exit_fp;
-        let saved_exit_pc = (*ctx).last_wasm_exit_pc;
-        if saved_limit == usize::MAX {
-            let approx_sp = &saved_limit as *const usize as usize;
-            (*ctx).stack_limit = approx_sp.saturating_sub(store.max_wasm_stack);
-        }
-        let f = *func_ref;
-        let array_call = f.array_call.expect("funcref without an array entry");
-        let mut ok = true;
-        let max_frames = store
+    use wasmtime_runtime::entry::{call_wasm, CallOutcome, EntryLimits};
+    let limits = EntryLimits {
+        max_wasm_stack: store.max_wasm_stack,
+        max_backtrace_frames: store
             .engine()
             .config()
             .wasm_backtrace_max_frames
-            .map_or(0, |n| n.get());
-        let result = wasmtime_runtime::traphandlers::catch_traps(ctx.cast(), max_frames, || {
-            ok = array_call(f.vmctx, std::ptr::null_mut(), args.as_mut_ptr(), args.len());
-        });
-        (*ctx).stack_limit = saved_limit;
-        (*ctx).last_wasm_entry_fp = saved_entry;
-        (*ctx).last_wasm_exit_fp = saved_exit_fp;
-        (*ctx).last_wasm_exit_pc = saved_exit_pc;
-        match result {
-            Ok(()) if ok => Ok(()),
-            Ok(()) => Err(trap_error(store, None)),
-            Err(record) => Err(trap_error(store, Some(*record))),
-        }
+            .map_or(0, |n| n.get()),
+    };
+    let ctx: *mut wasmtime_runtime::vmcontext::VMStoreContext = &mut *store.vm_store_context;
+    // SAFETY: `ctx` points at the store's boxed context, alive for the
+    // whole call and not borrowed meanwhile; `func_ref` belongs to this
+    // store (checked by callers) and `args` is sized for its signature.
+    match unsafe { call_wasm(ctx, limits, func_ref, args) } {
+        CallOutcome::Returned => Ok(()),
+        CallOutcome::HostFailed => Err(trap_error(store, None)),
+        CallOutcome::Trapped(record) => Err(trap_error(store, Some(*record))),
     }
 }
 
