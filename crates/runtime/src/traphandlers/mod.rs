@@ -14,7 +14,7 @@
 //! call `setjmp` directly.
 
 //!
-//! The module is split by topic: [`registry`] (which code is wasm),
+//! The module is split by topic: `registry` (which code is wasm),
 //! activations and [`catch_traps`] (here), `raise` (traps raised by a direct
 //! call), `signals` (the fault handlers) and `altstack` (their per-thread
 //! stacks).
