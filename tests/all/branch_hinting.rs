@@ -264,6 +264,7 @@ fn artifacts_load_either_way() -> Result<()> {
     let off = engine(false, |_| {})?;
     for (from, to) in [(&on, &off), (&off, &on)] {
         let bytes = from.precompile_module(text.as_bytes())?;
+        // SAFETY: the bytes were just produced by `precompile_module`.
         let module = unsafe { Module::deserialize(to, &bytes)? };
         let mut store = Store::new(to, ());
         let instance = Instance::new(&mut store, &module, &[])?;

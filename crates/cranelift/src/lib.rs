@@ -17,8 +17,6 @@
 //! * traps are recorded in [`wasmtime_environ::CompiledFunction::traps`] with
 //!   their [`wasmtime_environ::TrapSite`].
 
-#![deny(missing_docs)]
-
 mod builtins;
 mod finish;
 mod func;

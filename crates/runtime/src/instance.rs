@@ -308,7 +308,7 @@ impl Instance {
 
     fn init_vmctx(&mut self, req: &InstanceAllocationRequest<'_>) -> anyhow::Result<()> {
         let module = self.module.clone();
-        // SAFETY (all writes below): offsets come from VMOffsets for this
+        // SAFETY: (all writes below) offsets come from VMOffsets for this
         // module, so every pointer is inside the zeroed vmctx allocation.
         unsafe {
             *self.vmctx_plus::<u32>(vmctx::MAGIC) = VMCONTEXT_MAGIC;
@@ -495,10 +495,10 @@ impl Instance {
         let mem = match &self.memories[index] {
             InstanceMemory::Local(mem) => mem,
             InstanceMemory::Shared(shared) => {
+                let ptr = self.defined_memory_ptr(index);
                 // SAFETY: the inline definition lives as long as the
                 // instance, and the instance unregisters it when dropped.
                 // Registering twice is harmless but avoided by callers.
-                let ptr = self.defined_memory_ptr(index);
                 unsafe { shared.register_mirror(ptr) };
                 return;
             }

@@ -7,8 +7,6 @@
 //! It knows nothing about Cranelift: it consumes the `CompiledFunction`s and
 //! layouts defined in `wasmtime-environ`.
 
-#![deny(missing_docs)]
-
 pub mod backtrace;
 pub mod code_memory;
 pub mod cow;

@@ -20,7 +20,6 @@
 //! }
 //! ```
 
-#![deny(missing_docs)]
 // Without the default features some helpers are unused in a given
 // combination; every combination is checked by `ci/test.sh`.
 #![cfg_attr(not(feature = "default"), allow(dead_code, unused_imports))]

@@ -541,20 +541,24 @@ impl PooledMemory {
         let base = self.base();
         let mut pos = offset;
         while pos < end {
-            // SAFETY: `[offset, end)` is inside the accessible part of this
-            // slot, which this value owns; the image mapping is read-only
-            // and disjoint from the pool.
+            // `[offset, end)` is inside the accessible part of this slot,
+            // which this value owns; the image mapping is read-only and
+            // disjoint from the pool.
             if pos < img_start || pos >= img_end {
                 let stop = if pos < img_start {
                     img_start.min(end)
                 } else {
                     end
                 };
+                // SAFETY: `[pos, stop)` lies in the slot's accessible part,
+                // owned by this value (see above).
                 unsafe { std::ptr::write_bytes(base.add(pos), 0, stop - pos) };
                 pos = stop;
             } else {
                 let stop = img_end.min(end);
                 let src = &img[pos - img_start..stop - img_start];
+                // SAFETY: the destination lies in the slot's accessible part
+                // (see above); the image is a disjoint read-only mapping.
                 unsafe { std::ptr::copy_nonoverlapping(src.as_ptr(), base.add(pos), src.len()) };
                 pos = stop;
             }
