@@ -3,7 +3,7 @@
 //! `Store::throw`) and the `ThrownException` error of an exception that
 //! escaped wasm.
 
-use crate::instance::host_instance;
+use crate::host_items::host_instance_with_types;
 use crate::store::{StoreId, StoreOpaque};
 use crate::{
     AsContext, AsContextMut, Engine, FuncType, Mutability, Ref, RefType, Rooted, Val, ValType,
@@ -77,8 +77,7 @@ impl Tag {
             index: EntityIndex::Tag(TagIndex::new(0)),
         });
         let type_ids = [ty.ty().type_index()];
-        let instance = crate::instance::host_instance_with_types(store, m, &type_ids)?;
-        let _ = host_instance;
+        let instance = host_instance_with_types(store, m, &type_ids)?;
         Ok(Tag::from_parts(store.id(), instance, TagIndex::new(0)))
     }
 
@@ -463,3 +462,66 @@ impl std::error::Error for ThrownException {}
 
 #[allow(dead_code)]
 fn _types(_: ValType, _: RefType) {}
+
+// The exception side of the store's API lives here, so that the store
+// itself does not depend on exception objects.
+
+impl<T> crate::Store<T> {
+    /// Takes the exception that wasm threw and nothing caught (the call
+    /// that returned a [`ThrownException`](crate::ThrownException) error
+    /// left it here).
+    pub fn take_pending_exception(&mut self) -> Option<crate::Rooted<crate::ExnRef>> {
+        let ctx = AsContextMut::as_context_mut(self).0;
+        let raw = ctx.opaque.pending_exception.take()?;
+        crate::ExnRef::from_raw(&ctx.opaque, raw)
+    }
+
+    /// Whether an exception is pending (see
+    /// [`Store::take_pending_exception`]).
+    pub fn has_pending_exception(&self) -> bool {
+        AsContext::as_context(self)
+            .0
+            .opaque
+            .pending_exception
+            .is_some()
+    }
+
+    /// Throws `exception` from the host: it becomes the store's pending
+    /// exception and the returned error is [`ThrownException`](crate::ThrownException).
+    /// A host function that returns this error (converted into its error
+    /// type) throws the exception into the calling wasm, where a
+    /// `try_table` can catch it; otherwise it reaches the host-to-wasm
+    /// call, which returns the error with the exception still pending. A
+    /// previously pending exception is replaced. Always returns `Err`
+    /// (a plain error, with nothing made pending, if `exception` belongs to
+    /// another store).
+    pub fn throw<R>(&mut self, exception: crate::Rooted<crate::ExnRef>) -> crate::Result<R> {
+        AsContextMut::as_context_mut(self).0.opaque.throw(exception)
+    }
+}
+
+impl StoreOpaque {
+    /// Makes `exception` pending (see [`Store::throw`]). An exception of
+    /// another store is not made pending: that is a plain error.
+    pub(crate) fn throw<R>(&mut self, exception: crate::Rooted<crate::ExnRef>) -> crate::Result<R> {
+        let raw = exception.to_raw(self)?;
+        self.pending_exception = Some(raw);
+        Err(crate::ThrownException.into())
+    }
+}
+
+impl<T> crate::StoreContextMut<'_, T> {
+    /// Same as [`Store::throw`].
+    pub fn throw<R>(&mut self, exception: crate::Rooted<crate::ExnRef>) -> crate::Result<R> {
+        self.0.opaque.throw(exception)
+    }
+    /// Same as [`Store::take_pending_exception`].
+    pub fn take_pending_exception(&mut self) -> Option<crate::Rooted<crate::ExnRef>> {
+        let raw = self.0.opaque.pending_exception.take()?;
+        crate::ExnRef::from_raw(&self.0.opaque, raw)
+    }
+    /// Same as [`Store::has_pending_exception`].
+    pub fn has_pending_exception(&self) -> bool {
+        self.0.opaque.pending_exception.is_some()
+    }
+}

@@ -1,6 +1,6 @@
 //! External items: `Extern`, `Memory`, `Table` and `Global`.
 
-use crate::instance::host_instance;
+use crate::host_items::host_instance;
 use crate::store::{StoreId, StoreOpaque};
 use crate::types::ExternType;
 use crate::{

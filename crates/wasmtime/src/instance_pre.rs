@@ -1,6 +1,6 @@
 //! `InstancePre<T>`: a module whose imports were resolved ahead of time.
 
-use crate::linker::Definition;
+use crate::definition::Definition;
 use crate::{AsContextMut, Extern, Func, Instance, Module};
 use anyhow::Result;
 use std::sync::Arc;

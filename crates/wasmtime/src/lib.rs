@@ -38,11 +38,15 @@ mod serialization;
 // Executing WebAssembly (feature `runtime`, which brings in
 // `wasmtime-runtime`): modules, stores, instances and everything in them.
 #[cfg(feature = "runtime")]
+mod definition;
+#[cfg(feature = "runtime")]
 mod exception;
 #[cfg(feature = "runtime")]
 mod externals;
 #[cfg(feature = "runtime")]
 mod func;
+#[cfg(feature = "runtime")]
+mod host_items;
 #[cfg(feature = "runtime")]
 mod instance;
 #[cfg(feature = "runtime")]
@@ -59,8 +63,6 @@ mod shared_memory;
 mod store;
 #[cfg(feature = "runtime")]
 mod trap;
-#[cfg(feature = "runtime")]
-mod typed;
 #[cfg(feature = "runtime")]
 mod types;
 #[cfg(feature = "runtime")]
@@ -84,6 +86,7 @@ mod runtime_exports {
         ExnRef, ExnRefPre, ExnType, FieldType, StorageType, Tag, TagType, ThrownException,
     };
     pub use crate::externals::{Extern, Global, Memory, MemoryAccessError, Table};
+    pub use crate::func::typed::{IntoFunc, TypedFunc, WasmParams, WasmResults, WasmRet, WasmTy};
     pub use crate::func::{Caller, Func};
     pub use crate::instance::{Export, Instance};
     pub use crate::instance_pre::InstancePre;
@@ -99,7 +102,6 @@ mod runtime_exports {
         UpdateDeadline,
     };
     pub use crate::trap::{FrameInfo, Trap, WasmBacktrace};
-    pub use crate::typed::{IntoFunc, TypedFunc, WasmParams, WasmResults, WasmRet, WasmTy};
     pub use crate::types::{
         ExportType, ExternType, FuncType, GlobalType, HeapType, ImportType, MemoryType,
         MemoryTypeBuilder, Mutability, RefType, TableType, ValType,

@@ -1,6 +1,7 @@
 //! `Linker<T>`: name-based resolution of imports.
 
-use crate::func::{dynamic_host_func, HostFuncRaw};
+use crate::definition::Definition;
+use crate::func::dynamic_host_func;
 use crate::instance_pre::InstancePre;
 use crate::{
     AsContext, AsContextMut, Caller, Engine, Extern, ExternType, Func, FuncType, Global, Instance,
@@ -8,7 +9,6 @@ use crate::{
 };
 use anyhow::{bail, Result};
 use std::collections::HashMap;
-use std::sync::Arc;
 
 /// Maps `(module, name)` pairs to definitions, and instantiates modules by
 /// resolving their imports against it.
@@ -16,20 +16,6 @@ pub struct Linker<T> {
     engine: Engine,
     map: HashMap<(String, String), Definition<T>>,
     allow_shadowing: bool,
-}
-
-pub(crate) enum Definition<T> {
-    Extern(Extern),
-    HostFunc(FuncType, Arc<HostFuncRaw<T>>),
-}
-
-impl<T> Clone for Definition<T> {
-    fn clone(&self) -> Self {
-        match self {
-            Definition::Extern(e) => Definition::Extern(e.clone()),
-            Definition::HostFunc(t, f) => Definition::HostFunc(t.clone(), f.clone()),
-        }
-    }
 }
 
 impl<T> Clone for Linker<T> {

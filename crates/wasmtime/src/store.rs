@@ -1,19 +1,25 @@
 //! `Store<T>`: the owner of all instances, functions, memories, tables,
 //! globals and host data of one "world" of wasm objects.
 
-use crate::func::FuncData;
 use crate::limits::{
     ResourceLimiter, DEFAULT_INSTANCE_LIMIT, DEFAULT_MEMORY_LIMIT, DEFAULT_TABLE_LIMIT,
 };
-use crate::{Engine, Module, Trap};
+use crate::{Engine, Module};
 use anyhow::{bail, Result};
 use std::any::Any;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use wasmtime_environ::Trap;
 use wasmtime_runtime::instance::InstanceHandle;
 use wasmtime_runtime::vmcontext::{VMArrayCallHostFuncContext, VMStoreContext};
 use wasmtime_runtime::vmstore::VMStore;
+
+/// Per-store data of a function.
+pub(crate) struct FuncData {
+    pub(crate) func_ref: *mut wasmtime_runtime::vmcontext::VMFuncRef,
+    pub(crate) ty: crate::FuncType,
+}
 
 /// Unique id of a store, used to check that objects are used with the
 /// store that owns them.
@@ -256,33 +262,6 @@ impl<T> Store<T> {
         let StoreInner { opaque, data, .. } = inner;
         drop(opaque);
         data
-    }
-
-    /// Takes the exception that wasm threw and nothing caught (the call
-    /// that returned a [`ThrownException`](crate::ThrownException) error
-    /// left it here).
-    pub fn take_pending_exception(&mut self) -> Option<crate::Rooted<crate::ExnRef>> {
-        let raw = self.inner.opaque.pending_exception.take()?;
-        crate::ExnRef::from_raw(&self.inner.opaque, raw)
-    }
-
-    /// Whether an exception is pending (see
-    /// [`Store::take_pending_exception`]).
-    pub fn has_pending_exception(&self) -> bool {
-        self.inner.opaque.pending_exception.is_some()
-    }
-
-    /// Throws `exception` from the host: it becomes the store's pending
-    /// exception and the returned error is [`ThrownException`](crate::ThrownException).
-    /// A host function that returns this error (converted into its error
-    /// type) throws the exception into the calling wasm, where a
-    /// `try_table` can catch it; otherwise it reaches the host-to-wasm
-    /// call, which returns the error with the exception still pending. A
-    /// previously pending exception is replaced. Always returns `Err`
-    /// (a plain error, with nothing made pending, if `exception` belongs to
-    /// another store).
-    pub fn throw<R>(&mut self, exception: crate::Rooted<crate::ExnRef>) -> crate::Result<R> {
-        self.inner.opaque.throw(exception)
     }
 
     /// The engine.
@@ -530,14 +509,6 @@ impl Drop for StoreOpaque {
 }
 
 impl StoreOpaque {
-    /// Makes `exception` pending (see [`Store::throw`]). An exception of
-    /// another store is not made pending: that is a plain error.
-    pub(crate) fn throw<R>(&mut self, exception: crate::Rooted<crate::ExnRef>) -> crate::Result<R> {
-        let raw = exception.to_raw(self)?;
-        self.pending_exception = Some(raw);
-        Err(crate::ThrownException.into())
-    }
-
     pub(crate) fn id(&self) -> StoreId {
         self.id
     }
@@ -778,19 +749,6 @@ impl<'a, T> StoreContextMut<'a, T> {
     /// Same as [`Store::set_epoch_deadline`].
     pub fn set_epoch_deadline(&mut self, ticks_beyond_current: u64) {
         self.0.opaque.set_epoch_deadline(ticks_beyond_current)
-    }
-    /// Same as [`Store::throw`].
-    pub fn throw<R>(&mut self, exception: crate::Rooted<crate::ExnRef>) -> crate::Result<R> {
-        self.0.opaque.throw(exception)
-    }
-    /// Same as [`Store::take_pending_exception`].
-    pub fn take_pending_exception(&mut self) -> Option<crate::Rooted<crate::ExnRef>> {
-        let raw = self.0.opaque.pending_exception.take()?;
-        crate::ExnRef::from_raw(&self.0.opaque, raw)
-    }
-    /// Same as [`Store::has_pending_exception`].
-    pub fn has_pending_exception(&self) -> bool {
-        self.0.opaque.pending_exception.is_some()
     }
 }
 

@@ -1,7 +1,9 @@
 //! Functions: calling wasm from the host, host functions callable from
 //! wasm, and `Caller`.
 
-use crate::store::{CallHook, PendingError, StoreInner, StoreOpaque, Stored};
+pub(crate) mod typed;
+
+use crate::store::{CallHook, FuncData, PendingError, StoreInner, StoreOpaque, Stored};
 use crate::trap::trap_error;
 use crate::{
     AsContext, AsContextMut, Engine, Extern, FuncType, Instance, StoreContext, StoreContextMut, Val,
@@ -12,12 +14,6 @@ use wasmtime_runtime::instance::Instance as RuntimeInstance;
 use wasmtime_runtime::vmcontext::{
     VMArrayCallHostFuncContext, VMContext, VMFuncRef, VMOpaqueContext, ValRaw,
 };
-
-/// Per-store data of a function.
-pub(crate) struct FuncData {
-    pub(crate) func_ref: *mut VMFuncRef,
-    pub(crate) ty: FuncType,
-}
 
 /// A WebAssembly function, defined in wasm or by the host.
 #[derive(Copy, Clone, Debug)]
@@ -463,4 +459,4 @@ impl<T> AsContextMut for Caller<'_, T> {
     }
 }
 
-pub use crate::typed::{IntoFunc, TypedFunc, WasmParams, WasmResults};
+pub use typed::{IntoFunc, TypedFunc, WasmParams, WasmResults};

@@ -3,7 +3,7 @@
 
 #![allow(unused_assignments)] // the argument counter in `into_func_impls!`
 
-use crate::func::{invoke, HostFuncRaw};
+use super::{invoke, HostFuncRaw};
 use crate::store::{StoreInner, StoreOpaque};
 use crate::values::{ExternRef, Rooted};
 use crate::{AsContextMut, Caller, Engine, Func, FuncType, ValType, V128};
