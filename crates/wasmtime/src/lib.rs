@@ -35,6 +35,7 @@ mod compile;
 mod config;
 mod engine;
 mod serialization;
+mod target;
 
 // Executing WebAssembly (feature `runtime`, which brings in
 // `wasmtime-runtime`): modules, stores, instances and everything in them.
