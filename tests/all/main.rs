@@ -6,6 +6,7 @@ mod cache;
 mod call_hook;
 mod const_exprs;
 mod cow;
+mod cross_compile;
 mod epoch;
 mod exception_paths;
 mod exceptions;

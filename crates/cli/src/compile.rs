@@ -7,12 +7,18 @@ use anyhow::{Context as _, Result};
 use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use wasmtime::Engine;
 
 /// Arguments of `wasmtime compile`.
 #[derive(Args, Debug)]
 pub struct CompileCommand {
     #[command(flatten)]
     pub common: CommonOptions,
+
+    /// The target triple; default is the host triple. No CPU features are
+    /// detected for a given target (Cranelift's defaults for it are used).
+    #[arg(long, value_name = "TARGET")]
+    pub target: Option<String>,
 
     /// The path of the output compiled module; defaults to `<MODULE>.cwasm`
     /// in the current directory.
@@ -27,7 +33,13 @@ pub struct CompileCommand {
 impl CompileCommand {
     /// Compiles the module and writes the artifact.
     pub fn execute(self) -> Result<ExitCode> {
-        let engine = self.common.engine()?;
+        let mut config = self.common.config()?;
+        if let Some(target) = &self.target {
+            config.target(target).anyhow()?;
+        }
+        let engine = Engine::new(&config)
+            .anyhow()
+            .context("failed to create the engine")?;
         let bytes = std::fs::read(&self.module)
             .with_context(|| format!("failed to read `{}`", self.module.display()))?;
         let artifact = engine

@@ -110,3 +110,55 @@ fn compile_then_run_precompiled() {
     assert!(!o.status.success());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `compile --target` writes an artifact for that machine, which the host
+/// refuses to run, naming both architectures.
+#[test]
+fn compile_for_another_target() {
+    let dir = std::env::temp_dir().join(format!("wasmtime-cli-cross-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("fib.wat"), MODULE).unwrap();
+    // `(triple, ELF e_machine, big-endian)`.
+    let targets = [
+        ("aarch64-unknown-linux-gnu", 183u16, false),
+        ("riscv64gc-unknown-linux-gnu", 243, false),
+        ("s390x-unknown-linux-gnu", 22, true),
+    ];
+    for (triple, machine, big) in targets {
+        let out = format!("{triple}.cwasm");
+        let o = wasmtime(
+            &dir,
+            &["compile", "--target", triple, "fib.wat", "-o", &out],
+        );
+        assert!(o.status.success(), "{triple}: {}", text(&o.stderr));
+        let artifact = std::fs::read(dir.join(&out)).unwrap();
+        assert_eq!(&artifact[..4], b"\x7fELF");
+        assert_eq!(artifact[5], if big { 2 } else { 1 }, "{triple}: byte order");
+        let m = [artifact[18], artifact[19]];
+        let m = if big {
+            u16::from_be_bytes(m)
+        } else {
+            u16::from_le_bytes(m)
+        };
+        assert_eq!(m, machine, "{triple}");
+        let o = wasmtime(
+            &dir,
+            &["run", "--allow-precompiled", "--invoke", "fib", &out, "5"],
+        );
+        assert!(!o.status.success(), "{triple}: ran on the host");
+        let arch = triple.split('-').next().unwrap().trim_end_matches("gc");
+        let err = text(&o.stderr);
+        assert!(
+            err.contains(&format!("architecture '{arch}'")) && err.contains("'x86_64'"),
+            "{triple}: {err}"
+        );
+    }
+    let o = wasmtime(&dir, &["compile", "--target", "bogus-triple", "fib.wat"]);
+    assert!(!o.status.success());
+    assert!(
+        text(&o.stderr).contains("bogus-triple"),
+        "{}",
+        text(&o.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -22,14 +22,19 @@ pub(crate) fn preserves_registers(builtin: BuiltinFunctionIndex) -> bool {
     builtin.result() == BuiltinKind::status
 }
 
-/// The native signature of `builtin`: SystemV, or `PreserveAll` without a
-/// result for the `status` builtins.
-pub(crate) fn builtin_signature(builtin: BuiltinFunctionIndex) -> Signature {
+/// The native signature of `builtin`: the target's C convention
+/// `host_call_conv` (`TargetIsa::default_call_conv`), or `PreserveAll`
+/// without a result for the `status` builtins (every Cranelift backend we
+/// build, x86_64, aarch64, riscv64 and s390x, implements it).
+pub(crate) fn builtin_signature(
+    builtin: BuiltinFunctionIndex,
+    host_call_conv: CallConv,
+) -> Signature {
     let preserve = preserves_registers(builtin);
     let mut sig = Signature::new(if preserve {
         CallConv::PreserveAll
     } else {
-        CallConv::SystemV
+        host_call_conv
     });
     for kind in builtin.params() {
         let ty = kind_type(*kind).expect("builtin parameters cannot be void");
@@ -51,7 +56,7 @@ mod tests {
     #[test]
     fn signatures_follow_the_builtin_list() {
         for b in BuiltinFunctionIndex::all() {
-            let sig = builtin_signature(b);
+            let sig = builtin_signature(b, CallConv::SystemV);
             if preserves_registers(b) {
                 assert_eq!(sig.call_conv, CallConv::PreserveAll, "{}", b.name());
                 assert_eq!(sig.params.len(), b.params().len(), "{}", b.name());
@@ -69,13 +74,13 @@ mod tests {
         }
         assert!(preserves_registers(BuiltinFunctionIndex::out_of_fuel));
         assert!(preserves_registers(BuiltinFunctionIndex::new_epoch));
-        let grow = builtin_signature(BuiltinFunctionIndex::memory_grow);
+        let grow = builtin_signature(BuiltinFunctionIndex::memory_grow, CallConv::SystemV);
         assert_eq!(
             grow.params.iter().map(|p| p.value_type).collect::<Vec<_>>(),
             [types::I64, types::I32, types::I64]
         );
         assert_eq!(grow.returns[0].value_type, types::I64);
-        let copy = builtin_signature(BuiltinFunctionIndex::memory_copy);
+        let copy = builtin_signature(BuiltinFunctionIndex::memory_copy, CallConv::SystemV);
         assert_eq!(copy.returns[0].value_type, types::I8);
     }
 }

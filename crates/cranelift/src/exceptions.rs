@@ -275,7 +275,8 @@ impl FuncState<'_, '_, '_> {
     /// wasm caught the exception.
     fn emit_throw(&mut self, exn: Value) {
         let builtin = BuiltinFunctionIndex::throw_ref;
-        let sig = self.b.import_signature(builtin_signature(builtin));
+        let sig = builtin_signature(builtin, self.env.isa.default_call_conv());
+        let sig = self.b.import_signature(sig);
         let table = self
             .b
             .ins()

@@ -96,6 +96,9 @@ pub(crate) fn compiled_function(
         let kind = match reloc.kind {
             Reloc::X86CallPCRel4 | Reloc::X86PCRel4 => RelocationKind::PcRel4,
             Reloc::Abs8 => RelocationKind::Abs8,
+            Reloc::Arm64Call => RelocationKind::Arm64Call,
+            Reloc::RiscvCallPlt => RelocationKind::RiscvCallPlt,
+            Reloc::S390xPCRel32Dbl | Reloc::S390xPLTRel32Dbl => RelocationKind::S390xPcRel32Dbl,
             other => return Err(WasmError::Unsupported(format!("relocation kind {other:?}"))),
         };
         relocations.push(Relocation {

@@ -671,7 +671,8 @@ impl FuncState<'_, '_, '_> {
         let sig = match self.builtin_sigs.get(&builtin.index()) {
             Some(sig) => *sig,
             None => {
-                let sig = self.b.import_signature(builtin_signature(builtin));
+                let sig = builtin_signature(builtin, self.env.isa.default_call_conv());
+                let sig = self.b.import_signature(sig);
                 self.builtin_sigs.insert(builtin.index(), sig);
                 sig
             }

@@ -61,6 +61,11 @@ pub struct CompilerConfig {
     /// shared setting or, failing that, an ISA setting of that name.
     /// `(name, None)` enables a boolean setting; `(name, Some(v))` sets it.
     pub extra_flags: Vec<(String, Option<String>)>,
+    /// The target to generate code for; `None` for the host, whose CPU
+    /// features are detected. A given target starts from Cranelift's
+    /// defaults for that triple (no detection, even if it is the host's);
+    /// `extra_flags` add to them.
+    pub target: Option<target_lexicon::Triple>,
 }
 
 impl Default for CompilerConfig {
@@ -70,6 +75,7 @@ impl Default for CompilerConfig {
             enable_verifier: cfg!(debug_assertions),
             nan_canonicalization: false,
             extra_flags: Vec::new(),
+            target: None,
         }
     }
 }
@@ -77,6 +83,8 @@ impl Default for CompilerConfig {
 /// A [`Compiler`] generating code for the host with Cranelift.
 pub struct CraneliftCompiler {
     isa: OwnedTargetIsa,
+    /// Whether the target was configured rather than the detected host.
+    explicit_target: bool,
     /// Reusable compilation contexts, so that allocations are amortized
     /// across functions (one per concurrently compiling thread).
     contexts: Mutex<Vec<CompilerContext>>,
@@ -89,11 +97,17 @@ struct CompilerContext {
 }
 
 impl CraneliftCompiler {
-    /// Creates a compiler for the host CPU with the given configuration.
+    /// Creates a compiler for `config.target` (by default the host CPU)
+    /// with the given configuration.
     pub fn new(config: &CompilerConfig) -> Result<Self, String> {
-        let isa_builder = cranelift_native::builder()
-            .map_err(|e| format!("host machine is not supported by Cranelift: {e}"))?;
-        Self::with_isa_builder(config, isa_builder)
+        let isa_builder = match &config.target {
+            None => cranelift_native::builder()
+                .map_err(|e| format!("host machine is not supported by Cranelift: {e}"))?,
+            Some(triple) => isa_builder_for(triple)?,
+        };
+        let mut compiler = Self::with_isa_builder(config, isa_builder)?;
+        compiler.explicit_target = config.target.is_some();
+        Ok(compiler)
     }
 
     /// Creates a compiler for the target of `isa_builder` (whose ISA
@@ -154,22 +168,25 @@ impl CraneliftCompiler {
             .map_err(|e| format!("failed to create the Cranelift ISA: {e}"))?;
         Ok(CraneliftCompiler {
             isa,
+            explicit_target: false,
             contexts: Mutex::new(Vec::new()),
         })
     }
 
     /// Checks that the target can run the code this compiler emits for the
     /// SIMD proposals: on x86_64 the vector lowering needs SSE3, SSSE3 and
-    /// SSE4.1. Returns a message naming what is missing.
+    /// SSE4.1. Returns a message naming what is missing. (On riscv64 the V
+    /// extension is needed too, but only functions that use vectors are
+    /// refused without it, see `compile_context`.)
     pub fn check_simd_support(&self) -> Result<(), String> {
-        if self.isa.name() != "x64" {
-            return Ok(());
-        }
-        let required = [
-            ("has_sse3", "SSE3"),
-            ("has_ssse3", "SSSE3"),
-            ("has_sse41", "SSE4.1"),
-        ];
+        let required: &[(&str, &str)] = match self.isa.name() {
+            "x64" => &[
+                ("has_sse3", "SSE3"),
+                ("has_ssse3", "SSSE3"),
+                ("has_sse41", "SSE4.1"),
+            ],
+            _ => return Ok(()),
+        };
         let flags = self.isa.isa_flags();
         let missing: Vec<&str> = required
             .iter()
@@ -181,15 +198,56 @@ impl CraneliftCompiler {
             .map(|(_, name)| *name)
             .collect();
         if missing.is_empty() {
-            Ok(())
-        } else {
-            Err(format!(
-                "the host CPU lacks {}, which the SIMD and relaxed SIMD proposals require \
-                 on x86_64; disable them with `Config::wasm_simd(false)` and \
-                 `Config::wasm_relaxed_simd(false)`",
-                missing.join(", ")
-            ))
+            return Ok(());
         }
+        let triple = self.isa.triple();
+        let what = if self.explicit_target {
+            format!("the target `{triple}`")
+        } else {
+            "the host CPU".to_string()
+        };
+        let arch = triple.architecture;
+        Err(format!(
+            "{what} lacks {}, which the SIMD and relaxed SIMD proposals require on {arch}; \
+             enable it (`Config::cranelift_flag_enable(\"{}\")`) or disable the proposals \
+             with `Config::wasm_simd(false)` and `Config::wasm_relaxed_simd(false)`",
+            missing.join(", "),
+            required
+                .iter()
+                .find(|(_, n)| *n == missing[0])
+                .map_or("", |(f, _)| f),
+        ))
+    }
+
+    /// Refuses a function using vector values on riscv64 without the V
+    /// extension, for which Cranelift has no lowering (it would panic).
+    fn check_vectors_supported(&self, func: &Function) -> WasmResult<()> {
+        if self.isa.name() != "riscv64"
+            || self
+                .isa
+                .isa_flags()
+                .iter()
+                .any(|v| v.name == "has_v" && v.as_bool() == Some(true))
+        {
+            return Ok(());
+        }
+        let uses_vectors = func
+            .dfg
+            .values()
+            .any(|v| func.dfg.value_type(v).is_vector())
+            || func
+                .signature
+                .params
+                .iter()
+                .any(|p| p.value_type.is_vector());
+        if uses_vectors {
+            return Err(WasmError::Unsupported(format!(
+                "SIMD on `{}` needs the V extension: enable the Cranelift setting `has_v` \
+                 (`Config::cranelift_flag_enable(\"has_v\")`) or disable the SIMD proposals",
+                self.isa.triple()
+            )));
+        }
+        Ok(())
     }
 
     /// The Cranelift target this compiler generates code for.
@@ -224,6 +282,7 @@ impl CraneliftCompiler {
         loops: &[Range<u32>],
     ) -> WasmResult<CompiledFunction> {
         let isa = &*self.isa;
+        self.check_vectors_supported(&ctx.codegen.func)?;
         ctx.codegen
             .compile(isa, &mut ControlPlane::default())
             .map_err(|e| compile_error(e.func, e.inner))?;
@@ -254,6 +313,37 @@ impl CraneliftCompiler {
         // dropped rather than reused.
         result
     }
+}
+
+/// Cranelift's ISA builder for `triple`, with that target's default ISA
+/// settings. A backend left out of this build names the `all-arch` feature.
+fn isa_builder_for(
+    triple: &target_lexicon::Triple,
+) -> Result<cranelift_codegen::isa::Builder, String> {
+    use cranelift_codegen::isa::LookupError;
+    use target_lexicon::Architecture;
+    if matches!(
+        triple.architecture,
+        Architecture::Pulley32
+            | Architecture::Pulley64
+            | Architecture::Pulley32be
+            | Architecture::Pulley64be
+    ) {
+        return Err(format!(
+            "cannot compile for `{triple}`: Pulley targets are not supported (there is no \
+             Pulley interpreter in this implementation)"
+        ));
+    }
+    cranelift_codegen::isa::lookup(triple.clone()).map_err(|e| match e {
+        LookupError::SupportDisabled => format!(
+            "cannot compile for `{triple}`: the {} backend is not part of this build; enable \
+             the `all-arch` Cargo feature of `wasmtime` to cross-compile",
+            triple.architecture
+        ),
+        LookupError::Unsupported => {
+            format!("cannot compile for `{triple}`: Cranelift does not support this target")
+        }
+    })
 }
 
 fn compile_error(func: &Function, err: cranelift_codegen::CodegenError) -> WasmError {
@@ -340,7 +430,7 @@ impl Compiler for CraneliftCompiler {
         let ty = module.func_type(module.func_index(index));
         self.compile_with(
             UserFuncName::user(1, index.as_u32()),
-            trampolines::array_call_signature(),
+            trampolines::array_call_signature(self.isa.default_call_conv()),
             |func, builder_ctx| {
                 trampolines::build_array_to_wasm(
                     &*self.isa,

@@ -19,9 +19,10 @@ use wasmtime_environ::{
 /// Size of one `ValRaw` slot.
 const SLOT: u32 = 16;
 
-/// `extern "C" fn(callee_vmctx, caller_vmctx, *mut ValRaw, len) -> bool`.
-pub(crate) fn array_call_signature() -> Signature {
-    let mut sig = Signature::new(CallConv::SystemV);
+/// `extern "C" fn(callee_vmctx, caller_vmctx, *mut ValRaw, len) -> bool`
+/// in the target's C convention `call_conv`.
+pub(crate) fn array_call_signature(call_conv: CallConv) -> Signature {
+    let mut sig = Signature::new(call_conv);
     for _ in 0..4 {
         sig.params.push(AbiParam::new(I64));
     }
@@ -201,7 +202,7 @@ pub(crate) fn build_wasm_to_array(
         (vm_host_func_context::FUNC_REF + vm_func_ref::ARRAY_CALL) as i32,
     );
     let len = builder.ins().iconst(I64, len as i64);
-    let sig = builder.import_signature(array_call_signature());
+    let sig = builder.import_signature(array_call_signature(isa.default_call_conv()));
     let call =
         builder
             .ins()
@@ -218,7 +219,7 @@ pub(crate) fn build_wasm_to_array(
         builder.switch_to_block(fail);
         builder.seal_block(fail);
         let raise = BuiltinFunctionIndex::raise_trap;
-        let sig = builder.import_signature(builtin_signature(raise));
+        let sig = builder.import_signature(builtin_signature(raise, isa.default_call_conv()));
         let table = builder
             .ins()
             .load(I64, trusted(), caller_vmctx, vmctx::BUILTINS as i32);

@@ -19,6 +19,7 @@ fn compiler() -> CraneliftCompiler {
         enable_verifier: true,
         nan_canonicalization: false,
         extra_flags: Vec::new(),
+        target: None,
     })
     .expect("host ISA is supported")
 }

@@ -61,10 +61,7 @@ fn assert_well_formed(f: &CompiledFunction) {
         .iter()
         .all(|(c, _)| (*c as usize) < f.body.len()));
     for r in &f.relocations {
-        let size = match r.kind {
-            RelocationKind::PcRel4 => 4,
-            RelocationKind::Abs8 => 8,
-        };
+        let size = wasmtime_environ::relocation_size(r.kind) as usize;
         assert!(r.offset as usize + size <= f.body.len());
     }
 }

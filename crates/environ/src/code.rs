@@ -56,8 +56,8 @@ pub struct CodeBuilder {
 /// Size in bytes of the value a relocation of `kind` patches.
 pub fn relocation_size(kind: RelocationKind) -> u64 {
     match kind {
-        RelocationKind::PcRel4 => 4,
-        RelocationKind::Abs8 => 8,
+        RelocationKind::PcRel4 | RelocationKind::Arm64Call | RelocationKind::S390xPcRel32Dbl => 4,
+        RelocationKind::Abs8 | RelocationKind::RiscvCallPlt => 8,
     }
 }
 

@@ -144,6 +144,15 @@ pub enum RelocationKind {
     PcRel4,
     /// Write `target + addend` as a little-endian u64.
     Abs8,
+    /// aarch64 `bl`/`b`: `(target + addend - site) / 4` in the low 26 bits
+    /// of the instruction at the site (cross-compiled code only).
+    Arm64Call,
+    /// riscv64 `auipc` + `jalr` pair (8 bytes): `target + addend - site`
+    /// split into the high 20 and low 12 bits (cross-compiled code only).
+    RiscvCallPlt,
+    /// s390x `brasl`/`brcl` operand: `(target + addend - site) / 2` as a
+    /// big-endian i32 (cross-compiled code only).
+    S390xPcRel32Dbl,
 }
 
 /// A relocation in a compiled function.

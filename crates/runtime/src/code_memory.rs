@@ -88,6 +88,15 @@ impl CodeMemory {
                     let value = (target as u64).wrapping_add(reloc.addend as u64);
                     buf[site_offset..site_offset + 8].copy_from_slice(&value.to_le_bytes());
                 }
+                // Code for another architecture is refused before it gets
+                // here (`Module::deserialize` checks the target).
+                other @ (RelocationKind::Arm64Call
+                | RelocationKind::RiscvCallPlt
+                | RelocationKind::S390xPcRel32Dbl) => {
+                    bail!(
+                        "relocation {other:?} is for code of another architecture than this host's"
+                    )
+                }
             }
         }
 

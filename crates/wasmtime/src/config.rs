@@ -46,6 +46,8 @@ pub struct Config {
     /// Extra Cranelift settings: `(name, None)` enables a boolean setting,
     /// `(name, Some(value))` sets one.
     pub(crate) cranelift_flags: Vec<(String, Option<String>)>,
+    /// `Config::target`; `None` for the host (CPU features detected).
+    pub(crate) target: Option<target_lexicon::Triple>,
     #[cfg(feature = "cache")]
     pub(crate) cache: Option<crate::Cache>,
 }
@@ -102,6 +104,7 @@ impl Config {
             wasm_backtrace_max_frames: Some(DEFAULT_WASM_BACKTRACE_MAX_FRAMES),
             debug_info: false,
             cranelift_flags: Vec::new(),
+            target: None,
             #[cfg(feature = "cache")]
             cache: None,
         }
@@ -244,6 +247,32 @@ impl Config {
         self.cranelift_flags
             .push((name.to_string(), Some(value.to_string())));
         self
+    }
+
+    /// Sets the target triple code is compiled for (by default the host).
+    ///
+    /// With a target other than the host's, the engine cross-compiles:
+    /// [`Engine::precompile_module`](crate::Engine::precompile_module)
+    /// writes an artifact for that target, while
+    /// [`Module::new`](crate::Module::new) and `Module::deserialize` fail,
+    /// since the code cannot run here. Architectures other than the host's
+    /// need the `all-arch` Cargo feature (`Engine::new` fails without it).
+    ///
+    /// No CPU features are detected for a configured target, even if it is
+    /// the host's: the code uses Cranelift's defaults for the triple, plus
+    /// what [`Config::cranelift_flag_enable`] and
+    /// [`Config::cranelift_flag_set`] add (e.g. `has_v` for SIMD on
+    /// riscv64).
+    ///
+    /// # Errors
+    ///
+    /// Fails if `target` is not a target triple.
+    pub fn target(&mut self, target: &str) -> anyhow::Result<&mut Self> {
+        let triple: target_lexicon::Triple = target
+            .parse()
+            .map_err(|e| anyhow::anyhow!("invalid target triple `{target}`: {e}"))?;
+        self.target = Some(triple);
+        Ok(self)
     }
 
     /// Canonicalises NaN results of float operations for determinism.

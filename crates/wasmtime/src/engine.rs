@@ -132,6 +132,7 @@ impl Engine {
             enable_verifier: config.verifier,
             nan_canonicalization: config.nan_canonicalization,
             extra_flags: config.cranelift_flags.clone(),
+            target: config.target.clone(),
         };
         #[cfg(feature = "cranelift")]
         let compiler = wasmtime_cranelift::CraneliftCompiler::new(&compiler_config)
@@ -161,6 +162,22 @@ impl Engine {
     /// The configuration.
     pub fn config(&self) -> &Config {
         &self.inner.config
+    }
+
+    /// The target triple this engine compiles for (`Config::target`, by
+    /// default the host).
+    pub(crate) fn target(&self) -> target_lexicon::Triple {
+        self.config()
+            .target
+            .clone()
+            .unwrap_or_else(crate::target::host)
+    }
+
+    /// Fails unless this engine's code can run on this host (its target is
+    /// the host's), as `Module::new` and `Module::deserialize` require.
+    #[cfg(feature = "runtime")]
+    pub(crate) fn check_compatible_with_native_host(&self) -> Result<()> {
+        crate::target::check_native(&self.target())
     }
 
     #[cfg(feature = "cranelift")]
@@ -308,6 +325,7 @@ impl Engine {
         }
         #[cfg(feature = "cranelift")]
         {
+            self.check_compatible_with_native_host()?;
             let compiled = self
                 .compiler()
                 .compile_wasm_to_array_trampoline(ty.wasm(), &self.config().tunables)?;

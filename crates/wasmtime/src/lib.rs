@@ -34,6 +34,7 @@ mod compile;
 mod config;
 mod engine;
 mod serialization;
+mod target;
 
 // Executing WebAssembly (feature `runtime`, which brings in
 // `wasmtime-runtime`): modules, stores, instances and everything in them.

@@ -84,6 +84,7 @@ impl Module {
     /// compilation with the same bytes and settings is loaded from disk.
     #[cfg(feature = "cranelift")]
     pub fn from_binary(engine: &Engine, binary: &[u8]) -> Result<Module> {
+        engine.check_compatible_with_native_host()?;
         #[cfg(feature = "cache")]
         if let Some(cache) = &engine.config().cache {
             return crate::cache::load_or_compile(engine, cache, binary);

@@ -410,9 +410,7 @@ pub(crate) fn serialize(
     code: CodeView<'_>,
 ) -> Result<Vec<u8>> {
     use object::write::{Object, StandardSegment, Symbol, SymbolSection};
-    use object::{
-        Architecture, BinaryFormat, Endianness, SectionKind, SymbolFlags, SymbolKind, SymbolScope,
-    };
+    use object::{BinaryFormat, SectionKind, SymbolFlags, SymbolKind, SymbolScope};
 
     // The wasm-to-host entries of every distinct function type.
     let mut trampoline_types: Vec<WasmFuncType> = Vec::new();
@@ -450,12 +448,9 @@ pub(crate) fn serialize(
     );
     let sum = checksum(&[&engine_section, &info, code_text, trampolines.text]);
 
-    let arch = match std::env::consts::ARCH {
-        "x86_64" => Architecture::X86_64,
-        "aarch64" => Architecture::Aarch64,
-        other => bail!("cannot write artifacts for architecture `{other}`"),
-    };
-    let mut obj = Object::new(BinaryFormat::Elf, arch, Endianness::Little);
+    // The ELF machine and byte order of the engine's target.
+    let (arch, endian) = crate::target::object_arch(&engine.target())?;
+    let mut obj = Object::new(BinaryFormat::Elf, arch, endian);
     let text_segment = obj.segment_name(StandardSegment::Text).to_vec();
     let data_segment = obj.segment_name(StandardSegment::Data).to_vec();
     let text = obj.add_section(
@@ -525,9 +520,20 @@ pub(crate) fn detect_precompiled(bytes: &[u8]) -> Option<Precompiled> {
     Some(Precompiled::Module)
 }
 
+/// The target named by the compiler settings of an engine section, if
+/// they can be decoded (for error messages only).
+#[cfg(feature = "runtime")]
+fn recorded_target(engine_section: &[u8]) -> Option<String> {
+    let nul = engine_section.iter().position(|b| *b == 0)?;
+    let settings: EngineSettings = postcard::from_bytes(&engine_section[nul + 1..]).ok()?;
+    let (head, _) = parse_fingerprint(settings.compiler.as_deref()?);
+    head.split_once('/').map(|(_, t)| t.to_string())
+}
+
 /// Loads an artifact written by [`serialize`], checking it first.
 #[cfg(feature = "runtime")]
 pub(crate) fn deserialize(engine: &Engine, bytes: &[u8]) -> Result<Module> {
+    engine.check_compatible_with_native_host()?;
     let file = Elf::parse(bytes).map_err(|e| {
         anyhow!("bytes are not a precompiled module: not a valid 64-bit ELF file ({e})")
     })?;
@@ -537,6 +543,12 @@ pub(crate) fn deserialize(engine: &Engine, bytes: &[u8]) -> Result<Module> {
         );
     }
     let engine_section = section(&file, SECTION_ENGINE)?;
+    // Code for another architecture is refused first, whatever else differs.
+    crate::target::check_artifact_arch(
+        file.architecture(),
+        recorded_target(engine_section).as_deref(),
+        &engine.target(),
+    )?;
     let nul = engine_section
         .iter()
         .position(|b| *b == 0)
