@@ -1,0 +1,69 @@
+//! Engine bugs the fuzz targets found, as minimal tests. Those not yet fixed
+//! are `#[ignore]`d (run them with `--ignored`); the targets skip the
+//! affected inputs so that fuzzing can go on finding others.
+
+use wasmtime::{Config, Engine, Instance, Module, Store};
+
+fn fuel_engine() -> Engine {
+    let mut config = Config::new();
+    config.consume_fuel(true);
+    Engine::new(&config).unwrap()
+}
+
+/// Found by `instantiate`: without GC, a constant expression may only read
+/// imported globals, but our engine validates module sections with GC added
+/// and so accepts this module, which `wasmparser` (and Wasmtime) reject.
+#[test]
+#[ignore = "engine bug: crates/environ validates const exprs with GC enabled"]
+fn const_expr_reading_a_defined_global_is_rejected_without_gc() {
+    let engine = Engine::default();
+    let wat = r#"(module (global i32 (i32.const 1)) (global i32 (global.get 0)))"#;
+    assert!(Module::new(&engine, wat).is_err());
+}
+
+/// Found by `instantiate`: with fuel metering, code that consumes fuel
+/// after a `throw` caught by a `try_table` in the same function crashes the
+/// process (SIGSEGV) instead of running out of fuel.
+#[test]
+#[ignore = "engine bug: SIGSEGV (fuel after a locally caught throw); crashes the test binary"]
+fn fuel_after_a_locally_caught_throw() {
+    let engine = fuel_engine();
+    let wat = r#"(module
+      (tag $t)
+      (func (export "run")
+        (block $h (try_table (catch_all $h) (throw $t)))
+        (loop $l (br $l))))"#;
+    let module = Module::new(&engine, wat).unwrap();
+    let mut store = Store::new(&engine, ());
+    store.set_fuel(10_000).unwrap();
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    let run = instance
+        .get_typed_func::<(), ()>(&mut store, "run")
+        .unwrap();
+    let err = run.call(&mut store, ()).unwrap_err();
+    assert_eq!(
+        err.downcast_ref::<wasmtime::Trap>(),
+        Some(&wasmtime::Trap::OutOfFuel)
+    );
+}
+
+/// The same module without the infinite loop: a locally caught throw under
+/// fuel metering returns normally (this passes today; it pins down that the
+/// crash needs fuel consumed after the handler).
+#[test]
+fn locally_caught_throw_with_fuel_returns() {
+    let engine = fuel_engine();
+    let wat = r#"(module
+      (tag $t)
+      (func (export "run") (result i32)
+        (block $h (try_table (catch_all $h) (throw $t)))
+        i32.const 7))"#;
+    let module = Module::new(&engine, wat).unwrap();
+    let mut store = Store::new(&engine, ());
+    store.set_fuel(10_000).unwrap();
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    let run = instance
+        .get_typed_func::<(), i32>(&mut store, "run")
+        .unwrap();
+    assert_eq!(run.call(&mut store, ()).unwrap(), 7);
+}
