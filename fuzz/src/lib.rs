@@ -29,6 +29,9 @@ pub enum Outcome {
     Divergence(String),
 }
 
+/// Turns a target's input into the module it runs, if it builds one.
+pub type ModuleFn = fn(&[u8]) -> Option<Vec<u8>>;
+
 /// A named fuzz target.
 #[derive(Clone, Copy)]
 pub struct Target {
@@ -38,7 +41,7 @@ pub struct Target {
     pub run: fn(&[u8]) -> Outcome,
     /// The module an input turns into, for targets that build one (written
     /// next to the input as a reproducer).
-    pub module: Option<fn(&[u8]) -> Option<Vec<u8>>>,
+    pub module: Option<ModuleFn>,
 }
 
 /// Every target, in the order `ci/fuzz.sh` runs them.

@@ -125,7 +125,7 @@ impl OurRunner {
 
     fn func(&self, name: &str) -> wasmtime::Func {
         match self.get(name) {
-            Some(Extern::Func(f)) => f.clone(),
+            Some(Extern::Func(f)) => *f,
             _ => panic!("no exported function {name:?}"),
         }
     }

@@ -27,17 +27,17 @@ fn slice(name: &str, iterations: u64) {
 
 #[test]
 fn instantiate_slice() {
-    slice("instantiate", 150);
+    slice("instantiate", 500);
 }
 
 #[test]
 fn differential_slice() {
-    slice("differential", 100);
+    slice("differential", 400);
 }
 
 #[test]
 fn api_ops_slice() {
-    slice("api_ops", 20);
+    slice("api_ops", 60);
 }
 
 #[test]
