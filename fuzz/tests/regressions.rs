@@ -21,11 +21,13 @@ fn const_expr_reading_a_defined_global_is_rejected_without_gc() {
     assert!(Module::new(&engine, wat).is_err());
 }
 
-/// Found by `instantiate`: with fuel metering, code that consumes fuel
-/// after a `throw` caught by a `try_table` in the same function crashes the
-/// process (SIGSEGV) instead of running out of fuel.
+/// Found by `instantiate` (fixed): with fuel metering, code that consumed
+/// fuel after a `throw` caught by a `try_table` in the same function
+/// crashed the process (SIGSEGV). The `throw_ref` builtin was a SystemV
+/// `try_call`, so Cranelift kept values live into the handler (here the
+/// store context for the fuel counter) in callee-saved registers, which the
+/// runtime does not restore when it resumes a handler.
 #[test]
-#[ignore = "engine bug: SIGSEGV (fuel after a locally caught throw); crashes the test binary"]
 fn fuel_after_a_locally_caught_throw() {
     let engine = fuel_engine();
     let wat = r#"(module
@@ -48,8 +50,7 @@ fn fuel_after_a_locally_caught_throw() {
 }
 
 /// The same module without the infinite loop: a locally caught throw under
-/// fuel metering returns normally (this passes today; it pins down that the
-/// crash needs fuel consumed after the handler).
+/// fuel metering returns normally.
 #[test]
 fn locally_caught_throw_with_fuel_returns() {
     let engine = fuel_engine();
@@ -66,4 +67,33 @@ fn locally_caught_throw_with_fuel_returns() {
         .get_typed_func::<(), i32>(&mut store, "run")
         .unwrap();
     assert_eq!(run.call(&mut store, ()).unwrap(), 7);
+}
+
+/// An uncaught `throw` returns from the `throw_ref` builtin into the
+/// thrower, which then traps: every register must survive that return
+/// (the throw stub preserves them), with and without signal-based traps.
+#[test]
+fn uncaught_throw_reaches_the_host() {
+    for signals in [true, false] {
+        let mut config = Config::new();
+        config.consume_fuel(true).signals_based_traps(signals);
+        let engine = Engine::new(&config).unwrap();
+        let wat = r#"(module
+          (tag $t (param i32))
+          (func (export "run") (param i32) (result i32)
+            (local i32)
+            (local.set 1 (i32.add (local.get 0) (i32.const 1)))
+            (block $h (result i32)
+              (try_table (catch $t $h) (throw $t (local.get 1)))
+              unreachable)
+            (throw $t)))"#;
+        let module = Module::new(&engine, wat).unwrap();
+        let mut store = Store::new(&engine, ());
+        store.set_fuel(10_000).unwrap();
+        let instance = Instance::new(&mut store, &module, &[]).unwrap();
+        let run = instance
+            .get_typed_func::<i32, i32>(&mut store, "run")
+            .unwrap();
+        assert!(run.call(&mut store, 41).is_err(), "signals {signals}");
+    }
 }

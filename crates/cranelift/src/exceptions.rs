@@ -21,6 +21,7 @@ use crate::builtins::builtin_signature;
 use crate::finish::{trap_code, wasm_trap};
 use crate::value_type;
 use cranelift_codegen::ir::types::I64;
+use cranelift_codegen::isa::CallConv;
 use cranelift_codegen::ir::{
     Block, BlockArg, BlockCall, ExceptionTableData, ExceptionTableItem, ExceptionTag, FuncRef,
     InstBuilder, SigRef, StackSlot, StackSlotData, StackSlotKey, StackSlotKind, Value,
@@ -275,7 +276,16 @@ impl FuncState<'_, '_, '_> {
     /// wasm caught the exception.
     fn emit_throw(&mut self, exn: Value) {
         let builtin = BuiltinFunctionIndex::throw_ref;
-        let sig = self.b.import_signature(builtin_signature(builtin));
+        // `PreserveAll`, not SystemV: inside a `try_table` this is a
+        // `try_call`, and the runtime resumes a handler with only pc, sp and
+        // fp set. For a SystemV callee Cranelift would keep values live into
+        // the handler in callee-saved registers, which hold the unwound
+        // host frames' values by then; a `PreserveAll` callee clobbers every
+        // register on the exceptional edge. On the normal edge (nothing
+        // caught) the runtime's throw stub preserves every register.
+        let mut signature = builtin_signature(builtin);
+        signature.call_conv = CallConv::PreserveAll;
+        let sig = self.b.import_signature(signature);
         let table = self
             .b
             .ins()

@@ -66,13 +66,6 @@ pub fn run_one(data: &[u8]) -> Outcome {
     }
 }
 
-/// Whether `wasm` declares exception tags (needed by `throw`).
-fn uses_exceptions(wasm: &[u8]) -> bool {
-    wasmparser::Parser::new(0)
-        .parse_all(wasm)
-        .any(|p| matches!(p, Ok(wasmparser::Payload::TagSection(_))))
-}
-
 /// Compiles, validates, instantiates and calls `wasm`.
 pub fn run_module(wasm: &[u8]) -> Outcome {
     let engine = engine();
@@ -94,12 +87,6 @@ pub fn run_module(wasm: &[u8]) -> Outcome {
         return Outcome::Divergence(format!(
             "our engine compiled a module wasmparser rejects: {e}"
         ));
-    }
-    if uses_exceptions(wasm) {
-        // Known and reported: with fuel metering, code after a `throw` caught
-        // in the same function crashes the process (see
-        // `tests/regressions.rs`). Such modules are compiled but not run.
-        return Outcome::Pass;
     }
     let limits = StoreLimitsBuilder::new()
         .memory_size(64 << 20)
