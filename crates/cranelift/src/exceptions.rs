@@ -21,11 +21,11 @@ use crate::builtins::builtin_signature;
 use crate::finish::{trap_code, wasm_trap};
 use crate::value_type;
 use cranelift_codegen::ir::types::I64;
-use cranelift_codegen::isa::CallConv;
 use cranelift_codegen::ir::{
     Block, BlockArg, BlockCall, ExceptionTableData, ExceptionTableItem, ExceptionTag, FuncRef,
     InstBuilder, SigRef, StackSlot, StackSlotData, StackSlotKey, StackSlotKind, Value,
 };
+use cranelift_codegen::isa::CallConv;
 use wasmparser::{Catch, TryTable};
 use wasmtime_environ::{
     vm_exn_object, vmctx, BuiltinFunctionIndex, ExceptionCatch, TagIndex, Trap, TrapSite,
