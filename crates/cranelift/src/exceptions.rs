@@ -25,6 +25,7 @@ use cranelift_codegen::ir::{
     Block, BlockArg, BlockCall, ExceptionTableData, ExceptionTableItem, ExceptionTag, FuncRef,
     InstBuilder, SigRef, StackSlot, StackSlotData, StackSlotKey, StackSlotKind, Value,
 };
+use cranelift_codegen::isa::CallConv;
 use wasmparser::{Catch, TryTable};
 use wasmtime_environ::{
     vm_exn_object, vmctx, BuiltinFunctionIndex, ExceptionCatch, TagIndex, Trap, TrapSite,
@@ -275,8 +276,16 @@ impl FuncState<'_, '_, '_> {
     /// wasm caught the exception.
     fn emit_throw(&mut self, exn: Value) {
         let builtin = BuiltinFunctionIndex::throw_ref;
-        let sig = builtin_signature(builtin, self.env.isa.default_call_conv());
-        let sig = self.b.import_signature(sig);
+        // `PreserveAll`, not SystemV: inside a `try_table` this is a
+        // `try_call`, and the runtime resumes a handler with only pc, sp and
+        // fp set. For a SystemV callee Cranelift would keep values live into
+        // the handler in callee-saved registers, which hold the unwound
+        // host frames' values by then; a `PreserveAll` callee clobbers every
+        // register on the exceptional edge. On the normal edge (nothing
+        // caught) the runtime's throw stub preserves every register.
+        let mut signature = builtin_signature(builtin, self.env.isa.default_call_conv());
+        signature.call_conv = CallConv::PreserveAll;
+        let sig = self.b.import_signature(signature);
         let table = self
             .b
             .ins()
