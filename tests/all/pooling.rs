@@ -283,3 +283,119 @@ fn linker_instance_pre_with_pooling() -> Result<()> {
     }
     Ok(())
 }
+
+/// `pagemap_scan` and `memory_protection_keys` take `Enabled`: `No` and
+/// `Auto` always work; `Yes` fails where the host lacks the feature (and,
+/// for protection keys, also where it has them: slots are not packed with
+/// keys yet). Availability agrees with the kernel's `pku` CPU flag.
+#[test]
+fn host_feature_switches() -> Result<()> {
+    let make = |f: &dyn Fn(&mut PoolingAllocationConfig)| {
+        let mut pool = PoolingAllocationConfig::default();
+        pool.total_core_instances(2)
+            .total_memories(2)
+            .total_tables(2)
+            .max_memory_size(1 << 20)
+            .linear_memory_keep_resident(1 << 16);
+        f(&mut pool);
+        let mut config = Config::new();
+        config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+        Engine::new(&config)
+    };
+    let run = |engine: &Engine| -> Result<()> {
+        let module = Module::new(
+            engine,
+            r#"(module (memory (export "m") 1) (data (i32.const 0) "hi"))"#,
+        )?;
+        for _ in 0..3 {
+            let mut store = Store::new(engine, ());
+            let instance = Instance::new(&mut store, &module, &[])?;
+            let memory = instance.get_memory(&mut store, "m").unwrap();
+            assert_eq!(&memory.data(&store)[..3], b"hi\0");
+            memory.data_mut(&mut store)[100] = 7;
+        }
+        Ok(())
+    };
+    for on in [Enabled::No, Enabled::Auto] {
+        run(&make(&|p| {
+            p.pagemap_scan(on);
+        })?)?;
+        run(&make(&|p| {
+            p.memory_protection_keys(on).max_memory_protection_keys(4);
+        })?)?;
+    }
+    let pagemap = make(&|p| {
+        p.pagemap_scan(Enabled::Yes);
+    });
+    assert_eq!(
+        pagemap.is_ok(),
+        PoolingAllocationConfig::is_pagemap_scan_available()
+    );
+    if let Ok(engine) = pagemap {
+        run(&engine)?;
+    }
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let pku = cpuinfo
+        .lines()
+        .filter(|l| l.starts_with("flags"))
+        .any(|l| l.split_whitespace().any(|f| f == "pku"));
+    let available = PoolingAllocationConfig::are_memory_protection_keys_available();
+    if !pku {
+        assert!(!available);
+    }
+    let err = make(&|p| {
+        p.memory_protection_keys(Enabled::Yes);
+    })
+    .expect_err("MPK cannot be required");
+    let text = format!("{err:?}");
+    if available {
+        assert!(text.contains("does not pack"), "{text}");
+    } else {
+        assert!(text.contains("does not support them"), "{text}");
+    }
+    Ok(())
+}
+
+/// `cranelift_regalloc_algorithm`, `table_lazy_init` and
+/// `memory_guaranteed_dense_image_size` leave results unchanged; the
+/// allocator choice is part of the artifact's settings.
+#[test]
+fn codegen_and_image_tuning() -> Result<()> {
+    const SPARSE: &str = r#"(module
+        (memory (export "m") 200)
+        (table (export "t") 4 funcref)
+        (elem (i32.const 1) $f)
+        (func $f (result i32) i32.const 5)
+        (type $t (func (result i32)))
+        (data (i32.const 0) "a")
+        (data (i32.const 0xA00000) "z")
+        (func (export "call") (param i32) (result i32) local.get 0 call_indirect (type $t)))"#;
+    let check = |config: &Config| -> Result<Vec<u8>> {
+        let engine = Engine::new(config)?;
+        let module = Module::new(&engine, SPARSE)?;
+        let mut store = Store::new(&engine, ());
+        let instance = Instance::new(&mut store, &module, &[])?;
+        let call = instance.get_typed_func::<i32, i32>(&mut store, "call")?;
+        assert_eq!(call.call(&mut store, 1)?, 5);
+        let memory = instance.get_memory(&mut store, "m").unwrap();
+        let data = memory.data(&store);
+        assert_eq!((data[0], data[0xA00000], data[1]), (b'a', b'z', 0));
+        Ok(engine.precompile_module(SPARSE.as_bytes())?)
+    };
+    let default = check(&Config::new())?;
+    let mut config = Config::new();
+    config
+        .cranelift_regalloc_algorithm(RegallocAlgorithm::SinglePass)
+        .table_lazy_init(false)
+        .memory_guaranteed_dense_image_size(0);
+    let single_pass = check(&config)?;
+    // The allocator is a code generation setting: an artifact made with one
+    // is refused by an engine using the other.
+    let engine = Engine::default();
+    // SAFETY: the bytes come from `precompile_module` above.
+    let err = unsafe { Module::deserialize(&engine, &single_pass) }.unwrap_err();
+    assert!(format!("{err:?}").contains("regalloc_algorithm"), "{err:?}");
+    // SAFETY: as above.
+    unsafe { Module::deserialize(&engine, &default) }?;
+    Ok(())
+}

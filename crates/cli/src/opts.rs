@@ -45,6 +45,40 @@ impl OptLevelArg {
     }
 }
 
+/// A `y|n|auto` value, for host features that may be missing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EnabledArg(pub wasmtime::Enabled);
+
+impl OptValue for EnabledArg {
+    const SYNTAX: &'static str = "[=y|n|auto]";
+    fn parse(value: Option<&str>) -> Result<Self> {
+        Ok(EnabledArg(match value {
+            None | Some("y") | Some("yes") | Some("true") => wasmtime::Enabled::Yes,
+            Some("n") | Some("no") | Some("false") => wasmtime::Enabled::No,
+            Some("auto") => wasmtime::Enabled::Auto,
+            Some(other) => bail!("invalid value `{other}`: expected y, n or auto"),
+        }))
+    }
+}
+
+/// The `-O regalloc-algorithm=...` choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RegallocArg(pub wasmtime::RegallocAlgorithm);
+
+impl OptValue for RegallocArg {
+    const SYNTAX: &'static str = "=backtracking|single-pass";
+    fn parse(value: Option<&str>) -> Result<Self> {
+        Ok(RegallocArg(match value {
+            Some("backtracking") => wasmtime::RegallocAlgorithm::Backtracking,
+            Some("single-pass") => wasmtime::RegallocAlgorithm::SinglePass,
+            Some(other) => {
+                bail!("unknown register allocator `{other}`: expected backtracking or single-pass")
+            }
+            None => bail!("a value is required"),
+        }))
+    }
+}
+
 /// The `-C compiler=...` choice: only Cranelift exists here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CompilerArg;
@@ -123,6 +157,30 @@ option_group! {
         /// accesses and other traps (default: yes); with `n`, compiled code
         /// checks explicitly.
         "signals-based-traps" => signals_based_traps: Option<bool>,
+        /// Cranelift's register allocator (default: backtracking).
+        "regalloc-algorithm" => regalloc_algorithm: Option<RegallocArg>,
+        /// Whether funcref tables may be initialized lazily (default: yes;
+        /// this runtime initializes them at instantiation either way, which
+        /// no wasm program can tell apart).
+        "table-lazy-init" => table_lazy_init: Option<bool>,
+        /// Initial data spanning at most this many bytes always gets a
+        /// copy-on-write image (default: 16 MiB).
+        "memory-guaranteed-dense-image-size" => memory_guaranteed_dense_image_size: Option<u64>,
+        /// Use the PAGEMAP_SCAN ioctl to reset kept-resident pool slots
+        /// (default: auto, when the kernel has it).
+        "pooling-pagemap-scan" => pooling_pagemap_scan: Option<EnabledArg>,
+        /// Released pool slots kept warm for reuse (default: 100; accepted,
+        /// this allocator reuses any free slot).
+        "pooling-max-unused-warm-slots" => pooling_max_unused_warm_slots: Option<u32>,
+        /// Pool slots decommitted together (default: 1; accepted, this
+        /// allocator resets each slot on release).
+        "pooling-decommit-batch-size" => pooling_decommit_batch_size: Option<usize>,
+        /// Use memory protection keys to pack pooled memories (default: n;
+        /// `y` fails where the host lacks them, and where it has them, since
+        /// this runtime does not pack slots with them yet).
+        "pooling-memory-protection-keys" => pooling_memory_protection_keys: Option<EnabledArg>,
+        /// The most memory protection keys to use (default: 16).
+        "pooling-max-memory-protection-keys" => pooling_max_memory_protection_keys: Option<usize>,
         /// DEPRECATED: use `-O memory-guard-size=N` instead.
         "dynamic-memory-guard-size" => dynamic_memory_guard_size: Option<u64>,
         /// DEPRECATED: use `-O memory-guard-size=N` instead.
@@ -133,19 +191,12 @@ option_group! {
         "static-memory-maximum-size" => static_memory_maximum_size: Option<u64>,
     }
     unsupported {
-        "regalloc-algorithm" => "the register allocator cannot be chosen here",
         "memory-reservation-for-growth", "dynamic-memory-reserved-for-growth"
             => "a separate growth reservation is not configurable here (see memory-reservation)",
         "gc-heap-may-move", "gc-heap-reservation", "gc-heap-reservation-for-growth",
         "gc-heap-guard-size", "gc-heap-initial-size", "gc-zeal-alloc-counter"
             => "the GC heap has no such settings in this runtime",
         "guard-before-linear-memory" => "no guard region is placed before linear memories",
-        "table-lazy-init" => "tables are always initialized at instantiation",
-        "pooling-decommit-batch-size", "pooling-max-unused-warm-slots", "pooling-pagemap-scan"
-            => "this pooling allocator has no such tuning (PAGEMAP_SCAN is used when the kernel has it)",
-        "pooling-memory-protection-keys", "pooling-max-memory-protection-keys"
-            => "memory protection keys are not used",
-        "memory-guaranteed-dense-image-size" => "copy-on-write images have no such threshold here",
         "pooling-total-component-instances", "pooling-max-component-instance-size",
         "pooling-max-core-instances-per-component", "pooling-max-memories-per-component",
         "pooling-max-tables-per-component" => "the component model is not implemented",
@@ -448,6 +499,15 @@ impl OptimizeOptions {
         if let Some(on) = self.signals_based_traps {
             config.signals_based_traps(on);
         }
+        if let Some(RegallocArg(algo)) = self.regalloc_algorithm {
+            config.cranelift_regalloc_algorithm(algo);
+        }
+        if let Some(on) = self.table_lazy_init {
+            config.table_lazy_init(on);
+        }
+        if let Some(bytes) = self.memory_guaranteed_dense_image_size {
+            config.memory_guaranteed_dense_image_size(bytes);
+        }
         if self.pooling_allocator == Some(true) {
             let mut pool = wasmtime::PoolingAllocationConfig::new();
             if let Some(n) = self.pooling_total_core_instances {
@@ -479,6 +539,21 @@ impl OptimizeOptions {
             }
             if let Some(n) = self.pooling_table_keep_resident {
                 pool.table_keep_resident(n);
+            }
+            if let Some(EnabledArg(on)) = self.pooling_pagemap_scan {
+                pool.pagemap_scan(on);
+            }
+            if let Some(n) = self.pooling_max_unused_warm_slots {
+                pool.max_unused_warm_slots(n);
+            }
+            if let Some(n) = self.pooling_decommit_batch_size {
+                pool.decommit_batch_size(n);
+            }
+            if let Some(EnabledArg(on)) = self.pooling_memory_protection_keys {
+                pool.memory_protection_keys(on);
+            }
+            if let Some(n) = self.pooling_max_memory_protection_keys {
+                pool.max_memory_protection_keys(n);
             }
             config.allocation_strategy(pool);
         }

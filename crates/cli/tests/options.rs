@@ -267,7 +267,7 @@ fn unsupported_and_unknown_keys_are_errors() {
         ("-S", "inherit-network", "wasi:sockets"),
         ("-S", "allow-ip-name-lookup", "wasi:sockets"),
         ("-W", "component-model", "component model"),
-        ("-O", "table-lazy-init=n", "initialized"),
+        ("-O", "guard-before-linear-memory", "guard region"),
         ("-D", "coredump=core", "core dumps"),
         ("-R", "path=trace", "recording"),
     ] {
@@ -694,4 +694,28 @@ fn raw_cranelift_settings() {
         "20",
     ]);
     assert_fails_with(&o, 1, "opt_level");
+}
+
+/// The `-O` keys for the register allocator, lazy tables, dense images and
+/// the pool's host-feature switches.
+#[test]
+fn allocator_and_codegen_tuning_keys() {
+    let m = temp_file("count.wat", COUNT);
+    for key in [
+        "regalloc-algorithm=single-pass",
+        "regalloc-algorithm=backtracking",
+        "table-lazy-init=n",
+        "memory-guaranteed-dense-image-size=0",
+        "pooling-allocator,pooling-pagemap-scan=n",
+        "pooling-allocator,pooling-pagemap-scan=auto",
+        "pooling-allocator,pooling-max-unused-warm-slots=3,pooling-decommit-batch-size=8",
+        "pooling-allocator,pooling-memory-protection-keys=auto,pooling-max-memory-protection-keys=4",
+    ] {
+        assert_ok(&wasmtime(&["run", "-O", key, &m]));
+    }
+    let o = wasmtime(&["run", "-O", "regalloc-algorithm=linear-scan", &m]);
+    assert_fails_with(&o, 2, "unknown register allocator");
+    // Required protection keys: refused either way on this runtime.
+    let o = wasmtime(&["run", "-O", "pooling-allocator,pooling-memory-protection-keys=y", &m]);
+    assert_fails_with(&o, 1, "memory protection keys");
 }

@@ -25,6 +25,11 @@ pub struct Tunables {
     /// hot code (branch-hinting proposal). Only layout changes: artifacts
     /// compiled either way run in engines configured either way.
     pub branch_hinting: bool,
+    /// Initial-data spans (first to last initialised byte of a memory) up
+    /// to this size always get a copy-on-write image; larger ones need
+    /// data over at least half of the span. Runtime-only: it does not
+    /// change compiled code.
+    pub memory_guaranteed_dense_image_size: u64,
 }
 
 impl Default for Tunables {
@@ -38,6 +43,7 @@ impl Default for Tunables {
             epoch_interruption: false,
             relaxed_simd_deterministic: false,
             branch_hinting: false,
+            memory_guaranteed_dense_image_size: 16 << 20,
         }
     }
 }

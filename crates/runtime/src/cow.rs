@@ -30,8 +30,9 @@ use wasmtime_environ::{ConstOp, DataKind, DefinedMemoryIndex, EntityRef, Module,
 /// sparser initial contents are copied segment by segment instead.
 pub const MAX_IMAGE_SPAN: usize = 1 << 30;
 
-/// Spans up to this size always get an image; above it the segments must
-/// cover at least half of the span.
+/// The default of the span up to which a memory always gets an image;
+/// above it the segments must cover at least half of the span
+/// (`Tunables::memory_guaranteed_dense_image_size`).
 pub const DENSE_IMAGE_SPAN: usize = 16 << 20;
 
 /// Largest number of zero bytes (before and after the data together) an
@@ -191,7 +192,10 @@ impl ModuleMemoryImages {
     /// segments are not all at constant, in-bounds offsets, or whose span
     /// is too large and sparse, get no image. Returns `None` if no memory
     /// gets one.
-    pub fn new(module: &Module) -> Result<Option<ModuleMemoryImages>> {
+    ///
+    /// Spans of initial data up to `dense_span` bytes always get an image;
+    /// larger ones need segments over at least half of the span.
+    pub fn new(module: &Module, dense_span: usize) -> Result<Option<ModuleMemoryImages>> {
         let page = host_page_size();
         let mut images = PrimaryMap::new();
         let mut any = false;
@@ -205,6 +209,7 @@ impl ModuleMemoryImages {
                     defined,
                     ty.minimum.saturating_mul(ty.page_size()),
                     page,
+                    dense_span,
                 )?
             };
             any |= image.is_some();
@@ -218,6 +223,7 @@ impl ModuleMemoryImages {
         defined: DefinedMemoryIndex,
         min_bytes: u64,
         page: usize,
+        dense_span: usize,
     ) -> Result<Option<MemoryImage>> {
         let target = module.memory_index(defined);
         let mut segments = Vec::new();
@@ -253,7 +259,7 @@ impl ModuleMemoryImages {
         let hi = (hi + page - 1) & !(page - 1);
         let span = hi - lo;
         let covered: usize = segments.iter().map(|(_, d)| d.len()).sum();
-        if span > MAX_IMAGE_SPAN || (span > DENSE_IMAGE_SPAN && covered < span / 2) {
+        if span > MAX_IMAGE_SPAN || (span > dense_span && covered < span / 2) {
             return Ok(None);
         }
         let mut contents = vec![0u8; span];

@@ -16,6 +16,7 @@ pub mod instance;
 pub mod libcalls;
 pub mod memory;
 pub mod mmap;
+pub mod mpk;
 pub mod pagemap;
 pub mod shared_memory;
 pub mod table;

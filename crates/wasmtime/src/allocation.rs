@@ -49,9 +49,28 @@ impl From<PoolingAllocationConfig> for InstanceAllocationStrategy {
 /// strategy. Instantiating when a pool is exhausted, or a module that
 /// exceeds a per-module limit, fails with an error.
 #[cfg(feature = "pooling-allocator")]
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct PoolingAllocationConfig {
     config: wasmtime_runtime::instance::pooling::PoolingConfig,
+    pagemap_scan: crate::Enabled,
+    memory_protection_keys: crate::Enabled,
+    max_memory_protection_keys: usize,
+    max_unused_warm_slots: u32,
+    decommit_batch_size: usize,
+}
+
+#[cfg(feature = "pooling-allocator")]
+impl Default for PoolingAllocationConfig {
+    fn default() -> Self {
+        PoolingAllocationConfig {
+            config: Default::default(),
+            pagemap_scan: crate::Enabled::Auto,
+            memory_protection_keys: crate::Enabled::No,
+            max_memory_protection_keys: 16,
+            max_unused_warm_slots: 100,
+            decommit_batch_size: 1,
+        }
+    }
 }
 
 #[cfg(feature = "pooling-allocator")]
@@ -130,6 +149,71 @@ impl PoolingAllocationConfig {
         self
     }
 
+    /// Whether resetting a kept-resident slot region may use the Linux
+    /// `PAGEMAP_SCAN` ioctl (6.7+) to copy back only the modified pages
+    /// (see [`PoolingAllocationConfig::linear_memory_keep_resident`]).
+    /// `Auto` (the default) uses it when the kernel has it, `No` never,
+    /// and `Yes` makes `Engine::new` fail if the kernel lacks it. Only the
+    /// speed of a reset depends on it, never what the next instance sees.
+    pub fn pagemap_scan(&mut self, enable: crate::Enabled) -> &mut Self {
+        self.pagemap_scan = enable;
+        self
+    }
+
+    /// Whether the `PAGEMAP_SCAN` ioctl is available on this host (what
+    /// [`Enabled::Auto`](crate::Enabled::Auto) decides with).
+    pub fn is_pagemap_scan_available() -> bool {
+        wasmtime_runtime::pagemap::available()
+    }
+
+    /// How many released slots may stay "warm" (mapped, with their last
+    /// module's image) for reuse by the same module (default 100). Accepted
+    /// for compatibility: this allocator reuses any free slot, re-mapping
+    /// its image when the module differs, so the setting affects neither
+    /// results nor limits.
+    pub fn max_unused_warm_slots(&mut self, max: u32) -> &mut Self {
+        self.max_unused_warm_slots = max;
+        self
+    }
+
+    /// How many slots are decommitted together (default 1). Accepted for
+    /// compatibility: this allocator resets each slot when it is released,
+    /// so the setting affects neither results nor limits.
+    pub fn decommit_batch_size(&mut self, batch_size: usize) -> &mut Self {
+        self.decommit_batch_size = batch_size;
+        self
+    }
+
+    /// Whether to use memory protection keys (MPK) to pack linear memory
+    /// slots without guard regions between them (feature
+    /// `memory-protection-keys`; default `No`, as in Wasmtime). `Yes`
+    /// makes `Engine::new` fail where the CPU or kernel lacks MPK
+    /// ([`PoolingAllocationConfig::are_memory_protection_keys_available`]).
+    /// This runtime does not pack slots with protection keys yet: `Auto`
+    /// keeps the guard regions (the layout of a host without MPK), and
+    /// `Yes` on a host that has MPK fails with an error saying so, rather
+    /// than silently running without the protection asked for.
+    #[cfg(feature = "memory-protection-keys")]
+    pub fn memory_protection_keys(&mut self, enable: crate::Enabled) -> &mut Self {
+        self.memory_protection_keys = enable;
+        self
+    }
+
+    /// The most protection keys to allocate when they are used (default
+    /// 16; the hardware has 15 usable).
+    #[cfg(feature = "memory-protection-keys")]
+    pub fn max_memory_protection_keys(&mut self, max: usize) -> &mut Self {
+        self.max_memory_protection_keys = max;
+        self
+    }
+
+    /// Whether this CPU and kernel support memory protection keys (what
+    /// [`Enabled::Auto`](crate::Enabled::Auto) decides with).
+    #[cfg(feature = "memory-protection-keys")]
+    pub fn are_memory_protection_keys_available() -> bool {
+        wasmtime_runtime::mpk::is_supported()
+    }
+
     /// How many bytes at the start of each table slot are reset with
     /// `memset` rather than discarded with `madvise` when the table is
     /// deallocated (default 0; rounded up to whole host pages). The same as
@@ -147,12 +231,47 @@ impl Config {
         Ok(match &self.allocation_strategy {
             InstanceAllocationStrategy::OnDemand => Arc::new(OnDemandInstanceAllocator),
             #[cfg(feature = "pooling-allocator")]
-            InstanceAllocationStrategy::Pooling(p) => Arc::new(
-                wasmtime_runtime::instance::pooling::PoolingInstanceAllocator::new(
-                    &p.config,
-                    &self.tunables,
-                )?,
-            ),
+            InstanceAllocationStrategy::Pooling(p) => {
+                let mut config = p.config.clone();
+                config.pagemap_scan = match p.pagemap_scan {
+                    crate::Enabled::No => false,
+                    crate::Enabled::Auto => true,
+                    crate::Enabled::Yes => {
+                        if !wasmtime_runtime::pagemap::available() {
+                            anyhow::bail!(
+                                "the PAGEMAP_SCAN ioctl was required (`pagemap_scan(Enabled::Yes)`) \
+                                 but this kernel does not support it"
+                            );
+                        }
+                        true
+                    }
+                };
+                if p.memory_protection_keys == crate::Enabled::Yes {
+                    if !wasmtime_runtime::mpk::is_supported() {
+                        anyhow::bail!(
+                            "memory protection keys were required \
+                             (`memory_protection_keys(Enabled::Yes)`) but this CPU or kernel \
+                             does not support them"
+                        );
+                    }
+                    anyhow::bail!(
+                        "memory protection keys are available on this host, but this runtime \
+                         does not pack pooled memories with them yet; use `Enabled::Auto` or \
+                         `Enabled::No`"
+                    );
+                }
+                let _ = (
+                    p.max_memory_protection_keys,
+                    p.max_unused_warm_slots,
+                    p.decommit_batch_size,
+                );
+                Arc::new(
+                    wasmtime_runtime::instance::pooling::PoolingInstanceAllocator::new(
+                        &config,
+                        &self.tunables,
+                    )?,
+                )
+            }
         })
     }
 }

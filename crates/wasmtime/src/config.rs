@@ -26,6 +26,29 @@ pub enum Strategy {
     Cranelift,
 }
 
+/// A three-way switch for host features that may be missing (memory
+/// protection keys, `PAGEMAP_SCAN`).
+#[derive(Clone, Copy, Debug, Eq, PartialEq, Hash)]
+pub enum Enabled {
+    /// Use the feature if the host has it.
+    Auto,
+    /// Use the feature; creating the engine fails if the host lacks it.
+    Yes,
+    /// Never use the feature.
+    No,
+}
+
+/// Cranelift's register allocation algorithm.
+#[derive(Clone, Copy, Debug, Eq, PartialEq, Hash)]
+#[non_exhaustive]
+pub enum RegallocAlgorithm {
+    /// Backtracking with range splitting: better code, slower compilation
+    /// (the default).
+    Backtracking,
+    /// One pass in linear time: faster compilation, more spills and moves.
+    SinglePass,
+}
+
 /// Global configuration for an [`Engine`](crate::Engine).
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -46,6 +69,8 @@ pub struct Config {
     /// Extra Cranelift settings: `(name, None)` enables a boolean setting,
     /// `(name, Some(value))` sets one.
     pub(crate) cranelift_flags: Vec<(String, Option<String>)>,
+    pub(crate) regalloc_algorithm: Option<RegallocAlgorithm>,
+    pub(crate) table_lazy_init: bool,
     /// `Config::target`; `None` for the host (CPU features detected).
     pub(crate) target: Option<target_lexicon::Triple>,
     #[cfg(feature = "cache")]
@@ -104,6 +129,8 @@ impl Config {
             wasm_backtrace_max_frames: Some(DEFAULT_WASM_BACKTRACE_MAX_FRAMES),
             debug_info: false,
             cranelift_flags: Vec::new(),
+            regalloc_algorithm: None,
+            table_lazy_init: true,
             target: None,
             #[cfg(feature = "cache")]
             cache: None,
@@ -273,6 +300,29 @@ impl Config {
             .map_err(|e| anyhow::anyhow!("invalid target triple `{target}`: {e}"))?;
         self.target = Some(triple);
         Ok(self)
+    }
+
+    /// Chooses Cranelift's register allocator (default: backtracking).
+    pub fn cranelift_regalloc_algorithm(&mut self, algo: RegallocAlgorithm) -> &mut Self {
+        self.regalloc_algorithm = Some(algo);
+        self
+    }
+
+    /// Whether funcref tables may be initialised lazily (default on, as in
+    /// Wasmtime). Accepted for compatibility: this runtime initialises every
+    /// table element at instantiation, which wasm cannot tell apart from
+    /// lazy initialisation, so the setting changes no result.
+    pub fn table_lazy_init(&mut self, enable: bool) -> &mut Self {
+        self.table_lazy_init = enable;
+        self
+    }
+
+    /// Memories whose initial data spans at most this many bytes always get
+    /// a copy-on-write image, however sparse the data (default 16 MiB, as
+    /// in Wasmtime); larger spans need data over at least half of them.
+    pub fn memory_guaranteed_dense_image_size(&mut self, size_in_bytes: u64) -> &mut Self {
+        self.tunables.memory_guaranteed_dense_image_size = size_in_bytes;
+        self
     }
 
     /// Canonicalises NaN results of float operations for determinism.

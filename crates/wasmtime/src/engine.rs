@@ -131,7 +131,18 @@ impl Engine {
             },
             enable_verifier: config.verifier,
             nan_canonicalization: config.nan_canonicalization,
-            extra_flags: config.cranelift_flags.clone(),
+            extra_flags: config
+                .regalloc_algorithm
+                .map(|algo| {
+                    let value = match algo {
+                        crate::RegallocAlgorithm::Backtracking => "backtracking",
+                        crate::RegallocAlgorithm::SinglePass => "single_pass",
+                    };
+                    ("regalloc_algorithm".to_string(), Some(value.to_string()))
+                })
+                .into_iter()
+                .chain(config.cranelift_flags.iter().cloned())
+                .collect(),
             target: config.target.clone(),
         };
         #[cfg(feature = "cranelift")]

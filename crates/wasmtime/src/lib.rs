@@ -74,7 +74,7 @@ pub use allocation::InstanceAllocationStrategy;
 pub use allocation::PoolingAllocationConfig;
 #[cfg(feature = "cache")]
 pub use cache::{Cache, CacheConfig};
-pub use config::{Config, OptLevel, Strategy};
+pub use config::{Config, Enabled, OptLevel, RegallocAlgorithm, Strategy};
 pub use engine::{Engine, Precompiled};
 #[cfg(feature = "runtime")]
 pub use runtime_exports::*;

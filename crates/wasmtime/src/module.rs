@@ -254,7 +254,15 @@ impl Module {
         self.inner
             .memory_images
             .get_or_init(|| {
-                ModuleMemoryImages::new(&self.inner.module)
+                let dense_span = usize::try_from(
+                    self.inner
+                        .engine
+                        .config()
+                        .tunables
+                        .memory_guaranteed_dense_image_size,
+                )
+                .unwrap_or(usize::MAX);
+                ModuleMemoryImages::new(&self.inner.module, dense_span)
                     .ok()
                     .flatten()
                     .map(Arc::new)

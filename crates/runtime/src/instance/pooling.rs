@@ -54,6 +54,9 @@ pub struct PoolingConfig {
     pub linear_memory_keep_resident: usize,
     /// The same for table slots: bytes reset with `memset`.
     pub table_keep_resident: usize,
+    /// Whether the `PAGEMAP_SCAN` ioctl may be used to find the modified
+    /// pages of a kept-resident region (when the kernel has it).
+    pub pagemap_scan: bool,
 }
 
 impl Default for PoolingConfig {
@@ -69,6 +72,7 @@ impl Default for PoolingConfig {
             max_tables_per_module: 1,
             linear_memory_keep_resident: 0,
             table_keep_resident: 0,
+            pagemap_scan: true,
         }
     }
 }
@@ -159,6 +163,7 @@ impl PoolingInstanceAllocator {
                 reservation,
                 guard,
                 keep_resident: memory_keep_resident,
+                pagemap_scan: config.pagemap_scan,
                 max_memory_size: config.max_memory_size,
                 total: config.total_memories as usize,
                 free: Mutex::new(
@@ -372,6 +377,8 @@ struct MemoryPool {
     reservation: usize,
     guard: usize,
     keep_resident: usize,
+    /// Whether resets may ask `PAGEMAP_SCAN` for the modified pages.
+    pagemap_scan: bool,
     max_memory_size: usize,
     total: usize,
     free: Mutex<Vec<SlotState>>,
@@ -500,7 +507,12 @@ impl PooledMemory {
         let base = self.base();
         let discard_from = if keep == 0 {
             0
-        } else if let Some(scan) = crate::pagemap::scan(base, len, keep) {
+        } else if let Some(scan) = self
+            .pool
+            .pagemap_scan
+            .then(|| crate::pagemap::scan(base, len, keep))
+            .flatten()
+        {
             // Only the modified pages, at most `keep` bytes of them; the
             // kernel stopped at `scanned`, everything after is discarded.
             for (offset, size) in scan.regions(base) {
