@@ -716,6 +716,11 @@ fn allocator_and_codegen_tuning_keys() {
     let o = wasmtime(&["run", "-O", "regalloc-algorithm=linear-scan", &m]);
     assert_fails_with(&o, 2, "unknown register allocator");
     // Required protection keys: refused either way on this runtime.
-    let o = wasmtime(&["run", "-O", "pooling-allocator,pooling-memory-protection-keys=y", &m]);
+    let o = wasmtime(&[
+        "run",
+        "-O",
+        "pooling-allocator,pooling-memory-protection-keys=y",
+        &m,
+    ]);
     assert_fails_with(&o, 1, "memory protection keys");
 }
