@@ -77,6 +77,36 @@ fn small_reservation_moves_memory_on_growth() -> Result<()> {
     check(&config)
 }
 
+/// `Config::memory_reservation_for_growth`: a memory that moves to grow
+/// reserves that much beyond its new size, so growth within it stays in
+/// place, and the contents survive every move.
+#[test]
+fn growth_reservation_after_a_move() -> Result<()> {
+    let mut config = Config::new();
+    config
+        .memory_reservation(1 << 16)
+        .memory_guard_size(1 << 16)
+        .memory_reservation_for_growth(1 << 20);
+    let engine = Engine::new(&config)?;
+    let mut store = Store::new(&engine, ());
+    let memory = Memory::new(&mut store, MemoryType::new(1, None))?;
+    memory.data_mut(&mut store)[5] = 9;
+    let start = memory.data_ptr(&store);
+    // Past the 64 KiB reservation: moves, reserving 1 MiB more.
+    memory.grow(&mut store, 1)?;
+    let moved = memory.data_ptr(&store);
+    assert_ne!(moved, start);
+    // 2 + 10 pages = 768 KiB <= 128 KiB + 1 MiB: stays.
+    memory.grow(&mut store, 10)?;
+    assert_eq!(memory.data_ptr(&store), moved);
+    // Past that reservation: moves again.
+    memory.grow(&mut store, 20)?;
+    assert_ne!(memory.data_ptr(&store), moved);
+    assert_eq!(memory.data(&store)[5], 9);
+    assert_eq!(memory.size(&store), 32);
+    Ok(())
+}
+
 #[test]
 fn host_memory_shared_with_wasm() -> Result<()> {
     let engine = Engine::default();

@@ -181,6 +181,11 @@ option_group! {
         "pooling-memory-protection-keys" => pooling_memory_protection_keys: Option<EnabledArg>,
         /// The most memory protection keys to use (default: 16).
         "pooling-max-memory-protection-keys" => pooling_max_memory_protection_keys: Option<usize>,
+        /// Bytes reserved beyond a memory's new size when it must move to
+        /// grow (default: 2 GiB).
+        "memory-reservation-for-growth" => memory_reservation_for_growth: Option<u64>,
+        /// DEPRECATED: use `-O memory-reservation-for-growth=N` instead.
+        "dynamic-memory-reserved-for-growth" => dynamic_memory_reserved_for_growth: Option<u64>,
         /// DEPRECATED: use `-O memory-guard-size=N` instead.
         "dynamic-memory-guard-size" => dynamic_memory_guard_size: Option<u64>,
         /// DEPRECATED: use `-O memory-guard-size=N` instead.
@@ -191,8 +196,6 @@ option_group! {
         "static-memory-maximum-size" => static_memory_maximum_size: Option<u64>,
     }
     unsupported {
-        "memory-reservation-for-growth", "dynamic-memory-reserved-for-growth"
-            => "a separate growth reservation is not configurable here (see memory-reservation)",
         "gc-heap-may-move", "gc-heap-reservation", "gc-heap-reservation-for-growth",
         "gc-heap-guard-size", "gc-heap-initial-size", "gc-zeal-alloc-counter"
             => "the GC heap has no such settings in this runtime",
@@ -504,6 +507,12 @@ impl OptimizeOptions {
         }
         if let Some(on) = self.table_lazy_init {
             config.table_lazy_init(on);
+        }
+        if let Some(bytes) = self
+            .memory_reservation_for_growth
+            .or(self.dynamic_memory_reserved_for_growth)
+        {
+            config.memory_reservation_for_growth(bytes);
         }
         if let Some(bytes) = self.memory_guaranteed_dense_image_size {
             config.memory_guaranteed_dense_image_size(bytes);

@@ -706,6 +706,8 @@ fn allocator_and_codegen_tuning_keys() {
         "regalloc-algorithm=backtracking",
         "table-lazy-init=n",
         "memory-guaranteed-dense-image-size=0",
+        "memory-reservation=65536,memory-reservation-for-growth=1048576",
+        "dynamic-memory-reserved-for-growth=0",
         "pooling-allocator,pooling-pagemap-scan=n",
         "pooling-allocator,pooling-pagemap-scan=auto",
         "pooling-allocator,pooling-max-unused-warm-slots=3,pooling-decommit-batch-size=8",

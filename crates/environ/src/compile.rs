@@ -30,6 +30,10 @@ pub struct Tunables {
     /// data over at least half of the span. Runtime-only: it does not
     /// change compiled code.
     pub memory_guaranteed_dense_image_size: u64,
+    /// Bytes of address space reserved beyond a memory's new size when it
+    /// has to move to grow, so that further growth need not move it again.
+    /// Runtime-only.
+    pub memory_reservation_for_growth: u64,
 }
 
 impl Default for Tunables {
@@ -44,6 +48,7 @@ impl Default for Tunables {
             relaxed_simd_deterministic: false,
             branch_hinting: false,
             memory_guaranteed_dense_image_size: 16 << 20,
+            memory_reservation_for_growth: DEFAULT_MEMORY_RESERVATION_FOR_GROWTH,
         }
     }
 }
@@ -66,6 +71,10 @@ pub struct MemoryStyle {
     /// boundary, so accessible-but-out-of-bounds bytes may follow it and
     /// bounds checks can never be left to the guard region.
     pub page_size_log2: u8,
+    /// Extra bytes reserved beyond the new size when a memory that may move
+    /// outgrows its reservation (`Tunables::memory_reservation_for_growth`).
+    /// Runtime-only: compiled code does not depend on it.
+    pub growth_reservation: u64,
 }
 
 /// log2 of the smallest wasm page size (4 KiB, the host page size) for which
@@ -102,6 +111,7 @@ impl MemoryStyle {
             },
             is_static,
             page_size_log2: memory.page_size_log2,
+            growth_reservation: tunables.memory_reservation_for_growth,
         }
     }
 

@@ -54,6 +54,10 @@ pub const DEFAULT_MEMORY_RESERVATION: u64 = 1 << 32;
 /// The default size of the guard region after a linear memory.
 pub const DEFAULT_MEMORY_GUARD_SIZE: u64 = 32 << 20;
 
+/// The default extra reservation of a memory that moves to grow (2 GiB),
+/// as in Wasmtime on 64-bit hosts.
+pub const DEFAULT_MEMORY_RESERVATION_FOR_GROWTH: u64 = 2 << 30;
+
 /// The default maximum stack usage of wasm code (512 KiB), as in Wasmtime.
 pub const DEFAULT_MAX_WASM_STACK: usize = 512 * 1024;
 

@@ -61,6 +61,8 @@ pub struct LinearMemory {
     declared_maximum: Option<u64>,
     is_static: bool,
     shared: bool,
+    /// Extra bytes reserved beyond the new size when the memory moves.
+    growth_reservation: usize,
 }
 
 fn to_usize(n: u64, what: &str) -> Result<usize> {
@@ -155,6 +157,7 @@ impl LinearMemory {
             declared_maximum: ty.maximum,
             is_static: style.is_static,
             shared: ty.shared,
+            growth_reservation: usize::try_from(style.growth_reservation).unwrap_or(usize::MAX),
         })
     }
 
@@ -194,6 +197,7 @@ impl LinearMemory {
             declared_maximum: ty.maximum,
             is_static: style.is_static,
             shared: ty.shared,
+            growth_reservation: 0,
             storage: Storage::Slot(slot),
         })
     }
@@ -241,9 +245,10 @@ impl LinearMemory {
             if self.is_static || self.shared {
                 return None;
             }
-            // Leave room to grow further without moving every time, but
-            // never reserve past the maximum.
-            let mut reservation = new_accessible.saturating_add(new_accessible / 2);
+            // Leave room to grow further without moving every time
+            // (`memory_reservation_for_growth`), but never reserve past the
+            // maximum.
+            let mut reservation = new_accessible.saturating_add(self.growth_reservation);
             if let Some(max_bytes) = self
                 .max_pages
                 .checked_mul(self.page_size())
@@ -347,6 +352,7 @@ mod tests {
             guard_size: 32 << 20,
             is_static: true,
             page_size_log2: 16,
+            growth_reservation: 0,
         }
     }
 
@@ -356,6 +362,7 @@ mod tests {
             guard_size: 64 << 10,
             is_static: false,
             page_size_log2: 16,
+            growth_reservation: 1 << 20,
         }
     }
 
@@ -415,6 +422,7 @@ mod tests {
             guard_size: 0,
             is_static: true,
             page_size_log2: 16,
+            growth_reservation: 0,
         };
         assert!(LinearMemory::new(&ty(3, None), &small).is_err());
         assert!(LinearMemory::new(&ty(2, None), &small).is_ok());

@@ -317,6 +317,15 @@ impl Config {
         self
     }
 
+    /// Bytes of address space reserved beyond a memory's new size when it
+    /// must move to grow (default 2 GiB, as in Wasmtime on 64-bit hosts),
+    /// so that growing further does not move it again. Only memories that
+    /// may move are affected (see [`Config::memory_may_move`]).
+    pub fn memory_reservation_for_growth(&mut self, bytes: u64) -> &mut Self {
+        self.tunables.memory_reservation_for_growth = bytes;
+        self
+    }
+
     /// Memories whose initial data spans at most this many bytes always get
     /// a copy-on-write image, however sparse the data (default 16 MiB, as
     /// in Wasmtime); larger spans need data over at least half of them.

@@ -55,7 +55,11 @@ const IGNORED_COMPILER_SETTINGS: &[&str] = &["enable_verifier"];
 /// Tunables that change only the layout of the generated code, or only
 /// what the runtime does, so that an artifact runs in an engine configured
 /// either way (as in Wasmtime); not compared.
-const IGNORED_TUNABLES: &[&str] = &["branch_hinting", "memory_guaranteed_dense_image_size"];
+const IGNORED_TUNABLES: &[&str] = &[
+    "branch_hinting",
+    "memory_guaranteed_dense_image_size",
+    "memory_reservation_for_growth",
+];
 
 /// The engine settings an artifact depends on.
 #[derive(Serialize, Deserialize, Hash, PartialEq, Eq, Debug, Clone)]
