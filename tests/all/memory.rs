@@ -107,6 +107,63 @@ fn growth_reservation_after_a_move() -> Result<()> {
     Ok(())
 }
 
+/// The permissions of the mapping holding `addr`, from `/proc/self/maps`.
+fn protection_at(addr: usize) -> Option<String> {
+    let maps = std::fs::read_to_string("/proc/self/maps").ok()?;
+    maps.lines().find_map(|line| {
+        let mut parts = line.split_whitespace();
+        let range = parts.next()?;
+        let perms = parts.next()?;
+        let (start, end) = range.split_once('-')?;
+        let start = usize::from_str_radix(start, 16).ok()?;
+        let end = usize::from_str_radix(end, 16).ok()?;
+        (start <= addr && addr < end).then(|| perms.to_string())
+    })
+}
+
+/// `Config::guard_before_linear_memory` (on by default): the page before a
+/// memory's base is inaccessible, for on-demand and pooled memories, also
+/// after the memory moved to grow.
+#[test]
+fn guard_before_linear_memory() -> Result<()> {
+    let check = |config: &Config| -> Result<()> {
+        let engine = Engine::new(config)?;
+        let mut store = Store::new(&engine, ());
+        let module = Module::new(&engine, r#"(module (memory (export "m") 1))"#)?;
+        let instance = Instance::new(&mut store, &module, &[])?;
+        let memory = instance.get_memory(&mut store, "m").unwrap();
+        let before = memory.data_ptr(&store) as usize - 1;
+        assert_eq!(protection_at(before).as_deref(), Some("---p"));
+        memory.grow(&mut store, 2)?;
+        let before = memory.data_ptr(&store) as usize - 1;
+        assert_eq!(protection_at(before).as_deref(), Some("---p"));
+        assert_eq!(memory.data(&store).len(), 3 << 16);
+        Ok(())
+    };
+    check(&Config::new())?;
+    let mut moving = Config::new();
+    moving
+        .memory_reservation(1 << 16)
+        .memory_guard_size(1 << 16);
+    check(&moving)?;
+    let mut pool = PoolingAllocationConfig::default();
+    pool.total_memories(2)
+        .total_core_instances(2)
+        .total_tables(2)
+        .max_memory_size(1 << 20);
+    let mut pooled = Config::new();
+    pooled.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    check(&pooled)?;
+    // Off: still works (what lies before the base is then unspecified).
+    let mut off = Config::new();
+    off.guard_before_linear_memory(false);
+    let engine = Engine::new(&off)?;
+    let mut store = Store::new(&engine, ());
+    let memory = Memory::new(&mut store, MemoryType::new(1, None))?;
+    memory.data_mut(&mut store)[0] = 1;
+    Ok(())
+}
+
 #[test]
 fn host_memory_shared_with_wasm() -> Result<()> {
     let engine = Engine::default();

@@ -181,6 +181,9 @@ option_group! {
         "pooling-memory-protection-keys" => pooling_memory_protection_keys: Option<EnabledArg>,
         /// The most memory protection keys to use (default: 16).
         "pooling-max-memory-protection-keys" => pooling_max_memory_protection_keys: Option<usize>,
+        /// Place a guard region before each linear memory too (default:
+        /// yes).
+        "guard-before-linear-memory" => guard_before_linear_memory: Option<bool>,
         /// Bytes reserved beyond a memory's new size when it must move to
         /// grow (default: 2 GiB).
         "memory-reservation-for-growth" => memory_reservation_for_growth: Option<u64>,
@@ -199,7 +202,6 @@ option_group! {
         "gc-heap-may-move", "gc-heap-reservation", "gc-heap-reservation-for-growth",
         "gc-heap-guard-size", "gc-heap-initial-size", "gc-zeal-alloc-counter"
             => "the GC heap has no such settings in this runtime",
-        "guard-before-linear-memory" => "no guard region is placed before linear memories",
         "pooling-total-component-instances", "pooling-max-component-instance-size",
         "pooling-max-core-instances-per-component", "pooling-max-memories-per-component",
         "pooling-max-tables-per-component" => "the component model is not implemented",
@@ -507,6 +509,9 @@ impl OptimizeOptions {
         }
         if let Some(on) = self.table_lazy_init {
             config.table_lazy_init(on);
+        }
+        if let Some(on) = self.guard_before_linear_memory {
+            config.guard_before_linear_memory(on);
         }
         if let Some(bytes) = self
             .memory_reservation_for_growth

@@ -267,7 +267,7 @@ fn unsupported_and_unknown_keys_are_errors() {
         ("-S", "inherit-network", "wasi:sockets"),
         ("-S", "allow-ip-name-lookup", "wasi:sockets"),
         ("-W", "component-model", "component model"),
-        ("-O", "guard-before-linear-memory", "guard region"),
+        ("-C", "native-unwind-info", "unwind"),
         ("-D", "coredump=core", "core dumps"),
         ("-R", "path=trace", "recording"),
     ] {
@@ -708,6 +708,8 @@ fn allocator_and_codegen_tuning_keys() {
         "memory-guaranteed-dense-image-size=0",
         "memory-reservation=65536,memory-reservation-for-growth=1048576",
         "dynamic-memory-reserved-for-growth=0",
+        "guard-before-linear-memory=n",
+        "pooling-allocator,guard-before-linear-memory",
         "pooling-allocator,pooling-pagemap-scan=n",
         "pooling-allocator,pooling-pagemap-scan=auto",
         "pooling-allocator,pooling-max-unused-warm-slots=3,pooling-decommit-batch-size=8",

@@ -34,6 +34,10 @@ pub struct Tunables {
     /// has to move to grow, so that further growth need not move it again.
     /// Runtime-only.
     pub memory_reservation_for_growth: u64,
+    /// Whether each linear memory also gets an inaccessible guard region of
+    /// `memory_guard_size` bytes before its start (defense in depth; wasm
+    /// addresses never go below the base). Runtime-only.
+    pub guard_before_linear_memory: bool,
 }
 
 impl Default for Tunables {
@@ -49,6 +53,7 @@ impl Default for Tunables {
             branch_hinting: false,
             memory_guaranteed_dense_image_size: 16 << 20,
             memory_reservation_for_growth: DEFAULT_MEMORY_RESERVATION_FOR_GROWTH,
+            guard_before_linear_memory: true,
         }
     }
 }
@@ -75,6 +80,9 @@ pub struct MemoryStyle {
     /// outgrows its reservation (`Tunables::memory_reservation_for_growth`).
     /// Runtime-only: compiled code does not depend on it.
     pub growth_reservation: u64,
+    /// Bytes of inaccessible guard region before the memory
+    /// (`Tunables::guard_before_linear_memory`). Runtime-only.
+    pub guard_before_size: u64,
 }
 
 /// log2 of the smallest wasm page size (4 KiB, the host page size) for which
@@ -112,6 +120,13 @@ impl MemoryStyle {
             is_static,
             page_size_log2: memory.page_size_log2,
             growth_reservation: tunables.memory_reservation_for_growth,
+            guard_before_size: if tunables.signals_based_traps
+                && tunables.guard_before_linear_memory
+            {
+                tunables.memory_guard_size
+            } else {
+                0
+            },
         }
     }
 

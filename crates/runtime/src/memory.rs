@@ -28,16 +28,30 @@ pub trait MemorySlot: Send + Sync + std::fmt::Debug {
 /// Where a memory's bytes live.
 #[derive(Debug)]
 enum Storage {
-    /// A mapping owned by the memory.
-    Owned(Mmap),
+    /// A mapping owned by the memory: `pre` bytes of guard region, then the
+    /// memory's reservation and its guard region.
+    Owned { mmap: Mmap, pre: usize },
     /// A pooling-allocator slot.
     Slot(Box<dyn MemorySlot>),
 }
 
 impl Storage {
+    /// Reserves `pre + total` bytes and makes `[pre, pre + accessible)`
+    /// read/write: an owned memory with a guard region before it.
+    fn owned(pre: usize, accessible: usize, total: usize) -> Result<Storage> {
+        let all = pre
+            .checked_add(total)
+            .context("memory reservation plus guards overflows")?;
+        let mmap = Mmap::reserve(all)?;
+        if accessible > 0 {
+            mmap.make_accessible(pre, accessible)?;
+        }
+        Ok(Storage::Owned { mmap, pre })
+    }
+
     fn base(&self) -> *mut u8 {
         match self {
-            Storage::Owned(m) => m.as_mut_ptr(),
+            Storage::Owned { mmap, pre } => mmap.as_mut_ptr().wrapping_add(*pre),
             Storage::Slot(s) => s.base(),
         }
     }
@@ -135,7 +149,9 @@ impl LinearMemory {
         let total = reservation
             .checked_add(guard_size)
             .context("memory reservation plus guard overflows")?;
-        let mmap = Mmap::accessible_reserved(accessible, total).with_context(|| {
+        let pre = round_up_to_page_size(to_usize(style.guard_before_size, "memory guard size")?)
+            .context("memory guard size overflows")?;
+        let storage = Storage::owned(pre, accessible, total).with_context(|| {
             format!("failed to allocate a linear memory of {min_bytes:#x} bytes")
         })?;
         if let Some(image) = image {
@@ -144,10 +160,10 @@ impl LinearMemory {
             }
             // SAFETY: the image range lies inside the accessible part of the
             // mapping just created, which nothing references yet.
-            unsafe { image.map_at(mmap.as_mut_ptr())? };
+            unsafe { image.map_at(storage.base())? };
         }
         Ok(LinearMemory {
-            storage: Storage::Owned(mmap),
+            storage,
             byte_size: min_bytes,
             accessible,
             reservation,
@@ -229,8 +245,8 @@ impl LinearMemory {
         if new_accessible <= self.reservation {
             if new_accessible > self.accessible {
                 match &mut self.storage {
-                    Storage::Owned(mmap) => mmap
-                        .make_accessible(self.accessible, new_accessible - self.accessible)
+                    Storage::Owned { mmap, pre } => mmap
+                        .make_accessible(*pre + self.accessible, new_accessible - self.accessible)
                         .ok()?,
                     Storage::Slot(slot) => slot.make_accessible(new_accessible).ok()?,
                 }
@@ -239,9 +255,10 @@ impl LinearMemory {
         } else {
             // Shared memories must never move under other threads, and
             // pooled memories cannot leave their slot.
-            let Storage::Owned(old) = &self.storage else {
+            let Storage::Owned { pre, .. } = &self.storage else {
                 return None;
             };
+            let pre = *pre;
             if self.is_static || self.shared {
                 return None;
             }
@@ -258,7 +275,8 @@ impl LinearMemory {
                 reservation = reservation.min(max_bytes).max(new_accessible);
             }
             let reservation = round_up_to_page_size(reservation)?;
-            let mmap = Mmap::accessible_reserved(
+            let storage = Storage::owned(
+                pre,
                 new_accessible,
                 reservation.checked_add(self.guard_size)?,
             )
@@ -268,9 +286,9 @@ impl LinearMemory {
             // `new_accessible >= byte_size` accessible bytes, and `&mut self`
             // guarantees nobody else is accessing the old contents.
             unsafe {
-                std::ptr::copy_nonoverlapping(old.as_ptr(), mmap.as_mut_ptr(), self.byte_size);
+                std::ptr::copy_nonoverlapping(self.base(), storage.base(), self.byte_size);
             }
-            self.storage = Storage::Owned(mmap);
+            self.storage = storage;
             self.accessible = new_accessible;
             self.reservation = reservation;
         }
@@ -353,6 +371,7 @@ mod tests {
             is_static: true,
             page_size_log2: 16,
             growth_reservation: 0,
+            guard_before_size: 0,
         }
     }
 
@@ -363,6 +382,7 @@ mod tests {
             is_static: false,
             page_size_log2: 16,
             growth_reservation: 1 << 20,
+            guard_before_size: 64 << 10,
         }
     }
 
@@ -423,6 +443,7 @@ mod tests {
             is_static: true,
             page_size_log2: 16,
             growth_reservation: 0,
+            guard_before_size: 0,
         };
         assert!(LinearMemory::new(&ty(3, None), &small).is_err());
         assert!(LinearMemory::new(&ty(2, None), &small).is_ok());

@@ -317,6 +317,16 @@ impl Config {
         self
     }
 
+    /// Whether each linear memory also gets an inaccessible guard region
+    /// (of [`Config::memory_guard_size`] bytes) before its start (default
+    /// on, as in Wasmtime): defense in depth against host bugs, since wasm
+    /// addresses never go below a memory's base. With signals-based traps
+    /// off there are no guard regions at all.
+    pub fn guard_before_linear_memory(&mut self, enable: bool) -> &mut Self {
+        self.tunables.guard_before_linear_memory = enable;
+        self
+    }
+
     /// Bytes of address space reserved beyond a memory's new size when it
     /// must move to grow (default 2 GiB, as in Wasmtime on 64-bit hosts),
     /// so that growing further does not move it again. Only memories that

@@ -59,6 +59,7 @@ const IGNORED_TUNABLES: &[&str] = &[
     "branch_hinting",
     "memory_guaranteed_dense_image_size",
     "memory_reservation_for_growth",
+    "guard_before_linear_memory",
 ];
 
 /// The engine settings an artifact depends on.

@@ -131,8 +131,19 @@ impl PoolingInstanceAllocator {
             .checked_add(guard)
             .context("memory slot size overflows")?;
         let memory_bytes = slots_bytes(config.total_memories, memory_stride, "memory")?;
-        let memory_mmap =
-            Mmap::reserve(memory_bytes).context("failed to reserve the linear memory pool")?;
+        // Every slot's guard region also guards the next slot's start; the
+        // first slot gets one of its own when guards go before memories.
+        let memory_pre = if tunables.guard_before_linear_memory {
+            guard
+        } else {
+            0
+        };
+        let memory_mmap = Mmap::reserve(
+            memory_bytes
+                .checked_add(memory_pre)
+                .context("memory pool size overflows")?,
+        )
+        .context("failed to reserve the linear memory pool")?;
 
         // Table slots.
         let table_stride = config
@@ -159,6 +170,7 @@ impl PoolingInstanceAllocator {
             }),
             memories: Arc::new(MemoryPool {
                 mmap: memory_mmap,
+                pre: memory_pre,
                 stride: memory_stride,
                 reservation,
                 guard,
@@ -373,6 +385,8 @@ impl InstanceSlot for InstancePoolSlot {
 
 struct MemoryPool {
     mmap: Mmap,
+    /// Guard bytes before the first slot.
+    pre: usize,
     stride: usize,
     reservation: usize,
     guard: usize,
@@ -434,7 +448,7 @@ impl PooledMemory {
         self.pool
             .mmap
             .as_mut_ptr()
-            .wrapping_add(self.state.index * self.pool.stride)
+            .wrapping_add(self.pool.pre + self.state.index * self.pool.stride)
     }
 
     /// Makes exactly `[0, round_up(min_bytes))` accessible, holding `image`.
