@@ -344,11 +344,12 @@ option_group! {
         "cranelift-<KEY>" => cranelift: Vec<Setting>,
     }
     unsupported {
-        "collector" => "the garbage collector cannot be chosen here",
-        "native-unwind-info" => "native unwind information cannot be configured here",
-        "inlining" => "function inlining is not implemented",
+        "collector" => "there is no garbage collector to choose yet (the GC proposal is not implemented)",
+        "native-unwind-info"
+            => "native unwind information for debuggers and profilers is not generated yet (debugging and profiling support)",
+        "inlining" => "Wasmtime's cross-function inlining is not implemented (compiler performance work)",
         "metadata-for-internal-asserts", "metadata-for-gc-heap-corruption"
-            => "this trap metadata is not implemented",
+            => "this metadata serves the GC heap's internal checks (the GC proposal is not implemented)",
     }
 }
 
