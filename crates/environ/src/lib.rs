@@ -25,6 +25,7 @@ mod hints;
 mod module;
 mod translate;
 mod trap;
+mod tunables;
 mod types;
 mod vmoffsets;
 
@@ -36,6 +37,7 @@ pub use hints::*;
 pub use module::*;
 pub use translate::*;
 pub use trap::*;
+pub use tunables::*;
 pub use types::*;
 pub use vmoffsets::*;
 

@@ -263,3 +263,22 @@ pub mod vm_host_func_context {
     /// Value of the magic field ("host").
     pub const MAGIC_VALUE: u32 = u32::from_le_bytes(*b"host");
 }
+
+/// Layout of an exception object: a header followed by the payload values
+/// in 16-byte slots. An `exnref` is the object's address.
+pub mod vm_exn_object {
+    /// Tag identity (address of the tag's definition), usize.
+    pub const TAG: u32 = 0;
+    /// Number of values, u32.
+    pub const LEN: u32 = 8;
+    /// Non-zero once the object may be referenced from outside a handler, u32.
+    pub const EXPOSED: u32 = 12;
+    /// Owning instance (runtime use), usize.
+    pub const OWNER: u32 = 16;
+    /// Slot in the owner's arena, u32.
+    pub const SLOT: u32 = 24;
+    /// First value.
+    pub const VALUES: u32 = 32;
+    /// Size of a value slot.
+    pub const VALUE_SIZE: u32 = 16;
+}
