@@ -17,15 +17,7 @@ use crate::instance::Instance;
 use crate::traphandlers::lookup_code;
 use crate::vmcontext::{VMContext, VMStoreContext};
 use std::cell::Cell;
-use wasmtime_environ::{store_context, vm_exn_object, ExceptionCatch, VMSharedTypeIndex};
-
-/// A tag's runtime identity: its address is what tags are compared by.
-#[derive(Debug)]
-#[repr(C)]
-pub struct VMTagDefinition {
-    /// The engine-wide type of the tag's function type.
-    pub type_index: VMSharedTypeIndex,
-}
+use wasmtime_environ::{store_context, vm_exn_object, ExceptionCatch};
 
 thread_local! {
     /// The exception that last escaped to the host on this thread.
@@ -297,46 +289,5 @@ fn recycle(exn: usize) {
         let owner = *((exn + vm_exn_object::OWNER as usize) as *const *mut Instance);
         let slot = *((exn + vm_exn_object::SLOT as usize) as *const u32);
         (*owner).free_exn_slot(slot);
-    }
-}
-
-/// Exception objects allocated by one instance.
-#[derive(Default)]
-pub struct ExnArena {
-    objects: Vec<Box<[u64]>>,
-    free: Vec<u32>,
-}
-
-impl ExnArena {
-    /// Allocates an object for `len` values of tag `tag`, owned by `owner`.
-    pub fn alloc(&mut self, owner: *mut Instance, tag: usize, len: usize) -> usize {
-        let words = (vm_exn_object::VALUES as usize + len * vm_exn_object::VALUE_SIZE as usize) / 8;
-        let slot = match self
-            .free
-            .iter()
-            .position(|s| self.objects[*s as usize].len() >= words)
-        {
-            Some(i) => self.free.swap_remove(i),
-            None => {
-                self.objects.push(vec![0u64; words].into_boxed_slice());
-                (self.objects.len() - 1) as u32
-            }
-        };
-        let obj = &mut self.objects[slot as usize];
-        let base = obj.as_mut_ptr() as usize;
-        // SAFETY: the object has room for the header.
-        unsafe {
-            *((base + vm_exn_object::TAG as usize) as *mut usize) = tag;
-            *((base + vm_exn_object::LEN as usize) as *mut u32) = len as u32;
-            *((base + vm_exn_object::EXPOSED as usize) as *mut u32) = 0;
-            *((base + vm_exn_object::OWNER as usize) as *mut *mut Instance) = owner;
-            *((base + vm_exn_object::SLOT as usize) as *mut u32) = slot;
-        }
-        base
-    }
-
-    /// Makes `slot` reusable.
-    pub fn free(&mut self, slot: u32) {
-        self.free.push(slot);
     }
 }

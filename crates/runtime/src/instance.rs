@@ -103,8 +103,8 @@ pub struct Instance {
     tags: Vec<usize>,
     /// Storage of the defined tags, whose addresses are their identities.
     #[allow(clippy::vec_box)]
-    defined_tags: Vec<Box<crate::exception::VMTagDefinition>>,
-    exn_arena: crate::exception::ExnArena,
+    defined_tags: Vec<Box<VMTagDefinition>>,
+    exn_arena: crate::exn_arena::ExnArena,
     vmctx: VMContext,
 }
 
@@ -164,7 +164,7 @@ impl InstanceHandle {
         for (_, ty) in module.tags.iter().skip(module.num_imported_tags) {
             // SAFETY: `type_ids` has one entry per module type.
             let type_index = unsafe { *req.type_ids.add(ty.index()) };
-            defined_tags.push(Box::new(crate::exception::VMTagDefinition { type_index }));
+            defined_tags.push(Box::new(VMTagDefinition { type_index }));
         }
         let mut tags = req.imports.tags.clone();
         tags.extend(defined_tags.iter().map(|t| &**t as *const _ as usize));
@@ -277,14 +277,14 @@ impl Instance {
     pub fn alloc_exn(&mut self, tag: u32, len: u32) -> usize {
         let identity = self.tag_identity(tag);
         let owner = self as *mut Instance;
-        self.exn_arena.alloc(owner, identity, len as usize)
+        self.exn_arena.alloc(owner.cast(), identity, len as usize)
     }
 
     /// Allocates an exception object for a tag identity (host-created
     /// exceptions).
     pub fn alloc_exn_for_identity(&mut self, identity: usize, len: u32) -> usize {
         let owner = self as *mut Instance;
-        self.exn_arena.alloc(owner, identity, len as usize)
+        self.exn_arena.alloc(owner.cast(), identity, len as usize)
     }
 
     pub(crate) fn free_exn_slot(&mut self, slot: u32) {

@@ -12,6 +12,7 @@ pub mod code_memory;
 pub mod cow;
 pub mod entry;
 pub mod exception;
+pub mod exn_arena;
 pub mod instance;
 pub mod libcalls;
 pub mod memory;

@@ -351,3 +351,11 @@ const _: () = {
         offset_of!(VMArrayCallHostFuncContext, func_ref) == vm_host_func_context::FUNC_REF as usize
     );
 };
+
+/// A tag's runtime identity: its address is what tags are compared by.
+#[derive(Debug)]
+#[repr(C)]
+pub struct VMTagDefinition {
+    /// The engine-wide type of the tag's function type.
+    pub type_index: VMSharedTypeIndex,
+}
