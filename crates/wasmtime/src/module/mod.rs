@@ -11,6 +11,8 @@ use wasmtime_runtime::code_memory::CodeMemory;
 use wasmtime_runtime::cow::ModuleMemoryImages;
 use wasmtime_runtime::vmcontext::VMArrayCallFunction;
 
+mod artifacts;
+
 /// A compiled WebAssembly module, ready to be instantiated. Cheap to clone
 /// and shareable across threads.
 #[derive(Clone)]
@@ -77,76 +79,6 @@ impl Module {
     pub fn validate(engine: &Engine, binary: &[u8]) -> Result<()> {
         wasmtime_environ::validate(engine.config().features, binary)?;
         Ok(())
-    }
-
-    /// Compiles a module from the binary format. With the `cache` feature
-    /// and [`Config::cache`](crate::Config::cache) set, a previous
-    /// compilation with the same bytes and settings is loaded from disk.
-    #[cfg(feature = "cranelift")]
-    pub fn from_binary(engine: &Engine, binary: &[u8]) -> Result<Module> {
-        engine.check_compatible_with_native_host()?;
-        #[cfg(feature = "cache")]
-        if let Some(cache) = &engine.config().cache {
-            return crate::cache::load_or_compile(engine, cache, binary);
-        }
-        Module::compile_uncached(engine, binary)
-    }
-
-    #[cfg(feature = "cranelift")]
-    pub(crate) fn compile_uncached(engine: &Engine, binary: &[u8]) -> Result<Module> {
-        let compiled = crate::compile::compile(engine, binary)?;
-        let code = Arc::new(CodeMemory::new(compiled.code, resolve_body)?);
-        Module::from_parts(engine, Arc::new(compiled.module), code)
-    }
-
-    /// Serializes this module to an artifact that
-    /// [`Module::deserialize`] can load into an engine with the same
-    /// configuration (see [`Engine::precompile_module`]).
-    #[cfg(feature = "cranelift")]
-    pub fn serialize(&self) -> Result<Vec<u8>> {
-        crate::serialization::serialize(
-            &self.inner.engine,
-            &self.inner.module,
-            crate::serialization::CodeView::of_memory(&self.inner.code),
-        )
-    }
-
-    /// Loads a module from an artifact produced by [`Module::serialize`] or
-    /// [`Engine::precompile_module`], without compiling.
-    ///
-    /// The artifact is rejected with an error if it is not one (random
-    /// bytes, another ELF file), if it is truncated or corrupted (every
-    /// offset and length is checked, and a checksum covers the contents),
-    /// or if it was produced by another version or with different engine
-    /// settings (compiler flags, target CPU features, tunables, wasm
-    /// features); the error names what differs.
-    ///
-    /// # Safety
-    ///
-    /// The bytes are turned into executable code. An artifact crafted to
-    /// pass the checks (a forged checksum) can run arbitrary machine code, so
-    /// only pass bytes from a trusted source, e.g. produced by this library.
-    pub unsafe fn deserialize(engine: &Engine, bytes: impl AsRef<[u8]>) -> Result<Module> {
-        crate::serialization::deserialize(engine, bytes.as_ref())
-    }
-
-    /// Like [`Module::deserialize`], reading the artifact from a file (which
-    /// is memory-mapped while it is read).
-    ///
-    /// # Safety
-    ///
-    /// As for [`Module::deserialize`]; the file must also not change while
-    /// this function runs.
-    pub unsafe fn deserialize_file(engine: &Engine, path: impl AsRef<Path>) -> Result<Module> {
-        let path = path.as_ref();
-        let file = std::fs::File::open(path)
-            .with_context(|| format!("failed to open `{}`", path.display()))?;
-        // SAFETY: the mapping is read-only and private to this call; the
-        // caller guarantees the file does not change while it is read.
-        let map = unsafe { memmap2::Mmap::map(&file) }
-            .with_context(|| format!("failed to map `{}`", path.display()))?;
-        crate::serialization::deserialize(engine, &map)
-            .with_context(|| format!("failed deserialization for: {}", path.display()))
     }
 
     /// Builds a module from its description and mapped code (body of defined
