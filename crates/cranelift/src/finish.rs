@@ -1,8 +1,10 @@
 //! Conversion of Cranelift's compilation output into a
 //! [`CompiledFunction`]: code bytes, relocations, trap table, address map.
 
+use crate::keys::{VMCTX_SLOT_KEY, WASM_FUNC_NAMESPACE};
 use crate::placement;
-use cranelift_codegen::ir::{self, ExternalName, Function, TrapCode};
+use crate::trap_codes::trap_site;
+use cranelift_codegen::ir::{self, ExternalName, Function};
 use cranelift_codegen::isa::TargetIsa;
 use cranelift_codegen::{
     binemit::Reloc, CompiledCode, ExceptionContextLoc, FinalizedMachExceptionHandler,
@@ -11,35 +13,9 @@ use cranelift_codegen::{
 use std::ops::Range;
 use wasmtime_environ::{
     CompiledFunction, DefinedFuncIndex, ExceptionCatch, ExceptionSite, LibCall, Relocation,
-    RelocationKind, RelocationTarget, Trap, TrapInformation, TrapSite, WasmError, WasmResult,
+    RelocationKind, RelocationTarget, TrapInformation, WasmError, WasmResult,
     MIN_FUNCTION_ALIGNMENT,
 };
-
-/// Namespace of `UserExternalName`s that name defined wasm functions
-/// (the index is the `DefinedFuncIndex`).
-pub(crate) const WASM_FUNC_NAMESPACE: u32 = 0;
-
-/// Maps a Cranelift trap code to the trap site it stands for.
-pub(crate) fn trap_site(code: TrapCode) -> Option<TrapSite> {
-    Some(match code {
-        TrapCode::STACK_OVERFLOW => TrapSite::Wasm(Trap::StackOverflow),
-        TrapCode::HEAP_OUT_OF_BOUNDS => TrapSite::Wasm(Trap::MemoryOutOfBounds),
-        TrapCode::INTEGER_OVERFLOW => TrapSite::Wasm(Trap::IntegerOverflow),
-        TrapCode::INTEGER_DIVISION_BY_ZERO => TrapSite::Wasm(Trap::IntegerDivisionByZero),
-        TrapCode::BAD_CONVERSION_TO_INTEGER => TrapSite::Wasm(Trap::BadConversionToInteger),
-        other => return TrapSite::from_u8(other.as_raw().get()),
-    })
-}
-
-/// The Cranelift trap code that encodes `site`.
-pub(crate) fn trap_code(site: TrapSite) -> TrapCode {
-    TrapCode::user(site.to_u8()).expect("trap site codes are valid user trap codes")
-}
-
-/// The Cranelift trap code for wasm trap `trap`.
-pub(crate) fn wasm_trap(trap: Trap) -> TrapCode {
-    trap_code(TrapSite::Wasm(trap))
-}
 
 fn libcall(lc: ir::LibCall) -> Option<LibCall> {
     Some(match lc {
@@ -143,9 +119,10 @@ pub(crate) fn compiled_function(
 
     // Functions with handlers keep their vmctx in a keyed stack slot.
     let vmctx_sp_offset = buffer.frame_layout().and_then(|layout| {
-        layout.stackslots.values().find_map(|s| {
-            (s.key.map(|k| k.bits()) == Some(crate::func::VMCTX_SLOT_KEY)).then_some(s.offset)
-        })
+        layout
+            .stackslots
+            .values()
+            .find_map(|s| (s.key.map(|k| k.bits()) == Some(VMCTX_SLOT_KEY)).then_some(s.offset))
     });
     let mut exception_sites = Vec::new();
     for site in buffer.call_sites() {
@@ -201,24 +178,4 @@ pub(crate) fn compiled_function(
         address_map,
         exception_sites,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn trap_codes_round_trip() {
-        for &t in Trap::ALL {
-            assert_eq!(trap_site(wasm_trap(t)), Some(TrapSite::Wasm(t)));
-        }
-        assert_eq!(
-            trap_site(trap_code(TrapSite::HostError)),
-            Some(TrapSite::HostError)
-        );
-        assert_eq!(
-            trap_site(TrapCode::HEAP_OUT_OF_BOUNDS),
-            Some(TrapSite::Wasm(Trap::MemoryOutOfBounds))
-        );
-    }
 }

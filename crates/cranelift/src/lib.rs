@@ -20,8 +20,10 @@
 mod builtins;
 mod finish;
 mod func;
+mod keys;
 mod placement;
 mod trampolines;
+mod trap_codes;
 
 use cranelift_codegen::control::ControlPlane;
 use cranelift_codegen::ir::{self, AbiParam, ArgumentPurpose, Function, Signature, UserFuncName};

@@ -2,7 +2,8 @@
 //! calling convention.
 
 use crate::builtins::builtin_signature;
-use crate::finish::{trap_code, WASM_FUNC_NAMESPACE};
+use crate::keys::WASM_FUNC_NAMESPACE;
+use crate::trap_codes::trap_code;
 use crate::{value_type, wasm_signature};
 use cranelift_codegen::ir::{
     types::{I32, I64, I8},

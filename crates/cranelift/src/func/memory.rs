@@ -1,12 +1,37 @@
-//! Linear-memory addressing for every memory of a module: 32- and 64-bit
+//! Linear memory: addressing for every memory of a module (32- and 64-bit
 //! indices (memory64), any memory index (multi-memory) and any page size
-//! (custom page sizes).
+//! (custom page sizes)), loads and stores, and the `memory.*` and
+//! `data.drop` operators.
 
-use super::{constant, trusted, FuncState};
+use super::{constant, heap, trusted, FuncState};
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::types::{I32, I64};
+use cranelift_codegen::ir::types::{F32, F64, I32, I64};
 use cranelift_codegen::ir::{InstBuilder, TrapCode, Value};
-use wasmtime_environ::{vm_memory_definition, MemoryIndex, MemoryStyle, Module, WasmResult};
+use wasmparser::{MemArg, MemArgTarget, Operator};
+use wasmtime_environ::{
+    vm_memory_definition, BuiltinFunctionIndex, MemoryIndex, MemoryStyle, Module, Trap, WasmError,
+    WasmResult,
+};
+
+macro_rules! load {
+    ($s:ident, $memarg:expr, $size:expr, |$b:ident, $f:ident, $a:ident, $o:ident| $e:expr) => {{
+        let index = $s.pop();
+        let ($a, $o) = $s.heap_addr($memarg, index, $size)?;
+        let $f = heap();
+        let $b = &mut $s.b;
+        let v = $e;
+        $s.push(v);
+    }};
+}
+
+macro_rules! store {
+    ($s:ident, $memarg:expr, $size:expr, $m:ident) => {{
+        let val = $s.pop();
+        let index = $s.pop();
+        let (addr, off) = $s.heap_addr($memarg, index, $size)?;
+        $s.b.ins().$m(heap(), val, addr, off);
+    }};
+}
 
 /// Whether `memory` of `module` uses 64-bit indices.
 pub(super) fn memory_is_64(module: &Module, memory: MemoryIndex) -> bool {
@@ -100,5 +125,154 @@ impl FuncState<'_, '_, '_> {
         let null = self.b.ins().iconst(I64, 0);
         let guarded = self.b.ins().select_spectre_guard(oob, null, full);
         Ok((guarded, 0))
+    }
+
+    /// Computes the native address of a linear memory access of `size`
+    /// bytes at `index + memarg.offset`, checking bounds unless the guard
+    /// region makes the check unnecessary. Returns (address, offset).
+    /// ([`Self::bounds_checked_addr`] has the bounds check itself.)
+    pub(super) fn heap_addr(
+        &mut self,
+        memarg: &MemArg,
+        index: Value,
+        size: u32,
+    ) -> WasmResult<(Value, i32)> {
+        let mem = match memarg.target {
+            MemArgTarget::Memory(m) => MemoryIndex::from_u32(m),
+            MemArgTarget::Array(_) => {
+                return Err(WasmError::Unsupported("GC array accesses".into()))
+            }
+        };
+        self.bounds_checked_addr(mem, memarg.offset, index, size)
+    }
+
+    /// Translates a linear-memory operator; false if `op` is none.
+    pub(super) fn translate_memory_op(&mut self, op: &Operator<'_>) -> WasmResult<bool> {
+        match op {
+            Operator::I32Load { memarg } => {
+                load!(self, memarg, 4, |b, f, a, o| b.ins().load(I32, f, a, o))
+            }
+            Operator::I64Load { memarg } => {
+                load!(self, memarg, 8, |b, f, a, o| b.ins().load(I64, f, a, o))
+            }
+            Operator::F32Load { memarg } => {
+                load!(self, memarg, 4, |b, f, a, o| b.ins().load(F32, f, a, o))
+            }
+            Operator::F64Load { memarg } => {
+                load!(self, memarg, 8, |b, f, a, o| b.ins().load(F64, f, a, o))
+            }
+            Operator::I32Load8S { memarg } => {
+                load!(self, memarg, 1, |b, f, a, o| b.ins().sload8(I32, f, a, o))
+            }
+            Operator::I32Load8U { memarg } => {
+                load!(self, memarg, 1, |b, f, a, o| b.ins().uload8(I32, f, a, o))
+            }
+            Operator::I32Load16S { memarg } => {
+                load!(self, memarg, 2, |b, f, a, o| b.ins().sload16(I32, f, a, o))
+            }
+            Operator::I32Load16U { memarg } => {
+                load!(self, memarg, 2, |b, f, a, o| b.ins().uload16(I32, f, a, o))
+            }
+            Operator::I64Load8S { memarg } => {
+                load!(self, memarg, 1, |b, f, a, o| b.ins().sload8(I64, f, a, o))
+            }
+            Operator::I64Load8U { memarg } => {
+                load!(self, memarg, 1, |b, f, a, o| b.ins().uload8(I64, f, a, o))
+            }
+            Operator::I64Load16S { memarg } => {
+                load!(self, memarg, 2, |b, f, a, o| b.ins().sload16(I64, f, a, o))
+            }
+            Operator::I64Load16U { memarg } => {
+                load!(self, memarg, 2, |b, f, a, o| b.ins().uload16(I64, f, a, o))
+            }
+            Operator::I64Load32S { memarg } => {
+                load!(self, memarg, 4, |b, f, a, o| b.ins().sload32(f, a, o))
+            }
+            Operator::I64Load32U { memarg } => {
+                load!(self, memarg, 4, |b, f, a, o| b.ins().uload32(f, a, o))
+            }
+            Operator::I32Store { memarg } | Operator::F32Store { memarg } => {
+                store!(self, memarg, 4, store)
+            }
+            Operator::I64Store { memarg } | Operator::F64Store { memarg } => {
+                store!(self, memarg, 8, store)
+            }
+            Operator::I32Store8 { memarg } | Operator::I64Store8 { memarg } => {
+                store!(self, memarg, 1, istore8)
+            }
+            Operator::I32Store16 { memarg } | Operator::I64Store16 { memarg } => {
+                store!(self, memarg, 2, istore16)
+            }
+            Operator::I64Store32 { memarg } => store!(self, memarg, 4, istore32),
+            Operator::MemorySize { mem } => {
+                let memory = MemoryIndex::from_u32(*mem);
+                let page_log2 = self.env.module.memories[memory].page_size_log2;
+                let (def, off) = self.memory_def(memory);
+                let len = self.b.ins().load(
+                    I64,
+                    trusted(),
+                    def,
+                    off + vm_memory_definition::CURRENT_LENGTH as i32,
+                );
+                let pages = self.b.ins().ushr_imm_u(len, i64::from(page_log2));
+                let v = self.index_result(memory_is_64(self.env.module, memory), pages);
+                self.push(v);
+            }
+            Operator::MemoryGrow { mem } => {
+                let mem_index = mem;
+                let delta = self.pop();
+                let mem = self.i32_const(*mem);
+                let delta = self.uextend64(delta);
+                let r = self
+                    .call_builtin(BuiltinFunctionIndex::memory_grow, &[mem, delta])
+                    .expect("memory_grow returns a value");
+                self.trap_if_grow_error(r);
+                let is_64 = memory_is_64(self.env.module, MemoryIndex::from_u32(*mem_index));
+                let v = self.index_result(is_64, r);
+                self.push(v);
+            }
+            Operator::MemoryInit { data_index, mem } => {
+                let (dst, src, len) = self.pop3();
+                let mem = self.i32_const(*mem);
+                let data = self.i32_const(*data_index);
+                let dst = self.uextend64(dst);
+                self.call_builtin_checked(
+                    BuiltinFunctionIndex::memory_init,
+                    &[mem, data, dst, src, len],
+                    Trap::MemoryOutOfBounds,
+                );
+            }
+            Operator::DataDrop { data_index } => {
+                let data = self.i32_const(*data_index);
+                self.call_builtin(BuiltinFunctionIndex::data_drop, &[data]);
+            }
+            Operator::MemoryCopy { dst_mem, src_mem } => {
+                let (dst, src, len) = self.pop3();
+                let dst_mem = self.i32_const(*dst_mem);
+                let src_mem = self.i32_const(*src_mem);
+                let dst = self.uextend64(dst);
+                let src = self.uextend64(src);
+                let len = self.uextend64(len);
+                self.call_builtin_checked(
+                    BuiltinFunctionIndex::memory_copy,
+                    &[dst_mem, dst, src_mem, src, len],
+                    Trap::MemoryOutOfBounds,
+                );
+            }
+            Operator::MemoryFill { mem } => {
+                let (dst, val, len) = self.pop3();
+                let mem = self.i32_const(*mem);
+                let dst = self.uextend64(dst);
+                let len = self.uextend64(len);
+                self.call_builtin_checked(
+                    BuiltinFunctionIndex::memory_fill,
+                    &[mem, dst, val, len],
+                    Trap::MemoryOutOfBounds,
+                );
+            }
+
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
 }

@@ -1,11 +1,12 @@
-//! Operators of post-2.0 proposals that need more than a line in the main
-//! operator match: wide arithmetic and function references.
+//! Operators of post-2.0 proposals that need more than a line in their
+//! room's operator match: wide arithmetic and the null checks of function
+//! references (`call_ref` is in `func/calls.rs`).
 
-use super::{wasm_trap, FuncState};
+use super::FuncState;
+use crate::trap_codes::wasm_trap;
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::types::I64;
-use cranelift_codegen::ir::{BlockArg, InstBuilder, MemFlagsData};
-use wasmtime_environ::{vm_func_ref, Trap, TypeIndex, WasmResult};
+use cranelift_codegen::ir::{BlockArg, InstBuilder};
+use wasmtime_environ::Trap;
 
 impl FuncState<'_, '_, '_> {
     /// `i64.add128` / `i64.sub128`: (lo1, hi1, lo2, hi2) -> (lo, hi).
@@ -40,31 +41,6 @@ impl FuncState<'_, '_, '_> {
 }
 
 impl FuncState<'_, '_, '_> {
-    /// `call_ref $t` / `return_call_ref $t`: calls the function reference on
-    /// top of the stack (its type is `$t` by validation), trapping on null.
-    pub(super) fn translate_call_ref(&mut self, type_index: u32, tail: bool) -> WasmResult<()> {
-        let type_index = TypeIndex::from_u32(type_index);
-        let sig = self.wasm_sig(type_index)?;
-        let funcref = self.pop();
-        let nparams = self.env.module.types[type_index].params.len();
-        let wasm_args = self.popn(nparams);
-        self.trapz(funcref, wasm_trap(Trap::NullReference));
-        let flags = MemFlagsData::trusted().with_readonly();
-        let code = self
-            .b
-            .ins()
-            .load(I64, flags, funcref, vm_func_ref::WASM_CALL as i32);
-        let callee_vmctx = self
-            .b
-            .ins()
-            .load(I64, flags, funcref, vm_func_ref::VMCTX as i32);
-        let mut args = Vec::with_capacity(nparams + 2);
-        args.extend([callee_vmctx, self.vmctx]);
-        args.extend(wasm_args);
-        self.emit_wasm_call(super::exceptions::Callee::Indirect(sig, code), &args, tail);
-        Ok(())
-    }
-
     /// `ref.as_non_null`: traps on null, otherwise leaves the reference.
     pub(super) fn translate_ref_as_non_null(&mut self) {
         let r = *self.stack.last().expect("validated");

@@ -10,7 +10,7 @@
 //! checks in front of them.
 
 use super::FuncState;
-use crate::finish::trap_site;
+use crate::trap_codes::trap_site;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::immediates::{Ieee32, Ieee64};
 use cranelift_codegen::ir::types::{F32, F64, I32, I64};

@@ -8,7 +8,7 @@
 //! bounds checking as plain accesses.
 
 use super::{heap, FuncState};
-use crate::finish::wasm_trap;
+use crate::trap_codes::wasm_trap;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{I16, I32, I64, I8};
 use cranelift_codegen::ir::{AtomicRmwOp, InstBuilder, Type, Value};

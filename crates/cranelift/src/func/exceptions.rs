@@ -18,7 +18,8 @@
 
 use super::{trusted, FuncState};
 use crate::builtins::builtin_signature;
-use crate::finish::{trap_code, wasm_trap};
+use crate::keys::VMCTX_SLOT_KEY;
+use crate::trap_codes::{trap_code, wasm_trap};
 use crate::value_type;
 use cranelift_codegen::ir::types::I64;
 use cranelift_codegen::ir::{
@@ -55,9 +56,6 @@ pub(crate) struct ExnState {
     /// unwinder (keyed with [`VMCTX_SLOT_KEY`]).
     vmctx_slot: Option<StackSlot>,
 }
-
-/// Key of the stack slot where functions with handlers keep their `vmctx`.
-pub(crate) const VMCTX_SLOT_KEY: u64 = 0x0076_6d63_7478; // "vmctx"
 
 /// What a call goes to.
 pub(crate) enum Callee {
