@@ -3,59 +3,66 @@
 
 use std::fmt;
 
-/// The reason a WebAssembly function trapped.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
-pub enum Trap {
+/// Declares [`Trap`] from one list: each variant with its documentation
+/// and its message. The variant order is the trap's code
+/// ([`Trap::to_u8`]), stored in trap tables, so the list is an ABI fact
+/// (it is part of `ABI_FINGERPRINT`).
+macro_rules! traps {
+    ($($(#[$doc:meta])* $name:ident => $message:literal,)*) => {
+        /// The reason a WebAssembly function trapped.
+        #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        #[non_exhaustive]
+        pub enum Trap {
+            $($(#[$doc])* $name,)*
+        }
+
+        impl Trap {
+            /// Every trap, in code order (`Trap::ALL[i].to_u8() == i + 1`).
+            pub const ALL: &'static [Trap] = &[$(Trap::$name,)*];
+
+            /// The trap's message, as in Wasmtime (without the `wasm trap: `
+            /// prefix that `Display` adds).
+            fn message(self) -> &'static str {
+                match self {
+                    $(Trap::$name => $message,)*
+                }
+            }
+        }
+    };
+}
+
+traps! {
     /// The wasm stack ran out (deep recursion or `Config::max_wasm_stack`).
-    StackOverflow,
+    StackOverflow => "call stack exhausted",
     /// A load or store outside a linear memory's bounds.
-    MemoryOutOfBounds,
+    MemoryOutOfBounds => "out of bounds memory access",
     /// A misaligned atomic access.
-    HeapMisaligned,
+    HeapMisaligned => "unaligned atomic",
     /// An access outside a table's bounds.
-    TableOutOfBounds,
+    TableOutOfBounds => "undefined element: out of bounds table access",
     /// `call_indirect` through a null table entry.
-    IndirectCallToNull,
+    IndirectCallToNull => "uninitialized element",
     /// `call_indirect` with a signature that does not match.
-    BadSignature,
+    BadSignature => "indirect call type mismatch",
     /// Signed integer overflow (`INT_MIN / -1`) or float-to-int overflow.
-    IntegerOverflow,
+    IntegerOverflow => "integer overflow",
     /// Integer division or remainder by zero.
-    IntegerDivisionByZero,
+    IntegerDivisionByZero => "integer divide by zero",
     /// Conversion of NaN to an integer.
-    BadConversionToInteger,
+    BadConversionToInteger => "invalid conversion to integer",
     /// An `unreachable` instruction was executed.
-    UnreachableCodeReached,
+    UnreachableCodeReached => "wasm `unreachable` instruction executed",
     /// Execution was interrupted (epoch deadline).
-    Interrupt,
+    Interrupt => "interrupt",
     /// All fuel was consumed.
-    OutOfFuel,
+    OutOfFuel => "all fuel consumed by WebAssembly",
     /// A null reference was dereferenced.
-    NullReference,
+    NullReference => "null reference",
     /// Atomic wait on a non-shared memory.
-    AtomicWaitNonSharedMemory,
+    AtomicWaitNonSharedMemory => "atomic wait on non-shared memory",
 }
 
 impl Trap {
-    /// Every trap, in code order (`Trap::ALL[i].to_u8() == i + 1`).
-    pub const ALL: &'static [Trap] = &[
-        Trap::StackOverflow,
-        Trap::MemoryOutOfBounds,
-        Trap::HeapMisaligned,
-        Trap::TableOutOfBounds,
-        Trap::IndirectCallToNull,
-        Trap::BadSignature,
-        Trap::IntegerOverflow,
-        Trap::IntegerDivisionByZero,
-        Trap::BadConversionToInteger,
-        Trap::UnreachableCodeReached,
-        Trap::Interrupt,
-        Trap::OutOfFuel,
-        Trap::NullReference,
-        Trap::AtomicWaitNonSharedMemory,
-    ];
-
     /// A stable non-zero byte for this trap, as stored in trap tables.
     pub fn to_u8(self) -> u8 {
         Trap::ALL.iter().position(|t| *t == self).unwrap() as u8 + 1
@@ -69,23 +76,7 @@ impl Trap {
 
 impl fmt::Display for Trap {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let desc = match self {
-            Trap::StackOverflow => "call stack exhausted",
-            Trap::MemoryOutOfBounds => "out of bounds memory access",
-            Trap::HeapMisaligned => "unaligned atomic",
-            Trap::TableOutOfBounds => "undefined element: out of bounds table access",
-            Trap::IndirectCallToNull => "uninitialized element",
-            Trap::BadSignature => "indirect call type mismatch",
-            Trap::IntegerOverflow => "integer overflow",
-            Trap::IntegerDivisionByZero => "integer divide by zero",
-            Trap::BadConversionToInteger => "invalid conversion to integer",
-            Trap::UnreachableCodeReached => "wasm `unreachable` instruction executed",
-            Trap::Interrupt => "interrupt",
-            Trap::OutOfFuel => "all fuel consumed by WebAssembly",
-            Trap::NullReference => "null reference",
-            Trap::AtomicWaitNonSharedMemory => "atomic wait on non-shared memory",
-        };
-        write!(f, "wasm trap: {desc}")
+        write!(f, "wasm trap: {}", self.message())
     }
 }
 
