@@ -38,6 +38,25 @@ use wasmtime_environ::{
     WasmError, WasmFuncType, WasmResult, WasmValType,
 };
 
+/// A fingerprint of this crate's side of the conventions between compiled
+/// code and the runtime, hashed from the files that define them: the wasm
+/// calling convention (the fuel counter in registers, `wasm_signature`), the
+/// trampolines, builtin signatures and calling conventions (the
+/// register-preserving `status` builtins, `throw_ref`, `raise_trap`), trap
+/// codes and the exception handler protocol. Part of
+/// [`CraneliftCompiler`]'s fingerprint, so artifacts built under other
+/// conventions are refused.
+const CRANELIFT_ABI_FINGERPRINT: u64 = wasmtime_environ::source_fingerprint(&[
+    include_str!("lib.rs"),
+    include_str!("trampolines.rs"),
+    include_str!("builtins.rs"),
+    include_str!("trap_codes.rs"),
+    include_str!("keys.rs"),
+    include_str!("func/calls.rs"),
+    include_str!("func/instrument.rs"),
+    include_str!("func/exceptions.rs"),
+]);
+
 /// How hard Cranelift should try to optimize.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub enum OptLevel {
@@ -478,6 +497,7 @@ impl Compiler for CraneliftCompiler {
         for flag in self.isa.isa_flags() {
             let _ = write!(s, ";{flag}");
         }
+        let _ = write!(s, ";cranelift_abi={CRANELIFT_ABI_FINGERPRINT:016x}");
         s
     }
 }

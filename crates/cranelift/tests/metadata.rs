@@ -276,6 +276,9 @@ fn fingerprint_names_target_and_settings() {
     assert!(fp.contains(std::env::consts::ARCH), "{fp}");
     assert!(fp.contains("opt_level"), "{fp}");
     assert!(fp.contains("preserve_frame_pointers"), "{fp}");
+    // This crate's side of the ABI (calling convention, trampolines,
+    // builtin conventions) is part of it too.
+    assert!(fp.contains(";cranelift_abi="), "{fp}");
     let other = CraneliftCompiler::new(&CompilerConfig {
         opt_level: wasmtime_cranelift::OptLevel::None,
         ..CompilerConfig::default()

@@ -64,18 +64,23 @@ pub const DEFAULT_MEMORY_RESERVATION_FOR_GROWTH: u64 = 2 << 30;
 pub const DEFAULT_MAX_WASM_STACK: usize = 512 * 1024;
 
 /// A fingerprint of the ABI between compiled code and the runtime: the
-/// `VMContext`/`VMStoreContext` layouts and the builtin list (with their
-/// signatures) and the trap codes, hashed from the very files that define
-/// them, so that any change to one of them changes the fingerprint without
-/// a hand-kept version number. Precompiled artifacts and cache entries
-/// record it and are refused when it differs.
-pub const ABI_FINGERPRINT: u64 = {
-    let parts: [&str; 3] = [
-        include_str!("vmoffsets.rs"),
-        include_str!("builtins.rs"),
-        include_str!("trap.rs"),
-    ];
-    // FNV-1a, 64-bit.
+/// `VMContext`/`VMStoreContext` layouts (and the exception object's), the
+/// builtin list (with their signatures), the trap codes and the libcall and
+/// relocation lists, hashed from the very files that define them, so that
+/// any change to one of them changes the fingerprint without a hand-kept
+/// version number. Precompiled artifacts and cache entries record it and are
+/// refused when it differs. (The compiler adds the fingerprint of its own
+/// side of the conventions to its settings.)
+pub const ABI_FINGERPRINT: u64 = source_fingerprint(&[
+    include_str!("vmoffsets.rs"),
+    include_str!("builtins.rs"),
+    include_str!("trap.rs"),
+    include_str!("compile.rs"),
+]);
+
+/// FNV-1a (64-bit) over `parts`, usable in constants: how the ABI
+/// fingerprints hash the source files that define a convention.
+pub const fn source_fingerprint(parts: &[&str]) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     let mut p = 0;
     while p < parts.len() {
@@ -89,4 +94,4 @@ pub const ABI_FINGERPRINT: u64 = {
         p += 1;
     }
     hash
-};
+}
