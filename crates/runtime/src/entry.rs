@@ -57,6 +57,7 @@ pub struct EntryLimits {
 ///   parameter and result counts, holding the parameters;
 /// * nothing with a destructor may be live in host frames that a trap
 ///   would abandon (see [`catch_traps`]).
+#[inline]
 pub unsafe fn call_wasm(
     store: *mut VMStoreContext,
     limits: EntryLimits,

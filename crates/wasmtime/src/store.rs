@@ -70,6 +70,9 @@ pub struct StoreOpaque {
     pub(crate) modules: Vec<Module>,
     /// `Config::max_wasm_stack`, cached for the call path.
     pub(crate) max_wasm_stack: usize,
+    /// `Config::wasm_backtrace_max_frames` (0 for none), cached for the
+    /// call path.
+    pub(crate) max_backtrace_frames: usize,
     /// The `StoreInner<T>` this opaque part belongs to, as hooks.
     pub(crate) hooks: Option<NonNull<dyn StoreHooks>>,
     /// Whether a call hook is installed (checked on every call).
@@ -217,6 +220,10 @@ impl<T> Store<T> {
                     pending_exception: None,
                     modules: Vec::new(),
                     max_wasm_stack: engine.config().max_wasm_stack,
+                    max_backtrace_frames: engine
+                        .config()
+                        .wasm_backtrace_max_frames
+                        .map_or(0, |n| n.get()),
                     hooks: None,
                     #[cfg(feature = "call-hook")]
                     has_call_hook: false,

@@ -158,7 +158,17 @@ thread_local! {
 }
 
 /// Makes this thread's frame buffer hold at least `len` entries.
+#[inline]
 fn reserve_frames(len: usize) {
+    if FRAMES.get().1 >= len.min(MAX_FRAMES) {
+        return;
+    }
+    grow_frames(len);
+}
+
+/// The slow path of [`reserve_frames`].
+#[cold]
+fn grow_frames(len: usize) {
     let len = len.min(MAX_FRAMES);
     if FRAMES.get().1 >= len {
         return;

@@ -331,11 +331,7 @@ fn invoke_inner(
     use wasmtime_runtime::entry::{call_wasm, CallOutcome, EntryLimits};
     let limits = EntryLimits {
         max_wasm_stack: store.max_wasm_stack,
-        max_backtrace_frames: store
-            .engine()
-            .config()
-            .wasm_backtrace_max_frames
-            .map_or(0, |n| n.get()),
+        max_backtrace_frames: store.max_backtrace_frames,
     };
     let ctx: *mut wasmtime_runtime::vmcontext::VMStoreContext = &mut *store.vm_store_context;
     // SAFETY: `ctx` points at the store's boxed context, alive for the
