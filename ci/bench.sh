@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Core performance benchmarks of our `wasmtime` crate: compile time, host<->wasm
 # call overheads and the compute kernels of ci/bench-kernels/, each as a ratio
-# against a baseline measured in the same process (see benches/core.rs).
+# against a baseline measured in the same process (see benches/core/main.rs).
 #
 # Usage: ci/bench.sh [FILTER] [--quick]
 #   FILTER   only rows whose name contains FILTER (e.g. `kernel`, `call`)

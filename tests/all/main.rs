@@ -1,5 +1,6 @@
 //! Integration tests of the embedding API, grouped by feature.
 
+mod async_;
 mod bad_input;
 mod branch_hinting;
 mod cache;

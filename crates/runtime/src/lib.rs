@@ -92,6 +92,7 @@ pub mod cow;
 pub mod entry;
 pub mod exception;
 pub mod exn_arena;
+pub mod fiber;
 pub mod instance;
 pub mod libcalls;
 pub mod memory;

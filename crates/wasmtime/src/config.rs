@@ -49,6 +49,21 @@ pub enum RegallocAlgorithm {
     SinglePass,
 }
 
+/// Default of [`Config::async_stack_size`].
+const DEFAULT_ASYNC_STACK_SIZE: usize = 2 << 20;
+
+/// The embedder's stack creator, in a `Config`.
+#[cfg(all(feature = "async", feature = "runtime"))]
+#[derive(Clone)]
+pub(crate) struct HostStackCreator(pub(crate) std::sync::Arc<dyn crate::StackCreator>);
+
+#[cfg(all(feature = "async", feature = "runtime"))]
+impl std::fmt::Debug for HostStackCreator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StackCreator")
+    }
+}
+
 /// Global configuration for an [`Engine`](crate::Engine).
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -73,6 +88,13 @@ pub struct Config {
     pub(crate) table_lazy_init: bool,
     /// `Config::target`; `None` for the host (CPU features detected).
     pub(crate) target: Option<target_lexicon::Triple>,
+    /// Usable bytes of each async call's stack.
+    pub(crate) async_stack_size: usize,
+    /// Whether reused async stacks are zeroed first.
+    pub(crate) async_stack_zeroing: bool,
+    /// `Config::with_host_stack`.
+    #[cfg(all(feature = "async", feature = "runtime"))]
+    pub(crate) stack_creator: Option<HostStackCreator>,
     #[cfg(feature = "cache")]
     pub(crate) cache: Option<crate::Cache>,
 }
@@ -132,6 +154,10 @@ impl Config {
             regalloc_algorithm: None,
             table_lazy_init: true,
             target: None,
+            async_stack_size: DEFAULT_ASYNC_STACK_SIZE,
+            async_stack_zeroing: false,
+            #[cfg(all(feature = "async", feature = "runtime"))]
+            stack_creator: None,
             #[cfg(feature = "cache")]
             cache: None,
         }
@@ -411,6 +437,45 @@ impl Config {
     /// `Trap::StackOverflow`.
     pub fn max_wasm_stack(&mut self, size: usize) -> &mut Self {
         self.max_wasm_stack = size;
+        self
+    }
+
+    /// Accepted for compatibility: async support needs no switch (a store
+    /// is used asynchronously by calling its `*_async` entry points).
+    #[doc(hidden)]
+    #[deprecated(note = "no longer has any effect")]
+    #[cfg(feature = "async")]
+    pub fn async_support(&mut self, _enable: bool) -> &mut Self {
+        self
+    }
+
+    /// Usable size, in bytes, of the native stack each async call
+    /// (`Func::call_async`, `Instance::new_async`, ...) runs on; 2 MiB by
+    /// default. Wasm gets at most `max_wasm_stack` of it; the rest is for
+    /// the host functions it calls. [`Engine::new`](crate::Engine::new)
+    /// fails if it is smaller than [`Config::max_wasm_stack`].
+    #[cfg(feature = "async")]
+    pub fn async_stack_size(&mut self, size: usize) -> &mut Self {
+        self.async_stack_size = size;
+        self
+    }
+
+    /// Zero an async stack before reusing it for another call, so that no
+    /// data of one call is left on the stack for the next (off by default).
+    #[cfg(feature = "async")]
+    pub fn async_stack_zeroing(&mut self, enable: bool) -> &mut Self {
+        self.async_stack_zeroing = enable;
+        self
+    }
+
+    /// Allocate async stacks with `stack_creator` instead of the runtime's
+    /// own allocation.
+    #[cfg(all(feature = "async", feature = "runtime"))]
+    pub fn with_host_stack(
+        &mut self,
+        stack_creator: std::sync::Arc<dyn crate::StackCreator>,
+    ) -> &mut Self {
+        self.stack_creator = Some(HostStackCreator(stack_creator));
         self
     }
 

@@ -117,6 +117,10 @@ impl Engine {
         if config.tunables.signals_based_traps {
             wasmtime_runtime::traphandlers::init_traps();
         }
+        #[cfg(feature = "async")]
+        if config.max_wasm_stack > config.async_stack_size {
+            anyhow::bail!("max_wasm_stack size cannot exceed the async_stack_size");
+        }
         if config.interruptable && config.epoch_interruption {
             anyhow::bail!(
                 "`Config::interruptable` and `Config::epoch_interruption` cannot be enabled together"

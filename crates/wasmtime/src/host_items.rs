@@ -37,6 +37,7 @@ pub(crate) fn host_instance_with_types(
             type_ids.as_ptr()
         },
         functions: &[],
+        builtins: wasmtime_runtime::libcalls::builtin_array(),
         store: store_ptr,
         host_id: index,
         // Host-defined items never come from the pool, as in Wasmtime.

@@ -56,7 +56,27 @@ impl Instance {
         imports: &[Extern],
     ) -> Result<Instance> {
         let mut ctx = store.as_context_mut();
+        ctx.opaque().validate_sync_call()?;
         Instance::new_in(ctx.opaque(), module, imports)
+    }
+
+    /// As [`Instance::new`], running initialisation and the start function
+    /// on a fiber, so that they may wait (for async host functions, fuel
+    /// or epoch yields); see [`Func::call_async`](crate::Func::call_async).
+    #[cfg(feature = "async")]
+    pub async fn new_async(
+        mut store: impl AsContextMut,
+        module: &Module,
+        imports: &[Extern],
+    ) -> Result<Instance> {
+        let mut ctx = store.as_context_mut();
+        let store = crate::fiber::StorePtr(ctx.opaque());
+        // SAFETY: `ctx` keeps the store borrowed, and unused, until the
+        // future is done or dropped.
+        unsafe {
+            crate::fiber::on_fiber(store, move |store| Instance::new_in(store, module, imports))
+        }
+        .await?
     }
 
     pub(crate) fn new_in(
@@ -113,6 +133,7 @@ impl Instance {
             store_context: &mut *store.vm_store_context,
             type_ids: module.type_ids().as_ptr(),
             functions: module.entries(),
+            builtins: wasmtime_runtime::libcalls::builtin_array(),
             store: store_ptr,
             host_id: index,
             allocator: module.engine().allocator(),

@@ -55,15 +55,37 @@ impl<T: 'static> InstancePre<T> {
     /// another engine.
     pub fn instantiate(&self, mut store: impl AsContextMut<Data = T>) -> Result<Instance> {
         let mut ctx = store.as_context_mut();
+        ctx.opaque().validate_sync_call()?;
+        let imports = self.imports_in(&mut ctx)?;
+        Instance::new_in(ctx.opaque(), &self.module, &imports)
+    }
+
+    /// As [`InstancePre::instantiate`], on a fiber (see
+    /// [`Instance::new_async`]).
+    #[cfg(feature = "async")]
+    pub async fn instantiate_async(
+        &self,
+        mut store: impl AsContextMut<Data = T>,
+    ) -> Result<Instance>
+    where
+        T: Send,
+    {
+        let mut ctx = store.as_context_mut();
+        let imports = self.imports_in(&mut ctx)?;
+        Instance::new_async(ctx, &self.module, &imports).await
+    }
+
+    /// The imports, with host functions created in `ctx`'s store.
+    fn imports_in(&self, ctx: &mut crate::StoreContextMut<'_, T>) -> Result<Vec<Extern>> {
         let mut imports = Vec::with_capacity(self.items.len());
         for item in self.items.iter() {
             imports.push(match item {
                 Definition::Extern(e) => e.clone(),
                 Definition::HostFunc(ty, f) => {
-                    Extern::Func(Func::new_host(&mut ctx, ty.clone(), f.clone())?)
+                    Extern::Func(Func::new_host(ctx, ty.clone(), f.clone())?)
                 }
             });
         }
-        Instance::new_in(ctx.opaque(), &self.module, &imports)
+        Ok(imports)
     }
 }

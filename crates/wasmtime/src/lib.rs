@@ -44,6 +44,8 @@ mod definition;
 mod exception;
 #[cfg(feature = "runtime")]
 mod externals;
+#[cfg(all(feature = "async", feature = "runtime"))]
+mod fiber;
 #[cfg(feature = "runtime")]
 mod func;
 #[cfg(feature = "runtime")]
@@ -60,6 +62,8 @@ mod linker;
 mod module;
 #[cfg(feature = "runtime")]
 mod shared_memory;
+#[cfg(all(feature = "async", feature = "runtime"))]
+mod stack;
 #[cfg(feature = "runtime")]
 mod store;
 #[cfg(feature = "runtime")]
@@ -87,7 +91,9 @@ mod runtime_exports {
         ExnRef, ExnRefPre, ExnType, FieldType, StorageType, Tag, TagType, ThrownException,
     };
     pub use crate::externals::{Extern, Global, Memory, MemoryAccessError, Table};
-    pub use crate::func::typed::{IntoFunc, TypedFunc, WasmParams, WasmResults, WasmRet, WasmTy};
+    pub use crate::func::typed::{
+        IntoFunc, TypedFunc, WasmParams, WasmResults, WasmRet, WasmTy, WasmTyList,
+    };
     pub use crate::func::{Caller, Func};
     pub use crate::instance::{Export, Instance};
     pub use crate::instance_pre::InstancePre;
@@ -98,6 +104,8 @@ mod runtime_exports {
     pub use crate::linker::Linker;
     pub use crate::module::Module;
     pub use crate::shared_memory::{SharedMemory, WaitResult};
+    #[cfg(feature = "async")]
+    pub use crate::stack::{StackCreator, StackMemory};
     pub use crate::store::{
         AsContext, AsContextMut, CallHook, InterruptHandle, Store, StoreContext, StoreContextMut,
         UpdateDeadline,

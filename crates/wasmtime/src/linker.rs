@@ -95,6 +95,56 @@ impl<T: 'static> Linker<T> {
         Ok(self)
     }
 
+    /// Defines an async host function from a typed closure returning a
+    /// future (see [`Func::wrap_async`]).
+    #[cfg(feature = "async")]
+    pub fn func_wrap_async<F, Params: crate::WasmTyList, Args: crate::WasmRet>(
+        &mut self,
+        module: &str,
+        name: &str,
+        func: F,
+    ) -> Result<&mut Self>
+    where
+        F: for<'a> Fn(
+                Caller<'a, T>,
+                Params,
+            ) -> Box<dyn std::future::Future<Output = Args> + Send + 'a>
+            + Send
+            + Sync
+            + 'static,
+        T: Send + 'static,
+    {
+        let (ty, raw) = crate::func::async_func::async_typed_host_func(&self.engine, func);
+        self.insert(module, name, Definition::HostFunc(ty, raw))?;
+        Ok(self)
+    }
+
+    /// Defines an async host function of a dynamic type (see
+    /// [`Func::new_async`]).
+    #[cfg(feature = "async")]
+    pub fn func_new_async<F>(
+        &mut self,
+        module: &str,
+        name: &str,
+        ty: FuncType,
+        func: F,
+    ) -> Result<&mut Self>
+    where
+        F: for<'a> Fn(
+                Caller<'a, T>,
+                &'a [Val],
+                &'a mut [Val],
+            ) -> Box<dyn std::future::Future<Output = Result<()>> + Send + 'a>
+            + Send
+            + Sync
+            + 'static,
+        T: Send + 'static,
+    {
+        let raw = crate::func::async_func::async_dynamic_host_func(ty.clone(), func);
+        self.insert(module, name, Definition::HostFunc(ty, raw))?;
+        Ok(self)
+    }
+
     /// Defines every export of `instance` under `module_name`.
     pub fn instance(
         &mut self,
@@ -165,6 +215,47 @@ impl<T: 'static> Linker<T> {
         mut store: impl AsContextMut<Data = T>,
         module: &Module,
     ) -> Result<Instance> {
+        let imports = self.imports_for(&mut store, module)?;
+        Instance::new(store, module, &imports)
+    }
+
+    /// As [`Linker::instantiate`], on a fiber (see
+    /// [`Instance::new_async`]).
+    #[cfg(feature = "async")]
+    pub async fn instantiate_async(
+        &self,
+        mut store: impl AsContextMut<Data = T>,
+        module: &Module,
+    ) -> Result<Instance>
+    where
+        T: Send + 'static,
+    {
+        let imports = self.imports_for(&mut store, module)?;
+        Instance::new_async(store, module, &imports).await
+    }
+
+    /// As [`Linker::module`], instantiating on a fiber.
+    #[cfg(feature = "async")]
+    pub async fn module_async(
+        &mut self,
+        mut store: impl AsContextMut<Data = T>,
+        module_name: &str,
+        module: &Module,
+    ) -> Result<&mut Self>
+    where
+        T: Send + 'static,
+    {
+        let instance = self.instantiate_async(&mut store, module).await?;
+        self.instance(store, module_name, instance)
+    }
+
+    /// `module`'s imports resolved by name (host functions created in
+    /// `store`).
+    fn imports_for(
+        &self,
+        mut store: impl AsContextMut<Data = T>,
+        module: &Module,
+    ) -> Result<Vec<Extern>> {
         let mut imports = Vec::new();
         for import in module.imports() {
             let item = self
@@ -178,7 +269,7 @@ impl<T: 'static> Linker<T> {
                 })?;
             imports.push(item);
         }
-        Instance::new(store, module, &imports)
+        Ok(imports)
     }
 
     fn resolve(

@@ -15,6 +15,11 @@ use wasmtime_runtime::instance::InstanceHandle;
 use wasmtime_runtime::vmcontext::{VMArrayCallHostFuncContext, VMStoreContext};
 use wasmtime_runtime::vmstore::VMStore;
 
+#[cfg(feature = "async")]
+mod async_api;
+mod context;
+pub use context::{AsContext, AsContextMut, StoreContext, StoreContextMut};
+
 /// Per-store data of a function.
 pub(crate) struct FuncData {
     pub(crate) func_ref: *mut wasmtime_runtime::vmcontext::VMFuncRef,
@@ -92,6 +97,16 @@ pub struct StoreOpaque {
     pub(crate) instance_count: usize,
     pub(crate) memory_count: usize,
     pub(crate) table_count: usize,
+    /// Whether the store's configuration needs the `*_async` entry points
+    /// (yields on fuel or epochs): synchronous calls are refused.
+    pub(crate) async_required: bool,
+    /// Async calls' fibers and what code on them waits with.
+    #[cfg(feature = "async")]
+    pub(crate) async_state: crate::fiber::AsyncStateBox,
+    /// `Store::fuel_async_yield_interval`: the most fuel wasm gets between
+    /// two yields.
+    #[cfg(feature = "async")]
+    pub(crate) fuel_yield_interval: Option<std::num::NonZeroU64>,
 }
 
 /// Host-installed callbacks of a store, reached through
@@ -132,15 +147,32 @@ impl CallHook {
 
 /// What an [`Store::epoch_deadline_callback`] callback decides when the
 /// epoch deadline is reached.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UpdateDeadline {
     /// Keep running, with a new deadline this many ticks after the current
     /// epoch.
     Continue(u64),
     /// Yield to the async executor, then continue with a new deadline this
-    /// many ticks after the current epoch. Stores without async support
-    /// (all of them, in this implementation) raise an error instead.
+    /// many ticks after the current epoch. Only possible in an async call
+    /// (`*_async`); in a synchronous one the wasm traps with an error.
     Yield(u64),
+    /// As `Yield`, waiting for the given future (for example
+    /// `tokio::task::yield_now()`) instead of a plain yield.
+    #[cfg(feature = "async")]
+    YieldCustom(
+        u64,
+        std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>,
+    ),
+}
+
+impl std::fmt::Debug for UpdateDeadline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            UpdateDeadline::Continue(d) => f.debug_tuple("Continue").field(d).finish(),
+            UpdateDeadline::Yield(d) => f.debug_tuple("Yield").field(d).finish(),
+            #[cfg(feature = "async")]
+            UpdateDeadline::YieldCustom(d, _) => f.debug_tuple("YieldCustom").field(d).finish(),
+        }
+    }
 }
 
 /// A handle that interrupts the wasm code running in one store, from any
@@ -233,6 +265,11 @@ impl<T> Store<T> {
                     instance_count: 0,
                     memory_count: 0,
                     table_count: 0,
+                    async_required: false,
+                    #[cfg(feature = "async")]
+                    async_state: Default::default(),
+                    #[cfg(feature = "async")]
+                    fuel_yield_interval: None,
                 },
                 data,
                 limiter: None,
@@ -344,9 +381,17 @@ impl<T> Store<T> {
         self.inner.opaque.consume_fuel(fuel)
     }
 
-    /// Makes running out of fuel trap (the default and only behaviour).
-    #[deprecated(note = "running out of fuel always traps")]
-    pub fn out_of_fuel_trap(&mut self) {}
+    /// Makes running out of fuel trap without yielding first (the
+    /// default), undoing an async yield interval.
+    #[deprecated(
+        note = "running out of fuel always traps; use `Store::fuel_async_yield_interval(None)`"
+    )]
+    pub fn out_of_fuel_trap(&mut self) {
+        #[cfg(feature = "async")]
+        {
+            self.inner.opaque.fuel_yield_interval = None;
+        }
+    }
 
     /// Sets the epoch deadline to `ticks_beyond_current` ticks after the
     /// engine's current epoch (see
@@ -447,8 +492,18 @@ impl<T> VMStore for StoreInner<T> {
 
     fn out_of_fuel(&mut self) -> Result<()> {
         let opaque = &mut self.opaque;
+        #[cfg(feature = "async")]
+        if opaque.fuel_yield_interval.is_some()
+            && opaque.vm_store_context.fuel_consumed >= 0
+            && opaque.fuel_reserve > 0
+        {
+            // SAFETY: the state is this store's, whose wasm is running on
+            // this thread (this is called by a builtin).
+            unsafe { crate::fiber::yield_now(opaque.async_state.ptr())? };
+        }
+        let cap = opaque.fuel_refill_cap();
         while opaque.vm_store_context.fuel_consumed >= 0 && opaque.fuel_reserve > 0 {
-            let refill = opaque.fuel_reserve.min(i64::MAX as u64);
+            let refill = opaque.fuel_reserve.min(cap);
             opaque.fuel_reserve -= refill;
             opaque.vm_store_context.fuel_consumed -= refill as i64;
         }
@@ -481,8 +536,24 @@ impl<T> VMStore for StoreInner<T> {
                 self.opaque.set_epoch_deadline(delta);
                 Ok(())
             }
+            #[cfg(feature = "async")]
+            UpdateDeadline::Yield(delta) => {
+                // SAFETY: the state is this store's, whose wasm is running
+                // on this thread (this is called by a builtin).
+                unsafe { crate::fiber::yield_now(self.opaque.async_state.ptr())? };
+                self.opaque.set_epoch_deadline(delta);
+                Ok(())
+            }
+            #[cfg(feature = "async")]
+            UpdateDeadline::YieldCustom(delta, mut future) => {
+                // SAFETY: as above.
+                unsafe { crate::fiber::block_on(self.opaque.async_state.ptr(), future.as_mut())? };
+                self.opaque.set_epoch_deadline(delta);
+                Ok(())
+            }
+            #[cfg(not(feature = "async"))]
             UpdateDeadline::Yield(_) => {
-                bail!("`UpdateDeadline::Yield` requires a store with async support")
+                bail!("`UpdateDeadline::Yield` requires the `async` feature")
             }
         }
     }
@@ -649,9 +720,29 @@ impl StoreOpaque {
     }
 
     fn set_remaining_fuel(&mut self, fuel: u64) {
-        let active = fuel.min(i64::MAX as u64);
+        let active = fuel.min(self.fuel_refill_cap());
         self.vm_store_context.fuel_consumed = -(active as i64);
         self.fuel_reserve = fuel - active;
+    }
+
+    /// The most fuel the store context's counter holds at once: all of it
+    /// (up to `i64::MAX`), or the async yield interval.
+    fn fuel_refill_cap(&self) -> u64 {
+        #[cfg(feature = "async")]
+        if let Some(interval) = self.fuel_yield_interval {
+            return interval.get().min(i64::MAX as u64);
+        }
+        i64::MAX as u64
+    }
+
+    /// Refuses a synchronous entry into wasm when the store's
+    /// configuration needs async ones.
+    #[inline]
+    pub(crate) fn validate_sync_call(&self) -> Result<()> {
+        if self.async_required {
+            bail!("store configuration requires that `*_async` functions are used instead");
+        }
+        Ok(())
     }
 
     pub(crate) fn get_fuel(&self) -> Result<u64> {
@@ -708,149 +799,5 @@ impl StoreOpaque {
         }
         let current = self.engine.current_epoch();
         self.vm_store_context.epoch_deadline = current.saturating_add(ticks_beyond_current);
-    }
-}
-
-/// A shared borrow of a store.
-pub struct StoreContext<'a, T>(pub(crate) &'a StoreInner<T>);
-
-/// An exclusive borrow of a store.
-pub struct StoreContextMut<'a, T>(pub(crate) &'a mut StoreInner<T>);
-
-impl<'a, T> StoreContext<'a, T> {
-    /// The host data.
-    pub fn data(&self) -> &'a T {
-        &self.0.data
-    }
-    /// The engine.
-    pub fn engine(&self) -> &'a Engine {
-        &self.0.opaque.engine
-    }
-    /// Same as [`Store::get_fuel`].
-    pub fn get_fuel(&self) -> Result<u64> {
-        self.0.opaque.get_fuel()
-    }
-}
-
-impl<'a, T> StoreContextMut<'a, T> {
-    /// The host data.
-    pub fn data(&self) -> &T {
-        &self.0.data
-    }
-    /// The host data, mutably.
-    pub fn data_mut(&mut self) -> &mut T {
-        &mut self.0.data
-    }
-    /// The engine.
-    pub fn engine(&self) -> &Engine {
-        &self.0.opaque.engine
-    }
-    /// Same as [`Store::set_fuel`].
-    pub fn set_fuel(&mut self, fuel: u64) -> Result<()> {
-        self.0.opaque.set_fuel(fuel)
-    }
-    /// Same as [`Store::get_fuel`].
-    pub fn get_fuel(&self) -> Result<u64> {
-        self.0.opaque.get_fuel()
-    }
-    /// Same as [`Store::set_epoch_deadline`].
-    pub fn set_epoch_deadline(&mut self, ticks_beyond_current: u64) {
-        self.0.opaque.set_epoch_deadline(ticks_beyond_current)
-    }
-}
-
-/// Types that give shared access to a store.
-pub trait AsContext {
-    /// The host data type.
-    type Data;
-    /// Borrows the store.
-    fn as_context(&self) -> StoreContext<'_, Self::Data>;
-}
-
-/// Types that give exclusive access to a store.
-pub trait AsContextMut: AsContext {
-    /// Borrows the store mutably.
-    fn as_context_mut(&mut self) -> StoreContextMut<'_, Self::Data>;
-}
-
-impl<T> AsContext for Store<T> {
-    type Data = T;
-    fn as_context(&self) -> StoreContext<'_, T> {
-        StoreContext(&self.inner)
-    }
-}
-impl<T> AsContextMut for Store<T> {
-    fn as_context_mut(&mut self) -> StoreContextMut<'_, T> {
-        StoreContextMut(&mut self.inner)
-    }
-}
-impl<T> AsContext for StoreContext<'_, T> {
-    type Data = T;
-    fn as_context(&self) -> StoreContext<'_, T> {
-        StoreContext(self.0)
-    }
-}
-impl<T> AsContext for StoreContextMut<'_, T> {
-    type Data = T;
-    fn as_context(&self) -> StoreContext<'_, T> {
-        StoreContext(self.0)
-    }
-}
-impl<T> AsContextMut for StoreContextMut<'_, T> {
-    fn as_context_mut(&mut self) -> StoreContextMut<'_, T> {
-        StoreContextMut(self.0)
-    }
-}
-impl<C: AsContext + ?Sized> AsContext for &C {
-    type Data = C::Data;
-    fn as_context(&self) -> StoreContext<'_, C::Data> {
-        (**self).as_context()
-    }
-}
-impl<C: AsContext + ?Sized> AsContext for &mut C {
-    type Data = C::Data;
-    fn as_context(&self) -> StoreContext<'_, C::Data> {
-        (**self).as_context()
-    }
-}
-impl<C: AsContextMut + ?Sized> AsContextMut for &mut C {
-    fn as_context_mut(&mut self) -> StoreContextMut<'_, C::Data> {
-        (**self).as_context_mut()
-    }
-}
-
-impl<'a, C: AsContext> From<&'a C> for StoreContext<'a, C::Data> {
-    fn from(c: &'a C) -> Self {
-        c.as_context()
-    }
-}
-impl<'a, C: AsContext> From<&'a mut C> for StoreContext<'a, C::Data> {
-    fn from(c: &'a mut C) -> Self {
-        (*c).as_context()
-    }
-}
-impl<'a, T> From<StoreContextMut<'a, T>> for StoreContext<'a, T> {
-    fn from(s: StoreContextMut<'a, T>) -> Self {
-        StoreContext(s.0)
-    }
-}
-impl<'a, C: AsContextMut> From<&'a mut C> for StoreContextMut<'a, C::Data> {
-    fn from(c: &'a mut C) -> Self {
-        c.as_context_mut()
-    }
-}
-
-impl<'a, T> StoreContext<'a, T> {
-    pub(crate) fn opaque(&self) -> &'a StoreOpaque {
-        &self.0.opaque
-    }
-}
-
-impl<'a, T> StoreContextMut<'a, T> {
-    pub(crate) fn opaque(&mut self) -> &mut StoreOpaque {
-        &mut self.0.opaque
-    }
-    pub(crate) fn inner_ptr(&mut self) -> *mut StoreInner<T> {
-        self.0 as *mut StoreInner<T>
     }
 }

@@ -157,6 +157,65 @@ thread_local! {
     static FRAME_STORAGE: std::cell::RefCell<Vec<usize>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
+// The thread-local state below is only read and written through these
+// never-inlined functions: code on a fiber may be suspended and resumed on
+// another thread between two accesses, and a thread-local address cached
+// in one function across such a switch would belong to the old thread.
+
+/// This thread's innermost activation.
+#[inline(never)]
+fn current_activation() -> *const Activation {
+    ACTIVATION.get()
+}
+
+/// Publishes `activation` as this thread's innermost activation.
+#[inline(never)]
+fn set_current_activation(activation: *const Activation) {
+    ACTIVATION.set(activation);
+}
+
+/// This thread's frame buffer.
+#[inline(never)]
+fn frame_buffer() -> (*mut usize, usize) {
+    FRAMES.get()
+}
+
+/// Installs `chain` (the innermost activation of a fiber being resumed, or
+/// null) as this thread's activations and returns the ones it replaces.
+/// When installing a chain, also prepares this thread for traps in it
+/// (alternate signal stack, frame buffer), since the fiber may have
+/// entered wasm on another thread.
+#[inline(never)]
+pub(crate) fn swap_activations(chain: *const u8) -> *const u8 {
+    let chain = chain.cast::<Activation>();
+    if !chain.is_null() {
+        prepare_thread();
+        let mut need = 0;
+        let mut a = chain;
+        while !a.is_null() {
+            // SAFETY: a suspended fiber's activations live on its stack,
+            // which is kept until the fiber finishes.
+            unsafe {
+                need = need.max((*a).max_frames);
+                a = (*a).prev;
+            }
+        }
+        reserve_frames(need);
+    }
+    ACTIVATION.replace(chain).cast()
+}
+
+/// Sets up this thread's alternate signal stack once signal handlers are
+/// installed.
+#[inline(never)]
+fn prepare_thread() {
+    thread_local!(static THREAD_READY: Cell<bool> = const { Cell::new(false) });
+    if !THREAD_READY.get() && signal_handlers_installed() {
+        ensure_alt_stack();
+        THREAD_READY.set(true);
+    }
+}
+
 /// Makes this thread's frame buffer hold at least `len` entries.
 #[inline]
 fn reserve_frames(len: usize) {
@@ -228,11 +287,7 @@ where
     // The signal handlers are installed per process by `init_traps` (an
     // engine with signal-based traps calls it); once they are, each thread
     // needs an alternate stack for them, set up on its first call here.
-    thread_local!(static THREAD_READY: Cell<bool> = const { Cell::new(false) });
-    if !THREAD_READY.get() && signal_handlers_installed() {
-        ensure_alt_stack();
-        THREAD_READY.set(true);
-    }
+    prepare_thread();
 
     // Growing the frame buffer moves it: only here, never while this
     // thread's wasm can trap into an older activation that saw it (those
@@ -243,7 +298,7 @@ where
         jmp_buf: Cell::new(ptr::null()),
         store_context,
         max_frames,
-        prev: ACTIVATION.get(),
+        prev: current_activation(),
         trap: Cell::new(None),
     };
 
@@ -252,7 +307,7 @@ where
     struct Restore(*const Activation);
     impl Drop for Restore {
         fn drop(&mut self) {
-            ACTIVATION.set(self.0);
+            set_current_activation(self.0);
         }
     }
 
@@ -262,7 +317,7 @@ where
     };
     let ok = {
         let _restore = Restore(activation.prev);
-        ACTIVATION.set(&activation);
+        set_current_activation(&activation);
         // SAFETY: `call_body::<F>` expects a `Payload<F>`, which is what we
         // pass; `activation.jmp_buf` is a valid place for the C code to
         // publish its jump buffer, and `activation` outlives the call (it
@@ -285,7 +340,7 @@ where
         .trap
         .take()
         .expect("longjmp without a recorded trap");
-    let (buf, _) = FRAMES.get();
+    let (buf, _) = frame_buffer();
     let pcs = if raw.frames == 0 {
         Vec::new()
     } else {
@@ -308,5 +363,5 @@ where
 
 /// Whether this thread is currently inside [`catch_traps`].
 pub fn in_catch_traps() -> bool {
-    !ACTIVATION.get().is_null()
+    !current_activation().is_null()
 }

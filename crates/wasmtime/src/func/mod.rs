@@ -1,6 +1,8 @@
 //! Functions: calling wasm from the host, host functions callable from
 //! wasm, and `Caller`.
 
+#[cfg(feature = "async")]
+pub(crate) mod async_func;
 pub(crate) mod typed;
 
 use crate::store::{CallHook, FuncData, PendingError, StoreInner, StoreOpaque, Stored};
@@ -247,6 +249,17 @@ impl Func {
     ) -> Result<()> {
         let mut ctx = store.as_context_mut();
         let store = ctx.opaque();
+        store.validate_sync_call()?;
+        self.call_impl(store, params, results)
+    }
+
+    /// [`Func::call`] after the synchronous-call check.
+    pub(crate) fn call_impl(
+        &self,
+        store: &mut StoreOpaque,
+        params: &[Val],
+        results: &mut [Val],
+    ) -> Result<()> {
         let data = self.data(store);
         let ty = data.ty.clone();
         let func_ref = data.func_ref;

@@ -111,6 +111,12 @@ impl<T: WasmTy> WasmResults for T {
     }
 }
 
+/// The parameters of an async host function ([`Func::wrap_async`]): a
+/// tuple of wasm values (`()`, `(i32,)`, `(i32, f64)`, ...).
+///
+/// [`Func::wrap_async`]: crate::Func::wrap_async
+pub trait WasmTyList: WasmResults {}
+
 macro_rules! tuple_impls {
     ($n:tt $($t:ident $i:tt)*) => {
         impl<$($t: WasmTy,)*> WasmParams for ($($t,)*) {
@@ -125,6 +131,8 @@ macro_rules! tuple_impls {
                 Ok(())
             }
         }
+
+        impl<$($t: WasmTy,)*> WasmTyList for ($($t,)*) {}
 
         impl<$($t: WasmTy,)*> WasmResults for ($($t,)*) {
             #[inline]
@@ -268,6 +276,7 @@ impl<Params: WasmParams, Results: WasmResults> TypedFunc<Params, Results> {
     pub fn call(&self, mut store: impl AsContextMut, params: Params) -> Result<Results> {
         let mut ctx = store.as_context_mut();
         let store = ctx.opaque();
+        store.validate_sync_call()?;
         // Most signatures need few slots; avoid initialising 16 of them.
         if Params::LEN.max(Results::LEN) <= 4 {
             self.call_with::<4>(store, params)

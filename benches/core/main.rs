@@ -106,201 +106,8 @@ fn print_row(r: &Row) {
 // ---------------------------------------------------------------------------
 // (a) Compile time of a large generated module
 
-/// Deterministic pseudo-random numbers (a 64-bit LCG), so the generated
-/// module is the same on every run.
-struct Lcg(u64);
-impl Lcg {
-    fn next(&mut self) -> u32 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) as u32
-    }
-    fn below(&mut self, n: u32) -> u32 {
-        self.next() % n
-    }
-}
-
-/// Number of functions in the generated module.
-const GEN_FUNCS: u32 = 3000;
-
-/// Generates the text of a module with [`GEN_FUNCS`] functions of type
-/// `(i32, i32) -> i32` whose bodies rotate through five shapes: integer
-/// arithmetic chains, loops with branches, calls (direct and indirect) to
-/// earlier functions, memory loads and stores, and f64 arithmetic. It
-/// exports `run` (returns 42 without calling anything, for `--invoke`) and
-/// every tenth function.
-fn generate_module_wat() -> String {
-    use std::fmt::Write;
-    let mut rng = Lcg(0x5eed);
-    let mut w = String::with_capacity(8 << 20);
-    w.push_str("(module\n  (type $t (func (param i32 i32) (result i32)))\n");
-    w.push_str("  (memory 1)\n  (global $g (mut i32) (i32.const 7))\n");
-    w.push_str(&format!("  (table {GEN_FUNCS} funcref)\n"));
-    let i32_ops = [
-        "i32.add",
-        "i32.sub",
-        "i32.mul",
-        "i32.and",
-        "i32.or",
-        "i32.xor",
-        "i32.shl",
-        "i32.shr_u",
-        "i32.shr_s",
-        "i32.rotl",
-    ];
-    for f in 0..GEN_FUNCS {
-        let kind = if f < 8 { f % 2 } else { f % 5 };
-        let _ = writeln!(w, "  (func $f{f} (type $t) (local i32 i32 i64 f64)");
-        match kind {
-            // integer arithmetic chain
-            0 => {
-                w.push_str("    local.get 0 local.get 1 i32.add local.set 2\n");
-                for _ in 0..(12 + rng.below(20)) {
-                    let op = i32_ops[rng.below(i32_ops.len() as u32) as usize];
-                    let op2 = i32_ops[rng.below(i32_ops.len() as u32) as usize];
-                    let c = rng.below(1000) as i32 - 500;
-                    let _ = writeln!(
-                        w,
-                        "    local.get 2 i32.const {c} {op} local.get {} {op2} local.set 2",
-                        rng.below(2)
-                    );
-                }
-                w.push_str("    local.get 2 global.get $g i32.add\n");
-            }
-            // loops with an if/else and a br_table
-            1 => {
-                let _ = writeln!(
-                    w,
-                    "    local.get 0 i32.const {} i32.and local.set 3",
-                    rng.below(64) + 1
-                );
-                let _ = writeln!(
-                    w,
-                    "    block $exit loop $top\n      local.get 3 i32.eqz br_if $exit\n      \
-                     local.get 3 i32.const 1 i32.and\n      if\n        local.get 2 local.get 1 \
-                     i32.const {} i32.mul i32.add local.set 2\n      else\n        local.get 2 \
-                     i32.const {} i32.xor local.set 2\n      end",
-                    rng.below(97),
-                    rng.below(1 << 20)
-                );
-                let _ = writeln!(
-                    w,
-                    "      block $b2 block $b1 block $b0\n        local.get 3 i32.const 3 i32.and \
-                     br_table $b0 $b1 $b2 $b2\n      end local.get 2 i32.const {} i32.add local.set 2 \
-                     br $b2\n      end local.get 2 i32.const {} i32.rotl local.set 2\n      end",
-                    rng.below(1000),
-                    rng.below(31)
-                );
-                w.push_str(
-                    "      local.get 3 i32.const 1 i32.sub local.set 3\n      br $top\n    end end\n",
-                );
-                w.push_str("    local.get 2\n");
-            }
-            // direct and indirect calls to earlier functions
-            2 => {
-                w.push_str("    local.get 0\n");
-                for k in 0..(2 + rng.below(3)) {
-                    let callee = rng.below(f);
-                    let _ = writeln!(w, "    local.get 1 local.get 0 i32.const {k} i32.add");
-                    if k == 1 {
-                        let _ =
-                            writeln!(w, "    i32.const {callee} call_indirect (type $t) i32.add");
-                    } else {
-                        let _ = writeln!(w, "    call $f{callee} i32.add");
-                    }
-                }
-            }
-            // memory loads and stores (addresses masked into the page)
-            3 => {
-                w.push_str("    local.get 0 i32.const 0xfff0 i32.and local.set 3\n");
-                for _ in 0..(6 + rng.below(10)) {
-                    let off = rng.below(64) * 8;
-                    match rng.below(4) {
-                        0 => {
-                            let _ = writeln!(
-                                w,
-                                "    local.get 3 local.get 3 i32.load offset={off} local.get 1 \
-                                 i32.add i32.store offset={}",
-                                rng.below(64) * 4
-                            );
-                        }
-                        1 => {
-                            let _ = writeln!(
-                                w,
-                                "    local.get 3 i64.load offset={off} local.get 4 i64.add \
-                                 local.set 4"
-                            );
-                        }
-                        2 => {
-                            let _ = writeln!(
-                                w,
-                                "    local.get 3 local.get 4 i64.const {} i64.mul i64.store offset={off}",
-                                rng.next()
-                            );
-                        }
-                        _ => {
-                            let _ = writeln!(
-                                w,
-                                "    local.get 2 local.get 3 i32.load8_u offset={off} i32.add \
-                                 local.set 2"
-                            );
-                        }
-                    }
-                }
-                w.push_str("    local.get 2 local.get 4 i32.wrap_i64 i32.add\n");
-            }
-            // f64 arithmetic
-            _ => {
-                w.push_str("    local.get 0 f64.convert_i32_s local.set 5\n");
-                for _ in 0..(6 + rng.below(10)) {
-                    let c = rng.below(10_000) as f64 / 7.0 + 1.0;
-                    match rng.below(4) {
-                        0 => {
-                            let _ = writeln!(
-                                w,
-                                "    local.get 5 f64.const {c} f64.mul local.get 1 \
-                                 f64.convert_i32_u f64.add local.set 5"
-                            );
-                        }
-                        1 => {
-                            let _ = writeln!(
-                                w,
-                                "    local.get 5 f64.abs f64.sqrt f64.const {c} f64.div local.set 5"
-                            );
-                        }
-                        2 => {
-                            let _ = writeln!(
-                                w,
-                                "    local.get 5 f64.const {c} local.get 5 f64.const {c} f64.lt \
-                                 select local.set 5"
-                            );
-                        }
-                        _ => {
-                            let _ = writeln!(
-                                w,
-                                "    local.get 5 f64.floor f64.const {c} f64.min f64.const -{c} \
-                                 f64.max local.set 5"
-                            );
-                        }
-                    }
-                }
-                w.push_str("    local.get 5 i32.trunc_sat_f64_s\n");
-            }
-        }
-        w.push_str("  )\n");
-        if f % 10 == 0 {
-            let _ = writeln!(w, "  (export \"f{f}\" (func $f{f}))");
-        }
-    }
-    w.push_str("  (elem (i32.const 0) func");
-    for f in 0..GEN_FUNCS {
-        let _ = write!(w, " $f{f}");
-    }
-    w.push_str(")\n  (func (export \"run\") (result i32) i32.const 42)\n)\n");
-    w
-}
+mod generate;
+use generate::{generate_module_wat, Lcg, GEN_FUNCS};
 
 fn generate_module() -> Vec<u8> {
     wat::parse_str(generate_module_wat()).expect("generated module must parse")
@@ -471,180 +278,7 @@ fn bench_calls(opts: &Opts, rows: &mut Vec<Row>) {
 // ---------------------------------------------------------------------------
 // (d) Compute kernels, against native Rust versions of the same kernels
 
-mod native {
-    use std::hint::black_box;
-
-    #[inline(never)]
-    fn fib(n: u32) -> u32 {
-        if n < 2 {
-            n
-        } else {
-            fib(n - 1).wrapping_add(fib(n - 2))
-        }
-    }
-
-    /// `tailcall.wat`: total Collatz steps of 1..=300000.
-    pub fn collatz_kernel() -> i64 {
-        let mut sum = 0u64;
-        for i in 1..=black_box(300_000u64) {
-            let (mut n, mut steps) = (i, 0u64);
-            while n > 1 {
-                n = if n % 2 == 0 {
-                    n / 2
-                } else {
-                    n.wrapping_mul(3).wrapping_add(1)
-                };
-                steps += 1;
-            }
-            sum = sum.wrapping_add(steps);
-        }
-        sum as i64
-    }
-
-    /// `fib.wat`: fib(30), ten times.
-    pub fn fib_kernel() -> i64 {
-        let mut sum = 0u32;
-        for _ in 0..10 {
-            sum = sum.wrapping_add(fib(black_box(30)));
-        }
-        sum as i32 as i64
-    }
-
-    const SIEVE_N: usize = 10_000_000;
-
-    /// `sieve.wat`: primes below 10M, one byte per number.
-    pub fn sieve_kernel(buf: &mut Vec<u8>) -> i64 {
-        buf.resize(SIEVE_N, 0);
-        let s = black_box(&mut buf[..]);
-        s.fill(0);
-        s[0] = 1;
-        s[1] = 1;
-        let mut i = 2;
-        while i * i <= SIEVE_N {
-            if s[i] == 0 {
-                let mut j = i * i;
-                while j < SIEVE_N {
-                    s[j] = 1;
-                    j += i;
-                }
-            }
-            i += 1;
-        }
-        s.iter().filter(|&&b| b == 0).count() as i64
-    }
-
-    const M: usize = 200;
-
-    /// `matmul.wat`: 200x200 f64, naive i-j-k, five times.
-    pub fn matmul_kernel(a: &mut Vec<f64>, b: &mut Vec<f64>, c: &mut Vec<f64>) -> i64 {
-        a.resize(M * M, 0.0);
-        b.resize(M * M, 0.0);
-        c.resize(M * M, 0.0);
-        for i in 0..M {
-            for j in 0..M {
-                a[i * M + j] = (((i + 2 * j) % 7) as i32 - 3) as f64;
-                b[i * M + j] = (((3 * i + j) % 5) as i32 - 1) as f64;
-            }
-        }
-        for _ in 0..5 {
-            let (a, b, c) = (black_box(&a[..]), black_box(&b[..]), black_box(&mut c[..]));
-            for i in 0..M {
-                for j in 0..M {
-                    let mut acc = 0.0;
-                    for k in 0..M {
-                        acc += a[i * M + k] * b[k * M + j];
-                    }
-                    c[i * M + j] = acc;
-                }
-            }
-        }
-        c.iter()
-            .enumerate()
-            .map(|(idx, x)| x * (idx & 15) as f64)
-            .sum::<f64>() as i64
-    }
-
-    const WORDS: usize = 16 << 20 >> 3;
-
-    /// `throw.wat`: 20000 "throws" propagated three calls up as `Err`.
-    pub fn throw_kernel() -> i64 {
-        #[inline(never)]
-        fn throw(i: i64) -> Result<(), i64> {
-            Err(black_box(i))
-        }
-        #[inline(never)]
-        fn mid(i: i64) -> Result<(), i64> {
-            throw(i)
-        }
-        #[inline(never)]
-        fn top(i: i64) -> Result<(), i64> {
-            mid(i)
-        }
-        let mut sum = 0i64;
-        for i in 0..20_000 {
-            if let Err(v) = top(i) {
-                sum += v;
-            }
-        }
-        sum
-    }
-
-    /// `memory.wat`: fill 16 MiB, then 8 x (copy into another 16 MiB with a
-    /// twist, sum the copy).
-    pub fn memory_kernel(src: &mut Vec<u64>, dst: &mut Vec<u64>) -> i64 {
-        src.resize(WORDS, 0);
-        dst.resize(WORDS, 0);
-        for (i, w) in src.iter_mut().enumerate() {
-            *w = ((i * 8) as u64).wrapping_mul(0x9E3779B97F4A7C15);
-        }
-        let mut sum = 0u64;
-        for pass in 0..8u64 {
-            let (s, d) = (black_box(&src[..]), black_box(&mut dst[..]));
-            for (d, s) in d.iter_mut().zip(s) {
-                *d = s.wrapping_add(pass);
-            }
-            let d = black_box(&dst[..]);
-            for w in d {
-                sum = sum.wrapping_add(*w);
-            }
-        }
-        sum as i64
-    }
-
-    const DOT_N: usize = 8192;
-    const DOT_REPS: i32 = 30_000;
-
-    /// The checksum of the dot kernels from one pass (all passes are the
-    /// same): for smoke runs, where the unoptimized native loop is too slow.
-    pub fn dot_checksum() -> i64 {
-        let dot = (0..DOT_N as u32).fold(0i32, |s, i| {
-            let a = i.wrapping_mul(7919) as i16;
-            let b = (i * 31 + 5) as i16;
-            s.wrapping_add(i32::from(a) * i32::from(b))
-        });
-        dot.wrapping_mul(DOT_REPS) as u32 as i64
-    }
-
-    /// `dot_scalar.wat` and `dot_simd.wat`: i16 dot product of 8192
-    /// elements, 30000 times, wrapping i32 sum.
-    pub fn dot_kernel(a: &mut Vec<i16>, b: &mut Vec<i16>) -> i64 {
-        a.resize(DOT_N, 0);
-        b.resize(DOT_N, 0);
-        for i in 0..DOT_N {
-            a[i] = (i as u32).wrapping_mul(7919) as i16;
-            b[i] = (i as u32 * 31 + 5) as i16;
-        }
-        let mut acc = 0i32;
-        for _ in 0..DOT_REPS {
-            let (a, b) = (black_box(&a[..]), black_box(&b[..]));
-            let dot = a.iter().zip(b).fold(0i32, |s, (x, y)| {
-                s.wrapping_add(i32::from(*x) * i32::from(*y))
-            });
-            acc = acc.wrapping_add(dot);
-        }
-        acc as u32 as i64
-    }
-}
+mod native;
 
 struct Kernel {
     name: &'static str,
@@ -654,35 +288,35 @@ struct Kernel {
 const KERNELS: &[Kernel] = &[
     Kernel {
         name: "fib",
-        wat: include_str!("../ci/bench-kernels/fib.wat"),
+        wat: include_str!("../../ci/bench-kernels/fib.wat"),
     },
     Kernel {
         name: "sieve",
-        wat: include_str!("../ci/bench-kernels/sieve.wat"),
+        wat: include_str!("../../ci/bench-kernels/sieve.wat"),
     },
     Kernel {
         name: "matmul",
-        wat: include_str!("../ci/bench-kernels/matmul.wat"),
+        wat: include_str!("../../ci/bench-kernels/matmul.wat"),
     },
     Kernel {
         name: "memory",
-        wat: include_str!("../ci/bench-kernels/memory.wat"),
+        wat: include_str!("../../ci/bench-kernels/memory.wat"),
     },
     Kernel {
         name: "throw",
-        wat: include_str!("../ci/bench-kernels/throw.wat"),
+        wat: include_str!("../../ci/bench-kernels/throw.wat"),
     },
     Kernel {
         name: "tailcall",
-        wat: include_str!("../ci/bench-kernels/tailcall.wat"),
+        wat: include_str!("../../ci/bench-kernels/tailcall.wat"),
     },
     Kernel {
         name: "dot_scalar",
-        wat: include_str!("../ci/bench-kernels/dot_scalar.wat"),
+        wat: include_str!("../../ci/bench-kernels/dot_scalar.wat"),
     },
     Kernel {
         name: "dot_simd",
-        wat: include_str!("../ci/bench-kernels/dot_simd.wat"),
+        wat: include_str!("../../ci/bench-kernels/dot_simd.wat"),
     },
 ];
 
