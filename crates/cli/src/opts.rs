@@ -175,6 +175,11 @@ option_group! {
         /// Pool slots decommitted together (default: 1; accepted, this
         /// allocator resets each slot on release).
         "pooling-decommit-batch-size" => pooling_decommit_batch_size: Option<usize>,
+        /// Async stacks alive at once in the pool (default: 1000).
+        "pooling-total-stacks" => pooling_total_stacks: Option<u32>,
+        /// Bytes of a returned async stack kept resident (accepted; see
+        /// `PoolingAllocationConfig::async_stack_keep_resident`).
+        "pooling-async-stack-keep-resident" => pooling_async_stack_keep_resident: Option<usize>,
         /// Use memory protection keys to pack pooled memories (default: n;
         /// `y` fails where the host lacks them, and where it has them, since
         /// this runtime does not pack slots with them yet).
@@ -205,8 +210,6 @@ option_group! {
         "pooling-total-component-instances", "pooling-max-component-instance-size",
         "pooling-max-core-instances-per-component", "pooling-max-memories-per-component",
         "pooling-max-tables-per-component" => "the component model is not implemented",
-        "pooling-total-stacks", "pooling-async-stack-keep-resident"
-            => "async stacks are not implemented",
         "pooling-total-gc-heaps" => "GC heaps are not pooled",
     }
 }
@@ -233,6 +236,11 @@ option_group! {
         /// Maximum stack, in bytes, wasm may use before a stack overflow
         /// trap.
         "max-wasm-stack" => max_wasm_stack: Option<usize>,
+        /// Size, in bytes, of the stacks async calls run on (default: 2 MiB,
+        /// or `max-wasm-stack` plus 512 KiB when that is given).
+        "async-stack-size" => async_stack_size: Option<usize>,
+        /// Zero async stacks before reusing them.
+        "async-stack-zeroing" => async_stack_zeroing: Option<bool>,
         /// Allow unknown exports when running commands.
         ///
         /// It only concerns components; core modules may export anything,
@@ -310,7 +318,6 @@ option_group! {
         "branch-hinting" => branch_hinting: Option<bool>,
     }
     unsupported {
-        "async-stack-size", "async-stack-zeroing" => "async execution is not implemented",
         "wmemcheck" => "memory error checking is not implemented",
         "shared-everything-threads", "stack-switching" => "this proposal is not implemented",
         "component-model", "component-model-async", "component-model-more-async-builtins",
@@ -531,6 +538,12 @@ impl OptimizeOptions {
             if let Some(n) = self.pooling_total_memories {
                 pool.total_memories(n);
             }
+            if let Some(n) = self.pooling_total_stacks {
+                pool.total_stacks(n);
+            }
+            if let Some(n) = self.pooling_async_stack_keep_resident {
+                pool.async_stack_keep_resident(n);
+            }
             if let Some(n) = self.pooling_total_tables {
                 pool.total_tables(n);
             }
@@ -619,6 +632,17 @@ impl WasmOptions {
         }
         if let Some(bytes) = self.max_wasm_stack {
             config.max_wasm_stack(bytes);
+            // As in the reference CLI: room for host frames beyond the
+            // wasm stack unless the async stack size is given.
+            if self.async_stack_size.is_none() {
+                config.async_stack_size(bytes.saturating_add(512 << 10));
+            }
+        }
+        if let Some(bytes) = self.async_stack_size {
+            config.async_stack_size(bytes);
+        }
+        if let Some(on) = self.async_stack_zeroing {
+            config.async_stack_zeroing(on);
         }
         if self.fuel.is_some() {
             config.consume_fuel(true);

@@ -5,6 +5,8 @@ pub mod allocator;
 mod operations;
 #[cfg(feature = "pooling-allocator")]
 pub mod pooling;
+#[cfg(feature = "pooling-allocator")]
+mod stack_pool;
 
 use crate::cow::ModuleMemoryImages;
 use crate::memory::LinearMemory;

@@ -217,6 +217,24 @@ impl PoolingAllocationConfig {
     /// How many bytes at the start of each table slot are reset with
     /// `memset` rather than discarded with `madvise` when the table is
     /// deallocated (default 0; rounded up to whole host pages). The same as
+    /// Async stacks (fibers of `*_async` calls) alive at once; 1000 by
+    /// default. Each is `Config::async_stack_size` bytes plus a guard page,
+    /// reserved up front.
+    #[cfg(feature = "async")]
+    pub fn total_stacks(&mut self, count: u32) -> &mut Self {
+        self.config.total_stacks = count;
+        self
+    }
+
+    /// Accepted for compatibility: returned async stacks are either zeroed
+    /// entirely (with `Config::async_stack_zeroing`, by discarding their
+    /// pages) or kept as they are, so no part is kept resident separately.
+    #[cfg(feature = "async")]
+    pub fn async_stack_keep_resident(&mut self, size: usize) -> &mut Self {
+        let _ = size;
+        self
+    }
+
     /// [`PoolingAllocationConfig::linear_memory_keep_resident`], for tables.
     pub fn table_keep_resident(&mut self, size: usize) -> &mut Self {
         self.config.table_keep_resident = size;
@@ -233,6 +251,12 @@ impl Config {
             #[cfg(feature = "pooling-allocator")]
             InstanceAllocationStrategy::Pooling(p) => {
                 let mut config = p.config.clone();
+                config.stack_size = self.async_stack_size;
+                config.async_stack_zeroing = self.async_stack_zeroing;
+                #[cfg(not(feature = "async"))]
+                {
+                    config.total_stacks = 0;
+                }
                 config.pagemap_scan = match p.pagemap_scan {
                     crate::Enabled::No => false,
                     crate::Enabled::Auto => true,

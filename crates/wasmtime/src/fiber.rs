@@ -129,11 +129,17 @@ unsafe fn fiber_future<'a, R>(
             }
             stack
         }
-        None => crate::stack::new_fiber_stack(
-            config.stack_creator.as_ref().map(|c| &c.0),
-            config.async_stack_size,
-            config.async_stack_zeroing,
-        )?,
+        None => match config.stack_creator.as_ref() {
+            Some(creator) => crate::stack::new_fiber_stack(
+                &creator.0,
+                config.async_stack_size,
+                config.async_stack_zeroing,
+            )?,
+            None => s
+                .engine
+                .allocator()
+                .allocate_fiber_stack(config.async_stack_size)?,
+        },
     };
     let max_wasm_stack = s.max_wasm_stack;
     let bottom = stack.bottom();

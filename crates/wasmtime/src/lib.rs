@@ -97,6 +97,8 @@ mod runtime_exports {
     pub use crate::func::{Caller, Func};
     pub use crate::instance::{Export, Instance};
     pub use crate::instance_pre::InstancePre;
+    #[cfg(feature = "async")]
+    pub use crate::limits::ResourceLimiterAsync;
     pub use crate::limits::{
         ResourceLimiter, StoreLimits, StoreLimitsBuilder, DEFAULT_INSTANCE_LIMIT,
         DEFAULT_MEMORY_LIMIT, DEFAULT_TABLE_LIMIT,
@@ -106,6 +108,8 @@ mod runtime_exports {
     pub use crate::shared_memory::{SharedMemory, WaitResult};
     #[cfg(feature = "async")]
     pub use crate::stack::{StackCreator, StackMemory};
+    #[cfg(all(feature = "async", feature = "call-hook"))]
+    pub use crate::store::CallHookHandler;
     pub use crate::store::{
         AsContext, AsContextMut, CallHook, InterruptHandle, Store, StoreContext, StoreContextMut,
         UpdateDeadline,

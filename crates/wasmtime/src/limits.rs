@@ -214,3 +214,129 @@ impl ResourceLimiter for StoreLimits {
         self.memories
     }
 }
+
+/// The asynchronous form of [`ResourceLimiter`], installed with
+/// [`Store::limiter_async`](crate::Store::limiter_async): deciding on a
+/// growth may wait (the growing wasm's fiber is suspended meanwhile), so a
+/// store with one requires the `*_async` entry points.
+///
+/// Implement it with `#[async_trait::async_trait]`.
+#[cfg(feature = "async")]
+#[async_trait::async_trait]
+pub trait ResourceLimiterAsync: Send {
+    /// As [`ResourceLimiter::memory_growing`].
+    async fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> Result<bool>;
+
+    /// As [`ResourceLimiter::memory_grow_failed`].
+    fn memory_grow_failed(&mut self, error: anyhow::Error) -> Result<()> {
+        let _ = error;
+        Ok(())
+    }
+
+    /// As [`ResourceLimiter::table_growing`].
+    async fn table_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> Result<bool>;
+
+    /// As [`ResourceLimiter::table_grow_failed`].
+    fn table_grow_failed(&mut self, error: anyhow::Error) -> Result<()> {
+        let _ = error;
+        Ok(())
+    }
+
+    /// As [`ResourceLimiter::instances`].
+    fn instances(&self) -> usize {
+        DEFAULT_INSTANCE_LIMIT
+    }
+
+    /// As [`ResourceLimiter::tables`].
+    fn tables(&self) -> usize {
+        DEFAULT_TABLE_LIMIT
+    }
+
+    /// As [`ResourceLimiter::memories`].
+    fn memories(&self) -> usize {
+        DEFAULT_MEMORY_LIMIT
+    }
+}
+
+/// A store's installed limiter, either kind, with synchronous methods (an
+/// async limiter's decisions are waited for on the running fiber).
+pub(crate) enum StoreLimiter<'a> {
+    Sync(&'a mut dyn ResourceLimiter),
+    #[cfg(feature = "async")]
+    Async(
+        &'a mut dyn ResourceLimiterAsync,
+        std::ptr::NonNull<crate::fiber::AsyncState>,
+    ),
+}
+
+impl StoreLimiter<'_> {
+    pub(crate) fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> Result<bool> {
+        match self {
+            StoreLimiter::Sync(l) => l.memory_growing(current, desired, maximum),
+            #[cfg(feature = "async")]
+            StoreLimiter::Async(l, state) => {
+                let mut future = l.memory_growing(current, desired, maximum);
+                // SAFETY: the state is the store's, whose code runs on this
+                // thread.
+                unsafe { crate::fiber::block_on(*state, future.as_mut()) }?
+            }
+        }
+    }
+
+    pub(crate) fn memory_grow_failed(&mut self, error: anyhow::Error) -> Result<()> {
+        match self {
+            StoreLimiter::Sync(l) => l.memory_grow_failed(error),
+            #[cfg(feature = "async")]
+            StoreLimiter::Async(l, _) => l.memory_grow_failed(error),
+        }
+    }
+
+    pub(crate) fn table_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> Result<bool> {
+        match self {
+            StoreLimiter::Sync(l) => l.table_growing(current, desired, maximum),
+            #[cfg(feature = "async")]
+            StoreLimiter::Async(l, state) => {
+                let mut future = l.table_growing(current, desired, maximum);
+                // SAFETY: as in `memory_growing`.
+                unsafe { crate::fiber::block_on(*state, future.as_mut()) }?
+            }
+        }
+    }
+
+    pub(crate) fn table_grow_failed(&mut self, error: anyhow::Error) -> Result<()> {
+        match self {
+            StoreLimiter::Sync(l) => l.table_grow_failed(error),
+            #[cfg(feature = "async")]
+            StoreLimiter::Async(l, _) => l.table_grow_failed(error),
+        }
+    }
+
+    /// The instance, memory and table counts allowed.
+    pub(crate) fn counts(&self) -> (usize, usize, usize) {
+        match self {
+            StoreLimiter::Sync(l) => (l.instances(), l.memories(), l.tables()),
+            #[cfg(feature = "async")]
+            StoreLimiter::Async(l, _) => (l.instances(), l.memories(), l.tables()),
+        }
+    }
+}

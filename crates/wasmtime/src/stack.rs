@@ -36,16 +36,12 @@ pub unsafe trait StackMemory: Send + Sync {
     fn guard_range(&self) -> Range<*mut u8>;
 }
 
-/// A stack of `size` usable bytes from `creator`, or from the runtime.
+/// A stack of `size` usable bytes from `creator`.
 pub(crate) fn new_fiber_stack(
-    creator: Option<&Arc<dyn StackCreator>>,
+    creator: &Arc<dyn StackCreator>,
     size: usize,
     zeroed: bool,
 ) -> Result<FiberStack> {
-    let Some(creator) = creator else {
-        // Fresh mappings are zero-filled.
-        return FiberStack::new(size);
-    };
     let memory = creator.new_stack(size, zeroed)?;
     let range = memory.range();
     let top = memory.top() as usize;

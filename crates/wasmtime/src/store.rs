@@ -2,7 +2,8 @@
 //! globals and host data of one "world" of wasm objects.
 
 use crate::limits::{
-    ResourceLimiter, DEFAULT_INSTANCE_LIMIT, DEFAULT_MEMORY_LIMIT, DEFAULT_TABLE_LIMIT,
+    ResourceLimiter, StoreLimiter, DEFAULT_INSTANCE_LIMIT, DEFAULT_MEMORY_LIMIT,
+    DEFAULT_TABLE_LIMIT,
 };
 use crate::{Engine, Module};
 use anyhow::{bail, Result};
@@ -18,6 +19,8 @@ use wasmtime_runtime::vmstore::VMStore;
 #[cfg(feature = "async")]
 mod async_api;
 mod context;
+#[cfg(all(feature = "async", feature = "call-hook"))]
+pub use async_api::CallHookHandler;
 pub use context::{AsContext, AsContextMut, StoreContext, StoreContextMut};
 
 /// Per-store data of a function.
@@ -116,7 +119,7 @@ pub(crate) trait StoreHooks: VMStore {
     #[cfg(feature = "call-hook")]
     fn call_hook(&mut self, kind: CallHook) -> Result<()>;
     /// The installed resource limiter, if any.
-    fn limiter(&mut self) -> Option<&mut dyn ResourceLimiter>;
+    fn limiter(&mut self) -> Option<StoreLimiter<'_>>;
 }
 
 /// What a [`Store::call_hook`] callback is told: the transition between
@@ -193,8 +196,25 @@ impl InterruptHandle {
 }
 
 type LimiterFn<T> = dyn (FnMut(&mut T) -> &mut dyn ResourceLimiter) + Send + Sync;
+#[cfg(feature = "async")]
+type AsyncLimiterFn<T> = dyn (FnMut(&mut T) -> &mut dyn crate::ResourceLimiterAsync) + Send + Sync;
 #[cfg(feature = "call-hook")]
 type CallHookFn<T> = dyn FnMut(StoreContextMut<'_, T>, CallHook) -> Result<()> + Send + Sync;
+
+/// A store's limiter accessor, of either kind.
+pub(crate) enum LimiterInner<T> {
+    Sync(Box<LimiterFn<T>>),
+    #[cfg(feature = "async")]
+    Async(Box<AsyncLimiterFn<T>>),
+}
+
+/// A store's call hook, of either kind.
+#[cfg(feature = "call-hook")]
+pub(crate) enum CallHookInner<T> {
+    Sync(Box<CallHookFn<T>>),
+    #[cfg(feature = "async")]
+    Async(Box<dyn crate::CallHookHandler<T> + Send + Sync>),
+}
 type EpochCallbackFn<T> = dyn FnMut(StoreContextMut<'_, T>) -> Result<UpdateDeadline> + Send + Sync;
 
 // SAFETY: all raw pointers inside a store point at data owned by the store
@@ -208,9 +228,9 @@ unsafe impl Sync for StoreOpaque {}
 pub(crate) struct StoreInner<T> {
     pub(crate) opaque: StoreOpaque,
     pub(crate) data: T,
-    limiter: Option<Box<LimiterFn<T>>>,
+    limiter: Option<LimiterInner<T>>,
     #[cfg(feature = "call-hook")]
-    call_hook: Option<Box<CallHookFn<T>>>,
+    call_hook: Option<CallHookInner<T>>,
     epoch_callback: Option<Box<EpochCallbackFn<T>>>,
 }
 
@@ -323,7 +343,7 @@ impl<T> Store<T> {
         &mut self,
         limiter: impl (FnMut(&mut T) -> &mut dyn ResourceLimiter) + Send + Sync + 'static,
     ) {
-        self.inner.limiter = Some(Box::new(limiter));
+        self.inner.limiter = Some(LimiterInner::Sync(Box::new(limiter)));
     }
 
     /// Installs `hook`, called on every transition between host and wasm
@@ -337,7 +357,7 @@ impl<T> Store<T> {
         &mut self,
         hook: impl FnMut(StoreContextMut<'_, T>, CallHook) -> Result<()> + Send + Sync + 'static,
     ) {
-        self.inner.call_hook = Some(Box::new(hook));
+        self.inner.call_hook = Some(CallHookInner::Sync(Box::new(hook)));
         self.inner.opaque.has_call_hook = true;
     }
 
@@ -438,16 +458,32 @@ impl<T> StoreHooks for StoreInner<T> {
         let Some(mut hook) = self.call_hook.take() else {
             return Ok(());
         };
-        let result = hook(StoreContextMut(self), kind);
+        let result = match &mut hook {
+            CallHookInner::Sync(hook) => hook(StoreContextMut(self), kind),
+            #[cfg(feature = "async")]
+            CallHookInner::Async(handler) => {
+                let state = self.opaque.async_state.ptr();
+                let mut future = handler.handle_call_event(StoreContextMut(self), kind);
+                // SAFETY: the state is this store's, whose code runs on this
+                // thread.
+                unsafe { crate::fiber::block_on(state, future.as_mut()) }.and_then(|r| r)
+            }
+        };
         if self.call_hook.is_none() {
             self.call_hook = Some(hook);
         }
         result
     }
 
-    fn limiter(&mut self) -> Option<&mut dyn ResourceLimiter> {
-        let limiter = self.limiter.as_mut()?;
-        Some(limiter(&mut self.data))
+    fn limiter(&mut self) -> Option<StoreLimiter<'_>> {
+        match self.limiter.as_mut()? {
+            LimiterInner::Sync(limiter) => Some(StoreLimiter::Sync(limiter(&mut self.data))),
+            #[cfg(feature = "async")]
+            LimiterInner::Async(limiter) => Some(StoreLimiter::Async(
+                limiter(&mut self.data),
+                self.opaque.async_state.ptr(),
+            )),
+        }
     }
 }
 
@@ -459,14 +495,14 @@ impl<T> VMStore for StoreInner<T> {
         maximum: Option<usize>,
     ) -> Result<bool> {
         match self.limiter() {
-            Some(l) => l.memory_growing(current, desired, maximum),
+            Some(mut l) => l.memory_growing(current, desired, maximum),
             None => Ok(true),
         }
     }
 
     fn memory_grow_failed(&mut self, error: anyhow::Error) -> Result<()> {
         match self.limiter() {
-            Some(l) => l.memory_grow_failed(error),
+            Some(mut l) => l.memory_grow_failed(error),
             None => Ok(()),
         }
     }
@@ -478,14 +514,14 @@ impl<T> VMStore for StoreInner<T> {
         maximum: Option<usize>,
     ) -> Result<bool> {
         match self.limiter() {
-            Some(l) => l.table_growing(current, desired, maximum),
+            Some(mut l) => l.table_growing(current, desired, maximum),
             None => Ok(true),
         }
     }
 
     fn table_grow_failed(&mut self, error: anyhow::Error) -> Result<()> {
         match self.limiter() {
-            Some(l) => l.table_grow_failed(error),
+            Some(mut l) => l.table_grow_failed(error),
             None => Ok(()),
         }
     }
@@ -644,9 +680,9 @@ impl StoreOpaque {
         let memories = module.memories.len() - module.num_imported_memories;
         let tables = module.tables.len() - module.num_imported_tables;
         // SAFETY: `self` is not used while `limiter` is alive.
-        let limiter = unsafe { self.hooks() }.and_then(|h| h.limiter());
+        let mut limiter = unsafe { self.hooks() }.and_then(|h| h.limiter());
         let (max_instances, max_memories, max_tables) = match &limiter {
-            Some(l) => (l.instances(), l.memories(), l.tables()),
+            Some(l) => l.counts(),
             None => (
                 DEFAULT_INSTANCE_LIMIT,
                 DEFAULT_MEMORY_LIMIT,
@@ -671,7 +707,7 @@ impl StoreOpaque {
                 self.table_count + tables
             );
         }
-        if let Some(limiter) = limiter {
+        if let Some(limiter) = &mut limiter {
             for ty in module.memories.values().skip(module.num_imported_memories) {
                 let page = ty.page_size();
                 let bytes = |pages: u64| {

@@ -2,6 +2,8 @@
 //! cancellation, stack limits on fiber stacks, and a tokio server load.
 
 mod cancel;
+mod hooks;
+mod stacks;
 mod tokio_load;
 
 use std::future::Future;

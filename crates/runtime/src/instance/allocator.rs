@@ -40,6 +40,12 @@ pub trait InstanceAllocator: Send + Sync {
 
     /// Allocates a table of type `ty` with `ty.minimum` null elements.
     fn allocate_table(&self, ty: &TableTy) -> Result<Table>;
+
+    /// Allocates a stack of at least `size` usable bytes for an async
+    /// call's fiber; dropping the stack gives it back.
+    fn allocate_fiber_stack(&self, size: usize) -> Result<crate::fiber::FiberStack> {
+        crate::fiber::FiberStack::new(size)
+    }
 }
 
 /// Something that takes back a pooled instance block on drop.

@@ -57,6 +57,12 @@ pub struct PoolingConfig {
     /// Whether the `PAGEMAP_SCAN` ioctl may be used to find the modified
     /// pages of a kept-resident region (when the kernel has it).
     pub pagemap_scan: bool,
+    /// Async stacks alive at once.
+    pub total_stacks: u32,
+    /// Usable bytes of each async stack.
+    pub stack_size: usize,
+    /// Whether a returned async stack is zeroed before its next use.
+    pub async_stack_zeroing: bool,
 }
 
 impl Default for PoolingConfig {
@@ -72,6 +78,9 @@ impl Default for PoolingConfig {
             max_tables_per_module: 1,
             linear_memory_keep_resident: 0,
             table_keep_resident: 0,
+            total_stacks: 1000,
+            stack_size: 2 << 20,
+            async_stack_zeroing: false,
             pagemap_scan: true,
         }
     }
@@ -84,6 +93,7 @@ pub struct PoolingInstanceAllocator {
     instances: Arc<InstancePool>,
     memories: Arc<MemoryPool>,
     tables: Arc<TablePool>,
+    stacks: super::stack_pool::StackPool,
 }
 
 impl std::fmt::Debug for PoolingInstanceAllocator {
@@ -160,7 +170,13 @@ impl PoolingInstanceAllocator {
         let table_keep_resident = round_up_to_page_size(config.table_keep_resident)
             .context("table_keep_resident overflows")?;
 
+        let stacks = super::stack_pool::StackPool::new(
+            config.total_stacks,
+            config.stack_size,
+            config.async_stack_zeroing,
+        )?;
         Ok(PoolingInstanceAllocator {
+            stacks,
             instances: Arc::new(InstancePool {
                 mmap: instance_mmap,
                 stride: instance_stride,
@@ -217,6 +233,10 @@ impl PoolingInstanceAllocator {
 }
 
 impl InstanceAllocator for PoolingInstanceAllocator {
+    fn allocate_fiber_stack(&self, size: usize) -> Result<crate::fiber::FiberStack> {
+        self.stacks.allocate(size)
+    }
+
     fn validate_module(&self, module: &Module, offsets: &VMOffsets) -> Result<()> {
         let c = &self.config;
         let memories = module.memories.len() - module.num_imported_memories;

@@ -3,7 +3,7 @@
 //! the `*_async` entry points (`Func::call_async`, `Instance::new_async`,
 //! ...), as in Wasmtime.
 
-use super::{Store, StoreContextMut, StoreOpaque, UpdateDeadline};
+use super::{LimiterInner, Store, StoreContextMut, StoreOpaque, UpdateDeadline};
 use anyhow::{ensure, Result};
 use std::num::NonZeroU64;
 
@@ -25,7 +25,41 @@ impl StoreOpaque {
     }
 }
 
+/// An async call hook, installed with [`Store::call_hook_async`]: called on
+/// every transition between host and wasm code, it may wait (the wasm's
+/// fiber is suspended meanwhile). Implement it with
+/// `#[async_trait::async_trait]`.
+#[cfg(feature = "call-hook")]
+#[async_trait::async_trait]
+pub trait CallHookHandler<T>: Send {
+    /// Handles the transition `ch`; an error is raised as
+    /// [`Store::call_hook`] describes.
+    async fn handle_call_event(&self, t: StoreContextMut<'_, T>, ch: crate::CallHook)
+        -> Result<()>;
+}
+
 impl<T> Store<T> {
+    /// Installs an async resource limiter, returned by `limiter` from the
+    /// store's data (see [`ResourceLimiterAsync`](crate::ResourceLimiterAsync)).
+    /// The store then requires the `*_async` entry points.
+    pub fn limiter_async(
+        &mut self,
+        limiter: impl (FnMut(&mut T) -> &mut dyn crate::ResourceLimiterAsync) + Send + Sync + 'static,
+    ) {
+        self.inner.opaque.async_required = true;
+        self.inner.limiter = Some(LimiterInner::Async(Box::new(limiter)));
+    }
+
+    /// Installs an async call hook (see [`CallHookHandler`]). The store
+    /// then requires the `*_async` entry points.
+    #[cfg(feature = "call-hook")]
+    #[allow(clippy::implied_bounds_in_impls)] // Wasmtime 48's exact signature
+    pub fn call_hook_async(&mut self, hook: impl CallHookHandler<T> + Send + Sync + 'static) {
+        self.inner.opaque.async_required = true;
+        self.inner.opaque.has_call_hook = true;
+        self.inner.call_hook = Some(super::CallHookInner::Async(Box::new(hook)));
+    }
+
     /// Makes wasm yield to the async executor each time it has consumed
     /// `interval` units of fuel (`None`: never), then go on while fuel
     /// remains. Running out of fuel altogether still traps.
