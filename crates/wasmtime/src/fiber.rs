@@ -24,6 +24,7 @@ use std::pin::Pin;
 use std::ptr::{self, NonNull};
 use std::task::{Context, Poll};
 use wasmtime_runtime::fiber::{Fiber, FiberStack, FiberStatus, Suspend};
+use wasmtime_runtime::vmcontext::VMStoreContext;
 
 /// Space below the stack limit left to host code (host functions, builtins,
 /// the trap machinery) on a fiber whose stack is not much larger than
@@ -147,15 +148,24 @@ unsafe fn fiber_future<'a, R>(
         // SAFETY: the store is valid for the whole run (contract above);
         // the fiber body is the only code using it meanwhile.
         let store = unsafe { &mut *store.0 };
-        let saved_limit = store.vm_store_context.stack_limit;
+        let ctx: *mut VMStoreContext = &mut *store.vm_store_context;
+        /// Puts the stack limit back, also when `work` panics.
+        struct RestoreLimit(*mut VMStoreContext, usize);
+        impl Drop for RestoreLimit {
+            fn drop(&mut self) {
+                // SAFETY: the store context outlives the fiber's run.
+                unsafe { (*self.0).stack_limit = self.1 };
+            }
+        }
+        let saved = RestoreLimit(ctx, store.vm_store_context.stack_limit);
         // Wasm on this stack may use `max_wasm_stack` bytes below here,
         // but never the last bytes of the stack, which host code needs.
-        let sp = &saved_limit as *const usize as usize;
+        let sp = &saved as *const RestoreLimit as usize;
         store.vm_store_context.stack_limit = sp
             .saturating_sub(max_wasm_stack)
             .max(bottom + HOST_STACK_RESERVE);
         *slot = Some(work(store));
-        store.vm_store_context.stack_limit = saved_limit;
+        drop(saved);
     });
     Ok(FiberFuture {
         fiber: Some(fiber),

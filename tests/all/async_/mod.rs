@@ -408,11 +408,21 @@ fn a_panicking_host_future_reaches_the_poller() {
     }))
     .unwrap_err();
     assert_eq!(panic.downcast_ref::<&str>(), Some(&"host future panicked"));
-    // The store is still usable.
+    // The store is still usable, synchronously too (the fiber's stack
+    // limit was not left behind by the panic).
     let pure = instance
         .get_typed_func::<i32, i32>(&mut store, "pure")
         .unwrap();
+    assert_eq!(pure.call(&mut store, 4).unwrap(), 12);
     assert_eq!(run(pure.call_async(&mut store, 5)).0.unwrap(), 15);
+    let deep = Module::new(&engine, RECURSE_WAT).unwrap();
+    let deep = Instance::new(&mut store, &deep, &[]).unwrap();
+    let recurse = deep
+        .get_typed_func::<i32, i32>(&mut store, "recurse")
+        .unwrap();
+    assert_eq!(recurse.call(&mut store, 1000).unwrap(), 1000);
+    let err = recurse.call(&mut store, i32::MAX).unwrap_err();
+    assert_eq!(err.downcast::<Trap>().unwrap(), Trap::StackOverflow);
 }
 
 #[test]
