@@ -5,6 +5,7 @@ mod bad_input;
 mod branch_hinting;
 mod cache;
 mod call_hook;
+mod component;
 mod const_exprs;
 mod cow;
 mod cross_compile;

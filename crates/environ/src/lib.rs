@@ -18,6 +18,7 @@
 mod builtins;
 mod code;
 mod compile;
+pub mod component;
 mod decode;
 mod encoding;
 mod gc_guard;

@@ -1,5 +1,8 @@
 //! External items: `Extern`, `Memory`, `Table` and `Global`.
 
+#[cfg(feature = "async")]
+mod async_ops;
+
 use crate::host_items::host_instance;
 use crate::store::{StoreId, StoreOpaque};
 use crate::types::ExternType;
@@ -238,8 +241,10 @@ impl Memory {
 
     /// Creates a memory owned by the host.
     pub fn new(mut store: impl AsContextMut, ty: MemoryType) -> Result<Memory> {
-        let mut ctx = store.as_context_mut();
-        let store = ctx.opaque();
+        Memory::new_in(store.as_context_mut().opaque(), ty)
+    }
+
+    pub(crate) fn new_in(store: &mut StoreOpaque, ty: MemoryType) -> Result<Memory> {
         if ty.is_shared() {
             bail!("use `SharedMemory::new` to create a shared memory");
         }
@@ -304,6 +309,18 @@ impl Memory {
         unsafe { std::slice::from_raw_parts(base, len) }
     }
 
+    /// The memory's contents, through the store's untyped part.
+    #[cfg(feature = "component-model")]
+    pub(crate) fn data_in<'a>(&self, store: &'a mut StoreOpaque) -> &'a mut [u8] {
+        let (base, len) = self.raw(store);
+        if len == 0 {
+            return &mut [];
+        }
+        // SAFETY: the store is borrowed mutably for 'a, so the memory can
+        // neither grow nor be freed while the slice lives.
+        unsafe { std::slice::from_raw_parts_mut(base, len) }
+    }
+
     /// The memory's contents, mutably.
     pub fn data_mut<'a, T: 'a>(&self, store: impl Into<StoreContextMut<'a, T>>) -> &'a mut [u8] {
         let store: StoreContextMut<'a, T> = store.into();
@@ -363,8 +380,10 @@ impl Memory {
 
     /// Grows by `delta` pages, returning the previous size in pages.
     pub fn grow(&self, mut store: impl AsContextMut, delta: u64) -> Result<u64> {
-        let mut ctx = store.as_context_mut();
-        let store = ctx.opaque();
+        self.grow_in(store.as_context_mut().opaque(), delta)
+    }
+
+    pub(crate) fn grow_in(&self, store: &mut StoreOpaque, delta: u64) -> Result<u64> {
         // SAFETY: the hooks are only used by `memory_grow`, which touches
         // the owning instance's memory, never the store's other parts.
         let hooks = unsafe { store.hooks() };
@@ -430,8 +449,10 @@ impl Table {
 
     /// Creates a table owned by the host, filled with `init`.
     pub fn new(mut store: impl AsContextMut, ty: TableType, init: Ref) -> Result<Table> {
-        let mut ctx = store.as_context_mut();
-        let store = ctx.opaque();
+        Table::new_in(store.as_context_mut().opaque(), ty, init)
+    }
+
+    pub(crate) fn new_in(store: &mut StoreOpaque, ty: TableType, init: Ref) -> Result<Table> {
         if !ty.element().comes_from_same_engine(store.engine()) {
             bail!("table type belongs to another engine than the store's");
         }
@@ -523,8 +544,10 @@ impl Table {
 
     /// Grows by `delta` elements set to `init`; returns the previous size.
     pub fn grow(&self, mut store: impl AsContextMut, delta: u64, init: Ref) -> Result<u64> {
-        let mut ctx = store.as_context_mut();
-        let store = ctx.opaque();
+        self.grow_in(store.as_context_mut().opaque(), delta, init)
+    }
+
+    pub(crate) fn grow_in(&self, store: &mut StoreOpaque, delta: u64, init: Ref) -> Result<u64> {
         let ty = self.ty_in(store, false)?;
         if !init.matches_wasm(store, ty.ty.element) {
             bail!("type mismatch: value does not match table element type");

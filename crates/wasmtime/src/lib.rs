@@ -38,6 +38,8 @@ mod target;
 
 // Executing WebAssembly (feature `runtime`, which brings in
 // `wasmtime-runtime`): modules, stores, instances and everything in them.
+#[cfg(feature = "component-model")]
+pub mod component;
 #[cfg(feature = "runtime")]
 mod definition;
 #[cfg(feature = "runtime")]

@@ -100,6 +100,12 @@ pub struct StoreOpaque {
     pub(crate) instance_count: usize,
     pub(crate) memory_count: usize,
     pub(crate) table_count: usize,
+    /// Lifted functions of component instances.
+    #[cfg(feature = "component-model")]
+    pub(crate) component_funcs: Vec<Arc<crate::component::LiftedFunc>>,
+    /// Component instances.
+    #[cfg(feature = "component-model")]
+    pub(crate) component_instances: Vec<crate::component::InstanceData>,
     /// Whether the store's configuration needs the `*_async` entry points
     /// (yields on fuel or epochs): synchronous calls are refused.
     pub(crate) async_required: bool,
@@ -286,6 +292,10 @@ impl<T> Store<T> {
                     memory_count: 0,
                     table_count: 0,
                     async_required: false,
+                    #[cfg(feature = "component-model")]
+                    component_funcs: Vec::new(),
+                    #[cfg(feature = "component-model")]
+                    component_instances: Vec::new(),
                     #[cfg(feature = "async")]
                     async_state: Default::default(),
                     #[cfg(feature = "async")]

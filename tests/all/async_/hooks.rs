@@ -131,3 +131,46 @@ fn async_call_hooks_wait_on_every_transition() {
     assert_eq!(count.load(Ordering::SeqCst), 4);
     assert_eq!(pending, 4);
 }
+
+#[test]
+fn host_side_growth_with_an_async_limiter() {
+    let engine = Engine::default();
+    let mut store = Store::new(
+        &engine,
+        SlowLimiter {
+            max: 2 << 16,
+            asked: 0,
+        },
+    );
+    store.limiter_async(|s| s as &mut dyn ResourceLimiterAsync);
+    // Synchronous creation cannot wait for the limiter.
+    assert!(Memory::new(&mut store, MemoryType::new(1, None)).is_err());
+    let (memory, pending) = run(Memory::new_async(&mut store, MemoryType::new(1, None)));
+    let memory = memory.unwrap();
+    assert_eq!(pending, 2);
+    assert_eq!(run(memory.grow_async(&mut store, 1)).0.unwrap(), 1);
+    assert!(
+        run(memory.grow_async(&mut store, 1)).0.is_err(),
+        "denied past 2 pages"
+    );
+    assert!(
+        memory.grow(&mut store, 1).is_err(),
+        "sync growth cannot wait"
+    );
+    assert_eq!(memory.size(&store), 2);
+
+    let ty = TableType::new(RefType::FUNCREF, 1, None);
+    let table = run(Table::new_async(&mut store, ty, Ref::Func(None)))
+        .0
+        .unwrap();
+    assert_eq!(
+        run(table.grow_async(&mut store, 5, Ref::Func(None)))
+            .0
+            .unwrap(),
+        1
+    );
+    assert!(run(table.grow_async(&mut store, 5, Ref::Func(None)))
+        .0
+        .is_err());
+    assert_eq!(table.size(&store), 6);
+}

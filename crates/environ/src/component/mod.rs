@@ -1,0 +1,9 @@
+//! The component model, as far as translation goes: reading a component
+//! binary ([`translate_component`]) and the canonical ABI's type facts
+//! ([`InterfaceType`] layouts and flattening).
+
+mod translate;
+mod types;
+
+pub use translate::*;
+pub use types::*;

@@ -1,0 +1,319 @@
+//! Component-level value types ([`InterfaceType`]) and the canonical ABI's
+//! facts about them: size and alignment in linear memory, and the core
+//! value types a value flattens to. This is the one place those rules are
+//! written down; lifting and lowering (in the embedding API) and any
+//! compiled adapter follow them.
+
+use serde::{Deserialize, Serialize};
+
+/// Most core parameters a function passes directly; beyond this, the
+/// parameters are passed in linear memory through one pointer.
+pub const MAX_FLAT_PARAMS: usize = 16;
+/// Most core results a function returns directly; beyond this, the results
+/// are stored in linear memory and a pointer to them is returned.
+pub const MAX_FLAT_RESULTS: usize = 1;
+
+/// The type of a component-level value (a WIT type).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum InterfaceType {
+    /// `bool`
+    Bool,
+    /// `s8`
+    S8,
+    /// `u8`
+    U8,
+    /// `s16`
+    S16,
+    /// `u16`
+    U16,
+    /// `s32`
+    S32,
+    /// `u32`
+    U32,
+    /// `s64`
+    S64,
+    /// `u64`
+    U64,
+    /// `f32`
+    Float32,
+    /// `f64`
+    Float64,
+    /// `char`
+    Char,
+    /// `string`
+    String,
+    /// `list<T>`
+    List(Box<InterfaceType>),
+    /// `record { name: T, ... }`
+    Record(Vec<(String, InterfaceType)>),
+    /// `tuple<T, ...>`
+    Tuple(Vec<InterfaceType>),
+    /// `variant { case(T)?, ... }`
+    Variant(Vec<(String, Option<InterfaceType>)>),
+    /// `enum { case, ... }`
+    Enum(Vec<String>),
+    /// `option<T>`
+    Option(Box<InterfaceType>),
+    /// `result<T?, E?>`
+    Result {
+        /// The `ok` payload, if any.
+        ok: Option<Box<InterfaceType>>,
+        /// The `err` payload, if any.
+        err: Option<Box<InterfaceType>>,
+    },
+    /// `flags { name, ... }`
+    Flags(Vec<String>),
+    /// `own<R>`: an owned resource handle (the resource's type index).
+    Own(u32),
+    /// `borrow<R>`: a borrowed resource handle.
+    Borrow(u32),
+}
+
+/// A core value type in a flattened signature.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum FlatType {
+    /// `i32`
+    I32,
+    /// `i64`
+    I64,
+    /// `f32`
+    F32,
+    /// `f64`
+    F64,
+}
+
+impl FlatType {
+    /// The type both `self` and `other` fit in (for variant payloads).
+    fn join(self, other: FlatType) -> FlatType {
+        use FlatType::*;
+        match (self, other) {
+            (a, b) if a == b => a,
+            (I32, F32) | (F32, I32) => I32,
+            _ => I64,
+        }
+    }
+}
+
+/// A component function's type.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ComponentFuncType {
+    /// Named parameters.
+    pub params: Vec<(String, InterfaceType)>,
+    /// The result, if any.
+    pub result: Option<InterfaceType>,
+    /// Whether the function is `async`.
+    pub is_async: bool,
+}
+
+fn align_to(offset: u32, align: u32) -> u32 {
+    offset.div_ceil(align) * align
+}
+
+/// Bytes of a variant's discriminant for `cases` cases.
+pub fn discriminant_size(cases: usize) -> u32 {
+    match cases {
+        0..=0x100 => 1,
+        0x101..=0x1_0000 => 2,
+        _ => 4,
+    }
+}
+
+impl InterfaceType {
+    /// Alignment in linear memory.
+    pub fn align(&self) -> u32 {
+        use InterfaceType::*;
+        match self {
+            Bool | S8 | U8 => 1,
+            S16 | U16 => 2,
+            S32 | U32 | Float32 | Char | Own(_) | Borrow(_) => 4,
+            S64 | U64 | Float64 => 8,
+            String | List(_) => 4,
+            Record(fields) => fields.iter().map(|(_, t)| t.align()).max().unwrap_or(1),
+            Tuple(ts) => ts.iter().map(|t| t.align()).max().unwrap_or(1),
+            Flags(names) => match names.len() {
+                0..=8 => 1,
+                9..=16 => 2,
+                _ => 4,
+            },
+            Enum(_) | Variant(_) | Option(_) | Result { .. } => {
+                let cases = self.variant_cases();
+                let payload = cases.iter().flatten().map(|t| t.align()).max().unwrap_or(1);
+                discriminant_size(cases.len()).max(payload)
+            }
+        }
+    }
+
+    /// Size in linear memory.
+    pub fn size(&self) -> u32 {
+        use InterfaceType::*;
+        match self {
+            Bool | S8 | U8 => 1,
+            S16 | U16 => 2,
+            S32 | U32 | Float32 | Char | Own(_) | Borrow(_) => 4,
+            S64 | U64 | Float64 => 8,
+            String | List(_) => 8,
+            Record(_) | Tuple(_) => {
+                let mut offset = 0;
+                for t in self.fields() {
+                    offset = align_to(offset, t.align()) + t.size();
+                }
+                align_to(offset, self.align())
+            }
+            Flags(names) => match names.len() {
+                0 => 0,
+                1..=8 => 1,
+                9..=16 => 2,
+                n => 4 * (n as u32).div_ceil(32),
+            },
+            Enum(_) | Variant(_) | Option(_) | Result { .. } => {
+                let max = self
+                    .variant_cases()
+                    .iter()
+                    .flatten()
+                    .map(|t| t.size())
+                    .max()
+                    .unwrap_or(0);
+                align_to(self.payload_offset() + max, self.align())
+            }
+        }
+    }
+
+    /// The field types of a record or tuple, in order.
+    pub fn fields(&self) -> Vec<&InterfaceType> {
+        match self {
+            InterfaceType::Record(fields) => fields.iter().map(|(_, t)| t).collect(),
+            InterfaceType::Tuple(ts) => ts.iter().collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The byte offsets of a record's or tuple's fields.
+    pub fn field_offsets(&self) -> Vec<u32> {
+        let mut offset = 0;
+        self.fields()
+            .into_iter()
+            .map(|t| {
+                offset = align_to(offset, t.align());
+                let at = offset;
+                offset += t.size();
+                at
+            })
+            .collect()
+    }
+
+    /// The payload types of a variant-like type's cases, in order
+    /// (`option` is `none | some(T)`, `result` is `ok(T?) | err(E?)`, an
+    /// enum's cases have none).
+    pub fn variant_cases(&self) -> Vec<Option<&InterfaceType>> {
+        match self {
+            InterfaceType::Variant(cases) => cases.iter().map(|(_, t)| t.as_ref()).collect(),
+            InterfaceType::Enum(names) => names.iter().map(|_| None).collect(),
+            InterfaceType::Option(t) => vec![None, Some(t)],
+            InterfaceType::Result { ok, err } => vec![ok.as_deref(), err.as_deref()],
+            _ => Vec::new(),
+        }
+    }
+
+    /// Where a variant-like type's payload starts.
+    pub fn payload_offset(&self) -> u32 {
+        let cases = self.variant_cases();
+        let payload_align = cases.iter().flatten().map(|t| t.align()).max().unwrap_or(1);
+        align_to(discriminant_size(cases.len()), payload_align)
+    }
+
+    /// Appends the core types this type flattens to.
+    pub fn push_flat(&self, out: &mut Vec<FlatType>) {
+        use InterfaceType::*;
+        match self {
+            Bool | S8 | U8 | S16 | U16 | S32 | U32 | Char | Own(_) | Borrow(_) | Enum(_) => {
+                out.push(FlatType::I32)
+            }
+            S64 | U64 => out.push(FlatType::I64),
+            Float32 => out.push(FlatType::F32),
+            Float64 => out.push(FlatType::F64),
+            String | List(_) => out.extend([FlatType::I32, FlatType::I32]),
+            Record(_) | Tuple(_) => {
+                for t in self.fields() {
+                    t.push_flat(out);
+                }
+            }
+            Flags(names) => {
+                for _ in 0..names.len().div_ceil(32) {
+                    out.push(FlatType::I32);
+                }
+            }
+            Variant(_) | Option(_) | Result { .. } => {
+                out.push(FlatType::I32);
+                let mut payload: Vec<FlatType> = Vec::new();
+                for case in self.variant_cases().into_iter().flatten() {
+                    let mut flat = Vec::new();
+                    case.push_flat(&mut flat);
+                    for (i, f) in flat.into_iter().enumerate() {
+                        match payload.get_mut(i) {
+                            Some(p) => *p = p.join(f),
+                            None => payload.push(f),
+                        }
+                    }
+                }
+                out.extend(payload);
+            }
+        }
+    }
+
+    /// The core types this type flattens to.
+    pub fn flat(&self) -> Vec<FlatType> {
+        let mut out = Vec::new();
+        self.push_flat(&mut out);
+        out
+    }
+}
+
+impl ComponentFuncType {
+    /// The parameters as one tuple type (how they are laid out in memory
+    /// when they do not fit in [`MAX_FLAT_PARAMS`] core parameters).
+    pub fn params_tuple(&self) -> InterfaceType {
+        InterfaceType::Tuple(self.params.iter().map(|(_, t)| t.clone()).collect())
+    }
+
+    /// The flattened parameters, or `None` when they are passed through
+    /// memory.
+    pub fn flat_params(&self) -> Option<Vec<FlatType>> {
+        let flat = self.params_tuple().flat();
+        (flat.len() <= MAX_FLAT_PARAMS).then_some(flat)
+    }
+
+    /// The flattened result, or `None` when it is returned through memory.
+    pub fn flat_result(&self) -> Option<Vec<FlatType>> {
+        let flat = self.result.as_ref().map(|t| t.flat()).unwrap_or_default();
+        (flat.len() <= MAX_FLAT_RESULTS).then_some(flat)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::InterfaceType::*;
+    use super::*;
+
+    #[test]
+    fn layouts_follow_the_canonical_abi() {
+        let rec = Record(vec![("a".into(), U8), ("b".into(), U32), ("c".into(), U16)]);
+        assert_eq!((rec.size(), rec.align()), (12, 4));
+        assert_eq!(rec.field_offsets(), vec![0, 4, 8]);
+        let opt = Option(Box::new(U64));
+        assert_eq!((opt.size(), opt.align(), opt.payload_offset()), (16, 8, 8));
+        let res = Result {
+            ok: None,
+            err: Some(Box::new(String)),
+        };
+        assert_eq!((res.size(), res.align()), (12, 4));
+        assert_eq!(Flags((0..33).map(|i| i.to_string()).collect()).size(), 8);
+        let v = Variant(vec![("a".into(), Some(Float32)), ("b".into(), Some(U64))]);
+        assert_eq!(v.flat(), vec![FlatType::I32, FlatType::I64]);
+        let v = Variant(vec![("a".into(), Some(Float32)), ("b".into(), Some(U32))]);
+        assert_eq!(v.flat(), vec![FlatType::I32, FlatType::I32]);
+        assert_eq!(
+            List(Box::new(U8)).flat(),
+            vec![FlatType::I32, FlatType::I32]
+        );
+    }
+}

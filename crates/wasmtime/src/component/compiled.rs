@@ -1,0 +1,76 @@
+//! [`Component`]: a compiled component — its translation and its core
+//! modules, each compiled with Cranelift.
+
+use crate::{Engine, Module};
+use anyhow::{Context, Result};
+use std::path::Path;
+use std::sync::Arc;
+use wasmtime_environ::component::{translate_component, ComponentTranslation};
+
+/// A compiled WebAssembly component, ready to be instantiated any number of
+/// times with a [`Linker`](super::Linker).
+#[derive(Clone)]
+pub struct Component {
+    pub(crate) inner: Arc<ComponentInner>,
+}
+
+pub(crate) struct ComponentInner {
+    pub(crate) engine: Engine,
+    pub(crate) translation: ComponentTranslation,
+    pub(crate) modules: Vec<Module>,
+}
+
+impl Component {
+    /// Compiles a component from the binary or (with the `wat` feature)
+    /// text format.
+    pub fn new(engine: &Engine, bytes: impl AsRef<[u8]>) -> Result<Component> {
+        let bytes = bytes.as_ref();
+        #[cfg(feature = "wat")]
+        let bytes = wat::parse_bytes(bytes)?;
+        Component::from_binary(engine, &bytes)
+    }
+
+    /// Compiles a component from a file in the binary or text format.
+    pub fn from_file(engine: &Engine, path: impl AsRef<Path>) -> Result<Component> {
+        let path = path.as_ref();
+        let bytes =
+            std::fs::read(path).with_context(|| format!("failed to read `{}`", path.display()))?;
+        Component::new(engine, bytes)
+            .with_context(|| format!("failed to compile `{}`", path.display()))
+    }
+
+    /// Compiles a component from its binary format.
+    pub fn from_binary(engine: &Engine, binary: &[u8]) -> Result<Component> {
+        if wasmparser::Parser::is_core_wasm(binary) {
+            anyhow::bail!("expected a component, found a core module (use `Module` for it)");
+        }
+        let translation = translate_component(binary, engine.config().features)?;
+        let modules = translation
+            .modules
+            .iter()
+            .enumerate()
+            .map(|(i, range)| {
+                Module::from_binary(engine, &binary[range.clone()])
+                    .with_context(|| format!("failed to compile core module {i} of the component"))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Component {
+            inner: Arc::new(ComponentInner {
+                engine: engine.clone(),
+                translation,
+                modules,
+            }),
+        })
+    }
+
+    /// The engine the component was compiled for.
+    pub fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+}
+
+impl std::fmt::Debug for Component {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Component").finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,174 @@
+//! [`Func`]: an exported (lifted) component function, called with
+//! component-level values.
+
+use super::abi::{Cx, Options};
+use super::types::ComponentFunc;
+use super::Val;
+use crate::func::invoke;
+use crate::store::{StoreOpaque, Stored};
+use crate::{AsContext, AsContextMut};
+use anyhow::{ensure, Result};
+use std::sync::Arc;
+use wasmtime_environ::component::ComponentFuncType;
+use wasmtime_runtime::vmcontext::ValRaw;
+
+/// A component function exported by an [`Instance`](super::Instance).
+#[derive(Copy, Clone, Debug)]
+pub struct Func(pub(crate) Stored);
+
+/// What the store keeps of a lifted function.
+pub(crate) struct LiftedFunc {
+    core: crate::Func,
+    ty: Arc<ComponentFuncType>,
+    options: Options,
+}
+
+impl Func {
+    pub(crate) fn new_lifted(
+        store: &mut StoreOpaque,
+        core: crate::Func,
+        ty: Arc<ComponentFuncType>,
+        options: Options,
+    ) -> Func {
+        let index = store.component_funcs.len();
+        store
+            .component_funcs
+            .push(Arc::new(LiftedFunc { core, ty, options }));
+        Func(Stored {
+            store: store.id(),
+            index,
+        })
+    }
+
+    fn data(&self, store: &StoreOpaque) -> Arc<LiftedFunc> {
+        store.check(&self.0);
+        store.component_funcs[self.0.index].clone()
+    }
+
+    pub(crate) fn ty_in(&self, store: &StoreOpaque) -> ComponentFunc {
+        ComponentFunc(self.data(store).ty.clone())
+    }
+
+    /// The function's type.
+    pub fn ty(&self, store: impl AsContext) -> ComponentFunc {
+        self.ty_in(store.as_context().opaque())
+    }
+
+    /// Calls the function with `params`, writing its result (if it has one)
+    /// to the one-element `results`. The values are checked against the
+    /// function's type; values the guest returns are checked too (an
+    /// invalid string, discriminant or pointer is an error). The function's
+    /// `post-return` runs before this returns.
+    pub fn call(
+        &self,
+        mut store: impl AsContextMut,
+        params: &[Val],
+        results: &mut [Val],
+    ) -> Result<()> {
+        let mut ctx = store.as_context_mut();
+        let store = ctx.opaque();
+        store.validate_sync_call()?;
+        self.call_impl(store, params, results)
+    }
+
+    /// As [`Func::call`], on a fiber (see
+    /// [`crate::Func::call_async`]).
+    #[cfg(feature = "async")]
+    pub async fn call_async(
+        &self,
+        mut store: impl AsContextMut<Data: Send>,
+        params: &[Val],
+        results: &mut [Val],
+    ) -> Result<()> {
+        let mut ctx = store.as_context_mut();
+        let store = crate::fiber::StorePtr(ctx.opaque());
+        let func = *self;
+        // SAFETY: `ctx` keeps the store borrowed, and unused, until the
+        // future is done or dropped.
+        unsafe {
+            crate::fiber::on_fiber(store, move |store| func.call_impl(store, params, results))
+        }
+        .await?
+    }
+
+    /// Does nothing: `post-return` runs as part of every call.
+    #[doc(hidden)]
+    #[deprecated(note = "no longer needs to be called; this function has no effect")]
+    pub fn post_return(&self, _store: impl AsContextMut) -> Result<()> {
+        Ok(())
+    }
+
+    /// Does nothing: `post-return` runs as part of every call.
+    #[doc(hidden)]
+    #[deprecated(note = "no longer needs to be called; this function has no effect")]
+    #[cfg(feature = "async")]
+    pub async fn post_return_async(&self, _store: impl AsContextMut<Data: Send>) -> Result<()> {
+        Ok(())
+    }
+
+    pub(crate) fn call_impl(
+        &self,
+        store: &mut StoreOpaque,
+        params: &[Val],
+        results: &mut [Val],
+    ) -> Result<()> {
+        let data = self.data(store);
+        let ty = &data.ty;
+        ensure!(
+            params.len() == ty.params.len(),
+            "expected {} argument(s), got {}",
+            ty.params.len(),
+            params.len()
+        );
+        let result_count = usize::from(ty.result.is_some());
+        ensure!(
+            results.len() == result_count,
+            "expected {result_count} result(s), got {}",
+            results.len()
+        );
+        let mut raw = Vec::new();
+        {
+            let mut cx = Cx {
+                store: &mut *store,
+                opts: &data.options,
+            };
+            match ty.flat_params() {
+                Some(_) => {
+                    for ((_, t), v) in ty.params.iter().zip(params) {
+                        cx.lower_flat(t, v, &mut raw)?;
+                    }
+                }
+                None => {
+                    let tuple = ty.params_tuple();
+                    let ptr = cx.realloc(0, 0, tuple.align(), tuple.size())?;
+                    cx.store(&tuple, &Val::Tuple(params.to_vec()), ptr)?;
+                    raw.push(ValRaw::u32(ptr));
+                }
+            }
+        }
+        let flat_result = ty.flat_result();
+        let core_results = flat_result.as_ref().map_or(1, |f| f.len());
+        if raw.len() < core_results {
+            raw.resize(core_results, ValRaw::u64(0));
+        }
+        let func_ref = data.core.func_ref_ptr(store)?;
+        invoke(store, func_ref, &mut raw)?;
+        if let Some(rt) = &ty.result {
+            let mut cx = Cx {
+                store: &mut *store,
+                opts: &data.options,
+            };
+            results[0] = match flat_result {
+                Some(flat) => cx.lift_flat(rt, &mut raw[..flat.len()].iter().copied())?,
+                None => cx.load(rt, raw[0].get_u32())?,
+            };
+        }
+        if let Some(post_return) = data.options.post_return {
+            let func_ref = post_return.func_ref_ptr(store)?;
+            // It receives the core function's results.
+            let mut args = raw[..core_results].to_vec();
+            invoke(store, func_ref, &mut args)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,429 @@
+//! Instantiating a component: its core instances in order, host functions
+//! for its lowered imports, and its lifted exports as [`Func`]s.
+
+use super::abi::{Cx, Options};
+use super::linker::HostFn;
+use super::types::ComponentFunc;
+use super::{Component, Func, Val};
+use crate::func::{Caller, HostFuncRaw};
+use crate::store::{StoreOpaque, Stored};
+use crate::{AsContextMut, Extern, FuncType, StoreContextMut, ValType};
+use anyhow::{anyhow, bail, Result};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use wasmtime_environ::component::{
+    CanonOptions, ComponentFuncDef, ComponentFuncType, CoreDef, CoreInstanceDef, ExportDef,
+    FlatType,
+};
+use wasmtime_runtime::vmcontext::ValRaw;
+
+/// A linker definition resolved for one import of a component.
+pub(crate) enum ResolvedImport<T: 'static> {
+    Func(Arc<HostFn<T>>),
+    Instance(BTreeMap<String, Arc<HostFn<T>>>),
+}
+
+/// An instantiated component.
+#[derive(Copy, Clone, Debug)]
+pub struct Instance(pub(crate) Stored);
+
+/// What the store keeps of an instance: its exports.
+pub(crate) struct InstanceData {
+    exports: Vec<(String, ExportItem)>,
+}
+
+#[derive(Clone)]
+enum ExportItem {
+    Func(Func),
+    Instance(Vec<(String, ExportItem)>),
+}
+
+/// The place of an export in an instance, found by
+/// [`Instance::get_export_index`] and usable with [`Instance::get_func`].
+#[derive(Clone, Debug)]
+pub struct ComponentExportIndex {
+    instance: Stored,
+    path: Vec<usize>,
+}
+
+/// An exported item, as [`Instance::get_export`] describes it.
+#[derive(Clone, Debug)]
+pub enum ComponentItem {
+    /// A function.
+    ComponentFunc(ComponentFunc),
+    /// An instance of exports.
+    ComponentInstance,
+}
+
+/// A name or index for looking up an instance's exports.
+pub trait ExportLookup {
+    #[doc(hidden)]
+    fn lookup(&self, instance: &Instance, store: &StoreOpaque) -> Option<Vec<usize>>;
+}
+
+impl ExportLookup for &str {
+    fn lookup(&self, instance: &Instance, store: &StoreOpaque) -> Option<Vec<usize>> {
+        let data = instance.data(store);
+        let i = data.exports.iter().position(|(n, _)| n == self)?;
+        Some(vec![i])
+    }
+}
+
+impl ExportLookup for String {
+    fn lookup(&self, instance: &Instance, store: &StoreOpaque) -> Option<Vec<usize>> {
+        self.as_str().lookup(instance, store)
+    }
+}
+
+impl ExportLookup for ComponentExportIndex {
+    fn lookup(&self, instance: &Instance, _store: &StoreOpaque) -> Option<Vec<usize>> {
+        (self.instance == instance.0).then(|| self.path.clone())
+    }
+}
+
+impl ExportLookup for &ComponentExportIndex {
+    fn lookup(&self, instance: &Instance, store: &StoreOpaque) -> Option<Vec<usize>> {
+        (*self).lookup(instance, store)
+    }
+}
+
+impl Instance {
+    fn data<'a>(&self, store: &'a StoreOpaque) -> &'a InstanceData {
+        store.check(&self.0);
+        &store.component_instances[self.0.index]
+    }
+
+    fn item(&self, store: &StoreOpaque, path: &[usize]) -> Option<ExportItem> {
+        let (first, rest) = path.split_first()?;
+        let mut item = &self.data(store).exports.get(*first)?.1;
+        for i in rest {
+            match item {
+                ExportItem::Instance(items) => item = &items.get(*i)?.1,
+                ExportItem::Func(_) => return None,
+            }
+        }
+        Some(item.clone())
+    }
+
+    /// The exported function `name` (a name at the root, or an index from
+    /// [`Instance::get_export_index`] for functions inside exported
+    /// instances).
+    pub fn get_func(&self, mut store: impl AsContextMut, name: impl ExportLookup) -> Option<Func> {
+        let mut ctx = store.as_context_mut();
+        let store = ctx.opaque();
+        let path = name.lookup(self, store)?;
+        match self.item(store, &path)? {
+            ExportItem::Func(f) => Some(f),
+            ExportItem::Instance(_) => None,
+        }
+    }
+
+    /// Finds the export `name` at the root (`instance: None`) or inside an
+    /// exported instance.
+    pub fn get_export(
+        &self,
+        mut store: impl AsContextMut,
+        instance: Option<&ComponentExportIndex>,
+        name: &str,
+    ) -> Option<(ComponentItem, ComponentExportIndex)> {
+        let index = self.get_export_index(&mut store, instance, name)?;
+        let mut ctx = store.as_context_mut();
+        let store = ctx.opaque();
+        let item = match self.item(store, &index.path)? {
+            ExportItem::Func(f) => ComponentItem::ComponentFunc(f.ty_in(store)),
+            ExportItem::Instance(_) => ComponentItem::ComponentInstance,
+        };
+        Some((item, index))
+    }
+
+    /// The index of the export `name` at the root (`instance: None`) or
+    /// inside an exported instance.
+    pub fn get_export_index(
+        &self,
+        mut store: impl AsContextMut,
+        instance: Option<&ComponentExportIndex>,
+        name: &str,
+    ) -> Option<ComponentExportIndex> {
+        let mut ctx = store.as_context_mut();
+        let store = ctx.opaque();
+        let mut path = match instance {
+            Some(i) if i.instance == self.0 => i.path.clone(),
+            Some(_) => return None,
+            None => Vec::new(),
+        };
+        let items = match path.is_empty() {
+            true => self.data(store).exports.clone(),
+            false => match self.item(store, &path)? {
+                ExportItem::Instance(items) => items,
+                ExportItem::Func(_) => return None,
+            },
+        };
+        path.push(items.iter().position(|(n, _)| n == name)?);
+        Some(ComponentExportIndex {
+            instance: self.0,
+            path,
+        })
+    }
+}
+
+enum RtCore {
+    Instance(crate::Instance),
+    Bag(Vec<(String, Extern)>),
+}
+
+struct Builder<'a, 's, T: 'static> {
+    store: &'a mut StoreContextMut<'s, T>,
+    component: &'a Component,
+    imports: &'a [ResolvedImport<T>],
+    core: Vec<RtCore>,
+    lowered: BTreeMap<u32, crate::Func>,
+}
+
+/// Instantiates `component` in `store` with `imports` (in import order).
+pub(crate) fn instantiate<T: 'static>(
+    store: &mut StoreContextMut<'_, T>,
+    component: &Component,
+    imports: &[ResolvedImport<T>],
+) -> Result<Instance> {
+    if !crate::Engine::same(store.engine(), component.engine()) {
+        bail!("cross-`Engine` instantiation is not currently supported");
+    }
+    let mut b = Builder {
+        store,
+        component,
+        imports,
+        core: Vec::new(),
+        lowered: BTreeMap::new(),
+    };
+    let translation = &component.inner.translation;
+    for def in &translation.core_instances {
+        let rt = match def {
+            CoreInstanceDef::Instantiate { module, args } => {
+                let module = &component.inner.modules[*module as usize];
+                let mut externs = Vec::new();
+                for import in module.imports() {
+                    let (_, arg) =
+                        args.iter()
+                            .find(|(n, _)| n == import.module())
+                            .ok_or_else(|| {
+                                anyhow!("no instantiation argument for `{}`", import.module())
+                            })?;
+                    externs.push(b.core_export(*arg, import.name())?);
+                }
+                RtCore::Instance(crate::Instance::new_in(b.store.opaque(), module, &externs)?)
+            }
+            CoreInstanceDef::FromExports(items) => RtCore::Bag(
+                items
+                    .iter()
+                    .map(|(n, d)| Ok((n.clone(), b.core_extern(d)?)))
+                    .collect::<Result<_>>()?,
+            ),
+        };
+        b.core.push(rt);
+    }
+    let exports = translation
+        .exports
+        .iter()
+        .map(|(n, e)| Ok((n.clone(), b.export(e)?)))
+        .collect::<Result<Vec<_>>>()?;
+    let store = b.store.opaque();
+    let index = store.component_instances.len();
+    store.component_instances.push(InstanceData { exports });
+    Ok(Instance(Stored {
+        store: store.id(),
+        index,
+    }))
+}
+
+fn flat_val_type(f: FlatType) -> ValType {
+    match f {
+        FlatType::I32 => ValType::I32,
+        FlatType::I64 => ValType::I64,
+        FlatType::F32 => ValType::F32,
+        FlatType::F64 => ValType::F64,
+    }
+}
+
+impl<T: 'static> Builder<'_, '_, T> {
+    fn core_export(&mut self, instance: u32, name: &str) -> Result<Extern> {
+        match &self.core[instance as usize] {
+            RtCore::Instance(i) => {
+                let i = *i;
+                i.get_export(&mut *self.store, name)
+                    .ok_or_else(|| anyhow!("core instance {instance} has no export `{name}`"))
+            }
+            RtCore::Bag(items) => items
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, e)| e.clone())
+                .ok_or_else(|| anyhow!("core instance {instance} has no export `{name}`")),
+        }
+    }
+
+    fn core_extern(&mut self, def: &CoreDef) -> Result<Extern> {
+        match def {
+            CoreDef::Export { instance, name } => self.core_export(*instance, name),
+            CoreDef::Lowered(i) => Ok(Extern::Func(self.lowered(*i)?)),
+        }
+    }
+
+    fn options(&mut self, o: &CanonOptions) -> Result<Options> {
+        let func = |this: &mut Self, d: &Option<CoreDef>| -> Result<Option<crate::Func>> {
+            d.as_ref()
+                .map(|d| {
+                    this.core_extern(d)?
+                        .into_func()
+                        .ok_or_else(|| anyhow!("canonical option is not a function"))
+                })
+                .transpose()
+        };
+        let memory = match &o.memory {
+            Some(d) => Some(
+                self.core_extern(d)?
+                    .into_memory()
+                    .ok_or_else(|| anyhow!("canonical option `memory` is not a memory"))?,
+            ),
+            None => None,
+        };
+        Ok(Options {
+            memory,
+            realloc: func(self, &o.realloc)?,
+            post_return: func(self, &o.post_return)?,
+            encoding: o.string_encoding,
+        })
+    }
+
+    fn lowered(&mut self, index: u32) -> Result<crate::Func> {
+        if let Some(f) = self.lowered.get(&index) {
+            return Ok(*f);
+        }
+        let translation = &self.component.inner.translation;
+        let lowering = &translation.lowerings[index as usize];
+        let host = match &translation.funcs[lowering.func as usize] {
+            ComponentFuncDef::Import { import, path } => {
+                match (&self.imports[*import as usize], path.as_slice()) {
+                    (ResolvedImport::Func(f), []) => f.clone(),
+                    (ResolvedImport::Instance(map), [name]) => map
+                        .get(name)
+                        .cloned()
+                        .ok_or_else(|| anyhow!("import function `{name}` is not defined"))?,
+                    _ => bail!("unsupported import path"),
+                }
+            }
+            ComponentFuncDef::Lifted { .. } => {
+                bail!("lowering a lifted function (an adapter between components) is not supported yet")
+            }
+        };
+        let opts = Arc::new(self.options(&lowering.options)?);
+        let ty = Arc::new(lowering.ty.clone());
+        let mut params: Vec<ValType> = match ty.flat_params() {
+            Some(flat) => flat.into_iter().map(flat_val_type).collect(),
+            None => vec![ValType::I32],
+        };
+        let results: Vec<ValType> = match ty.flat_result() {
+            Some(flat) => flat.into_iter().map(flat_val_type).collect(),
+            None => {
+                params.push(ValType::I32);
+                Vec::new()
+            }
+        };
+        let core_ty = FuncType::new(self.store.engine(), params, results);
+        let raw: Arc<HostFuncRaw<T>> =
+            Arc::new(move |caller: Caller<'_, T>, slots: &mut [ValRaw]| {
+                call_host(caller, &ty, &opts, &*host, slots)
+            });
+        let func = crate::Func::new_host(self.store, core_ty, raw)?;
+        self.lowered.insert(index, func);
+        Ok(func)
+    }
+
+    fn export(&mut self, e: &ExportDef) -> Result<ExportItem> {
+        Ok(match e {
+            ExportDef::Func(i) => ExportItem::Func(self.func(*i)?),
+            ExportDef::Instance(items) => ExportItem::Instance(
+                items
+                    .iter()
+                    .map(|(n, e)| Ok((n.clone(), self.export(e)?)))
+                    .collect::<Result<_>>()?,
+            ),
+        })
+    }
+
+    fn func(&mut self, index: u32) -> Result<Func> {
+        let translation = &self.component.inner.translation;
+        match &translation.funcs[index as usize] {
+            ComponentFuncDef::Lifted { core, ty, options } => {
+                let core = self
+                    .core_extern(core)?
+                    .into_func()
+                    .ok_or_else(|| anyhow!("lifted item is not a function"))?;
+                let options = self.options(options)?;
+                Ok(Func::new_lifted(
+                    self.store.opaque(),
+                    core,
+                    Arc::new(ty.clone()),
+                    options,
+                ))
+            }
+            ComponentFuncDef::Import { .. } => {
+                bail!("re-exporting an imported function is not supported yet")
+            }
+        }
+    }
+}
+
+/// The core entry of a lowered import: lifts the arguments, calls the host
+/// function and lowers its result.
+fn call_host<T: 'static>(
+    mut caller: Caller<'_, T>,
+    ty: &Arc<ComponentFuncType>,
+    opts: &Options,
+    host: &HostFn<T>,
+    slots: &mut [ValRaw],
+) -> Result<()> {
+    let flat_params = ty.flat_params();
+    let params = {
+        let mut cx = Cx {
+            store: caller.store.opaque(),
+            opts,
+        };
+        match &flat_params {
+            Some(flat) => {
+                let mut it = slots[..flat.len()].iter().copied();
+                ty.params
+                    .iter()
+                    .map(|(_, t)| cx.lift_flat(t, &mut it))
+                    .collect::<Result<Vec<_>>>()?
+            }
+            None => match cx.load(&ty.params_tuple(), slots[0].get_u32())? {
+                Val::Tuple(vals) => vals,
+                _ => unreachable!(),
+            },
+        }
+    };
+    let mut results: Vec<Val> = ty.result.iter().map(|_| Val::Bool(false)).collect();
+    host(
+        StoreContextMut(&mut *caller.store.0),
+        ComponentFunc(ty.clone()),
+        &params,
+        &mut results,
+    )?;
+    if let Some(rt) = &ty.result {
+        let mut cx = Cx {
+            store: caller.store.opaque(),
+            opts,
+        };
+        match ty.flat_result() {
+            Some(_) => {
+                let mut out = Vec::new();
+                cx.lower_flat(rt, &results[0], &mut out)?;
+                slots[..out.len()].copy_from_slice(&out);
+            }
+            None => {
+                let retptr = slots[flat_params.map_or(1, |f| f.len())].get_u32();
+                cx.store(rt, &results[0], retptr)?;
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,263 @@
+//! [`Linker`]: host definitions of a component's imports, by name, and
+//! instantiation against them.
+
+use super::instance::{instantiate, ResolvedImport};
+use super::types::ComponentFunc;
+use super::{Component, Instance, Val};
+use crate::{AsContextMut, Engine, StoreContextMut};
+use anyhow::{anyhow, bail, Result};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use wasmtime_environ::component::ImportType;
+
+/// A host function of a component import, dynamically typed.
+pub(crate) type HostFn<T> =
+    dyn Fn(StoreContextMut<'_, T>, ComponentFunc, &[Val], &mut [Val]) -> Result<()> + Send + Sync;
+
+/// A definition in a [`Linker`].
+pub(crate) enum Definition<T: 'static> {
+    Func(Arc<HostFn<T>>),
+    Instance(BTreeMap<String, Definition<T>>),
+}
+
+impl<T> Clone for Definition<T> {
+    fn clone(&self) -> Self {
+        match self {
+            Definition::Func(f) => Definition::Func(f.clone()),
+            Definition::Instance(m) => Definition::Instance(m.clone()),
+        }
+    }
+}
+
+/// Host definitions for the imports of components, by name: functions at
+/// the root, and instances (WIT interfaces such as `wasi:cli/stdout`) of
+/// functions.
+pub struct Linker<T: 'static> {
+    engine: Engine,
+    map: BTreeMap<String, Definition<T>>,
+    allow_shadowing: bool,
+}
+
+/// A place in a [`Linker`] to define items: its root or an instance.
+pub struct LinkerInstance<'a, T: 'static> {
+    map: &'a mut BTreeMap<String, Definition<T>>,
+    allow_shadowing: bool,
+}
+
+impl<T: 'static> Linker<T> {
+    /// An empty linker for components of `engine`.
+    pub fn new(engine: &Engine) -> Linker<T> {
+        Linker {
+            engine: engine.clone(),
+            map: BTreeMap::new(),
+            allow_shadowing: false,
+        }
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Whether a later definition may replace an earlier one of the same
+    /// name (off by default: redefinition is an error).
+    pub fn allow_shadowing(&mut self, allow: bool) -> &mut Self {
+        self.allow_shadowing = allow;
+        self
+    }
+
+    /// The root of the linker's namespace.
+    pub fn root(&mut self) -> LinkerInstance<'_, T> {
+        LinkerInstance {
+            map: &mut self.map,
+            allow_shadowing: self.allow_shadowing,
+        }
+    }
+
+    /// The instance `name` at the root, created if needed.
+    pub fn instance(&mut self, name: &str) -> Result<LinkerInstance<'_, T>> {
+        self.root().into_instance(name)
+    }
+
+    /// Checks `component`'s imports against the definitions and returns an
+    /// [`InstancePre`] that instantiates it in any store.
+    pub fn instantiate_pre(&self, component: &Component) -> Result<InstancePre<T>> {
+        if !Engine::same(&self.engine, component.engine()) {
+            bail!("cross-`Engine` instantiation is not currently supported");
+        }
+        let mut imports = Vec::new();
+        for (name, ty) in &component.inner.translation.imports {
+            imports.push(self.resolve(name, ty)?);
+        }
+        Ok(InstancePre {
+            component: component.clone(),
+            imports: Arc::new(imports),
+        })
+    }
+
+    fn resolve(&self, name: &str, ty: &ImportType) -> Result<ResolvedImport<T>> {
+        let def = self.map.get(name);
+        match (ty, def) {
+            (ImportType::Func(_), Some(Definition::Func(f))) => Ok(ResolvedImport::Func(f.clone())),
+            (ImportType::Instance(funcs), Some(Definition::Instance(map))) => {
+                let mut out = BTreeMap::new();
+                for (func, _) in funcs {
+                    match map.get(func) {
+                        Some(Definition::Func(f)) => {
+                            out.insert(func.clone(), f.clone());
+                        }
+                        Some(Definition::Instance(_)) => {
+                            bail!("import `{name}` has the wrong type: `{func}` is an instance, expected a function")
+                        }
+                        None => bail!(
+                            "component imports instance `{name}`, but a matching implementation was not found in the linker: function `{func}` is missing"
+                        ),
+                    }
+                }
+                Ok(ResolvedImport::Instance(out))
+            }
+            (ImportType::Func(_), Some(_)) => {
+                bail!("import `{name}` has the wrong type: expected a function, found an instance")
+            }
+            (ImportType::Instance(_), Some(_)) => {
+                bail!("import `{name}` has the wrong type: expected an instance, found a function")
+            }
+            (ImportType::Func(_), None) => bail!(
+                "component imports function `{name}`, but a matching implementation was not found in the linker"
+            ),
+            (ImportType::Instance(_), None) => bail!(
+                "component imports instance `{name}`, but a matching implementation was not found in the linker"
+            ),
+        }
+    }
+
+    /// Instantiates `component` in `store` with this linker's definitions.
+    pub fn instantiate(
+        &self,
+        mut store: impl AsContextMut<Data = T>,
+        component: &Component,
+    ) -> Result<Instance> {
+        let mut store = store.as_context_mut();
+        store.opaque().validate_sync_call()?;
+        self.instantiate_pre(component)?.instantiate(store)
+    }
+
+    /// Defines every import of `component` that has no definition yet as a
+    /// function that traps when called.
+    pub fn define_unknown_imports_as_traps(&mut self, component: &Component) -> Result<()> {
+        for (name, ty) in &component.inner.translation.imports {
+            let trap = |what: String| -> Arc<HostFn<T>> {
+                Arc::new(move |_, _, _, _| {
+                    Err(anyhow!("unknown import: `{what}` has not been defined"))
+                })
+            };
+            match ty {
+                ImportType::Func(_) => {
+                    self.map
+                        .entry(name.clone())
+                        .or_insert_with(|| Definition::Func(trap(name.clone())));
+                }
+                ImportType::Instance(funcs) => {
+                    let entry = self
+                        .map
+                        .entry(name.clone())
+                        .or_insert_with(|| Definition::Instance(BTreeMap::new()));
+                    if let Definition::Instance(map) = entry {
+                        for (func, _) in funcs {
+                            map.entry(func.clone()).or_insert_with(|| {
+                                Definition::Func(trap(format!("{name}#{func}")))
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<T: 'static> LinkerInstance<'_, T> {
+    fn insert(&mut self, name: &str, def: Definition<T>) -> Result<()> {
+        if !self.allow_shadowing && self.map.contains_key(name) {
+            bail!("import of `{name}` defined twice");
+        }
+        self.map.insert(name.to_string(), def);
+        Ok(())
+    }
+
+    /// Defines the function `name`, dynamically typed: it receives the
+    /// function's type and its arguments, and writes its result (if any)
+    /// to the one-element `results`.
+    pub fn func_new(
+        &mut self,
+        name: &str,
+        func: impl Fn(StoreContextMut<'_, T>, ComponentFunc, &[Val], &mut [Val]) -> Result<()>
+            + Send
+            + Sync
+            + 'static,
+    ) -> Result<()> {
+        self.insert(name, Definition::Func(Arc::new(func)))
+    }
+
+    /// The instance `name` inside this one, created if needed.
+    pub fn instance(&mut self, name: &str) -> Result<LinkerInstance<'_, T>> {
+        let allow_shadowing = self.allow_shadowing;
+        let entry = self
+            .map
+            .entry(name.to_string())
+            .or_insert_with(|| Definition::Instance(BTreeMap::new()));
+        match entry {
+            Definition::Instance(map) => Ok(LinkerInstance {
+                map,
+                allow_shadowing,
+            }),
+            Definition::Func(_) => bail!("`{name}` is already defined as a function"),
+        }
+    }
+
+    /// As [`LinkerInstance::instance`], consuming this one.
+    pub fn into_instance(self, name: &str) -> Result<Self> {
+        let allow_shadowing = self.allow_shadowing;
+        let entry = self
+            .map
+            .entry(name.to_string())
+            .or_insert_with(|| Definition::Instance(BTreeMap::new()));
+        match entry {
+            Definition::Instance(map) => Ok(LinkerInstance {
+                map,
+                allow_shadowing,
+            }),
+            Definition::Func(_) => bail!("`{name}` is already defined as a function"),
+        }
+    }
+}
+
+/// A component with its imports resolved, ready to be instantiated in any
+/// store of the engine.
+pub struct InstancePre<T: 'static> {
+    component: Component,
+    imports: Arc<Vec<ResolvedImport<T>>>,
+}
+
+impl<T> Clone for InstancePre<T> {
+    fn clone(&self) -> Self {
+        InstancePre {
+            component: self.component.clone(),
+            imports: self.imports.clone(),
+        }
+    }
+}
+
+impl<T: 'static> InstancePre<T> {
+    /// The component.
+    pub fn component(&self) -> &Component {
+        &self.component
+    }
+
+    /// Instantiates the component in `store`.
+    pub fn instantiate(&self, mut store: impl AsContextMut<Data = T>) -> Result<Instance> {
+        let mut store = store.as_context_mut();
+        store.opaque().validate_sync_call()?;
+        instantiate(&mut store, &self.component, &self.imports)
+    }
+}

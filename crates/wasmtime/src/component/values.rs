@@ -1,0 +1,58 @@
+//! [`Val`]: a dynamically typed component-level value.
+
+/// A component-level value, of any WIT type (see
+/// [`Func::call`](super::Func::call)).
+#[derive(Debug, Clone, PartialEq)]
+#[allow(missing_docs)]
+pub enum Val {
+    Bool(bool),
+    S8(i8),
+    U8(u8),
+    S16(i16),
+    U16(u16),
+    S32(i32),
+    U32(u32),
+    S64(i64),
+    U64(u64),
+    Float32(f32),
+    Float64(f64),
+    Char(char),
+    String(String),
+    List(Vec<Val>),
+    Record(Vec<(String, Val)>),
+    Tuple(Vec<Val>),
+    Variant(String, Option<Box<Val>>),
+    Enum(String),
+    Option(Option<Box<Val>>),
+    Result(Result<Option<Box<Val>>, Option<Box<Val>>>),
+    Flags(Vec<String>),
+}
+
+impl Val {
+    /// A short name of the value's kind, for error messages.
+    pub(crate) fn desc(&self) -> &'static str {
+        match self {
+            Val::Bool(_) => "bool",
+            Val::S8(_) => "s8",
+            Val::U8(_) => "u8",
+            Val::S16(_) => "s16",
+            Val::U16(_) => "u16",
+            Val::S32(_) => "s32",
+            Val::U32(_) => "u32",
+            Val::S64(_) => "s64",
+            Val::U64(_) => "u64",
+            Val::Float32(_) => "f32",
+            Val::Float64(_) => "f64",
+            Val::Char(_) => "char",
+            Val::String(_) => "string",
+            Val::List(_) => "list",
+            Val::Record(_) => "record",
+            Val::Tuple(_) => "tuple",
+            Val::Variant(..) => "variant",
+            Val::Enum(_) => "enum",
+            Val::Option(_) => "option",
+            Val::Result(_) => "result",
+            Val::Flags(_) => "flags",
+        }
+    }
+}
