@@ -34,6 +34,7 @@ mod threads_atomics;
 mod traps;
 mod unrolled_loops;
 mod wasi;
+mod wasi_async;
 mod wasi_readonly;
 mod wasi_sockets;
 mod wast_threads;

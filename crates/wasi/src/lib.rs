@@ -3,7 +3,8 @@
 //!
 //! Configure a context with [`WasiCtxBuilder`], finish it with
 //! [`WasiCtxBuilder::build_p1`], and add the imports to a
-//! [`wasmtime::Linker`] with [`p1::add_to_linker_sync`]:
+//! [`wasmtime::Linker`] with [`p1::add_to_linker_sync`] (or, for stores
+//! run with `call_async`, [`p1::add_to_linker_async`]):
 //!
 //! ```no_run
 //! use wasmtime::{Engine, Linker, Module, Store};
@@ -62,7 +63,7 @@ impl WasiCtx {
 
 /// The preview-1 module under its older name (`wasmtime_wasi::preview1`).
 pub mod preview1 {
-    pub use crate::p1::{add_to_linker_sync, WasiP1Ctx};
+    pub use crate::p1::{add_to_linker_async, add_to_linker_sync, WasiP1Ctx};
 }
 
 bitflags::bitflags! {

@@ -1,6 +1,7 @@
 //! WASI preview 1 (`wasi_snapshot_preview1`): the per-store context
 //! [`WasiP1Ctx`] and [`add_to_linker_sync`], which defines every function
-//! of the module in a [`wasmtime::Linker`].
+//! of the module in a [`wasmtime::Linker`] (and [`add_to_linker_async`],
+//! which defines them as async host functions).
 //!
 //! Every pointer and length from the guest is checked against its memory
 //! (`EFAULT` when out of bounds), every descriptor against the table
@@ -25,16 +26,80 @@ use wasmtime::{Caller, Extern, Linker};
 /// The name of the module whose functions [`add_to_linker_sync`] defines.
 const MODULE: &str = "wasi_snapshot_preview1";
 
+/// Calls `$define! { immediate { ... } waiting { ... } }` with every
+/// `wasi_snapshot_preview1` function but `proc_exit`, each implemented by
+/// the [`WasiP1Ctx`] method of its name, `ctx.name(&mut mem, args...)`.
+/// The `waiting` ones may wait (for time to pass, or a descriptor to be
+/// ready); the `immediate` ones complete at once. Shared by
+/// [`add_to_linker_sync`] and [`add_to_linker_async`].
+macro_rules! wasi_functions {
+    ($define:ident) => {
+        $define! {
+            immediate {
+                args_get(argv: i32, buf: i32);
+                args_sizes_get(count: i32, size: i32);
+                environ_get(environ: i32, buf: i32);
+                environ_sizes_get(count: i32, size: i32);
+                clock_res_get(id: i32, out: i32);
+                clock_time_get(id: i32, precision: i64, out: i32);
+                fd_advise(fd: i32, offset: i64, len: i64, advice: i32);
+                fd_allocate(fd: i32, offset: i64, len: i64);
+                fd_close(fd: i32);
+                fd_datasync(fd: i32);
+                fd_fdstat_get(fd: i32, out: i32);
+                fd_fdstat_set_flags(fd: i32, flags: i32);
+                fd_fdstat_set_rights(fd: i32, base: i64, inheriting: i64);
+                fd_filestat_get(fd: i32, out: i32);
+                fd_filestat_set_size(fd: i32, size: i64);
+                fd_filestat_set_times(fd: i32, atim: i64, mtim: i64, flags: i32);
+                fd_pread(fd: i32, iovs: i32, iovs_len: i32, offset: i64, out: i32);
+                fd_prestat_get(fd: i32, out: i32);
+                fd_prestat_dir_name(fd: i32, path: i32, path_len: i32);
+                fd_pwrite(fd: i32, iovs: i32, iovs_len: i32, offset: i64, out: i32);
+                fd_read(fd: i32, iovs: i32, iovs_len: i32, out: i32);
+                fd_readdir(fd: i32, buf: i32, buf_len: i32, cookie: i64, out: i32);
+                fd_renumber(fd: i32, to: i32);
+                fd_seek(fd: i32, offset: i64, whence: i32, out: i32);
+                fd_sync(fd: i32);
+                fd_tell(fd: i32, out: i32);
+                fd_write(fd: i32, iovs: i32, iovs_len: i32, out: i32);
+                path_create_directory(fd: i32, path: i32, path_len: i32);
+                path_filestat_get(fd: i32, flags: i32, path: i32, path_len: i32, out: i32);
+                path_filestat_set_times(fd: i32, flags: i32, path: i32, path_len: i32, atim: i64, mtim: i64, fst: i32);
+                path_link(old_fd: i32, old_flags: i32, old_path: i32, old_len: i32, new_fd: i32, new_path: i32, new_len: i32);
+                path_open(fd: i32, dirflags: i32, path: i32, path_len: i32, oflags: i32, base: i64, inheriting: i64, fdflags: i32, out: i32);
+                path_readlink(fd: i32, path: i32, path_len: i32, buf: i32, buf_len: i32, out: i32);
+                path_remove_directory(fd: i32, path: i32, path_len: i32);
+                path_rename(fd: i32, old_path: i32, old_len: i32, new_fd: i32, new_path: i32, new_len: i32);
+                path_symlink(old_path: i32, old_len: i32, fd: i32, new_path: i32, new_len: i32);
+                path_unlink_file(fd: i32, path: i32, path_len: i32);
+                proc_raise(sig: i32);
+                random_get(buf: i32, len: i32);
+                sock_accept(fd: i32, flags: i32, out: i32);
+                sock_recv(fd: i32, iovs: i32, iovs_len: i32, flags: i32, out_len: i32, out_flags: i32);
+                sock_send(fd: i32, iovs: i32, iovs_len: i32, flags: i32, out: i32);
+                sock_shutdown(fd: i32, how: i32);
+            }
+            waiting {
+                poll_oneoff(subs: i32, events: i32, count: i32, out: i32);
+                sched_yield();
+            }
+        }
+    };
+}
+
 mod abi;
 mod args_clock;
 mod fd;
 mod host;
+mod linker_async;
 mod path;
 mod poll;
 mod sock;
 
 use abi::*;
 use host::*;
+pub use linker_async::add_to_linker_async;
 
 /// An open file.
 pub(crate) struct FileDesc {
@@ -87,69 +152,25 @@ pub fn add_to_linker_sync<T: Send + 'static>(
     f: impl Fn(&mut T) -> &mut WasiP1Ctx + Copy + Send + Sync + 'static,
 ) -> anyhow::Result<()> {
     macro_rules! define {
-        ($($name:ident($($arg:ident: $ty:ty),*);)*) => {$(
+        ($($group:ident { $($name:ident($($arg:ident: $ty:ty),*);)* })*) => {$($(
             linker.func_wrap(
                 MODULE,
                 stringify!($name),
                 move |mut caller: Caller<'_, T>, $($arg: $ty),*| -> anyhow::Result<i32> {
                     let (mem, data) = memory_and_data(&mut caller)?;
                     let mut mem = GuestMemory(mem);
-                    let ctx = f(data);
-                    Ok(match ctx.$name(&mut mem, $($arg),*) {
-                        Ok(()) => SUCCESS as i32,
-                        Err(errno) => errno as i32,
-                    })
+                    Ok(errno_code(f(data).$name(&mut mem, $($arg),*)))
                 },
             )?;
-        )*};
+        )*)*};
     }
-    define! {
-        args_get(argv: i32, buf: i32);
-        args_sizes_get(count: i32, size: i32);
-        environ_get(environ: i32, buf: i32);
-        environ_sizes_get(count: i32, size: i32);
-        clock_res_get(id: i32, out: i32);
-        clock_time_get(id: i32, precision: i64, out: i32);
-        fd_advise(fd: i32, offset: i64, len: i64, advice: i32);
-        fd_allocate(fd: i32, offset: i64, len: i64);
-        fd_close(fd: i32);
-        fd_datasync(fd: i32);
-        fd_fdstat_get(fd: i32, out: i32);
-        fd_fdstat_set_flags(fd: i32, flags: i32);
-        fd_fdstat_set_rights(fd: i32, base: i64, inheriting: i64);
-        fd_filestat_get(fd: i32, out: i32);
-        fd_filestat_set_size(fd: i32, size: i64);
-        fd_filestat_set_times(fd: i32, atim: i64, mtim: i64, flags: i32);
-        fd_pread(fd: i32, iovs: i32, iovs_len: i32, offset: i64, out: i32);
-        fd_prestat_get(fd: i32, out: i32);
-        fd_prestat_dir_name(fd: i32, path: i32, path_len: i32);
-        fd_pwrite(fd: i32, iovs: i32, iovs_len: i32, offset: i64, out: i32);
-        fd_read(fd: i32, iovs: i32, iovs_len: i32, out: i32);
-        fd_readdir(fd: i32, buf: i32, buf_len: i32, cookie: i64, out: i32);
-        fd_renumber(fd: i32, to: i32);
-        fd_seek(fd: i32, offset: i64, whence: i32, out: i32);
-        fd_sync(fd: i32);
-        fd_tell(fd: i32, out: i32);
-        fd_write(fd: i32, iovs: i32, iovs_len: i32, out: i32);
-        path_create_directory(fd: i32, path: i32, path_len: i32);
-        path_filestat_get(fd: i32, flags: i32, path: i32, path_len: i32, out: i32);
-        path_filestat_set_times(fd: i32, flags: i32, path: i32, path_len: i32, atim: i64, mtim: i64, fst: i32);
-        path_link(old_fd: i32, old_flags: i32, old_path: i32, old_len: i32, new_fd: i32, new_path: i32, new_len: i32);
-        path_open(fd: i32, dirflags: i32, path: i32, path_len: i32, oflags: i32, base: i64, inheriting: i64, fdflags: i32, out: i32);
-        path_readlink(fd: i32, path: i32, path_len: i32, buf: i32, buf_len: i32, out: i32);
-        path_remove_directory(fd: i32, path: i32, path_len: i32);
-        path_rename(fd: i32, old_path: i32, old_len: i32, new_fd: i32, new_path: i32, new_len: i32);
-        path_symlink(old_path: i32, old_len: i32, fd: i32, new_path: i32, new_len: i32);
-        path_unlink_file(fd: i32, path: i32, path_len: i32);
-        poll_oneoff(subs: i32, events: i32, count: i32, out: i32);
-        proc_raise(sig: i32);
-        sched_yield();
-        random_get(buf: i32, len: i32);
-        sock_accept(fd: i32, flags: i32, out: i32);
-        sock_recv(fd: i32, iovs: i32, iovs_len: i32, flags: i32, out_len: i32, out_flags: i32);
-        sock_send(fd: i32, iovs: i32, iovs_len: i32, flags: i32, out: i32);
-        sock_shutdown(fd: i32, how: i32);
-    }
+    wasi_functions!(define);
+    define_proc_exit(linker)
+}
+
+/// Defines `proc_exit`, the same for sync and async linkers: it unwinds the
+/// guest with [`I32Exit`].
+fn define_proc_exit<T: Send + 'static>(linker: &mut Linker<T>) -> anyhow::Result<()> {
     linker.func_wrap(
         MODULE,
         "proc_exit",
@@ -167,6 +188,14 @@ pub fn add_to_linker_sync<T: Send + 'static>(
         },
     )?;
     Ok(())
+}
+
+/// The errno a WASI function returns for `result`.
+fn errno_code(result: R) -> i32 {
+    match result {
+        Ok(()) => SUCCESS as i32,
+        Err(errno) => errno as i32,
+    }
 }
 
 /// The calling instance's `memory` export and the store's data.

@@ -3,6 +3,41 @@
 
 use super::*;
 
+/// One `poll_oneoff` subscription, read from the guest.
+enum Sub {
+    Clock {
+        deadline: u64,
+    },
+    Ready {
+        nbytes: u64,
+    },
+    Failed {
+        errno: Errno,
+    },
+    WaitStdin,
+    /// A socket, polled for readability (`read`) or writability.
+    WaitSocket {
+        fd: i32,
+        read: bool,
+    },
+}
+
+/// A `poll_oneoff` call between its two halves
+/// ([`WasiP1Ctx::poll_start`] and [`WasiP1Ctx::poll_finish`]).
+pub(super) struct PollPlan {
+    /// `(userdata, tag, subscription)` for each subscription.
+    parsed: Vec<(u64, u8, Sub)>,
+    /// What polling the host descriptors saw, if any were polled.
+    revents: Option<Vec<Option<PollFlags>>>,
+    /// Nanoseconds still to wait when the call waits on clocks only.
+    pub(super) sleep: Option<u64>,
+    /// The earliest clock deadline (monotonic nanoseconds): the end of
+    /// `sleep`.
+    pub(super) deadline: u64,
+    events: u32,
+    out: u32,
+}
+
 #[allow(clippy::too_many_arguments)]
 impl WasiP1Ctx {
     /// `poll(2)` on the host descriptors behind `poll_oneoff`
@@ -80,6 +115,25 @@ impl WasiP1Ctx {
         count: i32,
         out: i32,
     ) -> R {
+        let plan = self.poll_start(m, subs, events, count, out)?;
+        if let Some(t) = plan.sleep {
+            std::thread::sleep(std::time::Duration::from_nanos(t));
+        }
+        self.poll_finish(m, plan)
+    }
+
+    /// The first half of `poll_oneoff`: reads and checks the subscriptions
+    /// and polls the host descriptors among them. What is left to wait for
+    /// is in [`PollPlan::sleep`]; [`WasiP1Ctx::poll_finish`] then writes the
+    /// events.
+    pub(super) fn poll_start(
+        &mut self,
+        m: &mut GuestMemory<'_>,
+        subs: i32,
+        events: i32,
+        count: i32,
+        out: i32,
+    ) -> R<PollPlan> {
         let (subs, events, count) = (subs as u32, events as u32, count as u32);
         if count == 0 {
             return Err(EINVAL);
@@ -88,23 +142,6 @@ impl WasiP1Ctx {
         m.check(events, count as u64 * 32)?;
         m.check(out as u32, 4)?;
 
-        enum Sub {
-            Clock {
-                deadline: u64,
-            },
-            Ready {
-                nbytes: u64,
-            },
-            Failed {
-                errno: Errno,
-            },
-            WaitStdin,
-            /// A socket, polled for readability (`read`) or writability.
-            WaitSocket {
-                fd: i32,
-                read: bool,
-            },
-        }
         let now = clock_now(1)?;
         let mut parsed = Vec::with_capacity(count as usize);
         for i in 0..count {
@@ -188,11 +225,30 @@ impl WasiP1Ctx {
             Sub::WaitSocket { fd, read } => Some((Some(*fd), *read)),
             _ => None,
         })?;
-        if revents.is_none() && !immediate {
-            if let Some(t) = timeout {
-                std::thread::sleep(std::time::Duration::from_nanos(t));
-            }
-        }
+        let sleep = match timeout {
+            Some(t) if revents.is_none() && !immediate => Some(t),
+            _ => None,
+        };
+        Ok(PollPlan {
+            parsed,
+            revents,
+            sleep,
+            deadline: deadline.unwrap_or(now),
+            events,
+            out: out as u32,
+        })
+    }
+
+    /// The second half of `poll_oneoff`, after the wait: writes an event
+    /// for every subscription that is ready and their count.
+    pub(super) fn poll_finish(&self, m: &mut GuestMemory<'_>, plan: PollPlan) -> R {
+        let PollPlan {
+            parsed,
+            revents,
+            events,
+            out,
+            ..
+        } = plan;
         let now = clock_now(1)?;
         let mut written = 0u32;
         for (i, (userdata, tag, sub)) in parsed.iter().enumerate() {
@@ -218,7 +274,7 @@ impl WasiP1Ctx {
             m.write(events + written * 32, &b)?;
             written += 1;
         }
-        m.put_u32(out as u32, written)
+        m.put_u32(out, written)
     }
 
     pub(super) fn proc_raise(&mut self, _m: &mut GuestMemory<'_>, _sig: i32) -> R {
