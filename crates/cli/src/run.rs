@@ -189,8 +189,15 @@ impl RunCommand {
 
     /// Runs the command. Errors (including traps) are returned; results of
     /// an `--invoke`d function are printed one per line.
+    ///
+    /// As in the reference CLI, the guest runs as an async call on a tokio
+    /// runtime, with WASI's functions defined as async host functions (a
+    /// guest's sleep waits on a timer instead of blocking the thread).
     pub fn execute(self) -> Result<ExitCode> {
-        match self.run()? {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()?;
+        match runtime.block_on(self.run())? {
             Outcome::Success => Ok(ExitCode::SUCCESS),
             Outcome::Exit(code) => Ok(ExitCode::from(code as u8)),
         }
@@ -237,7 +244,7 @@ impl RunCommand {
         Ok(())
     }
 
-    fn run(&self) -> Result<Outcome> {
+    async fn run(&self) -> Result<Outcome> {
         let (path, args) = match self.module_and_args.split_first() {
             Some((path, args)) => (path, args),
             None => bail!("no module given"),
@@ -256,7 +263,7 @@ impl RunCommand {
         let mut linker: Linker<Host> = Linker::new(&engine);
         let wasi = self.wasi_options();
         if wasi.cli.or(wasi.common) != Some(false) {
-            p1::add_to_linker_sync(&mut linker, |host| &mut host.wasi)?;
+            p1::add_to_linker_async(&mut linker, |host| &mut host.wasi)?;
         }
         for preload in &self.preloads {
             let (name, file) = preload
@@ -264,7 +271,8 @@ impl RunCommand {
                 .ok_or_else(|| anyhow!("`--preload` expects NAME=MODULE_PATH, got `{preload}`"))?;
             let m = load_module(&engine, file, self.allow_precompiled)?;
             let instance = linker
-                .instantiate(&mut store, &m)
+                .instantiate_async(&mut store, &m)
+                .await
                 .with_context(|| format!("failed to instantiate `{file}`"))?;
             linker.instance(&mut store, name, instance)?;
         }
@@ -279,9 +287,10 @@ impl RunCommand {
                 .define_unknown_imports_as_default_values(&mut store, &module)
                 .anyhow()?;
         }
-        let result = (|| -> Result<()> {
+        let result = async {
             let instance = linker
-                .instantiate(&mut store, &module)
+                .instantiate_async(&mut store, &module)
+                .await
                 .anyhow()
                 .with_context(|| format!("failed to instantiate {path:?}"))?;
             let (name, func) = match find_func(&mut store, &instance, self.invoke.as_deref())? {
@@ -301,14 +310,16 @@ impl RunCommand {
                 Vec::new()
             };
             let mut results: Vec<Val> = ty.results().map(|_| Val::I32(0)).collect();
-            func.call(&mut store, &values, &mut results)
+            func.call_async(&mut store, &values, &mut results)
+                .await
                 .anyhow()
                 .with_context(|| format!("failed to invoke `{name}`"))?;
             for result in &results {
                 println!("{}", format_val(result));
             }
             Ok(())
-        })();
+        }
+        .await;
         match result {
             Ok(()) => Ok(Outcome::Success),
             Err(e) => match e.downcast_ref::<wasmtime_wasi::I32Exit>() {

@@ -110,7 +110,10 @@ impl Cx<'_> {
         let mut slots = [old, old_size, align, size].map(ValRaw::u32);
         crate::func::invoke(self.store, func_ref, &mut slots)?;
         let ptr = slots[0].get_u32();
-        ensure!(ptr.is_multiple_of(align), "realloc return: result not aligned");
+        ensure!(
+            ptr.is_multiple_of(align),
+            "realloc return: result not aligned"
+        );
         let end = u64::from(ptr) + u64::from(size);
         ensure!(
             end <= self.memory()?.len() as u64,
