@@ -106,6 +106,9 @@ pub struct StoreOpaque {
     /// Component instances.
     #[cfg(feature = "component-model")]
     pub(crate) component_instances: Vec<crate::component::InstanceData>,
+    /// Host destructors of the host resource types components imported.
+    #[cfg(feature = "component-model")]
+    pub(crate) host_resource_dtors: crate::component::HostDtors,
     /// Whether the store's configuration needs the `*_async` entry points
     /// (yields on fuel or epochs): synchronous calls are refused.
     pub(crate) async_required: bool,
@@ -296,6 +299,8 @@ impl<T> Store<T> {
                     component_funcs: Vec::new(),
                     #[cfg(feature = "component-model")]
                     component_instances: Vec::new(),
+                    #[cfg(feature = "component-model")]
+                    host_resource_dtors: Default::default(),
                     #[cfg(feature = "async")]
                     async_state: Default::default(),
                     #[cfg(feature = "async")]

@@ -15,8 +15,11 @@
 use super::types::{ComponentFuncType, InterfaceType};
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::ops::Range;
-use wasmparser::component_types::{ComponentDefinedType, ComponentEntityType, ComponentValType};
+use wasmparser::component_types::{
+    ComponentAnyTypeId, ComponentDefinedType, ComponentEntityType, ComponentValType, ResourceId,
+};
 use wasmparser::types::TypesRef;
 use wasmparser::{
     CanonicalFunction, CanonicalOption, ComponentAlias, ComponentExternalKind, ComponentTypeRef,
@@ -36,6 +39,38 @@ pub enum CoreDef {
     /// A lowered component function (index into
     /// [`ComponentTranslation::lowerings`]).
     Lowered(u32),
+    /// A canonical builtin (index into [`ComponentTranslation::builtins`]).
+    Builtin(u32),
+}
+
+/// A canonical builtin function of the component.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum Builtin {
+    /// `resource.new`: a new owned handle for a representation.
+    ResourceNew(u32),
+    /// `resource.drop`: drops a handle (calling the destructor of an owned
+    /// one).
+    ResourceDrop(u32),
+    /// `resource.rep`: the representation behind a handle.
+    ResourceRep(u32),
+}
+
+/// A resource type the component uses (`own`/`borrow` refer to these by
+/// index).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum ResourceDef {
+    /// Imported: the import and the path to the type inside it.
+    Imported {
+        /// Index into [`ComponentTranslation::imports`].
+        import: u32,
+        /// Names inside the imported instance (empty for a type import).
+        path: Vec<String>,
+    },
+    /// Defined by this component, with an optional destructor.
+    Defined {
+        /// The destructor, a core function taking the representation.
+        dtor: Option<CoreDef>,
+    },
 }
 
 /// How a core instance comes about.
@@ -115,8 +150,10 @@ pub struct Lowering {
 pub enum ImportType {
     /// A function.
     Func(ComponentFuncType),
-    /// An instance of named functions.
-    Instance(Vec<(String, ComponentFuncType)>),
+    /// An instance of named functions and resource types.
+    Instance(Vec<(String, ComponentFuncType)>, Vec<String>),
+    /// A resource type.
+    Resource,
 }
 
 /// A component export.
@@ -143,6 +180,10 @@ pub struct ComponentTranslation {
     pub imports: Vec<(String, ImportType)>,
     /// Exports, by name.
     pub exports: Vec<(String, ExportDef)>,
+    /// Canonical builtins.
+    pub builtins: Vec<Builtin>,
+    /// The resource types, in order of appearance.
+    pub resources: Vec<ResourceDef>,
 }
 
 /// A component instance of the index space (imports and bags of exports).
@@ -172,6 +213,8 @@ pub fn translate_component(bytes: &[u8], features: WasmFeatures) -> Result<Compo
         core_globals: Vec::new(),
         core_tags: Vec::new(),
         instances: Vec::new(),
+        type_count: 0,
+        resource_ids: HashMap::new(),
     };
     t.read(bytes)?;
     Ok(t.out)
@@ -186,6 +229,10 @@ struct Translator<'a> {
     core_globals: Vec<CoreDef>,
     core_tags: Vec<CoreDef>,
     instances: Vec<ComponentInstanceDef>,
+    /// Component types defined so far (the type index space).
+    type_count: u32,
+    /// Our index of each resource type the validator knows.
+    resource_ids: HashMap<ResourceId, u32>,
 }
 
 fn unsupported(what: &str) -> anyhow::Error {
@@ -215,7 +262,19 @@ impl Translator<'_> {
                     module_depth += 1;
                 }
                 Payload::ComponentSection { .. } => return Err(unsupported("nested components")),
-                Payload::CoreTypeSection(_) | Payload::ComponentTypeSection(_) => {}
+                Payload::CoreTypeSection(_) => {}
+                Payload::ComponentTypeSection(reader) => {
+                    for ty in reader {
+                        if let wasmparser::ComponentType::Resource { dtor, .. } = ty? {
+                            let id = self.resource_at(self.type_count)?;
+                            let dtor = dtor
+                                .map(|f| self.core_item(ExternalKind::Func, f))
+                                .transpose()?;
+                            self.add_resource(id, ResourceDef::Defined { dtor });
+                        }
+                        self.type_count += 1;
+                    }
+                }
                 Payload::InstanceSection(reader) => {
                     for instance in reader {
                         self.core_instance(instance?)?;
@@ -260,6 +319,10 @@ impl Translator<'_> {
                 Payload::ComponentExportSection(reader) => {
                     for export in reader {
                         let export = export?;
+                        if export.kind == ComponentExternalKind::Type {
+                            self.type_count += 1;
+                            continue;
+                        }
                         let def = self.export_def(export.kind, export.index)?;
                         // An exported item joins its index space again.
                         match (&def, export.kind) {
@@ -365,10 +428,14 @@ impl Translator<'_> {
                     };
                     self.out.funcs.push(def);
                 }
-                ComponentExternalKind::Type => {}
+                ComponentExternalKind::Type => self.type_count += 1,
                 _ => return Err(unsupported("aliases of non-function instance exports")),
             },
-            ComponentAlias::Outer { .. } => {}
+            ComponentAlias::Outer { kind, .. } => {
+                if kind == wasmparser::ComponentOuterAliasKind::Type {
+                    self.type_count += 1;
+                }
+            }
         }
         Ok(())
     }
@@ -438,9 +505,18 @@ impl Translator<'_> {
                 });
                 self.core_funcs.push(CoreDef::Lowered(index));
             }
-            CanonicalFunction::ResourceNew { .. }
-            | CanonicalFunction::ResourceDrop { .. }
-            | CanonicalFunction::ResourceRep { .. } => return Err(unsupported("resources")),
+            CanonicalFunction::ResourceNew { resource } => {
+                let r = self.resource_index(resource)?;
+                self.builtin(Builtin::ResourceNew(r));
+            }
+            CanonicalFunction::ResourceDrop { resource } => {
+                let r = self.resource_index(resource)?;
+                self.builtin(Builtin::ResourceDrop(r));
+            }
+            CanonicalFunction::ResourceRep { resource } => {
+                let r = self.resource_index(resource)?;
+                self.builtin(Builtin::ResourceRep(r));
+            }
             _ => return Err(unsupported("async and threading builtins")),
         }
         Ok(())
@@ -464,6 +540,27 @@ impl Translator<'_> {
                 let id = self
                     .types
                     .component_instance_at(self.instances.len() as u32);
+                // Resource types first: functions may refer to them.
+                let types = self.types;
+                let mut resources = Vec::new();
+                for (export, item) in types[id].exports.iter() {
+                    if let ComponentEntityType::Type {
+                        created: ComponentAnyTypeId::Resource(r),
+                        ..
+                    } = item.ty
+                    {
+                        if !self.resource_ids.contains_key(&r.resource()) {
+                            resources.push(export.clone());
+                            self.add_resource(
+                                r.resource(),
+                                ResourceDef::Imported {
+                                    import: index,
+                                    path: vec![export.clone()],
+                                },
+                            );
+                        }
+                    }
+                }
                 let mut funcs = Vec::new();
                 for (export, item) in self.types[id].exports.iter() {
                     match item.ty {
@@ -476,13 +573,61 @@ impl Translator<'_> {
                 }
                 self.out
                     .imports
-                    .push((name.to_string(), ImportType::Instance(funcs)));
+                    .push((name.to_string(), ImportType::Instance(funcs, resources)));
                 self.instances.push(ComponentInstanceDef::Import(index));
             }
-            ComponentTypeRef::Type(_) => {}
+            ComponentTypeRef::Type(bounds) => {
+                let ty_index = self.type_count;
+                self.type_count += 1;
+                if bounds == wasmparser::TypeBounds::SubResource {
+                    let id = self.resource_at(ty_index)?;
+                    self.out
+                        .imports
+                        .push((name.to_string(), ImportType::Resource));
+                    self.add_resource(
+                        id,
+                        ResourceDef::Imported {
+                            import: index,
+                            path: Vec::new(),
+                        },
+                    );
+                }
+            }
             _ => return Err(unsupported("imports other than functions and instances")),
         }
         Ok(())
+    }
+
+    fn builtin(&mut self, b: Builtin) {
+        let index = self.out.builtins.len() as u32;
+        self.out.builtins.push(b);
+        self.core_funcs.push(CoreDef::Builtin(index));
+    }
+
+    fn add_resource(&mut self, id: ResourceId, def: ResourceDef) {
+        let index = self.out.resources.len() as u32;
+        self.out.resources.push(def);
+        self.resource_ids.insert(id, index);
+    }
+
+    /// The validator's resource at type index `index`.
+    fn resource_at(&self, index: u32) -> Result<ResourceId> {
+        match self.types.component_any_type_at(index) {
+            ComponentAnyTypeId::Resource(r) => Ok(r.resource()),
+            _ => bail!("type {index} is not a resource"),
+        }
+    }
+
+    fn resource_of(&self, id: ResourceId) -> Result<u32> {
+        self.resource_ids
+            .get(&id)
+            .copied()
+            .ok_or_else(|| unsupported("resources not imported or defined at the top level"))
+    }
+
+    /// Our index of the resource at type index `index`.
+    fn resource_index(&self, index: u32) -> Result<u32> {
+        self.resource_of(self.resource_at(index)?)
     }
 
     fn export_def(&self, kind: ComponentExternalKind, index: u32) -> Result<ExportDef> {
@@ -589,9 +734,8 @@ impl Translator<'_> {
                     .map(|t| self.val_type(t).map(Box::new))
                     .transpose()?,
             },
-            ComponentDefinedType::Own(_) | ComponentDefinedType::Borrow(_) => {
-                return Err(unsupported("resource handles"))
-            }
+            ComponentDefinedType::Own(r) => I::Own(self.resource_of(r.resource())?),
+            ComponentDefinedType::Borrow(r) => I::Borrow(self.resource_of(r.resource())?),
             ComponentDefinedType::Map { .. } => return Err(unsupported("maps")),
             ComponentDefinedType::FixedLengthList { .. } => {
                 return Err(unsupported("fixed-length lists"))

@@ -19,12 +19,17 @@ pub(crate) struct Options {
     pub(crate) realloc: Option<CoreFunc>,
     pub(crate) post_return: Option<CoreFunc>,
     pub(crate) encoding: StringEncoding,
+    /// The component instance (its resource types and handle table).
+    pub(crate) instance: usize,
 }
 
 /// Lowering and lifting with one set of options in one store.
 pub(crate) struct Cx<'a> {
     pub(crate) store: &'a mut StoreOpaque,
     pub(crate) opts: &'a Options,
+    /// Borrow handles lent to the guest by this lowering (they must be
+    /// dropped by the end of the call).
+    pub(crate) lent: Vec<u32>,
 }
 
 const CANONICAL_NAN32: u32 = 0x7fc0_0000;
@@ -65,7 +70,73 @@ fn uncoerce(raw: ValRaw, joined: FlatType, to: FlatType) -> ValRaw {
     }
 }
 
-impl Cx<'_> {
+impl<'a> Cx<'a> {
+    /// A context for `opts` in `store`.
+    pub(crate) fn new(store: &'a mut StoreOpaque, opts: &'a Options) -> Cx<'a> {
+        Cx {
+            store,
+            opts,
+            lent: Vec::new(),
+        }
+    }
+
+    fn resource_type(&self, index: u32) -> super::ResourceType {
+        self.store.component_instances[self.opts.instance].resource_types[index as usize]
+    }
+
+    /// The handle for `r` in the guest's table (own: transferred; borrow:
+    /// lent for the call, or the representation itself when the guest
+    /// defines the resource).
+    fn lower_handle(&mut self, ty: &InterfaceType, r: &super::ResourceAny) -> Result<u32> {
+        let (index, own) = match ty {
+            InterfaceType::Own(i) => (*i, true),
+            InterfaceType::Borrow(i) => (*i, false),
+            _ => unreachable!(),
+        };
+        let rt = self.resource_type(index);
+        ensure!(r.ty() == rt, "mismatched resource types");
+        let instance = self.opts.instance;
+        if own {
+            ensure!(r.owned(), "cannot lower a borrowed resource as `own`");
+            return self.store.handles(instance).insert_own(rt, r.rep());
+        }
+        if self.store.component_instances[instance].defines(rt) {
+            return Ok(r.rep());
+        }
+        let handle = self.store.handles(instance).insert_borrow(rt, r.rep())?;
+        self.lent.push(handle);
+        Ok(handle)
+    }
+
+    /// The host value of the guest's handle `handle`.
+    fn lift_handle(&mut self, ty: &InterfaceType, handle: u32) -> Result<Val> {
+        let (index, own) = match ty {
+            InterfaceType::Own(i) => (*i, true),
+            InterfaceType::Borrow(i) => (*i, false),
+            _ => unreachable!(),
+        };
+        let rt = self.resource_type(index);
+        let instance = self.opts.instance;
+        let rep = if own {
+            self.store.handles(instance).take_own(handle, rt)?
+        } else {
+            self.store.handles(instance).rep(handle, rt)?
+        };
+        Ok(Val::Resource(super::ResourceAny::new(rt, rep, own)))
+    }
+
+    /// Fails if a borrow this context lent is still held by the guest.
+    pub(crate) fn check_lent(&mut self) -> Result<()> {
+        let instance = self.opts.instance;
+        for handle in std::mem::take(&mut self.lent) {
+            ensure!(
+                !self.store.handles(instance).is_borrow(handle),
+                "borrow handles still remain at the end of the call"
+            );
+        }
+        Ok(())
+    }
+
     fn memory(&mut self) -> Result<&mut [u8]> {
         let memory = self
             .opts
@@ -153,6 +224,10 @@ impl Cx<'_> {
                 x.to_bits()
             })),
             (I::Char, Val::Char(c)) => out.push(ValRaw::u32(u32::from(*c))),
+            (I::Own(_) | I::Borrow(_), Val::Resource(r)) => {
+                let handle = self.lower_handle(ty, r)?;
+                out.push(ValRaw::u32(handle));
+            }
             (I::String, Val::String(s)) => {
                 let (ptr, len) = self.store_string(s)?;
                 out.extend([ValRaw::u32(ptr), ValRaw::u32(len)]);
@@ -250,6 +325,10 @@ impl Cx<'_> {
                 } else {
                     self.write(ptr, &flat[0].get_u32().to_le_bytes())
                 }
+            }
+            (I::Own(_) | I::Borrow(_), Val::Resource(r)) => {
+                let handle = self.lower_handle(ty, r)?;
+                self.write(ptr, &handle.to_le_bytes())
             }
             (I::String, Val::String(s)) => {
                 let (p, len) = self.store_string(s)?;
@@ -379,7 +458,10 @@ impl Cx<'_> {
             I::Float32 => Val::Float32(f32::from_bits(next()?.get_f32())),
             I::Float64 => Val::Float64(f64::from_bits(next()?.get_f64())),
             I::Char => Val::Char(lift_char(next()?.get_u32())?),
-            I::Own(_) | I::Borrow(_) => bail!("resource handles are not supported yet"),
+            I::Own(_) | I::Borrow(_) => {
+                let handle = next()?.get_u32();
+                self.lift_handle(ty, handle)?
+            }
             I::String => {
                 let (ptr, len) = (next()?.get_u32(), next()?.get_u32());
                 Val::String(self.load_string(ptr, len)?)
@@ -450,7 +532,10 @@ impl Cx<'_> {
             I::Float32 => Val::Float32(f32::from_le_bytes(self.read(ptr)?)),
             I::Float64 => Val::Float64(f64::from_le_bytes(self.read(ptr)?)),
             I::Char => Val::Char(lift_char(u32::from_le_bytes(self.read(ptr)?))?),
-            I::Own(_) | I::Borrow(_) => bail!("resource handles are not supported yet"),
+            I::Own(_) | I::Borrow(_) => {
+                let handle = u32::from_le_bytes(self.read(ptr)?);
+                self.lift_handle(ty, handle)?
+            }
             I::String => {
                 let p = u32::from_le_bytes(self.read(ptr)?);
                 let len = u32::from_le_bytes(self.read(ptr + 4)?);

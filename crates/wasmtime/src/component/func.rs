@@ -127,11 +127,8 @@ impl Func {
             results.len()
         );
         let mut raw = Vec::new();
-        {
-            let mut cx = Cx {
-                store: &mut *store,
-                opts: &data.options,
-            };
+        let lent = {
+            let mut cx = Cx::new(&mut *store, &data.options);
             match ty.flat_params() {
                 Some(_) => {
                     for ((_, t), v) in ty.params.iter().zip(params) {
@@ -145,7 +142,8 @@ impl Func {
                     raw.push(ValRaw::u32(ptr));
                 }
             }
-        }
+            cx.lent
+        };
         let flat_result = ty.flat_result();
         let core_results = flat_result.as_ref().map_or(1, |f| f.len());
         if raw.len() < core_results {
@@ -153,11 +151,10 @@ impl Func {
         }
         let func_ref = data.core.func_ref_ptr(store)?;
         invoke(store, func_ref, &mut raw)?;
+        let mut cx = Cx::new(&mut *store, &data.options);
+        cx.lent = lent;
+        cx.check_lent()?;
         if let Some(rt) = &ty.result {
-            let mut cx = Cx {
-                store: &mut *store,
-                opts: &data.options,
-            };
             results[0] = match flat_result {
                 Some(flat) => cx.lift_flat(rt, &mut raw[..flat.len()].iter().copied())?,
                 None => cx.load(rt, raw[0].get_u32())?,

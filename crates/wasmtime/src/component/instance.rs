@@ -3,8 +3,9 @@
 
 use super::abi::{Cx, Options};
 use super::linker::HostFn;
+use super::resources::{run_dtor, HandleTable, HostDtor};
 use super::types::ComponentFunc;
-use super::{Component, Func, Val};
+use super::{Component, Func, ResourceType, Val};
 use crate::func::{Caller, HostFuncRaw};
 use crate::store::{StoreOpaque, Stored};
 use crate::{AsContextMut, Extern, FuncType, StoreContextMut, ValType};
@@ -12,24 +13,49 @@ use anyhow::{anyhow, bail, Result};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use wasmtime_environ::component::{
-    CanonOptions, ComponentFuncDef, ComponentFuncType, CoreDef, CoreInstanceDef, ExportDef,
-    FlatType,
+    Builtin, CanonOptions, ComponentFuncDef, ComponentFuncType, CoreDef, CoreInstanceDef,
+    ExportDef, FlatType, ResourceDef,
 };
 use wasmtime_runtime::vmcontext::ValRaw;
 
 /// A linker definition resolved for one import of a component.
 pub(crate) enum ResolvedImport<T: 'static> {
     Func(Arc<HostFn<T>>),
-    Instance(BTreeMap<String, Arc<HostFn<T>>>),
+    Instance(
+        BTreeMap<String, Arc<HostFn<T>>>,
+        BTreeMap<String, (ResourceType, Arc<HostDtor<T>>)>,
+    ),
+    Resource(ResourceType, Arc<HostDtor<T>>),
 }
 
 /// An instantiated component.
 #[derive(Copy, Clone, Debug)]
 pub struct Instance(pub(crate) Stored);
 
-/// What the store keeps of an instance: its exports.
+/// What the store keeps of an instance: its exports, resource types,
+/// destructors of the resources it defines, and its handles.
 pub(crate) struct InstanceData {
     exports: Vec<(String, ExportItem)>,
+    pub(crate) resource_types: Vec<ResourceType>,
+    /// Per resource type: defined by this instance (not imported).
+    defined: Vec<bool>,
+    dtors: Vec<Option<crate::Func>>,
+    pub(crate) handles: HandleTable,
+}
+
+impl InstanceData {
+    /// The destructor of resource `index` of this instance, if it has one.
+    pub(crate) fn dtor(&self, index: u32) -> Option<crate::Func> {
+        self.dtors.get(index as usize).copied().flatten()
+    }
+
+    /// Whether this instance defines the resource type `ty`.
+    pub(crate) fn defines(&self, ty: ResourceType) -> bool {
+        self.resource_types
+            .iter()
+            .zip(&self.defined)
+            .any(|(t, defined)| *defined && *t == ty)
+    }
 }
 
 #[derive(Clone)]
@@ -177,6 +203,9 @@ struct Builder<'a, 's, T: 'static> {
     imports: &'a [ResolvedImport<T>],
     core: Vec<RtCore>,
     lowered: BTreeMap<u32, crate::Func>,
+    builtins: BTreeMap<u32, crate::Func>,
+    /// The component instance's index in the store.
+    instance: usize,
 }
 
 /// Instantiates `component` in `store` with `imports` (in import order).
@@ -188,14 +217,43 @@ pub(crate) fn instantiate<T: 'static>(
     if !crate::Engine::same(store.engine(), component.engine()) {
         bail!("cross-`Engine` instantiation is not currently supported");
     }
+    let translation = &component.inner.translation;
+    // The instance's slot first: lowered functions and builtins refer to
+    // it (its resource types and handle table) by index.
+    let index = {
+        let opaque = store.opaque();
+        let index = opaque.component_instances.len();
+        let store_id = opaque.id();
+        let mut resource_types = Vec::new();
+        let mut defined = Vec::new();
+        for (i, def) in translation.resources.iter().enumerate() {
+            let ty = match def {
+                ResourceDef::Defined { .. } => ResourceType::guest(store_id, index, i as u32),
+                ResourceDef::Imported { import, path } => {
+                    imported_resource(&imports[*import as usize], path, opaque)?
+                }
+            };
+            resource_types.push(ty);
+            defined.push(matches!(def, ResourceDef::Defined { .. }));
+        }
+        opaque.component_instances.push(InstanceData {
+            exports: Vec::new(),
+            resource_types,
+            defined,
+            dtors: Vec::new(),
+            handles: HandleTable::default(),
+        });
+        index
+    };
     let mut b = Builder {
         store,
         component,
         imports,
         core: Vec::new(),
         lowered: BTreeMap::new(),
+        builtins: BTreeMap::new(),
+        instance: index,
     };
-    let translation = &component.inner.translation;
     for def in &translation.core_instances {
         let rt = match def {
             CoreInstanceDef::Instantiate { module, args } => {
@@ -226,13 +284,47 @@ pub(crate) fn instantiate<T: 'static>(
         .iter()
         .map(|(n, e)| Ok((n.clone(), b.export(e)?)))
         .collect::<Result<Vec<_>>>()?;
+    let mut dtors = Vec::new();
+    for def in &translation.resources {
+        dtors.push(match def {
+            ResourceDef::Defined { dtor: Some(d) } => Some(
+                b.core_extern(d)?
+                    .into_func()
+                    .ok_or_else(|| anyhow!("resource destructor is not a function"))?,
+            ),
+            _ => None,
+        });
+    }
     let store = b.store.opaque();
-    let index = store.component_instances.len();
-    store.component_instances.push(InstanceData { exports });
+    let data = &mut store.component_instances[index];
+    data.exports = exports;
+    data.dtors = dtors;
     Ok(Instance(Stored {
         store: store.id(),
         index,
     }))
+}
+
+/// The resource type an import provides, registering its host destructor
+/// with the store.
+fn imported_resource<T: 'static>(
+    import: &ResolvedImport<T>,
+    path: &[String],
+    store: &mut StoreOpaque,
+) -> Result<ResourceType> {
+    let (ty, dtor) = match (import, path) {
+        (ResolvedImport::Resource(ty, dtor), []) => (*ty, dtor.clone()),
+        (ResolvedImport::Instance(_, resources), [name]) => resources
+            .get(name)
+            .cloned()
+            .ok_or_else(|| anyhow!("resource `{name}` is not defined"))?,
+        _ => bail!("unsupported resource import"),
+    };
+    store
+        .host_resource_dtors
+        .entry(ty)
+        .or_insert_with(|| Arc::new(dtor));
+    Ok(ty)
 }
 
 fn flat_val_type(f: FlatType) -> ValType {
@@ -264,7 +356,56 @@ impl<T: 'static> Builder<'_, '_, T> {
         match def {
             CoreDef::Export { instance, name } => self.core_export(*instance, name),
             CoreDef::Lowered(i) => Ok(Extern::Func(self.lowered(*i)?)),
+            CoreDef::Builtin(i) => Ok(Extern::Func(self.builtin(*i)?)),
         }
+    }
+
+    /// The core function of canonical builtin `index`.
+    fn builtin(&mut self, index: u32) -> Result<crate::Func> {
+        if let Some(f) = self.builtins.get(&index) {
+            return Ok(*f);
+        }
+        let instance = self.instance;
+        let engine = self.store.engine().clone();
+        let translation = &self.component.inner.translation;
+        let (ty, raw): (FuncType, Arc<HostFuncRaw<T>>) = match translation.builtins[index as usize]
+        {
+            Builtin::ResourceNew(r) => (
+                FuncType::new(&engine, [ValType::I32], [ValType::I32]),
+                Arc::new(move |mut caller: Caller<'_, T>, slots: &mut [ValRaw]| {
+                    let store = caller.store.opaque();
+                    let ty = store.component_instances[instance].resource_types[r as usize];
+                    let handle = store.handles(instance).insert_own(ty, slots[0].get_u32())?;
+                    slots[0] = ValRaw::u32(handle);
+                    Ok(())
+                }),
+            ),
+            Builtin::ResourceRep(r) => (
+                FuncType::new(&engine, [ValType::I32], [ValType::I32]),
+                Arc::new(move |mut caller: Caller<'_, T>, slots: &mut [ValRaw]| {
+                    let store = caller.store.opaque();
+                    let ty = store.component_instances[instance].resource_types[r as usize];
+                    let rep = store.handles(instance).rep(slots[0].get_u32(), ty)?;
+                    slots[0] = ValRaw::u32(rep);
+                    Ok(())
+                }),
+            ),
+            Builtin::ResourceDrop(r) => (
+                FuncType::new(&engine, [ValType::I32], []),
+                Arc::new(move |mut caller: Caller<'_, T>, slots: &mut [ValRaw]| {
+                    let store = caller.store.opaque();
+                    let ty = store.component_instances[instance].resource_types[r as usize];
+                    let (rep, own) = store.handles(instance).remove(slots[0].get_u32(), ty)?;
+                    if own {
+                        run_dtor(&mut caller.store, ty, rep)?;
+                    }
+                    Ok(())
+                }),
+            ),
+        };
+        let func = crate::Func::new_host(self.store, ty, raw)?;
+        self.builtins.insert(index, func);
+        Ok(func)
     }
 
     fn options(&mut self, o: &CanonOptions) -> Result<Options> {
@@ -290,6 +431,7 @@ impl<T: 'static> Builder<'_, '_, T> {
             realloc: func(self, &o.realloc)?,
             post_return: func(self, &o.post_return)?,
             encoding: o.string_encoding,
+            instance: self.instance,
         })
     }
 
@@ -303,7 +445,7 @@ impl<T: 'static> Builder<'_, '_, T> {
             ComponentFuncDef::Import { import, path } => {
                 match (&self.imports[*import as usize], path.as_slice()) {
                     (ResolvedImport::Func(f), []) => f.clone(),
-                    (ResolvedImport::Instance(map), [name]) => map
+                    (ResolvedImport::Instance(map, _), [name]) => map
                         .get(name)
                         .cloned()
                         .ok_or_else(|| anyhow!("import function `{name}` is not defined"))?,
@@ -383,10 +525,7 @@ fn call_host<T: 'static>(
 ) -> Result<()> {
     let flat_params = ty.flat_params();
     let params = {
-        let mut cx = Cx {
-            store: caller.store.opaque(),
-            opts,
-        };
+        let mut cx = Cx::new(caller.store.opaque(), opts);
         match &flat_params {
             Some(flat) => {
                 let mut it = slots[..flat.len()].iter().copied();
@@ -409,10 +548,7 @@ fn call_host<T: 'static>(
         &mut results,
     )?;
     if let Some(rt) = &ty.result {
-        let mut cx = Cx {
-            store: caller.store.opaque(),
-            opts,
-        };
+        let mut cx = Cx::new(caller.store.opaque(), opts);
         match ty.flat_result() {
             Some(_) => {
                 let mut out = Vec::new();

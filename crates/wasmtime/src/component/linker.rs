@@ -2,8 +2,9 @@
 //! instantiation against them.
 
 use super::instance::{instantiate, ResolvedImport};
+use super::resources::HostDtor;
 use super::types::ComponentFunc;
-use super::{Component, Instance, Val};
+use super::{Component, Instance, ResourceType, Val};
 use crate::{AsContextMut, Engine, StoreContextMut};
 use anyhow::{anyhow, bail, Result};
 use std::collections::BTreeMap;
@@ -18,6 +19,7 @@ pub(crate) type HostFn<T> =
 pub(crate) enum Definition<T: 'static> {
     Func(Arc<HostFn<T>>),
     Instance(BTreeMap<String, Definition<T>>),
+    Resource(ResourceType, Arc<HostDtor<T>>),
 }
 
 impl<T> Clone for Definition<T> {
@@ -25,6 +27,7 @@ impl<T> Clone for Definition<T> {
         match self {
             Definition::Func(f) => Definition::Func(f.clone()),
             Definition::Instance(m) => Definition::Instance(m.clone()),
+            Definition::Resource(t, d) => Definition::Resource(*t, d.clone()),
         }
     }
 }
@@ -97,36 +100,65 @@ impl<T: 'static> Linker<T> {
 
     fn resolve(&self, name: &str, ty: &ImportType) -> Result<ResolvedImport<T>> {
         let def = self.map.get(name);
+        let kind = |d: &Definition<T>| match d {
+            Definition::Func(_) => "a function",
+            Definition::Instance(_) => "an instance",
+            Definition::Resource(..) => "a resource type",
+        };
         match (ty, def) {
             (ImportType::Func(_), Some(Definition::Func(f))) => Ok(ResolvedImport::Func(f.clone())),
-            (ImportType::Instance(funcs), Some(Definition::Instance(map))) => {
+            (ImportType::Resource, Some(Definition::Resource(t, d))) => {
+                Ok(ResolvedImport::Resource(*t, d.clone()))
+            }
+            (ImportType::Instance(funcs, resources), Some(Definition::Instance(map))) => {
                 let mut out = BTreeMap::new();
                 for (func, _) in funcs {
                     match map.get(func) {
                         Some(Definition::Func(f)) => {
                             out.insert(func.clone(), f.clone());
                         }
-                        Some(Definition::Instance(_)) => {
-                            bail!("import `{name}` has the wrong type: `{func}` is an instance, expected a function")
-                        }
+                        Some(other) => bail!(
+                            "import `{name}` has the wrong type: `{func}` is {}, expected a function",
+                            kind(other)
+                        ),
                         None => bail!(
                             "component imports instance `{name}`, but a matching implementation was not found in the linker: function `{func}` is missing"
                         ),
                     }
                 }
-                Ok(ResolvedImport::Instance(out))
+                let mut types = BTreeMap::new();
+                for resource in resources {
+                    match map.get(resource) {
+                        Some(Definition::Resource(t, d)) => {
+                            types.insert(resource.clone(), (*t, d.clone()));
+                        }
+                        Some(other) => bail!(
+                            "import `{name}` has the wrong type: `{resource}` is {}, expected a resource type",
+                            kind(other)
+                        ),
+                        None => bail!(
+                            "component imports instance `{name}`, but a matching implementation was not found in the linker: resource `{resource}` is missing"
+                        ),
+                    }
+                }
+                Ok(ResolvedImport::Instance(out, types))
             }
-            (ImportType::Func(_), Some(_)) => {
-                bail!("import `{name}` has the wrong type: expected a function, found an instance")
-            }
-            (ImportType::Instance(_), Some(_)) => {
-                bail!("import `{name}` has the wrong type: expected an instance, found a function")
+            (_, Some(other)) => {
+                let expected = match ty {
+                    ImportType::Func(_) => "a function",
+                    ImportType::Instance(..) => "an instance",
+                    ImportType::Resource => "a resource type",
+                };
+                bail!("import `{name}` has the wrong type: expected {expected}, found {}", kind(other))
             }
             (ImportType::Func(_), None) => bail!(
                 "component imports function `{name}`, but a matching implementation was not found in the linker"
             ),
-            (ImportType::Instance(_), None) => bail!(
+            (ImportType::Instance(..), None) => bail!(
                 "component imports instance `{name}`, but a matching implementation was not found in the linker"
+            ),
+            (ImportType::Resource, None) => bail!(
+                "component imports resource `{name}`, but a matching implementation was not found in the linker"
             ),
         }
     }
@@ -157,7 +189,8 @@ impl<T: 'static> Linker<T> {
                         .entry(name.clone())
                         .or_insert_with(|| Definition::Func(trap(name.clone())));
                 }
-                ImportType::Instance(funcs) => {
+                ImportType::Resource => {}
+                ImportType::Instance(funcs, _) => {
                     let entry = self
                         .map
                         .entry(name.clone())
@@ -199,6 +232,19 @@ impl<T: 'static> LinkerInstance<'_, T> {
         self.insert(name, Definition::Func(Arc::new(func)))
     }
 
+    /// Defines the resource type `name` as the host type `ty` (see
+    /// [`ResourceType::host`]); `dtor` runs with the representation when
+    /// a guest drops an owned handle, or the host drops a
+    /// [`ResourceAny`](super::ResourceAny) of this type.
+    pub fn resource(
+        &mut self,
+        name: &str,
+        ty: ResourceType,
+        dtor: impl Fn(StoreContextMut<'_, T>, u32) -> Result<()> + Send + Sync + 'static,
+    ) -> Result<()> {
+        self.insert(name, Definition::Resource(ty, Arc::new(dtor)))
+    }
+
     /// The instance `name` inside this one, created if needed.
     pub fn instance(&mut self, name: &str) -> Result<LinkerInstance<'_, T>> {
         let allow_shadowing = self.allow_shadowing;
@@ -211,7 +257,7 @@ impl<T: 'static> LinkerInstance<'_, T> {
                 map,
                 allow_shadowing,
             }),
-            Definition::Func(_) => bail!("`{name}` is already defined as a function"),
+            _ => bail!("`{name}` is already defined as a function or resource type"),
         }
     }
 
@@ -227,7 +273,7 @@ impl<T: 'static> LinkerInstance<'_, T> {
                 map,
                 allow_shadowing,
             }),
-            Definition::Func(_) => bail!("`{name}` is already defined as a function"),
+            _ => bail!("`{name}` is already defined as a function or resource type"),
         }
     }
 }

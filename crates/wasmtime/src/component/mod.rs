@@ -15,6 +15,7 @@ mod compiled;
 mod func;
 mod instance;
 mod linker;
+mod resources;
 pub mod types;
 mod values;
 
@@ -22,7 +23,9 @@ pub use compiled::Component;
 pub use func::Func;
 pub use instance::{ComponentExportIndex, ComponentItem, ExportLookup, Instance};
 pub use linker::{InstancePre, Linker, LinkerInstance};
+pub use resources::{Resource, ResourceAny, ResourceTable, ResourceTableError, ResourceType};
 pub use values::Val;
 
 pub(crate) use func::LiftedFunc;
 pub(crate) use instance::InstanceData;
+pub(crate) use resources::HostDtors;

@@ -26,6 +26,7 @@ pub enum Val {
     Option(Option<Box<Val>>),
     Result(Result<Option<Box<Val>>, Option<Box<Val>>>),
     Flags(Vec<String>),
+    Resource(super::ResourceAny),
 }
 
 impl Val {
@@ -53,6 +54,7 @@ impl Val {
             Val::Option(_) => "option",
             Val::Result(_) => "result",
             Val::Flags(_) => "flags",
+            Val::Resource(_) => "resource",
         }
     }
 }
