@@ -42,10 +42,15 @@ impl CompileCommand {
             .context("failed to create the engine")?;
         let bytes = std::fs::read(&self.module)
             .with_context(|| format!("failed to read `{}`", self.module.display()))?;
-        let artifact = engine
-            .precompile_module(&bytes)
-            .anyhow()
-            .with_context(|| format!("failed to compile `{}`", self.module.display()))?;
+        let binary = wat::parse_bytes(&bytes)
+            .with_context(|| format!("failed to parse `{}`", self.module.display()))?;
+        let artifact = if wasmparser::Parser::is_component(&binary) {
+            engine.precompile_component(&binary)
+        } else {
+            engine.precompile_module(&binary)
+        }
+        .anyhow()
+        .with_context(|| format!("failed to compile `{}`", self.module.display()))?;
         let output = match self.output {
             Some(o) => o,
             None => {

@@ -1,6 +1,8 @@
 //! `wasmtime run`: compile a module, give it WASI preview 1, and run its
 //! `_start` (or the function named by `--invoke`).
 
+mod component;
+
 use crate::flags::option_group;
 use crate::opts::{CommonOptions, IntoAnyhow};
 use anyhow::{anyhow, bail, Context as _, Result};
@@ -250,7 +252,11 @@ impl RunCommand {
             None => bail!("no module given"),
         };
         let engine = self.common.engine()?;
-        let module = load_module(&engine, path, self.allow_precompiled)?;
+        let bytes = std::fs::read(path).with_context(|| format!("failed to read `{path}`"))?;
+        if component::is_component(&bytes) {
+            return self.run_component(&engine, path, bytes).await;
+        }
+        let module = module_from_bytes(&engine, path, bytes, self.allow_precompiled)?;
         let wasi = self.build_wasi(path, if self.invoke.is_some() { &[] } else { args })?;
         let mut store = Store::new(
             &engine,
@@ -340,6 +346,16 @@ struct Host {
 /// one clear error.
 fn load_module(engine: &wasmtime::Engine, path: &str, allow_precompiled: bool) -> Result<Module> {
     let bytes = std::fs::read(path).with_context(|| format!("failed to read `{path}`"))?;
+    module_from_bytes(engine, path, bytes, allow_precompiled)
+}
+
+/// As [`load_module`], for the file's contents.
+fn module_from_bytes(
+    engine: &wasmtime::Engine,
+    path: &str,
+    bytes: Vec<u8>,
+    allow_precompiled: bool,
+) -> Result<Module> {
     if wasmtime::Engine::detect_precompiled(&bytes).is_some() {
         if !allow_precompiled {
             bail!("running a precompiled module requires the `--allow-precompiled` flag");

@@ -22,8 +22,7 @@ use {
 pub enum Precompiled {
     /// The bytes look like a precompiled core wasm module.
     Module,
-    /// The bytes look like a precompiled component (never produced by this
-    /// implementation, which has no component model yet).
+    /// The bytes look like a precompiled component.
     Component,
 }
 
@@ -205,6 +204,10 @@ impl Engine {
     /// [`Engine::precompile_module`]. This does not validate the artifact;
     /// [`Module::deserialize`](crate::Module::deserialize) does.
     pub fn detect_precompiled(bytes: &[u8]) -> Option<Precompiled> {
+        #[cfg(feature = "component-model")]
+        if crate::component::is_precompiled_component(bytes) {
+            return Some(Precompiled::Component);
+        }
         crate::serialization::detect_precompiled(bytes)
     }
 

@@ -11,6 +11,7 @@
 //! come next.
 
 mod abi;
+mod artifact;
 mod compiled;
 mod func;
 mod instance;
@@ -26,6 +27,7 @@ pub use linker::{InstancePre, Linker, LinkerInstance};
 pub use resources::{Resource, ResourceAny, ResourceTable, ResourceTableError, ResourceType};
 pub use values::Val;
 
+pub(crate) use artifact::is_precompiled_component;
 pub(crate) use func::LiftedFunc;
 pub(crate) use instance::InstanceData;
 pub(crate) use resources::HostDtors;

@@ -1,0 +1,88 @@
+//! `wasmtime run` and `wasmtime compile` of components: a command's
+//! `wasi:cli/run` export decides the exit status, and compiled artifacts
+//! run with `--allow-precompiled`.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "wasmtime-cli-component-{}-{name}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn wasmtime(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wasmtime"))
+        .args(args)
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .expect("failed to start the wasmtime binary")
+}
+
+fn command(result: i32) -> String {
+    format!(
+        r#"(component
+  (core module $m (func (export "run") (result i32) (i32.const {result})))
+  (core instance $i (instantiate $m))
+  (func $run (result (result)) (canon lift (core func $i "run")))
+  (instance $api (export "run" (func $run)))
+  (export "wasi:cli/run@0.2.0" (instance $api)))"#
+    )
+}
+
+#[test]
+fn commands_exit_with_their_result() {
+    let d = dir("exit");
+    let ok = d.join("ok.wat");
+    let fail = d.join("fail.wat");
+    std::fs::write(&ok, command(0)).unwrap();
+    std::fs::write(&fail, command(1)).unwrap();
+    let out = wasmtime(&["run", ok.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let out = wasmtime(&["run", fail.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+}
+
+#[test]
+fn compiled_components_need_allow_precompiled() {
+    let d = dir("compile");
+    let src = d.join("cmd.wat");
+    let cwasm = d.join("cmd.cwasm");
+    std::fs::write(&src, command(0)).unwrap();
+    let out = wasmtime(&[
+        "compile",
+        src.to_str().unwrap(),
+        "-o",
+        cwasm.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    let out = wasmtime(&["run", cwasm.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--allow-precompiled"));
+    let out = wasmtime(&["run", "--allow-precompiled", cwasm.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+}
+
+#[test]
+fn missing_imports_and_exports_are_clear_errors() {
+    let d = dir("errors");
+    let imports = d.join("imports.wat");
+    std::fs::write(
+        &imports,
+        r#"(component (import "wasi:cli/environment@0.2.0" (instance
+             (export "get-arguments" (func (result (list string)))))))"#,
+    )
+    .unwrap();
+    let out = wasmtime(&["run", imports.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("wasi:cli/environment@0.2.0"), "{stderr}");
+    let empty = d.join("empty.wat");
+    std::fs::write(&empty, "(component)").unwrap();
+    let out = wasmtime(&["run", empty.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("wasi:cli/run"));
+}
