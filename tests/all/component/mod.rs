@@ -2,6 +2,7 @@
 //! that lift and lower every kind of value through the canonical ABI.
 
 mod abi_values;
+mod typed;
 
 use wasmtime::component::{Component, Linker, Val};
 use wasmtime::{Engine, Store};

@@ -22,13 +22,16 @@ pub(crate) struct Options {
 }
 
 /// Lowering and lifting with one set of options in one store.
-pub(crate) struct Cx<'a> {
+///
+/// Public (hidden) only because the typed API's traits name it in their
+/// methods: `wasmtime::component::__internal::Cx`.
+pub struct Cx<'a> {
     pub(crate) store: &'a mut StoreOpaque,
     pub(crate) opts: &'a Options,
 }
 
-const CANONICAL_NAN32: u32 = 0x7fc0_0000;
-const CANONICAL_NAN64: u64 = 0x7ff8_0000_0000_0000;
+pub(crate) const CANONICAL_NAN32: u32 = 0x7fc0_0000;
+pub(crate) const CANONICAL_NAN64: u64 = 0x7ff8_0000_0000_0000;
 const UTF16_TAG: u32 = 1 << 31;
 
 fn mismatch(ty: &InterfaceType, v: &Val) -> anyhow::Error {
@@ -40,7 +43,7 @@ fn mismatch(ty: &InterfaceType, v: &Val) -> anyhow::Error {
 
 /// Reinterprets a core value of type `from` as the joined type `to` of a
 /// variant payload slot.
-fn coerce(raw: ValRaw, from: FlatType, to: FlatType) -> ValRaw {
+pub(crate) fn coerce(raw: ValRaw, from: FlatType, to: FlatType) -> ValRaw {
     use FlatType::*;
     match (from, to) {
         (a, b) if a == b => raw,
@@ -53,7 +56,7 @@ fn coerce(raw: ValRaw, from: FlatType, to: FlatType) -> ValRaw {
 }
 
 /// The reverse of [`coerce`].
-fn uncoerce(raw: ValRaw, joined: FlatType, to: FlatType) -> ValRaw {
+pub(crate) fn uncoerce(raw: ValRaw, joined: FlatType, to: FlatType) -> ValRaw {
     use FlatType::*;
     match (joined, to) {
         (a, b) if a == b => raw,
@@ -66,7 +69,7 @@ fn uncoerce(raw: ValRaw, joined: FlatType, to: FlatType) -> ValRaw {
 }
 
 impl Cx<'_> {
-    fn memory(&mut self) -> Result<&mut [u8]> {
+    pub(crate) fn memory(&mut self) -> Result<&mut [u8]> {
         let memory = self
             .opts
             .memory
@@ -74,7 +77,7 @@ impl Cx<'_> {
         Ok(memory.data_in(self.store))
     }
 
-    fn range(&mut self, ptr: u32, len: usize) -> Result<std::ops::Range<usize>> {
+    pub(crate) fn range(&mut self, ptr: u32, len: usize) -> Result<std::ops::Range<usize>> {
         let end = (ptr as usize).checked_add(len);
         let size = self.memory()?.len();
         match end {
@@ -83,13 +86,13 @@ impl Cx<'_> {
         }
     }
 
-    fn write(&mut self, ptr: u32, bytes: &[u8]) -> Result<()> {
+    pub(crate) fn write(&mut self, ptr: u32, bytes: &[u8]) -> Result<()> {
         let range = self.range(ptr, bytes.len())?;
         self.memory()?[range].copy_from_slice(bytes);
         Ok(())
     }
 
-    fn read<const N: usize>(&mut self, ptr: u32) -> Result<[u8; N]> {
+    pub(crate) fn read<const N: usize>(&mut self, ptr: u32) -> Result<[u8; N]> {
         let range = self.range(ptr, N)?;
         Ok(self.memory()?[range].try_into().unwrap())
     }
@@ -311,7 +314,7 @@ impl Cx<'_> {
         }
     }
 
-    fn store_string(&mut self, s: &str) -> Result<(u32, u32)> {
+    pub(crate) fn store_string(&mut self, s: &str) -> Result<(u32, u32)> {
         match self.opts.encoding {
             StringEncoding::Utf8 => {
                 let len = u32::try_from(s.len()).map_err(|_| anyhow!("string too large"))?;
@@ -504,7 +507,7 @@ impl Cx<'_> {
         })
     }
 
-    fn load_string(&mut self, ptr: u32, len: u32) -> Result<String> {
+    pub(crate) fn load_string(&mut self, ptr: u32, len: u32) -> Result<String> {
         let (utf16, len) = match self.opts.encoding {
             StringEncoding::Utf8 => {
                 let range = self.range(ptr, len as usize)?;
@@ -549,7 +552,7 @@ impl Cx<'_> {
     }
 }
 
-fn lift_char(bits: u32) -> Result<char> {
+pub(crate) fn lift_char(bits: u32) -> Result<char> {
     char::from_u32(bits).ok_or_else(|| anyhow!("invalid `char` bit pattern: {bits:#x}"))
 }
 

@@ -2,10 +2,11 @@
 //! for its lowered imports, and its lifted exports as [`Func`]s.
 
 use super::abi::{Cx, Options};
+use super::host::HostFunc;
 use super::linker::HostFn;
 use super::types::ComponentFunc;
 use super::{Component, Func, Val};
-use crate::func::{Caller, HostFuncRaw};
+use crate::func::Caller;
 use crate::store::{StoreOpaque, Stored};
 use crate::{AsContextMut, Extern, FuncType, StoreContextMut, ValType};
 use anyhow::{anyhow, bail, Result};
@@ -19,8 +20,8 @@ use wasmtime_runtime::vmcontext::ValRaw;
 
 /// A linker definition resolved for one import of a component.
 pub(crate) enum ResolvedImport<T: 'static> {
-    Func(Arc<HostFn<T>>),
-    Instance(BTreeMap<String, Arc<HostFn<T>>>),
+    Func(HostFunc<T>),
+    Instance(BTreeMap<String, HostFunc<T>>),
 }
 
 /// An instantiated component.
@@ -328,10 +329,7 @@ impl<T: 'static> Builder<'_, '_, T> {
             }
         };
         let core_ty = FuncType::new(self.store.engine(), params, results);
-        let raw: Arc<HostFuncRaw<T>> =
-            Arc::new(move |caller: Caller<'_, T>, slots: &mut [ValRaw]| {
-                call_host(caller, &ty, &opts, &*host, slots)
-            });
+        let raw = host.entry(ty, opts);
         let func = crate::Func::new_host(self.store, core_ty, raw)?;
         self.lowered.insert(index, func);
         Ok(func)
@@ -374,7 +372,7 @@ impl<T: 'static> Builder<'_, '_, T> {
 
 /// The core entry of a lowered import: lifts the arguments, calls the host
 /// function and lowers its result.
-fn call_host<T: 'static>(
+pub(crate) fn call_host<T: 'static>(
     mut caller: Caller<'_, T>,
     ty: &Arc<ComponentFuncType>,
     opts: &Options,

@@ -1,14 +1,15 @@
 //! [`Linker`]: host definitions of a component's imports, by name, and
 //! instantiation against them.
 
+use super::host::HostFunc;
 use super::instance::{instantiate, ResolvedImport};
 use super::types::ComponentFunc;
-use super::{Component, Instance, Val};
+use super::{Component, ComponentNamedList, Instance, Lift, Lower, Val};
 use crate::{AsContextMut, Engine, StoreContextMut};
 use anyhow::{anyhow, bail, Result};
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use wasmtime_environ::component::ImportType;
+use wasmtime_environ::component::{ComponentFuncType, ImportType};
 
 /// A host function of a component import, dynamically typed.
 pub(crate) type HostFn<T> =
@@ -16,7 +17,7 @@ pub(crate) type HostFn<T> =
 
 /// A definition in a [`Linker`].
 pub(crate) enum Definition<T: 'static> {
-    Func(Arc<HostFn<T>>),
+    Func(HostFunc<T>),
     Instance(BTreeMap<String, Definition<T>>),
 }
 
@@ -98,12 +99,16 @@ impl<T: 'static> Linker<T> {
     fn resolve(&self, name: &str, ty: &ImportType) -> Result<ResolvedImport<T>> {
         let def = self.map.get(name);
         match (ty, def) {
-            (ImportType::Func(_), Some(Definition::Func(f))) => Ok(ResolvedImport::Func(f.clone())),
+            (ImportType::Func(fty), Some(Definition::Func(f))) => {
+                typecheck_import(f, fty, name)?;
+                Ok(ResolvedImport::Func(f.clone()))
+            }
             (ImportType::Instance(funcs), Some(Definition::Instance(map))) => {
                 let mut out = BTreeMap::new();
-                for (func, _) in funcs {
+                for (func, fty) in funcs {
                     match map.get(func) {
                         Some(Definition::Func(f)) => {
+                            typecheck_import(f, fty, &format!("{name}#{func}"))?;
                             out.insert(func.clone(), f.clone());
                         }
                         Some(Definition::Instance(_)) => {
@@ -146,10 +151,10 @@ impl<T: 'static> Linker<T> {
     /// function that traps when called.
     pub fn define_unknown_imports_as_traps(&mut self, component: &Component) -> Result<()> {
         for (name, ty) in &component.inner.translation.imports {
-            let trap = |what: String| -> Arc<HostFn<T>> {
-                Arc::new(move |_, _, _, _| {
+            let trap = |what: String| -> HostFunc<T> {
+                HostFunc::dynamic(Arc::new(move |_, _, _, _| {
                     Err(anyhow!("unknown import: `{what}` has not been defined"))
-                })
+                }))
             };
             match ty {
                 ImportType::Func(_) => {
@@ -176,6 +181,12 @@ impl<T: 'static> Linker<T> {
     }
 }
 
+/// Checks a host function against the type of import `name`.
+fn typecheck_import<T>(f: &HostFunc<T>, ty: &ComponentFuncType, name: &str) -> Result<()> {
+    f.typecheck(ty)
+        .map_err(|e| anyhow!("import `{name}` has the wrong type: {e}"))
+}
+
 impl<T: 'static> LinkerInstance<'_, T> {
     fn insert(&mut self, name: &str, def: Definition<T>) -> Result<()> {
         if !self.allow_shadowing && self.map.contains_key(name) {
@@ -196,7 +207,22 @@ impl<T: 'static> LinkerInstance<'_, T> {
             + Sync
             + 'static,
     ) -> Result<()> {
-        self.insert(name, Definition::Func(Arc::new(func)))
+        self.insert(name, Definition::Func(HostFunc::dynamic(Arc::new(func))))
+    }
+
+    /// Defines the function `name`, statically typed: `Params` is a tuple
+    /// of its parameters' types and `Return` is `()` for a function
+    /// without result or `(T,)` for one returning `T`. The types are
+    /// checked against the component's import when it is instantiated
+    /// (an error there if they differ). An error returned by `func` traps
+    /// the guest, and comes back from the call into the component.
+    pub fn func_wrap<F, Params, Return>(&mut self, name: &str, func: F) -> Result<()>
+    where
+        F: Fn(StoreContextMut<'_, T>, Params) -> Result<Return> + Send + Sync + 'static,
+        Params: ComponentNamedList + Lift + 'static,
+        Return: ComponentNamedList + Lower + 'static,
+    {
+        self.insert(name, Definition::Func(HostFunc::typed(func)))
     }
 
     /// The instance `name` inside this one, created if needed.
