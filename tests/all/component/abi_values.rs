@@ -209,14 +209,17 @@ fn invalid_values_from_the_guest_are_errors() {
                  (i32.store (i32.const 512) (i32.const 0))
                  (i32.store (i32.const 516) (i32.const 2))
                  (i32.const 512))
-               (func (export "unaligned") (result i32) (i32.const 513)))
+               (func (export "unaligned") (result i32) (i32.const 513))
+               (func (export "huge-ptr") (result i32) (i32.const -8)))
              (core instance $i (instantiate $m (with "libc" (instance $libc))))
              (func (export "bad-enum") (result $e) (canon lift (core func $i "bad-enum")))
              (func (export "bad-char") (result char) (canon lift (core func $i "bad-char")))
              (func (export "bad-utf8") (result string)
                (canon lift (core func $i "bad-utf8") (memory (core memory $libc "memory"))))
              (func (export "unaligned") (result string)
-               (canon lift (core func $i "unaligned") (memory (core memory $libc "memory")))))"#
+               (canon lift (core func $i "unaligned") (memory (core memory $libc "memory"))))
+             (func (export "huge-ptr") (result string)
+               (canon lift (core func $i "huge-ptr") (memory (core memory $libc "memory")))))"#
         ),
     )
     .unwrap();
@@ -228,6 +231,7 @@ fn invalid_values_from_the_guest_are_errors() {
         ("bad-char", "char"),
         ("bad-utf8", "utf-8"),
         ("unaligned", "aligned"),
+        ("huge-ptr", "out of bounds"),
     ] {
         let f = instance.get_func(&mut store, name).unwrap();
         let mut out = [Val::Bool(false)];

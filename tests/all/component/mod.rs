@@ -4,6 +4,7 @@
 mod abi_values;
 mod artifacts;
 mod resources;
+mod typed;
 
 use wasmtime::component::{Component, Linker, Val};
 use wasmtime::{Engine, Store};

@@ -24,7 +24,10 @@ pub(crate) struct Options {
 }
 
 /// Lowering and lifting with one set of options in one store.
-pub(crate) struct Cx<'a> {
+///
+/// Public (hidden) only because the typed API's traits name it in their
+/// methods: `wasmtime::component::__internal::Cx`.
+pub struct Cx<'a> {
     pub(crate) store: &'a mut StoreOpaque,
     pub(crate) opts: &'a Options,
     /// Borrow handles lent to the guest by this lowering (they must be
@@ -32,8 +35,8 @@ pub(crate) struct Cx<'a> {
     pub(crate) lent: Vec<u32>,
 }
 
-const CANONICAL_NAN32: u32 = 0x7fc0_0000;
-const CANONICAL_NAN64: u64 = 0x7ff8_0000_0000_0000;
+pub(crate) const CANONICAL_NAN32: u32 = 0x7fc0_0000;
+pub(crate) const CANONICAL_NAN64: u64 = 0x7ff8_0000_0000_0000;
 const UTF16_TAG: u32 = 1 << 31;
 
 fn mismatch(ty: &InterfaceType, v: &Val) -> anyhow::Error {
@@ -45,7 +48,7 @@ fn mismatch(ty: &InterfaceType, v: &Val) -> anyhow::Error {
 
 /// Reinterprets a core value of type `from` as the joined type `to` of a
 /// variant payload slot.
-fn coerce(raw: ValRaw, from: FlatType, to: FlatType) -> ValRaw {
+pub(crate) fn coerce(raw: ValRaw, from: FlatType, to: FlatType) -> ValRaw {
     use FlatType::*;
     match (from, to) {
         (a, b) if a == b => raw,
@@ -58,7 +61,7 @@ fn coerce(raw: ValRaw, from: FlatType, to: FlatType) -> ValRaw {
 }
 
 /// The reverse of [`coerce`].
-fn uncoerce(raw: ValRaw, joined: FlatType, to: FlatType) -> ValRaw {
+pub(crate) fn uncoerce(raw: ValRaw, joined: FlatType, to: FlatType) -> ValRaw {
     use FlatType::*;
     match (joined, to) {
         (a, b) if a == b => raw,
@@ -137,7 +140,7 @@ impl<'a> Cx<'a> {
         Ok(())
     }
 
-    fn memory(&mut self) -> Result<&mut [u8]> {
+    pub(crate) fn memory(&mut self) -> Result<&mut [u8]> {
         let memory = self
             .opts
             .memory
@@ -145,7 +148,7 @@ impl<'a> Cx<'a> {
         Ok(memory.data_in(self.store))
     }
 
-    fn range(&mut self, ptr: u32, len: usize) -> Result<std::ops::Range<usize>> {
+    pub(crate) fn range(&mut self, ptr: u32, len: usize) -> Result<std::ops::Range<usize>> {
         let end = (ptr as usize).checked_add(len);
         let size = self.memory()?.len();
         match end {
@@ -154,13 +157,13 @@ impl<'a> Cx<'a> {
         }
     }
 
-    fn write(&mut self, ptr: u32, bytes: &[u8]) -> Result<()> {
+    pub(crate) fn write(&mut self, ptr: u32, bytes: &[u8]) -> Result<()> {
         let range = self.range(ptr, bytes.len())?;
         self.memory()?[range].copy_from_slice(bytes);
         Ok(())
     }
 
-    fn read<const N: usize>(&mut self, ptr: u32) -> Result<[u8; N]> {
+    pub(crate) fn read<const N: usize>(&mut self, ptr: u32) -> Result<[u8; N]> {
         let range = self.range(ptr, N)?;
         Ok(self.memory()?[range].try_into().unwrap())
     }
@@ -307,6 +310,8 @@ impl<'a> Cx<'a> {
             "pointer {ptr:#x} is not aligned to {}",
             ty.align()
         );
+        // The whole value is in bounds, so no field offset below overflows.
+        self.range(ptr, ty.size() as usize)?;
         match (ty, v) {
             (I::Bool, Val::Bool(b)) => self.write(ptr, &[u8::from(*b)]),
             (I::S8, Val::S8(x)) => self.write(ptr, &x.to_le_bytes()),
@@ -390,7 +395,7 @@ impl<'a> Cx<'a> {
         }
     }
 
-    fn store_string(&mut self, s: &str) -> Result<(u32, u32)> {
+    pub(crate) fn store_string(&mut self, s: &str) -> Result<(u32, u32)> {
         match self.opts.encoding {
             StringEncoding::Utf8 => {
                 let len = u32::try_from(s.len()).map_err(|_| anyhow!("string too large"))?;
@@ -519,6 +524,8 @@ impl<'a> Cx<'a> {
             "pointer {ptr:#x} is not aligned to {}",
             ty.align()
         );
+        // The whole value is in bounds, so no field offset below overflows.
+        self.range(ptr, ty.size() as usize)?;
         Ok(match ty {
             I::Bool => Val::Bool(self.read::<1>(ptr)?[0] != 0),
             I::S8 => Val::S8(self.read::<1>(ptr)?[0] as i8),
@@ -589,7 +596,7 @@ impl<'a> Cx<'a> {
         })
     }
 
-    fn load_string(&mut self, ptr: u32, len: u32) -> Result<String> {
+    pub(crate) fn load_string(&mut self, ptr: u32, len: u32) -> Result<String> {
         let (utf16, len) = match self.opts.encoding {
             StringEncoding::Utf8 => {
                 let range = self.range(ptr, len as usize)?;
@@ -634,7 +641,7 @@ impl<'a> Cx<'a> {
     }
 }
 
-fn lift_char(bits: u32) -> Result<char> {
+pub(crate) fn lift_char(bits: u32) -> Result<char> {
     char::from_u32(bits).ok_or_else(|| anyhow!("invalid `char` bit pattern: {bits:#x}"))
 }
 

@@ -18,9 +18,9 @@ pub struct Func(pub(crate) Stored);
 
 /// What the store keeps of a lifted function.
 pub(crate) struct LiftedFunc {
-    core: crate::Func,
-    ty: Arc<ComponentFuncType>,
-    options: Options,
+    pub(crate) core: crate::Func,
+    pub(crate) ty: Arc<ComponentFuncType>,
+    pub(crate) options: Options,
 }
 
 impl Func {
@@ -40,7 +40,7 @@ impl Func {
         })
     }
 
-    fn data(&self, store: &StoreOpaque) -> Arc<LiftedFunc> {
+    pub(crate) fn data(&self, store: &StoreOpaque) -> Arc<LiftedFunc> {
         store.check(&self.0);
         store.component_funcs[self.0.index].clone()
     }

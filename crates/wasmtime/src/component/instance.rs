@@ -2,6 +2,7 @@
 //! for its lowered imports, and its lifted exports as [`Func`]s.
 
 use super::abi::{Cx, Options};
+use super::host::HostFunc;
 use super::linker::HostFn;
 use super::resources::{run_dtor, HandleTable, HostDtor};
 use super::types::ComponentFunc;
@@ -20,9 +21,9 @@ use wasmtime_runtime::vmcontext::ValRaw;
 
 /// A linker definition resolved for one import of a component.
 pub(crate) enum ResolvedImport<T: 'static> {
-    Func(Arc<HostFn<T>>),
+    Func(HostFunc<T>),
     Instance(
-        BTreeMap<String, Arc<HostFn<T>>>,
+        BTreeMap<String, HostFunc<T>>,
         BTreeMap<String, (ResourceType, Arc<HostDtor<T>>)>,
     ),
     Resource(ResourceType, Arc<HostDtor<T>>),
@@ -470,10 +471,7 @@ impl<T: 'static> Builder<'_, '_, T> {
             }
         };
         let core_ty = FuncType::new(self.store.engine(), params, results);
-        let raw: Arc<HostFuncRaw<T>> =
-            Arc::new(move |caller: Caller<'_, T>, slots: &mut [ValRaw]| {
-                call_host(caller, &ty, &opts, &*host, slots)
-            });
+        let raw = host.entry(ty, opts);
         let func = crate::Func::new_host(self.store, core_ty, raw)?;
         self.lowered.insert(index, func);
         Ok(func)
@@ -516,7 +514,7 @@ impl<T: 'static> Builder<'_, '_, T> {
 
 /// The core entry of a lowered import: lifts the arguments, calls the host
 /// function and lowers its result.
-fn call_host<T: 'static>(
+pub(crate) fn call_host<T: 'static>(
     mut caller: Caller<'_, T>,
     ty: &Arc<ComponentFuncType>,
     opts: &Options,

@@ -1,15 +1,16 @@
 //! [`Linker`]: host definitions of a component's imports, by name, and
 //! instantiation against them.
 
+use super::host::HostFunc;
 use super::instance::{instantiate, ResolvedImport};
 use super::resources::HostDtor;
 use super::types::ComponentFunc;
-use super::{Component, Instance, ResourceType, Val};
+use super::{Component, ComponentNamedList, Instance, Lift, Lower, ResourceType, Val};
 use crate::{AsContextMut, Engine, StoreContextMut};
 use anyhow::{anyhow, bail, Result};
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use wasmtime_environ::component::ImportType;
+use wasmtime_environ::component::{ComponentFuncType, ImportType};
 
 /// A host function of a component import, dynamically typed.
 pub(crate) type HostFn<T> =
@@ -17,7 +18,7 @@ pub(crate) type HostFn<T> =
 
 /// A definition in a [`Linker`].
 pub(crate) enum Definition<T: 'static> {
-    Func(Arc<HostFn<T>>),
+    Func(HostFunc<T>),
     Instance(BTreeMap<String, Definition<T>>),
     Resource(ResourceType, Arc<HostDtor<T>>),
 }
@@ -106,15 +107,19 @@ impl<T: 'static> Linker<T> {
             Definition::Resource(..) => "a resource type",
         };
         match (ty, def) {
-            (ImportType::Func(_), Some(Definition::Func(f))) => Ok(ResolvedImport::Func(f.clone())),
+            (ImportType::Func(fty), Some(Definition::Func(f))) => {
+                typecheck_import(f, fty, name)?;
+                Ok(ResolvedImport::Func(f.clone()))
+            }
             (ImportType::Resource, Some(Definition::Resource(t, d))) => {
                 Ok(ResolvedImport::Resource(*t, d.clone()))
             }
             (ImportType::Instance(funcs, resources), Some(Definition::Instance(map))) => {
                 let mut out = BTreeMap::new();
-                for (func, _) in funcs {
+                for (func, fty) in funcs {
                     match map.get(func) {
                         Some(Definition::Func(f)) => {
+                            typecheck_import(f, fty, &format!("{name}#{func}"))?;
                             out.insert(func.clone(), f.clone());
                         }
                         Some(other) => bail!(
@@ -178,10 +183,10 @@ impl<T: 'static> Linker<T> {
     /// function that traps when called.
     pub fn define_unknown_imports_as_traps(&mut self, component: &Component) -> Result<()> {
         for (name, ty) in &component.inner.translation.imports {
-            let trap = |what: String| -> Arc<HostFn<T>> {
-                Arc::new(move |_, _, _, _| {
+            let trap = |what: String| -> HostFunc<T> {
+                HostFunc::dynamic(Arc::new(move |_, _, _, _| {
                     Err(anyhow!("unknown import: `{what}` has not been defined"))
-                })
+                }))
             };
             match ty {
                 ImportType::Func(_) => {
@@ -209,6 +214,12 @@ impl<T: 'static> Linker<T> {
     }
 }
 
+/// Checks a host function against the type of import `name`.
+fn typecheck_import<T>(f: &HostFunc<T>, ty: &ComponentFuncType, name: &str) -> Result<()> {
+    f.typecheck(ty)
+        .map_err(|e| anyhow!("import `{name}` has the wrong type: {e}"))
+}
+
 impl<T: 'static> LinkerInstance<'_, T> {
     fn insert(&mut self, name: &str, def: Definition<T>) -> Result<()> {
         if !self.allow_shadowing && self.map.contains_key(name) {
@@ -229,7 +240,22 @@ impl<T: 'static> LinkerInstance<'_, T> {
             + Sync
             + 'static,
     ) -> Result<()> {
-        self.insert(name, Definition::Func(Arc::new(func)))
+        self.insert(name, Definition::Func(HostFunc::dynamic(Arc::new(func))))
+    }
+
+    /// Defines the function `name`, statically typed: `Params` is a tuple
+    /// of its parameters' types and `Return` is `()` for a function
+    /// without result or `(T,)` for one returning `T`. The types are
+    /// checked against the component's import when it is instantiated
+    /// (an error there if they differ). An error returned by `func` traps
+    /// the guest, and comes back from the call into the component.
+    pub fn func_wrap<F, Params, Return>(&mut self, name: &str, func: F) -> Result<()>
+    where
+        F: Fn(StoreContextMut<'_, T>, Params) -> Result<Return> + Send + Sync + 'static,
+        Params: ComponentNamedList + Lift + 'static,
+        Return: ComponentNamedList + Lower + 'static,
+    {
+        self.insert(name, Definition::Func(HostFunc::typed(func)))
     }
 
     /// Defines the resource type `name` as the host type `ty` (see

@@ -1,0 +1,140 @@
+//! [`HostFunc`]: a host function defined in a [`Linker`](super::Linker),
+//! dynamically typed ([`LinkerInstance::func_new`]) or statically typed
+//! ([`LinkerInstance::func_wrap`]). Each can check the type of the import
+//! it is given for, and makes the core function that a lowered import
+//! calls.
+//!
+//! [`LinkerInstance::func_new`]: super::LinkerInstance::func_new
+//! [`LinkerInstance::func_wrap`]: super::LinkerInstance::func_wrap
+
+use super::abi::{Cx, Options};
+use super::instance::call_host;
+use super::linker::HostFn;
+use super::typed::{typecheck_func, ComponentNamedList, Lift, Lower};
+use crate::func::{Caller, HostFuncRaw};
+use crate::StoreContextMut;
+use anyhow::Result;
+use std::marker::PhantomData;
+use std::sync::Arc;
+use wasmtime_environ::component::ComponentFuncType;
+use wasmtime_runtime::vmcontext::ValRaw;
+
+/// A host function of a component import.
+pub(crate) struct HostFunc<T: 'static>(Arc<dyn HostFuncKind<T>>);
+
+impl<T> Clone for HostFunc<T> {
+    fn clone(&self) -> Self {
+        HostFunc(self.0.clone())
+    }
+}
+
+trait HostFuncKind<T: 'static>: Send + Sync {
+    /// Checks the type of the import the function is given for.
+    fn typecheck(&self, ty: &ComponentFuncType) -> Result<()>;
+
+    /// The core function that the lowering of an import of type `ty`, with
+    /// canonical options `opts`, calls.
+    fn entry(&self, ty: Arc<ComponentFuncType>, opts: Arc<Options>) -> Arc<HostFuncRaw<T>>;
+}
+
+impl<T: 'static> HostFunc<T> {
+    /// A dynamically typed function: any import type will do.
+    pub(crate) fn dynamic(func: Arc<HostFn<T>>) -> HostFunc<T> {
+        HostFunc(Arc::new(Dynamic(func)))
+    }
+
+    /// A statically typed function, checked against the import's type.
+    pub(crate) fn typed<F, Params, Return>(func: F) -> HostFunc<T>
+    where
+        F: Fn(StoreContextMut<'_, T>, Params) -> Result<Return> + Send + Sync + 'static,
+        Params: ComponentNamedList + Lift + 'static,
+        Return: ComponentNamedList + Lower + 'static,
+    {
+        HostFunc(Arc::new(Typed {
+            func: Arc::new(func),
+            _marker: PhantomData::<fn(Params) -> Return>,
+        }))
+    }
+
+    /// Checks the type of the import the function is given for.
+    pub(crate) fn typecheck(&self, ty: &ComponentFuncType) -> Result<()> {
+        self.0.typecheck(ty)
+    }
+
+    /// The core function that the lowering of an import of type `ty`, with
+    /// canonical options `opts`, calls.
+    pub(crate) fn entry(
+        &self,
+        ty: Arc<ComponentFuncType>,
+        opts: Arc<Options>,
+    ) -> Arc<HostFuncRaw<T>> {
+        self.0.entry(ty, opts)
+    }
+}
+
+struct Dynamic<T: 'static>(Arc<HostFn<T>>);
+
+impl<T: 'static> HostFuncKind<T> for Dynamic<T> {
+    fn typecheck(&self, _ty: &ComponentFuncType) -> Result<()> {
+        Ok(())
+    }
+
+    fn entry(&self, ty: Arc<ComponentFuncType>, opts: Arc<Options>) -> Arc<HostFuncRaw<T>> {
+        let host = self.0.clone();
+        Arc::new(move |caller: Caller<'_, T>, slots: &mut [ValRaw]| {
+            call_host(caller, &ty, &opts, &*host, slots)
+        })
+    }
+}
+
+struct Typed<F, Params, Return> {
+    func: Arc<F>,
+    _marker: PhantomData<fn(Params) -> Return>,
+}
+
+impl<T, F, Params, Return> HostFuncKind<T> for Typed<F, Params, Return>
+where
+    T: 'static,
+    F: Fn(StoreContextMut<'_, T>, Params) -> Result<Return> + Send + Sync + 'static,
+    Params: ComponentNamedList + Lift + 'static,
+    Return: ComponentNamedList + Lower + 'static,
+{
+    fn typecheck(&self, ty: &ComponentFuncType) -> Result<()> {
+        typecheck_func::<Params, Return>(ty)
+    }
+
+    fn entry(&self, ty: Arc<ComponentFuncType>, opts: Arc<Options>) -> Arc<HostFuncRaw<T>> {
+        let func = self.func.clone();
+        let flat_params = ty.flat_params().map(|f| f.len());
+        let flat_results = ty.flat_result().map(|f| f.len());
+        Arc::new(move |mut caller: Caller<'_, T>, slots: &mut [ValRaw]| {
+            let params = {
+                let mut cx = Cx::new(caller.store.opaque(), &opts);
+                let mut types = ty.params.iter().map(|(_, t)| t);
+                match flat_params {
+                    Some(n) => Params::lift_fields_flat(
+                        &mut cx,
+                        &mut types,
+                        &mut slots[..n].iter().copied(),
+                    )?,
+                    None => Params::load_fields(&mut cx, &mut types, slots[0].get_u32())?,
+                }
+            };
+            let ret = func(StoreContextMut(&mut *caller.store.0), params)?;
+            let mut cx = Cx::new(caller.store.opaque(), &opts);
+            let mut types = ty.result.iter();
+            match flat_results {
+                Some(_) => {
+                    let mut out = Vec::new();
+                    ret.lower_fields_flat(&mut cx, &mut types, &mut out)?;
+                    slots[..out.len()].copy_from_slice(&out);
+                }
+                None => {
+                    let retptr = slots[flat_params.unwrap_or(1)].get_u32();
+                    ret.store_fields(&mut cx, &mut types, retptr)?;
+                }
+            }
+            Ok(())
+        })
+    }
+}
