@@ -2,6 +2,7 @@
 //! `_start` (or the function named by `--invoke`).
 
 mod component;
+mod wave;
 
 use crate::flags::option_group;
 use crate::opts::{CommonOptions, IntoAnyhow};

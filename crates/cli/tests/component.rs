@@ -86,3 +86,62 @@ fn missing_imports_and_exports_are_clear_errors() {
     let out = wasmtime(&["run", empty.to_str().unwrap()]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("wasi:cli/run"));
 }
+
+#[test]
+fn invoke_takes_and_prints_wave_values() {
+    let d = dir("invoke");
+    let src = d.join("inv.wat");
+    std::fs::write(
+        &src,
+        r#"(component
+  (type $p' (record (field "x" s32) (field "label" string)))
+  (export $p "point" (type $p'))
+  (core module $libc
+    (memory (export "memory") 1)
+    (global $bump (mut i32) (i32.const 1024))
+    (func (export "realloc") (param i32 i32 i32 i32) (result i32)
+      (local $p i32)
+      (local.set $p (i32.and (i32.add (global.get $bump) (i32.sub (local.get 2) (i32.const 1)))
+        (i32.sub (i32.const 0) (local.get 2))))
+      (global.set $bump (i32.add (local.get $p) (local.get 3)))
+      (local.get $p)))
+  (core instance $libc (instantiate $libc))
+  (core module $m
+    (import "libc" "memory" (memory 1))
+    (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
+    (func (export "echo") (param i32 i32 i32) (result i32)
+      (i32.store (i32.const 512) (local.get 0))
+      (i32.store (i32.const 516) (local.get 1))
+      (i32.store (i32.const 520) (local.get 2))
+      (i32.const 512)))
+  (core instance $i (instantiate $m (with "libc" (instance $libc))))
+  (func (export "add") (param "a" u32) (param "b" u32) (result u32)
+    (canon lift (core func $i "add")))
+  (func (export "echo") (param "p" $p) (result $p)
+    (canon lift (core func $i "echo") (memory (core memory $libc "memory"))
+      (realloc (core func $libc "realloc")))))"#,
+    )
+    .unwrap();
+    let path = src.to_str().unwrap();
+    let out = wasmtime(&["run", "--invoke", "add(40, 2)", path]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "42\n", "{out:?}");
+    let out = wasmtime(&[
+        "run",
+        "--invoke",
+        r#"echo({x: -5, label: "hi \"there\""})"#,
+        path,
+    ]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "{x: -5, label: \"hi \\\"there\\\"\"}\n",
+        "{out:?}"
+    );
+    for bad in ["add(1)", "add(1, \"x\")", "nope()", "add(1, 2"] {
+        let out = wasmtime(&["run", "--invoke", bad, path]);
+        assert!(!out.status.success(), "{bad}");
+        assert!(
+            !String::from_utf8_lossy(&out.stderr).contains("panicked"),
+            "{bad}"
+        );
+    }
+}

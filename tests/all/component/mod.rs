@@ -240,3 +240,51 @@ fn malformed_and_unsupported_components_are_errors() {
     .unwrap_err();
     assert!(format!("{err:?}").contains("type mismatch"), "{err:?}");
 }
+
+#[test]
+fn function_types_describe_parameters_and_results() {
+    use wasmtime::component::types::Type;
+    let engine = Engine::default();
+    let component = Component::new(
+        &engine,
+        format!(
+            r#"(component
+             (type $r' (record (field "a" u8) (field "b" (list string))))
+             (export $r "r" (type $r'))
+             {LIBC}
+             (core module $m
+               (func (export "f") (param i32 i32 i32 i32 i64) (result i32) (i32.const 0)))
+             (core instance $i (instantiate $m))
+             (func (export "f") (param "x" $r) (param "y" (option u64))
+               (result (result s8 (error string)))
+               (canon lift (core func $i "f") (memory (core memory $libc "memory"))
+                 (realloc (core func $libc "realloc")))))"#
+        ),
+    )
+    .unwrap();
+    let linker: Linker<()> = Linker::new(&engine);
+    let mut store = Store::new(&engine, ());
+    let instance = linker.instantiate(&mut store, &component).unwrap();
+    let ty = instance.get_func(&mut store, "f").unwrap().ty(&store);
+    let params: Vec<_> = ty.params().collect();
+    assert_eq!(params.len(), 2);
+    assert_eq!(params[0].0, "x");
+    let Type::Record(r) = &params[0].1 else {
+        panic!("{:?}", params[0].1)
+    };
+    let fields: Vec<_> = r.fields().map(|f| (f.name.to_string(), f.ty)).collect();
+    assert_eq!(fields[0], ("a".to_string(), Type::U8));
+    let Type::List(l) = &fields[1].1 else {
+        panic!()
+    };
+    assert_eq!(l.ty(), Type::String);
+    let Type::Option(o) = &params[1].1 else {
+        panic!()
+    };
+    assert_eq!(o.ty(), Type::U64);
+    let results: Vec<_> = ty.results().collect();
+    let Type::Result(r) = &results[0] else {
+        panic!()
+    };
+    assert_eq!((r.ok(), r.err()), (Some(Type::S8), Some(Type::String)));
+}

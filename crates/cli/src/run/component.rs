@@ -1,6 +1,7 @@
 //! `wasmtime run` for components: load (compile or deserialize), link,
 //! instantiate, and call the command's `wasi:cli/run` export.
 
+use super::wave::{from_wave, to_wave, wave_type};
 use super::{Outcome, RunCommand};
 use crate::opts::IntoAnyhow;
 use anyhow::{bail, Context as _, Result};
@@ -35,9 +36,10 @@ fn load(engine: &Engine, path: &str, bytes: Vec<u8>, allow_precompiled: bool) ->
 }
 
 impl RunCommand {
-    /// Runs the component at `path`: `--invoke` is not supported yet; by
-    /// default the `run` function of its `wasi:cli/run` export is called,
-    /// and an `err` result exits with status 1.
+    /// Runs the component at `path`: calls the function `--invoke` names
+    /// (WAVE syntax, result printed in WAVE), or by default the `run`
+    /// function of its `wasi:cli/run` export, where an `err` result exits
+    /// with status 1.
     pub(super) async fn run_component(
         &self,
         engine: &Engine,
@@ -45,9 +47,6 @@ impl RunCommand {
         bytes: Vec<u8>,
     ) -> Result<Outcome> {
         let component = load(engine, path, bytes, self.allow_precompiled)?;
-        if self.invoke.is_some() {
-            bail!("`--invoke` of component functions is not supported yet");
-        }
         let mut linker: Linker<()> = Linker::new(engine);
         if self.common.wasm().unknown_imports_trap == Some(true) {
             linker
@@ -62,6 +61,9 @@ impl RunCommand {
             .instantiate(&mut store, &component)
             .anyhow()
             .with_context(|| format!("failed to instantiate {path:?}"))?;
+        if let Some(invoke) = &self.invoke {
+            return invoke_export(&mut store, &instance, invoke).await;
+        }
         let run = [
             "wasi:cli/run@0.2.0",
             "wasi:cli/run@0.2.3",
@@ -85,4 +87,55 @@ impl RunCommand {
             _ => Ok(Outcome::Exit(1)),
         }
     }
+}
+
+/// Calls the export named by the WAVE call `invoke` (`name(args)`, where
+/// `name` is a root export or `instance#function`) and prints its result
+/// in WAVE.
+async fn invoke_export(
+    store: &mut Store<()>,
+    instance: &wasmtime::component::Instance,
+    invoke: &str,
+) -> Result<Outcome> {
+    let call = wasm_wave::untyped::UntypedFuncCall::parse(invoke)
+        .map_err(|e| anyhow::anyhow!("failed to parse invocation `{invoke}`: {e}"))?;
+    let name = call.name();
+    let func = match name.split_once('#') {
+        Some((iface, f)) => instance
+            .get_export_index(&mut *store, None, iface)
+            .and_then(|i| instance.get_export_index(&mut *store, Some(&i), f))
+            .and_then(|i| instance.get_func(&mut *store, &i)),
+        None => instance.get_func(&mut *store, name),
+    };
+    let Some(func) = func else {
+        bail!("failed to find function export `{name}`");
+    };
+    let ty = func.ty(&*store);
+    let param_types: Vec<_> = ty.params().map(|(_, t)| t).collect();
+    let wave_types = param_types
+        .iter()
+        .map(wave_type)
+        .collect::<Result<Vec<_>>>()?;
+    let values = call
+        .to_wasm_params::<wasm_wave::value::Value>(wave_types.iter())
+        .map_err(|e| anyhow::anyhow!("failed to parse arguments of `{name}`: {e}"))?;
+    let params = values
+        .iter()
+        .zip(&param_types)
+        .map(|(v, t)| from_wave(v, t))
+        .collect::<Result<Vec<_>>>()?;
+    let result_types: Vec<_> = ty.results().collect();
+    let mut results: Vec<Val> = result_types.iter().map(|_| Val::Bool(false)).collect();
+    func.call_async(&mut *store, &params, &mut results)
+        .await
+        .anyhow()
+        .with_context(|| format!("failed to invoke `{name}`"))?;
+    for (r, t) in results.iter().zip(&result_types) {
+        let wave = to_wave(r, t)?;
+        println!(
+            "{}",
+            wasm_wave::to_string(&wave).map_err(|e| anyhow::anyhow!("{e}"))?
+        );
+    }
+    Ok(Outcome::Success)
 }

@@ -46,7 +46,11 @@ impl Func {
     }
 
     pub(crate) fn ty_in(&self, store: &StoreOpaque) -> ComponentFunc {
-        ComponentFunc(self.data(store).ty.clone())
+        let data = self.data(store);
+        let resources = store.component_instances[data.options.instance]
+            .resource_types
+            .clone();
+        ComponentFunc::new(data.ty.clone(), resources)
     }
 
     /// The function's type.

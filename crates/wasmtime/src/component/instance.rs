@@ -37,7 +37,7 @@ pub struct Instance(pub(crate) Stored);
 /// destructors of the resources it defines, and its handles.
 pub(crate) struct InstanceData {
     exports: Vec<(String, ExportItem)>,
-    pub(crate) resource_types: Vec<ResourceType>,
+    pub(crate) resource_types: Arc<[ResourceType]>,
     /// Per resource type: defined by this instance (not imported).
     defined: Vec<bool>,
     dtors: Vec<Option<crate::Func>>,
@@ -239,7 +239,7 @@ pub(crate) fn instantiate<T: 'static>(
         }
         opaque.component_instances.push(InstanceData {
             exports: Vec::new(),
-            resource_types,
+            resource_types: resource_types.into(),
             defined,
             dtors: Vec::new(),
             handles: HandleTable::default(),
@@ -539,9 +539,15 @@ pub(crate) fn call_host<T: 'static>(
         }
     };
     let mut results: Vec<Val> = ty.result.iter().map(|_| Val::Bool(false)).collect();
+    let func_ty = ComponentFunc::new(
+        ty.clone(),
+        caller.store.opaque().component_instances[opts.instance]
+            .resource_types
+            .clone(),
+    );
     host(
         StoreContextMut(&mut *caller.store.0),
-        ComponentFunc(ty.clone()),
+        func_ty,
         &params,
         &mut results,
     )?;
