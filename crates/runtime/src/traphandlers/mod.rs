@@ -157,20 +157,29 @@ thread_local! {
     static FRAME_STORAGE: std::cell::RefCell<Vec<usize>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-// The thread-local state below is only read and written through these
-// never-inlined functions: code on a fiber may be suspended and resumed on
-// another thread between two accesses, and a thread-local address cached
-// in one function across such a switch would belong to the old thread.
+// Code on a fiber may be suspended and resumed on another thread while it
+// runs wasm, and the compiler may reuse a thread-local address computed
+// earlier in the same function. So every access to the thread-local state
+// that can follow such a switch (after `catch_traps` runs its body) goes
+// through a never-inlined function, which computes the address afresh;
+// the accesses before the body stay inline.
 
 /// This thread's innermost activation.
-#[inline(never)]
+#[inline]
 fn current_activation() -> *const Activation {
     ACTIVATION.get()
 }
 
 /// Publishes `activation` as this thread's innermost activation.
-#[inline(never)]
+#[inline]
 fn set_current_activation(activation: *const Activation) {
+    ACTIVATION.set(activation);
+}
+
+/// Publishes `activation` again after a body that may have switched
+/// threads (see above).
+#[inline(never)]
+fn restore_current_activation(activation: *const Activation) {
     ACTIVATION.set(activation);
 }
 
@@ -205,15 +214,22 @@ pub(crate) fn swap_activations(chain: *const u8) -> *const u8 {
     ACTIVATION.replace(chain).cast()
 }
 
+thread_local!(static THREAD_READY: Cell<bool> = const { Cell::new(false) });
+
 /// Sets up this thread's alternate signal stack once signal handlers are
 /// installed.
-#[inline(never)]
+#[inline]
 fn prepare_thread() {
-    thread_local!(static THREAD_READY: Cell<bool> = const { Cell::new(false) });
     if !THREAD_READY.get() && signal_handlers_installed() {
-        ensure_alt_stack();
-        THREAD_READY.set(true);
+        prepare_thread_slow();
     }
+}
+
+#[cold]
+#[inline(never)]
+fn prepare_thread_slow() {
+    ensure_alt_stack();
+    THREAD_READY.set(true);
 }
 
 /// Makes this thread's frame buffer hold at least `len` entries.
@@ -307,7 +323,7 @@ where
     struct Restore(*const Activation);
     impl Drop for Restore {
         fn drop(&mut self) {
-            set_current_activation(self.0);
+            restore_current_activation(self.0);
         }
     }
 
@@ -363,5 +379,5 @@ where
 
 /// Whether this thread is currently inside [`catch_traps`].
 pub fn in_catch_traps() -> bool {
-    !current_activation().is_null()
+    !ACTIVATION.get().is_null()
 }
