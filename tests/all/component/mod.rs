@@ -3,6 +3,7 @@
 
 mod abi_values;
 mod artifacts;
+mod async_host;
 mod resources;
 mod typed;
 

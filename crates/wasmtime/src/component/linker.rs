@@ -1,6 +1,9 @@
 //! [`Linker`]: host definitions of a component's imports, by name, and
 //! instantiation against them.
 
+#[cfg(feature = "async")]
+mod async_api;
+
 use super::host::HostFunc;
 use super::instance::{instantiate, ResolvedImport};
 use super::resources::HostDtor;

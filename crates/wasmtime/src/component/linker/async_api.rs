@@ -1,0 +1,119 @@
+//! The async side of component linking: host functions that return
+//! futures (the calling guest's fiber waits for them) and instantiation on
+//! a fiber.
+
+use super::{Definition, InstancePre, Linker, LinkerInstance};
+use crate::component::host::HostFunc;
+use crate::component::instance::instantiate;
+use crate::component::types::ComponentFunc;
+use crate::component::{Component, ComponentNamedList, Instance, Lift, Lower, Val};
+use crate::fiber::{block_on, on_fiber, StorePtr};
+use crate::store::StoreInner;
+use crate::{AsContextMut, StoreContextMut};
+use anyhow::Result;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+impl<T: 'static> LinkerInstance<'_, T> {
+    /// Defines the function `name`, dynamically typed, whose closure returns
+    /// a future; the calling guest waits for it (only possible in an async
+    /// call).
+    pub fn func_new_async<F>(&mut self, name: &str, func: F) -> Result<()>
+    where
+        F: for<'a> Fn(
+                StoreContextMut<'a, T>,
+                ComponentFunc,
+                &'a [Val],
+                &'a mut [Val],
+            ) -> Box<dyn Future<Output = Result<()>> + Send + 'a>
+            + Send
+            + Sync
+            + 'static,
+    {
+        let host = move |store: StoreContextMut<'_, T>,
+                         ty: ComponentFunc,
+                         params: &[Val],
+                         results: &mut [Val]|
+              -> Result<()> {
+            let state = store.0.opaque.async_state.ptr();
+            let mut future = Pin::from(func(store, ty, params, results));
+            // SAFETY: the state is the calling store's, whose guest runs on
+            // this thread.
+            unsafe { block_on(state, future.as_mut()) }?
+        };
+        self.insert(name, Definition::Func(HostFunc::dynamic(Arc::new(host))))
+    }
+
+    /// Defines the function `name` with static types, whose closure returns
+    /// a future (see [`LinkerInstance::func_new_async`]).
+    pub fn func_wrap_async<Params, Return, F>(&mut self, name: &str, func: F) -> Result<()>
+    where
+        F: Fn(
+                StoreContextMut<'_, T>,
+                Params,
+            ) -> Box<dyn Future<Output = Result<Return>> + Send + '_>
+            + Send
+            + Sync
+            + 'static,
+        Params: ComponentNamedList + Lift + 'static,
+        Return: ComponentNamedList + Lower + 'static,
+    {
+        let host = move |store: StoreContextMut<'_, T>, params: Params| -> Result<Return> {
+            let state = store.0.opaque.async_state.ptr();
+            let mut future = Pin::from(func(store, params));
+            // SAFETY: as in `func_new_async`.
+            unsafe { block_on(state, future.as_mut()) }?
+        };
+        self.insert(name, Definition::Func(HostFunc::typed(host)))
+    }
+}
+
+impl<T: 'static> Linker<T> {
+    /// As [`Linker::instantiate`], on a fiber, so that initialisation may
+    /// wait (async host functions, limiters, fuel and epoch yields).
+    pub async fn instantiate_async(
+        &self,
+        store: impl AsContextMut<Data = T>,
+        component: &Component,
+    ) -> Result<Instance>
+    where
+        T: Send,
+    {
+        self.instantiate_pre(component)?
+            .instantiate_async(store)
+            .await
+    }
+}
+
+/// The typed store pointer a fiber's work needs (see `StorePtr`).
+struct InnerPtr<T>(*mut StoreInner<T>);
+
+// SAFETY: only dereferenced by the fiber's work, which runs while the
+// future holding the store borrow is polled (by one thread at a time).
+unsafe impl<T: Send> Send for InnerPtr<T> {}
+
+impl<T: 'static> InstancePre<T> {
+    /// As [`InstancePre::instantiate`], on a fiber.
+    pub async fn instantiate_async(
+        &self,
+        mut store: impl AsContextMut<Data = T>,
+    ) -> Result<Instance>
+    where
+        T: Send,
+    {
+        let mut ctx = store.as_context_mut();
+        let inner = InnerPtr(ctx.inner_ptr());
+        let opaque = StorePtr(ctx.opaque());
+        let this = self.clone();
+        let work = move |_: &mut crate::store::StoreOpaque| {
+            let inner = inner;
+            // SAFETY: `ctx` keeps the store borrowed, and unused, until
+            // the future is done or dropped; only this work uses it.
+            let mut store = StoreContextMut(unsafe { &mut *inner.0 });
+            instantiate(&mut store, &this.component, &this.imports)
+        };
+        // SAFETY: as above.
+        unsafe { on_fiber(opaque, work) }.await?
+    }
+}
