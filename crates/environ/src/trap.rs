@@ -60,6 +60,9 @@ traps! {
     NullReference => "null reference",
     /// Atomic wait on a non-shared memory.
     AtomicWaitNonSharedMemory => "atomic wait on non-shared memory",
+    /// A call would have re-entered a component instance that is already
+    /// running (the component model's reentrance rule).
+    CannotEnterComponent => "cannot enter component instance",
 }
 
 impl Trap {

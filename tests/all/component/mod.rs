@@ -289,3 +289,48 @@ fn function_types_describe_parameters_and_results() {
     };
     assert_eq!((r.ok(), r.err()), (Some(Type::S8), Some(Type::String)));
 }
+
+#[test]
+fn reentering_an_instance_traps() {
+    use std::sync::{Arc, Mutex};
+    let engine = Engine::default();
+    let component = Component::new(
+        &engine,
+        r#"(component
+             (import "callback" (func $cb))
+             (core func $cb (canon lower (func $cb)))
+             (core module $m
+               (import "host" "cb" (func $cb))
+               (func (export "outer") (call $cb))
+               (func (export "inner")))
+             (core instance $i (instantiate $m (with "host" (instance (export "cb" (func $cb))))))
+             (func (export "outer") (canon lift (core func $i "outer")))
+             (func (export "inner") (canon lift (core func $i "inner"))))"#,
+    )
+    .unwrap();
+    let inner: Arc<Mutex<Option<wasmtime::component::Func>>> = Arc::default();
+    let slot = inner.clone();
+    let mut linker: Linker<()> = Linker::new(&engine);
+    linker
+        .root()
+        .func_new("callback", move |mut store, _, _, _| {
+            let f = slot.lock().unwrap().unwrap();
+            f.call(&mut store, &[], &mut [])
+        })
+        .unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = linker.instantiate(&mut store, &component).unwrap();
+    let f = instance.get_func(&mut store, "inner").unwrap();
+    *inner.lock().unwrap() = Some(f);
+    // Calling `inner` directly is fine; from inside `outer` it re-enters.
+    f.call(&mut store, &[], &mut []).unwrap();
+    let outer = instance.get_func(&mut store, "outer").unwrap();
+    let err = outer.call(&mut store, &[], &mut []).unwrap_err();
+    assert_eq!(
+        err.downcast_ref::<wasmtime::Trap>(),
+        Some(&wasmtime::Trap::CannotEnterComponent),
+        "{err:?}"
+    );
+    // The instance can be entered again afterwards.
+    f.call(&mut store, &[], &mut []).unwrap();
+}

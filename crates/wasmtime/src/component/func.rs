@@ -116,6 +116,18 @@ impl Func {
         params: &[Val],
         results: &mut [Val],
     ) -> Result<()> {
+        let instance = self.data(store).options.instance;
+        super::InstanceData::enter(store, instance, |store| {
+            self.call_inner(store, params, results)
+        })
+    }
+
+    fn call_inner(
+        &self,
+        store: &mut StoreOpaque,
+        params: &[Val],
+        results: &mut [Val],
+    ) -> Result<()> {
         let data = self.data(store);
         let ty = &data.ty;
         ensure!(

@@ -42,9 +42,28 @@ pub(crate) struct InstanceData {
     defined: Vec<bool>,
     dtors: Vec<Option<crate::Func>>,
     pub(crate) handles: HandleTable,
+    /// Cleared while one of the instance's exports runs: the component
+    /// model forbids re-entering an instance.
+    pub(crate) may_enter: bool,
 }
 
 impl InstanceData {
+    /// Runs `f` as a call into instance `index`, refusing (with
+    /// `Trap::CannotEnterComponent`) if the instance is already running.
+    pub(crate) fn enter<R>(
+        store: &mut StoreOpaque,
+        index: usize,
+        f: impl FnOnce(&mut StoreOpaque) -> Result<R>,
+    ) -> Result<R> {
+        if !store.component_instances[index].may_enter {
+            return Err(anyhow::Error::new(crate::Trap::CannotEnterComponent));
+        }
+        store.component_instances[index].may_enter = false;
+        let result = f(store);
+        store.component_instances[index].may_enter = true;
+        result
+    }
+
     /// The destructor of resource `index` of this instance, if it has one.
     pub(crate) fn dtor(&self, index: u32) -> Option<crate::Func> {
         self.dtors.get(index as usize).copied().flatten()
@@ -243,6 +262,7 @@ pub(crate) fn instantiate<T: 'static>(
             defined,
             dtors: Vec::new(),
             handles: HandleTable::default(),
+            may_enter: true,
         });
         index
     };

@@ -259,6 +259,11 @@ where
     }
 
     fn call_impl(&self, store: &mut StoreOpaque, params: Params) -> Result<Return> {
+        let instance = self.func.data(store).options.instance;
+        super::InstanceData::enter(store, instance, |store| self.call_inner(store, params))
+    }
+
+    fn call_inner(&self, store: &mut StoreOpaque, params: Params) -> Result<Return> {
         let data = self.func.data(store);
         let ty = &data.ty;
         let mut raw = Vec::with_capacity(self.flat_params.unwrap_or(1).max(1));
