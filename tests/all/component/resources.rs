@@ -260,3 +260,69 @@ fn resource_tables_check_types_and_presence() {
     assert_eq!(table.delete(b).unwrap(), "x");
     assert!(table.is_empty());
 }
+
+#[test]
+fn typed_signatures_carry_resources() {
+    let engine = Engine::default();
+    let component = Component::new(&engine, HOST_RESOURCE).unwrap();
+    let mut linker: Linker<Host> = Linker::new(&engine);
+    let mut root = linker.root();
+    root.resource(
+        "counter",
+        ResourceType::host::<Counter>(),
+        |mut store, rep| {
+            let c = store
+                .data_mut()
+                .table
+                .delete(Resource::<Counter>::new_own(rep))?;
+            store.data_mut().dropped.push(c.0);
+            Ok(())
+        },
+    )
+    .unwrap();
+    root.func_wrap("make", |mut store, (start,): (u32,)| {
+        Ok((store.data_mut().table.push(Counter(start))?,))
+    })
+    .unwrap();
+    root.func_wrap("bump", |mut store, (c,): (Resource<Counter>,)| {
+        assert!(!c.owned());
+        let counter = store.data_mut().table.get_mut(&c)?;
+        counter.0 += 1;
+        Ok((counter.0,))
+    })
+    .unwrap();
+    let mut store = Store::new(&engine, Host::default());
+    let instance = linker.instantiate(&mut store, &component).unwrap();
+    let run = instance
+        .get_typed_func::<(), (u32,)>(&mut store, "run")
+        .unwrap();
+    assert_eq!(run.call(&mut store, ()).unwrap(), (12,));
+    assert_eq!(store.data().dropped, vec![12]);
+    let keep = instance
+        .get_typed_func::<(), (Resource<Counter>,)>(&mut store, "keep")
+        .unwrap();
+    let (own,) = keep.call(&mut store, ()).unwrap();
+    assert!(own.owned());
+    let use_ = instance
+        .get_typed_func::<(Resource<Counter>,), (u32,)>(&mut store, "use")
+        .unwrap();
+    let borrow = Resource::<Counter>::new_borrow(own.rep());
+    assert_eq!(use_.call(&mut store, (borrow,)).unwrap(), (6,));
+    // ResourceAny works in typed signatures too.
+    let keep_any = instance
+        .get_typed_func::<(), (ResourceAny,)>(&mut store, "keep")
+        .unwrap();
+    let (any,) = keep_any.call(&mut store, ()).unwrap();
+    assert_eq!(any.ty(), ResourceType::host::<Counter>());
+    any.resource_drop(&mut store).unwrap();
+    // A resource of another host type is refused.
+    let wrong = Resource::<String>::new_borrow(0);
+    let use_wrong = instance
+        .get_typed_func::<(Resource<String>,), (u32,)>(&mut store, "use")
+        .unwrap();
+    assert!(use_wrong.call(&mut store, (wrong,)).is_err());
+    // Typed signatures still check the shape: a string is no handle.
+    assert!(instance
+        .get_typed_func::<(String,), (u32,)>(&mut store, "use")
+        .is_err());
+}

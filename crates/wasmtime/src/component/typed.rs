@@ -23,6 +23,7 @@
 
 mod impls;
 pub mod internal;
+mod resources;
 mod tuples;
 
 use super::abi::Cx;
