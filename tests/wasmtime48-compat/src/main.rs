@@ -88,10 +88,106 @@ fn wasi() -> Result<()> {
     Ok(())
 }
 
+/// Polls a future to completion on this thread (no executor needed for
+/// futures that wake themselves).
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    let mut f = std::pin::pin!(f);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    loop {
+        if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+            return v;
+        }
+    }
+}
+
+#[allow(deprecated)]
+fn async_calls() -> Result<()> {
+    let mut config = Config::new();
+    config.async_support(true).consume_fuel(true);
+    let engine = Engine::new(&config)?;
+    let module = Module::new(
+        &engine,
+        r#"(module
+            (import "host" "next" (func $next (param i32) (result i32)))
+            (func (export "f") (param i32) (result i32) (call $next (local.get 0))))"#,
+    )?;
+    let mut linker = Linker::new(&engine);
+    linker.func_wrap_async("host", "next", |_caller: Caller<'_, ()>, (x,): (i32,)| {
+        Box::new(async move { x + 1 })
+    })?;
+    let mut store = Store::new(&engine, ());
+    store.set_fuel(1_000_000)?;
+    store.fuel_async_yield_interval(Some(1_000))?;
+    let instance = block_on(linker.instantiate_async(&mut store, &module))?;
+    let f = instance.get_typed_func::<i32, i32>(&mut store, "f")?;
+    assert_eq!(block_on(f.call_async(&mut store, 41))?, 42);
+    Ok(())
+}
+
+#[allow(deprecated)]
+fn components() -> Result<()> {
+    use wasmtime::component::{
+        Component, ComponentType, Lift, Linker, Lower, ResourceTable, Val,
+    };
+
+    #[derive(ComponentType, Lift, Lower, Debug, PartialEq, Clone)]
+    #[component(record)]
+    struct Point {
+        x: u32,
+        y: u32,
+    }
+
+    let engine = Engine::default();
+    let component = Component::new(
+        &engine,
+        r#"(component
+            (type $p' (record (field "x" u32) (field "y" u32)))
+            (import "p" (type $p (eq $p')))
+            (import "double" (func $double (param "v" u32) (result u32)))
+            (core func $double (canon lower (func $double)))
+            (core module $m
+              (import "host" "double" (func $double (param i32) (result i32)))
+              (func (export "sum") (param i32 i32) (result i32)
+                (call $double (i32.add (local.get 0) (local.get 1)))))
+            (core instance $i (instantiate $m (with "host" (instance (export "double" (func $double))))))
+            (func (export "sum") (param "p" $p) (result u32) (canon lift (core func $i "sum"))))"#,
+    )?;
+    let mut linker = Linker::<ResourceTable>::new(&engine);
+    linker.root().func_new("double", |_store, _ty, params, results| {
+        let Val::U32(v) = params[0] else { unreachable!() };
+        results[0] = Val::U32(v * 2);
+        Ok(())
+    })?;
+    let mut store = Store::new(&engine, ResourceTable::new());
+    let instance = linker.instantiate(&mut store, &component)?;
+    let sum = instance.get_typed_func::<(Point,), (u32,)>(&mut store, "sum")?;
+    let (r,) = sum.call(&mut store, (Point { x: 1, y: 20 },))?;
+    sum.post_return(&mut store)?;
+    assert_eq!(r, 42);
+    let func = instance.get_func(&mut store, "sum").expect("export");
+    let mut results = [Val::U32(0)];
+    func.call(
+        &mut store,
+        &[Val::Record(vec![
+            ("x".into(), Val::U32(2)),
+            ("y".into(), Val::U32(3)),
+        ])],
+        &mut results,
+    )?;
+    func.post_return(&mut store)?;
+    assert_eq!(results[0], Val::U32(10));
+    let bytes = component.serialize()?;
+    // SAFETY: the artifact was produced just above by this engine.
+    let _again = unsafe { Component::deserialize(&engine, &bytes)? };
+    Ok(())
+}
+
 fn main() -> Result<()> {
     host_calls()?;
     traps()?;
     wasi()?;
+    async_calls()?;
+    components()?;
     println!("ok");
     Ok(())
 }
