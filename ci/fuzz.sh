@@ -10,7 +10,7 @@ secs="${1:-60}"
 seed="${2:-$(date +%s)}"
 cargo build --quiet --release -p wasmtime-fuzz
 status=0
-for target in instantiate differential api_ops; do
+for target in instantiate differential api_ops component; do
   echo "== $target: ${secs}s, seed $seed"
   ./target/release/wasmtime-fuzz "$target" --time "${secs}s" --seed "$seed" \
     --artifacts fuzz/artifacts || status=1

@@ -2,12 +2,13 @@
 //! engine panics, or disagrees with the `wasmi` interpreter or with a model
 //! of the embedding API.
 //!
-//! Three targets live in [`targets`], each a function from input bytes to
+//! Four targets live in [`targets`], each a function from input bytes to
 //! an [`Outcome`]: `instantiate` (arbitrary and mutated modules must compile
 //! or fail cleanly), `differential` (wasm-smith modules run in both engines
-//! with the same fuel, comparing results, traps, memories and globals) and
+//! with the same fuel, comparing results, traps, memories and globals),
 //! `api_ops` (Store/Memory/Table/Global operation sequences against a
-//! model). The `wasmtime-fuzz` binary drives them from a seeded RNG on
+//! model) and `component` (mutated components must compile, instantiate
+//! and run their exports or fail cleanly). The `wasmtime-fuzz` binary drives them from a seeded RNG on
 //! stable Rust; see `docs/fuzzing.md`.
 
 pub mod compare;
@@ -60,6 +61,11 @@ pub const TARGETS: &[Target] = &[
         name: "api_ops",
         run: targets::api_ops::run_one,
         module: None,
+    },
+    Target {
+        name: "component",
+        run: targets::component::run_one,
+        module: Some(targets::component::module),
     },
 ];
 

@@ -41,7 +41,26 @@ fn api_ops_slice() {
 }
 
 #[test]
+fn component_seeds_run_their_exports() {
+    use wasmtime_fuzz::targets::component::{run_component, seed_components};
+    // The echo seed's import traps; the others' exports all succeed.
+    let calls: Vec<usize> = seed_components()
+        .iter()
+        .map(|wasm| run_component(wasm).1)
+        .collect();
+    assert_eq!(calls, [0, 2, 1]);
+}
+
+#[test]
+fn component_slice() {
+    slice("component", 300);
+}
+
+#[test]
 fn every_target_is_listed() {
     let names: Vec<_> = TARGETS.iter().map(|t| t.name).collect();
-    assert_eq!(names, ["instantiate", "differential", "api_ops"]);
+    assert_eq!(
+        names,
+        ["instantiate", "differential", "api_ops", "component"]
+    );
 }

@@ -2,5 +2,6 @@
 //! the stable driver (and a cargo-fuzz wrapper, where nightly exists) calls.
 
 pub mod api_ops;
+pub mod component;
 pub mod differential;
 pub mod instantiate;
