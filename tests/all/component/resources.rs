@@ -326,3 +326,21 @@ fn typed_signatures_carry_resources() {
         .get_typed_func::<(String,), (u32,)>(&mut store, "use")
         .is_err());
 }
+
+#[test]
+fn unknown_resource_imports_can_be_stubbed() {
+    let engine = Engine::default();
+    let component = Component::new(&engine, HOST_RESOURCE).unwrap();
+    let mut linker: Linker<Host> = Linker::new(&engine);
+    linker.define_unknown_imports_as_traps(&component).unwrap();
+    let mut store = Store::new(&engine, Host::default());
+    let instance = linker.instantiate(&mut store, &component).unwrap();
+    // The stubbed `make` traps with a message naming it.
+    let run = instance.get_func(&mut store, "run").unwrap();
+    let mut out = [Val::Bool(false)];
+    let err = run.call(&mut store, &[], &mut out).unwrap_err();
+    assert!(
+        format!("{err:?}").contains("unknown import: `make`"),
+        "{err:?}"
+    );
+}

@@ -182,9 +182,14 @@ impl<T: 'static> Linker<T> {
         self.instantiate_pre(component)?.instantiate(store)
     }
 
-    /// Defines every import of `component` that has no definition yet as a
-    /// function that traps when called.
+    /// Defines every import of `component` that has no definition yet: a
+    /// function as one that traps when called, a resource type as the host
+    /// type `()`.
     pub fn define_unknown_imports_as_traps(&mut self, component: &Component) -> Result<()> {
+        // Unknown resource types become the host type `()`, as in Wasmtime.
+        let unknown_resource = || -> Definition<T> {
+            Definition::Resource(ResourceType::host::<()>(), Arc::new(|_, _| Ok(())))
+        };
         for (name, ty) in &component.inner.translation.imports {
             let trap = |what: String| -> HostFunc<T> {
                 HostFunc::dynamic(Arc::new(move |_, _, _, _| {
@@ -197,8 +202,12 @@ impl<T: 'static> Linker<T> {
                         .entry(name.clone())
                         .or_insert_with(|| Definition::Func(trap(name.clone())));
                 }
-                ImportType::Resource => {}
-                ImportType::Instance(funcs, _) => {
+                ImportType::Resource => {
+                    self.map
+                        .entry(name.clone())
+                        .or_insert_with(unknown_resource);
+                }
+                ImportType::Instance(funcs, resources) => {
                     let entry = self
                         .map
                         .entry(name.clone())
@@ -208,6 +217,9 @@ impl<T: 'static> Linker<T> {
                             map.entry(func.clone()).or_insert_with(|| {
                                 Definition::Func(trap(format!("{name}#{func}")))
                             });
+                        }
+                        for resource in resources {
+                            map.entry(resource.clone()).or_insert_with(unknown_resource);
                         }
                     }
                 }
