@@ -344,3 +344,29 @@ fn unknown_resource_imports_can_be_stubbed() {
         "{err:?}"
     );
 }
+
+#[test]
+fn exported_resource_types_are_found() {
+    let engine = Engine::default();
+    let component = Component::new(&engine, GUEST_RESOURCE).unwrap();
+    let mut linker: Linker<()> = Linker::new(&engine);
+    linker.define_unknown_imports_as_traps(&component).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = linker.instantiate(&mut store, &component).unwrap();
+    let ty = instance
+        .get_resource(&mut store, "r")
+        .expect("exported resource");
+    let make = instance.get_func(&mut store, "make").unwrap();
+    let mut out = [Val::Bool(false)];
+    make.call(&mut store, &[Val::U32(1)], &mut out).unwrap();
+    let Val::Resource(r) = out[0].clone() else {
+        panic!()
+    };
+    assert_eq!(r.ty(), ty);
+    assert_ne!(ty, ResourceType::host::<Counter>());
+    assert!(instance.get_resource(&mut store, "make").is_none());
+    assert!(instance.get_func(&mut store, "r").is_none());
+    // A second instance's resource type is another type.
+    let other = linker.instantiate(&mut store, &component).unwrap();
+    assert_ne!(other.get_resource(&mut store, "r"), Some(ty));
+}

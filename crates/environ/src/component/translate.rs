@@ -163,6 +163,10 @@ pub enum ExportDef {
     Func(u32),
     /// An instance of named exports.
     Instance(Vec<(String, ExportDef)>),
+    /// A resource type (index into [`ComponentTranslation::resources`]).
+    Resource(u32),
+    /// Another type (nothing to look up at run time).
+    Type,
 }
 
 /// What a component is made of; see the [module docs](self).
@@ -320,7 +324,11 @@ impl Translator<'_> {
                     for export in reader {
                         let export = export?;
                         if export.kind == ComponentExternalKind::Type {
+                            let def = self.export_def(export.kind, export.index)?;
                             self.type_count += 1;
+                            if let ExportDef::Resource(_) = def {
+                                self.out.exports.push((export.name.name.to_string(), def));
+                            }
                             continue;
                         }
                         let def = self.export_def(export.kind, export.index)?;
@@ -642,7 +650,10 @@ impl Translator<'_> {
                 }
                 None => bail!("instance index {index} out of bounds"),
             },
-            ComponentExternalKind::Type => ExportDef::Instance(Vec::new()),
+            ComponentExternalKind::Type => match self.resource_at(index) {
+                Ok(id) => ExportDef::Resource(self.resource_of(id)?),
+                Err(_) => ExportDef::Type,
+            },
             _ => return Err(unsupported("exports other than functions and instances")),
         })
     }

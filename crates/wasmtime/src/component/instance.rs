@@ -82,6 +82,8 @@ impl InstanceData {
 enum ExportItem {
     Func(Func),
     Instance(Vec<(String, ExportItem)>),
+    Resource(ResourceType),
+    Type,
 }
 
 /// The place of an export in an instance, found by
@@ -99,6 +101,10 @@ pub enum ComponentItem {
     ComponentFunc(ComponentFunc),
     /// An instance of exports.
     ComponentInstance,
+    /// A resource type.
+    Resource(ResourceType),
+    /// Another type.
+    Type,
 }
 
 /// A name or index for looking up an instance's exports.
@@ -145,7 +151,7 @@ impl Instance {
         for i in rest {
             match item {
                 ExportItem::Instance(items) => item = &items.get(*i)?.1,
-                ExportItem::Func(_) => return None,
+                _ => return None,
             }
         }
         Some(item.clone())
@@ -160,7 +166,23 @@ impl Instance {
         let path = name.lookup(self, store)?;
         match self.item(store, &path)? {
             ExportItem::Func(f) => Some(f),
-            ExportItem::Instance(_) => None,
+            _ => None,
+        }
+    }
+
+    /// The exported resource type `name` (a name at the root, or an index
+    /// from [`Instance::get_export_index`]).
+    pub fn get_resource(
+        &self,
+        mut store: impl AsContextMut,
+        name: impl ExportLookup,
+    ) -> Option<ResourceType> {
+        let mut ctx = store.as_context_mut();
+        let store = ctx.opaque();
+        let path = name.lookup(self, store)?;
+        match self.item(store, &path)? {
+            ExportItem::Resource(r) => Some(r),
+            _ => None,
         }
     }
 
@@ -178,6 +200,8 @@ impl Instance {
         let item = match self.item(store, &index.path)? {
             ExportItem::Func(f) => ComponentItem::ComponentFunc(f.ty_in(store)),
             ExportItem::Instance(_) => ComponentItem::ComponentInstance,
+            ExportItem::Resource(r) => ComponentItem::Resource(r),
+            ExportItem::Type => ComponentItem::Type,
         };
         Some((item, index))
     }
@@ -201,7 +225,7 @@ impl Instance {
             true => self.data(store).exports.clone(),
             false => match self.item(store, &path)? {
                 ExportItem::Instance(items) => items,
-                ExportItem::Func(_) => return None,
+                _ => return None,
             },
         };
         path.push(items.iter().position(|(n, _)| n == name)?);
@@ -500,6 +524,10 @@ impl<T: 'static> Builder<'_, '_, T> {
     fn export(&mut self, e: &ExportDef) -> Result<ExportItem> {
         Ok(match e {
             ExportDef::Func(i) => ExportItem::Func(self.func(*i)?),
+            ExportDef::Resource(i) => ExportItem::Resource(
+                self.store.opaque().component_instances[self.instance].resource_types[*i as usize],
+            ),
+            ExportDef::Type => ExportItem::Type,
             ExportDef::Instance(items) => ExportItem::Instance(
                 items
                     .iter()
