@@ -18,6 +18,7 @@
 //! it polls holds the store borrowed.
 
 use crate::store::StoreOpaque;
+use crate::StoreContextMut;
 use anyhow::{anyhow, bail, Result};
 use std::future::Future;
 use std::pin::Pin;
@@ -105,6 +106,18 @@ pub(crate) async unsafe fn on_fiber<R: Send>(
     let future = unsafe { fiber_future(store, &mut result, work) }?;
     future.await;
     result.ok_or_else(|| anyhow!("async call did not complete"))
+}
+
+/// [`on_fiber`] for the store `ctx` borrows: the borrow, held by the
+/// returned future, keeps the store unused by anything but `work`.
+pub(crate) async fn on_fiber_in<T, R: Send>(
+    ctx: &mut StoreContextMut<'_, T>,
+    work: impl FnOnce(&mut StoreOpaque) -> R + Send,
+) -> Result<R> {
+    let store = StorePtr(ctx.opaque());
+    // SAFETY: `ctx` stays borrowed, and unused, until the future completes
+    // or is dropped.
+    unsafe { on_fiber(store, work) }.await
 }
 
 /// The future of [`on_fiber`], writing the result to `slot`.

@@ -69,14 +69,8 @@ impl Instance {
         module: &Module,
         imports: &[Extern],
     ) -> Result<Instance> {
-        let mut ctx = store.as_context_mut();
-        let store = crate::fiber::StorePtr(ctx.opaque());
-        // SAFETY: `ctx` keeps the store borrowed, and unused, until the
-        // future is done or dropped.
-        unsafe {
-            crate::fiber::on_fiber(store, move |store| Instance::new_in(store, module, imports))
-        }
-        .await?
+        let work = move |store: &mut StoreOpaque| Instance::new_in(store, module, imports);
+        crate::fiber::on_fiber_in(&mut store.as_context_mut(), work).await?
     }
 
     pub(crate) fn new_in(

@@ -288,18 +288,11 @@ impl<T: 'static> LinkerInstance<'_, T> {
 
     /// The instance `name` inside this one, created if needed.
     pub fn instance(&mut self, name: &str) -> Result<LinkerInstance<'_, T>> {
-        let allow_shadowing = self.allow_shadowing;
-        let entry = self
-            .map
-            .entry(name.to_string())
-            .or_insert_with(|| Definition::Instance(BTreeMap::new()));
-        match entry {
-            Definition::Instance(map) => Ok(LinkerInstance {
-                map,
-                allow_shadowing,
-            }),
-            _ => bail!("`{name}` is already defined as a function or resource type"),
+        LinkerInstance {
+            map: &mut *self.map,
+            allow_shadowing: self.allow_shadowing,
         }
+        .into_instance(name)
     }
 
     /// As [`LinkerInstance::instance`], consuming this one.

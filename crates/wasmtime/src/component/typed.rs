@@ -236,12 +236,9 @@ where
     where
         Return: 'static,
     {
-        let mut ctx = store.as_context_mut();
-        let store = crate::fiber::StorePtr(ctx.opaque());
         let func = *self;
-        // SAFETY: `ctx` keeps the store borrowed, and unused, until the
-        // future is done or dropped.
-        unsafe { crate::fiber::on_fiber(store, move |store| func.call_impl(store, params)) }.await?
+        let work = move |store: &mut StoreOpaque| func.call_impl(store, params);
+        crate::fiber::on_fiber_in(&mut store.as_context_mut(), work).await?
     }
 
     /// Does nothing: `post-return` runs as part of every call.

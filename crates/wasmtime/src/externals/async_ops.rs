@@ -4,27 +4,26 @@
 //! deciding.
 
 use super::{Memory, Table};
-use crate::fiber::{on_fiber, StorePtr};
+use crate::fiber::on_fiber_in;
 use crate::{AsContextMut, MemoryType, Ref, TableType};
 use anyhow::Result;
 
 impl Memory {
     /// As [`Memory::new`], for stores with an async resource limiter.
     pub async fn new_async(mut store: impl AsContextMut, ty: MemoryType) -> Result<Memory> {
-        let mut ctx = store.as_context_mut();
-        let store = StorePtr(ctx.opaque());
-        // SAFETY: `ctx` keeps the store borrowed, and unused, until the
-        // future is done or dropped.
-        unsafe { on_fiber(store, move |store| Memory::new_in(store, ty)) }.await?
+        on_fiber_in(&mut store.as_context_mut(), move |store| {
+            Memory::new_in(store, ty)
+        })
+        .await?
     }
 
     /// As [`Memory::grow`], for stores with an async resource limiter.
     pub async fn grow_async(&self, mut store: impl AsContextMut, delta: u64) -> Result<u64> {
-        let mut ctx = store.as_context_mut();
-        let store = StorePtr(ctx.opaque());
         let memory = *self;
-        // SAFETY: as in `new_async`.
-        unsafe { on_fiber(store, move |store| memory.grow_in(store, delta)) }.await?
+        on_fiber_in(&mut store.as_context_mut(), move |store| {
+            memory.grow_in(store, delta)
+        })
+        .await?
     }
 }
 
@@ -35,10 +34,10 @@ impl Table {
         ty: TableType,
         init: Ref,
     ) -> Result<Table> {
-        let mut ctx = store.as_context_mut();
-        let store = StorePtr(ctx.opaque());
-        // SAFETY: as in `Memory::new_async`.
-        unsafe { on_fiber(store, move |store| Table::new_in(store, ty, init)) }.await?
+        on_fiber_in(&mut store.as_context_mut(), move |store| {
+            Table::new_in(store, ty, init)
+        })
+        .await?
     }
 
     /// As [`Table::grow`], for stores with an async resource limiter.
@@ -48,10 +47,10 @@ impl Table {
         delta: u64,
         init: Ref,
     ) -> Result<u64> {
-        let mut ctx = store.as_context_mut();
-        let store = StorePtr(ctx.opaque());
         let table = *self;
-        // SAFETY: as in `Memory::new_async`.
-        unsafe { on_fiber(store, move |store| table.grow_in(store, delta, init)) }.await?
+        on_fiber_in(&mut store.as_context_mut(), move |store| {
+            table.grow_in(store, delta, init)
+        })
+        .await?
     }
 }

@@ -6,8 +6,8 @@
 
 use super::typed::{TypedFunc, WasmParams, WasmResults, WasmRet, WasmTyList};
 use super::{dynamic_host_func, invoke, Caller, Func, HostFuncRaw};
-use crate::fiber::{block_on, on_fiber, StorePtr};
-use crate::store::StoreInner;
+use crate::fiber::{block_on, on_fiber_in};
+use crate::store::{StoreInner, StoreOpaque};
 use crate::{AsContextMut, Engine, FuncType, Val};
 use anyhow::Result;
 use std::future::Future;
@@ -29,12 +29,9 @@ impl Func {
         params: &[Val],
         results: &mut [Val],
     ) -> Result<()> {
-        let mut ctx = store.as_context_mut();
-        let store = StorePtr(ctx.opaque());
         let func = *self;
-        // SAFETY: `ctx` keeps the store borrowed, and unused, until the
-        // future is done or dropped.
-        unsafe { on_fiber(store, move |store| func.call_impl(store, params, results)) }.await?
+        let work = move |store: &mut StoreOpaque| func.call_impl(store, params, results);
+        on_fiber_in(&mut store.as_context_mut(), work).await?
     }
 
     /// A host function of type `ty` whose closure returns a future, which
@@ -82,18 +79,15 @@ impl<Params: WasmParams, Results: WasmResults> TypedFunc<Params, Results> {
         mut store: impl AsContextMut<Data: Send>,
         params: Params,
     ) -> Result<Results> {
-        let mut ctx = store.as_context_mut();
-        let store = StorePtr(ctx.opaque());
         let func = self.func;
-        let work = move |store: &mut crate::store::StoreOpaque| -> Result<Results> {
+        let work = move |store: &mut StoreOpaque| -> Result<Results> {
             let func_ref = func.func_ref_ptr(store)?;
             let mut slots = vec![ValRaw::default(); Params::LEN.max(Results::LEN)];
             params.store_all(store, &mut slots)?;
             invoke(store, func_ref, &mut slots)?;
             Ok(Results::load_all(store, &slots))
         };
-        // SAFETY: as in `Func::call_async`.
-        unsafe { on_fiber(store, work) }.await?
+        on_fiber_in(&mut store.as_context_mut(), work).await?
     }
 }
 
