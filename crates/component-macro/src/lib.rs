@@ -1,7 +1,9 @@
 //! Procedural macros of the component model's statically typed API in the
 //! `wasmtime` crate, which re-exports them as
-//! `wasmtime::component::{ComponentType, Lift, Lower, flags}`:
+//! `wasmtime::component::{bindgen, ComponentType, Lift, Lower, flags}`:
 //!
+//! * `bindgen!({ world: "...", path: "...", ... })`, which generates Rust
+//!   bindings (host traits, `add_to_linker`, typed exports) for a WIT world;
 //! * `#[derive(ComponentType, Lift, Lower)]` on a Rust struct or enum that
 //!   stands for a component-model `record` (`#[component(record)]`),
 //!   `variant` (`#[component(variant)]`) or `enum` (`#[component(enum)]`),
@@ -19,6 +21,7 @@
 use proc_macro::TokenStream;
 use syn::{parse_macro_input, DeriveInput, Error};
 
+mod bindgen;
 mod derive;
 mod flags;
 
@@ -59,6 +62,15 @@ pub fn lower(input: TokenStream) -> TokenStream {
 pub fn flags(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as flags::Flags);
     flags::expand(&input)
+        .unwrap_or_else(Error::into_compile_error)
+        .into()
+}
+
+/// Generates Rust bindings for a WIT world (see the re-export's
+/// documentation in `wasmtime`).
+#[proc_macro]
+pub fn bindgen(input: TokenStream) -> TokenStream {
+    bindgen::expand(input.into())
         .unwrap_or_else(Error::into_compile_error)
         .into()
 }

@@ -466,7 +466,7 @@ fn _types(_: ValType, _: RefType) {}
 // The exception side of the store's API lives here, so that the store
 // itself does not depend on exception objects.
 
-impl<T> crate::Store<T> {
+impl<T: 'static> crate::Store<T> {
     /// Takes the exception that wasm threw and nothing caught (the call
     /// that returned a [`ThrownException`](crate::ThrownException) error
     /// left it here).
@@ -510,7 +510,7 @@ impl StoreOpaque {
     }
 }
 
-impl<T> crate::StoreContextMut<'_, T> {
+impl<T: 'static> crate::StoreContextMut<'_, T> {
     /// Same as [`Store::throw`].
     pub fn throw<R>(&mut self, exception: crate::Rooted<crate::ExnRef>) -> crate::Result<R> {
         self.0.opaque.throw(exception)

@@ -131,3 +131,25 @@ pub type Error = anyhow::Error;
 pub type Result<T, E = Error> = anyhow::Result<T, E>;
 
 pub use anyhow::{anyhow, anyhow as format_err, bail, ensure, Context};
+pub use error::ToWasmtimeResult;
+
+/// Wasmtime's error handling: [`Error`](error::Error), [`Result`](error::Result),
+/// the [`Context`](error::Context) extension and the macros, under the
+/// module path Wasmtime 48 uses.
+pub mod error {
+    pub use anyhow::{anyhow as format_err, bail, ensure, Context, Error, Result};
+
+    /// Converts a result with another error type into a Wasmtime
+    /// [`Result`] (the identity for results already of that type).
+    pub trait ToWasmtimeResult<T> {
+        /// The converted result.
+        fn to_wasmtime_result(self) -> Result<T>;
+    }
+
+    impl<T> ToWasmtimeResult<T> for Result<T> {
+        #[inline]
+        fn to_wasmtime_result(self) -> Result<T> {
+            self
+        }
+    }
+}

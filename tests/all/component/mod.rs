@@ -4,6 +4,7 @@
 mod abi_values;
 mod artifacts;
 mod async_host;
+mod bindgen;
 mod resources;
 mod typed;
 

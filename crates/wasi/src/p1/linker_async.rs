@@ -94,7 +94,7 @@ mod waiting {
 
     /// `poll_oneoff`: as in the sync linker, but a wait on clocks alone is
     /// awaited instead of slept.
-    pub(super) async fn poll_oneoff<T>(
+    pub(super) async fn poll_oneoff<T: 'static>(
         mut caller: Caller<'_, T>,
         f: impl Fn(&mut T) -> &mut WasiP1Ctx,
         subs: i32,

@@ -199,7 +199,7 @@ fn errno_code(result: R) -> i32 {
 }
 
 /// The calling instance's `memory` export and the store's data.
-fn memory_and_data<'a, T>(
+fn memory_and_data<'a, T: 'static>(
     caller: &'a mut Caller<'_, T>,
 ) -> anyhow::Result<(&'a mut [u8], &'a mut T)> {
     match caller.get_export("memory") {

@@ -112,6 +112,7 @@ impl Component {
             .collect::<Result<Vec<_>>>()?;
         Ok(Component {
             inner: Arc::new(ComponentInner {
+                id: ComponentInner::next_id(),
                 engine: engine.clone(),
                 translation,
                 modules,

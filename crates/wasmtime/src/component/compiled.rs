@@ -4,6 +4,7 @@
 use crate::{Engine, Module};
 use anyhow::{Context, Result};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use wasmtime_environ::component::{translate_component, ComponentTranslation};
 
@@ -15,6 +16,8 @@ pub struct Component {
 }
 
 pub(crate) struct ComponentInner {
+    /// Unique among the process's components: export indices name it.
+    pub(crate) id: u64,
     pub(crate) engine: Engine,
     pub(crate) translation: ComponentTranslation,
     pub(crate) modules: Vec<Module>,
@@ -56,6 +59,7 @@ impl Component {
             .collect::<Result<Vec<_>>>()?;
         Ok(Component {
             inner: Arc::new(ComponentInner {
+                id: ComponentInner::next_id(),
                 engine: engine.clone(),
                 translation,
                 modules,
@@ -66,6 +70,14 @@ impl Component {
     /// The engine the component was compiled for.
     pub fn engine(&self) -> &Engine {
         &self.inner.engine
+    }
+}
+
+impl ComponentInner {
+    /// A fresh component id.
+    pub(crate) fn next_id() -> u64 {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        NEXT.fetch_add(1, Ordering::Relaxed)
     }
 }
 

@@ -21,6 +21,12 @@ pub(crate) struct LiftedFunc {
     pub(crate) core: crate::Func,
     pub(crate) ty: Arc<ComponentFuncType>,
     pub(crate) options: Options,
+    /// How many core parameters the parameters flatten to, or `None` when
+    /// they are passed in linear memory.
+    pub(crate) flat_params: Option<usize>,
+    /// How many core results the result flattens to, or `None` when it is
+    /// returned in linear memory.
+    pub(crate) flat_results: Option<usize>,
 }
 
 impl Func {
@@ -31,9 +37,13 @@ impl Func {
         options: Options,
     ) -> Func {
         let index = store.component_funcs.len();
-        store
-            .component_funcs
-            .push(Arc::new(LiftedFunc { core, ty, options }));
+        store.component_funcs.push(Arc::new(LiftedFunc {
+            core,
+            flat_params: ty.flat_params().map(|f| f.len()),
+            flat_results: ty.flat_result().map(|f| f.len()),
+            ty,
+            options,
+        }));
         Func(Stored {
             store: store.id(),
             index,

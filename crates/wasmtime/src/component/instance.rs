@@ -3,13 +3,14 @@
 
 use super::abi::{Cx, Options};
 use super::host::HostFunc;
+use super::instance_data::{ExportItem, InstanceData};
 use super::linker::HostFn;
 use super::resources::{run_dtor, HandleTable, HostDtor};
 use super::types::ComponentFunc;
-use super::{Component, Func, ResourceType, Val};
+use super::{Component, Func, Instance, ResourceType, Val};
 use crate::func::{Caller, HostFuncRaw};
 use crate::store::{StoreOpaque, Stored};
-use crate::{AsContextMut, Extern, FuncType, StoreContextMut, ValType};
+use crate::{Extern, FuncType, StoreContextMut, ValType};
 use anyhow::{anyhow, bail, Result};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -27,213 +28,6 @@ pub(crate) enum ResolvedImport<T: 'static> {
         BTreeMap<String, (ResourceType, Arc<HostDtor<T>>)>,
     ),
     Resource(ResourceType, Arc<HostDtor<T>>),
-}
-
-/// An instantiated component.
-#[derive(Copy, Clone, Debug)]
-pub struct Instance(pub(crate) Stored);
-
-/// What the store keeps of an instance: its exports, resource types,
-/// destructors of the resources it defines, and its handles.
-pub(crate) struct InstanceData {
-    exports: Vec<(String, ExportItem)>,
-    pub(crate) resource_types: Arc<[ResourceType]>,
-    /// Per resource type: defined by this instance (not imported).
-    defined: Vec<bool>,
-    dtors: Vec<Option<crate::Func>>,
-    pub(crate) handles: HandleTable,
-    /// Cleared while one of the instance's exports runs: the component
-    /// model forbids re-entering an instance.
-    pub(crate) may_enter: bool,
-}
-
-impl InstanceData {
-    /// Runs `f` as a call into instance `index`, refusing (with
-    /// `Trap::CannotEnterComponent`) if the instance is already running.
-    pub(crate) fn enter<R>(
-        store: &mut StoreOpaque,
-        index: usize,
-        f: impl FnOnce(&mut StoreOpaque) -> Result<R>,
-    ) -> Result<R> {
-        if !store.component_instances[index].may_enter {
-            return Err(anyhow::Error::new(crate::Trap::CannotEnterComponent));
-        }
-        store.component_instances[index].may_enter = false;
-        let result = f(store);
-        store.component_instances[index].may_enter = true;
-        result
-    }
-
-    /// The destructor of resource `index` of this instance, if it has one.
-    pub(crate) fn dtor(&self, index: u32) -> Option<crate::Func> {
-        self.dtors.get(index as usize).copied().flatten()
-    }
-
-    /// Whether this instance defines the resource type `ty`.
-    pub(crate) fn defines(&self, ty: ResourceType) -> bool {
-        self.resource_types
-            .iter()
-            .zip(&self.defined)
-            .any(|(t, defined)| *defined && *t == ty)
-    }
-}
-
-#[derive(Clone)]
-enum ExportItem {
-    Func(Func),
-    Instance(Vec<(String, ExportItem)>),
-    Resource(ResourceType),
-    Type,
-}
-
-/// The place of an export in an instance, found by
-/// [`Instance::get_export_index`] and usable with [`Instance::get_func`].
-#[derive(Clone, Debug)]
-pub struct ComponentExportIndex {
-    instance: Stored,
-    path: Vec<usize>,
-}
-
-/// An exported item, as [`Instance::get_export`] describes it.
-#[derive(Clone, Debug)]
-pub enum ComponentItem {
-    /// A function.
-    ComponentFunc(ComponentFunc),
-    /// An instance of exports.
-    ComponentInstance,
-    /// A resource type.
-    Resource(ResourceType),
-    /// Another type.
-    Type,
-}
-
-/// A name or index for looking up an instance's exports.
-pub trait ExportLookup {
-    #[doc(hidden)]
-    fn lookup(&self, instance: &Instance, store: &StoreOpaque) -> Option<Vec<usize>>;
-}
-
-impl ExportLookup for &str {
-    fn lookup(&self, instance: &Instance, store: &StoreOpaque) -> Option<Vec<usize>> {
-        let data = instance.data(store);
-        let i = data.exports.iter().position(|(n, _)| n == self)?;
-        Some(vec![i])
-    }
-}
-
-impl ExportLookup for String {
-    fn lookup(&self, instance: &Instance, store: &StoreOpaque) -> Option<Vec<usize>> {
-        self.as_str().lookup(instance, store)
-    }
-}
-
-impl ExportLookup for ComponentExportIndex {
-    fn lookup(&self, instance: &Instance, _store: &StoreOpaque) -> Option<Vec<usize>> {
-        (self.instance == instance.0).then(|| self.path.clone())
-    }
-}
-
-impl ExportLookup for &ComponentExportIndex {
-    fn lookup(&self, instance: &Instance, store: &StoreOpaque) -> Option<Vec<usize>> {
-        (*self).lookup(instance, store)
-    }
-}
-
-impl Instance {
-    fn data<'a>(&self, store: &'a StoreOpaque) -> &'a InstanceData {
-        store.check(&self.0);
-        &store.component_instances[self.0.index]
-    }
-
-    fn item(&self, store: &StoreOpaque, path: &[usize]) -> Option<ExportItem> {
-        let (first, rest) = path.split_first()?;
-        let mut item = &self.data(store).exports.get(*first)?.1;
-        for i in rest {
-            match item {
-                ExportItem::Instance(items) => item = &items.get(*i)?.1,
-                _ => return None,
-            }
-        }
-        Some(item.clone())
-    }
-
-    /// The exported function `name` (a name at the root, or an index from
-    /// [`Instance::get_export_index`] for functions inside exported
-    /// instances).
-    pub fn get_func(&self, mut store: impl AsContextMut, name: impl ExportLookup) -> Option<Func> {
-        let mut ctx = store.as_context_mut();
-        let store = ctx.opaque();
-        let path = name.lookup(self, store)?;
-        match self.item(store, &path)? {
-            ExportItem::Func(f) => Some(f),
-            _ => None,
-        }
-    }
-
-    /// The exported resource type `name` (a name at the root, or an index
-    /// from [`Instance::get_export_index`]).
-    pub fn get_resource(
-        &self,
-        mut store: impl AsContextMut,
-        name: impl ExportLookup,
-    ) -> Option<ResourceType> {
-        let mut ctx = store.as_context_mut();
-        let store = ctx.opaque();
-        let path = name.lookup(self, store)?;
-        match self.item(store, &path)? {
-            ExportItem::Resource(r) => Some(r),
-            _ => None,
-        }
-    }
-
-    /// Finds the export `name` at the root (`instance: None`) or inside an
-    /// exported instance.
-    pub fn get_export(
-        &self,
-        mut store: impl AsContextMut,
-        instance: Option<&ComponentExportIndex>,
-        name: &str,
-    ) -> Option<(ComponentItem, ComponentExportIndex)> {
-        let index = self.get_export_index(&mut store, instance, name)?;
-        let mut ctx = store.as_context_mut();
-        let store = ctx.opaque();
-        let item = match self.item(store, &index.path)? {
-            ExportItem::Func(f) => ComponentItem::ComponentFunc(f.ty_in(store)),
-            ExportItem::Instance(_) => ComponentItem::ComponentInstance,
-            ExportItem::Resource(r) => ComponentItem::Resource(r),
-            ExportItem::Type => ComponentItem::Type,
-        };
-        Some((item, index))
-    }
-
-    /// The index of the export `name` at the root (`instance: None`) or
-    /// inside an exported instance.
-    pub fn get_export_index(
-        &self,
-        mut store: impl AsContextMut,
-        instance: Option<&ComponentExportIndex>,
-        name: &str,
-    ) -> Option<ComponentExportIndex> {
-        let mut ctx = store.as_context_mut();
-        let store = ctx.opaque();
-        let mut path = match instance {
-            Some(i) if i.instance == self.0 => i.path.clone(),
-            Some(_) => return None,
-            None => Vec::new(),
-        };
-        let items = match path.is_empty() {
-            true => self.data(store).exports.clone(),
-            false => match self.item(store, &path)? {
-                ExportItem::Instance(items) => items,
-                _ => return None,
-            },
-        };
-        path.push(items.iter().position(|(n, _)| n == name)?);
-        Some(ComponentExportIndex {
-            instance: self.0,
-            path,
-        })
-    }
 }
 
 enum RtCore {
@@ -282,6 +76,8 @@ pub(crate) fn instantiate<T: 'static>(
         }
         opaque.component_instances.push(InstanceData {
             exports: Vec::new(),
+            component: component.inner.id,
+            pre: None,
             resource_types: resource_types.into(),
             defined,
             dtors: Vec::new(),

@@ -329,6 +329,11 @@ impl<T> Clone for InstancePre<T> {
 }
 
 impl<T: 'static> InstancePre<T> {
+    /// The engine the component was compiled for.
+    pub fn engine(&self) -> &Engine {
+        self.component.engine()
+    }
+
     /// The component.
     pub fn component(&self) -> &Component {
         &self.component
@@ -338,6 +343,21 @@ impl<T: 'static> InstancePre<T> {
     pub fn instantiate(&self, mut store: impl AsContextMut<Data = T>) -> Result<Instance> {
         let mut store = store.as_context_mut();
         store.opaque().validate_sync_call()?;
-        instantiate(&mut store, &self.component, &self.imports)
+        let instance = instantiate(&mut store, &self.component, &self.imports)?;
+        self.record(store.opaque(), instance);
+        Ok(instance)
+    }
+
+    /// Remembers in the store that `instance` came from `self` (for
+    /// [`Instance::instance_pre`]).
+    pub(crate) fn record(&self, store: &mut crate::store::StoreOpaque, instance: Instance) {
+        store.component_instances[instance.0.index].pre = Some(Box::new(self.clone()));
+    }
+
+    /// The type of the instance this makes, for type-checking exports in
+    /// generated bindings.
+    #[doc(hidden)]
+    pub fn instance_type(&self) -> super::types::InstanceType<'_> {
+        super::types::InstanceType::new(&self.component)
     }
 }

@@ -22,6 +22,12 @@ enum Kind {
         instance: usize,
         index: u32,
     },
+    /// Resource `index` of a component not yet instantiated (as
+    /// [`Component::get_export`](super::Component::get_export) describes).
+    Uninstantiated {
+        component: u64,
+        index: u32,
+    },
 }
 
 impl ResourceType {
@@ -38,13 +44,17 @@ impl ResourceType {
         })
     }
 
+    pub(crate) fn uninstantiated(component: u64, index: u32) -> ResourceType {
+        ResourceType(Kind::Uninstantiated { component, index })
+    }
+
     /// The defining instance and resource index, for guest resources.
     fn guest_parts(&self) -> Option<(usize, u32)> {
         match self.0 {
             Kind::Guest {
                 instance, index, ..
             } => Some((instance, index)),
-            Kind::Host(_) => None,
+            Kind::Host(_) | Kind::Uninstantiated { .. } => None,
         }
     }
 }

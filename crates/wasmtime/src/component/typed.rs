@@ -176,12 +176,6 @@ pub trait ComponentNamedList: ComponentType {
 /// the types against the function's.
 pub struct TypedFunc<Params, Return> {
     func: Func,
-    /// How many core parameters the parameters flatten to, or `None` when
-    /// they are passed in linear memory.
-    flat_params: Option<usize>,
-    /// How many core results the result flattens to, or `None` when it is
-    /// returned in linear memory.
-    flat_results: Option<usize>,
     _marker: PhantomData<fn(Params) -> Return>,
 }
 
@@ -206,6 +200,20 @@ where
     Params: ComponentNamedList + Lower,
     Return: ComponentNamedList + Lift,
 {
+    /// `func` with static types, without checking them.
+    ///
+    /// # Safety
+    ///
+    /// `Params` and `Return` must match `func`'s type as
+    /// [`Func::typed`] would check; generated bindings use this after
+    /// checking the types once.
+    pub unsafe fn new_unchecked(func: Func) -> TypedFunc<Params, Return> {
+        TypedFunc {
+            func,
+            _marker: PhantomData,
+        }
+    }
+
     /// The underlying, dynamically typed, function.
     pub fn func(&self) -> &Func {
         &self.func
@@ -264,11 +272,11 @@ where
     fn call_inner(&self, store: &mut StoreOpaque, params: Params) -> Result<Return> {
         let data = self.func.data(store);
         let ty = &data.ty;
-        let mut raw = Vec::with_capacity(self.flat_params.unwrap_or(1).max(1));
+        let mut raw = Vec::with_capacity(data.flat_params.unwrap_or(1).max(1));
         let lent = {
             let mut cx = Cx::new(&mut *store, &data.options);
             let mut types = ty.params.iter().map(|(_, t)| t);
-            match self.flat_params {
+            match data.flat_params {
                 Some(_) => params.lower_fields_flat(&mut cx, &mut types, &mut raw)?,
                 None => {
                     let (align, size) = internal::tuple_layout(ty.params.iter().map(|(_, t)| t));
@@ -279,7 +287,7 @@ where
             }
             cx.lent
         };
-        let core_results = self.flat_results.unwrap_or(1);
+        let core_results = data.flat_results.unwrap_or(1);
         if raw.len() < core_results {
             raw.resize(core_results, ValRaw::u64(0));
         }
@@ -290,7 +298,7 @@ where
             cx.lent = lent;
             cx.check_lent()?;
             let mut types = ty.result.iter();
-            match self.flat_results {
+            match data.flat_results {
                 Some(n) => {
                     Return::lift_fields_flat(&mut cx, &mut types, &mut raw[..n].iter().copied())?
                 }
@@ -327,8 +335,6 @@ impl Func {
             .map_err(|e| anyhow!("failed to convert function to given type: {e}"))?;
         Ok(TypedFunc {
             func: *self,
-            flat_params: data.ty.flat_params().map(|f| f.len()),
-            flat_results: data.ty.flat_result().map(|f| f.len()),
             _marker: PhantomData,
         })
     }

@@ -46,6 +46,34 @@ impl ComponentFunc {
     pub fn is_async(&self) -> bool {
         self.ty.is_async
     }
+
+    /// Checks that the function has parameters `Params` and results
+    /// `Return` (as [`Func::typed`](super::Func::typed) would), for
+    /// generated bindings.
+    #[doc(hidden)]
+    pub fn typecheck<Params, Return>(&self, _instance: &InstanceType<'_>) -> anyhow::Result<()>
+    where
+        Params: super::ComponentNamedList + super::Lower,
+        Return: super::ComponentNamedList + super::Lift,
+    {
+        super::typed::typecheck_func::<Params, Return>(&self.ty)
+    }
+}
+
+/// The type of a component's instance, as
+/// [`InstancePre::instance_type`](super::InstancePre::instance_type) gives
+/// it to generated bindings.
+#[doc(hidden)]
+pub struct InstanceType<'a> {
+    _component: &'a super::Component,
+}
+
+impl<'a> InstanceType<'a> {
+    pub(crate) fn new(component: &'a super::Component) -> Self {
+        InstanceType {
+            _component: component,
+        }
+    }
 }
 
 /// A compound type with the resource types its handles refer to.

@@ -400,7 +400,7 @@ pub struct Caller<'a, T> {
     pub(crate) caller: Option<usize>,
 }
 
-impl<T> Caller<'_, T> {
+impl<T: 'static> Caller<'_, T> {
     /// The store's host data.
     pub fn data(&self) -> &T {
         self.store.data()
@@ -455,14 +455,14 @@ impl<T> Caller<'_, T> {
     }
 }
 
-impl<T> AsContext for Caller<'_, T> {
+impl<T: 'static> AsContext for Caller<'_, T> {
     type Data = T;
     fn as_context(&self) -> StoreContext<'_, T> {
         self.store.as_context()
     }
 }
 
-impl<T> AsContextMut for Caller<'_, T> {
+impl<T: 'static> AsContextMut for Caller<'_, T> {
     fn as_context_mut(&mut self) -> StoreContextMut<'_, T> {
         self.store.as_context_mut()
     }

@@ -57,7 +57,7 @@ impl<'a, T> StoreContextMut<'a, T> {
 /// Types that give shared access to a store.
 pub trait AsContext {
     /// The host data type.
-    type Data;
+    type Data: 'static;
     /// Borrows the store.
     fn as_context(&self) -> StoreContext<'_, Self::Data>;
 }
@@ -68,30 +68,30 @@ pub trait AsContextMut: AsContext {
     fn as_context_mut(&mut self) -> StoreContextMut<'_, Self::Data>;
 }
 
-impl<T> AsContext for Store<T> {
+impl<T: 'static> AsContext for Store<T> {
     type Data = T;
     fn as_context(&self) -> StoreContext<'_, T> {
         StoreContext(&self.inner)
     }
 }
-impl<T> AsContextMut for Store<T> {
+impl<T: 'static> AsContextMut for Store<T> {
     fn as_context_mut(&mut self) -> StoreContextMut<'_, T> {
         StoreContextMut(&mut self.inner)
     }
 }
-impl<T> AsContext for StoreContext<'_, T> {
+impl<T: 'static> AsContext for StoreContext<'_, T> {
     type Data = T;
     fn as_context(&self) -> StoreContext<'_, T> {
         StoreContext(self.0)
     }
 }
-impl<T> AsContext for StoreContextMut<'_, T> {
+impl<T: 'static> AsContext for StoreContextMut<'_, T> {
     type Data = T;
     fn as_context(&self) -> StoreContext<'_, T> {
         StoreContext(self.0)
     }
 }
-impl<T> AsContextMut for StoreContextMut<'_, T> {
+impl<T: 'static> AsContextMut for StoreContextMut<'_, T> {
     fn as_context_mut(&mut self) -> StoreContextMut<'_, T> {
         StoreContextMut(self.0)
     }

@@ -6,7 +6,7 @@ use super::{Definition, InstancePre, Linker, LinkerInstance};
 use crate::component::host::HostFunc;
 use crate::component::instance::instantiate;
 use crate::component::types::ComponentFunc;
-use crate::component::{Component, ComponentNamedList, Instance, Lift, Lower, Val};
+use crate::component::{Component, ComponentNamedList, Instance, Lift, Lower, ResourceType, Val};
 use crate::fiber::{block_on, on_fiber, StorePtr};
 use crate::store::StoreInner;
 use crate::{AsContextMut, StoreContextMut};
@@ -67,6 +67,23 @@ impl<T: 'static> LinkerInstance<'_, T> {
         };
         self.insert(name, Definition::Func(HostFunc::typed(host)))
     }
+
+    /// As [`LinkerInstance::resource`], with a destructor that returns a
+    /// future (awaited on the dropping guest's fiber).
+    pub fn resource_async<F>(&mut self, name: &str, ty: ResourceType, dtor: F) -> Result<()>
+    where
+        F: Fn(StoreContextMut<'_, T>, u32) -> Box<dyn Future<Output = Result<()>> + Send + '_>
+            + Send
+            + Sync
+            + 'static,
+    {
+        self.resource(name, ty, move |store, rep| {
+            let state = store.0.opaque.async_state.ptr();
+            let mut future = Pin::from(dtor(store, rep));
+            // SAFETY: as in `func_new_async`.
+            unsafe { block_on(state, future.as_mut()) }?
+        })
+    }
 }
 
 impl<T: 'static> Linker<T> {
@@ -114,6 +131,8 @@ impl<T: 'static> InstancePre<T> {
             instantiate(&mut store, &this.component, &this.imports)
         };
         // SAFETY: as above.
-        unsafe { on_fiber(opaque, work) }.await?
+        let instance = unsafe { on_fiber(opaque, work) }.await??;
+        self.record(store.as_context_mut().opaque(), instance);
+        Ok(instance)
     }
 }

@@ -1,0 +1,71 @@
+//! What a store keeps of each component instance ([`InstanceData`]) and
+//! the tree of its exports ([`ExportItem`]).
+
+use super::resources::HandleTable;
+use super::{Func, ResourceType};
+use crate::store::StoreOpaque;
+use anyhow::Result;
+use std::sync::Arc;
+
+/// What the store keeps of an instance: its exports, resource types,
+/// destructors of the resources it defines, and its handles.
+pub(crate) struct InstanceData {
+    pub(crate) exports: Vec<(String, ExportItem)>,
+    /// The id of the instantiated component (see `ComponentInner::id`).
+    pub(crate) component: u64,
+    /// The `InstancePre<T>` it was instantiated from, for
+    /// [`Instance::instance_pre`](super::Instance::instance_pre).
+    pub(crate) pre: Option<Box<dyn std::any::Any + Send + Sync>>,
+    pub(crate) resource_types: Arc<[ResourceType]>,
+    /// Per resource type: defined by this instance (not imported).
+    pub(crate) defined: Vec<bool>,
+    pub(crate) dtors: Vec<Option<crate::Func>>,
+    pub(crate) handles: HandleTable,
+    /// Cleared while one of the instance's exports runs: the component
+    /// model forbids re-entering an instance.
+    pub(crate) may_enter: bool,
+}
+
+impl InstanceData {
+    /// Runs `f` as a call into instance `index`, refusing (with
+    /// `Trap::CannotEnterComponent`) if the instance is already running.
+    pub(crate) fn enter<R>(
+        store: &mut StoreOpaque,
+        index: usize,
+        f: impl FnOnce(&mut StoreOpaque) -> Result<R>,
+    ) -> Result<R> {
+        if !store.component_instances[index].may_enter {
+            return Err(anyhow::Error::new(crate::Trap::CannotEnterComponent));
+        }
+        store.component_instances[index].may_enter = false;
+        let result = f(store);
+        store.component_instances[index].may_enter = true;
+        result
+    }
+
+    /// The destructor of resource `index` of this instance, if it has one.
+    pub(crate) fn dtor(&self, index: u32) -> Option<crate::Func> {
+        self.dtors.get(index as usize).copied().flatten()
+    }
+
+    /// Whether this instance defines the resource type `ty`.
+    pub(crate) fn defines(&self, ty: ResourceType) -> bool {
+        self.resource_types
+            .iter()
+            .zip(&self.defined)
+            .any(|(t, defined)| *defined && *t == ty)
+    }
+}
+
+/// An export of an instance, resolved at instantiation.
+#[derive(Clone)]
+pub(crate) enum ExportItem {
+    /// A lifted (or re-exported) function.
+    Func(Func),
+    /// An instance of named exports.
+    Instance(Vec<(String, ExportItem)>),
+    /// A resource type.
+    Resource(ResourceType),
+    /// Another type.
+    Type,
+}
