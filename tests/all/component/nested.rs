@@ -257,3 +257,54 @@ fn nested_component_definitions_and_unsupported_constructs() {
     .unwrap_err();
     assert!(format!("{err:?}").contains("not supported yet"), "{err:?}");
 }
+
+/// Two nested components wired together: one lowers a function the other
+/// lifts (a fused adapter in Wasmtime), passing a string from one linear
+/// memory to the other.
+#[test]
+fn lowering_a_function_lifted_by_a_sibling_component() {
+    let engine = Engine::default();
+    let component = Component::new(
+        &engine,
+        format!(
+            r#"(component
+             (component $callee
+               {LIBC}
+               (core module $m
+                 (import "libc" "memory" (memory 1))
+                 ;; The length of the string, plus 100.
+                 (func (export "len") (param i32 i32) (result i32)
+                   (i32.add (local.get 1) (i32.const 100))))
+               (core instance $mi (instantiate $m (with "libc" (instance $libc))))
+               (func (export "len") (param "s" string) (result u32)
+                 (canon lift (core func $mi "len")
+                   (memory (core memory $libc "memory")) (realloc (core func $libc "realloc")))))
+             (component $caller
+               (import "len" (func $len (param "s" string) (result u32)))
+               {LIBC}
+               (core func $len (canon lower (func $len) (memory (core memory $libc "memory"))))
+               (core module $m
+                 (import "" "len" (func $len (param i32 i32) (result i32)))
+                 (import "libc" "memory" (memory 1))
+                 (data (i32.const 8) "hello")
+                 (func (export "run") (result i32)
+                   (call $len (i32.const 8) (i32.const 5))))
+               (core instance $mi (instantiate $m
+                 (with "" (instance (export "len" (func $len))))
+                 (with "libc" (instance $libc))))
+               (func (export "run") (result u32) (canon lift (core func $mi "run"))))
+             (instance $a (instantiate $callee))
+             (instance $b (instantiate $caller (with "len" (func $a "len"))))
+             (export "run" (func $b "run")))"#,
+            LIBC = super::LIBC
+        ),
+    )
+    .unwrap();
+    let linker: Linker<()> = Linker::new(&engine);
+    let mut store = Store::new(&engine, ());
+    let instance = linker.instantiate(&mut store, &component).unwrap();
+    let run = instance.get_func(&mut store, "run").unwrap();
+    let mut out = [Val::Bool(false)];
+    run.call(&mut store, &[], &mut out).unwrap();
+    assert_eq!(out[0], Val::U32(105));
+}
