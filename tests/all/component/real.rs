@@ -28,16 +28,23 @@ fn built(name: &str) -> Option<Vec<u8>> {
     }
 }
 
-/// Compiles and instantiates `bytes` with every import a trap, except
-/// those `define` defines.
-fn instantiate(bytes: &[u8], define: impl FnOnce(&mut Linker<()>)) -> (Store<()>, Instance) {
-    let engine = Engine::default();
-    let component = Component::new(&engine, bytes).unwrap();
-    let mut linker: Linker<()> = Linker::new(&engine);
+/// Compiles `bytes`.
+fn compile(bytes: &[u8]) -> Component {
+    Component::new(&Engine::default(), bytes).unwrap()
+}
+
+/// Instantiates `component` with every import a trap, except those
+/// `define` defines.
+fn instantiate(
+    component: &Component,
+    define: impl FnOnce(&mut Linker<()>),
+) -> (Store<()>, Instance) {
+    let engine = component.engine();
+    let mut linker: Linker<()> = Linker::new(engine);
     define(&mut linker);
-    linker.define_unknown_imports_as_traps(&component).unwrap();
-    let mut store = Store::new(&engine, ());
-    let instance = linker.instantiate(&mut store, &component).unwrap();
+    linker.define_unknown_imports_as_traps(component).unwrap();
+    let mut store = Store::new(engine, ());
+    let instance = linker.instantiate(&mut store, component).unwrap();
     (store, instance)
 }
 
@@ -84,7 +91,8 @@ fn c_hello_world_command() {
     let Some(bytes) = built("c-hello.component.wasm") else {
         return;
     };
-    let (mut store, instance) = instantiate(&bytes, |_| {});
+    let component = compile(&bytes);
+    let (mut store, instance) = instantiate(&component, |_| {});
     // The command's `run` writes to stdout through stubbed WASI imports:
     // it must trap naming the first one it calls.
     let run_iface = ["0.2.0", "0.2.3", "0.2.6", "0.2.12"]
@@ -105,9 +113,10 @@ fn python_hello_world() {
     let Some(bytes) = built("py-hello.component.wasm") else {
         return;
     };
+    let component = compile(&bytes);
     // Without WASI, the first call traps in the Python runtime's
     // initialization, which reads the environment.
-    let (mut store, instance) = instantiate(&bytes, |_| {});
+    let (mut store, instance) = instantiate(&component, |_| {});
     let hello = instance.get_func(&mut store, "hello").unwrap();
     let mut out = [Val::Bool(false)];
     let err = hello
@@ -122,7 +131,7 @@ fn python_hello_world() {
     // With an empty environment (and arguments) and random bytes it runs.
     // (The WASI version depends on componentize-py's; defining unused
     // instances is harmless.)
-    let (mut store, instance) = instantiate(&bytes, |linker| {
+    let (mut store, instance) = instantiate(&component, |linker| {
         for patch in 0..=12 {
             let name = format!("wasi:random/random@0.2.{patch}");
             let mut random = linker.instance(&name).unwrap();
@@ -160,6 +169,7 @@ fn javascript_hello_world() {
     let Some(bytes) = built("js-hello.component.wasm") else {
         return;
     };
-    let (mut store, instance) = instantiate(&bytes, |_| {});
+    let component = compile(&bytes);
+    let (mut store, instance) = instantiate(&component, |_| {});
     check_hello_world(&mut store, &instance);
 }
