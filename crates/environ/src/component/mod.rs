@@ -2,6 +2,8 @@
 //! binary ([`translate_component`]) and the canonical ABI's type facts
 //! ([`InterfaceType`] layouts and flattening).
 
+mod canon;
+mod inline;
 mod translate;
 mod types;
 

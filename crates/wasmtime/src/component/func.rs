@@ -126,7 +126,9 @@ impl Func {
         })
     }
 
-    fn call_inner(
+    /// Calls the function without entering its instance (for calls
+    /// between components inlined into one instance).
+    pub(crate) fn call_inner(
         &self,
         store: &mut StoreOpaque,
         params: &[Val],

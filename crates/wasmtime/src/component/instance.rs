@@ -294,7 +294,14 @@ impl<T: 'static> Builder<'_, '_, T> {
                 }
             }
             ComponentFuncDef::Lifted { .. } => {
-                bail!("lowering a lifted function (an adapter between components) is not supported yet")
+                // An adapter between two components inlined into this
+                // one: the callee's values are lifted from the caller and
+                // lowered into the callee through `Val`s. Both are parts
+                // of this instance, so the call does not enter it anew.
+                let callee = self.func(lowering.func)?;
+                HostFunc::dynamic(Arc::new(move |mut store, _ty, params, results| {
+                    callee.call_inner(store.opaque(), params, results)
+                }))
             }
         };
         let opts = Arc::new(self.options(&lowering.options)?);

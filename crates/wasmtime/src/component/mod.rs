@@ -10,8 +10,9 @@
 //! Rust types that implement [`ComponentType`], [`Lift`] and [`Lower`],
 //! which the derives of the same names and [`flags!`] write for records,
 //! variants, enums and flags); components that embed core modules and
-//! import functions or instances of functions. Resources, nested
-//! components, `bindgen!` and component-model async come next.
+//! import functions or instances of functions, resources, and nested
+//! components (inlined into one instance at translation). `bindgen!` and
+//! component-model async come next.
 
 mod abi;
 mod artifact;
