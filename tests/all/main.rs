@@ -35,6 +35,7 @@ mod traps;
 mod unrolled_loops;
 mod wasi;
 mod wasi_async;
+mod wasi_p2;
 mod wasi_readonly;
 mod wasi_sockets;
 mod wast_threads;

@@ -2,7 +2,7 @@
 
 use crate::cli::{self, ClosedInput, Sink, StdinStream, StdoutStream};
 use crate::p1::{Descriptor, DirDesc, WasiP1Ctx};
-use crate::{DirPerms, FilePerms, Socket};
+use crate::{DirPerms, FilePerms, Socket, WasiCtx};
 use anyhow::{Context as _, Result};
 use std::path::Path;
 use std::sync::Arc;
@@ -20,6 +20,11 @@ pub struct WasiCtxBuilder {
     stderr: Arc<dyn StdoutStream>,
     preopens: Vec<(DirDesc, String)>,
     sockets: std::collections::BTreeMap<u32, Descriptor>,
+    insecure_random_seed: u128,
+    allow_network: bool,
+    allow_ip_name_lookup: bool,
+    allow_tcp: bool,
+    allow_udp: bool,
     built: bool,
 }
 
@@ -40,6 +45,14 @@ impl WasiCtxBuilder {
             stderr: Arc::new(Sink),
             preopens: Vec::new(),
             sockets: std::collections::BTreeMap::new(),
+            insecure_random_seed: {
+                let mut rng = cap_rand::thread_rng(cap_rand::ambient_authority());
+                cap_rand::Rng::random::<u128>(&mut rng)
+            },
+            allow_network: false,
+            allow_ip_name_lookup: false,
+            allow_tcp: true,
+            allow_udp: true,
             built: false,
         }
     }
@@ -190,6 +203,73 @@ impl WasiCtxBuilder {
         };
         self.sockets.insert(fd, desc);
         Ok(self)
+    }
+
+    /// Sets the value `wasi:random/insecure-seed` returns.
+    pub fn insecure_random_seed(&mut self, seed: u128) -> &mut Self {
+        self.insecure_random_seed = seed;
+        self
+    }
+
+    /// Lets WASI 0.2 guests create sockets (on any address; TCP and UDP
+    /// as [`allow_tcp`](Self::allow_tcp) and [`allow_udp`](Self::allow_udp)
+    /// say). Off by default.
+    pub fn inherit_network(&mut self) -> &mut Self {
+        self.allow_network = true;
+        self
+    }
+
+    /// Lets WASI 0.2 guests resolve host names. Off by default.
+    pub fn allow_ip_name_lookup(&mut self, enable: bool) -> &mut Self {
+        self.allow_ip_name_lookup = enable;
+        self
+    }
+
+    /// Whether TCP sockets are allowed (given network access). On by
+    /// default.
+    pub fn allow_tcp(&mut self, enable: bool) -> &mut Self {
+        self.allow_tcp = enable;
+        self
+    }
+
+    /// Whether UDP sockets are allowed (given network access). On by
+    /// default.
+    pub fn allow_udp(&mut self, enable: bool) -> &mut Self {
+        self.allow_udp = enable;
+        self
+    }
+
+    /// Finishes the WASI 0.2 context (for components). Panics if called
+    /// twice, as in Wasmtime.
+    pub fn build(&mut self) -> WasiCtx {
+        if self.built {
+            panic!("WasiCtxBuilder::build can only be called once");
+        }
+        self.built = true;
+        let authority = cap_rand::ambient_authority();
+        let seed = self.insecure_random_seed;
+        WasiCtx {
+            args: std::mem::take(&mut self.args),
+            env: std::mem::take(&mut self.env),
+            stdin: self.stdin.clone(),
+            stdout: self.stdout.clone(),
+            stderr: self.stderr.clone(),
+            preopens: std::mem::take(&mut self.preopens)
+                .into_iter()
+                .map(|(d, n)| (Arc::new(d), n))
+                .collect(),
+            random: Box::new(cap_rand::std_rng_from_os_rng(authority)),
+            insecure_random: Box::new(
+                <cap_rand::rngs::StdRng as cap_rand::SeedableRng>::seed_from_u64(
+                    seed as u64 ^ (seed >> 64) as u64,
+                ),
+            ),
+            insecure_random_seed: seed,
+            allow_network: self.allow_network,
+            allow_ip_name_lookup: self.allow_ip_name_lookup,
+            allow_tcp: self.allow_tcp,
+            allow_udp: self.allow_udp,
+        }
     }
 
     /// Finishes the preview-1 context. Panics if called twice, as in

@@ -35,31 +35,18 @@
 
 mod builder;
 pub mod cli;
+mod ctx;
 mod errno;
 mod mem;
 pub mod p1;
 pub mod p2;
 
 pub use builder::WasiCtxBuilder;
+pub use ctx::{WasiCtx, WasiCtxView, WasiView};
+pub use wasmtime::component::{ResourceTable, ResourceTableError};
 
-/// The WASI context, under the name Wasmtime's examples use to reach the
-/// builder: `WasiCtx::builder().inherit_stdio().build_p1()`.
-///
-/// In Wasmtime this is also the WASI 0.2 context that
-/// `WasiCtxBuilder::build` returns; this crate implements preview 1 only
-/// (WASI 0.2 is a later issue), so today the type serves as the entry point
-/// to [`WasiCtxBuilder`] and holds nothing.
-#[derive(Debug)]
-pub struct WasiCtx {
-    _private: (),
-}
-
-impl WasiCtx {
-    /// A new builder, the same as [`WasiCtxBuilder::new`].
-    pub fn builder() -> WasiCtxBuilder {
-        WasiCtxBuilder::new()
-    }
-}
+/// Re-exported for implementing [`p2::Pollable`] and the stream traits.
+pub use async_trait::async_trait;
 
 /// The preview-1 module under its older name (`wasmtime_wasi::preview1`).
 pub mod preview1 {

@@ -49,10 +49,9 @@ pub fn expand(input: TokenStream) -> syn::Result<TokenStream> {
 
 /// Parses the WIT sources and picks the world.
 fn load(opts: &Opts) -> anyhow::Result<(Resolve, WorldId, Vec<PathBuf>)> {
-    let mut resolve = Resolve {
-        all_features: true,
-        ..Resolve::default()
-    };
+    // Items behind `@unstable` feature gates are left out, as Wasmtime's
+    // bindings leave them out unless link options turn them on.
+    let mut resolve = Resolve::default();
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default());
     let mut pkgs: Vec<PackageId> = Vec::new();
     let mut files = Vec::new();

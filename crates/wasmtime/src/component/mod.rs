@@ -24,6 +24,7 @@ mod host;
 mod instance;
 mod instance_data;
 mod linker;
+mod resource_table;
 mod resources;
 mod typed;
 pub mod types;
@@ -35,7 +36,8 @@ pub use exports::{ComponentExportIndex, ComponentItem, ExportLookup, Instance};
 pub use func::Func;
 pub use has_data::{HasData, HasSelf};
 pub use linker::{InstancePre, Linker, LinkerInstance};
-pub use resources::{Resource, ResourceAny, ResourceTable, ResourceTableError, ResourceType};
+pub use resource_table::{ResourceTable, ResourceTableError};
+pub use resources::{Resource, ResourceAny, ResourceType};
 pub use typed::{ComponentNamedList, ComponentType, Lift, Lower, TypedFunc};
 pub use values::Val;
 
