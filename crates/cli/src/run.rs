@@ -68,9 +68,8 @@ option_group! {
     /// `-S` settings, each `None` when not given.
     pub struct WasiOptions {
         flag: 'S', long: "wasi", title: "wasi",
-        /// Provide WASI preview 1 (`wasi_snapshot_preview1`): arguments,
-        /// environment, files, clocks, random, pre-opened sockets
-        /// (default: yes).
+        /// Provide WASI: preview 1 (`wasi_snapshot_preview1`) to modules,
+        /// WASI 0.2 to components (default: yes).
         "cli" => cli: Option<bool>,
         /// Deprecated alias for `cli`.
         "common" => common: Option<bool>,
@@ -83,6 +82,14 @@ option_group! {
         "tcplisten" => tcplisten: Vec<String>,
         /// Give the guest all the host's environment variables.
         "inherit-env" => inherit_env: Option<bool>,
+        /// Let a component create sockets (`wasi:sockets`; default: no).
+        "inherit-network" => inherit_network: Option<bool>,
+        /// Let a component resolve host names (default: no).
+        "allow-ip-name-lookup" => allow_ip_name_lookup: Option<bool>,
+        /// Allow TCP sockets, given network access (default: yes).
+        "tcp" => tcp: Option<bool>,
+        /// Allow UDP sockets, given network access (default: yes).
+        "udp" => udp: Option<bool>,
         /// Give the guest the host's stdin (default: yes); otherwise stdin
         /// is empty.
         "inherit-stdin" => inherit_stdin: Option<bool>,
@@ -94,9 +101,11 @@ option_group! {
         "inherit-stderr" => inherit_stderr: Option<bool>,
     }
     unsupported {
-        "cli-exit-with-code", "network-error-code", "p3", "max-resources", "hostcall-fuel",
-        "max-component-handles", "max-random-size", "cwd"
-            => "these settings concern WASI preview 2/3 components, which are not implemented",
+        "cli-exit-with-code", "network-error-code"
+            => "unstable WASI 0.2 features are not implemented",
+        "p3" => "WASI 0.3 is not implemented yet",
+        "max-resources", "hostcall-fuel", "max-component-handles", "max-random-size", "cwd"
+            => "this WASI 0.2 limit is not implemented yet",
         "nn", "nn-graph" => "wasi-nn is not implemented",
         "threads" => "wasi-threads is not implemented",
         "http", "http-outgoing-body-buffer-chunks", "http-outgoing-body-chunk-size",
@@ -105,8 +114,6 @@ option_group! {
         "keyvalue", "keyvalue-in-memory-data" => "wasi-keyvalue is not implemented",
         "tls" => "wasi-tls is not implemented",
         "listenfd" => "inheriting systemd listen sockets is not implemented (use tcplisten)",
-        "inherit-network", "allow-ip-name-lookup", "tcp", "udp"
-            => "wasi:sockets (creating sockets, name lookup) is not implemented; WASI preview 1 only accepts on pre-opened listeners (tcplisten)",
         "preview0" => "the `wasi_unstable` (preview 0) imports are not implemented",
     }
 }
@@ -140,7 +147,10 @@ impl RunCommand {
         merged
     }
 
-    fn build_wasi(&self, path: &str, args: &[String]) -> Result<WasiP1Ctx> {
+    /// The WASI context builder for `-S`, `--env`, `--dir` and the
+    /// arguments: finished with `build_p1` for modules and `build` for
+    /// components.
+    fn wasi_builder(&self, path: &str, args: &[String]) -> Result<WasiCtxBuilder> {
         let opts = self.wasi_options();
         let mut b = WasiCtxBuilder::new();
         if opts.inherit_stdin != Some(false) {
@@ -187,7 +197,19 @@ impl RunCommand {
                 .with_context(|| format!("failed to listen on `{addr}`"))?;
             b.preopened_socket((3 + self.dirs.len() + i) as u32, listener)?;
         }
-        Ok(b.build_p1())
+        if opts.inherit_network == Some(true) {
+            b.inherit_network();
+        }
+        if let Some(on) = opts.allow_ip_name_lookup {
+            b.allow_ip_name_lookup(on);
+        }
+        if let Some(on) = opts.tcp {
+            b.allow_tcp(on);
+        }
+        if let Some(on) = opts.udp {
+            b.allow_udp(on);
+        }
+        Ok(b)
     }
 
     /// Runs the command. Errors (including traps) are returned; results of
@@ -209,7 +231,7 @@ impl RunCommand {
     /// Applies the store side of `-W`: fuel, the timeout, the epoch
     /// deadline and the resource limits (the engine side was applied by
     /// `CommonOptions::config`).
-    fn apply_store_options(&self, store: &mut Store<Host>) -> Result<()> {
+    fn apply_store_options<T: HasLimits>(&self, store: &mut Store<T>) -> Result<()> {
         let wasm = self.common.wasm();
         if let Some(fuel) = wasm.fuel {
             store.set_fuel(fuel)?;
@@ -242,8 +264,8 @@ impl RunCommand {
         if let Some(on) = wasm.trap_on_grow_failure {
             limits = limits.trap_on_grow_failure(on);
         }
-        store.data_mut().limits = limits.build();
-        store.limiter(|host| &mut host.limits);
+        *store.data_mut().limits() = limits.build();
+        store.limiter(|host| host.limits());
         Ok(())
     }
 
@@ -255,10 +277,13 @@ impl RunCommand {
         let engine = self.common.engine()?;
         let bytes = std::fs::read(path).with_context(|| format!("failed to read `{path}`"))?;
         if component::is_component(&bytes) {
-            return self.run_component(&engine, path, bytes).await;
+            let args = if self.invoke.is_some() { &[] } else { args };
+            return self.run_component(&engine, path, bytes, args).await;
         }
         let module = module_from_bytes(&engine, path, bytes, self.allow_precompiled)?;
-        let wasi = self.build_wasi(path, if self.invoke.is_some() { &[] } else { args })?;
+        let wasi = self
+            .wasi_builder(path, if self.invoke.is_some() { &[] } else { args })?
+            .build_p1();
         let mut store = Store::new(
             &engine,
             Host {
@@ -341,6 +366,18 @@ impl RunCommand {
 struct Host {
     wasi: WasiP1Ctx,
     limits: StoreLimits,
+}
+
+/// Store data with resource limits for `-W max-*`.
+pub(crate) trait HasLimits: 'static {
+    /// The limits.
+    fn limits(&mut self) -> &mut StoreLimits;
+}
+
+impl HasLimits for Host {
+    fn limits(&mut self) -> &mut StoreLimits {
+        &mut self.limits
+    }
 }
 
 /// Reads and compiles `.wasm` or `.wat`; a missing or unreadable file is

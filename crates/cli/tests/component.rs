@@ -73,14 +73,14 @@ fn missing_imports_and_exports_are_clear_errors() {
     let imports = d.join("imports.wat");
     std::fs::write(
         &imports,
-        r#"(component (import "wasi:cli/environment@0.2.0" (instance
+        r#"(component (import "wasi:nope/environment@0.2.0" (instance
              (export "get-arguments" (func (result (list string)))))))"#,
     )
     .unwrap();
     let out = wasmtime(&["run", imports.to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
-    assert!(stderr.contains("wasi:cli/environment@0.2.0"), "{stderr}");
+    assert!(stderr.contains("wasi:nope/environment@0.2.0"), "{stderr}");
     let empty = d.join("empty.wat");
     std::fs::write(&empty, "(component)").unwrap();
     let out = wasmtime(&["run", empty.to_str().unwrap()]);
@@ -144,4 +144,35 @@ fn invoke_takes_and_prints_wave_values() {
             "{bad}"
         );
     }
+}
+
+/// The WASI 0.2 command of `tests/components/p2-hello.wat`.
+const P2_HELLO: &str = include_str!("../../../tests/components/p2-hello.wat");
+
+#[test]
+fn wasi_p2_commands_print_and_exit() {
+    let d = dir("p2");
+    let path = d.join("hello.wat");
+    std::fs::write(&path, P2_HELLO).unwrap();
+    let out = wasmtime(&["run", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "hello from p2\n");
+    // `wasi:cli/exit` with a code ends the process with it.
+    let out = wasmtime(&["run", "--invoke", "exit()", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    // Without WASI the imports are missing, and the error names one.
+    let out = wasmtime(&["run", "-S", "cli=n", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("wasi:"),
+        "{out:?}"
+    );
+    // The network settings are accepted.
+    let out = wasmtime(&[
+        "run",
+        "-S",
+        "inherit-network,allow-ip-name-lookup,tcp=n",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
 }

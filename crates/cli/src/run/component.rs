@@ -2,11 +2,13 @@
 //! instantiate, and call the command's `wasi:cli/run` export.
 
 use super::wave::{from_wave, to_wave, wave_type};
-use super::{Outcome, RunCommand};
+use super::{HasLimits, Outcome, RunCommand};
 use crate::opts::IntoAnyhow;
 use anyhow::{bail, Context as _, Result};
-use wasmtime::component::{Component, Linker, Val};
-use wasmtime::{Engine, Store};
+use wasmtime::component::{Component, Linker, ResourceTable, Val};
+use wasmtime::{Engine, Store, StoreLimits};
+use wasmtime_wasi::p2::bindings::Command;
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 /// Whether `bytes` (binary, text or a precompiled artifact) are a component.
 pub(super) fn is_component(bytes: &[u8]) -> bool {
@@ -35,56 +37,81 @@ fn load(engine: &Engine, path: &str, bytes: Vec<u8>, allow_precompiled: bool) ->
         .with_context(|| format!("failed to compile `{path}`"))
 }
 
+/// The data of the store a component runs in.
+pub(super) struct ComponentHost {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    limits: StoreLimits,
+}
+
+impl WasiView for ComponentHost {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl HasLimits for ComponentHost {
+    fn limits(&mut self) -> &mut StoreLimits {
+        &mut self.limits
+    }
+}
+
 impl RunCommand {
-    /// Runs the component at `path`: calls the function `--invoke` names
-    /// (WAVE syntax, result printed in WAVE), or by default the `run`
-    /// function of its `wasi:cli/run` export, where an `err` result exits
-    /// with status 1.
+    /// Runs the component at `path` with WASI 0.2: calls the function
+    /// `--invoke` names (WAVE syntax, result printed in WAVE), or by
+    /// default the `run` function of its `wasi:cli/run` export, where an
+    /// `err` result exits with status 1 and `wasi:cli/exit` with its code.
     pub(super) async fn run_component(
         &self,
         engine: &Engine,
         path: &str,
         bytes: Vec<u8>,
+        args: &[String],
     ) -> Result<Outcome> {
         let component = load(engine, path, bytes, self.allow_precompiled)?;
-        let mut linker: Linker<()> = Linker::new(engine);
+        let mut linker: Linker<ComponentHost> = Linker::new(engine);
+        let opts = self.wasi_options();
+        if opts.cli.or(opts.common) != Some(false) {
+            wasmtime_wasi::p2::add_to_linker_async(&mut linker).anyhow()?;
+        }
         if self.common.wasm().unknown_imports_trap == Some(true) {
             linker
                 .define_unknown_imports_as_traps(&component)
                 .anyhow()?;
         }
-        let mut store = Store::new(engine, ());
-        if let Some(fuel) = self.common.wasm().fuel {
-            store.set_fuel(fuel).anyhow()?;
-        }
-        let instance = linker
-            .instantiate(&mut store, &component)
-            .anyhow()
-            .with_context(|| format!("failed to instantiate {path:?}"))?;
-        if let Some(invoke) = &self.invoke {
-            return invoke_export(&mut store, &instance, invoke).await;
-        }
-        let run = [
-            "wasi:cli/run@0.2.0",
-            "wasi:cli/run@0.2.3",
-            "wasi:cli/run@0.2.6",
-            "wasi:cli/run",
-        ]
-        .iter()
-        .find_map(|name| instance.get_export_index(&mut store, None, name))
-        .and_then(|api| instance.get_export_index(&mut store, Some(&api), "run"))
-        .and_then(|run| instance.get_func(&mut store, &run));
-        let Some(run) = run else {
-            bail!("no exported instance named `wasi:cli/run` found");
+        let host = ComponentHost {
+            wasi: self.wasi_builder(path, args)?.build(),
+            table: ResourceTable::new(),
+            limits: StoreLimits::default(),
         };
-        let mut results = [Val::Bool(false)];
-        run.call_async(&mut store, &[], &mut results)
-            .await
-            .anyhow()
-            .with_context(|| format!("failed to run main component `{path}`"))?;
-        match &results[0] {
-            Val::Result(Ok(_)) => Ok(Outcome::Success),
-            _ => Ok(Outcome::Exit(1)),
+        let mut store = Store::new(engine, host);
+        self.apply_store_options(&mut store)?;
+        let result = async {
+            let instance = linker
+                .instantiate_async(&mut store, &component)
+                .await
+                .anyhow()
+                .with_context(|| format!("failed to instantiate {path:?}"))?;
+            if let Some(invoke) = &self.invoke {
+                return invoke_export(&mut store, &instance, invoke).await;
+            }
+            let command = Command::new(&mut store, &instance).anyhow()?;
+            let result = command.wasi_cli_run().call_run(&mut store).await.anyhow()?;
+            Ok(match result {
+                Ok(()) => Outcome::Success,
+                Err(()) => Outcome::Exit(1),
+            })
+        }
+        .await;
+        match result {
+            Ok(outcome) => Ok(outcome),
+            Err(e) => match e.downcast_ref::<wasmtime_wasi::I32Exit>() {
+                Some(exit) => Ok(Outcome::Exit(exit.0)),
+                None => Err(e.context(format!("failed to run main component `{path}`"))),
+            },
         }
     }
 }
@@ -93,7 +120,7 @@ impl RunCommand {
 /// `name` is a root export or `instance#function`) and prints its result
 /// in WAVE.
 async fn invoke_export(
-    store: &mut Store<()>,
+    store: &mut Store<ComponentHost>,
     instance: &wasmtime::component::Instance,
     invoke: &str,
 ) -> Result<Outcome> {

@@ -52,8 +52,7 @@ pub trait ExportLookup {
 impl ExportLookup for &str {
     fn lookup(&self, instance: &Instance, store: &StoreOpaque) -> Option<Vec<usize>> {
         let data = instance.data(store);
-        let i = data.exports.iter().position(|(n, _)| n == self)?;
-        Some(vec![i])
+        Some(vec![position(&data.exports, self)?])
     }
 }
 
@@ -165,7 +164,7 @@ impl Instance {
                 _ => return None,
             },
         };
-        path.push(items.iter().position(|(n, _)| n == name)?);
+        path.push(position(&items, name)?);
         Some(ComponentExportIndex { component, path })
     }
 
@@ -222,7 +221,7 @@ impl Component {
                 path.push(pos);
             }
         }
-        let pos = items.iter().position(|(n, _)| n == name)?;
+        let pos = position(items, name)?;
         path.push(pos);
         let resources = || -> Arc<[ResourceType]> {
             (0..translation.resources.len())
@@ -259,4 +258,15 @@ fn func_type(t: &ComponentTranslation, index: u32) -> Option<Arc<ComponentFuncTy
             }
         }
     }
+}
+
+/// The position of the export `name` in `items`, exactly or by a
+/// semver-compatible version.
+fn position<T>(items: &[(String, T)], name: &str) -> Option<usize> {
+    items.iter().position(|(n, _)| n == name).or_else(|| {
+        super::semver::find(
+            items.iter().enumerate().map(|(i, (n, _))| (n.as_str(), i)),
+            name,
+        )
+    })
 }

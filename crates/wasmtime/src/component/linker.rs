@@ -103,7 +103,7 @@ impl<T: 'static> Linker<T> {
     }
 
     fn resolve(&self, name: &str, ty: &ImportType) -> Result<ResolvedImport<T>> {
-        let def = lookup(&self.map, name);
+        let def = super::semver::lookup(&self.map, name);
         let kind = |d: &Definition<T>| match d {
             Definition::Func(_) => "a function",
             Definition::Instance(_) => "an instance",
@@ -120,7 +120,7 @@ impl<T: 'static> Linker<T> {
             (ImportType::Instance(funcs, resources), Some(Definition::Instance(map))) => {
                 let mut out = BTreeMap::new();
                 for (func, fty) in funcs {
-                    match lookup(map, func) {
+                    match super::semver::lookup(map, func) {
                         Some(Definition::Func(f)) => {
                             typecheck_import(f, fty, &format!("{name}#{func}"))?;
                             out.insert(func.clone(), f.clone());
@@ -136,7 +136,7 @@ impl<T: 'static> Linker<T> {
                 }
                 let mut types = BTreeMap::new();
                 for resource in resources {
-                    match lookup(map, resource) {
+                    match super::semver::lookup(map, resource) {
                         Some(Definition::Resource(t, d)) => {
                             types.insert(resource.clone(), (*t, d.clone()));
                         }
@@ -360,40 +360,4 @@ impl<T: 'static> InstancePre<T> {
     pub fn instance_type(&self) -> super::types::InstanceType<'_> {
         super::types::InstanceType::new(&self.component)
     }
-}
-
-/// The definition for import `name`: the one of that exact name, or else,
-/// for a versioned name (`ns:pkg/iface@1.2.3`), the definition of the same
-/// name with the highest semver-compatible version (same major version;
-/// for 0.x, same minor; prereleases match only exactly), as Wasmtime's
-/// linker resolves `wasi:cli/environment@0.2.9` to a `@0.2.12` host.
-fn lookup<'a, D>(map: &'a BTreeMap<String, D>, name: &str) -> Option<&'a D> {
-    if let Some(d) = map.get(name) {
-        return Some(d);
-    }
-    let (base, version) = name.split_once('@')?;
-    let want = parse_version(version)?;
-    map.iter()
-        .filter_map(|(k, d)| {
-            let (b, v) = k.split_once('@')?;
-            let have = parse_version(v)?;
-            let compatible = b == base
-                && match (want.0, want.1) {
-                    (0, 0) => have == want,
-                    (0, minor) => have.0 == 0 && have.1 == minor,
-                    (major, _) => have.0 == major,
-                };
-            compatible.then_some((have, d))
-        })
-        .max_by_key(|(v, _)| *v)
-        .map(|(_, d)| d)
-}
-
-/// `major.minor.patch` without prerelease or build parts.
-fn parse_version(v: &str) -> Option<(u64, u64, u64)> {
-    let mut parts = v.split('.');
-    let major = parts.next()?.parse().ok()?;
-    let minor = parts.next()?.parse().ok()?;
-    let patch = parts.next()?.parse().ok()?;
-    parts.next().is_none().then_some((major, minor, patch))
 }

@@ -26,6 +26,7 @@ mod instance_data;
 mod linker;
 mod resource_table;
 mod resources;
+mod semver;
 mod typed;
 pub mod types;
 mod values;
