@@ -209,7 +209,7 @@ option_group! {
             => "the GC heap has no such settings in this runtime",
         "pooling-total-component-instances", "pooling-max-component-instance-size",
         "pooling-max-core-instances-per-component", "pooling-max-memories-per-component",
-        "pooling-max-tables-per-component" => "the component model is not implemented",
+        "pooling-max-tables-per-component" => "per-component pooling limits are not implemented yet",
         "pooling-total-gc-heaps" => "GC heaps are not pooled",
     }
 }
@@ -316,15 +316,17 @@ option_group! {
         /// `metadata.code.branch_hint` section suggests (not implied by
         /// `all-proposals`).
         "branch-hinting" => branch_hinting: Option<bool>,
+        /// Enables the component model (default: yes).
+        "component-model" => component_model: Option<bool>,
     }
     unsupported {
         "wmemcheck" => "memory error checking is not implemented",
         "shared-everything-threads", "stack-switching" => "this proposal is not implemented",
-        "component-model", "component-model-async", "component-model-more-async-builtins",
+        "component-model-async", "component-model-more-async-builtins",
         "component-model-async-stackful", "component-model-threading",
         "component-model-error-context", "component-model-gc", "component-model-map",
         "component-model-memory64", "component-model-fixed-length-lists",
-        "component-model-implements" => "the component model is not implemented",
+        "component-model-implements" => "these component-model extensions are not implemented yet",
         "gc-support", "concurrency-support"
             => "these runtime subsystems cannot be switched here",
     }
@@ -595,7 +597,7 @@ impl WasmOptions {
     /// `run`).
     pub fn apply(&self, config: &mut Config) -> Result<()> {
         type Toggle = fn(&mut Config, bool) -> &mut Config;
-        let proposals: [(Option<bool>, Toggle); 15] = [
+        let proposals: [(Option<bool>, Toggle); 16] = [
             (self.bulk_memory, Config::wasm_bulk_memory),
             (self.multi_memory, Config::wasm_multi_memory),
             (self.multi_value, Config::wasm_multi_value),
@@ -611,6 +613,7 @@ impl WasmOptions {
             (self.wide_arithmetic, Config::wasm_wide_arithmetic),
             (self.extended_const, Config::wasm_extended_const),
             (self.exceptions, Config::wasm_exceptions),
+            (self.component_model, Config::wasm_component_model),
         ];
         for (on, toggle) in proposals {
             if let Some(on) = on.or(self.all_proposals) {

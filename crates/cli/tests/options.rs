@@ -262,11 +262,9 @@ fn every_reference_key_is_accounted_for() {
 fn unsupported_and_unknown_keys_are_errors() {
     let m = temp_file("count.wat", COUNT);
     for (flag, key, reason) in [
-        ("-S", "tcp", "wasi:sockets"),
-        ("-S", "udp=n", "wasi:sockets"),
-        ("-S", "inherit-network", "wasi:sockets"),
-        ("-S", "allow-ip-name-lookup", "wasi:sockets"),
-        ("-W", "component-model", "component model"),
+        ("-S", "p3", "WASI 0.3"),
+        ("-S", "http", "wasi-http"),
+        ("-W", "component-model-async", "component-model"),
         ("-C", "native-unwind-info", "unwind"),
         ("-D", "coredump=core", "core dumps"),
         ("-R", "path=trace", "recording"),

@@ -183,6 +183,7 @@ impl Config {
             | WasmFeatures::FUNCTION_REFERENCES
             | threads
             | WasmFeatures::EXCEPTIONS
+            | WasmFeatures::COMPONENT_MODEL
     }
 
     feature_toggles! {
@@ -224,6 +225,9 @@ impl Config {
         wasm_sign_extension => SIGN_EXTENSION,
         /// Enables non-trapping float-to-int conversions.
         wasm_nontrapping_float_to_int_conversion => SATURATING_FLOAT_TO_INT,
+        /// Enables the component model: [`Component`](crate::component::Component)s
+        /// may be compiled (on by default, as in Wasmtime).
+        wasm_component_model => COMPONENT_MODEL,
     }
 
     /// Whether shared memories may be created, by [`SharedMemory::new`] or

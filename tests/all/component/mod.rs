@@ -341,3 +341,14 @@ fn reentering_an_instance_traps() {
     // The instance can be entered again afterwards.
     f.call(&mut store, &[], &mut []).unwrap();
 }
+
+#[test]
+fn components_need_the_component_model_enabled() {
+    let mut config = wasmtime::Config::new();
+    config.wasm_component_model(false);
+    let engine = Engine::new(&config).unwrap();
+    let err = Component::new(&engine, "(component)").unwrap_err();
+    assert!(err.to_string().contains("component model is disabled"), "{err}");
+    // On by default.
+    Component::new(&Engine::default(), "(component)").unwrap();
+}

@@ -157,6 +157,12 @@ impl Gen<'_> {
         };
         let wt = self.wt.clone();
         for f in &funcs {
+            if self.import_flags(iface, &f.name).store {
+                anyhow::bail!(
+                    "the `store` flag (host functions with store access for component-model async) is not supported yet (`{}`)",
+                    f.name
+                );
+            }
             if matches!(
                 f.kind,
                 FunctionKind::AsyncFreestanding

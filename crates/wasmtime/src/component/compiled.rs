@@ -44,6 +44,13 @@ impl Component {
 
     /// Compiles a component from its binary format.
     pub fn from_binary(engine: &Engine, binary: &[u8]) -> Result<Component> {
+        if !engine
+            .config()
+            .features
+            .contains(wasmparser::WasmFeatures::COMPONENT_MODEL)
+        {
+            anyhow::bail!("cannot compile a component: the component model is disabled (`Config::wasm_component_model`)");
+        }
         if wasmparser::Parser::is_core_wasm(binary) {
             anyhow::bail!("expected a component, found a core module (use `Module` for it)");
         }
