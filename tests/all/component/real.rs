@@ -1,7 +1,8 @@
 //! Components built by real toolchains (clang + jco's preview-1 adapter,
 //! componentize-py, componentize-js): they must compile, instantiate with
 //! every import stubbed by `define_unknown_imports_as_traps`, and run the
-//! exports that need no WASI.
+//! exports that need no WASI; the C command also runs for real with
+//! `wasmtime_wasi::p2::add_to_linker_sync`.
 //!
 //! The components are too big to commit; `tests/real-components/build.sh`
 //! builds them into `tests/real-components/out/` when the tools are
@@ -172,4 +173,59 @@ fn javascript_hello_world() {
     let component = compile(&bytes);
     let (mut store, instance) = instantiate(&component, |_| {});
     check_hello_world(&mut store, &instance);
+}
+
+/// The store data of a component run with the real WASI 0.2 host.
+struct WasiState {
+    ctx: wasmtime_wasi::WasiCtx,
+    table: wasmtime::component::ResourceTable,
+}
+
+impl wasmtime_wasi::WasiView for WasiState {
+    fn ctx(&mut self) -> wasmtime_wasi::WasiCtxView<'_> {
+        wasmtime_wasi::WasiCtxView {
+            ctx: &mut self.ctx,
+            table: &mut self.table,
+        }
+    }
+}
+
+#[test]
+fn c_hello_world_command_with_wasi() {
+    let Some(bytes) = built("c-hello.component.wasm") else {
+        return;
+    };
+    let component = compile(&bytes);
+    let engine = component.engine();
+    let mut linker: Linker<WasiState> = Linker::new(engine);
+    wasmtime_wasi::p2::add_to_linker_sync(&mut linker).unwrap();
+    let stdout = wasmtime_wasi::p2::pipe::MemoryOutputPipe::new(1 << 16);
+    // A pre-open, so that wasi-libc's start-up lists one.
+    let dir = std::env::temp_dir();
+    let ctx = wasmtime_wasi::WasiCtxBuilder::new()
+        .stdout(stdout.clone())
+        .preopened_dir(
+            &dir,
+            "/tmp",
+            wasmtime_wasi::DirPerms::READ,
+            wasmtime_wasi::FilePerms::READ,
+        )
+        .unwrap()
+        .build();
+    let mut store = Store::new(
+        engine,
+        WasiState {
+            ctx,
+            table: wasmtime::component::ResourceTable::new(),
+        },
+    );
+    let command =
+        wasmtime_wasi::p2::bindings::sync::Command::instantiate(&mut store, &component, &linker)
+            .unwrap();
+    let status = command.wasi_cli_run().call_run(&mut store).unwrap();
+    assert_eq!(status, Ok(()));
+    assert_eq!(
+        String::from_utf8(stdout.contents().to_vec()).unwrap(),
+        "Hello, world!\n"
+    );
 }

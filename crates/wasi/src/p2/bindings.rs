@@ -42,6 +42,8 @@ mod generated {
             "wasi:io/streams.output-stream": crate::p2::DynOutputStream,
             "wasi:cli/terminal-input.terminal-input": crate::p2::TerminalInput,
             "wasi:cli/terminal-output.terminal-output": crate::p2::TerminalOutput,
+            "wasi:filesystem/types.descriptor": crate::p2::filesystem::Descriptor,
+            "wasi:filesystem/types.directory-entry-stream": crate::p2::filesystem::ReaddirIterator,
         },
     });
 }

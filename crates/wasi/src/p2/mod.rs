@@ -34,13 +34,15 @@
 //! }
 //! ```
 //!
-//! Implemented so far: `wasi:io`, `wasi:cli`, `wasi:clocks` and
-//! `wasi:random`; `wasi:filesystem` and `wasi:sockets` are not defined
-//! yet, so components importing them fail to instantiate with an error
-//! naming the missing import.
+//! Implemented so far: `wasi:io`, `wasi:cli`, `wasi:clocks`,
+//! `wasi:random` and `wasi:filesystem` (see [`filesystem`]);
+//! `wasi:sockets` is not defined yet, so components importing it fail to
+//! instantiate with an error naming the missing import.
 
 pub mod bindings;
+pub mod filesystem;
 mod host_cli;
+mod host_filesystem;
 mod host_io;
 mod io;
 pub mod pipe;
@@ -166,7 +168,7 @@ fn add_shared<T: WasiView + 'static>(
     linker: &mut Linker<T>,
     get: fn(&mut T) -> WasiCtxView<'_>,
 ) -> wasmtime::Result<()> {
-    use bindings::{cli, clocks, random};
+    use bindings::{cli, clocks, filesystem, random};
     clocks::monotonic_clock::add_to_linker::<T, HasWasi<T>>(linker, get)?;
     clocks::wall_clock::add_to_linker::<T, HasWasi<T>>(linker, get)?;
     random::random::add_to_linker::<T, HasWasi<T>>(linker, get)?;
@@ -182,5 +184,7 @@ fn add_shared<T: WasiView + 'static>(
     cli::terminal_stdin::add_to_linker::<T, HasWasi<T>>(linker, get)?;
     cli::terminal_stdout::add_to_linker::<T, HasWasi<T>>(linker, get)?;
     cli::terminal_stderr::add_to_linker::<T, HasWasi<T>>(linker, get)?;
+    filesystem::types::add_to_linker::<T, HasWasi<T>>(linker, get)?;
+    filesystem::preopens::add_to_linker::<T, HasWasi<T>>(linker, get)?;
     Ok(())
 }
