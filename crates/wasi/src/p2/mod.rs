@@ -34,24 +34,31 @@
 //! }
 //! ```
 //!
-//! Implemented so far: `wasi:io`, `wasi:cli`, `wasi:clocks` and
-//! `wasi:random`; `wasi:filesystem` and `wasi:sockets` are not defined
-//! yet, so components importing them fail to instantiate with an error
-//! naming the missing import.
+//! Implemented so far: `wasi:io`, `wasi:cli`, `wasi:clocks`,
+//! `wasi:random` and `wasi:sockets` (denied unless the context allows it:
+//! [`WasiCtxBuilder::inherit_network`](crate::WasiCtxBuilder::inherit_network),
+//! [`allow_ip_name_lookup`](crate::WasiCtxBuilder::allow_ip_name_lookup));
+//! `wasi:filesystem` is not defined yet, so components importing it fail
+//! to instantiate with an error naming the missing import.
 
 pub mod bindings;
 mod host_cli;
 mod host_io;
 mod io;
 pub mod pipe;
-mod runtime;
+pub(crate) mod runtime;
+mod sockets;
 mod stdio;
 
 pub use self::io::{
     subscribe, ClosedStream, DynFuture, DynInputStream, DynOutputStream, DynPollable, InputStream,
     MakeFuture, OutputStream, Pollable, StreamError, StreamResult,
 };
-pub use self::runtime::in_tokio;
+pub use self::runtime::{in_tokio, with_ambient_tokio_runtime};
+pub use self::sockets::{
+    IncomingDatagramStream, Network, OutgoingDatagramStream, ResolveAddressStream, TcpSocket,
+    UdpSocket,
+};
 pub use self::stdio::{TerminalInput, TerminalOutput};
 
 use crate::{WasiCtxView, WasiView};
@@ -182,5 +189,6 @@ fn add_shared<T: WasiView + 'static>(
     cli::terminal_stdin::add_to_linker::<T, HasWasi<T>>(linker, get)?;
     cli::terminal_stdout::add_to_linker::<T, HasWasi<T>>(linker, get)?;
     cli::terminal_stderr::add_to_linker::<T, HasWasi<T>>(linker, get)?;
+    sockets::add_to_linker::<T>(linker, get)?;
     Ok(())
 }
