@@ -37,6 +37,7 @@ mod wasi;
 mod wasi_async;
 mod wasi_p2;
 mod wasi_p2_fs;
+mod wasi_p2_sockets;
 mod wasi_readonly;
 mod wasi_sockets;
 mod wast_threads;

@@ -21,7 +21,7 @@ pub struct WasiCtxBuilder {
     preopens: Vec<(DirDesc, String)>,
     sockets: std::collections::BTreeMap<u32, Descriptor>,
     insecure_random_seed: u128,
-    allow_network: bool,
+    socket_addr_check: crate::sockets::SocketAddrCheck,
     allow_ip_name_lookup: bool,
     allow_tcp: bool,
     allow_udp: bool,
@@ -49,7 +49,7 @@ impl WasiCtxBuilder {
                 let mut rng = cap_rand::thread_rng(cap_rand::ambient_authority());
                 cap_rand::Rng::random::<u128>(&mut rng)
             },
-            allow_network: false,
+            socket_addr_check: crate::sockets::SocketAddrCheck::Deny,
             allow_ip_name_lookup: false,
             allow_tcp: true,
             allow_udp: true,
@@ -211,11 +211,34 @@ impl WasiCtxBuilder {
         self
     }
 
-    /// Lets WASI 0.2 guests create sockets (on any address; TCP and UDP
-    /// as [`allow_tcp`](Self::allow_tcp) and [`allow_udp`](Self::allow_udp)
-    /// say). Off by default.
+    /// Lets WASI 0.2 guests use sockets on any address (TCP and UDP as
+    /// [`allow_tcp`](Self::allow_tcp) and [`allow_udp`](Self::allow_udp)
+    /// say). Off by default: binding, connecting, listening and sending
+    /// fail with `access-denied`. Replaces an earlier
+    /// [`socket_addr_check`](Self::socket_addr_check).
     pub fn inherit_network(&mut self) -> &mut Self {
-        self.allow_network = true;
+        self.socket_addr_check = crate::sockets::SocketAddrCheck::Allow;
+        self
+    }
+
+    /// Lets WASI 0.2 guests use the socket addresses that `check`
+    /// accepts: it is called with each address before it is bound,
+    /// listened on, connected or sent to, and with the address of each
+    /// accepted client and received datagram (which are dropped when it
+    /// returns `false`). Replaces an earlier
+    /// [`inherit_network`](Self::inherit_network).
+    pub fn socket_addr_check<F>(&mut self, check: F) -> &mut Self
+    where
+        F: Fn(
+                std::net::SocketAddr,
+                crate::sockets::SocketAddrUse,
+            )
+                -> std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send + Sync>>
+            + Send
+            + Sync
+            + 'static,
+    {
+        self.socket_addr_check = crate::sockets::SocketAddrCheck::Custom(Arc::new(check));
         self
     }
 
@@ -265,7 +288,7 @@ impl WasiCtxBuilder {
                 ),
             ),
             insecure_random_seed: seed,
-            allow_network: self.allow_network,
+            socket_addr_check: self.socket_addr_check.clone(),
             allow_ip_name_lookup: self.allow_ip_name_lookup,
             allow_tcp: self.allow_tcp,
             allow_udp: self.allow_udp,

@@ -28,8 +28,9 @@ pub struct WasiCtx {
     pub(crate) insecure_random: Box<dyn RngCore + Send + Sync>,
     /// The seed of `wasi:random/insecure-seed`.
     pub(crate) insecure_random_seed: u128,
-    /// Whether sockets may be created at all (`-S inherit-network`).
-    pub(crate) allow_network: bool,
+    /// Which socket addresses may be bound, connected to, sent to, ...
+    /// (none unless `inherit_network` or `socket_addr_check` was called).
+    pub(crate) socket_addr_check: crate::sockets::SocketAddrCheck,
     /// Whether `ip-name-lookup` may resolve names.
     pub(crate) allow_ip_name_lookup: bool,
     /// Whether TCP and UDP sockets are allowed (given network access).

@@ -40,6 +40,7 @@ mod errno;
 mod mem;
 pub mod p1;
 pub mod p2;
+pub mod sockets;
 
 pub use builder::WasiCtxBuilder;
 pub use ctx::{WasiCtx, WasiCtxView, WasiView};

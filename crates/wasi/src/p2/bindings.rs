@@ -44,6 +44,12 @@ mod generated {
             "wasi:cli/terminal-output.terminal-output": crate::p2::TerminalOutput,
             "wasi:filesystem/types.descriptor": crate::p2::filesystem::Descriptor,
             "wasi:filesystem/types.directory-entry-stream": crate::p2::filesystem::ReaddirIterator,
+            "wasi:sockets/network.network": crate::p2::Network,
+            "wasi:sockets/tcp.tcp-socket": crate::p2::TcpSocket,
+            "wasi:sockets/udp.udp-socket": crate::p2::UdpSocket,
+            "wasi:sockets/udp.incoming-datagram-stream": crate::p2::IncomingDatagramStream,
+            "wasi:sockets/udp.outgoing-datagram-stream": crate::p2::OutgoingDatagramStream,
+            "wasi:sockets/ip-name-lookup.resolve-address-stream": crate::p2::ResolveAddressStream,
         },
     });
 }

@@ -34,10 +34,12 @@
 //! }
 //! ```
 //!
-//! Implemented so far: `wasi:io`, `wasi:cli`, `wasi:clocks`,
-//! `wasi:random` and `wasi:filesystem` (see [`filesystem`]);
-//! `wasi:sockets` is not defined yet, so components importing it fail to
-//! instantiate with an error naming the missing import.
+//! Implemented: every interface of the `wasi:cli/command` world:
+//! `wasi:io`, `wasi:cli`, `wasi:clocks`,
+//! `wasi:random`, `wasi:filesystem` (see [`filesystem`]) and `wasi:sockets`
+//! (denied unless the context allows it:
+//! [`WasiCtxBuilder::inherit_network`](crate::WasiCtxBuilder::inherit_network),
+//! [`allow_ip_name_lookup`](crate::WasiCtxBuilder::allow_ip_name_lookup)).
 
 pub mod bindings;
 pub mod filesystem;
@@ -46,14 +48,19 @@ mod host_filesystem;
 mod host_io;
 mod io;
 pub mod pipe;
-mod runtime;
+pub(crate) mod runtime;
+mod sockets;
 mod stdio;
 
 pub use self::io::{
     subscribe, ClosedStream, DynFuture, DynInputStream, DynOutputStream, DynPollable, InputStream,
     MakeFuture, OutputStream, Pollable, StreamError, StreamResult,
 };
-pub use self::runtime::in_tokio;
+pub use self::runtime::{in_tokio, with_ambient_tokio_runtime};
+pub use self::sockets::{
+    IncomingDatagramStream, Network, OutgoingDatagramStream, ResolveAddressStream, TcpSocket,
+    UdpSocket,
+};
 pub use self::stdio::{TerminalInput, TerminalOutput};
 
 use crate::{WasiCtxView, WasiView};
@@ -186,5 +193,6 @@ fn add_shared<T: WasiView + 'static>(
     cli::terminal_stderr::add_to_linker::<T, HasWasi<T>>(linker, get)?;
     filesystem::types::add_to_linker::<T, HasWasi<T>>(linker, get)?;
     filesystem::preopens::add_to_linker::<T, HasWasi<T>>(linker, get)?;
+    sockets::add_to_linker::<T>(linker, get)?;
     Ok(())
 }
