@@ -182,12 +182,78 @@ fn components() -> Result<()> {
     Ok(())
 }
 
+mod hello_bindings {
+    wasmtime::component::bindgen!({
+        inline: "
+            package example:host;
+            world hello {
+                import name: func() -> string;
+                export greet: func() -> string;
+            }
+        ",
+    });
+}
+
+/// `bindgen!` and WASI 0.2 as Wasmtime 48's documentation uses them.
+fn bindgen_and_wasi_p2() -> Result<()> {
+    use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
+    use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+
+    struct MyState {
+        name: String,
+        ctx: WasiCtx,
+        table: ResourceTable,
+    }
+    impl hello_bindings::HelloImports for MyState {
+        fn name(&mut self) -> String {
+            self.name.clone()
+        }
+    }
+    impl WasiView for MyState {
+        fn ctx(&mut self) -> WasiCtxView<'_> {
+            WasiCtxView { ctx: &mut self.ctx, table: &mut self.table }
+        }
+    }
+
+    let engine = Engine::default();
+    let component = Component::new(
+        &engine,
+        r#"(component
+            (import "name" (func $name (result string)))
+            (core module $libc
+              (memory (export "memory") 1)
+              (func (export "realloc") (param i32 i32 i32 i32) (result i32) (i32.const 1024)))
+            (core instance $libc (instantiate $libc))
+            (core func $name (canon lower (func $name)
+              (memory (core memory $libc "memory")) (realloc (core func $libc "realloc"))))
+            (core module $m
+              (import "host" "name" (func $name (param i32)))
+              (func (export "greet") (result i32) (call $name (i32.const 16)) (i32.const 16)))
+            (core instance $i (instantiate $m (with "host" (instance (export "name" (func $name))))))
+            (func (export "greet") (result string)
+              (canon lift (core func $i "greet") (memory (core memory $libc "memory")))))"#,
+    )?;
+    let mut linker = Linker::new(&engine);
+    hello_bindings::Hello::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
+    wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+    let state = MyState {
+        name: "wasm".to_string(),
+        ctx: WasiCtxBuilder::new().inherit_stdio().build(),
+        table: ResourceTable::new(),
+    };
+    let mut store = Store::new(&engine, state);
+    let hello = hello_bindings::Hello::instantiate(&mut store, &component, &linker)?;
+    assert_eq!(hello.call_greet(&mut store)?, "wasm");
+    Ok(())
+}
+
 fn main() -> Result<()> {
     host_calls()?;
     traps()?;
     wasi()?;
     async_calls()?;
     components()?;
+    bindgen_and_wasi_p2()?;
     println!("ok");
     Ok(())
 }
