@@ -348,7 +348,10 @@ fn components_need_the_component_model_enabled() {
     config.wasm_component_model(false);
     let engine = Engine::new(&config).unwrap();
     let err = Component::new(&engine, "(component)").unwrap_err();
-    assert!(err.to_string().contains("component model is disabled"), "{err}");
+    assert!(
+        err.to_string().contains("component model is disabled"),
+        "{err}"
+    );
     // On by default.
     Component::new(&Engine::default(), "(component)").unwrap();
 }

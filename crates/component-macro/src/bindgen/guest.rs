@@ -132,7 +132,8 @@ impl Gen<'_> {
                 format!("self.{struct_field}{field}")
             };
             let text = format!(
-                "pub fn func_{method}(&self) -> {wt}::component::TypedFunc<({ptys}), {rtys}> {{\n// SAFETY: the type was checked when the function was loaded.\nunsafe {{ {wt}::component::TypedFunc::<({ptys}), {rtys}>::new_unchecked({access}) }}\n}}\npub {async_kw}fn call_{method}<S: {wt}::AsContextMut>(&self, mut store: S{args}) -> {wt}::Result<{ret}> {where_} {{\nlet callee = self.func_{method}();\n{bind} = {call};\n{out}\n}}\n"
+                "{}pub fn func_{method}(&self) -> {wt}::component::TypedFunc<({ptys}), {rtys}> {{\n// SAFETY: the type was checked when the function was loaded.\nunsafe {{ {wt}::component::TypedFunc::<({ptys}), {rtys}>::new_unchecked({access}) }}\n}}\npub {async_kw}fn call_{method}<S: {wt}::AsContextMut>(&self, mut store: S{args}) -> {wt}::Result<{ret}> {where_} {{\nlet callee = self.func_{method}();\n{bind} = {call};\n{out}\n}}\n",
+                self.docs(&f.docs)
             );
             match target {
                 None => g.methods.push_str(&text),

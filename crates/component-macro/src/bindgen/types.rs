@@ -187,6 +187,17 @@ impl Gen<'_> {
         }
     }
 
+    /// WIT documentation as `#[doc]` attributes.
+    pub fn docs(&self, docs: &wit_parser::Docs) -> String {
+        match &docs.contents {
+            Some(text) => text
+                .lines()
+                .map(|l| format!("#[doc = {:?}]\n", format!(" {l}")))
+                .collect(),
+            None => String::new(),
+        }
+    }
+
     /// The definition of named type `id` (called `name` in WIT), for
     /// module `cx.module`.
     pub fn typedef(&self, cx: &TyCx, id: TypeId) -> anyhow::Result<String> {
@@ -201,6 +212,7 @@ impl Gen<'_> {
             Some(p) => format!("#[component(wasmtime_crate = {p})]\n"),
             None => String::new(),
         };
+        s.push_str(&self.docs(&def.docs));
         let this = Type::Id(id);
         let copy = self.is_copy(&this);
         let clone = !self.has_handle(&this);
