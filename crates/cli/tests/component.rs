@@ -176,3 +176,42 @@ fn wasi_p2_commands_print_and_exit() {
     ]);
     assert_eq!(out.status.code(), Some(0), "{out:?}");
 }
+
+/// A trap in a command's `run` is reported as the reference CLI reports it:
+/// "failed to run main module", then "failed to invoke `run` function",
+/// then the wasm backtrace, whose offsets count from the start of the
+/// component binary (the core module starts at byte 10 here, so `inner`'s
+/// `unreachable` at module offset 0x25 is at 0x2f).
+#[test]
+fn trapping_commands_report_like_the_reference() {
+    let d = dir("trap");
+    let src = d.join("trap.wat");
+    std::fs::write(
+        &src,
+        r#"(component
+  (core module $m
+    (func $inner (unreachable))
+    (func $run (export "run") (result i32) (call $inner) (i32.const 0)))
+  (core instance $i (instantiate $m))
+  (func $run (result (result)) (canon lift (core func $i "run")))
+  (instance $api (export "run" (func $run)))
+  (export "wasi:cli/run@0.2.0" (instance $api)))"#,
+    )
+    .unwrap();
+    let out = wasmtime(&["run", src.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(134), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with(&format!(
+            "Error: failed to run main module `{}`",
+            src.display()
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("0: failed to invoke `run` function"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("0x2f - m!inner"), "{stderr}");
+    assert!(stderr.contains("0x33 - m!run"), "{stderr}");
+}

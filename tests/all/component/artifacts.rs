@@ -68,3 +68,35 @@ fn damaged_artifacts_are_errors() {
         "{err:?}"
     );
 }
+
+/// A trap's frames in a component's core module report offsets into the
+/// component binary (as the reference does), also after a round trip
+/// through `serialize`/`deserialize`: the module here starts at byte 10,
+/// so `unreachable` at module offset 0x1e is reported at 0x28.
+#[test]
+fn component_backtrace_offsets_count_from_the_component_start() {
+    const TRAP: &str = r#"(component
+  (core module $m (func $boom (export "f") unreachable))
+  (core instance $i (instantiate $m))
+  (func (export "boom") (canon lift (core func $i "f"))))"#;
+    let engine = Engine::default();
+    let offsets = |component: &Component| {
+        let linker: Linker<()> = Linker::new(&engine);
+        let mut store = Store::new(&engine, ());
+        let instance = linker.instantiate(&mut store, component).unwrap();
+        let f = instance.get_func(&mut store, "boom").unwrap();
+        let err = f.call(&mut store, &[], &mut []).unwrap_err();
+        let bt = err.downcast_ref::<wasmtime::WasmBacktrace>().unwrap();
+        bt.frames()
+            .iter()
+            .map(|f| (f.func_name().map(str::to_string), f.module_offset()))
+            .collect::<Vec<_>>()
+    };
+    let want = vec![(Some("boom".to_string()), Some(0x28))];
+    let component = Component::new(&engine, TRAP).unwrap();
+    assert_eq!(offsets(&component), want);
+    let bytes = component.serialize().unwrap();
+    // SAFETY: produced just above by this library.
+    let loaded = unsafe { Component::deserialize(&engine, &bytes) }.unwrap();
+    assert_eq!(offsets(&loaded), want);
+}

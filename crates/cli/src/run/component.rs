@@ -99,7 +99,14 @@ impl RunCommand {
                 return invoke_export(&mut store, &instance, invoke).await;
             }
             let command = Command::new(&mut store, &instance).anyhow()?;
-            let result = command.wasi_cli_run().call_run(&mut store).await.anyhow()?;
+            // As in the reference CLI, a trap or error from `run` is
+            // reported as "failed to invoke `run` function".
+            let result = command
+                .wasi_cli_run()
+                .call_run(&mut store)
+                .await
+                .anyhow()
+                .context("failed to invoke `run` function")?;
             Ok(match result {
                 Ok(()) => Outcome::Success,
                 Err(()) => Outcome::Exit(1),
@@ -110,7 +117,8 @@ impl RunCommand {
             Ok(outcome) => Ok(outcome),
             Err(e) => match e.downcast_ref::<wasmtime_wasi::I32Exit>() {
                 Some(exit) => Ok(Outcome::Exit(exit.0)),
-                None => Err(e.context(format!("failed to run main component `{path}`"))),
+                // The reference CLI says "module" for components too.
+                None => Err(e.context(format!("failed to run main module `{path}`"))),
             },
         }
     }

@@ -107,8 +107,13 @@ impl Component {
         let (translation, artifacts) = read(bytes.as_ref())?;
         let modules = artifacts
             .into_iter()
-            // SAFETY: per this function's contract.
-            .map(|a| unsafe { Module::deserialize(engine, a) })
+            .zip(&translation.modules)
+            .map(|(a, range)| {
+                // SAFETY: per this function's contract.
+                let module = unsafe { Module::deserialize(engine, a) }?;
+                module.set_wasm_offset_base(range.start);
+                Ok(module)
+            })
             .collect::<Result<Vec<_>>>()?;
         Ok(Component {
             inner: Arc::new(ComponentInner {

@@ -60,8 +60,12 @@ impl Component {
             .iter()
             .enumerate()
             .map(|(i, range)| {
-                Module::from_binary(engine, &binary[range.clone()])
-                    .with_context(|| format!("failed to compile core module {i} of the component"))
+                let module =
+                    Module::from_binary(engine, &binary[range.clone()]).with_context(|| {
+                        format!("failed to compile core module {i} of the component")
+                    })?;
+                module.set_wasm_offset_base(range.start);
+                Ok(module)
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(Component {

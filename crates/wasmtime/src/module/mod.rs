@@ -5,6 +5,7 @@ use crate::types::{ExportType, ExternType, ImportType};
 use crate::Engine;
 use anyhow::{Context, Result};
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use wasmtime_environ::{DefinedFuncIndex, EntityRef, Module as EnvModule, VMSharedTypeIndex};
 use wasmtime_runtime::code_memory::CodeMemory;
@@ -33,6 +34,11 @@ pub(crate) struct ModuleInner {
     /// Copy-on-write images of the memories' initial contents, built on
     /// first instantiation (`None` inside: no memory can use one).
     memory_images: OnceLock<Option<Arc<ModuleMemoryImages>>>,
+    /// Where the module's bytes start in the binary it came from: 0 for a
+    /// module compiled on its own, the core module's position for one
+    /// embedded in a component, so that backtraces report offsets into the
+    /// component binary as the reference does.
+    wasm_offset_base: AtomicUsize,
 }
 
 // SAFETY: the raw pointers point into the immutable, shared code memory.
@@ -120,6 +126,7 @@ impl Module {
                 type_ids,
                 entries,
                 memory_images: OnceLock::new(),
+                wasm_offset_base: AtomicUsize::new(0),
             }),
         })
     }
@@ -207,6 +214,12 @@ impl Module {
     }
 
     /// Frame information for a pc inside this module's code.
+    /// Records that this module's bytes start at `base` in the binary they
+    /// were taken from (a component), for backtrace offsets.
+    pub(crate) fn set_wasm_offset_base(&self, base: usize) {
+        self.inner.wasm_offset_base.store(base, Ordering::Relaxed);
+    }
+
     pub(crate) fn frame_info(&self, pc: usize) -> Option<FrameInfo> {
         let (append, offset) = self.inner.code.lookup_function(pc)?;
         let def = (*self.inner.body_owner.get(append as usize)?)?;
@@ -215,7 +228,10 @@ impl Module {
             self.clone(),
             index.as_u32(),
             self.inner.module.func_names.get(&index).cloned(),
-            self.inner.code.lookup_wasm_offset(pc).map(|o| o as usize),
+            self.inner
+                .code
+                .lookup_wasm_offset(pc)
+                .map(|o| o as usize + self.inner.wasm_offset_base.load(Ordering::Relaxed)),
             Some(offset as usize),
         ))
     }
