@@ -160,6 +160,11 @@ fn wasi_p2_commands_print_and_exit() {
     // `wasi:cli/exit` with a code ends the process with it.
     let out = wasmtime(&["run", "--invoke", "exit()", path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(3), "{out:?}");
+    // `--invoke` finds a function inside an exported instance by its name
+    // alone, as the reference does.
+    let out = wasmtime(&["run", "--invoke", "run()", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "hello from p2\nok\n");
     // Without WASI the imports are missing, and the error names one.
     let out = wasmtime(&["run", "-S", "cli=n", path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1), "{out:?}");

@@ -132,6 +132,7 @@ async fn invoke_export(
     instance: &wasmtime::component::Instance,
     invoke: &str,
 ) -> Result<Outcome> {
+    let component_exports = exported_instances(store, instance);
     let call = wasm_wave::untyped::UntypedFuncCall::parse(invoke)
         .map_err(|e| anyhow::anyhow!("failed to parse invocation `{invoke}`: {e}"))?;
     let name = call.name();
@@ -140,7 +141,9 @@ async fn invoke_export(
             .get_export_index(&mut *store, None, iface)
             .and_then(|i| instance.get_export_index(&mut *store, Some(&i), f))
             .and_then(|i| instance.get_func(&mut *store, &i)),
-        None => instance.get_func(&mut *store, name),
+        None => instance
+            .get_func(&mut *store, name)
+            .or_else(|| find_in_exported_instances(store, &component_exports, name)),
     };
     let Some(func) = func else {
         bail!("failed to find function export `{name}`");
@@ -173,4 +176,40 @@ async fn invoke_export(
         );
     }
     Ok(Outcome::Success)
+}
+
+/// The indices of the instance's exported instances (for `--invoke` of a
+/// function inside one, as the reference finds `run` in `wasi:cli/run`).
+fn exported_instances(
+    store: &mut Store<ComponentHost>,
+    instance: &wasmtime::component::Instance,
+) -> Vec<(
+    wasmtime::component::Instance,
+    wasmtime::component::ComponentExportIndex,
+)> {
+    let pre = instance.instance_pre(&*store);
+    let component = pre.component();
+    let names = component.exported_instance_names();
+    names
+        .iter()
+        .filter_map(|n| instance.get_export_index(&mut *store, None, n))
+        .map(|i| (*instance, i))
+        .collect()
+}
+
+/// The function `name` in exactly one of `instances`.
+fn find_in_exported_instances(
+    store: &mut Store<ComponentHost>,
+    instances: &[(
+        wasmtime::component::Instance,
+        wasmtime::component::ComponentExportIndex,
+    )],
+    name: &str,
+) -> Option<wasmtime::component::Func> {
+    let mut found = instances.iter().filter_map(|(inst, idx)| {
+        let f = inst.get_export_index(&mut *store, Some(idx), name)?;
+        inst.get_func(&mut *store, &f)
+    });
+    let first = found.next()?;
+    found.next().is_none().then_some(first)
 }

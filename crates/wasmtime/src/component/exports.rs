@@ -186,6 +186,18 @@ impl Instance {
 }
 
 impl Component {
+    /// The names of the component's exported instances, in order.
+    #[doc(hidden)]
+    pub fn exported_instance_names(&self) -> Vec<String> {
+        self.inner
+            .translation
+            .exports
+            .iter()
+            .filter(|(_, e)| matches!(e, ExportDef::Instance(_)))
+            .map(|(n, _)| n.clone())
+            .collect()
+    }
+
     /// The index of the export `name` at the root of the component
     /// (`instance: None`) or inside one of its exported instances; valid
     /// for every instance of this component.
