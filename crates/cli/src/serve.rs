@@ -144,7 +144,10 @@ impl ServeCommand {
         let bytes = std::fs::read(&self.component)
             .with_context(|| format!("failed to read `{}`", self.component))?;
         if !component::is_component(&bytes) {
-            bail!("`{}` is not a component; `serve` needs a wasi:http/proxy component", self.component);
+            bail!(
+                "`{}` is not a component; `serve` needs a wasi:http/proxy component",
+                self.component
+            );
         }
         let component = component::load(&engine, &self.component, bytes, self.allow_precompiled)?;
         let wasi = self.wasi_options();
@@ -208,7 +211,10 @@ impl ServeCommand {
         });
         if let Some(addr) = self.shutdown_addr {
             let listener = tokio::net::TcpListener::bind(addr).await?;
-            eprintln!("Listening for shutdown on tcp://{}/", listener.local_addr()?);
+            eprintln!(
+                "Listening for shutdown on tcp://{}/",
+                listener.local_addr()?
+            );
             let shutdown = shutdown.clone();
             tokio::spawn(async move {
                 let _ = listener.accept().await;
@@ -370,7 +376,9 @@ impl Server {
             Ok(Err(code)) => Err(anyhow::anyhow!("guest responded with error code {code:?}")),
             Err(_) => {
                 let e = match task.await {
-                    Ok(Ok(())) => anyhow::anyhow!("guest never invoked `response-outparam::set` method"),
+                    Ok(Ok(())) => {
+                        anyhow::anyhow!("guest never invoked `response-outparam::set` method")
+                    }
                     Ok(Err(e)) => e,
                     Err(e) => e.into(),
                 };

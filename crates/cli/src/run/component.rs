@@ -22,7 +22,12 @@ pub(crate) fn is_component(bytes: &[u8]) -> bool {
     }
 }
 
-pub(crate) fn load(engine: &Engine, path: &str, bytes: Vec<u8>, allow_precompiled: bool) -> Result<Component> {
+pub(crate) fn load(
+    engine: &Engine,
+    path: &str,
+    bytes: Vec<u8>,
+    allow_precompiled: bool,
+) -> Result<Component> {
     if Engine::detect_precompiled(&bytes).is_some() {
         if !allow_precompiled {
             bail!("running a precompiled component requires the `--allow-precompiled` flag");
