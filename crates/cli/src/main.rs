@@ -7,6 +7,7 @@ mod compile;
 mod flags;
 mod opts;
 mod run;
+mod serve;
 mod settings;
 mod wast;
 
@@ -36,6 +37,8 @@ enum Command {
     Compile(compile::CompileCommand),
     /// Runs `.wast` test scripts.
     Wast(wast::WastCommand),
+    /// Serves requests from a wasi-http proxy component.
+    Serve(serve::ServeCommand),
     /// Prints Cranelift's settings for the host and those inferred from its CPU.
     Settings(settings::SettingsCommand),
 }
@@ -48,6 +51,7 @@ const KNOWN_FIRST_ARGS: &[&str] = &[
     "wast",
     "settings",
     "compile",
+    "serve",
     "help",
     "-h",
     "--help",
@@ -93,6 +97,7 @@ fn main() -> ExitCode {
         Command::Compile(cmd) => cmd.execute(),
         Command::Wast(cmd) => cmd.execute(),
         Command::Settings(cmd) => cmd.execute(),
+        Command::Serve(cmd) => cmd.execute(),
     };
     match result {
         Ok(code) => code,

@@ -1,7 +1,7 @@
 //! `wasmtime run`: compile a module, give it WASI preview 1, and run its
 //! `_start` (or the function named by `--invoke`).
 
-mod component;
+pub(crate) mod component;
 mod wave;
 
 use crate::flags::option_group;
@@ -90,6 +90,17 @@ option_group! {
         "tcp" => tcp: Option<bool>,
         /// Allow UDP sockets, given network access (default: yes).
         "udp" => udp: Option<bool>,
+        /// Give components `wasi:http` (`types` and `outgoing-handler`;
+        /// default: no for `run`, always for `serve`).
+        "http" => http: Option<bool>,
+        /// Number of distinct writes to an outgoing body's stream that are
+        /// buffered (default: 1).
+        "http-outgoing-body-buffer-chunks" => http_outgoing_body_buffer_chunks: Option<usize>,
+        /// Largest write to an outgoing body's stream (default: 1 MiB).
+        "http-outgoing-body-chunk-size" => http_outgoing_body_chunk_size: Option<usize>,
+        /// Largest total size, in bytes, of the names and values of a
+        /// wasi-http `fields` resource (default: 128 KiB).
+        "max-http-fields-size" => max_http_fields_size: Option<usize>,
         /// Give the guest the host's stdin (default: yes); otherwise stdin
         /// is empty.
         "inherit-stdin" => inherit_stdin: Option<bool>,
@@ -108,8 +119,6 @@ option_group! {
             => "this WASI 0.2 limit is not implemented yet",
         "nn", "nn-graph" => "wasi-nn is not implemented",
         "threads" => "wasi-threads is not implemented",
-        "http", "http-outgoing-body-buffer-chunks", "http-outgoing-body-chunk-size",
-        "max-http-fields-size" => "wasi-http is not implemented",
         "config", "config-var" => "wasi-config is not implemented",
         "keyvalue", "keyvalue-in-memory-data" => "wasi-keyvalue is not implemented",
         "tls" => "wasi-tls is not implemented",
@@ -139,7 +148,7 @@ pub enum Outcome {
 }
 
 impl RunCommand {
-    fn wasi_options(&self) -> WasiOptions {
+    pub(crate) fn wasi_options(&self) -> WasiOptions {
         let mut merged = WasiOptions::default();
         for w in &self.wasi {
             merged.merge(w);

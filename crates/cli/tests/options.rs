@@ -263,7 +263,7 @@ fn unsupported_and_unknown_keys_are_errors() {
     let m = temp_file("count.wat", COUNT);
     for (flag, key, reason) in [
         ("-S", "p3", "WASI 0.3"),
-        ("-S", "http", "wasi-http"),
+        ("-S", "nn", "wasi-nn"),
         ("-W", "component-model-async", "component-model"),
         ("-C", "native-unwind-info", "unwind"),
         ("-D", "coredump=core", "core dumps"),

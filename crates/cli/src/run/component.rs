@@ -9,9 +9,10 @@ use wasmtime::component::{Component, Linker, ResourceTable, Val};
 use wasmtime::{Engine, Store, StoreLimits};
 use wasmtime_wasi::p2::bindings::Command;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpView};
 
 /// Whether `bytes` (binary, text or a precompiled artifact) are a component.
-pub(super) fn is_component(bytes: &[u8]) -> bool {
+pub(crate) fn is_component(bytes: &[u8]) -> bool {
     if Engine::detect_precompiled(bytes) == Some(wasmtime::Precompiled::Component) {
         return true;
     }
@@ -21,7 +22,12 @@ pub(super) fn is_component(bytes: &[u8]) -> bool {
     }
 }
 
-fn load(engine: &Engine, path: &str, bytes: Vec<u8>, allow_precompiled: bool) -> Result<Component> {
+pub(crate) fn load(
+    engine: &Engine,
+    path: &str,
+    bytes: Vec<u8>,
+    allow_precompiled: bool,
+) -> Result<Component> {
     if Engine::detect_precompiled(&bytes).is_some() {
         if !allow_precompiled {
             bail!("running a precompiled component requires the `--allow-precompiled` flag");
@@ -38,10 +44,53 @@ fn load(engine: &Engine, path: &str, bytes: Vec<u8>, allow_precompiled: bool) ->
 }
 
 /// The data of the store a component runs in.
-pub(super) struct ComponentHost {
-    wasi: WasiCtx,
-    table: ResourceTable,
-    limits: StoreLimits,
+pub(crate) struct ComponentHost {
+    pub(crate) wasi: WasiCtx,
+    pub(crate) http: WasiHttpCtx,
+    pub(crate) hooks: HttpHooks,
+    pub(crate) table: ResourceTable,
+    pub(crate) limits: StoreLimits,
+}
+
+/// The `-S http-*` settings of outgoing bodies.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct HttpHooks {
+    buffer_chunks: Option<usize>,
+    chunk_size: Option<usize>,
+}
+
+impl WasiHttpHooks for HttpHooks {
+    fn outgoing_body_buffer_chunks(&mut self) -> usize {
+        self.buffer_chunks
+            .unwrap_or(wasmtime_wasi_http::p2::DEFAULT_OUTGOING_BODY_BUFFER_CHUNKS)
+    }
+    fn outgoing_body_chunk_size(&mut self) -> usize {
+        self.chunk_size
+            .unwrap_or(wasmtime_wasi_http::p2::DEFAULT_OUTGOING_BODY_CHUNK_SIZE)
+    }
+}
+
+/// The `wasi:http` context and hooks that the `-S http-*` settings ask for.
+pub(crate) fn http_setup(opts: &crate::run::WasiOptions) -> (WasiHttpCtx, HttpHooks) {
+    let mut ctx = WasiHttpCtx::new();
+    if let Some(limit) = opts.max_http_fields_size {
+        ctx.set_field_size_limit(limit);
+    }
+    let hooks = HttpHooks {
+        buffer_chunks: opts.http_outgoing_body_buffer_chunks,
+        chunk_size: opts.http_outgoing_body_chunk_size,
+    };
+    (ctx, hooks)
+}
+
+impl WasiHttpView for ComponentHost {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.hooks,
+        }
+    }
 }
 
 impl WasiView for ComponentHost {
@@ -77,6 +126,10 @@ impl RunCommand {
         if opts.cli.or(opts.common) != Some(false) {
             wasmtime_wasi::p2::add_to_linker_async(&mut linker).anyhow()?;
         }
+        if opts.http == Some(true) {
+            wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker).anyhow()?;
+        }
+        let (http, hooks) = http_setup(&opts);
         if self.common.wasm().unknown_imports_trap == Some(true) {
             linker
                 .define_unknown_imports_as_traps(&component)
@@ -84,6 +137,8 @@ impl RunCommand {
         }
         let host = ComponentHost {
             wasi: self.wasi_builder(path, args)?.build(),
+            http,
+            hooks,
             table: ResourceTable::new(),
             limits: StoreLimits::default(),
         };
