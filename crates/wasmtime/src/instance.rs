@@ -99,8 +99,11 @@ impl Instance {
         }
         let mut resolved = Imports::default();
         for (import, item) in env.imports.iter().zip(imports) {
-            let expected =
-                ExternType::from_entity(store.engine(), &env, &env.type_of(import.index));
+            let expected = ExternType::from_entity(
+                store.engine(),
+                module.type_ids(),
+                &env.type_of(import.index),
+            );
             let actual = item.ty_in(store)?;
             if !crate::externals::matches(&actual, &expected) {
                 bail!(

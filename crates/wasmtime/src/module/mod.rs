@@ -147,7 +147,11 @@ impl Module {
         m.imports.iter().map(move |i| ImportType {
             module: &i.module,
             name: &i.field,
-            ty: ExternType::from_entity(&self.inner.engine, m, &m.type_of(i.index)),
+            ty: ExternType::from_entity(
+                &self.inner.engine,
+                &self.inner.type_ids,
+                &m.type_of(i.index),
+            ),
         })
     }
 
@@ -156,7 +160,11 @@ impl Module {
         let m = &self.inner.module;
         m.exports.iter().map(move |e| ExportType {
             name: &e.name,
-            ty: ExternType::from_entity(&self.inner.engine, m, &m.type_of(e.index)),
+            ty: ExternType::from_entity(
+                &self.inner.engine,
+                &self.inner.type_ids,
+                &m.type_of(e.index),
+            ),
         })
     }
 
@@ -166,7 +174,7 @@ impl Module {
         let index = m.export(name)?;
         Some(ExternType::from_entity(
             &self.inner.engine,
-            m,
+            &self.inner.type_ids,
             &m.type_of(index),
         ))
     }

@@ -492,8 +492,12 @@ impl ExternType {
 
     /// The API type of an import or export of `module`, whose type indices
     /// are canonicalized through the engine's type registry.
-    pub(crate) fn from_entity(engine: &Engine, module: &EnvModule, ty: &EntityType) -> ExternType {
-        let ids = engine.register_module_types(module);
+    /// `ids` are the module's registered type ids (`Module::type_ids`).
+    pub(crate) fn from_entity(
+        engine: &Engine,
+        ids: &[VMSharedTypeIndex],
+        ty: &EntityType,
+    ) -> ExternType {
         let mut canon = |i: wasmtime_environ::TypeIndex| WasmTypeRef::Engine(ids[i.index()]);
         match ty {
             EntityType::Function(t) => ExternType::Func(engine.func_type_of(ids[t.index()])),
