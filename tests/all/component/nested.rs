@@ -89,8 +89,7 @@ fn nested_component_lowers_an_imported_instance_via_outer_module() {
     let engine = Engine::default();
     let component = Component::new(
         &engine,
-        format!(
-            r#"(component $root
+        r#"(component $root
              (type $greet (func (param "n" string) (result string)))
              (import "host" (instance $host (export "greet" (func (type $greet)))))
              (core module $libc
@@ -120,7 +119,7 @@ fn nested_component_lowers_an_imported_instance_via_outer_module() {
                  (canon lift (core func $mi "run") (memory $mem) (realloc $realloc))))
              (instance $i (instantiate $inner (with "h" (instance $host))))
              (export "run" (func $i "run")))"#
-        ),
+            .to_string(),
     )
     .unwrap();
     let mut linker: Linker<()> = Linker::new(&engine);
