@@ -56,7 +56,7 @@ struct EngineRuntime {
 #[cfg(feature = "runtime")]
 #[derive(Default)]
 struct TypeRegistry {
-    map: HashMap<Arc<WasmFuncType>, VMSharedTypeIndex>,
+    map: HashMap<Arc<WasmFuncType>, VMSharedTypeIndex, rustc_hash::FxBuildHasher>,
     types: Vec<Arc<WasmFuncType>>,
 }
 
