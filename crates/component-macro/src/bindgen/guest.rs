@@ -27,7 +27,9 @@ pub(crate) struct GuestFuncs {
 }
 
 impl Gen<'_> {
-    fn export_field(f: &Function) -> String {
+    /// The Rust field name of an exported function (`[method]r.f` as
+    /// `method_r_f`).
+    pub(super) fn export_field(f: &Function) -> String {
         snake(
             &f.name
                 .replace(['[', ']', '.'], "-")

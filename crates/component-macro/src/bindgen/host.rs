@@ -42,7 +42,7 @@ impl Gen<'_> {
         iface: Option<InterfaceId>,
         func: &str,
     ) -> Flags {
-        let default = config.flags("\0");
+        let default = config.default_flags();
         match iface.and_then(|i| self.resolve.id_of(i)) {
             Some(full) => {
                 let bare = super::strip_version(&full);

@@ -69,6 +69,11 @@ impl FunctionConfig {
         self.named.get(name).copied().unwrap_or(self.default)
     }
 
+    /// The flags of functions no entry names.
+    pub fn default_flags(&self) -> Flags {
+        self.default
+    }
+
     /// Whether any function is async.
     pub fn any_async(&self) -> bool {
         self.default.is_async || self.named.values().any(|f| f.is_async)

@@ -71,8 +71,15 @@ impl Gen<'_> {
             let loc = self.location(def.owner, cx.export);
             return self.path_to(&cx.module, &loc, &self.type_name(id));
         }
+        self.structure(cx, id)
+    }
+
+    /// How type `id` is written by its structure, as if it had no name
+    /// (handles, resources, options, results, lists, tuples, aliases).
+    /// Types `check_supported` rejects are never written.
+    fn structure(&self, cx: &TyCx, id: TypeId) -> String {
         let wt = &self.wt;
-        match &def.kind {
+        match &self.resolve.types[id].kind {
             TypeDefKind::Handle(Handle::Own(r) | Handle::Borrow(r)) => {
                 if self.is_guest_resource(*r) {
                     format!("{wt}::component::ResourceAny")
@@ -88,17 +95,14 @@ impl Gen<'_> {
                 self.opt_ty(cx, r.err.as_ref())
             ),
             TypeDefKind::List(t) => format!("{wt}::component::__internal::Vec<{}>", self.ty(cx, t)),
-            TypeDefKind::Tuple(t) => {
-                let mut s = "(".to_string();
-                for t in &t.types {
-                    s.push_str(&self.ty(cx, t));
-                    s.push_str(", ");
-                }
-                s.push(')');
-                s
-            }
+            TypeDefKind::Tuple(t) => format!(
+                "({})",
+                t.types
+                    .iter()
+                    .map(|t| format!("{}, ", self.ty(cx, t)))
+                    .collect::<String>()
+            ),
             TypeDefKind::Type(t) => self.ty(cx, t),
-            // Rejected by `check_supported` before generation.
             _ => "()".into(),
         }
     }
@@ -385,7 +389,7 @@ impl Gen<'_> {
             | TypeDefKind::List(_)
             | TypeDefKind::Tuple(_) => {
                 // A named anonymous type: an alias of its structure.
-                let body = self.anonymous(cx, id);
+                let body = self.structure(cx, id);
                 let _ = writeln!(s, "pub type {name} = {body};");
             }
             TypeDefKind::Future(_)
@@ -397,35 +401,6 @@ impl Gen<'_> {
             }
         }
         Ok(s)
-    }
-
-    /// The structure of a named non-nominal type (as if it had no name).
-    fn anonymous(&self, cx: &TyCx, id: TypeId) -> String {
-        let wt = &self.wt;
-        match &self.resolve.types[id].kind {
-            TypeDefKind::Handle(Handle::Own(r) | Handle::Borrow(r)) => {
-                if self.is_guest_resource(*r) {
-                    format!("{wt}::component::ResourceAny")
-                } else {
-                    format!("{wt}::component::Resource<{}>", self.resource_path(cx, *r))
-                }
-            }
-            TypeDefKind::Option(t) => format!("Option<{}>", self.ty(cx, t)),
-            TypeDefKind::Result(r) => format!(
-                "Result<{}, {}>",
-                self.opt_ty(cx, r.ok.as_ref()),
-                self.opt_ty(cx, r.err.as_ref())
-            ),
-            TypeDefKind::List(t) => format!("{wt}::component::__internal::Vec<{}>", self.ty(cx, t)),
-            TypeDefKind::Tuple(t) => format!(
-                "({})",
-                t.types
-                    .iter()
-                    .map(|t| format!("{}, ", self.ty(cx, t)))
-                    .collect::<String>()
-            ),
-            _ => "()".into(),
-        }
     }
 
     /// Whether some function of the world returns `result<_, id>`.

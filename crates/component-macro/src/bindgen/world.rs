@@ -151,7 +151,7 @@ impl Gen<'_> {
             fields.push_str(&g.fields);
             index_fields.push_str(&g.index_fields);
             for f in &world_export_funcs {
-                let field = Self::world_field(f);
+                let field = Self::export_field(f);
                 let _ = writeln!(
                     index_new,
                     "let {field} = _component.get_export_index(None, {:?}).ok_or_else(|| {wt}::format_err!(\"no export `{}` found\"))?;",
@@ -242,15 +242,6 @@ let pre = linker.instantiate_pre(component)?;
         );
         self.push(&root, &s);
         Ok(())
-    }
-
-    fn world_field(f: &Function) -> String {
-        snake(
-            &f.name
-                .replace(['[', ']', '.'], "-")
-                .trim_start_matches('-')
-                .replace("--", "-"),
-        )
     }
 
     /// The world's `add_to_linker`.
