@@ -5,6 +5,7 @@
 
 mod compile;
 mod flags;
+mod input;
 mod opts;
 mod run;
 mod serve;

@@ -464,8 +464,17 @@ impl CommonOptions {
 
     /// The engine configuration these options describe.
     pub fn config(&self) -> Result<Config> {
+        self.config_with_pooling_default(None)
+    }
+
+    /// The engine configuration, with `pooling_default` deciding whether
+    /// the pooling allocator is used when `-O pooling-allocator` is not
+    /// given (`serve` turns it on where the address space allows).
+    pub fn config_with_pooling_default(&self, pooling_default: Option<bool>) -> Result<Config> {
         let mut config = Config::new();
-        self.optimize().apply(&mut config)?;
+        let mut optimize = self.optimize();
+        optimize.pooling_allocator = optimize.pooling_allocator.or(pooling_default);
+        optimize.apply(&mut config)?;
         self.wasm().apply(&mut config)?;
         self.codegen().apply(&mut config)?;
         self.debug().apply(&mut config);

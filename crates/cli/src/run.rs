@@ -5,6 +5,7 @@ pub(crate) mod component;
 mod wave;
 
 use crate::flags::option_group;
+use crate::input::Input;
 use crate::opts::{CommonOptions, IntoAnyhow};
 use anyhow::{anyhow, bail, Context as _, Result};
 use clap::Args;
@@ -284,7 +285,7 @@ impl RunCommand {
             None => bail!("no module given"),
         };
         let engine = self.common.engine()?;
-        let bytes = std::fs::read(path).with_context(|| format!("failed to read `{path}`"))?;
+        let bytes = Input::open(path)?;
         if component::is_component(&bytes) {
             let args = if self.invoke.is_some() { &[] } else { args };
             return self.run_component(&engine, path, bytes, args).await;
@@ -392,7 +393,7 @@ impl HasLimits for Host {
 /// Reads and compiles `.wasm` or `.wat`; a missing or unreadable file is
 /// one clear error.
 fn load_module(engine: &wasmtime::Engine, path: &str, allow_precompiled: bool) -> Result<Module> {
-    let bytes = std::fs::read(path).with_context(|| format!("failed to read `{path}`"))?;
+    let bytes = Input::open(path)?;
     module_from_bytes(engine, path, bytes, allow_precompiled)
 }
 
@@ -400,7 +401,7 @@ fn load_module(engine: &wasmtime::Engine, path: &str, allow_precompiled: bool) -
 fn module_from_bytes(
     engine: &wasmtime::Engine,
     path: &str,
-    bytes: Vec<u8>,
+    bytes: Input,
     allow_precompiled: bool,
 ) -> Result<Module> {
     if wasmtime::Engine::detect_precompiled(&bytes).is_some() {
@@ -413,7 +414,7 @@ fn module_from_bytes(
             .anyhow()
             .with_context(|| format!("failed to load precompiled `{path}`"));
     }
-    Module::new(engine, bytes)
+    Module::new(engine, &*bytes)
         .anyhow()
         .with_context(|| format!("failed to compile `{path}`"))
 }

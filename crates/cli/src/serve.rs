@@ -11,6 +11,7 @@
 //! keeps serving. Ctrl-c (or a connection to `--shutdown-addr`) stops
 //! accepting connections and waits for the open ones.
 
+use crate::input::Input;
 use crate::opts::{CommonOptions, IntoAnyhow};
 use crate::run::component::{self, http_setup, ComponentHost};
 use crate::run::WasiOptions;
@@ -27,7 +28,7 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use wasmtime::component::{Linker, ResourceTable};
-use wasmtime::{Engine, Store, StoreLimits};
+use wasmtime::{Config, Engine, Store, StoreLimits};
 use wasmtime_wasi::WasiCtxBuilder;
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
@@ -140,9 +141,13 @@ impl ServeCommand {
     }
 
     fn server(&self) -> Result<Server> {
-        let engine = self.common.engine()?;
-        let bytes = std::fs::read(&self.component)
-            .with_context(|| format!("failed to read `{}`", self.component))?;
+        let config = self
+            .common
+            .config_with_pooling_default(pooling_fits_address_space())?;
+        let engine = Engine::new(&config)
+            .anyhow()
+            .context("failed to create the engine")?;
+        let bytes = Input::open(&self.component)?;
         if !component::is_component(&bytes) {
             bail!(
                 "`{}` is not a component; `serve` needs a wasi:http/proxy component",
@@ -386,4 +391,21 @@ impl Server {
             }
         }
     }
+}
+
+/// Whether the pooling allocator's default reservation fits in this
+/// machine's address space, so that `serve` can use it unless told
+/// otherwise: its 1,000 memory slots of several GiB each need about 42 bits
+/// of address space, more than some aarch64 and riscv64 kernels give a
+/// process. Reserving one static 64-bit memory of that size is the test.
+fn pooling_fits_address_space() -> Option<bool> {
+    const BITS: u32 = 42;
+    let mut config = Config::new();
+    config.wasm_memory64(true).memory_reservation(1 << BITS);
+    let engine = Engine::new(&config).ok()?;
+    let mut store = Store::new(&engine, ());
+    let ty = wasmtime::MemoryType::new64(0, Some(1 << (BITS - 16)));
+    wasmtime::Memory::new(&mut store, ty)
+        .is_ok()
+        .then_some(true)
 }

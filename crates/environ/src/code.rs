@@ -32,11 +32,10 @@ pub struct FunctionLayout {
     pub address_map: Vec<(u32, u32)>,
 }
 
-/// The parts of a laid-out text section (see [`CodeBuilder::into_parts`]).
+/// The metadata of a laid-out text section (see [`CodeBuilder::into_parts`]):
+/// everything but the bytes.
 #[derive(Debug, Default)]
 pub struct CodeParts {
-    /// All function bodies with padding; relocation sites are unpatched.
-    pub text: Vec<u8>,
     /// The layout of every function, in append order.
     pub functions: Vec<FunctionLayout>,
     /// `(function append index, relocation)`.
@@ -50,6 +49,8 @@ pub struct CodeParts {
 /// Accumulates compiled functions into one text section.
 #[derive(Debug, Default)]
 pub struct CodeBuilder {
+    /// All function bodies with padding; relocation sites are unpatched.
+    text: Vec<u8>,
     parts: CodeParts,
 }
 
@@ -81,7 +82,8 @@ impl CodeBuilder {
             .max(MIN_FUNCTION_ALIGNMENT)
             .checked_next_power_of_two()
             .expect("function alignment too large") as usize;
-        let mut start = p.text.len().next_multiple_of(align);
+        let text = &mut self.text;
+        let mut start = text.len().next_multiple_of(align);
         if let Some(offset) = func.line_offset {
             let line = CODE_LINE as usize;
             let offset = offset as usize;
@@ -89,11 +91,11 @@ impl CodeBuilder {
                 start += (offset + line - start % line) % line;
             }
         }
-        p.text.resize(start, CODE_PADDING);
-        p.text.extend_from_slice(&func.body);
+        text.resize(start, CODE_PADDING);
+        text.extend_from_slice(&func.body);
         let start = u32::try_from(start).expect("code section larger than 4 GiB");
         let len = u32::try_from(func.body.len()).expect("function larger than 4 GiB");
-        u32::try_from(p.text.len()).expect("code section larger than 4 GiB");
+        u32::try_from(text.len()).expect("code section larger than 4 GiB");
 
         let index = u32::try_from(p.functions.len()).unwrap();
         p.relocations
@@ -132,7 +134,7 @@ impl CodeBuilder {
 
     /// The text laid out so far (relocation sites unpatched).
     pub fn text(&self) -> &[u8] {
-        &self.parts.text
+        &self.text
     }
 
     /// The layout of every function, in append order.
@@ -155,36 +157,43 @@ impl CodeBuilder {
         &self.parts.exception_sites
     }
 
-    /// The finished layout, with trap and exception sites sorted by offset.
-    pub fn into_parts(self) -> CodeParts {
+    /// The finished text and its layout, with trap and exception sites
+    /// sorted by offset.
+    pub fn into_parts(self) -> (Vec<u8>, CodeParts) {
         let mut parts = self.parts;
         parts.traps.sort_by_key(|t| t.0);
         parts.exception_sites.sort_by_key(|t| t.0);
-        parts
+        (self.text, parts)
     }
 
     /// Rebuilds a builder from its parts, e.g. read back from a serialized
-    /// artifact.
-    ///
-    /// Every offset and length is checked: functions must be in order,
-    /// non-overlapping and inside `text`, address maps sorted, relocations
-    /// must name an existing function and lie inside it, trap sites inside
-    /// the text. The relocation sites in `text` may hold anything; they are
-    /// patched when the code is mapped.
-    pub fn from_parts(parts: CodeParts) -> Result<CodeBuilder> {
+    /// artifact, after [`CodeParts::check`]ing them against `text`.
+    pub fn from_parts(text: Vec<u8>, parts: CodeParts) -> Result<CodeBuilder> {
+        parts.check(text.len())?;
+        Ok(CodeBuilder { text, parts })
+    }
+}
+
+impl CodeParts {
+    /// Checks every offset and length against a text of `text_len` bytes:
+    /// functions must be in order, non-overlapping and inside the text,
+    /// address maps sorted, relocations must name an existing function and
+    /// lie inside it, trap and exception sites inside the text. The
+    /// relocation sites of the text may hold anything; they are patched
+    /// when the code is mapped.
+    pub fn check(&self, text_len: usize) -> Result<()> {
         let CodeParts {
-            text,
             functions,
             relocations,
             traps,
             exception_sites,
-        } = &parts;
+        } = self;
         let mut end = 0u64;
         for (i, f) in functions.iter().enumerate() {
             let start = u64::from(f.start);
             let stop = start + u64::from(f.len);
-            if start < end || stop > text.len() as u64 {
-                bail!("function {i} ({start:#x}..{stop:#x}) overlaps another or is outside the text of {:#x} bytes", text.len());
+            if start < end || stop > text_len as u64 {
+                bail!("function {i} ({start:#x}..{stop:#x}) overlaps another or is outside the text of {text_len:#x} bytes");
             }
             if !f.address_map.is_sorted_by_key(|e| e.0) {
                 bail!("address map of function {i} is not sorted");
@@ -202,17 +211,17 @@ impl CodeBuilder {
                 );
             }
         }
-        if let Some((off, _)) = traps.iter().find(|(off, _)| *off as usize >= text.len()) {
+        if let Some((off, _)) = traps.iter().find(|(off, _)| *off as usize >= text_len) {
             bail!("trap site {off:#x} is outside the text");
         }
         for (off, site) in exception_sites {
-            if *off as usize > text.len()
-                || site.handlers.iter().any(|(_, h)| *h as usize >= text.len())
+            if *off as usize > text_len
+                || site.handlers.iter().any(|(_, h)| *h as usize >= text_len)
             {
                 bail!("exception site {off:#x} is outside the text");
             }
         }
-        Ok(CodeBuilder { parts })
+        Ok(())
     }
 }
 

@@ -24,6 +24,7 @@ mod encoding;
 mod gc_guard;
 mod hints;
 mod module;
+pub mod serde_packed;
 mod translate;
 mod trap;
 mod tunables;

@@ -123,6 +123,7 @@ pub struct DataSegment {
     /// Active or passive.
     pub kind: DataKind,
     /// The bytes.
+    #[serde(with = "crate::serde_packed::bytes")]
     pub data: Box<[u8]>,
 }
 

@@ -36,13 +36,36 @@ impl CodeMemory {
         builder: CodeBuilder,
         resolve_wasm: impl Fn(DefinedFuncIndex) -> u32,
     ) -> Result<CodeMemory> {
+        let (text, parts) = builder.into_parts();
+        CodeMemory::map(&text, parts, resolve_wasm)
+    }
+
+    /// As [`CodeMemory::new`], for a text and layout read back from an
+    /// artifact: `parts` is [checked](CodeParts::check) against `text`
+    /// first (a failure is reported as a corrupted artifact), and `text` is
+    /// copied straight into the executable mapping.
+    pub fn from_parts(
+        text: &[u8],
+        parts: CodeParts,
+        resolve_wasm: impl Fn(DefinedFuncIndex) -> u32,
+    ) -> Result<CodeMemory> {
+        parts
+            .check(text.len())
+            .context("precompiled module is corrupted")?;
+        CodeMemory::map(text, parts, resolve_wasm)
+    }
+
+    fn map(
+        text: &[u8],
+        parts: CodeParts,
+        resolve_wasm: impl Fn(DefinedFuncIndex) -> u32,
+    ) -> Result<CodeMemory> {
         let CodeParts {
-            text,
             functions: funcs,
             relocations,
             traps,
             exception_sites,
-        } = builder.into_parts();
+        } = parts;
         // Always map at least one page so that every code object has a
         // distinct, non-null address range.
         let mapped = round_up_to_page_size(text.len().max(1)).context("code too large")?;
@@ -50,7 +73,7 @@ impl CodeMemory {
         // SAFETY: the mapping is fresh, writable and at least `text.len()`
         // bytes long, and we own it exclusively.
         let buf = unsafe { std::slice::from_raw_parts_mut(mmap.as_mut_ptr(), text.len()) };
-        buf.copy_from_slice(&text);
+        buf.copy_from_slice(text);
         let base = mmap.as_ptr() as usize;
 
         for (func_index, reloc) in &relocations {

@@ -214,6 +214,13 @@ impl Engine {
     /// Like [`Engine::detect_precompiled`], on the contents of a file.
     pub fn detect_precompiled_file(path: impl AsRef<Path>) -> Result<Option<Precompiled>> {
         let path = path.as_ref();
+        // Mapped where possible (an artifact's header is at its start, but
+        // a module's ELF section table is at its end); read otherwise,
+        // e.g. from a pipe.
+        #[cfg(feature = "runtime")]
+        if let Ok(map) = crate::module::map_file(path) {
+            return Ok(Engine::detect_precompiled(&map));
+        }
         let bytes =
             std::fs::read(path).with_context(|| format!("failed to read `{}`", path.display()))?;
         Ok(Engine::detect_precompiled(&bytes))

@@ -40,7 +40,7 @@ use {crate::Module, std::sync::Arc, wasmtime_runtime::code_memory::CodeMemory};
 
 /// Identifies the producer and the artifact format; artifacts with another
 /// version string are rejected.
-pub(crate) const VERSION: &str = concat!("wasmtime-ours ", env!("CARGO_PKG_VERSION"), " cwasm-3");
+pub(crate) const VERSION: &str = concat!("wasmtime-ours ", env!("CARGO_PKG_VERSION"), " cwasm-4");
 
 const SECTION_TEXT: &str = ".text";
 const SECTION_TRAMPOLINES: &str = ".wasmtime.trampolines";
@@ -297,8 +297,17 @@ fn host_has_feature(_name: &str) -> Option<bool> {
     None
 }
 
-/// `(start, len, address map)` of one function.
-type FunctionRecord = (u32, u32, Vec<(u32, u32)>);
+/// Where one function lies in the text, and its address map.
+#[derive(Serialize, Deserialize)]
+struct FunctionRecord {
+    start: u32,
+    len: u32,
+    /// `(code offset, wasm offset)` pairs, packed (the largest metadata of
+    /// a big module: one entry per instruction that starts a new wasm
+    /// offset).
+    #[serde(with = "wasmtime_environ::serde_packed::u32_pairs")]
+    address_map: Vec<(u32, u32)>,
+}
 
 /// Layout and metadata of one text section.
 #[derive(Serialize, Deserialize)]
@@ -323,7 +332,11 @@ impl CodeInfo {
         CodeInfo {
             functions: functions
                 .iter()
-                .map(|f| (f.start, f.len, f.address_map.clone()))
+                .map(|f| FunctionRecord {
+                    start: f.start,
+                    len: f.len,
+                    address_map: f.address_map.clone(),
+                })
                 .collect(),
             relocations: relocations.to_vec(),
             traps: traps.to_vec(),
@@ -331,23 +344,22 @@ impl CodeInfo {
         }
     }
 
-    fn into_builder(self, text: &[u8]) -> Result<CodeBuilder> {
+    fn into_parts(self) -> CodeParts {
         let functions = self
             .functions
             .into_iter()
-            .map(|(start, len, address_map)| FunctionLayout {
-                start,
-                len,
-                address_map,
+            .map(|f| FunctionLayout {
+                start: f.start,
+                len: f.len,
+                address_map: f.address_map,
             })
             .collect();
-        CodeBuilder::from_parts(CodeParts {
-            text: text.to_vec(),
+        CodeParts {
             functions,
             relocations: self.relocations,
             traps: self.traps,
             exception_sites: self.exception_sites,
-        })
+        }
     }
 }
 
@@ -436,7 +448,11 @@ pub(crate) fn serialize(
         text: code_text,
         info: code_info,
     } = code;
-    let functions: Vec<(u32, u32)> = code_info.functions.iter().map(|f| (f.0, f.1)).collect();
+    let functions: Vec<(u32, u32)> = code_info
+        .functions
+        .iter()
+        .map(|f| (f.start, f.len))
+        .collect();
 
     let info = Info {
         module,
@@ -591,23 +607,23 @@ pub(crate) fn deserialize(engine: &Engine, bytes: &[u8]) -> Result<Module> {
         bail!("precompiled module is corrupted: trampoline count mismatch");
     }
 
-    let code = info
-        .code
-        .into_builder(text)
-        .context("precompiled module is corrupted")?;
-    let trampolines = info
-        .trampolines
-        .into_builder(tramp_text)
-        .context("precompiled module is corrupted")?;
+    let code = info.code.into_parts();
+    let trampolines = info.trampolines.into_parts();
     let n = info.module.num_defined_funcs();
-    if code.len() != 2 * n {
+    if code.functions.len() != 2 * n {
         bail!(
             "precompiled module is corrupted: {} functions for {n} defined functions",
-            code.len()
+            code.functions.len()
         );
     }
-    let code = Arc::new(CodeMemory::new(code, crate::module::resolve_body)?);
-    let trampolines = Arc::new(CodeMemory::new(trampolines, |_| u32::MAX)?);
+    let code = Arc::new(CodeMemory::from_parts(
+        text,
+        code,
+        crate::module::resolve_body,
+    )?);
+    let trampolines = Arc::new(CodeMemory::from_parts(tramp_text, trampolines, |_| {
+        u32::MAX
+    })?);
     let entries: Vec<_> = info
         .trampoline_types
         .iter()

@@ -3,6 +3,7 @@
 
 use super::wave::{from_wave, to_wave, wave_type};
 use super::{HasLimits, Outcome, RunCommand};
+use crate::input::Input;
 use crate::opts::IntoAnyhow;
 use anyhow::{bail, Context as _, Result};
 use wasmtime::component::{Component, Linker, ResourceTable, Val};
@@ -25,7 +26,7 @@ pub(crate) fn is_component(bytes: &[u8]) -> bool {
 pub(crate) fn load(
     engine: &Engine,
     path: &str,
-    bytes: Vec<u8>,
+    bytes: Input,
     allow_precompiled: bool,
 ) -> Result<Component> {
     if Engine::detect_precompiled(&bytes).is_some() {
@@ -38,7 +39,7 @@ pub(crate) fn load(
             .anyhow()
             .with_context(|| format!("failed to load precompiled `{path}`"));
     }
-    Component::new(engine, bytes)
+    Component::new(engine, &*bytes)
         .anyhow()
         .with_context(|| format!("failed to compile `{path}`"))
 }
@@ -117,7 +118,7 @@ impl RunCommand {
         &self,
         engine: &Engine,
         path: &str,
-        bytes: Vec<u8>,
+        bytes: Input,
         args: &[String],
     ) -> Result<Outcome> {
         let component = load(engine, path, bytes, self.allow_precompiled)?;

@@ -132,10 +132,9 @@ impl Component {
     /// As for [`Component::deserialize`].
     pub unsafe fn deserialize_file(engine: &Engine, path: impl AsRef<Path>) -> Result<Component> {
         let path = path.as_ref();
-        let bytes =
-            std::fs::read(path).with_context(|| format!("failed to read `{}`", path.display()))?;
+        let bytes = crate::module::map_file(path)?;
         // SAFETY: per this function's contract.
-        unsafe { Component::deserialize(engine, bytes) }
+        unsafe { Component::deserialize(engine, &bytes[..]) }
             .with_context(|| format!("failed deserialization for: {}", path.display()))
     }
 }

@@ -76,13 +76,24 @@ impl Module {
     /// this function runs.
     pub unsafe fn deserialize_file(engine: &Engine, path: impl AsRef<Path>) -> Result<Module> {
         let path = path.as_ref();
-        let file = std::fs::File::open(path)
-            .with_context(|| format!("failed to open `{}`", path.display()))?;
-        // SAFETY: the mapping is read-only and private to this call; the
-        // caller guarantees the file does not change while it is read.
-        let map = unsafe { memmap2::Mmap::map(&file) }
-            .with_context(|| format!("failed to map `{}`", path.display()))?;
+        let map = map_file(path)?;
         crate::serialization::deserialize(engine, &map)
             .with_context(|| format!("failed deserialization for: {}", path.display()))
     }
+}
+
+/// Maps the file at `path` read-only, so that loading an artifact reads
+/// its pages straight from the page cache instead of copying the whole file
+/// first.
+///
+/// Callers must not let the mapping outlive a load, and must only use it
+/// where the file is vouched not to change meanwhile (the contract of the
+/// `deserialize_file` functions).
+pub(crate) fn map_file(path: &Path) -> Result<memmap2::Mmap> {
+    let file = std::fs::File::open(path)
+        .with_context(|| format!("failed to open `{}`", path.display()))?;
+    // SAFETY: the mapping is read-only and private; the callers' contract
+    // (above) guarantees the file does not change while it is read.
+    unsafe { memmap2::Mmap::map(&file) }
+        .with_context(|| format!("failed to map `{}`", path.display()))
 }

@@ -13,6 +13,7 @@ use wasmtime_runtime::cow::ModuleMemoryImages;
 use wasmtime_runtime::vmcontext::VMArrayCallFunction;
 
 mod artifacts;
+pub(crate) use artifacts::map_file;
 
 /// A compiled WebAssembly module, ready to be instantiated. Cheap to clone
 /// and shareable across threads.
