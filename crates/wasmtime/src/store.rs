@@ -612,6 +612,13 @@ impl<T> VMStore for StoreInner<T> {
     fn set_pending_error(&mut self, error: anyhow::Error) {
         self.opaque.pending = Some(PendingError::Error(error));
     }
+
+    fn is_subtype(&self, actual: u32, expected: u32) -> bool {
+        self.opaque.engine().is_subtype(
+            wasmtime_environ::VMSharedTypeIndex(actual),
+            wasmtime_environ::VMSharedTypeIndex(expected),
+        )
+    }
 }
 
 /// A store of the default engine (`Engine::default()`) with `T`'s
