@@ -223,7 +223,7 @@ fn function_subtyping() -> Result<()> {
     )?;
     let mut results = [Val::FuncRef(None)];
     derived.call(&mut store, &[], &mut results)?;
-    let d_func = results[0].unwrap_func().unwrap().clone();
+    let d_func = *results[0].unwrap_func().unwrap();
     Instance::new(&mut store, &importer, &[d_func.into()])?;
     Ok(())
 }
@@ -397,5 +397,34 @@ fn gc_stays_rejected_when_off_and_collector_is_accepted() -> Result<()> {
     )
     .unwrap_err();
     assert!(format!("{err:#}").contains("struct"), "{err:#}");
+    Ok(())
+}
+
+/// A precompiled module keeps its recursion groups and declared
+/// supertypes: after `deserialize` its types are the same engine types as
+/// the original's and `call_indirect` still accepts a subtype.
+#[test]
+fn serialized_modules_keep_their_types() -> Result<()> {
+    let engine = gc_engine();
+    let wat = r#"(module
+        (rec (type $base (sub (func (result i32))))
+             (type $derived (sub $base (func (result i32)))))
+        (func $d (type $derived) (i32.const 5))
+        (table funcref (elem $d))
+        (func (export "f") (type $derived) (i32.const 6))
+        (func (export "call") (result i32)
+            (call_indirect (type $base) (i32.const 0))))"#;
+    let original = Module::new(&engine, wat)?;
+    let bytes = original.serialize()?;
+    // SAFETY: the bytes were just produced by this engine.
+    let loaded = unsafe { Module::deserialize(&engine, &bytes)? };
+    let mut store = Store::new(&engine, ());
+    let a = Instance::new(&mut store, &original, &[])?;
+    let b = Instance::new(&mut store, &loaded, &[])?;
+    let call = b.get_typed_func::<(), i32>(&mut store, "call")?;
+    assert_eq!(call.call(&mut store, ())?, 5);
+    let fa = a.get_func(&mut store, "f").unwrap().ty(&store);
+    let fb = b.get_func(&mut store, "f").unwrap().ty(&store);
+    assert!(FuncType::eq(&fa, &fb));
     Ok(())
 }

@@ -58,6 +58,9 @@ pub(crate) enum PendingError {
 /// An instance owned by a store.
 pub(crate) struct StoreInstance {
     pub(crate) handle: InstanceHandle,
+    /// The engine ids of a host item instance's module types, which its
+    /// vmctx points at (an ordinary instance's module keeps its own).
+    pub(crate) _type_ids: Option<Box<[wasmtime_environ::VMSharedTypeIndex]>>,
 }
 
 /// The part of a store that does not depend on `T`.

@@ -297,6 +297,7 @@ impl HeapType {
     }
 
     /// Whether `a` and `b` are the same type.
+    #[allow(clippy::should_implement_trait)] // Wasmtime\'s API name
     pub fn eq(a: &HeapType, b: &HeapType) -> bool {
         a.matches(b) && b.matches(a)
     }
@@ -465,6 +466,7 @@ impl RefType {
     }
 
     /// Whether `a` and `b` are the same type.
+    #[allow(clippy::should_implement_trait)] // Wasmtime\'s API name
     pub fn eq(a: &RefType, b: &RefType) -> bool {
         a.matches(b) && b.matches(a)
     }
@@ -572,6 +574,7 @@ impl ValType {
     }
 
     /// Whether `a` and `b` are the same type.
+    #[allow(clippy::should_implement_trait)] // Wasmtime\'s API name
     pub fn eq(a: &ValType, b: &ValType) -> bool {
         a.matches(b) && b.matches(a)
     }

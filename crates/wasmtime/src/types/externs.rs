@@ -79,6 +79,7 @@ impl FuncType {
     }
 
     /// Whether `a` and `b` are the same type.
+    #[allow(clippy::should_implement_trait)] // Wasmtime\'s API name
     pub fn eq(a: &FuncType, b: &FuncType) -> bool {
         Engine::same(&a.engine, &b.engine) && a.index == b.index
     }

@@ -100,6 +100,7 @@ impl StorageType {
     }
 
     /// Whether `a` and `b` are the same storage type.
+    #[allow(clippy::should_implement_trait)] // Wasmtime\'s API name
     pub fn eq(a: &StorageType, b: &StorageType) -> bool {
         a.matches(b) && b.matches(a)
     }
@@ -178,6 +179,7 @@ impl FieldType {
     }
 
     /// Whether `a` and `b` are the same field type.
+    #[allow(clippy::should_implement_trait)] // Wasmtime\'s API name
     pub fn eq(a: &FieldType, b: &FieldType) -> bool {
         a.matches(b) && b.matches(a)
     }
@@ -348,6 +350,7 @@ impl StructType {
     }
 
     /// Whether `a` and `b` are the same type.
+    #[allow(clippy::should_implement_trait)] // Wasmtime\'s API name
     pub fn eq(a: &StructType, b: &StructType) -> bool {
         Engine::same(&a.engine, &b.engine) && a.index == b.index
     }
@@ -483,6 +486,7 @@ impl ArrayType {
     }
 
     /// Whether `a` and `b` are the same type.
+    #[allow(clippy::should_implement_trait)] // Wasmtime\'s API name
     pub fn eq(a: &ArrayType, b: &ArrayType) -> bool {
         Engine::same(&a.engine, &b.engine) && a.index == b.index
     }
