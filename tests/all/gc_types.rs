@@ -428,3 +428,53 @@ fn serialized_modules_keep_their_types() -> Result<()> {
     assert!(FuncType::eq(&fa, &fb));
     Ok(())
 }
+
+/// `anyref` values in host-made globals and tables and through host
+/// functions.
+#[test]
+fn anyref_in_globals_tables_and_host_functions() -> Result<()> {
+    let engine = gc_engine();
+    let mut store = Store::new(&engine, ());
+    let seven = AnyRef::from_i31(&mut store, I31::wrapping_i32(7));
+    let g = Global::new(
+        &mut store,
+        GlobalType::new(ValType::ANYREF, Mutability::Var),
+        seven.clone().into(),
+    )?;
+    let t = Table::new(
+        &mut store,
+        TableType::new(RefType::I31REF, 2, None),
+        Ref::Any(None),
+    )?;
+    t.set(&mut store, 1, seven.into())?;
+    let double = Func::wrap(
+        &mut store,
+        |x: Option<Rooted<AnyRef>>| -> Result<Option<Rooted<AnyRef>>> {
+            let _ = x;
+            Ok(None)
+        },
+    );
+    let module = Module::new(
+        &engine,
+        r#"(module
+            (import "" "g" (global $g (mut anyref)))
+            (import "" "t" (table $t 2 i31ref))
+            (import "" "f" (func $f (param anyref) (result anyref)))
+            (func (export "sum") (result i32)
+                (i32.add
+                    (i31.get_s (ref.cast i31ref (global.get $g)))
+                    (i31.get_s (table.get $t (i32.const 1)))))
+            (func (export "host_null") (result i32)
+                (ref.is_null (call $f (global.get $g)))))"#,
+    )?;
+    let instance = Instance::new(&mut store, &module, &[g.into(), t.into(), double.into()])?;
+    let sum = instance.get_typed_func::<(), i32>(&mut store, "sum")?;
+    assert_eq!(sum.call(&mut store, ())?, 14);
+    let host_null = instance.get_typed_func::<(), i32>(&mut store, "host_null")?;
+    assert_eq!(host_null.call(&mut store, ())?, 1);
+    // A value of the wrong hierarchy is refused, not stored.
+    let e = ExternRef::new(&mut store, 1u32)?;
+    assert!(t.set(&mut store, 0, e.into()).is_err());
+    assert!(t.get(&mut store, 0).unwrap().is_null());
+    Ok(())
+}
