@@ -77,8 +77,10 @@ pub fn value(v: &Val) -> Value {
         Val::V128(x) => Value::V128(x.as_u128()),
         Val::FuncRef(r) => Value::FuncRef { null: r.is_none() },
         Val::ExternRef(r) => Value::ExternRef { null: r.is_none() },
-        // Exceptions are not generated for the differential target.
+        // Exceptions and GC references are not generated for the
+        // differential target.
         Val::ExnRef(r) => Value::ExternRef { null: r.is_none() },
+        Val::AnyRef(r) => Value::ExternRef { null: r.is_none() },
     }
 }
 

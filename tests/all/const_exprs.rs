@@ -192,10 +192,12 @@ fn gc_constructs_are_rejected_by_default() {
             "validated: {wat}"
         );
     }
-    // Enabling GC is refused outright.
+    // With GC enabled the types and heap-free operators are accepted.
     let mut config = Config::new();
     config.wasm_gc(true);
-    assert!(Engine::new(&config).is_err());
+    let gc = Engine::new(&config).unwrap();
+    Module::new(&gc, "(module (rec (type (func)) (type (sub (func)))))").unwrap();
+    Module::new(&gc, "(module (global i31ref (ref.i31 (i32.const 1))))").unwrap();
 }
 
 #[test]

@@ -95,6 +95,25 @@ impl OptValue for CompilerArg {
     }
 }
 
+/// The `-C collector=...` choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CollectorArg(wasmtime::Collector);
+
+impl OptValue for CollectorArg {
+    const SYNTAX: &'static str = "=drc|null|copying";
+    fn parse(value: Option<&str>) -> Result<Self> {
+        Ok(CollectorArg(match value {
+            Some("drc") => wasmtime::Collector::DeferredReferenceCounting,
+            Some("null") => wasmtime::Collector::Null,
+            Some("copying") => wasmtime::Collector::Copying,
+            Some(other) => {
+                bail!("unknown collector `{other}`: only `drc`, `null` and `copying` are accepted")
+            }
+            None => bail!("a value is required"),
+        }))
+    }
+}
+
 option_group! {
     /// Settings given with `-O`, each `None` when not given.
     pub struct OptimizeOptions {
@@ -338,6 +357,9 @@ option_group! {
         flag: 'C', long: "codegen", title: "codegen",
         /// The compiler: only `cranelift` exists in this runtime.
         "compiler" => compiler: Option<CompilerArg>,
+        /// The garbage collector of the GC proposal: `drc`, `null` or
+        /// `copying`.
+        "collector" => collector: Option<CollectorArg>,
         /// Run Cranelift's IR verifier on every function (slow).
         "cranelift-debug-verifier" => cranelift_debug_verifier: Option<bool>,
         /// Reuse compiled code from the on-disk cache (default: yes).
@@ -353,7 +375,6 @@ option_group! {
         "cranelift-<KEY>" => cranelift: Vec<Setting>,
     }
     unsupported {
-        "collector" => "there is no garbage collector to choose yet (the GC proposal is not implemented)",
         "native-unwind-info"
             => "native unwind information for debuggers and profilers is not generated yet (debugging and profiling support)",
         "inlining" => "Wasmtime's cross-function inlining is not implemented (compiler performance work)",
@@ -677,6 +698,9 @@ impl CodegenOptions {
     /// entries that cannot be read or written are compiled again, so a
     /// broken cache never fails a run.
     pub fn apply(&self, config: &mut Config) -> Result<()> {
+        if let Some(CollectorArg(c)) = self.collector {
+            config.collector(c);
+        }
         if let Some(on) = self.parallel_compilation {
             config.parallel_compilation(on);
         }

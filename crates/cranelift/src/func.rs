@@ -32,6 +32,7 @@ mod atomics;
 mod calls;
 mod control;
 mod exceptions;
+mod gc;
 mod hints;
 mod instrument;
 mod memory;
@@ -71,8 +72,12 @@ fn heap() -> MemFlagsData {
     MemFlagsData::new().with_endianness(Endianness::Little)
 }
 
+/// The Cranelift type of a value type (every reference is one
+/// pointer-sized word, whatever it names).
 fn wasm_val_type(ty: wasmparser::ValType) -> WasmResult<Type> {
-    value_type(WasmValType::from_wasmparser(ty)?)
+    value_type(WasmValType::from_wasmparser(ty, &|_| {
+        Some(wasmtime_environ::WasmTypeKind::Func)
+    })?)
 }
 
 impl<'a> FuncTranslator<'a> {
@@ -377,6 +382,7 @@ impl FuncState<'_, '_, '_> {
             || self.translate_value_op(op)?
             || self.translate_memory_op(op)?
             || self.translate_table_op(op)?
+            || self.translate_gc_op(op)?
             || self.translate_numeric(op)?;
         if handled {
             return Ok(());

@@ -39,7 +39,7 @@ fn compile_module(
         assert!(!f.body.is_empty());
         compiler.compile_array_to_wasm_trampoline(module, tunables, index)?;
     }
-    for (_, ty) in module.types.iter() {
+    for ty in module.types.values().filter_map(|t| t.as_func()) {
         compiler.compile_wasm_to_array_trampoline(ty, tunables)?;
     }
     Ok(())

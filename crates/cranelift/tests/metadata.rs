@@ -226,7 +226,7 @@ fn trampolines() {
 
     let exit = compiler
         .compile_wasm_to_array_trampoline(
-            &module.types[TypeIndex::from_u32(0)],
+            module.func_type_at(TypeIndex::from_u32(0)),
             &Tunables::default(),
         )
         .unwrap();

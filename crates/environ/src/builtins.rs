@@ -80,6 +80,11 @@ macro_rules! foreach_builtin_function {
             /// `Tunables::signals_based_traps` is off. Reached through a stub
             /// that passes the caller's return address and frame pointer.
             raise_trap(vmctx: vmctx, site: i32) -> void;
+            /// Whether registered type `actual` is `expected` or one of its
+            /// declared subtypes (engine type ids; 1 if so, else 0): the
+            /// slow path of `call_indirect` and of casts to non-final
+            /// function types.
+            is_subtype(vmctx: vmctx, actual: i32, expected: i32) -> i32;
         }
     };
 }

@@ -15,8 +15,9 @@
 //! are wasmparser's own for the same constructs with `gc` off, so a module is
 //! rejected exactly as before.
 //!
-//! This engine never enables GC (`Engine::new` rejects `Config::wasm_gc`),
-//! so the guard always applies.
+//! The guard applies only while GC is off (`Config::wasm_gc`, off by
+//! default); with it on, [`translate_module`](crate::translate_module)
+//! reads the GC types itself.
 
 use crate::{WasmError, WasmResult};
 use wasmparser::{

@@ -23,6 +23,12 @@ pub enum ConstOp {
     I64Add,
     I64Sub,
     I64Mul,
+    /// `ref.i31`: the i32 on the stack as an i31 reference.
+    RefI31,
+    /// `any.convert_extern` (the identity on reference words).
+    AnyConvertExtern,
+    /// `extern.convert_any` (the identity on reference words).
+    ExternConvertAny,
 }
 
 /// A constant expression, evaluated by the runtime at instantiation.
@@ -133,8 +139,12 @@ pub struct DataSegment {
 pub struct Module {
     /// Name from the name section.
     pub name: Option<String>,
-    /// Function types of the type section.
-    pub types: PrimaryMap<TypeIndex, WasmFuncType>,
+    /// The types of the type section (function, struct and array types
+    /// with their supertypes).
+    pub types: PrimaryMap<TypeIndex, WasmSubType>,
+    /// The recursion groups of the type section, in order; together they
+    /// cover `types` (a type outside an explicit `rec` is a group of one).
+    pub rec_groups: Vec<RecGroupRange>,
     /// Imports in declaration order.
     pub imports: Vec<Import>,
     /// Exports in declaration order.
@@ -237,7 +247,30 @@ impl Module {
 
     /// The type of function `index`.
     pub fn func_type(&self, index: FuncIndex) -> &WasmFuncType {
-        &self.types[self.functions[index]]
+        self.types[self.functions[index]].unwrap_func()
+    }
+
+    /// The function type at `index` of the type section (validation
+    /// guarantees that indices used as function types name one).
+    pub fn func_type_at(&self, index: TypeIndex) -> &WasmFuncType {
+        self.types[index].unwrap_func()
+    }
+
+    /// Whether type `sub` is `sup` or declares it, directly or through its
+    /// supertypes, as a supertype (module-level subtyping between defined
+    /// types).
+    pub fn is_type_subtype(&self, sub: TypeIndex, sup: TypeIndex) -> bool {
+        let mut t = Some(sub);
+        while let Some(i) = t {
+            if i == sup {
+                return true;
+            }
+            t = match self.types.get(i).and_then(|s| s.supertype) {
+                Some(WasmTypeRef::Module(j)) if j < i => Some(j),
+                _ => None,
+            };
+        }
+        false
     }
 
     /// Number of defined functions.

@@ -105,6 +105,9 @@ pub fn translate_module_with<'data>(
     let mut validator = Validator::new_with_features(crate::gc_guard::module_features(features));
     let mut num_types = 0;
     let mut module = Module::default();
+    // The kind of every type of the type section so far (what a concrete
+    // reference to it is).
+    let mut kinds: Vec<WasmTypeKind> = Vec::new();
     let mut function_bodies = PrimaryMap::new();
     let wasm2_encoding = crate::encoding::wasm2_encoding(features);
     let mut branch_hints = HashMap::new();
@@ -113,7 +116,10 @@ pub fn translate_module_with<'data>(
     parser.set_features(features);
     for payload in parser.parse_all(wasm) {
         let payload = payload?;
-        crate::gc_guard::check_payload(features, &payload, &mut num_types)?;
+        if !features.contains(WasmFeatures::GC) {
+            crate::gc_guard::check_payload(features, &payload, &mut num_types)?;
+        }
+        let kind_of = |i: u32| kinds.get(i as usize).copied();
         if let ValidPayload::Func(mut validator, body) = validator.payload(&payload)? {
             // Function bodies are validated with exactly the embedder's
             // features.
@@ -141,28 +147,21 @@ pub fn translate_module_with<'data>(
         match payload {
             Payload::TypeSection(types) => {
                 for group in types {
-                    for sub in group?.into_types() {
-                        match &sub.composite_type.inner {
-                            wasmparser::CompositeInnerType::Func(f) => {
-                                let params = f
-                                    .params()
-                                    .iter()
-                                    .map(|t| WasmValType::from_wasmparser(*t))
-                                    .collect::<WasmResult<Vec<_>>>()?;
-                                let results = f
-                                    .results()
-                                    .iter()
-                                    .map(|t| WasmValType::from_wasmparser(*t))
-                                    .collect::<WasmResult<Vec<_>>>()?;
-                                module.types.push(WasmFuncType::new(params, results));
-                            }
-                            _ => {
-                                return Err(WasmError::Unsupported(
-                                    "GC types (struct/array) are not supported".into(),
-                                ))
-                            }
-                        }
+                    let group = group?;
+                    let start = module.types.len() as u32;
+                    let subs: Vec<_> = group.into_types().collect();
+                    // A group may refer to its own later types.
+                    for sub in &subs {
+                        kinds.push(composite_kind(&sub.composite_type.inner)?);
                     }
+                    let kind_of = |i: u32| kinds.get(i as usize).copied();
+                    for sub in &subs {
+                        module.types.push(sub_type(sub, &kind_of)?);
+                    }
+                    module.rec_groups.push(RecGroupRange {
+                        start: TypeIndex::from_u32(start),
+                        len: subs.len() as u32,
+                    });
                 }
             }
             Payload::ImportSection(imports) => {
@@ -175,7 +174,7 @@ pub fn translate_module_with<'data>(
                         }
                         TypeRef::Table(t) => {
                             module.num_imported_tables += 1;
-                            EntityIndex::Table(module.tables.push(table_type(&t)?))
+                            EntityIndex::Table(module.tables.push(table_type(&t, &kind_of)?))
                         }
                         TypeRef::Memory(m) => {
                             module.num_imported_memories += 1;
@@ -183,7 +182,7 @@ pub fn translate_module_with<'data>(
                         }
                         TypeRef::Global(g) => {
                             module.num_imported_globals += 1;
-                            EntityIndex::Global(module.globals.push(global_type(&g)?))
+                            EntityIndex::Global(module.globals.push(global_type(&g, &kind_of)?))
                         }
                         TypeRef::Tag(t) => {
                             module.num_imported_tags += 1;
@@ -211,10 +210,10 @@ pub fn translate_module_with<'data>(
             Payload::TableSection(tables) => {
                 for table in tables {
                     let table = table?;
-                    module.tables.push(table_type(&table.ty)?);
+                    module.tables.push(table_type(&table.ty, &kind_of)?);
                     let init = match table.init {
                         wasmparser::TableInit::RefNull => None,
-                        wasmparser::TableInit::Expr(e) => Some(const_expr(&e)?),
+                        wasmparser::TableInit::Expr(e) => Some(const_expr_in(&e, &kind_of)?),
                     };
                     module.table_initializers.push(init);
                 }
@@ -227,10 +226,10 @@ pub fn translate_module_with<'data>(
             Payload::GlobalSection(globals) => {
                 for global in globals {
                     let global = global?;
-                    module.globals.push(global_type(&global.ty)?);
+                    module.globals.push(global_type(&global.ty, &kind_of)?);
                     module
                         .global_initializers
-                        .push(const_expr(&global.init_expr)?);
+                        .push(const_expr_in(&global.init_expr, &kind_of)?);
                 }
             }
             Payload::ExportSection(exports) => {
@@ -273,7 +272,7 @@ pub fn translate_module_with<'data>(
                             offset_expr,
                         } => ElementKind::Active {
                             table: TableIndex::from_u32(table_index.unwrap_or(0)),
-                            offset: const_expr(&offset_expr)?,
+                            offset: const_expr_in(&offset_expr, &kind_of)?,
                         },
                     };
                     let (ty, items) = match element.items {
@@ -287,11 +286,11 @@ pub fn translate_module_with<'data>(
                             ),
                         ),
                         wasmparser::ElementItems::Expressions(ty, exprs) => (
-                            WasmRefType::from_wasmparser(ty)?,
+                            WasmRefType::from_wasmparser(ty, &kind_of)?,
                             ElementItems::Expressions(
                                 exprs
                                     .into_iter()
-                                    .map(|e| const_expr(&e?))
+                                    .map(|e| const_expr_in(&e?, &kind_of))
                                     .collect::<WasmResult<_>>()?,
                             ),
                         ),
@@ -309,7 +308,7 @@ pub fn translate_module_with<'data>(
                             offset_expr,
                         } => DataKind::Active {
                             memory: MemoryIndex::from_u32(memory_index),
-                            offset: const_expr(&offset_expr)?,
+                            offset: const_expr_in(&offset_expr, &kind_of)?,
                         },
                     };
                     module.data.push(DataSegment {
@@ -378,9 +377,84 @@ fn parse_names(module: &mut Module, names: wasmparser::NameSectionReader<'_>) ->
     Ok(())
 }
 
-fn table_type(t: &wasmparser::TableType) -> WasmResult<Table> {
+/// Which kind of type a module type index names (`None`: out of range).
+type KindOf<'a> = dyn Fn(u32) -> Option<WasmTypeKind> + 'a;
+
+fn composite_kind(t: &wasmparser::CompositeInnerType) -> WasmResult<WasmTypeKind> {
+    match t {
+        wasmparser::CompositeInnerType::Func(_) => Ok(WasmTypeKind::Func),
+        wasmparser::CompositeInnerType::Struct(_) => Ok(WasmTypeKind::Struct),
+        wasmparser::CompositeInnerType::Array(_) => Ok(WasmTypeKind::Array),
+        _ => Err(WasmError::Unsupported(
+            "continuation types (stack switching) are not supported".into(),
+        )),
+    }
+}
+
+fn field_type(f: &wasmparser::FieldType, kind_of: &KindOf<'_>) -> WasmResult<WasmFieldType> {
+    Ok(WasmFieldType {
+        element: match f.element_type {
+            wasmparser::StorageType::I8 => WasmStorageType::I8,
+            wasmparser::StorageType::I16 => WasmStorageType::I16,
+            wasmparser::StorageType::Val(v) => {
+                WasmStorageType::Val(WasmValType::from_wasmparser(v, kind_of)?)
+            }
+        },
+        mutable: f.mutable,
+    })
+}
+
+fn sub_type(sub: &wasmparser::SubType, kind_of: &KindOf<'_>) -> WasmResult<WasmSubType> {
+    let vals = |ts: &[wasmparser::ValType]| {
+        ts.iter()
+            .map(|t| WasmValType::from_wasmparser(*t, kind_of))
+            .collect::<WasmResult<Vec<_>>>()
+    };
+    if sub.composite_type.shared
+        || sub.composite_type.descriptor_idx.is_some()
+        || sub.composite_type.describes_idx.is_some()
+    {
+        return Err(WasmError::Unsupported(
+            "shared types and custom descriptors are not supported".into(),
+        ));
+    }
+    let composite = match &sub.composite_type.inner {
+        wasmparser::CompositeInnerType::Func(f) => {
+            WasmCompositeType::Func(WasmFuncType::new(vals(f.params())?, vals(f.results())?))
+        }
+        wasmparser::CompositeInnerType::Struct(s) => WasmCompositeType::Struct(WasmStructType {
+            fields: s
+                .fields
+                .iter()
+                .map(|f| field_type(f, kind_of))
+                .collect::<WasmResult<_>>()?,
+        }),
+        wasmparser::CompositeInnerType::Array(a) => {
+            WasmCompositeType::Array(WasmArrayType(field_type(&a.0, kind_of)?))
+        }
+        other => return Err(composite_kind(other).unwrap_err()),
+    };
+    let supertype = match sub.supertype_idxs.first() {
+        Some(i) => match i.as_module_index() {
+            Some(i) => Some(WasmTypeRef::Module(TypeIndex::from_u32(i))),
+            None => {
+                return Err(WasmError::Unsupported(
+                    "supertype outside the module".into(),
+                ))
+            }
+        },
+        None => None,
+    };
+    Ok(WasmSubType {
+        is_final: sub.is_final,
+        supertype,
+        composite,
+    })
+}
+
+fn table_type(t: &wasmparser::TableType, kind_of: &KindOf<'_>) -> WasmResult<Table> {
     Ok(Table {
-        element: WasmRefType::from_wasmparser(t.element_type)?,
+        element: WasmRefType::from_wasmparser(t.element_type, kind_of)?,
         minimum: t.initial,
         maximum: t.maximum,
         table64: t.table64,
@@ -397,15 +471,23 @@ fn memory_type(m: &wasmparser::MemoryType) -> Memory {
     }
 }
 
-fn global_type(g: &wasmparser::GlobalType) -> WasmResult<Global> {
+fn global_type(g: &wasmparser::GlobalType, kind_of: &KindOf<'_>) -> WasmResult<Global> {
     Ok(Global {
-        ty: WasmValType::from_wasmparser(g.content_type)?,
+        ty: WasmValType::from_wasmparser(g.content_type, kind_of)?,
         mutable: g.mutable,
     })
 }
 
-/// Converts a wasmparser constant expression.
+/// Converts a wasmparser constant expression of a module without concrete
+/// struct or array types (a concrete `ref.null` is taken for a function
+/// type).
 pub fn const_expr(expr: &wasmparser::ConstExpr<'_>) -> WasmResult<ConstExpr> {
+    const_expr_in(expr, &|_| Some(WasmTypeKind::Func))
+}
+
+/// Converts a wasmparser constant expression; `kind_of` tells the kind of
+/// each module type.
+fn const_expr_in(expr: &wasmparser::ConstExpr<'_>, kind_of: &KindOf<'_>) -> WasmResult<ConstExpr> {
     use wasmparser::Operator as O;
     let mut ops = Vec::new();
     for op in expr.get_operators_reader() {
@@ -419,7 +501,9 @@ pub fn const_expr(expr: &wasmparser::ConstExpr<'_>) -> WasmResult<ConstExpr> {
                 ConstOp::GlobalGet(GlobalIndex::from_u32(global_index))
             }
             O::RefNull { hty } => ConstOp::RefNull(
-                match wasmparser::RefType::new(true, hty).map(WasmRefType::from_wasmparser) {
+                match wasmparser::RefType::new(true, hty)
+                    .map(|r| WasmRefType::from_wasmparser(r, kind_of))
+                {
                     Some(Ok(r)) => r,
                     _ => WasmRefType::FUNCREF,
                 },
@@ -431,6 +515,9 @@ pub fn const_expr(expr: &wasmparser::ConstExpr<'_>) -> WasmResult<ConstExpr> {
             O::I64Add => ConstOp::I64Add,
             O::I64Sub => ConstOp::I64Sub,
             O::I64Mul => ConstOp::I64Mul,
+            O::RefI31 => ConstOp::RefI31,
+            O::AnyConvertExtern => ConstOp::AnyConvertExtern,
+            O::ExternConvertAny => ConstOp::ExternConvertAny,
             O::End => break,
             other => {
                 return Err(WasmError::Unsupported(format!(

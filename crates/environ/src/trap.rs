@@ -63,6 +63,8 @@ traps! {
     /// A call would have re-entered a component instance that is already
     /// running (the component model's reentrance rule).
     CannotEnterComponent => "cannot enter component instance",
+    /// `ref.cast` of a reference that is not of the target type.
+    CastFailure => "cast failure",
 }
 
 impl Trap {

@@ -79,7 +79,7 @@ impl VMSharedTypeIndex {
     pub const RESERVED: VMSharedTypeIndex = VMSharedTypeIndex(u32::MAX);
 }
 
-/// Which function type a concrete reference type `(ref $t)` names.
+/// Which type a concrete reference type `(ref $t)` names.
 #[derive(Copy, Clone, PartialEq, Eq, Hash, Debug, serde::Serialize, serde::Deserialize)]
 pub enum WasmTypeRef {
     /// A type of the module's type section (module-level descriptions).
@@ -87,12 +87,15 @@ pub enum WasmTypeRef {
     /// An engine-wide registered type (canonical descriptions, used across
     /// modules and in the embedding API).
     Engine(VMSharedTypeIndex),
-    /// The function type this reference occurs in (a self-recursive type;
-    /// only inside registered function types).
-    RecSelf,
+    /// The type at this position of the recursion group being
+    /// canonicalized (only inside the registry's keys: a group is
+    /// identified by its structure, with references into itself written
+    /// relative to it).
+    RecGroup(u32),
 }
 
-/// The heap type of a reference (function references proposal; no GC).
+/// The heap type of a reference: the abstract types of the four
+/// hierarchies (any, func, extern, exn) and concrete types.
 #[derive(Copy, Clone, PartialEq, Eq, Hash, Debug, serde::Serialize, serde::Deserialize)]
 pub enum WasmHeapType {
     /// Any function.
@@ -109,21 +112,131 @@ pub enum WasmHeapType {
     Exn,
     /// No exception object.
     NoExn,
+    /// Top of the internal (GC) hierarchy.
+    Any,
+    /// Values comparable with `ref.eq`: i31, structs and arrays.
+    Eq,
+    /// Unboxed 31-bit integers.
+    I31,
+    /// Any struct.
+    Struct,
+    /// Any array.
+    Array,
+    /// Bottom of the internal hierarchy.
+    None,
+    /// Structs of one type.
+    ConcreteStruct(WasmTypeRef),
+    /// Arrays of one type.
+    ConcreteArray(WasmTypeRef),
+}
+
+/// The four disjoint hierarchies of heap types.
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
+pub enum WasmHierarchy {
+    /// any, eq, i31, struct, array, none and concrete structs/arrays.
+    Any,
+    /// func, nofunc and concrete function types.
+    Func,
+    /// extern and noextern.
+    Extern,
+    /// exn and noexn.
+    Exn,
 }
 
 impl WasmHeapType {
+    /// The hierarchy this type belongs to.
+    pub fn hierarchy(&self) -> WasmHierarchy {
+        use WasmHeapType::*;
+        match self {
+            Func | NoFunc | ConcreteFunc(_) => WasmHierarchy::Func,
+            Extern | NoExtern => WasmHierarchy::Extern,
+            Exn | NoExn => WasmHierarchy::Exn,
+            Any | Eq | I31 | Struct | Array | None | ConcreteStruct(_) | ConcreteArray(_) => {
+                WasmHierarchy::Any
+            }
+        }
+    }
+
     /// True for the function hierarchy (`func`, `nofunc`, concrete types).
     pub fn is_func(&self) -> bool {
-        !matches!(
-            self,
-            WasmHeapType::Extern | WasmHeapType::NoExtern | WasmHeapType::Exn | WasmHeapType::NoExn
-        )
+        self.hierarchy() == WasmHierarchy::Func
+    }
+
+    /// The bottom type of this type's hierarchy.
+    pub fn bottom(&self) -> WasmHeapType {
+        match self.hierarchy() {
+            WasmHierarchy::Any => WasmHeapType::None,
+            WasmHierarchy::Func => WasmHeapType::NoFunc,
+            WasmHierarchy::Extern => WasmHeapType::NoExtern,
+            WasmHierarchy::Exn => WasmHeapType::NoExn,
+        }
+    }
+
+    /// The top type of this type's hierarchy.
+    pub fn top(&self) -> WasmHeapType {
+        match self.hierarchy() {
+            WasmHierarchy::Any => WasmHeapType::Any,
+            WasmHierarchy::Func => WasmHeapType::Func,
+            WasmHierarchy::Extern => WasmHeapType::Extern,
+            WasmHierarchy::Exn => WasmHeapType::Exn,
+        }
+    }
+
+    /// True for the bottom types (`none`, `nofunc`, `noextern`, `noexn`).
+    pub fn is_bottom(&self) -> bool {
+        *self == self.bottom()
+    }
+
+    /// The concrete type named, if any.
+    pub fn type_ref(&self) -> Option<WasmTypeRef> {
+        match self {
+            WasmHeapType::ConcreteFunc(r)
+            | WasmHeapType::ConcreteStruct(r)
+            | WasmHeapType::ConcreteArray(r) => Some(*r),
+            _ => Option::None,
+        }
+    }
+
+    /// The same kind of concrete type naming `r` instead.
+    pub fn with_type_ref(self, r: WasmTypeRef) -> WasmHeapType {
+        match self {
+            WasmHeapType::ConcreteFunc(_) => WasmHeapType::ConcreteFunc(r),
+            WasmHeapType::ConcreteStruct(_) => WasmHeapType::ConcreteStruct(r),
+            WasmHeapType::ConcreteArray(_) => WasmHeapType::ConcreteArray(r),
+            other => other,
+        }
+    }
+
+    /// Whether every value of `self` is a value of `other`. Two concrete
+    /// types are compared by `concrete(sub, sup)`, which knows the declared
+    /// supertypes (the module's or the engine's registry, as the
+    /// references are module-level or canonical).
+    pub fn is_subtype_of_with(
+        &self,
+        other: &WasmHeapType,
+        concrete: &mut dyn FnMut(WasmTypeRef, WasmTypeRef) -> bool,
+    ) -> bool {
+        use WasmHeapType::*;
+        match (*self, *other) {
+            (a, b) if a == b => true,
+            (a, b) if a.hierarchy() != b.hierarchy() => false,
+            (a, _) if a.is_bottom() => true,
+            (_, b) if b.is_bottom() => false,
+            (_, b) if b == b.top() => true,
+            (ConcreteFunc(a), ConcreteFunc(b))
+            | (ConcreteStruct(a), ConcreteStruct(b))
+            | (ConcreteArray(a), ConcreteArray(b)) => concrete(a, b),
+            (I31 | Struct | Array | ConcreteStruct(_) | ConcreteArray(_), Eq) => true,
+            (ConcreteStruct(_), Struct) | (ConcreteArray(_), Array) => true,
+            _ => false,
+        }
     }
 }
 
 /// A reference type: nullability plus heap type. References are
-/// pointer-sized: a `*const VMFuncRef` for functions, a store-local handle
-/// for host values; 0 is null.
+/// pointer-sized: a `*const VMFuncRef` for functions, a tagged word for
+/// the internal and extern hierarchies (see docs/architecture.md, "GC
+/// references"); 0 is null.
 #[derive(Copy, Clone, PartialEq, Eq, Hash, Debug, serde::Serialize, serde::Deserialize)]
 pub struct WasmRefType {
     /// Whether null is a value of the type.
@@ -148,10 +261,15 @@ impl WasmRefType {
         nullable: true,
         heap: WasmHeapType::Exn,
     };
+    /// `anyref`.
+    pub const ANYREF: WasmRefType = WasmRefType {
+        nullable: true,
+        heap: WasmHeapType::Any,
+    };
 
     /// True for exception references (`exnref`, `nullexnref`).
     pub fn is_exn(&self) -> bool {
-        matches!(self.heap, WasmHeapType::Exn | WasmHeapType::NoExn)
+        self.heap.hierarchy() == WasmHierarchy::Exn
     }
 
     /// True for function references of any kind.
@@ -159,31 +277,39 @@ impl WasmRefType {
         self.heap.is_func()
     }
 
-    /// Whether every value of `self` is a value of `other`, given that
-    /// both are canonical (engine-level) or both belong to one module.
-    pub fn is_subtype_of(&self, other: &WasmRefType) -> bool {
+    /// Whether every value of `self` is a value of `other`; concrete types
+    /// are compared with `concrete` (see
+    /// [`WasmHeapType::is_subtype_of_with`]).
+    pub fn is_subtype_of_with(
+        &self,
+        other: &WasmRefType,
+        concrete: &mut dyn FnMut(WasmTypeRef, WasmTypeRef) -> bool,
+    ) -> bool {
         if self.nullable && !other.nullable {
             return false;
         }
-        use WasmHeapType::*;
-        match (self.heap, other.heap) {
-            (a, b) if a == b => true,
-            (NoFunc, b) => b.is_func(),
-            (ConcreteFunc(_), Func) => true,
-            (NoExtern, Extern) => true,
-            (NoExn, Exn) => true,
-            _ => false,
-        }
+        self.heap.is_subtype_of_with(&other.heap, concrete)
     }
 
     /// Replaces module type indices with `f(index)`.
     pub fn map_type_refs(self, f: &mut impl FnMut(TypeIndex) -> WasmTypeRef) -> WasmRefType {
-        match self.heap {
-            WasmHeapType::ConcreteFunc(WasmTypeRef::Module(i)) => WasmRefType {
+        match self.heap.type_ref() {
+            Some(WasmTypeRef::Module(i)) => WasmRefType {
                 nullable: self.nullable,
-                heap: WasmHeapType::ConcreteFunc(f(i)),
+                heap: self.heap.with_type_ref(f(i)),
             },
             _ => self,
+        }
+    }
+
+    /// Replaces every type reference with `f(reference)`.
+    pub fn map_all_type_refs(self, f: &mut impl FnMut(WasmTypeRef) -> WasmTypeRef) -> WasmRefType {
+        match self.heap.type_ref() {
+            Some(r) => WasmRefType {
+                nullable: self.nullable,
+                heap: self.heap.with_type_ref(f(r)),
+            },
+            Option::None => self,
         }
     }
 }
@@ -206,15 +332,22 @@ pub enum WasmValType {
 }
 
 impl WasmValType {
-    /// Converts a wasmparser value type, rejecting types the engine does not support.
-    pub fn from_wasmparser(ty: wasmparser::ValType) -> Result<Self, crate::WasmError> {
+    /// Converts a wasmparser value type, rejecting types the engine does
+    /// not support; `kind_of` tells which kind of type a module type index
+    /// names.
+    pub fn from_wasmparser(
+        ty: wasmparser::ValType,
+        kind_of: &dyn Fn(u32) -> Option<WasmTypeKind>,
+    ) -> Result<Self, crate::WasmError> {
         Ok(match ty {
             wasmparser::ValType::I32 => WasmValType::I32,
             wasmparser::ValType::I64 => WasmValType::I64,
             wasmparser::ValType::F32 => WasmValType::F32,
             wasmparser::ValType::F64 => WasmValType::F64,
             wasmparser::ValType::V128 => WasmValType::V128,
-            wasmparser::ValType::Ref(r) => WasmValType::Ref(WasmRefType::from_wasmparser(r)?),
+            wasmparser::ValType::Ref(r) => {
+                WasmValType::Ref(WasmRefType::from_wasmparser(r, kind_of)?)
+            }
         })
     }
 
@@ -231,18 +364,47 @@ impl WasmValType {
         }
     }
 
-    /// Subtyping: equal types, or reference subtyping.
-    pub fn is_subtype_of(&self, other: &WasmValType) -> bool {
+    /// Replaces every type reference in a reference type with `f(reference)`.
+    pub fn map_all_type_refs(self, f: &mut impl FnMut(WasmTypeRef) -> WasmTypeRef) -> WasmValType {
+        match self {
+            WasmValType::Ref(r) => WasmValType::Ref(r.map_all_type_refs(f)),
+            other => other,
+        }
+    }
+
+    /// Subtyping: equal types, or reference subtyping (concrete types
+    /// compared with `concrete`).
+    pub fn is_subtype_of_with(
+        &self,
+        other: &WasmValType,
+        concrete: &mut dyn FnMut(WasmTypeRef, WasmTypeRef) -> bool,
+    ) -> bool {
         match (self, other) {
-            (WasmValType::Ref(a), WasmValType::Ref(b)) => a.is_subtype_of(b),
+            (WasmValType::Ref(a), WasmValType::Ref(b)) => a.is_subtype_of_with(b, concrete),
             (a, b) => a == b,
         }
     }
 }
 
+/// The kind of a defined type: what its concrete references are.
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
+pub enum WasmTypeKind {
+    /// A function type.
+    Func,
+    /// A struct type.
+    Struct,
+    /// An array type.
+    Array,
+}
+
 impl WasmRefType {
-    /// Converts a wasmparser reference type, rejecting GC types.
-    pub fn from_wasmparser(r: wasmparser::RefType) -> Result<Self, crate::WasmError> {
+    /// Converts a wasmparser reference type, rejecting types the engine
+    /// does not support (shared and continuation types); `kind_of` tells
+    /// which kind of type a module type index names.
+    pub fn from_wasmparser(
+        r: wasmparser::RefType,
+        kind_of: &dyn Fn(u32) -> Option<WasmTypeKind>,
+    ) -> Result<Self, crate::WasmError> {
         use wasmparser::{AbstractHeapType as A, HeapType as H};
         let heap = match r.heap_type() {
             H::Abstract { shared: false, ty } => match ty {
@@ -252,11 +414,25 @@ impl WasmRefType {
                 A::NoExtern => WasmHeapType::NoExtern,
                 A::Exn => WasmHeapType::Exn,
                 A::NoExn => WasmHeapType::NoExn,
+                A::Any => WasmHeapType::Any,
+                A::Eq => WasmHeapType::Eq,
+                A::I31 => WasmHeapType::I31,
+                A::Struct => WasmHeapType::Struct,
+                A::Array => WasmHeapType::Array,
+                A::None => WasmHeapType::None,
                 _ => return Err(unsupported_ref(r)),
             },
             H::Concrete(i) | H::Exact(i) => match i.as_module_index() {
-                Some(i) => WasmHeapType::ConcreteFunc(WasmTypeRef::Module(TypeIndex::from_u32(i))),
-                None => return Err(unsupported_ref(r)),
+                Some(i) => {
+                    let t = WasmTypeRef::Module(TypeIndex::from_u32(i));
+                    match kind_of(i) {
+                        Some(WasmTypeKind::Func) => WasmHeapType::ConcreteFunc(t),
+                        Some(WasmTypeKind::Struct) => WasmHeapType::ConcreteStruct(t),
+                        Some(WasmTypeKind::Array) => WasmHeapType::ConcreteArray(t),
+                        Option::None => return Err(unsupported_ref(r)),
+                    }
+                }
+                Option::None => return Err(unsupported_ref(r)),
             },
             _ => return Err(unsupported_ref(r)),
         };
@@ -280,9 +456,25 @@ impl fmt::Display for WasmHeapType {
             WasmHeapType::NoExtern => f.write_str("noextern"),
             WasmHeapType::Exn => f.write_str("exn"),
             WasmHeapType::NoExn => f.write_str("noexn"),
-            WasmHeapType::ConcreteFunc(WasmTypeRef::Module(i)) => write!(f, "{}", i.as_u32()),
-            WasmHeapType::ConcreteFunc(WasmTypeRef::Engine(i)) => write!(f, "<type {}>", i.0),
-            WasmHeapType::ConcreteFunc(WasmTypeRef::RecSelf) => f.write_str("<self>"),
+            WasmHeapType::Any => f.write_str("any"),
+            WasmHeapType::Eq => f.write_str("eq"),
+            WasmHeapType::I31 => f.write_str("i31"),
+            WasmHeapType::Struct => f.write_str("struct"),
+            WasmHeapType::Array => f.write_str("array"),
+            WasmHeapType::None => f.write_str("none"),
+            WasmHeapType::ConcreteFunc(r)
+            | WasmHeapType::ConcreteStruct(r)
+            | WasmHeapType::ConcreteArray(r) => r.fmt(f),
+        }
+    }
+}
+
+impl fmt::Display for WasmTypeRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WasmTypeRef::Module(i) => write!(f, "{}", i.as_u32()),
+            WasmTypeRef::Engine(i) => write!(f, "<type {}>", i.0),
+            WasmTypeRef::RecGroup(i) => write!(f, "<rec {i}>"),
         }
     }
 }
@@ -293,6 +485,15 @@ impl fmt::Display for WasmRefType {
             (true, WasmHeapType::Func) => f.write_str("funcref"),
             (true, WasmHeapType::Extern) => f.write_str("externref"),
             (true, WasmHeapType::Exn) => f.write_str("exnref"),
+            (true, WasmHeapType::Any) => f.write_str("anyref"),
+            (true, WasmHeapType::Eq) => f.write_str("eqref"),
+            (true, WasmHeapType::I31) => f.write_str("i31ref"),
+            (true, WasmHeapType::Struct) => f.write_str("structref"),
+            (true, WasmHeapType::Array) => f.write_str("arrayref"),
+            (true, WasmHeapType::None) => f.write_str("nullref"),
+            (true, WasmHeapType::NoFunc) => f.write_str("nullfuncref"),
+            (true, WasmHeapType::NoExtern) => f.write_str("nullexternref"),
+            (true, WasmHeapType::NoExn) => f.write_str("nullexnref"),
             (true, h) => write!(f, "(ref null {h})"),
             (false, h) => write!(f, "(ref {h})"),
         }

@@ -274,6 +274,17 @@ impl Instance {
         self.tags[index as usize]
     }
 
+    /// The engine-wide id of module type `index`.
+    pub fn type_id(&self, index: TypeIndex) -> VMSharedTypeIndex {
+        // SAFETY: the slot was filled at allocation with a pointer to one
+        // id per module type, which the module keeps alive; `index` is a
+        // validated type index of this module.
+        unsafe {
+            let ids = *self.vmctx_plus::<*const VMSharedTypeIndex>(vmctx::TYPE_IDS);
+            *ids.add(index.index())
+        }
+    }
+
     /// The store context this instance runs with.
     pub fn store_context(&self) -> *const VMStoreContext {
         // SAFETY: the slot was filled at allocation.
@@ -431,6 +442,12 @@ impl Instance {
                 ConstOp::GlobalGet(g) => unsafe { (*self.global_ptr(g)).get_raw() },
                 ConstOp::RefNull(_) => ValRaw::reference(0),
                 ConstOp::RefFunc(f) => ValRaw::reference(self.func_ref_ptr(f) as u64),
+                ConstOp::RefI31 => {
+                    let n = stack.pop().unwrap().get_i32();
+                    ValRaw::reference(wasmtime_environ::gc_ref::from_i31(n as u32))
+                }
+                // Both hierarchies share one word encoding.
+                ConstOp::AnyConvertExtern | ConstOp::ExternConvertAny => stack.pop().unwrap(),
                 ConstOp::I32Add | ConstOp::I32Sub | ConstOp::I32Mul => {
                     let b = stack.pop().unwrap().get_i32();
                     let a = stack.pop().unwrap().get_i32();

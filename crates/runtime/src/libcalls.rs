@@ -164,6 +164,14 @@ mod impls {
         instance.elem_drop(ElemIndex::new(elem as usize))
     }
 
+    pub fn is_subtype(instance: &mut Instance, actual: u32, expected: u32) -> u32 {
+        // SAFETY: as in `memory_grow`.
+        match unsafe { instance.vmstore() } {
+            Some(store) => u32::from(store.is_subtype(actual, expected)),
+            None => u32::from(actual == expected),
+        }
+    }
+
     pub fn exn_alloc(instance: &mut Instance, tag: u32, len: u32) -> u64 {
         instance.alloc_exn(tag, len) as u64
     }

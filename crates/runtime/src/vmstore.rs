@@ -40,6 +40,10 @@ pub trait VMStore {
     /// or return the error to raise (normally `Trap::Interrupt`).
     fn new_epoch(&mut self) -> anyhow::Result<()>;
 
+    /// Whether engine type `actual` is `expected` or a declared subtype of
+    /// it (the engine's type registry).
+    fn is_subtype(&self, actual: u32, expected: u32) -> bool;
+
     /// Records `error` to be returned to the host when the current trap
     /// (a `TrapSite::HostError`) reaches it.
     fn set_pending_error(&mut self, error: anyhow::Error);

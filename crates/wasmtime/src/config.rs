@@ -97,6 +97,29 @@ pub struct Config {
     pub(crate) stack_creator: Option<HostStackCreator>,
     #[cfg(feature = "cache")]
     pub(crate) cache: Option<crate::Cache>,
+    /// `Config::collector`.
+    pub(crate) collector: Collector,
+}
+
+/// Which garbage collector manages the GC heap of each store
+/// (`Config::collector`).
+///
+/// This slice of the GC proposal has no heap yet (only unboxed `i31`
+/// references exist), so every choice behaves the same; the choice is
+/// recorded for the heap of the next slice.
+#[non_exhaustive]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Collector {
+    /// Let the engine choose (the copying collector).
+    #[default]
+    Auto,
+    /// Deferred reference counting: counts for heap references, a stack
+    /// scan at collection time; cycles are kept until the store is dropped.
+    DeferredReferenceCounting,
+    /// Allocate until the heap is full, never collect.
+    Null,
+    /// A copying (semi-space) collector.
+    Copying,
 }
 
 /// Default of [`Config::wasm_backtrace_max_frames`].
@@ -160,6 +183,7 @@ impl Config {
             stack_creator: None,
             #[cfg(feature = "cache")]
             cache: None,
+            collector: Collector::Auto,
         }
     }
 
@@ -228,6 +252,13 @@ impl Config {
         /// Enables the component model: [`Component`](crate::component::Component)s
         /// may be compiled (on by default, as in Wasmtime).
         wasm_component_model => COMPONENT_MODEL,
+    }
+
+    /// Chooses the garbage collector of the GC proposal (default
+    /// [`Collector::Auto`]).
+    pub fn collector(&mut self, collector: Collector) -> &mut Self {
+        self.collector = collector;
+        self
     }
 
     /// Whether shared memories may be created, by [`SharedMemory::new`] or

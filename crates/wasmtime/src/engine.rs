@@ -11,7 +11,6 @@ use {
     crate::FuncType,
     std::collections::HashMap,
     std::sync::Mutex,
-    wasmtime_environ::EntityRef as _,
     wasmtime_environ::{VMSharedTypeIndex, WasmFuncType},
     wasmtime_runtime::code_memory::CodeMemory,
     wasmtime_runtime::instance::allocator::InstanceAllocator,
@@ -54,11 +53,7 @@ struct EngineRuntime {
 }
 
 #[cfg(feature = "runtime")]
-#[derive(Default)]
-struct TypeRegistry {
-    map: HashMap<Arc<WasmFuncType>, VMSharedTypeIndex, rustc_hash::FxBuildHasher>,
-    types: Vec<Arc<WasmFuncType>>,
-}
+use crate::type_registry::TypeRegistry;
 
 impl Default for Engine {
     fn default() -> Engine {
@@ -90,7 +85,6 @@ impl Engine {
     pub fn new(config: &Config) -> Result<Engine> {
         let features = config.features;
         use wasmtime_environ::wasmparser::WasmFeatures as F;
-        let unsupported = [(F::GC, "GC")];
         if config.tunables.signals_based_traps && !cfg!(feature = "signals-based-traps") {
             anyhow::bail!(
                 "signals-based traps were requested but the `signals-based-traps` feature is disabled"
@@ -104,10 +98,10 @@ impl Engine {
         if features.contains(F::RELAXED_SIMD) && !features.contains(F::SIMD) {
             anyhow::bail!("cannot disable the simd proposal but enable the relaxed simd proposal");
         }
-        for (flag, name) in unsupported {
-            if features.contains(flag) {
-                anyhow::bail!("the {name} proposal is not supported by this engine yet");
-            }
+        if features.contains(F::GC) && !features.contains(F::FUNCTION_REFERENCES) {
+            anyhow::bail!(
+                "the gc proposal cannot be enabled without the function-references proposal"
+            );
         }
         // The process-wide trap signal handlers, only for engines that rely
         // on them: without signal-based traps compiled code raises every
@@ -282,50 +276,60 @@ impl Engine {
         &self.inner.runtime.epoch
     }
 
-    /// Registers a function type, returning its engine-wide id.
+    /// Registers a function type (a final type without supertype in a
+    /// group of its own), returning its engine-wide id.
     pub(crate) fn register_type(&self, ty: &WasmFuncType) -> VMSharedTypeIndex {
-        let mut reg = self.inner.runtime.types.lock().unwrap();
-        if let Some(i) = reg.map.get(ty) {
-            return *i;
-        }
-        let index = VMSharedTypeIndex(reg.types.len() as u32);
-        let ty = Arc::new(ty.clone());
-        reg.types.push(ty.clone());
-        reg.map.insert(ty, index);
-        index
+        self.register_sub_type(wasmtime_environ::WasmSubType::func(ty.clone()))
     }
 
-    /// Registers every function type of `module`, in order, returning the
-    /// engine-wide id of each. Types naming other types (`(ref $t)`) are
-    /// canonicalized first: an earlier type becomes its engine id, the type
-    /// itself (a self-recursive type) `RecSelf`, so structurally equal
-    /// types of different modules get the same id and different ones never
-    /// do.
+    /// Registers a type whose references are engine ids, in a recursion
+    /// group of its own.
+    pub(crate) fn register_sub_type(&self, ty: wasmtime_environ::WasmSubType) -> VMSharedTypeIndex {
+        self.inner.runtime.types.lock().unwrap().register_single(ty)
+    }
+
+    /// Registers every type of `module`, recursion group by recursion
+    /// group (iso-recursive canonicalization, see `type_registry`),
+    /// returning the engine-wide id of each type index.
     pub(crate) fn register_module_types(
         &self,
         module: &wasmtime_environ::Module,
     ) -> Vec<VMSharedTypeIndex> {
-        use wasmtime_environ::{TypeIndex, WasmTypeRef};
-        let mut ids: Vec<VMSharedTypeIndex> = Vec::with_capacity(module.types.len());
-        for (i, ty) in module.types.iter() {
-            let mut canon = |j: TypeIndex| match ids.get(j.index()) {
-                Some(id) if j != i => WasmTypeRef::Engine(*id),
-                _ => WasmTypeRef::RecSelf,
-            };
-            let params: Vec<_> = ty
-                .params
-                .iter()
-                .map(|t| t.map_type_refs(&mut canon))
-                .collect();
-            let results: Vec<_> = ty
-                .results
-                .iter()
-                .map(|t| t.map_type_refs(&mut canon))
-                .collect();
-            let id = self.register_type(&WasmFuncType::new(params, results));
-            ids.push(id);
-        }
-        ids
+        self.inner
+            .runtime
+            .types
+            .lock()
+            .unwrap()
+            .register_module(module)
+    }
+
+    /// The resolved description of a registered type.
+    pub(crate) fn sub_type_of(
+        &self,
+        index: VMSharedTypeIndex,
+    ) -> Arc<wasmtime_environ::WasmSubType> {
+        self.inner.runtime.types.lock().unwrap().sub_type(index)
+    }
+
+    /// Whether registered type `sub` is `sup` or declares it, directly or
+    /// not, as a supertype.
+    pub(crate) fn is_subtype(&self, sub: VMSharedTypeIndex, sup: VMSharedTypeIndex) -> bool {
+        self.inner
+            .runtime
+            .types
+            .lock()
+            .unwrap()
+            .is_subtype(sub, sup)
+    }
+
+    /// Reference subtyping between canonical types of this engine.
+    pub(crate) fn ref_matches(
+        &self,
+        sub: &wasmtime_environ::WasmRefType,
+        sup: &wasmtime_environ::WasmRefType,
+    ) -> bool {
+        let reg = self.inner.runtime.types.lock().unwrap();
+        sub.is_subtype_of_with(sup, &mut |a, b| reg.is_subtype_ref(a, b))
     }
 
     /// A registered function type.
@@ -336,8 +340,8 @@ impl Engine {
 
     /// The function type of a registered id.
     pub(crate) fn func_type_of(&self, index: VMSharedTypeIndex) -> FuncType {
-        let reg = self.inner.runtime.types.lock().unwrap();
-        FuncType::from_registered(reg.types[index.0 as usize].clone(), index, self.clone())
+        let f = self.inner.runtime.types.lock().unwrap().func(index);
+        FuncType::from_registered(f, index, self.clone())
     }
 
     /// The wasm-call entry for host functions of type `ty`, compiled once per

@@ -6,7 +6,8 @@
 use crate::host_items::host_instance_with_types;
 use crate::store::{StoreId, StoreOpaque};
 use crate::{
-    AsContext, AsContextMut, Engine, FuncType, Mutability, Ref, RefType, Rooted, Val, ValType,
+    AsContext, AsContextMut, Engine, FieldType, FuncType, Mutability, Ref, RefType, Rooted,
+    StorageType, Val, ValType,
 };
 use anyhow::{bail, Result};
 use wasmtime_environ::{EntityIndex, EntityRef, Export, TagIndex, TypeIndex};
@@ -31,8 +32,9 @@ impl TagType {
         &self.ty
     }
 
+    /// Tag types match when their function types are the same type.
     pub(crate) fn matches(&self, other: &TagType) -> bool {
-        self.ty.params().eq(other.ty.params()) && self.ty.results().eq(other.ty.results())
+        FuncType::eq(&self.ty, &other.ty)
     }
 }
 
@@ -70,7 +72,11 @@ impl Tag {
             bail!("tag types must not have results");
         }
         let mut m = wasmtime_environ::Module::default();
-        let t = m.types.push((*ty.ty().wasm()).clone());
+        let t = m
+            .types
+            .push(wasmtime_environ::WasmSubType::func(ty.ty().wasm().clone()));
+        m.rec_groups
+            .push(wasmtime_environ::RecGroupRange { start: t, len: 1 });
         m.tags.push(t);
         m.exports.push(Export {
             name: String::new(),
@@ -103,7 +109,7 @@ impl Tag {
         let module = instance.module();
         let ty: TypeIndex = module.tags[self.index];
         Ok(TagType::new(
-            store.engine().func_type(module.types[ty].clone()),
+            store.engine().func_type_of(instance.type_id(ty)),
         ))
     }
 
@@ -131,94 +137,6 @@ impl Tag {
             }
         }
         None
-    }
-}
-
-/// The storage type of a field: a value type or a packed integer (the
-/// latter only occur in GC struct and array types, which this engine does
-/// not implement; exception payloads always hold value types).
-#[derive(Clone, Debug)]
-pub enum StorageType {
-    /// An 8-bit packed integer.
-    I8,
-    /// A 16-bit packed integer.
-    I16,
-    /// A value type.
-    ValType(ValType),
-}
-
-impl StorageType {
-    /// Whether this is a value type.
-    pub fn is_val_type(&self) -> bool {
-        matches!(self, StorageType::ValType(_))
-    }
-
-    /// The value type, if this is one.
-    pub fn as_val_type(&self) -> Option<&ValType> {
-        match self {
-            StorageType::ValType(t) => Some(t),
-            _ => None,
-        }
-    }
-
-    /// The value type; panics for packed types.
-    pub fn unwrap_val_type(&self) -> &ValType {
-        self.as_val_type().expect("not a value type")
-    }
-
-    /// The value type this storage type reads as (`i32` for packed types).
-    pub fn unpack(&self) -> &ValType {
-        match self {
-            StorageType::I8 | StorageType::I16 => &ValType::I32,
-            StorageType::ValType(t) => t,
-        }
-    }
-}
-
-impl std::fmt::Display for StorageType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            StorageType::I8 => f.write_str("i8"),
-            StorageType::I16 => f.write_str("i16"),
-            StorageType::ValType(t) => t.fmt(f),
-        }
-    }
-}
-
-/// The type of a field of an exception object: mutability and storage
-/// type.
-#[derive(Clone, Debug)]
-pub struct FieldType {
-    mutability: Mutability,
-    element_type: StorageType,
-}
-
-impl FieldType {
-    /// A field type.
-    pub fn new(mutability: Mutability, element_type: StorageType) -> FieldType {
-        FieldType {
-            mutability,
-            element_type,
-        }
-    }
-
-    /// The field's mutability (exception fields are immutable).
-    pub fn mutability(&self) -> Mutability {
-        self.mutability
-    }
-
-    /// The field's storage type.
-    pub fn element_type(&self) -> &StorageType {
-        &self.element_type
-    }
-}
-
-impl std::fmt::Display for FieldType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.mutability {
-            Mutability::Var => write!(f, "(mut {})", self.element_type),
-            Mutability::Const => self.element_type.fmt(f),
-        }
     }
 }
 

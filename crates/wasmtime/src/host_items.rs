@@ -23,6 +23,8 @@ pub(crate) fn host_instance_with_types(
     type_ids: &[wasmtime_environ::VMSharedTypeIndex],
 ) -> Result<usize> {
     store.reserve_resources(&module, false)?;
+    // Kept with the instance: its vmctx points at these ids.
+    let type_ids: Box<[wasmtime_environ::VMSharedTypeIndex]> = type_ids.into();
     let index = store.instances.len();
     let tunables = store.engine().config().tunables.clone();
     let store_ptr = store as *mut StoreOpaque as *mut u8;
@@ -44,6 +46,9 @@ pub(crate) fn host_instance_with_types(
         allocator: &wasmtime_runtime::instance::allocator::OnDemandInstanceAllocator,
         memory_images: None,
     })?;
-    store.push_instance(StoreInstance { handle });
+    store.push_instance(StoreInstance {
+        handle,
+        _type_ids: (!type_ids.is_empty()).then_some(type_ids),
+    });
     Ok(index)
 }

@@ -136,7 +136,10 @@ impl Instance {
             allocator: module.engine().allocator(),
             memory_images: module.memory_images(),
         })?;
-        store.push_instance(StoreInstance { handle });
+        store.push_instance(StoreInstance {
+            handle,
+            _type_ids: None,
+        });
         let instance = Instance(Stored {
             store: store.id(),
             index,

@@ -71,6 +71,8 @@ mod store;
 #[cfg(feature = "runtime")]
 mod trap;
 #[cfg(feature = "runtime")]
+mod type_registry;
+#[cfg(feature = "runtime")]
 mod types;
 #[cfg(feature = "runtime")]
 mod values;
@@ -80,7 +82,7 @@ pub use allocation::InstanceAllocationStrategy;
 pub use allocation::PoolingAllocationConfig;
 #[cfg(feature = "cache")]
 pub use cache::{Cache, CacheConfig};
-pub use config::{Config, Enabled, OptLevel, RegallocAlgorithm, Strategy};
+pub use config::{Collector, Config, Enabled, OptLevel, RegallocAlgorithm, Strategy};
 pub use engine::{Engine, Precompiled};
 #[cfg(feature = "runtime")]
 pub use runtime_exports::*;
@@ -89,9 +91,7 @@ pub use wasmtime_environ::Trap;
 
 #[cfg(feature = "runtime")]
 mod runtime_exports {
-    pub use crate::exception::{
-        ExnRef, ExnRefPre, ExnType, FieldType, StorageType, Tag, TagType, ThrownException,
-    };
+    pub use crate::exception::{ExnRef, ExnRefPre, ExnType, Tag, TagType, ThrownException};
     pub use crate::externals::{Extern, Global, Memory, MemoryAccessError, Table};
     pub use crate::func::typed::{
         IntoFunc, TypedFunc, WasmParams, WasmResults, WasmRet, WasmTy, WasmTyList,
@@ -118,10 +118,11 @@ mod runtime_exports {
     };
     pub use crate::trap::{FrameInfo, Trap, WasmBacktrace};
     pub use crate::types::{
-        ExportType, ExternType, FuncType, GlobalType, HeapType, ImportType, MemoryType,
-        MemoryTypeBuilder, Mutability, RefType, TableType, ValType,
+        ArrayType, ExportType, ExternType, FieldType, Finality, FuncType, GlobalType, HeapType,
+        ImportType, MemoryType, MemoryTypeBuilder, Mutability, RefType, StorageType, StructType,
+        TableType, ValType,
     };
-    pub use crate::values::{ExternRef, Ref, Rooted, Val, V128};
+    pub use crate::values::{AnyRef, EqRef, ExternRef, Ref, Rooted, Val, I31, V128};
 }
 
 /// Wasmtime's error type: any error, including traps.

@@ -431,7 +431,7 @@ pub(crate) fn serialize(
 
     // The wasm-to-host entries of every distinct function type.
     let mut trampoline_types: Vec<WasmFuncType> = Vec::new();
-    for ty in module.types.values() {
+    for ty in module.types.values().filter_map(|t| t.as_func()) {
         if !trampoline_types.contains(ty) {
             trampoline_types.push(ty.clone());
         }
@@ -624,11 +624,21 @@ pub(crate) fn deserialize(engine: &Engine, bytes: &[u8]) -> Result<Module> {
     let trampolines = Arc::new(CodeMemory::from_parts(tramp_text, trampolines, |_| {
         u32::MAX
     })?);
+    // Each trampoline serves the module's types of that signature; their
+    // engine ids come from registering the module's recursion groups.
+    let ids = engine.register_module_types(&info.module);
     let entries: Vec<_> = info
         .trampoline_types
         .iter()
         .enumerate()
-        .map(|(i, ty)| (engine.register_type(ty), i as u32))
+        .filter_map(|(i, ty)| {
+            let index = info
+                .module
+                .types
+                .values()
+                .position(|t| t.as_func() == Some(ty))?;
+            Some((*ids.get(index)?, i as u32))
+        })
         .collect();
     if engine.add_host_trampolines(&trampolines, entries) {
         wasmtime_runtime::traphandlers::register_code(trampolines);

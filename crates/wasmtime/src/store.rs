@@ -58,6 +58,9 @@ pub(crate) enum PendingError {
 /// An instance owned by a store.
 pub(crate) struct StoreInstance {
     pub(crate) handle: InstanceHandle,
+    /// The engine ids of a host item instance's module types, which its
+    /// vmctx points at (an ordinary instance's module keeps its own).
+    pub(crate) _type_ids: Option<Box<[wasmtime_environ::VMSharedTypeIndex]>>,
 }
 
 /// The part of a store that does not depend on `T`.
@@ -611,6 +614,13 @@ impl<T> VMStore for StoreInner<T> {
 
     fn set_pending_error(&mut self, error: anyhow::Error) {
         self.opaque.pending = Some(PendingError::Error(error));
+    }
+
+    fn is_subtype(&self, actual: u32, expected: u32) -> bool {
+        self.opaque.engine().is_subtype(
+            wasmtime_environ::VMSharedTypeIndex(actual),
+            wasmtime_environ::VMSharedTypeIndex(expected),
+        )
     }
 }
 

@@ -12,11 +12,13 @@ use wasmtime_environ::{
 };
 
 mod externs;
+mod gc;
 pub use externs::*;
+pub use gc::*;
 
 /// `ty` of `module` with module type indices replaced by engine ids.
 pub(crate) fn canonical_ref(engine: &Engine, module: &EnvModule, ty: WasmRefType) -> WasmRefType {
-    if !matches!(ty.heap, WasmHeapType::ConcreteFunc(WasmTypeRef::Module(_))) {
+    if !matches!(ty.heap.type_ref(), Some(WasmTypeRef::Module(_))) {
         return ty;
     }
     let ids = engine.register_module_types(module);
@@ -40,72 +42,264 @@ pub enum Mutability {
     Var,
 }
 
+/// Whether `sub` matches `sup` (canonical types), using the registry of
+/// the engine one of them names a concrete type of; concrete types of two
+/// different engines never match.
+fn wasm_ref_matches(sub: &RefType, sup: &RefType) -> bool {
+    let engine = sub
+        .heap_type
+        .concrete_engine()
+        .or(sup.heap_type.concrete_engine());
+    if let (Some(a), Some(b)) = (
+        sub.heap_type.concrete_engine(),
+        sup.heap_type.concrete_engine(),
+    ) {
+        if !Engine::same(a, b) {
+            return false;
+        }
+    }
+    match engine {
+        Some(e) => e.ref_matches(&sub.to_wasm(), &sup.to_wasm()),
+        None => sub
+            .to_wasm()
+            .is_subtype_of_with(&sup.to_wasm(), &mut |a, b| a == b),
+    }
+}
+
 /// A heap type (the target of a reference): the abstract types of the
-/// function and extern hierarchies, and concrete function types (function
-/// references proposal).
+/// internal (`any`), function, extern and exception hierarchies, and
+/// concrete function, struct and array types.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum HeapType {
-    /// Any function.
-    Func,
-    /// No function (the bottom of the function hierarchy).
-    NoFunc,
     /// Any external (host) value.
     Extern,
     /// No external value.
     NoExtern,
+    /// Any function.
+    Func,
     /// Functions of one concrete type.
     ConcreteFunc(FuncType),
+    /// No function (the bottom of the function hierarchy).
+    NoFunc,
+    /// Any internal value: the top of the GC hierarchy.
+    Any,
+    /// Values `ref.eq` compares: i31s, structs and arrays.
+    Eq,
+    /// Unboxed 31-bit integers.
+    I31,
+    /// Any array.
+    Array,
+    /// Arrays of one concrete type.
+    ConcreteArray(ArrayType),
+    /// Any struct.
+    Struct,
+    /// Structs of one concrete type.
+    ConcreteStruct(StructType),
     /// Any exception object.
     Exn,
     /// No exception object.
     NoExn,
+    /// No internal value (the bottom of the GC hierarchy).
+    None,
+}
+
+impl From<FuncType> for HeapType {
+    fn from(f: FuncType) -> HeapType {
+        HeapType::ConcreteFunc(f)
+    }
+}
+
+impl From<StructType> for HeapType {
+    fn from(s: StructType) -> HeapType {
+        HeapType::ConcreteStruct(s)
+    }
+}
+
+impl From<ArrayType> for HeapType {
+    fn from(a: ArrayType) -> HeapType {
+        HeapType::ConcreteArray(a)
+    }
 }
 
 impl HeapType {
+    /// The engine of the concrete type this names, if any.
+    fn concrete_engine(&self) -> Option<&Engine> {
+        match self {
+            HeapType::ConcreteFunc(f) => Some(f.engine()),
+            HeapType::ConcreteStruct(s) => Some(s.engine()),
+            HeapType::ConcreteArray(a) => Some(a.engine()),
+            _ => Option::None,
+        }
+    }
+
     /// Whether every concrete type this names is registered with `engine`
     /// (type ids are per engine: another engine's id may name another
     /// type here).
     pub(crate) fn comes_from_same_engine(&self, engine: &Engine) -> bool {
-        match self {
-            HeapType::ConcreteFunc(f) => Engine::same(f.engine(), engine),
-            _ => true,
-        }
+        self.concrete_engine()
+            .is_none_or(|e| Engine::same(e, engine))
     }
 
-    /// True for `func`, `nofunc` and concrete function types.
-    pub fn is_func(&self) -> bool {
-        !self.is_extern() && !self.is_exn()
+    /// The hierarchy this type belongs to.
+    pub(crate) fn hierarchy(&self) -> wasmtime_environ::WasmHierarchy {
+        self.to_wasm().hierarchy()
     }
 
-    /// True for `exn` and `noexn`.
-    pub fn is_exn(&self) -> bool {
-        matches!(self, HeapType::Exn | HeapType::NoExn)
-    }
-
-    /// True for `extern` and `noextern`.
+    /// True for `extern`.
     pub fn is_extern(&self) -> bool {
-        matches!(self, HeapType::Extern | HeapType::NoExtern)
+        matches!(self, HeapType::Extern)
+    }
+
+    /// True for `func`.
+    pub fn is_func(&self) -> bool {
+        matches!(self, HeapType::Func)
+    }
+
+    /// True for `nofunc`.
+    pub fn is_no_func(&self) -> bool {
+        matches!(self, HeapType::NoFunc)
+    }
+
+    /// True for `any`.
+    pub fn is_any(&self) -> bool {
+        matches!(self, HeapType::Any)
+    }
+
+    /// True for `i31`.
+    pub fn is_i31(&self) -> bool {
+        matches!(self, HeapType::I31)
+    }
+
+    /// True for `none`.
+    pub fn is_none(&self) -> bool {
+        matches!(self, HeapType::None)
+    }
+
+    /// True for `exn`.
+    pub fn is_exn(&self) -> bool {
+        matches!(self, HeapType::Exn)
+    }
+
+    /// True for `noexn`.
+    pub fn is_no_exn(&self) -> bool {
+        matches!(self, HeapType::NoExn)
+    }
+
+    /// True for the abstract (non-concrete) heap types.
+    pub fn is_abstract(&self) -> bool {
+        !self.is_concrete()
+    }
+
+    /// True for concrete function, struct and array types.
+    pub fn is_concrete(&self) -> bool {
+        self.concrete_engine().is_some()
+    }
+
+    /// True for a concrete function type.
+    pub fn is_concrete_func(&self) -> bool {
+        matches!(self, HeapType::ConcreteFunc(_))
     }
 
     /// The concrete function type, if this is one.
     pub fn as_concrete_func(&self) -> Option<&FuncType> {
         match self {
             HeapType::ConcreteFunc(f) => Some(f),
-            _ => None,
+            _ => Option::None,
         }
     }
 
-    /// Whether every value of `self` is a value of `other`.
+    /// The concrete function type; panics otherwise.
+    pub fn unwrap_concrete_func(&self) -> &FuncType {
+        self.as_concrete_func()
+            .expect("not a concrete function type")
+    }
+
+    /// True for a concrete array type.
+    pub fn is_concrete_array(&self) -> bool {
+        matches!(self, HeapType::ConcreteArray(_))
+    }
+
+    /// The concrete array type, if this is one.
+    pub fn as_concrete_array(&self) -> Option<&ArrayType> {
+        match self {
+            HeapType::ConcreteArray(a) => Some(a),
+            _ => Option::None,
+        }
+    }
+
+    /// The concrete array type; panics otherwise.
+    pub fn unwrap_concrete_array(&self) -> &ArrayType {
+        self.as_concrete_array().expect("not a concrete array type")
+    }
+
+    /// True for a concrete struct type.
+    pub fn is_concrete_struct(&self) -> bool {
+        matches!(self, HeapType::ConcreteStruct(_))
+    }
+
+    /// The concrete struct type, if this is one.
+    pub fn as_concrete_struct(&self) -> Option<&StructType> {
+        match self {
+            HeapType::ConcreteStruct(s) => Some(s),
+            _ => Option::None,
+        }
+    }
+
+    /// The concrete struct type; panics otherwise.
+    pub fn unwrap_concrete_struct(&self) -> &StructType {
+        self.as_concrete_struct()
+            .expect("not a concrete struct type")
+    }
+
+    /// The top type of this type's hierarchy.
+    pub fn top(&self) -> HeapType {
+        match self.to_wasm().top() {
+            WasmHeapType::Any => HeapType::Any,
+            WasmHeapType::Func => HeapType::Func,
+            WasmHeapType::Extern => HeapType::Extern,
+            _ => HeapType::Exn,
+        }
+    }
+
+    /// True for `any`, `func`, `extern` and `exn`.
+    pub fn is_top(&self) -> bool {
+        matches!(
+            self,
+            HeapType::Any | HeapType::Func | HeapType::Extern | HeapType::Exn
+        )
+    }
+
+    /// The bottom type of this type's hierarchy.
+    pub fn bottom(&self) -> HeapType {
+        match self.to_wasm().bottom() {
+            WasmHeapType::None => HeapType::None,
+            WasmHeapType::NoFunc => HeapType::NoFunc,
+            WasmHeapType::NoExtern => HeapType::NoExtern,
+            _ => HeapType::NoExn,
+        }
+    }
+
+    /// True for `none`, `nofunc`, `noextern` and `noexn`.
+    pub fn is_bottom(&self) -> bool {
+        matches!(
+            self,
+            HeapType::None | HeapType::NoFunc | HeapType::NoExtern | HeapType::NoExn
+        )
+    }
+
+    /// Whether every value of `self` is a value of `other` (subtyping,
+    /// with declared supertypes of concrete types).
     pub fn matches(&self, other: &HeapType) -> bool {
-        self.to_wasm().is_func() == other.to_wasm().is_func()
-            && wasmtime_environ::WasmRefType {
-                nullable: false,
-                heap: self.to_wasm(),
-            }
-            .is_subtype_of(&wasmtime_environ::WasmRefType {
-                nullable: false,
-                heap: other.to_wasm(),
-            })
+        wasm_ref_matches(
+            &RefType::new(false, self.clone()),
+            &RefType::new(false, other.clone()),
+        )
+    }
+
+    /// Whether `a` and `b` are the same type.
+    #[allow(clippy::should_implement_trait)] // Wasmtime\'s API name
+    pub fn eq(a: &HeapType, b: &HeapType) -> bool {
+        a.matches(b) && b.matches(a)
     }
 
     pub(crate) fn to_wasm(&self) -> WasmHeapType {
@@ -117,16 +311,23 @@ impl HeapType {
             HeapType::ConcreteFunc(f) => WasmHeapType::ConcreteFunc(WasmTypeRef::Engine(f.index)),
             HeapType::Exn => WasmHeapType::Exn,
             HeapType::NoExn => WasmHeapType::NoExn,
+            HeapType::Any => WasmHeapType::Any,
+            HeapType::Eq => WasmHeapType::Eq,
+            HeapType::I31 => WasmHeapType::I31,
+            HeapType::Array => WasmHeapType::Array,
+            HeapType::Struct => WasmHeapType::Struct,
+            HeapType::None => WasmHeapType::None,
+            HeapType::ConcreteStruct(s) => {
+                WasmHeapType::ConcreteStruct(WasmTypeRef::Engine(s.type_index()))
+            }
+            HeapType::ConcreteArray(a) => {
+                WasmHeapType::ConcreteArray(WasmTypeRef::Engine(a.type_index()))
+            }
         }
     }
 
-    /// Converts a canonical heap type; `this` is the function type a
-    /// `RecSelf` reference stands for.
-    pub(crate) fn from_wasm(
-        heap: WasmHeapType,
-        engine: &Engine,
-        this: Option<&FuncType>,
-    ) -> HeapType {
+    /// Converts a canonical heap type (references are engine ids).
+    pub(crate) fn from_wasm(heap: WasmHeapType, engine: &Engine) -> HeapType {
         match heap {
             WasmHeapType::Func => HeapType::Func,
             WasmHeapType::NoFunc => HeapType::NoFunc,
@@ -134,16 +335,27 @@ impl HeapType {
             WasmHeapType::NoExtern => HeapType::NoExtern,
             WasmHeapType::Exn => HeapType::Exn,
             WasmHeapType::NoExn => HeapType::NoExn,
+            WasmHeapType::Any => HeapType::Any,
+            WasmHeapType::Eq => HeapType::Eq,
+            WasmHeapType::I31 => HeapType::I31,
+            WasmHeapType::Struct => HeapType::Struct,
+            WasmHeapType::Array => HeapType::Array,
+            WasmHeapType::None => HeapType::None,
             WasmHeapType::ConcreteFunc(WasmTypeRef::Engine(i)) => {
                 HeapType::ConcreteFunc(engine.func_type_of(i))
             }
-            WasmHeapType::ConcreteFunc(WasmTypeRef::RecSelf) => match this {
-                Some(f) => HeapType::ConcreteFunc(f.clone()),
-                None => HeapType::Func,
-            },
-            // Module-level indices never reach the API (they are
-            // canonicalized first); `func` is the safe approximation.
-            WasmHeapType::ConcreteFunc(WasmTypeRef::Module(_)) => HeapType::Func,
+            WasmHeapType::ConcreteStruct(WasmTypeRef::Engine(i)) => {
+                HeapType::ConcreteStruct(StructType::from_registered(engine, i))
+            }
+            WasmHeapType::ConcreteArray(WasmTypeRef::Engine(i)) => {
+                HeapType::ConcreteArray(ArrayType::from_registered(engine, i))
+            }
+            // Module-level or group-relative references never reach the
+            // API (the registry resolves them); the abstract supertype is
+            // the safe approximation.
+            WasmHeapType::ConcreteFunc(_) => HeapType::Func,
+            WasmHeapType::ConcreteStruct(_) => HeapType::Struct,
+            WasmHeapType::ConcreteArray(_) => HeapType::Array,
         }
     }
 }
@@ -156,8 +368,16 @@ impl fmt::Display for HeapType {
             HeapType::Extern => "extern",
             HeapType::NoExtern => "noextern",
             HeapType::ConcreteFunc(t) => return write!(f, "{t}"),
+            HeapType::ConcreteStruct(t) => return write!(f, "{t}"),
+            HeapType::ConcreteArray(t) => return write!(f, "{t}"),
             HeapType::Exn => "exn",
             HeapType::NoExn => "noexn",
+            HeapType::Any => "any",
+            HeapType::Eq => "eq",
+            HeapType::I31 => "i31",
+            HeapType::Array => "array",
+            HeapType::Struct => "struct",
+            HeapType::None => "none",
         })
     }
 }
@@ -169,28 +389,58 @@ pub struct RefType {
     heap_type: HeapType,
 }
 
+macro_rules! ref_consts {
+    ($($(#[$m:meta])* $name:ident = $heap:ident;)*) => {
+        impl RefType {
+            $(
+                $(#[$m])*
+                pub const $name: RefType = RefType {
+                    nullable: true,
+                    heap_type: HeapType::$heap,
+                };
+            )*
+        }
+        impl ValType {
+            $(
+                $(#[$m])*
+                pub const $name: ValType = ValType::Ref(RefType::$name);
+            )*
+        }
+    };
+}
+
+ref_consts! {
+    /// `externref`.
+    EXTERNREF = Extern;
+    /// `nullexternref`.
+    NULLEXTERNREF = NoExtern;
+    /// `funcref`.
+    FUNCREF = Func;
+    /// `nullfuncref`.
+    NULLFUNCREF = NoFunc;
+    /// `anyref`.
+    ANYREF = Any;
+    /// `eqref`.
+    EQREF = Eq;
+    /// `i31ref`.
+    I31REF = I31;
+    /// `arrayref`.
+    ARRAYREF = Array;
+    /// `structref`.
+    STRUCTREF = Struct;
+    /// `nullref`.
+    NULLREF = None;
+    /// `exnref`.
+    EXNREF = Exn;
+    /// `nullexnref`.
+    NULLEXNREF = NoExn;
+}
+
 impl RefType {
     /// See [`HeapType::comes_from_same_engine`].
     pub(crate) fn comes_from_same_engine(&self, engine: &Engine) -> bool {
         self.heap_type.comes_from_same_engine(engine)
     }
-
-    /// `funcref`.
-    pub const FUNCREF: RefType = RefType {
-        nullable: true,
-        heap_type: HeapType::Func,
-    };
-    /// `externref`.
-    pub const EXTERNREF: RefType = RefType {
-        nullable: true,
-        heap_type: HeapType::Extern,
-    };
-
-    /// `exnref`.
-    pub const EXNREF: RefType = RefType {
-        nullable: true,
-        heap_type: HeapType::Exn,
-    };
 
     /// Creates a reference type.
     pub fn new(nullable: bool, heap_type: HeapType) -> RefType {
@@ -212,7 +462,13 @@ impl RefType {
 
     /// Whether every value of `self` is a value of `other`.
     pub fn matches(&self, other: &RefType) -> bool {
-        self.to_wasm().is_subtype_of(&other.to_wasm())
+        wasm_ref_matches(self, other)
+    }
+
+    /// Whether `a` and `b` are the same type.
+    #[allow(clippy::should_implement_trait)] // Wasmtime\'s API name
+    pub fn eq(a: &RefType, b: &RefType) -> bool {
+        a.matches(b) && b.matches(a)
     }
 
     pub(crate) fn to_wasm(&self) -> WasmRefType {
@@ -222,23 +478,23 @@ impl RefType {
         }
     }
 
-    pub(crate) fn from_wasm(ty: WasmRefType, engine: &Engine, this: Option<&FuncType>) -> RefType {
+    pub(crate) fn from_wasm(ty: WasmRefType, engine: &Engine) -> RefType {
         RefType {
             nullable: ty.nullable,
-            heap_type: HeapType::from_wasm(ty.heap, engine, this),
+            heap_type: HeapType::from_wasm(ty.heap, engine),
         }
     }
 }
 
 impl fmt::Display for RefType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (self.nullable, &self.heap_type) {
-            (true, HeapType::Func) => f.write_str("funcref"),
-            (true, HeapType::Extern) => f.write_str("externref"),
-            (true, HeapType::Exn) => f.write_str("exnref"),
-            (true, h) => write!(f, "(ref null {h})"),
-            (false, h) => write!(f, "(ref {h})"),
+        if self.heap_type.is_concrete() {
+            return match self.nullable {
+                true => write!(f, "(ref null {})", self.heap_type),
+                false => write!(f, "(ref {})", self.heap_type),
+            };
         }
+        self.to_wasm().fmt(f)
     }
 }
 
@@ -267,11 +523,6 @@ impl ValType {
             _ => true,
         }
     }
-
-    /// `funcref`.
-    pub const FUNCREF: ValType = ValType::Ref(RefType::FUNCREF);
-    /// `externref`.
-    pub const EXTERNREF: ValType = ValType::Ref(RefType::EXTERNREF);
 
     /// True for i32, i64, f32, f64.
     pub fn is_num(&self) -> bool {
@@ -304,9 +555,28 @@ impl ValType {
         matches!(self, ValType::Ref(r) if r.to_wasm() == WasmRefType::EXTERNREF)
     }
 
+    /// True if this is `anyref`.
+    pub fn is_anyref(&self) -> bool {
+        matches!(self, ValType::Ref(r) if r.to_wasm() == WasmRefType::ANYREF)
+    }
+
+    /// The reference type; panics otherwise.
+    pub fn unwrap_ref(&self) -> &RefType {
+        self.as_ref().expect("not a reference type")
+    }
+
     /// Whether values of `self` are values of `other` (subtyping).
     pub fn matches(&self, other: &ValType) -> bool {
-        self.to_wasm().is_subtype_of(&other.to_wasm())
+        match (self, other) {
+            (ValType::Ref(a), ValType::Ref(b)) => a.matches(b),
+            (a, b) => a == b,
+        }
+    }
+
+    /// Whether `a` and `b` are the same type.
+    #[allow(clippy::should_implement_trait)] // Wasmtime\'s API name
+    pub fn eq(a: &ValType, b: &ValType) -> bool {
+        a.matches(b) && b.matches(a)
     }
 
     pub(crate) fn to_wasm(&self) -> WasmValType {
@@ -321,14 +591,14 @@ impl ValType {
     }
 
     /// Converts a canonical value type (see [`HeapType::from_wasm`]).
-    pub(crate) fn from_wasm(ty: WasmValType, engine: &Engine, this: Option<&FuncType>) -> ValType {
+    pub(crate) fn from_wasm(ty: WasmValType, engine: &Engine) -> ValType {
         match ty {
             WasmValType::I32 => ValType::I32,
             WasmValType::I64 => ValType::I64,
             WasmValType::F32 => ValType::F32,
             WasmValType::F64 => ValType::F64,
             WasmValType::V128 => ValType::V128,
-            WasmValType::Ref(r) => ValType::Ref(RefType::from_wasm(r, engine, this)),
+            WasmValType::Ref(r) => ValType::Ref(RefType::from_wasm(r, engine)),
         }
     }
 }

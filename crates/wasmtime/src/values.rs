@@ -5,7 +5,11 @@ use crate::{AsContextMut, ExnRef, Func, HeapType, RefType, StoreContext, ValType
 use anyhow::{bail, Result};
 use std::any::Any;
 use std::sync::Arc;
+use wasmtime_environ::{gc_ref, WasmHierarchy};
 use wasmtime_runtime::vmcontext::ValRaw;
+
+mod anyref;
+pub use anyref::{AnyRef, EqRef, I31};
 
 /// A 128-bit vector value.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Default)]
@@ -71,12 +75,32 @@ impl ExternRef {
         Ok(Rooted {
             inner: ExternRef {
                 store: store.id(),
-                handle: store.externrefs.len() as u64,
+                handle: gc_ref::from_host_index(store.externrefs.len() - 1),
             },
         })
     }
 
-    /// The host data.
+    /// The `externref` that wasm's `extern.convert_any` makes of `anyref`
+    /// (the same reference seen from the extern hierarchy).
+    pub fn convert_any(
+        store: impl AsContextMut,
+        anyref: Rooted<AnyRef>,
+    ) -> Result<Rooted<ExternRef>> {
+        let raw = anyref.to_raw(store.as_context().opaque())?;
+        Ok(Rooted {
+            inner: ExternRef {
+                store: anyref.store_id(),
+                handle: raw,
+            },
+        })
+    }
+
+    pub(crate) fn store_id(&self) -> StoreId {
+        self.store
+    }
+
+    /// The host data; `None` for an internal reference converted with
+    /// `extern.convert_any`.
     pub fn data<'a, T: 'a>(
         &self,
         store: impl Into<StoreContext<'a, T>>,
@@ -86,9 +110,8 @@ impl ExternRef {
         if opaque.id() != self.store {
             bail!("externref used with the wrong store");
         }
-        Ok(opaque
-            .externrefs
-            .get(self.handle as usize - 1)
+        Ok(gc_ref::host_index(self.handle)
+            .and_then(|i| opaque.externrefs.get(i))
             .map(|a| &**a))
     }
 
@@ -126,6 +149,8 @@ pub enum Val {
     FuncRef(Option<Func>),
     /// An external reference.
     ExternRef(Option<Rooted<ExternRef>>),
+    /// An internal reference (`anyref` and its subtypes).
+    AnyRef(Option<Rooted<AnyRef>>),
     /// An exception reference.
     ExnRef(Option<Rooted<ExnRef>>),
 }
@@ -176,6 +201,7 @@ impl Val {
         match self {
             Val::FuncRef(f) => Some(Ref::Func(f)),
             Val::ExternRef(e) => Some(Ref::Extern(e)),
+            Val::AnyRef(a) => Some(Ref::Any(a)),
             Val::ExnRef(e) => Some(Ref::Exn(e)),
             _ => None,
         }
@@ -183,13 +209,30 @@ impl Val {
 
     /// A null reference of the given type.
     pub fn null_ref(heap_type: &HeapType) -> Val {
-        if heap_type.is_func() {
-            Val::FuncRef(None)
-        } else if heap_type.is_exn() {
-            Val::ExnRef(None)
-        } else {
-            Val::ExternRef(None)
+        match heap_type.hierarchy() {
+            WasmHierarchy::Func => Val::FuncRef(None),
+            WasmHierarchy::Exn => Val::ExnRef(None),
+            WasmHierarchy::Any => Val::AnyRef(None),
+            WasmHierarchy::Extern => Val::ExternRef(None),
         }
+    }
+
+    /// A null `anyref`.
+    pub const fn null_any_ref() -> Val {
+        Val::AnyRef(None)
+    }
+
+    /// The internal reference, if this is one.
+    pub fn any_ref(&self) -> Option<Option<&Rooted<AnyRef>>> {
+        match self {
+            Val::AnyRef(a) => Some(a.as_ref()),
+            _ => None,
+        }
+    }
+
+    /// The internal reference; panics if this is not an anyref.
+    pub fn unwrap_anyref(&self) -> Option<&Rooted<AnyRef>> {
+        self.any_ref().expect("expected anyref")
     }
 
     /// A null `funcref`.
@@ -229,8 +272,11 @@ impl Val {
     }
 
     /// This value's type.
-    pub fn ty(&self, _store: impl crate::AsContext) -> Result<ValType> {
-        Ok(self.ty_of())
+    pub fn ty(&self, store: impl crate::AsContext) -> Result<ValType> {
+        Ok(match self {
+            Val::AnyRef(Some(a)) => ValType::Ref(RefType::new(false, a.ty(&store)?)),
+            _ => self.ty_of(),
+        })
     }
 
     pub(crate) fn ty_of(&self) -> ValType {
@@ -242,6 +288,7 @@ impl Val {
             Val::V128(_) => ValType::V128,
             Val::FuncRef(_) => ValType::FUNCREF,
             Val::ExternRef(_) => ValType::EXTERNREF,
+            Val::AnyRef(_) => ValType::ANYREF,
             Val::ExnRef(_) => ValType::Ref(RefType::EXNREF),
         }
     }
@@ -257,6 +304,12 @@ impl Val {
             (Val::FuncRef(f), ValType::Ref(r)) => Ref::Func(*f).matches_wasm(store, r.to_wasm()),
             (Val::ExternRef(e), ValType::Ref(r)) => {
                 Ref::Extern(e.clone()).matches_wasm(store, r.to_wasm())
+            }
+            (Val::AnyRef(a), ValType::Ref(r)) => {
+                Ref::Any(a.clone()).matches_wasm(store, r.to_wasm())
+            }
+            (Val::ExnRef(e), ValType::Ref(r)) => {
+                Ref::Exn(e.clone()).matches_wasm(store, r.to_wasm())
             }
             (v, t) => v.ty_of() == *t,
         }
@@ -280,6 +333,10 @@ impl Val {
             Val::ExnRef(e) => ValRaw::reference(match e {
                 None => 0,
                 Some(e) => e.to_raw(store)?,
+            }),
+            Val::AnyRef(a) => ValRaw::reference(match a {
+                None => 0,
+                Some(a) => a.to_raw(store)?,
             }),
         })
     }
@@ -341,11 +398,32 @@ impl From<Option<Rooted<ExternRef>>> for Val {
         Val::ExternRef(v)
     }
 }
+impl From<Rooted<AnyRef>> for Val {
+    fn from(v: Rooted<AnyRef>) -> Val {
+        Val::AnyRef(Some(v))
+    }
+}
+impl From<Option<Rooted<AnyRef>>> for Val {
+    fn from(v: Option<Rooted<AnyRef>>) -> Val {
+        Val::AnyRef(v)
+    }
+}
+impl From<Rooted<AnyRef>> for Ref {
+    fn from(a: Rooted<AnyRef>) -> Ref {
+        Ref::Any(Some(a))
+    }
+}
+impl From<Option<Rooted<AnyRef>>> for Ref {
+    fn from(a: Option<Rooted<AnyRef>>) -> Ref {
+        Ref::Any(a)
+    }
+}
 impl From<Ref> for Val {
     fn from(r: Ref) -> Val {
         match r {
             Ref::Func(f) => Val::FuncRef(f),
             Ref::Extern(e) => Val::ExternRef(e),
+            Ref::Any(a) => Val::AnyRef(a),
             Ref::Exn(e) => Val::ExnRef(e),
         }
     }
@@ -358,6 +436,8 @@ pub enum Ref {
     Func(Option<Func>),
     /// An external reference.
     Extern(Option<Rooted<ExternRef>>),
+    /// An internal reference (`anyref` and its subtypes).
+    Any(Option<Rooted<AnyRef>>),
     /// An exception reference.
     Exn(Option<Rooted<ExnRef>>),
 }
@@ -368,6 +448,7 @@ impl Ref {
         match self {
             Ref::Func(f) => f.is_none(),
             Ref::Extern(e) => e.is_none(),
+            Ref::Any(a) => a.is_none(),
             Ref::Exn(e) => e.is_none(),
         }
     }
@@ -381,6 +462,14 @@ impl Ref {
     pub fn as_func(&self) -> Option<Option<&Func>> {
         match self {
             Ref::Func(f) => Some(f.as_ref()),
+            _ => None,
+        }
+    }
+
+    /// The internal reference, if this is one.
+    pub fn as_any(&self) -> Option<Option<&Rooted<AnyRef>>> {
+        match self {
+            Ref::Any(a) => Some(a.as_ref()),
             _ => None,
         }
     }
@@ -410,16 +499,20 @@ impl Ref {
         ty: wasmtime_environ::WasmRefType,
     ) -> bool {
         use wasmtime_environ::{WasmHeapType, WasmTypeRef};
+        let h = ty.heap.hierarchy();
         match self {
-            Ref::Func(None) => ty.nullable && ty.is_func(),
-            Ref::Exn(None) => ty.nullable && ty.is_exn(),
-            Ref::Extern(None) => ty.nullable && !ty.is_func() && !ty.is_exn(),
+            Ref::Func(None) => ty.nullable && h == WasmHierarchy::Func,
+            Ref::Exn(None) => ty.nullable && h == WasmHierarchy::Exn,
+            Ref::Extern(None) => ty.nullable && h == WasmHierarchy::Extern,
+            Ref::Any(None) => ty.nullable && h == WasmHierarchy::Any,
             Ref::Extern(Some(_)) => ty.heap == WasmHeapType::Extern,
             Ref::Exn(Some(_)) => ty.heap == WasmHeapType::Exn,
+            Ref::Any(Some(a)) => a.matches_heap(ty.heap),
             Ref::Func(Some(f)) => match ty.heap {
                 WasmHeapType::Func => true,
                 WasmHeapType::ConcreteFunc(WasmTypeRef::Engine(i)) => {
-                    store.id() == f.0.store && f.data(store).ty.type_index() == i
+                    store.id() == f.0.store
+                        && store.engine().is_subtype(f.data(store).ty.type_index(), i)
                 }
                 _ => false,
             },
@@ -428,26 +521,26 @@ impl Ref {
 
     pub(crate) fn to_raw(&self, store: &StoreOpaque) -> Result<u64> {
         Ok(match self {
-            Ref::Func(None) | Ref::Extern(None) | Ref::Exn(None) => 0,
+            Ref::Func(None) | Ref::Extern(None) | Ref::Exn(None) | Ref::Any(None) => 0,
             Ref::Func(Some(f)) => f.func_ref_ptr(store)? as u64,
             Ref::Extern(Some(e)) => e.to_raw(store)?,
+            Ref::Any(Some(a)) => a.to_raw(store)?,
             Ref::Exn(Some(e)) => e.to_raw(store)?,
         })
     }
 
     pub(crate) fn from_raw(store: &mut StoreOpaque, raw: u64, ty: &RefType) -> Ref {
-        if ty.heap_type().is_func() {
-            Ref::Func(if raw == 0 {
+        match ty.heap_type().hierarchy() {
+            WasmHierarchy::Func => Ref::Func(if raw == 0 {
                 None
             } else {
                 // SAFETY: non-null funcref values produced by wasm or the
                 // runtime always point at live VMFuncRefs of this store.
                 Some(unsafe { Func::from_func_ref(store, raw as *mut _) })
-            })
-        } else if ty.heap_type().is_exn() {
-            Ref::Exn(ExnRef::from_raw(store, raw))
-        } else {
-            Ref::Extern(ExternRef::from_raw(store, raw))
+            }),
+            WasmHierarchy::Exn => Ref::Exn(ExnRef::from_raw(store, raw)),
+            WasmHierarchy::Any => Ref::Any(AnyRef::from_raw(store, raw)),
+            WasmHierarchy::Extern => Ref::Extern(ExternRef::from_raw(store, raw)),
         }
     }
 }

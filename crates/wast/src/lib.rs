@@ -659,7 +659,7 @@ impl<T: 'static> WastContext<T> {
         )
     }
 
-    fn check_results(&self, actual: &[Val], expected: &[WastRet<'_>]) -> Result<()> {
+    fn check_results(&mut self, actual: &[Val], expected: &[WastRet<'_>]) -> Result<()> {
         if actual.len() != expected.len() {
             bail!(
                 "expected {} results, got {}: {}",
@@ -669,7 +669,8 @@ impl<T: 'static> WastContext<T> {
             );
         }
         for (i, (a, e)) in actual.iter().zip(expected).enumerate() {
-            values::check_ret(&self.store, a, e).with_context(|| format!("result {i} mismatch"))?;
+            values::check_ret(&mut self.store, a, e)
+                .with_context(|| format!("result {i} mismatch"))?;
         }
         Ok(())
     }

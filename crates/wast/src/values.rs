@@ -2,7 +2,7 @@
 //! comparison of runtime results against `.wast` expectations.
 
 use anyhow::{bail, Result};
-use wasmtime::{AsContext, AsContextMut, ExternRef, Val, V128};
+use wasmtime::{AnyRef, AsContext, AsContextMut, ExternRef, Val, V128};
 use wast::core::{AbstractHeapType, HeapType, NanPattern, V128Pattern, WastArgCore, WastRetCore};
 use wast::token::{F32, F64};
 use wast::{WastArg, WastRet};
@@ -23,36 +23,68 @@ pub(crate) fn arg_to_val(mut store: impl AsContextMut, arg: &WastArg<'_>) -> Res
         WastArgCore::RefNull(heap) => match null_kind(heap) {
             Some(NullKind::Func) => Val::FuncRef(None),
             Some(NullKind::Extern) => Val::ExternRef(None),
+            Some(NullKind::Any) => Val::AnyRef(None),
+            Some(NullKind::Exn) => Val::ExnRef(None),
             None => bail!("unsupported null reference type {heap:?}"),
         },
         WastArgCore::RefExtern(n) => {
             let r = ExternRef::new(store.as_context_mut(), *n)?;
             Val::ExternRef(Some(r))
         }
-        WastArgCore::RefHost(_) => bail!("`ref.host` arguments are not supported"),
+        // A host value seen from the internal hierarchy, as wasm's
+        // `any.convert_extern` makes it.
+        WastArgCore::RefHost(n) => {
+            let r = ExternRef::new(store.as_context_mut(), *n)?;
+            Val::AnyRef(Some(AnyRef::convert_extern(store.as_context_mut(), r)?))
+        }
     })
 }
 
+#[derive(PartialEq)]
 enum NullKind {
     Func,
     Extern,
+    Any,
+    Exn,
 }
 
 fn null_kind(heap: &HeapType<'_>) -> Option<NullKind> {
+    use AbstractHeapType as A;
     match heap {
         HeapType::Abstract { shared: false, ty } => match ty {
-            AbstractHeapType::Func | AbstractHeapType::NoFunc => Some(NullKind::Func),
-            AbstractHeapType::Extern | AbstractHeapType::NoExtern => Some(NullKind::Extern),
+            A::Func | A::NoFunc => Some(NullKind::Func),
+            A::Extern | A::NoExtern => Some(NullKind::Extern),
+            A::Any | A::Eq | A::I31 | A::Struct | A::Array | A::None => Some(NullKind::Any),
+            A::Exn | A::NoExn => Some(NullKind::Exn),
             _ => None,
         },
+        // A concrete type's null: the kind of the type is not known here,
+        // so the expectation `(ref.null $t)` accepts any null.
         _ => None,
     }
 }
 
+/// Whether a null of `kind` satisfies the expectation `(ref.null heap)`.
+fn null_matches(kind: NullKind, heap: &Option<HeapType<'_>>) -> bool {
+    match heap {
+        None => true,
+        Some(h @ HeapType::Abstract { .. }) => null_kind(h) == Some(kind),
+        Some(_) => true,
+    }
+}
+
+/// The host data of an `externref` (or of a host value converted into an
+/// `anyref`), if it is a `u32`.
+fn host_u32<S: AsContext>(store: &S, r: &ExternRef) -> Result<Option<u32>> {
+    Ok(r.data(store)?
+        .and_then(|d| d.downcast_ref::<u32>())
+        .copied())
+}
+
 /// Checks `actual` against `expected`. `Ok(())` on a match, otherwise an
 /// error describing the difference.
-pub(crate) fn check_ret<S: AsContext>(
-    store: &S,
+pub(crate) fn check_ret<S: AsContextMut>(
+    store: &mut S,
     actual: &Val,
     expected: &WastRet<'_>,
 ) -> Result<()> {
@@ -66,12 +98,16 @@ pub(crate) fn check_ret<S: AsContext>(
         false => bail!(
             "expected {}, got {}",
             describe_expected(core),
-            describe_val(store, actual)
+            describe_val(&*store, actual)
         ),
     }
 }
 
-fn matches<S: AsContext>(store: &S, actual: &Val, expected: &WastRetCore<'_>) -> Result<bool> {
+fn matches<S: AsContextMut>(
+    store: &mut S,
+    actual: &Val,
+    expected: &WastRetCore<'_>,
+) -> Result<bool> {
     Ok(match (actual, expected) {
         (_, WastRetCore::Either(options)) => {
             for option in options {
@@ -87,36 +123,34 @@ fn matches<S: AsContext>(store: &S, actual: &Val, expected: &WastRetCore<'_>) ->
         (Val::F64(a), WastRetCore::F64(e)) => f64_matches(*a, e),
         (Val::V128(a), WastRetCore::V128(e)) => v128_matches(a.as_u128(), e),
         (Val::FuncRef(r), WastRetCore::RefNull(heap)) => {
-            r.is_none()
-                && match heap {
-                    None => true,
-                    Some(h) => matches!(null_kind(h), Some(NullKind::Func)),
-                }
+            r.is_none() && null_matches(NullKind::Func, heap)
         }
         (Val::ExternRef(r), WastRetCore::RefNull(heap)) => {
-            r.is_none()
-                && match heap {
-                    None => true,
-                    Some(h) => matches!(null_kind(h), Some(NullKind::Extern)),
-                }
+            r.is_none() && null_matches(NullKind::Extern, heap)
+        }
+        (Val::AnyRef(r), WastRetCore::RefNull(heap)) => {
+            r.is_none() && null_matches(NullKind::Any, heap)
+        }
+        (Val::ExnRef(r), WastRetCore::RefNull(heap)) => {
+            r.is_none() && null_matches(NullKind::Exn, heap)
+        }
+        (Val::AnyRef(Some(_)), WastRetCore::RefAny) => true,
+        (Val::AnyRef(Some(r)), WastRetCore::RefEq) => r.is_eqref(&*store)?,
+        (Val::AnyRef(Some(r)), WastRetCore::RefI31) => r.is_i31(&*store)?,
+        (Val::AnyRef(Some(r)), WastRetCore::RefStruct) => r.is_struct(&*store)?,
+        (Val::AnyRef(Some(r)), WastRetCore::RefArray) => r.is_array(&*store)?,
+        (Val::AnyRef(Some(r)), WastRetCore::RefHost(n)) => {
+            // The host data, seen through `extern.convert_any`.
+            let e = ExternRef::convert_any(&mut *store, r.clone())?;
+            host_u32(&*store, &e)? == Some(*n)
         }
         (Val::FuncRef(r), WastRetCore::RefFunc(_)) => r.is_some(),
         (Val::ExternRef(None), WastRetCore::RefExtern(_)) => false,
         (Val::ExternRef(Some(_)), WastRetCore::RefExtern(None)) => true,
         (Val::ExternRef(Some(r)), WastRetCore::RefExtern(Some(n))) => {
-            let data = r.data(store)?;
-            data.and_then(|d| d.downcast_ref::<u32>()) == Some(n)
+            host_u32(&*store, r)? == Some(*n)
         }
-        (
-            _,
-            WastRetCore::RefHost(_)
-            | WastRetCore::RefAny
-            | WastRetCore::RefEq
-            | WastRetCore::RefArray
-            | WastRetCore::RefStruct
-            | WastRetCore::RefI31
-            | WastRetCore::RefI31Shared,
-        ) => bail!("unsupported expected result {expected:?}"),
+        (_, WastRetCore::RefI31Shared) => bail!("unsupported expected result {expected:?}"),
         _ => false,
     })
 }
@@ -248,7 +282,13 @@ pub(crate) fn describe_val<S: AsContext>(store: &S, v: &Val) -> String {
         Val::F32(b) => format!("f32:{} ({b:#010x})", f32::from_bits(*b)),
         Val::F64(b) => format!("f64:{} ({b:#018x})", f64::from_bits(*b)),
         Val::V128(v) => format!("v128:{:#034x}", v.as_u128()),
-        Val::FuncRef(None) | Val::ExternRef(None) => "ref.null".to_string(),
+        Val::FuncRef(None) | Val::ExternRef(None) | Val::AnyRef(None) | Val::ExnRef(None) => {
+            "ref.null".to_string()
+        }
+        Val::AnyRef(Some(r)) => match r.as_i31(store) {
+            Ok(Some(i)) => format!("ref.i31 {}", i.get_u32()),
+            _ => "ref.any".to_string(),
+        },
         Val::FuncRef(Some(_)) => "ref.func".to_string(),
         Val::ExternRef(Some(r)) => match r.data(store) {
             Ok(Some(d)) => match d.downcast_ref::<u32>() {

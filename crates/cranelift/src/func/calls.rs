@@ -25,7 +25,7 @@ impl FuncState<'_, '_, '_> {
             return Ok(*sig);
         }
         let fuel = self.env.tunables.consume_fuel;
-        let sig: Signature = crate::wasm_signature(&self.env.module.types[ty], fuel)?;
+        let sig: Signature = crate::wasm_signature(self.env.module.func_type_at(ty), fuel)?;
         let sig = self.b.import_signature(sig);
         self.wasm_sigs.insert(ty, sig);
         Ok(sig)
@@ -162,7 +162,7 @@ impl FuncState<'_, '_, '_> {
     pub(super) fn translate_call(&mut self, callee: FuncIndex, tail: bool) -> WasmResult<()> {
         let env = self.env;
         let type_index = env.module.functions[callee];
-        let nparams = env.module.types[type_index].params.len();
+        let nparams = env.module.func_type_at(type_index).params.len();
         let wasm_args = self.popn(nparams);
         match env.module.defined_func_index(callee) {
             Some(def) => {
@@ -224,7 +224,7 @@ impl FuncState<'_, '_, '_> {
         let type_index = TypeIndex::from_u32(type_index);
         let sig = self.wasm_sig(type_index)?;
         let index = self.pop();
-        let nparams = env.module.types[type_index].params.len();
+        let nparams = env.module.func_type_at(type_index).params.len();
         let wasm_args = self.popn(nparams);
 
         let addr = self.table_elem_addr(TableIndex::from_u32(table), index);
@@ -244,8 +244,10 @@ impl FuncState<'_, '_, '_> {
             .b
             .ins()
             .load(I32, funcref_flags, funcref, vm_func_ref::TYPE_INDEX as i32);
-        let mismatch = self.b.ins().icmp(IntCC::NotEqual, expected, actual);
-        self.trapnz(mismatch, wasm_trap(Trap::BadSignature));
+        // A callee of a subtype of a non-final expected type is accepted
+        // after asking the engine's registry (`type_id_matches`).
+        let ok = self.type_id_matches(actual, expected, type_index);
+        self.trapz(ok, wasm_trap(Trap::BadSignature));
 
         let code = self
             .b
@@ -268,7 +270,7 @@ impl FuncState<'_, '_, '_> {
         let type_index = TypeIndex::from_u32(type_index);
         let sig = self.wasm_sig(type_index)?;
         let funcref = self.pop();
-        let nparams = self.env.module.types[type_index].params.len();
+        let nparams = self.env.module.func_type_at(type_index).params.len();
         let wasm_args = self.popn(nparams);
         self.trapz(funcref, wasm_trap(Trap::NullReference));
         let flags = MemFlagsData::trusted().with_readonly();

@@ -132,7 +132,7 @@ impl FuncState<'_, '_, '_> {
             let mut args = Vec::new();
             if let ExceptionCatch::Tag { index, .. } = clause.catch {
                 let module = self.env.module;
-                let ty = &module.types[module.tags[TagIndex::from_u32(index)]];
+                let ty = module.func_type_at(module.tags[TagIndex::from_u32(index)]);
                 for (i, p) in ty.params.iter().enumerate() {
                     let cty = value_type(*p).expect("validated tag types are supported");
                     let off = vm_exn_object::VALUES + i as u32 * vm_exn_object::VALUE_SIZE;
@@ -248,7 +248,7 @@ impl FuncState<'_, '_, '_> {
     /// `throw tag`.
     pub(crate) fn translate_throw(&mut self, tag: u32) -> WasmResult<()> {
         let module = self.env.module;
-        let ty = &module.types[module.tags[TagIndex::from_u32(tag)]];
+        let ty = module.func_type_at(module.tags[TagIndex::from_u32(tag)]);
         let values = self.popn(ty.params.len());
         let tag_v = self.i32_const(tag);
         let len = self.i32_const(values.len() as u32);

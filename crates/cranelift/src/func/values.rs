@@ -73,7 +73,7 @@ impl FuncState<'_, '_, '_> {
             BlockType::Empty => (vec![], vec![]),
             BlockType::Type(t) => (vec![], vec![wasm_val_type(t)?]),
             BlockType::FuncType(i) => {
-                let ty = &self.env.module.types[TypeIndex::from_u32(i)];
+                let ty = self.env.module.func_type_at(TypeIndex::from_u32(i));
                 let params = ty
                     .params
                     .iter()

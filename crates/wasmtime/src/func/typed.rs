@@ -5,7 +5,7 @@
 
 use super::{invoke, HostFuncRaw};
 use crate::store::{StoreInner, StoreOpaque};
-use crate::values::{ExternRef, Rooted};
+use crate::values::{AnyRef, ExternRef, Rooted, I31};
 use crate::{AsContextMut, Caller, Engine, Func, FuncType, ValType, V128};
 use anyhow::Result;
 use std::marker::PhantomData;
@@ -73,6 +73,36 @@ impl WasmTy for Option<Rooted<ExternRef>> {
     }
     fn load_raw(store: &mut StoreOpaque, raw: &ValRaw) -> Self {
         ExternRef::from_raw(store, raw.get_reference())
+    }
+}
+
+impl WasmTy for Option<Rooted<AnyRef>> {
+    fn valtype() -> ValType {
+        ValType::ANYREF
+    }
+    fn store_raw(self, store: &StoreOpaque) -> Result<ValRaw> {
+        Ok(ValRaw::reference(match self {
+            None => 0,
+            Some(a) => a.to_raw(store)?,
+        }))
+    }
+    fn load_raw(store: &mut StoreOpaque, raw: &ValRaw) -> Self {
+        AnyRef::from_raw(store, raw.get_reference())
+    }
+}
+
+impl WasmTy for I31 {
+    fn valtype() -> ValType {
+        ValType::Ref(crate::RefType::new(false, crate::HeapType::I31))
+    }
+    fn store_raw(self, _: &StoreOpaque) -> Result<ValRaw> {
+        Ok(ValRaw::reference(wasmtime_environ::gc_ref::from_i31(
+            self.get_u32(),
+        )))
+    }
+    fn load_raw(_: &mut StoreOpaque, raw: &ValRaw) -> Self {
+        // A `(ref i31)` result is never null.
+        I31::wrapping_u32(wasmtime_environ::gc_ref::i31_value(raw.get_reference()).unwrap_or(0))
     }
 }
 

@@ -45,7 +45,7 @@ impl FuncType {
     }
 
     fn val(&self, t: WasmValType) -> ValType {
-        ValType::from_wasm(t, &self.engine, Some(self))
+        ValType::from_wasm(t, &self.engine)
     }
 
     /// The engine this type is registered with.
@@ -73,9 +73,15 @@ impl FuncType {
         self.ty.results.get(i).map(|t| self.val(*t))
     }
 
-    /// Whether `self` and `other` are the same type.
+    /// Whether `self` is `other` or a declared subtype of it.
     pub fn matches(&self, other: &FuncType) -> bool {
-        self.index == other.index
+        Engine::same(&self.engine, &other.engine) && self.engine.is_subtype(self.index, other.index)
+    }
+
+    /// Whether `a` and `b` are the same type.
+    #[allow(clippy::should_implement_trait)] // Wasmtime\'s API name
+    pub fn eq(a: &FuncType, b: &FuncType) -> bool {
+        Engine::same(&a.engine, &b.engine) && a.index == b.index
     }
 
     pub(crate) fn wasm(&self) -> &WasmFuncType {
@@ -89,7 +95,7 @@ impl FuncType {
 
 impl PartialEq for FuncType {
     fn eq(&self, other: &Self) -> bool {
-        self.ty == other.ty
+        FuncType::eq(self, other)
     }
 }
 
@@ -97,7 +103,7 @@ impl Eq for FuncType {}
 
 impl std::hash::Hash for FuncType {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.ty.hash(state)
+        self.index.hash(state)
     }
 }
 
@@ -148,7 +154,7 @@ impl GlobalType {
 
     pub(crate) fn from_wasm(g: &EnvGlobal, engine: &Engine) -> GlobalType {
         GlobalType::new(
-            ValType::from_wasm(g.ty, engine, None),
+            ValType::from_wasm(g.ty, engine),
             if g.mutable {
                 Mutability::Var
             } else {
@@ -214,7 +220,7 @@ impl TableType {
     /// A table type from a canonical (engine-level) description.
     pub(crate) fn from_wasm(ty: EnvTable, engine: &Engine) -> TableType {
         TableType {
-            element: RefType::from_wasm(ty.element, engine, None),
+            element: RefType::from_wasm(ty.element, engine),
             ty,
         }
     }
