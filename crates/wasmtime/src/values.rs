@@ -34,7 +34,7 @@ impl From<V128> for u128 {
 /// store that created them.
 #[derive(Clone, Debug)]
 pub struct Rooted<T> {
-    inner: T,
+    pub(crate) inner: T,
 }
 
 impl<T> Rooted<T> {
@@ -55,8 +55,8 @@ impl<T> std::ops::Deref for Rooted<T> {
 /// The data lives until the store that created it is dropped.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ExternRef {
-    store: StoreId,
-    handle: u64,
+    pub(crate) store: StoreId,
+    pub(crate) handle: u64,
 }
 
 impl ExternRef {
@@ -92,14 +92,14 @@ impl ExternRef {
             .map(|a| &**a))
     }
 
-    pub(crate) fn to_raw(&self, store: &StoreOpaque) -> Result<u64> {
+    pub(crate) fn to_raw_u64(&self, store: &StoreOpaque) -> Result<u64> {
         if store.id() != self.store {
             bail!("externref used with the wrong store");
         }
         Ok(self.handle)
     }
 
-    pub(crate) fn from_raw(store: &StoreOpaque, raw: u64) -> Option<Rooted<ExternRef>> {
+    pub(crate) fn from_raw_u64(store: &StoreOpaque, raw: u64) -> Option<Rooted<ExternRef>> {
         (raw != 0).then(|| Rooted {
             inner: ExternRef {
                 store: store.id(),
@@ -275,7 +275,7 @@ impl Val {
             }),
             Val::ExternRef(e) => ValRaw::reference(match e {
                 None => 0,
-                Some(e) => e.to_raw(store)?,
+                Some(e) => e.to_raw_u64(store)?,
             }),
             Val::ExnRef(e) => ValRaw::reference(match e {
                 None => 0,
@@ -430,7 +430,7 @@ impl Ref {
         Ok(match self {
             Ref::Func(None) | Ref::Extern(None) | Ref::Exn(None) => 0,
             Ref::Func(Some(f)) => f.func_ref_ptr(store)? as u64,
-            Ref::Extern(Some(e)) => e.to_raw(store)?,
+            Ref::Extern(Some(e)) => e.to_raw_u64(store)?,
             Ref::Exn(Some(e)) => e.to_raw(store)?,
         })
     }
@@ -447,7 +447,7 @@ impl Ref {
         } else if ty.heap_type().is_exn() {
             Ref::Exn(ExnRef::from_raw(store, raw))
         } else {
-            Ref::Extern(ExternRef::from_raw(store, raw))
+            Ref::Extern(ExternRef::from_raw_u64(store, raw))
         }
     }
 }

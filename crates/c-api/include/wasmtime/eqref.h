@@ -1,0 +1,78 @@
+/*
+ * Wasmtime C API: declarations of the "eqref" topic.
+ *
+ * Part of this project's independent implementation of the Wasmtime 48 C API
+ * (crates/c-api); the declarations match Wasmtime 48 so that programs and
+ * bindings written for it build and link unchanged.
+ */
+
+#ifndef WASMTIME_EQREF_H
+#define WASMTIME_EQREF_H
+
+#include <wasmtime/conf.h>
+
+#ifdef WASMTIME_FEATURE_GC
+
+#include <wasmtime/types/val.h>
+#include <wasmtime/val.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+static inline void wasmtime_eqref_set_null(wasmtime_eqref_t *ref) {
+  ref->store_id = 0;
+}
+
+static inline bool wasmtime_eqref_is_null(const wasmtime_eqref_t *ref) {
+  return ref->store_id == 0;
+}
+
+WASM_API_EXTERN void wasmtime_eqref_clone(const wasmtime_eqref_t *eqref,
+                                          wasmtime_eqref_t *out);
+
+WASM_API_EXTERN void wasmtime_eqref_unroot(wasmtime_eqref_t *ref);
+
+WASM_API_EXTERN void wasmtime_eqref_to_anyref(const wasmtime_eqref_t *eqref,
+                                              wasmtime_anyref_t *out);
+
+WASM_API_EXTERN void wasmtime_eqref_from_i31(wasmtime_context_t *context,
+                                             uint32_t i31val,
+                                             wasmtime_eqref_t *out);
+
+WASM_API_EXTERN bool wasmtime_eqref_is_i31(wasmtime_context_t *context,
+                                           const wasmtime_eqref_t *eqref);
+
+WASM_API_EXTERN bool wasmtime_eqref_i31_get_u(wasmtime_context_t *context,
+                                              const wasmtime_eqref_t *eqref,
+                                              uint32_t *dst);
+
+WASM_API_EXTERN bool wasmtime_eqref_i31_get_s(wasmtime_context_t *context,
+                                              const wasmtime_eqref_t *eqref,
+                                              int32_t *dst);
+
+WASM_API_EXTERN bool wasmtime_eqref_is_array(wasmtime_context_t *context,
+                                             const wasmtime_eqref_t *eqref);
+
+WASM_API_EXTERN bool wasmtime_eqref_as_array(wasmtime_context_t *context,
+                                             const wasmtime_eqref_t *eqref,
+                                             wasmtime_arrayref_t *out);
+
+WASM_API_EXTERN bool wasmtime_eqref_is_struct(wasmtime_context_t *context,
+                                              const wasmtime_eqref_t *eqref);
+
+WASM_API_EXTERN bool wasmtime_eqref_as_struct(wasmtime_context_t *context,
+                                              const wasmtime_eqref_t *eqref,
+                                              wasmtime_structref_t *out);
+
+WASM_API_EXTERN bool wasmtime_eqref_type(wasmtime_context_t *context,
+                                         const wasmtime_eqref_t *eqref,
+                                         wasmtime_heaptype_t *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
+
+#endif
