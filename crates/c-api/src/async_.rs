@@ -195,7 +195,7 @@ pub unsafe extern "C" fn wasmtime_linker_define_async_func(
                     }
                 }
                 if let Some(trap) = trap {
-                    return Err(trap_into_error(trap));
+                    return Err(trap_into_error(*trap));
                 }
                 for (out, r) in results.iter_mut().zip(rets.iter()) {
                     *out = r.to_val()?;

@@ -176,7 +176,7 @@ macro_rules! entity_handle {
                 }
             }
 
-            pub(crate) fn $to(&self) -> $rust {
+            pub(crate) fn $to(self) -> $rust {
                 let bits = (u64::from(self.head.__private1) << 32) | u64::from(self.__private2);
                 // SAFETY: handles come from the matching `from_*` (C
                 // contract: used with their live store).
@@ -203,7 +203,7 @@ impl wasmtime_global_t {
         }
     }
 
-    pub(crate) fn to_global(&self) -> Global {
+    pub(crate) fn to_global(self) -> Global {
         let bits = (u64::from(self.__private1) << 32) | u64::from(self.__private2);
         // SAFETY: handles come from `from_global` (C contract: used with
         // their live store).
@@ -284,7 +284,7 @@ impl wasmtime_extern_t {
     }
 
     /// The Rust form.
-    pub(crate) fn to_extern(&self) -> anyhow::Result<Extern> {
+    pub(crate) fn to_extern(self) -> anyhow::Result<Extern> {
         // SAFETY: each arm reads the field its kind names.
         Ok(unsafe {
             match self.kind {

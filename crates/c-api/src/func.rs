@@ -59,7 +59,7 @@ pub(crate) fn checked_host(
             )
         };
         if let Some(trap) = trap {
-            return Err(trap_into_error(trap));
+            return Err(trap_into_error(*trap));
         }
         for (out, r) in results.iter_mut().zip(rets.iter()) {
             *out = r.to_val()?;
@@ -83,7 +83,7 @@ pub(crate) fn unchecked_host(
         // SAFETY: the embedder's callback, called as its signature says.
         let trap = unsafe { callback(env.ptr(), &mut c_caller, raw.as_mut_ptr(), raw.len()) };
         if let Some(trap) = trap {
-            return Err(trap_into_error(trap));
+            return Err(trap_into_error(*trap));
         }
         let mut caller = c_caller.caller;
         for ((out, slot), ty) in results.iter_mut().zip(&raw).zip(&result_types) {

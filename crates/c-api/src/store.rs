@@ -181,7 +181,7 @@ pub extern "C" fn wasmtime_context_set_wasi(
     mut cx: wasmtime_context_t<'_>,
     wasi: Box<wasi_config_t>,
 ) -> Option<Box<wasmtime_error_t>> {
-    handle_result(wasi.into_p1_ctx(), |ctx| cx.data_mut().wasi = Some(ctx))
+    handle_result((*wasi).into_p1_ctx(), |ctx| cx.data_mut().wasi = Some(ctx))
 }
 
 /// Sets the epoch deadline to `ticks` after the current epoch.

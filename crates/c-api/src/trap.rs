@@ -74,6 +74,17 @@ pub(crate) fn error_trace(error: &anyhow::Error, out: &mut wasm_frame_vec_t) {
     out.set(frames);
 }
 
+impl Drop for wasm_frame_t {
+    fn drop(&mut self) {
+        // The cached names are C vectors, which do not free themselves.
+        for name in [self.func_name.get_mut(), self.module_name.get_mut()] {
+            if let Some(Some(name)) = name {
+                drop(name.take());
+            }
+        }
+    }
+}
+
 impl wasm_frame_t {
     fn new(trace: Arc<WasmBacktrace>, index: usize) -> wasm_frame_t {
         wasm_frame_t {

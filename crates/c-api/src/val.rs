@@ -218,7 +218,7 @@ impl wasmtime_gcref_t {
         }
     }
 
-    pub(crate) fn to_externref(&self) -> Option<wt::Rooted<ExternRef>> {
+    pub(crate) fn to_externref(self) -> Option<wt::Rooted<ExternRef>> {
         // SAFETY: non-null handles of this kind come from `from_externref`
         // (C contract: handles are used with their live store).
         (self.store_id != 0).then(|| unsafe { ExternRef::__from_words(self.store_id, self.bits()) })
@@ -234,7 +234,7 @@ impl wasmtime_gcref_t {
         }
     }
 
-    pub(crate) fn to_exnref(&self) -> Option<wt::Rooted<ExnRef>> {
+    pub(crate) fn to_exnref(self) -> Option<wt::Rooted<ExnRef>> {
         // SAFETY: as in `to_externref`.
         (self.store_id != 0)
             .then(|| unsafe { ExnRef::__from_words(self.store_id, self.bits() as usize) })
@@ -256,7 +256,7 @@ impl wasmtime_func_t {
     }
 
     /// The function, or `None` for a null funcref.
-    pub(crate) fn to_func(&self) -> Option<Func> {
+    pub(crate) fn to_func(self) -> Option<Func> {
         // SAFETY: handles come from `from_func` (C contract: used with
         // their live store).
         (self.store_id != 0)
@@ -366,7 +366,7 @@ impl wasmtime_val_t {
     }
 
     /// The value as a Rust `Val`.
-    pub(crate) fn to_val(&self) -> Result<Val> {
+    pub(crate) fn to_val(self) -> Result<Val> {
         // SAFETY: each arm reads the field its kind names.
         Ok(unsafe {
             match self.kind {
@@ -430,7 +430,7 @@ pub union wasmtime_val_raw_t {
 
 impl wasmtime_val_raw_t {
     /// Reads a raw slot as a value of type `ty`.
-    pub(crate) fn to_val(&self, mut cx: impl AsContextMut, ty: &ValType) -> Val {
+    pub(crate) fn to_val(self, mut cx: impl AsContextMut, ty: &ValType) -> Val {
         // SAFETY: the slot holds a value of type `ty` (C contract of the
         // unchecked API).
         unsafe {

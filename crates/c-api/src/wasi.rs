@@ -99,8 +99,8 @@ impl StdoutStream for CustomOutput {
 
 impl wasi_config_t {
     /// Builds the preview 1 context.
-    pub(crate) fn into_p1_ctx(self: Box<Self>) -> Result<WasiP1Ctx> {
-        let this = *self;
+    pub(crate) fn into_p1_ctx(self) -> Result<WasiP1Ctx> {
+        let this = self;
         let mut b = WasiCtxBuilder::new();
         if this.inherit_args {
             b.args(&std::env::args().collect::<Vec<_>>());

@@ -23,7 +23,7 @@ pub type wasm_func_callback_with_env_t = unsafe extern "C" fn(
 ) -> Option<Box<wasm_trap_t>>;
 
 /// The error a trap from a host callback becomes.
-pub(crate) fn trap_into_error(trap: Box<wasm_trap_t>) -> anyhow::Error {
+pub(crate) fn trap_into_error(trap: wasm_trap_t) -> anyhow::Error {
     match std::sync::Arc::try_unwrap(trap.error) {
         Ok(e) => e,
         Err(shared) => anyhow::anyhow!("{shared:?}"),
@@ -47,7 +47,7 @@ fn create(
         let trap = call(&args, &mut rets);
         crate::wasm_val_vec_delete(Some(&mut { args }));
         let outcome = match trap {
-            Some(trap) => Err(trap_into_error(trap)),
+            Some(trap) => Err(trap_into_error(*trap)),
             None => rets
                 .as_slice()
                 .iter()
