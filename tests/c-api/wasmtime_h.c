@@ -2,6 +2,7 @@
  * caller, checked and unchecked calls, errors and trap codes, memories,
  * globals, tables, externref, fuel, epochs, serialization, instance_pre. */
 #include "check.h"
+#include <stddef.h>
 
 static const char *WAT =
     "(module\n"
@@ -83,6 +84,13 @@ int main(void) {
   CHECK(sizeof(wasmtime_val_t) == 32);
   CHECK(sizeof(wasmtime_extern_t) == 32);
   CHECK(sizeof(wasmtime_val_raw_t) == 16);
+  /* The same numbers are asserted on the Rust side (val.rs, extern.rs). */
+  CHECK(offsetof(wasmtime_val_t, of) == 8 && sizeof(wasmtime_valunion_t) == 24);
+  CHECK(sizeof(wasmtime_table_t) == 24 && offsetof(wasmtime_table_t, __private2) == 16);
+  CHECK(sizeof(wasmtime_global_t) == 24 && offsetof(wasmtime_global_t, __private3) == 16);
+  CHECK(sizeof(wasmtime_func_t) == 16 && sizeof(wasmtime_instance_t) == 16);
+  CHECK(sizeof(wasm_val_t) == 16 && offsetof(wasm_val_t, of) == 8);
+  CHECK(offsetof(wasmtime_extern_t, of) == 8);
   wasm_config_t *config = wasm_config_new();
   wasmtime_config_consume_fuel_set(config, true);
   wasmtime_config_epoch_interruption_set(config, true);

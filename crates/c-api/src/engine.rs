@@ -26,7 +26,7 @@ pub extern "C" fn wasm_engine_new_with_config(
     match Engine::new(&config.config) {
         Ok(engine) => Some(Box::new(wasm_engine_t { engine })),
         Err(e) => {
-            eprintln!("failed to create an engine: {e:?}");
+            eprintln!("failed to create an engine: {e:#}");
             None
         }
     }

@@ -330,3 +330,17 @@ pub extern "C" fn wasmtime_extern_type(
     let e = e.to_extern().ok()?;
     Some(Box::new(wasm_externtype_t::new(&e.ty(cx))))
 }
+
+// The layouts `wasmtime/extern.h` declares (64-bit targets): table, memory
+// and tag handles keep their second private word after the padded
+// (store id, first word) pair.
+const _: () = {
+    use std::mem::{offset_of, size_of};
+    assert!(size_of::<wasmtime_table_t>() == 24 && offset_of!(wasmtime_table_t, __private2) == 16);
+    assert!(
+        size_of::<wasmtime_global_t>() == 24 && offset_of!(wasmtime_global_t, __private3) == 16
+    );
+    assert!(size_of::<wasmtime_extern_union_t>() == 24);
+    assert!(size_of::<wasmtime_extern_t>() == 32 && offset_of!(wasmtime_extern_t, of) == 8);
+    assert!(size_of::<crate::wasmtime_instance_t>() == 16);
+};

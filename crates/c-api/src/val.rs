@@ -474,3 +474,15 @@ impl wasmtime_val_raw_t {
         Ok(raw)
     }
 }
+
+// The layouts `wasmtime/val.h` and `wasm.h` declare (x86-64 and other
+// 64-bit targets).
+const _: () = {
+    use std::mem::{align_of, offset_of, size_of};
+    assert!(size_of::<wasm_val_t>() == 16 && offset_of!(wasm_val_t, of) == 8);
+    assert!(size_of::<wasmtime_func_t>() == 16);
+    assert!(size_of::<wasmtime_gcref_t>() == 24);
+    assert!(size_of::<wasmtime_valunion_t>() == 24 && align_of::<wasmtime_valunion_t>() == 8);
+    assert!(size_of::<wasmtime_val_t>() == 32 && offset_of!(wasmtime_val_t, of) == 8);
+    assert!(size_of::<wasmtime_val_raw_t>() == 16 && align_of::<wasmtime_val_raw_t>() == 8);
+};
