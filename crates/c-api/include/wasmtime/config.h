@@ -61,6 +61,9 @@ enum wasmtime_regalloc_algorithm_enum {
   WASMTIME_REGALLOC_SINGLE_PASS,
 };
 
+// Declares the setter `wasmtime_config_<name>_set` of one engine setting;
+// settings this runtime lacks are accepted and ignored where Wasmtime's
+// defaults are kept (see crates/c-api/src/config.rs for each).
 #define WASMTIME_CONFIG_PROP(ret, name, ty)                                    \
   WASM_API_EXTERN ret wasmtime_config_##name##_set(wasm_config_t *, ty);
 
@@ -161,6 +164,8 @@ WASMTIME_CONFIG_PROP(void, native_unwind_info, bool)
 
 #ifdef WASMTIME_FEATURE_CACHE
 
+/// Loads the compilation cache settings from the TOML file at `path`
+/// (NULL: the default file).
 WASM_API_EXTERN wasmtime_error_t *
 wasmtime_config_cache_config_load(wasm_config_t *, const char *);
 
@@ -170,9 +175,11 @@ WASMTIME_CONFIG_PROP(wasmtime_error_t *, target, const char *)
 
 #ifdef WASMTIME_FEATURE_COMPILER
 
+/// Enables a Cranelift boolean setting.
 WASM_API_EXTERN void wasmtime_config_cranelift_flag_enable(wasm_config_t *,
                                                            const char *);
 
+/// Sets a Cranelift setting to a value.
 WASM_API_EXTERN void wasmtime_config_cranelift_flag_set(wasm_config_t *,
                                                         const char *key,
                                                         const char *value);
@@ -214,6 +221,8 @@ typedef struct wasmtime_memory_creator {
   void (*finalizer)(void *);
 } wasmtime_memory_creator_t;
 
+/// Host-provided linear memories are not supported: the creator's
+/// finalizer runs at once and memories stay the runtime's own.
 WASM_API_EXTERN void
 wasmtime_config_host_memory_creator_set(wasm_config_t *,
                                         wasmtime_memory_creator_t *);
@@ -225,12 +234,15 @@ WASMTIME_CONFIG_PROP(void, memory_init_cow, bool)
 typedef struct wasmtime_pooling_allocation_config_t
     wasmtime_pooling_allocation_config_t;
 
+/// Default pooling settings.
 WASM_API_EXTERN wasmtime_pooling_allocation_config_t *
 wasmtime_pooling_allocation_config_new();
 
+/// Frees pooling settings.
 WASM_API_EXTERN void wasmtime_pooling_allocation_config_delete(
     wasmtime_pooling_allocation_config_t *);
 
+// Declares the setter of one pooling allocator limit.
 #define WASMTIME_POOLING_ALLOCATION_CONFIG_PROP(name, ty)                      \
   WASM_API_EXTERN void wasmtime_pooling_allocation_config_##name##_set(        \
       wasmtime_pooling_allocation_config_t *, ty);
@@ -282,6 +294,7 @@ WASMTIME_POOLING_ALLOCATION_CONFIG_PROP(max_memory_size, size_t)
 
 WASMTIME_POOLING_ALLOCATION_CONFIG_PROP(total_gc_heaps, uint32_t)
 
+/// Uses the pooling allocator with `pooling`'s settings.
 WASM_API_EXTERN void wasmtime_pooling_allocation_strategy_set(
     wasm_config_t *, const wasmtime_pooling_allocation_config_t *);
 

@@ -15,12 +15,15 @@
 extern "C" {
 #endif
 
+/// Another handle to the same engine.
 WASM_API_EXTERN wasm_engine_t *
 wasmtime_engine_clone(const wasm_engine_t *engine);
 
+/// Advances the engine's epoch by one.
 WASM_API_EXTERN void
 wasmtime_engine_increment_epoch(const wasm_engine_t *engine);
 
+/// Whether the engine runs Pulley bytecode: never here (native code only).
 WASM_API_EXTERN bool wasmtime_engine_is_pulley(const wasm_engine_t *engine);
 
 #ifdef __cplusplus

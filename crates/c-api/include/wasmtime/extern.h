@@ -94,8 +94,10 @@ typedef struct wasmtime_extern {
   wasmtime_extern_union_t of;
 } wasmtime_extern_t;
 
+/// Frees what an extern owns (a shared memory handle).
 WASM_API_EXTERN void wasmtime_extern_delete(wasmtime_extern_t *val);
 
+/// The type of an extern, or NULL if the handle is not valid.
 WASM_API_EXTERN wasm_externtype_t *
 wasmtime_extern_type(wasmtime_context_t *context, const wasmtime_extern_t *val);
 

@@ -23,6 +23,7 @@ extern "C" {
 
 typedef struct wasmtime_guestprofiler wasmtime_guestprofiler_t;
 
+/// Frees a profiler.
 WASM_API_EXTERN void wasmtime_guestprofiler_delete(
      wasmtime_guestprofiler_t *guestprofiler);
 
@@ -32,16 +33,19 @@ typedef struct wasmtime_guestprofiler_modules {
       *mod;
 } wasmtime_guestprofiler_modules_t;
 
+/// Not supported: NULL.
 WASM_API_EXTERN  wasmtime_guestprofiler_t *wasmtime_guestprofiler_new(
     const wasm_engine_t *engine, const wasm_name_t *module_name,
     uint64_t interval_nanos, const wasmtime_guestprofiler_modules_t *modules,
     size_t modules_len);
 
+/// Not supported: does nothing.
 WASM_API_EXTERN void
 wasmtime_guestprofiler_sample(wasmtime_guestprofiler_t *guestprofiler,
                               const wasmtime_store_t *store,
                               uint64_t delta_nanos);
 
+/// Not supported: an error (and `out` is left untouched).
 WASM_API_EXTERN  wasmtime_error_t *
 wasmtime_guestprofiler_finish( wasmtime_guestprofiler_t *guestprofiler,
                                wasm_byte_vec_t *out);

@@ -19,26 +19,32 @@
 extern "C" {
 #endif
 
+/// A table of type `ty` filled with `init`.
 WASM_API_EXTERN wasmtime_error_t *wasmtime_table_new(wasmtime_context_t *store,
                                                      const wasm_tabletype_t *ty,
                                                      const wasmtime_val_t *init,
                                                      wasmtime_table_t *table);
 
+/// The table's type.
 WASM_API_EXTERN wasm_tabletype_t *
 wasmtime_table_type(const wasmtime_context_t *store,
                     const wasmtime_table_t *table);
 
+/// Reads the element at `index`; false when out of bounds.
 WASM_API_EXTERN bool wasmtime_table_get(wasmtime_context_t *store,
                                         const wasmtime_table_t *table,
                                         uint64_t index, wasmtime_val_t *val);
 
+/// Writes the element at `index`.
 WASM_API_EXTERN wasmtime_error_t *
 wasmtime_table_set(wasmtime_context_t *store, const wasmtime_table_t *table,
                    uint64_t index, const wasmtime_val_t *value);
 
+/// The number of elements.
 WASM_API_EXTERN uint64_t wasmtime_table_size(const wasmtime_context_t *store,
                                              const wasmtime_table_t *table);
 
+/// Grows the table by `delta` elements set to `init`; writes the old size.
 WASM_API_EXTERN wasmtime_error_t *
 wasmtime_table_grow(wasmtime_context_t *store, const wasmtime_table_t *table,
                     uint64_t delta, const wasmtime_val_t *init,

@@ -30,13 +30,16 @@ typedef struct wasmtime_tag {
 
 #define WASMTIME_EXTERN_TAG 5
 
+/// A new tag of type `tt`.
 WASM_API_EXTERN wasmtime_error_t *wasmtime_tag_new(wasmtime_context_t *store,
                                                    const wasm_tagtype_t *tt,
                                                    wasmtime_tag_t *ret);
 
+/// The type of a tag.
 WASM_API_EXTERN wasm_tagtype_t *
 wasmtime_tag_type(const wasmtime_context_t *store, const wasmtime_tag_t *tag);
 
+/// Whether two tags are the same tag.
 WASM_API_EXTERN bool wasmtime_tag_eq(const wasmtime_context_t *store,
                                      const wasmtime_tag_t *a,
                                      const wasmtime_tag_t *b);

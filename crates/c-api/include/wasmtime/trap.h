@@ -120,16 +120,21 @@ enum wasmtime_trap_code_enum {
   WASMTIME_TRAP_CODE_UNCAUGHT_EXCEPTION = 49,
 };
 
+/// A trap with the `len`-byte message at `message`.
 WASM_API_EXTERN wasm_trap_t *wasmtime_trap_new(const char *msg, size_t msg_len);
 
+/// A trap of kind `code`.
 WASM_API_EXTERN wasm_trap_t *wasmtime_trap_new_code(wasmtime_trap_code_t code);
 
+/// Whether the trap is one of the runtime's own; writes its code if so.
 WASM_API_EXTERN bool wasmtime_trap_code(const wasm_trap_t *,
                                         wasmtime_trap_code_t *code);
 
+/// The frame's function name from the name section, or NULL.
 WASM_API_EXTERN const wasm_name_t *
 wasmtime_frame_func_name(const wasm_frame_t *);
 
+/// The frame's module name, or NULL.
 WASM_API_EXTERN const wasm_name_t *
 wasmtime_frame_module_name(const wasm_frame_t *);
 

@@ -18,6 +18,7 @@ extern "C" {
 
 #ifdef WASMTIME_FEATURE_WAT
 
+/// Converts the `wat_len` bytes of text at `wat` to a binary module.
 WASM_API_EXTERN wasmtime_error_t *
 wasmtime_wat2wasm(const char *wat, size_t wat_len, wasm_byte_vec_t *ret);
 

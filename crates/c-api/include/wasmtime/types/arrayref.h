@@ -18,15 +18,19 @@ extern "C" {
 
 typedef struct wasmtime_array_type wasmtime_array_type_t;
 
+/// Not supported (no GC proposal): NULL.
 WASM_API_EXTERN wasmtime_array_type_t *
 wasmtime_array_type_new(const wasm_engine_t *engine,
                         const wasmtime_field_type_t *field);
 
+/// Not supported (no GC proposal): NULL.
 WASM_API_EXTERN wasmtime_array_type_t *
 wasmtime_array_type_copy(const wasmtime_array_type_t *ty);
 
+/// Frees an array type.
 WASM_API_EXTERN void wasmtime_array_type_delete(wasmtime_array_type_t *ty);
 
+/// Not supported (no GC proposal): leaves `out` untouched.
 WASM_API_EXTERN void
 wasmtime_array_type_element(const wasmtime_array_type_t *ty,
                             wasmtime_field_type_t *out);

@@ -18,16 +18,20 @@ extern "C" {
 
 typedef struct wasmtime_exn_type wasmtime_exn_type_t;
 
+/// The exception type with fields `params`.
 WASM_API_EXTERN wasmtime_error_t *
 wasmtime_exn_type_new(const wasm_engine_t *engine,
                       const wasm_valtype_vec_t *params,
                       wasmtime_exn_type_t **out);
 
+/// Frees an exception type.
 WASM_API_EXTERN void wasmtime_exn_type_delete(wasmtime_exn_type_t *ty);
 
+/// A copy of an exception type.
 WASM_API_EXTERN wasmtime_exn_type_t *
 wasmtime_exn_type_copy(const wasmtime_exn_type_t *ty);
 
+/// The tag type of an exception type.
 WASM_API_EXTERN wasm_tagtype_t *
 wasmtime_exn_type_tag_type(const wasmtime_exn_type_t *ty);
 

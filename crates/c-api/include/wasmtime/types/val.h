@@ -18,8 +18,10 @@
 extern "C" {
 #endif
 
+/// The `v128` value type.
 WASM_API_EXTERN wasm_valtype_t *wasmtime_wasm_valtype_v128(void);
 
+/// Whether two value types are the same type.
 WASM_API_EXTERN bool wasmtime_wasm_valtype_equal(const wasm_valtype_t *a,
                                                  const wasm_valtype_t *b);
 
@@ -75,9 +77,11 @@ typedef struct wasmtime_heaptype {
   wasmtime_heaptype_union_t of;
 } wasmtime_heaptype_t;
 
+/// Copies a heap type (deeply).
 WASM_API_EXTERN void wasmtime_heaptype_clone(const wasmtime_heaptype_t *ty,
                                              wasmtime_heaptype_t *out);
 
+/// Frees what a heap type owns.
 WASM_API_EXTERN void wasmtime_heaptype_delete(wasmtime_heaptype_t *ty);
 
 typedef struct wasmtime_reftype {
@@ -87,9 +91,11 @@ typedef struct wasmtime_reftype {
   wasmtime_heaptype_t heaptype;
 } wasmtime_reftype_t;
 
+/// Copies a reference type (deeply).
 WASM_API_EXTERN void wasmtime_reftype_clone(const wasmtime_reftype_t *ty,
                                             wasmtime_reftype_t *out);
 
+/// Frees what a reference type owns.
 WASM_API_EXTERN void wasmtime_reftype_delete(wasmtime_reftype_t *ty);
 
 typedef uint8_t wasmtime_valtype_kind_t;
@@ -113,14 +119,19 @@ typedef struct wasmtime_valtype {
   wasmtime_reftype_t reftype;
 } wasmtime_valtype_t;
 
+/// Describes `ty` as a `wasmtime_valtype_t`.
 WASM_API_EXTERN void wasmtime_valtype_new(const wasm_valtype_t *ty,
                                           wasmtime_valtype_t *out);
 
+/// Copies a value type (deeply).
 WASM_API_EXTERN void wasmtime_valtype_clone(const wasmtime_valtype_t *ty,
                                             wasmtime_valtype_t *out);
 
+/// Frees what a value type owns.
 WASM_API_EXTERN void wasmtime_valtype_delete(wasmtime_valtype_t *ty);
 
+/// The `wasm_valtype_t` of `ty` for `engine`, or NULL if this runtime
+/// lacks the type (GC heap types).
 WASM_API_EXTERN wasm_valtype_t *
 wasmtime_valtype_to_wasm(const wasm_engine_t *engine,
                          const wasmtime_valtype_t *ty);
