@@ -32,7 +32,7 @@ pub extern "C" fn wasmtime_error_delete(_error: Option<Box<wasmtime_error_t>>) {
 /// Writes the error's message (with its causes) to `message`.
 #[no_mangle]
 pub extern "C" fn wasmtime_error_message(error: &wasmtime_error_t, message: &mut wasm_name_t) {
-    message.set(format!("{:?}", error.error).into_bytes());
+    message.set(error_text(&error.error).into_bytes());
 }
 
 /// Whether the error is a WASI `proc_exit`; writes its status if so.
@@ -51,4 +51,25 @@ pub extern "C" fn wasmtime_error_exit_status(error: &wasmtime_error_t, status: &
 #[no_mangle]
 pub extern "C" fn wasmtime_error_wasm_trace(error: &wasmtime_error_t, out: &mut wasm_frame_vec_t) {
     crate::trap::error_trace(&error.error, out);
+}
+
+/// The message of `error` with its causes, laid out as Wasmtime 48 prints
+/// it (`{:?}`: each cause on its own indented line, numbered when there are
+/// several, every cause line ending in a newline), but never with a Rust
+/// backtrace (which `anyhow` adds when `RUST_BACKTRACE` is set).
+pub(crate) fn error_text(error: &anyhow::Error) -> String {
+    let mut text = error.to_string();
+    let causes: Vec<String> = error.chain().skip(1).map(|c| c.to_string()).collect();
+    if !causes.is_empty() {
+        text.push_str("\n\nCaused by:\n");
+        for (i, c) in causes.iter().enumerate() {
+            let c = c.replace('\n', "\n    ");
+            if causes.len() == 1 {
+                text.push_str(&format!("    {c}\n"));
+            } else {
+                text.push_str(&format!("{i:>5}: {c}\n"));
+            }
+        }
+    }
+    text
 }

@@ -28,6 +28,7 @@
 #![allow(non_camel_case_types)]
 
 mod async_;
+mod component;
 mod config;
 mod engine;
 mod error;
@@ -53,6 +54,7 @@ mod wat2wasm;
 mod wfunc;
 
 pub use async_::*;
+pub use component::*;
 pub use config::*;
 pub use engine::*;
 pub use error::*;

@@ -133,7 +133,7 @@ pub extern "C" fn wasmtime_trap_new_code(code: wasmtime_trap_code_t) -> Box<wasm
 /// Writes the trap's message, NUL-terminated as `wasm.h` messages are.
 #[no_mangle]
 pub extern "C" fn wasm_trap_message(trap: &wasm_trap_t, out: &mut wasm_name_t) {
-    let mut bytes = format!("{:?}", trap.error).into_bytes();
+    let mut bytes = crate::error::error_text(&trap.error).into_bytes();
     bytes.push(0);
     out.set(bytes);
 }

@@ -20,12 +20,9 @@ macro_rules! declare_vecs {
 
         impl $vec {
             /// Replaces the contents (the old ones are not freed).
+            /// Empty vectors get a dangling non-null pointer, as Wasmtime's
+            /// do (bindings dereference `data` even when `size` is 0).
             pub(crate) fn set(&mut self, elems: Vec<$elem>) {
-                if elems.is_empty() {
-                    self.size = 0;
-                    self.data = std::ptr::null_mut();
-                    return;
-                }
                 let elems = elems.into_boxed_slice();
                 self.size = elems.len();
                 self.data = Box::into_raw(elems).cast::<$elem>();
@@ -49,6 +46,7 @@ macro_rules! declare_vecs {
             /// Takes the elements out, leaving the vector empty.
             pub(crate) fn take(&mut self) -> Vec<$elem> {
                 if self.data.is_null() || self.size == 0 {
+                    // Nothing was allocated for an empty vector.
                     self.size = 0;
                     self.data = std::ptr::null_mut();
                     return Vec::new();
