@@ -17,6 +17,10 @@ test "$(cargo run --quiet -p wasmtime-cli -- run tests/wasi-programs/hello.wasm)
 # crates.io) switched to these crates with `[patch.crates-io]` alone.
 test "$(CARGO_TARGET_DIR=target cargo run --quiet --manifest-path tests/wasmtime48-compat/Cargo.toml | tail -1)" = ok
 echo "examples: 4 passed, 0 failed"
+# The C API: C test programs against libwasmtime.so/.a, plain and under
+# AddressSanitizer (with leak checks).
+./ci/c-api.sh
+ASAN=1 ./ci/c-api.sh
 # Feature combinations of the `wasmtime` crate: each feature alone on top of
 # `runtime` or `cranelift` (cargo check only), then a compile-only build
 # (no `wasmtime-runtime`) precompiles a module that a runtime-only build (no

@@ -47,9 +47,9 @@ impl std::fmt::Display for TagType {
 /// A WebAssembly tag (exception handling proposal).
 #[derive(Copy, Clone, Debug)]
 pub struct Tag {
-    store: StoreId,
-    instance: usize,
-    index: TagIndex,
+    pub(crate) store: StoreId,
+    pub(crate) instance: usize,
+    pub(crate) index: TagIndex,
 }
 
 impl Tag {
@@ -238,8 +238,8 @@ impl ExnRefPre {
 /// A reference to an exception object.
 #[derive(Clone, Debug)]
 pub struct ExnRef {
-    store: StoreId,
-    raw: usize,
+    pub(crate) store: StoreId,
+    pub(crate) raw: usize,
 }
 
 impl ExnRef {

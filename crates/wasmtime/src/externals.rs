@@ -225,9 +225,9 @@ impl std::error::Error for MemoryAccessError {}
 /// A WebAssembly linear memory.
 #[derive(Copy, Clone, Debug)]
 pub struct Memory {
-    store: StoreId,
-    instance: usize,
-    index: DefinedMemoryIndex,
+    pub(crate) store: StoreId,
+    pub(crate) instance: usize,
+    pub(crate) index: DefinedMemoryIndex,
 }
 
 impl Memory {
@@ -433,9 +433,9 @@ impl Memory {
 /// A WebAssembly table.
 #[derive(Copy, Clone, Debug)]
 pub struct Table {
-    store: StoreId,
-    instance: usize,
-    index: DefinedTableIndex,
+    pub(crate) store: StoreId,
+    pub(crate) instance: usize,
+    pub(crate) index: DefinedTableIndex,
 }
 
 impl Table {
@@ -582,9 +582,9 @@ impl Table {
 /// A WebAssembly global.
 #[derive(Copy, Clone, Debug)]
 pub struct Global {
-    store: StoreId,
-    instance: usize,
-    index: GlobalIndex,
+    pub(crate) store: StoreId,
+    pub(crate) instance: usize,
+    pub(crate) index: GlobalIndex,
 }
 
 impl Global {

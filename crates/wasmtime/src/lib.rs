@@ -49,6 +49,8 @@ mod externals;
 #[cfg(all(feature = "async", feature = "runtime"))]
 mod fiber;
 #[cfg(feature = "runtime")]
+mod foreign;
+#[cfg(feature = "runtime")]
 mod func;
 #[cfg(feature = "runtime")]
 mod host_items;

@@ -35,6 +35,16 @@ pub(crate) struct FuncData {
 pub(crate) struct StoreId(u64);
 
 impl StoreId {
+    /// The id as a number (never 0).
+    pub(crate) fn as_u64(self) -> u64 {
+        self.0
+    }
+
+    /// The id whose number is `id`.
+    pub(crate) fn from_u64(id: u64) -> StoreId {
+        StoreId(id)
+    }
+
     fn allocate() -> StoreId {
         static NEXT: AtomicU64 = AtomicU64::new(1);
         StoreId(NEXT.fetch_add(1, Ordering::Relaxed))

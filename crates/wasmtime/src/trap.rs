@@ -106,7 +106,7 @@ impl fmt::Display for WasmBacktrace {
             let name = frame.module.name().unwrap_or("<unknown>");
             write!(f, "  {i:>3}: ")?;
             if let Some(offset) = frame.module_offset {
-                write!(f, "{offset:>#6x} - ")?;
+                write!(f, "{offset:#8x} - ")?;
             }
             match &frame.func_name {
                 Some(func) => write!(f, "{name}!{func}")?,

@@ -38,7 +38,7 @@ impl From<V128> for u128 {
 /// store that created them.
 #[derive(Clone, Debug)]
 pub struct Rooted<T> {
-    inner: T,
+    pub(crate) inner: T,
 }
 
 impl<T> Rooted<T> {
@@ -59,8 +59,8 @@ impl<T> std::ops::Deref for Rooted<T> {
 /// The data lives until the store that created it is dropped.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ExternRef {
-    store: StoreId,
-    handle: u64,
+    pub(crate) store: StoreId,
+    pub(crate) handle: u64,
 }
 
 impl ExternRef {
@@ -115,14 +115,14 @@ impl ExternRef {
             .map(|a| &**a))
     }
 
-    pub(crate) fn to_raw(&self, store: &StoreOpaque) -> Result<u64> {
+    pub(crate) fn to_raw_u64(&self, store: &StoreOpaque) -> Result<u64> {
         if store.id() != self.store {
             bail!("externref used with the wrong store");
         }
         Ok(self.handle)
     }
 
-    pub(crate) fn from_raw(store: &StoreOpaque, raw: u64) -> Option<Rooted<ExternRef>> {
+    pub(crate) fn from_raw_u64(store: &StoreOpaque, raw: u64) -> Option<Rooted<ExternRef>> {
         (raw != 0).then(|| Rooted {
             inner: ExternRef {
                 store: store.id(),
@@ -328,7 +328,7 @@ impl Val {
             }),
             Val::ExternRef(e) => ValRaw::reference(match e {
                 None => 0,
-                Some(e) => e.to_raw(store)?,
+                Some(e) => e.to_raw_u64(store)?,
             }),
             Val::ExnRef(e) => ValRaw::reference(match e {
                 None => 0,
@@ -523,7 +523,7 @@ impl Ref {
         Ok(match self {
             Ref::Func(None) | Ref::Extern(None) | Ref::Exn(None) | Ref::Any(None) => 0,
             Ref::Func(Some(f)) => f.func_ref_ptr(store)? as u64,
-            Ref::Extern(Some(e)) => e.to_raw(store)?,
+            Ref::Extern(Some(e)) => e.to_raw_u64(store)?,
             Ref::Any(Some(a)) => a.to_raw(store)?,
             Ref::Exn(Some(e)) => e.to_raw(store)?,
         })
@@ -540,7 +540,7 @@ impl Ref {
             }),
             WasmHierarchy::Exn => Ref::Exn(ExnRef::from_raw(store, raw)),
             WasmHierarchy::Any => Ref::Any(AnyRef::from_raw(store, raw)),
-            WasmHierarchy::Extern => Ref::Extern(ExternRef::from_raw(store, raw)),
+            WasmHierarchy::Extern => Ref::Extern(ExternRef::from_raw_u64(store, raw)),
         }
     }
 }

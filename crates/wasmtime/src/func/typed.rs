@@ -68,11 +68,11 @@ impl WasmTy for Option<Rooted<ExternRef>> {
     fn store_raw(self, store: &StoreOpaque) -> Result<ValRaw> {
         Ok(ValRaw::reference(match self {
             None => 0,
-            Some(e) => e.to_raw(store)?,
+            Some(e) => e.to_raw_u64(store)?,
         }))
     }
     fn load_raw(store: &mut StoreOpaque, raw: &ValRaw) -> Self {
-        ExternRef::from_raw(store, raw.get_reference())
+        ExternRef::from_raw_u64(store, raw.get_reference())
     }
 }
 

@@ -7,9 +7,17 @@ use crate::Engine;
 use anyhow::Result;
 
 /// A shared borrow of a store.
+///
+/// One pointer wide (`repr(transparent)`), so foreign-language bindings can
+/// pass it as an opaque pointer.
+#[repr(transparent)]
 pub struct StoreContext<'a, T>(pub(crate) &'a StoreInner<T>);
 
 /// An exclusive borrow of a store.
+///
+/// One pointer wide (`repr(transparent)`), so foreign-language bindings can
+/// pass it as an opaque pointer.
+#[repr(transparent)]
 pub struct StoreContextMut<'a, T>(pub(crate) &'a mut StoreInner<T>);
 
 impl<'a, T> StoreContext<'a, T> {

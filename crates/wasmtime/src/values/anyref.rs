@@ -61,8 +61,8 @@ impl From<I31> for i32 {
 /// A non-null reference of the internal hierarchy (`anyref`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct AnyRef {
-    store: StoreId,
-    raw: u64,
+    pub(crate) store: StoreId,
+    pub(crate) raw: u64,
 }
 
 impl AnyRef {
@@ -80,7 +80,7 @@ impl AnyRef {
         store: impl AsContextMut,
         externref: Rooted<ExternRef>,
     ) -> Result<Rooted<AnyRef>> {
-        let raw = externref.to_raw(store.as_context().opaque())?;
+        let raw = externref.to_raw_u64(store.as_context().opaque())?;
         Ok(Rooted::new(AnyRef {
             store: externref.store_id(),
             raw,

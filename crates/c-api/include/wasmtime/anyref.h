@@ -1,0 +1,102 @@
+/*
+ * Wasmtime C API: declarations of the "anyref" topic.
+ *
+ * Part of this project's independent implementation of the Wasmtime 48 C API
+ * (crates/c-api); the declarations match Wasmtime 48 so that programs and
+ * bindings written for it build and link unchanged.
+ */
+
+#ifndef WASMTIME_ANYREF_H
+#define WASMTIME_ANYREF_H
+
+#ifdef WASMTIME_FEATURE_GC
+
+#include <wasmtime/types/val.h>
+#include <wasmtime/val.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+static inline void wasmtime_anyref_set_null(wasmtime_anyref_t *ref) {
+  ref->store_id = 0;
+}
+
+static inline bool wasmtime_anyref_is_null(const wasmtime_anyref_t *ref) {
+  return ref->store_id == 0;
+}
+
+/// Copies the reference into `out` (references live as long as their store here).
+WASM_API_EXTERN void wasmtime_anyref_clone(const wasmtime_anyref_t *anyref,
+                                           wasmtime_anyref_t *out);
+
+/// Releases the reference's root: nothing to free here, references live as long as their store.
+WASM_API_EXTERN void wasmtime_anyref_unroot(wasmtime_anyref_t *ref);
+
+/// Not supported (no GC proposal): a null reference.
+WASM_API_EXTERN void wasmtime_anyref_from_raw(wasmtime_context_t *context,
+                                              uint32_t raw,
+                                              wasmtime_anyref_t *out);
+
+/// Not supported (no GC proposal): 0.
+WASM_API_EXTERN uint32_t wasmtime_anyref_to_raw(wasmtime_context_t *context,
+                                                const wasmtime_anyref_t *ref);
+
+/// Not supported (no GC proposal): a null reference.
+WASM_API_EXTERN void wasmtime_anyref_from_i31(wasmtime_context_t *context,
+                                              uint32_t i31val,
+                                              wasmtime_anyref_t *out);
+
+/// Part of the GC proposal, which this runtime does not have: fails cleanly (false, NULL, a null reference or an error).
+WASM_API_EXTERN bool wasmtime_anyref_is_i31(wasmtime_context_t *context,
+                                            const wasmtime_anyref_t *anyref);
+
+/// Part of the GC proposal, which this runtime does not have: fails cleanly (false, NULL, a null reference or an error).
+WASM_API_EXTERN bool wasmtime_anyref_i31_get_u(wasmtime_context_t *context,
+                                               const wasmtime_anyref_t *anyref,
+                                               uint32_t *dst);
+
+/// Part of the GC proposal, which this runtime does not have: fails cleanly (false, NULL, a null reference or an error).
+WASM_API_EXTERN bool wasmtime_anyref_i31_get_s(wasmtime_context_t *context,
+                                               const wasmtime_anyref_t *anyref,
+                                               int32_t *dst);
+
+/// Part of the GC proposal, which this runtime does not have: fails cleanly (false, NULL, a null reference or an error).
+WASM_API_EXTERN bool wasmtime_anyref_is_eqref(wasmtime_context_t *context,
+                                              const wasmtime_anyref_t *anyref);
+
+/// Part of the GC proposal, which this runtime does not have: fails cleanly (false, NULL, a null reference or an error).
+WASM_API_EXTERN bool wasmtime_anyref_as_eqref(wasmtime_context_t *context,
+                                              const wasmtime_anyref_t *anyref,
+                                              wasmtime_eqref_t *out);
+
+/// Part of the GC proposal, which this runtime does not have: fails cleanly (false, NULL, a null reference or an error).
+WASM_API_EXTERN bool wasmtime_anyref_is_struct(wasmtime_context_t *context,
+                                               const wasmtime_anyref_t *anyref);
+
+/// Part of the GC proposal, which this runtime does not have: fails cleanly (false, NULL, a null reference or an error).
+WASM_API_EXTERN bool wasmtime_anyref_as_struct(wasmtime_context_t *context,
+                                               const wasmtime_anyref_t *anyref,
+                                               wasmtime_structref_t *out);
+
+/// Part of the GC proposal, which this runtime does not have: fails cleanly (false, NULL, a null reference or an error).
+WASM_API_EXTERN bool wasmtime_anyref_is_array(wasmtime_context_t *context,
+                                              const wasmtime_anyref_t *anyref);
+
+/// Part of the GC proposal, which this runtime does not have: fails cleanly (false, NULL, a null reference or an error).
+WASM_API_EXTERN bool wasmtime_anyref_as_array(wasmtime_context_t *context,
+                                              const wasmtime_anyref_t *anyref,
+                                              wasmtime_arrayref_t *out);
+
+/// Part of the GC proposal, which this runtime does not have: fails cleanly (false, NULL, a null reference or an error).
+WASM_API_EXTERN bool wasmtime_anyref_type(wasmtime_context_t *context,
+                                          const wasmtime_anyref_t *anyref,
+                                          wasmtime_heaptype_t *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
+
+#endif

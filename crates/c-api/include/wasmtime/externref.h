@@ -1,0 +1,63 @@
+/*
+ * Wasmtime C API: declarations of the "externref" topic.
+ *
+ * Part of this project's independent implementation of the Wasmtime 48 C API
+ * (crates/c-api); the declarations match Wasmtime 48 so that programs and
+ * bindings written for it build and link unchanged.
+ */
+
+#ifndef WASMTIME_EXTERNREF_H
+#define WASMTIME_EXTERNREF_H
+
+#include <wasmtime/conf.h>
+
+#ifdef WASMTIME_FEATURE_GC
+
+#include <wasmtime/val.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+static inline void wasmtime_externref_set_null(wasmtime_externref_t *ref) {
+  ref->store_id = 0;
+}
+
+static inline bool wasmtime_externref_is_null(const wasmtime_externref_t *ref) {
+  return ref->store_id == 0;
+}
+
+/// A new `externref` holding `data` (its `finalizer` runs when the store is
+/// freed).
+WASM_API_EXTERN bool wasmtime_externref_new(wasmtime_context_t *context,
+                                            void *data,
+                                            void (*finalizer)(void *),
+                                            wasmtime_externref_t *out);
+
+/// The data pointer of an `externref` made by `wasmtime_externref_new`
+/// (NULL otherwise).
+WASM_API_EXTERN void *wasmtime_externref_data(wasmtime_context_t *context,
+                                              const wasmtime_externref_t *data);
+
+/// Copies the reference into `out` (references live as long as their store here).
+WASM_API_EXTERN void wasmtime_externref_clone(const wasmtime_externref_t *ref,
+                                              wasmtime_externref_t *out);
+
+/// Releases the reference's root: nothing to free here, references live as long as their store.
+WASM_API_EXTERN void wasmtime_externref_unroot(wasmtime_externref_t *ref);
+
+/// The `externref` whose raw value is `raw` (0: null).
+WASM_API_EXTERN void wasmtime_externref_from_raw(wasmtime_context_t *context,
+                                                 uint32_t raw,
+                                                 wasmtime_externref_t *out);
+
+/// The raw value of an `externref` (0 for null).
+WASM_API_EXTERN uint32_t wasmtime_externref_to_raw(
+    wasmtime_context_t *context, const wasmtime_externref_t *ref);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
+#endif

@@ -1,0 +1,301 @@
+//! Functions of `wasmtime/func.h`: host functions with a caller, checked
+//! and unchecked calls, raw funcrefs.
+
+use crate::ffi::{slice, slice_mut, str_arg, Finalizer, ForeignData};
+use crate::wfunc::trap_into_error;
+use crate::{
+    wasm_functype_t, wasm_trap_t, wasmtime_context_const_t, wasmtime_context_t, wasmtime_error_t,
+    wasmtime_extern_t, wasmtime_func_t, wasmtime_val_raw_t, wasmtime_val_t, CFuncType, StoreData,
+};
+use anyhow::{anyhow, bail, Result};
+use std::ffi::{c_char, c_void};
+use wt::{AsContextMut, Caller, Func, Trap, Val};
+
+/// The caller of a host function: gives access to its store and exports.
+pub struct wasmtime_caller_t<'a> {
+    pub(crate) caller: Caller<'a, StoreData>,
+}
+
+/// `wasmtime_func_callback_t`.
+pub type wasmtime_func_callback_t = unsafe extern "C" fn(
+    env: *mut c_void,
+    caller: *mut wasmtime_caller_t<'_>,
+    args: *const wasmtime_val_t,
+    nargs: usize,
+    results: *mut wasmtime_val_t,
+    nresults: usize,
+) -> Option<Box<wasm_trap_t>>;
+
+/// `wasmtime_func_unchecked_callback_t`.
+pub type wasmtime_func_unchecked_callback_t = unsafe extern "C" fn(
+    env: *mut c_void,
+    caller: *mut wasmtime_caller_t<'_>,
+    args_and_results: *mut wasmtime_val_raw_t,
+    num_args_and_results: usize,
+) -> Option<Box<wasm_trap_t>>;
+
+/// The Rust closure behind a checked C host function.
+pub(crate) fn checked_host(
+    callback: wasmtime_func_callback_t,
+    env: ForeignData,
+) -> impl Fn(Caller<'_, StoreData>, &[Val], &mut [Val]) -> Result<()> + Send + Sync + 'static {
+    move |caller, params, results| {
+        let mut vals: Vec<wasmtime_val_t> = params
+            .iter()
+            .map(wasmtime_val_t::from_val)
+            .chain((0..results.len()).map(|_| wasmtime_val_t::default()))
+            .collect();
+        let (args, rets) = vals.split_at_mut(params.len());
+        let mut caller = wasmtime_caller_t { caller };
+        // SAFETY: the embedder's callback, called as its signature says.
+        let trap = unsafe {
+            callback(
+                env.ptr(),
+                &mut caller,
+                args.as_ptr(),
+                args.len(),
+                rets.as_mut_ptr(),
+                rets.len(),
+            )
+        };
+        if let Some(trap) = trap {
+            return Err(trap_into_error(*trap));
+        }
+        for (out, r) in results.iter_mut().zip(rets.iter()) {
+            *out = r.to_val()?;
+        }
+        Ok(())
+    }
+}
+
+/// The Rust closure behind an unchecked C host function.
+pub(crate) fn unchecked_host(
+    callback: wasmtime_func_unchecked_callback_t,
+    env: ForeignData,
+    result_types: Vec<wt::ValType>,
+) -> impl Fn(Caller<'_, StoreData>, &[Val], &mut [Val]) -> Result<()> + Send + Sync + 'static {
+    move |mut caller, params, results| {
+        let mut raw = vec![wasmtime_val_raw_t { v128: [0; 16] }; params.len().max(results.len())];
+        for (slot, v) in raw.iter_mut().zip(params) {
+            *slot = wasmtime_val_raw_t::from_val(&mut caller, v)?;
+        }
+        let mut c_caller = wasmtime_caller_t { caller };
+        // SAFETY: the embedder's callback, called as its signature says.
+        let trap = unsafe { callback(env.ptr(), &mut c_caller, raw.as_mut_ptr(), raw.len()) };
+        if let Some(trap) = trap {
+            return Err(trap_into_error(*trap));
+        }
+        let mut caller = c_caller.caller;
+        for ((out, slot), ty) in results.iter_mut().zip(&raw).zip(&result_types) {
+            *out = slot.to_val(&mut caller, ty);
+        }
+        Ok(())
+    }
+}
+
+/// A host function of type `ty` calling `callback` with `env`.
+#[no_mangle]
+pub extern "C" fn wasmtime_func_new(
+    mut cx: wasmtime_context_t<'_>,
+    ty: &wasm_functype_t,
+    callback: wasmtime_func_callback_t,
+    env: *mut c_void,
+    finalizer: Finalizer,
+    ret: &mut wasmtime_func_t,
+) {
+    let fty = ty.inner().func_type(cx.engine());
+    let f = Func::new(
+        &mut cx,
+        fty,
+        checked_host(
+            callback,
+            ForeignData {
+                data: env,
+                finalizer,
+            },
+        ),
+    );
+    *ret = wasmtime_func_t::from_func(&f);
+}
+
+/// A host function of type `ty` whose callback reads and writes raw slots.
+#[no_mangle]
+pub extern "C" fn wasmtime_func_new_unchecked(
+    mut cx: wasmtime_context_t<'_>,
+    ty: &wasm_functype_t,
+    callback: wasmtime_func_unchecked_callback_t,
+    env: *mut c_void,
+    finalizer: Finalizer,
+    ret: &mut wasmtime_func_t,
+) {
+    let fty = ty.inner().func_type(cx.engine());
+    let results = ty.inner().results.clone();
+    let f = Func::new(
+        &mut cx,
+        fty,
+        unchecked_host(
+            callback,
+            ForeignData {
+                data: env,
+                finalizer,
+            },
+            results,
+        ),
+    );
+    *ret = wasmtime_func_t::from_func(&f);
+}
+
+/// The function's type.
+#[no_mangle]
+pub extern "C" fn wasmtime_func_type(
+    cx: wasmtime_context_const_t<'_>,
+    func: &wasmtime_func_t,
+) -> Option<Box<wasm_functype_t>> {
+    let f = func.to_func()?;
+    Some(Box::new(wasm_functype_t::new(CFuncType::from_func_type(
+        &f.ty(cx),
+    ))))
+}
+
+/// Splits a failed call into a trap (wasm traps) or an error (the rest).
+pub(crate) fn call_error(
+    err: anyhow::Error,
+    trap_ret: &mut Option<Box<wasm_trap_t>>,
+) -> Option<Box<wasmtime_error_t>> {
+    if err.is::<Trap>() {
+        *trap_ret = Some(Box::new(wasm_trap_t::new(err)));
+        None
+    } else {
+        Some(Box::new(err.into()))
+    }
+}
+
+/// Calls the function. NULL and no trap: success; NULL and `*trap` set:
+/// wasm trapped; otherwise an error (bad arguments, host errors).
+#[no_mangle]
+pub unsafe extern "C" fn wasmtime_func_call(
+    mut cx: wasmtime_context_t<'_>,
+    func: &wasmtime_func_t,
+    args: *const wasmtime_val_t,
+    nargs: usize,
+    results: *mut wasmtime_val_t,
+    nresults: usize,
+    trap_ret: &mut Option<Box<wasm_trap_t>>,
+) -> Option<Box<wasmtime_error_t>> {
+    // SAFETY: C contract: `nargs` values at `args`.
+    let args = unsafe { slice(args, nargs) };
+    // SAFETY: C contract: `nresults` writable slots at `results`.
+    let results = unsafe { slice_mut(results, nresults) };
+    let outcome = (|| {
+        let f = func
+            .to_func()
+            .ok_or_else(|| anyhow!("cannot call a null funcref"))?;
+        let params = args
+            .iter()
+            .map(|a| a.to_val())
+            .collect::<Result<Vec<_>>>()?;
+        let mut rets = vec![Val::I32(0); results.len()];
+        f.call(&mut cx, &params, &mut rets)?;
+        Ok(rets)
+    })();
+    match outcome {
+        Ok(rets) => {
+            for (slot, v) in results.iter_mut().zip(&rets) {
+                *slot = wasmtime_val_t::from_val(v);
+            }
+            None
+        }
+        Err(e) => call_error(e, trap_ret),
+    }
+}
+
+/// Calls the function with raw slots holding the arguments on entry and
+/// the results on return.
+#[no_mangle]
+pub unsafe extern "C" fn wasmtime_func_call_unchecked(
+    mut cx: wasmtime_context_t<'_>,
+    func: &wasmtime_func_t,
+    args_and_results: *mut wasmtime_val_raw_t,
+    len: usize,
+    trap_ret: &mut Option<Box<wasm_trap_t>>,
+) -> Option<Box<wasmtime_error_t>> {
+    // SAFETY: C contract: `len` slots at `args_and_results`.
+    let slots = unsafe { slice_mut(args_and_results, len) };
+    let outcome = (|| {
+        let f = func
+            .to_func()
+            .ok_or_else(|| anyhow!("cannot call a null funcref"))?;
+        let ty = f.ty(&cx);
+        if slots.len() < ty.params().len().max(ty.results().len()) {
+            bail!("too few raw slots for the function's parameters and results");
+        }
+        let params: Vec<Val> = ty
+            .params()
+            .zip(slots.iter())
+            .map(|(t, s)| s.to_val(&mut cx, &t))
+            .collect();
+        let mut rets = vec![Val::I32(0); ty.results().len()];
+        f.call(&mut cx, &params, &mut rets)?;
+        for (slot, v) in slots.iter_mut().zip(&rets) {
+            *slot = wasmtime_val_raw_t::from_val(&mut cx, v)?;
+        }
+        Ok(())
+    })();
+    match outcome {
+        Ok(()) => None,
+        Err(e) => call_error(e, trap_ret),
+    }
+}
+
+/// Looks up an export of the calling instance by name.
+#[no_mangle]
+pub unsafe extern "C" fn wasmtime_caller_export_get(
+    caller: &mut wasmtime_caller_t<'_>,
+    name: *const c_char,
+    name_len: usize,
+    item: &mut std::mem::MaybeUninit<wasmtime_extern_t>,
+) -> bool {
+    // SAFETY: C contract: `name_len` bytes at `name`.
+    let Ok(name) = (unsafe { str_arg(name, name_len) }) else {
+        return false;
+    };
+    match caller.caller.get_export(name) {
+        Some(e) => {
+            item.write(wasmtime_extern_t::from_extern(e));
+            true
+        }
+        None => false,
+    }
+}
+
+/// The caller's store context.
+#[no_mangle]
+pub extern "C" fn wasmtime_caller_context<'a>(
+    caller: &'a mut wasmtime_caller_t<'_>,
+) -> wasmtime_context_t<'a> {
+    caller.caller.as_context_mut()
+}
+
+/// The function whose raw funcref is `raw` (null: a null funcref).
+#[no_mangle]
+pub unsafe extern "C" fn wasmtime_func_from_raw(
+    mut cx: wasmtime_context_t<'_>,
+    raw: *mut c_void,
+    ret: &mut wasmtime_func_t,
+) {
+    // SAFETY: C contract: `raw` came from this store.
+    let f = unsafe { Func::from_raw(&mut cx, raw) };
+    *ret = f
+        .as_ref()
+        .map_or(wasmtime_func_t::NULL, wasmtime_func_t::from_func);
+}
+
+/// The raw funcref of a function.
+#[no_mangle]
+pub extern "C" fn wasmtime_func_to_raw(
+    mut cx: wasmtime_context_t<'_>,
+    func: &wasmtime_func_t,
+) -> *mut c_void {
+    func.to_func()
+        .map_or(std::ptr::null_mut(), |f| f.to_raw(&mut cx))
+}

@@ -1,0 +1,689 @@
+//! GC references of `wasmtime.h`: `externref` (`wasmtime/externref.h`),
+//! exceptions (`wasmtime/exnref.h`), tags (`wasmtime/tag.h`), and the GC
+//! proposal's `anyref`, `eqref`, `structref`, `arrayref` and their types,
+//! which this runtime does not have: those functions exist with their
+//! exact signatures and fail cleanly (false, NULL, a null reference or an
+//! error).
+
+use crate::ffi::{handle_result, slice, Finalizer, ForeignData};
+use crate::{
+    wasm_engine_t, wasm_tagtype_t, wasm_trap_t, wasm_valtype_t, wasm_valtype_vec_t,
+    wasmtime_anyref_t, wasmtime_arrayref_t, wasmtime_context_const_t, wasmtime_context_t,
+    wasmtime_eqref_t, wasmtime_error_t, wasmtime_exnref_t, wasmtime_externref_t, wasmtime_gcref_t,
+    wasmtime_heaptype_t, wasmtime_structref_t, wasmtime_tag_t, wasmtime_val_t, CFuncType,
+};
+use anyhow::{anyhow, Result};
+use std::ffi::c_void;
+use std::mem::MaybeUninit;
+use wt::{ExnRef, ExnRefPre, ExnType, ExternRef, Tag, TagType};
+
+fn no_gc() -> anyhow::Error {
+    anyhow!("the GC proposal (anyref, eqref, struct and array references) is not supported by this runtime")
+}
+
+/// A new `externref` holding `data` (its `finalizer` runs when the store is
+/// freed).
+#[no_mangle]
+pub extern "C" fn wasmtime_externref_new(
+    mut cx: wasmtime_context_t<'_>,
+    data: *mut c_void,
+    finalizer: Finalizer,
+    out: &mut MaybeUninit<wasmtime_externref_t>,
+) -> bool {
+    match ExternRef::new(&mut cx, ForeignData { data, finalizer }) {
+        Ok(r) => {
+            out.write(wasmtime_gcref_t::from_externref(Some(&r)));
+            true
+        }
+        Err(_) => {
+            out.write(wasmtime_gcref_t::NULL);
+            false
+        }
+    }
+}
+
+/// The data pointer of an `externref` made by `wasmtime_externref_new`
+/// (NULL otherwise).
+#[no_mangle]
+pub extern "C" fn wasmtime_externref_data(
+    cx: wasmtime_context_t<'_>,
+    r: &wasmtime_externref_t,
+) -> *mut c_void {
+    let Some(r) = r.to_externref() else {
+        return std::ptr::null_mut();
+    };
+    match r.data(cx) {
+        Ok(Some(any)) => any
+            .downcast_ref::<ForeignData>()
+            .map_or(std::ptr::null_mut(), |d| d.data),
+        _ => std::ptr::null_mut(),
+    }
+}
+
+macro_rules! clone_unroot {
+    ($($clone:ident $unroot:ident;)*) => {$(
+        /// Copies a reference (references live as long as their store).
+        #[no_mangle]
+        pub extern "C" fn $clone(r: &wasmtime_gcref_t, out: &mut MaybeUninit<wasmtime_gcref_t>) {
+            out.write(*r);
+        }
+
+        /// Releases a reference's root: nothing to do here.
+        #[no_mangle]
+        pub extern "C" fn $unroot(_r: &mut wasmtime_gcref_t) {}
+    )*};
+}
+
+clone_unroot! {
+    wasmtime_externref_clone wasmtime_externref_unroot;
+    wasmtime_exnref_clone wasmtime_exnref_unroot;
+    wasmtime_anyref_clone wasmtime_anyref_unroot;
+    wasmtime_eqref_clone wasmtime_eqref_unroot;
+    wasmtime_structref_clone wasmtime_structref_unroot;
+    wasmtime_arrayref_clone wasmtime_arrayref_unroot;
+}
+
+/// The `externref` whose raw value is `raw` (0: null).
+#[no_mangle]
+pub extern "C" fn wasmtime_externref_from_raw(
+    mut cx: wasmtime_context_t<'_>,
+    raw: u32,
+    out: &mut MaybeUninit<wasmtime_externref_t>,
+) {
+    let r = ExternRef::from_raw(&mut cx, raw);
+    out.write(wasmtime_gcref_t::from_externref(r.as_deref()));
+}
+
+/// The raw value of an `externref` (0 for null).
+#[no_mangle]
+pub extern "C" fn wasmtime_externref_to_raw(
+    mut cx: wasmtime_context_t<'_>,
+    r: &wasmtime_externref_t,
+) -> u32 {
+    r.to_externref()
+        .and_then(|r| r.to_raw(&mut cx).ok())
+        .unwrap_or(0)
+}
+
+/// Exceptions have no raw form here: a null reference.
+#[no_mangle]
+pub extern "C" fn wasmtime_exnref_from_raw(
+    _cx: wasmtime_context_t<'_>,
+    _raw: u32,
+    out: &mut MaybeUninit<wasmtime_exnref_t>,
+) {
+    out.write(wasmtime_gcref_t::NULL);
+}
+
+/// Exceptions have no raw form here: 0.
+#[no_mangle]
+pub extern "C" fn wasmtime_exnref_to_raw(
+    _cx: wasmtime_context_t<'_>,
+    _r: &wasmtime_exnref_t,
+) -> u32 {
+    0
+}
+
+fn exn(r: &wasmtime_exnref_t) -> Result<wt::Rooted<ExnRef>> {
+    r.to_exnref()
+        .ok_or_else(|| anyhow!("null exception reference"))
+}
+
+/// A new exception of `tag` with `fields`.
+#[no_mangle]
+pub unsafe extern "C" fn wasmtime_exnref_new(
+    mut cx: wasmtime_context_t<'_>,
+    tag: &wasmtime_tag_t,
+    fields: *const wasmtime_val_t,
+    nfields: usize,
+    exn_ret: &mut MaybeUninit<wasmtime_exnref_t>,
+) -> Option<Box<wasmtime_error_t>> {
+    // SAFETY: C contract: `nfields` values at `fields`.
+    let fields = unsafe { slice(fields, nfields) };
+    let result = (|| {
+        let tag = tag.to_tag();
+        let fields = fields
+            .iter()
+            .map(|f| f.to_val())
+            .collect::<Result<Vec<_>>>()?;
+        let ty = ExnType::from_tag_type(&tag.ty(&cx))?;
+        let pre = ExnRefPre::new(&mut cx, ty);
+        ExnRef::new(&mut cx, &pre, &tag, &fields)
+    })();
+    handle_result(result, |r| {
+        exn_ret.write(wasmtime_gcref_t::from_exnref(Some(&r)));
+    })
+}
+
+/// The tag of an exception.
+#[no_mangle]
+pub extern "C" fn wasmtime_exnref_tag(
+    cx: wasmtime_context_t<'_>,
+    r: &wasmtime_exnref_t,
+    tag_ret: &mut wasmtime_tag_t,
+) -> Option<Box<wasmtime_error_t>> {
+    handle_result(exn(r).and_then(|e| e.tag(cx)), |t| {
+        *tag_ret = wasmtime_tag_t::from_tag(&t)
+    })
+}
+
+/// The number of fields of an exception (0 for a bad reference).
+#[no_mangle]
+pub extern "C" fn wasmtime_exnref_field_count(
+    cx: wasmtime_context_t<'_>,
+    r: &wasmtime_exnref_t,
+) -> usize {
+    exn(r).and_then(|e| e.fields(cx)).map_or(0, |f| f.len())
+}
+
+/// Field `index` of an exception.
+#[no_mangle]
+pub extern "C" fn wasmtime_exnref_field(
+    cx: wasmtime_context_t<'_>,
+    r: &wasmtime_exnref_t,
+    index: usize,
+    val_ret: &mut MaybeUninit<wasmtime_val_t>,
+) -> Option<Box<wasmtime_error_t>> {
+    handle_result(exn(r).and_then(|e| e.field(cx, index)), |v| {
+        val_ret.write(wasmtime_val_t::from_val(&v));
+    })
+}
+
+/// Sets the store's pending exception and returns the trap to return from
+/// a host function so that wasm sees the throw.
+#[no_mangle]
+pub extern "C" fn wasmtime_context_set_exception(
+    mut cx: wasmtime_context_t<'_>,
+    r: &wasmtime_exnref_t,
+) -> Box<wasm_trap_t> {
+    let err = match exn(r) {
+        Ok(e) => match cx.throw::<()>(e) {
+            Err(e) => e,
+            Ok(()) => anyhow!("exception thrown"),
+        },
+        Err(e) => e,
+    };
+    Box::new(wasm_trap_t::new(err))
+}
+
+/// Takes the store's pending exception, if any.
+#[no_mangle]
+pub extern "C" fn wasmtime_context_take_exception(
+    mut cx: wasmtime_context_t<'_>,
+    exn_ret: &mut MaybeUninit<wasmtime_exnref_t>,
+) -> bool {
+    match cx.take_pending_exception() {
+        Some(e) => {
+            exn_ret.write(wasmtime_gcref_t::from_exnref(Some(&e)));
+            true
+        }
+        None => false,
+    }
+}
+
+/// Whether the store has a pending exception.
+#[no_mangle]
+pub extern "C" fn wasmtime_context_has_exception(mut cx: wasmtime_context_t<'_>) -> bool {
+    match cx.take_pending_exception() {
+        Some(e) => {
+            // Put it back: this only looks.
+            let _ = cx.throw::<()>(e);
+            true
+        }
+        None => false,
+    }
+}
+
+/// An exception type (opaque; this runtime builds them from tag types).
+pub struct wasmtime_exn_type_t {
+    ty: ExnType,
+}
+
+/// The exception type with fields `params`.
+#[no_mangle]
+pub extern "C" fn wasmtime_exn_type_new(
+    engine: &wasm_engine_t,
+    params: &wasm_valtype_vec_t,
+    out: &mut Option<Box<wasmtime_exn_type_t>>,
+) -> Option<Box<wasmtime_error_t>> {
+    let fields: Vec<_> = params
+        .as_slice()
+        .iter()
+        .flatten()
+        .map(|t| t.ty.clone())
+        .collect();
+    handle_result(ExnType::new(&engine.engine, fields), |ty| {
+        *out = Some(Box::new(wasmtime_exn_type_t { ty }))
+    })
+}
+
+/// Frees an exception type.
+#[no_mangle]
+pub extern "C" fn wasmtime_exn_type_delete(_ty: Option<Box<wasmtime_exn_type_t>>) {}
+
+/// A copy of an exception type.
+#[no_mangle]
+pub extern "C" fn wasmtime_exn_type_copy(ty: &wasmtime_exn_type_t) -> Box<wasmtime_exn_type_t> {
+    Box::new(wasmtime_exn_type_t { ty: ty.ty.clone() })
+}
+
+/// The tag type of an exception type.
+#[no_mangle]
+pub extern "C" fn wasmtime_exn_type_tag_type(ty: &wasmtime_exn_type_t) -> Box<wasm_tagtype_t> {
+    let params: Vec<_> = ty
+        .ty
+        .fields()
+        .map(|f| match f.element_type() {
+            wt::StorageType::ValType(v) => v.clone(),
+            _ => wt::ValType::I32,
+        })
+        .collect();
+    Box::new(wasm_tagtype_t::new(Box::new(crate::wasm_functype_t::new(
+        CFuncType::new(params, Vec::new()),
+    ))))
+}
+
+/// The type of an exception, or NULL.
+#[no_mangle]
+pub extern "C" fn wasmtime_exnref_type(
+    cx: wasmtime_context_t<'_>,
+    r: &wasmtime_exnref_t,
+) -> Option<Box<wasmtime_exn_type_t>> {
+    let ty = exn(r).and_then(|e| e.ty(cx)).ok()?;
+    Some(Box::new(wasmtime_exn_type_t { ty }))
+}
+
+/// A new tag of type `tt`.
+#[no_mangle]
+pub extern "C" fn wasmtime_tag_new(
+    mut cx: wasmtime_context_t<'_>,
+    tt: &wasm_tagtype_t,
+    ret: &mut wasmtime_tag_t,
+) -> Option<Box<wasmtime_error_t>> {
+    let fty = tt.inner().inner().func_type(cx.engine());
+    handle_result(Tag::new(&mut cx, &TagType::new(fty)), |t| {
+        *ret = wasmtime_tag_t::from_tag(&t)
+    })
+}
+
+/// The type of a tag.
+#[no_mangle]
+pub extern "C" fn wasmtime_tag_type(
+    cx: wasmtime_context_const_t<'_>,
+    tag: &wasmtime_tag_t,
+) -> Box<wasm_tagtype_t> {
+    let ty = tag.to_tag().ty(cx);
+    Box::new(wasm_tagtype_t::new(Box::new(crate::wasm_functype_t::new(
+        CFuncType::from_func_type(ty.ty()),
+    ))))
+}
+
+/// Whether two tags are the same tag.
+#[no_mangle]
+pub extern "C" fn wasmtime_tag_eq(
+    _cx: wasmtime_context_const_t<'_>,
+    a: &wasmtime_tag_t,
+    b: &wasmtime_tag_t,
+) -> bool {
+    a.head.store_id == b.head.store_id
+        && a.head.__private1 == b.head.__private1
+        && a.__private2 == b.__private2
+}
+
+// ---- The GC proposal: not supported. ----
+
+macro_rules! gc_false {
+    ($($name:ident($($arg:ident: $ty:ty),*);)*) => {$(
+        /// Not supported (no GC proposal): always false.
+        #[no_mangle]
+        pub extern "C" fn $name(_cx: wasmtime_context_t<'_>, $($arg: $ty),*) -> bool {
+            let _ = ($($arg,)*);
+            false
+        }
+    )*};
+}
+
+gc_false! {
+    wasmtime_anyref_is_i31(_r: &wasmtime_anyref_t);
+    wasmtime_anyref_i31_get_u(_r: &wasmtime_anyref_t, _dst: *mut u32);
+    wasmtime_anyref_i31_get_s(_r: &wasmtime_anyref_t, _dst: *mut i32);
+    wasmtime_anyref_is_eqref(_r: &wasmtime_anyref_t);
+    wasmtime_anyref_as_eqref(_r: &wasmtime_anyref_t, _out: *mut wasmtime_eqref_t);
+    wasmtime_anyref_is_struct(_r: &wasmtime_anyref_t);
+    wasmtime_anyref_as_struct(_r: &wasmtime_anyref_t, _out: *mut wasmtime_structref_t);
+    wasmtime_anyref_is_array(_r: &wasmtime_anyref_t);
+    wasmtime_anyref_as_array(_r: &wasmtime_anyref_t, _out: *mut wasmtime_arrayref_t);
+    wasmtime_anyref_type(_r: &wasmtime_anyref_t, _out: *mut wasmtime_heaptype_t);
+    wasmtime_eqref_is_i31(_r: &wasmtime_eqref_t);
+    wasmtime_eqref_i31_get_u(_r: &wasmtime_eqref_t, _dst: *mut u32);
+    wasmtime_eqref_i31_get_s(_r: &wasmtime_eqref_t, _dst: *mut i32);
+    wasmtime_eqref_is_array(_r: &wasmtime_eqref_t);
+    wasmtime_eqref_as_array(_r: &wasmtime_eqref_t, _out: *mut wasmtime_arrayref_t);
+    wasmtime_eqref_is_struct(_r: &wasmtime_eqref_t);
+    wasmtime_eqref_as_struct(_r: &wasmtime_eqref_t, _out: *mut wasmtime_structref_t);
+    wasmtime_eqref_type(_r: &wasmtime_eqref_t, _out: *mut wasmtime_heaptype_t);
+}
+
+/// Not supported (no GC proposal): a null reference.
+#[no_mangle]
+pub extern "C" fn wasmtime_anyref_from_raw(
+    _cx: wasmtime_context_t<'_>,
+    _raw: u32,
+    out: &mut MaybeUninit<wasmtime_anyref_t>,
+) {
+    out.write(wasmtime_gcref_t::NULL);
+}
+
+/// Not supported (no GC proposal): 0.
+#[no_mangle]
+pub extern "C" fn wasmtime_anyref_to_raw(
+    _cx: wasmtime_context_t<'_>,
+    _r: &wasmtime_anyref_t,
+) -> u32 {
+    0
+}
+
+/// Not supported (no GC proposal): a null reference.
+#[no_mangle]
+pub extern "C" fn wasmtime_anyref_from_i31(
+    _cx: wasmtime_context_t<'_>,
+    _v: u32,
+    out: &mut MaybeUninit<wasmtime_anyref_t>,
+) {
+    out.write(wasmtime_gcref_t::NULL);
+}
+
+/// Not supported (no GC proposal): a null reference.
+#[no_mangle]
+pub extern "C" fn wasmtime_eqref_from_i31(
+    _cx: wasmtime_context_t<'_>,
+    _v: u32,
+    out: &mut MaybeUninit<wasmtime_eqref_t>,
+) {
+    out.write(wasmtime_gcref_t::NULL);
+}
+
+macro_rules! gc_upcast {
+    ($($name:ident;)*) => {$(
+        /// Not supported (no GC proposal): a null reference.
+        #[no_mangle]
+        pub extern "C" fn $name(_r: &wasmtime_gcref_t, out: &mut MaybeUninit<wasmtime_gcref_t>) {
+            out.write(wasmtime_gcref_t::NULL);
+        }
+    )*};
+}
+
+gc_upcast! {
+    wasmtime_eqref_to_anyref;
+    wasmtime_structref_to_anyref;
+    wasmtime_structref_to_eqref;
+    wasmtime_arrayref_to_anyref;
+    wasmtime_arrayref_to_eqref;
+}
+
+/// A GC struct type (never created: no GC proposal).
+pub struct wasmtime_struct_type_t {
+    _private: (),
+}
+
+/// A GC array type (never created: no GC proposal).
+pub struct wasmtime_array_type_t {
+    _private: (),
+}
+
+/// An allocator of GC structs (never created: no GC proposal).
+pub struct wasmtime_struct_ref_pre_t {
+    _private: (),
+}
+
+/// An allocator of GC arrays (never created: no GC proposal).
+pub struct wasmtime_array_ref_pre_t {
+    _private: (),
+}
+
+/// The storage type of a GC field.
+#[repr(C)]
+pub struct wasmtime_storage_type_t {
+    /// `WASMTIME_STORAGE_KIND_*`.
+    pub kind: u8,
+    /// The value type (owned) for value kinds.
+    pub valtype: Option<Box<wasm_valtype_t>>,
+}
+
+/// A GC field type.
+#[repr(C)]
+pub struct wasmtime_field_type_t {
+    /// Whether the field is mutable.
+    pub mutable_: bool,
+    /// The storage type.
+    pub storage: wasmtime_storage_type_t,
+}
+
+fn storage_clone(s: &wasmtime_storage_type_t) -> wasmtime_storage_type_t {
+    wasmtime_storage_type_t {
+        kind: s.kind,
+        valtype: s.valtype.clone(),
+    }
+}
+
+/// Copies a storage type.
+#[no_mangle]
+pub extern "C" fn wasmtime_storage_type_clone(
+    s: &wasmtime_storage_type_t,
+    out: &mut MaybeUninit<wasmtime_storage_type_t>,
+) {
+    out.write(storage_clone(s));
+}
+
+/// Frees what a storage type owns.
+#[no_mangle]
+pub extern "C" fn wasmtime_storage_type_delete(s: &mut wasmtime_storage_type_t) {
+    s.valtype = None;
+}
+
+/// Copies a field type.
+#[no_mangle]
+pub extern "C" fn wasmtime_field_type_clone(
+    f: &wasmtime_field_type_t,
+    out: &mut MaybeUninit<wasmtime_field_type_t>,
+) {
+    out.write(wasmtime_field_type_t {
+        mutable_: f.mutable_,
+        storage: storage_clone(&f.storage),
+    });
+}
+
+/// Frees what a field type owns.
+#[no_mangle]
+pub extern "C" fn wasmtime_field_type_delete(f: &mut wasmtime_field_type_t) {
+    f.storage.valtype = None;
+}
+
+/// Not supported (no GC proposal): NULL.
+#[no_mangle]
+pub extern "C" fn wasmtime_struct_type_new(
+    _e: &wasm_engine_t,
+    _f: *const wasmtime_field_type_t,
+    _n: usize,
+) -> Option<Box<wasmtime_struct_type_t>> {
+    None
+}
+
+/// Not supported (no GC proposal): NULL.
+#[no_mangle]
+pub extern "C" fn wasmtime_struct_type_copy(
+    _t: &wasmtime_struct_type_t,
+) -> Option<Box<wasmtime_struct_type_t>> {
+    None
+}
+
+/// Frees a struct type.
+#[no_mangle]
+pub extern "C" fn wasmtime_struct_type_delete(_t: Option<Box<wasmtime_struct_type_t>>) {}
+
+/// Not supported (no GC proposal): 0.
+#[no_mangle]
+pub extern "C" fn wasmtime_struct_type_num_fields(_t: &wasmtime_struct_type_t) -> usize {
+    0
+}
+
+/// Not supported (no GC proposal): false.
+#[no_mangle]
+pub extern "C" fn wasmtime_struct_type_field(
+    _t: &wasmtime_struct_type_t,
+    _i: usize,
+    _out: *mut wasmtime_field_type_t,
+) -> bool {
+    false
+}
+
+/// Not supported (no GC proposal): NULL.
+#[no_mangle]
+pub extern "C" fn wasmtime_array_type_new(
+    _e: &wasm_engine_t,
+    _f: *const wasmtime_field_type_t,
+) -> Option<Box<wasmtime_array_type_t>> {
+    None
+}
+
+/// Not supported (no GC proposal): NULL.
+#[no_mangle]
+pub extern "C" fn wasmtime_array_type_copy(
+    _t: &wasmtime_array_type_t,
+) -> Option<Box<wasmtime_array_type_t>> {
+    None
+}
+
+/// Frees an array type.
+#[no_mangle]
+pub extern "C" fn wasmtime_array_type_delete(_t: Option<Box<wasmtime_array_type_t>>) {}
+
+/// Not supported (no GC proposal): leaves `out` untouched.
+#[no_mangle]
+pub extern "C" fn wasmtime_array_type_element(
+    _t: &wasmtime_array_type_t,
+    _out: *mut wasmtime_field_type_t,
+) {
+}
+
+/// Not supported (no GC proposal): NULL.
+#[no_mangle]
+pub extern "C" fn wasmtime_struct_ref_pre_new(
+    _cx: wasmtime_context_t<'_>,
+    _t: &wasmtime_struct_type_t,
+) -> Option<Box<wasmtime_struct_ref_pre_t>> {
+    None
+}
+
+/// Frees a struct allocator.
+#[no_mangle]
+pub extern "C" fn wasmtime_struct_ref_pre_delete(_p: Option<Box<wasmtime_struct_ref_pre_t>>) {}
+
+/// Not supported (no GC proposal): NULL.
+#[no_mangle]
+pub extern "C" fn wasmtime_array_ref_pre_new(
+    _cx: wasmtime_context_t<'_>,
+    _t: &wasmtime_array_type_t,
+) -> Option<Box<wasmtime_array_ref_pre_t>> {
+    None
+}
+
+/// Frees an array allocator.
+#[no_mangle]
+pub extern "C" fn wasmtime_array_ref_pre_delete(_p: Option<Box<wasmtime_array_ref_pre_t>>) {}
+
+/// Not supported (no GC proposal): an error.
+#[no_mangle]
+pub extern "C" fn wasmtime_structref_new(
+    _cx: wasmtime_context_t<'_>,
+    _pre: &wasmtime_struct_ref_pre_t,
+    _fields: *const wasmtime_val_t,
+    _n: usize,
+    _out: *mut wasmtime_structref_t,
+) -> Option<Box<wasmtime_error_t>> {
+    Some(Box::new(no_gc().into()))
+}
+
+/// Not supported (no GC proposal): an error.
+#[no_mangle]
+pub extern "C" fn wasmtime_structref_field(
+    _cx: wasmtime_context_t<'_>,
+    _r: &wasmtime_structref_t,
+    _i: usize,
+    _out: *mut wasmtime_val_t,
+) -> Option<Box<wasmtime_error_t>> {
+    Some(Box::new(no_gc().into()))
+}
+
+/// Not supported (no GC proposal): an error.
+#[no_mangle]
+pub extern "C" fn wasmtime_structref_set_field(
+    _cx: wasmtime_context_t<'_>,
+    _r: &wasmtime_structref_t,
+    _i: usize,
+    _v: &wasmtime_val_t,
+) -> Option<Box<wasmtime_error_t>> {
+    Some(Box::new(no_gc().into()))
+}
+
+/// Not supported (no GC proposal): NULL.
+#[no_mangle]
+pub extern "C" fn wasmtime_structref_type(
+    _cx: wasmtime_context_t<'_>,
+    _r: &wasmtime_structref_t,
+) -> Option<Box<wasmtime_struct_type_t>> {
+    None
+}
+
+/// Not supported (no GC proposal): an error.
+#[no_mangle]
+pub extern "C" fn wasmtime_arrayref_new(
+    _cx: wasmtime_context_t<'_>,
+    _pre: &wasmtime_array_ref_pre_t,
+    _elem: &wasmtime_val_t,
+    _len: u32,
+    _out: *mut wasmtime_arrayref_t,
+) -> Option<Box<wasmtime_error_t>> {
+    Some(Box::new(no_gc().into()))
+}
+
+/// Not supported (no GC proposal): an error.
+#[no_mangle]
+pub extern "C" fn wasmtime_arrayref_len(
+    _cx: wasmtime_context_t<'_>,
+    _r: &wasmtime_arrayref_t,
+    _out: *mut u32,
+) -> Option<Box<wasmtime_error_t>> {
+    Some(Box::new(no_gc().into()))
+}
+
+/// Not supported (no GC proposal): an error.
+#[no_mangle]
+pub extern "C" fn wasmtime_arrayref_get(
+    _cx: wasmtime_context_t<'_>,
+    _r: &wasmtime_arrayref_t,
+    _i: u32,
+    _out: *mut wasmtime_val_t,
+) -> Option<Box<wasmtime_error_t>> {
+    Some(Box::new(no_gc().into()))
+}
+
+/// Not supported (no GC proposal): an error.
+#[no_mangle]
+pub extern "C" fn wasmtime_arrayref_set(
+    _cx: wasmtime_context_t<'_>,
+    _r: &wasmtime_arrayref_t,
+    _i: u32,
+    _v: &wasmtime_val_t,
+) -> Option<Box<wasmtime_error_t>> {
+    Some(Box::new(no_gc().into()))
+}
+
+/// Not supported (no GC proposal): NULL.
+#[no_mangle]
+pub extern "C" fn wasmtime_arrayref_type(
+    _cx: wasmtime_context_t<'_>,
+    _r: &wasmtime_arrayref_t,
+) -> Option<Box<wasmtime_array_type_t>> {
+    None
+}

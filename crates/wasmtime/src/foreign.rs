@@ -1,0 +1,187 @@
+//! Fixed-size forms of store-owned handles, for foreign-language bindings.
+//!
+//! The C API (`crates/c-api`) hands functions, memories, tables, globals,
+//! tags, instances and `externref`s to C as small structs of plain words: a
+//! store id and one or two indices. These methods convert a handle to those
+//! words and back, and give functions and `externref`s the raw forms that
+//! Wasmtime's `to_raw`/`from_raw` methods have. They are hidden from the
+//! documentation: ordinary Rust embedders never need them.
+
+use crate::store::{StoreId, Stored};
+use crate::values::Rooted;
+use crate::{AsContextMut, ExnRef, ExternRef, Func, Global, Instance, Memory, Table, Tag};
+use std::ffi::c_void;
+use wasmtime_environ::{DefinedMemoryIndex, DefinedTableIndex, EntityRef, GlobalIndex, TagIndex};
+
+/// Packs an instance number and an entity index into one word.
+fn pack(instance: usize, index: usize) -> u64 {
+    ((instance as u64) << 32) | (index as u64 & 0xffff_ffff)
+}
+
+/// The inverse of [`pack`].
+fn unpack(bits: u64) -> (usize, usize) {
+    ((bits >> 32) as usize, (bits & 0xffff_ffff) as usize)
+}
+
+macro_rules! entity_words {
+    ($ty:ident, $index:ident) => {
+        impl $ty {
+            /// The handle as (store id, packed instance and index).
+            #[doc(hidden)]
+            pub fn __to_words(&self) -> (u64, u64) {
+                (self.store.as_u64(), pack(self.instance, self.index.index()))
+            }
+
+            /// The handle whose words are `(store, bits)`.
+            ///
+            /// # Safety
+            ///
+            /// The words must come from [`Self::__to_words`] of a handle
+            /// whose store is still alive.
+            #[doc(hidden)]
+            pub unsafe fn __from_words(store: u64, bits: u64) -> $ty {
+                let (instance, index) = unpack(bits);
+                $ty {
+                    store: StoreId::from_u64(store),
+                    instance,
+                    index: $index::new(index),
+                }
+            }
+        }
+    };
+}
+
+entity_words!(Memory, DefinedMemoryIndex);
+entity_words!(Table, DefinedTableIndex);
+entity_words!(Global, GlobalIndex);
+entity_words!(Tag, TagIndex);
+
+macro_rules! stored_words {
+    ($ty:ident) => {
+        impl $ty {
+            /// The handle as (store id, index in the store).
+            #[doc(hidden)]
+            pub fn __to_words(&self) -> (u64, usize) {
+                (self.0.store.as_u64(), self.0.index)
+            }
+
+            /// The handle whose words are `(store, index)`.
+            ///
+            /// # Safety
+            ///
+            /// The words must come from [`Self::__to_words`] of a handle
+            /// whose store is still alive.
+            #[doc(hidden)]
+            pub unsafe fn __from_words(store: u64, index: usize) -> $ty {
+                $ty(Stored {
+                    store: StoreId::from_u64(store),
+                    index,
+                })
+            }
+        }
+    };
+}
+
+stored_words!(Func);
+stored_words!(Instance);
+
+impl crate::AnyRef {
+    /// The reference as (store id, raw word).
+    #[doc(hidden)]
+    pub fn __to_words(&self) -> (u64, u64) {
+        (self.store.as_u64(), self.raw)
+    }
+
+    /// The reference whose words are `(store, raw)`.
+    ///
+    /// # Safety
+    ///
+    /// The words must come from [`Self::__to_words`] of a reference whose
+    /// store is still alive.
+    #[doc(hidden)]
+    pub unsafe fn __from_words(store: u64, raw: u64) -> Rooted<crate::AnyRef> {
+        Rooted::new(crate::AnyRef {
+            store: StoreId::from_u64(store),
+            raw,
+        })
+    }
+}
+
+impl ExternRef {
+    /// The reference as (store id, handle).
+    #[doc(hidden)]
+    pub fn __to_words(&self) -> (u64, u64) {
+        (self.store.as_u64(), self.handle)
+    }
+
+    /// The reference whose words are `(store, handle)`.
+    ///
+    /// # Safety
+    ///
+    /// The words must come from [`Self::__to_words`] of a reference whose
+    /// store is still alive.
+    #[doc(hidden)]
+    pub unsafe fn __from_words(store: u64, handle: u64) -> Rooted<ExternRef> {
+        Rooted::new(ExternRef {
+            store: StoreId::from_u64(store),
+            handle,
+        })
+    }
+
+    /// The raw form of this reference as wasm sees it (never 0).
+    pub fn to_raw(&self, mut store: impl AsContextMut) -> crate::Result<u32> {
+        let raw = self.to_raw_u64(store.as_context_mut().opaque())?;
+        u32::try_from(raw).map_err(|_| anyhow::anyhow!("externref handle out of range"))
+    }
+
+    /// The reference whose raw form is `raw`, or `None` for 0 (null).
+    pub fn from_raw(mut store: impl AsContextMut, raw: u32) -> Option<Rooted<ExternRef>> {
+        ExternRef::from_raw_u64(store.as_context_mut().opaque(), u64::from(raw))
+    }
+}
+
+impl Func {
+    /// The raw form of this function as wasm sees it (a pointer to its
+    /// `VMFuncRef`), for `wasmtime_val_raw_t`'s `funcref` field.
+    pub fn to_raw(&self, mut store: impl AsContextMut) -> *mut c_void {
+        self.func_ref_ptr(store.as_context_mut().opaque())
+            .map_or(std::ptr::null_mut(), |p| p.cast())
+    }
+
+    /// The function whose raw form is `raw`, or `None` for null.
+    ///
+    /// # Safety
+    ///
+    /// `raw` must be null or come from [`Func::to_raw`] (or wasm) in the same
+    /// store.
+    pub unsafe fn from_raw(mut store: impl AsContextMut, raw: *mut c_void) -> Option<Func> {
+        if raw.is_null() {
+            return None;
+        }
+        let mut ctx = store.as_context_mut();
+        // SAFETY: the caller guarantees `raw` is a live funcref of this store.
+        Some(unsafe { Func::from_func_ref(ctx.opaque(), raw.cast()) })
+    }
+}
+
+impl ExnRef {
+    /// The reference as (store id, raw handle).
+    #[doc(hidden)]
+    pub fn __to_words(&self) -> (u64, usize) {
+        (self.store.as_u64(), self.raw)
+    }
+
+    /// The reference whose words are `(store, raw)`.
+    ///
+    /// # Safety
+    ///
+    /// The words must come from [`Self::__to_words`] of a reference whose
+    /// store is still alive.
+    #[doc(hidden)]
+    pub unsafe fn __from_words(store: u64, raw: usize) -> Rooted<ExnRef> {
+        Rooted::new(ExnRef {
+            store: StoreId::from_u64(store),
+            raw,
+        })
+    }
+}
