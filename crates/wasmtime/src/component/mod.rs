@@ -17,6 +17,8 @@
 mod abi;
 mod artifact;
 mod compiled;
+#[cfg(feature = "component-model-async")]
+mod concurrent;
 mod exports;
 mod func;
 mod has_data;
@@ -33,6 +35,8 @@ mod values;
 
 pub(crate) use artifact::is_precompiled_component;
 pub use compiled::Component;
+#[cfg(feature = "component-model-async")]
+pub use concurrent::{Access, Accessor, AsAccessor};
 pub use exports::{ComponentExportIndex, ComponentItem, ExportLookup, Instance};
 pub use func::Func;
 pub use has_data::{HasData, HasSelf};
@@ -137,6 +141,8 @@ pub mod __internal {
     pub use std::vec::Vec;
 }
 
+#[cfg(feature = "component-model-async")]
+pub(crate) use concurrent::ConcurrentState;
 pub(crate) use func::LiftedFunc;
 pub(crate) use instance_data::InstanceData;
 pub(crate) use resources::HostDtors;
