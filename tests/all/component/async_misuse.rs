@@ -2,6 +2,7 @@
 //! builtins that are not implemented yet fail when called; cancelling a
 //! pending call by dropping its future leaves the store usable.
 
+use std::future::Future;
 use wasmtime::component::{Component, Linker, Val};
 use wasmtime::{Config, Engine, Store};
 
@@ -196,6 +197,16 @@ const FOREVER: &str = r#"(component
     (import "" "task.return" (func $ret (param i32)))
     (import "" "waitable-set.new" (func $set-new (result i32)))
     (import "" "waitable.join" (func $join (param i32 i32)))
+    (import "" "subtask.cancel" (func $cancel (param i32) (result i32)))
+    (import "" "subtask.drop" (func $subtask-drop (param i32)))
+    ;; starts `never`, cancels it and returns what `subtask.cancel` said
+    (func (export "c") (result i32)
+      (local $h i32) (local $r i32)
+      (local.set $h (i32.shr_u (call $never (i32.const 16)) (i32.const 4)))
+      (local.set $r (call $cancel (local.get $h)))
+      (call $subtask-drop (local.get $h))
+      (call $ret (local.get $r))
+      (i32.const 0))
     (func (export "f") (result i32)
       (local $set i32)
       (local.set $set (call $set-new))
@@ -206,13 +217,19 @@ const FOREVER: &str = r#"(component
   (core func $ret (canon task.return (result u32)))
   (core func $set-new (canon waitable-set.new))
   (core func $join (canon waitable.join))
+  (core func $cancel (canon subtask.cancel))
+  (core func $subtask-drop (canon subtask.drop))
   (core instance $i (instantiate $m (with "" (instance
+    (export "subtask.cancel" (func $cancel))
+    (export "subtask.drop" (func $subtask-drop))
     (export "never" (func $never))
     (export "task.return" (func $ret))
     (export "waitable-set.new" (func $set-new))
     (export "waitable.join" (func $join))))))
   (func (export "f") async (result u32)
     (canon lift (core func $i "f") async (callback (core func $i "cb"))))
+  (func (export "c") async (result u32)
+    (canon lift (core func $i "c") async (callback (core func $i "cb"))))
   (func (export "g") async (result u32)
     (canon lift (core func $i "g") async (callback (core func $i "cb"))))
 )"#;
@@ -245,4 +262,74 @@ async fn dropping_a_pending_call_cancels_it() {
     // The store is still usable.
     assert_eq!(g.call_async(&mut store, ()).await.unwrap(), (9,));
     assert_eq!(g.call(&mut store, ()).unwrap(), (9,));
+    // `subtask.cancel` drops the host future: CANCELLED_BEFORE_RETURNED.
+    let c = instance
+        .get_typed_func::<(), (u32,)>(&mut store, "c")
+        .unwrap();
+    assert_eq!(c.call_async(&mut store, ()).await.unwrap(), (4,));
+}
+
+/// `inc`/`dec` (synchronous) move the instance's backpressure; `f` is an
+/// async export that returns at once.
+const BACKPRESSURE: &str = r#"(component
+  (core module $m
+    (import "" "task.return" (func $ret (param i32)))
+    (import "" "backpressure.inc" (func $bp-inc))
+    (import "" "backpressure.dec" (func $bp-dec))
+    (func (export "inc") (call $bp-inc))
+    (func (export "dec") (call $bp-dec))
+    (func (export "f") (param i32) (result i32) (call $ret (local.get 0)) (i32.const 0))
+    (func (export "cb") (param i32 i32 i32) (result i32) unreachable))
+  (core func $ret (canon task.return (result u32)))
+  (core func $bp-inc (canon backpressure.inc))
+  (core func $bp-dec (canon backpressure.dec))
+  (core instance $i (instantiate $m (with "" (instance
+    (export "task.return" (func $ret))
+    (export "backpressure.inc" (func $bp-inc))
+    (export "backpressure.dec" (func $bp-dec))))))
+  (func (export "inc") (canon lift (core func $i "inc")))
+  (func (export "dec") (canon lift (core func $i "dec")))
+  (func (export "f") async (param "x" u32) (result u32)
+    (canon lift (core func $i "f") async (callback (core func $i "cb"))))
+)"#;
+
+#[tokio::test]
+async fn backpressure_delays_new_tasks() {
+    let engine = Engine::default();
+    let component = Component::new(&engine, BACKPRESSURE).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Linker::new(&engine)
+        .instantiate_async(&mut store, &component)
+        .await
+        .unwrap();
+    let inc = instance
+        .get_typed_func::<(), ()>(&mut store, "inc")
+        .unwrap();
+    let dec = instance
+        .get_typed_func::<(), ()>(&mut store, "dec")
+        .unwrap();
+    let f = instance
+        .get_typed_func::<(u32,), (u32,)>(&mut store, "f")
+        .unwrap();
+    // Synchronously, a task that cannot start is a deadlock.
+    inc.call(&mut store, ()).unwrap();
+    let err = f.call(&mut store, (1,)).unwrap_err();
+    assert!(format!("{err:?}").contains("deadlock"), "{err:?}");
+    let r = store
+        .run_concurrent(async |acc| {
+            let mut call = Box::pin(f.call_concurrent(acc, (3,)));
+            for _ in 0..5 {
+                let pending = std::future::poll_fn(|cx| {
+                    std::task::Poll::Ready(call.as_mut().poll(cx).is_pending())
+                })
+                .await;
+                assert!(pending, "the task must not start under backpressure");
+                tokio::task::yield_now().await;
+            }
+            acc.with(|mut s| dec.call(&mut s, ())).unwrap();
+            call.await
+        })
+        .await
+        .unwrap();
+    assert_eq!(r.unwrap(), (3,));
 }

@@ -11,8 +11,10 @@
 //! which the derives of the same names and [`flags!`] write for records,
 //! variants, enums and flags); components that embed core modules and
 //! import functions or instances of functions, resources, and nested
-//! components (inlined into one instance at translation). `bindgen!` and
-//! component-model async come next.
+//! components (inlined into one instance at translation), `bindgen!`, and
+//! (feature `component-model-async`) async lifts and lowers with tasks,
+//! waitable sets and subtasks driven by `run_concurrent`'s event loop.
+//! Streams, futures and error contexts come next.
 
 mod abi;
 mod artifact;
