@@ -118,8 +118,7 @@ fn nested_component_lowers_an_imported_instance_via_outer_module() {
                (func (export "run") (type $greet)
                  (canon lift (core func $mi "run") (memory $mem) (realloc $realloc))))
              (instance $i (instantiate $inner (with "h" (instance $host))))
-             (export "run" (func $i "run")))"#
-            .to_string(),
+             (export "run" (func $i "run")))"#,
     )
     .unwrap();
     let mut linker: Linker<()> = Linker::new(&engine);
