@@ -337,13 +337,19 @@ option_group! {
         "branch-hinting" => branch_hinting: Option<bool>,
         /// Enables the component model (default: yes).
         "component-model" => component_model: Option<bool>,
+        /// Component-model async (default: yes).
+        "component-model-async" => component_model_async: Option<bool>,
+        /// The further async builtins of the component model.
+        "component-model-more-async-builtins" => component_model_more_async_builtins: Option<bool>,
+        /// Stackful async lifts.
+        "component-model-async-stackful" => component_model_async_stackful: Option<bool>,
+        /// The `error-context` type and builtins.
+        "component-model-error-context" => component_model_error_context: Option<bool>,
     }
     unsupported {
         "wmemcheck" => "memory error checking is not implemented",
         "shared-everything-threads", "stack-switching" => "this proposal is not implemented",
-        "component-model-async", "component-model-more-async-builtins",
-        "component-model-async-stackful", "component-model-threading",
-        "component-model-error-context", "component-model-gc", "component-model-map",
+        "component-model-threading", "component-model-gc", "component-model-map",
         "component-model-memory64", "component-model-fixed-length-lists",
         "component-model-implements" => "these component-model extensions are not implemented yet",
         "gc-support", "concurrency-support"
@@ -627,7 +633,7 @@ impl WasmOptions {
     /// `run`).
     pub fn apply(&self, config: &mut Config) -> Result<()> {
         type Toggle = fn(&mut Config, bool) -> &mut Config;
-        let proposals: [(Option<bool>, Toggle); 16] = [
+        let proposals: [(Option<bool>, Toggle); 20] = [
             (self.bulk_memory, Config::wasm_bulk_memory),
             (self.multi_memory, Config::wasm_multi_memory),
             (self.multi_value, Config::wasm_multi_value),
@@ -644,6 +650,22 @@ impl WasmOptions {
             (self.extended_const, Config::wasm_extended_const),
             (self.exceptions, Config::wasm_exceptions),
             (self.component_model, Config::wasm_component_model),
+            (
+                self.component_model_async,
+                Config::wasm_component_model_async,
+            ),
+            (
+                self.component_model_more_async_builtins,
+                Config::wasm_component_model_async_builtins,
+            ),
+            (
+                self.component_model_async_stackful,
+                Config::wasm_component_model_async_stackful,
+            ),
+            (
+                self.component_model_error_context,
+                Config::wasm_component_model_error_context,
+            ),
         ];
         for (on, toggle) in proposals {
             if let Some(on) = on.or(self.all_proposals) {

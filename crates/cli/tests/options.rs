@@ -264,7 +264,7 @@ fn unsupported_and_unknown_keys_are_errors() {
     for (flag, key, reason) in [
         ("-S", "p3", "WASI 0.3"),
         ("-S", "nn", "wasi-nn"),
-        ("-W", "component-model-async", "component-model"),
+        ("-W", "component-model-threading", "component-model"),
         ("-C", "native-unwind-info", "unwind"),
         ("-D", "coredump=core", "core dumps"),
         ("-R", "path=trace", "recording"),

@@ -208,6 +208,7 @@ impl Config {
             | threads
             | WasmFeatures::EXCEPTIONS
             | WasmFeatures::COMPONENT_MODEL
+            | WasmFeatures::CM_ASYNC
     }
 
     feature_toggles! {
@@ -252,6 +253,21 @@ impl Config {
         /// Enables the component model: [`Component`](crate::component::Component)s
         /// may be compiled (on by default, as in Wasmtime).
         wasm_component_model => COMPONENT_MODEL,
+        /// Enables component-model async (on by default, as in Wasmtime
+        /// 48): `async` lifts with a `callback`, `async` lowers, tasks,
+        /// waitable sets, subtasks and backpressure. Streams, futures and
+        /// error contexts are accepted in components but their builtins
+        /// fail when called (not implemented yet).
+        wasm_component_model_async => CM_ASYNC,
+        /// Enables the further async builtins of the component model (off
+        /// by default).
+        wasm_component_model_async_builtins => CM_MORE_ASYNC_BUILTINS,
+        /// Enables stackful async lifts (`async` without `callback`; off by
+        /// default).
+        wasm_component_model_async_stackful => CM_ASYNC_STACKFUL,
+        /// Enables the `error-context` type and builtins (off by default;
+        /// the builtins fail when called, not implemented yet).
+        wasm_component_model_error_context => CM_ERROR_CONTEXT,
     }
 
     /// Chooses the garbage collector of the GC proposal (default

@@ -338,3 +338,55 @@ pub(crate) unsafe fn yield_now(state: NonNull<AsyncState>) -> Result<()> {
     // SAFETY: per the contract.
     unsafe { block_on(state, future.as_mut()) }
 }
+
+/// Whether code of the store owning `state` is running on a fiber now (so
+/// it may wait).
+pub(crate) fn on_a_fiber(state: NonNull<AsyncState>) -> bool {
+    // SAFETY: the state outlives its store; only the pointer is read.
+    unsafe { !(*state.as_ptr()).current_suspend.is_null() }
+}
+
+/// Polls `future` once, without suspending, with the context of the poll
+/// that resumed the running fiber.
+///
+/// # Safety
+///
+/// As for [`block_on`].
+pub(crate) unsafe fn poll_once<F: Future + ?Sized>(
+    state: NonNull<AsyncState>,
+    future: Pin<&mut F>,
+) -> Result<Poll<F::Output>> {
+    // SAFETY: per the contract.
+    let (suspend, poll_cx, cancelled) = unsafe {
+        let s = &*state.as_ptr();
+        (s.current_suspend, s.current_poll_cx, s.cancelled)
+    };
+    if suspend.is_null() {
+        bail!("cannot wait for an async operation outside of an async call: use the `*_async` entry points");
+    }
+    if cancelled || poll_cx.is_null() {
+        bail!("the async call was cancelled (its future was dropped)");
+    }
+    // SAFETY: the context belongs to the poll running this fiber now.
+    Ok(future.poll(unsafe { &mut *poll_cx }))
+}
+
+/// Suspends the running fiber until its future is polled again (by a wake
+/// of a waker that something polled before registered).
+///
+/// # Safety
+///
+/// As for [`block_on`].
+pub(crate) unsafe fn suspend_once(state: NonNull<AsyncState>) -> Result<()> {
+    let mut polled = false;
+    let mut once = std::future::poll_fn(move |_| {
+        if polled {
+            Poll::Ready(())
+        } else {
+            polled = true;
+            Poll::Pending
+        }
+    });
+    // SAFETY: per the contract.
+    unsafe { block_on(state, Pin::new(&mut once)) }
+}

@@ -122,6 +122,10 @@ pub struct StoreOpaque {
     /// Host destructors of the host resource types components imported.
     #[cfg(feature = "component-model")]
     pub(crate) host_resource_dtors: crate::component::HostDtors,
+    /// Component-model async: tasks, host subtasks, the event loop's
+    /// queues.
+    #[cfg(feature = "component-model-async")]
+    pub(crate) concurrent: crate::component::ConcurrentState,
     /// Whether the store's configuration needs the `*_async` entry points
     /// (yields on fuel or epochs): synchronous calls are refused.
     pub(crate) async_required: bool,
@@ -314,6 +318,8 @@ impl<T> Store<T> {
                     component_instances: Vec::new(),
                     #[cfg(feature = "component-model")]
                     host_resource_dtors: Default::default(),
+                    #[cfg(feature = "component-model-async")]
+                    concurrent: Default::default(),
                     #[cfg(feature = "async")]
                     async_state: Default::default(),
                     #[cfg(feature = "async")]

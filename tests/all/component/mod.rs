@@ -3,7 +3,10 @@
 
 mod abi_values;
 mod artifacts;
+mod async_guest;
 mod async_host;
+mod async_lift;
+mod async_misuse;
 mod bindgen;
 mod nested;
 mod real;

@@ -23,7 +23,7 @@
 //! naming them.
 
 use super::inline::Inliner;
-use super::types::ComponentFuncType;
+use super::types::{ComponentFuncType, FlatType, InterfaceType};
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -60,6 +60,52 @@ pub enum Builtin {
     ResourceDrop(u32),
     /// `resource.rep`: the representation behind a handle.
     ResourceRep(u32),
+    /// `task.return`: delivers the result of the current async-lifted
+    /// task (the result type, and the options its values are lifted with).
+    TaskReturn {
+        /// The result type (`None` for a function without a result).
+        result: Option<InterfaceType>,
+        /// Memory and string encoding of the flattened result.
+        options: CanonOptions,
+    },
+    /// `task.cancel`: acknowledges the cancellation of the current task.
+    TaskCancel,
+    /// `context.get` of an `i32` slot.
+    ContextGet(u32),
+    /// `context.set` of an `i32` slot.
+    ContextSet(u32),
+    /// `backpressure.inc`.
+    BackpressureInc,
+    /// `backpressure.dec`.
+    BackpressureDec,
+    /// `thread.yield` (the former `yield`).
+    Yield,
+    /// `waitable-set.new`.
+    WaitableSetNew,
+    /// `waitable-set.wait`, writing the event's payload to this memory.
+    WaitableSetWait(CoreDef),
+    /// `waitable-set.poll`, writing the event's payload to this memory.
+    WaitableSetPoll(CoreDef),
+    /// `waitable-set.drop`.
+    WaitableSetDrop,
+    /// `waitable.join`.
+    WaitableJoin,
+    /// `subtask.drop`.
+    SubtaskDrop,
+    /// `subtask.cancel` (`true`: the `async` form, which may return
+    /// `BLOCKED`).
+    SubtaskCancel(bool),
+    /// A builtin this implementation accepts in a component but cannot run
+    /// yet (streams, futures, error contexts): its core function fails
+    /// with an error naming it when called.
+    Unsupported {
+        /// The builtin's name, e.g. `stream.read`.
+        name: String,
+        /// Its core parameter types.
+        params: Vec<FlatType>,
+        /// Its core result types.
+        results: Vec<FlatType>,
+    },
 }
 
 /// A resource type the component uses (`own`/`borrow` refer to these by
@@ -116,6 +162,13 @@ pub struct CanonOptions {
     pub post_return: Option<CoreDef>,
     /// How strings are encoded.
     pub string_encoding: StringEncoding,
+    /// The `async` option: an async lift (results through `task.return`)
+    /// or an async lower (the call returns a subtask status).
+    pub async_: bool,
+    /// The `callback` option of an async lift: the core function the
+    /// event loop calls with each event (without it, an async lift is
+    /// *stackful*).
+    pub callback: Option<Box<CoreDef>>,
 }
 
 /// A function of the component's function index space.
@@ -202,6 +255,12 @@ pub struct ComponentTranslation {
 pub fn component_features(core: WasmFeatures) -> WasmFeatures {
     core | WasmFeatures::COMPONENT_MODEL
 }
+
+/// The component-model async features a [`WasmFeatures`] may carry.
+pub const ASYNC_FEATURES: WasmFeatures = WasmFeatures::CM_ASYNC
+    .union(WasmFeatures::CM_MORE_ASYNC_BUILTINS)
+    .union(WasmFeatures::CM_ASYNC_STACKFUL)
+    .union(WasmFeatures::CM_ERROR_CONTEXT);
 
 /// Validates and reads `bytes`.
 pub fn translate_component(bytes: &[u8], features: WasmFeatures) -> Result<ComponentTranslation> {

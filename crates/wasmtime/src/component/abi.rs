@@ -21,6 +21,25 @@ pub(crate) struct Options {
     pub(crate) encoding: StringEncoding,
     /// The component instance (its resource types and handle table).
     pub(crate) instance: usize,
+    /// The `async` option.
+    pub(crate) async_: bool,
+    /// The `callback` option of an async lift.
+    pub(crate) callback: Option<CoreFunc>,
+}
+
+impl Options {
+    /// Options with only a memory (what `waitable-set.wait` writes to).
+    pub(crate) fn memory_only(memory: Option<Memory>, instance: usize) -> Options {
+        Options {
+            memory,
+            realloc: None,
+            post_return: None,
+            encoding: StringEncoding::Utf8,
+            instance,
+            async_: false,
+            callback: None,
+        }
+    }
 }
 
 /// Lowering and lifting with one set of options in one store.

@@ -120,10 +120,32 @@ impl Func {
         params: &[Val],
         results: &mut [Val],
     ) -> Result<()> {
-        let instance = self.data(store).options.instance;
+        let data = self.data(store);
+        if data.options.async_ {
+            return self.call_async_lifted(store, params, results, false);
+        }
+        let instance = data.options.instance;
         super::InstanceData::enter(store, instance, |store| {
             self.call_inner(store, params, results)
         })
+    }
+
+    /// A call of an async-lifted function: a task run to its end
+    /// (`nested`: from another component inlined into the same instance).
+    fn call_async_lifted(
+        &self,
+        store: &mut StoreOpaque,
+        params: &[Val],
+        results: &mut [Val],
+        nested: bool,
+    ) -> Result<()> {
+        #[cfg(feature = "component-model-async")]
+        return super::concurrent::call_vals(store, *self, params, results, nested);
+        #[cfg(not(feature = "component-model-async"))]
+        {
+            let _ = (store, params, results, nested);
+            anyhow::bail!("async-lifted functions need the `component-model-async` feature")
+        }
     }
 
     /// Calls the function without entering its instance (for calls
@@ -135,6 +157,9 @@ impl Func {
         results: &mut [Val],
     ) -> Result<()> {
         let data = self.data(store);
+        if data.options.async_ {
+            return self.call_async_lifted(store, params, results, true);
+        }
         let ty = &data.ty;
         ensure!(
             params.len() == ty.params.len(),

@@ -19,6 +19,24 @@ use std::sync::Arc;
 use wasmtime_environ::component::ComponentFuncType;
 use wasmtime_runtime::vmcontext::ValRaw;
 
+/// The most flat parameters an async lower passes as core values.
+pub(crate) const MAX_FLAT_ASYNC_PARAMS: usize = 4;
+
+/// The subtask state an async lower returns for a call that finished.
+const RETURNED: u32 = 2;
+
+/// Where an async lower of `ty` has its parameters: `Some(n)` flat core
+/// values, or `None` for a pointer in the first slot; and the slot of its
+/// result pointer.
+pub(crate) fn async_param_layout(ty: &ComponentFuncType) -> (Option<usize>, usize) {
+    let n = ty.params_tuple().flat().len();
+    if n <= MAX_FLAT_ASYNC_PARAMS {
+        (Some(n), n)
+    } else {
+        (None, 1)
+    }
+}
+
 /// A host function of a component import.
 pub(crate) struct HostFunc<T: 'static>(Arc<dyn HostFuncKind<T>>);
 
@@ -28,7 +46,7 @@ impl<T> Clone for HostFunc<T> {
     }
 }
 
-trait HostFuncKind<T: 'static>: Send + Sync {
+pub(crate) trait HostFuncKind<T: 'static>: Send + Sync {
     /// Checks the type of the import the function is given for.
     fn typecheck(&self, ty: &ComponentFuncType) -> Result<()>;
 
@@ -54,6 +72,12 @@ impl<T: 'static> HostFunc<T> {
             func: Arc::new(func),
             _marker: PhantomData::<fn(Params) -> Return>,
         }))
+    }
+
+    /// A function of another kind (concurrent host functions).
+    #[cfg(feature = "component-model-async")]
+    pub(crate) fn from_kind(kind: Arc<dyn HostFuncKind<T>>) -> HostFunc<T> {
+        HostFunc(kind)
     }
 
     /// Checks the type of the import the function is given for.
@@ -105,8 +129,15 @@ where
 
     fn entry(&self, ty: Arc<ComponentFuncType>, opts: Arc<Options>) -> Arc<HostFuncRaw<T>> {
         let func = self.func.clone();
-        let flat_params = ty.flat_params().map(|f| f.len());
-        let flat_results = ty.flat_result().map(|f| f.len());
+        let async_ = opts.async_;
+        let (flat_params, retptr_slot) = if async_ {
+            async_param_layout(&ty)
+        } else {
+            let flat = ty.flat_params().map(|f| f.len());
+            (flat, flat.unwrap_or(1))
+        };
+        // An async lower always stores the result through its pointer.
+        let flat_results = ty.flat_result().map(|f| f.len()).filter(|_| !async_);
         Arc::new(move |mut caller: Caller<'_, T>, slots: &mut [ValRaw]| {
             let params = {
                 let mut cx = Cx::new(caller.store.opaque(), &opts);
@@ -129,10 +160,14 @@ where
                     ret.lower_fields_flat(&mut cx, &mut types, &mut out)?;
                     slots[..out.len()].copy_from_slice(&out);
                 }
+                None if ty.result.is_none() => {}
                 None => {
-                    let retptr = slots[flat_params.unwrap_or(1)].get_u32();
+                    let retptr = slots[retptr_slot].get_u32();
                     ret.store_fields(&mut cx, &mut types, retptr)?;
                 }
+            }
+            if async_ {
+                slots[0] = ValRaw::u32(RETURNED);
             }
             Ok(())
         })

@@ -83,6 +83,8 @@ pub(crate) fn instantiate<T: 'static>(
             dtors: Vec::new(),
             handles: HandleTable::default(),
             may_enter: true,
+            #[cfg(feature = "component-model-async")]
+            concurrent: Default::default(),
         });
         index
     };
@@ -168,6 +170,34 @@ fn imported_resource<T: 'static>(
     Ok(ty)
 }
 
+/// The core signature of a lowering of `ty` (`async_`: an async lower).
+fn lowered_core_type(ty: &ComponentFuncType, async_: bool) -> Result<(Vec<ValType>, Vec<ValType>)> {
+    if async_ {
+        #[cfg(feature = "component-model-async")]
+        {
+            let (p, r) = super::concurrent::async_lower_abi(ty);
+            return Ok((
+                p.into_iter().map(flat_val_type).collect(),
+                r.into_iter().map(flat_val_type).collect(),
+            ));
+        }
+        #[cfg(not(feature = "component-model-async"))]
+        bail!("async lowers need the `component-model-async` feature of `wasmtime`");
+    }
+    let mut params: Vec<ValType> = match ty.flat_params() {
+        Some(flat) => flat.into_iter().map(flat_val_type).collect(),
+        None => vec![ValType::I32],
+    };
+    let results: Vec<ValType> = match ty.flat_result() {
+        Some(flat) => flat.into_iter().map(flat_val_type).collect(),
+        None => {
+            params.push(ValType::I32);
+            Vec::new()
+        }
+    };
+    Ok((params, results))
+}
+
 fn flat_val_type(f: FlatType) -> ValType {
     match f {
         FlatType::I32 => ValType::I32,
@@ -209,8 +239,30 @@ impl<T: 'static> Builder<'_, '_, T> {
         let instance = self.instance;
         let engine = self.store.engine().clone();
         let translation = &self.component.inner.translation;
-        let (ty, raw): (FuncType, Arc<HostFuncRaw<T>>) = match translation.builtins[index as usize]
+        let builtin = &translation.builtins[index as usize];
+        #[cfg(feature = "component-model-async")]
         {
+            let memory = match builtin {
+                Builtin::WaitableSetWait(m) | Builtin::WaitableSetPoll(m) => Some(
+                    self.core_extern(m)?
+                        .into_memory()
+                        .ok_or_else(|| anyhow!("canonical option `memory` is not a memory"))?,
+                ),
+                _ => None,
+            };
+            let options = match builtin {
+                Builtin::TaskReturn { options, .. } => Some(self.options(options)?),
+                _ => None,
+            };
+            if let Some((ty, raw)) =
+                super::concurrent::builtin_func::<T>(&engine, instance, builtin, memory, options)
+            {
+                let func = crate::Func::new_host(self.store, ty, raw)?;
+                self.builtins.insert(index, func);
+                return Ok(func);
+            }
+        }
+        let (ty, raw): (FuncType, Arc<HostFuncRaw<T>>) = match *builtin {
             Builtin::ResourceNew(r) => (
                 FuncType::new(&engine, [ValType::I32], [ValType::I32]),
                 Arc::new(move |mut caller: Caller<'_, T>, slots: &mut [ValRaw]| {
@@ -243,6 +295,10 @@ impl<T: 'static> Builder<'_, '_, T> {
                     Ok(())
                 }),
             ),
+            _ => bail!(
+                "component-model async builtins need the `component-model-async` feature of \
+                 `wasmtime`"
+            ),
         };
         let func = crate::Func::new_host(self.store, ty, raw)?;
         self.builtins.insert(index, func);
@@ -273,6 +329,8 @@ impl<T: 'static> Builder<'_, '_, T> {
             post_return: func(self, &o.post_return)?,
             encoding: o.string_encoding,
             instance: self.instance,
+            async_: o.async_,
+            callback: func(self, &o.callback.as_deref().cloned())?,
         })
     }
 
@@ -306,17 +364,7 @@ impl<T: 'static> Builder<'_, '_, T> {
         };
         let opts = Arc::new(self.options(&lowering.options)?);
         let ty = Arc::new(lowering.ty.clone());
-        let mut params: Vec<ValType> = match ty.flat_params() {
-            Some(flat) => flat.into_iter().map(flat_val_type).collect(),
-            None => vec![ValType::I32],
-        };
-        let results: Vec<ValType> = match ty.flat_result() {
-            Some(flat) => flat.into_iter().map(flat_val_type).collect(),
-            None => {
-                params.push(ValType::I32);
-                Vec::new()
-            }
-        };
+        let (params, results) = lowered_core_type(&ty, lowering.options.async_)?;
         let core_ty = FuncType::new(self.store.engine(), params, results);
         let raw = host.entry(ty, opts);
         let func = crate::Func::new_host(self.store, core_ty, raw)?;
@@ -372,12 +420,17 @@ pub(crate) fn call_host<T: 'static>(
     host: &HostFn<T>,
     slots: &mut [ValRaw],
 ) -> Result<()> {
-    let flat_params = ty.flat_params();
+    let (flat_params, retptr_slot) = if opts.async_ {
+        super::host::async_param_layout(ty)
+    } else {
+        let flat = ty.flat_params().map(|f| f.len());
+        (flat, flat.unwrap_or(1))
+    };
     let params = {
         let mut cx = Cx::new(caller.store.opaque(), opts);
-        match &flat_params {
-            Some(flat) => {
-                let mut it = slots[..flat.len()].iter().copied();
+        match flat_params {
+            Some(n) => {
+                let mut it = slots[..n].iter().copied();
                 ty.params
                     .iter()
                     .map(|(_, t)| cx.lift_flat(t, &mut it))
@@ -404,17 +457,21 @@ pub(crate) fn call_host<T: 'static>(
     )?;
     if let Some(rt) = &ty.result {
         let mut cx = Cx::new(caller.store.opaque(), opts);
-        match ty.flat_result() {
+        match ty.flat_result().filter(|_| !opts.async_) {
             Some(_) => {
                 let mut out = Vec::new();
                 cx.lower_flat(rt, &results[0], &mut out)?;
                 slots[..out.len()].copy_from_slice(&out);
             }
             None => {
-                let retptr = slots[flat_params.map_or(1, |f| f.len())].get_u32();
+                let retptr = slots[retptr_slot].get_u32();
                 cx.store(rt, &results[0], retptr)?;
             }
         }
+    }
+    if opts.async_ {
+        // Finished at once: the subtask state `RETURNED`.
+        slots[0] = ValRaw::u32(2);
     }
     Ok(())
 }

@@ -24,6 +24,9 @@ pub(crate) struct InstanceData {
     /// Cleared while one of the instance's exports runs: the component
     /// model forbids re-entering an instance.
     pub(crate) may_enter: bool,
+    /// Waitables and backpressure (component-model async).
+    #[cfg(feature = "component-model-async")]
+    pub(crate) concurrent: super::concurrent::InstanceConcurrent,
 }
 
 impl InstanceData {

@@ -11,12 +11,16 @@
 //! which the derives of the same names and [`flags!`] write for records,
 //! variants, enums and flags); components that embed core modules and
 //! import functions or instances of functions, resources, and nested
-//! components (inlined into one instance at translation). `bindgen!` and
-//! component-model async come next.
+//! components (inlined into one instance at translation), `bindgen!`, and
+//! (feature `component-model-async`) async lifts and lowers with tasks,
+//! waitable sets and subtasks driven by `run_concurrent`'s event loop.
+//! Streams, futures and error contexts come next.
 
 mod abi;
 mod artifact;
 mod compiled;
+#[cfg(feature = "component-model-async")]
+mod concurrent;
 mod exports;
 mod func;
 mod has_data;
@@ -33,6 +37,8 @@ mod values;
 
 pub(crate) use artifact::is_precompiled_component;
 pub use compiled::Component;
+#[cfg(feature = "component-model-async")]
+pub use concurrent::{Access, Accessor, AsAccessor};
 pub use exports::{ComponentExportIndex, ComponentItem, ExportLookup, Instance};
 pub use func::Func;
 pub use has_data::{HasData, HasSelf};
@@ -137,6 +143,8 @@ pub mod __internal {
     pub use std::vec::Vec;
 }
 
+#[cfg(feature = "component-model-async")]
+pub(crate) use concurrent::ConcurrentState;
 pub(crate) use func::LiftedFunc;
 pub(crate) use instance_data::InstanceData;
 pub(crate) use resources::HostDtors;

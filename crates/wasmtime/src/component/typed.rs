@@ -264,9 +264,24 @@ where
         Ok(())
     }
 
-    fn call_impl(&self, store: &mut StoreOpaque, params: Params) -> Result<Return> {
-        let instance = self.func.data(store).options.instance;
+    pub(crate) fn call_impl(&self, store: &mut StoreOpaque, params: Params) -> Result<Return> {
+        let data = self.func.data(store);
+        if data.options.async_ {
+            return self.call_async_lifted(store, params);
+        }
+        let instance = data.options.instance;
         super::InstanceData::enter(store, instance, |store| self.call_inner(store, params))
+    }
+
+    /// A call of an async-lifted function: a task run to its end.
+    fn call_async_lifted(&self, store: &mut StoreOpaque, params: Params) -> Result<Return> {
+        #[cfg(feature = "component-model-async")]
+        return super::concurrent::call_typed(store, *self, params);
+        #[cfg(not(feature = "component-model-async"))]
+        {
+            let _ = (store, params);
+            anyhow::bail!("async-lifted functions need the `component-model-async` feature")
+        }
     }
 
     fn call_inner(&self, store: &mut StoreOpaque, params: Params) -> Result<Return> {

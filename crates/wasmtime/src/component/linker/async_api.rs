@@ -68,6 +68,36 @@ impl<T: 'static> LinkerInstance<'_, T> {
         self.insert(name, Definition::Func(HostFunc::typed(host)))
     }
 
+    /// Defines the function `name` with static types as a *concurrent*
+    /// host function: its closure gets an [`Accessor`] (the store is
+    /// reachable through [`Accessor::with`] between awaits) and returns a
+    /// future. A guest that lowers the import with `async` gets a subtask
+    /// while the future is pending and keeps running; a synchronous lower
+    /// waits for it (on the guest's fiber).
+    ///
+    /// [`Accessor`]: crate::component::Accessor
+    /// [`Accessor::with`]: crate::component::Accessor::with
+    #[cfg(feature = "component-model-async")]
+    pub fn func_wrap_concurrent<Params, Return, F>(&mut self, name: &str, f: F) -> Result<()>
+    where
+        T: 'static,
+        F: Fn(
+                &crate::component::Accessor<T>,
+                Params,
+            ) -> Pin<Box<dyn Future<Output = Result<Return>> + Send + '_>>
+            + Send
+            + Sync
+            + 'static,
+        Params: ComponentNamedList + Lift + 'static,
+        Return: ComponentNamedList + Lower + 'static,
+    {
+        let kind = crate::component::concurrent::ConcurrentHost::<T, Params, Return> {
+            func: Arc::new(f),
+            _marker: std::marker::PhantomData,
+        };
+        self.insert(name, Definition::Func(HostFunc::from_kind(Arc::new(kind))))
+    }
+
     /// As [`LinkerInstance::resource`], with a destructor that returns a
     /// future (awaited on the dropping guest's fiber).
     pub fn resource_async<F>(&mut self, name: &str, ty: ResourceType, dtor: F) -> Result<()>

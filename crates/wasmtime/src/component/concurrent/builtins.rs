@@ -1,0 +1,329 @@
+//! The core functions of the component-model async builtins (`task.return`,
+//! `context.get`, `waitable-set.wait`, `subtask.drop`, ...). Misuse (a
+//! second `task.return`, an unknown handle, dropping a set that still has
+//! members) is an error that reaches the caller like a trap.
+
+use super::{
+    cancel_host_task, drive_until, poll_host_tasks, Waitable, Waiter, BLOCKED, EVENT_NONE,
+    SUBTASK_CANCELLED_BEFORE_RETURNED, SUBTASK_RETURNED,
+};
+use crate::component::abi::{Cx, Options};
+use crate::func::{Caller, HostFuncRaw};
+use crate::store::StoreOpaque;
+use crate::{Engine, FuncType, Memory, ValType};
+use anyhow::{anyhow, bail, ensure, Result};
+use std::sync::Arc;
+use wasmtime_environ::component::{Builtin, FlatType, InterfaceType, MAX_FLAT_PARAMS};
+use wasmtime_runtime::vmcontext::ValRaw;
+
+fn val_type(f: FlatType) -> ValType {
+    match f {
+        FlatType::I32 => ValType::I32,
+        FlatType::I64 => ValType::I64,
+        FlatType::F32 => ValType::F32,
+        FlatType::F64 => ValType::F64,
+    }
+}
+
+type Raw<T> = Arc<HostFuncRaw<T>>;
+
+fn raw<T: 'static>(
+    f: impl Fn(&mut StoreOpaque, &mut [ValRaw]) -> Result<()> + Send + Sync + 'static,
+) -> Raw<T> {
+    Arc::new(move |mut caller: Caller<'_, T>, slots: &mut [ValRaw]| f(caller.store.opaque(), slots))
+}
+
+/// The core type and function of builtin `b` of component instance
+/// `instance`; `None` for the resource builtins (made by the instance
+/// builder). `memory` is the memory a `waitable-set.wait`/`poll` writes
+/// to; `options` the resolved options of a `task.return`.
+pub(crate) fn builtin_func<T: 'static>(
+    engine: &Engine,
+    instance: usize,
+    b: &Builtin,
+    memory: Option<Memory>,
+    options: Option<Options>,
+) -> Option<(FuncType, Raw<T>)> {
+    use ValType::I32;
+    let ty = |p: &[ValType], r: &[ValType]| FuncType::new(engine, p.to_vec(), r.to_vec());
+    Some(match b {
+        Builtin::ResourceNew(_) | Builtin::ResourceDrop(_) | Builtin::ResourceRep(_) => {
+            return None
+        }
+        Builtin::TaskReturn { result, .. } => {
+            let flat = result.as_ref().map(|t| t.flat()).unwrap_or_default();
+            let params: Vec<ValType> = if flat.len() <= MAX_FLAT_PARAMS {
+                flat.into_iter().map(val_type).collect()
+            } else {
+                vec![I32]
+            };
+            let result = result.clone();
+            let _ = options;
+            (
+                ty(&params, &[]),
+                raw(move |store, slots| task_return(store, &result, slots)),
+            )
+        }
+        Builtin::TaskCancel => (
+            ty(&[], &[]),
+            raw(|_, _| bail!("wasm trap: `task.cancel` called by a task that was not cancelled")),
+        ),
+        Builtin::ContextGet(slot) => {
+            let slot = *slot as usize;
+            (
+                ty(&[], &[I32]),
+                raw(move |store, slots| {
+                    let id = store.concurrent.current_id()?;
+                    let v = *store
+                        .concurrent
+                        .task(id)
+                        .context
+                        .get(slot)
+                        .ok_or_else(|| anyhow!("context slot {slot} out of range"))?;
+                    slots[0] = ValRaw::u32(v);
+                    Ok(())
+                }),
+            )
+        }
+        Builtin::ContextSet(slot) => {
+            let slot = *slot as usize;
+            (
+                ty(&[I32], &[]),
+                raw(move |store, slots| {
+                    let id = store.concurrent.current_id()?;
+                    let cell = store
+                        .concurrent
+                        .task(id)
+                        .context
+                        .get_mut(slot)
+                        .ok_or_else(|| anyhow!("context slot {slot} out of range"))?;
+                    *cell = slots[0].get_u32();
+                    Ok(())
+                }),
+            )
+        }
+        Builtin::BackpressureInc => (
+            ty(&[], &[]),
+            raw(move |store, _| {
+                let bp = &mut store.component_instances[instance].concurrent.backpressure;
+                ensure!(
+                    *bp < u16::MAX as u32,
+                    "wasm trap: backpressure counter overflow"
+                );
+                *bp += 1;
+                Ok(())
+            }),
+        ),
+        Builtin::BackpressureDec => (
+            ty(&[], &[]),
+            raw(move |store, _| {
+                let bp = &mut store.component_instances[instance].concurrent.backpressure;
+                ensure!(*bp > 0, "wasm trap: backpressure counter underflow");
+                *bp -= 1;
+                Ok(())
+            }),
+        ),
+        Builtin::Yield => (
+            ty(&[], &[I32]),
+            raw(|store, slots| {
+                // Lets host futures make progress; never cancelled.
+                let waiter = Waiter::of(store);
+                poll_host_tasks(store, waiter)?;
+                slots[0] = ValRaw::u32(0);
+                Ok(())
+            }),
+        ),
+        Builtin::WaitableSetNew => (
+            ty(&[], &[I32]),
+            raw(move |store, slots| {
+                let w = &mut store.component_instances[instance].concurrent.waitables;
+                slots[0] = ValRaw::u32(w.insert(Waitable::Set)?);
+                Ok(())
+            }),
+        ),
+        Builtin::WaitableSetWait(_) | Builtin::WaitableSetPoll(_) => {
+            let wait = matches!(b, Builtin::WaitableSetWait(_));
+            (
+                ty(&[I32, I32], &[I32]),
+                raw(move |store, slots| {
+                    let set = slots[0].get_u32();
+                    let ptr = slots[1].get_u32();
+                    let event = wait_or_poll(store, instance, set, wait)?;
+                    let opts = Options::memory_only(memory, instance);
+                    let mut cx = Cx::new(store, &opts);
+                    let mut bytes = [0; 8];
+                    bytes[..4].copy_from_slice(&event.1.to_le_bytes());
+                    bytes[4..].copy_from_slice(&event.2.to_le_bytes());
+                    ensure!(ptr % 4 == 0, "wasm trap: unaligned event pointer");
+                    cx.write(ptr, &bytes)?;
+                    slots[0] = ValRaw::u32(event.0);
+                    Ok(())
+                }),
+            )
+        }
+        Builtin::WaitableSetDrop => (
+            ty(&[I32], &[]),
+            raw(move |store, slots| {
+                let set = slots[0].get_u32();
+                let waiting =
+                    store.concurrent.tasks.iter().flatten().any(|t| {
+                        t.instance == instance && t.state == super::TaskState::Waiting(set)
+                    });
+                let w = &mut store.component_instances[instance].concurrent.waitables;
+                w.check_set(set)?;
+                ensure!(
+                    !w.set_has_members(set),
+                    "wasm trap: cannot drop waitable set {set}: it still has members"
+                );
+                ensure!(
+                    !waiting,
+                    "wasm trap: cannot drop waitable set {set}: a task waits on it"
+                );
+                w.remove(set)?;
+                Ok(())
+            }),
+        ),
+        Builtin::WaitableJoin => (
+            ty(&[I32, I32], &[]),
+            raw(move |store, slots| {
+                let (wi, si) = (slots[0].get_u32(), slots[1].get_u32());
+                let w = &mut store.component_instances[instance].concurrent.waitables;
+                if si != 0 {
+                    w.check_set(si)?;
+                }
+                w.subtask(wi)?.set = (si != 0).then_some(si);
+                Ok(())
+            }),
+        ),
+        Builtin::SubtaskDrop => (
+            ty(&[I32], &[]),
+            raw(move |store, slots| {
+                let i = slots[0].get_u32();
+                let w = &mut store.component_instances[instance].concurrent.waitables;
+                let s = w.subtask(i)?;
+                ensure!(
+                    s.host.is_none() && !s.pending,
+                    "wasm trap: cannot drop subtask {i}: it has not resolved (or its last event was not delivered)"
+                );
+                w.remove(i)?;
+                Ok(())
+            }),
+        ),
+        Builtin::SubtaskCancel(async_) => {
+            let _ = async_;
+            (
+                ty(&[I32], &[I32]),
+                raw(move |store, slots| {
+                    let i = slots[0].get_u32();
+                    let w = &mut store.component_instances[instance].concurrent.waitables;
+                    let s = w.subtask(i)?;
+                    let state = match s.host {
+                        None => {
+                            ensure!(
+                                s.pending,
+                                "wasm trap: cannot cancel subtask {i}: its result was already delivered"
+                            );
+                            s.pending = false;
+                            s.state
+                        }
+                        Some(host) => {
+                            s.host = None;
+                            s.pending = false;
+                            s.state = SUBTASK_CANCELLED_BEFORE_RETURNED;
+                            cancel_host_task(store, host);
+                            SUBTASK_CANCELLED_BEFORE_RETURNED
+                        }
+                    };
+                    debug_assert_ne!(state, BLOCKED);
+                    slots[0] = ValRaw::u32(state);
+                    Ok(())
+                }),
+            )
+        }
+        Builtin::Unsupported {
+            name,
+            params,
+            results,
+        } => {
+            let p: Vec<ValType> = params.iter().copied().map(val_type).collect();
+            let r: Vec<ValType> = results.iter().copied().map(val_type).collect();
+            let name = name.clone();
+            (
+                ty(&p, &r),
+                raw(move |_, _| bail!("component-model async: `{name}` is not supported yet")),
+            )
+        }
+    })
+}
+
+/// `task.return` of the current task with flat arguments `slots`.
+fn task_return(
+    store: &mut StoreOpaque,
+    result: &Option<InterfaceType>,
+    slots: &[ValRaw],
+) -> Result<()> {
+    let id = store.concurrent.current_id()?;
+    let task = store.concurrent.task(id);
+    ensure!(
+        task.func.options.async_,
+        "wasm trap: `task.return` called by a synchronously lifted export"
+    );
+    ensure!(!task.returned, "wasm trap: `task.return` called twice");
+    ensure!(
+        task.func.ty.result == *result,
+        "wasm trap: `task.return`'s result type does not match the task's function type"
+    );
+    task.returned = true;
+    let func = task.func.clone();
+    let lift = task
+        .lift
+        .take()
+        .ok_or_else(|| anyhow!("internal error: task without a result lifter"))?;
+    let value = {
+        let mut cx = Cx::new(&mut *store, &func.options);
+        lift(&mut cx, slots)?
+    };
+    store.concurrent.task(id).result = Some(value);
+    Ok(())
+}
+
+/// The next event of set `set` of `instance`: waits for one (`wait`) or
+/// answers `EVENT_NONE`.
+fn wait_or_poll(
+    store: &mut StoreOpaque,
+    instance: usize,
+    set: u32,
+    wait: bool,
+) -> Result<(u32, u32, u32)> {
+    store.component_instances[instance]
+        .concurrent
+        .waitables
+        .check_set(set)?;
+    if wait {
+        let waiter = Waiter::of(store);
+        drive_until(store, waiter, true, |s| {
+            Ok(s.component_instances[instance]
+                .concurrent
+                .waitables
+                .has_event(set))
+        })?;
+    }
+    Ok(store.component_instances[instance]
+        .concurrent
+        .waitables
+        .take_event(set)
+        .unwrap_or((EVENT_NONE, 0, 0)))
+}
+
+/// Resolves subtask `handle` of `instance` as returned (its host future
+/// finished and its result was lowered).
+pub(crate) fn resolve_subtask(store: &mut StoreOpaque, instance: usize, handle: u32) -> Result<()> {
+    let s = store.component_instances[instance]
+        .concurrent
+        .waitables
+        .subtask(handle)?;
+    s.host = None;
+    s.state = SUBTASK_RETURNED;
+    s.pending = true;
+    Ok(())
+}
