@@ -5,19 +5,22 @@
 #
 # Usage: benches/scripts/serve-load.sh COMPONENT.wasm [SECONDS] [CONNECTIONS]
 #   REF=path/to/reference/wasmtime (default: /work/ref/wasmtime_cli/wasmtime)
+#   OURS=path/to/our/wasmtime (default: build target/release/wasmtime)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 component="$1"
 secs="${2:-10}"
 conns="${3:-4}"
 ref="${REF:-/work/ref/wasmtime_cli/wasmtime}"
-cargo build --quiet --release -p wasmtime-cli --manifest-path "$root/Cargo.toml"
-ours="$root/target/release/wasmtime"
+if [ -z "${OURS:-}" ]; then
+  cargo build --quiet --release -p wasmtime-cli --manifest-path "$root/Cargo.toml"
+fi
+ours="${OURS:-$root/target/release/wasmtime}"
 
 run() { # NAME BINARY PORT
   "$2" serve --addr "127.0.0.1:$3" -S cli "$component" >/dev/null 2>&1 &
   local pid=$!
-  for _ in $(seq 100); do
+  for _ in $(seq 1200); do  # up to 2 minutes: the component compiles first
     curl -s -o /dev/null "http://127.0.0.1:$3/" && break
     sleep 0.1
   done

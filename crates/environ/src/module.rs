@@ -149,6 +149,11 @@ pub struct Module {
     pub imports: Vec<Import>,
     /// Exports in declaration order.
     pub exports: Vec<Export>,
+    /// `exports` by name, built on the first [`Module::export`] lookup
+    /// (instantiating a component looks up many exports of big modules by
+    /// name); not serialized.
+    #[serde(skip)]
+    pub export_names: std::sync::OnceLock<std::collections::HashMap<String, EntityIndex>>,
     /// Type of every function, imports first.
     pub functions: PrimaryMap<FuncIndex, TypeIndex>,
     /// Every table, imports first.
@@ -291,6 +296,18 @@ impl Module {
 
     /// Looks up an export by name.
     pub fn export(&self, name: &str) -> Option<EntityIndex> {
+        let names = self.export_names.get_or_init(|| {
+            self.exports
+                .iter()
+                .rev()
+                .map(|e| (e.name.clone(), e.index))
+                .collect()
+        });
+        // The map is only trusted while it covers every export: modules
+        // built by hand push exports after construction.
+        if names.len() == self.exports.len() {
+            return names.get(name).copied();
+        }
         self.exports
             .iter()
             .find(|e| e.name == name)
