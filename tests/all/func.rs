@@ -337,3 +337,34 @@ fn global_and_table_types_of_another_engine_are_refused() {
     )
     .unwrap();
 }
+
+/// A host function imported as a module's start function runs with that
+/// instance as its caller, so it sees the instance's exports (as Wasmtime
+/// does); a host function called from the host afterwards sees none.
+#[test]
+fn host_start_function_sees_caller_exports() {
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, (None::<i32>, false));
+    let module = Module::new(
+        &engine,
+        r#"(module
+            (import "host" "start" (func $start))
+            (memory (export "memory") 1)
+            (data (i32.const 8) "\2a")
+            (start $start))"#,
+    )
+    .unwrap();
+    let start = Func::wrap(&mut store, |mut caller: Caller<'_, (Option<i32>, bool)>| {
+        let memory = caller.get_export("memory").and_then(|e| e.into_memory());
+        let byte = memory.map(|m| i32::from(m.data(&caller)[8]));
+        caller.data_mut().0 = byte;
+    });
+    Instance::new(&mut store, &module, &[start.into()]).unwrap();
+    assert_eq!(store.data().0, Some(42));
+
+    let probe = Func::wrap(&mut store, |mut caller: Caller<'_, (Option<i32>, bool)>| {
+        caller.data_mut().1 = caller.get_export("memory").is_some();
+    });
+    probe.call(&mut store, &[], &mut []).unwrap();
+    assert!(!store.data().1);
+}

@@ -477,6 +477,15 @@ impl Instance {
         self.vmctx_plus(self.offsets.func_ref(index))
     }
 
+    /// Whether function `index` is a host function (an import bound to a
+    /// host function rather than to another instance's wasm function).
+    pub fn func_is_host(&self, index: FuncIndex) -> bool {
+        let func_ref = self.func_ref_ptr(index);
+        // SAFETY: every funcref slot was filled at allocation with a live
+        // funcref whose `vmctx` is a host context or an instance's vmctx.
+        unsafe { crate::vmcontext::VMArrayCallHostFuncContext::is_host_context((*func_ref).vmctx) }
+    }
+
     /// Pointer to the storage of global `index` (imported or defined).
     pub fn global_ptr(&self, index: GlobalIndex) -> *mut VMGlobalDefinition {
         match self.module.defined_global_index(index) {

@@ -197,6 +197,16 @@ impl VMArrayCallHostFuncContext {
         ctx
     }
 
+    /// Whether `ptr`, a funcref's `vmctx`, is a host function's context
+    /// (rather than an instance's `VMContext`).
+    ///
+    /// # Safety
+    /// `ptr` must be the `vmctx` of a live funcref.
+    pub unsafe fn is_host_context(ptr: *mut VMOpaqueContext) -> bool {
+        // SAFETY: both kinds of context start with a 4-byte magic value.
+        unsafe { *(ptr as *const u32) == vm_host_func_context::MAGIC_VALUE }
+    }
+
     /// Recovers the context from a funcref's `vmctx`.
     ///
     /// # Safety

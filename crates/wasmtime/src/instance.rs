@@ -151,7 +151,14 @@ impl Instance {
             .map_err(anyhow::Error::new)?;
         if let Some(start) = env.start_func {
             let func_ref = store.instances[index].handle.instance().func_ref_ptr(start);
-            crate::func::invoke(store, func_ref, &mut [])?;
+            // An imported start function runs with this instance as its
+            // caller, as if the instance had called it.
+            if store.instances[index].handle.instance().func_is_host(start) {
+                store.start_caller = Some(index);
+            }
+            let result = crate::func::invoke(store, func_ref, &mut []);
+            store.start_caller = None;
+            result?;
         }
         Ok(instance)
     }

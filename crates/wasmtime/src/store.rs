@@ -88,6 +88,10 @@ pub struct StoreOpaque {
     pub(crate) pending: Option<PendingError>,
     /// An exception thrown by wasm that nothing caught (an object address).
     pub(crate) pending_exception: Option<u64>,
+    /// The instance whose imported host function is about to run as its
+    /// start function: that call has no wasm caller, yet `Caller` must see
+    /// the instance's exports. Taken by the first host entry.
+    pub(crate) start_caller: Option<usize>,
     pub(crate) modules: Vec<Module>,
     /// `Config::max_wasm_stack`, cached for the call path.
     pub(crate) max_wasm_stack: usize,
@@ -296,6 +300,7 @@ impl<T> Store<T> {
                     externrefs: Vec::new(),
                     pending: None,
                     pending_exception: None,
+                    start_caller: None,
                     modules: Vec::new(),
                     max_wasm_stack: engine.config().max_wasm_stack,
                     max_backtrace_frames: engine

@@ -65,7 +65,8 @@ unsafe extern "C" fn host_array_call<T: 'static>(
     // Wasm callers pass their vmctx; the host (`Func::call`) passes null.
     let from_wasm = !caller.is_null();
     let caller_instance = if caller.is_null() {
-        None
+        // A host entry: only an imported start function has a caller.
+        store.opaque.start_caller.take()
     } else {
         // SAFETY: wasm passes its own vmctx as the caller.
         Some(unsafe { RuntimeInstance::from_vmctx(caller.cast::<VMContext>()) }.host_id())
