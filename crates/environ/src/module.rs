@@ -153,7 +153,7 @@ pub struct Module {
     /// (instantiating a component looks up many exports of big modules by
     /// name); not serialized.
     #[serde(skip)]
-    pub export_names: std::sync::OnceLock<std::collections::HashMap<String, EntityIndex>>,
+    pub export_names: std::sync::OnceLock<rustc_hash::FxHashMap<String, EntityIndex>>,
     /// Type of every function, imports first.
     pub functions: PrimaryMap<FuncIndex, TypeIndex>,
     /// Every table, imports first.

@@ -7,7 +7,7 @@ use crate::{
     TypedFunc, WasmParams, WasmResults,
 };
 use anyhow::{bail, Result};
-use wasmtime_environ::{EntityIndex, Tunables};
+use wasmtime_environ::{EntityIndex, EntityType, Tunables};
 use wasmtime_runtime::instance::{Imports, InstanceAllocationRequest, InstanceHandle, MemoryOwner};
 
 /// An instantiated WebAssembly module.
@@ -99,6 +99,14 @@ impl Instance {
         }
         let mut resolved = Imports::default();
         for (import, item) in env.imports.iter().zip(imports) {
+            // A function of exactly the expected (engine-canonical) type
+            // matches without building either side's `ExternType`.
+            if let (Extern::Func(f), EntityType::Function(t)) = (item, env.type_of(import.index)) {
+                if f.shared_type_index(store) == Some(module.type_ids()[t.as_u32() as usize]) {
+                    item.push_import(store, &mut resolved)?;
+                    continue;
+                }
+            }
             let expected = ExternType::from_entity(
                 store.engine(),
                 module.type_ids(),

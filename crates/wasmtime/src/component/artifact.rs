@@ -121,6 +121,7 @@ impl Component {
                 engine: engine.clone(),
                 translation,
                 modules,
+                core_plan: std::sync::OnceLock::new(),
             }),
         })
     }

@@ -1,11 +1,12 @@
 //! [`Component`]: a compiled component — its translation and its core
 //! modules, each compiled with Cranelift.
 
+use super::core_plan::CorePlan;
 use crate::{Engine, Module};
 use anyhow::{Context, Result};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use wasmtime_environ::component::{translate_component, ComponentTranslation};
 
 /// A compiled WebAssembly component, ready to be instantiated any number of
@@ -21,6 +22,8 @@ pub(crate) struct ComponentInner {
     pub(crate) engine: Engine,
     pub(crate) translation: ComponentTranslation,
     pub(crate) modules: Vec<Module>,
+    /// Where instantiation finds each core item, worked out on first use.
+    pub(crate) core_plan: OnceLock<CorePlan>,
 }
 
 impl Component {
@@ -74,6 +77,7 @@ impl Component {
                 engine: engine.clone(),
                 translation,
                 modules,
+                core_plan: OnceLock::new(),
             }),
         })
     }
@@ -85,6 +89,15 @@ impl Component {
 }
 
 impl ComponentInner {
+    /// The component's core plan (computed by the first instantiation).
+    pub(crate) fn core_plan(&self) -> Result<&CorePlan> {
+        if let Some(plan) = self.core_plan.get() {
+            return Ok(plan);
+        }
+        let plan = CorePlan::new(&self.engine, &self.translation, &self.modules)?;
+        Ok(self.core_plan.get_or_init(|| plan))
+    }
+
     /// A fresh component id.
     pub(crate) fn next_id() -> u64 {
         static NEXT: AtomicU64 = AtomicU64::new(0);

@@ -2,6 +2,7 @@
 //! for its lowered imports, and its lifted exports as [`Func`]s.
 
 use super::abi::{Cx, Options};
+use super::core_plan::CoreItem;
 use super::host::HostFunc;
 use super::instance_data::{ExportItem, InstanceData};
 use super::linker::HostFn;
@@ -16,7 +17,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use wasmtime_environ::component::{
     Builtin, CanonOptions, ComponentFuncDef, ComponentFuncType, CoreDef, CoreInstanceDef,
-    ExportDef, FlatType, ResourceDef,
+    ExportDef, ResourceDef,
 };
 use wasmtime_runtime::vmcontext::ValRaw;
 
@@ -32,7 +33,8 @@ pub(crate) enum ResolvedImport<T: 'static> {
 
 enum RtCore {
     Instance(crate::Instance),
-    Bag(Vec<(String, Extern)>),
+    /// A bag's items, in the order of its definition.
+    Bag(Vec<Extern>),
 }
 
 struct Builder<'a, 's, T: 'static> {
@@ -97,26 +99,22 @@ pub(crate) fn instantiate<T: 'static>(
         builtins: BTreeMap::new(),
         instance: index,
     };
-    for def in &translation.core_instances {
+    let plan = component.inner.core_plan()?;
+    for (i, def) in translation.core_instances.iter().enumerate() {
         let rt = match def {
-            CoreInstanceDef::Instantiate { module, args } => {
+            CoreInstanceDef::Instantiate { module, .. } => {
                 let module = &component.inner.modules[*module as usize];
-                let mut externs = Vec::new();
-                for import in module.imports() {
-                    let (_, arg) =
-                        args.iter()
-                            .find(|(n, _)| n == import.module())
-                            .ok_or_else(|| {
-                                anyhow!("no instantiation argument for `{}`", import.module())
-                            })?;
-                    externs.push(b.core_export(*arg, import.name())?);
-                }
+                let externs = plan
+                    .args(i)
+                    .iter()
+                    .map(|(arg, item)| b.core_item(*arg, *item))
+                    .collect::<Vec<_>>();
                 RtCore::Instance(crate::Instance::new_in(b.store.opaque(), module, &externs)?)
             }
             CoreInstanceDef::FromExports(items) => RtCore::Bag(
                 items
                     .iter()
-                    .map(|(n, d)| Ok((n.clone(), b.core_extern(d)?)))
+                    .map(|(_, d)| b.core_extern(d))
                     .collect::<Result<_>>()?,
             ),
         };
@@ -170,56 +168,24 @@ fn imported_resource<T: 'static>(
     Ok(ty)
 }
 
-/// The core signature of a lowering of `ty` (`async_`: an async lower).
-fn lowered_core_type(ty: &ComponentFuncType, async_: bool) -> Result<(Vec<ValType>, Vec<ValType>)> {
-    if async_ {
-        #[cfg(feature = "component-model-async")]
-        {
-            let (p, r) = super::concurrent::async_lower_abi(ty);
-            return Ok((
-                p.into_iter().map(flat_val_type).collect(),
-                r.into_iter().map(flat_val_type).collect(),
-            ));
-        }
-        #[cfg(not(feature = "component-model-async"))]
-        bail!("async lowers need the `component-model-async` feature of `wasmtime`");
-    }
-    let mut params: Vec<ValType> = match ty.flat_params() {
-        Some(flat) => flat.into_iter().map(flat_val_type).collect(),
-        None => vec![ValType::I32],
-    };
-    let results: Vec<ValType> = match ty.flat_result() {
-        Some(flat) => flat.into_iter().map(flat_val_type).collect(),
-        None => {
-            params.push(ValType::I32);
-            Vec::new()
-        }
-    };
-    Ok((params, results))
-}
-
-fn flat_val_type(f: FlatType) -> ValType {
-    match f {
-        FlatType::I32 => ValType::I32,
-        FlatType::I64 => ValType::I64,
-        FlatType::F32 => ValType::F32,
-        FlatType::F64 => ValType::F64,
-    }
-}
-
 impl<T: 'static> Builder<'_, '_, T> {
     fn core_export(&mut self, instance: u32, name: &str) -> Result<Extern> {
-        match &self.core[instance as usize] {
-            RtCore::Instance(i) => {
+        let inner = &self.component.inner;
+        let item = inner
+            .core_plan()?
+            .item(&inner.translation, &inner.modules, instance, name)?;
+        Ok(self.core_item(instance, item))
+    }
+
+    /// Item `item` of core instance `instance` (already instantiated).
+    fn core_item(&mut self, instance: u32, item: CoreItem) -> Extern {
+        match (&self.core[instance as usize], item) {
+            (RtCore::Instance(i), CoreItem::Export(index)) => {
                 let i = *i;
-                i.get_export(&mut *self.store, name)
-                    .ok_or_else(|| anyhow!("core instance {instance} has no export `{name}`"))
+                i.resolve(self.store.opaque(), index)
             }
-            RtCore::Bag(items) => items
-                .iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, e)| e.clone())
-                .ok_or_else(|| anyhow!("core instance {instance} has no export `{name}`")),
+            (RtCore::Bag(items), CoreItem::BagItem(pos)) => items[pos].clone(),
+            _ => unreachable!("the core plan matches the core instances"),
         }
     }
 
@@ -364,8 +330,7 @@ impl<T: 'static> Builder<'_, '_, T> {
         };
         let opts = Arc::new(self.options(&lowering.options)?);
         let ty = Arc::new(lowering.ty.clone());
-        let (params, results) = lowered_core_type(&ty, lowering.options.async_)?;
-        let core_ty = FuncType::new(self.store.engine(), params, results);
+        let core_ty = self.component.inner.core_plan()?.lowered_type(index)?;
         let raw = host.entry(ty, opts);
         let func = crate::Func::new_host(self.store, core_ty, raw)?;
         self.lowered.insert(index, func);

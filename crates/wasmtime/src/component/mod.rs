@@ -21,6 +21,7 @@ mod artifact;
 mod compiled;
 #[cfg(feature = "component-model-async")]
 mod concurrent;
+mod core_plan;
 mod exports;
 mod func;
 mod has_data;

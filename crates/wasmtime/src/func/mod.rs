@@ -210,6 +210,15 @@ impl Func {
         Func::register(store, ptr, ty)
     }
 
+    /// The engine-canonical type index of this function, if it belongs to
+    /// `store`.
+    pub(crate) fn shared_type_index(
+        &self,
+        store: &StoreOpaque,
+    ) -> Option<wasmtime_environ::VMSharedTypeIndex> {
+        (store.id() == self.0.store).then(|| store.funcs[self.0.index].ty.type_index())
+    }
+
     pub(crate) fn data<'a>(&self, store: &'a StoreOpaque) -> &'a FuncData {
         store.check(&self.0);
         &store.funcs[self.0.index]
