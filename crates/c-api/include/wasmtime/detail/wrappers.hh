@@ -78,11 +78,12 @@ public:                                                                        \
   WASMTIME_CXX_OWNED_HANDLE(Class, prefix)                                     \
 public:                                                                        \
   /** Copies through the C API's clone function. */                           \
-  Class(const Class &other) : ptr(clone_fn(other.ptr.get())) {}                \
+  Class(const Class &other)                                                    \
+      : ptr(other.ptr ? clone_fn(other.ptr.get()) : nullptr) {}                \
   /** Copies through the C API's clone function. */                           \
   Class &operator=(const Class &other) {                                       \
     if (this != &other)                                                        \
-      ptr.reset(clone_fn(other.ptr.get()));                                    \
+      ptr.reset(other.ptr ? clone_fn(other.ptr.get()) : nullptr);             \
     return *this;                                                              \
   }
 

@@ -18,9 +18,12 @@ public:
   ArrayType(const Engine &engine, const FieldType &field)
       : ptr(wasmtime_array_type_new(engine.capi(), field.capi())) {}
   /// The element type.
+  /// (A null handle, made while this runtime's C API lacks GC types,
+  /// reports an immutable `i8`.)
   FieldType element_type() const {
-    wasmtime_field_type_t out;
-    wasmtime_array_type_element(ptr.get(), &out);
+    wasmtime_field_type_t out{};
+    if (ptr)
+      wasmtime_array_type_element(ptr.get(), &out);
     return FieldType(out);
   }
 };

@@ -130,6 +130,8 @@ class StructType {
 
 public:
   /// A struct type with `fields`, in order.
+  /// (While this runtime's C API lacks GC types the handle is null; a null
+  /// StructType has no fields.)
   StructType(const Engine &engine, const std::vector<FieldType> &fields)
       : ptr(wasmtime_struct_type_new(
             engine.capi(),
@@ -138,11 +140,13 @@ public:
     static_assert(sizeof(FieldType) == sizeof(wasmtime_field_type_t));
   }
   /// Number of fields.
-  size_t num_fields() const { return wasmtime_struct_type_num_fields(ptr.get()); }
+  size_t num_fields() const {
+    return ptr ? wasmtime_struct_type_num_fields(ptr.get()) : 0;
+  }
   /// The field at `index`, if it exists.
   std::optional<FieldType> field(size_t index) const {
-    wasmtime_field_type_t out;
-    if (!wasmtime_struct_type_field(ptr.get(), index, &out))
+    wasmtime_field_type_t out{};
+    if (!ptr || !wasmtime_struct_type_field(ptr.get(), index, &out))
       return std::nullopt;
     return FieldType(out);
   }
