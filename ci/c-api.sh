@@ -46,6 +46,9 @@ passed=$((passed + 1))
 # Installed into a prefix, the library is found by pkg-config and by
 # CMake's find_package (skipped under ASAN=1: nothing there is instrumented).
 if [ "${ASAN:-0}" != 1 ]; then
+  for tool in pkg-config cmake g++; do
+    command -v "$tool" > /dev/null || { echo "ci/c-api.sh needs $tool (.ci/run installs it)" >&2; exit 1; }
+  done
   prefix="$out/prefix" && rm -rf "$prefix"
   crates/c-api/install.sh "$prefix" > /dev/null
   hello="$out/installed-hello.c"

@@ -107,6 +107,58 @@ static void types() {
   CHECK(tt->min() == 1 && tt->max() == 4u);
 }
 
+static int64_t triple(int64_t v) { return 3 * v; }
+
+static void linker_definitions() {
+  TOPIC("linker definitions, shadowing, unknown imports");
+  Engine engine;
+  Store store(engine);
+  Linker linker(engine);
+  // A plain function (not a lambda) wraps too.
+  CHECK(linker.func_wrap("host", "triple", triple));
+  // A dynamically typed host function made in the store.
+  FuncType ty({ValType::i32()}, {ValType::i32()});
+  Func inc(store, ty,
+           [](Caller caller, Span<const Val> args,
+              Span<Val> results) -> Result<std::monostate, Trap> {
+             Store::Context cx = caller.context();
+             (void)cx;
+             results[0] = Val(args[0].i32() + 1);
+             return std::monostate();
+           });
+  CHECK(linker.define(store, "host", "inc", inc));
+  CHECK(!linker.define(store, "host", "inc", inc));
+  linker.allow_shadowing(true);
+  CHECK(linker.define(store, "host", "inc", inc));
+  auto found = linker.get(store, "host", "inc");
+  CHECK(found && std::holds_alternative<Func>(*found));
+  CHECK(!linker.get(store, "host", "nope"));
+
+  Module lib = Module::compile(engine, R"((module
+      (import "host" "triple" (func $t (param i64) (result i64)))
+      (import "host" "inc" (func $i (param i32) (result i32)))
+      (func (export "nine") (result i64) i64.const 3 call $t)
+      (func (export "two") (result i32) i32.const 1 call $i))
+    )")
+                   .unwrap();
+  Instance lib_instance = linker.instantiate(store, lib).unwrap();
+  CHECK(linker.define_instance(store, "lib", lib_instance));
+  Module user = Module::compile(engine, R"((module
+      (import "lib" "nine" (func $n (result i64)))
+      (import "lib" "two" (func $t (result i32)))
+      (import "missing" "f" (func $m))
+      (func (export "sum") (result i64) call $n call $t i64.extend_i32_u i64.add)
+      (func (export "boom") call $m))
+    )")
+                    .unwrap();
+  CHECK(!linker.instantiate(store, user));
+  CHECK(linker.define_unknown_imports_as_traps(user));
+  Instance used = linker.instantiate(store, user).unwrap();
+  Func sum = std::get<Func>(*used.get(store, "sum"));
+  CHECK((sum.typed<std::monostate, int64_t>(store).unwrap().call(store, {}).unwrap() == 11));
+  CHECK(!std::get<Func>(*used.get(store, "boom")).call(store, {}));
+}
+
 static void calls_and_host_functions() {
   TOPIC("linker, typed and untyped calls, host functions");
   Engine engine;
@@ -366,6 +418,7 @@ int main(int argc, char **argv) {
   config_engine_module();
   types();
   calls_and_host_functions();
+  linker_definitions();
   memory_global_table();
   externrefs();
   fuel_epochs_data();

@@ -92,7 +92,7 @@ public:
                 bool> = true>
   Result<std::monostate> func_new(std::string_view module, std::string_view name,
                                   const FuncType &ty, F &&f) {
-    using Fn = std::remove_reference_t<F>;
+    using Fn = std::decay_t<F>;
     return check(wasmtime_linker_define_func(
         ptr.get(), module.data(), module.size(), name.data(), name.size(),
         ty.ptr.get(), &Func::raw_callback<Fn>, new Fn(std::forward<F>(f)),
@@ -102,13 +102,13 @@ public:
   /// Defines a host function typed from `f`'s C++ signature (see
   /// Func::wrap) usable from any store of the engine.
   template <typename F,
-            std::enable_if_t<detail::WasmHostFunc<std::remove_reference_t<F>>::Params::valid,
+            std::enable_if_t<detail::WasmHostFunc<std::decay_t<F>>::Params::valid,
                              bool> = true,
-            std::enable_if_t<detail::WasmHostFunc<std::remove_reference_t<F>>::Results::valid,
+            std::enable_if_t<detail::WasmHostFunc<std::decay_t<F>>::Results::valid,
                              bool> = true>
   Result<std::monostate> func_wrap(std::string_view module, std::string_view name,
                                    F &&f) {
-    using Fn = std::remove_reference_t<F>;
+    using Fn = std::decay_t<F>;
     using Host = detail::WasmHostFunc<Fn>;
     FuncType ty =
         FuncType::from_iters(Host::Params::types(), Host::Results::types());

@@ -145,7 +145,7 @@ public:
                                                    Context, uint64_t &>,
                              bool> = true>
   void epoch_deadline_callback(F &&f) {
-    using Fn = std::remove_reference_t<F>;
+    using Fn = std::decay_t<F>;
     wasmtime_store_epoch_deadline_callback(
         ptr.get(), &Store::on_epoch_deadline<Fn>, new Fn(std::forward<F>(f)),
         &Store::drop_callback<Fn>);
