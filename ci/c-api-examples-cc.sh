@@ -53,6 +53,10 @@ if [ -e /usr/include/gtest/gtest.h ]; then
     case "$name" in test-double-include-*) continue ;; esac
     build_and_run "$name" "$src" -lgtest -lgtest_main
   done
+  # Two files including <wasmtime.hh> link into one program (every function
+  # the headers define is inline).
+  build_and_run test-double-include "$work/tests/double-include-a.cc" \
+    "$work/tests/double-include-b.cc" -lgtest -lgtest_main
 else
   echo "libgtest-dev is not installed: skipping Wasmtime's C++ tests"
 fi

@@ -165,10 +165,7 @@ pub(crate) fn call_error(
     if err.is::<Trap>() {
         // `*trap_ret` is an output only: whatever the caller left in it is
         // overwritten, never freed.
-        std::mem::forget(std::mem::replace(
-            trap_ret,
-            Some(Box::new(wasm_trap_t::new(err))),
-        ));
+        std::mem::forget(trap_ret.replace(Box::new(wasm_trap_t::new(err))));
         None
     } else {
         Some(Box::new(err.into()))
