@@ -325,6 +325,51 @@ static void externrefs() {
     CHECK(!i31.u31(store) && !i31.i31(store));
 }
 
+static void exceptions() {
+  TOPIC("exceptions: tags, ExnRef, host throws into wasm");
+  Engine engine;
+  Store store(engine);
+  FuncType payload({ValType::i32()}, {});
+  Tag tag = Tag::create(store, TagType(payload)).unwrap();
+  CHECK(tag.eq(store, tag));
+  CHECK(tag.type(store)->functype()->params().size() == 1);
+  ExnRef exn = ExnRef::create(store, tag, {Val(int32_t(77))}).unwrap();
+  CHECK(exn.field_count(store) == 1);
+  CHECK(exn.field(store, 0).unwrap().i32() == 77);
+  CHECK(!exn.field(store, 5));
+  CHECK(exn.tag(store).unwrap().eq(store, tag));
+
+  // A host function throws; wasm catches the payload.
+  Func thrower(store, FuncType({}, {}),
+               [&tag](Caller caller, Span<const Val>,
+                      Span<Val>) -> Result<std::monostate, Trap> {
+                 Store::Context cx(caller);
+                 ExnRef e = ExnRef::create(cx, tag, {Val(int32_t(5))}).unwrap();
+                 return cx.throw_exception(e);
+               });
+  Module module = Module::compile(engine, R"((module
+      (import "" "tag" (tag $t (param i32)))
+      (import "" "throw" (func $throw))
+      (func (export "catch") (result i32)
+        (block $h (result i32)
+          (try_table (catch $t $h) call $throw)
+          i32.const -1)))
+    )")
+                      .unwrap();
+  Instance instance = Instance::create(store, module, {tag, thrower}).unwrap();
+  Func catcher = std::get<Func>(*instance.get(store, "catch"));
+  CHECK(catcher.call(store, {}).unwrap()[0].i32() == 5);
+  CHECK(!store.context().has_exception());
+
+  // Uncaught (the host function called directly), the exception waits in
+  // the store.
+  CHECK(!thrower.call(store, {}));
+  CHECK(store.context().has_exception());
+  std::optional<ExnRef> pending = store.context().take_exception();
+  CHECK(pending && pending->field(store, 0).unwrap().i32() == 5);
+  CHECK(!store.context().has_exception());
+}
+
 static void fuel_epochs_data() {
   TOPIC("fuel, epochs, store data, limits");
   Config config;
@@ -421,6 +466,7 @@ int main(int argc, char **argv) {
   linker_definitions();
   memory_global_table();
   externrefs();
+  exceptions();
   fuel_epochs_data();
   wasi(programs);
   std::printf("cpp_api: %d topics passed\n", checks_run);
