@@ -163,7 +163,9 @@ pub(crate) fn call_error(
     trap_ret: &mut Option<Box<wasm_trap_t>>,
 ) -> Option<Box<wasmtime_error_t>> {
     if err.is::<Trap>() {
-        *trap_ret = Some(Box::new(wasm_trap_t::new(err)));
+        // `*trap_ret` is an output only: whatever the caller left in it is
+        // overwritten, never freed.
+        std::mem::forget(trap_ret.replace(Box::new(wasm_trap_t::new(err))));
         None
     } else {
         Some(Box::new(err.into()))

@@ -116,6 +116,9 @@ pub(crate) fn instantiated(
     ret: &mut wasmtime_instance_t,
     trap: &mut Option<Box<wasm_trap_t>>,
 ) -> Option<Box<wasmtime_error_t>> {
+    // The trap pointer is an output only and reads NULL unless the
+    // instantiation trapped (as in Wasmtime); its old value is not freed.
+    std::mem::forget(trap.take());
     match result {
         Ok(i) => {
             *ret = wasmtime_instance_t::from_instance(&i);

@@ -78,7 +78,7 @@ fn heap_to_c(ty: &HeapType) -> wasmtime_heaptype_t {
 }
 
 /// The Rust heap type of `ty`, if this runtime has it.
-fn heap_from_c(engine: &wt::Engine, ty: &wasmtime_heaptype_t) -> Option<HeapType> {
+fn heap_from_c(engine: Option<&wt::Engine>, ty: &wasmtime_heaptype_t) -> Option<HeapType> {
     Some(match ty.kind {
         HEAP_EXTERN => HeapType::Extern,
         HEAP_NOEXTERN => HeapType::NoExtern,
@@ -95,7 +95,7 @@ fn heap_from_c(engine: &wt::Engine, ty: &wasmtime_heaptype_t) -> Option<HeapType
         HEAP_CONCRETE_FUNC if !ty.of.is_null() => {
             // SAFETY: for this kind `of` is an owned `wasm_functype_t`.
             let f = unsafe { &*ty.of.cast::<wasm_functype_t>() };
-            HeapType::ConcreteFunc(f.inner().func_type(engine))
+            HeapType::ConcreteFunc(f.inner().func_type(engine?))
         }
         _ => return None,
     })
@@ -215,10 +215,12 @@ pub extern "C" fn wasmtime_valtype_delete(ty: &mut wasmtime_valtype_t) {
 }
 
 /// The `wasm_valtype_t` of `ty` for `engine`, or NULL if this runtime
-/// lacks the type (GC heap types).
+/// lacks the type (GC heap types). `engine` may be NULL (as in Wasmtime,
+/// whose C++ header passes NULL for abstract types) unless `ty` is a
+/// concrete reference type; then NULL is returned.
 #[no_mangle]
 pub extern "C" fn wasmtime_valtype_to_wasm(
-    engine: &wasm_engine_t,
+    engine: Option<&wasm_engine_t>,
     ty: &wasmtime_valtype_t,
 ) -> Option<Box<wasm_valtype_t>> {
     let ty = match ty.kind {
@@ -229,7 +231,7 @@ pub extern "C" fn wasmtime_valtype_to_wasm(
         4 => ValType::V128,
         5 => ValType::Ref(RefType::new(
             ty.reftype.nullable,
-            heap_from_c(&engine.engine, &ty.reftype.heaptype)?,
+            heap_from_c(engine.map(|e| &e.engine), &ty.reftype.heaptype)?,
         )),
         _ => return None,
     };
