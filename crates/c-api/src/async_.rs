@@ -1,12 +1,13 @@
 //! `wasmtime/async.h`.
 //!
-//! Slice 1 of the C API runs "async" calls to completion on their first
-//! poll: `wasmtime_func_call_async` and the async instantiations return a
-//! future whose first `wasmtime_call_future_poll` performs the whole call
-//! synchronously and reports completion, and async host functions run
-//! their continuation until it reports completion. Yields (fuel or epoch)
-//! inside such calls therefore do not suspend. Custom stack creators are
-//! not supported (their finalizer runs at once).
+//! The futures returned here are Rust futures of the embedding API
+//! (`Func::call_async`, `Linker::instantiate_async`, ...) polled with a
+//! no-op waker: `wasmtime_call_future_poll` returns false while the wasm
+//! fiber is suspended (a fuel or epoch yield, or an async host function
+//! whose continuation is not done yet) and true once the call finished.
+//! Async host functions call their C callback on the wasm fiber, then poll
+//! its continuation once per poll of the outer future. Custom stack
+//! creators are not supported (their finalizer runs at once).
 
 use crate::ffi::{handle_result, slice, slice_mut, str_arg, Finalizer, ForeignData};
 use crate::func::{call_error, wasmtime_caller_t};
@@ -18,6 +19,9 @@ use crate::{
     wasmtime_module_t, wasmtime_val_t,
 };
 use std::ffi::{c_char, c_void};
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
 use wt::Val;
 
 /// Fuel between async yields (async calls here never suspend).
@@ -65,34 +69,42 @@ pub type wasmtime_func_async_callback_t = unsafe extern "C" fn(
     continuation_ret: *mut wasmtime_async_continuation_t,
 );
 
-/// A call in progress; here it completes on its first poll.
+/// A call in progress: a future polled by `wasmtime_call_future_poll`.
 pub struct wasmtime_call_future_t {
-    run: Option<Box<dyn FnOnce() + 'static>>,
+    fut: Option<Pin<Box<dyn Future<Output = ()> + 'static>>>,
 }
 
-/// Advances the call; true once it has finished (here: at the first poll).
+/// Advances the call; true once it has finished.
 #[no_mangle]
 pub extern "C" fn wasmtime_call_future_poll(future: &mut wasmtime_call_future_t) -> bool {
-    if let Some(run) = future.run.take() {
-        run();
+    let Some(fut) = future.fut.as_mut() else {
+        return true;
+    };
+    match fut.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(()) => {
+            future.fut = None;
+            true
+        }
+        Poll::Pending => false,
     }
-    true
 }
 
-/// Frees a future (a call never polled does not run).
+/// Frees a future. A call dropped before it finished is cancelled: its
+/// fiber is unwound and the store stays usable.
 #[no_mangle]
 pub extern "C" fn wasmtime_call_future_delete(_future: Option<Box<wasmtime_call_future_t>>) {}
 
-/// Erases the lifetime of a deferred call.
+/// Erases the lifetime of a call's future.
 ///
 /// # Safety
 ///
 /// The C contract of the async API: the store and every pointer given to
 /// the call outlive the future.
-unsafe fn deferred<'a>(run: Box<dyn FnOnce() + 'a>) -> Box<wasmtime_call_future_t> {
+unsafe fn deferred<'a>(fut: impl Future<Output = ()> + 'a) -> Box<wasmtime_call_future_t> {
+    let fut: Pin<Box<dyn Future<Output = ()> + 'a>> = Box::pin(fut);
     // SAFETY: guaranteed by the caller; only the lifetime is changed.
-    let run: Box<dyn FnOnce() + 'static> = unsafe { std::mem::transmute(run) };
-    Box::new(wasmtime_call_future_t { run: Some(run) })
+    let fut: Pin<Box<dyn Future<Output = ()> + 'static>> = unsafe { std::mem::transmute(fut) };
+    Box::new(wasmtime_call_future_t { fut: Some(fut) })
 }
 
 /// Starts a call of `func`; results, trap and error are written when the
@@ -110,8 +122,8 @@ pub unsafe extern "C" fn wasmtime_func_call_async<'a>(
 ) -> Box<wasmtime_call_future_t> {
     // SAFETY: C contract: the buffers live until the future completes.
     let (args, results) = unsafe { (slice(args, nargs), slice_mut(results, nresults)) };
-    let run = Box::new(move || {
-        let outcome = (|| {
+    let fut = async move {
+        let outcome = async {
             let f = func
                 .to_func()
                 .ok_or_else(|| anyhow::anyhow!("cannot call a null funcref"))?;
@@ -120,9 +132,10 @@ pub unsafe extern "C" fn wasmtime_func_call_async<'a>(
                 .map(|a| a.to_val())
                 .collect::<anyhow::Result<Vec<_>>>()?;
             let mut rets = vec![Val::I32(0); results.len()];
-            f.call(&mut cx, &params, &mut rets)?;
-            Ok(rets)
-        })();
+            f.call_async(&mut cx, &params, &mut rets).await?;
+            Ok::<_, anyhow::Error>(rets)
+        }
+        .await;
         match outcome {
             Ok(rets) => {
                 for (slot, v) in results.iter_mut().zip(&rets) {
@@ -131,10 +144,18 @@ pub unsafe extern "C" fn wasmtime_func_call_async<'a>(
             }
             Err(e) => *error_ret = call_error(e, trap_ret),
         }
-    });
+    };
     // SAFETY: C contract of the async API.
-    unsafe { deferred(run) }
+    unsafe { deferred(fut) }
 }
+
+/// Values of the C side held across a suspension of an async host
+/// function.
+struct CValues(Vec<wasmtime_val_t>);
+
+// SAFETY: C API values (and the host data they point at) may be used from
+// any thread, as for every value handed to the C API.
+unsafe impl Send for CValues {}
 
 /// Defines `module::name` as an async host function.
 #[no_mangle]
@@ -149,7 +170,7 @@ pub unsafe extern "C" fn wasmtime_linker_define_async_func(
     data: *mut c_void,
     finalizer: Finalizer,
 ) -> Option<Box<wasmtime_error_t>> {
-    let env = ForeignData { data, finalizer };
+    let env = std::sync::Arc::new(ForeignData { data, finalizer });
     // SAFETY: C contract: the lengths match the buffers.
     let names =
         unsafe { str_arg(module, module_len).and_then(|m| Ok((m, str_arg(name, name_len)?))) };
@@ -157,50 +178,69 @@ pub unsafe extern "C" fn wasmtime_linker_define_async_func(
         let fty = ty.inner().func_type(linker.linker.engine());
         linker
             .linker
-            .func_new(m, n, fty, move |caller, params, results| {
-                let mut vals: Vec<wasmtime_val_t> = params
-                    .iter()
-                    .map(wasmtime_val_t::from_val)
-                    .chain((0..results.len()).map(|_| wasmtime_val_t::default()))
-                    .collect();
-                let (args, rets) = vals.split_at_mut(params.len());
-                let mut caller = wasmtime_caller_t { caller };
-                let mut trap = None;
-                let mut cont = wasmtime_async_continuation_t {
-                    callback: None,
-                    env: std::ptr::null_mut(),
-                    finalizer: None,
-                };
-                // SAFETY: the embedder's callback, called as its signature says.
-                unsafe {
-                    cb(
-                        env.ptr(),
-                        &mut caller,
-                        args.as_ptr(),
-                        args.len(),
-                        rets.as_mut_ptr(),
-                        rets.len(),
-                        &mut trap,
-                        &mut cont,
-                    )
-                };
-                if let Some(callback) = cont.callback {
-                    let cont_env = ForeignData {
-                        data: cont.env,
-                        finalizer: cont.finalizer,
+            .func_new_async(m, n, fty, move |caller, params, results| {
+                let env = env.clone();
+                Box::new(async move {
+                    let nparams = params.len();
+                    let mut vals = CValues(
+                        params
+                            .iter()
+                            .map(wasmtime_val_t::from_val)
+                            .chain((0..results.len()).map(|_| wasmtime_val_t::default()))
+                            .collect(),
+                    );
+                    let mut trap = None;
+                    let continuation = {
+                        let mut cont = wasmtime_async_continuation_t {
+                            callback: None,
+                            env: std::ptr::null_mut(),
+                            finalizer: None,
+                        };
+                        let (args, rets) = vals.0.split_at_mut(nparams);
+                        let mut caller = wasmtime_caller_t { caller };
+                        // SAFETY: the embedder's callback, called as its
+                        // signature says.
+                        unsafe {
+                            cb(
+                                env.ptr(),
+                                &mut caller,
+                                args.as_ptr(),
+                                args.len(),
+                                rets.as_mut_ptr(),
+                                rets.len(),
+                                &mut trap,
+                                &mut cont,
+                            )
+                        };
+                        let env = ForeignData {
+                            data: cont.env,
+                            finalizer: cont.finalizer,
+                        };
+                        cont.callback.map(|callback| (callback, env))
                     };
-                    // SAFETY: the embedder's continuation, polled until done.
-                    while !unsafe { callback(cont_env.data) } {
-                        std::thread::yield_now();
+                    if let Some((callback, cont_env)) = continuation {
+                        // Each poll of the wasm call polls the continuation
+                        // once; while it is not done the wasm fiber stays
+                        // suspended.
+                        std::future::poll_fn(|_| {
+                            // SAFETY: the embedder's continuation, called
+                            // with its own environment.
+                            if unsafe { callback(cont_env.ptr()) } {
+                                Poll::Ready(())
+                            } else {
+                                Poll::Pending
+                            }
+                        })
+                        .await;
                     }
-                }
-                if let Some(trap) = trap {
-                    return Err(trap_into_error(*trap));
-                }
-                for (out, r) in results.iter_mut().zip(rets.iter()) {
-                    *out = r.to_val()?;
-                }
-                Ok(())
+                    if let Some(trap) = trap {
+                        return Err(trap_into_error(*trap));
+                    }
+                    for (out, r) in results.iter_mut().zip(&vals.0[nparams..]) {
+                        *out = r.to_val()?;
+                    }
+                    Ok(())
+                })
             })
             .map(|_| ())
     });
@@ -217,15 +257,15 @@ pub extern "C" fn wasmtime_linker_instantiate_async<'a>(
     trap_ret: &'a mut Option<Box<wasm_trap_t>>,
     error_ret: &'a mut Option<Box<wasmtime_error_t>>,
 ) -> Box<wasmtime_call_future_t> {
-    let run = Box::new(move || {
-        *error_ret = instantiated(
-            linker.linker.instantiate(&mut cx, &module.module),
-            instance,
-            trap_ret,
-        );
-    });
+    let fut = async move {
+        let result = linker
+            .linker
+            .instantiate_async(&mut cx, &module.module)
+            .await;
+        *error_ret = instantiated(result, instance, trap_ret);
+    };
     // SAFETY: C contract of the async API.
-    unsafe { deferred(run) }
+    unsafe { deferred(fut) }
 }
 
 /// Starts instantiating a pre-instantiated module.
@@ -237,11 +277,12 @@ pub extern "C" fn wasmtime_instance_pre_instantiate_async<'a>(
     trap_ret: &'a mut Option<Box<wasm_trap_t>>,
     error_ret: &'a mut Option<Box<wasmtime_error_t>>,
 ) -> Box<wasmtime_call_future_t> {
-    let run = Box::new(move || {
-        *error_ret = instantiated(pre.pre.instantiate(&mut cx), instance, trap_ret);
-    });
+    let fut = async move {
+        let result = pre.pre.instantiate_async(&mut cx).await;
+        *error_ret = instantiated(result, instance, trap_ret);
+    };
     // SAFETY: C contract of the async API.
-    unsafe { deferred(run) }
+    unsafe { deferred(fut) }
 }
 
 /// A host stack creator (`wasmtime_stack_creator_t`).
