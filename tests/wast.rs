@@ -53,22 +53,7 @@ const KNOWN_FAILURES: &[(&str, &str)] = &[];
 /// does not implement yet: the GC heap (struct and array objects and their
 /// operators), with the reason. This list is the explicit "what does not
 /// pass yet" of the GC proposal.
-const EXCLUDED_NEEDS_GC: &[(&str, &str)] = &[
-    ("proposals/gc/array.wast", NEEDS_GC_HEAP),
-    ("proposals/gc/array_copy.wast", NEEDS_GC_HEAP),
-    ("proposals/gc/array_fill.wast", NEEDS_GC_HEAP),
-    ("proposals/gc/array_init_data.wast", NEEDS_GC_HEAP),
-    ("proposals/gc/array_init_elem.wast", NEEDS_GC_HEAP),
-    ("proposals/gc/array_new_data.wast", NEEDS_GC_HEAP),
-    ("proposals/gc/array_new_elem.wast", NEEDS_GC_HEAP),
-    ("proposals/gc/br_on_cast.wast", NEEDS_GC_HEAP),
-    ("proposals/gc/br_on_cast_fail.wast", NEEDS_GC_HEAP),
-    ("proposals/gc/extern.wast", NEEDS_GC_HEAP),
-    ("proposals/gc/ref_cast.wast", NEEDS_GC_HEAP),
-    ("proposals/gc/ref_eq.wast", NEEDS_GC_HEAP),
-    ("proposals/gc/ref_test.wast", NEEDS_GC_HEAP),
-    ("proposals/gc/struct.wast", NEEDS_GC_HEAP),
-];
+const EXCLUDED_NEEDS_GC: &[(&str, &str)] = &[];
 
 /// Reason shared by the [`EXCLUDED_NEEDS_GC`] entries.
 const NEEDS_GC_HEAP: &str = "needs the GC heap: struct/array objects (`struct.new`, `array.new*` and the field and element operators) are not implemented yet";

@@ -147,8 +147,7 @@ impl Instance {
         store.instances[index]
             .handle
             .instance_mut()
-            .initialize()
-            .map_err(anyhow::Error::new)?;
+            .initialize()?;
         if let Some(start) = env.start_func {
             let func_ref = store.instances[index].handle.instance().func_ref_ptr(start);
             crate::func::invoke(store, func_ref, &mut [])?;

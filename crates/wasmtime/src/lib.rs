@@ -53,6 +53,8 @@ mod foreign;
 #[cfg(feature = "runtime")]
 mod func;
 #[cfg(feature = "runtime")]
+mod gc;
+#[cfg(feature = "runtime")]
 mod host_items;
 #[cfg(feature = "runtime")]
 mod instance;
@@ -99,6 +101,7 @@ mod runtime_exports {
         IntoFunc, TypedFunc, WasmParams, WasmResults, WasmRet, WasmTy, WasmTyList,
     };
     pub use crate::func::{Caller, Func};
+    pub use crate::gc::GcHeapOutOfMemory;
     pub use crate::instance::{Export, Instance};
     pub use crate::instance_pre::InstancePre;
     #[cfg(feature = "async")]

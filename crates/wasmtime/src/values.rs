@@ -507,7 +507,7 @@ impl Ref {
             Ref::Any(None) => ty.nullable && h == WasmHierarchy::Any,
             Ref::Extern(Some(_)) => ty.heap == WasmHeapType::Extern,
             Ref::Exn(Some(_)) => ty.heap == WasmHeapType::Exn,
-            Ref::Any(Some(a)) => a.matches_heap(ty.heap),
+            Ref::Any(Some(a)) => a.matches_heap(store, ty.heap),
             Ref::Func(Some(f)) => match ty.heap {
                 WasmHeapType::Func => true,
                 WasmHeapType::ConcreteFunc(WasmTypeRef::Engine(i)) => {

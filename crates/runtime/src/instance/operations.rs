@@ -236,9 +236,11 @@ impl Instance {
         for i in 0..len {
             let val = match &seg.items {
                 ElementItems::Functions(f) => self.func_ref_ptr(f[(src + i) as usize]) as u64,
-                ElementItems::Expressions(e) => {
-                    self.eval_const_expr(&e[(src + i) as usize]).get_reference()
-                }
+                // A failed GC allocation in an item leaves null (only
+                // possible when the GC heap is exhausted).
+                ElementItems::Expressions(e) => self
+                    .try_eval_const_expr(&e[(src + i) as usize])
+                    .map_or(0, |v| v.get_reference()),
             };
             self.table(table).set(dst + i, val);
         }

@@ -135,7 +135,7 @@ impl AnyRef {
     /// Whether this reference is an `eqref` (an i31, struct or array).
     pub fn is_eqref(&self, store: impl AsContext) -> Result<bool> {
         self.check_store(store.as_context().opaque())?;
-        Ok(self.matches_heap(WasmHeapType::Eq))
+        Ok(self.matches_heap(store.as_context().opaque(), WasmHeapType::Eq))
     }
 
     /// This reference as an `eqref`, if it is one.
@@ -151,14 +151,14 @@ impl AnyRef {
     /// of the next slice).
     pub fn is_struct(&self, store: impl AsContext) -> Result<bool> {
         self.check_store(store.as_context().opaque())?;
-        Ok(self.matches_heap(WasmHeapType::Struct))
+        Ok(self.matches_heap(store.as_context().opaque(), WasmHeapType::Struct))
     }
 
     /// Whether this reference is an array (none exist before the GC heap
     /// of the next slice).
     pub fn is_array(&self, store: impl AsContext) -> Result<bool> {
         self.check_store(store.as_context().opaque())?;
-        Ok(self.matches_heap(WasmHeapType::Array))
+        Ok(self.matches_heap(store.as_context().opaque(), WasmHeapType::Array))
     }
 
     /// The most precise heap type of this reference: `i31`, or `any` for a
@@ -175,16 +175,30 @@ impl AnyRef {
     /// Whether this reference is a value of heap type `ty`.
     pub fn matches_ty(&self, store: impl AsContext, ty: &HeapType) -> Result<bool> {
         self.check_store(store.as_context().opaque())?;
-        Ok(self.matches_heap(ty.to_wasm()))
+        Ok(self.matches_heap(store.as_context().opaque(), ty.to_wasm()))
     }
 
     /// Whether this (non-null) reference is a value of `heap`.
-    pub(crate) fn matches_heap(&self, heap: WasmHeapType) -> bool {
+    pub(crate) fn matches_heap(&self, store: &StoreOpaque, heap: WasmHeapType) -> bool {
+        use wasmtime_environ::{VMSharedTypeIndex, WasmTypeRef};
+        let is_i31 = gc_ref::i31_value(self.raw).is_some();
         match heap {
             WasmHeapType::Any => true,
-            WasmHeapType::Eq | WasmHeapType::I31 => gc_ref::i31_value(self.raw).is_some(),
-            // No struct or array objects exist yet, and a converted host
-            // value is only an `any`.
+            WasmHeapType::I31 => is_i31,
+            WasmHeapType::Eq => is_i31 || store.gc_object_kind(self.raw).is_some(),
+            WasmHeapType::Struct => store.gc_is_struct(self.raw),
+            WasmHeapType::Array => store.gc_is_array(self.raw),
+            WasmHeapType::ConcreteStruct(WasmTypeRef::Engine(t))
+            | WasmHeapType::ConcreteArray(WasmTypeRef::Engine(t)) => {
+                match store.gc_object_type_id(self.raw) {
+                    Some(id) => store
+                        .engine()
+                        .is_subtype(VMSharedTypeIndex(id), t),
+                    None => false,
+                }
+            }
+            // A converted host value is only an `any`; bottom types hold
+            // no non-null value.
             _ => false,
         }
     }
