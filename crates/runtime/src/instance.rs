@@ -100,6 +100,10 @@ pub struct Instance {
     memories: PrimaryMap<DefinedMemoryIndex, InstanceMemory>,
     tables: PrimaryMap<DefinedTableIndex, Table>,
     dropped_elements: Vec<bool>,
+    /// The reference words of element segments given by expressions,
+    /// each evaluated once, when first used (so objects that an item
+    /// allocates keep their identity across `table.init`/`array.new_elem`).
+    elem_values: Vec<Option<Arc<[u64]>>>,
     dropped_data: Vec<bool>,
     imported_memories: Vec<MemoryImport>,
     imported_tables: Vec<(*mut Instance, DefinedTableIndex)>,
@@ -183,6 +187,7 @@ impl InstanceHandle {
             memories,
             tables,
             dropped_elements: vec![false; module.elements.len()],
+            elem_values: vec![None; module.elements.len()],
             dropped_data: vec![false; module.data.len()],
             imported_memories: req.imports.memories.clone(),
             imported_tables: req.imports.tables.clone(),

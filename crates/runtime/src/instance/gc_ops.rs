@@ -102,29 +102,37 @@ impl Instance {
         }
     }
 
+    /// The reference words of element segment `elem`'s items (function
+    /// references, or its expressions evaluated once per instance).
+    pub(crate) fn elem_values(&mut self, elem: ElemIndex) -> Result<std::sync::Arc<[u64]>> {
+        if let Some(v) = &self.elem_values[elem.index()] {
+            return Ok(v.clone());
+        }
+        let module = self.module.clone();
+        let values: std::sync::Arc<[u64]> = match &module.elements[elem].items {
+            ElementItems::Functions(f) => f.iter().map(|f| self.func_ref_ptr(*f) as u64).collect(),
+            ElementItems::Expressions(e) => e
+                .iter()
+                .map(|e| self.try_eval_const_expr(e).map(|v| v.get_reference()))
+                .collect::<Result<_>>()?,
+        };
+        self.elem_values[elem.index()] = Some(values.clone());
+        Ok(values)
+    }
+
     /// Items `src..src + len` of element segment `elem` as reference words,
     /// or `None` if out of the (possibly dropped) segment's bounds.
-    fn elem_items(&self, elem: ElemIndex, src: u32, len: u32) -> Result<Option<Vec<u64>>> {
-        let module = self.module.clone();
-        let seg = &module.elements[elem];
+    fn elem_items(&mut self, elem: ElemIndex, src: u32, len: u32) -> Result<Option<Vec<u64>>> {
         let seg_len = if self.dropped_elements[elem.index()] {
             0
         } else {
-            seg.items.len() as u64
+            self.module.elements[elem].items.len() as u64
         };
         if u64::from(src) + u64::from(len) > seg_len {
             return Ok(None);
         }
-        let mut out = Vec::with_capacity(len as usize);
-        for i in src..src + len {
-            out.push(match &seg.items {
-                ElementItems::Functions(f) => self.func_ref_ptr(f[i as usize]) as u64,
-                ElementItems::Expressions(e) => {
-                    self.try_eval_const_expr(&e[i as usize])?.get_reference()
-                }
-            });
-        }
-        Ok(Some(out))
+        let values = self.elem_values(elem)?;
+        Ok(Some(values[src as usize..(src + len) as usize].to_vec()))
     }
 
     /// `array.new_data`.
@@ -146,7 +154,7 @@ impl Instance {
     }
 
     /// `array.new_elem`.
-    pub fn array_new_elem(&self, ty: TypeIndex, elem: ElemIndex, offset: u32, len: u32) -> Result<u64> {
+    pub fn array_new_elem(&mut self, ty: TypeIndex, elem: ElemIndex, offset: u32, len: u32) -> Result<u64> {
         let Some(items) = self.elem_items(elem, offset, len)? else {
             return Err(Trap::TableOutOfBounds.into());
         };
@@ -192,7 +200,7 @@ impl Instance {
 
     /// `array.init_elem` on array `r` of module type `ty`.
     pub fn array_init_elem(
-        &self,
+        &mut self,
         ty: TypeIndex,
         r: u64,
         dst: u32,
