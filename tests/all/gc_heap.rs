@@ -40,7 +40,7 @@ const OBJECTS: &str = r#"
       (array.get_u $bytes (local.get $a) (i32.const 0))
       (i32.add
         (array.get_s $bytes (local.get $a) (i32.const 1))
-        (i32.add (array.get $bytes (local.get $a) (i32.const 2))
+        (i32.add (array.get_u $bytes (local.get $a) (i32.const 2))
                  (i32.mul (i32.const 7) (i32.sub (array.len (local.get $a)) (i32.const 3)))))))
 
   (func (export "oob") (param i32) (result f64)
@@ -134,6 +134,9 @@ fn objects_in_globals_and_tables() -> Result<()> {
             assert!(!a.is_array(&store)?);
             assert!(a.is_eqref(&store)?);
             assert!(!a.is_i31(&store)?);
+            let ty = a.ty(&store)?;
+            let s = ty.as_concrete_struct().expect("a concrete struct type");
+            assert_eq!(s.fields().len(), 4);
         }
         other => panic!("expected a struct, got {other:?}"),
     }

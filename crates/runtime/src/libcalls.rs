@@ -192,13 +192,35 @@ mod impls {
         gc_result(instance, r, 0)
     }
 
-    pub fn array_new_data(instance: &mut Instance, ty: u32, data: u32, offset: u32, len: u32) -> u64 {
-        let r = instance.array_new_data(TypeIndex::from_u32(ty), DataIndex::from_u32(data), offset, len);
+    pub fn array_new_data(
+        instance: &mut Instance,
+        ty: u32,
+        data: u32,
+        offset: u32,
+        len: u32,
+    ) -> u64 {
+        let r = instance.array_new_data(
+            TypeIndex::from_u32(ty),
+            DataIndex::from_u32(data),
+            offset,
+            len,
+        );
         gc_result(instance, r, 0)
     }
 
-    pub fn array_new_elem(instance: &mut Instance, ty: u32, elem: u32, offset: u32, len: u32) -> u64 {
-        let r = instance.array_new_elem(TypeIndex::from_u32(ty), ElemIndex::from_u32(elem), offset, len);
+    pub fn array_new_elem(
+        instance: &mut Instance,
+        ty: u32,
+        elem: u32,
+        offset: u32,
+        len: u32,
+    ) -> u64 {
+        let r = instance.array_new_elem(
+            TypeIndex::from_u32(ty),
+            ElemIndex::from_u32(elem),
+            offset,
+            len,
+        );
         gc_result(instance, r, 0)
     }
 
@@ -212,7 +234,14 @@ mod impls {
         len: u32,
     ) -> bool {
         let r = instance
-            .array_init_data(TypeIndex::from_u32(ty), array, dst, DataIndex::from_u32(data), src, len)
+            .array_init_data(
+                TypeIndex::from_u32(ty),
+                array,
+                dst,
+                DataIndex::from_u32(data),
+                src,
+                len,
+            )
             .map(|()| true);
         gc_result(instance, r, false)
     }
@@ -227,7 +256,14 @@ mod impls {
         len: u32,
     ) -> bool {
         let r = instance
-            .array_init_elem(TypeIndex::from_u32(ty), array, dst, ElemIndex::from_u32(elem), src, len)
+            .array_init_elem(
+                TypeIndex::from_u32(ty),
+                array,
+                dst,
+                ElemIndex::from_u32(elem),
+                src,
+                len,
+            )
             .map(|()| true);
         gc_result(instance, r, false)
     }

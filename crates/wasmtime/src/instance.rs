@@ -144,10 +144,7 @@ impl Instance {
             store: store.id(),
             index,
         });
-        store.instances[index]
-            .handle
-            .instance_mut()
-            .initialize()?;
+        store.instances[index].handle.instance_mut().initialize()?;
         if let Some(start) = env.start_func {
             let func_ref = store.instances[index].handle.instance().func_ref_ptr(start);
             crate::func::invoke(store, func_ref, &mut [])?;

@@ -4,12 +4,11 @@
 //!
 //! References of the internal and extern hierarchies are one word encoded
 //! as `wasmtime_environ::gc_ref` describes (i31 = `(n << 1) | 1`, host
-//! values tagged `10`, objects untagged), so the conversions between the
-//! two hierarchies are the identity. Struct and array objects do not exist
-//! until the GC heap lands: a non-null, non-i31 word is never a struct or
-//! array here, and casts to those types succeed only on null (when the
-//! target is nullable). Once objects exist, those tests read the type id
-//! in the object header (`wasmtime_environ::gc_header`).
+//! values tagged `10`, GC heap objects untagged), so the conversions between
+//! the two hierarchies are the identity. Casts to `struct`, `array` and
+//! concrete struct or array types read the object's header
+//! (`wasmtime_environ::gc_header`) through the helpers of
+//! `gc_objects.rs`.
 
 use super::FuncState;
 use crate::trap_codes::wasm_trap;
@@ -18,8 +17,8 @@ use cranelift_codegen::ir::types::{I32, I64, I8};
 use cranelift_codegen::ir::{BlockArg, InstBuilder, Value};
 use wasmparser::Operator;
 use wasmtime_environ::{
-    gc_header, vm_func_ref, vmctx, BuiltinFunctionIndex, EntityRef, Trap, TypeIndex, WasmError, WasmHeapType,
-    WasmRefType, WasmResult, WasmTypeRef,
+    gc_header, vm_func_ref, vmctx, BuiltinFunctionIndex, EntityRef, Trap, TypeIndex, WasmError,
+    WasmHeapType, WasmRefType, WasmResult, WasmTypeRef,
 };
 
 impl FuncState<'_, '_, '_> {

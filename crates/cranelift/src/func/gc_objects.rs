@@ -18,8 +18,8 @@ use cranelift_codegen::ir::types::{I32, I64, I8};
 use cranelift_codegen::ir::{BlockArg, InstBuilder, MemFlagsData, Value};
 use wasmparser::Operator;
 use wasmtime_environ::{
-    gc_header, EntityRef, store_context, BuiltinFunctionIndex, Trap, TrapSite, TypeIndex, WasmCompositeType,
-    WasmResult, WasmStorageType, WasmStructType,
+    gc_header, store_context, BuiltinFunctionIndex, EntityRef, Trap, TrapSite, TypeIndex,
+    WasmCompositeType, WasmResult, WasmStorageType, WasmStructType,
 };
 
 /// Flags of object accesses: already bounds-checked.
@@ -121,7 +121,10 @@ impl FuncState<'_, '_, '_> {
                 let ty = self.i32_const(array_type_index);
                 let data = self.i32_const(array_data_index);
                 let r = self
-                    .call_builtin(BuiltinFunctionIndex::array_new_data, &[ty, data, offset, len])
+                    .call_builtin(
+                        BuiltinFunctionIndex::array_new_data,
+                        &[ty, data, offset, len],
+                    )
                     .expect("array_new_data returns a value");
                 self.raise_unless(r, trap_code(TrapSite::HostError));
                 self.push(r);
@@ -134,7 +137,10 @@ impl FuncState<'_, '_, '_> {
                 let ty = self.i32_const(array_type_index);
                 let elem = self.i32_const(array_elem_index);
                 let r = self
-                    .call_builtin(BuiltinFunctionIndex::array_new_elem, &[ty, elem, offset, len])
+                    .call_builtin(
+                        BuiltinFunctionIndex::array_new_elem,
+                        &[ty, elem, offset, len],
+                    )
                     .expect("array_new_elem returns a value");
                 self.raise_unless(r, trap_code(TrapSite::HostError));
                 self.push(r);
@@ -312,10 +318,7 @@ impl FuncState<'_, '_, '_> {
     /// and out-of-bounds indices.
     fn element_addr(&mut self, r: Value, i: Value, size: u32) -> Value {
         let len = self.array_len(r);
-        let oob = self
-            .b
-            .ins()
-            .icmp(IntCC::UnsignedGreaterThanOrEqual, i, len);
+        let oob = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, i, len);
         self.trapnz(oob, wasm_trap(Trap::ArrayOutOfBounds));
         let i = self.b.ins().uextend(I64, i);
         let (base, bound) = self.heap_base_bound();

@@ -136,7 +136,13 @@ impl Instance {
     }
 
     /// `array.new_data`.
-    pub fn array_new_data(&self, ty: TypeIndex, data: DataIndex, offset: u32, len: u32) -> Result<u64> {
+    pub fn array_new_data(
+        &self,
+        ty: TypeIndex,
+        data: DataIndex,
+        offset: u32,
+        len: u32,
+    ) -> Result<u64> {
         let elem = array_elem(&self.module, ty);
         let bytes_len = u64::from(elem.byte_size()) * u64::from(len);
         let src_end = u64::from(offset) + bytes_len;
@@ -154,7 +160,13 @@ impl Instance {
     }
 
     /// `array.new_elem`.
-    pub fn array_new_elem(&mut self, ty: TypeIndex, elem: ElemIndex, offset: u32, len: u32) -> Result<u64> {
+    pub fn array_new_elem(
+        &mut self,
+        ty: TypeIndex,
+        elem: ElemIndex,
+        offset: u32,
+        len: u32,
+    ) -> Result<u64> {
         let Some(items) = self.elem_items(elem, offset, len)? else {
             return Err(Trap::TableOutOfBounds.into());
         };

@@ -1,12 +1,13 @@
 //! Internal references (`anyref` and its subtypes `eqref`, `i31ref`) in
 //! the embedding API. A reference is the word compiled code passes around
 //! (see `wasmtime_environ::gc_ref`): an unboxed i31, a host value converted
-//! with `any.convert_extern`, or (once the GC heap exists) an object.
+//! with `any.convert_extern`, or a struct or array object in the store's
+//! GC heap.
 
 use crate::store::{StoreId, StoreOpaque};
 use crate::{AsContext, AsContextMut, ExternRef, HeapType, Rooted};
 use anyhow::{bail, Result};
-use wasmtime_environ::{gc_ref, WasmHeapType};
+use wasmtime_environ::{gc_header, gc_ref, VMSharedTypeIndex, WasmHeapType};
 
 /// An unboxed 31-bit integer (the value of an `i31ref`).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Default)]
@@ -147,28 +148,35 @@ impl AnyRef {
         }))
     }
 
-    /// Whether this reference is a struct (none exist before the GC heap
-    /// of the next slice).
+    /// Whether this reference is a struct.
     pub fn is_struct(&self, store: impl AsContext) -> Result<bool> {
         self.check_store(store.as_context().opaque())?;
         Ok(self.matches_heap(store.as_context().opaque(), WasmHeapType::Struct))
     }
 
-    /// Whether this reference is an array (none exist before the GC heap
-    /// of the next slice).
+    /// Whether this reference is an array.
     pub fn is_array(&self, store: impl AsContext) -> Result<bool> {
         self.check_store(store.as_context().opaque())?;
         Ok(self.matches_heap(store.as_context().opaque(), WasmHeapType::Array))
     }
 
-    /// The most precise heap type of this reference: `i31`, or `any` for a
-    /// converted host value.
+    /// The most precise heap type of this reference: `i31`, the object's
+    /// concrete struct or array type, or `any` for a converted host value.
     pub fn ty(&self, store: impl AsContext) -> Result<HeapType> {
-        self.check_store(store.as_context().opaque())?;
-        Ok(if gc_ref::i31_value(self.raw).is_some() {
-            HeapType::I31
-        } else {
-            HeapType::Any
+        let store = store.as_context().opaque();
+        self.check_store(store)?;
+        if gc_ref::i31_value(self.raw).is_some() {
+            return Ok(HeapType::I31);
+        }
+        let id = store.gc_object_type_id(self.raw);
+        Ok(match (store.gc_object_kind(self.raw), id) {
+            (Some(gc_header::KIND_STRUCT), Some(id)) => HeapType::ConcreteStruct(
+                crate::StructType::from_registered(store.engine(), VMSharedTypeIndex(id)),
+            ),
+            (Some(gc_header::KIND_ARRAY), Some(id)) => HeapType::ConcreteArray(
+                crate::ArrayType::from_registered(store.engine(), VMSharedTypeIndex(id)),
+            ),
+            _ => HeapType::Any,
         })
     }
 
@@ -180,7 +188,7 @@ impl AnyRef {
 
     /// Whether this (non-null) reference is a value of `heap`.
     pub(crate) fn matches_heap(&self, store: &StoreOpaque, heap: WasmHeapType) -> bool {
-        use wasmtime_environ::{VMSharedTypeIndex, WasmTypeRef};
+        use wasmtime_environ::WasmTypeRef;
         let is_i31 = gc_ref::i31_value(self.raw).is_some();
         match heap {
             WasmHeapType::Any => true,
@@ -191,9 +199,7 @@ impl AnyRef {
             WasmHeapType::ConcreteStruct(WasmTypeRef::Engine(t))
             | WasmHeapType::ConcreteArray(WasmTypeRef::Engine(t)) => {
                 match store.gc_object_type_id(self.raw) {
-                    Some(id) => store
-                        .engine()
-                        .is_subtype(VMSharedTypeIndex(id), t),
+                    Some(id) => store.engine().is_subtype(VMSharedTypeIndex(id), t),
                     None => false,
                 }
             }
