@@ -174,3 +174,111 @@ fn heap_limit_is_gc_heap_out_of_memory() -> Result<()> {
     assert_eq!(new_array.call(&mut store, 0)?, 0);
     Ok(())
 }
+
+#[test]
+fn struct_and_array_objects_through_the_api() -> Result<()> {
+    let engine = gc_engine();
+    let mut store = Store::new(&engine, ());
+    let field = |m, t| FieldType::new(m, t);
+    let point = StructType::new(
+        &engine,
+        [
+            field(Mutability::Var, StorageType::ValType(ValType::I32)),
+            field(Mutability::Const, StorageType::I8),
+            field(Mutability::Var, StorageType::ValType(ValType::F64)),
+        ],
+    )?;
+    let pre = StructRefPre::new(&mut store, point.clone());
+    let s = StructRef::new(
+        &mut store,
+        &pre,
+        &[Val::I32(7), Val::I32(0x1ff), Val::F64(2.5f64.to_bits())],
+    )?;
+    assert_eq!(s.field(&mut store, 0)?.unwrap_i32(), 7);
+    // Packed fields keep their low bits and read zero-extended.
+    assert_eq!(s.field(&mut store, 1)?.unwrap_i32(), 0xff);
+    s.set_field(&mut store, 0, Val::I32(8))?;
+    assert_eq!(s.field(&mut store, 0)?.unwrap_i32(), 8);
+    assert!(
+        s.set_field(&mut store, 1, Val::I32(1)).is_err(),
+        "immutable field"
+    );
+    assert!(
+        s.set_field(&mut store, 0, Val::I64(1)).is_err(),
+        "wrong type"
+    );
+    assert!(s.field(&mut store, 3).is_err(), "no such field");
+    assert!(
+        StructRef::new(&mut store, &pre, &[Val::I32(1)]).is_err(),
+        "too few fields"
+    );
+    assert!(StructType::eq(&s.ty(&store)?, &point));
+
+    let bytes = ArrayType::new(&engine, field(Mutability::Var, StorageType::I8));
+    let apre = ArrayRefPre::new(&mut store, bytes);
+    let a = ArrayRef::new(&mut store, &apre, &Val::I32(3), 5)?;
+    assert_eq!(a.len(&store)?, 5);
+    a.set(&mut store, 4, Val::I32(-1))?;
+    assert_eq!(a.get(&mut store, 4)?.unwrap_i32(), 255);
+    assert_eq!(a.get(&mut store, 0)?.unwrap_i32(), 3);
+    assert!(a.get(&mut store, 5).is_err(), "out of bounds");
+    let fixed = ArrayRef::new_fixed(&mut store, &apre, &[Val::I32(1), Val::I32(2)])?;
+    assert_eq!(fixed.len(&store)?, 2);
+
+    // Objects made by the host are the same objects wasm sees.
+    let module = Module::new(
+        &engine,
+        r#"(module
+            (type $point (struct (field (mut i32)) (field i8) (field (mut f64))))
+            (type $bytes (array (mut i8)))
+            (func (export "x") (param (ref $point)) (result i32) (struct.get $point 0 (local.get 0)))
+            (func (export "sum") (param (ref $bytes)) (result i32)
+              (local $i i32) (local $n i32)
+              (block $done (loop $l
+                (br_if $done (i32.ge_u (local.get $i) (array.len (local.get 0))))
+                (local.set $n (i32.add (local.get $n) (array.get_u $bytes (local.get 0) (local.get $i))))
+                (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                (br $l)))
+              (local.get $n)))"#,
+    )?;
+    let instance = Instance::new(&mut store, &module, &[])?;
+    let x = instance.get_func(&mut store, "x").unwrap();
+    let mut out = [Val::I32(0)];
+    x.call(&mut store, &[Val::AnyRef(Some(s.to_anyref()))], &mut out)?;
+    assert_eq!(out[0].unwrap_i32(), 8);
+    let sum = instance.get_func(&mut store, "sum").unwrap();
+    sum.call(&mut store, &[Val::AnyRef(Some(a.to_anyref()))], &mut out)?;
+    assert_eq!(out[0].unwrap_i32(), 3 * 4 + 255);
+    // A struct is not accepted where the array type is expected.
+    let err = sum
+        .call(&mut store, &[Val::AnyRef(Some(s.to_anyref()))], &mut out)
+        .unwrap_err();
+    assert!(format!("{err:#}").contains("type"), "{err:#}");
+    let any = s.to_anyref();
+    assert!(any.as_struct(&store)?.is_some());
+    assert!(any.as_array(&store)?.is_none());
+    Ok(())
+}
+
+#[test]
+fn limiter_refusal_reaches_api_allocations() -> Result<()> {
+    let engine = gc_engine();
+    let limits = StoreLimitsBuilder::new().memory_size(256 << 10).build();
+    let mut store = Store::new(&engine, limits);
+    store.limiter(|l| l);
+    let big = ArrayType::new(
+        &engine,
+        FieldType::new(Mutability::Var, StorageType::ValType(ValType::I64)),
+    );
+    let pre = ArrayRefPre::new(&mut store, big);
+    let small = ArrayRef::new(&mut store, &pre, &Val::I64(1), 16)?;
+    assert_eq!(small.len(&store)?, 16);
+    let err = ArrayRef::new(&mut store, &pre, &Val::I64(1), 1 << 20).unwrap_err();
+    let oom = err
+        .downcast_ref::<GcHeapOutOfMemory<()>>()
+        .unwrap_or_else(|| panic!("not a GcHeapOutOfMemory: {err:?}"));
+    assert_eq!(oom.bytes_needed(), 16 + 8 * (1 << 20));
+    // Earlier objects are intact.
+    assert_eq!(small.get(&mut store, 15)?.unwrap_i64(), 1);
+    Ok(())
+}

@@ -82,12 +82,12 @@ impl GcHeap {
     /// and returns their offset; growth is asked of `store`'s limiter.
     /// Fails with the store's out-of-memory error when the reservation or
     /// the limiter refuses.
-    pub fn alloc(&mut self, size: u32, mut store: Option<&mut (dyn VMStore + '_)>) -> Result<u64> {
+    pub fn alloc(&mut self, size: u32, store: Option<&mut (dyn VMStore + '_)>) -> Result<u64> {
         debug_assert!(size.is_multiple_of(gc_header::ALIGN));
         let size = size as usize;
         let end = self.next + size;
         if end > self.accessible {
-            self.grow(end, size, store.as_deref_mut())?;
+            self.grow(end, size, store)?;
         }
         let at = self.next;
         self.next = end;

@@ -79,6 +79,26 @@ impl<T> StoreContextMut<'_, T> {
     }
 }
 
+/// Allocates an object in `store`'s GC heap (header written, the rest
+/// zero); growth is asked of the store's limiter.
+pub(crate) fn alloc_object<T>(
+    store: &mut StoreContextMut<'_, T>,
+    type_id: u32,
+    kind: u32,
+    size: u32,
+    len: u32,
+) -> anyhow::Result<u64> {
+    let inner = &mut *store.0;
+    // The heap is taken out while the limiter (host code without access
+    // to the heap) may run, then put back.
+    let mut heap = std::mem::take(&mut *inner.opaque.gc_heap);
+    let r = heap.alloc_object(type_id, kind, size, len, Some(inner));
+    *inner.opaque.gc_heap = heap;
+    let opaque = &mut inner.opaque;
+    opaque.vm_store_context.update_gc_heap(&opaque.gc_heap);
+    r
+}
+
 impl StoreOpaque {
     /// The header kind bits of object word `raw`, or `None` if it is not
     /// an object (null, i31, host value).

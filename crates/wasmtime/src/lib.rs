@@ -127,7 +127,10 @@ mod runtime_exports {
         ImportType, MemoryType, MemoryTypeBuilder, Mutability, RefType, StorageType, StructType,
         TableType, ValType,
     };
-    pub use crate::values::{AnyRef, EqRef, ExternRef, Ref, Rooted, Val, I31, V128};
+    pub use crate::values::{
+        AnyRef, ArrayRef, ArrayRefPre, EqRef, ExternRef, Ref, Rooted, StructRef, StructRefPre, Val,
+        I31, V128,
+    };
 }
 
 /// Wasmtime's error type: any error, including traps.

@@ -9,7 +9,9 @@ use wasmtime_environ::{gc_ref, WasmHierarchy};
 use wasmtime_runtime::vmcontext::ValRaw;
 
 mod anyref;
+mod objects;
 pub use anyref::{AnyRef, EqRef, I31};
+pub use objects::{ArrayRef, ArrayRefPre, StructRef, StructRefPre};
 
 /// A 128-bit vector value.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Default)]
