@@ -282,3 +282,28 @@ fn limiter_refusal_reaches_api_allocations() -> Result<()> {
     assert_eq!(small.get(&mut store, 15)?.unwrap_i64(), 1);
     Ok(())
 }
+
+#[test]
+fn objects_travel_in_exceptions() -> Result<()> {
+    let mut config = Config::new();
+    config.wasm_gc(true).wasm_exceptions(true);
+    let engine = Engine::new(&config)?;
+    let module = Module::new(
+        &engine,
+        r#"(module
+            (type $box (struct (field i32)))
+            (tag $t (param (ref $box)))
+            (func $throw (param i32) (throw $t (struct.new $box (local.get 0))))
+            (func (export "catch") (param i32) (result i32)
+              (block $h (result (ref $box))
+                (try_table (catch $t $h) (call $throw (local.get 0)))
+                (unreachable))
+              (struct.get $box 0)))"#,
+    )?;
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[])?;
+    let catch = instance.get_typed_func::<i32, i32>(&mut store, "catch")?;
+    assert_eq!(catch.call(&mut store, 41)?, 41);
+    assert_eq!(catch.call(&mut store, -3)?, -3);
+    Ok(())
+}
