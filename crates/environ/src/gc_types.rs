@@ -217,7 +217,7 @@ pub struct RecGroupRange {
 /// * low bits `10`: a host value (`externref` made by the embedder), the
 ///   index of its slot in the store shifted left by 2, plus 2;
 /// * low bits `00`, non-zero: a GC heap object (struct or array), its
-///   8-byte-aligned offset in the store's GC heap (the next slice). Every
+///   8-byte-aligned offset in the store's GC heap. Every
 ///   object starts with the header described by [`gc_header`].
 ///
 /// `extern.convert_any` and `any.convert_extern` are the identity on these
