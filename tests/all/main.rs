@@ -16,6 +16,7 @@ mod explicit_traps;
 mod fuel;
 mod func;
 mod function_references;
+mod gc_heap;
 mod gc_types;
 mod host_exceptions;
 mod instance_pre;

@@ -33,6 +33,7 @@ mod calls;
 mod control;
 mod exceptions;
 mod gc;
+mod gc_objects;
 mod hints;
 mod instrument;
 mod memory;
@@ -383,6 +384,7 @@ impl FuncState<'_, '_, '_> {
             || self.translate_memory_op(op)?
             || self.translate_table_op(op)?
             || self.translate_gc_op(op)?
+            || self.translate_gc_object_op(op)?
             || self.translate_numeric(op)?;
         if handled {
             return Ok(());

@@ -85,6 +85,27 @@ macro_rules! foreach_builtin_function {
             /// slow path of `call_indirect` and of casts to non-final
             /// function types.
             is_subtype(vmctx: vmctx, actual: i32, expected: i32) -> i32;
+            /// Allocates a zeroed GC object of module type `ty` (a struct
+            /// type, or an array type with `len` elements) with its header
+            /// written; returns its reference, or 0 when an error (a trap,
+            /// or the heap's limit) is pending and the code traps with
+            /// `TrapSite::HostError`.
+            gc_alloc(vmctx: vmctx, ty: i32, len: i32) -> i64;
+            /// `array.new_data`: a new array of type `ty` from `len`
+            /// elements of data segment `data` at byte `offset`; 0 as for
+            /// `gc_alloc`.
+            array_new_data(vmctx: vmctx, ty: i32, data: i32, offset: i32, len: i32) -> i64;
+            /// `array.new_elem`: a new array of type `ty` from `len` items
+            /// of element segment `elem` at `offset`; 0 as for `gc_alloc`.
+            array_new_elem(vmctx: vmctx, ty: i32, elem: i32, offset: i32, len: i32) -> i64;
+            /// `array.init_data` on the non-null array `array` of type
+            /// `ty`; false: a trap is pending (`TrapSite::HostError`).
+            array_init_data(vmctx: vmctx, ty: i32, array: i64, dst: i32, data: i32, src: i32, len: i32) -> bool;
+            /// `array.init_elem`, as `array_init_data`.
+            array_init_elem(vmctx: vmctx, ty: i32, array: i64, dst: i32, elem: i32, src: i32, len: i32) -> bool;
+            /// `array.copy` between non-null arrays, elements of `size`
+            /// bytes; false: a trap is pending (`TrapSite::HostError`).
+            array_copy(vmctx: vmctx, dst: i64, dst_index: i32, src: i64, src_index: i32, len: i32, size: i32) -> bool;
         }
     };
 }

@@ -217,7 +217,7 @@ pub struct RecGroupRange {
 /// * low bits `10`: a host value (`externref` made by the embedder), the
 ///   index of its slot in the store shifted left by 2, plus 2;
 /// * low bits `00`, non-zero: a GC heap object (struct or array), its
-///   8-byte-aligned offset in the store's GC heap (the next slice). Every
+///   8-byte-aligned offset in the store's GC heap. Every
 ///   object starts with the header described by [`gc_header`].
 ///
 /// `extern.convert_any` and `any.convert_extern` are the identity on these
@@ -253,8 +253,8 @@ pub mod gc_ref {
     }
 }
 
-/// The header every GC heap object will start with (the next slice
-/// allocates objects; casts to struct and array types read it):
+/// The header every GC heap object starts with (casts to struct and array
+/// types read it):
 ///
 /// | offset | size | field |
 /// |---|---|---|
@@ -278,4 +278,35 @@ pub mod gc_header {
     pub const KIND_STRUCT: u32 = 1;
     /// Kind bit of an array.
     pub const KIND_ARRAY: u32 = 2;
+    /// Size of the header: a struct's fields and an array's elements
+    /// start here.
+    pub const SIZE_OF_HEADER: u32 = 16;
+    /// Objects start at multiples of this (so a reference's low two bits
+    /// are `00`, see [`gc_ref`](super::gc_ref)).
+    pub const ALIGN: u32 = 8;
+
+    use super::{WasmStorageType, WasmStructType};
+
+    /// Field offsets of a struct type (each field aligned to its size, at
+    /// most 8) and the object's total size, a multiple of [`ALIGN`].
+    pub fn struct_layout(ty: &WasmStructType) -> (Vec<u32>, u32) {
+        let mut offsets = Vec::with_capacity(ty.fields.len());
+        let mut end = SIZE_OF_HEADER;
+        for f in ty.fields.iter() {
+            let size = f.element.byte_size();
+            let align = size.min(8);
+            let at = end.next_multiple_of(align);
+            offsets.push(at);
+            end = at + size;
+        }
+        (offsets, end.next_multiple_of(ALIGN))
+    }
+
+    /// Total size of an array object of `len` elements of `elem`, a
+    /// multiple of [`ALIGN`]; `None` if it exceeds `u32::MAX`.
+    pub fn array_size(elem: &WasmStorageType, len: u32) -> Option<u32> {
+        let bytes = u64::from(elem.byte_size()) * u64::from(len) + u64::from(SIZE_OF_HEADER);
+        let bytes = bytes.next_multiple_of(u64::from(ALIGN));
+        u32::try_from(bytes).ok()
+    }
 }

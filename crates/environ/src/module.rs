@@ -29,6 +29,17 @@ pub enum ConstOp {
     AnyConvertExtern,
     /// `extern.convert_any` (the identity on reference words).
     ExternConvertAny,
+    /// `struct.new`: a struct of the type with the fields popped from the
+    /// stack (the last field on top).
+    StructNew(TypeIndex),
+    /// `struct.new_default`: a struct of the type with zeroed fields.
+    StructNewDefault(TypeIndex),
+    /// `array.new`: the value and the length on the stack.
+    ArrayNew(TypeIndex),
+    /// `array.new_default`: the length on the stack.
+    ArrayNewDefault(TypeIndex),
+    /// `array.new_fixed`: that many elements on the stack.
+    ArrayNewFixed(TypeIndex, u32),
 }
 
 /// A constant expression, evaluated by the runtime at instantiation.

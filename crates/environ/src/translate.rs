@@ -518,6 +518,22 @@ fn const_expr_in(expr: &wasmparser::ConstExpr<'_>, kind_of: &KindOf<'_>) -> Wasm
             O::RefI31 => ConstOp::RefI31,
             O::AnyConvertExtern => ConstOp::AnyConvertExtern,
             O::ExternConvertAny => ConstOp::ExternConvertAny,
+            O::StructNew { struct_type_index } => {
+                ConstOp::StructNew(TypeIndex::from_u32(struct_type_index))
+            }
+            O::StructNewDefault { struct_type_index } => {
+                ConstOp::StructNewDefault(TypeIndex::from_u32(struct_type_index))
+            }
+            O::ArrayNew { array_type_index } => {
+                ConstOp::ArrayNew(TypeIndex::from_u32(array_type_index))
+            }
+            O::ArrayNewDefault { array_type_index } => {
+                ConstOp::ArrayNewDefault(TypeIndex::from_u32(array_type_index))
+            }
+            O::ArrayNewFixed {
+                array_type_index,
+                array_size,
+            } => ConstOp::ArrayNewFixed(TypeIndex::from_u32(array_type_index), array_size),
             O::End => break,
             other => {
                 return Err(WasmError::Unsupported(format!(

@@ -65,6 +65,11 @@ traps! {
     CannotEnterComponent => "cannot enter component instance",
     /// `ref.cast` of a reference that is not of the target type.
     CastFailure => "cast failure",
+    /// An array access (`array.get`/`set`/`fill`/`copy`/`init_*`) outside
+    /// the array's length.
+    ArrayOutOfBounds => "out of bounds array access",
+    /// A GC object whose size does not fit in the GC heap's address space.
+    AllocationTooLarge => "allocation size too large",
 }
 
 impl Trap {

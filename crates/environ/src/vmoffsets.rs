@@ -114,8 +114,17 @@ pub mod store_context {
     /// builtin call (result kind `status`), written by its runtime
     /// trampoline and read by compiled code right after the call.
     pub const BUILTIN_STATUS: u32 = 72;
+    /// Address of the store's GC heap (u64; 0 until its first allocation;
+    /// the heap never moves afterwards). An object reference is an offset
+    /// from it.
+    pub const GC_HEAP_BASE: u32 = 80;
+    /// Accessible bytes of the GC heap from its base (u64): compiled code
+    /// checks `reference + offset + size <= bound` before every access.
+    pub const GC_HEAP_BOUND: u32 = 88;
+    /// The runtime's `*mut GcHeap` (never read by compiled code).
+    pub const GC_HEAP: u32 = 96;
     /// Size of the structure.
-    pub const SIZE: u32 = 80;
+    pub const SIZE: u32 = 104;
 }
 
 /// Fixed offsets at the head of every `VMContext`.

@@ -2,6 +2,7 @@
 //! by its `VMContext`, laid out by `wasmtime_environ::VMOffsets`.
 
 pub mod allocator;
+mod gc_ops;
 mod operations;
 #[cfg(feature = "pooling-allocator")]
 pub mod pooling;
@@ -99,6 +100,10 @@ pub struct Instance {
     memories: PrimaryMap<DefinedMemoryIndex, InstanceMemory>,
     tables: PrimaryMap<DefinedTableIndex, Table>,
     dropped_elements: Vec<bool>,
+    /// The reference words of element segments given by expressions,
+    /// each evaluated once, when first used (so objects that an item
+    /// allocates keep their identity across `table.init`/`array.new_elem`).
+    elem_values: Vec<Option<Arc<[u64]>>>,
     dropped_data: Vec<bool>,
     imported_memories: Vec<MemoryImport>,
     imported_tables: Vec<(*mut Instance, DefinedTableIndex)>,
@@ -182,6 +187,7 @@ impl InstanceHandle {
             memories,
             tables,
             dropped_elements: vec![false; module.elements.len()],
+            elem_values: vec![None; module.elements.len()],
             dropped_data: vec![false; module.data.len()],
             imported_memories: req.imports.memories.clone(),
             imported_tables: req.imports.tables.clone(),
@@ -365,14 +371,14 @@ impl Instance {
         }
         for index in self.tables.keys().collect::<Vec<_>>() {
             if let Some(init) = &module.table_initializers[index] {
-                let val = self.eval_const_expr(init).get_reference();
+                let val = self.try_eval_const_expr(init)?.get_reference();
                 let size = self.tables[index].size();
                 self.tables[index].fill(0, val, size);
             }
             self.update_table_definition(index);
         }
         for (index, init) in module.global_initializers.iter() {
-            let val = self.eval_const_expr(init);
+            let val = self.try_eval_const_expr(init)?;
             // SAFETY: the pointer is inside the vmctx.
             unsafe { (*self.defined_global_ptr(index)).set_raw(val) };
         }
@@ -381,12 +387,12 @@ impl Instance {
 
     /// Applies element and data segments, in order, as instantiation
     /// requires. On a trap, earlier segments' effects remain.
-    pub fn initialize(&mut self) -> Result<(), Trap> {
+    pub fn initialize(&mut self) -> anyhow::Result<()> {
         let module = self.module.clone();
         for (index, seg) in module.elements.iter() {
             match &seg.kind {
                 ElementKind::Active { table, offset } => {
-                    let value = self.eval_const_expr(offset);
+                    let value = self.try_eval_const_expr(offset)?;
                     let dst = if module.tables[*table].table64 {
                         value.get_u64()
                     } else {
@@ -394,7 +400,7 @@ impl Instance {
                     };
                     let len = seg.items.len() as u64;
                     if !self.table_init(*table, index, dst, 0, len) {
-                        return Err(Trap::TableOutOfBounds);
+                        return Err(Trap::TableOutOfBounds.into());
                     }
                     self.dropped_elements[index.index()] = true;
                 }
@@ -413,14 +419,14 @@ impl Instance {
                     self.dropped_data[index.index()] = true;
                     continue;
                 }
-                let value = self.eval_const_expr(offset);
+                let value = self.try_eval_const_expr(offset)?;
                 let dst = if module.memories[*memory].memory64 {
                     value.get_u64()
                 } else {
                     u64::from(value.get_u32())
                 };
                 if !self.memory_init(*memory, index, dst, 0, seg.data.len() as u32) {
-                    return Err(Trap::MemoryOutOfBounds);
+                    return Err(Trap::MemoryOutOfBounds.into());
                 }
                 self.dropped_data[index.index()] = true;
             }
@@ -428,8 +434,9 @@ impl Instance {
         Ok(())
     }
 
-    /// Evaluates a constant expression in this instance.
-    pub fn eval_const_expr(&self, expr: &ConstExpr) -> ValRaw {
+    /// Evaluates a constant expression in this instance; fails only when
+    /// a GC allocation does.
+    pub fn try_eval_const_expr(&self, expr: &ConstExpr) -> anyhow::Result<ValRaw> {
         let mut stack: Vec<ValRaw> = Vec::with_capacity(2);
         for op in &expr.ops {
             let v = match *op {
@@ -448,6 +455,28 @@ impl Instance {
                 }
                 // Both hierarchies share one word encoding.
                 ConstOp::AnyConvertExtern | ConstOp::ExternConvertAny => stack.pop().unwrap(),
+                ConstOp::StructNew(t) => {
+                    let n = match &self.module.types[t].composite {
+                        WasmCompositeType::Struct(s) => s.fields.len(),
+                        _ => 0,
+                    };
+                    let fields = stack.split_off(stack.len() - n);
+                    ValRaw::reference(self.gc_new(t, &fields)?)
+                }
+                ConstOp::StructNewDefault(t) => ValRaw::reference(self.gc_alloc(t, 0)?),
+                ConstOp::ArrayNewDefault(t) => {
+                    let len = stack.pop().unwrap().get_u32();
+                    ValRaw::reference(self.gc_alloc(t, len)?)
+                }
+                ConstOp::ArrayNew(t) => {
+                    let len = stack.pop().unwrap().get_u32();
+                    let value = stack.pop().unwrap();
+                    ValRaw::reference(self.gc_array_filled(t, len, value)?)
+                }
+                ConstOp::ArrayNewFixed(t, n) => {
+                    let elems = stack.split_off(stack.len() - n as usize);
+                    ValRaw::reference(self.gc_new(t, &elems)?)
+                }
                 ConstOp::I32Add | ConstOp::I32Sub | ConstOp::I32Mul => {
                     let b = stack.pop().unwrap().get_i32();
                     let a = stack.pop().unwrap().get_i32();
@@ -469,7 +498,7 @@ impl Instance {
             };
             stack.push(v);
         }
-        stack.pop().unwrap_or_default()
+        Ok(stack.pop().unwrap_or_default())
     }
 
     /// Pointer to the `VMFuncRef` of function `index`.

@@ -93,6 +93,7 @@ pub mod entry;
 pub mod exception;
 pub mod exn_arena;
 pub mod fiber;
+pub mod gc_heap;
 pub mod instance;
 pub mod libcalls;
 pub mod memory;

@@ -7,6 +7,7 @@ use crate::vmstore::VMStore;
 use std::time::Duration;
 use wasmtime_environ::{
     foreach_builtin_function, DataIndex, ElemIndex, EntityRef, MemoryIndex, TableIndex, Trap,
+    TypeIndex,
 };
 
 /// Implementations, one per builtin, taking the calling instance.
@@ -170,6 +171,116 @@ mod impls {
             Some(store) => u32::from(store.is_subtype(actual, expected)),
             None => u32::from(actual == expected),
         }
+    }
+
+    /// Makes a GC builtin's error pending in the store; returns `fail`.
+    fn gc_result<T>(instance: &mut Instance, r: anyhow::Result<T>, fail: T) -> T {
+        match r {
+            Ok(v) => v,
+            Err(e) => {
+                // SAFETY: as in `memory_grow`.
+                if let Some(store) = unsafe { instance.vmstore() } {
+                    store.set_pending_error(e);
+                }
+                fail
+            }
+        }
+    }
+
+    pub fn gc_alloc(instance: &mut Instance, ty: u32, len: u32) -> u64 {
+        let r = instance.gc_alloc(TypeIndex::from_u32(ty), len);
+        gc_result(instance, r, 0)
+    }
+
+    pub fn array_new_data(
+        instance: &mut Instance,
+        ty: u32,
+        data: u32,
+        offset: u32,
+        len: u32,
+    ) -> u64 {
+        let r = instance.array_new_data(
+            TypeIndex::from_u32(ty),
+            DataIndex::from_u32(data),
+            offset,
+            len,
+        );
+        gc_result(instance, r, 0)
+    }
+
+    pub fn array_new_elem(
+        instance: &mut Instance,
+        ty: u32,
+        elem: u32,
+        offset: u32,
+        len: u32,
+    ) -> u64 {
+        let r = instance.array_new_elem(
+            TypeIndex::from_u32(ty),
+            ElemIndex::from_u32(elem),
+            offset,
+            len,
+        );
+        gc_result(instance, r, 0)
+    }
+
+    pub fn array_init_data(
+        instance: &mut Instance,
+        ty: u32,
+        array: u64,
+        dst: u32,
+        data: u32,
+        src: u32,
+        len: u32,
+    ) -> bool {
+        let r = instance
+            .array_init_data(
+                TypeIndex::from_u32(ty),
+                array,
+                dst,
+                DataIndex::from_u32(data),
+                src,
+                len,
+            )
+            .map(|()| true);
+        gc_result(instance, r, false)
+    }
+
+    pub fn array_init_elem(
+        instance: &mut Instance,
+        ty: u32,
+        array: u64,
+        dst: u32,
+        elem: u32,
+        src: u32,
+        len: u32,
+    ) -> bool {
+        let r = instance
+            .array_init_elem(
+                TypeIndex::from_u32(ty),
+                array,
+                dst,
+                ElemIndex::from_u32(elem),
+                src,
+                len,
+            )
+            .map(|()| true);
+        gc_result(instance, r, false)
+    }
+
+    pub fn array_copy(
+        instance: &mut Instance,
+        dst: u64,
+        dst_index: u32,
+        src: u64,
+        src_index: u32,
+        len: u32,
+        size: u32,
+    ) -> bool {
+        let r = instance
+            .array_copy(dst, dst_index, src, src_index, len, size)
+            .map(|()| true);
+        gc_result(instance, r, false)
     }
 
     pub fn exn_alloc(instance: &mut Instance, tag: u32, len: u32) -> u64 {

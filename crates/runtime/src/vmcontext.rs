@@ -150,6 +150,20 @@ pub struct VMStoreContext {
     /// Result of the last register-preserving builtin (see
     /// `store_context::BUILTIN_STATUS`).
     pub builtin_status: u64,
+    /// Base address of the store's GC heap (null before its first object).
+    pub gc_heap_base: *mut u8,
+    /// Accessible bytes of the GC heap.
+    pub gc_heap_bound: usize,
+    /// The store's GC heap, for builtins (never read by compiled code).
+    pub gc_heap: *mut crate::gc_heap::GcHeap,
+}
+
+impl VMStoreContext {
+    /// Publishes the GC heap's current base and bound to compiled code.
+    pub fn update_gc_heap(&mut self, heap: &crate::gc_heap::GcHeap) {
+        self.gc_heap_base = heap.base();
+        self.gc_heap_bound = heap.bound();
+    }
 }
 
 impl Default for VMStoreContext {
@@ -164,6 +178,9 @@ impl Default for VMStoreContext {
             epoch_ptr: std::ptr::null(),
             store: None,
             builtin_status: 0,
+            gc_heap_base: std::ptr::null_mut(),
+            gc_heap_bound: 0,
+            gc_heap: std::ptr::null_mut(),
         }
     }
 }
@@ -355,6 +372,9 @@ const _: () = {
     assert!(offset_of!(VMStoreContext, epoch_ptr) == store_context::EPOCH_PTR as usize);
     assert!(offset_of!(VMStoreContext, store) == store_context::STORE as usize);
     assert!(offset_of!(VMStoreContext, builtin_status) == store_context::BUILTIN_STATUS as usize);
+    assert!(offset_of!(VMStoreContext, gc_heap_base) == store_context::GC_HEAP_BASE as usize);
+    assert!(offset_of!(VMStoreContext, gc_heap_bound) == store_context::GC_HEAP_BOUND as usize);
+    assert!(offset_of!(VMStoreContext, gc_heap) == store_context::GC_HEAP as usize);
     assert!(size_of::<VMStoreContext>() == store_context::SIZE as usize);
     assert!(offset_of!(VMArrayCallHostFuncContext, magic) == vm_host_func_context::MAGIC as usize);
     assert!(

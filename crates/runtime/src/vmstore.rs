@@ -44,6 +44,24 @@ pub trait VMStore {
     /// it (the engine's type registry).
     fn is_subtype(&self, actual: u32, expected: u32) -> bool;
 
+    /// Asks whether the GC heap may grow from `current` to `desired`
+    /// bytes (`maximum`: its reservation). `Ok(false)` makes the
+    /// allocation fail with [`VMStore::gc_out_of_memory`].
+    fn gc_heap_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: usize,
+    ) -> anyhow::Result<bool> {
+        self.memory_growing(current, desired, Some(maximum))
+    }
+
+    /// The error an allocation of `bytes` fails with when the GC heap
+    /// cannot grow to hold it.
+    fn gc_out_of_memory(&mut self, bytes: u64) -> anyhow::Error {
+        anyhow::anyhow!("GC heap out of memory: no capacity for allocation of {bytes} bytes")
+    }
+
     /// Records `error` to be returned to the host when the current trap
     /// (a `TrapSite::HostError`) reaches it.
     fn set_pending_error(&mut self, error: anyhow::Error);

@@ -104,9 +104,9 @@ pub struct Config {
 /// Which garbage collector manages the GC heap of each store
 /// (`Config::collector`).
 ///
-/// This slice of the GC proposal has no heap yet (only unboxed `i31`
-/// references exist), so every choice behaves the same; the choice is
-/// recorded for the heap of the next slice.
+/// Only the null collector exists so far (objects live as long as their
+/// store), so every choice gets it; the choice is recorded for the
+/// collecting heaps to come.
 #[non_exhaustive]
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Collector {

@@ -152,11 +152,7 @@ impl Instance {
             store: store.id(),
             index,
         });
-        store.instances[index]
-            .handle
-            .instance_mut()
-            .initialize()
-            .map_err(anyhow::Error::new)?;
+        store.instances[index].handle.instance_mut().initialize()?;
         if let Some(start) = env.start_func {
             let func_ref = store.instances[index].handle.instance().func_ref_ptr(start);
             // An imported start function runs with this instance as its

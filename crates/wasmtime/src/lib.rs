@@ -53,6 +53,8 @@ mod foreign;
 #[cfg(feature = "runtime")]
 mod func;
 #[cfg(feature = "runtime")]
+mod gc;
+#[cfg(feature = "runtime")]
 mod host_items;
 #[cfg(feature = "runtime")]
 mod instance;
@@ -99,6 +101,7 @@ mod runtime_exports {
         IntoFunc, TypedFunc, WasmParams, WasmResults, WasmRet, WasmTy, WasmTyList,
     };
     pub use crate::func::{Caller, Func};
+    pub use crate::gc::GcHeapOutOfMemory;
     pub use crate::instance::{Export, Instance};
     pub use crate::instance_pre::InstancePre;
     #[cfg(feature = "async")]
@@ -124,7 +127,10 @@ mod runtime_exports {
         ImportType, MemoryType, MemoryTypeBuilder, Mutability, RefType, StorageType, StructType,
         TableType, ValType,
     };
-    pub use crate::values::{AnyRef, EqRef, ExternRef, Ref, Rooted, Val, I31, V128};
+    pub use crate::values::{
+        AnyRef, ArrayRef, ArrayRefPre, EqRef, ExternRef, Ref, Rooted, StructRef, StructRefPre, Val,
+        I31, V128,
+    };
 }
 
 /// Wasmtime's error type: any error, including traps.

@@ -720,6 +720,14 @@ fn check_module(m: &EnvModule) -> Result<()> {
         e.ops.iter().all(|op| match op {
             ConstOp::GlobalGet(g) => g.index() < nglobals,
             ConstOp::RefFunc(f) => f.index() < nfuncs,
+            ConstOp::StructNew(t) | ConstOp::StructNewDefault(t) => m
+                .types
+                .get(*t)
+                .is_some_and(|t| t.kind() == wasmtime_environ::WasmTypeKind::Struct),
+            ConstOp::ArrayNew(t) | ConstOp::ArrayNewDefault(t) | ConstOp::ArrayNewFixed(t, _) => m
+                .types
+                .get(*t)
+                .is_some_and(|t| t.kind() == wasmtime_environ::WasmTypeKind::Array),
             _ => true,
         })
     };

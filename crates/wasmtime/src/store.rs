@@ -78,6 +78,8 @@ pub struct StoreOpaque {
     pub(crate) engine: Engine,
     pub(crate) id: StoreId,
     pub(crate) vm_store_context: Box<VMStoreContext>,
+    /// The GC heap (boxed: the store context points at it).
+    pub(crate) gc_heap: Box<wasmtime_runtime::gc_heap::GcHeap>,
     pub(crate) instances: Vec<StoreInstance>,
     pub(crate) funcs: Vec<FuncData>,
     pub(crate) func_by_ref: std::collections::HashMap<usize, usize>,
@@ -287,12 +289,15 @@ impl<T> Store<T> {
         if interrupt.is_none() {
             ctx.epoch_ptr = engine.epoch_ptr();
         }
+        let mut gc_heap = Box::new(wasmtime_runtime::gc_heap::GcHeap::new());
+        ctx.gc_heap = &mut *gc_heap;
         let mut store = Store {
             inner: Box::new(StoreInner {
                 opaque: StoreOpaque {
                     engine: engine.clone(),
                     id: StoreId::allocate(),
                     vm_store_context: ctx,
+                    gc_heap,
                     instances: Vec::new(),
                     funcs: Vec::new(),
                     func_by_ref: Default::default(),
@@ -631,6 +636,10 @@ impl<T> VMStore for StoreInner<T> {
                 bail!("`UpdateDeadline::Yield` requires the `async` feature")
             }
         }
+    }
+
+    fn gc_out_of_memory(&mut self, bytes: u64) -> anyhow::Error {
+        anyhow::Error::new(crate::GcHeapOutOfMemory::new((), bytes))
     }
 
     fn set_pending_error(&mut self, error: anyhow::Error) {

@@ -9,7 +9,9 @@ use wasmtime_environ::{gc_ref, WasmHierarchy};
 use wasmtime_runtime::vmcontext::ValRaw;
 
 mod anyref;
+mod objects;
 pub use anyref::{AnyRef, EqRef, I31};
+pub use objects::{ArrayRef, ArrayRefPre, StructRef, StructRefPre};
 
 /// A 128-bit vector value.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Default)]
@@ -507,7 +509,7 @@ impl Ref {
             Ref::Any(None) => ty.nullable && h == WasmHierarchy::Any,
             Ref::Extern(Some(_)) => ty.heap == WasmHeapType::Extern,
             Ref::Exn(Some(_)) => ty.heap == WasmHeapType::Exn,
-            Ref::Any(Some(a)) => a.matches_heap(ty.heap),
+            Ref::Any(Some(a)) => a.matches_heap(store, ty.heap),
             Ref::Func(Some(f)) => match ty.heap {
                 WasmHeapType::Func => true,
                 WasmHeapType::ConcreteFunc(WasmTypeRef::Engine(i)) => {

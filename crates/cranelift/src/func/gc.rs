@@ -4,12 +4,11 @@
 //!
 //! References of the internal and extern hierarchies are one word encoded
 //! as `wasmtime_environ::gc_ref` describes (i31 = `(n << 1) | 1`, host
-//! values tagged `10`, objects untagged), so the conversions between the
-//! two hierarchies are the identity. Struct and array objects do not exist
-//! until the GC heap lands: a non-null, non-i31 word is never a struct or
-//! array here, and casts to those types succeed only on null (when the
-//! target is nullable). Once objects exist, those tests read the type id
-//! in the object header (`wasmtime_environ::gc_header`).
+//! values tagged `10`, GC heap objects untagged), so the conversions between
+//! the two hierarchies are the identity. Casts to `struct`, `array` and
+//! concrete struct or array types read the object's header
+//! (`wasmtime_environ::gc_header`) through the helpers of
+//! `gc_objects.rs`.
 
 use super::FuncState;
 use crate::trap_codes::wasm_trap;
@@ -18,8 +17,8 @@ use cranelift_codegen::ir::types::{I32, I64, I8};
 use cranelift_codegen::ir::{BlockArg, InstBuilder, Value};
 use wasmparser::Operator;
 use wasmtime_environ::{
-    vm_func_ref, vmctx, BuiltinFunctionIndex, EntityRef, Trap, TypeIndex, WasmError, WasmHeapType,
-    WasmRefType, WasmResult, WasmTypeRef,
+    gc_header, vm_func_ref, vmctx, BuiltinFunctionIndex, EntityRef, Trap, TypeIndex, WasmError,
+    WasmHeapType, WasmRefType, WasmResult, WasmTypeRef,
 };
 
 impl FuncState<'_, '_, '_> {
@@ -151,14 +150,30 @@ impl FuncState<'_, '_, '_> {
             WasmHeapType::Any | WasmHeapType::Func | WasmHeapType::Extern | WasmHeapType::Exn => {
                 self.b.ins().iconst(I8, 1)
             }
-            // Only i31s are `eq` values until objects exist.
-            WasmHeapType::Eq | WasmHeapType::I31 => {
+            WasmHeapType::I31 => {
                 let bit = self.b.ins().band_imm_u(r, 1);
                 self.b.ins().icmp_imm_u(IntCC::NotEqual, bit, 0)
             }
+            // An i31 or an object (low bits `01` or `00`; a host value
+            // seen as `anyref` is `10`).
+            WasmHeapType::Eq => {
+                let tag = self.b.ins().band_imm_u(r, 3);
+                self.b.ins().icmp_imm_u(IntCC::NotEqual, tag, 2)
+            }
+            WasmHeapType::Struct => {
+                self.if_object(r, |s| s.object_kind_is(r, gc_header::KIND_STRUCT))
+            }
+            WasmHeapType::Array => {
+                self.if_object(r, |s| s.object_kind_is(r, gc_header::KIND_ARRAY))
+            }
+            WasmHeapType::ConcreteStruct(WasmTypeRef::Module(t))
+            | WasmHeapType::ConcreteArray(WasmTypeRef::Module(t)) => self.if_object(r, |s| {
+                let actual = s.object_type_id(r);
+                let expected = s.module_type_id(t);
+                s.type_id_matches(actual, expected, t)
+            }),
             WasmHeapType::ConcreteFunc(WasmTypeRef::Module(t)) => self.func_type_matches(r, t),
-            // No struct or array objects exist yet; bottom types hold no
-            // non-null value.
+            // Bottom types hold no non-null value.
             _ => self.b.ins().iconst(I8, 0),
         }
     }
@@ -166,14 +181,7 @@ impl FuncState<'_, '_, '_> {
     /// Whether the function reference `r` has type `t` or a subtype of it:
     /// equal engine ids, or (when `t` is not final) the registry's answer.
     fn func_type_matches(&mut self, r: Value, t: TypeIndex) -> Value {
-        let type_ids =
-            self.b
-                .ins()
-                .load(I64, super::constant(), self.vmctx, vmctx::TYPE_IDS as i32);
-        let expected = self
-            .b
-            .ins()
-            .load(I32, super::constant(), type_ids, (t.index() * 4) as i32);
+        let expected = self.module_type_id(t);
         let actual = self.b.ins().load(
             I32,
             super::trusted().with_readonly(),
@@ -181,6 +189,17 @@ impl FuncState<'_, '_, '_> {
             vm_func_ref::TYPE_INDEX as i32,
         );
         self.type_id_matches(actual, expected, t)
+    }
+
+    /// The engine type id of module type `t`.
+    fn module_type_id(&mut self, t: TypeIndex) -> Value {
+        let type_ids =
+            self.b
+                .ins()
+                .load(I64, super::constant(), self.vmctx, vmctx::TYPE_IDS as i32);
+        self.b
+            .ins()
+            .load(I32, super::constant(), type_ids, (t.index() * 4) as i32)
     }
 
     /// An `i8` that is 1 when engine type id `actual` is `expected` (the

@@ -208,6 +208,7 @@ impl Instance {
     /// `elem.drop`.
     pub fn elem_drop(&mut self, elem: ElemIndex) {
         self.dropped_elements[elem.index()] = true;
+        self.elem_values[elem.index()] = None;
     }
 
     /// `table.init`; false if out of bounds.
@@ -233,12 +234,17 @@ impl Instance {
         if dst.checked_add(len).is_none_or(|e| e > table_size) {
             return false;
         }
+        let values = match &seg.items {
+            ElementItems::Functions(_) => None,
+            // A failed GC allocation in an item (only possible when the
+            // GC heap is exhausted) leaves the items null.
+            ElementItems::Expressions(_) => self.elem_values(elem).ok(),
+        };
         for i in 0..len {
-            let val = match &seg.items {
-                ElementItems::Functions(f) => self.func_ref_ptr(f[(src + i) as usize]) as u64,
-                ElementItems::Expressions(e) => {
-                    self.eval_const_expr(&e[(src + i) as usize]).get_reference()
-                }
+            let val = match (&seg.items, &values) {
+                (ElementItems::Functions(f), _) => self.func_ref_ptr(f[(src + i) as usize]) as u64,
+                (_, Some(v)) => v[(src + i) as usize],
+                (_, None) => 0,
             };
             self.table(table).set(dst + i, val);
         }

@@ -290,6 +290,14 @@ impl StructType {
         Ok(Self::from_registered(engine, index))
     }
 
+    /// The resolved struct description (every reference an engine id).
+    pub(crate) fn wasm_struct(&self) -> &WasmStructType {
+        match &self.ty.composite {
+            WasmCompositeType::Struct(s) => s,
+            _ => unreachable!("a struct type"),
+        }
+    }
+
     pub(crate) fn from_registered(engine: &Engine, index: VMSharedTypeIndex) -> StructType {
         StructType {
             engine: engine.clone(),
@@ -425,6 +433,14 @@ impl ArrayType {
         };
         let index = engine.register_sub_type(ty);
         Ok(Self::from_registered(engine, index))
+    }
+
+    /// The resolved element description (every reference an engine id).
+    pub(crate) fn wasm_element(&self) -> WasmStorageType {
+        match &self.ty.composite {
+            WasmCompositeType::Array(a) => a.0.element,
+            _ => unreachable!("an array type"),
+        }
     }
 
     pub(crate) fn from_registered(engine: &Engine, index: VMSharedTypeIndex) -> ArrayType {

@@ -1,12 +1,13 @@
 //! Internal references (`anyref` and its subtypes `eqref`, `i31ref`) in
 //! the embedding API. A reference is the word compiled code passes around
 //! (see `wasmtime_environ::gc_ref`): an unboxed i31, a host value converted
-//! with `any.convert_extern`, or (once the GC heap exists) an object.
+//! with `any.convert_extern`, or a struct or array object in the store's
+//! GC heap.
 
 use crate::store::{StoreId, StoreOpaque};
 use crate::{AsContext, AsContextMut, ExternRef, HeapType, Rooted};
 use anyhow::{bail, Result};
-use wasmtime_environ::{gc_ref, WasmHeapType};
+use wasmtime_environ::{gc_header, gc_ref, VMSharedTypeIndex, WasmHeapType};
 
 /// An unboxed 31-bit integer (the value of an `i31ref`).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Default)]
@@ -135,7 +136,7 @@ impl AnyRef {
     /// Whether this reference is an `eqref` (an i31, struct or array).
     pub fn is_eqref(&self, store: impl AsContext) -> Result<bool> {
         self.check_store(store.as_context().opaque())?;
-        Ok(self.matches_heap(WasmHeapType::Eq))
+        Ok(self.matches_heap(store.as_context().opaque(), WasmHeapType::Eq))
     }
 
     /// This reference as an `eqref`, if it is one.
@@ -147,44 +148,63 @@ impl AnyRef {
         }))
     }
 
-    /// Whether this reference is a struct (none exist before the GC heap
-    /// of the next slice).
+    /// Whether this reference is a struct.
     pub fn is_struct(&self, store: impl AsContext) -> Result<bool> {
         self.check_store(store.as_context().opaque())?;
-        Ok(self.matches_heap(WasmHeapType::Struct))
+        Ok(self.matches_heap(store.as_context().opaque(), WasmHeapType::Struct))
     }
 
-    /// Whether this reference is an array (none exist before the GC heap
-    /// of the next slice).
+    /// Whether this reference is an array.
     pub fn is_array(&self, store: impl AsContext) -> Result<bool> {
         self.check_store(store.as_context().opaque())?;
-        Ok(self.matches_heap(WasmHeapType::Array))
+        Ok(self.matches_heap(store.as_context().opaque(), WasmHeapType::Array))
     }
 
-    /// The most precise heap type of this reference: `i31`, or `any` for a
-    /// converted host value.
+    /// The most precise heap type of this reference: `i31`, the object's
+    /// concrete struct or array type, or `any` for a converted host value.
     pub fn ty(&self, store: impl AsContext) -> Result<HeapType> {
-        self.check_store(store.as_context().opaque())?;
-        Ok(if gc_ref::i31_value(self.raw).is_some() {
-            HeapType::I31
-        } else {
-            HeapType::Any
+        let store = store.as_context().opaque();
+        self.check_store(store)?;
+        if gc_ref::i31_value(self.raw).is_some() {
+            return Ok(HeapType::I31);
+        }
+        let id = store.gc_object_type_id(self.raw);
+        Ok(match (store.gc_object_kind(self.raw), id) {
+            (Some(gc_header::KIND_STRUCT), Some(id)) => HeapType::ConcreteStruct(
+                crate::StructType::from_registered(store.engine(), VMSharedTypeIndex(id)),
+            ),
+            (Some(gc_header::KIND_ARRAY), Some(id)) => HeapType::ConcreteArray(
+                crate::ArrayType::from_registered(store.engine(), VMSharedTypeIndex(id)),
+            ),
+            _ => HeapType::Any,
         })
     }
 
     /// Whether this reference is a value of heap type `ty`.
     pub fn matches_ty(&self, store: impl AsContext, ty: &HeapType) -> Result<bool> {
         self.check_store(store.as_context().opaque())?;
-        Ok(self.matches_heap(ty.to_wasm()))
+        Ok(self.matches_heap(store.as_context().opaque(), ty.to_wasm()))
     }
 
     /// Whether this (non-null) reference is a value of `heap`.
-    pub(crate) fn matches_heap(&self, heap: WasmHeapType) -> bool {
+    pub(crate) fn matches_heap(&self, store: &StoreOpaque, heap: WasmHeapType) -> bool {
+        use wasmtime_environ::WasmTypeRef;
+        let is_i31 = gc_ref::i31_value(self.raw).is_some();
         match heap {
             WasmHeapType::Any => true,
-            WasmHeapType::Eq | WasmHeapType::I31 => gc_ref::i31_value(self.raw).is_some(),
-            // No struct or array objects exist yet, and a converted host
-            // value is only an `any`.
+            WasmHeapType::I31 => is_i31,
+            WasmHeapType::Eq => is_i31 || store.gc_object_kind(self.raw).is_some(),
+            WasmHeapType::Struct => store.gc_is_struct(self.raw),
+            WasmHeapType::Array => store.gc_is_array(self.raw),
+            WasmHeapType::ConcreteStruct(WasmTypeRef::Engine(t))
+            | WasmHeapType::ConcreteArray(WasmTypeRef::Engine(t)) => {
+                match store.gc_object_type_id(self.raw) {
+                    Some(id) => store.engine().is_subtype(VMSharedTypeIndex(id), t),
+                    None => false,
+                }
+            }
+            // A converted host value is only an `any`; bottom types hold
+            // no non-null value.
             _ => false,
         }
     }

@@ -1,0 +1,127 @@
+//! The store's GC heap as the embedding API sees it: the out-of-memory
+//! error of allocations, `Store::gc`, and reading objects for the
+//! reference types (`AnyRef::is_struct`, ...).
+//!
+//! The heap itself (`wasmtime_runtime::gc_heap`) belongs to the store
+//! (`StoreOpaque::gc_heap`); its collector is the null collector for now:
+//! objects live as long as the store.
+
+use crate::store::StoreOpaque;
+use crate::{Store, StoreContextMut};
+use std::fmt;
+use wasmtime_environ::{gc_header, gc_ref};
+
+/// An allocation in the GC heap failed: the heap has reached its limit
+/// (its reservation, or what the store's `ResourceLimiter` allows).
+///
+/// `T` is the host value the failed allocation would have held, if any,
+/// and `()` otherwise; [`GcHeapOutOfMemory::into_inner`] gives it back.
+pub struct GcHeapOutOfMemory<T> {
+    inner: T,
+    bytes_needed: u64,
+}
+
+impl<T> GcHeapOutOfMemory<T> {
+    pub(crate) fn new(inner: T, bytes_needed: u64) -> Self {
+        GcHeapOutOfMemory {
+            inner,
+            bytes_needed,
+        }
+    }
+
+    /// The host value of the failed allocation.
+    pub fn into_inner(self) -> T {
+        self.inner
+    }
+
+    /// The host value, and this error without it.
+    pub fn take_inner(self) -> (T, GcHeapOutOfMemory<()>) {
+        (self.inner, GcHeapOutOfMemory::new((), self.bytes_needed))
+    }
+
+    /// Size in bytes of the allocation that failed.
+    pub fn bytes_needed(&self) -> u64 {
+        self.bytes_needed
+    }
+}
+
+impl<T> fmt::Display for GcHeapOutOfMemory<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "GC heap out of memory: no room for an allocation of {} bytes",
+            self.bytes_needed
+        )
+    }
+}
+
+impl<T> fmt::Debug for GcHeapOutOfMemory<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl<T> std::error::Error for GcHeapOutOfMemory<T> {}
+
+impl<T> Store<T> {
+    /// Runs a garbage collection. With the null collector (the only one
+    /// so far) nothing is reclaimed: objects live as long as the store.
+    /// `why` is the allocation failure that prompted the call, if any.
+    pub fn gc(&mut self, why: Option<&GcHeapOutOfMemory<()>>) {
+        let _ = why;
+    }
+}
+
+impl<T> StoreContextMut<'_, T> {
+    /// As [`Store::gc`].
+    pub fn gc(&mut self, why: Option<&GcHeapOutOfMemory<()>>) {
+        let _ = why;
+    }
+}
+
+/// Allocates an object in `store`'s GC heap (header written, the rest
+/// zero); growth is asked of the store's limiter.
+pub(crate) fn alloc_object<T>(
+    store: &mut StoreContextMut<'_, T>,
+    type_id: u32,
+    kind: u32,
+    size: u32,
+    len: u32,
+) -> anyhow::Result<u64> {
+    let inner = &mut *store.0;
+    // The heap is taken out while the limiter (host code without access
+    // to the heap) may run, then put back.
+    let mut heap = std::mem::take(&mut *inner.opaque.gc_heap);
+    let r = heap.alloc_object(type_id, kind, size, len, Some(inner));
+    *inner.opaque.gc_heap = heap;
+    let opaque = &mut inner.opaque;
+    opaque.vm_store_context.update_gc_heap(&opaque.gc_heap);
+    r
+}
+
+impl StoreOpaque {
+    /// The header kind bits of object word `raw`, or `None` if it is not
+    /// an object (null, i31, host value).
+    pub(crate) fn gc_object_kind(&self, raw: u64) -> Option<u32> {
+        if raw == 0 || raw & gc_ref::KIND_MASK != 0 {
+            return None;
+        }
+        self.gc_heap.kind(raw)
+    }
+
+    /// The engine type id of object word `raw`, if it is an object.
+    pub(crate) fn gc_object_type_id(&self, raw: u64) -> Option<u32> {
+        self.gc_object_kind(raw)?;
+        self.gc_heap.type_id(raw)
+    }
+
+    /// Whether object word `raw` is a struct.
+    pub(crate) fn gc_is_struct(&self, raw: u64) -> bool {
+        self.gc_object_kind(raw) == Some(gc_header::KIND_STRUCT)
+    }
+
+    /// Whether object word `raw` is an array.
+    pub(crate) fn gc_is_array(&self, raw: u64) -> bool {
+        self.gc_object_kind(raw) == Some(gc_header::KIND_ARRAY)
+    }
+}
