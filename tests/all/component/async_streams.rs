@@ -758,3 +758,99 @@ fn host_functions_return_streams() {
         .unwrap();
     assert_eq!(total.call(&mut store, ()).unwrap(), (5 + ((3 << 4) << 8),));
 }
+
+/// `drain(s)` (callback-lifted) reads `s` asynchronously, waiting for
+/// `STREAM_READ` events in a waitable set whenever a read blocks, and
+/// returns how many bytes it read once the writer is gone.
+const DRAIN: &str = r#"(component
+  (type $s (stream u8))
+  (core module $libc (memory (export "memory") 1))
+  (core instance $libc (instantiate $libc))
+  (core func $read (canon stream.read $s async (memory (core memory $libc "memory"))))
+  (core func $drop-r (canon stream.drop-readable $s))
+  (core func $ret (canon task.return (result u32)))
+  (core func $set-new (canon waitable-set.new))
+  (core func $join (canon waitable.join))
+  (core module $m
+    (import "libc" "memory" (memory 1))
+    (import "" "read" (func $read (param i32 i32 i32) (result i32)))
+    (import "" "drop-r" (func $drop-r (param i32)))
+    (import "" "ret" (func $ret (param i32)))
+    (import "" "set-new" (func $set-new (result i32)))
+    (import "" "join" (func $join (param i32 i32)))
+    (global $total (mut i32) (i32.const 0))
+    (global $s (mut i32) (i32.const 0))
+    (global $set (mut i32) (i32.const 0))
+    ;; Counts a copy result; 1 when the stream ended.
+    (func $account (param $r i32) (result i32)
+      (if (i32.eq (i32.and (local.get $r) (i32.const 0xf)) (i32.const 1))
+        (then (return (i32.const 1))))
+      (global.set $total (i32.add (global.get $total) (i32.shr_u (local.get $r) (i32.const 4))))
+      (i32.const 0))
+    ;; Finishes the task.
+    (func $done (result i32)
+      (call $drop-r (global.get $s))
+      (call $ret (global.get $total))
+      (i32.const 0))
+    ;; Reads until a read blocks (WAIT on the set) or the stream ends.
+    (func $pump (result i32)
+      (local $r i32)
+      (loop $l
+        (local.set $r (call $read (global.get $s) (i32.const 0) (i32.const 100)))
+        (if (i32.eq (local.get $r) (i32.const -1))
+          (then (return (i32.or (i32.const 2) (i32.shl (global.get $set) (i32.const 4))))))
+        (if (call $account (local.get $r)) (then (return (call $done))))
+        (br $l))
+      unreachable)
+    (func (export "drain") (param i32) (result i32)
+      (global.set $total (i32.const 0))
+      (global.set $s (local.get 0))
+      (global.set $set (call $set-new))
+      (call $join (local.get 0) (global.get $set))
+      (call $pump))
+    (func (export "cb") (param $code i32) (param $h i32) (param $p i32) (result i32)
+      (if (i32.ne (local.get $code) (i32.const 2)) (then unreachable))
+      (if (i32.ne (local.get $h) (global.get $s)) (then unreachable))
+      (if (call $account (local.get $p)) (then (return (call $done))))
+      (call $pump)))
+  (core instance $i (instantiate $m
+    (with "libc" (instance $libc))
+    (with "" (instance
+      (export "read" (func $read))
+      (export "drop-r" (func $drop-r))
+      (export "ret" (func $ret))
+      (export "set-new" (func $set-new))
+      (export "join" (func $join))))))
+  (func (export "drain") async (param "s" $s) (result u32)
+    (canon lift (core func $i "drain") async (callback (core func $i "cb"))))
+)"#;
+
+#[tokio::test]
+async fn a_callback_task_waits_for_stream_events() {
+    let engine = engine();
+    let component = Component::new(&engine, DRAIN).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Linker::new(&engine)
+        .instantiate_async(&mut store, &component)
+        .await
+        .unwrap();
+    let drain = instance
+        .get_typed_func::<(StreamReader<u8>,), (u32,)>(&mut store, "drain")
+        .unwrap();
+    let bytes = |total| Bytes {
+        next: 0,
+        total,
+        pend: false,
+        stuck: false,
+    };
+    // Through `call_async`, and through `call_concurrent` in the loop.
+    let s = StreamReader::new(&mut store, bytes(10)).unwrap();
+    assert_eq!(drain.call_async(&mut store, (s,)).await.unwrap(), (10,));
+    let s = StreamReader::new(&mut store, bytes(25)).unwrap();
+    let r = store
+        .run_concurrent(async move |acc| drain.call_concurrent(acc, (s,)).await)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(r, (25,));
+}

@@ -335,5 +335,11 @@ mod tests {
             List(Box::new(U8)).flat(),
             vec![FlatType::I32, FlatType::I32]
         );
+        // Stream, future and error-context values are one `i32` handle.
+        for t in [Stream(Some(Box::new(String))), Future(None), ErrorContext] {
+            assert_eq!((t.size(), t.align(), t.flat()), (4, 4, vec![FlatType::I32]));
+        }
+        let rec = Record(vec![("a".into(), U8), ("s".into(), Stream(None))]);
+        assert_eq!((rec.size(), rec.field_offsets()), (8, vec![0, 4]));
     }
 }

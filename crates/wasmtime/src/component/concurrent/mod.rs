@@ -20,6 +20,7 @@
 //! instance run the callee's task to completion in the caller's frame.
 
 mod accessor;
+mod buffers;
 mod builtins;
 mod handles;
 mod host;
