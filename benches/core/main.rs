@@ -28,6 +28,10 @@
 //!   of a few samples moved these ratios by +-30%).
 //! * SIMD speed-up: the `dot_simd` kernel against its scalar twin
 //!   `dot_scalar` (same data and checksum), both compiled by us.
+//! * streams (`streams.rs`): 16 MiB through a component-model
+//!   `stream<u8>` (store, instantiation and the guest's 64 KiB copies),
+//!   host to guest and guest to host; baseline: copying the same bytes
+//!   between host buffers.
 //!
 //! Arguments (after `--`): an optional substring filter on row names,
 //! `--quick` for fewer samples, and `--emit-module PATH` to only write the
@@ -107,6 +111,7 @@ fn print_row(r: &Row) {
 // (a) Compile time of a large generated module
 
 mod generate;
+mod streams;
 use generate::{generate_module_wat, Lcg, GEN_FUNCS};
 
 fn generate_module() -> Vec<u8> {
@@ -622,13 +627,14 @@ fn main() {
 
     let mut rows = Vec::new();
     print_header();
-    let sections: [fn(&Opts, &mut Vec<Row>); 6] = [
+    let sections: [fn(&Opts, &mut Vec<Row>); 7] = [
         bench_compile,
         bench_deserialize,
         bench_calls,
         bench_kernels,
         bench_instantiate,
         bench_interruption,
+        streams::bench_streams,
     ];
     for section in sections {
         let start = rows.len();

@@ -255,18 +255,18 @@ impl Config {
         wasm_component_model => COMPONENT_MODEL,
         /// Enables component-model async (on by default, as in Wasmtime
         /// 48): `async` lifts with a `callback`, `async` lowers, tasks,
-        /// waitable sets, subtasks and backpressure. Streams, futures and
-        /// error contexts are accepted in components but their builtins
-        /// fail when called (not implemented yet).
+        /// waitable sets, subtasks, backpressure, streams and futures.
         wasm_component_model_async => CM_ASYNC,
-        /// Enables the further async builtins of the component model (off
-        /// by default).
+        /// Enables the further async builtins of the component model, such
+        /// as synchronous `stream.read`/`write` (off by default).
+        wasm_component_model_more_async_builtins => CM_MORE_ASYNC_BUILTINS,
+        /// The same as `wasm_component_model_more_async_builtins` (an
+        /// earlier name kept by this implementation).
         wasm_component_model_async_builtins => CM_MORE_ASYNC_BUILTINS,
         /// Enables stackful async lifts (`async` without `callback`; off by
         /// default).
         wasm_component_model_async_stackful => CM_ASYNC_STACKFUL,
-        /// Enables the `error-context` type and builtins (off by default;
-        /// the builtins fail when called, not implemented yet).
+        /// Enables the `error-context` type and builtins (off by default).
         wasm_component_model_error_context => CM_ERROR_CONTEXT,
     }
 

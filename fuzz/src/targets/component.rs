@@ -165,6 +165,7 @@ fn default_val(ty: &Type) -> Option<Val> {
         })),
         Type::Flags(f) => Val::Flags(f.names().take(1).map(str::to_string).collect()),
         Type::Own(_) | Type::Borrow(_) => return None,
+        Type::Future(_) | Type::Stream(_) | Type::ErrorContext => return None,
     })
 }
 

@@ -7,6 +7,8 @@ mod async_guest;
 mod async_host;
 mod async_lift;
 mod async_misuse;
+mod async_stream_composition;
+mod async_streams;
 mod bindgen;
 mod nested;
 mod real;

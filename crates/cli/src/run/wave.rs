@@ -57,6 +57,9 @@ pub(super) fn wave_type(ty: &Type) -> Result<WType> {
         ),
         Type::Flags(f) => WType::flags(f.names().map(str::to_string)).ok_or_else(bad)?,
         Type::Own(_) | Type::Borrow(_) => bail!("resources cannot be passed in WAVE"),
+        Type::Future(_) | Type::Stream(_) | Type::ErrorContext => {
+            bail!("futures, streams and error contexts cannot be passed in WAVE")
+        }
     })
 }
 
@@ -127,6 +130,9 @@ pub(super) fn from_wave(v: &WValue, ty: &Type) -> Result<Val> {
         }),
         Type::Flags(_) => Val::Flags(v.unwrap_flags().map(|f| f.into_owned()).collect()),
         Type::Own(_) | Type::Borrow(_) => bail!("resources cannot be passed in WAVE"),
+        Type::Future(_) | Type::Stream(_) | Type::ErrorContext => {
+            bail!("futures, streams and error contexts cannot be passed in WAVE")
+        }
     })
 }
 

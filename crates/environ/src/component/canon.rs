@@ -4,9 +4,9 @@
 
 use super::inline::{unsupported, Translator};
 use super::translate::{
-    Builtin, CanonOptions, ComponentFuncDef, CoreDef, Lowering, StringEncoding,
+    Builtin, CanonOptions, ComponentFuncDef, CoreDef, Lowering, StringEncoding, TransmitOp,
 };
-use super::types::{ComponentFuncType, FlatType, InterfaceType};
+use super::types::{ComponentFuncType, InterfaceType};
 use anyhow::{bail, Result};
 use wasmparser::component_types::{ComponentDefinedType, ComponentValType};
 use wasmparser::{CanonicalFunction, CanonicalOption, ExternalKind, PrimitiveValType};
@@ -141,17 +141,46 @@ impl Translator<'_, '_> {
             CanonicalFunction::SubtaskCancel { async_ } => {
                 self.builtin(Builtin::SubtaskCancel(async_))
             }
+            CanonicalFunction::ErrorContextNew { options } => {
+                let options = self.options(&options)?;
+                self.builtin(Builtin::ErrorContextNew(options));
+            }
+            CanonicalFunction::ErrorContextDebugMessage { options } => {
+                let options = self.options(&options)?;
+                self.builtin(Builtin::ErrorContextDebugMessage(options));
+            }
+            CanonicalFunction::ErrorContextDrop => self.builtin(Builtin::ErrorContextDrop),
             other => {
-                let (name, params, results) = not_yet(&other)
+                let (ty, op, options) = transmit_op(other)
                     .ok_or_else(|| unsupported("threading builtins (`thread.*`)"))?;
-                self.builtin(Builtin::Unsupported {
-                    name: name.to_string(),
-                    params: params.to_vec(),
-                    results: results.to_vec(),
+                let Some(op) = op else {
+                    return Err(unsupported("`stream.forward` and `future.forward`"));
+                };
+                let (future, payload) = self.transmit_type(ty)?;
+                let options = options.map(|o| self.options(&o)).transpose()?;
+                self.builtin(Builtin::Transmit {
+                    op,
+                    future,
+                    payload,
+                    options,
                 });
             }
         }
         Ok(())
+    }
+
+    /// Whether type `ty` is a future (else a stream), and its payload.
+    fn transmit_type(&self, ty: u32) -> Result<(bool, Option<InterfaceType>)> {
+        let id = self.s.types.component_defined_type_at(ty);
+        let (future, payload) = match &self.s.types[id] {
+            ComponentDefinedType::Future { ty, .. } => (true, ty),
+            ComponentDefinedType::Stream { ty, .. } => (false, ty),
+            _ => bail!("type {ty} of a stream or future builtin is not a stream or future"),
+        };
+        Ok((
+            future,
+            payload.as_ref().map(|t| self.val_type(t)).transpose()?,
+        ))
     }
 
     pub(crate) fn func_type(
@@ -189,7 +218,7 @@ impl Translator<'_, '_> {
                     PrimitiveValType::F64 => I::Float64,
                     PrimitiveValType::Char => I::Char,
                     PrimitiveValType::String => I::String,
-                    PrimitiveValType::ErrorContext => return Err(unsupported("error contexts")),
+                    PrimitiveValType::ErrorContext => I::ErrorContext,
                 })
             }
             ComponentValType::Type(id) => *id,
@@ -247,9 +276,16 @@ impl Translator<'_, '_> {
             ComponentDefinedType::FixedLengthList { .. } => {
                 return Err(unsupported("fixed-length lists"))
             }
-            ComponentDefinedType::Future { .. } | ComponentDefinedType::Stream { .. } => {
-                return Err(unsupported("futures and streams"))
-            }
+            ComponentDefinedType::Future { ty, .. } => I::Future(
+                ty.as_ref()
+                    .map(|t| self.val_type(t).map(Box::new))
+                    .transpose()?,
+            ),
+            ComponentDefinedType::Stream { ty, .. } => I::Stream(
+                ty.as_ref()
+                    .map(|t| self.val_type(t).map(Box::new))
+                    .transpose()?,
+            ),
         })
     }
 
@@ -260,32 +296,31 @@ impl Translator<'_, '_> {
     }
 }
 
-/// The name and core signature of a builtin that is accepted but not
-/// implemented yet (streams, futures, error contexts); `None` for the
-/// builtins refused outright.
-fn not_yet(
-    canon: &CanonicalFunction,
-) -> Option<(&'static str, &'static [FlatType], &'static [FlatType])> {
+/// The type index, operation and options of a stream or future builtin
+/// (`Some(None)` for the `forward` builtins, not supported); `None` for
+/// anything else.
+#[allow(clippy::type_complexity)]
+fn transmit_op(
+    canon: CanonicalFunction,
+) -> Option<(u32, Option<TransmitOp>, Option<Box<[CanonicalOption]>>)> {
     use CanonicalFunction as C;
-    use FlatType::{I32, I64};
+    use TransmitOp as T;
     Some(match canon {
-        C::StreamNew { .. } => ("stream.new", &[], &[I64]),
-        C::StreamRead { .. } => ("stream.read", &[I32, I32, I32], &[I32]),
-        C::StreamWrite { .. } => ("stream.write", &[I32, I32, I32], &[I32]),
-        C::StreamCancelRead { .. } => ("stream.cancel-read", &[I32], &[I32]),
-        C::StreamCancelWrite { .. } => ("stream.cancel-write", &[I32], &[I32]),
-        C::StreamDropReadable { .. } => ("stream.drop-readable", &[I32], &[]),
-        C::StreamDropWritable { .. } => ("stream.drop-writable", &[I32], &[]),
-        C::FutureNew { .. } => ("future.new", &[], &[I64]),
-        C::FutureRead { .. } => ("future.read", &[I32, I32], &[I32]),
-        C::FutureWrite { .. } => ("future.write", &[I32, I32], &[I32]),
-        C::FutureCancelRead { .. } => ("future.cancel-read", &[I32], &[I32]),
-        C::FutureCancelWrite { .. } => ("future.cancel-write", &[I32], &[I32]),
-        C::FutureDropReadable { .. } => ("future.drop-readable", &[I32], &[]),
-        C::FutureDropWritable { .. } => ("future.drop-writable", &[I32], &[]),
-        C::ErrorContextNew { .. } => ("error-context.new", &[I32, I32], &[I32]),
-        C::ErrorContextDebugMessage { .. } => ("error-context.debug-message", &[I32, I32], &[]),
-        C::ErrorContextDrop => ("error-context.drop", &[I32], &[]),
+        C::StreamNew { ty } => (ty, Some(T::New), None),
+        C::StreamRead { ty, options } => (ty, Some(T::Read), Some(options)),
+        C::StreamWrite { ty, options } => (ty, Some(T::Write), Some(options)),
+        C::StreamCancelRead { ty, async_ } => (ty, Some(T::CancelRead(async_)), None),
+        C::StreamCancelWrite { ty, async_ } => (ty, Some(T::CancelWrite(async_)), None),
+        C::StreamDropReadable { ty } => (ty, Some(T::DropReadable), None),
+        C::StreamDropWritable { ty } => (ty, Some(T::DropWritable), None),
+        C::FutureNew { ty } => (ty, Some(T::New), None),
+        C::FutureRead { ty, options } => (ty, Some(T::Read), Some(options)),
+        C::FutureWrite { ty, options } => (ty, Some(T::Write), Some(options)),
+        C::FutureCancelRead { ty, async_ } => (ty, Some(T::CancelRead(async_)), None),
+        C::FutureCancelWrite { ty, async_ } => (ty, Some(T::CancelWrite(async_)), None),
+        C::FutureDropReadable { ty } => (ty, Some(T::DropReadable), None),
+        C::FutureDropWritable { ty } => (ty, Some(T::DropWritable), None),
+        C::StreamForward { ty } | C::FutureForward { ty } => (ty, None, None),
         _ => return None,
     })
 }

@@ -23,7 +23,7 @@
 //! naming them.
 
 use super::inline::Inliner;
-use super::types::{ComponentFuncType, FlatType, InterfaceType};
+use super::types::{ComponentFuncType, InterfaceType};
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -95,17 +95,44 @@ pub enum Builtin {
     /// `subtask.cancel` (`true`: the `async` form, which may return
     /// `BLOCKED`).
     SubtaskCancel(bool),
-    /// A builtin this implementation accepts in a component but cannot run
-    /// yet (streams, futures, error contexts): its core function fails
-    /// with an error naming it when called.
-    Unsupported {
-        /// The builtin's name, e.g. `stream.read`.
-        name: String,
-        /// Its core parameter types.
-        params: Vec<FlatType>,
-        /// Its core result types.
-        results: Vec<FlatType>,
+    /// A stream or future builtin (`stream.new`, `future.read`, ...).
+    Transmit {
+        /// Which operation.
+        op: TransmitOp,
+        /// `future` (else `stream`).
+        future: bool,
+        /// The element type (`None` for `stream`/`future` without one).
+        payload: Option<InterfaceType>,
+        /// The options of a read or write (memory, realloc, encoding,
+        /// `async`); `None` for the other operations.
+        options: Option<CanonOptions>,
     },
+    /// `error-context.new`, reading the message with these options.
+    ErrorContextNew(CanonOptions),
+    /// `error-context.debug-message`, writing the message with these
+    /// options.
+    ErrorContextDebugMessage(CanonOptions),
+    /// `error-context.drop`.
+    ErrorContextDrop,
+}
+
+/// The operation of a [`Builtin::Transmit`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TransmitOp {
+    /// `.new`: both ends, in the current instance.
+    New,
+    /// `.read` into a buffer.
+    Read,
+    /// `.write` from a buffer.
+    Write,
+    /// `.cancel-read` (`true`: the `async` form).
+    CancelRead(bool),
+    /// `.cancel-write` (`true`: the `async` form).
+    CancelWrite(bool),
+    /// `.drop-readable`.
+    DropReadable,
+    /// `.drop-writable`.
+    DropWritable,
 }
 
 /// A resource type the component uses (`own`/`borrow` refer to these by

@@ -67,6 +67,14 @@ pub enum InterfaceType {
     Own(u32),
     /// `borrow<R>`: a borrowed resource handle.
     Borrow(u32),
+    /// `stream<T>` (or `stream` without a payload): the readable end of a
+    /// stream, passed as a handle.
+    Stream(Option<Box<InterfaceType>>),
+    /// `future<T>` (or `future`): the readable end of a future, passed as a
+    /// handle.
+    Future(Option<Box<InterfaceType>>),
+    /// `error-context`: a handle to an immutable error description.
+    ErrorContext,
 }
 
 /// A core value type in a flattened signature.
@@ -126,6 +134,7 @@ impl InterfaceType {
             Bool | S8 | U8 => 1,
             S16 | U16 => 2,
             S32 | U32 | Float32 | Char | Own(_) | Borrow(_) => 4,
+            Stream(_) | Future(_) | ErrorContext => 4,
             S64 | U64 | Float64 => 8,
             String | List(_) => 4,
             Record(fields) => fields.iter().map(|(_, t)| t.align()).max().unwrap_or(1),
@@ -150,6 +159,7 @@ impl InterfaceType {
             Bool | S8 | U8 => 1,
             S16 | U16 => 2,
             S32 | U32 | Float32 | Char | Own(_) | Borrow(_) => 4,
+            Stream(_) | Future(_) | ErrorContext => 4,
             S64 | U64 | Float64 => 8,
             String | List(_) => 8,
             Record(_) | Tuple(_) => {
@@ -225,9 +235,8 @@ impl InterfaceType {
     pub fn push_flat(&self, out: &mut Vec<FlatType>) {
         use InterfaceType::*;
         match self {
-            Bool | S8 | U8 | S16 | U16 | S32 | U32 | Char | Own(_) | Borrow(_) | Enum(_) => {
-                out.push(FlatType::I32)
-            }
+            Bool | S8 | U8 | S16 | U16 | S32 | U32 | Char | Own(_) | Borrow(_) | Enum(_)
+            | Stream(_) | Future(_) | ErrorContext => out.push(FlatType::I32),
             S64 | U64 => out.push(FlatType::I64),
             Float32 => out.push(FlatType::F32),
             Float64 => out.push(FlatType::F64),
@@ -258,6 +267,17 @@ impl InterfaceType {
                 out.extend(payload);
             }
         }
+    }
+
+    /// Whether values of this type are plain bytes in memory with no
+    /// validation on lifting (numbers): copies between memories may move
+    /// them bytewise.
+    pub fn is_plain_number(&self) -> bool {
+        use InterfaceType::*;
+        matches!(
+            self,
+            S8 | U8 | S16 | U16 | S32 | U32 | S64 | U64 | Float32 | Float64
+        )
     }
 
     /// The core types this type flattens to.
@@ -315,5 +335,11 @@ mod tests {
             List(Box::new(U8)).flat(),
             vec![FlatType::I32, FlatType::I32]
         );
+        // Stream, future and error-context values are one `i32` handle.
+        for t in [Stream(Some(Box::new(String))), Future(None), ErrorContext] {
+            assert_eq!((t.size(), t.align(), t.flat()), (4, 4, vec![FlatType::I32]));
+        }
+        let rec = Record(vec![("a".into(), U8), ("s".into(), Stream(None))]);
+        assert_eq!((rec.size(), rec.field_offsets()), (8, vec![0, 4]));
     }
 }

@@ -147,6 +147,30 @@ impl<'a> Cx<'a> {
         Ok(Val::Resource(super::ResourceAny::new(rt, rep, own)))
     }
 
+    /// The guest's handle for a future, stream or error context `v`
+    /// (moved into the guest's table; error contexts are shared).
+    fn lower_async_handle(&mut self, ty: &InterfaceType, v: &Val) -> Result<u32> {
+        #[cfg(feature = "component-model-async")]
+        return super::concurrent::lower_async_handle(self, ty, v);
+        #[cfg(not(feature = "component-model-async"))]
+        {
+            let _ = (ty, v);
+            bail!("futures, streams and error contexts need the `component-model-async` feature")
+        }
+    }
+
+    /// The host value of the guest's future, stream or error-context
+    /// handle `handle` (a readable end leaves the guest's table).
+    fn lift_async_handle(&mut self, ty: &InterfaceType, handle: u32) -> Result<Val> {
+        #[cfg(feature = "component-model-async")]
+        return super::concurrent::lift_async_handle(self, ty, handle);
+        #[cfg(not(feature = "component-model-async"))]
+        {
+            let _ = (ty, handle);
+            bail!("futures, streams and error contexts need the `component-model-async` feature")
+        }
+    }
+
     /// Fails if a borrow this context lent is still held by the guest.
     pub(crate) fn check_lent(&mut self) -> Result<()> {
         let instance = self.opts.instance;
@@ -248,6 +272,10 @@ impl<'a> Cx<'a> {
             (I::Char, Val::Char(c)) => out.push(ValRaw::u32(u32::from(*c))),
             (I::Own(_) | I::Borrow(_), Val::Resource(r)) => {
                 let handle = self.lower_handle(ty, r)?;
+                out.push(ValRaw::u32(handle));
+            }
+            (I::Stream(_) | I::Future(_) | I::ErrorContext, _) => {
+                let handle = self.lower_async_handle(ty, v)?;
                 out.push(ValRaw::u32(handle));
             }
             (I::String, Val::String(s)) => {
@@ -352,6 +380,10 @@ impl<'a> Cx<'a> {
             }
             (I::Own(_) | I::Borrow(_), Val::Resource(r)) => {
                 let handle = self.lower_handle(ty, r)?;
+                self.write(ptr, &handle.to_le_bytes())
+            }
+            (I::Stream(_) | I::Future(_) | I::ErrorContext, _) => {
+                let handle = self.lower_async_handle(ty, v)?;
                 self.write(ptr, &handle.to_le_bytes())
             }
             (I::String, Val::String(s)) => {
@@ -486,6 +518,10 @@ impl<'a> Cx<'a> {
                 let handle = next()?.get_u32();
                 self.lift_handle(ty, handle)?
             }
+            I::Stream(_) | I::Future(_) | I::ErrorContext => {
+                let handle = next()?.get_u32();
+                self.lift_async_handle(ty, handle)?
+            }
             I::String => {
                 let (ptr, len) = (next()?.get_u32(), next()?.get_u32());
                 Val::String(self.load_string(ptr, len)?)
@@ -561,6 +597,10 @@ impl<'a> Cx<'a> {
             I::Own(_) | I::Borrow(_) => {
                 let handle = u32::from_le_bytes(self.read(ptr)?);
                 self.lift_handle(ty, handle)?
+            }
+            I::Stream(_) | I::Future(_) | I::ErrorContext => {
+                let handle = u32::from_le_bytes(self.read(ptr)?);
+                self.lift_async_handle(ty, handle)?
             }
             I::String => {
                 let p = u32::from_le_bytes(self.read(ptr)?);

@@ -217,7 +217,13 @@ impl<T: 'static> Builder<'_, '_, T> {
                 _ => None,
             };
             let options = match builtin {
-                Builtin::TaskReturn { options, .. } => Some(self.options(options)?),
+                Builtin::TaskReturn { options, .. }
+                | Builtin::Transmit {
+                    options: Some(options),
+                    ..
+                }
+                | Builtin::ErrorContextNew(options)
+                | Builtin::ErrorContextDebugMessage(options) => Some(self.options(options)?),
                 _ => None,
             };
             if let Some((ty, raw)) =

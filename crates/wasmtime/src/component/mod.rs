@@ -13,8 +13,9 @@
 //! import functions or instances of functions, resources, and nested
 //! components (inlined into one instance at translation), `bindgen!`, and
 //! (feature `component-model-async`) async lifts and lowers with tasks,
-//! waitable sets and subtasks driven by `run_concurrent`'s event loop.
-//! Streams, futures and error contexts come next.
+//! waitable sets and subtasks driven by `run_concurrent`'s event loop,
+//! and streams, futures and error contexts ([`StreamReader`],
+//! [`FutureReader`] with their producers and consumers).
 
 mod abi;
 mod artifact;
@@ -39,7 +40,11 @@ mod values;
 pub(crate) use artifact::is_precompiled_component;
 pub use compiled::Component;
 #[cfg(feature = "component-model-async")]
-pub use concurrent::{Access, Accessor, AsAccessor};
+pub use concurrent::{
+    Access, Accessor, AsAccessor, Destination, DirectDestination, DirectSource, ErrorContext,
+    FutureConsumer, FutureProducer, FutureReader, ReadBuffer, Source, StreamConsumer,
+    StreamProducer, StreamReader, StreamResult, VecBuffer, WriteBuffer,
+};
 pub use exports::{ComponentExportIndex, ComponentItem, ExportLookup, Instance};
 pub use func::Func;
 pub use has_data::{HasData, HasSelf};
@@ -47,7 +52,7 @@ pub use linker::{InstancePre, Linker, LinkerInstance};
 pub use resource_table::{ResourceTable, ResourceTableError};
 pub use resources::{Resource, ResourceAny, ResourceType};
 pub use typed::{ComponentNamedList, ComponentType, Lift, Lower, TypedFunc};
-pub use values::Val;
+pub use values::{ErrorContextAny, FutureAny, StreamAny, Val};
 
 /// Derives [`ComponentType`](trait@ComponentType) for a Rust type that
 /// stands for a component-model `record`, `variant` or `enum`.

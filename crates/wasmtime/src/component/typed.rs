@@ -448,5 +448,10 @@ pub(crate) fn wit(ty: &InterfaceType) -> String {
         I::Flags(names) => format!("flags {{ {} }}", names.join(", ")),
         I::Own(i) => format!("own<resource {i}>"),
         I::Borrow(i) => format!("borrow<resource {i}>"),
+        I::Stream(None) => "stream".into(),
+        I::Stream(Some(t)) => format!("stream<{}>", wit(t)),
+        I::Future(None) => "future".into(),
+        I::Future(Some(t)) => format!("future<{}>", wit(t)),
+        I::ErrorContext => "error-context".into(),
     }
 }

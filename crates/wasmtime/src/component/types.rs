@@ -124,6 +124,9 @@ pub enum Type {
     Flags(Flags),
     Own(ResourceType),
     Borrow(ResourceType),
+    Future(FutureType),
+    Stream(StreamType),
+    ErrorContext,
 }
 
 macro_rules! compound {
@@ -151,6 +154,10 @@ compound! {
     ResultType;
     /// A `flags` type.
     Flags;
+    /// A `future<T>` type.
+    FutureType;
+    /// A `stream<T>` type.
+    StreamType;
 }
 
 /// A field of a [`Record`].
@@ -202,6 +209,9 @@ impl Type {
             I::Flags(_) => Type::Flags(Flags(compound())),
             I::Own(i) => Type::Own(resources[*i as usize]),
             I::Borrow(i) => Type::Borrow(resources[*i as usize]),
+            I::Future(_) => Type::Future(FutureType(compound())),
+            I::Stream(_) => Type::Stream(StreamType(compound())),
+            I::ErrorContext => Type::ErrorContext,
         }
     }
 }
@@ -302,5 +312,25 @@ impl Flags {
             _ => &[],
         };
         names.iter().map(String::as_str)
+    }
+}
+
+impl FutureType {
+    /// The payload type (`None` for a `future` without one).
+    pub fn ty(&self) -> Option<Type> {
+        match &*self.0.ty {
+            InterfaceType::Future(t) => t.as_deref().map(|t| self.0.child(t)),
+            _ => None,
+        }
+    }
+}
+
+impl StreamType {
+    /// The element type (`None` for a `stream` without one).
+    pub fn ty(&self) -> Option<Type> {
+        match &*self.0.ty {
+            InterfaceType::Stream(t) => t.as_deref().map(|t| self.0.child(t)),
+            _ => None,
+        }
     }
 }

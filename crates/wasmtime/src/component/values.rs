@@ -1,4 +1,7 @@
-//! [`Val`]: a dynamically typed component-level value.
+//! [`Val`]: a dynamically typed component-level value, and the untyped
+//! handles of futures, streams and error contexts it carries.
+
+use crate::store::StoreId;
 
 /// A component-level value, of any WIT type (see
 /// [`Func::call`](super::Func::call)).
@@ -27,6 +30,9 @@ pub enum Val {
     Result(Result<Option<Box<Val>>, Option<Box<Val>>>),
     Flags(Vec<String>),
     Resource(super::ResourceAny),
+    Future(FutureAny),
+    Stream(StreamAny),
+    ErrorContext(ErrorContextAny),
 }
 
 impl Val {
@@ -55,6 +61,38 @@ impl Val {
             Val::Result(_) => "result",
             Val::Flags(_) => "flags",
             Val::Resource(_) => "resource",
+            Val::Future(_) => "future",
+            Val::Stream(_) => "stream",
+            Val::ErrorContext(_) => "error-context",
         }
     }
+}
+
+/// The readable end of a future held by the host, of any payload type
+/// ([`Val::Future`]). Lowering it into a guest moves the end there, so it
+/// can be passed once; see
+/// [`FutureReader`](super::FutureReader) for the statically typed form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FutureAny {
+    pub(crate) store: StoreId,
+    pub(crate) id: usize,
+}
+
+/// The readable end of a stream held by the host, of any element type
+/// ([`Val::Stream`]). Lowering it into a guest moves the end there, so it
+/// can be passed once; see [`StreamReader`](super::StreamReader) for the
+/// statically typed form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamAny {
+    pub(crate) store: StoreId,
+    pub(crate) id: usize,
+}
+
+/// An error context ([`Val::ErrorContext`]): an immutable error
+/// description a guest made with `error-context.new`. Error contexts are
+/// shared, not moved: lowering one gives the guest a new handle to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorContextAny {
+    pub(crate) store: StoreId,
+    pub(crate) id: usize,
 }

@@ -44,6 +44,21 @@ pub(crate) fn with_store<R>(store: &mut StoreOpaque, f: impl FnOnce() -> R) -> R
     f()
 }
 
+/// The typed store of an opaque one (for host producers and consumers of
+/// streams, which are polled with the store they were made for).
+///
+/// # Safety
+///
+/// `store` must be the `StoreOpaque` of a `StoreInner<D>`, and not be
+/// used while the result lives.
+pub(crate) unsafe fn typed_store<'a, D: 'static>(
+    store: &'a mut StoreOpaque,
+) -> StoreContextMut<'a, D> {
+    // SAFETY: `StoreInner<D>` is `repr(C)` with its `StoreOpaque` first,
+    // and the caller guarantees the data type.
+    StoreContextMut(unsafe { &mut *(store as *mut StoreOpaque).cast::<StoreInner<D>>() })
+}
+
 /// Mutable access to a store (and its data projected by `D`), lent by
 /// [`Accessor::with`].
 pub struct Access<'a, T: 'static, D: HasData + ?Sized = HasSelf<T>> {

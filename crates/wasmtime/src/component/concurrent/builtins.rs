@@ -3,6 +3,7 @@
 //! second `task.return`, an unknown handle, dropping a set that still has
 //! members) is an error that reaches the caller like a trap.
 
+use super::transmit;
 use super::{
     cancel_host_task, drive_until, poll_host_tasks, Waitable, Waiter, BLOCKED, EVENT_NONE,
     SUBTASK_CANCELLED_BEFORE_RETURNED, SUBTASK_RETURNED,
@@ -13,7 +14,7 @@ use crate::store::StoreOpaque;
 use crate::{Engine, FuncType, Memory, ValType};
 use anyhow::{anyhow, bail, ensure, Result};
 use std::sync::Arc;
-use wasmtime_environ::component::{Builtin, FlatType, InterfaceType, MAX_FLAT_PARAMS};
+use wasmtime_environ::component::{Builtin, FlatType, InterfaceType, TransmitOp, MAX_FLAT_PARAMS};
 use wasmtime_runtime::vmcontext::ValRaw;
 
 fn val_type(f: FlatType) -> ValType {
@@ -191,7 +192,7 @@ pub(crate) fn builtin_func<T: 'static>(
                 if si != 0 {
                     w.check_set(si)?;
                 }
-                w.subtask(wi)?.set = (si != 0).then_some(si);
+                *w.joined(wi)? = (si != 0).then_some(si);
                 Ok(())
             }),
         ),
@@ -240,20 +241,136 @@ pub(crate) fn builtin_func<T: 'static>(
                 }),
             )
         }
-        Builtin::Unsupported {
-            name,
-            params,
-            results,
+        Builtin::Transmit {
+            op,
+            future,
+            payload,
+            ..
         } => {
-            let p: Vec<ValType> = params.iter().copied().map(val_type).collect();
-            let r: Vec<ValType> = results.iter().copied().map(val_type).collect();
-            let name = name.clone();
+            let (future, payload) = (*future, payload.clone());
+            let opts = Arc::new(options.unwrap_or_else(|| Options::memory_only(None, instance)));
+            match *op {
+                TransmitOp::New => (
+                    ty(&[], &[ValType::I64]),
+                    raw(move |store, slots| {
+                        let both = transmit::guest_new(store, instance, future, &payload)?;
+                        slots[0] = ValRaw::u64(both);
+                        Ok(())
+                    }),
+                ),
+                TransmitOp::Read | TransmitOp::Write => {
+                    let write = *op == TransmitOp::Write;
+                    let params: &[ValType] = if future {
+                        &[I32, I32]
+                    } else {
+                        &[I32, I32, I32]
+                    };
+                    (
+                        ty(params, &[I32]),
+                        raw(move |store, slots| {
+                            let (handle, ptr) = (slots[0].get_u32(), slots[1].get_u32());
+                            let len = if future { 1 } else { slots[2].get_u32() };
+                            let r = transmit::guest_copy(
+                                store, instance, handle, write, future, &payload, &opts, ptr, len,
+                            )?;
+                            slots[0] = ValRaw::u32(r);
+                            Ok(())
+                        }),
+                    )
+                }
+                TransmitOp::CancelRead(async_) | TransmitOp::CancelWrite(async_) => {
+                    let write = matches!(op, TransmitOp::CancelWrite(_));
+                    (
+                        ty(&[I32], &[I32]),
+                        raw(move |store, slots| {
+                            let r = transmit::guest_cancel(
+                                store,
+                                instance,
+                                slots[0].get_u32(),
+                                write,
+                                future,
+                                async_,
+                            )?;
+                            slots[0] = ValRaw::u32(r);
+                            Ok(())
+                        }),
+                    )
+                }
+                TransmitOp::DropReadable | TransmitOp::DropWritable => {
+                    let readable = *op == TransmitOp::DropReadable;
+                    (
+                        ty(&[I32], &[]),
+                        raw(move |store, slots| {
+                            transmit::guest_drop(
+                                store,
+                                instance,
+                                slots[0].get_u32(),
+                                readable,
+                                future,
+                                &payload,
+                            )
+                        }),
+                    )
+                }
+            }
+        }
+        Builtin::ErrorContextNew(_) => {
+            let opts = options.unwrap_or_else(|| Options::memory_only(None, instance));
             (
-                ty(&p, &r),
-                raw(move |_, _| bail!("component-model async: `{name}` is not supported yet")),
+                ty(&[I32, I32], &[I32]),
+                raw(move |store, slots| {
+                    let (ptr, len) = (slots[0].get_u32(), slots[1].get_u32());
+                    let message = Cx::new(store, &opts).load_string(ptr, len)?;
+                    let list = &mut store.concurrent.transmits.error_contexts;
+                    list.push(message);
+                    let id = list.len() - 1;
+                    let w = &mut store.component_instances[instance].concurrent.waitables;
+                    slots[0] = ValRaw::u32(w.insert(Waitable::ErrorContext(id))?);
+                    Ok(())
+                }),
             )
         }
+        Builtin::ErrorContextDebugMessage(_) => {
+            let opts = options.unwrap_or_else(|| Options::memory_only(None, instance));
+            (
+                ty(&[I32, I32], &[]),
+                raw(move |store, slots| {
+                    let (handle, ptr) = (slots[0].get_u32(), slots[1].get_u32());
+                    let id = error_context(store, instance, handle)?;
+                    let message = store.concurrent.transmits.error_contexts[id].clone();
+                    ensure!(ptr % 4 == 0, "wasm trap: unaligned string pointer {ptr:#x}");
+                    let mut cx = Cx::new(store, &opts);
+                    let (p, len) = cx.store_string(&message)?;
+                    cx.write(ptr, &p.to_le_bytes())?;
+                    cx.write(ptr + 4, &len.to_le_bytes())
+                }),
+            )
+        }
+        Builtin::ErrorContextDrop => (
+            ty(&[I32], &[]),
+            raw(move |store, slots| {
+                let handle = slots[0].get_u32();
+                error_context(store, instance, handle)?;
+                store.component_instances[instance]
+                    .concurrent
+                    .waitables
+                    .remove(handle)?;
+                Ok(())
+            }),
+        ),
     })
+}
+
+/// The error context behind `handle` of `instance`.
+fn error_context(store: &mut StoreOpaque, instance: usize, handle: u32) -> Result<usize> {
+    match store.component_instances[instance]
+        .concurrent
+        .waitables
+        .get(handle)
+    {
+        Ok(Waitable::ErrorContext(id)) => Ok(*id),
+        _ => bail!("wasm trap: handle {handle} is not an error context"),
+    }
 }
 
 /// `task.return` of the current task with flat arguments `slots`.

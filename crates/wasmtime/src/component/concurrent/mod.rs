@@ -1,7 +1,8 @@
 //! Component-model async (feature `component-model-async`): guest tasks of
-//! async-lifted exports, the per-instance table of waitables (waitable sets
-//! and subtasks), host subtasks (futures of concurrent host functions) and
-//! the event loop that drives them.
+//! async-lifted exports, the per-instance table of waitables (waitable sets,
+//! subtasks, stream and future ends, error contexts), host subtasks
+//! (futures of concurrent host functions), streams and futures
+//! (`transmit`, `streams`) and the event loop that drives them.
 //!
 //! Everything runs on the thread (and, for async calls, the fiber) that
 //! drives the store. The loop ([`drive_until`]) repeats one *step* until
@@ -19,12 +20,23 @@
 //! instance run the callee's task to completion in the caller's frame.
 
 mod accessor;
+mod buffers;
 mod builtins;
+mod handles;
 mod host;
+mod streams;
+mod transmit;
 
 pub use accessor::{Access, Accessor, AsAccessor};
 pub(crate) use builtins::builtin_func;
+pub use handles::ErrorContext;
+pub(crate) use handles::{lift_async_handle, lower_async_handle};
 pub(crate) use host::{async_lower_abi, ConcurrentHost};
+pub use streams::{
+    Destination, DirectDestination, DirectSource, FutureConsumer, FutureProducer, FutureReader,
+    ReadBuffer, Source, StreamConsumer, StreamProducer, StreamReader, StreamResult, VecBuffer,
+    WriteBuffer,
+};
 
 use super::abi::Cx;
 use super::func::LiftedFunc;
@@ -72,6 +84,8 @@ pub(crate) struct ConcurrentState {
     /// Host subtasks whose futures are not finished.
     host_tasks: Vec<HostTask>,
     next_host_id: u64,
+    /// Streams, futures and error contexts.
+    pub(crate) transmits: transmit::Transmits,
 }
 
 /// What lowers a task's parameters into its instance and returns the core
@@ -149,6 +163,10 @@ pub(crate) enum Waitable {
     Set,
     /// A subtask started by an async lower.
     Subtask(Subtask),
+    /// An end of a stream or future.
+    End(transmit::End),
+    /// An error context (its index in the store's list).
+    ErrorContext(usize),
 }
 
 /// An async-lowered call that did not finish at once.
@@ -201,7 +219,7 @@ impl Waitables {
     pub(crate) fn subtask(&mut self, i: u32) -> Result<&mut Subtask> {
         match self.get(i)? {
             Waitable::Subtask(s) => Ok(s),
-            Waitable::Set => bail!("handle {i} is not a subtask"),
+            _ => bail!("handle {i} is not a subtask"),
         }
     }
 
@@ -212,19 +230,29 @@ impl Waitables {
         }
     }
 
+    /// The set a subtask or stream/future end joined.
+    pub(crate) fn joined(&mut self, i: u32) -> Result<&mut Option<u32>> {
+        match self.get(i)? {
+            Waitable::Subtask(s) => Ok(&mut s.set),
+            Waitable::End(e) => Ok(&mut e.set),
+            _ => bail!("handle {i} is not a subtask or a stream or future end"),
+        }
+    }
+
     pub(crate) fn remove(&mut self, i: u32) -> Result<Waitable> {
         self.get(i)?;
         self.free.push(i);
         Ok(self.slots[i as usize - 1].take().unwrap())
     }
 
-    /// Subtasks that joined set `set`.
+    /// Waitables that joined set `set`.
     fn members(&self, set: u32) -> impl Iterator<Item = u32> + '_ {
         self.slots
             .iter()
             .enumerate()
             .filter_map(move |(i, w)| match w {
                 Some(Waitable::Subtask(s)) if s.set == Some(set) => Some(i as u32 + 1),
+                Some(Waitable::End(e)) if e.set == Some(set) => Some(i as u32 + 1),
                 _ => None,
             })
     }
@@ -233,28 +261,38 @@ impl Waitables {
         self.members(set).next().is_some()
     }
 
+    fn has_pending(&self, i: u32) -> bool {
+        match &self.slots[i as usize - 1] {
+            Some(Waitable::Subtask(s)) => s.pending,
+            Some(Waitable::End(e)) => e.event.is_some(),
+            _ => false,
+        }
+    }
+
     /// Takes the next pending event of set `set`: `(code, handle,
     /// payload)`.
     pub(crate) fn take_event(&mut self, set: u32) -> Option<(u32, u32, u32)> {
-        let i = self
-            .members(set)
-            .find(|&i| match &self.slots[i as usize - 1] {
-                Some(Waitable::Subtask(s)) => s.pending,
-                _ => false,
-            })?;
-        let Some(Waitable::Subtask(s)) = &mut self.slots[i as usize - 1] else {
-            unreachable!()
-        };
-        s.pending = false;
-        Some((EVENT_SUBTASK, i, s.state))
+        let i = self.members(set).find(|&i| self.has_pending(i))?;
+        match &mut self.slots[i as usize - 1] {
+            Some(Waitable::Subtask(s)) => {
+                s.pending = false;
+                Some((EVENT_SUBTASK, i, s.state))
+            }
+            Some(Waitable::End(e)) => {
+                let (code, payload, done) = e.event.take()?;
+                e.state = if done {
+                    transmit::CopyState::Done
+                } else {
+                    transmit::CopyState::Idle
+                };
+                Some((code, i, payload))
+            }
+            _ => None,
+        }
     }
 
     fn has_event(&self, set: u32) -> bool {
-        self.members(set)
-            .any(|i| match &self.slots[i as usize - 1] {
-                Some(Waitable::Subtask(s)) => s.pending,
-                _ => false,
-            })
+        self.members(set).any(|i| self.has_pending(i))
     }
 }
 
@@ -396,7 +434,10 @@ pub(crate) fn drive_until(
             if done(store)? {
                 return Ok(());
             }
-            if nested && store.concurrent.host_tasks.is_empty() {
+            if nested
+                && store.concurrent.host_tasks.is_empty()
+                && !store.concurrent.transmits.host_work()
+            {
                 bail!(
                     "wasm trap: deadlock: an async task waits for an event that nothing can \
                      deliver"
@@ -591,7 +632,8 @@ fn step(store: &mut StoreOpaque, waiter: Waiter) -> Result<bool> {
         deliver(store, id, event);
         return Ok(true);
     }
-    poll_host_tasks(store, waiter)
+    let streams = transmit::poll_host_transmits(store)?;
+    Ok(poll_host_tasks(store, waiter)? || streams)
 }
 
 /// Starts task `id`; a failure ends the task with that error.
