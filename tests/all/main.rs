@@ -9,6 +9,7 @@ mod component;
 mod const_exprs;
 mod cow;
 mod cross_compile;
+mod debug_backtrace;
 mod epoch;
 mod exception_paths;
 mod exceptions;
