@@ -398,13 +398,14 @@ option_group! {
         "debug-info" => debug_info: Option<bool>,
         /// The most wasm frames a trap's backtrace shows (default 20).
         "max-backtrace" => max_backtrace: Option<usize>,
+        /// On a trap, write a core dump (wasm coredump format) to this file.
+        "coredump" => coredump: Option<String>,
     }
     unsupported {
         "guest-debug", "debugger", "arg", "inherit-stdin", "inherit-stdout", "inherit-stderr"
             => "guest debugging is not implemented",
         "address-map" => "the wasm address map is always generated",
         "logging", "log-to-files" => "this runtime has no logging",
-        "coredump" => "core dumps are not implemented",
         "symbols" => "`.cwasm` symbols cannot be configured here",
     }
 }
@@ -417,6 +418,9 @@ impl DebugOptions {
         }
         if let Some(frames) = self.max_backtrace {
             config.wasm_backtrace_max_frames(std::num::NonZeroUsize::new(frames));
+        }
+        if self.coredump.is_some() {
+            config.coredump_on_trap(true);
         }
     }
 }

@@ -366,8 +366,32 @@ impl RunCommand {
             Ok(()) => Ok(Outcome::Success),
             Err(e) => match e.downcast_ref::<wasmtime_wasi::I32Exit>() {
                 Some(exit) => Ok(Outcome::Exit(exit.0)),
-                None => Err(e.context(format!("failed to run main module `{path}`"))),
+                None => {
+                    let e = self.write_coredump(&mut store, path, e);
+                    Err(e.context(format!("failed to run main module `{path}`")))
+                }
             },
+        }
+    }
+
+    /// With `-D coredump=FILE`, writes the core dump attached to `error`
+    /// (if any) to FILE and says so in the error.
+    fn write_coredump<T: 'static>(
+        &self,
+        store: &mut Store<T>,
+        path: &str,
+        error: anyhow::Error,
+    ) -> anyhow::Error {
+        let Some(file) = self.common.debug().coredump else {
+            return error;
+        };
+        let Some(dump) = error.downcast_ref::<wasmtime::WasmCoreDump>() else {
+            return error;
+        };
+        let bytes = dump.serialize(&mut *store, path);
+        match std::fs::write(&file, bytes) {
+            Ok(()) => error.context(format!("core dumped at {file}")),
+            Err(io) => error.context(format!("failed to write core dump to {file}: {io}")),
         }
     }
 }

@@ -86,6 +86,9 @@ pub struct Config {
     pub(crate) wasm_backtrace_details_env_used: bool,
     /// `Config::coredump_on_trap`.
     pub(crate) coredump_on_trap: bool,
+    /// `Config::profiler`.
+    #[cfg(feature = "profiling")]
+    pub(crate) profiler: crate::ProfilingStrategy,
     /// Extra Cranelift settings: `(name, None)` enables a boolean setting,
     /// `(name, Some(value))` sets one.
     pub(crate) cranelift_flags: Vec<(String, Option<String>)>,
@@ -180,6 +183,8 @@ impl Config {
             debug_info: false,
             wasm_backtrace_details_env_used: false,
             coredump_on_trap: false,
+            #[cfg(feature = "profiling")]
+            profiler: crate::ProfilingStrategy::None,
             cranelift_flags: Vec::new(),
             regalloc_algorithm: None,
             table_lazy_init: true,

@@ -36,6 +36,10 @@ mod config_debug;
 #[cfg(feature = "coredump")]
 mod coredump;
 mod engine;
+#[cfg(feature = "profiling")]
+mod profiling;
+#[cfg(feature = "profiling")]
+mod profiling_agent;
 mod serialization;
 mod target;
 
@@ -92,6 +96,10 @@ pub use cache::{Cache, CacheConfig};
 pub use config::{Collector, Config, Enabled, OptLevel, RegallocAlgorithm, Strategy};
 pub use config_debug::WasmBacktraceDetails;
 pub use engine::{Engine, Precompiled};
+#[cfg(feature = "profiling")]
+pub use profiling::GuestProfiler;
+#[cfg(feature = "profiling")]
+pub use profiling_agent::ProfilingStrategy;
 #[cfg(feature = "runtime")]
 pub use runtime_exports::*;
 #[cfg(not(feature = "runtime"))]

@@ -119,6 +119,24 @@ impl Module {
                 (array_call, code.func_ptr(2 * i))
             })
             .collect();
+        for i in 0..n as u32 {
+            let index = module.func_index(DefinedFuncIndex::from_u32(i));
+            let name = || {
+                let mut name = String::new();
+                let _ = crate::symbolize::write_func_name(
+                    &mut name,
+                    module.func_names.get(&index).map(String::as_str),
+                    index.as_u32(),
+                );
+                name
+            };
+            for (append, kind) in [(2 * i, ""), (2 * i + 1, "array_call ")] {
+                let range = code.func_range(append);
+                let base = code.text_range().start;
+                let bytes = &code.text()[range.start - base..range.end - base];
+                engine.register_profiled_function(&|| format!("{kind}{}", name()), bytes);
+            }
+        }
         let body_owner = (0..2 * n)
             .map(|a| (a % 2 == 0).then(|| DefinedFuncIndex::new(a / 2)))
             .collect();
