@@ -26,6 +26,7 @@ mod memory;
 mod memory64;
 mod multi_memory;
 mod pooling;
+mod profiling;
 mod serialize;
 mod signals;
 mod simd;
