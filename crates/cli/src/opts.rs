@@ -4,10 +4,10 @@
 //! and the list of the reference CLI's keys this runtime refuses.
 
 use crate::flags::{option_group, OptValue, Setting};
-use anyhow::{bail, Context as _, Result};
+use anyhow::{bail, Result};
 use clap::Args;
 use std::time::Duration;
-use wasmtime::{Config, Engine, OptLevel};
+use wasmtime::{Config, OptLevel};
 
 /// The `-O opt-level=...` choices.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -515,13 +515,6 @@ impl CommonOptions {
     /// All `-D` flags merged (later flags win).
     pub fn debug(&self) -> DebugOptions {
         merged(&self.debug_flags, DebugOptions::merge)
-    }
-
-    /// Creates an engine with these options.
-    pub fn engine(&self) -> Result<Engine> {
-        Engine::new(&self.config()?)
-            .anyhow()
-            .context("failed to create the engine")
     }
 }
 

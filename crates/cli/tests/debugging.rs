@@ -122,3 +122,37 @@ fn coredump_flag_writes_a_parsable_core_dump() {
     assert_eq!(first_frame_func, divide);
     assert!(divide.is_some());
 }
+
+const LOOP: &str = r#"(module
+  (func $spin (export "_start")
+    (local i32)
+    (local.set 0 (i32.const 200000000))
+    (loop
+      (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
+      (br_if 0 (local.get 0)))))"#;
+
+#[test]
+fn profile_flag_writes_perf_map_and_guest_profile() {
+    let dir = std::env::temp_dir().join(format!("wasmtime-cli-profile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let wat = dir.join("spin.wat");
+    std::fs::write(&wat, LOOP).unwrap();
+    let wat = wat.to_str().unwrap();
+
+    let out = dir.join("guest.json");
+    let flag = format!("--profile=guest,{},1ms", out.display());
+    let o = wasmtime(&["run", "-C", "cache=n", &flag, wat], &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json = std::fs::read_to_string(&out).unwrap();
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(value["meta"].is_object());
+    assert!(json.contains("\"spin\""), "{json}");
+
+    // perfmap: the child's map file names the function.
+    let o = wasmtime(&["run", "-C", "cache=n", "--profile=perfmap", wat], &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    let o = wasmtime(&["run", "--profile=vtune", wat], &[]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("VTune"), "{}", stderr(&o));
+}

@@ -173,7 +173,7 @@ impl WasmCoreDump {
         for (i, module) in self.modules.iter().enumerate() {
             match module.name() {
                 Some(name) => module_sec.module(name),
-                None => module_sec.module(&format!("<anonymous-module-{i}>")),
+                None => module_sec.module(format!("<anonymous-module-{i}>")),
             };
         }
         dump.section(&module_sec);
