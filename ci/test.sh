@@ -28,7 +28,8 @@ ASAN=1 ./ci/c-api.sh
 for features in runtime cranelift cranelift,wat cranelift,cache cranelift,parallel-compilation \
   cranelift,signals-based-traps runtime,cache runtime,wat runtime,pooling-allocator \
   runtime,call-hook runtime,signals-based-traps runtime,threads runtime,memory-protection-keys \
-  runtime,async runtime,component-model runtime,component-model-async runtime,cranelift cranelift,all-arch; do
+  runtime,async runtime,component-model runtime,component-model-async runtime,cranelift cranelift,all-arch \
+  runtime,addr2line runtime,coredump runtime,profiling cranelift,demangle; do
   cargo check --quiet -p wasmtime --no-default-features --features "$features"
 done
 if cargo tree -p wasmtime --no-default-features --features cranelift -e normal | grep -q wasmtime-runtime; then

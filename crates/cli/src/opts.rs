@@ -4,10 +4,10 @@
 //! and the list of the reference CLI's keys this runtime refuses.
 
 use crate::flags::{option_group, OptValue, Setting};
-use anyhow::{bail, Context as _, Result};
+use anyhow::{bail, Result};
 use clap::Args;
 use std::time::Duration;
-use wasmtime::{Config, Engine, OptLevel};
+use wasmtime::{Config, OptLevel};
 
 /// The `-O opt-level=...` choices.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -398,13 +398,14 @@ option_group! {
         "debug-info" => debug_info: Option<bool>,
         /// The most wasm frames a trap's backtrace shows (default 20).
         "max-backtrace" => max_backtrace: Option<usize>,
+        /// On a trap, write a core dump (wasm coredump format) to this file.
+        "coredump" => coredump: Option<String>,
     }
     unsupported {
         "guest-debug", "debugger", "arg", "inherit-stdin", "inherit-stdout", "inherit-stderr"
             => "guest debugging is not implemented",
         "address-map" => "the wasm address map is always generated",
         "logging", "log-to-files" => "this runtime has no logging",
-        "coredump" => "core dumps are not implemented",
         "symbols" => "`.cwasm` symbols cannot be configured here",
     }
 }
@@ -417,6 +418,9 @@ impl DebugOptions {
         }
         if let Some(frames) = self.max_backtrace {
             config.wasm_backtrace_max_frames(std::num::NonZeroUsize::new(frames));
+        }
+        if self.coredump.is_some() {
+            config.coredump_on_trap(true);
         }
     }
 }
@@ -511,13 +515,6 @@ impl CommonOptions {
     /// All `-D` flags merged (later flags win).
     pub fn debug(&self) -> DebugOptions {
         merged(&self.debug_flags, DebugOptions::merge)
-    }
-
-    /// Creates an engine with these options.
-    pub fn engine(&self) -> Result<Engine> {
-        Engine::new(&self.config()?)
-            .anyhow()
-            .context("failed to create the engine")
     }
 }
 

@@ -2,6 +2,7 @@
 //! `_start` (or the function named by `--invoke`).
 
 pub(crate) mod component;
+mod profile;
 mod wave;
 
 use crate::flags::option_group;
@@ -12,7 +13,8 @@ use clap::Args;
 use std::path::Path;
 use std::process::ExitCode;
 use wasmtime::{
-    Extern, Func, Instance, Linker, Module, Store, StoreLimits, StoreLimitsBuilder, Val, ValType,
+    Engine, Extern, Func, Instance, Linker, Module, Store, StoreLimits, StoreLimitsBuilder, Val,
+    ValType,
 };
 use wasmtime_wasi::p1::{self, WasiP1Ctx};
 use wasmtime_wasi::{DirPerms, FilePerms, WasiCtxBuilder};
@@ -59,6 +61,12 @@ pub struct RunCommand {
     /// compile`). Not safe for untrusted input: an artifact is machine code.
     #[arg(long)]
     pub allow_precompiled: bool,
+
+    /// Profiles the guest: `perfmap` or `jitdump` for perf, or
+    /// `guest[,PATH[,INTERVAL]]` for a Firefox Profiler profile of the
+    /// wasm stack (core modules only).
+    #[arg(long, value_name = "STRATEGY", value_parser = profile::Profile::parse)]
+    pub profile: Option<profile::Profile>,
 
     /// The module (`.wasm` or `.wat`) followed by its arguments.
     #[arg(required = true, value_name = "WASM", trailing_var_arg = true)]
@@ -284,9 +292,23 @@ impl RunCommand {
             Some((path, args)) => (path, args),
             None => bail!("no module given"),
         };
-        let engine = self.common.engine()?;
+        let mut config = self.common.config()?;
+        if let Some(profile) = &self.profile {
+            if matches!(profile, profile::Profile::Guest { .. })
+                && self.common.wasm().timeout.is_some()
+            {
+                bail!("`--profile=guest` and `-W timeout` both use epochs and cannot be combined");
+            }
+            profile.apply(&mut config);
+        }
+        let engine = Engine::new(&config)
+            .anyhow()
+            .context("failed to create the engine")?;
         let bytes = Input::open(path)?;
         if component::is_component(&bytes) {
+            if matches!(self.profile, Some(profile::Profile::Guest { .. })) {
+                bail!("`--profile=guest` is not supported for components yet");
+            }
             let args = if self.invoke.is_some() { &[] } else { args };
             return self.run_component(&engine, path, bytes, args).await;
         }
@@ -302,6 +324,15 @@ impl RunCommand {
             },
         );
         self.apply_store_options(&mut store)?;
+        let sampling = match &self.profile {
+            Some(profile::Profile::Guest {
+                path: out,
+                interval,
+            }) => Some(profile::GuestSampling::start(
+                &mut store, &module, path, out, *interval,
+            )?),
+            _ => None,
+        };
         let mut linker: Linker<Host> = Linker::new(&engine);
         let wasi = self.wasi_options();
         if wasi.cli.or(wasi.common) != Some(false) {
@@ -362,12 +393,39 @@ impl RunCommand {
             Ok(())
         }
         .await;
+        if let Some(sampling) = sampling {
+            sampling.finish()?;
+        }
         match result {
             Ok(()) => Ok(Outcome::Success),
             Err(e) => match e.downcast_ref::<wasmtime_wasi::I32Exit>() {
                 Some(exit) => Ok(Outcome::Exit(exit.0)),
-                None => Err(e.context(format!("failed to run main module `{path}`"))),
+                None => {
+                    let e = self.write_coredump(&mut store, path, e);
+                    Err(e.context(format!("failed to run main module `{path}`")))
+                }
             },
+        }
+    }
+
+    /// With `-D coredump=FILE`, writes the core dump attached to `error`
+    /// (if any) to FILE and says so in the error.
+    fn write_coredump<T: 'static>(
+        &self,
+        store: &mut Store<T>,
+        path: &str,
+        error: anyhow::Error,
+    ) -> anyhow::Error {
+        let Some(file) = self.common.debug().coredump else {
+            return error;
+        };
+        let Some(dump) = error.downcast_ref::<wasmtime::WasmCoreDump>() else {
+            return error;
+        };
+        let bytes = dump.serialize(&mut *store, path);
+        match std::fs::write(&file, bytes) {
+            Ok(()) => error.context(format!("core dumped at {file}")),
+            Err(io) => error.context(format!("failed to write core dump to {file}: {io}")),
         }
     }
 }

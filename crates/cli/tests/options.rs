@@ -266,7 +266,7 @@ fn unsupported_and_unknown_keys_are_errors() {
         ("-S", "nn", "wasi-nn"),
         ("-W", "component-model-threading", "component-model"),
         ("-C", "native-unwind-info", "unwind"),
-        ("-D", "coredump=core", "core dumps"),
+        ("-D", "guest-debug", "guest debugging"),
         ("-R", "path=trace", "recording"),
     ] {
         let o = wasmtime(&["run", flag, key, &m]);

@@ -198,6 +198,40 @@ pub struct Module {
     pub data: PrimaryMap<DataIndex, DataSegment>,
     /// Function names from the name section.
     pub func_names: BTreeMap<FuncIndex, String>,
+    /// Module-relative offset of each defined function's body (its locals
+    /// declaration), from which frames' in-function offsets are counted.
+    pub func_body_offsets: PrimaryMap<DefinedFuncIndex, u32>,
+    /// The module's DWARF, kept only with [`Tunables::parse_wasm_debuginfo`]
+    /// (so that modules compiled without it carry nothing extra).
+    pub debug_info: Option<Box<WasmDwarf>>,
+    /// Whether the module has `.debug_*` sections, kept or not (a backtrace
+    /// without source lines then hints at `WASMTIME_BACKTRACE_DETAILS`).
+    pub has_dwarf: bool,
+}
+
+/// The DWARF custom sections of a module, as the producer wrote them:
+/// addresses in them are offsets from the start of the code section's
+/// contents (the byte after its size field).
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+pub struct WasmDwarf {
+    /// Module-relative offset of the code section's contents.
+    pub code_section_offset: u64,
+    /// Each `.debug_*` section by name (e.g. `.debug_info`), in module order.
+    pub sections: Vec<(String, DwarfSection)>,
+}
+
+/// The bytes of one DWARF section.
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+pub struct DwarfSection(#[serde(with = "crate::serde_packed::bytes")] pub Box<[u8]>);
+
+impl WasmDwarf {
+    /// The contents of section `name` (empty if absent).
+    pub fn section(&self, name: &str) -> &[u8] {
+        self.sections
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or(&[], |(_, s)| &s.0)
+    }
 }
 
 macro_rules! index_conversions {

@@ -111,6 +111,7 @@ pub fn translate_module_with<'data>(
     let mut function_bodies = PrimaryMap::new();
     let wasm2_encoding = crate::encoding::wasm2_encoding(features);
     let mut branch_hints = HashMap::new();
+    let mut code_section_offset = 0;
 
     let mut parser = Parser::new(0);
     parser.set_features(features);
@@ -127,6 +128,7 @@ pub fn translate_module_with<'data>(
             if let Some(rules) = wasm2_encoding {
                 crate::encoding::check_function_body(wasm, &body, rules)?;
             }
+            module.func_body_offsets.push(body.range().start as u32);
             function_bodies.push(FunctionBodyData {
                 body,
                 validator,
@@ -328,8 +330,23 @@ pub fn translate_module_with<'data>(
                         branch_hints = hints;
                     }
                 }
+                _ if section.name().starts_with(".debug_") => {
+                    module.has_dwarf = true;
+                    if tunables.parse_wasm_debuginfo {
+                        let dwarf = module.debug_info.get_or_insert_with(Default::default);
+                        dwarf.sections.push((
+                            section.name().to_string(),
+                            DwarfSection(section.data().into()),
+                        ));
+                    }
+                }
                 _ => {}
             },
+            Payload::CodeSectionStart {
+                unchecked_range, ..
+            } => {
+                code_section_offset = unchecked_range.start;
+            }
             Payload::TagSection(tags) => {
                 for tag in tags {
                     module.tags.push(TypeIndex::from_u32(tag?.func_type_idx));
@@ -337,6 +354,10 @@ pub fn translate_module_with<'data>(
             }
             _ => {}
         }
+    }
+
+    if let Some(dwarf) = &mut module.debug_info {
+        dwarf.code_section_offset = code_section_offset;
     }
 
     // The section may come before or after the code section.

@@ -27,6 +27,10 @@ pub struct Tunables {
     /// hot code (branch-hinting proposal). Only layout changes: artifacts
     /// compiled either way run in engines configured either way.
     pub branch_hinting: bool,
+    /// Keep the module's DWARF sections (`.debug_*`) with the compiled
+    /// module so that backtraces can name source files and lines
+    /// (`Config::wasm_backtrace_details`). Changes no code.
+    pub parse_wasm_debuginfo: bool,
     /// Initial-data spans (first to last initialised byte of a memory) up
     /// to this size always get a copy-on-write image; larger ones need
     /// data over at least half of the span. Runtime-only: it does not
@@ -53,6 +57,7 @@ impl Default for Tunables {
             epoch_interruption: false,
             relaxed_simd_deterministic: false,
             branch_hinting: false,
+            parse_wasm_debuginfo: false,
             memory_guaranteed_dense_image_size: 16 << 20,
             memory_reservation_for_growth: DEFAULT_MEMORY_RESERVATION_FOR_GROWTH,
             guard_before_linear_memory: true,

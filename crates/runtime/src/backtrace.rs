@@ -133,6 +133,39 @@ pub unsafe fn walk_from_exit(store_context: *const u8, max_frames: usize) -> Fra
     unsafe { walk_frames(pc, fp, entry_fp, max_frames) }
 }
 
+/// Like [`walk_from_exit`], for host code that cannot be sure the exit
+/// record belongs to the current activation (a profiler sampling from an
+/// epoch callback or a host function): walks only when the recorded frame
+/// pointer lies on the live part of this thread's stack, between the
+/// caller's own stack frame and the activation's entry frame, so a stale
+/// record yields no frames instead of reads of dead memory.
+///
+/// # Safety
+///
+/// `store_context` must point to a readable `VMStoreContext`, and this
+/// must run on the thread (and stack) of the store's current wasm
+/// activation, if any.
+pub unsafe fn walk_from_exit_checked(store_context: *const u8, max_frames: usize) -> FrameWalk {
+    use wasmtime_environ::store_context::*;
+    // SAFETY: the caller guarantees `store_context` is readable.
+    let (pc, fp, entry_fp) = unsafe {
+        let field = |offset: u32| store_context.add(offset as usize).cast::<usize>().read();
+        (
+            field(LAST_WASM_EXIT_PC),
+            field(LAST_WASM_EXIT_FP),
+            field(LAST_WASM_ENTRY_FP),
+        )
+    };
+    let here = &pc as *const usize as usize;
+    if pc == 0 || entry_fp == 0 || fp <= here || fp > entry_fp {
+        return FrameWalk::default();
+    }
+    // SAFETY: every frame pointer the walk follows increases and stays at
+    // or below `entry_fp`, and the first is above this frame: all reads
+    // fall in the live stack between here and the entry frame.
+    unsafe { walk_frames(pc, fp, entry_fp, max_frames) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -433,7 +433,8 @@ macro_rules! table_entry {
 /// `r8`-`r11`, `xmm0`-`xmm15`; the others are callee-saved), calls the entry
 /// point, stores its result in the store context's `BUILTIN_STATUS` field
 /// and restores them all. The frame pointer is pushed first so
-/// frame-pointer walks stay intact.
+/// frame-pointer walks stay intact, and the calling wasm frame is recorded
+/// as the store context's last exit (`LAST_WASM_EXIT_PC`/`FP`).
 macro_rules! preserve_all_trampoline {
     (status, $name:ident) => {
         // SAFETY: the body is a complete function in assembly: it keeps the
@@ -447,6 +448,17 @@ macro_rules! preserve_all_trampoline {
             // at the call.
             core::arch::naked_asm!(
                 save_caller_saved!(),
+                // Record the calling wasm frame as the store's last exit
+                // (`[rbp + 8]` returns into it, `[rbp]` is its frame
+                // pointer) so that host code run by the builtin (an epoch
+                // callback sampling a guest profile, say) can walk the wasm
+                // stack as it does from a host function. rax and rcx are
+                // saved above; rdi still holds the vmctx.
+                "mov rax, [rdi + {store_context}]",
+                "mov rcx, [rbp + 8]",
+                "mov [rax + {exit_pc}], rcx",
+                "mov rcx, [rbp]",
+                "mov [rax + {exit_fp}], rcx",
                 "call {entry}",
                 // The saved rdi (vmctx) -> store context -> status.
                 "mov rdi, [rbp - 40]",
@@ -457,6 +469,8 @@ macro_rules! preserve_all_trampoline {
                 entry = sym super::entry::$name,
                 store_context = const wasmtime_environ::vmctx::STORE_CONTEXT,
                 status = const wasmtime_environ::store_context::BUILTIN_STATUS,
+                exit_pc = const wasmtime_environ::store_context::LAST_WASM_EXIT_PC,
+                exit_fp = const wasmtime_environ::store_context::LAST_WASM_EXIT_FP,
             )
         }
     };

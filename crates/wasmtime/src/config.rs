@@ -81,6 +81,14 @@ pub struct Config {
     pub(crate) shared_memory: bool,
     pub(crate) wasm_backtrace_max_frames: Option<NonZeroUsize>,
     pub(crate) debug_info: bool,
+    /// The details setting came from `WASMTIME_BACKTRACE_DETAILS`, so a
+    /// backtrace of a module with unread DWARF mentions the variable.
+    pub(crate) wasm_backtrace_details_env_used: bool,
+    /// `Config::coredump_on_trap`.
+    pub(crate) coredump_on_trap: bool,
+    /// `Config::profiler`.
+    #[cfg(feature = "profiling")]
+    pub(crate) profiler: crate::ProfilingStrategy,
     /// Extra Cranelift settings: `(name, None)` enables a boolean setting,
     /// `(name, Some(value))` sets one.
     pub(crate) cranelift_flags: Vec<(String, Option<String>)>,
@@ -158,7 +166,7 @@ impl Config {
             signals_based_traps: cfg!(feature = "signals-based-traps"),
             ..Tunables::default()
         };
-        Config {
+        let mut config = Config {
             features,
             tunables,
             opt_level: OptLevel::Speed,
@@ -173,6 +181,10 @@ impl Config {
             shared_memory: false,
             wasm_backtrace_max_frames: Some(DEFAULT_WASM_BACKTRACE_MAX_FRAMES),
             debug_info: false,
+            wasm_backtrace_details_env_used: false,
+            coredump_on_trap: false,
+            #[cfg(feature = "profiling")]
+            profiler: crate::ProfilingStrategy::None,
             cranelift_flags: Vec::new(),
             regalloc_algorithm: None,
             table_lazy_init: true,
@@ -184,7 +196,9 @@ impl Config {
             #[cfg(feature = "cache")]
             cache: None,
             collector: Collector::Auto,
-        }
+        };
+        config.wasm_backtrace_details(crate::WasmBacktraceDetails::Environment);
+        config
     }
 
     /// The post-2.0 proposals on by default, as in Wasmtime 48 (whose

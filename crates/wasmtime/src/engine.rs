@@ -50,6 +50,9 @@ struct EngineRuntime {
     host_trampolines: Mutex<HashMap<VMSharedTypeIndex, (Arc<CodeMemory>, u32)>>,
     epoch: std::sync::atomic::AtomicU64,
     allocator: Arc<dyn InstanceAllocator>,
+    /// `Config::profiler`'s agent, told about each module's code.
+    #[cfg(feature = "profiling")]
+    profiler: Option<Box<dyn crate::profiling_agent::ProfilingAgent>>,
 }
 
 #[cfg(feature = "runtime")]
@@ -162,9 +165,21 @@ impl Engine {
                     host_trampolines: Mutex::new(HashMap::new()),
                     epoch: std::sync::atomic::AtomicU64::new(0),
                     allocator: config.build_allocator()?,
+                    #[cfg(feature = "profiling")]
+                    profiler: crate::profiling_agent::new_agent(config.profiler)?,
                 },
             }),
         })
+    }
+
+    /// Announces `code` as function `name` to the configured profiler.
+    #[cfg(feature = "runtime")]
+    pub(crate) fn register_profiled_function(&self, name: &dyn Fn() -> String, code: &[u8]) {
+        #[cfg(feature = "profiling")]
+        if let Some(agent) = &self.inner.runtime.profiler {
+            agent.register_function(&name(), code);
+        }
+        let _ = (name, code);
     }
 
     /// The configuration.

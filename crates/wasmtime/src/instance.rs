@@ -3,8 +3,8 @@
 use crate::store::{StoreInstance, StoreOpaque, Stored};
 use crate::types::ExternType;
 use crate::{
-    AsContextMut, Extern, Func, Global, Memory, Module, SharedMemory, StoreContextMut, Table,
-    TypedFunc, WasmParams, WasmResults,
+    AsContextMut, Extern, Func, Global, Memory, Module, SharedMemory, StoreContext,
+    StoreContextMut, Table, TypedFunc, WasmParams, WasmResults,
 };
 use anyhow::{bail, Result};
 use wasmtime_environ::{EntityIndex, EntityType, Tunables};
@@ -213,6 +213,22 @@ impl Instance {
                 Extern::Tag(tag.expect("every tag of a store is defined by one of its instances"))
             }
         }
+    }
+
+    /// The module this instance was instantiated from.
+    ///
+    /// # Panics
+    ///
+    /// If `store` is not the instance's store.
+    pub fn module<'a, T: 'static>(&self, store: impl Into<StoreContext<'a, T>>) -> &'a Module {
+        let store = &store.into().0.opaque;
+        store.check(&self.0);
+        let env = store.instances[self.0.index].handle.instance().module();
+        store
+            .modules
+            .iter()
+            .find(|m| std::sync::Arc::ptr_eq(m.env_module(), env))
+            .expect("every instance's module is registered with its store")
     }
 
     /// All exports, in the module's order.

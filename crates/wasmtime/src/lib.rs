@@ -32,7 +32,14 @@ mod cache;
 #[cfg(feature = "cranelift")]
 mod compile;
 mod config;
+mod config_debug;
+#[cfg(feature = "coredump")]
+mod coredump;
 mod engine;
+#[cfg(feature = "profiling")]
+mod profiling;
+#[cfg(feature = "profiling")]
+mod profiling_agent;
 mod serialization;
 mod target;
 
@@ -73,6 +80,8 @@ mod stack;
 #[cfg(feature = "runtime")]
 mod store;
 #[cfg(feature = "runtime")]
+mod symbolize;
+#[cfg(feature = "runtime")]
 mod trap;
 #[cfg(feature = "runtime")]
 mod type_registry;
@@ -87,7 +96,12 @@ pub use allocation::PoolingAllocationConfig;
 #[cfg(feature = "cache")]
 pub use cache::{Cache, CacheConfig};
 pub use config::{Collector, Config, Enabled, OptLevel, RegallocAlgorithm, Strategy};
+pub use config_debug::WasmBacktraceDetails;
 pub use engine::{Engine, Precompiled};
+#[cfg(feature = "profiling")]
+pub use profiling::GuestProfiler;
+#[cfg(feature = "profiling")]
+pub use profiling_agent::ProfilingStrategy;
 #[cfg(feature = "runtime")]
 pub use runtime_exports::*;
 #[cfg(not(feature = "runtime"))]
@@ -95,6 +109,8 @@ pub use wasmtime_environ::Trap;
 
 #[cfg(feature = "runtime")]
 mod runtime_exports {
+    #[cfg(feature = "coredump")]
+    pub use crate::coredump::WasmCoreDump;
     pub use crate::exception::{ExnRef, ExnRefPre, ExnType, Tag, TagType, ThrownException};
     pub use crate::externals::{Extern, Global, Memory, MemoryAccessError, Table};
     pub use crate::func::typed::{
@@ -121,6 +137,7 @@ mod runtime_exports {
         AsContext, AsContextMut, CallHook, InterruptHandle, Store, StoreContext, StoreContextMut,
         UpdateDeadline,
     };
+    pub use crate::symbolize::FrameSymbol;
     pub use crate::trap::{FrameInfo, Trap, WasmBacktrace};
     pub use crate::types::{
         ArrayType, ExportType, ExternType, FieldType, Finality, FuncType, GlobalType, HeapType,

@@ -40,7 +40,7 @@ use {crate::Module, std::sync::Arc, wasmtime_runtime::code_memory::CodeMemory};
 
 /// Identifies the producer and the artifact format; artifacts with another
 /// version string are rejected.
-pub(crate) const VERSION: &str = concat!("wasmtime-ours ", env!("CARGO_PKG_VERSION"), " cwasm-4");
+pub(crate) const VERSION: &str = concat!("wasmtime-ours ", env!("CARGO_PKG_VERSION"), " cwasm-5");
 
 const SECTION_TEXT: &str = ".text";
 const SECTION_TRAMPOLINES: &str = ".wasmtime.trampolines";
@@ -57,6 +57,7 @@ const IGNORED_COMPILER_SETTINGS: &[&str] = &["enable_verifier"];
 /// either way (as in Wasmtime); not compared.
 const IGNORED_TUNABLES: &[&str] = &[
     "branch_hinting",
+    "parse_wasm_debuginfo",
     "memory_guaranteed_dense_image_size",
     "memory_reservation_for_growth",
     "guard_before_linear_memory",

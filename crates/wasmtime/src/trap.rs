@@ -1,6 +1,7 @@
 //! Traps and wasm backtraces as the embedder sees them.
 
 use crate::store::{PendingError, StoreOpaque};
+use crate::symbolize::{write_demangled, write_func_name, FrameSymbol};
 use crate::Module;
 use std::fmt;
 pub use wasmtime_environ::Trap;
@@ -16,6 +17,7 @@ pub struct FrameInfo {
     func_name: Option<String>,
     module_offset: Option<usize>,
     func_offset: Option<usize>,
+    symbols: Vec<FrameSymbol>,
 }
 
 impl FrameInfo {
@@ -25,6 +27,7 @@ impl FrameInfo {
         func_name: Option<String>,
         module_offset: Option<usize>,
         func_offset: Option<usize>,
+        symbols: Vec<FrameSymbol>,
     ) -> FrameInfo {
         FrameInfo {
             module,
@@ -32,7 +35,17 @@ impl FrameInfo {
             func_name,
             module_offset,
             func_offset,
+            symbols,
         }
+    }
+
+    /// The source-level frames of this frame's instruction (innermost
+    /// first when functions were inlined), from the module's DWARF. Empty
+    /// unless the module was compiled with
+    /// [`Config::wasm_backtrace_details`](crate::Config::wasm_backtrace_details)
+    /// enabled and has DWARF covering the instruction.
+    pub fn symbols(&self) -> &[FrameSymbol] {
+        &self.symbols
     }
 
     /// Index of the function in its module's function index space.
@@ -55,8 +68,9 @@ impl FrameInfo {
         self.module_offset
     }
 
-    /// Byte offset of the instruction from the start of the function's
-    /// machine code.
+    /// Byte offset of the instruction from the start of its function's
+    /// body in the module (as Wasmtime counts it: from the body's locals
+    /// declaration), if known.
     pub fn func_offset(&self) -> Option<usize> {
         self.func_offset
     }
@@ -69,6 +83,9 @@ pub struct WasmBacktrace {
     frames: Vec<FrameInfo>,
     /// Older frames left out by `Config::wasm_backtrace_max_frames`.
     omitted: usize,
+    /// Some frame's module has DWARF that `WASMTIME_BACKTRACE_DETAILS=1`
+    /// would have kept.
+    hint_details_env: bool,
 }
 
 impl WasmBacktrace {
@@ -85,16 +102,22 @@ impl WasmBacktrace {
 
     pub(crate) fn from_walk(store: &StoreOpaque, walk: &FrameWalk) -> WasmBacktrace {
         let mut frames = Vec::new();
+        let env_used = store.engine().config().wasm_backtrace_details_env_used;
+        let mut hint_details_env = false;
         for (i, pc) in walk.pcs.iter().enumerate() {
             // Return addresses point after the call; look up the call itself.
             let pc = if i == 0 { *pc } else { pc.wrapping_sub(1) };
             if let Some(frame) = store.modules.iter().find_map(|m| m.frame_info(pc)) {
+                hint_details_env |= env_used
+                    && cfg!(feature = "addr2line")
+                    && frame.module.has_unparsed_debuginfo();
                 frames.push(frame);
             }
         }
         WasmBacktrace {
             frames,
             omitted: walk.omitted,
+            hint_details_env,
         }
     }
 }
@@ -108,9 +131,33 @@ impl fmt::Display for WasmBacktrace {
             if let Some(offset) = frame.module_offset {
                 write!(f, "{offset:#8x} - ")?;
             }
-            match &frame.func_name {
-                Some(func) => write!(f, "{name}!{func}")?,
-                None => write!(f, "{name}!<wasm function {}>", frame.func_index)?,
+            let raw_name = |f: &mut fmt::Formatter<'_>| {
+                write_func_name(f, frame.func_name(), frame.func_index)
+            };
+            if frame.symbols.is_empty() {
+                write!(f, "{name}!")?;
+                raw_name(f)?;
+            }
+            // With DWARF, each source frame (inlined ones first) gets a
+            // line with its name and one with its location.
+            for (j, symbol) in frame.symbols.iter().enumerate() {
+                if j > 0 {
+                    write!(f, "\n                - ")?;
+                }
+                match symbol.name() {
+                    Some(name) => write_demangled(f, name)?,
+                    None if j == 0 => raw_name(f)?,
+                    None => f.write_str("<inlined function>")?,
+                }
+                if let Some(file) = symbol.file() {
+                    write!(f, "\n                    at {file}")?;
+                    if let Some(line) = symbol.line() {
+                        write!(f, ":{line}")?;
+                        if let Some(column) = symbol.column() {
+                            write!(f, ":{column}")?;
+                        }
+                    }
+                }
             }
             if i + 1 < self.frames.len() {
                 writeln!(f)?;
@@ -120,6 +167,13 @@ impl fmt::Display for WasmBacktrace {
             0 => {}
             1 => write!(f, "\n  ... 1 more frame not shown")?,
             n => write!(f, "\n  ... {n} more frames not shown")?,
+        }
+        if self.hint_details_env {
+            write!(
+                f,
+                "\nnote: using the `WASMTIME_BACKTRACE_DETAILS=1` environment variable may show \
+                 more debugging information"
+            )?;
         }
         Ok(())
     }
@@ -150,8 +204,18 @@ pub(crate) fn trap_error(store: &mut StoreOpaque, record: Option<TrapRecord>) ->
     if store.interrupt.is_some() && error.downcast_ref::<Trap>() == Some(&Trap::Interrupt) {
         return error;
     }
-    match backtrace {
-        Some(bt) if !bt.frames.is_empty() => error.context(bt),
+    let error = match &backtrace {
+        Some(bt) if !bt.frames.is_empty() => error.context(bt.clone()),
         _ => error,
+    };
+    #[cfg(feature = "coredump")]
+    if store.engine().config().coredump_on_trap && error.downcast_ref::<Trap>().is_some() {
+        let backtrace = backtrace.unwrap_or(WasmBacktrace {
+            frames: Vec::new(),
+            omitted: 0,
+            hint_details_env: false,
+        });
+        return error.context(crate::WasmCoreDump::new(store, backtrace));
     }
+    error
 }

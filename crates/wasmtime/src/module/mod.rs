@@ -40,6 +40,10 @@ pub(crate) struct ModuleInner {
     /// embedded in a component, so that backtraces report offsets into the
     /// component binary as the reference does.
     wasm_offset_base: AtomicUsize,
+    /// The DWARF reader of backtraces, built on first use (only for modules
+    /// compiled with `Config::wasm_backtrace_details` and carrying DWARF).
+    #[cfg(feature = "addr2line")]
+    symbolizer: OnceLock<Option<crate::symbolize::Symbolizer>>,
 }
 
 // SAFETY: the raw pointers point into the immutable, shared code memory.
@@ -115,6 +119,24 @@ impl Module {
                 (array_call, code.func_ptr(2 * i))
             })
             .collect();
+        for i in 0..n as u32 {
+            let index = module.func_index(DefinedFuncIndex::from_u32(i));
+            let name = || {
+                let mut name = String::new();
+                let _ = crate::symbolize::write_func_name(
+                    &mut name,
+                    module.func_names.get(&index).map(String::as_str),
+                    index.as_u32(),
+                );
+                name
+            };
+            for (append, kind) in [(2 * i, ""), (2 * i + 1, "array_call ")] {
+                let range = code.func_range(append);
+                let base = code.text_range().start;
+                let bytes = &code.text()[range.start - base..range.end - base];
+                engine.register_profiled_function(&|| format!("{kind}{}", name()), bytes);
+            }
+        }
         let body_owner = (0..2 * n)
             .map(|a| (a % 2 == 0).then(|| DefinedFuncIndex::new(a / 2)))
             .collect();
@@ -128,6 +150,8 @@ impl Module {
                 entries,
                 memory_images: OnceLock::new(),
                 wasm_offset_base: AtomicUsize::new(0),
+                #[cfg(feature = "addr2line")]
+                symbolizer: OnceLock::new(),
             }),
         })
     }
@@ -230,19 +254,47 @@ impl Module {
     }
 
     pub(crate) fn frame_info(&self, pc: usize) -> Option<FrameInfo> {
-        let (append, offset) = self.inner.code.lookup_function(pc)?;
+        let (append, _) = self.inner.code.lookup_function(pc)?;
         let def = (*self.inner.body_owner.get(append as usize)?)?;
         let index = self.inner.module.func_index(def);
+        let wasm_offset = self.inner.code.lookup_wasm_offset(pc);
+        let body_start = self.inner.module.func_body_offsets.get(def).copied();
         Some(FrameInfo::new(
             self.clone(),
             index.as_u32(),
             self.inner.module.func_names.get(&index).cloned(),
-            self.inner
-                .code
-                .lookup_wasm_offset(pc)
-                .map(|o| o as usize + self.inner.wasm_offset_base.load(Ordering::Relaxed)),
-            Some(offset as usize),
+            wasm_offset.map(|o| o as usize + self.inner.wasm_offset_base.load(Ordering::Relaxed)),
+            wasm_offset
+                .zip(body_start)
+                .and_then(|(o, start)| o.checked_sub(start))
+                .map(|o| o as usize),
+            wasm_offset
+                .map(|o| self.symbols(o.into()))
+                .unwrap_or_default(),
         ))
+    }
+
+    /// The source frames of the instruction at module-relative offset
+    /// `offset`, from the module's DWARF (empty without it).
+    fn symbols(&self, offset: u64) -> Vec<crate::symbolize::FrameSymbol> {
+        #[cfg(feature = "addr2line")]
+        if let Some(dwarf) = &self.inner.module.debug_info {
+            let symbolizer = self
+                .inner
+                .symbolizer
+                .get_or_init(|| crate::symbolize::Symbolizer::new(dwarf));
+            if let Some(symbolizer) = symbolizer {
+                return symbolizer.frames(offset);
+            }
+        }
+        let _ = offset;
+        Vec::new()
+    }
+
+    /// Whether the module has DWARF that was not kept (a backtrace then
+    /// mentions `WASMTIME_BACKTRACE_DETAILS`).
+    pub(crate) fn has_unparsed_debuginfo(&self) -> bool {
+        self.inner.module.has_dwarf && self.inner.module.debug_info.is_none()
     }
 }
 
