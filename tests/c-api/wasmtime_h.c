@@ -180,6 +180,15 @@ int main(void) {
   CHECK(wasmtime_trap_code(trap, &code) && code == WASMTIME_TRAP_CODE_INTEGER_DIVISION_BY_ZERO);
   CHECK(trap_contains(trap, "integer divide by zero"));
 
+  /* Every code of the header's enum makes a trap that reports it back. */
+  for (int c = WASMTIME_TRAP_CODE_STACK_OVERFLOW; c <= WASMTIME_TRAP_CODE_UNCAUGHT_EXCEPTION; c++) {
+    wasm_trap_t *made = wasmtime_trap_new_code((wasmtime_trap_code_t)c);
+    wasmtime_trap_code_t back;
+    CHECK(wasmtime_trap_code(made, &back) && back == c);
+    wasm_trap_delete(made);
+  }
+  CHECK(trap_contains(wasmtime_trap_new_code(WASMTIME_TRAP_CODE_CAST_FAILURE), "cast failure"));
+
   /* Unchecked host function reading memory through the caller. */
   call(cx, &inst, "peek", NULL, 0, res, 1, &err, &trap);
   CHECK(err == NULL && trap == NULL && res[0].of.i32 == 42);

@@ -32,32 +32,15 @@ pub struct wasm_frame_t {
 /// A trap's code (`WASMTIME_TRAP_CODE_*`).
 pub type wasmtime_trap_code_t = u8;
 
-/// The C code of `trap` (the order of `wasmtime_trap_code_enum`).
+/// The C code of `trap`: `wasmtime_trap_code_enum` numbers the traps in
+/// the order of `Trap::ALL`, from 0.
 fn trap_code(trap: Trap) -> wasmtime_trap_code_t {
-    match trap {
-        Trap::StackOverflow => 0,
-        Trap::MemoryOutOfBounds => 1,
-        Trap::HeapMisaligned => 2,
-        Trap::TableOutOfBounds => 3,
-        Trap::IndirectCallToNull => 4,
-        Trap::BadSignature => 5,
-        Trap::IntegerOverflow => 6,
-        Trap::IntegerDivisionByZero => 7,
-        Trap::BadConversionToInteger => 8,
-        Trap::UnreachableCodeReached => 9,
-        Trap::Interrupt => 10,
-        Trap::OutOfFuel => 11,
-        Trap::AtomicWaitNonSharedMemory => 12,
-        Trap::NullReference => 13,
-        Trap::CannotEnterComponent => 17,
-        #[allow(unreachable_patterns)]
-        _ => 21,
-    }
+    trap.to_u8() - 1
 }
 
-/// The trap whose C code is `code`, if this runtime has it.
+/// The trap whose C code is `code`.
 fn trap_from_code(code: wasmtime_trap_code_t) -> Option<Trap> {
-    Trap::ALL.iter().copied().find(|t| trap_code(*t) == code)
+    Trap::from_u8(code.checked_add(1)?)
 }
 
 /// Writes the frames of the backtrace attached to `error` to `out`.
