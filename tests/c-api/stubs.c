@@ -164,6 +164,29 @@ int main(void) {
   wasmtime_config_wasm_gc_set(config, true);
   wasm_engine_t *gc_engine = wasm_engine_new_with_config(config);
   CHECK(gc_engine != NULL);
+  {
+    /* i31 references need no GC heap. */
+    wasmtime_store_t *gs = wasmtime_store_new(gc_engine, NULL, NULL);
+    wasmtime_context_t *gcx = wasmtime_store_context(gs);
+    wasmtime_anyref_t a;
+    wasmtime_anyref_from_i31(gcx, 0x7fffffffu, &a);
+    uint32_t u = 0;
+    int32_t v = 0;
+    CHECK(wasmtime_anyref_is_i31(gcx, &a) && wasmtime_anyref_is_eqref(gcx, &a));
+    CHECK(wasmtime_anyref_i31_get_u(gcx, &a, &u) && u == 0x7fffffffu);
+    CHECK(wasmtime_anyref_i31_get_s(gcx, &a, &v) && v == -1);
+    wasmtime_eqref_t e;
+    CHECK(wasmtime_anyref_as_eqref(gcx, &a, &e));
+    CHECK(wasmtime_eqref_i31_get_u(gcx, &e, &u) && u == 0x7fffffffu);
+    wasmtime_eqref_from_i31(gcx, 5, &e);
+    wasmtime_anyref_t back;
+    wasmtime_eqref_to_anyref(&e, &back);
+    CHECK(wasmtime_anyref_i31_get_s(gcx, &back, &v) && v == 5);
+    wasmtime_anyref_t null_ref;
+    wasmtime_anyref_set_null(&null_ref);
+    CHECK(!wasmtime_anyref_is_i31(gcx, &null_ref) && !wasmtime_anyref_i31_get_u(gcx, &null_ref, &u));
+    wasmtime_store_delete(gs);
+  }
   wasm_engine_delete(gc_engine);
   wasmtime_anyref_t any;
   wasmtime_anyref_from_raw(cx, 1, &any);

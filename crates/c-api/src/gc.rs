@@ -344,19 +344,11 @@ macro_rules! gc_false {
 }
 
 gc_false! {
-    wasmtime_anyref_is_i31(_r: &wasmtime_anyref_t);
-    wasmtime_anyref_i31_get_u(_r: &wasmtime_anyref_t, _dst: *mut u32);
-    wasmtime_anyref_i31_get_s(_r: &wasmtime_anyref_t, _dst: *mut i32);
-    wasmtime_anyref_is_eqref(_r: &wasmtime_anyref_t);
-    wasmtime_anyref_as_eqref(_r: &wasmtime_anyref_t, _out: *mut wasmtime_eqref_t);
     wasmtime_anyref_is_struct(_r: &wasmtime_anyref_t);
     wasmtime_anyref_as_struct(_r: &wasmtime_anyref_t, _out: *mut wasmtime_structref_t);
     wasmtime_anyref_is_array(_r: &wasmtime_anyref_t);
     wasmtime_anyref_as_array(_r: &wasmtime_anyref_t, _out: *mut wasmtime_arrayref_t);
     wasmtime_anyref_type(_r: &wasmtime_anyref_t, _out: *mut wasmtime_heaptype_t);
-    wasmtime_eqref_is_i31(_r: &wasmtime_eqref_t);
-    wasmtime_eqref_i31_get_u(_r: &wasmtime_eqref_t, _dst: *mut u32);
-    wasmtime_eqref_i31_get_s(_r: &wasmtime_eqref_t, _dst: *mut i32);
     wasmtime_eqref_is_array(_r: &wasmtime_eqref_t);
     wasmtime_eqref_as_array(_r: &wasmtime_eqref_t, _out: *mut wasmtime_arrayref_t);
     wasmtime_eqref_is_struct(_r: &wasmtime_eqref_t);
@@ -383,24 +375,122 @@ pub extern "C" fn wasmtime_anyref_to_raw(
     0
 }
 
-/// Not supported (no GC proposal): a null reference.
+// ---- i31 and eq references (no GC heap needed). An eqref handle has the
+// same representation as the anyref it is. ----
+
+/// An i31 reference holding the low 31 bits of `v`.
 #[no_mangle]
 pub extern "C" fn wasmtime_anyref_from_i31(
-    _cx: wasmtime_context_t<'_>,
-    _v: u32,
+    mut cx: wasmtime_context_t<'_>,
+    v: u32,
     out: &mut MaybeUninit<wasmtime_anyref_t>,
 ) {
-    out.write(wasmtime_gcref_t::NULL);
+    let r = wt::AnyRef::from_i31(&mut cx, wt::I31::wrapping_u32(v));
+    out.write(wasmtime_gcref_t::from_anyref(Some(&r)));
 }
 
-/// Not supported (no GC proposal): a null reference.
+/// An i31 reference, as an eqref.
 #[no_mangle]
 pub extern "C" fn wasmtime_eqref_from_i31(
-    _cx: wasmtime_context_t<'_>,
-    _v: u32,
+    cx: wasmtime_context_t<'_>,
+    v: u32,
     out: &mut MaybeUninit<wasmtime_eqref_t>,
 ) {
-    out.write(wasmtime_gcref_t::NULL);
+    wasmtime_anyref_from_i31(cx, v, out)
+}
+
+/// The i31 value of a non-null reference, if it is one.
+fn i31_of(cx: &wasmtime_context_t<'_>, r: &wasmtime_gcref_t) -> Option<wt::I31> {
+    r.to_anyref()?.as_i31(cx).ok().flatten()
+}
+
+/// Whether `r` is an i31 reference.
+#[no_mangle]
+pub extern "C" fn wasmtime_anyref_is_i31(
+    cx: wasmtime_context_t<'_>,
+    r: &wasmtime_anyref_t,
+) -> bool {
+    i31_of(&cx, r).is_some()
+}
+
+/// The zero-extended value of an i31 reference.
+#[no_mangle]
+pub extern "C" fn wasmtime_anyref_i31_get_u(
+    cx: wasmtime_context_t<'_>,
+    r: &wasmtime_anyref_t,
+    dst: &mut u32,
+) -> bool {
+    i31_of(&cx, r).map(|i| *dst = i.get_u32()).is_some()
+}
+
+/// The sign-extended value of an i31 reference.
+#[no_mangle]
+pub extern "C" fn wasmtime_anyref_i31_get_s(
+    cx: wasmtime_context_t<'_>,
+    r: &wasmtime_anyref_t,
+    dst: &mut i32,
+) -> bool {
+    i31_of(&cx, r).map(|i| *dst = i.get_i32()).is_some()
+}
+
+/// Whether `r` is an eqref (an i31 or a GC object).
+#[no_mangle]
+pub extern "C" fn wasmtime_anyref_is_eqref(
+    cx: wasmtime_context_t<'_>,
+    r: &wasmtime_anyref_t,
+) -> bool {
+    r.to_anyref()
+        .is_some_and(|a| a.is_eqref(&cx).unwrap_or(false))
+}
+
+/// `r` as an eqref, if it is one.
+#[no_mangle]
+pub extern "C" fn wasmtime_anyref_as_eqref(
+    cx: wasmtime_context_t<'_>,
+    r: &wasmtime_anyref_t,
+    out: &mut MaybeUninit<wasmtime_eqref_t>,
+) -> bool {
+    if wasmtime_anyref_is_eqref(cx, r) {
+        out.write(*r);
+        true
+    } else {
+        false
+    }
+}
+
+/// Whether `r` is an i31 reference.
+#[no_mangle]
+pub extern "C" fn wasmtime_eqref_is_i31(cx: wasmtime_context_t<'_>, r: &wasmtime_eqref_t) -> bool {
+    wasmtime_anyref_is_i31(cx, r)
+}
+
+/// The zero-extended value of an i31 reference.
+#[no_mangle]
+pub extern "C" fn wasmtime_eqref_i31_get_u(
+    cx: wasmtime_context_t<'_>,
+    r: &wasmtime_eqref_t,
+    dst: &mut u32,
+) -> bool {
+    wasmtime_anyref_i31_get_u(cx, r, dst)
+}
+
+/// The sign-extended value of an i31 reference.
+#[no_mangle]
+pub extern "C" fn wasmtime_eqref_i31_get_s(
+    cx: wasmtime_context_t<'_>,
+    r: &wasmtime_eqref_t,
+    dst: &mut i32,
+) -> bool {
+    wasmtime_anyref_i31_get_s(cx, r, dst)
+}
+
+/// The anyref an eqref is (the same handle).
+#[no_mangle]
+pub extern "C" fn wasmtime_eqref_to_anyref(
+    r: &wasmtime_eqref_t,
+    out: &mut MaybeUninit<wasmtime_anyref_t>,
+) {
+    out.write(*r);
 }
 
 macro_rules! gc_upcast {
@@ -414,7 +504,6 @@ macro_rules! gc_upcast {
 }
 
 gc_upcast! {
-    wasmtime_eqref_to_anyref;
     wasmtime_structref_to_anyref;
     wasmtime_structref_to_eqref;
     wasmtime_arrayref_to_anyref;

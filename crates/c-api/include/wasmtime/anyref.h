@@ -42,30 +42,30 @@ WASM_API_EXTERN void wasmtime_anyref_from_raw(wasmtime_context_t *context,
 WASM_API_EXTERN uint32_t wasmtime_anyref_to_raw(wasmtime_context_t *context,
                                                 const wasmtime_anyref_t *ref);
 
-/// Not supported (no GC proposal): a null reference.
+/// An i31 reference holding the low 31 bits of `i31val`.
 WASM_API_EXTERN void wasmtime_anyref_from_i31(wasmtime_context_t *context,
                                               uint32_t i31val,
                                               wasmtime_anyref_t *out);
 
-/// Part of the GC proposal, which this runtime does not have: fails cleanly (false, NULL, a null reference or an error).
+/// Whether the reference is an i31.
 WASM_API_EXTERN bool wasmtime_anyref_is_i31(wasmtime_context_t *context,
                                             const wasmtime_anyref_t *anyref);
 
-/// Part of the GC proposal, which this runtime does not have: fails cleanly (false, NULL, a null reference or an error).
+/// Writes the zero-extended i31 value to `dst`; false if not an i31.
 WASM_API_EXTERN bool wasmtime_anyref_i31_get_u(wasmtime_context_t *context,
                                                const wasmtime_anyref_t *anyref,
                                                uint32_t *dst);
 
-/// Part of the GC proposal, which this runtime does not have: fails cleanly (false, NULL, a null reference or an error).
+/// Writes the sign-extended i31 value to `dst`; false if not an i31.
 WASM_API_EXTERN bool wasmtime_anyref_i31_get_s(wasmtime_context_t *context,
                                                const wasmtime_anyref_t *anyref,
                                                int32_t *dst);
 
-/// Part of the GC proposal, which this runtime does not have: fails cleanly (false, NULL, a null reference or an error).
+/// Whether the reference is an eqref (an i31 or a GC object).
 WASM_API_EXTERN bool wasmtime_anyref_is_eqref(wasmtime_context_t *context,
                                               const wasmtime_anyref_t *anyref);
 
-/// Part of the GC proposal, which this runtime does not have: fails cleanly (false, NULL, a null reference or an error).
+/// Writes the reference as an eqref to `out`; false if it is not one.
 WASM_API_EXTERN bool wasmtime_anyref_as_eqref(wasmtime_context_t *context,
                                               const wasmtime_anyref_t *anyref,
                                               wasmtime_eqref_t *out);

@@ -35,25 +35,25 @@ WASM_API_EXTERN void wasmtime_eqref_clone(const wasmtime_eqref_t *eqref,
 /// Releases the reference's root: nothing to free here, references live as long as their store.
 WASM_API_EXTERN void wasmtime_eqref_unroot(wasmtime_eqref_t *ref);
 
-/// Part of the GC proposal, which this runtime does not have: fails cleanly (false, NULL, a null reference or an error).
+/// Writes the anyref this eqref is to `out`.
 WASM_API_EXTERN void wasmtime_eqref_to_anyref(const wasmtime_eqref_t *eqref,
                                               wasmtime_anyref_t *out);
 
-/// Not supported (no GC proposal): a null reference.
+/// An i31 reference holding the low 31 bits of `i31val`, as an eqref.
 WASM_API_EXTERN void wasmtime_eqref_from_i31(wasmtime_context_t *context,
                                              uint32_t i31val,
                                              wasmtime_eqref_t *out);
 
-/// Part of the GC proposal, which this runtime does not have: fails cleanly (false, NULL, a null reference or an error).
+/// Whether the reference is an i31.
 WASM_API_EXTERN bool wasmtime_eqref_is_i31(wasmtime_context_t *context,
                                            const wasmtime_eqref_t *eqref);
 
-/// Part of the GC proposal, which this runtime does not have: fails cleanly (false, NULL, a null reference or an error).
+/// Writes the zero-extended i31 value to `dst`; false if not an i31.
 WASM_API_EXTERN bool wasmtime_eqref_i31_get_u(wasmtime_context_t *context,
                                               const wasmtime_eqref_t *eqref,
                                               uint32_t *dst);
 
-/// Part of the GC proposal, which this runtime does not have: fails cleanly (false, NULL, a null reference or an error).
+/// Writes the sign-extended i31 value to `dst`; false if not an i31.
 WASM_API_EXTERN bool wasmtime_eqref_i31_get_s(wasmtime_context_t *context,
                                               const wasmtime_eqref_t *eqref,
                                               int32_t *dst);
