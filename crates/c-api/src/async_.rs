@@ -10,7 +10,7 @@
 //! creators are not supported (their finalizer runs at once).
 
 use crate::ffi::{handle_result, slice, slice_mut, str_arg, Finalizer, ForeignData};
-use crate::func::{call_error, wasmtime_caller_t};
+use crate::func::{c_slots, call_error, read_results, wasmtime_caller_t};
 use crate::instance::instantiated;
 use crate::wfunc::trap_into_error;
 use crate::{
@@ -182,13 +182,7 @@ pub unsafe extern "C" fn wasmtime_linker_define_async_func(
                 let env = env.clone();
                 Box::new(async move {
                     let nparams = params.len();
-                    let mut vals = CValues(
-                        params
-                            .iter()
-                            .map(wasmtime_val_t::from_val)
-                            .chain((0..results.len()).map(|_| wasmtime_val_t::default()))
-                            .collect(),
-                    );
+                    let mut vals = CValues(c_slots(params, results.len()));
                     let mut trap = None;
                     let continuation = {
                         let mut cont = wasmtime_async_continuation_t {
@@ -236,10 +230,7 @@ pub unsafe extern "C" fn wasmtime_linker_define_async_func(
                     if let Some(trap) = trap {
                         return Err(trap_into_error(*trap));
                     }
-                    for (out, r) in results.iter_mut().zip(&vals.0[nparams..]) {
-                        *out = r.to_val()?;
-                    }
-                    Ok(())
+                    read_results(results, &vals.0[nparams..])
                 })
             })
             .map(|_| ())

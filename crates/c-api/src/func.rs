@@ -40,11 +40,7 @@ pub(crate) fn checked_host(
     env: ForeignData,
 ) -> impl Fn(Caller<'_, StoreData>, &[Val], &mut [Val]) -> Result<()> + Send + Sync + 'static {
     move |caller, params, results| {
-        let mut vals: Vec<wasmtime_val_t> = params
-            .iter()
-            .map(wasmtime_val_t::from_val)
-            .chain((0..results.len()).map(|_| wasmtime_val_t::default()))
-            .collect();
+        let mut vals = c_slots(params, results.len());
         let (args, rets) = vals.split_at_mut(params.len());
         let mut caller = wasmtime_caller_t { caller };
         // SAFETY: the embedder's callback, called as its signature says.
@@ -61,11 +57,26 @@ pub(crate) fn checked_host(
         if let Some(trap) = trap {
             return Err(trap_into_error(*trap));
         }
-        for (out, r) in results.iter_mut().zip(rets.iter()) {
-            *out = r.to_val()?;
-        }
-        Ok(())
+        read_results(results, rets)
     }
+}
+
+/// The C values handed to a host callback: its parameters, then one
+/// default slot per result.
+pub(crate) fn c_slots(params: &[Val], nresults: usize) -> Vec<wasmtime_val_t> {
+    params
+        .iter()
+        .map(wasmtime_val_t::from_val)
+        .chain((0..nresults).map(|_| wasmtime_val_t::default()))
+        .collect()
+}
+
+/// Reads the results a host callback wrote into its C slots.
+pub(crate) fn read_results(results: &mut [Val], rets: &[wasmtime_val_t]) -> Result<()> {
+    for (out, r) in results.iter_mut().zip(rets) {
+        *out = r.to_val()?;
+    }
+    Ok(())
 }
 
 /// The Rust closure behind an unchecked C host function.
