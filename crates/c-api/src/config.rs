@@ -63,6 +63,10 @@ bool_setters! {
     wasmtime_config_memory_may_move_set => memory_may_move,
     wasmtime_config_signals_based_traps_set => signals_based_traps,
     wasmtime_config_memory_init_cow_set => memory_init_cow,
+    wasmtime_config_wasm_component_model_set => wasm_component_model,
+    wasmtime_config_wasm_component_model_async_set => wasm_component_model_async,
+    wasmtime_config_wasm_component_model_more_async_builtins_set => wasm_component_model_more_async_builtins,
+    wasmtime_config_wasm_component_model_async_stackful_set => wasm_component_model_async_stackful,
 }
 
 /// GC support for the GC proposal: this runtime has no collector, so only

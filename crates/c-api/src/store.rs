@@ -17,6 +17,10 @@ pub struct StoreData {
     pub(crate) foreign: ForeignData,
     /// WASI state set by `wasmtime_context_set_wasi`.
     pub(crate) wasi: Option<wasmtime_wasi::p1::WasiP1Ctx>,
+    /// The WASI 0.2 context for components, set with `wasi`.
+    pub(crate) wasi_p2: Option<wasmtime_wasi::WasiCtx>,
+    /// The resource table of WASI 0.2 (streams, descriptors, ...).
+    pub(crate) wasi_table: wasmtime_wasi::ResourceTable,
     /// Limits set by `wasmtime_store_limiter`.
     pub(crate) limits: StoreLimits,
 }
@@ -26,6 +30,8 @@ impl StoreData {
         StoreData {
             foreign: ForeignData { data, finalizer },
             wasi: None,
+            wasi_p2: None,
+            wasi_table: Default::default(),
             limits: StoreLimits::default(),
         }
     }
@@ -181,7 +187,11 @@ pub extern "C" fn wasmtime_context_set_wasi(
     mut cx: wasmtime_context_t<'_>,
     wasi: Box<wasi_config_t>,
 ) -> Option<Box<wasmtime_error_t>> {
-    handle_result((*wasi).into_p1_ctx(), |ctx| cx.data_mut().wasi = Some(ctx))
+    handle_result((*wasi).into_contexts(), |(p1, p2)| {
+        let data = cx.data_mut();
+        data.wasi = Some(p1);
+        data.wasi_p2 = Some(p2);
+    })
 }
 
 /// Sets the epoch deadline to `ticks` after the current epoch.
@@ -223,4 +233,19 @@ pub extern "C" fn wasmtime_store_epoch_deadline_callback(
             _ => UpdateDeadline::Continue(delta),
         })
     });
+}
+
+impl wasmtime_wasi::WasiView for StoreData {
+    /// The store's WASI 0.2 context; a store without WASI settings gets an
+    /// empty context (no arguments, environment, stdio or files), as if
+    /// `wasi_config_new()` had been applied.
+    fn ctx(&mut self) -> wasmtime_wasi::WasiCtxView<'_> {
+        let ctx = self
+            .wasi_p2
+            .get_or_insert_with(|| wasmtime_wasi::WasiCtxBuilder::new().build());
+        wasmtime_wasi::WasiCtxView {
+            ctx,
+            table: &mut self.wasi_table,
+        }
+    }
 }

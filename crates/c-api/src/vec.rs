@@ -101,6 +101,8 @@ macro_rules! declare_vecs {
     )*};
 }
 
+pub(crate) use declare_vecs;
+
 declare_vecs! {
     wasm_byte_vec_t(u8) wasm_byte_vec_new_empty wasm_byte_vec_new_uninitialized wasm_byte_vec_new wasm_byte_vec_copy wasm_byte_vec_delete;
     wasm_valtype_vec_t(Option<Box<wasm_valtype_t>>) wasm_valtype_vec_new_empty wasm_valtype_vec_new_uninitialized wasm_valtype_vec_new wasm_valtype_vec_copy wasm_valtype_vec_delete;
@@ -121,6 +123,15 @@ impl wasm_byte_vec_t {
     /// A vector holding a copy of `bytes`.
     pub(crate) fn from_bytes(bytes: &[u8]) -> wasm_byte_vec_t {
         wasm_byte_vec_t::from_vec(bytes.to_vec())
+    }
+}
+
+impl Default for wasm_byte_vec_t {
+    fn default() -> Self {
+        wasm_byte_vec_t {
+            size: 0,
+            data: std::ptr::null_mut(),
+        }
     }
 }
 

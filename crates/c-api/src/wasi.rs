@@ -7,9 +7,10 @@ use std::ffi::{c_char, c_void};
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
 use wasmtime_wasi::cli::{IsTerminal, StdinStream, StdoutStream};
 use wasmtime_wasi::p1::WasiP1Ctx;
-use wasmtime_wasi::{DirPerms, FilePerms, WasiCtxBuilder};
+use wasmtime_wasi::{DirPerms, FilePerms, WasiCtx, WasiCtxBuilder};
 
 /// Where a guest's standard input comes from.
 enum Input {
@@ -24,7 +25,7 @@ enum Output {
     Discard,
     Inherit,
     File(File),
-    Custom(CustomOutput),
+    Custom(Arc<CustomOutput>),
 }
 
 /// A C callback receiving output bytes.
@@ -74,13 +75,23 @@ impl StdoutStream for FileOut {
     }
 }
 
-impl IsTerminal for CustomOutput {
+/// A shared [`CustomOutput`]: the WASI preview 1 and 0.2 contexts of one
+/// store write to the same callback.
+struct SharedOutput(Arc<CustomOutput>);
+
+impl IsTerminal for SharedOutput {
     fn is_terminal(&self) -> bool {
         false
     }
 }
 
-impl StdoutStream for CustomOutput {
+impl StdoutStream for SharedOutput {
+    fn write_all(&self, buf: &[u8]) -> io::Result<()> {
+        self.0.write_all(buf)
+    }
+}
+
+impl CustomOutput {
     fn write_all(&self, mut buf: &[u8]) -> io::Result<()> {
         while !buf.is_empty() {
             // SAFETY: the embedder's callback, called as its signature says.
@@ -99,9 +110,10 @@ impl StdoutStream for CustomOutput {
 
 impl wasi_config_t {
     /// Builds the preview 1 context.
-    pub(crate) fn into_p1_ctx(self) -> Result<WasiP1Ctx> {
+    /// Applies the settings to `b`. Files are duplicated so that one
+    /// configuration can set up both the preview 1 and the 0.2 context.
+    fn configure(&self, b: &mut WasiCtxBuilder) -> Result<()> {
         let this = self;
-        let mut b = WasiCtxBuilder::new();
         if this.inherit_args {
             b.args(&std::env::args().collect::<Vec<_>>());
         } else {
@@ -112,19 +124,19 @@ impl wasi_config_t {
         } else {
             b.envs(&this.env);
         }
-        match this.stdin {
+        match &this.stdin {
             Input::Closed => {}
             Input::Inherit => {
                 b.inherit_stdin();
             }
             Input::File(f) => {
-                b.stdin(FileIn(f));
+                b.stdin(FileIn(f.try_clone()?));
             }
             Input::Bytes(bytes) => {
-                b.stdin(wasmtime_wasi::p2::pipe::MemoryInputPipe::new(bytes));
+                b.stdin(wasmtime_wasi::p2::pipe::MemoryInputPipe::new(bytes.clone()));
             }
         }
-        for (out, is_err) in [(this.stdout, false), (this.stderr, true)] {
+        for (out, is_err) in [(&this.stdout, false), (&this.stderr, true)] {
             match (out, is_err) {
                 (Output::Discard, _) => {}
                 (Output::Inherit, false) => {
@@ -134,16 +146,16 @@ impl wasi_config_t {
                     b.inherit_stderr();
                 }
                 (Output::File(f), false) => {
-                    b.stdout(FileOut(f));
+                    b.stdout(FileOut(f.try_clone()?));
                 }
                 (Output::File(f), true) => {
-                    b.stderr(FileOut(f));
+                    b.stderr(FileOut(f.try_clone()?));
                 }
                 (Output::Custom(c), false) => {
-                    b.stdout(c);
+                    b.stdout(SharedOutput(c.clone()));
                 }
                 (Output::Custom(c), true) => {
-                    b.stderr(c);
+                    b.stderr(SharedOutput(c.clone()));
                 }
             }
         }
@@ -159,7 +171,17 @@ impl wasi_config_t {
             b.inherit_network();
         }
         b.allow_ip_name_lookup(this.allow_ip_name_lookup);
-        Ok(b.build_p1())
+        Ok(())
+    }
+
+    /// Builds the preview 1 context and the WASI 0.2 context (for
+    /// components) of a store.
+    pub(crate) fn into_contexts(self) -> Result<(WasiP1Ctx, WasiCtx)> {
+        let mut p1 = WasiCtxBuilder::new();
+        self.configure(&mut p1)?;
+        let mut p2 = WasiCtxBuilder::new();
+        self.configure(&mut p2)?;
+        Ok((p1.build_p1(), p2.build()))
     }
 }
 
@@ -329,10 +351,10 @@ pub extern "C" fn wasi_config_set_stdout_custom(
     data: *mut c_void,
     finalizer: Finalizer,
 ) {
-    config.stdout = Output::Custom(CustomOutput {
+    config.stdout = Output::Custom(Arc::new(CustomOutput {
         callback,
         data: ForeignData { data, finalizer },
-    });
+    }));
 }
 
 /// Writes standard error to the file at `path` (created or truncated).
@@ -365,10 +387,10 @@ pub extern "C" fn wasi_config_set_stderr_custom(
     data: *mut c_void,
     finalizer: Finalizer,
 ) {
-    config.stderr = Output::Custom(CustomOutput {
+    config.stderr = Output::Custom(Arc::new(CustomOutput {
         callback,
         data: ForeignData { data, finalizer },
-    });
+    }));
 }
 
 /// Gives the guest the host directory `host_path` as `guest_path`,

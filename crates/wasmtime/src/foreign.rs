@@ -84,6 +84,12 @@ macro_rules! stored_words {
 
 stored_words!(Func);
 stored_words!(Instance);
+#[cfg(feature = "component-model")]
+use crate::component::{Func as ComponentFunc, Instance as ComponentInstance};
+#[cfg(feature = "component-model")]
+stored_words!(ComponentFunc);
+#[cfg(feature = "component-model")]
+stored_words!(ComponentInstance);
 
 impl crate::AnyRef {
     /// The reference as (store id, raw word).

@@ -17,6 +17,9 @@ pub struct ResourceType(Kind);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Kind {
     Host(TypeId),
+    /// A host resource type named by a number at run time (for bindings
+    /// in other languages, which have no Rust type per resource).
+    HostDynamic(u32),
     Guest {
         store: StoreId,
         instance: usize,
@@ -34,6 +37,22 @@ impl ResourceType {
     /// The host resource type of the Rust type `T`.
     pub fn host<T: 'static>() -> ResourceType {
         ResourceType(Kind::Host(TypeId::of::<T>()))
+    }
+
+    /// The host resource type numbered `payload`: two such types are the
+    /// same exactly when their numbers are (see [`ResourceDynamic`]).
+    ///
+    /// [`ResourceDynamic`]: super::ResourceDynamic
+    pub fn host_dynamic(payload: u32) -> ResourceType {
+        ResourceType(Kind::HostDynamic(payload))
+    }
+
+    /// The number of a [`ResourceType::host_dynamic`] type.
+    pub(crate) fn dynamic_payload(&self) -> Option<u32> {
+        match self.0 {
+            Kind::HostDynamic(n) => Some(n),
+            _ => None,
+        }
     }
 
     pub(crate) fn guest(store: StoreId, instance: usize, index: u32) -> ResourceType {
@@ -54,7 +73,7 @@ impl ResourceType {
             Kind::Guest {
                 instance, index, ..
             } => Some((instance, index)),
-            Kind::Host(_) | Kind::Uninstantiated { .. } => None,
+            Kind::Host(_) | Kind::HostDynamic(_) | Kind::Uninstantiated { .. } => None,
         }
     }
 }

@@ -1,0 +1,108 @@
+//! The parts of the component model C API not implemented yet: the types
+//! of whole components, instances and core modules
+//! (`wasmtime_component_type`, `wasmtime_component_item_t`, which wait on
+//! `Component::component_type` in the Rust API), `map` types, the async
+//! calls and async host functions of components, and wasi-http. They are
+//! exported with Wasmtime 48's parameter and return types (pointers of any
+//! type as `*const c_void`) so that bindings which look up every symbol
+//! when they load work, and each fails cleanly: an error for functions
+//! returning `wasmtime_error_t *`, NULL for other pointers, false, 0, or
+//! nothing at all. The config setters here (`concurrency_support`,
+//! `component_model_map`) are accepted and ignored.
+
+use crate::wasmtime_error_t;
+use std::ffi::c_void;
+
+fn unsupported() -> Option<Box<wasmtime_error_t>> {
+    Some(Box::new(
+        anyhow::anyhow!(
+            "this part of the component model C API is not supported by this library yet"
+        )
+        .into(),
+    ))
+}
+
+macro_rules! stubs {
+    ($($kind:ident $name:ident($($ty:ty),*);)*) => {$(
+        stubs!(@one $kind $name($($ty),*));
+    )*};
+    (@one err $name:ident($($ty:ty),*)) => {
+        /// Not supported yet: returns an error.
+        #[no_mangle]
+        pub extern "C" fn $name($(_: $ty),*) -> Option<Box<wasmtime_error_t>> {
+            unsupported()
+        }
+    };
+    (@one ptr $name:ident($($ty:ty),*)) => {
+        /// Not supported yet: returns NULL.
+        #[no_mangle]
+        pub extern "C" fn $name($(_: $ty),*) -> *mut c_void {
+            std::ptr::null_mut()
+        }
+    };
+    (@one bool $name:ident($($ty:ty),*)) => {
+        /// Not supported yet: returns false.
+        #[no_mangle]
+        pub extern "C" fn $name($(_: $ty),*) -> bool {
+            false
+        }
+    };
+    (@one size $name:ident($($ty:ty),*)) => {
+        /// Not supported yet: returns 0.
+        #[no_mangle]
+        pub extern "C" fn $name($(_: $ty),*) -> usize {
+            0
+        }
+    };
+    (@one u32 $name:ident($($ty:ty),*)) => {
+        /// Not supported yet: returns 0.
+        #[no_mangle]
+        pub extern "C" fn $name($(_: $ty),*) -> u32 {
+            0
+        }
+    };
+    (@one void $name:ident($($ty:ty),*)) => {
+        /// Not supported yet: does nothing.
+        #[no_mangle]
+        pub extern "C" fn $name($(_: $ty),*) {}
+    };
+}
+
+stubs! {
+    void wasmtime_context_set_wasi_http(*const c_void);
+    void wasmtime_config_concurrency_support_set(*const c_void, bool);
+    void wasmtime_config_wasm_component_model_map_set(*const c_void, bool);
+    ptr wasmtime_component_map_type_clone(*const c_void);
+    bool wasmtime_component_map_type_equal(*const c_void, *const c_void);
+    void wasmtime_component_map_type_delete(*const c_void);
+    void wasmtime_component_map_type_key(*const c_void, *const c_void);
+    void wasmtime_component_map_type_value(*const c_void, *const c_void);
+    ptr wasmtime_component_instance_type_clone(*const c_void);
+    void wasmtime_component_instance_type_delete(*const c_void);
+    size wasmtime_component_instance_type_export_count(*const c_void, *const c_void);
+    bool wasmtime_component_instance_type_export_get(*const c_void, *const c_void, *const c_void, usize, *const c_void);
+    bool wasmtime_component_instance_type_export_nth(*const c_void, *const c_void, usize, *const c_void, *const c_void, *const c_void);
+    ptr wasmtime_module_type_clone(*const c_void);
+    void wasmtime_module_type_delete(*const c_void);
+    size wasmtime_module_type_import_count(*const c_void, *const c_void);
+    ptr wasmtime_module_type_import_nth(*const c_void, *const c_void, usize);
+    size wasmtime_module_type_export_count(*const c_void, *const c_void);
+    ptr wasmtime_module_type_export_nth(*const c_void, *const c_void, usize);
+    ptr wasmtime_component_type_clone(*const c_void);
+    void wasmtime_component_type_delete(*const c_void);
+    size wasmtime_component_type_import_count(*const c_void, *const c_void);
+    bool wasmtime_component_type_import_get(*const c_void, *const c_void, *const c_void, usize, *const c_void);
+    bool wasmtime_component_type_import_nth(*const c_void, *const c_void, usize, *const c_void, *const c_void, *const c_void);
+    size wasmtime_component_type_export_count(*const c_void, *const c_void);
+    bool wasmtime_component_type_export_get(*const c_void, *const c_void, *const c_void, usize, *const c_void);
+    bool wasmtime_component_type_export_nth(*const c_void, *const c_void, usize, *const c_void, *const c_void, *const c_void);
+    void wasmtime_component_item_clone(*const c_void, *const c_void);
+    void wasmtime_component_item_delete(*const c_void);
+    ptr wasmtime_component_type(*const c_void);
+    ptr wasmtime_component_func_call_async(*const c_void, *const c_void, *const c_void, usize, *const c_void, usize, *const c_void);
+    err wasmtime_component_linker_add_wasi_http(*const c_void);
+    ptr wasmtime_component_linker_instantiate_async(*const c_void, *const c_void, *const c_void, *const c_void, *const c_void);
+    err wasmtime_component_linker_instance_add_func_async(*const c_void, *const c_void, usize, *const c_void, *const c_void, *const c_void);
+    err wasmtime_component_linker_add_wasip2_async(*const c_void);
+    err wasmtime_component_linker_add_wasi_http_async(*const c_void);
+}
