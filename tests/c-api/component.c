@@ -554,6 +554,95 @@ static void test_bad_input(wasm_engine_t *engine) {
   wasm_byte_vec_delete(&bin);
 }
 
+/* ---------------------------------------------------------------- */
+/* Async: instantiation and calls are futures; an async host function's
+ * continuation keeps the call pending until it reports completion. */
+
+static int cont_polls = 0;
+
+static bool cont_poll(void *env) {
+  (void)env;
+  return ++cont_polls >= 3;
+}
+
+static void host_double_async(void *env, wasmtime_context_t *cx,
+                              const wasmtime_component_func_type_t *ty,
+                              wasmtime_component_val_t *args, size_t nargs,
+                              wasmtime_component_val_t *results,
+                              size_t nresults, wasmtime_error_t **error_ret,
+                              wasmtime_async_continuation_t *cont) {
+  (void)env;
+  (void)cx;
+  (void)ty;
+  CHECK(nargs == 1 && nresults == 1);
+  if (args[0].of.s32 < 0) {
+    *error_ret = wasmtime_error_new("async host refused");
+    return;
+  }
+  results[0].kind = WASMTIME_COMPONENT_S32;
+  results[0].of.s32 = args[0].of.s32 * 2;
+  cont->callback = cont_poll;
+  cont->env = NULL;
+  cont->finalizer = NULL;
+}
+
+static void test_async(void) {
+  wasm_config_t *config = wasm_config_new();
+  wasm_engine_t *engine = wasm_engine_new_with_config(config);
+  wasmtime_component_t *c = compile(engine, BASIC);
+  wasmtime_store_t *store = wasmtime_store_new(engine, NULL, NULL);
+  wasmtime_context_t *cx = wasmtime_store_context(store);
+  wasmtime_component_linker_t *linker = wasmtime_component_linker_new(engine);
+  wasmtime_component_linker_instance_t *root =
+      wasmtime_component_linker_root(linker);
+  check_ok(wasmtime_component_linker_instance_add_func_async(
+               root, "host-double", 11, host_double_async, NULL, NULL),
+           "add_func_async");
+  wasmtime_component_linker_instance_delete(root);
+  check_ok(wasmtime_component_linker_add_wasip2_async(linker),
+           "add_wasip2_async");
+
+  wasmtime_component_instance_t inst;
+  wasmtime_error_t *err = NULL;
+  wasmtime_call_future_t *fut = wasmtime_component_linker_instantiate_async(
+      linker, cx, c, &inst, &err);
+  while (!wasmtime_call_future_poll(fut)) {
+  }
+  wasmtime_call_future_delete(fut);
+  check_ok(err, "instantiate_async");
+
+  wasmtime_component_func_t ch = get_func(cx, &inst, "call-host");
+  wasmtime_component_val_t x, res;
+  x.kind = WASMTIME_COMPONENT_S32;
+  x.of.s32 = 5;
+  res.kind = WASMTIME_COMPONENT_BOOL;
+  fut = wasmtime_component_func_call_async(&ch, cx, &x, 1, &res, 1, &err);
+  int pending = 0;
+  while (!wasmtime_call_future_poll(fut))
+    pending++;
+  wasmtime_call_future_delete(fut);
+  check_ok(err, "call_async");
+  CHECK(pending == 2 && cont_polls == 3);
+  CHECK(res.kind == WASMTIME_COMPONENT_S32 && res.of.s32 == 10);
+
+  x.of.s32 = -5;
+  fut = wasmtime_component_func_call_async(&ch, cx, &x, 1, &res, 1, &err);
+  while (!wasmtime_call_future_poll(fut)) {
+  }
+  wasmtime_call_future_delete(fut);
+  CHECK(err != NULL && error_contains(err, "async host refused"));
+
+  /* A synchronous call on an async store is an error. */
+  err = wasmtime_component_func_call(&ch, cx, &x, 1, &res, 1);
+  CHECK(err != NULL);
+  wasmtime_error_delete(err);
+
+  wasmtime_component_linker_delete(linker);
+  wasmtime_store_delete(store);
+  wasmtime_component_delete(c);
+  wasm_engine_delete(engine);
+}
+
 int main(int argc, char **argv) {
   (void)argc;
   (void)argv;
@@ -566,6 +655,7 @@ int main(int argc, char **argv) {
   test_wasip2(engine);
   test_bad_input(engine);
   wasm_engine_delete(engine);
+  test_async();
   printf("component: ok\n");
   return 0;
 }

@@ -100,7 +100,9 @@ pub extern "C" fn wasmtime_call_future_delete(_future: Option<Box<wasmtime_call_
 ///
 /// The C contract of the async API: the store and every pointer given to
 /// the call outlive the future.
-unsafe fn deferred<'a>(fut: impl Future<Output = ()> + 'a) -> Box<wasmtime_call_future_t> {
+pub(crate) unsafe fn deferred<'a>(
+    fut: impl Future<Output = ()> + 'a,
+) -> Box<wasmtime_call_future_t> {
     let fut: Pin<Box<dyn Future<Output = ()> + 'a>> = Box::pin(fut);
     // SAFETY: guaranteed by the caller; only the lifetime is changed.
     let fut: Pin<Box<dyn Future<Output = ()> + 'static>> = unsafe { std::mem::transmute(fut) };

@@ -193,7 +193,7 @@ impl wasmtime_component_func_t {
         }
     }
 
-    fn to_func(self) -> Func {
+    pub(crate) fn to_func(self) -> Func {
         let index = (u64::from(self.__private2) << 32) | u64::from(self.head.__private1);
         // SAFETY: as in `wasmtime_component_instance_t::to_instance`.
         unsafe { Func::__from_words(self.head.store_id, index as usize) }

@@ -18,7 +18,7 @@ pub struct wasmtime_component_linker_t {
 /// One instance (the root or a named one) of a linker, borrowed from it:
 /// the C contract is that it is deleted before its linker is used again.
 pub struct wasmtime_component_linker_instance_t {
-    instance: LinkerInstance<'static, StoreData>,
+    pub(crate) instance: LinkerInstance<'static, StoreData>,
 }
 
 impl wasmtime_component_linker_instance_t {

@@ -1,5 +1,6 @@
 //! The component model C API (`wasmtime/component/*.h`).
 
+mod async_api;
 mod compiled;
 mod linker;
 mod resources;
@@ -7,6 +8,7 @@ mod stubs;
 mod types;
 mod val;
 
+pub use async_api::*;
 pub use compiled::*;
 pub use linker::*;
 pub use resources::*;

@@ -1,8 +1,8 @@
 //! The parts of the component model C API not implemented yet: the types
 //! of whole components, instances and core modules
 //! (`wasmtime_component_type`, `wasmtime_component_item_t`, which wait on
-//! `Component::component_type` in the Rust API), `map` types, the async
-//! calls and async host functions of components, and wasi-http. They are
+//! `Component::component_type` in the Rust API), `map` types and
+//! wasi-http. They are
 //! exported with Wasmtime 48's parameter and return types (pointers of any
 //! type as `*const c_void`) so that bindings which look up every symbol
 //! when they load work, and each fails cleanly: an error for functions
@@ -99,10 +99,6 @@ stubs! {
     void wasmtime_component_item_clone(*const c_void, *const c_void);
     void wasmtime_component_item_delete(*const c_void);
     ptr wasmtime_component_type(*const c_void);
-    ptr wasmtime_component_func_call_async(*const c_void, *const c_void, *const c_void, usize, *const c_void, usize, *const c_void);
     err wasmtime_component_linker_add_wasi_http(*const c_void);
-    ptr wasmtime_component_linker_instantiate_async(*const c_void, *const c_void, *const c_void, *const c_void, *const c_void);
-    err wasmtime_component_linker_instance_add_func_async(*const c_void, *const c_void, usize, *const c_void, *const c_void, *const c_void);
-    err wasmtime_component_linker_add_wasip2_async(*const c_void);
     err wasmtime_component_linker_add_wasi_http_async(*const c_void);
 }
