@@ -9,6 +9,9 @@ WAST_POOLING=1 cargo test -p wasmtime-tests --test wast
 # also checks that no signal handler was installed), with fuel and epoch
 # instrumentation on.
 WAST_SIGNALS=0 WAST_FUEL_EPOCHS=1 cargo test -p wasmtime-tests --test wast
+# And with the fast tier (`Strategy::Winch`: no optimisations, single-pass
+# register allocation).
+WAST_COMPILER=winch cargo test -p wasmtime-tests --test wast
 cargo test --workspace --doc
 cargo run --quiet --example hello
 test "$(cargo run --quiet -p wasmtime-cli -- run --invoke fib examples/fib.wat 20)" = 6765

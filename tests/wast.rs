@@ -31,6 +31,9 @@
 //!   `Config::epoch_interruption` on (each store gets all the fuel there is
 //!   and an epoch deadline that never passes), so the instrumented code
 //!   runs the whole suite.
+//! - `WAST_COMPILER=winch` runs every script with the fast tier
+//!   (`Strategy::Winch`: no optimisations, single-pass register
+//!   allocation).
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::process::ExitCode;
@@ -318,6 +321,12 @@ fn run(filters: Vec<String>, verbose: bool) -> bool {
         println!("instrumentation: fuel and epochs");
         for suite in suites.iter_mut() {
             suite.config.consume_fuel(true).epoch_interruption(true);
+        }
+    }
+    if std::env::var("WAST_COMPILER").is_ok_and(|v| v == "winch") {
+        println!("compiler: the fast tier (Strategy::Winch)");
+        for suite in suites.iter_mut() {
+            suite.config.strategy(wasmtime::Strategy::Winch);
         }
     }
     let mut engines = Vec::new();

@@ -14,6 +14,7 @@ mod epoch;
 mod exception_paths;
 mod exceptions;
 mod explicit_traps;
+mod fast_tier;
 mod fuel;
 mod func;
 mod function_references;

@@ -176,6 +176,20 @@ mod tests {
     }
 
     #[test]
+    fn compiler_choice() {
+        let r = run_cmd(&["wasmtime", "run", "-C", "compiler=winch", "foo.wat"]);
+        assert_eq!(
+            r.common.codegen().compiler,
+            Some(opts::CompilerArg(wasmtime::Strategy::Winch))
+        );
+        let r = run_cmd(&["wasmtime", "run", "-Ccompiler=cranelift", "foo.wat"]);
+        assert_eq!(
+            r.common.codegen().compiler,
+            Some(opts::CompilerArg(wasmtime::Strategy::Cranelift))
+        );
+    }
+
+    #[test]
     fn opt_level() {
         let r = run_cmd(&["wasmtime", "run", "-O", "opt-level=0", "foo.wat"]);
         assert_eq!(r.common.optimize().opt_level, Some(opts::OptLevelArg::None));

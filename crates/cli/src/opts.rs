@@ -79,17 +79,21 @@ impl OptValue for RegallocArg {
     }
 }
 
-/// The `-C compiler=...` choice: only Cranelift exists here.
+/// The `-C compiler=...` choice: `cranelift` (optimizing) or `winch` (the
+/// fast tier: Cranelift without optimisations, single-pass register
+/// allocation; see `wasmtime::Strategy::Winch`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CompilerArg;
+pub struct CompilerArg(pub wasmtime::Strategy);
 
 impl OptValue for CompilerArg {
-    const SYNTAX: &'static str = "=cranelift";
+    const SYNTAX: &'static str = "=cranelift|winch";
     fn parse(value: Option<&str>) -> Result<Self> {
         match value {
-            Some("cranelift") => Ok(CompilerArg),
-            Some("winch") => bail!("the Winch compiler is not supported by this runtime, which compiles with Cranelift only"),
-            Some(other) => bail!("unknown compiler `{other}`: only `cranelift` is accepted"),
+            Some("cranelift") => Ok(CompilerArg(wasmtime::Strategy::Cranelift)),
+            Some("winch") => Ok(CompilerArg(wasmtime::Strategy::Winch)),
+            Some(other) => {
+                bail!("unknown compiler `{other}`: only `cranelift` and `winch` are accepted")
+            }
             None => bail!("a value is required"),
         }
     }
@@ -361,7 +365,8 @@ option_group! {
     /// Settings given with `-C`, each `None` when not given.
     pub struct CodegenOptions {
         flag: 'C', long: "codegen", title: "codegen",
-        /// The compiler: only `cranelift` exists in this runtime.
+        /// The compiler: `cranelift` (optimizing, the default) or `winch`
+        /// (the fast tier).
         "compiler" => compiler: Option<CompilerArg>,
         /// The garbage collector of the GC proposal: `drc`, `null` or
         /// `copying`.
@@ -717,6 +722,9 @@ impl CodegenOptions {
     /// entries that cannot be read or written are compiled again, so a
     /// broken cache never fails a run.
     pub fn apply(&self, config: &mut Config) -> Result<()> {
+        if let Some(CompilerArg(strategy)) = self.compiler {
+            config.strategy(strategy);
+        }
         if let Some(CollectorArg(c)) = self.collector {
             config.collector(c);
         }

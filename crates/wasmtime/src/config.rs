@@ -16,14 +16,21 @@ pub enum OptLevel {
     SpeedAndSize,
 }
 
-/// Compilation strategy (only Cranelift is available).
+/// Compilation strategy: the optimizing tier or the fast one.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Strategy {
-    /// Pick the default (Cranelift).
+    /// Pick the default (Cranelift, optimizing).
     Auto,
-    /// Cranelift.
+    /// Cranelift, optimizing (with [`Config::cranelift_opt_level`]).
     Cranelift,
+    /// The fast tier, under the name of Wasmtime's baseline compiler: the
+    /// same translation through Cranelift with no optimisations and the
+    /// single-pass register allocator. It compiles several times faster
+    /// and runs slower code; every feature the optimizing tier has works
+    /// (traps, fuel, epochs, exceptions, SIMD, GC). An explicit
+    /// [`Config::cranelift_regalloc_algorithm`] still applies.
+    Winch,
 }
 
 /// A three-way switch for host features that may be missing (memory
@@ -93,6 +100,8 @@ pub struct Config {
     /// `(name, Some(value))` sets one.
     pub(crate) cranelift_flags: Vec<(String, Option<String>)>,
     pub(crate) regalloc_algorithm: Option<RegallocAlgorithm>,
+    /// `Config::strategy`.
+    pub(crate) strategy: Strategy,
     pub(crate) table_lazy_init: bool,
     /// `Config::target`; `None` for the host (CPU features detected).
     pub(crate) target: Option<target_lexicon::Triple>,
@@ -170,6 +179,7 @@ impl Config {
             features,
             tunables,
             opt_level: OptLevel::Speed,
+            strategy: Strategy::Auto,
             verifier: cfg!(debug_assertions),
             nan_canonicalization: false,
             max_wasm_stack: wasmtime_environ::DEFAULT_MAX_WASM_STACK,
@@ -322,8 +332,9 @@ impl Config {
         self
     }
 
-    /// Selects the compilation strategy.
-    pub fn strategy(&mut self, _strategy: Strategy) -> &mut Self {
+    /// Selects the compilation strategy (see [`Strategy`]).
+    pub fn strategy(&mut self, strategy: Strategy) -> &mut Self {
+        self.strategy = strategy;
         self
     }
 

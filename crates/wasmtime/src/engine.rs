@@ -123,8 +123,11 @@ impl Engine {
             );
         }
         #[cfg(feature = "cranelift")]
+        let fast_tier = config.strategy == crate::Strategy::Winch;
+        #[cfg(feature = "cranelift")]
         let compiler_config = wasmtime_cranelift::CompilerConfig {
             opt_level: match config.opt_level {
+                _ if fast_tier => wasmtime_cranelift::OptLevel::None,
                 crate::OptLevel::None => wasmtime_cranelift::OptLevel::None,
                 crate::OptLevel::Speed => wasmtime_cranelift::OptLevel::Speed,
                 crate::OptLevel::SpeedAndSize => wasmtime_cranelift::OptLevel::SpeedAndSize,
@@ -133,6 +136,7 @@ impl Engine {
             nan_canonicalization: config.nan_canonicalization,
             extra_flags: config
                 .regalloc_algorithm
+                .or(fast_tier.then_some(crate::RegallocAlgorithm::SinglePass))
                 .map(|algo| {
                     let value = match algo {
                         crate::RegallocAlgorithm::Backtracking => "backtracking",
