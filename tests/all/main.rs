@@ -34,6 +34,7 @@ mod signals;
 mod simd;
 mod table_global;
 mod tail_calls;
+mod text_compat;
 mod threads;
 mod threads_atomics;
 mod traps;

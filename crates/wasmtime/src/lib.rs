@@ -42,6 +42,8 @@ mod profiling;
 mod profiling_agent;
 mod serialization;
 mod target;
+#[cfg(feature = "wat")]
+mod wat_compat;
 
 // Executing WebAssembly (feature `runtime`, which brings in
 // `wasmtime-runtime`): modules, stores, instances and everything in them.
