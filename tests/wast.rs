@@ -177,7 +177,7 @@ fn suites() -> Vec<Suite> {
     // This repository's own scripts (tests/wast-scripts), with every 3.0
     // feature and branch hinting (which changes only code layout).
     let mut local = wasm3_config();
-    local.wasm_branch_hinting(true);
+    local.wasm_branch_hinting(true).wasm_stack_switching(true);
     suites.push(Suite {
         prefix: "local".into(),
         config: local,
@@ -239,6 +239,30 @@ const LOCAL_SCRIPTS: &[(&str, &str)] = &[
     (
         "threads-wait-notify.wast",
         include_str!("wast-scripts/threads-wait-notify.wast"),
+    ),
+    (
+        "stack-switching/cont-bind.wast",
+        include_str!("wast-scripts/stack-switching/cont-bind.wast"),
+    ),
+    (
+        "stack-switching/generators.wast",
+        include_str!("wast-scripts/stack-switching/generators.wast"),
+    ),
+    (
+        "stack-switching/nested.wast",
+        include_str!("wast-scripts/stack-switching/nested.wast"),
+    ),
+    (
+        "stack-switching/resume-throw.wast",
+        include_str!("wast-scripts/stack-switching/resume-throw.wast"),
+    ),
+    (
+        "stack-switching/switch.wast",
+        include_str!("wast-scripts/stack-switching/switch.wast"),
+    ),
+    (
+        "stack-switching/traps.wast",
+        include_str!("wast-scripts/stack-switching/traps.wast"),
     ),
 ];
 
