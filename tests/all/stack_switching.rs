@@ -337,3 +337,32 @@ fn stack_switching_is_off_by_default() -> Result<()> {
     assert!(format!("{err:?}").contains("stack switching"), "{err:?}");
     Ok(())
 }
+
+#[test]
+fn async_host_function_inside_a_continuation() -> Result<()> {
+    // The host future is pending twice per call: the whole wasm stack,
+    // continuation included, is suspended and resumed by the poller.
+    let engine = engine()?;
+    let module = Module::new(&engine, GENERATOR)?;
+    let mut store = Store::new(&engine, ());
+    let mut linker = Linker::new(&engine);
+    linker.func_wrap_async("host", "next", |_caller: Caller<'_, ()>, (i,): (i32,)| {
+        Box::new(async move {
+            crate::async_::PendingTimes(2).await;
+            if i >= 4 {
+                -1
+            } else {
+                i + 1
+            }
+        })
+    })?;
+    let (result, pendings) = crate::async_::run(async {
+        let instance = linker.instantiate_async(&mut store, &module).await?;
+        let sum = instance.get_typed_func::<(), i32>(&mut store, "sum")?;
+        sum.call_async(&mut store, ()).await
+    });
+    assert_eq!(result?, 10);
+    // Five calls of the host function, each pending twice.
+    assert_eq!(pendings, 10);
+    Ok(())
+}

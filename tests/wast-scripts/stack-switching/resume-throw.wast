@@ -62,6 +62,16 @@
   (func (export "uncaught") (result i32)
     (resume_throw $k $exn (i32.const 1) (call $suspended (ref.func $plain))))
 
+  ;; resume_throw_ref throws an existing exception object.
+  (func (export "throw-ref") (result i32)
+    (resume_throw_ref $k
+      (block $h (result exnref)
+        (try_table (catch_all_ref $h) (throw $exn (i32.const 11)))
+        (unreachable))
+      (call $suspended (ref.func $catcher))))
+  (func (export "throw-ref-null") (result i32)
+    (resume_throw_ref $k (ref.null exn) (call $suspended (ref.func $catcher))))
+
   ;; The continuation is consumed by resume_throw.
   (func (export "consumed") (result i32)
     (local $k (ref null $k))
@@ -76,4 +86,6 @@
 (assert_return (invoke "fresh") (i32.const 2009))
 (assert_return (invoke "thrown-inside") (i32.const 3033))
 (assert_exception (invoke "uncaught"))
+(assert_return (invoke "throw-ref") (i32.const 111))
+(assert_trap (invoke "throw-ref-null") "null reference")
 (assert_trap (invoke "consumed") "continuation already consumed")

@@ -30,6 +30,17 @@ fn buf_flags() -> MemFlagsData {
     trusted()
 }
 
+/// What a resume throws into the continuation.
+#[derive(Clone, Copy)]
+enum Throw {
+    /// Nothing: `resume`.
+    None,
+    /// A new exception of this tag: `resume_throw`.
+    Tag(u32),
+    /// An `exnref` operand: `resume_throw_ref`.
+    Ref,
+}
+
 impl FuncState<'_, '_, '_> {
     /// The function type of continuation type `ct`.
     fn cont_func_type(&self, ct: u32) -> WasmResult<&WasmFuncType> {
@@ -142,12 +153,16 @@ impl FuncState<'_, '_, '_> {
             O::Resume {
                 cont_type_index,
                 resume_table,
-            } => self.translate_resume(*cont_type_index, None, resume_table)?,
+            } => self.translate_resume(*cont_type_index, Throw::None, resume_table)?,
             O::ResumeThrow {
                 cont_type_index,
                 tag_index,
                 resume_table,
-            } => self.translate_resume(*cont_type_index, Some(*tag_index), resume_table)?,
+            } => self.translate_resume(*cont_type_index, Throw::Tag(*tag_index), resume_table)?,
+            O::ResumeThrowRef {
+                cont_type_index,
+                resume_table,
+            } => self.translate_resume(*cont_type_index, Throw::Ref, resume_table)?,
             O::Suspend { tag_index } => {
                 let ty = self.tag_func_type(*tag_index);
                 let (np, results) = (ty.params.len(), Self::clif_types(&ty.results)?);
@@ -215,13 +230,9 @@ impl FuncState<'_, '_, '_> {
         Ok(true)
     }
 
-    /// `resume $ct (handlers)` and `resume_throw $ct $tag (handlers)`.
-    fn translate_resume(
-        &mut self,
-        ct: u32,
-        throw_tag: Option<u32>,
-        table: &ResumeTable,
-    ) -> WasmResult<()> {
+    /// `resume $ct (handlers)`, `resume_throw $ct $tag (handlers)` and
+    /// `resume_throw_ref $ct (handlers)`.
+    fn translate_resume(&mut self, ct: u32, throw: Throw, table: &ResumeTable) -> WasmResult<()> {
         let ft = self.cont_func_type(ct)?;
         let nparams = ft.params.len();
         let results = Self::clif_types(&ft.results)?;
@@ -242,8 +253,13 @@ impl FuncState<'_, '_, '_> {
             }
         }
         let cont = self.pop();
-        let (exn, args) = match throw_tag {
-            Some(tag) => {
+        let (exn, args) = match throw {
+            Throw::Ref => {
+                let exn = self.pop();
+                self.trapz(exn, wasm_trap(Trap::NullReference));
+                (Some(exn), Vec::new())
+            }
+            Throw::Tag(tag) => {
                 let ty = self.tag_func_type(tag);
                 let values = self.popn(ty.params.len());
                 let tag_v = self.i32_const(tag);
@@ -257,7 +273,7 @@ impl FuncState<'_, '_, '_> {
                 }
                 (Some(exn), Vec::new())
             }
-            None => (None, self.popn(nparams)),
+            Throw::None => (None, self.popn(nparams)),
         };
         let buf = self.exchange_buffer(cap);
         self.store_values(buf, &args);
