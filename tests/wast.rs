@@ -177,10 +177,20 @@ fn suites() -> Vec<Suite> {
     // This repository's own scripts (tests/wast-scripts), with every 3.0
     // feature and branch hinting (which changes only code layout).
     let mut local = wasm3_config();
-    local.wasm_branch_hinting(true).wasm_stack_switching(true);
+    local.wasm_branch_hinting(true);
     suites.push(Suite {
         prefix: "local".into(),
         config: local,
+        files: Vec::new(),
+    });
+    // This repository's stack-switching scripts, in a group of their own so
+    // that `WAST_POOLING` pools them (the `local` group keeps allocating on
+    // demand for its shared memories).
+    let mut stack_switching = wasm3_config();
+    stack_switching.wasm_stack_switching(true);
+    suites.push(Suite {
+        prefix: "local/stack-switching".into(),
+        config: stack_switching,
         files: Vec::new(),
     });
     for (p, configure) in proposals {
@@ -216,13 +226,16 @@ fn all_files(suites: &[Suite]) -> Vec<File> {
                     .any(|(name, _)| *name == f.name)
             })
             .collect();
-        if suite.prefix == "local" {
-            these.extend(LOCAL_SCRIPTS.iter().map(|(name, contents)| File {
-                name: format!("local/{name}"),
-                contents,
-                suite: i,
-            }));
-        }
+        let scripts = match suite.prefix.as_str() {
+            "local" => LOCAL_SCRIPTS,
+            "local/stack-switching" => STACK_SWITCHING_SCRIPTS,
+            _ => &[],
+        };
+        these.extend(scripts.iter().map(|(name, contents)| File {
+            name: format!("{}/{name}", suite.prefix),
+            contents,
+            suite: i,
+        }));
         these.sort_by(|a, b| a.name.cmp(&b.name));
         files.extend(these);
     }
@@ -240,28 +253,33 @@ const LOCAL_SCRIPTS: &[(&str, &str)] = &[
         "threads-wait-notify.wast",
         include_str!("wast-scripts/threads-wait-notify.wast"),
     ),
+];
+
+/// The stack-switching scripts of this repository
+/// (`tests/wast-scripts/stack-switching/`), run as their own group.
+const STACK_SWITCHING_SCRIPTS: &[(&str, &str)] = &[
     (
-        "stack-switching/cont-bind.wast",
+        "cont-bind.wast",
         include_str!("wast-scripts/stack-switching/cont-bind.wast"),
     ),
     (
-        "stack-switching/generators.wast",
+        "generators.wast",
         include_str!("wast-scripts/stack-switching/generators.wast"),
     ),
     (
-        "stack-switching/nested.wast",
+        "nested.wast",
         include_str!("wast-scripts/stack-switching/nested.wast"),
     ),
     (
-        "stack-switching/resume-throw.wast",
+        "resume-throw.wast",
         include_str!("wast-scripts/stack-switching/resume-throw.wast"),
     ),
     (
-        "stack-switching/switch.wast",
+        "switch.wast",
         include_str!("wast-scripts/stack-switching/switch.wast"),
     ),
     (
-        "stack-switching/traps.wast",
+        "traps.wast",
         include_str!("wast-scripts/stack-switching/traps.wast"),
     ),
 ];
