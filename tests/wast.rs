@@ -186,6 +186,16 @@ fn suites() -> Vec<Suite> {
         config: local,
         files: Vec::new(),
     });
+    // This repository's stack-switching scripts, in a group of their own so
+    // that `WAST_POOLING` pools them (the `local` group keeps allocating on
+    // demand for its shared memories).
+    let mut stack_switching = wasm3_config();
+    stack_switching.wasm_stack_switching(true);
+    suites.push(Suite {
+        prefix: "local/stack-switching".into(),
+        config: stack_switching,
+        files: Vec::new(),
+    });
     for (p, configure) in proposals {
         let mut config = wasm3_config();
         configure(&mut config);
@@ -219,13 +229,16 @@ fn all_files(suites: &[Suite]) -> Vec<File> {
                     .any(|(name, _)| *name == f.name)
             })
             .collect();
-        if suite.prefix == "local" {
-            these.extend(LOCAL_SCRIPTS.iter().map(|(name, contents)| File {
-                name: format!("local/{name}"),
-                contents,
-                suite: i,
-            }));
-        }
+        let scripts = match suite.prefix.as_str() {
+            "local" => LOCAL_SCRIPTS,
+            "local/stack-switching" => STACK_SWITCHING_SCRIPTS,
+            _ => &[],
+        };
+        these.extend(scripts.iter().map(|(name, contents)| File {
+            name: format!("{}/{name}", suite.prefix),
+            contents,
+            suite: i,
+        }));
         these.sort_by(|a, b| a.name.cmp(&b.name));
         files.extend(these);
     }
@@ -242,6 +255,35 @@ const LOCAL_SCRIPTS: &[(&str, &str)] = &[
     (
         "threads-wait-notify.wast",
         include_str!("wast-scripts/threads-wait-notify.wast"),
+    ),
+];
+
+/// The stack-switching scripts of this repository
+/// (`tests/wast-scripts/stack-switching/`), run as their own group.
+const STACK_SWITCHING_SCRIPTS: &[(&str, &str)] = &[
+    (
+        "cont-bind.wast",
+        include_str!("wast-scripts/stack-switching/cont-bind.wast"),
+    ),
+    (
+        "generators.wast",
+        include_str!("wast-scripts/stack-switching/generators.wast"),
+    ),
+    (
+        "nested.wast",
+        include_str!("wast-scripts/stack-switching/nested.wast"),
+    ),
+    (
+        "resume-throw.wast",
+        include_str!("wast-scripts/stack-switching/resume-throw.wast"),
+    ),
+    (
+        "switch.wast",
+        include_str!("wast-scripts/stack-switching/switch.wast"),
+    ),
+    (
+        "traps.wast",
+        include_str!("wast-scripts/stack-switching/traps.wast"),
     ),
 ];
 

@@ -32,6 +32,7 @@ mod profiling;
 mod serialize;
 mod signals;
 mod simd;
+mod stack_switching;
 mod table_global;
 mod tail_calls;
 mod text_compat;

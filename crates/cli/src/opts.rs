@@ -335,6 +335,8 @@ option_group! {
         "extended-const" => extended_const: Option<bool>,
         /// The exception handling proposal.
         "exceptions" => exceptions: Option<bool>,
+        /// The stack-switching proposal (continuations).
+        "stack-switching" => stack_switching: Option<bool>,
         /// The branch-hinting proposal: lay out code as the
         /// `metadata.code.branch_hint` section suggests (not implied by
         /// `all-proposals`).
@@ -352,7 +354,7 @@ option_group! {
     }
     unsupported {
         "wmemcheck" => "memory error checking is not implemented",
-        "shared-everything-threads", "stack-switching" => "this proposal is not implemented",
+        "shared-everything-threads" => "this proposal is not implemented",
         "component-model-threading", "component-model-gc", "component-model-map",
         "component-model-memory64", "component-model-fixed-length-lists",
         "component-model-implements" => "these component-model extensions are not implemented yet",
@@ -635,7 +637,7 @@ impl WasmOptions {
     /// `run`).
     pub fn apply(&self, config: &mut Config) -> Result<()> {
         type Toggle = fn(&mut Config, bool) -> &mut Config;
-        let proposals: [(Option<bool>, Toggle); 20] = [
+        let proposals: [(Option<bool>, Toggle); 21] = [
             (self.bulk_memory, Config::wasm_bulk_memory),
             (self.multi_memory, Config::wasm_multi_memory),
             (self.multi_value, Config::wasm_multi_value),
@@ -651,6 +653,7 @@ impl WasmOptions {
             (self.wide_arithmetic, Config::wasm_wide_arithmetic),
             (self.extended_const, Config::wasm_extended_const),
             (self.exceptions, Config::wasm_exceptions),
+            (self.stack_switching, Config::wasm_stack_switching),
             (self.component_model, Config::wasm_component_model),
             (
                 self.component_model_async,

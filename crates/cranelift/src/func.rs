@@ -40,6 +40,7 @@ mod memory;
 mod numeric;
 mod proposals;
 mod simd;
+mod stack_switching;
 mod tables;
 mod traps;
 mod unroll;
@@ -385,6 +386,7 @@ impl FuncState<'_, '_, '_> {
             || self.translate_table_op(op)?
             || self.translate_gc_op(op)?
             || self.translate_gc_object_op(op)?
+            || self.translate_stack_switching_op(op)?
             || self.translate_numeric(op)?;
         if handled {
             return Ok(());

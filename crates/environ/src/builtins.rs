@@ -106,6 +106,30 @@ macro_rules! foreach_builtin_function {
             /// `array.copy` between non-null arrays, elements of `size`
             /// bytes; false: a trap is pending (`TrapSite::HostError`).
             array_copy(vmctx: vmctx, dst: i64, dst_index: i32, src: i64, src_index: i32, len: i32, size: i32) -> bool;
+            /// `cont.new` (stack switching): a continuation of the function
+            /// `func` (`nparams` parameters, `nresults` results); 0 when an
+            /// error is pending (`TrapSite::HostError`).
+            cont_new(vmctx: vmctx, func: i64, nparams: i32, nresults: i32) -> i64;
+            /// `cont.bind`: binds the `nargs` values at `buf` (16-byte
+            /// slots) to continuation `cont`; its new reference, or 0 as
+            /// for `cont_new`.
+            cont_bind(vmctx: vmctx, cont: i64, buf: i64, nargs: i32) -> i64;
+            /// `resume` with the `nargs` values at `buf` (`cap` slots) and
+            /// `nhandlers` handler words at `handlers`: -1 returned
+            /// (results in `buf`), -2 error pending, -3 rethrow the
+            /// exception in `buf[0]`, else the index of the matched
+            /// handler (payload and continuation in `buf`).
+            cont_resume(vmctx: vmctx, cont: i64, buf: i64, nargs: i32, cap: i32, handlers: i64, nhandlers: i32) -> i32;
+            /// `resume_throw` of exception object `exn`, results as for
+            /// `cont_resume`.
+            cont_resume_throw(vmctx: vmctx, cont: i64, exn: i64, buf: i64, cap: i32, handlers: i64, nhandlers: i32) -> i32;
+            /// `suspend` of tag `tag` with the `nargs` values at `buf`: 0
+            /// with the `nresults` resume values in `buf`, -2 or -3 as for
+            /// `cont_resume`.
+            cont_suspend(vmctx: vmctx, tag: i32, buf: i64, nargs: i32, cap: i32, nresults: i32) -> i32;
+            /// `switch` to the non-null continuation `cont` through tag
+            /// `tag`, otherwise as `cont_suspend`.
+            cont_switch(vmctx: vmctx, tag: i32, cont: i64, buf: i64, nargs: i32, cap: i32, nresults: i32) -> i32;
         }
     };
 }

@@ -70,6 +70,9 @@ pub enum WasmCompositeType {
     Struct(WasmStructType),
     /// An array type.
     Array(WasmArrayType),
+    /// A continuation type (stack-switching proposal): continuations of
+    /// the function type it names.
+    Cont(WasmTypeRef),
 }
 
 impl WasmCompositeType {
@@ -79,6 +82,7 @@ impl WasmCompositeType {
             WasmCompositeType::Func(_) => WasmTypeKind::Func,
             WasmCompositeType::Struct(_) => WasmTypeKind::Struct,
             WasmCompositeType::Array(_) => WasmTypeKind::Array,
+            WasmCompositeType::Cont(_) => WasmTypeKind::Cont,
         }
     }
 }
@@ -153,6 +157,7 @@ impl WasmSubType {
                 element: a.0.element.map_all_type_refs(f),
                 mutable: a.0.mutable,
             })),
+            WasmCompositeType::Cont(r) => WasmCompositeType::Cont(f(*r)),
         };
         WasmSubType {
             is_final: self.is_final,
@@ -194,6 +199,7 @@ impl fmt::Display for WasmCompositeType {
                 f.write_str(")")
             }
             WasmCompositeType::Array(a) => write!(f, "(array {})", a.0),
+            WasmCompositeType::Cont(r) => write!(f, "(cont {r})"),
         }
     }
 }

@@ -406,9 +406,7 @@ fn composite_kind(t: &wasmparser::CompositeInnerType) -> WasmResult<WasmTypeKind
         wasmparser::CompositeInnerType::Func(_) => Ok(WasmTypeKind::Func),
         wasmparser::CompositeInnerType::Struct(_) => Ok(WasmTypeKind::Struct),
         wasmparser::CompositeInnerType::Array(_) => Ok(WasmTypeKind::Array),
-        _ => Err(WasmError::Unsupported(
-            "continuation types (stack switching) are not supported".into(),
-        )),
+        wasmparser::CompositeInnerType::Cont(_) => Ok(WasmTypeKind::Cont),
     }
 }
 
@@ -453,7 +451,14 @@ fn sub_type(sub: &wasmparser::SubType, kind_of: &KindOf<'_>) -> WasmResult<WasmS
         wasmparser::CompositeInnerType::Array(a) => {
             WasmCompositeType::Array(WasmArrayType(field_type(&a.0, kind_of)?))
         }
-        other => return Err(composite_kind(other).unwrap_err()),
+        wasmparser::CompositeInnerType::Cont(c) => match c.0.as_module_index() {
+            Some(i) => WasmCompositeType::Cont(WasmTypeRef::Module(TypeIndex::from_u32(i))),
+            None => {
+                return Err(WasmError::Unsupported(
+                    "continuation type of a type outside the module".into(),
+                ))
+            }
+        },
     };
     let supertype = match sub.supertype_idxs.first() {
         Some(i) => match i.as_module_index() {

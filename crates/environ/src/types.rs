@@ -128,6 +128,12 @@ pub enum WasmHeapType {
     ConcreteStruct(WasmTypeRef),
     /// Arrays of one type.
     ConcreteArray(WasmTypeRef),
+    /// Any continuation (stack-switching proposal).
+    Cont,
+    /// No continuation (bottom of the continuation hierarchy).
+    NoCont,
+    /// Continuations of one continuation type.
+    ConcreteCont(WasmTypeRef),
 }
 
 /// The four disjoint hierarchies of heap types.
@@ -141,6 +147,8 @@ pub enum WasmHierarchy {
     Extern,
     /// exn and noexn.
     Exn,
+    /// cont, nocont and concrete continuation types.
+    Cont,
 }
 
 impl WasmHeapType {
@@ -151,6 +159,7 @@ impl WasmHeapType {
             Func | NoFunc | ConcreteFunc(_) => WasmHierarchy::Func,
             Extern | NoExtern => WasmHierarchy::Extern,
             Exn | NoExn => WasmHierarchy::Exn,
+            Cont | NoCont | ConcreteCont(_) => WasmHierarchy::Cont,
             Any | Eq | I31 | Struct | Array | None | ConcreteStruct(_) | ConcreteArray(_) => {
                 WasmHierarchy::Any
             }
@@ -169,6 +178,7 @@ impl WasmHeapType {
             WasmHierarchy::Func => WasmHeapType::NoFunc,
             WasmHierarchy::Extern => WasmHeapType::NoExtern,
             WasmHierarchy::Exn => WasmHeapType::NoExn,
+            WasmHierarchy::Cont => WasmHeapType::NoCont,
         }
     }
 
@@ -179,6 +189,7 @@ impl WasmHeapType {
             WasmHierarchy::Func => WasmHeapType::Func,
             WasmHierarchy::Extern => WasmHeapType::Extern,
             WasmHierarchy::Exn => WasmHeapType::Exn,
+            WasmHierarchy::Cont => WasmHeapType::Cont,
         }
     }
 
@@ -192,7 +203,8 @@ impl WasmHeapType {
         match self {
             WasmHeapType::ConcreteFunc(r)
             | WasmHeapType::ConcreteStruct(r)
-            | WasmHeapType::ConcreteArray(r) => Some(*r),
+            | WasmHeapType::ConcreteArray(r)
+            | WasmHeapType::ConcreteCont(r) => Some(*r),
             _ => Option::None,
         }
     }
@@ -203,6 +215,7 @@ impl WasmHeapType {
             WasmHeapType::ConcreteFunc(_) => WasmHeapType::ConcreteFunc(r),
             WasmHeapType::ConcreteStruct(_) => WasmHeapType::ConcreteStruct(r),
             WasmHeapType::ConcreteArray(_) => WasmHeapType::ConcreteArray(r),
+            WasmHeapType::ConcreteCont(_) => WasmHeapType::ConcreteCont(r),
             other => other,
         }
     }
@@ -225,7 +238,8 @@ impl WasmHeapType {
             (_, b) if b == b.top() => true,
             (ConcreteFunc(a), ConcreteFunc(b))
             | (ConcreteStruct(a), ConcreteStruct(b))
-            | (ConcreteArray(a), ConcreteArray(b)) => concrete(a, b),
+            | (ConcreteArray(a), ConcreteArray(b))
+            | (ConcreteCont(a), ConcreteCont(b)) => concrete(a, b),
             (I31 | Struct | Array | ConcreteStruct(_) | ConcreteArray(_), Eq) => true,
             (ConcreteStruct(_), Struct) | (ConcreteArray(_), Array) => true,
             _ => false,
@@ -395,6 +409,8 @@ pub enum WasmTypeKind {
     Struct,
     /// An array type.
     Array,
+    /// A continuation type (stack-switching proposal).
+    Cont,
 }
 
 impl WasmRefType {
@@ -420,7 +436,8 @@ impl WasmRefType {
                 A::Struct => WasmHeapType::Struct,
                 A::Array => WasmHeapType::Array,
                 A::None => WasmHeapType::None,
-                _ => return Err(unsupported_ref(r)),
+                A::Cont => WasmHeapType::Cont,
+                A::NoCont => WasmHeapType::NoCont,
             },
             H::Concrete(i) | H::Exact(i) => match i.as_module_index() {
                 Some(i) => {
@@ -429,6 +446,7 @@ impl WasmRefType {
                         Some(WasmTypeKind::Func) => WasmHeapType::ConcreteFunc(t),
                         Some(WasmTypeKind::Struct) => WasmHeapType::ConcreteStruct(t),
                         Some(WasmTypeKind::Array) => WasmHeapType::ConcreteArray(t),
+                        Some(WasmTypeKind::Cont) => WasmHeapType::ConcreteCont(t),
                         Option::None => return Err(unsupported_ref(r)),
                     }
                 }
@@ -462,9 +480,12 @@ impl fmt::Display for WasmHeapType {
             WasmHeapType::Struct => f.write_str("struct"),
             WasmHeapType::Array => f.write_str("array"),
             WasmHeapType::None => f.write_str("none"),
+            WasmHeapType::Cont => f.write_str("cont"),
+            WasmHeapType::NoCont => f.write_str("nocont"),
             WasmHeapType::ConcreteFunc(r)
             | WasmHeapType::ConcreteStruct(r)
-            | WasmHeapType::ConcreteArray(r) => r.fmt(f),
+            | WasmHeapType::ConcreteArray(r)
+            | WasmHeapType::ConcreteCont(r) => r.fmt(f),
         }
     }
 }
@@ -494,6 +515,8 @@ impl fmt::Display for WasmRefType {
             (true, WasmHeapType::NoFunc) => f.write_str("nullfuncref"),
             (true, WasmHeapType::NoExtern) => f.write_str("nullexternref"),
             (true, WasmHeapType::NoExn) => f.write_str("nullexnref"),
+            (true, WasmHeapType::Cont) => f.write_str("contref"),
+            (true, WasmHeapType::NoCont) => f.write_str("nullcontref"),
             (true, h) => write!(f, "(ref null {h})"),
             (false, h) => write!(f, "(ref {h})"),
         }

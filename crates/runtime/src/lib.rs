@@ -88,6 +88,7 @@ macro_rules! restore_caller_saved_and_return {
 
 pub mod backtrace;
 pub mod code_memory;
+pub mod cont;
 pub mod cow;
 pub mod entry;
 pub mod exception;

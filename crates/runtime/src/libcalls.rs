@@ -287,6 +287,112 @@ mod impls {
         instance.alloc_exn(tag, len) as u64
     }
 
+    pub fn cont_new(instance: &mut Instance, func: u64, nparams: u32, nresults: u32) -> u64 {
+        crate::cont::cont_new(instance, func, nparams, nresults)
+    }
+
+    pub fn cont_bind(instance: &mut Instance, cont: u64, buf: u64, nargs: u32) -> u64 {
+        // SAFETY: compiled code passes a buffer of `nargs` slots.
+        unsafe { crate::cont::bind(instance, cont, buf as usize as *const _, nargs) }
+    }
+
+    pub fn cont_resume(
+        instance: &mut Instance,
+        cont: u64,
+        buf: u64,
+        nargs: u32,
+        cap: u32,
+        handlers: u64,
+        nhandlers: u32,
+    ) -> u32 {
+        // SAFETY: compiled code passes a buffer of `cap` slots holding
+        // `nargs` values and `nhandlers` handler words.
+        unsafe {
+            crate::cont::resume(
+                instance,
+                cont,
+                0,
+                buf as usize as *mut _,
+                nargs,
+                cap,
+                handlers as usize as *const u64,
+                nhandlers,
+            ) as u32
+        }
+    }
+
+    pub fn cont_resume_throw(
+        instance: &mut Instance,
+        cont: u64,
+        exn: u64,
+        buf: u64,
+        cap: u32,
+        handlers: u64,
+        nhandlers: u32,
+    ) -> u32 {
+        // SAFETY: as in `cont_resume`; `exn` is a live exception object.
+        unsafe {
+            crate::cont::resume(
+                instance,
+                cont,
+                exn as usize,
+                buf as usize as *mut _,
+                0,
+                cap,
+                handlers as usize as *const u64,
+                nhandlers,
+            ) as u32
+        }
+    }
+
+    pub fn cont_suspend(
+        instance: &mut Instance,
+        tag: u32,
+        buf: u64,
+        nargs: u32,
+        cap: u32,
+        nresults: u32,
+    ) -> u32 {
+        // SAFETY: compiled code passes a buffer of `cap` slots holding
+        // `nargs` values.
+        unsafe {
+            crate::cont::suspend(
+                instance,
+                tag,
+                0,
+                buf as usize as *mut _,
+                nargs,
+                cap,
+                nresults,
+            ) as u32
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn cont_switch(
+        instance: &mut Instance,
+        tag: u32,
+        cont: u64,
+        buf: u64,
+        nargs: u32,
+        cap: u32,
+        nresults: u32,
+    ) -> u32 {
+        // SAFETY: as in `cont_suspend`; compiled code checked `cont` for
+        // null.
+        unsafe {
+            crate::cont::suspend(
+                instance,
+                tag,
+                cont,
+                buf as usize as *mut _,
+                nargs,
+                cap,
+                nresults,
+            ) as u32
+        }
+    }
+
     /// Never called: the builtin table points `raise_trap` at the assembly
     /// stub in `crate::traphandlers`.
     pub fn raise_trap(_instance: &mut Instance, _site: u32) {

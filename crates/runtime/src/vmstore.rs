@@ -65,6 +65,30 @@ pub trait VMStore {
     /// Records `error` to be returned to the host when the current trap
     /// (a `TrapSite::HostError`) reaches it.
     fn set_pending_error(&mut self, error: anyhow::Error);
+
+    /// Records the trap of a continuation (stack-switching proposal) to be
+    /// returned to the host like [`VMStore::set_pending_error`], with the
+    /// backtrace of the continuation's frames.
+    fn set_pending_trap(&mut self, record: crate::traphandlers::TrapRecord) {
+        let error = match record.site {
+            wasmtime_environ::TrapSite::Wasm(trap) => anyhow::Error::new(trap),
+            site => anyhow::anyhow!("wasm trap in a continuation: {site:?}"),
+        };
+        self.set_pending_error(error);
+    }
+
+    /// The store's continuations (stack-switching proposal).
+    fn continuations(&mut self) -> &mut crate::cont::ContStore;
+
+    /// A stack for a new continuation.
+    fn allocate_cont_stack(&mut self) -> anyhow::Result<crate::fiber::FiberStack> {
+        crate::fiber::FiberStack::new(2 << 20)
+    }
+
+    /// Returns the stack of a finished continuation.
+    fn deallocate_cont_stack(&mut self, stack: crate::fiber::FiberStack) {
+        drop(stack);
+    }
 }
 
 /// The store pointer kept in a `VMStoreContext`.

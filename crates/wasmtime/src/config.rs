@@ -266,6 +266,11 @@ impl Config {
         /// Enables exception handling: tags, `throw`, `throw_ref`,
         /// `try_table`, `exnref` (on by default).
         wasm_exceptions => EXCEPTIONS,
+        /// Enables the stack-switching proposal: continuation types,
+        /// `cont.new`, `cont.bind`, `resume`, `resume_throw`, `suspend`
+        /// and `switch` (off by default). Continuations run on stacks of
+        /// [`Config::async_stack_size`] bytes from the instance allocator.
+        wasm_stack_switching => STACK_SWITCHING,
         /// Enables custom page sizes.
         wasm_custom_page_sizes => CUSTOM_PAGE_SIZES,
         /// Enables wide arithmetic.

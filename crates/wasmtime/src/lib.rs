@@ -142,9 +142,9 @@ mod runtime_exports {
     pub use crate::symbolize::FrameSymbol;
     pub use crate::trap::{FrameInfo, Trap, WasmBacktrace};
     pub use crate::types::{
-        ArrayType, ExportType, ExternType, FieldType, Finality, FuncType, GlobalType, HeapType,
-        ImportType, MemoryType, MemoryTypeBuilder, Mutability, RefType, StorageType, StructType,
-        TableType, ValType,
+        ArrayType, ContType, ExportType, ExternType, FieldType, Finality, FuncType, GlobalType,
+        HeapType, ImportType, MemoryType, MemoryTypeBuilder, Mutability, RefType, StorageType,
+        StructType, TableType, ValType,
     };
     pub use crate::values::{
         AnyRef, ArrayRef, ArrayRefPre, EqRef, ExternRef, Ref, Rooted, StructRef, StructRefPre, Val,

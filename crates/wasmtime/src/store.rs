@@ -90,6 +90,11 @@ pub struct StoreOpaque {
     pub(crate) pending: Option<PendingError>,
     /// An exception thrown by wasm that nothing caught (an object address).
     pub(crate) pending_exception: Option<u64>,
+    /// Continuations of the stack-switching proposal.
+    pub(crate) conts: wasmtime_runtime::cont::ContStore,
+    /// Whether the pending error is a trap of a continuation, whose
+    /// backtrace the resumer's frames extend.
+    pub(crate) cont_trap_pending: bool,
     /// The instance whose imported host function is about to run as its
     /// start function: that call has no wasm caller, yet `Caller` must see
     /// the instance's exports. Taken by the first host entry.
@@ -305,6 +310,13 @@ impl<T> Store<T> {
                     externrefs: Vec::new(),
                     pending: None,
                     pending_exception: None,
+                    conts: wasmtime_runtime::cont::ContStore::new(
+                        engine
+                            .config()
+                            .wasm_backtrace_max_frames
+                            .map_or(0, |n| n.get()),
+                    ),
+                    cont_trap_pending: false,
                     start_caller: None,
                     modules: Vec::new(),
                     max_wasm_stack: engine.config().max_wasm_stack,
@@ -644,6 +656,22 @@ impl<T> VMStore for StoreInner<T> {
 
     fn set_pending_error(&mut self, error: anyhow::Error) {
         self.opaque.pending = Some(PendingError::Error(error));
+        self.opaque.cont_trap_pending = false;
+    }
+
+    fn set_pending_trap(&mut self, record: wasmtime_runtime::traphandlers::TrapRecord) {
+        let error = crate::trap::trap_error(&mut self.opaque, Some(record));
+        self.opaque.pending = Some(PendingError::Error(error));
+        self.opaque.cont_trap_pending = true;
+    }
+
+    fn continuations(&mut self) -> &mut wasmtime_runtime::cont::ContStore {
+        &mut self.opaque.conts
+    }
+
+    fn allocate_cont_stack(&mut self) -> Result<wasmtime_runtime::fiber::FiberStack> {
+        let size = self.opaque.engine.config().async_stack_size;
+        self.opaque.engine.allocator().allocate_fiber_stack(size)
     }
 
     fn is_subtype(&self, actual: u32, expected: u32) -> bool {
@@ -670,6 +698,9 @@ impl<T> std::fmt::Debug for Store<T> {
 
 impl Drop for StoreOpaque {
     fn drop(&mut self) {
+        // Suspended continuations are abandoned (their stacks go back to
+        // the allocator); nothing runs on them any more.
+        drop(self.conts.clear());
         // Instances may point into each other; drop them all before the
         // host functions and modules they reference.
         self.instances.clear();

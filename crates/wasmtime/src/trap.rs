@@ -100,6 +100,20 @@ impl WasmBacktrace {
         self.omitted
     }
 
+    /// Appends the frames of `outer` (the frames that resumed the
+    /// continuation these frames ran in), within `max` frames in all.
+    fn append_outer(&mut self, outer: &WasmBacktrace, max: usize) {
+        for frame in &outer.frames {
+            if self.frames.len() < max {
+                self.frames.push(frame.clone());
+            } else {
+                self.omitted += 1;
+            }
+        }
+        self.omitted += outer.omitted;
+        self.hint_details_env |= outer.hint_details_env;
+    }
+
     pub(crate) fn from_walk(store: &StoreOpaque, walk: &FrameWalk) -> WasmBacktrace {
         let mut frames = Vec::new();
         let env_used = store.engine().config().wasm_backtrace_details_env_used;
@@ -203,6 +217,21 @@ pub(crate) fn trap_error(store: &mut StoreOpaque, record: Option<TrapRecord>) ->
     // that API always did, so no backtrace is layered on top of it.
     if store.interrupt.is_some() && error.downcast_ref::<Trap>() == Some(&Trap::Interrupt) {
         return error;
+    }
+    // A trap in a continuation (stack switching) reaches its resumer as a
+    // pending error with the continuation's frames: the resumer's frames
+    // continue that backtrace.
+    let merge = std::mem::take(&mut store.cont_trap_pending)
+        && matches!(
+            record.as_ref().map(|r| r.site),
+            Some(TrapSite::HostError) | None
+        );
+    let mut error = error;
+    if merge {
+        if let (Some(bt), Some(inner)) = (&backtrace, error.downcast_mut::<WasmBacktrace>()) {
+            inner.append_outer(bt, store.max_backtrace_frames);
+            return error;
+        }
     }
     let error = match &backtrace {
         Some(bt) if !bt.frames.is_empty() => error.context(bt.clone()),

@@ -11,8 +11,10 @@ use wasmtime_environ::{
     VMSharedTypeIndex, WasmFuncType, WasmHeapType, WasmRefType, WasmTypeRef, WasmValType,
 };
 
+mod cont;
 mod externs;
 mod gc;
+pub use cont::*;
 pub use externs::*;
 pub use gc::*;
 
@@ -101,6 +103,13 @@ pub enum HeapType {
     NoExn,
     /// No internal value (the bottom of the GC hierarchy).
     None,
+    /// Continuations of one concrete continuation type (stack-switching
+    /// proposal).
+    ConcreteCont(ContType),
+    /// Any continuation.
+    Cont,
+    /// No continuation (the bottom of the continuation hierarchy).
+    NoCont,
 }
 
 impl From<FuncType> for HeapType {
@@ -121,6 +130,12 @@ impl From<ArrayType> for HeapType {
     }
 }
 
+impl From<ContType> for HeapType {
+    fn from(c: ContType) -> HeapType {
+        HeapType::ConcreteCont(c)
+    }
+}
+
 impl HeapType {
     /// The engine of the concrete type this names, if any.
     fn concrete_engine(&self) -> Option<&Engine> {
@@ -128,6 +143,7 @@ impl HeapType {
             HeapType::ConcreteFunc(f) => Some(f.engine()),
             HeapType::ConcreteStruct(s) => Some(s.engine()),
             HeapType::ConcreteArray(a) => Some(a.engine()),
+            HeapType::ConcreteCont(c) => Some(c.engine()),
             _ => Option::None,
         }
     }
@@ -183,6 +199,35 @@ impl HeapType {
     /// True for `noexn`.
     pub fn is_no_exn(&self) -> bool {
         matches!(self, HeapType::NoExn)
+    }
+
+    /// True for `cont`.
+    pub fn is_cont(&self) -> bool {
+        matches!(self, HeapType::Cont)
+    }
+
+    /// True for `nocont`.
+    pub fn is_no_cont(&self) -> bool {
+        matches!(self, HeapType::NoCont)
+    }
+
+    /// True for a concrete continuation type.
+    pub fn is_concrete_cont(&self) -> bool {
+        matches!(self, HeapType::ConcreteCont(_))
+    }
+
+    /// The concrete continuation type, if this is one.
+    pub fn as_concrete_cont(&self) -> Option<&ContType> {
+        match self {
+            HeapType::ConcreteCont(c) => Some(c),
+            _ => Option::None,
+        }
+    }
+
+    /// The concrete continuation type; panics otherwise.
+    pub fn unwrap_concrete_cont(&self) -> &ContType {
+        self.as_concrete_cont()
+            .expect("not a concrete continuation type")
     }
 
     /// True for the abstract (non-concrete) heap types.
@@ -257,15 +302,16 @@ impl HeapType {
             WasmHeapType::Any => HeapType::Any,
             WasmHeapType::Func => HeapType::Func,
             WasmHeapType::Extern => HeapType::Extern,
+            WasmHeapType::Cont => HeapType::Cont,
             _ => HeapType::Exn,
         }
     }
 
-    /// True for `any`, `func`, `extern` and `exn`.
+    /// True for `any`, `func`, `extern`, `exn` and `cont`.
     pub fn is_top(&self) -> bool {
         matches!(
             self,
-            HeapType::Any | HeapType::Func | HeapType::Extern | HeapType::Exn
+            HeapType::Any | HeapType::Func | HeapType::Extern | HeapType::Exn | HeapType::Cont
         )
     }
 
@@ -275,15 +321,20 @@ impl HeapType {
             WasmHeapType::None => HeapType::None,
             WasmHeapType::NoFunc => HeapType::NoFunc,
             WasmHeapType::NoExtern => HeapType::NoExtern,
+            WasmHeapType::NoCont => HeapType::NoCont,
             _ => HeapType::NoExn,
         }
     }
 
-    /// True for `none`, `nofunc`, `noextern` and `noexn`.
+    /// True for `none`, `nofunc`, `noextern`, `noexn` and `nocont`.
     pub fn is_bottom(&self) -> bool {
         matches!(
             self,
-            HeapType::None | HeapType::NoFunc | HeapType::NoExtern | HeapType::NoExn
+            HeapType::None
+                | HeapType::NoFunc
+                | HeapType::NoExtern
+                | HeapType::NoExn
+                | HeapType::NoCont
         )
     }
 
@@ -323,6 +374,11 @@ impl HeapType {
             HeapType::ConcreteArray(a) => {
                 WasmHeapType::ConcreteArray(WasmTypeRef::Engine(a.type_index()))
             }
+            HeapType::Cont => WasmHeapType::Cont,
+            HeapType::NoCont => WasmHeapType::NoCont,
+            HeapType::ConcreteCont(c) => {
+                WasmHeapType::ConcreteCont(WasmTypeRef::Engine(c.type_index()))
+            }
         }
     }
 
@@ -350,6 +406,12 @@ impl HeapType {
             WasmHeapType::ConcreteArray(WasmTypeRef::Engine(i)) => {
                 HeapType::ConcreteArray(ArrayType::from_registered(engine, i))
             }
+            WasmHeapType::Cont => HeapType::Cont,
+            WasmHeapType::NoCont => HeapType::NoCont,
+            WasmHeapType::ConcreteCont(WasmTypeRef::Engine(i)) => {
+                HeapType::ConcreteCont(ContType::from_registered(engine, i))
+            }
+            WasmHeapType::ConcreteCont(_) => HeapType::Cont,
             // Module-level or group-relative references never reach the
             // API (the registry resolves them); the abstract supertype is
             // the safe approximation.
@@ -370,6 +432,9 @@ impl fmt::Display for HeapType {
             HeapType::ConcreteFunc(t) => return write!(f, "{t}"),
             HeapType::ConcreteStruct(t) => return write!(f, "{t}"),
             HeapType::ConcreteArray(t) => return write!(f, "{t}"),
+            HeapType::ConcreteCont(t) => return write!(f, "{t}"),
+            HeapType::Cont => "cont",
+            HeapType::NoCont => "nocont",
             HeapType::Exn => "exn",
             HeapType::NoExn => "noexn",
             HeapType::Any => "any",
@@ -434,6 +499,10 @@ ref_consts! {
     EXNREF = Exn;
     /// `nullexnref`.
     NULLEXNREF = NoExn;
+    /// `contref`.
+    CONTREF = Cont;
+    /// `nullcontref`.
+    NULLCONTREF = NoCont;
 }
 
 impl RefType {

@@ -212,7 +212,9 @@ impl Val {
     /// A null reference of the given type.
     pub fn null_ref(heap_type: &HeapType) -> Val {
         match heap_type.hierarchy() {
-            WasmHierarchy::Func => Val::FuncRef(None),
+            // Continuation references have no host representation yet
+            // (see `Ref::from_raw`): their null travels as a null funcref.
+            WasmHierarchy::Func | WasmHierarchy::Cont => Val::FuncRef(None),
             WasmHierarchy::Exn => Val::ExnRef(None),
             WasmHierarchy::Any => Val::AnyRef(None),
             WasmHierarchy::Extern => Val::ExternRef(None),
@@ -503,7 +505,9 @@ impl Ref {
         use wasmtime_environ::{WasmHeapType, WasmTypeRef};
         let h = ty.heap.hierarchy();
         match self {
-            Ref::Func(None) => ty.nullable && h == WasmHierarchy::Func,
+            Ref::Func(None) => {
+                ty.nullable && (h == WasmHierarchy::Func || h == WasmHierarchy::Cont)
+            }
             Ref::Exn(None) => ty.nullable && h == WasmHierarchy::Exn,
             Ref::Extern(None) => ty.nullable && h == WasmHierarchy::Extern,
             Ref::Any(None) => ty.nullable && h == WasmHierarchy::Any,
@@ -541,6 +545,9 @@ impl Ref {
                 Some(unsafe { Func::from_func_ref(store, raw as *mut _) })
             }),
             WasmHierarchy::Exn => Ref::Exn(ExnRef::from_raw(store, raw)),
+            // Continuations stay inside wasm: the host sees a null (as a
+            // null funcref; there is no continuation object in the API).
+            WasmHierarchy::Cont => Ref::Func(None),
             WasmHierarchy::Any => Ref::Any(AnyRef::from_raw(store, raw)),
             WasmHierarchy::Extern => Ref::Extern(ExternRef::from_raw_u64(store, raw)),
         }

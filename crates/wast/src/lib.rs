@@ -500,9 +500,26 @@ impl<T: 'static> WastContext<T> {
                     Ok(Outcome::Pass)
                 }
             },
-            WastDirective::AssertSuspension { .. } => {
-                bail!("`assert_suspension` is not supported (stack switching is not implemented)")
-            }
+            // A suspension that no handler catches reaches the host as the
+            // `UnhandledTag` trap.
+            WastDirective::AssertSuspension {
+                span: _,
+                exec,
+                message,
+            } => match self.execute(exec)? {
+                Executed::Values(values) => bail!(
+                    "expected suspension `{message}`, but execution returned {}",
+                    self.describe_vals(&values)
+                ),
+                Executed::Error(err) => {
+                    if err.downcast_ref::<Trap>() != Some(&Trap::UnhandledTag) {
+                        return Err(err.context(format!(
+                            "expected suspension `{message}`, but got another error"
+                        )));
+                    }
+                    Ok(check_message(&err, message))
+                }
+            },
             WastDirective::AssertInvalidCustom { .. }
             | WastDirective::AssertMalformedCustom { .. } => {
                 bail!("custom-section assertions are not supported")

@@ -184,3 +184,35 @@ fn nan_patterns() {
     assert!(is_arithmetic_nan64(0x7ffc_0000_0000_0000));
     assert!(!is_arithmetic_nan64(0x7ff0_0000_0000_0001));
 }
+
+#[test]
+fn assert_suspension_expects_an_unhandled_tag() {
+    let mut config = wasmtime::Config::new();
+    config.wasm_stack_switching(true);
+    let engine = Engine::new(&config).expect("engine");
+    let mut cx = WastContext::new(Store::new(&engine, ()));
+    let r = cx
+        .run_buffer(
+            "test.wast",
+            r#"
+            (module
+              (type $f (func))
+              (type $k (cont $f))
+              (tag $t)
+              (func $s (suspend $t))
+              (elem declare func $s)
+              (func (export "unhandled") (resume $k (cont.new $k (ref.func $s))))
+              (func (export "fine")))
+            (assert_suspension (invoke "unhandled") "unhandled")
+            (assert_suspension (invoke "fine") "unhandled")
+            "#,
+        )
+        .expect("script parses");
+    assert_eq!(r.passed, 2, "{:?}", r.failed);
+    assert_eq!(r.failed.len(), 1);
+    assert!(
+        r.failed[0].contains("expected suspension"),
+        "{}",
+        r.failed[0]
+    );
+}

@@ -73,6 +73,11 @@ fn heap_to_c(ty: &HeapType) -> wasmtime_heaptype_t {
         // still missing): the kind is reported without its type.
         HeapType::ConcreteArray(_) => (HEAP_CONCRETE_ARRAY, std::ptr::null_mut()),
         HeapType::ConcreteStruct(_) => (HEAP_CONCRETE_STRUCT, std::ptr::null_mut()),
+        // The C API of Wasmtime 48 has no continuation heap types; this
+        // kind matches none of its constants.
+        HeapType::Cont | HeapType::NoCont | HeapType::ConcreteCont(_) => {
+            (u8::MAX, std::ptr::null_mut())
+        }
     };
     wasmtime_heaptype_t { kind, of }
 }

@@ -272,7 +272,7 @@ impl FuncState<'_, '_, '_> {
 
     /// Calls the `throw_ref` builtin with `exn`; if it returns, nothing in
     /// wasm caught the exception.
-    fn emit_throw(&mut self, exn: Value) {
+    pub(super) fn emit_throw(&mut self, exn: Value) {
         let builtin = BuiltinFunctionIndex::throw_ref;
         // `PreserveAll`, not SystemV: inside a `try_table` this is a
         // `try_call`, and the runtime resumes a handler with only pc, sp and

@@ -144,6 +144,17 @@ impl<'a> Fiber<'a> {
         self.stack.take()
     }
 
+    /// The stack of a fiber that will never be resumed again, also when it
+    /// is suspended: its frames are forgotten, not unwound.
+    ///
+    /// # Safety
+    ///
+    /// The frames of a suspended fiber must own nothing that needs
+    /// dropping, and nothing may point into them afterwards.
+    pub unsafe fn abandon(mut self) -> Option<FiberStack> {
+        self.stack.take()
+    }
+
     /// The usable range of the fiber's stack.
     pub fn stack_range(&self) -> std::ops::Range<usize> {
         let stack = self.stack.as_ref().expect("fiber has its stack");

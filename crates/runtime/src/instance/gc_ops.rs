@@ -42,7 +42,9 @@ impl Instance {
                 Some(size) => (gc_header::KIND_ARRAY, size),
                 None => return Err(Trap::AllocationTooLarge.into()),
             },
-            WasmCompositeType::Func(_) => unreachable!("validated: not a function type"),
+            WasmCompositeType::Func(_) | WasmCompositeType::Cont(_) => {
+                unreachable!("validated: not a function type")
+            }
         };
         let type_id = self.type_id(ty).0;
         let (heap, ctx) = self.gc_heap_and_ctx();
@@ -75,7 +77,9 @@ impl Instance {
                     heap.write_value(first + i as u64 * size, &a.0.element, *v);
                 }
             }
-            WasmCompositeType::Func(_) => unreachable!("validated: not a function type"),
+            WasmCompositeType::Func(_) | WasmCompositeType::Cont(_) => {
+                unreachable!("validated: not a function type")
+            }
         }
         Ok(r)
     }

@@ -357,10 +357,14 @@ fn invoke_inner(
         max_backtrace_frames: store.max_backtrace_frames,
     };
     let ctx: *mut wasmtime_runtime::vmcontext::VMStoreContext = &mut *store.vm_store_context;
+    // Continuations running now cannot be suspended to from this entry.
+    let running = store.conts.enter_host();
     // SAFETY: `ctx` points at the store's boxed context, alive for the
     // whole call and not borrowed meanwhile; `func_ref` belongs to this
     // store (checked by callers) and `args` is sized for its signature.
-    match unsafe { call_wasm(ctx, limits, func_ref, args) } {
+    let outcome = unsafe { call_wasm(ctx, limits, func_ref, args) };
+    store.conts.leave_host(running);
+    match outcome {
         CallOutcome::Returned => Ok(()),
         CallOutcome::HostFailed => Err(trap_error(store, None)),
         CallOutcome::Trapped(record) => Err(trap_error(store, Some(*record))),

@@ -1,0 +1,87 @@
+;; Traps of the stack-switching proposal, and traps inside continuations.
+
+(module
+  (type $f (func (result i32)))
+  (type $k (cont $f))
+  (type $g (func (param i32) (result i32)))
+  (type $kg (cont $g))
+  (tag $t)
+  (tag $other)
+
+  (func $suspends (result i32)
+    (suspend $t)
+    (i32.const 1))
+  (func $unreachable (result i32)
+    (unreachable))
+  (func $divides (param $x i32) (result i32)
+    (i32.div_u (i32.const 1) (local.get $x)))
+  (func $recurse (param $n i32) (result i32)
+    (i32.add (call $recurse (i32.add (local.get $n) (i32.const 1))) (i32.const 1)))
+  (func $deep (result i32)
+    (call $recurse (i32.const 0)))
+  (elem declare func $suspends $unreachable $divides $deep)
+
+  (func (export "resume-twice") (result i32)
+    (local $k (ref null $k))
+    (local.set $k (cont.new $k (ref.func $suspends)))
+    (block $on (result (ref $k))
+      (resume $k (on $t $on) (local.get $k))
+      (unreachable))
+    (drop)
+    (resume $k (local.get $k)))
+
+  (func (export "resume-finished") (result i32)
+    (local $k (ref null $k))
+    (local.set $k (cont.new $k (ref.func $suspends)))
+    (block $on (result (ref $k))
+      (resume $k (on $t $on) (local.get $k))
+      (unreachable))
+    (local.set $k)
+    (drop (resume $k (local.get $k)))
+    (resume $k (local.get $k)))
+
+  (func (export "resume-null") (result i32)
+    (resume $k (ref.null $k)))
+
+  (func (export "cont-new-null") (result i32)
+    (resume $k (cont.new $k (ref.null $f))))
+
+  (func (export "unhandled-top") (result i32)
+    (suspend $t)
+    (i32.const 0))
+
+  (func (export "unhandled-other") (result i32)
+    (block $on (result (ref $k))
+      (resume $k (on $other $on) (cont.new $k (ref.func $suspends)))
+      (return))
+    (drop)
+    (i32.const 0))
+
+  (func (export "unreachable-inside") (result i32)
+    (resume $k (cont.new $k (ref.func $unreachable))))
+
+  (func (export "divide-inside") (param i32) (result i32)
+    (resume $kg (local.get 0) (cont.new $kg (ref.func $divides))))
+
+  (func (export "overflow-inside") (result i32)
+    (resume $k (cont.new $k (ref.func $deep))))
+
+  ;; After traps inside continuations, new ones still work.
+  (func (export "still-works") (result i32)
+    (block $on (result (ref $k))
+      (resume $k (on $t $on) (cont.new $k (ref.func $suspends)))
+      (unreachable))
+    (resume $k))
+)
+
+(assert_trap (invoke "resume-twice") "continuation already consumed")
+(assert_trap (invoke "resume-finished") "continuation already consumed")
+(assert_trap (invoke "resume-null") "null reference")
+(assert_trap (invoke "cont-new-null") "null reference")
+(assert_trap (invoke "unhandled-top") "unhandled tag")
+(assert_trap (invoke "unhandled-other") "unhandled tag")
+(assert_trap (invoke "unreachable-inside") "unreachable")
+(assert_return (invoke "divide-inside" (i32.const 1)) (i32.const 1))
+(assert_trap (invoke "divide-inside" (i32.const 0)) "integer divide by zero")
+(assert_exhaustion (invoke "overflow-inside") "call stack exhausted")
+(assert_return (invoke "still-works") (i32.const 1))
