@@ -17,6 +17,7 @@ mod explicit_traps;
 mod fuel;
 mod func;
 mod function_references;
+mod gc_collect;
 mod gc_heap;
 mod gc_types;
 mod host_exceptions;

@@ -4,7 +4,6 @@ use crate::store::{StoreId, StoreOpaque};
 use crate::{AsContextMut, ExnRef, Func, HeapType, RefType, StoreContext, ValType};
 use anyhow::{bail, Result};
 use std::any::Any;
-use std::sync::Arc;
 use wasmtime_environ::{gc_ref, WasmHierarchy};
 use wasmtime_runtime::vmcontext::ValRaw;
 
@@ -73,11 +72,12 @@ impl ExternRef {
     {
         let mut ctx = store.as_context_mut();
         let store = ctx.opaque();
-        store.externrefs.push(Arc::new(value));
+        let handle = store.new_externref(Box::new(value));
+        store.root_word(handle);
         Ok(Rooted {
             inner: ExternRef {
                 store: store.id(),
-                handle: gc_ref::from_host_index(store.externrefs.len() - 1),
+                handle,
             },
         })
     }
@@ -114,7 +114,24 @@ impl ExternRef {
         }
         Ok(gc_ref::host_index(self.handle)
             .and_then(|i| opaque.externrefs.get(i))
-            .map(|a| &**a))
+            .and_then(|a| a.as_deref()))
+    }
+
+    /// The host data, mutably; `None` for an internal reference converted
+    /// with `extern.convert_any`.
+    pub fn data_mut<'a, T: 'a>(
+        &self,
+        store: impl Into<crate::StoreContextMut<'a, T>>,
+    ) -> Result<Option<&'a mut (dyn Any + Send + Sync)>> {
+        let store: crate::StoreContextMut<'a, T> = store.into();
+        let inner = store.0;
+        let opaque = &mut inner.opaque;
+        if opaque.id() != self.store {
+            bail!("externref used with the wrong store");
+        }
+        Ok(gc_ref::host_index(self.handle)
+            .and_then(|i| opaque.externrefs.get_mut(i))
+            .and_then(|a| a.as_deref_mut()))
     }
 
     pub(crate) fn to_raw_u64(&self, store: &StoreOpaque) -> Result<u64> {
@@ -125,6 +142,7 @@ impl ExternRef {
     }
 
     pub(crate) fn from_raw_u64(store: &StoreOpaque, raw: u64) -> Option<Rooted<ExternRef>> {
+        store.root_word(raw);
         (raw != 0).then(|| Rooted {
             inner: ExternRef {
                 store: store.id(),

@@ -105,6 +105,7 @@ impl AnyRef {
     }
 
     pub(crate) fn from_raw(store: &StoreOpaque, raw: u64) -> Option<Rooted<AnyRef>> {
+        store.root_word(raw);
         (raw != 0).then(|| {
             Rooted::new(AnyRef {
                 store: store.id(),

@@ -84,6 +84,7 @@ impl StructRef {
             heap.write_value(r + u64::from(off), &f.element, raw);
         }
         let id = store.opaque().id();
+        store.opaque().root_word(r);
         Ok(Rooted::new(StructRef {
             inner: AnyRef { store: id, raw: r },
         }))
@@ -235,6 +236,7 @@ impl ArrayRef {
             heap.write_value(first + u64::from(i) * elem_size, &storage, raw);
         }
         let id = store.opaque().id();
+        store.opaque().root_word(r);
         Ok(Rooted::new(ArrayRef {
             inner: AnyRef { store: id, raw: r },
         }))
