@@ -6,7 +6,9 @@
 //! (`StoreOpaque::gc_heap`); `collect.rs` collects it.
 
 mod collect;
-pub(crate) use collect::HostRoots;
+mod owned;
+pub(crate) use collect::{HostRoots, RootId};
+pub use owned::OwnedRooted;
 
 use crate::store::StoreOpaque;
 use crate::{Store, StoreContextMut};

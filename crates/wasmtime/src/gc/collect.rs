@@ -11,7 +11,7 @@
 
 use crate::store::StoreOpaque;
 use crate::Collector;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use wasmtime_environ::{
     gc_header, gc_ref, VMSharedTypeIndex, WasmCompositeType, WasmHierarchy, WasmStorageType,
     WasmValType,
@@ -21,34 +21,83 @@ use wasmtime_runtime::gc_heap::TraceInfo;
 /// The reference words the host holds through `Rooted` handles, in
 /// creation order. A `RootScope` (and each host function call) truncates
 /// it to its length at the start when it ends, unrooting what was made
-/// inside.
+/// inside. Also the words of `OwnedRooted` handles, each rooted while its
+/// token lives.
 #[derive(Default)]
-pub(crate) struct HostRoots(Mutex<Vec<u64>>);
+pub(crate) struct HostRoots(Mutex<Roots>);
+
+#[derive(Default)]
+struct Roots {
+    /// `(word, id)`, LIFO.
+    lifo: Vec<(u64, u64)>,
+    /// The id of the next LIFO root (ids are never reused).
+    next_id: u64,
+    /// `(token, word)` of the owned roots.
+    owned: Vec<(Weak<()>, u64)>,
+}
+
+/// Which LIFO root keeps a `Rooted` handle's reference alive: the handle
+/// is usable while that entry is still in place.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RootId {
+    index: usize,
+    id: u64,
+}
 
 impl HostRoots {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<u64>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Roots> {
         self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Roots `word` if it names a heap object or a host value.
-    pub(crate) fn push(&self, word: u64) {
-        if needs_root(word) {
-            self.lock().push(word);
+    pub(crate) fn push(&self, word: u64) -> Option<RootId> {
+        if !needs_root(word) {
+            return None;
         }
+        let mut roots = self.lock();
+        let id = roots.next_id;
+        roots.next_id += 1;
+        roots.lifo.push((word, id));
+        Some(RootId {
+            index: roots.lifo.len() - 1,
+            id,
+        })
     }
 
-    /// The number of roots.
+    /// Whether the LIFO root `root` is still in place.
+    pub(crate) fn is_live(&self, root: RootId) -> bool {
+        self.lock()
+            .lifo
+            .get(root.index)
+            .is_some_and(|(_, id)| *id == root.id)
+    }
+
+    /// Roots `word` for as long as the returned token (or a clone) lives.
+    pub(crate) fn push_owned(&self, word: u64) -> Arc<()> {
+        let token = Arc::new(());
+        if needs_root(word) {
+            self.lock().owned.push((Arc::downgrade(&token), word));
+        }
+        token
+    }
+
+    /// The number of LIFO roots.
     pub(crate) fn len(&self) -> usize {
-        self.lock().len()
+        self.lock().lifo.len()
     }
 
-    /// Unroots everything rooted after the first `len`.
+    /// Unroots every LIFO root after the first `len`.
     pub(crate) fn truncate(&self, len: usize) {
-        self.lock().truncate(len);
+        self.lock().lifo.truncate(len);
     }
 
+    /// Every rooted word (dropping the owned roots whose tokens died).
     fn snapshot(&self) -> Vec<u64> {
-        self.lock().clone()
+        let mut roots = self.lock();
+        roots.owned.retain(|(token, _)| token.strong_count() > 0);
+        let mut words: Vec<u64> = roots.lifo.iter().map(|(w, _)| *w).collect();
+        words.extend(roots.owned.iter().map(|(_, w)| *w));
+        words
     }
 }
 
@@ -91,8 +140,19 @@ fn trace_info(engine: &crate::Engine, id: u32) -> Option<Arc<TraceInfo>> {
 
 impl StoreOpaque {
     /// Roots `word` for the host (see [`HostRoots`]).
-    pub(crate) fn root_word(&self, word: u64) {
-        self.host_roots.push(word);
+    pub(crate) fn root_word(&self, word: u64) -> Option<RootId> {
+        self.host_roots.push(word)
+    }
+
+    /// Fails if `root` (of a `Rooted` handle) was unrooted.
+    pub(crate) fn check_rooted(&self, root: Option<RootId>) -> anyhow::Result<()> {
+        match root {
+            Some(r) if !self.host_roots.is_live(r) => anyhow::bail!(
+                "use of a `Rooted` GC reference after its root scope ended \
+                 (keep it in an `OwnedRooted` to use it longer)"
+            ),
+            _ => Ok(()),
+        }
     }
 
     /// Collects the GC heap and the host values of unreachable
