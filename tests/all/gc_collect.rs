@@ -309,3 +309,53 @@ fn owned_rooted_outlives_scopes() -> Result<()> {
     assert_eq!(drops.load(Ordering::SeqCst), 1);
     Ok(())
 }
+
+const NESTED: &str = r#"
+(module
+  (type $node (struct (field $v i64) (field $next (ref null $node))))
+  (import "host" "reenter" (func $reenter))
+  ;; Holds a chain in a local across a host call that re-enters wasm,
+  ;; whose allocations collect (roots of the outer activation).
+  (func (export "outer") (result i64)
+    (local $p (ref null $node))
+    (local.set $p (struct.new $node (i64.const 40)
+      (struct.new $node (i64.const 2) (ref.null $node))))
+    (call $reenter)
+    (i64.add (struct.get $node $v (local.get $p))
+             (struct.get $node $v (struct.get $node $next (local.get $p)))))
+  (func (export "garbage") (param $n i32)
+    (loop $l
+      (drop (struct.new $node (i64.const -7) (struct.new $node (i64.const -9) (ref.null $node))))
+      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+      (br_if $l (local.get $n))))
+)
+"#;
+
+#[test]
+fn roots_of_outer_activations_survive() -> Result<()> {
+    let engine = engine(Collector::Auto);
+    let module = Module::new(&engine, NESTED)?;
+    let mut store = Store::new(
+        &engine,
+        Limiter {
+            limit: 256 << 10,
+            max_desired: 0,
+        },
+    );
+    store.limiter(|l| l);
+    let mut linker = Linker::new(&engine);
+    linker.func_wrap("host", "reenter", |mut caller: Caller<'_, Limiter>| {
+        let garbage = caller
+            .get_export("garbage")
+            .and_then(|e| e.into_func())
+            .expect("garbage export");
+        let garbage = garbage.typed::<i32, ()>(&caller)?;
+        // About 3 MiB of short-lived nodes under a 256 KiB limit.
+        garbage.call(&mut caller, 50_000)
+    })?;
+    let instance = linker.instantiate(&mut store, &module)?;
+    let outer = instance.get_typed_func::<(), i64>(&mut store, "outer")?;
+    assert_eq!(outer.call(&mut store, ())?, 42);
+    assert!(store.data().max_desired <= 256 << 10);
+    Ok(())
+}
