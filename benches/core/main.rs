@@ -33,6 +33,9 @@
 //!   host to guest and guest to host; baseline: copying the same bytes
 //!   between host buffers.
 //!
+//! * gc (`gc.rs`): an allocation-heavy wasm loop in a 4 MiB GC heap;
+//!   baseline: the same loop with the null collector and no limit.
+//!
 //! Arguments (after `--`): an optional substring filter on row names,
 //! `--quick` for fewer samples, and `--emit-module PATH` to only write the
 //! generated compile-time module to PATH (used by `ci/bench-compare.sh`).
@@ -110,6 +113,7 @@ fn print_row(r: &Row) {
 // ---------------------------------------------------------------------------
 // (a) Compile time of a large generated module
 
+mod gc;
 mod generate;
 mod streams;
 use generate::{generate_module_wat, Lcg, GEN_FUNCS};
@@ -627,7 +631,7 @@ fn main() {
 
     let mut rows = Vec::new();
     print_header();
-    let sections: [fn(&Opts, &mut Vec<Row>); 7] = [
+    let sections: [fn(&Opts, &mut Vec<Row>); 8] = [
         bench_compile,
         bench_deserialize,
         bench_calls,
@@ -635,6 +639,7 @@ fn main() {
         bench_instantiate,
         bench_interruption,
         streams::bench_streams,
+        gc::bench_gc,
     ];
     for section in sections {
         let start = rows.len();

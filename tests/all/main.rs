@@ -18,6 +18,7 @@ mod fast_tier;
 mod fuel;
 mod func;
 mod function_references;
+mod gc_collect;
 mod gc_heap;
 mod gc_types;
 mod host_exceptions;

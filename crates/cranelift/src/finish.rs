@@ -13,7 +13,7 @@ use cranelift_codegen::{
 use std::ops::Range;
 use wasmtime_environ::{
     CompiledFunction, DefinedFuncIndex, ExceptionCatch, ExceptionSite, LibCall, Relocation,
-    RelocationKind, RelocationTarget, TrapInformation, WasmError, WasmResult,
+    RelocationKind, RelocationTarget, StackMap, TrapInformation, WasmError, WasmResult,
     MIN_FUNCTION_ALIGNMENT,
 };
 
@@ -159,6 +159,19 @@ pub(crate) fn compiled_function(
     }
     exception_sites.sort_by_key(|s| s.ret_addr);
 
+    // The GC references live across each call (see `func/stack_maps.rs`).
+    let mut stack_maps: Vec<StackMap> = buffer
+        .user_stack_maps()
+        .iter()
+        .map(|(ret_addr, frame_size, map)| StackMap {
+            ret_addr: *ret_addr,
+            frame_size: *frame_size,
+            slots: map.entries().map(|(_, offset)| offset).collect(),
+        })
+        .filter(|m| !m.slots.is_empty())
+        .collect();
+    stack_maps.sort_by_key(|m| m.ret_addr);
+
     // A function with loops is placed for them (see `placement`), needing
     // only the alignment its constants ask for; others get the preferred.
     let branch_targets: Vec<u32> = code.bb_edges.iter().map(|&(_, to)| to).collect();
@@ -177,5 +190,6 @@ pub(crate) fn compiled_function(
         traps,
         address_map,
         exception_sites,
+        stack_maps,
     })
 }

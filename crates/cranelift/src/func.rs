@@ -40,6 +40,7 @@ mod memory;
 mod numeric;
 mod proposals;
 mod simd;
+mod stack_maps;
 mod stack_switching;
 mod tables;
 mod traps;
@@ -186,6 +187,12 @@ impl<'a> FuncTranslator<'a> {
         let first_param = if self.tunables.consume_fuel { 3 } else { 2 };
         for (i, p) in ty.params.iter().enumerate() {
             let var = state.b.declare_var(value_type(*p)?);
+            if stack_maps::is_gc_val(p) {
+                state.b.declare_var_needs_stack_map(var);
+                state
+                    .b
+                    .declare_value_needs_stack_map(params[i + first_param]);
+            }
             state.b.def_var(var, params[i + first_param]);
             state.locals.push(var);
         }
@@ -198,9 +205,13 @@ impl<'a> FuncTranslator<'a> {
             if count == 0 {
                 continue;
             }
+            let gc = stack_maps::is_gc_operand(validator.resources(), ty);
             let zero = state.zero(cty);
             for _ in 0..count {
                 let var = state.b.declare_var(cty);
+                if gc {
+                    state.b.declare_var_needs_stack_map(var);
+                }
                 state.b.def_var(var, zero);
                 state.locals.push(var);
             }
@@ -258,7 +269,11 @@ impl<'a> FuncTranslator<'a> {
                 .as_ref()
                 .is_some_and(|u| state.closes(u) && unroll::next_is_end(&reader));
             let opens_loop = state.reachable && matches!(op, Operator::Loop { .. });
+            let before = state.stack.clone();
             state.translate(&op)?;
+            if state.reachable {
+                state.declare_pushed_refs(&before, &validator);
+            }
             if opens_loop && unrolling.is_none() {
                 unrolling = state.plan_unrolling(&reader);
             }

@@ -7,7 +7,7 @@
 //! (`wasmtime_runtime::code_memory::CodeMemory::new`), and a compile-only
 //! build writes the text and metadata straight into an artifact.
 
-use crate::{CompiledFunction, ExceptionSite, Relocation, RelocationKind, TrapSite};
+use crate::{CompiledFunction, ExceptionSite, Relocation, RelocationKind, StackMap, TrapSite};
 use anyhow::{bail, Result};
 
 /// Byte used to pad between functions (`int3`).
@@ -44,6 +44,9 @@ pub struct CodeParts {
     pub traps: Vec<(u32, TrapSite)>,
     /// `(text offset of the return address, handlers)`, sorted by offset.
     pub exception_sites: Vec<(u32, ExceptionSite)>,
+    /// Stack maps of calls, keyed by the text offset of their return
+    /// address (also in [`StackMap::ret_addr`]), sorted.
+    pub stack_maps: Vec<StackMap>,
 }
 
 /// Accumulates compiled functions into one text section.
@@ -110,6 +113,11 @@ impl CodeBuilder {
                 .iter()
                 .map(|e| (start.saturating_add(e.ret_addr), e.clone())),
         );
+        p.stack_maps
+            .extend(func.stack_maps.iter().map(|m| StackMap {
+                ret_addr: start.saturating_add(m.ret_addr),
+                ..m.clone()
+            }));
         let mut address_map = func.address_map.clone();
         if !address_map.is_sorted_by_key(|e| e.0) {
             address_map.sort_by_key(|e| e.0);
@@ -157,12 +165,19 @@ impl CodeBuilder {
         &self.parts.exception_sites
     }
 
+    /// The stack maps, by text offset of the return address (sorted, as
+    /// functions are appended in text order).
+    pub fn stack_maps(&self) -> &[StackMap] {
+        &self.parts.stack_maps
+    }
+
     /// The finished text and its layout, with trap and exception sites
     /// sorted by offset.
     pub fn into_parts(self) -> (Vec<u8>, CodeParts) {
         let mut parts = self.parts;
         parts.traps.sort_by_key(|t| t.0);
         parts.exception_sites.sort_by_key(|t| t.0);
+        parts.stack_maps.sort_by_key(|m| m.ret_addr);
         (self.text, parts)
     }
 
@@ -187,6 +202,7 @@ impl CodeParts {
             relocations,
             traps,
             exception_sites,
+            stack_maps,
         } = self;
         let mut end = 0u64;
         for (i, f) in functions.iter().enumerate() {
@@ -220,6 +236,12 @@ impl CodeParts {
             {
                 bail!("exception site {off:#x} is outside the text");
             }
+        }
+        if let Some(m) = stack_maps.iter().find(|m| m.ret_addr as usize > text_len) {
+            bail!("stack map {:#x} is outside the text", m.ret_addr);
+        }
+        if !stack_maps.is_sorted_by_key(|m| m.ret_addr) {
+            bail!("stack maps are not sorted");
         }
         Ok(())
     }

@@ -81,6 +81,26 @@ pub struct CompiledFunction {
     /// Calls with exception handlers (inside `try_table`), sorted by
     /// return address.
     pub exception_sites: Vec<ExceptionSite>,
+    /// The GC references live across each call (precise GC roots), sorted
+    /// by return address; calls with none live have no entry.
+    #[serde(default)]
+    pub stack_maps: Vec<StackMap>,
+}
+
+/// Where the GC references live across one call are spilled: the stack map
+/// of a call site, which the collector reads (and could update) while the
+/// call runs.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StackMap {
+    /// Offset of the call's return address from the start of the function
+    /// (from the start of the text once laid out).
+    pub ret_addr: u32,
+    /// Distance from the frame pointer down to the stack pointer at the
+    /// call.
+    pub frame_size: u32,
+    /// Offsets from the stack pointer at the call of the 8-byte slots
+    /// holding GC reference words.
+    pub slots: Vec<u32>,
 }
 
 /// Exception handlers of one call site (a Cranelift `try_call`).

@@ -123,8 +123,10 @@ pub mod store_context {
     pub const GC_HEAP_BOUND: u32 = 88;
     /// The runtime's `*mut GcHeap` (never read by compiled code).
     pub const GC_HEAP: u32 = 96;
+    // 104: the runtime's list of suspended older activations (a `Vec`,
+    // never read by compiled code).
     /// Size of the structure.
-    pub const SIZE: u32 = 104;
+    pub const SIZE: u32 = 128;
 }
 
 /// Fixed offsets at the head of every `VMContext`.

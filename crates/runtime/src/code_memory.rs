@@ -7,7 +7,7 @@ use anyhow::{bail, Context, Result};
 use std::ops::Range;
 use wasmtime_environ::{
     relocation_size, CodeParts, DefinedFuncIndex, ExceptionSite, LibCall, Relocation,
-    RelocationKind, RelocationTarget, TrapSite,
+    RelocationKind, RelocationTarget, StackMap, TrapSite,
 };
 
 pub use wasmtime_environ::{CodeBuilder, FunctionLayout};
@@ -24,6 +24,8 @@ pub struct CodeMemory {
     relocations: Vec<(u32 /* function */, Relocation)>,
     /// `(text offset of the return address, handlers)`, sorted.
     exception_sites: Vec<(u32, ExceptionSite)>,
+    /// Stack maps of calls, by text offset of the return address, sorted.
+    stack_maps: Vec<StackMap>,
 }
 
 impl CodeMemory {
@@ -65,6 +67,7 @@ impl CodeMemory {
             relocations,
             traps,
             exception_sites,
+            stack_maps,
         } = parts;
         // Always map at least one page so that every code object has a
         // distinct, non-null address range.
@@ -131,6 +134,7 @@ impl CodeMemory {
             traps,
             relocations,
             exception_sites,
+            stack_maps,
         })
     }
 
@@ -143,6 +147,22 @@ impl CodeMemory {
     /// sorted by offset.
     pub fn exception_sites(&self) -> &[(u32, ExceptionSite)] {
         &self.exception_sites
+    }
+
+    /// The stack maps of calls (text offsets), sorted by return address.
+    pub fn stack_maps(&self) -> &[StackMap] {
+        &self.stack_maps
+    }
+
+    /// The stack map of the call whose return address is `pc`, if GC
+    /// references are live across it.
+    pub fn lookup_stack_map(&self, pc: usize) -> Option<&StackMap> {
+        let off = self.text_offset(pc)?;
+        let i = self
+            .stack_maps
+            .binary_search_by_key(&off, |m| m.ret_addr)
+            .ok()?;
+        Some(&self.stack_maps[i])
     }
 
     /// The relocations applied to the text, as `(function, relocation)`.

@@ -75,12 +75,21 @@ pub unsafe fn call_wasm(
             let approx_sp = &saved_limit as *const usize as usize;
             (*store).stack_limit = approx_sp.saturating_sub(limits.max_wasm_stack);
         }
+        let outer = saved_entry != 0 && saved_exit_pc != 0;
+        if outer {
+            (*store)
+                .saved_activations
+                .push((saved_exit_pc, saved_exit_fp, saved_entry));
+        }
         let f = *func_ref;
         let array_call = f.array_call.expect("funcref without an array entry");
         let mut ok = true;
         let result = catch_traps(store.cast(), limits.max_backtrace_frames, || {
             ok = array_call(f.vmctx, std::ptr::null_mut(), args.as_mut_ptr(), args.len());
         });
+        if outer {
+            (*store).saved_activations.pop();
+        }
         (*store).stack_limit = saved_limit;
         (*store).last_wasm_entry_fp = saved_entry;
         (*store).last_wasm_exit_fp = saved_exit_fp;

@@ -40,6 +40,27 @@ impl ExnArena {
         base
     }
 
+    /// Calls `visit` with the first word of every value of every object
+    /// in use (GC roots, conservatively: the collector only follows words
+    /// that are valid references, and never moves objects).
+    pub fn visit_words(&self, visit: &mut dyn FnMut(u64)) {
+        for (slot, obj) in self.objects.iter().enumerate() {
+            if self.free.contains(&(slot as u32)) {
+                continue;
+            }
+            let len = obj
+                .get(vm_exn_object::LEN as usize / 8)
+                .map_or(0, |w| *w as u32 as usize);
+            let first = vm_exn_object::VALUES as usize / 8;
+            let step = vm_exn_object::VALUE_SIZE as usize / 8;
+            for i in 0..len {
+                if let Some(w) = obj.get(first + i * step) {
+                    visit(*w);
+                }
+            }
+        }
+    }
+
     /// Makes `slot` reusable.
     pub fn free(&mut self, slot: u32) {
         self.free.push(slot);

@@ -10,15 +10,23 @@
 //! bound) from the store context (`store_context::GC_HEAP_BASE`/`BOUND`)
 //! and checks every access against the bound.
 //!
-//! Collection: this heap is the *null* collector's: allocation bumps a
-//! pointer and memory is only released with the store. When the limit is
-//! reached (reservation or limiter), allocation fails with the store's
-//! out-of-memory error.
+//! Allocation takes the first gap between live objects that fits (gaps are
+//! found by the last collection), else bumps the end of the used part;
+//! each new object is zeroed. A bitmap records where objects start, so the
+//! collector (`collect.rs`, mark and sweep: objects never move) can tell a
+//! valid reference from any other word and sweep without walking headers.
+//! When nothing fits, the caller may collect first (see
+//! `Instance::gc_alloc`); otherwise, or if that does not help, the heap
+//! grows, and when the reservation or the limiter refuses, allocation
+//! fails with the store's out-of-memory error.
 
 use crate::mmap::{round_up_to_page_size, Mmap};
 use crate::vmstore::VMStore;
 use anyhow::Result;
 use wasmtime_environ::gc_header;
+
+mod collect;
+pub use collect::{CollectStats, TraceInfo};
 
 /// Address space reserved for a GC heap.
 pub const GC_HEAP_RESERVATION: usize = 1 << 32;
@@ -29,12 +37,25 @@ const INITIAL_SIZE: usize = 64 << 10;
 /// Offset of the first object (0 is the null reference).
 const FIRST_OBJECT: usize = 16;
 
+/// Bytes per bit of the object-start and mark bitmaps.
+const GRANULE: usize = gc_header::ALIGN as usize;
+
 /// A store's GC heap.
 pub struct GcHeap {
     mmap: Mmap,
     accessible: usize,
+    /// End of the used part: everything from here is free.
     next: usize,
     objects: u64,
+    /// One bit per granule below `next`: an object starts there.
+    starts: Vec<u64>,
+    /// Free ranges below `next` (from the last collection), by address.
+    gaps: Vec<(usize, usize)>,
+    /// Gaps before this index are too full to be tried again.
+    gap_cursor: usize,
+    /// Bytes of the objects that survived the last collection.
+    live_after_gc: usize,
+    collections: u64,
 }
 
 impl Default for GcHeap {
@@ -51,6 +72,11 @@ impl GcHeap {
             accessible: 0,
             next: FIRST_OBJECT,
             objects: 0,
+            starts: Vec::new(),
+            gaps: Vec::new(),
+            gap_cursor: 0,
+            live_after_gc: 0,
+            collections: 0,
         }
     }
 
@@ -63,19 +89,92 @@ impl GcHeap {
         }
     }
 
-    /// Accessible bytes from the base.
+    /// Accessible bytes from the base (the heap's size).
     pub fn bound(&self) -> usize {
         self.accessible
     }
 
-    /// Bytes allocated so far (objects and the unused start).
+    /// End of the used part of the heap (objects and gaps).
     pub fn used(&self) -> usize {
         self.next
     }
 
-    /// Number of objects allocated so far.
+    /// Number of objects in the heap (allocated and not yet collected).
     pub fn objects(&self) -> u64 {
         self.objects
+    }
+
+    /// Number of collections so far.
+    pub fn collections(&self) -> u64 {
+        self.collections
+    }
+
+    /// Whether a collection is unlikely to pay off before growing: most
+    /// of the heap was live after the last one.
+    pub fn prefers_growth(&self) -> bool {
+        self.collections > 0 && self.live_after_gc * 2 > self.accessible
+    }
+
+    /// Whether `r` is the start of an object of the heap.
+    pub fn is_object(&self, r: u64) -> bool {
+        let Ok(r) = usize::try_from(r) else {
+            return false;
+        };
+        r >= FIRST_OBJECT && r < self.next && r.is_multiple_of(GRANULE) && {
+            let g = r / GRANULE;
+            self.starts
+                .get(g / 64)
+                .is_some_and(|w| w & (1 << (g % 64)) != 0)
+        }
+    }
+
+    fn set_start(&mut self, at: usize, on: bool) {
+        let g = at / GRANULE;
+        if self.starts.len() <= g / 64 {
+            self.starts.resize(g / 64 + 1, 0);
+        }
+        if on {
+            self.starts[g / 64] |= 1 << (g % 64);
+        } else {
+            self.starts[g / 64] &= !(1 << (g % 64));
+        }
+    }
+
+    /// Places `size` bytes without growing: in a gap, else at the end if
+    /// the accessible part has room.
+    fn place(&mut self, size: usize) -> Option<usize> {
+        while let Some(&(start, end)) = self.gaps.get(self.gap_cursor) {
+            if end - start >= size {
+                self.gaps[self.gap_cursor].0 += size;
+                return Some(start);
+            }
+            self.gap_cursor += 1;
+        }
+        let end = self.next.checked_add(size)?;
+        if end > self.accessible {
+            return None;
+        }
+        let at = self.next;
+        self.next = end;
+        Some(at)
+    }
+
+    fn finish_alloc(&mut self, at: usize, size: usize) -> u64 {
+        self.bytes_mut(at as u64, size)
+            .expect("allocated inside the accessible part")
+            .fill(0);
+        self.set_start(at, true);
+        self.objects += 1;
+        at as u64
+    }
+
+    /// Allocates `size` zeroed bytes (a multiple of `gc_header::ALIGN`)
+    /// without growing the heap; `None` if they do not fit.
+    pub fn try_alloc(&mut self, size: u32) -> Option<u64> {
+        debug_assert!(size.is_multiple_of(gc_header::ALIGN));
+        let size = size as usize;
+        let at = self.place(size)?;
+        Some(self.finish_alloc(at, size))
     }
 
     /// Allocates `size` zeroed bytes (a multiple of `gc_header::ALIGN`)
@@ -83,16 +182,15 @@ impl GcHeap {
     /// Fails with the store's out-of-memory error when the reservation or
     /// the limiter refuses.
     pub fn alloc(&mut self, size: u32, store: Option<&mut (dyn VMStore + '_)>) -> Result<u64> {
-        debug_assert!(size.is_multiple_of(gc_header::ALIGN));
+        if let Some(r) = self.try_alloc(size) {
+            return Ok(r);
+        }
         let size = size as usize;
         let end = self.next + size;
-        if end > self.accessible {
-            self.grow(end, size, store)?;
-        }
+        self.grow(end, size, store)?;
         let at = self.next;
         self.next = end;
-        self.objects += 1;
-        Ok(at as u64)
+        Ok(self.finish_alloc(at, size))
     }
 
     fn grow(
@@ -216,13 +314,31 @@ impl GcHeap {
         store: Option<&mut (dyn VMStore + '_)>,
     ) -> Result<u64> {
         let r = self.alloc(size, store)?;
+        self.write_header(r, type_id, kind, size, len);
+        Ok(r)
+    }
+
+    /// As [`GcHeap::alloc_object`], without growing the heap: `None` if
+    /// the object does not fit.
+    pub fn try_alloc_object(
+        &mut self,
+        type_id: u32,
+        kind: u32,
+        size: u32,
+        len: u32,
+    ) -> Option<u64> {
+        let r = self.try_alloc(size)?;
+        self.write_header(r, type_id, kind, size, len);
+        Some(r)
+    }
+
+    fn write_header(&mut self, r: u64, type_id: u32, kind: u32, size: u32, len: u32) {
         self.write_u32(r + u64::from(gc_header::TYPE_ID), type_id);
         self.write_u32(r + u64::from(gc_header::KIND), kind);
         self.write_u32(r + u64::from(gc_header::SIZE), size);
         if kind == gc_header::KIND_ARRAY {
             self.write_u32(r + u64::from(gc_header::ARRAY_LEN), len);
         }
-        Ok(r)
     }
 
     /// Writes `value` as a value of `storage` at `offset` (packed

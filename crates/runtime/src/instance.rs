@@ -461,12 +461,12 @@ impl Instance {
                         _ => 0,
                     };
                     let fields = stack.split_off(stack.len() - n);
-                    ValRaw::reference(self.gc_new(t, &fields)?)
+                    ValRaw::reference(self.gc_new(t, &fields, false)?)
                 }
-                ConstOp::StructNewDefault(t) => ValRaw::reference(self.gc_alloc(t, 0)?),
+                ConstOp::StructNewDefault(t) => ValRaw::reference(self.gc_alloc(t, 0, false)?),
                 ConstOp::ArrayNewDefault(t) => {
                     let len = stack.pop().unwrap().get_u32();
-                    ValRaw::reference(self.gc_alloc(t, len)?)
+                    ValRaw::reference(self.gc_alloc(t, len, false)?)
                 }
                 ConstOp::ArrayNew(t) => {
                     let len = stack.pop().unwrap().get_u32();
@@ -475,7 +475,7 @@ impl Instance {
                 }
                 ConstOp::ArrayNewFixed(t, n) => {
                     let elems = stack.split_off(stack.len() - n as usize);
-                    ValRaw::reference(self.gc_new(t, &elems)?)
+                    ValRaw::reference(self.gc_new(t, &elems, false)?)
                 }
                 ConstOp::I32Add | ConstOp::I32Sub | ConstOp::I32Mul => {
                     let b = stack.pop().unwrap().get_i32();

@@ -95,6 +95,7 @@ pub mod exception;
 pub mod exn_arena;
 pub mod fiber;
 pub mod gc_heap;
+pub mod gc_roots;
 pub mod instance;
 pub mod libcalls;
 pub mod memory;

@@ -188,7 +188,7 @@ mod impls {
     }
 
     pub fn gc_alloc(instance: &mut Instance, ty: u32, len: u32) -> u64 {
-        let r = instance.gc_alloc(TypeIndex::from_u32(ty), len);
+        let r = instance.gc_alloc(TypeIndex::from_u32(ty), len, true);
         gc_result(instance, r, 0)
     }
 
@@ -528,10 +528,55 @@ macro_rules! table_entry {
     ($result:ident, raise_trap) => {
         crate::traphandlers::RAISE_STUB
     };
+    ($result:ident, gc_alloc) => {
+        gc_exit::gc_alloc as *const ()
+    };
+    ($result:ident, array_new_data) => {
+        gc_exit::array_new_data as *const ()
+    };
+    ($result:ident, array_new_elem) => {
+        gc_exit::array_new_elem as *const ()
+    };
     ($result:ident, $name:ident) => {
         entry::$name as *const ()
     };
 }
+
+/// A stub for a builtin that may collect the GC heap: records the calling
+/// wasm frame as the store context's last exit (`[rsp]` is the return
+/// address into it, `rbp` still its frame pointer) so the collector can
+/// walk the wasm stack (`crate::gc_roots`), then jumps to the entry point
+/// with the arguments untouched (it uses only `r10`/`r11`, which carry no
+/// arguments in the System V convention).
+macro_rules! gc_exit_stub {
+    ($($name:ident)*) => {
+        /// Exit-recording stubs of the builtins that may collect.
+        mod gc_exit {
+            $(
+                // SAFETY: the body saves two values to the store context
+                // the vmctx in `rdi` points at (compiled code passes its
+                // own live vmctx) and tail-jumps to the entry point with
+                // the stack and argument registers as it received them.
+                #[unsafe(naked)]
+                pub unsafe extern "C" fn $name() {
+                    core::arch::naked_asm!(
+                        "mov r10, [rdi + {store_context}]",
+                        "mov r11, [rsp]",
+                        "mov [r10 + {exit_pc}], r11",
+                        "mov [r10 + {exit_fp}], rbp",
+                        "jmp {entry}",
+                        entry = sym super::entry::$name,
+                        store_context = const wasmtime_environ::vmctx::STORE_CONTEXT,
+                        exit_pc = const wasmtime_environ::store_context::LAST_WASM_EXIT_PC,
+                        exit_fp = const wasmtime_environ::store_context::LAST_WASM_EXIT_FP,
+                    )
+                }
+            )*
+        }
+    };
+}
+
+gc_exit_stub!(gc_alloc array_new_data array_new_elem);
 
 /// For a `status` builtin, a trampoline with Cranelift's `PreserveAll`
 /// convention on x86_64 (`rdi` = vmctx): it saves every register the

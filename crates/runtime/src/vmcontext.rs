@@ -156,6 +156,12 @@ pub struct VMStoreContext {
     pub gc_heap_bound: usize,
     /// The store's GC heap, for builtins (never read by compiled code).
     pub gc_heap: *mut crate::gc_heap::GcHeap,
+    /// The older wasm activations of this store still on the stack (wasm
+    /// that called the host that called wasm again), oldest first: each
+    /// one's last exit (pc, frame pointer) and entry frame pointer, saved
+    /// by `entry::call_wasm`, so the collector finds their roots (never
+    /// read by compiled code).
+    pub saved_activations: Vec<(usize, usize, usize)>,
 }
 
 impl VMStoreContext {
@@ -181,6 +187,7 @@ impl Default for VMStoreContext {
             gc_heap_base: std::ptr::null_mut(),
             gc_heap_bound: 0,
             gc_heap: std::ptr::null_mut(),
+            saved_activations: Vec::new(),
         }
     }
 }

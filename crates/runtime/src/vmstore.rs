@@ -62,6 +62,11 @@ pub trait VMStore {
         anyhow::anyhow!("GC heap out of memory: no capacity for allocation of {bytes} bytes")
     }
 
+    /// Collects the GC heap: called by allocations of compiled code when
+    /// the heap is full, with the wasm activations suspended in the
+    /// allocating call (see `crate::gc_roots`).
+    fn gc_collect(&mut self) {}
+
     /// Records `error` to be returned to the host when the current trap
     /// (a `TrapSite::HostError`) reaches it.
     fn set_pending_error(&mut self, error: anyhow::Error);

@@ -108,6 +108,7 @@ impl crate::AnyRef {
     pub unsafe fn __from_words(store: u64, raw: u64) -> Rooted<crate::AnyRef> {
         Rooted::new(crate::AnyRef {
             store: StoreId::from_u64(store),
+            root: None,
             raw,
         })
     }
@@ -130,6 +131,7 @@ impl ExternRef {
     pub unsafe fn __from_words(store: u64, handle: u64) -> Rooted<ExternRef> {
         Rooted::new(ExternRef {
             store: StoreId::from_u64(store),
+            root: None,
             handle,
         })
     }

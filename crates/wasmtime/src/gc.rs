@@ -1,10 +1,14 @@
 //! The store's GC heap as the embedding API sees it: the out-of-memory
-//! error of allocations, `Store::gc`, and reading objects for the
-//! reference types (`AnyRef::is_struct`, ...).
+//! error of allocations, `Store::gc`, `RootScope`, and reading objects for
+//! the reference types (`AnyRef::is_struct`, ...).
 //!
 //! The heap itself (`wasmtime_runtime::gc_heap`) belongs to the store
-//! (`StoreOpaque::gc_heap`); its collector is the null collector for now:
-//! objects live as long as the store.
+//! (`StoreOpaque::gc_heap`); `collect.rs` collects it.
+
+mod collect;
+mod owned;
+pub(crate) use collect::{HostRoots, RootId};
+pub use owned::OwnedRooted;
 
 use crate::store::StoreOpaque;
 use crate::{Store, StoreContextMut};
@@ -64,11 +68,20 @@ impl<T> fmt::Debug for GcHeapOutOfMemory<T> {
 impl<T> std::error::Error for GcHeapOutOfMemory<T> {}
 
 impl<T> Store<T> {
-    /// Runs a garbage collection. With the null collector (the only one
-    /// so far) nothing is reclaimed: objects live as long as the store.
-    /// `why` is the allocation failure that prompted the call, if any.
+    /// Runs a garbage collection: frees the GC objects and drops the host
+    /// values of the `externref`s that neither wasm (its stack, globals
+    /// and tables) nor the host (`Rooted` handles still in scope) can
+    /// reach. Nothing is reclaimed with `Collector::Null`. `why` is the
+    /// allocation failure that prompted the call, if any.
     pub fn gc(&mut self, why: Option<&GcHeapOutOfMemory<()>>) {
         let _ = why;
+        self.inner.opaque.collect_garbage();
+    }
+
+    /// As [`Store::gc`] (collection never blocks, so this is the same).
+    #[cfg(feature = "async")]
+    pub async fn gc_async(&mut self, why: Option<&GcHeapOutOfMemory<()>>) {
+        self.gc(why)
     }
 }
 
@@ -76,6 +89,54 @@ impl<T> StoreContextMut<'_, T> {
     /// As [`Store::gc`].
     pub fn gc(&mut self, why: Option<&GcHeapOutOfMemory<()>>) {
         let _ = why;
+        self.0.opaque.collect_garbage();
+    }
+
+    /// As [`Store::gc_async`].
+    #[cfg(feature = "async")]
+    pub async fn gc_async(&mut self, why: Option<&GcHeapOutOfMemory<()>>) {
+        self.gc(why)
+    }
+}
+
+/// A scope for `Rooted` handles: those created through it (or while it
+/// lives) are unrooted when it is dropped, so the collector may free what
+/// they referred to. It dereferences to the store context it wraps.
+pub struct RootScope<C: crate::AsContextMut> {
+    store: C,
+    len: usize,
+}
+
+impl<C: crate::AsContextMut> RootScope<C> {
+    /// Opens a scope on `store`.
+    pub fn new(mut store: C) -> RootScope<C> {
+        let len = store.as_context_mut().0.opaque.host_roots.len();
+        RootScope { store, len }
+    }
+}
+
+impl<C: crate::AsContextMut> crate::AsContext for RootScope<C> {
+    type Data = C::Data;
+    fn as_context(&self) -> crate::StoreContext<'_, C::Data> {
+        self.store.as_context()
+    }
+}
+
+impl<C: crate::AsContextMut> crate::AsContextMut for RootScope<C> {
+    fn as_context_mut(&mut self) -> StoreContextMut<'_, C::Data> {
+        self.store.as_context_mut()
+    }
+}
+
+impl<C: crate::AsContextMut> Drop for RootScope<C> {
+    fn drop(&mut self) {
+        let len = self.len;
+        self.store
+            .as_context_mut()
+            .0
+            .opaque
+            .host_roots
+            .truncate(len);
     }
 }
 

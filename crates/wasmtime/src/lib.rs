@@ -119,7 +119,7 @@ mod runtime_exports {
         IntoFunc, TypedFunc, WasmParams, WasmResults, WasmRet, WasmTy, WasmTyList,
     };
     pub use crate::func::{Caller, Func};
-    pub use crate::gc::GcHeapOutOfMemory;
+    pub use crate::gc::{GcHeapOutOfMemory, OwnedRooted, RootScope};
     pub use crate::instance::{Export, Instance};
     pub use crate::instance_pre::InstancePre;
     #[cfg(feature = "async")]

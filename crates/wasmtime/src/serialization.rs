@@ -321,6 +321,9 @@ struct CodeInfo {
     traps: Vec<(u32, TrapSite)>,
     /// `(text offset of the return address, handlers)`.
     exception_sites: Vec<(u32, wasmtime_environ::ExceptionSite)>,
+    /// Stack maps of calls (GC roots), by text offset.
+    #[serde(default)]
+    stack_maps: Vec<wasmtime_environ::StackMap>,
 }
 
 impl CodeInfo {
@@ -329,6 +332,7 @@ impl CodeInfo {
         relocations: &[(u32, Relocation)],
         traps: &[(u32, TrapSite)],
         exception_sites: &[(u32, ExceptionSite)],
+        stack_maps: &[wasmtime_environ::StackMap],
     ) -> CodeInfo {
         CodeInfo {
             functions: functions
@@ -342,6 +346,7 @@ impl CodeInfo {
             relocations: relocations.to_vec(),
             traps: traps.to_vec(),
             exception_sites: exception_sites.to_vec(),
+            stack_maps: stack_maps.to_vec(),
         }
     }
 
@@ -360,6 +365,7 @@ impl CodeInfo {
             relocations: self.relocations,
             traps: self.traps,
             exception_sites: self.exception_sites,
+            stack_maps: self.stack_maps,
         }
     }
 }
@@ -381,6 +387,7 @@ impl<'a> CodeView<'a> {
                 code.relocations(),
                 code.traps(),
                 code.exception_sites(),
+                code.stack_maps(),
             ),
         }
     }
@@ -396,6 +403,7 @@ impl<'a> CodeView<'a> {
                 code.relocations(),
                 code.traps(),
                 code.exception_sites(),
+                code.stack_maps(),
             ),
         }
     }

@@ -86,7 +86,14 @@ pub struct StoreOpaque {
     /// Boxed so each context (a funcref's `vmctx`) keeps its address.
     #[allow(clippy::vec_box)]
     pub(crate) host_funcs: Vec<Box<VMArrayCallHostFuncContext>>,
-    pub(crate) externrefs: Vec<Arc<dyn Any + Send + Sync>>,
+    /// Host values of `externref`s by slot (`gc_ref::from_host_index`);
+    /// `None` once collected (the slot is then in `externref_free`).
+    pub(crate) externrefs: Vec<Option<Box<dyn Any + Send + Sync>>>,
+    /// Collected `externrefs` slots, for reuse.
+    pub(crate) externref_free: Vec<usize>,
+    /// The reference words the host holds through `Rooted` handles, in
+    /// creation order (LIFO: a `RootScope` truncates it when it ends).
+    pub(crate) host_roots: crate::gc::HostRoots,
     pub(crate) pending: Option<PendingError>,
     /// An exception thrown by wasm that nothing caught (an object address).
     pub(crate) pending_exception: Option<u64>,
@@ -276,7 +283,7 @@ pub(crate) struct StoreInner<T> {
 /// All wasm objects (functions, memories, ...) belong to a store and are
 /// freed when it is dropped.
 pub struct Store<T> {
-    inner: Box<StoreInner<T>>,
+    pub(crate) inner: Box<StoreInner<T>>,
 }
 
 impl<T> Store<T> {
@@ -308,6 +315,8 @@ impl<T> Store<T> {
                     func_by_ref: Default::default(),
                     host_funcs: Vec::new(),
                     externrefs: Vec::new(),
+                    externref_free: Vec::new(),
+                    host_roots: Default::default(),
                     pending: None,
                     pending_exception: None,
                     conts: wasmtime_runtime::cont::ContStore::new(
@@ -544,6 +553,10 @@ impl<T> StoreHooks for StoreInner<T> {
 }
 
 impl<T> VMStore for StoreInner<T> {
+    fn gc_collect(&mut self) {
+        self.opaque.collect_garbage();
+    }
+
     fn memory_growing(
         &mut self,
         current: usize,

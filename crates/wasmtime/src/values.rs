@@ -4,7 +4,6 @@ use crate::store::{StoreId, StoreOpaque};
 use crate::{AsContextMut, ExnRef, Func, HeapType, RefType, StoreContext, ValType};
 use anyhow::{bail, Result};
 use std::any::Any;
-use std::sync::Arc;
 use wasmtime_environ::{gc_ref, WasmHierarchy};
 use wasmtime_runtime::vmcontext::ValRaw;
 
@@ -58,11 +57,30 @@ impl<T> std::ops::Deref for Rooted<T> {
 
 /// An opaque reference to host data passed to and from wasm as `externref`.
 ///
-/// The data lives until the store that created it is dropped.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+/// The data lives until a collection (`Store::gc`) finds that neither wasm
+/// nor a host handle in scope can reach it any more.
+#[derive(Clone, Debug)]
 pub struct ExternRef {
     pub(crate) store: StoreId,
     pub(crate) handle: u64,
+    /// The host root keeping it alive (none for a handle from the C API);
+    /// checked on use.
+    pub(crate) root: Option<crate::gc::RootId>,
+}
+
+impl PartialEq for ExternRef {
+    fn eq(&self, other: &ExternRef) -> bool {
+        self.store == other.store && self.handle == other.handle
+    }
+}
+
+impl Eq for ExternRef {}
+
+impl std::hash::Hash for ExternRef {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.store.hash(state);
+        self.handle.hash(state);
+    }
 }
 
 impl ExternRef {
@@ -73,11 +91,13 @@ impl ExternRef {
     {
         let mut ctx = store.as_context_mut();
         let store = ctx.opaque();
-        store.externrefs.push(Arc::new(value));
+        let handle = store.new_externref(Box::new(value));
+        let root = store.root_word(handle);
         Ok(Rooted {
             inner: ExternRef {
                 store: store.id(),
-                handle: gc_ref::from_host_index(store.externrefs.len() - 1),
+                root,
+                handle,
             },
         })
     }
@@ -92,6 +112,7 @@ impl ExternRef {
         Ok(Rooted {
             inner: ExternRef {
                 store: anyref.store_id(),
+                root: anyref.root,
                 handle: raw,
             },
         })
@@ -112,22 +133,44 @@ impl ExternRef {
         if opaque.id() != self.store {
             bail!("externref used with the wrong store");
         }
+        opaque.check_rooted(self.root)?;
         Ok(gc_ref::host_index(self.handle)
             .and_then(|i| opaque.externrefs.get(i))
-            .map(|a| &**a))
+            .and_then(|a| a.as_deref()))
+    }
+
+    /// The host data, mutably; `None` for an internal reference converted
+    /// with `extern.convert_any`.
+    pub fn data_mut<'a, T: 'a>(
+        &self,
+        store: impl Into<crate::StoreContextMut<'a, T>>,
+    ) -> Result<Option<&'a mut (dyn Any + Send + Sync)>> {
+        let store: crate::StoreContextMut<'a, T> = store.into();
+        let inner = store.0;
+        let opaque = &mut inner.opaque;
+        if opaque.id() != self.store {
+            bail!("externref used with the wrong store");
+        }
+        opaque.check_rooted(self.root)?;
+        Ok(gc_ref::host_index(self.handle)
+            .and_then(|i| opaque.externrefs.get_mut(i))
+            .and_then(|a| a.as_deref_mut()))
     }
 
     pub(crate) fn to_raw_u64(&self, store: &StoreOpaque) -> Result<u64> {
         if store.id() != self.store {
             bail!("externref used with the wrong store");
         }
+        store.check_rooted(self.root)?;
         Ok(self.handle)
     }
 
     pub(crate) fn from_raw_u64(store: &StoreOpaque, raw: u64) -> Option<Rooted<ExternRef>> {
+        let root = store.root_word(raw);
         (raw != 0).then(|| Rooted {
             inner: ExternRef {
                 store: store.id(),
+                root,
                 handle: raw,
             },
         })

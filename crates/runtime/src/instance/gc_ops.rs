@@ -34,7 +34,14 @@ impl Instance {
 
     /// Allocates a zeroed object of module type `ty` (an array of `len`
     /// elements for an array type); returns its reference.
-    pub fn gc_alloc(&self, ty: TypeIndex, len: u32) -> Result<u64> {
+    ///
+    /// With `collect` (allocations of compiled code, whose live
+    /// references are all in the roots the store finds), a full heap is
+    /// collected before it grows, unless most of it survived the last
+    /// collection (then it grows first, and is collected only if growth
+    /// is refused). Constant expressions hold unrooted references while
+    /// they allocate, so they pass `false`.
+    pub fn gc_alloc(&self, ty: TypeIndex, len: u32, collect: bool) -> Result<u64> {
         let module = self.module.clone();
         let (kind, size) = match &module.types[ty].composite {
             WasmCompositeType::Struct(s) => (gc_header::KIND_STRUCT, gc_header::struct_layout(s).1),
@@ -47,6 +54,40 @@ impl Instance {
             }
         };
         let type_id = self.type_id(ty).0;
+        let (heap, _) = self.gc_heap_and_ctx();
+        if let Some(r) = heap.try_alloc_object(type_id, kind, size, len) {
+            return Ok(r);
+        }
+        if collect && !heap.prefers_growth() {
+            self.gc_collect();
+            let (heap, _) = self.gc_heap_and_ctx();
+            if let Some(r) = heap.try_alloc_object(type_id, kind, size, len) {
+                return Ok(r);
+            }
+        }
+        let grown = self.gc_alloc_growing(type_id, kind, size, len);
+        match grown {
+            Err(_) if collect && self.gc_heap_and_ctx().0.prefers_growth() => {
+                self.gc_collect();
+                self.gc_alloc_growing(type_id, kind, size, len)
+            }
+            r => r,
+        }
+    }
+
+    /// Asks the store to collect its GC heap.
+    fn gc_collect(&self) {
+        // SAFETY: as in `memory_grow`'s callers: the store is suspended in
+        // a call into wasm, which recorded its exit for the stack walk.
+        if let Some(store) = unsafe { self.vmstore() } {
+            store.gc_collect();
+        }
+        let (heap, ctx) = self.gc_heap_and_ctx();
+        ctx.update_gc_heap(heap);
+    }
+
+    /// Allocates, growing the heap if needed (asking the limiter).
+    fn gc_alloc_growing(&self, type_id: u32, kind: u32, size: u32, len: u32) -> Result<u64> {
         let (heap, ctx) = self.gc_heap_and_ctx();
         // SAFETY: as in `memory_grow`'s callers: the store is suspended in
         // a call into wasm or an instantiation.
@@ -58,10 +99,12 @@ impl Instance {
 
     /// A new object of module type `ty` holding `values` (its fields, or
     /// its elements).
-    pub fn gc_new(&self, ty: TypeIndex, values: &[ValRaw]) -> Result<u64> {
+    /// `collect` as for [`Instance::gc_alloc`] (the values must then be
+    /// rooted elsewhere, or hold no objects).
+    pub fn gc_new(&self, ty: TypeIndex, values: &[ValRaw], collect: bool) -> Result<u64> {
         let module = self.module.clone();
         let len = u32::try_from(values.len()).map_err(|_| Trap::AllocationTooLarge)?;
-        let r = self.gc_alloc(ty, len)?;
+        let r = self.gc_alloc(ty, len, collect)?;
         let (heap, _) = self.gc_heap_and_ctx();
         match &module.types[ty].composite {
             WasmCompositeType::Struct(s) => {
@@ -87,7 +130,7 @@ impl Instance {
     /// A new array of module type `ty` with `len` copies of `value`.
     pub fn gc_array_filled(&self, ty: TypeIndex, len: u32, value: ValRaw) -> Result<u64> {
         let storage = array_elem(&self.module, ty);
-        let r = self.gc_alloc(ty, len)?;
+        let r = self.gc_alloc(ty, len, false)?;
         let (heap, _) = self.gc_heap_and_ctx();
         let size = u64::from(storage.byte_size());
         let first = r + u64::from(gc_header::SIZE_OF_HEADER);
@@ -95,6 +138,46 @@ impl Instance {
             heap.write_value(first + i * size, &storage, value);
         }
         Ok(r)
+    }
+
+    /// Calls `visit` with every GC reference word this instance holds:
+    /// its defined globals and tables of the `any` and `extern`
+    /// hierarchies, its evaluated element segments and the values of its
+    /// exception objects (conservatively).
+    pub fn visit_gc_roots(&self, visit: &mut dyn FnMut(u64)) {
+        let is_gc = |t: &WasmRefType| {
+            matches!(
+                t.heap.hierarchy(),
+                WasmHierarchy::Any | WasmHierarchy::Extern
+            )
+        };
+        let module = self.module.clone();
+        for (index, global) in module.globals.iter() {
+            let Some(defined) = module.defined_global_index(index) else {
+                continue;
+            };
+            if let WasmValType::Ref(r) = &global.ty {
+                if is_gc(r) {
+                    let ptr = self.defined_global_ptr(defined).cast::<u64>();
+                    // SAFETY: a defined global's storage starts with its
+                    // value, a reference word for reference types.
+                    visit(unsafe { ptr.read() });
+                }
+            }
+        }
+        for (_, table) in self.tables.iter() {
+            if is_gc(&table.element_type()) {
+                for w in table.elements() {
+                    visit(*w);
+                }
+            }
+        }
+        for values in self.elem_values.iter().flatten() {
+            for w in values.iter() {
+                visit(*w);
+            }
+        }
+        self.exn_arena.visit_words(visit);
     }
 
     /// The bytes of data segment `data` (empty once dropped).
@@ -153,7 +236,7 @@ impl Instance {
         if src_end > self.data_bytes(data).len() as u64 {
             return Err(Trap::MemoryOutOfBounds.into());
         }
-        let r = self.gc_alloc(ty, len)?;
+        let r = self.gc_alloc(ty, len, true)?;
         let (heap, _) = self.gc_heap_and_ctx();
         let bytes = &self.data_bytes(data)[offset as usize..src_end as usize];
         let dst = heap
@@ -174,8 +257,9 @@ impl Instance {
         let Some(items) = self.elem_items(elem, offset, len)? else {
             return Err(Trap::TableOutOfBounds.into());
         };
+        // The items are rooted by the instance's evaluated segment.
         let values: Vec<ValRaw> = items.into_iter().map(ValRaw::reference).collect();
-        self.gc_new(ty, &values)
+        self.gc_new(ty, &values, true)
     }
 
     /// Checks that `index..index + len` lies in array `r`; returns the

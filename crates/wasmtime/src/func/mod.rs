@@ -77,6 +77,9 @@ unsafe extern "C" fn host_array_call<T: 'static>(
         store: StoreContextMut(store),
         caller: caller_instance,
     };
+    // The `Rooted` handles made during the call (its parameters, say) are
+    // unrooted when it returns, as at the end of a `RootScope`.
+    let roots = caller.store.0.opaque.host_roots.len();
     // SAFETY: see `func` above. The call hook runs before and after the
     // function; its error is raised as the function's.
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe {
@@ -87,6 +90,7 @@ unsafe extern "C" fn host_array_call<T: 'static>(
     }));
     // SAFETY: the closure's borrow of the store has ended.
     let store = unsafe { &mut *store_ptr };
+    store.opaque.host_roots.truncate(roots);
     match result {
         Ok(Ok(())) => true,
         Ok(Err(e)) => {

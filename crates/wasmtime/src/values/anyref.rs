@@ -4,6 +4,7 @@
 //! with `any.convert_extern`, or a struct or array object in the store's
 //! GC heap.
 
+use crate::gc::RootId;
 use crate::store::{StoreId, StoreOpaque};
 use crate::{AsContext, AsContextMut, ExternRef, HeapType, Rooted};
 use anyhow::{bail, Result};
@@ -60,10 +61,28 @@ impl From<I31> for i32 {
 }
 
 /// A non-null reference of the internal hierarchy (`anyref`).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug)]
 pub struct AnyRef {
     pub(crate) store: StoreId,
     pub(crate) raw: u64,
+    /// The host root keeping it alive (none for an i31 or a handle
+    /// from the C API); checked on use.
+    pub(crate) root: Option<RootId>,
+}
+
+impl PartialEq for AnyRef {
+    fn eq(&self, other: &AnyRef) -> bool {
+        self.store == other.store && self.raw == other.raw
+    }
+}
+
+impl Eq for AnyRef {}
+
+impl std::hash::Hash for AnyRef {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.store.hash(state);
+        self.raw.hash(state);
+    }
 }
 
 impl AnyRef {
@@ -72,6 +91,7 @@ impl AnyRef {
         let id = store.as_context_mut().opaque().id();
         Rooted::new(AnyRef {
             store: id,
+            root: None,
             raw: gc_ref::from_i31(value.get_u32()),
         })
     }
@@ -84,6 +104,7 @@ impl AnyRef {
         let raw = externref.to_raw_u64(store.as_context().opaque())?;
         Ok(Rooted::new(AnyRef {
             store: externref.store_id(),
+            root: externref.root,
             raw,
         }))
     }
@@ -92,7 +113,7 @@ impl AnyRef {
         if store.id() != self.store {
             bail!("anyref used with the wrong store");
         }
-        Ok(())
+        store.check_rooted(self.root)
     }
 
     pub(crate) fn store_id(&self) -> StoreId {
@@ -105,9 +126,11 @@ impl AnyRef {
     }
 
     pub(crate) fn from_raw(store: &StoreOpaque, raw: u64) -> Option<Rooted<AnyRef>> {
+        let root = store.root_word(raw);
         (raw != 0).then(|| {
             Rooted::new(AnyRef {
                 store: store.id(),
+                root,
                 raw,
             })
         })
@@ -213,7 +236,7 @@ impl AnyRef {
 /// A non-null reference of type `eqref`: an i31, struct or array.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct EqRef {
-    inner: AnyRef,
+    pub(crate) inner: AnyRef,
 }
 
 impl EqRef {

@@ -84,8 +84,13 @@ impl StructRef {
             heap.write_value(r + u64::from(off), &f.element, raw);
         }
         let id = store.opaque().id();
+        let root = store.opaque().root_word(r);
         Ok(Rooted::new(StructRef {
-            inner: AnyRef { store: id, raw: r },
+            inner: AnyRef {
+                store: id,
+                raw: r,
+                root,
+            },
         }))
     }
 
@@ -235,8 +240,13 @@ impl ArrayRef {
             heap.write_value(first + u64::from(i) * elem_size, &storage, raw);
         }
         let id = store.opaque().id();
+        let root = store.opaque().root_word(r);
         Ok(Rooted::new(ArrayRef {
-            inner: AnyRef { store: id, raw: r },
+            inner: AnyRef {
+                store: id,
+                raw: r,
+                root,
+            },
         }))
     }
 
