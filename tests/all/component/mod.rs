@@ -15,6 +15,7 @@ mod nested;
 mod real;
 mod resources;
 mod typed;
+mod wast_scripts;
 
 use wasmtime::component::{Component, Linker, Val};
 use wasmtime::{Engine, Store};
