@@ -81,3 +81,64 @@ fn every_script_is_run() {
         ]
     );
 }
+
+/// Runs every `.wast` script under the folder `COMPONENT_WAST_DIR` names
+/// (for example Wasmtime's own component-model scripts, which are not
+/// part of this repository) and prints the counts; ignored by default.
+/// Each script's `;;! component_model_async_stackful = true` header is
+/// honoured; other headers are not.
+#[test]
+#[ignore]
+fn external_component_scripts() {
+    let Ok(dir) = std::env::var("COMPONENT_WAST_DIR") else {
+        return;
+    };
+    let mut files = Vec::new();
+    let mut dirs = vec![std::path::PathBuf::from(dir)];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p.extension().is_some_and(|x| x == "wast") {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    let (mut passed, mut failed, mut clean) = (0, 0, 0);
+    for path in &files {
+        let text = std::fs::read_to_string(path).unwrap();
+        let mut config = Config::new();
+        config.wasm_component_model_async_stackful(
+            text.contains("component_model_async_stackful = true"),
+        );
+        let engine = Engine::new(&config).unwrap();
+        let mut cx = WastContext::new(Store::new(&engine, ()));
+        cx.register_spectest().unwrap();
+        match cx.run_file(path) {
+            Ok(report) => {
+                println!("{}: {report}", path.display());
+                for f in &report.failed {
+                    println!("  FAIL {}", f.lines().next().unwrap_or(""));
+                }
+                passed += report.passed;
+                failed += report.failed.len();
+                clean += usize::from(report.failed.is_empty());
+            }
+            Err(e) => {
+                println!(
+                    "{}: error: {}",
+                    path.display(),
+                    format!("{e:#}").lines().next().unwrap_or("")
+                );
+                failed += 1;
+            }
+        }
+    }
+    println!(
+        "scripts: {}, fully passing: {clean}; directives: {passed} passed, {failed} failed",
+        files.len()
+    );
+    assert!(!files.is_empty());
+}
