@@ -1,5 +1,5 @@
-//! Turning the modules of a script (text, binary or quoted) into wasm
-//! bytes.
+//! Turning the modules and components of a script (text, binary or
+//! quoted) into wasm bytes.
 
 use anyhow::anyhow;
 use wast::core::Module as WastModule;
@@ -7,26 +7,30 @@ use wast::lexer::Lexer;
 use wast::parser::{self, ParseBuffer};
 use wast::{QuoteWat, QuoteWatTest, Wat};
 
-/// Errors from encoding a module in a script.
+/// Errors from encoding a module or component in a script.
 pub(crate) enum EncodeError {
     /// The text (or quoted text) could not be parsed or resolved: the module
     /// is malformed, which some directives expect.
     Text(anyhow::Error),
-    /// Something this runner does not support (components); always a
-    /// failure.
-    Unsupported(anyhow::Error),
 }
 
-/// Encodes a module of the script to binary.
+/// Whether a module of the script is a component (`(component ...)`, also
+/// quoted or binary).
+pub(crate) fn is_component(module: &QuoteWat<'_>) -> bool {
+    matches!(
+        module,
+        QuoteWat::Wat(Wat::Component(_)) | QuoteWat::QuoteComponent(..)
+    )
+}
+
+/// Encodes a module or component of the script to binary.
 pub(crate) fn encode(module: &mut QuoteWat<'_>) -> std::result::Result<Vec<u8>, EncodeError> {
     match module {
-        QuoteWat::Wat(Wat::Component(_)) | QuoteWat::QuoteComponent(..) => {
-            return Err(EncodeError::Unsupported(anyhow!(
-                "components are not supported"
-            )))
+        QuoteWat::Wat(Wat::Component(c)) => {
+            return c.encode().map_err(|e| EncodeError::Text(e.into()))
         }
         QuoteWat::Wat(Wat::Module(m)) => return encode_module(m),
-        QuoteWat::QuoteModule(..) => {}
+        QuoteWat::QuoteModule(..) | QuoteWat::QuoteComponent(..) => {}
     }
     let text = match module.to_test() {
         Ok(QuoteWatTest::Text(text)) => text,
@@ -41,9 +45,7 @@ pub(crate) fn encode(module: &mut QuoteWat<'_>) -> std::result::Result<Vec<u8>, 
     let mut wat = parser::parse::<Wat<'_>>(&buf).map_err(|e| EncodeError::Text(e.into()))?;
     match &mut wat {
         Wat::Module(m) => encode_module(m),
-        Wat::Component(_) => Err(EncodeError::Unsupported(anyhow!(
-            "components are not supported"
-        ))),
+        Wat::Component(c) => c.encode().map_err(|e| EncodeError::Text(e.into())),
     }
 }
 

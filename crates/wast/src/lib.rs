@@ -23,6 +23,7 @@
 //! # }
 //! ```
 
+mod component;
 mod encode;
 mod report;
 mod spectest;
@@ -54,9 +55,9 @@ type Slot<V> = std::result::Result<V, String>;
 pub struct WastContext<T: 'static> {
     store: Store<T>,
     linker: Linker<T>,
-    /// The most recently instantiated module, the target of `invoke`s that
-    /// name no module.
-    current: Option<Slot<Instance>>,
+    /// The most recently instantiated module or component, the target of
+    /// `invoke`s that name no module.
+    current: Option<Slot<Current>>,
     /// Instances by their `$id`.
     instances: HashMap<String, Slot<Instance>>,
     /// Compiled modules by their `$id` (from `module definition` and named
@@ -71,6 +72,17 @@ pub struct WastContext<T: 'static> {
     shared: HashMap<String, Vec<(String, SharedMemory)>>,
     /// Whether `register_spectest` ran (a `thread` then gets its own).
     spectest: bool,
+    /// Components, their instances and the linker they import from.
+    components: component::Components<T>,
+}
+
+/// The target of `invoke`s that name no instance.
+#[derive(Clone, Copy)]
+enum Current {
+    /// A core module's instance.
+    Core(Instance),
+    /// A component's instance.
+    Component(wasmtime::component::Instance),
 }
 
 /// How a directive that passed went.
@@ -85,18 +97,22 @@ enum Outcome {
 enum Executed {
     /// It completed with these values.
     Values(Vec<Val>),
+    /// A component function completed with these values.
+    Component(Vec<wasmtime::component::Val>),
     /// The call (or instantiation) itself failed, for example with a trap.
     Error(anyhow::Error),
 }
 
-impl<T: 'static> WastContext<T> {
+impl<T: Send + 'static> WastContext<T> {
     /// Creates a context that runs scripts inside `store`.
     pub fn new(store: Store<T>) -> Self {
         let mut linker = Linker::new(store.engine());
         // Scripts may `register` the same name more than once; the later
         // registration wins, as in the reference interpreter.
         linker.allow_shadowing(true);
+        let components = component::Components::new(store.engine());
         WastContext {
+            components,
             store,
             linker,
             current: None,
@@ -112,7 +128,8 @@ impl<T: 'static> WastContext<T> {
     /// a table and a memory) that the official test suite imports.
     pub fn register_spectest(&mut self) -> Result<()> {
         self.spectest = true;
-        spectest::define(&mut self.linker, &mut self.store).anyhow()
+        spectest::define(&mut self.linker, &mut self.store).anyhow()?;
+        component::define_host(&mut self.components.linker)
     }
 
     /// The store scripts run in.
@@ -285,6 +302,10 @@ impl<T: 'static> WastContext<T> {
     }
 
     fn directive(&mut self, directive: WastDirective<'_>) -> Result<Outcome> {
+        let directive = match self.component_directive(directive) {
+            component::Routed::Done(outcome) => return outcome,
+            component::Routed::Core(directive) => directive,
+        };
         match directive {
             WastDirective::Module(mut module) => {
                 let name = module.name();
@@ -343,7 +364,7 @@ impl<T: 'static> WastContext<T> {
                 Ok(Outcome::Pass)
             }
             WastDirective::Invoke(invoke) => match self.invoke(&invoke)? {
-                Executed::Values(_) => Ok(Outcome::Pass),
+                Executed::Values(_) | Executed::Component(_) => Ok(Outcome::Pass),
                 Executed::Error(err) => {
                     Err(err.context(format!("invoking `{}` failed", invoke.name)))
                 }
@@ -353,13 +374,13 @@ impl<T: 'static> WastContext<T> {
                 exec,
                 results,
             } => {
-                let values = match self.execute(exec)? {
-                    Executed::Values(values) => values,
+                match self.execute(exec)? {
+                    Executed::Values(values) => self.check_results(&values, &results)?,
+                    Executed::Component(values) => component::check_results(&values, &results)?,
                     Executed::Error(err) => {
                         return Err(err.context("expected a return, but execution failed"))
                     }
-                };
-                self.check_results(&values, &results)?;
+                }
                 Ok(Outcome::Pass)
             }
             WastDirective::AssertTrap {
@@ -371,6 +392,9 @@ impl<T: 'static> WastContext<T> {
                     "expected trap `{message}`, but execution returned {}",
                     self.describe_vals(&values)
                 ),
+                Executed::Component(values) => {
+                    bail!("expected trap `{message}`, but execution returned {values:?}")
+                }
                 Executed::Error(err) => {
                     // As in Wasmtime's runner, an error that is not a trap
                     // (say, a failed allocation) counts when its text
@@ -391,6 +415,9 @@ impl<T: 'static> WastContext<T> {
                 Executed::Values(values) => bail!(
                     "expected stack exhaustion `{message}`, but execution returned {}",
                     self.describe_vals(&values)
+                ),
+                Executed::Component(values) => bail!(
+                    "expected stack exhaustion `{message}`, but execution returned {values:?}"
                 ),
                 Executed::Error(err) => match err.downcast_ref::<Trap>() {
                     Some(Trap::StackOverflow) => Ok(check_message(&err, message)),
@@ -417,7 +444,6 @@ impl<T: 'static> WastContext<T> {
                              but it failed to parse as text"
                         )))
                     }
-                    Err(EncodeError::Unsupported(err)) => return Err(err),
                 };
                 let features = self.store.engine().wasm_features();
                 if let Err(err) = wasmtime_environ::decode_only(features, &bytes) {
@@ -441,7 +467,6 @@ impl<T: 'static> WastContext<T> {
                 let bytes = match encode(&mut module) {
                     Ok(bytes) => bytes,
                     Err(EncodeError::Text(err)) => return Ok(check_message(&err, message)),
-                    Err(EncodeError::Unsupported(err)) => return Err(err),
                 };
                 match Module::from_binary(self.store.engine(), &bytes).anyhow() {
                     Ok(_) => {
@@ -492,6 +517,9 @@ impl<T: 'static> WastContext<T> {
                     "expected an exception, but execution returned {}",
                     self.describe_vals(&values)
                 ),
+                Executed::Component(values) => {
+                    bail!("expected an exception, but execution returned {values:?}")
+                }
                 Executed::Error(err) => {
                     if err.downcast_ref::<wasmtime::ThrownException>().is_none() {
                         return Err(err.context("expected an uncaught exception"));
@@ -535,7 +563,6 @@ impl<T: 'static> WastContext<T> {
         let bytes = match encode(module) {
             Ok(bytes) => bytes,
             Err(EncodeError::Text(err)) => return Err(err.context("failed to parse module text")),
-            Err(EncodeError::Unsupported(err)) => return Err(err),
         };
         Module::from_binary(self.store.engine(), &bytes)
             .anyhow()
@@ -592,23 +619,31 @@ impl<T: 'static> WastContext<T> {
                     .with_context(|| format!("failed to define instance `${}`", id.name()))?;
             }
         }
-        self.current = Some(slot);
+        self.current = Some(slot.map(Current::Core));
         result
     }
 
     fn lookup_instance(&self, id: Option<Id<'_>>) -> Result<Instance> {
-        let slot = match id {
+        let slot: Slot<Instance> = match id {
             Some(id) => self
                 .instances
                 .get(id.name())
-                .ok_or_else(|| anyhow!("no instance named `${}`", id.name()))?,
-            None => self
+                .ok_or_else(|| anyhow!("no instance named `${}`", id.name()))?
+                .clone(),
+            None => match self
                 .current
                 .as_ref()
-                .ok_or_else(|| anyhow!("no module has been instantiated yet"))?,
+                .ok_or_else(|| anyhow!("no module has been instantiated yet"))?
+            {
+                Ok(Current::Core(instance)) => Ok(*instance),
+                Ok(Current::Component(_)) => {
+                    bail!("the current instance is a component, not a core module instance")
+                }
+                Err(reason) => Err(reason.clone()),
+            },
         };
         match slot {
-            Ok(instance) => Ok(*instance),
+            Ok(instance) => Ok(instance),
             Err(reason) => {
                 let which = match id {
                     Some(id) => format!("`${}`", id.name()),
@@ -626,6 +661,9 @@ impl<T: 'static> WastContext<T> {
             WastExecute::Invoke(invoke) => self.invoke(&invoke),
             WastExecute::Wat(wat) => {
                 let mut module = QuoteWat::Wat(wat);
+                if encode::is_component(&module) {
+                    return self.instantiate_component_for_trap(&mut module);
+                }
                 let module = self.compile(&mut module)?;
                 Ok(
                     match self.linker.instantiate(&mut self.store, &module).anyhow() {
@@ -653,6 +691,9 @@ impl<T: 'static> WastContext<T> {
     }
 
     fn invoke(&mut self, invoke: &WastInvoke<'_>) -> Result<Executed> {
+        if let Some(instance) = self.component_target(invoke.module)? {
+            return self.invoke_component(instance, invoke);
+        }
         let instance = self.lookup_instance(invoke.module)?;
         let name = invoke.name;
         let export = instance

@@ -10,10 +10,13 @@ mod async_misuse;
 mod async_stream_composition;
 mod async_streams;
 mod bindgen;
+mod bindgen_streams;
+mod component_type;
 mod nested;
 mod real;
 mod resources;
 mod typed;
+mod wast_scripts;
 
 use wasmtime::component::{Component, Linker, Val};
 use wasmtime::{Engine, Store};

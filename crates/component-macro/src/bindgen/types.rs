@@ -103,6 +103,14 @@ impl Gen<'_> {
                     .collect::<String>()
             ),
             TypeDefKind::Type(t) => self.ty(cx, t),
+            TypeDefKind::Future(t) => format!(
+                "{wt}::component::FutureReader<{}>",
+                self.opt_ty(cx, t.as_ref())
+            ),
+            TypeDefKind::Stream(t) => format!(
+                "{wt}::component::StreamReader<{}>",
+                self.opt_ty(cx, t.as_ref())
+            ),
             _ => "()".into(),
         }
     }
@@ -116,8 +124,14 @@ impl Gen<'_> {
     pub fn check_supported(&self, ty: &Type) -> anyhow::Result<()> {
         let Type::Id(id) = ty else { return Ok(()) };
         let what = match &self.resolve.types[*id].kind {
-            TypeDefKind::Future(_) => "future",
-            TypeDefKind::Stream(_) => "stream",
+            TypeDefKind::Future(Some(t)) | TypeDefKind::Stream(Some(t)) => {
+                return self.check_supported(t)
+            }
+            TypeDefKind::Option(t) | TypeDefKind::List(t) | TypeDefKind::Type(t) => {
+                return self.check_supported(t)
+            }
+            TypeDefKind::Future(None) => "payload-less future",
+            TypeDefKind::Stream(None) => "payload-less stream",
             TypeDefKind::Map(..) => "map",
             TypeDefKind::FixedLengthList(..) => "fixed-length list",
             TypeDefKind::Unknown => "unknown",
@@ -155,7 +169,10 @@ impl Gen<'_> {
     pub fn has_handle(&self, ty: &Type) -> bool {
         match ty {
             Type::Id(id) => match &self.resolve.types[*id].kind {
-                TypeDefKind::Handle(_) | TypeDefKind::Resource => true,
+                TypeDefKind::Handle(_)
+                | TypeDefKind::Resource
+                | TypeDefKind::Future(_)
+                | TypeDefKind::Stream(_) => true,
                 TypeDefKind::Record(r) => r.fields.iter().any(|f| self.has_handle(&f.ty)),
                 TypeDefKind::Variant(v) => v
                     .cases
@@ -387,16 +404,14 @@ impl Gen<'_> {
             | TypeDefKind::Option(_)
             | TypeDefKind::Result(_)
             | TypeDefKind::List(_)
-            | TypeDefKind::Tuple(_) => {
+            | TypeDefKind::Tuple(_)
+            | TypeDefKind::Future(_)
+            | TypeDefKind::Stream(_) => {
                 // A named anonymous type: an alias of its structure.
                 let body = self.structure(cx, id);
                 let _ = writeln!(s, "pub type {name} = {body};");
             }
-            TypeDefKind::Future(_)
-            | TypeDefKind::Stream(_)
-            | TypeDefKind::Map(..)
-            | TypeDefKind::FixedLengthList(..)
-            | TypeDefKind::Unknown => {
+            TypeDefKind::Map(..) | TypeDefKind::FixedLengthList(..) | TypeDefKind::Unknown => {
                 self.check_supported(&this)?;
             }
         }

@@ -200,7 +200,7 @@ impl Translator<'_, '_> {
         })
     }
 
-    fn val_type(&self, ty: &ComponentValType) -> Result<InterfaceType> {
+    pub(crate) fn val_type(&self, ty: &ComponentValType) -> Result<InterfaceType> {
         use InterfaceType as I;
         let id = match ty {
             ComponentValType::Primitive(p) => {

@@ -678,10 +678,6 @@ impl<'a> Translator<'a, '_> {
                 if let (ExportDef::Resource(r), Ok(id)) = (&def, self.resource_at(new)) {
                     self.s.resource_ids.entry(id).or_insert(*r);
                 }
-                // Only resource types are looked up at run time.
-                if !matches!(def, ExportDef::Resource(_)) {
-                    return Ok(());
-                }
             }
             _ => {}
         }
@@ -737,7 +733,13 @@ impl<'a> Translator<'a, '_> {
             },
             ComponentExternalKind::Type => match self.resource_at(index) {
                 Ok(id) => ExportDef::Resource(self.resource_of(id)?),
-                Err(_) => ExportDef::Type,
+                Err(_) => match self.s.types.component_any_type_at(index) {
+                    ComponentAnyTypeId::Defined(id) => ExportDef::Type(
+                        self.val_type(&wasmparser::component_types::ComponentValType::Type(id))
+                            .ok(),
+                    ),
+                    _ => ExportDef::Type(None),
+                },
             },
             ComponentExternalKind::Module | ComponentExternalKind::Component => {
                 return Err(unsupported("exports of modules and components"))

@@ -252,8 +252,9 @@ pub enum ExportDef {
     Instance(Vec<(String, ExportDef)>),
     /// A resource type (index into [`ComponentTranslation::resources`]).
     Resource(u32),
-    /// Another type (nothing to look up at run time).
-    Type,
+    /// Another type (nothing to look up at run time): a value type, or
+    /// `None` for function, instance and component types.
+    Type(Option<InterfaceType>),
 }
 
 /// What a component is made of; see the [module docs](self).

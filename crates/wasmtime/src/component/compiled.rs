@@ -4,6 +4,7 @@
 use super::core_plan::CorePlan;
 use crate::{Engine, Module};
 use anyhow::{Context, Result};
+use std::ops::Range;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -85,6 +86,30 @@ impl Component {
     /// The engine the component was compiled for.
     pub fn engine(&self) -> &Engine {
         &self.inner.engine
+    }
+
+    /// The component's type: its imports and exports. Resource types in it
+    /// are placeholders (each equal only to itself), since every
+    /// instantiation makes new ones for the resources the component
+    /// defines.
+    pub fn component_type(&self) -> super::types::Component {
+        super::types::Component::new(self.inner.clone())
+    }
+
+    /// The range of host addresses holding the component's compiled code.
+    ///
+    /// Each core module of the component is compiled and mapped on its
+    /// own, so this is the smallest range covering all of them (it may
+    /// include unrelated memory between them); an empty range at null for
+    /// a component without core modules.
+    pub fn image_range(&self) -> Range<*const u8> {
+        let ranges = self.inner.modules.iter().map(|m| m.image_range());
+        let start = ranges.clone().map(|r| r.start).min();
+        let end = ranges.map(|r| r.end).max();
+        match (start, end) {
+            (Some(start), Some(end)) => start..end,
+            _ => std::ptr::null()..std::ptr::null(),
+        }
     }
 }
 

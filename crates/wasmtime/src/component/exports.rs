@@ -249,14 +249,14 @@ impl Component {
             ExportDef::Resource(r) => {
                 ComponentItem::Resource(ResourceType::uninstantiated(component, *r))
             }
-            ExportDef::Type => ComponentItem::Type,
+            ExportDef::Type(_) => ComponentItem::Type,
         };
         Some((item, ComponentExportIndex { component, path }))
     }
 }
 
 /// The type of function `index` of the component's function index space.
-fn func_type(t: &ComponentTranslation, index: u32) -> Option<Arc<ComponentFuncType>> {
+pub(crate) fn func_type(t: &ComponentTranslation, index: u32) -> Option<Arc<ComponentFuncType>> {
     match t.funcs.get(index as usize)? {
         ComponentFuncDef::Lifted { ty, .. } => Some(Arc::new(ty.clone())),
         ComponentFuncDef::Import { import, path } => {

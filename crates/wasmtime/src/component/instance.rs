@@ -349,7 +349,7 @@ impl<T: 'static> Builder<'_, '_, T> {
             ExportDef::Resource(i) => ExportItem::Resource(
                 self.store.opaque().component_instances[self.instance].resource_types[*i as usize],
             ),
-            ExportDef::Type => ExportItem::Type,
+            ExportDef::Type(_) => ExportItem::Type,
             ExportDef::Instance(items) => ExportItem::Instance(
                 items
                     .iter()

@@ -20,6 +20,7 @@
 mod abi;
 mod artifact;
 mod compiled;
+mod component_type;
 #[cfg(feature = "component-model-async")]
 mod concurrent;
 mod core_plan;

@@ -1,6 +1,7 @@
 //! Types of component items seen by the embedder: [`ComponentFunc`] and
 //! the value types [`Type`] with their compound parts.
 
+pub use super::component_type::{Component, ComponentExtern, ComponentInstance, ComponentItem};
 use super::ResourceType;
 use std::sync::Arc;
 use wasmtime_environ::component::{ComponentFuncType, InterfaceType};

@@ -161,6 +161,12 @@ impl Module {
         &self.inner.engine
     }
 
+    /// The range of host addresses holding the module's compiled machine
+    /// code (the text of its functions and trampolines).
+    pub fn image_range(&self) -> std::ops::Range<*const u8> {
+        self.inner.code.text().as_ptr_range()
+    }
+
     /// The module's name from the name section.
     pub fn name(&self) -> Option<&str> {
         self.inner.module.name.as_deref()

@@ -439,8 +439,8 @@ pub(crate) fn drive_until(
                 && !store.concurrent.transmits.host_work()
             {
                 bail!(
-                    "wasm trap: deadlock: an async task waits for an event that nothing can \
-                     deliver"
+                    "wasm trap: deadlock detected: event loop cannot make further progress (an \
+                     async task waits for an event that nothing can deliver)"
                 );
             }
             waiter.park()?;

@@ -1,0 +1,133 @@
+;; Resources: a host resource imported from the `host` instance (own and
+;; borrow handles, the host destructor), and a resource defined by the
+;; guest (resource.new/rep/drop, its destructor, handle errors).
+
+(component $res
+  (import "host" (instance $host
+    (export "resource1" (type $r1 (sub resource)))
+    (export "[constructor]resource1" (func (param "rep" u32) (result (own $r1))))
+    (export "[static]resource1.drops" (func (result u32)))
+    (export "[static]resource1.last-drop" (func (result u32)))
+    (export "[method]resource1.simple" (func (param "self" (borrow $r1)) (param "rep" u32)))
+    (export "[method]resource1.take-own"
+      (func (param "self" (borrow $r1)) (param "b" (own $r1))))))
+  (alias export $host "resource1" (type $r1))
+  (core func $ctor (canon lower (func $host "[constructor]resource1")))
+  (core func $drops (canon lower (func $host "[static]resource1.drops")))
+  (core func $last (canon lower (func $host "[static]resource1.last-drop")))
+  (core func $simple (canon lower (func $host "[method]resource1.simple")))
+  (core func $take-own (canon lower (func $host "[method]resource1.take-own")))
+  (core func $drop-r1 (canon resource.drop $r1))
+
+  ;; The guest resource's destructor counts its calls.
+  (core module $dtor
+    (global $n (mut i32) (i32.const 0))
+    (global $last (mut i32) (i32.const 0))
+    (func (export "dtor") (param i32)
+      (global.set $n (i32.add (global.get $n) (i32.const 1)))
+      (global.set $last (local.get 0)))
+    (func (export "count") (result i32) (global.get $n))
+    (func (export "last") (result i32) (global.get $last)))
+  (core instance $dtor (instantiate $dtor))
+  (type $g (resource (rep i32) (dtor (core func $dtor "dtor"))))
+  (core func $g-new (canon resource.new $g))
+  (core func $g-rep (canon resource.rep $g))
+  (core func $g-drop (canon resource.drop $g))
+
+  (core module $m
+    (import "" "ctor" (func $ctor (param i32) (result i32)))
+    (import "" "drops" (func $drops (result i32)))
+    (import "" "last" (func $last (result i32)))
+    (import "" "simple" (func $simple (param i32 i32)))
+    (import "" "take-own" (func $take-own (param i32 i32)))
+    (import "" "drop-r1" (func $drop-r1 (param i32)))
+    (import "" "g-new" (func $g-new (param i32) (result i32)))
+    (import "" "g-rep" (func $g-rep (param i32) (result i32)))
+    (import "" "g-drop" (func $g-drop (param i32)))
+    (import "dtor" "count" (func $dtor-count (result i32)))
+    (import "dtor" "last" (func $dtor-last (result i32)))
+    ;; Creates a host resource, lends it to a method, drops it and returns
+    ;; the representation the host destructor saw.
+    (func (export "host-cycle") (param i32) (result i32)
+      (local $h i32)
+      (local.set $h (call $ctor (local.get 0)))
+      (call $simple (local.get $h) (local.get 0))
+      (call $drop-r1 (local.get $h))
+      (call $last))
+    (func (export "host-drops") (result i32) (call $drops))
+    ;; Passes one handle borrowed and another owned: the owned one moves
+    ;; to the host, so dropping it afterwards is an error.
+    (func (export "give-away") (result i32)
+      (local $a i32)
+      (local $b i32)
+      (local.set $a (call $ctor (i32.const 1)))
+      (local.set $b (call $ctor (i32.const 2)))
+      (call $take-own (local.get $a) (local.get $b))
+      (call $drop-r1 (local.get $a))
+      (local.get $b))
+    (func (export "drop-given") (param i32) (call $drop-r1 (local.get 0)))
+    (func (export "guest-cycle") (param i32) (result i32)
+      (local $h i32)
+      (local.set $h (call $g-new (local.get 0)))
+      (call $g-rep (local.get $h))
+      (call $g-drop (local.get $h)))
+    (func (export "dtor-count") (result i32) (call $dtor-count))
+    (func (export "dtor-last") (result i32) (call $dtor-last))
+    (func (export "double-drop")
+      (local $h i32)
+      (local.set $h (call $g-new (i32.const 5)))
+      (call $g-drop (local.get $h))
+      (call $g-drop (local.get $h)))
+    (func (export "bad-handle") (call $simple (i32.const 99) (i32.const 0)))
+    (func (export "wrong-type")
+      (local $h i32)
+      (local.set $h (call $g-new (i32.const 5)))
+      (call $drop-r1 (local.get $h))))
+  (core instance $i (instantiate $m
+    (with "" (instance
+      (export "ctor" (func $ctor))
+      (export "drops" (func $drops))
+      (export "last" (func $last))
+      (export "simple" (func $simple))
+      (export "take-own" (func $take-own))
+      (export "drop-r1" (func $drop-r1))
+      (export "g-new" (func $g-new))
+      (export "g-rep" (func $g-rep))
+      (export "g-drop" (func $g-drop))))
+    (with "dtor" (instance $dtor))))
+  (func (export "host-cycle") (param "rep" u32) (result u32)
+    (canon lift (core func $i "host-cycle")))
+  (func (export "host-drops") (result u32) (canon lift (core func $i "host-drops")))
+  (func (export "give-away") (result u32) (canon lift (core func $i "give-away")))
+  (func (export "drop-given") (param "h" u32) (canon lift (core func $i "drop-given")))
+  (func (export "guest-cycle") (param "rep" u32) (result u32)
+    (canon lift (core func $i "guest-cycle")))
+  (func (export "dtor-count") (result u32) (canon lift (core func $i "dtor-count")))
+  (func (export "dtor-last") (result u32) (canon lift (core func $i "dtor-last")))
+  (func (export "double-drop") (canon lift (core func $i "double-drop")))
+  (func (export "bad-handle") (canon lift (core func $i "bad-handle")))
+  (func (export "wrong-type") (canon lift (core func $i "wrong-type")))
+)
+
+(assert_return (invoke "host-drops") (u32.const 0))
+(assert_return (invoke "host-cycle" (u32.const 42)) (u32.const 42))
+(assert_return (invoke "host-cycle" (u32.const 7)) (u32.const 7))
+(assert_return (invoke "host-drops") (u32.const 2))
+(assert_return (invoke "give-away") (u32.const 2))
+;; Handle 2 went to the host: the guest's table no longer has it.
+(assert_trap (invoke "drop-given" (u32.const 2)) "unknown handle index")
+(assert_return (invoke "host-drops") (u32.const 3))
+(assert_return (invoke "dtor-count") (u32.const 0))
+(assert_return (invoke "guest-cycle" (u32.const 1234)) (u32.const 1234))
+(assert_return (invoke "dtor-count") (u32.const 1))
+(assert_return (invoke "dtor-last") (u32.const 1234))
+(assert_trap (invoke "bad-handle") "unknown handle index")
+(assert_trap (invoke "double-drop") "unknown handle index")
+(assert_trap (invoke "wrong-type") "wrong type")
+
+;; A resource type imported under a name the host does not define.
+(assert_unlinkable
+  (component
+    (import "host" (instance
+      (export "no-such-resource" (type (sub resource))))))
+  "no-such-resource")
