@@ -42,6 +42,7 @@ mod wasi_async;
 mod wasi_p2;
 mod wasi_p2_fs;
 mod wasi_p2_sockets;
+mod wasi_p3;
 mod wasi_readonly;
 mod wasi_sockets;
 mod wast_threads;
