@@ -49,7 +49,7 @@ mod host_io;
 mod io;
 pub mod pipe;
 pub(crate) mod runtime;
-mod sockets;
+pub(crate) mod sockets;
 pub(crate) mod stdio;
 
 pub use self::io::{

@@ -13,15 +13,15 @@
 //! and run a command through [`bindings::Command`].
 //!
 //! Implemented: every interface of `wasi:cli`, `wasi:clocks` (but the
-//! unstable `timezone`), `wasi:random` and `wasi:filesystem`. Not yet:
-//! `wasi:sockets@0.3.0` (a component importing it fails to instantiate
-//! with the name of the missing import).
+//! unstable `timezone`), `wasi:random`, `wasi:filesystem` and
+//! `wasi:sockets`.
 
 pub mod bindings;
 pub mod cli;
 pub mod clocks;
 pub mod filesystem;
 pub mod random;
+pub mod sockets;
 mod streams;
 
 use crate::WasiView;
@@ -42,5 +42,6 @@ pub fn add_to_linker_with_options<T: WasiView + 'static>(
     clocks::add_to_linker(linker)?;
     filesystem::add_to_linker(linker)?;
     random::add_to_linker(linker)?;
+    sockets::add_to_linker(linker)?;
     Ok(())
 }

@@ -46,7 +46,7 @@ impl<E> Outcome<E> {
         (Outcome { tx: Some(tx) }, rx)
     }
 
-    fn send(&mut self, result: Result<(), E>) {
+    pub(crate) fn send(&mut self, result: Result<(), E>) {
         if let Some(tx) = self.tx.take() {
             let _ = tx.send(result);
         }
