@@ -25,6 +25,9 @@
 #   TIMEOUT       seconds per test (default 60; the suite's own is 5, but
 #                 our debug build compiles slower)
 #   VERBOSE=1     print the failure reason of every failing run
+#   P3_PYTHON     Python >= 3.12 with `colorama` and `requests` for the
+#                 suite's own runner, which runs the wasm32-wasip3 half
+#                 (default: python3; the half is skipped without it)
 #
 # Each test runs the way the suite's runner (test-runner/wasi_test_runner
 # with adapters/wasmtime.py) runs it: `wasmtime [--env K=V]... [--dir
@@ -33,6 +36,11 @@
 # exactly that many characters) and `exit_code` (default 0) must match. The
 # `root` directory is copied to a fresh temporary directory for each run,
 # since tests create and remove files there.
+# The wasm32-wasip3 components have specs with scripted operations
+# (servers, clients, requests, signals), so they run through the suite's
+# own runner (`test-runner/wasi_test_runner.py` with `adapters/wasmtime.py`,
+# which adds `-Wcomponent-model-async -Sp3`), once per CLI, and the two
+# JSON reports are compared test by test.
 # Exit status: 1 if a test passes with the reference but fails with ours.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -43,6 +43,8 @@ mod wasi_p2;
 mod wasi_p2_fs;
 mod wasi_p2_sockets;
 mod wasi_p3;
+mod wasi_p3_fs;
+mod wasi_p3_sockets;
 mod wasi_readonly;
 mod wasi_sockets;
 mod wast_threads;

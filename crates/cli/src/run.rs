@@ -243,7 +243,11 @@ impl RunCommand {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_time()
             .build()?;
-        match runtime.block_on(self.run())? {
+        let outcome = runtime.block_on(self.run());
+        // A read of stdin on a blocking thread (WASI 0.3's stdin stream)
+        // may still wait for input nobody wants: do not wait for it.
+        runtime.shutdown_background();
+        match outcome? {
             Outcome::Success => Ok(ExitCode::SUCCESS),
             Outcome::Exit(code) => Ok(ExitCode::from(code as u8)),
         }

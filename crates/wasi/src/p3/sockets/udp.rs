@@ -89,12 +89,11 @@ pub(super) fn add_to_linker<T: WasiView + 'static>(
         "[method]udp-socket.connect",
         |mut store: StoreContextMut<'_, T>, (this, addr): (Res, IpSocketAddress)| {
             let socket = store.data_mut().ctx().table.get_mut(&this)?;
-            let r = (|| {
-                if !socket.is_bound() {
-                    socket.bind(unspecified(socket.family))?;
-                }
-                socket.connect(addr.into())
-            })();
+            let bound = match socket.is_bound() {
+                true => Ok(()),
+                false => socket.bind(unspecified(socket.family)),
+            };
+            let r = bound.and_then(|()| socket.connect(addr.into()));
             Ok((r.map_err(ErrorCode::from),))
         },
     )?;
