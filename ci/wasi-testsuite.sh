@@ -25,6 +25,9 @@
 #   TIMEOUT       seconds per test (default 60; the suite's own is 5, but
 #                 our debug build compiles slower)
 #   VERBOSE=1     print the failure reason of every failing run
+#   P3_PYTHON     Python >= 3.12 with `colorama` and `requests` for the
+#                 suite's own runner, which runs the wasm32-wasip3 half
+#                 (default: python3; the half is skipped without it)
 #
 # Each test runs the way the suite's runner (test-runner/wasi_test_runner
 # with adapters/wasmtime.py) runs it: `wasmtime [--env K=V]... [--dir
@@ -33,6 +36,11 @@
 # exactly that many characters) and `exit_code` (default 0) must match. The
 # `root` directory is copied to a fresh temporary directory for each run,
 # since tests create and remove files there.
+# The wasm32-wasip3 components have specs with scripted operations
+# (servers, clients, requests, signals), so they run through the suite's
+# own runner (`test-runner/wasi_test_runner.py` with `adapters/wasmtime.py`,
+# which adds `-Wcomponent-model-async -Sp3`), once per CLI, and the two
+# JSON reports are compared test by test.
 # Exit status: 1 if a test passes with the reference but fails with ours.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,8 +49,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 if [ ! -d "$suite/tests" ]; then
-  git -C "$suite" archive "${WASI_TESTSUITE_REF:-prod/testsuite-base}" tests |
-    tar -x -C "$work"
+  git -C "$suite" archive "${WASI_TESTSUITE_REF:-prod/testsuite-base}" \
+    tests test-runner adapters | tar -x -C "$work"
   suite=$work
 fi
 
@@ -71,7 +79,8 @@ else
   echo "warning: '$jco' not found; skipping wasm32-wasip2" >&2
 fi
 
-exec python3 - "$suite" "$p2" "$WASMTIME" "$ref" <<'PY'
+status=0
+python3 - "$suite" "$p2" "$WASMTIME" "$ref" <<'PY' || status=$?
 import json, os, shutil, subprocess, sys, tempfile
 from pathlib import Path
 
@@ -182,3 +191,61 @@ print(f"failing with ours but passing with the reference: {regressions}")
 print(f"runs whose exit code or output differ from the reference: {differing}")
 sys.exit(1 if regressions else 0)
 PY
+
+# WASI 0.3: the wasm32-wasip3 components, through the suite's own runner
+# (their specs script servers, clients and signals) with its wasmtime
+# adapter, which adds `-Wcomponent-model-async -Sp3` (and `,http`,
+# `,inherit-network`, or `serve` for the HTTP service tests).
+p3py=${P3_PYTHON:-python3}
+if [ -d "$suite/test-runner" ] && [[ "rust/wasm32-wasip3" == *"${FILTER:-}"* ]] &&
+  "$p3py" -c 'import sys, colorama, requests; assert sys.version_info >= (3, 12)' 2>/dev/null; then
+  for rt in ours reference; do
+    exe=$WASMTIME
+    if [ $rt = reference ]; then
+      [ -n "$ref" ] || continue
+      exe=$ref
+    fi
+    # The runner reads the test files relative to its directory.
+    (cd "$suite" && WASMTIME=$exe "$p3py" test-runner/wasi_test_runner.py \
+      -t tests/*/testsuite/wasm32-wasip3 -r adapters/wasmtime.py \
+      --json-output-location "$work/p3-$rt.json" --disable-colors \
+      >"$work/p3-$rt.log" 2>&1) || true
+  done
+  python3 - "$work" <<'PY' || status=$?
+import json, os, sys
+work = sys.argv[1]
+verbose = os.environ.get("VERBOSE") == "1"
+runs = {}
+for rt in ("ours", "reference"):
+    path = os.path.join(work, f"p3-{rt}.json")
+    if os.path.exists(path):
+        runs[rt] = {t["name"]: t for r in json.load(open(path))["results"]
+                    for t in r["tests"]}
+    elif rt == "ours":
+        print(open(os.path.join(work, "p3-ours.log")).read()[-3000:])
+        sys.exit(1)
+regressions = 0
+for name in sorted(runs["ours"]):
+    verdicts = {rt: runs[rt].get(name, {}).get("outcome", "-") for rt in runs}
+    if all(v == "pass" for v in verdicts.values()):
+        print(f"PASS  rust/wasm32-wasip3/{name}")
+        continue
+    print(f"FAIL  rust/wasm32-wasip3/{name} (" +
+          " ".join(f"{rt}={v}" for rt, v in verdicts.items()) + ")")
+    if verdicts["ours"] != "pass" and verdicts.get("reference") == "pass":
+        regressions += 1
+    if verbose and verdicts["ours"] != "pass":
+        for f in runs["ours"][name]["failures"]:
+            print("        ours: " + f.strip().replace("\n", "\n        ")[:600])
+print()
+for rt, tests in runs.items():
+    ok = sum(t["outcome"] == "pass" for t in tests.values())
+    print(f"wasm32-wasip3  {rt:10} {ok:4} passed {len(tests) - ok:4} failed")
+print(f"wasip3 failing with ours but passing with the reference: {regressions}")
+sys.exit(1 if regressions else 0)
+PY
+else
+  echo "warning: skipping wasm32-wasip3 (needs the suite's test-runner and" \
+    "\$P3_PYTHON >= 3.12 with colorama and requests)" >&2
+fi
+exit $status

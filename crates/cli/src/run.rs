@@ -99,6 +99,10 @@ option_group! {
         "tcp" => tcp: Option<bool>,
         /// Allow UDP sockets, given network access (default: yes).
         "udp" => udp: Option<bool>,
+        /// Provide WASI 0.3 (`wasi:*@0.3.0`) to components too, and run a
+        /// component exporting `wasi:cli/run@0.3.0` through it (default:
+        /// yes).
+        "p3" => p3: Option<bool>,
         /// Give components `wasi:http` (`types` and `outgoing-handler`;
         /// default: no for `run`, always for `serve`).
         "http" => http: Option<bool>,
@@ -123,7 +127,6 @@ option_group! {
     unsupported {
         "cli-exit-with-code", "network-error-code"
             => "unstable WASI 0.2 features are not implemented",
-        "p3" => "WASI 0.3 is not implemented yet",
         "max-resources", "hostcall-fuel", "max-component-handles", "max-random-size", "cwd"
             => "this WASI 0.2 limit is not implemented yet",
         "nn", "nn-graph" => "wasi-nn is not implemented",
@@ -240,7 +243,11 @@ impl RunCommand {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_time()
             .build()?;
-        match runtime.block_on(self.run())? {
+        let outcome = runtime.block_on(self.run());
+        // A read of stdin on a blocking thread (WASI 0.3's stdin stream)
+        // may still wait for input nobody wants: do not wait for it.
+        runtime.shutdown_background();
+        match outcome? {
             Outcome::Success => Ok(ExitCode::SUCCESS),
             Outcome::Exit(code) => Ok(ExitCode::from(code as u8)),
         }

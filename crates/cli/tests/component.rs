@@ -182,6 +182,36 @@ fn wasi_p2_commands_print_and_exit() {
     assert_eq!(out.status.code(), Some(0), "{out:?}");
 }
 
+/// The WASI 0.3 command of `tests/components/p3-hello.wat`.
+const P3_HELLO: &str = include_str!("../../../tests/components/p3-hello.wat");
+
+#[test]
+fn wasi_p3_commands_run_by_default_and_with_s_p3() {
+    let d = dir("p3");
+    let path = d.join("hello.wat");
+    std::fs::write(&path, P3_HELLO).unwrap();
+    let path = path.to_str().unwrap();
+    // A `wasi:cli/run@0.3.0` export runs as a WASI 0.3 command by default
+    // and with `-S p3`, as in Wasmtime 48.
+    for args in [
+        &["run", path][..],
+        &["run", "-Wcomponent-model-async", "-Sp3", path],
+    ] {
+        let out = wasmtime(args);
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "hello from p3\n");
+    }
+    let out = wasmtime(&["run", "--invoke", "exit()", path]);
+    assert_eq!(out.status.code(), Some(7), "{out:?}");
+    // Without WASI 0.3 its imports are missing, and the error names one.
+    let out = wasmtime(&["run", "-S", "p3=n", path]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("@0.3.0"),
+        "{out:?}"
+    );
+}
+
 /// A trap in a command's `run` is reported as the reference CLI reports it:
 /// "failed to run main module", then "failed to invoke `run` function",
 /// then the wasm backtrace, whose offsets count from the start of the

@@ -262,7 +262,7 @@ fn every_reference_key_is_accounted_for() {
 fn unsupported_and_unknown_keys_are_errors() {
     let m = temp_file("count.wat", COUNT);
     for (flag, key, reason) in [
-        ("-S", "p3", "WASI 0.3"),
+        ("-S", "threads", "wasi-threads"),
         ("-S", "nn", "wasi-nn"),
         ("-W", "component-model-threading", "component-model"),
         ("-C", "native-unwind-info", "unwind"),
@@ -287,6 +287,7 @@ fn unsupported_and_unknown_keys_are_errors() {
         ("-C", "compiler=cranelift,cranelift-debug-verifier"),
         ("-C", "cranelift-opt_level=none,cranelift-has_sse41"),
         ("-S", "preview2=n"),
+        ("-S", "p3"),
         ("-W", "unknown-exports-allow"),
         (
             "-O",

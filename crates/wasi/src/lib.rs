@@ -40,6 +40,7 @@ mod errno;
 mod mem;
 pub mod p1;
 pub mod p2;
+pub mod p3;
 pub mod sockets;
 
 pub use builder::WasiCtxBuilder;

@@ -126,6 +126,11 @@ impl RunCommand {
         let opts = self.wasi_options();
         if opts.cli.or(opts.common) != Some(false) {
             wasmtime_wasi::p2::add_to_linker_async(&mut linker).anyhow()?;
+            if opts.p3 != Some(false) {
+                wasmtime_wasi::p3::add_to_linker(&mut linker)
+                    .anyhow()
+                    .context("failed to link `wasi:cli@0.3.x`")?;
+            }
         }
         if opts.http == Some(true) {
             wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker).anyhow()?;
@@ -154,15 +159,26 @@ impl RunCommand {
             if let Some(invoke) = &self.invoke {
                 return invoke_export(&mut store, &instance, invoke).await;
             }
-            let command = Command::new(&mut store, &instance).anyhow()?;
+            // As the reference does: a component exporting
+            // `wasi:cli/run@0.3.0` runs as a WASI 0.3 command (its `run`
+            // a task of the store's event loop), any other as 0.2.
+            let p3 = match opts.p3 != Some(false) {
+                true => wasmtime_wasi::p3::bindings::Command::new(&mut store, &instance).ok(),
+                false => None,
+            };
+            let result = match p3 {
+                Some(command) => store
+                    .run_concurrent(async |store| command.wasi_cli_run().call_run(store).await)
+                    .await
+                    .and_then(|r| r),
+                None => {
+                    let command = Command::new(&mut store, &instance).anyhow()?;
+                    command.wasi_cli_run().call_run(&mut store).await
+                }
+            };
             // As in the reference CLI, a trap or error from `run` is
             // reported as "failed to invoke `run` function".
-            let result = command
-                .wasi_cli_run()
-                .call_run(&mut store)
-                .await
-                .anyhow()
-                .context("failed to invoke `run` function")?;
+            let result = result.anyhow().context("failed to invoke `run` function")?;
             Ok(match result {
                 Ok(()) => Outcome::Success,
                 Err(()) => Outcome::Exit(1),

@@ -350,7 +350,7 @@ pub(crate) fn read_at(file: &std::fs::File, len: usize, offset: u64) -> io::Resu
 /// Writes all of `data` at the end of `file`, whatever its cursor: with
 /// `pwritev2(RWF_APPEND)`, or where the kernel lacks it, by switching the
 /// open file to `O_APPEND` for the write.
-fn append(file: &std::fs::File, mut data: &[u8]) -> io::Result<()> {
+pub(crate) fn append(file: &std::fs::File, mut data: &[u8]) -> io::Result<()> {
     use rustix::fs::{fcntl_getfl, fcntl_setfl, OFlags};
     use rustix::io::{pwritev2, Errno, ReadWriteFlags};
     while !data.is_empty() {

@@ -102,7 +102,7 @@ impl terminal_stderr::Host for WasiCtxView<'_> {
 /// The origin of `monotonic-clock` instants: the first use in the process.
 static START: LazyLock<Instant> = LazyLock::new(Instant::now);
 
-fn monotonic_now() -> u64 {
+pub(crate) fn monotonic_now() -> u64 {
     u64::try_from(START.elapsed().as_nanos()).unwrap_or(u64::MAX)
 }
 

@@ -43,14 +43,14 @@
 
 pub mod bindings;
 pub mod filesystem;
-mod host_cli;
-mod host_filesystem;
+pub(crate) mod host_cli;
+pub(crate) mod host_filesystem;
 mod host_io;
 mod io;
 pub mod pipe;
 pub(crate) mod runtime;
-mod sockets;
-mod stdio;
+pub(crate) mod sockets;
+pub(crate) mod stdio;
 
 pub use self::io::{
     subscribe, ClosedStream, DynFuture, DynInputStream, DynOutputStream, DynPollable, InputStream,

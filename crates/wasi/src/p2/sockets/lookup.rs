@@ -42,12 +42,12 @@ impl ResolveAddressStream {
 /// What the guest asked for: an IP address (returned as it is) or a
 /// domain name to resolve, in ASCII. Anything else is an invalid
 /// argument.
-enum Name {
+pub(crate) enum Name {
     Ip(IpAddr),
     Domain(String),
 }
 
-fn parse_name(name: &str) -> Result<Name, ErrorCode> {
+pub(crate) fn parse_name(name: &str) -> Result<Name, ErrorCode> {
     if let Ok(ip) = name.parse::<Ipv4Addr>() {
         return Ok(Name::Ip(ip.into()));
     }

@@ -15,10 +15,10 @@
 //! altogether, and name lookups need
 //! [`allow_ip_name_lookup`](crate::WasiCtxBuilder::allow_ip_name_lookup).
 
-mod lookup;
-mod tcp;
-mod tcp_stream;
-mod udp;
+pub(crate) mod lookup;
+pub(crate) mod tcp;
+pub(crate) mod tcp_stream;
+pub(crate) mod udp;
 
 pub use self::lookup::ResolveAddressStream;
 pub use self::tcp::TcpSocket;

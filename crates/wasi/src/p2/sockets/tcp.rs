@@ -32,7 +32,7 @@ type ConnectFuture = Pin<Box<dyn Future<Output = io::Result<tokio::net::TcpStrea
 /// The value behind a `tcp-socket` resource.
 pub struct TcpSocket {
     state: State,
-    family: IpAddressFamily,
+    pub(crate) family: IpAddressFamily,
     /// The `start-*` whose `finish-*` has not been called yet.
     in_progress: Option<Operation>,
     /// The backlog for `listen`.
@@ -40,7 +40,10 @@ pub struct TcpSocket {
     /// Once bound, a socket stays bound: remembered to save system calls.
     bound: bool,
     /// The context's address permissions.
-    check: SocketAddrCheck,
+    pub(crate) check: SocketAddrCheck,
+    /// WASI 0.3: `receive` and `send` were called (each may be, once).
+    pub(crate) p3_receiving: bool,
+    pub(crate) p3_sending: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,7 +53,7 @@ enum Operation {
     Listen,
 }
 
-enum State {
+pub(crate) enum State {
     /// Created, perhaps bound.
     Default(tokio::net::TcpSocket),
     /// `start-connect` was called; the connection is being set up.
@@ -68,7 +71,7 @@ enum State {
 }
 
 impl TcpSocket {
-    fn new(family: IpAddressFamily, check: SocketAddrCheck) -> SocketResult<TcpSocket> {
+    pub(crate) fn new(family: IpAddressFamily, check: SocketAddrCheck) -> SocketResult<TcpSocket> {
         let socket = match family {
             IpAddressFamily::Ipv4 => tokio::net::TcpSocket::new_v4()?,
             IpAddressFamily::Ipv6 => {
@@ -85,17 +88,19 @@ impl TcpSocket {
             backlog: DEFAULT_BACKLOG,
             bound: false,
             check,
+            p3_receiving: false,
+            p3_sending: false,
         })
     }
 
-    fn permit(&self, addr: SocketAddr, usage: SocketAddrUse) -> Result<(), ErrorCode> {
+    pub(crate) fn permit(&self, addr: SocketAddr, usage: SocketAddrUse) -> Result<(), ErrorCode> {
         match self.check.permits(addr, usage) {
             true => Ok(()),
             false => Err(ErrorCode::AccessDenied),
         }
     }
 
-    fn is_bound(&mut self) -> bool {
+    pub(crate) fn is_bound(&mut self) -> bool {
         if !self.bound {
             self.bound = match &self.state {
                 State::Default(socket) => socket
@@ -118,7 +123,7 @@ impl TcpSocket {
         }
     }
 
-    fn bind(&mut self, addr: SocketAddr) -> Result<(), ErrorCode> {
+    pub(crate) fn bind(&mut self, addr: SocketAddr) -> Result<(), ErrorCode> {
         if self.is_bound() {
             return Err(ErrorCode::InvalidState);
         }
@@ -132,7 +137,7 @@ impl TcpSocket {
         super::bind(socket, addr, true)
     }
 
-    fn start_connect(&mut self, addr: SocketAddr) -> Result<(), ErrorCode> {
+    pub(crate) fn start_connect(&mut self, addr: SocketAddr) -> Result<(), ErrorCode> {
         if !matches!(self.state, State::Default(_)) {
             return Err(ErrorCode::InvalidState);
         }
@@ -157,7 +162,7 @@ impl TcpSocket {
     }
 
     /// Drives a pending connect; ready once it has succeeded or failed.
-    fn poll_connect(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+    pub(crate) fn poll_connect(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         let State::Connecting(future) = &mut self.state else {
             return Poll::Ready(());
         };
@@ -172,7 +177,7 @@ impl TcpSocket {
         Poll::Ready(())
     }
 
-    fn listen(&mut self) -> Result<(), ErrorCode> {
+    pub(crate) fn listen(&mut self) -> Result<(), ErrorCode> {
         // WASI 0.2 wants an explicit bind first.
         if !self.is_bound() {
             return Err(ErrorCode::InvalidState);
@@ -205,7 +210,7 @@ impl TcpSocket {
     }
 
     /// Polls for a client to accept, keeping it for [`Self::accept`].
-    fn poll_accept_ready(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+    pub(crate) fn poll_accept_ready(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         let State::Listening { listener, accepted } = &mut self.state else {
             return Poll::Ready(());
         };
@@ -219,7 +224,7 @@ impl TcpSocket {
     }
 
     /// The next client the embedder's check permits, without waiting.
-    fn accept(&mut self) -> Result<TcpSocket, ErrorCode> {
+    pub(crate) fn accept(&mut self) -> Result<TcpSocket, ErrorCode> {
         loop {
             if !matches!(self.state, State::Listening { .. }) {
                 return Err(ErrorCode::InvalidState);
@@ -246,12 +251,14 @@ impl TcpSocket {
                 backlog: DEFAULT_BACKLOG,
                 bound: true,
                 check: self.check.clone(),
+                p3_receiving: false,
+                p3_sending: false,
             });
         }
     }
 
     /// The connection, for a finished connect or an accepted socket.
-    fn conn(&self) -> Result<&Arc<Conn>, ErrorCode> {
+    pub(crate) fn conn(&self) -> Result<&Arc<Conn>, ErrorCode> {
         match &self.state {
             State::Connected(conn) => Ok(conn),
             State::Closed(code) => Err(*code),
@@ -259,7 +266,7 @@ impl TcpSocket {
         }
     }
 
-    fn local_address(&mut self) -> Result<SocketAddr, ErrorCode> {
+    pub(crate) fn local_address(&mut self) -> Result<SocketAddr, ErrorCode> {
         if !self.is_bound() {
             return Err(ErrorCode::InvalidState);
         }

@@ -26,20 +26,20 @@ const MAX_DATAGRAMS: usize = 16;
 
 /// The value behind a `udp-socket` resource.
 pub struct UdpSocket {
-    socket: Arc<tokio::net::UdpSocket>,
-    family: IpAddressFamily,
+    pub(crate) socket: Arc<tokio::net::UdpSocket>,
+    pub(crate) family: IpAddressFamily,
     /// The context's address permissions.
-    check: SocketAddrCheck,
+    pub(crate) check: SocketAddrCheck,
     /// `start-bind` was called and `finish-bind` not yet.
     bind_in_progress: bool,
     /// Once bound, a socket stays bound: remembered to save system calls.
     bound: bool,
     /// The address `stream` connected the socket to.
-    remote: Option<SocketAddr>,
+    pub(crate) remote: Option<SocketAddr>,
 }
 
 impl UdpSocket {
-    fn new(family: IpAddressFamily, check: SocketAddrCheck) -> SocketResult<UdpSocket> {
+    pub(crate) fn new(family: IpAddressFamily, check: SocketAddrCheck) -> SocketResult<UdpSocket> {
         let fd = super::new_socket(family, rustix::net::SocketType::DGRAM)?;
         let socket = with_ambient_tokio_runtime(|| {
             tokio::net::UdpSocket::from_std(std::net::UdpSocket::from(fd))
@@ -58,7 +58,7 @@ impl UdpSocket {
         })
     }
 
-    fn is_bound(&mut self) -> bool {
+    pub(crate) fn is_bound(&mut self) -> bool {
         if !self.bound {
             self.bound = self
                 .socket
@@ -68,7 +68,7 @@ impl UdpSocket {
         self.bound
     }
 
-    fn bind(&mut self, addr: SocketAddr) -> Result<(), ErrorCode> {
+    pub(crate) fn bind(&mut self, addr: SocketAddr) -> Result<(), ErrorCode> {
         if self.is_bound() {
             return Err(ErrorCode::InvalidState);
         }
@@ -81,7 +81,7 @@ impl UdpSocket {
         super::bind(&*self.socket, addr, false)
     }
 
-    fn connect(&mut self, addr: SocketAddr) -> Result<(), ErrorCode> {
+    pub(crate) fn connect(&mut self, addr: SocketAddr) -> Result<(), ErrorCode> {
         if !family_accepts(self.family, addr.ip()) || !is_remote(addr) {
             return Err(ErrorCode::InvalidArgument);
         }
@@ -107,7 +107,7 @@ impl UdpSocket {
         Ok(result?)
     }
 
-    fn disconnect(&mut self) -> Result<(), ErrorCode> {
+    pub(crate) fn disconnect(&mut self) -> Result<(), ErrorCode> {
         // Linux may give up the local port of a socket bound to the
         // wildcard address when disconnecting it; it still counts as bound.
         self.bound = true;
