@@ -366,3 +366,57 @@ fn async_host_function_inside_a_continuation() -> Result<()> {
     assert_eq!(pendings, 10);
     Ok(())
 }
+
+/// An externref held only in a local of a suspended continuation survives
+/// `Store::gc` (collection waits while continuations are live, since their
+/// frames are not walked for roots).
+#[test]
+fn externref_in_a_suspended_continuation_survives_gc() -> Result<()> {
+    use std::sync::Arc;
+    let engine = engine()?;
+    let module = Module::new(
+        &engine,
+        r#"(module
+            (type $f (func))
+            (type $k (cont $f))
+            (tag $yield)
+            (table $t 1 externref)
+            (global $saved (mut (ref null $k)) (ref.null $k))
+            (func $body (local $e externref)
+                (local.set $e (table.get $t (i32.const 0)))
+                (table.set $t (i32.const 0) (ref.null extern))
+                (suspend $yield)
+                (table.set $t (i32.const 0) (local.get $e)))
+            (elem declare func $body)
+            (func (export "start")
+                (block $h (result (ref $k))
+                    (resume $k (on $yield $h) (cont.new $k (ref.func $body)))
+                    (return))
+                (global.set $saved))
+            (func (export "finish")
+                (block $h (result (ref $k))
+                    (resume $k (on $yield $h) (global.get $saved))
+                    (return))
+                (drop))
+            (export "t" (table $t)))"#,
+    )?;
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[])?;
+    let table = instance.get_table(&mut store, "t").unwrap();
+    let data = Arc::new(7u32);
+    let r = ExternRef::new(&mut store, data.clone())?;
+    table.set(&mut store, 0, Ref::Extern(Some(r)))?;
+    instance
+        .get_typed_func::<(), ()>(&mut store, "start")?
+        .call(&mut store, ())?;
+    store.gc(None);
+    assert_eq!(Arc::strong_count(&data), 2, "the host value was dropped");
+    instance
+        .get_typed_func::<(), ()>(&mut store, "finish")?
+        .call(&mut store, ())?;
+    let back = table.get(&mut store, 0).unwrap();
+    let back = back.unwrap_extern().expect("the externref came back");
+    let value = back.data(&store)?.expect("host data");
+    assert_eq!(value.downcast_ref::<Arc<u32>>().map(|a| **a), Some(7));
+    Ok(())
+}

@@ -133,7 +133,7 @@ fn trace_info(engine: &crate::Engine, id: u32) -> Option<Arc<TraceInfo>> {
             struct_refs: Vec::new(),
             array_of_refs: is_gc_storage(&a.0.element),
         },
-        WasmCompositeType::Func(_) => return None,
+        WasmCompositeType::Func(_) | WasmCompositeType::Cont(_) => return None,
     };
     (!info.struct_refs.is_empty() || info.array_of_refs).then(|| Arc::new(info))
 }
@@ -159,6 +159,12 @@ impl StoreOpaque {
     /// `externref`s; nothing with the null collector.
     pub(crate) fn collect_garbage(&mut self) {
         if self.engine.config().collector == Collector::Null {
+            return;
+        }
+        // The frames of suspended stack-switching continuations are not
+        // walked for roots yet, so nothing is collected while one is live
+        // (allocation grows the heap or fails with `GcHeapOutOfMemory`).
+        if self.conts.live() > 0 {
             return;
         }
         let mut roots: Vec<u64> = Vec::new();
