@@ -539,9 +539,9 @@ impl<T: Send + 'static> WastContext<T> {
                     "expected suspension `{message}`, but execution returned {}",
                     self.describe_vals(&values)
                 ),
-                Executed::Component(values) => bail!(
-                    "expected suspension `{message}`, but execution returned {values:?}"
-                ),
+                Executed::Component(values) => {
+                    bail!("expected suspension `{message}`, but execution returned {values:?}")
+                }
                 Executed::Error(err) => {
                     if err.downcast_ref::<Trap>() != Some(&Trap::UnhandledTag) {
                         return Err(err.context(format!(
