@@ -274,8 +274,8 @@ fn unsupported_and_unknown_keys_are_errors() {
         assert_fails_with(&o, 2, &format!("{flag} option `{name}` is not supported"));
         assert!(stderr(&o).contains(reason), "{}", stderr(&o));
     }
-    let o = wasmtime(&["run", "-C", "compiler=winch", &m]);
-    assert_fails_with(&o, 2, "Winch");
+    let o = wasmtime(&["run", "-C", "compiler=v8", &m]);
+    assert_fails_with(&o, 2, "unknown compiler `v8`");
     let o = wasmtime(&["run", "-W", "bogus-key", &m]);
     assert_fails_with(&o, 2, "unknown -W / --wasm option: `bogus-key`");
     let o = wasmtime(&["run", "-O", "help,opt-level=2", &m]);
@@ -285,6 +285,7 @@ fn unsupported_and_unknown_keys_are_errors() {
     // Accepted spellings run.
     for (flag, key) in [
         ("-C", "compiler=cranelift,cranelift-debug-verifier"),
+        ("-C", "compiler=winch"),
         ("-C", "cranelift-opt_level=none,cranelift-has_sse41"),
         ("-S", "preview2=n"),
         ("-S", "p3"),
