@@ -245,7 +245,7 @@ impl Engine {
     #[cfg(feature = "cranelift")]
     pub fn precompile_module(&self, bytes: &[u8]) -> Result<Vec<u8>> {
         #[cfg(feature = "wat")]
-        let bytes = &crate::wat_compat::parse_bytes(bytes.as_ref())?;
+        let bytes = &crate::wat_compat::parse_bytes(bytes)?;
         let compiled = crate::compile::compile(self, bytes)?;
         crate::serialization::serialize(
             self,

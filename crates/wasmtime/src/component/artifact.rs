@@ -145,7 +145,7 @@ impl Engine {
     /// feature) to an artifact that [`Component::deserialize`] loads.
     pub fn precompile_component(&self, bytes: &[u8]) -> Result<Vec<u8>> {
         #[cfg(feature = "wat")]
-        let bytes = &crate::wat_compat::parse_bytes(bytes.as_ref())?;
+        let bytes = &crate::wat_compat::parse_bytes(bytes)?;
         if wasmparser::Parser::is_core_wasm(bytes) {
             bail!("expected a component, found a core module (use `precompile_module`)");
         }

@@ -33,7 +33,7 @@ impl Component {
     pub fn new(engine: &Engine, bytes: impl AsRef<[u8]>) -> Result<Component> {
         let bytes = bytes.as_ref();
         #[cfg(feature = "wat")]
-        let bytes = crate::wat_compat::parse_bytes(bytes.as_ref())?;
+        let bytes = crate::wat_compat::parse_bytes(bytes)?;
         Component::from_binary(engine, &bytes)
     }
 

@@ -72,7 +72,7 @@ impl Module {
     pub fn new(engine: &Engine, bytes: impl AsRef<[u8]>) -> Result<Module> {
         let bytes = bytes.as_ref();
         #[cfg(feature = "wat")]
-        let bytes = crate::wat_compat::parse_bytes(bytes.as_ref())?;
+        let bytes = crate::wat_compat::parse_bytes(bytes)?;
         Module::from_binary(engine, &bytes)
     }
 
