@@ -353,6 +353,11 @@ fn put(out: &mut wasmtime_component_valtype_t, ty: Type) {
     *out = wasmtime_component_valtype_t::from_type(ty);
 }
 
+/// Writes the C form of `ty` to `out` if there is one; whether there was.
+fn put_some(out: &mut wasmtime_component_valtype_t, ty: Option<Type>) -> bool {
+    ty.map(|t| put(out, t)).is_some()
+}
+
 /// Writes a deep copy of `ty` to `out` (which needs its own delete).
 #[no_mangle]
 pub extern "C" fn wasmtime_component_valtype_clone(
@@ -516,13 +521,7 @@ pub extern "C" fn wasmtime_component_result_type_ok(
     ty: &wasmtime_component_result_type_t,
     type_ret: &mut wasmtime_component_valtype_t,
 ) -> bool {
-    match ty.ty.ok() {
-        Some(t) => {
-            put(type_ret, t);
-            true
-        }
-        None => false,
-    }
+    put_some(type_ret, ty.ty.ok())
 }
 
 /// The `err` type of a result, if it has one.
@@ -531,13 +530,7 @@ pub extern "C" fn wasmtime_component_result_type_err(
     ty: &wasmtime_component_result_type_t,
     type_ret: &mut wasmtime_component_valtype_t,
 ) -> bool {
-    match ty.ty.err() {
-        Some(t) => {
-            put(type_ret, t);
-            true
-        }
-        None => false,
-    }
+    put_some(type_ret, ty.ty.err())
 }
 
 /// The number of names of a flags type.
@@ -569,13 +562,7 @@ pub extern "C" fn wasmtime_component_future_type_ty(
     ty: &wasmtime_component_future_type_t,
     type_ret: &mut wasmtime_component_valtype_t,
 ) -> bool {
-    match ty.ty.ty() {
-        Some(t) => {
-            put(type_ret, t);
-            true
-        }
-        None => false,
-    }
+    put_some(type_ret, ty.ty.ty())
 }
 
 /// The element type of a stream, if it has one.
@@ -584,13 +571,7 @@ pub extern "C" fn wasmtime_component_stream_type_ty(
     ty: &wasmtime_component_stream_type_t,
     type_ret: &mut wasmtime_component_valtype_t,
 ) -> bool {
-    match ty.ty.ty() {
-        Some(t) => {
-            put(type_ret, t);
-            true
-        }
-        None => false,
-    }
+    put_some(type_ret, ty.ty.ty())
 }
 
 /// The type of a component function (`wasmtime_component_func_type_t`).
@@ -652,11 +633,5 @@ pub extern "C" fn wasmtime_component_func_type_result(
     ty: &wasmtime_component_func_type_t,
     type_ret: &mut wasmtime_component_valtype_t,
 ) -> bool {
-    match ty.ty.results().next() {
-        Some(t) => {
-            put(type_ret, t);
-            true
-        }
-        None => false,
-    }
+    put_some(type_ret, ty.ty.results().next())
 }
