@@ -160,6 +160,33 @@ static void test_basic(wasm_engine_t *engine) {
   wasmtime_component_delete(c);
   c = c2;
 
+  /* The component's type: one function import, five function exports. */
+  wasmtime_component_type_t *cty = wasmtime_component_type(c);
+  CHECK(wasmtime_component_type_import_count(cty, engine) == 1);
+  CHECK(wasmtime_component_type_export_count(cty, engine) == 5);
+  const char *iname;
+  size_t ilen;
+  wasmtime_component_item_t item;
+  CHECK(wasmtime_component_type_import_nth(cty, engine, 0, &iname, &ilen,
+                                           &item));
+  CHECK(ilen == 11 && memcmp(iname, "host-double", 11) == 0);
+  CHECK(item.kind == WASMTIME_COMPONENT_ITEM_COMPONENT_FUNC);
+  CHECK(wasmtime_component_func_type_param_count(item.of.component_func) == 1);
+  wasmtime_component_item_t item2;
+  wasmtime_component_item_clone(&item, &item2);
+  wasmtime_component_item_delete(&item);
+  CHECK(item2.kind == WASMTIME_COMPONENT_ITEM_COMPONENT_FUNC);
+  wasmtime_component_item_delete(&item2);
+  CHECK(wasmtime_component_type_export_get(cty, engine, "echo", 4, &item));
+  CHECK(item.kind == WASMTIME_COMPONENT_ITEM_COMPONENT_FUNC);
+  wasmtime_component_item_delete(&item);
+  CHECK(!wasmtime_component_type_export_get(cty, engine, "nope", 4, &item));
+  CHECK(!wasmtime_component_type_export_nth(cty, engine, 5, &iname, &ilen,
+                                            &item));
+  wasmtime_component_type_t *cty2 = wasmtime_component_type_clone(cty);
+  wasmtime_component_type_delete(cty);
+  wasmtime_component_type_delete(cty2);
+
   wasmtime_component_export_index_t *idx =
       wasmtime_component_get_export_index(c, NULL, "add", 3);
   CHECK(idx != NULL);
@@ -483,6 +510,27 @@ static void test_wasip2(wasm_engine_t *engine) {
   char *wat = read_file("tests/components/p2-hello.wat");
   wasmtime_component_t *c = compile(engine, wat);
   free(wat);
+  /* The exported instance's type lists `run`. */
+  wasmtime_component_type_t *cty = wasmtime_component_type(c);
+  wasmtime_component_item_t item;
+  CHECK(wasmtime_component_type_export_get(cty, engine, "wasi:cli/run@0.2.12",
+                                           19, &item));
+  CHECK(item.kind == WASMTIME_COMPONENT_ITEM_COMPONENT_INSTANCE);
+  CHECK(wasmtime_component_instance_type_export_count(
+            item.of.component_instance, engine) == 1);
+  wasmtime_component_item_t run_item;
+  CHECK(wasmtime_component_instance_type_export_get(
+      item.of.component_instance, engine, "run", 3, &run_item));
+  CHECK(run_item.kind == WASMTIME_COMPONENT_ITEM_COMPONENT_FUNC);
+  wasmtime_component_valtype_t rt;
+  CHECK(wasmtime_component_func_type_result(run_item.of.component_func, &rt));
+  CHECK(rt.kind == WASMTIME_COMPONENT_VALTYPE_RESULT);
+  wasmtime_component_valtype_delete(&rt);
+  wasmtime_component_item_delete(&run_item);
+  wasmtime_component_item_delete(&item);
+  CHECK(wasmtime_component_type_import_count(cty, engine) == 6);
+  wasmtime_component_type_delete(cty);
+
   wasmtime_store_t *store = wasmtime_store_new(engine, NULL, NULL);
   wasmtime_context_t *cx = wasmtime_store_context(store);
   char out_path[] = "/tmp/wasmtime-c-api-p2-XXXXXX";

@@ -2,6 +2,7 @@
 
 mod async_api;
 mod compiled;
+mod component_types;
 mod linker;
 mod resources;
 mod stubs;
@@ -10,6 +11,7 @@ mod val;
 
 pub use async_api::*;
 pub use compiled::*;
+pub use component_types::*;
 pub use linker::*;
 pub use resources::*;
 pub use stubs::*;

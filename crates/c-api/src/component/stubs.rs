@@ -1,9 +1,6 @@
-//! The parts of the component model C API not implemented yet: the types
-//! of whole components, instances and core modules
-//! (`wasmtime_component_type`, `wasmtime_component_item_t`, which wait on
-//! `Component::component_type` in the Rust API), `map` types and
-//! wasi-http. They are
-//! exported with Wasmtime 48's parameter and return types (pointers of any
+//! The parts of the component model C API not implemented yet: core
+//! module types (components here never import or export modules), `map`
+//! types and wasi-http. They are exported with Wasmtime 48's parameter and return types (pointers of any
 //! type as `*const c_void`) so that bindings which look up every symbol
 //! when they load work, and each fails cleanly: an error for functions
 //! returning `wasmtime_error_t *`, NULL for other pointers, false, 0, or
@@ -77,28 +74,12 @@ stubs! {
     void wasmtime_component_map_type_delete(*const c_void);
     void wasmtime_component_map_type_key(*const c_void, *const c_void);
     void wasmtime_component_map_type_value(*const c_void, *const c_void);
-    ptr wasmtime_component_instance_type_clone(*const c_void);
-    void wasmtime_component_instance_type_delete(*const c_void);
-    size wasmtime_component_instance_type_export_count(*const c_void, *const c_void);
-    bool wasmtime_component_instance_type_export_get(*const c_void, *const c_void, *const c_void, usize, *const c_void);
-    bool wasmtime_component_instance_type_export_nth(*const c_void, *const c_void, usize, *const c_void, *const c_void, *const c_void);
     ptr wasmtime_module_type_clone(*const c_void);
     void wasmtime_module_type_delete(*const c_void);
     size wasmtime_module_type_import_count(*const c_void, *const c_void);
     ptr wasmtime_module_type_import_nth(*const c_void, *const c_void, usize);
     size wasmtime_module_type_export_count(*const c_void, *const c_void);
     ptr wasmtime_module_type_export_nth(*const c_void, *const c_void, usize);
-    ptr wasmtime_component_type_clone(*const c_void);
-    void wasmtime_component_type_delete(*const c_void);
-    size wasmtime_component_type_import_count(*const c_void, *const c_void);
-    bool wasmtime_component_type_import_get(*const c_void, *const c_void, *const c_void, usize, *const c_void);
-    bool wasmtime_component_type_import_nth(*const c_void, *const c_void, usize, *const c_void, *const c_void, *const c_void);
-    size wasmtime_component_type_export_count(*const c_void, *const c_void);
-    bool wasmtime_component_type_export_get(*const c_void, *const c_void, *const c_void, usize, *const c_void);
-    bool wasmtime_component_type_export_nth(*const c_void, *const c_void, usize, *const c_void, *const c_void, *const c_void);
-    void wasmtime_component_item_clone(*const c_void, *const c_void);
-    void wasmtime_component_item_delete(*const c_void);
-    ptr wasmtime_component_type(*const c_void);
     err wasmtime_component_linker_add_wasi_http(*const c_void);
     err wasmtime_component_linker_add_wasi_http_async(*const c_void);
 }
