@@ -728,3 +728,39 @@ fn allocator_and_codegen_tuning_keys() {
     ]);
     assert_fails_with(&o, 1, "memory protection keys");
 }
+
+#[test]
+fn stack_switching_runs_with_w_stack_switching() {
+    let m = temp_file(
+        "gen.wat",
+        r#"(module
+            (type $f (func))
+            (type $k (cont $f))
+            (tag $yield (param i32))
+            (func $gen (suspend $yield (i32.const 20)) (suspend $yield (i32.const 22)))
+            (elem declare func $gen)
+            (func (export "sum") (result i32)
+                (local $k (ref null $k)) (local $acc i32)
+                (local.set $k (cont.new $k (ref.func $gen)))
+                (block $done
+                    (loop $l
+                        (block $on (result i32 (ref $k))
+                            (resume $k (on $yield $on) (local.get $k))
+                            (br $done))
+                        (local.set $k)
+                        (local.set $acc (i32.add (local.get $acc)))
+                        (br $l)))
+                (local.get $acc)))"#,
+    );
+    let o = wasmtime(&["run", "-W", "stack-switching=y", "--invoke", "sum", &m]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(stdout(&o).trim(), "42");
+    // Off by default, as in Wasmtime 48: the module does not validate.
+    let o = wasmtime(&["run", "--invoke", "sum", &m]);
+    assert_ne!(o.status.code(), Some(0));
+}
