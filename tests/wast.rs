@@ -96,6 +96,7 @@ fn wasm2_config() -> Config {
         .wasm_multi_memory(false)
         .wasm_extended_const(false)
         .wasm_memory64(false)
+        .wasm_gc(false)
         .wasm_function_references(false);
     c
 }

@@ -142,8 +142,10 @@ fn const_exprs_still_reject_what_3_0_forbids() {
 }
 
 #[test]
-fn gc_constructs_are_rejected_by_default() {
-    let engine = Engine::default();
+fn gc_constructs_are_rejected_without_gc() {
+    let mut config = Config::new();
+    config.wasm_gc(false);
+    let engine = Engine::new(&config).unwrap();
     let cases = [
         ("(module (type (struct (field i32))))", "gc"),
         ("(module (type (array i8)))", "gc"),
@@ -203,7 +205,7 @@ fn gc_constructs_are_rejected_by_default() {
 #[test]
 fn concrete_reference_types_need_function_references() {
     let mut config = Config::new();
-    config.wasm_function_references(false);
+    config.wasm_gc(false).wasm_function_references(false);
     let engine = Engine::new(&config).unwrap();
     let wat = "(module (type $f (func)) (global (ref null $f) (ref.null $f)))";
     rejects(&engine, wat, "function references");

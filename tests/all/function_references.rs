@@ -172,7 +172,7 @@ fn typed_imports_are_checked_structurally_across_modules() -> Result<()> {
 #[test]
 fn disabled_function_references_fail_validation() {
     let mut config = Config::new();
-    config.wasm_function_references(false);
+    config.wasm_gc(false).wasm_function_references(false);
     let engine = Engine::new(&config).unwrap();
     let err =
         Module::new(&engine, "(module (type $t (func)) (func (param (ref $t))))").unwrap_err();

@@ -475,3 +475,15 @@ fn anyref_in_globals_tables_and_host_functions() -> Result<()> {
     assert!(t.get(&mut store, 0).unwrap().is_null());
     Ok(())
 }
+
+/// The GC proposal is on by default, as in Wasmtime 47 and later, and can
+/// be turned off.
+#[test]
+fn gc_is_on_by_default() {
+    let wat = "(module (type $s (struct (field i32))) (func (result (ref $s)) (struct.new $s (i32.const 1))))";
+    assert!(wasmtime::Module::new(&wasmtime::Engine::default(), wat).is_ok());
+    let mut config = wasmtime::Config::new();
+    config.wasm_gc(false);
+    let engine = wasmtime::Engine::new(&config).unwrap();
+    assert!(wasmtime::Module::new(&engine, wat).is_err());
+}

@@ -69,10 +69,14 @@ bool_setters! {
     wasmtime_config_wasm_component_model_async_stackful_set => wasm_component_model_async_stackful,
 }
 
-/// GC support for the GC proposal: this runtime has no collector, so only
-/// `false` has an effect (the proposal itself stays off).
+/// GC support: `false` turns the GC proposal off; `true` changes nothing
+/// (the proposal's own setting, on by default, applies).
 #[no_mangle]
-pub extern "C" fn wasmtime_config_gc_support_set(_config: &mut wasm_config_t, _enable: bool) {}
+pub extern "C" fn wasmtime_config_gc_support_set(config: &mut wasm_config_t, enable: bool) {
+    if !enable {
+        config.config.wasm_gc(false);
+    }
+}
 
 /// The stack-switching proposal: not implemented; enabling it is ignored.
 #[no_mangle]

@@ -233,6 +233,7 @@ impl Config {
             | WasmFeatures::EXCEPTIONS
             | WasmFeatures::COMPONENT_MODEL
             | WasmFeatures::CM_ASYNC
+            | WasmFeatures::GC
     }
 
     feature_toggles! {
@@ -261,7 +262,9 @@ impl Config {
         wasm_extended_const => EXTENDED_CONST,
         /// Enables function references.
         wasm_function_references => FUNCTION_REFERENCES,
-        /// Enables the GC proposal.
+        /// Enables the GC proposal. Enabled by default (as in Wasmtime 47 and
+        /// later); objects live in a per-store heap collected by
+        /// [`Config::collector`].
         wasm_gc => GC,
         /// Enables exception handling: tags, `throw`, `throw_ref`,
         /// `try_table`, `exnref` (on by default).
