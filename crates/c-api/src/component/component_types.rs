@@ -256,9 +256,24 @@ fn put_nth<'a>(
     true
 }
 
-/// Writes `ext`'s type to `ret` if there is one.
-fn put_found(ext: Option<ComponentExtern<'_>>, ret: &mut wasmtime_component_item_t) -> bool {
-    ext.map(|e| *ret = wasmtime_component_item_t::from_item(e.ty))
+/// Looks up the item named by the `name_len` bytes at `name` and writes
+/// its type to `ret`; false if the name is not UTF-8 or not found.
+///
+/// # Safety
+///
+/// `name` points at `name_len` readable bytes.
+unsafe fn put_named<'a>(
+    name: *const c_char,
+    name_len: usize,
+    ret: &mut wasmtime_component_item_t,
+    lookup: impl FnOnce(&str) -> Option<ComponentExtern<'a>>,
+) -> bool {
+    // SAFETY: guaranteed by the caller.
+    let Ok(name) = (unsafe { crate::ffi::str_arg(name, name_len) }) else {
+        return false;
+    };
+    lookup(name)
+        .map(|e| *ret = wasmtime_component_item_t::from_item(e.ty))
         .is_some()
 }
 
@@ -281,10 +296,11 @@ pub unsafe extern "C" fn wasmtime_component_type_import_get(
     ret: &mut wasmtime_component_item_t,
 ) -> bool {
     // SAFETY: C contract: `name_len` bytes at `name`.
-    let Ok(name) = (unsafe { crate::ffi::str_arg(name, name_len) }) else {
-        return false;
-    };
-    put_found(ty.ty.get_import(&engine.engine, name), ret)
+    unsafe {
+        put_named(name, name_len, ret, |name| {
+            ty.ty.get_import(&engine.engine, name)
+        })
+    }
 }
 
 /// Import `nth`: its name and type; false if there is none.
@@ -325,10 +341,11 @@ pub unsafe extern "C" fn wasmtime_component_type_export_get(
     ret: &mut wasmtime_component_item_t,
 ) -> bool {
     // SAFETY: C contract: `name_len` bytes at `name`.
-    let Ok(name) = (unsafe { crate::ffi::str_arg(name, name_len) }) else {
-        return false;
-    };
-    put_found(ty.ty.get_export(&engine.engine, name), ret)
+    unsafe {
+        put_named(name, name_len, ret, |name| {
+            ty.ty.get_export(&engine.engine, name)
+        })
+    }
 }
 
 /// Export `nth`: its name and type; false if there is none.
@@ -384,10 +401,11 @@ pub unsafe extern "C" fn wasmtime_component_instance_type_export_get(
     ret: &mut wasmtime_component_item_t,
 ) -> bool {
     // SAFETY: C contract: `name_len` bytes at `name`.
-    let Ok(name) = (unsafe { crate::ffi::str_arg(name, name_len) }) else {
-        return false;
-    };
-    put_found(ty.ty.get_export(&engine.engine, name), ret)
+    unsafe {
+        put_named(name, name_len, ret, |name| {
+            ty.ty.get_export(&engine.engine, name)
+        })
+    }
 }
 
 /// Export `nth` of an instance type: its name and type; false if there is

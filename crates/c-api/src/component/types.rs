@@ -396,6 +396,16 @@ fn put_name(name: &str, ptr: &mut *const c_char, len: &mut usize) {
     *len = name.len();
 }
 
+/// Writes name `nth` of `names`; false if there is none.
+fn put_nth_name<'a>(
+    mut names: impl Iterator<Item = &'a str>,
+    nth: usize,
+    ptr: &mut *const c_char,
+    len: &mut usize,
+) -> bool {
+    names.nth(nth).map(|n| put_name(n, ptr, len)).is_some()
+}
+
 /// The element type of a list.
 #[no_mangle]
 pub extern "C" fn wasmtime_component_list_type_element(
@@ -499,11 +509,7 @@ pub extern "C" fn wasmtime_component_enum_type_names_nth(
     name_ret: &mut *const c_char,
     name_len_ret: &mut usize,
 ) -> bool {
-    let Some(name) = ty.ty.names().nth(nth) else {
-        return false;
-    };
-    put_name(name, name_ret, name_len_ret);
-    true
+    put_nth_name(ty.ty.names(), nth, name_ret, name_len_ret)
 }
 
 /// The payload type of an option.
@@ -549,11 +555,7 @@ pub extern "C" fn wasmtime_component_flags_type_names_nth(
     name_ret: &mut *const c_char,
     name_len_ret: &mut usize,
 ) -> bool {
-    let Some(name) = ty.ty.names().nth(nth) else {
-        return false;
-    };
-    put_name(name, name_ret, name_len_ret);
-    true
+    put_nth_name(ty.ty.names(), nth, name_ret, name_len_ret)
 }
 
 /// The payload type of a future, if it has one.
