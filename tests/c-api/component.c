@@ -405,11 +405,33 @@ static void test_resources(wasm_engine_t *engine) {
   CHECK(wasmtime_component_resource_host_rep(h) == 42);
   CHECK(wasmtime_component_resource_host_type(h) == 5);
   CHECK(wasmtime_component_resource_host_owned(h));
+  /* The owned handle moved out of the store into `h`: dropping `any` now
+   * is an error and runs no destructor. */
+  wasmtime_error_t *err = wasmtime_component_resource_any_drop(cx, any);
+  CHECK(err != NULL);
+  wasmtime_error_delete(err);
+  CHECK(dropped_rep == 0);
+  /* Back into the store, once: an owned host handle moves. */
+  wasmtime_component_resource_any_t *back = NULL;
+  check_ok(wasmtime_component_resource_host_to_any(cx, h, &back), "to_any");
+  wasmtime_component_resource_any_t *again = NULL;
+  err = wasmtime_component_resource_host_to_any(cx, h, &again);
+  CHECK(err != NULL && again == NULL);
+  wasmtime_error_delete(err);
   wasmtime_component_resource_host_delete(h);
 
-  CHECK(dropped_rep == 0);
-  check_ok(wasmtime_component_resource_any_drop(cx, any), "drop");
+  wasmtime_component_resource_any_t *copy =
+      wasmtime_component_resource_any_clone(back);
+  check_ok(wasmtime_component_resource_any_drop(cx, back), "drop");
   CHECK(dropped_rep == 42);
+  /* A copy of a dropped handle is stale: no second destructor call. */
+  dropped_rep = 0;
+  err = wasmtime_component_resource_any_drop(cx, copy);
+  CHECK(err != NULL);
+  wasmtime_error_delete(err);
+  CHECK(dropped_rep == 0);
+  wasmtime_component_resource_any_delete(copy);
+  wasmtime_component_resource_any_delete(back);
   wasmtime_component_val_delete(&res);
 
   wasmtime_component_resource_type_delete(rt);

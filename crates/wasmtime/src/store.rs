@@ -140,6 +140,9 @@ pub struct StoreOpaque {
     /// Host destructors of the host resource types components imported.
     #[cfg(feature = "component-model")]
     pub(crate) host_resource_dtors: crate::component::HostDtors,
+    /// The resource handles the host holds as `ResourceAny` values.
+    #[cfg(feature = "component-model")]
+    pub(crate) host_handles: crate::component::HostHandles,
     /// Component-model async: tasks, host subtasks, the event loop's
     /// queues.
     #[cfg(feature = "component-model-async")]
@@ -349,6 +352,8 @@ impl<T> Store<T> {
                     component_instances: Vec::new(),
                     #[cfg(feature = "component-model")]
                     host_resource_dtors: Default::default(),
+                    #[cfg(feature = "component-model")]
+                    host_handles: Default::default(),
                     #[cfg(feature = "component-model-async")]
                     concurrent: Default::default(),
                     #[cfg(feature = "async")]

@@ -14,6 +14,7 @@ mod bindgen_streams;
 mod component_type;
 mod nested;
 mod real;
+mod resource_ownership;
 mod resources;
 mod typed;
 mod wast_scripts;

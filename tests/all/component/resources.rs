@@ -8,15 +8,15 @@ use wasmtime::component::{
 };
 use wasmtime::{Engine, Store};
 
-struct Counter(u32);
+pub(super) struct Counter(pub(super) u32);
 
 #[derive(Default)]
-struct Host {
-    table: ResourceTable,
-    dropped: Vec<u32>,
+pub(super) struct Host {
+    pub(super) table: ResourceTable,
+    pub(super) dropped: Vec<u32>,
 }
 
-const HOST_RESOURCE: &str = r#"(component
+pub(super) const HOST_RESOURCE: &str = r#"(component
   (import "counter" (type $c (sub resource)))
   (import "make" (func $make (param "start" u32) (result (own $c))))
   (import "bump" (func $bump (param "c" (borrow $c)) (result u32)))
@@ -50,7 +50,7 @@ const HOST_RESOURCE: &str = r#"(component
   (func (export "leak") (param "c" (borrow $c)) (result u32) (canon lift (core func $i "leak")))
   (func (export "bad-handle") (result u32) (canon lift (core func $i "bad-handle"))))"#;
 
-fn host_linker(engine: &Engine) -> Linker<Host> {
+pub(super) fn host_linker(engine: &Engine) -> Linker<Host> {
     let mut linker: Linker<Host> = Linker::new(engine);
     let mut root = linker.root();
     root.resource(
@@ -113,13 +113,11 @@ fn host_resources_cross_as_own_and_borrow() {
     };
     assert!(own.owned());
     assert_eq!(own.ty(), ResourceType::host::<Counter>());
-    let borrow = ResourceAny::try_from_resource(
-        Resource::<Counter>::new_borrow(
-            own.try_into_resource::<Counter>(&mut store).unwrap().rep(),
-        ),
-        &mut store,
-    )
-    .unwrap();
+    // Converting it to a typed handle takes it out of the store's table.
+    let typed = own.try_into_resource::<Counter>(&mut store).unwrap();
+    let borrow =
+        ResourceAny::try_from_resource(Resource::<Counter>::new_borrow(typed.rep()), &mut store)
+            .unwrap();
     let use_ = instance.get_func(&mut store, "use").unwrap();
     use_.call(&mut store, &[Val::Resource(borrow)], &mut out)
         .unwrap();
@@ -134,6 +132,8 @@ fn host_resources_cross_as_own_and_borrow() {
         "{err}"
     );
     // Dropping the host's own handle runs the host destructor.
+    assert!(own.resource_drop(&mut store).is_err());
+    let own = ResourceAny::try_from_resource(typed, &mut store).unwrap();
     own.resource_drop(&mut store).unwrap();
     assert_eq!(store.data().dropped, vec![12, 7]);
     assert!(store.data().table.is_empty());
@@ -169,7 +169,7 @@ fn missing_resource_definitions_are_link_errors() {
     assert!(err.to_string().contains("wrong type"), "{err}");
 }
 
-const GUEST_RESOURCE: &str = r#"(component
+pub(super) const GUEST_RESOURCE: &str = r#"(component
   (import "note-drop" (func $note (param "v" u32)))
   (core func $note (canon lower (func $note)))
   (core module $d

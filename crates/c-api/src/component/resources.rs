@@ -57,10 +57,20 @@ pub extern "C" fn wasmtime_component_resource_any_delete(
 ) {
 }
 
-/// A host resource handle whose type is a number.
-#[derive(Clone)]
+/// A host resource handle whose type is a number. An owned one moves into
+/// the store once, when it is first converted to a handle of any type.
 pub struct wasmtime_component_resource_host_t {
     pub(crate) resource: ResourceDynamic,
+}
+
+impl wasmtime_component_resource_host_t {
+    fn new(owned: bool, rep: u32, ty: u32) -> wasmtime_component_resource_host_t {
+        let resource = match owned {
+            true => ResourceDynamic::new_own(rep, ty),
+            false => ResourceDynamic::new_borrow(rep, ty),
+        };
+        wasmtime_component_resource_host_t { resource }
+    }
 }
 
 /// A handle to the representation `rep` of the host resource type `ty`,
@@ -71,19 +81,21 @@ pub extern "C" fn wasmtime_component_resource_host_new(
     rep: u32,
     ty: u32,
 ) -> Box<wasmtime_component_resource_host_t> {
-    let resource = match owned {
-        true => ResourceDynamic::new_own(rep, ty),
-        false => ResourceDynamic::new_borrow(rep, ty),
-    };
-    Box::new(wasmtime_component_resource_host_t { resource })
+    Box::new(wasmtime_component_resource_host_t::new(owned, rep, ty))
 }
 
-/// A copy of the handle.
+/// A new handle to the same representation, of the same type and
+/// ownership.
 #[no_mangle]
 pub extern "C" fn wasmtime_component_resource_host_clone(
     resource: &wasmtime_component_resource_host_t,
 ) -> Box<wasmtime_component_resource_host_t> {
-    Box::new(resource.clone())
+    let r = &resource.resource;
+    Box::new(wasmtime_component_resource_host_t::new(
+        r.owned(),
+        r.rep(),
+        r.ty(),
+    ))
 }
 
 /// The representation.
@@ -133,14 +145,15 @@ pub extern "C" fn wasmtime_component_resource_any_to_host(
     )
 }
 
-/// Converts a host handle to a handle of any type.
+/// Converts a host handle to a handle of any type, held by the store; an
+/// owned handle can be converted once (it moves into the store).
 #[no_mangle]
 pub extern "C" fn wasmtime_component_resource_host_to_any(
     cx: wasmtime_context_t<'_>,
     resource: &wasmtime_component_resource_host_t,
     ret: &mut *mut wasmtime_component_resource_any_t,
 ) -> Option<Box<wasmtime_error_t>> {
-    handle_result(resource.resource.try_into_resource_any(cx), |resource| {
+    handle_result(resource.resource.to_resource_any(cx), |resource| {
         *ret = Box::into_raw(Box::new(wasmtime_component_resource_any_t { resource }));
     })
 }

@@ -12,6 +12,8 @@ use anyhow::{anyhow, bail, ensure, Result};
 use wasmtime_environ::component::{discriminant_size, FlatType, InterfaceType, StringEncoding};
 use wasmtime_runtime::vmcontext::ValRaw;
 
+mod handles;
+
 /// The canonical options of a lift or lower, resolved to store items.
 #[derive(Clone)]
 pub(crate) struct Options {
@@ -102,51 +104,6 @@ impl<'a> Cx<'a> {
         }
     }
 
-    fn resource_type(&self, index: u32) -> super::ResourceType {
-        self.store.component_instances[self.opts.instance].resource_types[index as usize]
-    }
-
-    /// The handle for `r` in the guest's table (own: transferred; borrow:
-    /// lent for the call, or the representation itself when the guest
-    /// defines the resource).
-    fn lower_handle(&mut self, ty: &InterfaceType, r: &super::ResourceAny) -> Result<u32> {
-        let (index, own) = match ty {
-            InterfaceType::Own(i) => (*i, true),
-            InterfaceType::Borrow(i) => (*i, false),
-            _ => unreachable!(),
-        };
-        let rt = self.resource_type(index);
-        ensure!(r.ty() == rt, "mismatched resource types");
-        let instance = self.opts.instance;
-        if own {
-            ensure!(r.owned(), "cannot lower a borrowed resource as `own`");
-            return self.store.handles(instance).insert_own(rt, r.rep());
-        }
-        if self.store.component_instances[instance].defines(rt) {
-            return Ok(r.rep());
-        }
-        let handle = self.store.handles(instance).insert_borrow(rt, r.rep())?;
-        self.lent.push(handle);
-        Ok(handle)
-    }
-
-    /// The host value of the guest's handle `handle`.
-    fn lift_handle(&mut self, ty: &InterfaceType, handle: u32) -> Result<Val> {
-        let (index, own) = match ty {
-            InterfaceType::Own(i) => (*i, true),
-            InterfaceType::Borrow(i) => (*i, false),
-            _ => unreachable!(),
-        };
-        let rt = self.resource_type(index);
-        let instance = self.opts.instance;
-        let rep = if own {
-            self.store.handles(instance).take_own(handle, rt)?
-        } else {
-            self.store.handles(instance).rep(handle, rt)?
-        };
-        Ok(Val::Resource(super::ResourceAny::new(rt, rep, own)))
-    }
-
     /// The guest's handle for a future, stream or error context `v`
     /// (moved into the guest's table; error contexts are shared).
     fn lower_async_handle(&mut self, ty: &InterfaceType, v: &Val) -> Result<u32> {
@@ -169,18 +126,6 @@ impl<'a> Cx<'a> {
             let _ = (ty, handle);
             bail!("futures, streams and error contexts need the `component-model-async` feature")
         }
-    }
-
-    /// Fails if a borrow this context lent is still held by the guest.
-    pub(crate) fn check_lent(&mut self) -> Result<()> {
-        let instance = self.opts.instance;
-        for handle in std::mem::take(&mut self.lent) {
-            ensure!(
-                !self.store.handles(instance).is_borrow(handle),
-                "borrow handles still remain at the end of the call"
-            );
-        }
-        Ok(())
     }
 
     pub(crate) fn memory(&mut self) -> Result<&mut [u8]> {

@@ -28,6 +28,7 @@ mod exports;
 mod func;
 mod has_data;
 mod host;
+mod host_handles;
 mod instance;
 mod instance_data;
 mod linker;
@@ -155,5 +156,6 @@ pub mod __internal {
 #[cfg(feature = "component-model-async")]
 pub(crate) use concurrent::ConcurrentState;
 pub(crate) use func::LiftedFunc;
+pub(crate) use host_handles::HostHandles;
 pub(crate) use instance_data::InstanceData;
 pub(crate) use resources::HostDtors;

@@ -2,11 +2,13 @@
 //! [`ResourceAny`]), the per-instance handle tables of the canonical ABI,
 //! and [`ResourceTable`], the host's own table of resource values.
 
+use super::host_handles::{HostHandle, HostIndex};
 use crate::store::{StoreId, StoreOpaque};
 use crate::{AsContextMut, StoreContextMut};
 use anyhow::{anyhow, bail, Result};
 use std::any::{Any, TypeId};
 use std::marker::PhantomData;
+use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
 use std::sync::Arc;
 
 /// The type of a resource: defined by the host (one per Rust type) or by
@@ -80,19 +82,55 @@ impl ResourceType {
 
 /// A host resource of type `T`: an owned or borrowed handle to the
 /// representation `rep` (commonly an index into a [`ResourceTable`]).
+///
+/// An owned handle can be given to a guest once: lowering it moves it, and
+/// lowering it again (or converting it to a [`ResourceAny`] afterwards) is
+/// an error.
+///
+/// [`ResourceTable`]: super::ResourceTable
 pub struct Resource<T> {
     rep: u32,
-    own: bool,
+    state: HandleState,
     _marker: PhantomData<fn() -> T>,
 }
 
-impl<T> Clone for Resource<T> {
-    fn clone(&self) -> Self {
-        Resource {
-            rep: self.rep,
-            own: self.own,
-            _marker: PhantomData,
+/// Whether a [`Resource`] (or [`ResourceDynamic`](super::ResourceDynamic))
+/// is borrowed, owned, or owned but already moved into a guest.
+#[derive(Debug)]
+pub(crate) struct HandleState(AtomicU8);
+
+impl HandleState {
+    const OWN: u8 = 0;
+    const BORROW: u8 = 1;
+    const TAKEN: u8 = 2;
+
+    pub(crate) fn new(own: bool) -> HandleState {
+        HandleState(AtomicU8::new(if own { Self::OWN } else { Self::BORROW }))
+    }
+
+    pub(crate) fn owned(&self) -> bool {
+        self.0.load(Relaxed) != Self::BORROW
+    }
+
+    /// Marks an owned handle as moved; an error if it already was. Borrows
+    /// are left as they are (`Ok(false)`).
+    pub(crate) fn take(&self) -> Result<bool> {
+        match self
+            .0
+            .compare_exchange(Self::OWN, Self::TAKEN, Relaxed, Relaxed)
+        {
+            Ok(_) => Ok(true),
+            Err(Self::BORROW) => Ok(false),
+            Err(_) => bail!("host resource already consumed"),
         }
+    }
+
+    /// For lowering as `borrow`: an error if the owned handle was moved.
+    pub(crate) fn check_not_taken(&self) -> Result<()> {
+        if self.0.load(Relaxed) == Self::TAKEN {
+            bail!("host resource already consumed");
+        }
+        Ok(())
     }
 }
 
@@ -100,7 +138,7 @@ impl<T> std::fmt::Debug for Resource<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Resource")
             .field("rep", &self.rep)
-            .field("own", &self.own)
+            .field("own", &self.state.owned())
             .finish()
     }
 }
@@ -110,7 +148,7 @@ impl<T: 'static> Resource<T> {
     pub fn new_own(rep: u32) -> Resource<T> {
         Resource {
             rep,
-            own: true,
+            state: HandleState::new(true),
             _marker: PhantomData,
         }
     }
@@ -119,7 +157,7 @@ impl<T: 'static> Resource<T> {
     pub fn new_borrow(rep: u32) -> Resource<T> {
         Resource {
             rep,
-            own: false,
+            state: HandleState::new(false),
             _marker: PhantomData,
         }
     }
@@ -131,26 +169,32 @@ impl<T: 'static> Resource<T> {
 
     /// Whether the handle is owned.
     pub fn owned(&self) -> bool {
-        self.own
+        self.state.owned()
     }
 
-    /// As a [`ResourceAny`] (for [`Val::Resource`](super::Val::Resource)).
-    pub fn try_into_resource_any(self, _store: impl AsContextMut) -> Result<ResourceAny> {
-        Ok(ResourceAny {
-            ty: ResourceType::host::<T>(),
-            rep: self.rep,
-            own: self.own,
-        })
+    pub(crate) fn state(&self) -> &HandleState {
+        &self.state
     }
 
-    /// From a [`ResourceAny`] of the host type `T`.
-    pub fn try_from_resource_any(any: ResourceAny, _store: impl AsContextMut) -> Result<Self> {
+    /// As a [`ResourceAny`] (for [`Val::Resource`](super::Val::Resource)),
+    /// held in `store`'s table of host handles; an error if this owned
+    /// handle was already moved into a guest.
+    pub fn try_into_resource_any(self, mut store: impl AsContextMut) -> Result<ResourceAny> {
+        let own = self.state.take()?;
+        let mut ctx = store.as_context_mut();
+        ResourceAny::insert(ctx.opaque(), ResourceType::host::<T>(), self.rep, own)
+    }
+
+    /// From a [`ResourceAny`] of the host type `T`, which this takes out
+    /// of `store`'s table of host handles.
+    pub fn try_from_resource_any(any: ResourceAny, mut store: impl AsContextMut) -> Result<Self> {
         if any.ty != ResourceType::host::<T>() {
             bail!("mismatched resource types");
         }
+        let handle = any.take(store.as_context_mut().opaque())?;
         Ok(Resource {
-            rep: any.rep,
-            own: any.own,
+            rep: handle.rep,
+            state: HandleState::new(handle.own),
             _marker: PhantomData,
         })
     }
@@ -158,20 +202,40 @@ impl<T: 'static> Resource<T> {
 
 /// A resource handle of any type, as a dynamically typed value
 /// ([`Val::Resource`](super::Val::Resource)).
+///
+/// The handle itself is held in its store's table of host handles; this
+/// value names it there, and copies of it name the same handle. Give it
+/// back with [`ResourceAny::resource_drop`] (borrows too), or move it into
+/// a guest by passing it to a function: afterwards every use of any copy is
+/// an error.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ResourceAny {
+    idx: HostIndex,
     ty: ResourceType,
-    rep: u32,
     own: bool,
 }
 
 impl ResourceAny {
-    pub(crate) fn new(ty: ResourceType, rep: u32, own: bool) -> ResourceAny {
-        ResourceAny { ty, rep, own }
+    /// Puts a handle into `store`'s table of host handles.
+    pub(crate) fn insert(
+        store: &mut StoreOpaque,
+        ty: ResourceType,
+        rep: u32,
+        own: bool,
+    ) -> Result<ResourceAny> {
+        let idx = store.host_handles.insert(HostHandle { ty, rep, own })?;
+        Ok(ResourceAny { idx, ty, own })
     }
 
-    pub(crate) fn rep(&self) -> u32 {
-        self.rep
+    /// The handle in `store`'s table; an error if it was dropped or moved.
+    pub(crate) fn get(&self, store: &StoreOpaque) -> Result<HostHandle> {
+        store.host_handles.get(self.idx)
+    }
+
+    /// Takes the handle out of `store`'s table; an error if it was dropped
+    /// or moved.
+    pub(crate) fn take(&self, store: &mut StoreOpaque) -> Result<HostHandle> {
+        store.host_handles.remove(self.idx)
     }
 
     /// The resource's type.
@@ -189,6 +253,14 @@ impl ResourceAny {
         Resource::try_from_resource_any(self, store)
     }
 
+    /// Converts to a host resource of a dynamic type.
+    pub fn try_into_resource_dynamic(
+        self,
+        store: impl AsContextMut,
+    ) -> Result<super::ResourceDynamic> {
+        super::ResourceDynamic::try_from_resource_any(self, store)
+    }
+
     /// Converts from a typed host resource.
     pub fn try_from_resource<T: 'static>(
         resource: Resource<T>,
@@ -197,20 +269,43 @@ impl ResourceAny {
         resource.try_into_resource_any(store)
     }
 
-    /// Drops an owned resource: runs its destructor (the defining
-    /// instance's, or the host's given to
+    /// Drops the handle: takes it out of the store and, if it is owned,
+    /// runs the resource's destructor (the defining instance's, or the
+    /// host's given to
     /// [`LinkerInstance::resource`](super::LinkerInstance::resource)).
-    /// Dropping a borrow does nothing.
+    /// Dropping a handle twice, or one that was moved into a guest, is an
+    /// error.
     pub fn resource_drop<S>(self, mut store: S) -> Result<()>
     where
         S: AsContextMut,
         S::Data: 'static,
     {
-        if !self.own {
+        let mut ctx = store.as_context_mut();
+        let handle = self.take(ctx.opaque())?;
+        if !handle.own {
             return Ok(());
         }
+        run_dtor(&mut ctx, handle.ty, handle.rep)
+    }
+
+    /// [`ResourceAny::resource_drop`] for stores with async support: a
+    /// guest destructor runs on a fiber.
+    #[cfg(feature = "async")]
+    pub async fn resource_drop_async<S>(self, mut store: S) -> Result<()>
+    where
+        S: AsContextMut,
+        S::Data: Send + 'static,
+    {
         let mut ctx = store.as_context_mut();
-        run_dtor(&mut ctx, self.ty, self.rep)
+        let handle = self.take(ctx.opaque())?;
+        if !handle.own {
+            return Ok(());
+        }
+        if handle.ty.guest_parts().is_some() {
+            let work = move |store: &mut StoreOpaque| run_guest_dtor(store, handle.ty, handle.rep);
+            return crate::fiber::on_fiber_in(&mut ctx, work).await?;
+        }
+        run_dtor(&mut ctx, handle.ty, handle.rep)
     }
 }
 
@@ -223,21 +318,28 @@ pub(crate) fn run_dtor<T: 'static>(
     ty: ResourceType,
     rep: u32,
 ) -> Result<()> {
-    if let Some((instance, index)) = ty.guest_parts() {
-        let opaque = store.opaque();
-        let dtor = opaque.component_instances[instance].dtor(index);
-        if let Some(dtor) = dtor {
-            let func_ref = dtor.func_ref_ptr(opaque)?;
-            let mut args = [wasmtime_runtime::vmcontext::ValRaw::u32(rep)];
-            crate::func::invoke(opaque, func_ref, &mut args)?;
-        }
-        return Ok(());
+    if ty.guest_parts().is_some() {
+        return run_guest_dtor(store.opaque(), ty, rep);
     }
     let dtor = store.opaque().host_resource_dtors.get(&ty).cloned();
     if let Some(dtor) = dtor {
         if let Ok(dtor) = dtor.downcast::<Arc<HostDtor<T>>>() {
             dtor(StoreContextMut(&mut *store.0), rep)?;
         }
+    }
+    Ok(())
+}
+
+/// Runs the destructor of the guest resource `rep` of type `ty`, if its
+/// defining instance has one.
+fn run_guest_dtor(store: &mut StoreOpaque, ty: ResourceType, rep: u32) -> Result<()> {
+    let Some((instance, index)) = ty.guest_parts() else {
+        return Ok(());
+    };
+    if let Some(dtor) = store.component_instances[instance].dtor(index) {
+        let func_ref = dtor.func_ref_ptr(store)?;
+        let mut args = [wasmtime_runtime::vmcontext::ValRaw::u32(rep)];
+        crate::func::invoke(store, func_ref, &mut args)?;
     }
     Ok(())
 }

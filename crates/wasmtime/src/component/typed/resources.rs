@@ -73,29 +73,41 @@ impl<T: 'static> ComponentType for Resource<T> {
 }
 
 impl<T: 'static> Resource<T> {
-    fn as_any(&self) -> ResourceAny {
-        ResourceAny::new(ResourceType::host::<T>(), self.rep(), self.owned())
+    /// The guest's handle for this resource as `ty`: an owned handle
+    /// lowered as `own` moves (once).
+    fn lower_handle(&self, cx: &mut Cx<'_>, ty: &InterfaceType) -> Result<u32> {
+        let rt = ResourceType::host::<T>();
+        let own = cx.check_handle(ty, rt, self.owned())?;
+        if own {
+            self.state().take()?;
+        } else {
+            self.state().check_not_taken()?;
+        }
+        cx.lower_rep(ty, rt, self.rep())
     }
 
-    fn from_any(any: ResourceAny) -> Result<Self> {
-        if any.ty() != ResourceType::host::<T>() {
+    fn lift_handle(cx: &mut Cx<'_>, ty: &InterfaceType, handle: u32) -> Result<Self> {
+        let (rt, rep, own) = cx.lift_rep(ty, handle)?;
+        if rt != ResourceType::host::<T>() {
             bail!("mismatched resource types");
         }
-        Ok(if any.owned() {
-            Resource::new_own(any.rep())
-        } else {
-            Resource::new_borrow(any.rep())
+        Ok(match own {
+            true => Resource::new_own(rep),
+            false => Resource::new_borrow(rep),
         })
     }
 }
 
 impl<T: 'static> Lower for Resource<T> {
     fn lower_flat(&self, cx: &mut Cx<'_>, ty: &InterfaceType, out: &mut Vec<ValRaw>) -> Result<()> {
-        cx.lower_flat(ty, &Val::Resource(self.as_any()), out)
+        out.push(ValRaw::u32(self.lower_handle(cx, ty)?));
+        Ok(())
     }
 
     fn store(&self, cx: &mut Cx<'_>, ty: &InterfaceType, ptr: u32) -> Result<()> {
-        cx.store(ty, &Val::Resource(self.as_any()), ptr)
+        anyhow::ensure!(ptr % 4 == 0, "pointer {ptr:#x} is not aligned to 4");
+        let handle = self.lower_handle(cx, ty)?;
+        cx.write(ptr, &handle.to_le_bytes())
     }
 }
 
@@ -105,10 +117,15 @@ impl<T: 'static> Lift for Resource<T> {
         ty: &InterfaceType,
         src: &mut dyn Iterator<Item = ValRaw>,
     ) -> Result<Self> {
-        Self::from_any(resource(cx.lift_flat(ty, src)?)?)
+        let handle = src
+            .next()
+            .ok_or_else(|| anyhow::anyhow!("missing core value for a resource handle"))?;
+        Self::lift_handle(cx, ty, handle.get_u32())
     }
 
     fn load(cx: &mut Cx<'_>, ty: &InterfaceType, ptr: u32) -> Result<Self> {
-        Self::from_any(resource(cx.load(ty, ptr)?)?)
+        anyhow::ensure!(ptr % 4 == 0, "pointer {ptr:#x} is not aligned to 4");
+        let handle = u32::from_le_bytes(cx.read::<4>(ptr)?);
+        Self::lift_handle(cx, ty, handle)
     }
 }

@@ -1,0 +1,176 @@
+//! Ownership of resource handles the host holds: a `ResourceAny` names a
+//! handle in its store, and once that handle is dropped or moved into a
+//! guest every copy of it is stale; an owned `Resource<T>` moves into a
+//! guest once. No destructor ever runs twice.
+
+use super::resources::{host_linker, Counter, Host, GUEST_RESOURCE, HOST_RESOURCE};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use wasmtime::component::{Component, Instance, Linker, Resource, ResourceAny, Val};
+use wasmtime::{Engine, Store};
+
+/// An instance of `GUEST_RESOURCE` whose destructor adds each dropped
+/// value to the returned counter.
+fn guest_instance(engine: &Engine) -> (Store<()>, Instance, Arc<AtomicU32>) {
+    let component = Component::new(engine, GUEST_RESOURCE).unwrap();
+    let drops = Arc::new(AtomicU32::new(0));
+    let mut linker: Linker<()> = Linker::new(engine);
+    let d = drops.clone();
+    linker
+        .root()
+        .func_new("note-drop", move |_, _, params, _| {
+            let Val::U32(v) = params[0] else {
+                unreachable!()
+            };
+            d.fetch_add(v, Ordering::SeqCst);
+            Ok(())
+        })
+        .unwrap();
+    let mut store = Store::new(engine, ());
+    let instance = linker.instantiate(&mut store, &component).unwrap();
+    (store, instance, drops)
+}
+
+fn make(store: &mut Store<()>, instance: &Instance, v: u32) -> ResourceAny {
+    let make = instance.get_func(&mut *store, "make").unwrap();
+    let mut out = [Val::Bool(false)];
+    make.call(&mut *store, &[Val::U32(v)], &mut out).unwrap();
+    let Val::Resource(r) = out[0].clone() else {
+        panic!("make returns a resource")
+    };
+    r
+}
+
+#[test]
+fn a_handle_dropped_twice_runs_its_destructor_once() {
+    let engine = Engine::default();
+    let (mut store, instance, drops) = guest_instance(&engine);
+    let seven = make(&mut store, &instance, 7);
+    let copy = seven;
+    seven.resource_drop(&mut store).unwrap();
+    assert_eq!(drops.load(Ordering::SeqCst), 7);
+    let err = copy.resource_drop(&mut store).unwrap_err();
+    assert!(err.to_string().contains("already de-allocated"), "{err}");
+    assert_eq!(drops.load(Ordering::SeqCst), 7);
+    // A handle made later does not revive the stale copy, even though it
+    // may reuse the slot.
+    let eight = make(&mut store, &instance, 8);
+    assert!(copy.resource_drop(&mut store).is_err());
+    eight.resource_drop(&mut store).unwrap();
+    assert_eq!(drops.load(Ordering::SeqCst), 15);
+}
+
+#[test]
+fn a_handle_moved_into_a_guest_is_stale() {
+    let engine = Engine::default();
+    let (mut store, instance, drops) = guest_instance(&engine);
+    let consume = instance.get_func(&mut store, "consume").unwrap();
+    let get = instance.get_func(&mut store, "get").unwrap();
+    let five = make(&mut store, &instance, 5);
+    let mut out = [Val::Bool(false)];
+    consume
+        .call(&mut store, &[Val::Resource(five)], &mut out)
+        .unwrap();
+    assert_eq!(drops.load(Ordering::SeqCst), 5);
+    // Moving it again, lending it, or dropping it: all errors, no
+    // destructor.
+    let err = consume
+        .call(&mut store, &[Val::Resource(five)], &mut out)
+        .unwrap_err();
+    assert!(err.to_string().contains("already de-allocated"), "{err}");
+    assert!(get
+        .call(&mut store, &[Val::Resource(five)], &mut out)
+        .is_err());
+    assert!(five.resource_drop(&mut store).is_err());
+    assert_eq!(drops.load(Ordering::SeqCst), 5);
+    // The instance is still usable.
+    let six = make(&mut store, &instance, 6);
+    get.call(&mut store, &[Val::Resource(six)], &mut out)
+        .unwrap();
+    assert_eq!(out[0], Val::U32(6));
+    six.resource_drop(&mut store).unwrap();
+    assert_eq!(drops.load(Ordering::SeqCst), 11);
+}
+
+#[test]
+fn a_borrow_is_not_lowered_as_own_and_is_dropped_once() {
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, Host::default());
+    let r = store.data_mut().table.push(Counter(1)).unwrap();
+    let borrow =
+        ResourceAny::try_from_resource(Resource::<Counter>::new_borrow(r.rep()), &mut store)
+            .unwrap();
+    assert!(!borrow.owned());
+    // Dropping a borrow runs no destructor and ends it.
+    borrow.resource_drop(&mut store).unwrap();
+    assert!(borrow.resource_drop(&mut store).is_err());
+    assert_eq!(store.data().table.get(&r).unwrap().0, 1);
+
+    let (mut gstore, instance, drops) = guest_instance(&engine);
+    let consume = instance.get_func(&mut gstore, "consume").unwrap();
+    let nine = make(&mut gstore, &instance, 9);
+    let lent = {
+        let typed: Resource<Counter> = Resource::new_borrow(0);
+        ResourceAny::try_from_resource(typed, &mut gstore).unwrap()
+    };
+    let mut out = [Val::Bool(false)];
+    let err = consume
+        .call(&mut gstore, &[Val::Resource(lent)], &mut out)
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("mismatched resource types"),
+        "{err}"
+    );
+    nine.resource_drop(&mut gstore).unwrap();
+    assert_eq!(drops.load(Ordering::SeqCst), 9);
+}
+
+#[test]
+fn an_owned_typed_resource_moves_into_a_guest_once() {
+    // A component that takes an owned counter and drops it.
+    const TAKE: &str = r#"(component
+      (import "counter" (type $c (sub resource)))
+      (core func $drop (canon resource.drop $c))
+      (core module $m
+        (import "" "drop" (func $drop (param i32)))
+        (func (export "take") (param i32) (call $drop (local.get 0))))
+      (core instance $i (instantiate $m (with "" (instance (export "drop" (func $drop))))))
+      (func (export "take") (param "c" (own $c)) (canon lift (core func $i "take"))))"#;
+    let engine = Engine::default();
+    let component = Component::new(&engine, TAKE).unwrap();
+    // `host_linker` defines `counter` with a destructor that records the
+    // dropped count; TAKE ignores its other functions.
+    let mut linker = host_linker(&engine);
+    linker.define_unknown_imports_as_traps(&component).unwrap();
+    let mut store = Store::new(&engine, Host::default());
+    let instance = linker.instantiate(&mut store, &component).unwrap();
+    let take = instance
+        .get_typed_func::<(&Resource<Counter>,), ()>(&mut store, "take")
+        .unwrap();
+    let r = store.data_mut().table.push(Counter(3)).unwrap();
+    take.call(&mut store, (&r,)).unwrap();
+    assert_eq!(store.data().dropped, vec![3]);
+    let err = take.call(&mut store, (&r,)).unwrap_err();
+    assert!(err.to_string().contains("already consumed"), "{err}");
+    assert!(ResourceAny::try_from_resource(r, &mut store).is_err());
+    assert_eq!(store.data().dropped, vec![3]);
+}
+
+#[test]
+fn converting_a_handle_back_takes_it_out_of_the_store() {
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, Host::default());
+    let r = store.data_mut().table.push(Counter(4)).unwrap();
+    let rep = r.rep();
+    let any = ResourceAny::try_from_resource(r, &mut store).unwrap();
+    let copy = any;
+    let back: Resource<Counter> = any.try_into_resource(&mut store).unwrap();
+    assert_eq!(back.rep(), rep);
+    assert!(back.owned());
+    assert!(copy.try_into_resource::<Counter>(&mut store).is_err());
+    assert!(copy.resource_drop(&mut store).is_err());
+    // Of the wrong type, the handle stays where it is.
+    let any = ResourceAny::try_from_resource(back, &mut store).unwrap();
+    assert!(any.try_into_resource::<String>(&mut store).is_err());
+    assert!(any.try_into_resource::<Counter>(&mut store).is_ok());
+}
