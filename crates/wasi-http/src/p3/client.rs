@@ -7,7 +7,6 @@
 use super::{ErrorCode, Request, Response, Scheme};
 use crate::p2::body::HyperOutgoingBody;
 use crate::{RequestOptions, WasiHttpView};
-use http_body_util::BodyExt;
 use wasmtime::component::{Linker, Resource};
 use wasmtime::{AsContextMut, StoreContextMut};
 
@@ -79,15 +78,13 @@ async fn send<T: WasiHttpView + 'static>(
         Err(code) => return Ok(Err(code)),
     };
     // The body is fed by the store while this future waits, so the
-    // request runs on its own task.
-    let task = tokio::spawn(crate::default_send_request(request, options));
-    let response = match task.await {
-        Ok(Ok(r)) => r,
-        Ok(Err(code)) => return Ok(Err(code)),
-        Err(e) => return Ok(Err(crate::internal_error(e.to_string()))),
+    // request runs on its own task (on the runtime WASI uses, also when
+    // the embedder has none), aborted if the guest goes away.
+    let response = match crate::p2::spawn(crate::default_send_request(request, options)).await {
+        Ok(r) => r,
+        Err(code) => return Ok(Err(code)),
     };
-    let resp = response.resp.map(|body| body.map_err(|e| e).boxed_unsync());
-    let resp = Response::from_http(resp);
+    let resp = Response::from_http(response.resp);
     let res = acc.with(|mut a| a.data_mut().http().table.push(resp))?;
     Ok(Ok(res))
 }
