@@ -182,9 +182,12 @@
         (i32.const 0) (i64.const 0) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0))
       (call $write-body))
 
-    ;; A copy finished: go on with the next step.
+    ;; A copy finished (STREAM_WRITE = 3 in state 1, FUTURE_WRITE = 5 in
+    ;; state 2): go on with the next step. Any other event: wait on.
     (func (export "handle-cb") (param $event i32) (param $handle i32) (param $status i32)
       (result i32)
+      (if (i32.ne (local.get $event) (i32.add (i32.const 1) (i32.shl (global.get $state) (i32.const 1))))
+        (then (return (i32.or (i32.const 2) (i32.shl (global.get $set) (i32.const 4))))))
       (call $join (local.get $handle) (i32.const 0))
       (if (i32.eq (global.get $state) (i32.const 1))
         (then
