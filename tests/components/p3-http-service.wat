@@ -1,10 +1,13 @@
 ;; A `wasi:http/service@0.3.0` component, written by hand. Its async
 ;; (callback-lifted) `handle` of `wasi:http/handler@0.3.0` reads the
-;; request's path: for `/trap` it traps; otherwise it drops the request,
-;; makes a response with empty headers, a `stream<u8>` body and a trailers
-;; future, sets the status to 203, returns the response (`task.return`) and
-;; only then writes the body ("hello from a p3 service\n", 24 bytes) and
-;; the trailers (`ok(none)`), waiting whenever the host is not reading yet.
+;; request's path: for `/trap` it traps; for `/echo` it takes the request's
+;; body (`consume-body`, answering its `res` future with `ok`), reads it to
+;; its end and answers with it; otherwise it drops the request and answers
+;; "hello from a p3 service\n" (24 bytes). The answer is a response with
+;; empty headers, a `stream<u8>` body and a trailers future, status 203:
+;; it returns the response (`task.return`) and only then writes the body
+;; and the trailers (`ok(none)`), waiting whenever the host is not reading
+;; or writing yet.
 (component $C
   (import "wasi:http/types@0.3.0" (instance $types
     (export "fields" (type $fields (sub resource)))
@@ -60,6 +63,9 @@
     (export "[constructor]fields" (func (result (own $fields))))
     (export "[method]request.get-path-with-query"
       (func (param "self" (borrow $request)) (result (option string))))
+    (export "[static]request.consume-body"
+      (func (param "this" (own $request)) (param "res" (future (result (error $ec))))
+            (result (tuple (stream u8) (future (result (option (own $fields)) (error $ec)))))))
     (export "[static]response.new"
       (func (param "headers" (own $fields))
             (param "contents" (option (stream u8)))
@@ -106,6 +112,13 @@
   (core func $sent.drop (canon future.drop-readable $sent))
   (core func $set.new (canon waitable-set.new))
   (core func $join (canon waitable.join))
+  (core func $consume (canon lower (func $types "[static]request.consume-body") (memory $mem)))
+  (core func $stream.read (canon stream.read $s async (memory $mem)))
+  (core func $stream.drop-readable (canon stream.drop-readable $s))
+  (core func $sent.new (canon future.new $sent))
+  (core func $sent.write (canon future.write $sent async (memory $mem)))
+  (core func $sent.drop-writable (canon future.drop-writable $sent))
+  (core func $trailers.drop-readable (canon future.drop-readable $tr))
   (core func $task.return (canon task.return (result $handle-result) (memory $mem)))
 
   (core module $m
@@ -126,12 +139,25 @@
     (import "" "join" (func $join (param i32 i32)))
     (import "" "task.return"
       (func $task.return (param i32 i32 i32 i64 i32 i32 i32 i32)))
+    (import "" "consume" (func $consume (param i32 i32 i32)))
+    (import "" "stream.read" (func $stream.read (param i32 i32 i32) (result i32)))
+    (import "" "stream.drop-readable" (func $stream.drop-readable (param i32)))
+    (import "" "sent.new" (func $sent.new (result i64)))
+    (import "" "sent.write" (func $sent.write (param i32 i32) (result i32)))
+    (import "" "sent.drop-writable" (func $sent.drop-writable (param i32)))
+    (import "" "trailers.drop-readable" (func $trailers.drop-readable (param i32)))
     (data (i32.const 100) "hello from a p3 service\n")
-    ;; Bytes 512..576 stay zero: `ok(none)` for the trailers future.
+    ;; Bytes 512..576 stay zero: `ok(none)` for the trailers future, `ok`
+    ;; for the `res` future. An echoed body goes to 8192 (the allocator's
+    ;; strings start at 4096).
     (global $ws (mut i32) (i32.const 0))
     (global $wf (mut i32) (i32.const 0))
+    (global $rs (mut i32) (i32.const 0))
     (global $set (mut i32) (i32.const 0))
-    ;; 1: writing the body; 2: writing the trailers.
+    (global $body-ptr (mut i32) (i32.const 100))
+    (global $body-len (mut i32) (i32.const 24))
+    ;; 1: writing the body; 2: writing the trailers; 3: reading the
+    ;; request's body.
     (global $state (mut i32) (i32.const 0))
 
     ;; WAIT (2) on the task's waitable set, with `h` joined to it.
@@ -149,24 +175,16 @@
 
     (func $write-body (result i32)
       (global.set $state (i32.const 1))
-      (if (i32.eq (call $stream.write (global.get $ws) (i32.const 100) (i32.const 24))
+      (if (i32.eq (call $stream.write (global.get $ws) (global.get $body-ptr)
+                                      (global.get $body-len))
                   (i32.const -1))
         (then (return (call $wait (global.get $ws)))))
       (call $stream.drop-writable (global.get $ws))
       (call $write-trailers))
 
-    (func (export "handle") (param $req i32) (result i32)
+    ;; Answers with the body at $body-ptr.
+    (func $respond (result i32)
       (local $s i64) (local $f i64) (local $resp i32)
-      ;; option<string> at 16: tag, then pointer and length.
-      (call $get-path (local.get $req) (i32.const 16))
-      (if (i32.and (i32.load8_u (i32.const 16))
-                   (i32.eq (i32.load (i32.const 24)) (i32.const 5)))
-        (then
-          ;; "/trap"
-          (if (i32.eq (i32.load8_u offset=1 (i32.load (i32.const 20))) (i32.const 116))
-            (then unreachable))))
-      (call $request.drop (local.get $req))
-      (global.set $set (call $set.new))
       (local.set $s (call $stream.new))
       (local.set $f (call $future.new))
       (global.set $ws (i32.wrap_i64 (i64.shr_u (local.get $s) (i64.const 32))))
@@ -182,13 +200,76 @@
         (i32.const 0) (i64.const 0) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0))
       (call $write-body))
 
+    ;; Reads the request's body on to its end, then answers with it.
+    (func $read (result i32)
+      (local $st i32)
+      (global.set $state (i32.const 3))
+      (loop $again
+        (local.set $st (call $stream.read (global.get $rs)
+          (i32.add (global.get $body-ptr) (global.get $body-len)) (i32.const 1024)))
+        (if (i32.eq (local.get $st) (i32.const -1))
+          (then (return (call $wait (global.get $rs)))))
+        (global.set $body-len
+          (i32.add (global.get $body-len) (i32.shr_u (local.get $st) (i32.const 4))))
+        ;; COMPLETED (0): read on; DROPPED (1): the body has ended.
+        (br_if $again (i32.eqz (i32.and (local.get $st) (i32.const 0xf)))))
+      (call $stream.drop-readable (global.get $rs))
+      (call $respond))
+
+    (func $echo (param $req i32) (result i32)
+      (local $r i64) (local $w i32)
+      (local.set $r (call $sent.new))
+      (local.set $w (i32.wrap_i64 (i64.shr_u (local.get $r) (i64.const 32))))
+      ;; consume-body(request, res) -> (stream, trailers) at 48
+      (call $consume (local.get $req) (i32.wrap_i64 (local.get $r)) (i32.const 48))
+      ;; The host reads `res` as soon as it has it: the write completes.
+      (if (i32.eq (call $sent.write (local.get $w) (i32.const 512)) (i32.const -1))
+        (then unreachable))
+      (call $sent.drop-writable (local.get $w))
+      (call $trailers.drop-readable (i32.load (i32.const 52)))
+      (global.set $rs (i32.load (i32.const 48)))
+      (global.set $body-ptr (i32.const 8192))
+      (global.set $body-len (i32.const 0))
+      (call $read))
+
+    (func (export "handle") (param $req i32) (result i32)
+      (global.set $set (call $set.new))
+      ;; option<string> at 16: tag, then pointer and length.
+      (call $get-path (local.get $req) (i32.const 16))
+      (if (i32.and (i32.load8_u (i32.const 16))
+                   (i32.eq (i32.load (i32.const 24)) (i32.const 5)))
+        (then
+          ;; "/trap"
+          (if (i32.eq (i32.load8_u offset=1 (i32.load (i32.const 20))) (i32.const 116))
+            (then unreachable))
+          ;; "/echo"
+          (if (i32.eq (i32.load8_u offset=1 (i32.load (i32.const 20))) (i32.const 101))
+            (then (return (call $echo (local.get $req)))))))
+      (call $request.drop (local.get $req))
+      (global.set $body-ptr (i32.const 100))
+      (global.set $body-len (i32.const 24))
+      (call $respond))
+
     ;; A copy finished (STREAM_WRITE = 3 in state 1, FUTURE_WRITE = 5 in
-    ;; state 2): go on with the next step. Any other event: wait on.
+    ;; state 2, STREAM_READ = 2 in state 3): go on with the next step. Any
+    ;; other event: wait on.
     (func (export "handle-cb") (param $event i32) (param $handle i32) (param $status i32)
       (result i32)
-      (if (i32.ne (local.get $event) (i32.add (i32.const 1) (i32.shl (global.get $state) (i32.const 1))))
+      (if (i32.ne (local.get $event)
+                  (select (i32.const 2)
+                          (i32.add (i32.const 1) (i32.shl (global.get $state) (i32.const 1)))
+                          (i32.eq (global.get $state) (i32.const 3))))
         (then (return (i32.or (i32.const 2) (i32.shl (global.get $set) (i32.const 4))))))
       (call $join (local.get $handle) (i32.const 0))
+      (if (i32.eq (global.get $state) (i32.const 3))
+        (then
+          (global.set $body-len
+            (i32.add (global.get $body-len) (i32.shr_u (local.get $status) (i32.const 4))))
+          (if (i32.eq (i32.and (local.get $status) (i32.const 0xf)) (i32.const 1))
+            (then
+              (call $stream.drop-readable (global.get $rs))
+              (return (call $respond))))
+          (return (call $read))))
       (if (i32.eq (global.get $state) (i32.const 1))
         (then
           (call $stream.drop-writable (global.get $ws))
@@ -213,7 +294,14 @@
       (export "sent.drop" (func $sent.drop))
       (export "set.new" (func $set.new))
       (export "join" (func $join))
-      (export "task.return" (func $task.return))))))
+      (export "task.return" (func $task.return))
+      (export "consume" (func $consume))
+      (export "stream.read" (func $stream.read))
+      (export "stream.drop-readable" (func $stream.drop-readable))
+      (export "sent.new" (func $sent.new))
+      (export "sent.write" (func $sent.write))
+      (export "sent.drop-writable" (func $sent.drop-writable))
+      (export "trailers.drop-readable" (func $trailers.drop-readable))))))
 
   (func $handle async (param "request" (own $request)) (result $handle-result)
     (canon lift (core func $i "handle") async (callback (core func $i "handle-cb"))

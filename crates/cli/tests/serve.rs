@@ -224,6 +224,9 @@ fn serves_a_p3_service_component() {
         assert_eq!(status, 203);
         assert_eq!(body, b"hello from a p3 service\n");
     }
+    let (status, _, body) = request(&addr, "POST", "/echo", "", b"echo this body");
+    assert_eq!(status, 203);
+    assert_eq!(body, b"echo this body");
     // A trap is a 500, and the server keeps serving.
     let (status, _, body) = request(&addr, "GET", "/trap", "", b"");
     assert_eq!(status, 500);

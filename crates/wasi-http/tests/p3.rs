@@ -1,11 +1,12 @@
 //! `wasi:http@0.3.0`: the hand-written service component
 //! `tests/components/p3-http-service.wat` handles requests through
 //! `p3::service::Service` (its response head returned before it writes
-//! the body, which then streams through the store's event loop), and a
-//! request that makes it trap is an error while the store can serve no
-//! more.
+//! the body, which then streams through the store's event loop), a
+//! request's body is read by the guest and echoed, and a request that
+//! makes it trap is an error.
 
-use http_body_util::{BodyExt, Empty};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Empty, Full};
 use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::{Engine, Store};
 use wasmtime_wasi_http::p2::body::HyperIncomingBody;
@@ -37,6 +38,43 @@ fn request(path: &str) -> http::Request<HyperIncomingBody> {
         .unwrap()
 }
 
+fn request_with_body(path: &str, body: &'static [u8]) -> http::Request<HyperIncomingBody> {
+    http::Request::builder()
+        .method("POST")
+        .uri(format!("http://localhost{path}"))
+        .body(
+            Full::new(Bytes::from_static(body))
+                .map_err(|never| match never {})
+                .boxed_unsync(),
+        )
+        .unwrap()
+}
+
+/// Serves `req` with `service`: the status and the whole body.
+async fn serve(
+    store: &mut Store<State>,
+    service: &Service,
+    req: http::Request<HyperIncomingBody>,
+) -> (http::StatusCode, Bytes, Option<http::HeaderMap>) {
+    store
+        .run_concurrent(async |acc| -> wasmtime::Result<_> {
+            let (response, exit) = service.handle(acc, req).await?;
+            let response = response.expect("the guest's response");
+            let status = response.status();
+            let collected = response
+                .into_body()
+                .collect()
+                .await
+                .map_err(|e| wasmtime::format_err!("{e:?}"))?;
+            exit.block(acc).await?;
+            let trailers = collected.trailers().cloned();
+            Ok((status, collected.to_bytes(), trailers))
+        })
+        .await
+        .unwrap()
+        .unwrap()
+}
+
 async fn setup() -> (Store<State>, Service) {
     let engine = Engine::default();
     let component = Component::new(&engine, SERVICE).unwrap();
@@ -62,27 +100,23 @@ async fn setup() -> (Store<State>, Service) {
 async fn service_streams_its_body_after_returning_the_head() {
     let (mut store, service) = setup().await;
     for _ in 0..2 {
-        let (status, body, trailers) = store
-            .run_concurrent(async |acc| -> wasmtime::Result<_> {
-                let (response, exit) = service.handle(acc, request("/hello")).await?;
-                let response = response.expect("the guest's response");
-                let status = response.status();
-                let collected = response
-                    .into_body()
-                    .collect()
-                    .await
-                    .map_err(|e| wasmtime::format_err!("{e:?}"))?;
-                exit.block(acc).await?;
-                let trailers = collected.trailers().cloned();
-                Ok((status, collected.to_bytes(), trailers))
-            })
-            .await
-            .unwrap()
-            .unwrap();
+        let (status, body, trailers) = serve(&mut store, &service, request("/hello")).await;
         assert_eq!(status, 203);
         assert_eq!(&body[..], b"hello from a p3 service\n");
         assert!(trailers.is_none());
     }
+}
+
+#[tokio::test]
+async fn service_reads_the_request_body() {
+    let (mut store, service) = setup().await;
+    let req = request_with_body("/echo", b"ping pong, a request body");
+    let (status, body, _) = serve(&mut store, &service, req).await;
+    assert_eq!(status, 203);
+    assert_eq!(&body[..], b"ping pong, a request body");
+    let (status, body, _) = serve(&mut store, &service, request("/echo")).await;
+    assert_eq!(status, 203);
+    assert!(body.is_empty());
 }
 
 #[tokio::test]
