@@ -339,3 +339,83 @@ impl Body {
         }
     }
 }
+
+/// A received body whose every frame must arrive within a time limit
+/// (`between-bytes-timeout`), read on its own task: a late frame fails the
+/// body with `connection-read-timeout`.
+struct TimedBody {
+    rx: mpsc::Receiver<Result<Frame<Bytes>, ErrorCode>>,
+    _reader: crate::p2::AbortOnDrop<()>,
+}
+
+impl hyper::body::Body for TimedBody {
+    type Data = Bytes;
+    type Error = ErrorCode;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, ErrorCode>>> {
+        self.get_mut().rx.poll_recv(cx)
+    }
+}
+
+/// `body` with a limit on the time between two of its frames.
+pub(crate) fn between_bytes_timeout(
+    mut body: HyperIncomingBody,
+    limit: std::time::Duration,
+) -> HyperIncomingBody {
+    let (tx, rx) = mpsc::channel(1);
+    let reader = crate::p2::spawn(async move {
+        loop {
+            let frame = match tokio::time::timeout(limit, body.frame()).await {
+                Ok(Some(frame)) => frame,
+                Ok(None) => return,
+                Err(_) => Err(ErrorCode::ConnectionReadTimeout),
+            };
+            let failed = frame.is_err();
+            if tx.send(frame).await.is_err() || failed {
+                return;
+            }
+        }
+    });
+    TimedBody {
+        rx,
+        _reader: reader,
+    }
+    .boxed_unsync()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http_body_util::Full;
+
+    /// A body that never yields a frame.
+    struct Stalled;
+
+    impl hyper::body::Body for Stalled {
+        type Data = Bytes;
+        type Error = ErrorCode;
+
+        fn poll_frame(
+            self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+        ) -> Poll<Option<Result<Frame<Bytes>, ErrorCode>>> {
+            Poll::Pending
+        }
+    }
+
+    #[tokio::test]
+    async fn between_bytes_timeout_fails_a_stalled_body_only() {
+        let limit = std::time::Duration::from_millis(20);
+        let stalled = between_bytes_timeout(Stalled.boxed_unsync(), limit);
+        let err = stalled.collect().await.unwrap_err();
+        assert!(matches!(err, ErrorCode::ConnectionReadTimeout), "{err:?}");
+        let full = Full::new(Bytes::from_static(b"in time"))
+            .map_err(|never| match never {})
+            .boxed_unsync();
+        let body = between_bytes_timeout(full, limit).collect().await.unwrap();
+        assert_eq!(&body.to_bytes()[..], b"in time");
+    }
+}

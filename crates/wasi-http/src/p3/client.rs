@@ -84,7 +84,11 @@ async fn send<T: WasiHttpView + 'static>(
         Ok(r) => r,
         Err(code) => return Ok(Err(code)),
     };
-    let resp = Response::from_http(response.resp);
+    let mut resp = response.resp;
+    if let Some(limit) = response.between_bytes_timeout {
+        resp = resp.map(|body| super::body::between_bytes_timeout(body, limit));
+    }
+    let resp = Response::from_http(resp);
     let res = acc.with(|mut a| a.data_mut().http().table.push(resp))?;
     Ok(Ok(res))
 }
