@@ -3,7 +3,8 @@
 //! `p3::service::Service` (its response head returned before it writes
 //! the body, which then streams through the store's event loop), a
 //! request's body is read by the guest and echoed, and a request that
-//! makes it trap is an error.
+//! makes it trap is an error. Also the `TypedFunc::call_concurrent_returned`
+//! and `TaskExit` behaviour `Service` is built on.
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty, Full};
@@ -148,4 +149,64 @@ fn a_proxy_component_is_not_a_service() {
     )
     .unwrap();
     assert!(!is_service(&component));
+}
+
+/// `early(x)` returns `x + 1` at once and then yields once before it
+/// exits; `late-trap(x)` returns `x + 1` and traps in its callback.
+const RETURN_THEN_RUN: &str = r#"(component
+  (core module $m
+    (import "" "task.return" (func $ret (param i32)))
+    (global $trap (mut i32) (i32.const 0))
+    (func (export "early") (param i32) (result i32)
+      (global.set $trap (i32.const 0))
+      (call $ret (i32.add (local.get 0) (i32.const 1)))
+      ;; YIELD
+      (i32.const 1))
+    (func (export "late-trap") (param i32) (result i32)
+      (global.set $trap (i32.const 1))
+      (call $ret (i32.add (local.get 0) (i32.const 1)))
+      (i32.const 1))
+    (func (export "cb") (param i32 i32 i32) (result i32)
+      (if (global.get $trap) (then unreachable))
+      ;; EXIT
+      (i32.const 0)))
+  (core func $ret (canon task.return (result u32)))
+  (core instance $i (instantiate $m (with "" (instance
+    (export "task.return" (func $ret))))))
+  (func (export "early") async (param "x" u32) (result u32)
+    (canon lift (core func $i "early") async (callback (core func $i "cb"))))
+  (func (export "late-trap") async (param "x" u32) (result u32)
+    (canon lift (core func $i "late-trap") async (callback (core func $i "cb"))))
+)"#;
+
+#[tokio::test]
+async fn call_concurrent_returned_completes_at_task_return() {
+    // What `Service` relies on: the result at `task.return`, the task's
+    // end (or its later trap) from `TaskExit::block`.
+    let engine = Engine::default();
+    let component = Component::new(&engine, RETURN_THEN_RUN).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Linker::<()>::new(&engine)
+        .instantiate_async(&mut store, &component)
+        .await
+        .unwrap();
+    let early = instance
+        .get_typed_func::<(u32,), (u32,)>(&mut store, "early")
+        .unwrap();
+    let late_trap = instance
+        .get_typed_func::<(u32,), (u32,)>(&mut store, "late-trap")
+        .unwrap();
+    let (a, b) = store
+        .run_concurrent(async |acc| -> wasmtime::Result<_> {
+            let ((v,), exit) = early.call_concurrent_returned(acc, (1,)).await?;
+            exit.block(acc).await?;
+            let ((w,), exit) = late_trap.call_concurrent_returned(acc, (10,)).await?;
+            let err = exit.block(acc).await.unwrap_err();
+            assert!(format!("{err:?}").contains("unreachable"), "{err:?}");
+            Ok((v, w))
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((a, b), (2, 11));
 }
