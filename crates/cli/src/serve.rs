@@ -1,5 +1,7 @@
 //! `wasmtime serve`: an HTTP server that hands each request to a new
-//! instance of a `wasi:http/proxy` component.
+//! instance of a `wasi:http/proxy` component (WASI 0.2) or of a
+//! `wasi:http/service` component (`wasi:http@0.3.0`, told apart by its
+//! `wasi:http/handler@0.3.0` export).
 //!
 //! The component is compiled once and pre-linked (an
 //! [`InstancePre`](wasmtime::component::InstancePre) behind the generated
@@ -27,12 +29,13 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use wasmtime::component::{Linker, ResourceTable};
+use wasmtime::component::{InstancePre, Linker, ResourceTable};
 use wasmtime::{Config, Engine, Store, StoreLimits};
 use wasmtime_wasi::WasiCtxBuilder;
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
+use wasmtime_wasi_http::p3::{service, ErrorCode};
 use wasmtime_wasi_http::WasiHttpView;
 
 /// Serves requests from a wasi-http proxy component.
@@ -83,11 +86,19 @@ pub struct ServeCommand {
     component: String,
 }
 
+/// The pre-linked component, by the world it serves.
+enum Pre {
+    /// `wasi:http/proxy@0.2`.
+    P2(ProxyPre<ComponentHost>),
+    /// `wasi:http/service@0.3.0`.
+    P3(InstancePre<ComponentHost>),
+}
+
 /// What every request needs: the pre-linked component and the settings
 /// of a new store.
 struct Server {
     engine: Engine,
-    pre: ProxyPre<ComponentHost>,
+    pre: Pre,
     wasi: WasiOptions,
     dirs: Vec<String>,
     envs: Vec<(String, String)>,
@@ -158,15 +169,25 @@ impl ServeCommand {
         let wasi = self.wasi_options();
         let mut linker: Linker<ComponentHost> = Linker::new(&engine);
         wasmtime_wasi_http::p2::add_to_linker_async(&mut linker).anyhow()?;
+        let p3 = wasi.p3 != Some(false) && service::is_service(&component);
+        if p3 {
+            wasmtime_wasi::p3::add_to_linker(&mut linker).anyhow()?;
+            wasmtime_wasi_http::p3::add_to_linker(&mut linker).anyhow()?;
+        }
         if self.common.wasm().unknown_imports_trap == Some(true) {
             linker
                 .define_unknown_imports_as_traps(&component)
                 .anyhow()?;
         }
         let pre = linker.instantiate_pre(&component).anyhow()?;
-        let pre = ProxyPre::new(pre)
-            .anyhow()
-            .context("the component does not export `wasi:http/incoming-handler`")?;
+        let pre = if p3 {
+            Pre::P3(pre)
+        } else {
+            Pre::P2(ProxyPre::new(pre).anyhow().context(
+                "the component exports neither `wasi:http/incoming-handler` nor \
+                 `wasi:http/handler@0.3.0`",
+            )?)
+        };
         let mut envs = Vec::new();
         for env in &self.envs {
             match env.split_once('=') {
@@ -357,6 +378,10 @@ impl Server {
         for (name, value) in &self.headers {
             req.headers_mut().append(name, value.clone());
         }
+        let pre = match &self.pre {
+            Pre::P2(pre) => pre.clone(),
+            Pre::P3(pre) => return self.handle_p3(pre.clone(), req).await,
+        };
         let mut store = self.store()?;
         let (tx, rx) = tokio::sync::oneshot::channel();
         let request = store
@@ -365,7 +390,6 @@ impl Server {
             .new_incoming_request(Scheme::Http, req)
             .anyhow()?;
         let outparam = store.data_mut().http().new_response_outparam(tx).anyhow()?;
-        let pre = self.pre.clone();
         // The guest runs on its own task: it may still be writing the body
         // after it set the response, which is streamed meanwhile.
         let task = tokio::spawn(async move {
@@ -389,6 +413,54 @@ impl Server {
                 };
                 Err(e)
             }
+        }
+    }
+}
+
+impl Server {
+    /// A request for a `wasi:http/service` component: the guest's task
+    /// runs on its own Tokio task, whose store keeps feeding the response
+    /// body after the head has been returned.
+    async fn handle_p3(
+        &self,
+        pre: InstancePre<ComponentHost>,
+        req: Request<Incoming>,
+    ) -> Result<Response<HyperOutgoingBody>> {
+        let mut store = self.store()?;
+        let req = req.map(|body| body.map_err(ErrorCode::from).boxed_unsync());
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let task = tokio::spawn(async move {
+            let instance = pre.instantiate_async(&mut store).await.anyhow()?;
+            let service = service::Service::new(&mut store, &instance).anyhow()?;
+            store
+                .run_concurrent(async |acc| -> wasmtime::Result<()> {
+                    let (response, exit) = service.handle(acc, req).await?;
+                    let _ = tx.send(response);
+                    exit.block(acc).await
+                })
+                .await
+                .and_then(|r| r)
+                .anyhow()
+        });
+        match rx.await {
+            Ok(Ok(response)) => {
+                // A failure while the body is still being written can
+                // only be logged now.
+                tokio::spawn(async move {
+                    match task.await {
+                        Ok(Err(e)) => eprintln!("error: {e:?}"),
+                        Err(e) => eprintln!("error: {e:?}"),
+                        Ok(Ok(())) => {}
+                    }
+                });
+                Ok(response)
+            }
+            Ok(Err(code)) => Err(anyhow::anyhow!("guest responded with error code {code:?}")),
+            Err(_) => Err(match task.await {
+                Ok(Ok(())) => anyhow::anyhow!("guest never returned a response"),
+                Ok(Err(e)) => e,
+                Err(e) => e.into(),
+            }),
         }
     }
 }

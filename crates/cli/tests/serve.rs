@@ -1,4 +1,6 @@
-//! `wasmtime serve`: refusals that need no component, and, when
+//! `wasmtime serve`: refusals that need no component, a hand-written
+//! `wasi:http/service@0.3.0` component (tests/components/p3-http-service.wat)
+//! served over loopback, and, when
 //! tests/real-components/http-py/http-py.wasm was built (its build.sh),
 //! requests served by that Python proxy component over loopback.
 
@@ -209,4 +211,35 @@ fn serves_a_python_proxy_component() {
     assert_eq!(body, b"upstream");
     let seen = up.join().unwrap();
     assert!(seen.starts_with("GET /upstream HTTP/1.1\r\n"), "{seen}");
+}
+
+#[test]
+fn serves_a_p3_service_component() {
+    let component = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/components/p3-http-service.wat");
+    let server = serve(&component);
+    let addr = server.addr.clone();
+    for _ in 0..2 {
+        let (status, _, body) = request(&addr, "GET", "/hello", "", b"");
+        assert_eq!(status, 203);
+        assert_eq!(body, b"hello from a p3 service\n");
+    }
+    let (status, _, body) = request(&addr, "POST", "/echo", "", b"echo this body");
+    assert_eq!(status, 203);
+    assert_eq!(body, b"echo this body");
+    // A trap is a 500, and the server keeps serving.
+    let (status, _, body) = request(&addr, "GET", "/trap", "", b"");
+    assert_eq!(status, 500);
+    assert!(String::from_utf8_lossy(&body).contains("500 Internal Server Error"));
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let addr = addr.clone();
+            std::thread::spawn(move || request(&addr, "POST", "/x", "", b"ignored"))
+        })
+        .collect();
+    for t in threads {
+        let (status, _, body) = t.join().unwrap();
+        assert_eq!(status, 203);
+        assert_eq!(body, b"hello from a p3 service\n");
+    }
 }

@@ -1,8 +1,9 @@
 //! `wasmtime-wasi-http`: its one job is to give components the host side
-//! of `wasi:http@0.2` (the `wasi:http/proxy` world): the `types` and
-//! `outgoing-handler` interfaces, with requests sent over hyper, and the
-//! means for an embedder (such as `wasmtime serve`) to hand incoming
-//! requests to a component's `incoming-handler` export.
+//! of `wasi:http@0.2` (the `wasi:http/proxy` world, [`p2`]) and
+//! `wasi:http@0.3.0` (the `wasi:http/service` world, [`p3`]): the `types`
+//! interface, outgoing requests sent over hyper, and the means for an
+//! embedder (such as `wasmtime serve`) to hand incoming requests to a
+//! component's handler export.
 //!
 //! Put a [`WasiHttpCtx`], a [`ResourceTable`](wasmtime::component::ResourceTable)
 //! and a [`WasiCtx`](wasmtime_wasi::WasiCtx) in the store's data, implement
@@ -43,6 +44,7 @@ mod ctx;
 mod error;
 mod fields;
 pub mod p2;
+pub mod p3;
 mod request_options;
 mod send;
 

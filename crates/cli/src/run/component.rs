@@ -134,6 +134,11 @@ impl RunCommand {
         }
         if opts.http == Some(true) {
             wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker).anyhow()?;
+            if opts.p3 != Some(false) {
+                wasmtime_wasi_http::p3::add_to_linker(&mut linker)
+                    .anyhow()
+                    .context("failed to link `wasi:http@0.3.x`")?;
+            }
         }
         let (http, hooks) = http_setup(&opts);
         if self.common.wasm().unknown_imports_trap == Some(true) {

@@ -46,7 +46,7 @@ pub use compiled::Component;
 pub use concurrent::{
     Access, Accessor, AsAccessor, Destination, DirectDestination, DirectSource, ErrorContext,
     FutureConsumer, FutureProducer, FutureReader, ReadBuffer, Source, StreamConsumer,
-    StreamProducer, StreamReader, StreamResult, VecBuffer, WriteBuffer,
+    StreamProducer, StreamReader, StreamResult, TaskExit, VecBuffer, WriteBuffer,
 };
 pub use exports::{ComponentExportIndex, ComponentItem, ExportLookup, Instance};
 pub use func::Func;

@@ -7,7 +7,10 @@
 //! While the loop polls such a future, a thread-local pointer names the
 //! store; [`Accessor::with`] lends it out for the length of a closure.
 
-use super::{drive_until, poll_task, spawn_task, val_start, Start, Waiter};
+use super::{
+    drive_until, poll_task, poll_task_exit, poll_task_returned, spawn_task, val_start, Start,
+    Waiter,
+};
 use crate::component::abi::Cx;
 use crate::component::typed::{internal, ComponentNamedList, Lift, Lower};
 use crate::component::{Func, HasData, HasSelf, TypedFunc, Val};
@@ -313,6 +316,71 @@ where
         out.downcast::<Return>()
             .map(|b| *b)
             .map_err(|_| anyhow!("internal error: unexpected task result"))
+    }
+}
+
+impl<Params, Return> TypedFunc<Params, Return>
+where
+    Params: ComponentNamedList + Lower + Send + 'static,
+    Return: ComponentNamedList + Lift + Send + 'static,
+{
+    /// As [`TypedFunc::call_concurrent`], but completes as soon as the
+    /// task has returned its result (`task.return`): the task may run on
+    /// in the store's event loop (say, writing a stream it returned), and
+    /// [`TaskExit::block`] waits for its end. An embedder such as an HTTP
+    /// server sends a response head this way while the guest still writes
+    /// the body.
+    pub async fn call_concurrent_returned(
+        self,
+        accessor: impl AsAccessor<Data: Send>,
+        params: Params,
+    ) -> Result<(Return, TaskExit)> {
+        let accessor = accessor.as_accessor();
+        let func = *self.func();
+        let id = accessor.with(|mut a| {
+            let mut ctx = a.as_context_mut();
+            let store = ctx.opaque();
+            let start = typed_start(store, self, params);
+            spawn_task(store, func, start, false)
+        });
+        let out = std::future::poll_fn(|cx| {
+            accessor.with(|mut a| poll_task_returned(a.as_context_mut().opaque(), id, cx))
+        })
+        .await;
+        let out = match out {
+            Ok(out) => out,
+            Err(e) => {
+                // The task has ended (it failed); free it.
+                let exit = TaskExit { id };
+                let _ = exit.block(accessor).await;
+                return Err(e);
+            }
+        };
+        let ret = out
+            .downcast::<Return>()
+            .map(|b| *b)
+            .map_err(|_| anyhow!("internal error: unexpected task result"))?;
+        Ok((ret, TaskExit { id }))
+    }
+}
+
+/// A guest task that has returned its result but may still be running
+/// (from [`TypedFunc::call_concurrent_returned`]). Its slot in the store
+/// is freed by [`TaskExit::block`], or with the store.
+#[derive(Debug)]
+pub struct TaskExit {
+    id: usize,
+}
+
+impl TaskExit {
+    /// Waits (inside [`StoreContextMut::run_concurrent`]) until the task
+    /// has finished; its failure after it returned, if any (a trap).
+    pub async fn block(self, accessor: impl AsAccessor) -> Result<()> {
+        let accessor = accessor.as_accessor();
+        std::future::poll_fn(|cx| {
+            accessor.with(|mut a| poll_task_exit(a.as_context_mut().opaque(), self.id, cx))
+        })
+        .await
     }
 }
 

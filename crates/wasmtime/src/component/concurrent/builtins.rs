@@ -400,7 +400,12 @@ fn task_return(
         let mut cx = Cx::new(&mut *store, &func.options);
         lift(&mut cx, slots)?
     };
-    store.concurrent.task(id).result = Some(value);
+    let task = store.concurrent.task(id);
+    task.result = Some(value);
+    // A host waiting for the returned value (not only for the end).
+    if let Some(w) = task.waker.take() {
+        w.wake();
+    }
     Ok(())
 }
 

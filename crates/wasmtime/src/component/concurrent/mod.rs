@@ -27,7 +27,7 @@ mod host;
 mod streams;
 mod transmit;
 
-pub use accessor::{Access, Accessor, AsAccessor};
+pub use accessor::{Access, Accessor, AsAccessor, TaskExit};
 pub(crate) use builtins::builtin_func;
 pub use handles::ErrorContext;
 pub(crate) use handles::{lift_async_handle, lower_async_handle};
@@ -403,6 +403,43 @@ pub(crate) fn poll_task(
         store.concurrent.task(id).waker = Some(cx.waker().clone());
         Poll::Pending
     }
+}
+
+/// Polls task `id` for the value it returned: ready as soon as the task
+/// called `task.return` (or finished without), even if it runs on. The
+/// task's slot stays until [`poll_task_exit`] frees it.
+pub(crate) fn poll_task_returned(
+    store: &mut StoreOpaque,
+    id: usize,
+    cx: &mut Context<'_>,
+) -> Poll<Result<Box<dyn Any + Send>>> {
+    let task = store.concurrent.task(id);
+    if let Some(value) = task.result.take() {
+        return Poll::Ready(Ok(value));
+    }
+    if task.state == TaskState::Done {
+        return Poll::Ready(Err(task.error.take().unwrap_or_else(|| {
+            anyhow!("the async-lifted export finished without calling `task.return`")
+        })));
+    }
+    task.waker = Some(cx.waker().clone());
+    Poll::Pending
+}
+
+/// Polls task `id` (whose result [`poll_task_returned`] took) for its end:
+/// ready with its failure after it returned, if any, and then frees it.
+pub(crate) fn poll_task_exit(
+    store: &mut StoreOpaque,
+    id: usize,
+    cx: &mut Context<'_>,
+) -> Poll<Result<()>> {
+    let task = store.concurrent.task(id);
+    if task.state != TaskState::Done {
+        task.waker = Some(cx.waker().clone());
+        return Poll::Pending;
+    }
+    let task = store.concurrent.tasks[id].take().expect("live task");
+    Poll::Ready(task.error.map_or(Ok(()), Err))
 }
 
 /// Forgets task `id`: when its caller went away.
