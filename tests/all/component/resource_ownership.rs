@@ -174,3 +174,76 @@ fn converting_a_handle_back_takes_it_out_of_the_store() {
     assert!(any.try_into_resource::<String>(&mut store).is_err());
     assert!(any.try_into_resource::<Counter>(&mut store).is_ok());
 }
+
+#[derive(Default)]
+struct LendHost {
+    table: wasmtime::component::ResourceTable,
+    held: Option<ResourceAny>,
+    drop_error: Option<String>,
+    dropped: Vec<u32>,
+}
+
+#[test]
+fn an_owned_handle_lent_to_a_call_cannot_be_dropped_during_it() {
+    let engine = Engine::default();
+    let component = Component::new(&engine, HOST_RESOURCE).unwrap();
+    let mut linker: Linker<LendHost> = Linker::new(&engine);
+    let mut root = linker.root();
+    root.resource(
+        "counter",
+        wasmtime::component::ResourceType::host::<Counter>(),
+        |mut store, rep| {
+            let c = store
+                .data_mut()
+                .table
+                .delete(Resource::<Counter>::new_own(rep))?;
+            store.data_mut().dropped.push(c.0);
+            Ok(())
+        },
+    )
+    .unwrap();
+    root.func_new("make", |_, _, _, _| unreachable!()).unwrap();
+    // While the guest borrows the host's handle, the host tries to drop it.
+    root.func_new("bump", |mut store, _, params, results| {
+        let held = store.data().held.expect("a held handle");
+        if let Err(e) = held.resource_drop(&mut store) {
+            store.data_mut().drop_error = Some(e.to_string());
+        }
+        let Val::Resource(any) = params[0] else {
+            unreachable!()
+        };
+        let r: Resource<Counter> = any.try_into_resource(&mut store)?;
+        let counter = store.data_mut().table.get_mut(&r)?;
+        counter.0 += 1;
+        results[0] = Val::U32(counter.0);
+        Ok(())
+    })
+    .unwrap();
+    let mut store = Store::new(&engine, LendHost::default());
+    let instance = linker.instantiate(&mut store, &component).unwrap();
+    let r = store.data_mut().table.push(Counter(1)).unwrap();
+    let held = ResourceAny::try_from_resource(r, &mut store).unwrap();
+    store.data_mut().held = Some(held);
+    let use_ = instance.get_func(&mut store, "use").unwrap();
+    let mut out = [Val::Bool(false)];
+    use_.call(&mut store, &[Val::Resource(held)], &mut out)
+        .unwrap();
+    assert_eq!(out[0], Val::U32(2));
+    let err = store.data_mut().drop_error.take().expect("drop refused");
+    assert!(err.contains("while borrowed"), "{err}");
+    assert!(store.data().dropped.is_empty());
+    // After the call the lend is over: the handle drops, once.
+    held.resource_drop(&mut store).unwrap();
+    assert_eq!(store.data().dropped, vec![2]);
+
+    // A call that fails still ends its lends.
+    let r = store.data_mut().table.push(Counter(5)).unwrap();
+    let held = ResourceAny::try_from_resource(r, &mut store).unwrap();
+    let leak = instance.get_func(&mut store, "leak").unwrap();
+    store.data_mut().held = Some(held);
+    assert!(leak
+        .call(&mut store, &[Val::Resource(held)], &mut out)
+        .is_err());
+    held.resource_drop(&mut store).unwrap();
+    assert_eq!(store.data().dropped, vec![2, 6]);
+}

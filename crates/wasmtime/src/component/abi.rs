@@ -13,6 +13,7 @@ use wasmtime_environ::component::{discriminant_size, FlatType, InterfaceType, St
 use wasmtime_runtime::vmcontext::ValRaw;
 
 mod handles;
+pub(crate) use handles::end_host_lends;
 
 /// The canonical options of a lift or lower, resolved to store items.
 #[derive(Clone)]
@@ -54,6 +55,10 @@ pub struct Cx<'a> {
     /// Borrow handles lent to the guest by this lowering (they must be
     /// dropped by the end of the call).
     pub(crate) lent: Vec<u32>,
+    /// Owned handles of the host's table lent to the guest by this
+    /// lowering: they stay in place until the call returns (see
+    /// [`Cx::take_host_lends`]); otherwise until this context is dropped.
+    pub(crate) host_lent: Vec<super::host_handles::HostIndex>,
 }
 
 pub(crate) const CANONICAL_NAN32: u32 = 0x7fc0_0000;
@@ -101,6 +106,7 @@ impl<'a> Cx<'a> {
             store,
             opts,
             lent: Vec::new(),
+            host_lent: Vec::new(),
         }
     }
 

@@ -189,15 +189,20 @@ impl Func {
                     raw.push(ValRaw::u32(ptr));
                 }
             }
-            cx.lent
+            (std::mem::take(&mut cx.lent), cx.take_host_lends())
         };
+        let (lent, host_lent) = lent;
         let flat_result = ty.flat_result();
         let core_results = flat_result.as_ref().map_or(1, |f| f.len());
         if raw.len() < core_results {
             raw.resize(core_results, ValRaw::u64(0));
         }
-        let func_ref = data.core.func_ref_ptr(store)?;
-        invoke(store, func_ref, &mut raw)?;
+        let called = data
+            .core
+            .func_ref_ptr(store)
+            .and_then(|func_ref| invoke(store, func_ref, &mut raw));
+        super::abi::end_host_lends(store, host_lent);
+        called?;
         let mut cx = Cx::new(&mut *store, &data.options);
         cx.lent = lent;
         cx.check_lent()?;
@@ -207,6 +212,7 @@ impl Func {
                 None => cx.load(rt, raw[0].get_u32())?,
             };
         }
+        drop(cx);
         if let Some(post_return) = data.options.post_return {
             let func_ref = post_return.func_ref_ptr(store)?;
             // It receives the core function's results.

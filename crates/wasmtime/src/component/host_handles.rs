@@ -34,6 +34,9 @@ pub(crate) struct HostHandle {
 struct Slot {
     generation: u32,
     handle: Option<HostHandle>,
+    /// How many calls in progress borrow this owned handle: it cannot be
+    /// removed (dropped or moved) until they return.
+    lends: u32,
 }
 
 /// The host-held handles of one store.
@@ -49,6 +52,7 @@ impl HostHandles {
         if let Some(index) = self.free.pop() {
             let slot = &mut self.slots[index as usize];
             slot.handle = Some(handle);
+            slot.lends = 0;
             return Ok(HostIndex {
                 index,
                 generation: slot.generation,
@@ -60,6 +64,7 @@ impl HostHandles {
         self.slots.push(Slot {
             generation: 0,
             handle: Some(handle),
+            lends: 0,
         });
         Ok(HostIndex {
             index,
@@ -73,6 +78,7 @@ impl HostHandles {
             Some(Slot {
                 generation,
                 handle: Some(handle),
+                ..
             }) if *generation == idx.generation => Ok(*handle),
             _ => bail!("host-owned resource was already de-allocated"),
         }
@@ -83,6 +89,9 @@ impl HostHandles {
     pub(crate) fn remove(&mut self, idx: HostIndex) -> Result<HostHandle> {
         let handle = self.get(idx)?;
         let slot = &mut self.slots[idx.index as usize];
+        if slot.lends > 0 {
+            bail!("cannot remove owned resource while borrowed");
+        }
         slot.handle = None;
         // A slot whose generation would wrap is retired rather than reused,
         // so no old index can ever match a new handle.
@@ -91,6 +100,30 @@ impl HostHandles {
             self.free.push(idx.index);
         }
         Ok(handle)
+    }
+
+    /// The handle at `idx`, lent to a call: an owned one cannot be removed
+    /// until [`HostHandles::end_lend`] (borrows are not counted).
+    pub(crate) fn lend(&mut self, idx: HostIndex) -> Result<(HostHandle, bool)> {
+        let handle = self.get(idx)?;
+        if !handle.own {
+            return Ok((handle, false));
+        }
+        let slot = &mut self.slots[idx.index as usize];
+        slot.lends = slot
+            .lends
+            .checked_add(1)
+            .ok_or_else(|| anyhow::anyhow!("too many borrows of one resource"))?;
+        Ok((handle, true))
+    }
+
+    /// Ends a lend of [`HostHandles::lend`].
+    pub(crate) fn end_lend(&mut self, idx: HostIndex) {
+        if let Some(slot) = self.slots.get_mut(idx.index as usize) {
+            if slot.generation == idx.generation && slot.handle.is_some() {
+                slot.lends = slot.lends.saturating_sub(1);
+            }
+        }
     }
 
     /// How many handles the host holds.
@@ -123,5 +156,18 @@ mod tests {
         assert!(table.get(a).is_err());
         assert_eq!(table.get(b).unwrap().rep, 2);
         assert_eq!(table.len(), 1);
+    }
+
+    #[test]
+    fn a_lent_handle_cannot_be_removed_until_the_lend_ends() {
+        let mut table = HostHandles::default();
+        let a = table.insert(handle(1)).unwrap();
+        assert!(table.lend(a).unwrap().1);
+        assert!(table.lend(a).unwrap().1);
+        assert!(table.remove(a).is_err());
+        table.end_lend(a);
+        assert!(table.remove(a).is_err());
+        table.end_lend(a);
+        assert_eq!(table.remove(a).unwrap().rep, 1);
     }
 }

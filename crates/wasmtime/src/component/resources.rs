@@ -227,9 +227,9 @@ impl ResourceAny {
         Ok(ResourceAny { idx, ty, own })
     }
 
-    /// The handle in `store`'s table; an error if it was dropped or moved.
-    pub(crate) fn get(&self, store: &StoreOpaque) -> Result<HostHandle> {
-        store.host_handles.get(self.idx)
+    /// Where the handle is in its store's table.
+    pub(crate) fn idx(&self) -> HostIndex {
+        self.idx
     }
 
     /// Takes the handle out of `store`'s table; an error if it was dropped

@@ -300,14 +300,19 @@ where
                     raw.push(ValRaw::u32(ptr));
                 }
             }
-            cx.lent
+            (std::mem::take(&mut cx.lent), cx.take_host_lends())
         };
+        let (lent, host_lent) = lent;
         let core_results = data.flat_results.unwrap_or(1);
         if raw.len() < core_results {
             raw.resize(core_results, ValRaw::u64(0));
         }
-        let func_ref = data.core.func_ref_ptr(store)?;
-        crate::func::invoke(store, func_ref, &mut raw)?;
+        let called = data
+            .core
+            .func_ref_ptr(store)
+            .and_then(|func_ref| crate::func::invoke(store, func_ref, &mut raw));
+        crate::component::abi::end_host_lends(store, host_lent);
+        called?;
         let ret = {
             let mut cx = Cx::new(&mut *store, &data.options);
             cx.lent = lent;

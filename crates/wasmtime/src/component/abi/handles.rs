@@ -3,7 +3,9 @@
 //! representation) and a component instance's handle table.
 
 use super::Cx;
+use crate::component::host_handles::HostIndex;
 use crate::component::{ResourceAny, ResourceType, Val};
+use crate::store::StoreOpaque;
 use anyhow::{ensure, Result};
 use wasmtime_environ::component::InterfaceType;
 
@@ -67,9 +69,21 @@ impl Cx<'_> {
         let own = self.check_handle(ty, r.ty(), r.owned())?;
         let handle = match own {
             true => r.take(self.store)?,
-            false => r.get(self.store)?,
+            false => {
+                let (handle, lent) = self.store.host_handles.lend(r.idx())?;
+                if lent {
+                    self.host_lent.push(r.idx());
+                }
+                handle
+            }
         };
         self.lower_rep(ty, handle.ty, handle.rep)
+    }
+
+    /// The host handles this lowering lent, for the caller to give back
+    /// with [`end_host_lends`] once the call has returned (or failed).
+    pub(crate) fn take_host_lends(&mut self) -> Vec<HostIndex> {
+        std::mem::take(&mut self.host_lent)
     }
 
     /// Lifts the guest's handle `handle` as `ty`: its resource type, its
@@ -109,5 +123,18 @@ impl Cx<'_> {
             );
         }
         Ok(())
+    }
+}
+
+/// Ends the lends of [`Cx::take_host_lends`].
+pub(crate) fn end_host_lends(store: &mut StoreOpaque, lends: Vec<HostIndex>) {
+    for idx in lends {
+        store.host_handles.end_lend(idx);
+    }
+}
+
+impl Drop for Cx<'_> {
+    fn drop(&mut self) {
+        end_host_lends(self.store, std::mem::take(&mut self.host_lent));
     }
 }
