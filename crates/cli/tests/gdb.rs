@@ -62,7 +62,7 @@ fn gdb_breaks_on_a_source_line_and_shows_wasm_frames_at_a_trap() {
     }
     let trap = guest("trap");
     let out = gdb(
-        &["break trap.c:11", "run", "bt", "continue", "bt"],
+        &["break trap.c:11", "run", "bt", "next", "continue", "bt"],
         &["run", "-D", "debug-info", "-C", "cache=n", &trap],
     );
     // The breakpoint on `int divisor = n - 3;` in `compute` is hit...
@@ -73,6 +73,11 @@ fn gdb_breaks_on_a_source_line_and_shows_wasm_frames_at_a_trap() {
     assert!(after.contains("trap.c:11"), "{out}");
     // ... with `main` below it in the backtrace.
     assert!(after.contains("__main_argc_argv"), "{out}");
+    // `next` steps to the following source line.
+    assert!(
+        after.contains("\n12\t"),
+        "`next` did not reach line 12:\n{out}"
+    );
     // Continuing reaches the division by zero, whose frames name the
     // functions with their source lines.
     let sig = after

@@ -19,7 +19,7 @@ mod units;
 use anyhow::{Context, Result};
 use gimli::write::{EndianVec, Sections};
 use std::ops::Range;
-use wasmtime_environ::WasmDwarf;
+use wasmtime_environ::{DefinedFuncIndex, FuncIndex, FunctionLayout, Module, WasmDwarf};
 
 /// One function of the native code, as the debugger should see it.
 #[derive(Clone, Debug)]
@@ -34,6 +34,55 @@ pub struct NativeFunction<'a> {
     /// `(code offset in the function, module offset of the wasm
     /// instruction)`, sorted by code offset.
     pub address_map: &'a [(u32, u32)],
+}
+
+/// The functions of a laid-out module (body of defined function `i` at
+/// append index `2i`, its array entry at `2i + 1`, as `layouts` lists them),
+/// with the text at address `text_base`; `name` names a wasm function.
+pub fn module_functions<'a>(
+    module: &Module,
+    layouts: &'a [FunctionLayout],
+    text_base: u64,
+    name: impl Fn(FuncIndex) -> String,
+) -> Vec<NativeFunction<'a>> {
+    let n = module.num_defined_funcs().min(layouts.len() / 2);
+    let mut funcs = Vec::with_capacity(2 * n);
+    for i in 0..n {
+        let def = DefinedFuncIndex::from_u32(i as u32);
+        let func_name = name(module.func_index(def));
+        let (body, entry) = (&layouts[2 * i], &layouts[2 * i + 1]);
+        let start = u64::from(module.func_body_offsets[def]);
+        // A body ends where the next begins (its size field included, which
+        // no instruction maps to); the last just after its last instruction.
+        let end = match module
+            .func_body_offsets
+            .get(DefinedFuncIndex::from_u32(i as u32 + 1))
+        {
+            Some(&next) => u64::from(next),
+            None => body
+                .address_map
+                .iter()
+                .map(|&(_, w)| u64::from(w) + 1)
+                .max()
+                .unwrap_or(start + 1),
+        };
+        let native = |l: &FunctionLayout| {
+            text_base + u64::from(l.start)..text_base + u64::from(l.start) + u64::from(l.len)
+        };
+        funcs.push(NativeFunction {
+            name: func_name.clone(),
+            wasm_body: Some(start..end.max(start)),
+            native: native(body),
+            address_map: &body.address_map,
+        });
+        funcs.push(NativeFunction {
+            name: format!("array_call {func_name}"),
+            wasm_body: None,
+            native: native(entry),
+            address_map: &[],
+        });
+    }
+    funcs
 }
 
 /// Rewrites `dwarf` for the functions' native addresses and returns the
