@@ -12,8 +12,8 @@ use wasmtime_environ::*;
 
 const TEXT_BASE: u64 = 0x7f00_0000_0000;
 
-/// The debug image of `trap.wasm` and the native range of each symbol.
-fn trap_image() -> (Vec<u8>, HashMap<String, (u64, u64)>) {
+/// `trap.wasm` compiled and laid out: its description and the layouts.
+fn compile_trap() -> (Module, Vec<u8>, Vec<FunctionLayout>) {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../tests/debug-programs/trap.wasm"
@@ -39,13 +39,24 @@ fn trap_image() -> (Vec<u8>, HashMap<String, (u64, u64)>) {
         code.append(&entry);
     }
     let (text, parts) = code.into_parts();
-    let funcs = debug::module_functions(module, &parts.functions, TEXT_BASE, |i| {
+    (translation.module, text, parts.functions)
+}
+
+fn names(module: &Module) -> impl Fn(FuncIndex) -> String + '_ {
+    |i| {
         module
             .func_names
             .get(&i)
             .cloned()
             .unwrap_or_else(|| format!("wasm-function[{}]", i.as_u32()))
-    });
+    }
+}
+
+/// The debug image of `trap.wasm` and the native range of each symbol.
+fn trap_image() -> (Vec<u8>, HashMap<String, (u64, u64)>) {
+    let (module, text, layouts) = compile_trap();
+    let module = &module;
+    let funcs = debug::module_functions(module, &layouts, TEXT_BASE, names(module));
     let dwarf = debug::transform_dwarf(module.debug_info.as_ref().unwrap(), &funcs).unwrap();
     let image =
         debug::create_image(TEXT_BASE..TEXT_BASE + text.len() as u64, &funcs, &dwarf).unwrap();
@@ -125,4 +136,38 @@ fn lines_and_functions_point_at_native_code() {
             "{a:#x} not in compute {compute:x?}"
         );
     }
+}
+
+/// Damaged DWARF never panics: every byte of each section changed in turn
+/// (a sample of positions), the transform returns an image or an error.
+#[test]
+fn damaged_dwarf_gives_an_image_or_an_error() {
+    let (module, text, layouts) = compile_trap();
+    let funcs = debug::module_functions(&module, &layouts, TEXT_BASE, names(&module));
+    let dwarf = module.debug_info.as_ref().unwrap();
+    let mut outcomes = [0usize; 2];
+    for s in 0..dwarf.sections.len() {
+        let len = dwarf.sections[s].1 .0.len();
+        for pos in (0..len).step_by((len / 20).max(1)) {
+            for byte in [0xff, 0x80] {
+                let mut damaged = dwarf.clone();
+                damaged.sections[s].1 .0[pos] = byte;
+                match debug::transform_dwarf(&damaged, &funcs) {
+                    Ok(sections) => {
+                        debug::create_image(
+                            TEXT_BASE..TEXT_BASE + text.len() as u64,
+                            &funcs,
+                            &sections,
+                        )
+                        .unwrap();
+                        outcomes[0] += 1;
+                    }
+                    Err(_) => outcomes[1] += 1,
+                }
+            }
+        }
+    }
+    // Both happen: many bytes (string contents, line numbers) do not
+    // break the structure, others do.
+    assert!(outcomes[0] > 0 && outcomes[1] > 0, "{outcomes:?}");
 }

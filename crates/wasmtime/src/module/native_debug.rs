@@ -23,10 +23,14 @@ pub(crate) fn register(module: &EnvModule, code: &CodeMemory) -> Result<GdbJitIm
         );
         name
     });
-    let dwarf = match &module.debug_info {
-        Some(dwarf) => debug::transform_dwarf(dwarf, &funcs)?,
-        None => Vec::new(),
-    };
+    // DWARF that cannot be converted (damaged, or using forms the
+    // converter refuses) costs the source view, not the module: the image
+    // then has symbols only.
+    let dwarf = module
+        .debug_info
+        .as_ref()
+        .and_then(|dwarf| debug::transform_dwarf(dwarf, &funcs).ok())
+        .unwrap_or_default();
     let image = debug::create_image(text.start as u64..text.end as u64, &funcs, &dwarf)?;
     Ok(GdbJitImageRegistration::register(image))
 }
