@@ -252,3 +252,45 @@ fn no_coredump_unless_configured() {
     let err = run_trap(WasmBacktraceDetails::Disable);
     assert!(err.downcast_ref::<wasmtime::WasmCoreDump>().is_none());
 }
+
+/// `Config::debug_info` (native debuggers): modules with and without DWARF
+/// compile, load from artifacts, run and are dropped (registering and
+/// unregistering their debug images); the DWARF is kept, so traps name
+/// source lines even with backtrace details disabled.
+#[test]
+fn debug_info_modules_load_run_and_keep_source_lines() {
+    let mut config = Config::new();
+    config.debug_info(true);
+    config.wasm_backtrace_details(WasmBacktraceDetails::Disable);
+    let engine = Engine::new(&config).unwrap();
+    let bytes = std::fs::read(debug_program("trap")).unwrap();
+    let artifact = engine.precompile_module(&bytes).unwrap();
+    for round in 0..4 {
+        let module = if round % 2 == 0 {
+            Module::new(&engine, &bytes).unwrap()
+        } else {
+            // SAFETY: the artifact was just produced by this engine.
+            unsafe { Module::deserialize(&engine, &artifact) }.unwrap()
+        };
+        let mut store = Store::new(&engine, WasiCtxBuilder::new().arg("trap.wasm").build_p1());
+        let mut linker: Linker<WasiP1Ctx> = Linker::new(&engine);
+        p1::add_to_linker_sync(&mut linker, |cx| cx).unwrap();
+        let instance = linker.instantiate(&mut store, &module).unwrap();
+        let start = instance
+            .get_typed_func::<(), ()>(&mut store, "_start")
+            .unwrap();
+        let err = start.call(&mut store, ()).unwrap_err();
+        let bt = err.downcast_ref::<WasmBacktrace>().unwrap();
+        assert_eq!(bt.frames()[0].func_name(), Some("divide"));
+        assert_eq!(bt.frames()[0].symbols()[0].line(), Some(6), "round {round}");
+    }
+    let plain = Module::new(
+        &engine,
+        r#"(module (func (export "f") (result i32) i32.const 7))"#,
+    )
+    .unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = wasmtime::Instance::new(&mut store, &plain, &[]).unwrap();
+    let f = instance.get_typed_func::<(), i32>(&mut store, "f").unwrap();
+    assert_eq!(f.call(&mut store, ()).unwrap(), 7);
+}

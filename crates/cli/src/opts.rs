@@ -401,7 +401,9 @@ option_group! {
     /// reference's other keys get a clear error.
     pub struct DebugOptions {
         flag: 'D', long: "debug", title: "debug",
-        /// Request DWARF debug information (recorded; not generated yet).
+        /// Describe compiled guests to native debuggers (gdb, lldb): the
+        /// guest's DWARF for native code, registered through GDB's JIT
+        /// interface.
         "debug-info" => debug_info: Option<bool>,
         /// The most wasm frames a trap's backtrace shows (default 20).
         "max-backtrace" => max_backtrace: Option<usize>,

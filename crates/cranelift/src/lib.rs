@@ -18,6 +18,7 @@
 //!   their [`wasmtime_environ::TrapSite`].
 
 mod builtins;
+pub mod debug;
 mod finish;
 mod func;
 mod keys;

@@ -96,6 +96,7 @@ pub mod exn_arena;
 pub mod fiber;
 pub mod gc_heap;
 pub mod gc_roots;
+pub mod gdb_jit;
 pub mod instance;
 pub mod libcalls;
 pub mod memory;

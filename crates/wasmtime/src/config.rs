@@ -508,10 +508,15 @@ impl Config {
         self
     }
 
-    /// Requests DWARF debug information for compiled code, for native
-    /// debuggers. Accepted and recorded; generating the debug information
-    /// is not implemented yet (the debugging issue), so it has no effect on
-    /// the compiled code today.
+    /// Describes compiled code to native debuggers (gdb, lldb) attached to
+    /// the process: each module's DWARF is rewritten for the addresses of
+    /// its native code and registered, with a symbol per function, through
+    /// GDB's JIT interface while the module lives, so that breakpoints on
+    /// source lines, stepping and backtraces with source lines work. The
+    /// module's DWARF is then kept (as with
+    /// [`Config::wasm_backtrace_details`]). Off by default; when off
+    /// nothing is built or registered. Compiled code is the same either
+    /// way. Needs the `cranelift` feature to take effect.
     pub fn debug_info(&mut self, enable: bool) -> &mut Self {
         self.debug_info = enable;
         self

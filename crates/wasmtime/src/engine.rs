@@ -160,7 +160,13 @@ impl Engine {
         }
         Ok(Engine {
             inner: Arc::new(EngineInner {
-                config: config.clone(),
+                config: {
+                    // Debug info for native debuggers is made from the
+                    // module's DWARF, so it must be kept.
+                    let mut config = config.clone();
+                    config.tunables.parse_wasm_debuginfo |= config.debug_info;
+                    config
+                },
                 #[cfg(feature = "cranelift")]
                 compiler: Box::new(compiler),
                 #[cfg(feature = "runtime")]

@@ -13,6 +13,8 @@ use wasmtime_runtime::cow::ModuleMemoryImages;
 use wasmtime_runtime::vmcontext::VMArrayCallFunction;
 
 mod artifacts;
+#[cfg(feature = "cranelift")]
+mod native_debug;
 pub(crate) use artifacts::map_file;
 
 /// A compiled WebAssembly module, ready to be instantiated. Cheap to clone
@@ -23,6 +25,10 @@ pub struct Module {
 }
 
 pub(crate) struct ModuleInner {
+    /// The code's registration with debuggers (`Config::debug_info`);
+    /// first so that it is dropped before the code is unmapped.
+    #[cfg(feature = "cranelift")]
+    _debug_registration: Option<wasmtime_runtime::gdb_jit::GdbJitImageRegistration>,
     engine: Engine,
     module: Arc<EnvModule>,
     code: Arc<CodeMemory>,
@@ -137,11 +143,19 @@ impl Module {
                 engine.register_profiled_function(&|| format!("{kind}{}", name()), bytes);
             }
         }
+        #[cfg(feature = "cranelift")]
+        let _debug_registration = if engine.config().debug_info {
+            Some(native_debug::register(&module, &code)?)
+        } else {
+            None
+        };
         let body_owner = (0..2 * n)
             .map(|a| (a % 2 == 0).then(|| DefinedFuncIndex::new(a / 2)))
             .collect();
         Ok(Module {
             inner: Arc::new(ModuleInner {
+                #[cfg(feature = "cranelift")]
+                _debug_registration,
                 engine: engine.clone(),
                 module,
                 code,

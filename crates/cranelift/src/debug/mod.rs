@@ -1,0 +1,129 @@
+//! Debug information for native debuggers (`Config::debug_info`): the
+//! module's DWARF, which describes wasm code, is rewritten to describe the
+//! compiled native code, and packed with the functions' symbols into an
+//! in-memory ELF image that the runtime hands to GDB's JIT interface.
+//!
+//! * [`address`]: wasm code offsets to native addresses, through each
+//!   function's address map;
+//! * [`lines`]: one line-program sequence per compiled function;
+//! * [`units`]: the entries, with code ranges rewritten;
+//! * [`locals`]: variable locations (not expressible yet: left out);
+//! * [`elf`]: the image.
+
+mod address;
+mod elf;
+mod lines;
+mod locals;
+mod units;
+
+use anyhow::{Context, Result};
+use gimli::write::{EndianVec, Sections};
+use std::ops::Range;
+use wasmtime_environ::{DefinedFuncIndex, FuncIndex, FunctionLayout, Module, WasmDwarf};
+
+/// One function of the native code, as the debugger should see it.
+#[derive(Clone, Debug)]
+pub struct NativeFunction<'a> {
+    /// Symbol name.
+    pub name: String,
+    /// For a wasm function, the module offsets of its body (from its
+    /// locals declaration to its end); `None` for trampolines.
+    pub wasm_body: Option<Range<u64>>,
+    /// Address range of the native code in memory.
+    pub native: Range<u64>,
+    /// `(code offset in the function, module offset of the wasm
+    /// instruction)`, sorted by code offset.
+    pub address_map: &'a [(u32, u32)],
+}
+
+/// The functions of a laid-out module (body of defined function `i` at
+/// append index `2i`, its array entry at `2i + 1`, as `layouts` lists them),
+/// with the text at address `text_base`; `name` names a wasm function.
+pub fn module_functions<'a>(
+    module: &Module,
+    layouts: &'a [FunctionLayout],
+    text_base: u64,
+    name: impl Fn(FuncIndex) -> String,
+) -> Vec<NativeFunction<'a>> {
+    let n = module.num_defined_funcs().min(layouts.len() / 2);
+    let mut funcs = Vec::with_capacity(2 * n);
+    for i in 0..n {
+        let def = DefinedFuncIndex::from_u32(i as u32);
+        let func_name = name(module.func_index(def));
+        let (body, entry) = (&layouts[2 * i], &layouts[2 * i + 1]);
+        let start = u64::from(module.func_body_offsets[def]);
+        // A body ends where the next begins (its size field included, which
+        // no instruction maps to); the last just after its last instruction.
+        let end = match module
+            .func_body_offsets
+            .get(DefinedFuncIndex::from_u32(i as u32 + 1))
+        {
+            Some(&next) => u64::from(next),
+            None => body
+                .address_map
+                .iter()
+                .map(|&(_, w)| u64::from(w) + 1)
+                .max()
+                .unwrap_or(start + 1),
+        };
+        let native = |l: &FunctionLayout| {
+            text_base + u64::from(l.start)..text_base + u64::from(l.start) + u64::from(l.len)
+        };
+        funcs.push(NativeFunction {
+            name: func_name.clone(),
+            wasm_body: Some(start..end.max(start)),
+            native: native(body),
+            address_map: &body.address_map,
+        });
+        funcs.push(NativeFunction {
+            name: format!("array_call {func_name}"),
+            wasm_body: None,
+            native: native(entry),
+            address_map: &[],
+        });
+    }
+    funcs
+}
+
+/// Rewrites `dwarf` for the functions' native addresses and returns the
+/// `.debug_*` sections (name, contents) with 8-byte addresses.
+pub fn transform_dwarf(
+    dwarf: &WasmDwarf,
+    funcs: &[NativeFunction<'_>],
+) -> Result<Vec<(&'static str, Vec<u8>)>> {
+    let read = gimli::Dwarf::load(|id| -> Result<_, gimli::Error> {
+        Ok(gimli::EndianSlice::new(
+            dwarf.section(id.name()),
+            gimli::LittleEndian,
+        ))
+    })?;
+    let at = address::AddressTransform::new(funcs, dwarf.code_section_offset);
+    let mut out = gimli::write::Dwarf::new();
+    units::convert(&read, &mut out, &at)
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .context("failed to convert the module's DWARF for native code")?;
+    let mut sections = Sections::new(EndianVec::new(gimli::LittleEndian));
+    out.write(&mut sections)
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .context("failed to write native DWARF")?;
+    let mut result = Vec::new();
+    sections.for_each(|id, data| -> Result<(), gimli::Error> {
+        if !data.slice().is_empty() {
+            result.push((id.name(), data.slice().to_vec()));
+        }
+        Ok(())
+    })?;
+    Ok(result)
+}
+
+/// Builds the in-memory ELF image of a module's code for the GDB JIT
+/// interface: a `.text` section (no file contents) at `text.start`, one
+/// symbol per function, and the `dwarf` sections (from
+/// [`transform_dwarf`], possibly none).
+pub fn create_image(
+    text: Range<u64>,
+    funcs: &[NativeFunction<'_>],
+    dwarf: &[(&'static str, Vec<u8>)],
+) -> Result<Vec<u8>> {
+    elf::create_image(text, funcs, dwarf)
+}
