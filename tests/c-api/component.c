@@ -405,11 +405,26 @@ static void test_resources(wasm_engine_t *engine) {
   CHECK(wasmtime_component_resource_host_rep(h) == 42);
   CHECK(wasmtime_component_resource_host_type(h) == 5);
   CHECK(wasmtime_component_resource_host_owned(h));
+  /* The owned resource moved into `h`: `any` (and its clones) are used up. */
+  wasmtime_component_resource_any_t *alias =
+      wasmtime_component_resource_any_clone(any);
+  CHECK(error_contains(wasmtime_component_resource_any_drop(cx, any),
+                       "already dropped"));
+  CHECK(error_contains(wasmtime_component_resource_any_drop(cx, alias),
+                       "already dropped"));
+  wasmtime_component_resource_any_delete(alias);
+  wasmtime_component_resource_any_t *back = NULL;
+  check_ok(wasmtime_component_resource_host_to_any(cx, h, &back), "to_any");
   wasmtime_component_resource_host_delete(h);
 
   CHECK(dropped_rep == 0);
-  check_ok(wasmtime_component_resource_any_drop(cx, any), "drop");
+  check_ok(wasmtime_component_resource_any_drop(cx, back), "drop");
   CHECK(dropped_rep == 42);
+  dropped_rep = 0;
+  CHECK(error_contains(wasmtime_component_resource_any_drop(cx, back),
+                       "already dropped"));
+  CHECK(dropped_rep == 0);
+  wasmtime_component_resource_any_delete(back);
   wasmtime_component_val_delete(&res);
 
   wasmtime_component_resource_type_delete(rt);

@@ -189,3 +189,15 @@ pub extern "C" fn wasmtime_component_linker_add_wasip2_async(
         |()| {},
     )
 }
+
+/// Defines the `wasi:http` 0.2 interfaces for async use (after
+/// `wasmtime_component_linker_add_wasip2_async`).
+#[no_mangle]
+pub extern "C" fn wasmtime_component_linker_add_wasi_http_async(
+    linker: &mut wasmtime_component_linker_t,
+) -> Option<Box<wasmtime_error_t>> {
+    handle_result(
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker.linker),
+        |()| {},
+    )
+}

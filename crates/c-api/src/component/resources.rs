@@ -7,12 +7,49 @@
 use super::types::wasmtime_component_resource_type_t;
 use crate::ffi::handle_result;
 use crate::{wasmtime_context_t, wasmtime_error_t};
+use anyhow::{bail, Result};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use wt::component::{ResourceAny, ResourceDynamic};
 
 /// A resource handle of any type.
+///
+/// An owned handle can be used up once: dropping it or converting it to a
+/// host handle moves the resource out, and a later drop or conversion of
+/// the handle (or of a clone of it, which names the same resource) is an
+/// error, as with Wasmtime's handles into the store's table. Borrowed
+/// handles are never used up. Not tracked yet: passing an owned handle
+/// into a call as an `own` parameter (the runtime's `ResourceAny` has no
+/// identity), so a later use of it is not refused.
 #[derive(Clone)]
 pub struct wasmtime_component_resource_any_t {
-    pub(crate) resource: ResourceAny,
+    resource: ResourceAny,
+    /// Shared by clones: false once the owned resource has moved out.
+    live: Arc<AtomicBool>,
+}
+
+impl wasmtime_component_resource_any_t {
+    /// A fresh handle to `resource`.
+    pub(crate) fn new(resource: ResourceAny) -> wasmtime_component_resource_any_t {
+        wasmtime_component_resource_any_t {
+            resource,
+            live: Arc::new(AtomicBool::new(true)),
+        }
+    }
+
+    /// The resource, for uses that do not move it.
+    pub(crate) fn peek(&self) -> ResourceAny {
+        self.resource
+    }
+
+    /// The resource, moved out of this handle if it is owned (an error if
+    /// it was moved out before).
+    pub(crate) fn take(&self) -> Result<ResourceAny> {
+        if self.resource.owned() && !self.live.swap(false, Ordering::AcqRel) {
+            bail!("this owned resource handle was already dropped or moved into a host handle");
+        }
+        Ok(self.resource)
+    }
 }
 
 /// The resource's type.
@@ -21,7 +58,7 @@ pub extern "C" fn wasmtime_component_resource_any_type(
     resource: &wasmtime_component_resource_any_t,
 ) -> Box<wasmtime_component_resource_type_t> {
     Box::new(wasmtime_component_resource_type_t {
-        ty: resource.resource.ty(),
+        ty: resource.peek().ty(),
     })
 }
 
@@ -38,16 +75,17 @@ pub extern "C" fn wasmtime_component_resource_any_clone(
 pub extern "C" fn wasmtime_component_resource_any_owned(
     resource: &wasmtime_component_resource_any_t,
 ) -> bool {
-    resource.resource.owned()
+    resource.peek().owned()
 }
 
-/// Drops the resource: runs its destructor if the handle is owned.
+/// Drops the resource: runs its destructor if the handle is owned (an
+/// error if the owned resource was already dropped or moved).
 #[no_mangle]
 pub extern "C" fn wasmtime_component_resource_any_drop(
     cx: wasmtime_context_t<'_>,
     resource: &wasmtime_component_resource_any_t,
 ) -> Option<Box<wasmtime_error_t>> {
-    handle_result(resource.resource.resource_drop(cx), |()| {})
+    handle_result(resource.take().and_then(|r| r.resource_drop(cx)), |()| {})
 }
 
 /// Frees the handle (without running the resource's destructor).
@@ -118,19 +156,20 @@ pub extern "C" fn wasmtime_component_resource_host_delete(
 }
 
 /// Converts a handle of any type to a host handle; an error if the
-/// resource is not of a dynamic host type.
+/// resource is not of a dynamic host type. An owned resource moves into
+/// the host handle (the handle of any type is used up).
 #[no_mangle]
 pub extern "C" fn wasmtime_component_resource_any_to_host(
     cx: wasmtime_context_t<'_>,
     resource: &wasmtime_component_resource_any_t,
     ret: &mut *mut wasmtime_component_resource_host_t,
 ) -> Option<Box<wasmtime_error_t>> {
-    handle_result(
-        ResourceDynamic::try_from_resource_any(resource.resource, cx),
-        |resource| {
-            *ret = Box::into_raw(Box::new(wasmtime_component_resource_host_t { resource }));
-        },
-    )
+    // A resource of another type is refused without using up the handle.
+    let result = ResourceDynamic::try_from_resource_any(resource.peek(), cx)
+        .and_then(|host| resource.take().map(|_| host));
+    handle_result(result, |resource| {
+        *ret = Box::into_raw(Box::new(wasmtime_component_resource_host_t { resource }));
+    })
 }
 
 /// Converts a host handle to a handle of any type.
@@ -141,6 +180,6 @@ pub extern "C" fn wasmtime_component_resource_host_to_any(
     ret: &mut *mut wasmtime_component_resource_any_t,
 ) -> Option<Box<wasmtime_error_t>> {
     handle_result(resource.resource.try_into_resource_any(cx), |resource| {
-        *ret = Box::into_raw(Box::new(wasmtime_component_resource_any_t { resource }));
+        *ret = Box::into_raw(Box::new(wasmtime_component_resource_any_t::new(resource)));
     })
 }

@@ -321,9 +321,7 @@ impl wasmtime_component_val_t {
             Val::Resource(r) => Self::of(
                 kind::RESOURCE,
                 U {
-                    resource: Box::into_raw(Box::new(wasmtime_component_resource_any_t {
-                        resource: *r,
-                    })),
+                    resource: Box::into_raw(Box::new(wasmtime_component_resource_any_t::new(*r))),
                 },
             ),
             Val::Future(_) | Val::Stream(_) | Val::ErrorContext(_) => {
@@ -399,7 +397,10 @@ impl wasmtime_component_val_t {
                         .collect::<Result<_>>()?,
                 ),
                 kind::RESOURCE => match self.of.resource.as_ref() {
-                    Some(r) => Val::Resource(r.resource),
+                    // Whether the handle moves depends on the type it is
+                    // lowered to (own or borrow), which is not known here:
+                    // passing an owned handle does not use it up.
+                    Some(r) => Val::Resource(r.peek()),
                     None => bail!("null resource in a component value"),
                 },
                 kind::MAP => bail!("map values are not supported by this runtime yet"),
