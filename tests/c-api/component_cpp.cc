@@ -326,7 +326,9 @@ static const char *RESOURCES = R"((component
     (func (export "make") (param i32) (result i32)
       (call $make (local.get 0)))
     (func (export "make-and-drop") (param i32)
-      (call $drop (call $make (local.get 0)))))
+      (call $drop (call $make (local.get 0))))
+    (func (export "consume") (param i32)
+      (call $drop (local.get 0))))
   (core instance $i (instantiate $m
     (with "host" (instance (export "make" (func $make))
                            (export "drop" (func $drop))))))
@@ -334,6 +336,8 @@ static const char *RESOURCES = R"((component
     (canon lift (core func $i "make")))
   (func (export "make-and-drop") (param "rep" u32)
     (canon lift (core func $i "make-and-drop")))
+  (func (export "consume") (param "r" (own $r))
+    (canon lift (core func $i "consume")))
 ))";
 
 static void resources(Engine &engine) {
@@ -396,6 +400,19 @@ static void resources(Engine &engine) {
   make_and_drop.call(store, Span<const Val>(&arg2, 1), Span<Val>(nullptr, 0)).unwrap();
   make_and_drop.post_return(store).unwrap();
   CHECK(dropped == 78);
+
+  // An owned handle passed for an `own` parameter moves into the callee.
+  Func consume =
+      *instance.get_func(store, *component.export_index(nullptr, "consume"));
+  Val handle = ResourceHost(true, 79, 3).to_any(store).unwrap();
+  ResourceAny kept = handle.get_resource();
+  consume.call(store, Span<const Val>(&handle, 1), Span<Val>(nullptr, 0))
+      .unwrap();
+  CHECK(dropped == 79);
+  dropped = 0;
+  CHECK(!kept.drop(store));
+  CHECK(!consume.call(store, Span<const Val>(&handle, 1), Span<Val>(nullptr, 0)));
+  CHECK(dropped == 0);
 }
 
 static void serialization(Engine &engine, const Component &component) {

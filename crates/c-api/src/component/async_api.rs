@@ -8,6 +8,7 @@ use super::compiled::{
     write_vals,
 };
 use super::linker::{wasmtime_component_linker_instance_t, wasmtime_component_linker_t};
+use super::moves::take_moved_resources;
 use super::types::wasmtime_component_func_type_t;
 use super::val::wasmtime_component_val_t;
 use crate::async_::{deferred, wasmtime_async_continuation_t, wasmtime_call_future_t};
@@ -36,10 +37,11 @@ pub unsafe extern "C" fn wasmtime_component_func_call_async<'a>(
     let fut = async move {
         let outcome = async {
             let params = vals_of(args)?;
+            let f = func.to_func();
+            let ty = f.ty(&cx);
+            take_moved_resources(args, ty.params().map(|(_, t)| t))?;
             let mut rets = vec![Val::Bool(false); results.len()];
-            func.to_func()
-                .call_async(&mut cx, &params, &mut rets)
-                .await?;
+            f.call_async(&mut cx, &params, &mut rets).await?;
             write_vals(results, &rets)
         }
         .await;

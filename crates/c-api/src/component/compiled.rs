@@ -1,6 +1,7 @@
 //! `wasmtime/component/component.h`, `instance.h` and `func.h`: compiled
 //! components, export indices, instances and calls of their functions.
 
+use super::moves::take_moved_resources;
 use super::types::wasmtime_component_func_type_t;
 use super::val::wasmtime_component_val_t;
 use crate::ffi::{cstr_arg, handle_result, slice, slice_mut, str_arg};
@@ -276,8 +277,11 @@ pub unsafe extern "C" fn wasmtime_component_func_call(
     let (args, results) = unsafe { (slice(args, args_size), slice_mut(results, results_size)) };
     let outcome = (|| {
         let params = vals_of(args)?;
+        let f = func.to_func();
+        let ty = f.ty(&cx);
+        take_moved_resources(args, ty.params().map(|(_, t)| t))?;
         let mut rets = vec![Val::Bool(false); results.len()];
-        func.to_func().call(&mut cx, &params, &mut rets)?;
+        f.call(&mut cx, &params, &mut rets)?;
         write_vals(results, &rets)
     })();
     handle_result(outcome, |()| {})

@@ -4,6 +4,7 @@ mod async_api;
 mod compiled;
 mod component_types;
 mod linker;
+mod moves;
 mod resources;
 mod stubs;
 mod types;

@@ -18,9 +18,9 @@ use wt::component::{ResourceAny, ResourceDynamic};
 /// host handle moves the resource out, and a later drop or conversion of
 /// the handle (or of a clone of it, which names the same resource) is an
 /// error, as with Wasmtime's handles into the store's table. Borrowed
-/// handles are never used up. Not tracked yet: passing an owned handle
-/// into a call as an `own` parameter (the runtime's `ResourceAny` has no
-/// identity), so a later use of it is not refused.
+/// handles are never used up. Passing an owned handle into a call for an
+/// `own` parameter uses it up too (`moves.rs`); any later use of a used-up
+/// handle is an error.
 #[derive(Clone)]
 pub struct wasmtime_component_resource_any_t {
     resource: ResourceAny,
@@ -46,11 +46,24 @@ impl wasmtime_component_resource_any_t {
     /// it was moved out before).
     pub(crate) fn take(&self) -> Result<ResourceAny> {
         if self.resource.owned() && !self.live.swap(false, Ordering::AcqRel) {
-            bail!("this owned resource handle was already dropped or moved into a host handle");
+            bail!("{USED_UP}");
         }
         Ok(self.resource)
     }
+
+    /// An error if this owned handle was used up already.
+    pub(crate) fn check_live(&self) -> Result<()> {
+        if self.resource.owned() && !self.live.load(Ordering::Acquire) {
+            bail!("{USED_UP}");
+        }
+        Ok(())
+    }
 }
+
+const USED_UP: &str =
+    "this owned resource handle was already dropped or moved (into a call or a host handle)";
+
+impl wasmtime_component_resource_any_t {}
 
 /// The resource's type.
 #[no_mangle]

@@ -17,7 +17,7 @@ use wt::component::Val;
 pub type wasmtime_component_valkind_t = u8;
 
 /// The `WASMTIME_COMPONENT_*` value kinds, in header order.
-mod kind {
+pub(crate) mod kind {
     pub const BOOL: u8 = 0;
     pub const S8: u8 = 1;
     pub const U8: u8 = 2;
@@ -398,9 +398,12 @@ impl wasmtime_component_val_t {
                 ),
                 kind::RESOURCE => match self.of.resource.as_ref() {
                     // Whether the handle moves depends on the type it is
-                    // lowered to (own or borrow), which is not known here:
-                    // passing an owned handle does not use it up.
-                    Some(r) => Val::Resource(r.peek()),
+                    // lowered to (own or borrow), which is not known here
+                    // (see `moves.rs`); a used-up handle is refused.
+                    Some(r) => {
+                        r.check_live()?;
+                        Val::Resource(r.peek())
+                    }
                     None => bail!("null resource in a component value"),
                 },
                 kind::MAP => bail!("map values are not supported by this runtime yet"),
