@@ -25,6 +25,12 @@ using wasmtime::Store;
   } while (0)
 
 static int topics = 0;
+
+// Empty argument and result lists (valid under C++17's Span and std::span).
+static Span<const Val> no_args() {
+  return Span<const Val>(static_cast<const Val *>(nullptr), 0);
+}
+static Span<Val> no_results() { return Span<Val>(static_cast<Val *>(nullptr), 0); }
 #define TOPIC(name) std::printf("component_cpp: %s\n", name), topics++
 
 // A component with a host import, a string echo, a record/list/option/
@@ -281,7 +287,7 @@ static void calls(Engine &engine, const Component &component) {
   auto nested_fail = instance.get_export_index(store, &*nested, "fail");
   CHECK(nested_fail);
   Func fail = *instance.get_func(store, *nested_fail);
-  auto trapped = fail.call(store, Span<const Val>(nullptr, 0), Span<Val>(nullptr, 0));
+  auto trapped = fail.call(store, no_args(), no_results());
   CHECK(!trapped);
   CHECK(!instance.get_export_index(store, nullptr, "no-such-export"));
   CHECK(!instance.get_func(store, *nested));
@@ -397,7 +403,7 @@ static void resources(Engine &engine) {
   Func make_and_drop =
       *instance.get_func(store, *component.export_index(nullptr, "make-and-drop"));
   Val arg2(uint32_t(78));
-  make_and_drop.call(store, Span<const Val>(&arg2, 1), Span<Val>(nullptr, 0)).unwrap();
+  make_and_drop.call(store, Span<const Val>(&arg2, 1), no_results()).unwrap();
   make_and_drop.post_return(store).unwrap();
   CHECK(dropped == 78);
 
@@ -406,12 +412,12 @@ static void resources(Engine &engine) {
       *instance.get_func(store, *component.export_index(nullptr, "consume"));
   Val handle = ResourceHost(true, 79, 3).to_any(store).unwrap();
   ResourceAny kept = handle.get_resource();
-  consume.call(store, Span<const Val>(&handle, 1), Span<Val>(nullptr, 0))
+  consume.call(store, Span<const Val>(&handle, 1), no_results())
       .unwrap();
   CHECK(dropped == 79);
   dropped = 0;
   CHECK(!kept.drop(store));
-  CHECK(!consume.call(store, Span<const Val>(&handle, 1), Span<Val>(nullptr, 0)));
+  CHECK(!consume.call(store, Span<const Val>(&handle, 1), no_results()));
   CHECK(dropped == 0);
 }
 
