@@ -23,16 +23,45 @@ for f in $(git --git-dir="$mirror" ls-tree --name-only release-48.0.0 examples/ 
 done
 git_show examples/wasip1/main.cc > "$work/examples/wasip1/main.cc"
 cp tests/wasi-programs/hello.wasm "$work/target/wasm32-wasip1/debug/wasi.wasm"
-for f in $(git --git-dir="$mirror" ls-tree -r --name-only release-48.0.0 crates/c-api/tests/ | grep -E '\.cc$'); do
+for f in $(git --git-dir="$mirror" ls-tree -r --name-only release-48.0.0 crates/c-api/tests/ | grep -E '\.(cc|h)$'); do
   git_show "$f" > "$work/tests/${f#crates/c-api/tests/}"
 done
+# tests/component/values.cc uses C++20's std::format, which GCC 12's
+# libstdc++ lacks: it is built as C++20 with a small stand-in for the one
+# formatting call it makes (each "{}" replaced by the next argument).
+cat > "$work/tests/component/format_stand_in.h" <<'CC'
+#include <initializer_list>
+#include <string>
+#include <string_view>
+template <typename... A>
+std::string format_stand_in(std::string_view fmt, const A &...args) {
+  std::initializer_list<std::string_view> parts{std::string_view(args)...};
+  auto next = parts.begin();
+  std::string out;
+  for (size_t i = 0; i < fmt.size(); i++) {
+    if (fmt.compare(i, 2, "{}") == 0 && next != parts.end()) {
+      out += *next++;
+      i++;
+    } else {
+      out += fmt[i];
+    }
+  }
+  return out;
+}
+CC
+if ! echo '#include <format>' | g++ -std=c++20 -x c++ -fsyntax-only - 2> /dev/null; then
+  sed -i -e 's|#include <format>|#include "format_stand_in.h"|' -e 's|std::format(|format_stand_in(|' \
+    "$work/tests/component/values.cc"
+fi
 cxx=(g++ -std=c++17 -g -Icrates/c-api/include)
 link=(-L"$lib_dir" -lwasmtime -lpthread -Wl,-rpath,"$lib_dir")
 passed=() failed=()
 build_and_run() { # NAME SOURCE [EXTRA LINK FLAGS...]
   local name="$1" src="$2"; shift 2
-  local exe="$work/bin-$name"
-  if ! "${cxx[@]}" "$src" -o "$exe" "${link[@]}" "$@" 2> "$exe.build.log"; then
+  local exe="$work/bin-$name" std=()
+  # Wasmtime builds its tests as C++20; ours are C++17 unless they need it.
+  grep -q -E '#include <(span|format)>|format_stand_in' "$src" && std=(-std=c++20)
+  if ! "${cxx[@]}" "${std[@]}" "$src" -o "$exe" "${link[@]}" "$@" 2> "$exe.build.log"; then
     failed+=("$name (build: $(grep -m1 -o 'error: .*' "$exe.build.log" | cut -c1-150))")
     return
   fi

@@ -34,7 +34,7 @@ for test in wasm_h wasmtime_h wasi stubs component; do
   passed=$((passed + 1))
 done
 # The C++ API (<wasmtime.hh>).
-for test in cpp_api; do
+for test in cpp_api component_cpp; do
   g++ "${cxxflags[@]}" "tests/c-api/$test.cc" -o "$out/$test" -L"$lib_dir" -lwasmtime -lpthread -Wl,-rpath,"$lib_dir"
   "$out/$test" tests/wasi-programs
   passed=$((passed + 1))

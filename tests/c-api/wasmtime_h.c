@@ -200,6 +200,21 @@ int main(void) {
   raw[0].f64 = 1.25;
   check_ok(wasmtime_func_call_unchecked(cx, &f64fn.of.func, raw, 2, &trap), "call_unchecked");
   CHECK(raw[0].f64 == 2.5 && raw[1].i64 == -1);
+  /* Too few slots is an error; a trap in an unchecked call is a trap. */
+  trap = NULL;
+  err = wasmtime_func_call_unchecked(cx, &f64fn.of.func, raw, 1, &trap);
+  CHECK(err != NULL && trap == NULL);
+  CHECK(error_contains(err, "raw slots"));
+  wasmtime_extern_t divfn;
+  CHECK(wasmtime_instance_export_get(cx, &inst, "div", 3, &divfn));
+  raw[0].i32 = 7; raw[1].i32 = 0;
+  trap = NULL;
+  CHECK(wasmtime_func_call_unchecked(cx, &divfn.of.func, raw, 2, &trap) == NULL && trap != NULL);
+  CHECK(trap_contains(trap, "integer divide by zero"));
+  raw[0].i32 = 7; raw[1].i32 = 2;
+  trap = NULL;
+  check_ok(wasmtime_func_call_unchecked(cx, &divfn.of.func, raw, 2, &trap), "unchecked div");
+  CHECK(trap == NULL && raw[0].i32 == 3);
   wasm_functype_t *fty = wasmtime_func_type(cx, &f64fn.of.func);
   CHECK(wasm_functype_params(fty)->size == 1 && wasm_functype_results(fty)->size == 2);
   wasm_functype_delete(fty);

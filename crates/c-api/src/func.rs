@@ -9,7 +9,7 @@ use crate::{
 };
 use anyhow::{anyhow, bail, Result};
 use std::ffi::{c_char, c_void};
-use wt::{AsContextMut, Caller, Func, Trap, Val};
+use wt::{AsContextMut, Caller, Func, Trap, Val, ValRaw, ValType};
 
 /// The caller of a host function: gives access to its store and exports.
 pub struct wasmtime_caller_t<'a> {
@@ -222,6 +222,12 @@ pub unsafe extern "C" fn wasmtime_func_call(
     }
 }
 
+thread_local! {
+    /// `(store id, handle word, numeric only)` of the last function called
+    /// through `wasmtime_func_call_unchecked` on this thread.
+    static LAST_NUMERIC: std::cell::Cell<(u64, usize, bool)> = const { std::cell::Cell::new((0, 0, false)) };
+}
+
 /// Calls the function with raw slots holding the arguments on entry and
 /// the results on return.
 #[no_mangle]
@@ -238,10 +244,67 @@ pub unsafe extern "C" fn wasmtime_func_call_unchecked(
         let f = func
             .to_func()
             .ok_or_else(|| anyhow!("cannot call a null funcref"))?;
-        let ty = f.ty(&cx);
-        if slots.len() < ty.params().len().max(ty.results().len()) {
-            bail!("too few raw slots for the function's parameters and results");
+        // Numbers and vectors have the same raw layout here and in the
+        // runtime: the slots go to the function as they are. Whether a
+        // function has only such types is remembered for the last function
+        // called on this thread (store ids are never reused, so the key
+        // names one function forever); the runtime checks the slot count.
+        let key = (func.store_id, func.__private as usize);
+        let numeric_only = match LAST_NUMERIC.with(|last| last.get()) {
+            (id, private, numeric) if (id, private) == key => numeric,
+            _ => {
+                let ty = f.ty(&cx);
+                let numeric = |t: ValType| !matches!(t, ValType::Ref(_));
+                let all = ty.params().all(numeric) && ty.results().all(numeric);
+                LAST_NUMERIC.with(|last| last.set((key.0, key.1, all)));
+                all
+            }
+        };
+        let ty = match numeric_only {
+            true => None,
+            false => Some(f.ty(&cx)),
+        };
+        if let Some(ty) = &ty {
+            if slots.len() < ty.params().len().max(ty.results().len()) {
+                bail!("too few raw slots for the function's parameters and results");
+            }
         }
+        if numeric_only {
+            const _: () =
+                assert!(std::mem::size_of::<wasmtime_val_raw_t>() == std::mem::size_of::<ValRaw>());
+            // The runtime's slots are 16-byte aligned, C's only 8: copy
+            // through an aligned buffer (on the stack for small calls).
+            let mut small = [ValRaw::default(); 8];
+            let mut large = Vec::new();
+            let buf: &mut [ValRaw] = if len <= small.len() {
+                &mut small[..len]
+            } else {
+                large.resize(len, ValRaw::default());
+                &mut large
+            };
+            let bytes = len * std::mem::size_of::<ValRaw>();
+            // SAFETY: both buffers hold `len` 16-byte slots; plain bytes.
+            unsafe {
+                std::ptr::copy_nonoverlapping(
+                    slots.as_ptr().cast::<u8>(),
+                    buf.as_mut_ptr().cast::<u8>(),
+                    bytes,
+                )
+            };
+            // SAFETY: `buf` is valid for its length and holds the
+            // parameters (C contract), all numbers or vectors.
+            unsafe { f.call_unchecked(&mut cx, &mut *buf as *mut [ValRaw])? };
+            // SAFETY: as above, back into the caller's slots.
+            unsafe {
+                std::ptr::copy_nonoverlapping(
+                    buf.as_ptr().cast::<u8>(),
+                    slots.as_mut_ptr().cast::<u8>(),
+                    bytes,
+                )
+            };
+            return Ok(());
+        }
+        let ty = ty.unwrap_or_else(|| f.ty(&cx));
         let params: Vec<Val> = ty
             .params()
             .zip(slots.iter())

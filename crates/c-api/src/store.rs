@@ -21,6 +21,8 @@ pub struct StoreData {
     pub(crate) wasi_p2: Option<wasmtime_wasi::WasiCtx>,
     /// The resource table of WASI 0.2 (streams, descriptors, ...).
     pub(crate) wasi_table: wasmtime_wasi::ResourceTable,
+    /// The `wasi:http` context, set by `wasmtime_context_set_wasi_http`.
+    pub(crate) wasi_http: Option<wasmtime_wasi_http::WasiHttpCtx>,
     /// Limits set by `wasmtime_store_limiter`.
     pub(crate) limits: StoreLimits,
 }
@@ -32,6 +34,7 @@ impl StoreData {
             wasi: None,
             wasi_p2: None,
             wasi_table: Default::default(),
+            wasi_http: None,
             limits: StoreLimits::default(),
         }
     }
@@ -233,6 +236,26 @@ pub extern "C" fn wasmtime_store_epoch_deadline_callback(
             _ => UpdateDeadline::Continue(delta),
         })
     });
+}
+
+impl wasmtime_wasi_http::WasiHttpView for StoreData {
+    /// The store's `wasi:http` context (a default one if
+    /// `wasmtime_context_set_wasi_http` was not called), sharing the WASI
+    /// 0.2 resource table so bodies can be WASI streams.
+    fn http(&mut self) -> wasmtime_wasi_http::WasiHttpCtxView<'_> {
+        wasmtime_wasi_http::WasiHttpCtxView {
+            hooks: wasmtime_wasi_http::default_hooks(),
+            table: &mut self.wasi_table,
+            ctx: self.wasi_http.get_or_insert_with(Default::default),
+        }
+    }
+}
+
+/// Gives the store a fresh `wasi:http` context (default settings) for
+/// components linked with `wasmtime_component_linker_add_wasi_http`.
+#[no_mangle]
+pub extern "C" fn wasmtime_context_set_wasi_http(mut cx: wasmtime_context_t<'_>) {
+    cx.data_mut().wasi_http = Some(wasmtime_wasi_http::WasiHttpCtx::new());
 }
 
 impl wasmtime_wasi::WasiView for StoreData {

@@ -60,10 +60,11 @@ macro_rules! declare_vecs {
             }
         }
 
-        #[doc = concat!("Makes `out` an empty `", stringify!($vec), "`.")]
+        #[doc = concat!("Makes `out` an empty `", stringify!($vec), "` (null `data`, as in Wasmtime).")]
         #[no_mangle]
         pub extern "C" fn $new_empty(out: &mut $vec) {
-            out.set(Vec::new());
+            out.size = 0;
+            out.data = std::ptr::null_mut();
         }
 
         #[doc = concat!("Makes `out` a `", stringify!($vec), "` of `size` default (zero or null) elements.")]

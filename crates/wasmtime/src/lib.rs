@@ -150,6 +150,8 @@ mod runtime_exports {
         AnyRef, ArrayRef, ArrayRefPre, EqRef, ExternRef, Ref, Rooted, StructRef, StructRefPre, Val,
         I31, V128,
     };
+    /// A raw wasm value: the slot type of [`Func::call_unchecked`].
+    pub use wasmtime_runtime::vmcontext::ValRaw;
 }
 
 /// Wasmtime's error type: any error, including traps.

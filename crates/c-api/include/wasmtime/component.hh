@@ -1,18 +1,15 @@
-// The component-model part of the C++ API.
-//
-// As in a Wasmtime build without the component model, this header declares
-// nothing unless <wasmtime/conf.h> defines WASMTIME_FEATURE_COMPONENT_MODEL,
-// which this library does not yet do (its component C API is still a set of
-// stubs). The C++ component classes (`wasmtime::component::Component`,
-// `Linker`, `Instance`, `Func`, `Val`, ...) are to come with that C API.
+// The component-model part of the C++ API: every `wasmtime/component/*.hh`
+// (classes in namespace wasmtime::component). Each declares nothing unless
+// <wasmtime/conf.h> defines WASMTIME_FEATURE_COMPONENT_MODEL.
 
 #ifndef WASMTIME_COMPONENT_HH
 #define WASMTIME_COMPONENT_HH
 
-#include <wasmtime/conf.h>
-
-#ifdef WASMTIME_FEATURE_COMPONENT_MODEL
-#error "the component-model C++ classes are not implemented yet"
-#endif
+#include <wasmtime/component/component.hh>
+#include <wasmtime/component/func.hh>
+#include <wasmtime/component/instance.hh>
+#include <wasmtime/component/linker.hh>
+#include <wasmtime/component/types.hh>
+#include <wasmtime/component/val.hh>
 
 #endif // WASMTIME_COMPONENT_HH

@@ -74,7 +74,8 @@ wasmtime_context_set_wasi(wasmtime_context_t *context, wasi_config_t *wasi);
 
 #ifdef WASMTIME_FEATURE_WASI_HTTP
 
-/// Not provided by this library (no wasi-http C API yet; WASMTIME_FEATURE_WASI_HTTP is undefined).
+/// Gives the store a fresh wasi:http context (default settings) for components
+/// linked with wasmtime_component_linker_add_wasi_http.
 WASM_API_EXTERN void
 wasmtime_context_set_wasi_http(wasmtime_context_t *context);
 

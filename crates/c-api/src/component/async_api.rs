@@ -36,10 +36,9 @@ pub unsafe extern "C" fn wasmtime_component_func_call_async<'a>(
     let fut = async move {
         let outcome = async {
             let params = vals_of(args)?;
+            let f = func.to_func();
             let mut rets = vec![Val::Bool(false); results.len()];
-            func.to_func()
-                .call_async(&mut cx, &params, &mut rets)
-                .await?;
+            f.call_async(&mut cx, &params, &mut rets).await?;
             write_vals(results, &rets)
         }
         .await;
@@ -186,6 +185,18 @@ pub extern "C" fn wasmtime_component_linker_add_wasip2_async(
 ) -> Option<Box<wasmtime_error_t>> {
     handle_result(
         wasmtime_wasi::p2::add_to_linker_async(&mut linker.linker),
+        |()| {},
+    )
+}
+
+/// Defines the `wasi:http` 0.2 interfaces for async use (after
+/// `wasmtime_component_linker_add_wasip2_async`).
+#[no_mangle]
+pub extern "C" fn wasmtime_component_linker_add_wasi_http_async(
+    linker: &mut wasmtime_component_linker_t,
+) -> Option<Box<wasmtime_error_t>> {
+    handle_result(
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker.linker),
         |()| {},
     )
 }

@@ -276,8 +276,9 @@ pub unsafe extern "C" fn wasmtime_component_func_call(
     let (args, results) = unsafe { (slice(args, args_size), slice_mut(results, results_size)) };
     let outcome = (|| {
         let params = vals_of(args)?;
+        let f = func.to_func();
         let mut rets = vec![Val::Bool(false); results.len()];
-        func.to_func().call(&mut cx, &params, &mut rets)?;
+        f.call(&mut cx, &params, &mut rets)?;
         write_vals(results, &rets)
     })();
     handle_result(outcome, |()| {})

@@ -270,3 +270,16 @@ pub extern "C" fn wasmtime_component_linker_add_wasip2(
         |()| {},
     )
 }
+
+/// Defines `wasi:http/types` and `wasi:http/outgoing-handler` (0.2, blocking
+/// versions) over the store's `wasi:http` context; WASI 0.2 itself comes
+/// from `wasmtime_component_linker_add_wasip2`.
+#[no_mangle]
+pub extern "C" fn wasmtime_component_linker_add_wasi_http(
+    linker: &mut wasmtime_component_linker_t,
+) -> Option<Box<wasmtime_error_t>> {
+    handle_result(
+        wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker.linker),
+        |()| {},
+    )
+}

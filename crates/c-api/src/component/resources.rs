@@ -9,10 +9,26 @@ use crate::ffi::handle_result;
 use crate::{wasmtime_context_t, wasmtime_error_t};
 use wt::component::{ResourceAny, ResourceDynamic};
 
-/// A resource handle of any type.
+/// A resource handle of any type. The handle itself lives in the store's
+/// table of host handles and clones name the same one: once it is dropped,
+/// converted to a host handle, or passed to a call for an `own` parameter,
+/// every further use of it (or of a clone) is an error, and the
+/// resource's destructor runs at most once.
 #[derive(Clone)]
 pub struct wasmtime_component_resource_any_t {
-    pub(crate) resource: ResourceAny,
+    resource: ResourceAny,
+}
+
+impl wasmtime_component_resource_any_t {
+    /// A handle to `resource`.
+    pub(crate) fn new(resource: ResourceAny) -> wasmtime_component_resource_any_t {
+        wasmtime_component_resource_any_t { resource }
+    }
+
+    /// The resource (its store checks each use).
+    pub(crate) fn peek(&self) -> ResourceAny {
+        self.resource
+    }
 }
 
 /// The resource's type.
@@ -21,7 +37,7 @@ pub extern "C" fn wasmtime_component_resource_any_type(
     resource: &wasmtime_component_resource_any_t,
 ) -> Box<wasmtime_component_resource_type_t> {
     Box::new(wasmtime_component_resource_type_t {
-        ty: resource.resource.ty(),
+        ty: resource.peek().ty(),
     })
 }
 
@@ -38,16 +54,17 @@ pub extern "C" fn wasmtime_component_resource_any_clone(
 pub extern "C" fn wasmtime_component_resource_any_owned(
     resource: &wasmtime_component_resource_any_t,
 ) -> bool {
-    resource.resource.owned()
+    resource.peek().owned()
 }
 
-/// Drops the resource: runs its destructor if the handle is owned.
+/// Drops the resource: runs its destructor if the handle is owned (an
+/// error if the owned resource was already dropped or moved).
 #[no_mangle]
 pub extern "C" fn wasmtime_component_resource_any_drop(
     cx: wasmtime_context_t<'_>,
     resource: &wasmtime_component_resource_any_t,
 ) -> Option<Box<wasmtime_error_t>> {
-    handle_result(resource.resource.resource_drop(cx), |()| {})
+    handle_result(resource.peek().resource_drop(cx), |()| {})
 }
 
 /// Frees the handle (without running the resource's destructor).
@@ -130,23 +147,21 @@ pub extern "C" fn wasmtime_component_resource_host_delete(
 }
 
 /// Converts a handle of any type to a host handle; an error if the
-/// resource is not of a dynamic host type.
+/// resource is not of a dynamic host type. The handle leaves the store's
+/// table (any later use of it, or of a clone, is an error).
 #[no_mangle]
 pub extern "C" fn wasmtime_component_resource_any_to_host(
     cx: wasmtime_context_t<'_>,
     resource: &wasmtime_component_resource_any_t,
     ret: &mut *mut wasmtime_component_resource_host_t,
 ) -> Option<Box<wasmtime_error_t>> {
-    handle_result(
-        ResourceDynamic::try_from_resource_any(resource.resource, cx),
-        |resource| {
-            *ret = Box::into_raw(Box::new(wasmtime_component_resource_host_t { resource }));
-        },
-    )
+    let result = ResourceDynamic::try_from_resource_any(resource.peek(), cx);
+    handle_result(result, |resource| {
+        *ret = Box::into_raw(Box::new(wasmtime_component_resource_host_t { resource }));
+    })
 }
 
-/// Converts a host handle to a handle of any type, held by the store; an
-/// owned handle can be converted once (it moves into the store).
+/// Converts a host handle to a handle of any type.
 #[no_mangle]
 pub extern "C" fn wasmtime_component_resource_host_to_any(
     cx: wasmtime_context_t<'_>,
@@ -154,6 +169,6 @@ pub extern "C" fn wasmtime_component_resource_host_to_any(
     ret: &mut *mut wasmtime_component_resource_any_t,
 ) -> Option<Box<wasmtime_error_t>> {
     handle_result(resource.resource.to_resource_any(cx), |resource| {
-        *ret = Box::into_raw(Box::new(wasmtime_component_resource_any_t { resource }));
+        *ret = Box::into_raw(Box::new(wasmtime_component_resource_any_t::new(resource)));
     })
 }

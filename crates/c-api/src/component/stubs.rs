@@ -1,35 +1,17 @@
 //! The parts of the component model C API not implemented yet: core
-//! module types (components here never import or export modules), `map`
-//! types and wasi-http. They are exported with Wasmtime 48's parameter and return types (pointers of any
-//! type as `*const c_void`) so that bindings which look up every symbol
-//! when they load work, and each fails cleanly: an error for functions
-//! returning `wasmtime_error_t *`, NULL for other pointers, false, 0, or
-//! nothing at all. The config setters here (`concurrency_support`,
+//! module types (components here never import or export modules) and
+//! `map` types. They are exported with Wasmtime 48's parameter and return
+//! types (pointers of any type as `*const c_void`) so that bindings which
+//! look up every symbol when they load work, and each fails cleanly: NULL
+//! for pointers, false, 0, or nothing at all. The config setters here (`concurrency_support`,
 //! `component_model_map`) are accepted and ignored.
 
-use crate::wasmtime_error_t;
 use std::ffi::c_void;
-
-fn unsupported() -> Option<Box<wasmtime_error_t>> {
-    Some(Box::new(
-        anyhow::anyhow!(
-            "this part of the component model C API is not supported by this library yet"
-        )
-        .into(),
-    ))
-}
 
 macro_rules! stubs {
     ($($kind:ident $name:ident($($ty:ty),*);)*) => {$(
         stubs!(@one $kind $name($($ty),*));
     )*};
-    (@one err $name:ident($($ty:ty),*)) => {
-        /// Not supported yet: returns an error.
-        #[no_mangle]
-        pub extern "C" fn $name($(_: $ty),*) -> Option<Box<wasmtime_error_t>> {
-            unsupported()
-        }
-    };
     (@one ptr $name:ident($($ty:ty),*)) => {
         /// Not supported yet: returns NULL.
         #[no_mangle]
@@ -66,7 +48,6 @@ macro_rules! stubs {
 }
 
 stubs! {
-    void wasmtime_context_set_wasi_http(*const c_void);
     void wasmtime_config_concurrency_support_set(*const c_void, bool);
     void wasmtime_config_wasm_component_model_map_set(*const c_void, bool);
     ptr wasmtime_component_map_type_clone(*const c_void);
@@ -80,6 +61,4 @@ stubs! {
     ptr wasmtime_module_type_import_nth(*const c_void, *const c_void, usize);
     size wasmtime_module_type_export_count(*const c_void, *const c_void);
     ptr wasmtime_module_type_export_nth(*const c_void, *const c_void, usize);
-    err wasmtime_component_linker_add_wasi_http(*const c_void);
-    err wasmtime_component_linker_add_wasi_http_async(*const c_void);
 }

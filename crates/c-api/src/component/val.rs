@@ -17,7 +17,7 @@ use wt::component::Val;
 pub type wasmtime_component_valkind_t = u8;
 
 /// The `WASMTIME_COMPONENT_*` value kinds, in header order.
-mod kind {
+pub(crate) mod kind {
     pub const BOOL: u8 = 0;
     pub const S8: u8 = 1;
     pub const U8: u8 = 2;
@@ -321,9 +321,7 @@ impl wasmtime_component_val_t {
             Val::Resource(r) => Self::of(
                 kind::RESOURCE,
                 U {
-                    resource: Box::into_raw(Box::new(wasmtime_component_resource_any_t {
-                        resource: *r,
-                    })),
+                    resource: Box::into_raw(Box::new(wasmtime_component_resource_any_t::new(*r))),
                 },
             ),
             Val::Future(_) | Val::Stream(_) | Val::ErrorContext(_) => {
@@ -399,7 +397,9 @@ impl wasmtime_component_val_t {
                         .collect::<Result<_>>()?,
                 ),
                 kind::RESOURCE => match self.of.resource.as_ref() {
-                    Some(r) => Val::Resource(r.resource),
+                    // The store checks the handle when the value is
+                    // lowered (moved as `own`, lent as `borrow`).
+                    Some(r) => Val::Resource(r.peek()),
                     None => bail!("null resource in a component value"),
                 },
                 kind::MAP => bail!("map values are not supported by this runtime yet"),

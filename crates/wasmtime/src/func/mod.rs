@@ -267,6 +267,40 @@ impl Func {
         self.call_impl(store, params, results)
     }
 
+    /// Calls the function with raw slots and no type checks: on entry the
+    /// first slots hold the arguments, on return the first slots hold the
+    /// results (as Wasmtime's `Func::call_unchecked`). Fewer slots than the
+    /// function's parameters or results is an error.
+    ///
+    /// # Safety
+    ///
+    /// `params_and_returns` must be valid for reads and writes of its
+    /// length (it may be null when empty) and hold arguments of the
+    /// function's parameter types; reference arguments must be raw values
+    /// of references of this store.
+    pub unsafe fn call_unchecked(
+        &self,
+        mut store: impl AsContextMut,
+        params_and_returns: *mut [ValRaw],
+    ) -> Result<()> {
+        let mut ctx = store.as_context_mut();
+        let store = ctx.opaque();
+        store.validate_sync_call()?;
+        let data = self.data(store);
+        let func_ref = data.func_ref;
+        let needed = data.ty.params().len().max(data.ty.results().len());
+        let slots: &mut [ValRaw] = if params_and_returns.is_null() {
+            &mut []
+        } else {
+            // SAFETY: the caller's contract: valid for its length.
+            unsafe { &mut *params_and_returns }
+        };
+        if slots.len() < needed {
+            bail!("expected at least {needed} raw slots, got {}", slots.len());
+        }
+        invoke(store, func_ref, slots)
+    }
+
     /// [`Func::call`] after the synchronous-call check.
     pub(crate) fn call_impl(
         &self,

@@ -80,6 +80,8 @@ wasmtime_component_linker_add_wasip2(wasmtime_component_linker_t *linker);
 
 #ifdef WASMTIME_FEATURE_WASI_HTTP
 
+/// Defines wasi:http/types and wasi:http/outgoing-handler (0.2, blocking);
+/// add WASI 0.2 first with wasmtime_component_linker_add_wasip2.
 WASM_API_EXTERN wasmtime_error_t *
 wasmtime_component_linker_add_wasi_http(wasmtime_component_linker_t *linker);
 
@@ -128,6 +130,8 @@ wasmtime_component_linker_add_wasip2_async(wasmtime_component_linker_t *linker);
 
 #ifdef WASMTIME_FEATURE_WASI_HTTP
 
+/// The wasi:http 0.2 interfaces for async stores (after
+/// wasmtime_component_linker_add_wasip2_async).
 WASM_API_EXTERN wasmtime_error_t *wasmtime_component_linker_add_wasi_http_async(
     wasmtime_component_linker_t *linker);
 

@@ -87,6 +87,18 @@ public:                                                                        \
     return *this;                                                              \
   }
 
+// As WASMTIME_CXX_CLONED_HANDLE with `prefix##_clone`, plus `==`/`!=`
+// through the C function `prefix##_equal`.
+#define WASMTIME_CXX_COMPARED_HANDLE(Class, prefix)                            \
+  WASMTIME_CXX_CLONED_HANDLE(Class, prefix, prefix##_clone)                    \
+public:                                                                        \
+  /** True when both describe the same thing (per the C API). */               \
+  bool operator==(const Class &other) const {                                  \
+    return prefix##_equal(ptr.get(), other.ptr.get());                         \
+  }                                                                            \
+  /** The negation of `==`. */                                                 \
+  bool operator!=(const Class &other) const { return !(*this == other); }
+
 // A GC reference held by value (`prefix##_t`): copies clone the root,
 // destruction unroots it, a moved-from object holds null.
 #define WASMTIME_CXX_GC_REF(Class, prefix)                                     \

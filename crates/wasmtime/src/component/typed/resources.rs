@@ -105,7 +105,10 @@ impl<T: 'static> Lower for Resource<T> {
     }
 
     fn store(&self, cx: &mut Cx<'_>, ty: &InterfaceType, ptr: u32) -> Result<()> {
-        anyhow::ensure!(ptr.is_multiple_of(4), "pointer {ptr:#x} is not aligned to 4");
+        anyhow::ensure!(
+            ptr.is_multiple_of(4),
+            "pointer {ptr:#x} is not aligned to 4"
+        );
         let handle = self.lower_handle(cx, ty)?;
         cx.write(ptr, &handle.to_le_bytes())
     }
@@ -124,7 +127,10 @@ impl<T: 'static> Lift for Resource<T> {
     }
 
     fn load(cx: &mut Cx<'_>, ty: &InterfaceType, ptr: u32) -> Result<Self> {
-        anyhow::ensure!(ptr.is_multiple_of(4), "pointer {ptr:#x} is not aligned to 4");
+        anyhow::ensure!(
+            ptr.is_multiple_of(4),
+            "pointer {ptr:#x} is not aligned to 4"
+        );
         let handle = u32::from_le_bytes(cx.read::<4>(ptr)?);
         Self::lift_handle(cx, ty, handle)
     }

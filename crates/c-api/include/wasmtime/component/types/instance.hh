@@ -1,0 +1,9 @@
+// The instance types of the component C++ API (wasmtime::component::ComponentInstanceType,
+// with ComponentItem): defined together in <wasmtime/detail/component_items.hh>.
+
+#ifndef WASMTIME_COMPONENT_TYPES_INSTANCE_HH
+#define WASMTIME_COMPONENT_TYPES_INSTANCE_HH
+
+#include <wasmtime/detail/component_items.hh>
+
+#endif // WASMTIME_COMPONENT_TYPES_INSTANCE_HH
