@@ -65,10 +65,7 @@ pub(crate) fn builtin_func<T: 'static>(
                 raw(move |store, slots| task_return(store, &result, slots)),
             )
         }
-        Builtin::TaskCancel => (
-            ty(&[], &[]),
-            raw(|_, _| bail!("wasm trap: `task.cancel` called by a task that was not cancelled")),
-        ),
+        Builtin::TaskCancel => (ty(&[], &[]), raw(|store, _| super::task_cancel(store))),
         Builtin::ContextGet(slot) => {
             let slot = *slot as usize;
             (
@@ -203,7 +200,7 @@ pub(crate) fn builtin_func<T: 'static>(
                 let w = &mut store.component_instances[instance].concurrent.waitables;
                 let s = w.subtask(i)?;
                 ensure!(
-                    s.host.is_none() && !s.pending,
+                    s.host.is_none() && s.guest.is_none() && !s.pending,
                     "wasm trap: cannot drop subtask {i}: it has not resolved (or its last event was not delivered)"
                 );
                 w.remove(i)?;
@@ -211,13 +208,24 @@ pub(crate) fn builtin_func<T: 'static>(
             }),
         ),
         Builtin::SubtaskCancel(async_) => {
-            let _ = async_;
+            let async_ = *async_;
             (
                 ty(&[I32], &[I32]),
                 raw(move |store, slots| {
                     let i = slots[0].get_u32();
                     let w = &mut store.component_instances[instance].concurrent.waitables;
                     let s = w.subtask(i)?;
+                    ensure!(
+                        async_ || s.set.is_none(),
+                        "wasm trap: waitable cannot be used synchronously while added to a \
+                         waitable set (`subtask.cancel` of subtask {i})"
+                    );
+                    if let Some(id) = s.guest {
+                        slots[0] = ValRaw::u32(super::cancel_guest_subtask(
+                            store, instance, i, id, async_,
+                        )?);
+                        return Ok(());
+                    }
                     let state = match s.host {
                         None => {
                             ensure!(
@@ -400,8 +408,14 @@ fn task_return(
         let mut cx = Cx::new(&mut *store, &func.options);
         lift(&mut cx, slots)?
     };
-    store.concurrent.task(id).result = Some(value);
-    Ok(())
+    let task = store.concurrent.task(id);
+    match task.on_resolve.take() {
+        Some(resolve) => resolve(store, super::Resolution::Returned(value)),
+        None => {
+            task.result = Some(value);
+            Ok(())
+        }
+    }
 }
 
 /// The next event of set `set` of `instance`: waits for one (`wait`) or

@@ -25,18 +25,20 @@ mod builtins;
 mod handles;
 mod host;
 mod streams;
+mod subtask;
 mod transmit;
 
 pub use accessor::{Access, Accessor, AsAccessor};
 pub(crate) use builtins::builtin_func;
 pub use handles::ErrorContext;
 pub(crate) use handles::{lift_async_handle, lower_async_handle};
-pub(crate) use host::{async_lower_abi, ConcurrentHost};
+pub(crate) use host::{async_lower_abi, block_on_accessor, ConcurrentHost};
 pub use streams::{
     Destination, DirectDestination, DirectSource, FutureConsumer, FutureProducer, FutureReader,
     ReadBuffer, Source, StreamConsumer, StreamProducer, StreamReader, StreamResult, VecBuffer,
     WriteBuffer,
 };
+pub(crate) use subtask::{cancel_guest_subtask, guest_async_lower, task_cancel};
 
 use super::abi::Cx;
 use super::func::LiftedFunc;
@@ -62,6 +64,7 @@ const CALLBACK_WAIT: u32 = 2;
 /// Event codes delivered to tasks.
 pub(crate) const EVENT_NONE: u32 = 0;
 pub(crate) const EVENT_SUBTASK: u32 = 1;
+pub(crate) const EVENT_TASK_CANCELLED: u32 = 6;
 
 /// Subtask states (the payload of a subtask event, and what an async
 /// lower returns in its low 4 bits).
@@ -86,6 +89,11 @@ pub(crate) struct ConcurrentState {
     next_host_id: u64,
     /// Streams, futures and error contexts.
     pub(crate) transmits: transmit::Transmits,
+    /// The failure of a task no caller waits for in its frame (a guest
+    /// subtask that resolves later): the loop returns it.
+    failure: Option<anyhow::Error>,
+    /// Where the next search for a task to resume starts (round robin).
+    next_ready: usize,
 }
 
 /// What lowers a task's parameters into its instance and returns the core
@@ -144,7 +152,27 @@ struct GuestTask {
     /// Started by an adapter between components inlined into one
     /// instance: runs although its instance is busy (the caller's frame).
     nested: bool,
+    /// The caller asked to cancel it (`subtask.cancel`).
+    cancel_requested: bool,
+    /// It called `task.cancel`.
+    cancelled: bool,
+    /// What resolves the caller's subtask when the task returns or is
+    /// cancelled (a guest subtask that did not return at once).
+    on_resolve: Option<OnResolve>,
+    /// No caller waits for its end in a frame: the loop frees it when it is
+    /// done, and its failure fails the loop.
+    detached: bool,
 }
+
+/// How a guest subtask resolved: `task.return` with its lifted value, or
+/// `task.cancel`.
+enum Resolution {
+    Returned(Box<dyn Any + Send>),
+    Cancelled,
+}
+
+/// See [`GuestTask::on_resolve`].
+type OnResolve = Box<dyn FnOnce(&mut StoreOpaque, Resolution) -> Result<()> + Send>;
 
 /// A host subtask: the future of a concurrent host function called by an
 /// async lower.
@@ -179,6 +207,8 @@ pub(crate) struct Subtask {
     pub(crate) set: Option<u32>,
     /// The host task behind it, while running.
     pub(crate) host: Option<u64>,
+    /// The guest task behind it, while running.
+    pub(crate) guest: Option<usize>,
 }
 
 /// An instance's table of waitables, indices from 1.
@@ -359,6 +389,10 @@ pub(crate) fn spawn_task(store: &mut StoreOpaque, func: Func, start: Start, nest
         context: [0; 2],
         waker: None,
         nested,
+        cancel_requested: false,
+        cancelled: false,
+        on_resolve: None,
+        detached: false,
     };
     let c = &mut store.concurrent;
     let id = match c.tasks.iter().position(|t| t.is_none()) {
@@ -427,6 +461,9 @@ pub(crate) fn drive_until(
     mut done: impl FnMut(&mut StoreOpaque) -> Result<bool>,
 ) -> Result<()> {
     loop {
+        if let Some(e) = store.concurrent.failure.take() {
+            return Err(e);
+        }
         if done(store)? {
             return Ok(());
         }
@@ -612,8 +649,11 @@ fn step(store: &mut StoreOpaque, waiter: Waiter) -> Result<bool> {
         start_task(store, id);
         return Ok(true);
     }
-    // Deliver an event to (or resume) a callback task.
-    let ready = (0..store.concurrent.tasks.len()).find_map(|id| {
+    // Deliver an event to (or resume) a callback task, searching round
+    // robin so that a task that keeps yielding starves no other.
+    let n = store.concurrent.tasks.len();
+    let first = store.concurrent.next_ready.min(n);
+    let ready = (first..n).chain(0..first).find_map(|id| {
         let t = store.concurrent.tasks[id].as_ref()?;
         let inst = &mut store.component_instances[t.instance];
         if !t.nested && !inst.may_enter {
@@ -629,7 +669,13 @@ fn step(store: &mut StoreOpaque, waiter: Waiter) -> Result<bool> {
         }
     });
     if let Some((id, event)) = ready {
+        store.concurrent.next_ready = id + 1;
         deliver(store, id, event);
+        if event.0 == EVENT_NONE {
+            // Resuming a yielded task: let host work progress as well.
+            transmit::poll_host_transmits(store)?;
+            poll_host_tasks(store, waiter)?;
+        }
         return Ok(true);
     }
     let streams = transmit::poll_host_transmits(store)?;
@@ -735,6 +781,12 @@ fn after_call(store: &mut StoreOpaque, id: usize, outcome: Result<u32>) {
     if task.state == TaskState::Done {
         if let Some(w) = task.waker.take() {
             w.wake();
+        }
+        if task.detached {
+            let task = store.concurrent.tasks[id].take().expect("live task");
+            if let Some(e) = task.error {
+                store.concurrent.failure.get_or_insert(e);
+            }
         }
     }
 }

@@ -327,7 +327,8 @@ pub(crate) fn guest_copy(
     }
     ensure!(
         end.set.is_none() || opts.async_,
-        "wasm trap: synchronous `{op}` on handle {handle}, which is in a waitable set"
+        "wasm trap: waitable cannot be used synchronously while added to a waitable set \
+         (`{op}` on handle {handle})"
     );
     let tid = end.transmit;
     let buf = GuestBuf {
@@ -530,7 +531,8 @@ pub(crate) fn guest_cancel(
     );
     ensure!(
         end.set.is_none() || async_,
-        "wasm trap: synchronous `{kind}.{op}` on handle {handle}, which is in a waitable set"
+        "wasm trap: waitable cannot be used synchronously while added to a waitable set \
+         (`{kind}.{op}` on handle {handle})"
     );
     if end.event.is_none() {
         let tid = end.transmit;
