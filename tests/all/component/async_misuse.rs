@@ -132,7 +132,7 @@ fn backpressure_underflow_and_task_cancel_are_errors() {
     assert_fails(
         "(call $bp-dec) (i32.const 0)",
         UNREACHABLE,
-        "backpressure counter underflow",
+        "`backpressure.dec` below zero",
     );
     assert_fails(
         "(call $task-cancel) (i32.const 0)",

@@ -116,7 +116,10 @@ pub(crate) fn builtin_func<T: 'static>(
             ty(&[], &[]),
             raw(move |store, _| {
                 let bp = &mut store.component_instances[instance].concurrent.backpressure;
-                ensure!(*bp > 0, "wasm trap: backpressure counter underflow");
+                ensure!(
+                    *bp > 0,
+                    "wasm trap: backpressure counter overflow (`backpressure.dec` below zero)"
+                );
                 *bp -= 1;
                 Ok(())
             }),
@@ -175,7 +178,7 @@ pub(crate) fn builtin_func<T: 'static>(
                 );
                 ensure!(
                     !waiting,
-                    "wasm trap: cannot drop waitable set {set}: a task waits on it"
+                    "wasm trap: cannot drop waitable set with waiters (set {set})"
                 );
                 w.remove(set)?;
                 Ok(())
@@ -349,8 +352,11 @@ pub(crate) fn builtin_func<T: 'static>(
                     ensure!(ptr % 4 == 0, "wasm trap: unaligned string pointer {ptr:#x}");
                     let mut cx = Cx::new(store, &opts);
                     let (p, len) = cx.store_string(&message)?;
-                    cx.write(ptr, &p.to_le_bytes())?;
-                    cx.write(ptr + 4, &len.to_le_bytes())
+                    cx.write(ptr, &p.to_le_bytes())
+                        .and_then(|()| cx.write(ptr + 4, &len.to_le_bytes()))
+                        .map_err(|e| {
+                            anyhow!("wasm trap: invalid debug message pointer {ptr:#x}: {e}")
+                        })
                 }),
             )
         }
