@@ -197,6 +197,9 @@ impl Func {
             raw.resize(core_results, ValRaw::u64(0));
         }
         let func_ref = data.core.func_ref_ptr(store)?;
+        #[cfg(feature = "component-model-async")]
+        super::concurrent::sync_frame(store, |store| invoke(store, func_ref, &mut raw))?;
+        #[cfg(not(feature = "component-model-async"))]
         invoke(store, func_ref, &mut raw)?;
         let mut cx = Cx::new(&mut *store, &data.options);
         cx.lent = lent;

@@ -307,6 +307,11 @@ where
             raw.resize(core_results, ValRaw::u64(0));
         }
         let func_ref = data.core.func_ref_ptr(store)?;
+        #[cfg(feature = "component-model-async")]
+        super::concurrent::sync_frame(store, |store| {
+            crate::func::invoke(store, func_ref, &mut raw)
+        })?;
+        #[cfg(not(feature = "component-model-async"))]
         crate::func::invoke(store, func_ref, &mut raw)?;
         let ret = {
             let mut cx = Cx::new(&mut *store, &data.options);

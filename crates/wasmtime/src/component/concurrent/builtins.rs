@@ -71,11 +71,9 @@ pub(crate) fn builtin_func<T: 'static>(
             (
                 ty(&[], &[I32]),
                 raw(move |store, slots| {
-                    let id = store.concurrent.current_id()?;
                     let v = *store
                         .concurrent
-                        .task(id)
-                        .context
+                        .context_slots()?
                         .get(slot)
                         .ok_or_else(|| anyhow!("context slot {slot} out of range"))?;
                     slots[0] = ValRaw::u32(v);
@@ -88,11 +86,9 @@ pub(crate) fn builtin_func<T: 'static>(
             (
                 ty(&[I32], &[]),
                 raw(move |store, slots| {
-                    let id = store.concurrent.current_id()?;
                     let cell = store
                         .concurrent
-                        .task(id)
-                        .context
+                        .context_slots()?
                         .get_mut(slot)
                         .ok_or_else(|| anyhow!("context slot {slot} out of range"))?;
                     *cell = slots[0].get_u32();

@@ -84,8 +84,8 @@ pub(crate) struct ConcurrentState {
     tasks: Vec<Option<GuestTask>>,
     /// Tasks not started yet, in call order.
     pending: VecDeque<usize>,
-    /// The tasks whose core code is running, innermost last.
-    current: Vec<usize>,
+    /// The calls whose core code is running, innermost last.
+    current: Vec<Frame>,
     /// Host subtasks whose futures are not finished.
     host_tasks: Vec<HostTask>,
     next_host_id: u64,
@@ -112,6 +112,22 @@ type ScopedLiftFn<'a> =
 /// A whole synchronous call (of a function without the `async` option
 /// started concurrently).
 type SyncFn = Box<dyn FnOnce(&mut StoreOpaque) -> Result<Box<dyn Any + Send>> + Send>;
+
+/// A call whose core code runs: a task, or a synchronous call (which has
+/// its own `context.get`/`context.set` slots, starting at 0).
+enum Frame {
+    Task(usize),
+    Sync([u32; 2]),
+}
+
+/// Runs `f`, the core code of a synchronous call, as a frame of its own
+/// (for `context.get`/`context.set`).
+pub(crate) fn sync_frame<R>(store: &mut StoreOpaque, f: impl FnOnce(&mut StoreOpaque) -> R) -> R {
+    store.concurrent.current.push(Frame::Sync([0; 2]));
+    let r = f(store);
+    store.concurrent.current.pop();
+    r
+}
 
 /// How a task starts.
 pub(crate) enum Start {
@@ -262,10 +278,22 @@ impl ConcurrentState {
 
     /// The id of the task whose core code runs now.
     fn current_id(&self) -> Result<usize> {
-        self.current
-            .last()
-            .copied()
-            .ok_or_else(|| anyhow!("wasm trap: no async task is running (the builtin needs one)"))
+        match self.current.last() {
+            Some(Frame::Task(id)) => Ok(*id),
+            _ => bail!("wasm trap: no async task is running (the builtin needs one)"),
+        }
+    }
+
+    /// The context slots of the innermost call.
+    fn context_slots(&mut self) -> Result<&mut [u32; 2]> {
+        if let Some(Frame::Task(id)) = self.current.last() {
+            let id = *id;
+            return Ok(&mut self.task(id).context);
+        }
+        match self.current.last_mut() {
+            Some(Frame::Sync(slots)) => Ok(slots),
+            _ => bail!("wasm trap: `context.get`/`context.set` called outside a task"),
+        }
     }
 }
 
@@ -627,7 +655,7 @@ fn run_core(store: &mut StoreOpaque, id: usize, f: crate::Func, raw: &mut [ValRa
     let task = store.concurrent.task(id);
     let instance = task.instance;
     let nested = task.nested;
-    store.concurrent.current.push(id);
+    store.concurrent.current.push(Frame::Task(id));
     let mut call = move |store: &mut StoreOpaque| {
         let func_ref = f.func_ref_ptr(store)?;
         crate::func::invoke(store, func_ref, raw)
