@@ -221,5 +221,5 @@
 (assert_return (invoke "cancel-async" (u32.const 2)) (u32.const 14))
 ;; Misuse.
 (assert_trap (invoke "cancel-sync" (u32.const 3)) "`task.cancel` called after the task returned")
-(assert_trap (invoke "drop-early") "has not resolved")
+(assert_trap (invoke "drop-early") "cannot drop a subtask which has not yet resolved")
 (assert_trap (invoke "call-uncancelled") "was not cancelled")

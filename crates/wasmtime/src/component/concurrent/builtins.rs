@@ -200,7 +200,8 @@ pub(crate) fn builtin_func<T: 'static>(
                 let s = w.subtask(i)?;
                 ensure!(
                     s.host.is_none() && s.guest.is_none() && !s.pending,
-                    "wasm trap: cannot drop subtask {i}: it has not resolved (or its last event was not delivered)"
+                    "wasm trap: cannot drop a subtask which has not yet resolved (subtask {i}, or its \
+                     last event was not delivered)"
                 );
                 w.remove(i)?;
                 Ok(())
@@ -229,7 +230,7 @@ pub(crate) fn builtin_func<T: 'static>(
                         None => {
                             ensure!(
                                 s.pending,
-                                "wasm trap: cannot cancel subtask {i}: its result was already delivered"
+                                "wasm trap: `subtask.cancel` called after terminal status delivered (subtask {i})"
                             );
                             s.pending = false;
                             s.state
