@@ -318,11 +318,31 @@ pub(crate) fn guest_copy(
         end.payload == *payload,
         "wasm trap: `{op}` of another element type than handle {handle}'s"
     );
-    match end.state {
+    let state = end.state;
+    let tid = end.transmit;
+    let reader_gone = matches!(
+        store.concurrent.transmits.get(tid).map(|t| &t.reader),
+        Ok(Holder::Gone)
+    );
+    let end = end_mut(store, instance, handle)?;
+    match state {
         CopyState::Idle => {}
         CopyState::Copying => bail!(
             "wasm trap: cannot have concurrent operations active on a future/stream (`{op}` on \
              handle {handle}: a copy is already in progress)"
+        ),
+        CopyState::Done if op == "future.read" => bail!(
+            "wasm trap: cannot read from future after previous read succeeded (handle {handle})"
+        ),
+        CopyState::Done if op == "future.write" && reader_gone => {
+            bail!(
+                "wasm trap: cannot write after being notified that the readable end dropped \
+                 (`future.write` on handle {handle})"
+            )
+        }
+        CopyState::Done if op == "future.write" => bail!(
+            "wasm trap: cannot write to future after previous write succeeded or readable end \
+             dropped (handle {handle})"
         ),
         CopyState::Done if op.ends_with("read") => bail!(
             "wasm trap: cannot read after being notified that the writable end dropped (`{op}` \
