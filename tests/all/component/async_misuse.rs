@@ -29,7 +29,8 @@ fn component(body: &str, cb: &str) -> String {
     (import "" "stream.new" (func $stream-new (result i64)))
     (func (export "f") (param i32) (result i32) {body})
     (func (export "cb") (param i32 i32 i32) (result i32) {cb})
-    (func (export "sync") (result i32) (call $cget)))
+    (func (export "sync") (result i32) (call $ret (i32.const 1)) (i32.const 0))
+    (func (export "sync-context") (result i32) (call $cget)))
   (type $s (stream u8))
   (core func $ret (canon task.return (result u32)))
   (core func $task-cancel (canon task.cancel))
@@ -59,6 +60,7 @@ fn component(body: &str, cb: &str) -> String {
   (func (export "f") async (param "x" u32) (result u32)
     (canon lift (core func $i "f") async (callback (core func $i "cb"))))
   (func (export "sync") (result u32) (canon lift (core func $i "sync")))
+  (func (export "sync-context") (result u32) (canon lift (core func $i "sync-context")))
 )"#
     )
 }
@@ -132,7 +134,7 @@ fn backpressure_underflow_and_task_cancel_are_errors() {
     assert_fails(
         "(call $bp-dec) (i32.const 0)",
         UNREACHABLE,
-        "backpressure counter underflow",
+        "`backpressure.dec` below zero",
     );
     assert_fails(
         "(call $task-cancel) (i32.const 0)",
@@ -172,6 +174,10 @@ fn task_builtins_outside_an_async_task_are_errors() {
         format!("{err:?}").contains("no async task is running"),
         "{err:?}"
     );
+    // A synchronous call has context slots of its own, starting at 0.
+    let context = instance.get_func(&mut store, "sync-context").unwrap();
+    context.call(&mut store, &[], &mut out).unwrap();
+    assert_eq!(out[0], Val::U32(0));
 }
 
 #[test]

@@ -209,7 +209,7 @@ fn misuse_is_a_clear_error() {
     // A future's writer dropped before it wrote.
     assert_traps(
         "(call $split (call $f.new)) (call $f.drop-writable (global.get $w)) (i32.const 0)",
-        "before its value was written",
+        "without first writing a value",
     );
     // A buffer beyond the memory.
     assert_traps(

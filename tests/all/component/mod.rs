@@ -10,6 +10,7 @@ mod async_misuse;
 mod async_stream_composition;
 mod async_streams;
 mod bindgen;
+mod bindgen_async;
 mod bindgen_streams;
 mod component_type;
 mod nested;

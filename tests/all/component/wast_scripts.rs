@@ -8,7 +8,7 @@ use wasmtime_wast::WastContext;
 /// Runs one script in a fresh context, returning how many directives
 /// passed; panics listing the failures if any failed. A script whose
 /// header says `;;! component_model_async_stackful = true` gets stackful
-/// async lifts.
+/// async lifts (`component_model_more_async_builtins` likewise).
 fn run_script(name: &str) -> usize {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/wast-scripts/component-model")
@@ -17,6 +17,9 @@ fn run_script(name: &str) -> usize {
     let mut config = Config::new();
     config.wasm_component_model_async_stackful(
         text.contains(";;! component_model_async_stackful = true"),
+    );
+    config.wasm_component_model_more_async_builtins(
+        text.contains(";;! component_model_more_async_builtins = true"),
     );
     let engine = Engine::new(&config).unwrap();
     let mut cx = WastContext::new(Store::new(&engine, ()));
@@ -60,6 +63,11 @@ fn component_async() {
     assert_eq!(run_script("async.wast"), 4);
 }
 
+#[test]
+fn component_pending_subtasks_and_cancellation() {
+    assert_eq!(run_script("subtasks.wast"), 10);
+}
+
 /// Every script in the folder has a test above.
 #[test]
 fn every_script_is_run() {
@@ -76,6 +84,7 @@ fn every_script_is_run() {
             "nested.wast",
             "resources.wast",
             "strings.wast",
+            "subtasks.wast",
             "traps.wast",
             "values.wast"
         ]

@@ -62,17 +62,6 @@ impl Gen<'_> {
             resources: Vec::new(),
         };
         for f in funcs {
-            if matches!(
-                f.kind,
-                FunctionKind::AsyncFreestanding
-                    | FunctionKind::AsyncMethod(_)
-                    | FunctionKind::AsyncStatic(_)
-            ) {
-                anyhow::bail!(
-                    "bindings for component-model `async` functions (`{}`) are not supported yet",
-                    f.name
-                );
-            }
             let field = Self::export_field(f);
             let mut params = Vec::new();
             for p in &f.params {
@@ -100,7 +89,7 @@ impl Gen<'_> {
                 "let {field} = *_instance.get_typed_func::<({ptys}), {rtys}>(&mut store, &self.{field})?.func();"
             );
             let _ = write!(g.names, "{field}, ");
-            let flags = self.function_flags(&self.opts.exports, iface, &f.name);
+            let flags = self.func_export_flags(iface, f);
             let args: String = params.iter().map(|(n, t)| format!(", {n}: {t}")).collect();
             let tuple: String = params.iter().map(|(n, _)| format!("{n},")).collect();
             let (bind, out) = if f.result.is_some() {
@@ -108,7 +97,14 @@ impl Gen<'_> {
             } else {
                 ("let ()", "Ok(())")
             };
-            let (async_kw, where_, call) = if flags.is_async {
+            let concurrent = flags.is_async && flags.store;
+            let (async_kw, where_, call) = if concurrent {
+                (
+                    "async ",
+                    format!("where _T: Send, _D: {wt}::component::HasData"),
+                    format!("callee.call_concurrent(accessor, ({tuple})).await?"),
+                )
+            } else if flags.is_async {
                 (
                     "async ",
                     format!("where <S as {wt}::AsContext>::Data: Send"),
@@ -122,10 +118,16 @@ impl Gen<'_> {
                 )
             };
             let (method, target) = match f.kind {
-                FunctionKind::Freestanding => (snake(&f.name), None),
+                FunctionKind::Freestanding | FunctionKind::AsyncFreestanding => {
+                    (snake(f.item_name()), None)
+                }
                 FunctionKind::Constructor(r) => ("constructor".to_string(), Some(r)),
-                FunctionKind::Method(r) => (format!("method_{}", snake(f.item_name())), Some(r)),
-                FunctionKind::Static(r) => (format!("static_{}", snake(f.item_name())), Some(r)),
+                FunctionKind::Method(r) | FunctionKind::AsyncMethod(r) => {
+                    (format!("method_{}", snake(f.item_name())), Some(r))
+                }
+                FunctionKind::Static(r) | FunctionKind::AsyncStatic(r) => {
+                    (format!("static_{}", snake(f.item_name())), Some(r))
+                }
                 _ => anyhow::bail!("unsupported function kind of `{}`", f.name),
             };
             let access = if target.is_some() {
@@ -133,8 +135,19 @@ impl Gen<'_> {
             } else {
                 format!("self.{struct_field}{field}")
             };
+            let (generics, store_param) = if concurrent {
+                (
+                    "<_T, _D>".to_string(),
+                    format!("accessor: &{wt}::component::Accessor<_T, _D>"),
+                )
+            } else {
+                (
+                    format!("<S: {wt}::AsContextMut>"),
+                    "mut store: S".to_string(),
+                )
+            };
             let text = format!(
-                "{}pub fn func_{method}(&self) -> {wt}::component::TypedFunc<({ptys}), {rtys}> {{\n// SAFETY: the type was checked when the function was loaded.\nunsafe {{ {wt}::component::TypedFunc::<({ptys}), {rtys}>::new_unchecked({access}) }}\n}}\npub {async_kw}fn call_{method}<S: {wt}::AsContextMut>(&self, mut store: S{args}) -> {wt}::Result<{ret}> {where_} {{\nlet callee = self.func_{method}();\n{bind} = {call};\n{out}\n}}\n",
+                "{}pub fn func_{method}(&self) -> {wt}::component::TypedFunc<({ptys}), {rtys}> {{\n// SAFETY: the type was checked when the function was loaded.\nunsafe {{ {wt}::component::TypedFunc::<({ptys}), {rtys}>::new_unchecked({access}) }}\n}}\npub {async_kw}fn call_{method}{generics}(&self, {store_param}{args}) -> {wt}::Result<{ret}> {where_} {{\nlet callee = self.func_{method}();\n{bind} = {call};\n{out}\n}}\n",
                 self.docs(&f.docs)
             );
             match target {

@@ -156,25 +156,6 @@ impl Gen<'_> {
             export: None,
         };
         let wt = self.wt.clone();
-        for f in &funcs {
-            if self.import_flags(iface, &f.name).store {
-                anyhow::bail!(
-                    "the `store` flag (host functions with store access for component-model async) is not supported yet (`{}`)",
-                    f.name
-                );
-            }
-            if matches!(
-                f.kind,
-                FunctionKind::AsyncFreestanding
-                    | FunctionKind::AsyncMethod(_)
-                    | FunctionKind::AsyncStatic(_)
-            ) {
-                anyhow::bail!(
-                    "bindings for component-model `async` functions (`{}`) are not supported yet",
-                    f.name
-                );
-            }
-        }
         let mut traits: Vec<HostTrait> = resources
             .iter()
             .map(|r| HostTrait {
@@ -192,7 +173,9 @@ impl Gen<'_> {
             match f.kind {
                 FunctionKind::Method(r)
                 | FunctionKind::Static(r)
-                | FunctionKind::Constructor(r) => {
+                | FunctionKind::Constructor(r)
+                | FunctionKind::AsyncMethod(r)
+                | FunctionKind::AsyncStatic(r) => {
                     match traits.iter_mut().find(|t| t.resource == Some(r)) {
                         Some(t) => t.funcs.push(f),
                         None => {
@@ -221,53 +204,105 @@ impl Gen<'_> {
         let any_async = |t: &HostTrait, gen: &Gen<'_>| {
             t.funcs
                 .iter()
-                .any(|f| gen.import_flags(iface, &f.name).is_async)
-                || t.resource.is_some_and(|r| {
-                    gen.import_flags(
-                        iface,
-                        &format!(
-                            "[drop]{}",
-                            gen.resolve.types[r].name.as_deref().unwrap_or("")
-                        ),
-                    )
-                    .is_async
-                })
+                .any(|f| gen.func_import_flags(iface, f).is_async)
+                || t.resource
+                    .is_some_and(|r| gen.drop_flags(iface, r).is_async)
         };
         let is_async = traits.iter().any(|t| any_async(t, self)) || any_async(&main, self);
         let send = if is_async { " + Send" } else { "" };
         let mut s = String::new();
-        let mut supertraits = Vec::new();
-        for t in &traits {
-            let r = t.resource.unwrap();
-            let rname = self.resolve.types[r].name.clone().unwrap_or_default();
-            let rpath = self.resource_path(&cx, r);
-            let _ = writeln!(
-                s,
-                "pub trait {}{} {{",
-                t.name,
-                if is_async { ": Send" } else { "" }
-            );
+        let resource_traits: Vec<String> = traits.iter().map(|t| t.name.clone()).collect();
+        for t in traits.iter().chain(std::iter::once(&main)) {
+            let is_main = t.resource.is_none();
+            let with_store = Self::with_store_name(&t.name);
+            // The trait of the functions with store access.
+            let mut store_supers = vec![format!("{wt}::component::HasData")];
+            let mut plain_supers = Vec::new();
+            if is_main {
+                for r in &resource_traits {
+                    store_supers.push(format!("{}<T>", Self::with_store_name(r)));
+                    plain_supers.push(r.clone());
+                }
+            }
+            if is_async {
+                store_supers.push("Send".into());
+                plain_supers.push("Send".into());
+            }
+            let mut store_body = String::new();
+            let mut plain_body = String::new();
             let mut fwd = String::new();
             for f in &t.funcs {
-                self.host_method(&cx, iface, f, &mut s, &mut fwd, &t.name)?;
+                self.host_method(
+                    &cx,
+                    iface,
+                    f,
+                    &mut store_body,
+                    &mut plain_body,
+                    &mut fwd,
+                    &t.name,
+                )?;
             }
-            let drop_async = self.import_flags(iface, &format!("[drop]{rname}")).is_async;
-            let drop_sig = format!("fn drop(&mut self, rep: {wt}::component::Resource<{rpath}>)");
-            if drop_async {
+            if let Some(r) = t.resource {
+                let rpath = self.resource_path(&cx, r);
+                let flags = self.drop_flags(iface, r);
+                let res = format!("{wt}::component::Resource<{rpath}>");
+                let fut = |o: &str| format!("impl ::core::future::Future<Output = {o}> + Send");
+                let unit = format!("{wt}::Result<()>");
+                match (flags.store, flags.is_async) {
+                    (true, true) => {
+                        let _ = writeln!(
+                            store_body,
+                            "fn drop(accessor: &{wt}::component::Accessor<T, Self>, rep: {res}) -> {} where Self: Sized;",
+                            fut(&unit)
+                        );
+                    }
+                    (true, false) => {
+                        let _ = writeln!(
+                            store_body,
+                            "fn drop(accessor: {wt}::component::Access<T, Self>, rep: {res}) -> {unit};"
+                        );
+                    }
+                    (false, true) => {
+                        let sig = format!("fn drop(&mut self, rep: {res}) -> {}", fut(&unit));
+                        let _ = writeln!(plain_body, "{sig};");
+                        let _ = writeln!(
+                            fwd,
+                            "{sig} {{ async move {{ {}::drop(*self, rep).await }} }}",
+                            t.name
+                        );
+                    }
+                    (false, false) => {
+                        let sig = format!("fn drop(&mut self, rep: {res}) -> {unit}");
+                        let _ = writeln!(plain_body, "{sig};");
+                        let _ = writeln!(fwd, "{sig} {{ {}::drop(*self, rep) }}", t.name);
+                    }
+                }
+            }
+            if is_main {
+                for c in &converts {
+                    plain_body.push_str(c);
+                    let sig = c.trim_end().trim_end_matches(';');
+                    let fname = sig["fn ".len()..sig.find('(').unwrap()].to_string();
+                    let _ = writeln!(fwd, "{sig} {{ {}::{fname}(*self, err) }}", t.name);
+                }
+            }
+            let store_supers = store_supers.join(" + ");
+            let _ = writeln!(
+                s,
+                "pub trait {with_store}<T>: {store_supers} {{\n{store_body}}}"
+            );
+            if store_body.is_empty() {
                 let _ = writeln!(
                     s,
-                    "{drop_sig} -> impl ::core::future::Future<Output = {wt}::Result<()>> + Send;"
-                );
-                let _ = writeln!(fwd, "{drop_sig} -> impl ::core::future::Future<Output = {wt}::Result<()>> + Send {{ async move {{ {}::drop(*self, rep).await }} }}", t.name);
-            } else {
-                let _ = writeln!(s, "{drop_sig} -> {wt}::Result<()>;");
-                let _ = writeln!(
-                    fwd,
-                    "{drop_sig} -> {wt}::Result<()> {{ {}::drop(*self, rep) }}",
-                    t.name
+                    "impl<H: ?Sized, T> {with_store}<T> for H where H: {store_supers} {{}}"
                 );
             }
-            s.push_str("}\n");
+            let colon = if plain_supers.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", plain_supers.join(" + "))
+            };
+            let _ = writeln!(s, "pub trait {}{colon} {{\n{plain_body}}}", t.name);
             if !self.opts.skip_mut_forwarding_impls {
                 let _ = writeln!(
                     s,
@@ -275,44 +310,8 @@ impl Gen<'_> {
                     t.name, t.name
                 );
             }
-            supertraits.push(t.name.clone());
         }
-        if is_async {
-            supertraits.push("Send".into());
-        }
-        let colon = if supertraits.is_empty() {
-            String::new()
-        } else {
-            format!(": {}", supertraits.join(" + "))
-        };
-        let _ = writeln!(s, "pub trait {}{colon} {{", main.name);
-        let mut fwd = String::new();
-        for f in &main.funcs {
-            self.host_method(&cx, iface, f, &mut s, &mut fwd, &main.name)?;
-        }
-        for c in &converts {
-            s.push_str(c);
-            let sig = c.trim_end().trim_end_matches(';');
-            let fname = sig["fn ".len()..sig.find('(').unwrap()].to_string();
-            let _ = writeln!(fwd, "{sig} {{ {}::{fname}(*self, err) }}", main.name);
-        }
-        s.push_str("}\n");
-        if !self.opts.skip_mut_forwarding_impls {
-            let _ = writeln!(
-                s,
-                "impl<_T: {} + ?Sized{send}> {} for &mut _T {{\n{fwd}}}",
-                main.name, main.name
-            );
-        }
-        let with_store = if main.name == "Host" {
-            "HostWithStore".to_string()
-        } else {
-            format!("{}WithStore", main.name)
-        };
-        let _ = writeln!(
-            s,
-            "pub trait {with_store}<T>: {wt}::component::HasData{send} {{}}\nimpl<H: ?Sized, T> {with_store}<T> for H where H: {wt}::component::HasData{send} {{}}"
-        );
+        let with_store = Self::with_store_name(&main.name);
 
         // The glue.
         let mut body = String::new();
@@ -321,19 +320,30 @@ impl Gen<'_> {
             let r = t.resource.unwrap();
             let rname = self.resolve.types[r].name.clone().unwrap_or_default();
             let rpath = self.resource_path(&cx, r);
-            if self.import_flags(iface, &format!("[drop]{rname}")).is_async {
-                let _ = writeln!(
+            let flags = self.drop_flags(iface, r);
+            let ws = Self::with_store_name(&t.name);
+            let ty = format!("{wt}::component::ResourceType::host::<{rpath}>()");
+            let own = format!("{wt}::component::Resource::new_own(rep)");
+            let _ = match (flags.store, flags.is_async) {
+                (true, true) => writeln!(
                     body,
-                    "inst.resource_async({rname:?}, {wt}::component::ResourceType::host::<{rpath}>(), move |mut store, rep| {{ {wt}::component::__internal::Box::new(async move {{ {}::drop(&mut host_getter(store.data_mut()), {wt}::component::Resource::new_own(rep)).await }}) }})?;",
-                    t.name
-                );
-            } else {
-                let _ = writeln!(
+                    "inst.resource_concurrent({rname:?}, {ty}, move |caller: &{wt}::component::Accessor::<T>, rep| {{ {wt}::component::__internal::Box::pin(async move {{ let accessor = &caller.with_getter::<D>(host_getter); <D as {ws}<T>>::drop(accessor, {own}).await }}) }})?;"
+                ),
+                (true, false) => writeln!(
                     body,
-                    "inst.resource({rname:?}, {wt}::component::ResourceType::host::<{rpath}>(), move |mut store, rep| -> {wt}::Result<()> {{ {}::drop(&mut host_getter(store.data_mut()), {wt}::component::Resource::new_own(rep)) }})?;",
+                    "inst.resource({rname:?}, {ty}, move |mut store, rep| -> {wt}::Result<()> {{ <D as {ws}<T>>::drop({wt}::component::Access::new(store, host_getter), {own}) }})?;"
+                ),
+                (false, true) => writeln!(
+                    body,
+                    "inst.resource_async({rname:?}, {ty}, move |mut store, rep| {{ {wt}::component::__internal::Box::new(async move {{ {}::drop(&mut host_getter(store.data_mut()), {own}).await }}) }})?;",
                     t.name
-                );
-            }
+                ),
+                (false, false) => writeln!(
+                    body,
+                    "inst.resource({rname:?}, {ty}, move |mut store, rep| -> {wt}::Result<()> {{ {}::drop(&mut host_getter(store.data_mut()), {own}) }})?;",
+                    t.name
+                ),
+            };
         }
         for t in traits.iter().chain(std::iter::once(&main)) {
             for f in &t.funcs {
@@ -383,25 +393,84 @@ impl Gen<'_> {
         Ok(())
     }
 
+    /// The name of the trait of `trait_name`'s functions with store access.
+    pub fn with_store_name(trait_name: &str) -> String {
+        format!("{trait_name}WithStore")
+    }
+
+    /// Whether `f` is a WIT `async` function.
+    pub fn is_wit_async(f: &Function) -> bool {
+        matches!(
+            f.kind,
+            FunctionKind::AsyncFreestanding
+                | FunctionKind::AsyncMethod(_)
+                | FunctionKind::AsyncStatic(_)
+        )
+    }
+
+    /// The import flags of `f`: a WIT `async` function is always `async`
+    /// with store access (a concurrent host function).
+    pub fn func_import_flags(&self, iface: Option<InterfaceId>, f: &Function) -> Flags {
+        let mut flags = self.import_flags(iface, &f.name);
+        if Self::is_wit_async(f) {
+            flags.is_async = true;
+            flags.store = true;
+        }
+        flags
+    }
+
+    /// The export flags of `f` (WIT `async` functions as in
+    /// [`Gen::func_import_flags`]).
+    pub fn func_export_flags(&self, iface: Option<InterfaceId>, f: &Function) -> Flags {
+        let mut flags = self.function_flags(&self.opts.exports, iface, &f.name);
+        if Self::is_wit_async(f) {
+            flags.is_async = true;
+            flags.store = true;
+        }
+        flags
+    }
+
+    /// The flags of resource `r`'s destructor.
+    fn drop_flags(&self, iface: Option<InterfaceId>, r: TypeId) -> Flags {
+        let name = self.resolve.types[r].name.as_deref().unwrap_or("");
+        self.import_flags(iface, &format!("[drop]{name}"))
+    }
+
+    #[allow(clippy::too_many_arguments)]
     fn host_method(
         &self,
         cx: &TyCx,
         iface: Option<InterfaceId>,
         f: &Function,
+        store_body: &mut String,
         s: &mut String,
         fwd: &mut String,
         trait_name: &str,
     ) -> anyhow::Result<()> {
-        let flags = self.import_flags(iface, &f.name);
+        let wt = &self.wt;
+        let flags = self.func_import_flags(iface, f);
         let params = self.params(cx, f)?;
         let ret = self.ret(cx, f, flags);
         let name = Self::method_name(f);
         let args: String = params.iter().map(|(n, t)| format!(", {n}: {t}")).collect();
         let names: String = params.iter().map(|(n, _)| format!(", {n}")).collect();
-        if flags.is_async {
+        let docs = self.docs(&f.docs);
+        if flags.store {
+            let first = if Self::is_wit_async(f) {
+                format!("accessor: &{wt}::component::Accessor<T, Self>")
+            } else {
+                format!("host: {wt}::component::Access<T, Self>")
+            };
+            let out = if flags.is_async {
+                format!("impl ::core::future::Future<Output = {}> + Send", ret.ty)
+            } else {
+                ret.ty.clone()
+            };
+            let _ = writeln!(store_body, "{docs}fn {name}({first}{args}) -> {out};");
+        } else if flags.is_async {
             let _ = writeln!(
                 s,
-                "fn {name}(&mut self{args}) -> impl ::core::future::Future<Output = {}> + Send;",
+                "{docs}fn {name}(&mut self{args}) -> impl ::core::future::Future<Output = {}> + Send;",
                 ret.ty
             );
             let _ = writeln!(
@@ -410,7 +479,7 @@ impl Gen<'_> {
                 ret.ty
             );
         } else {
-            let _ = writeln!(s, "fn {name}(&mut self{args}) -> {};", ret.ty);
+            let _ = writeln!(s, "{docs}fn {name}(&mut self{args}) -> {};", ret.ty);
             let _ = writeln!(
                 fwd,
                 "fn {name}(&mut self{args}) -> {} {{ {trait_name}::{name}(*self{names}) }}",
@@ -430,7 +499,8 @@ impl Gen<'_> {
         extra_bounds: &mut BTreeSet<String>,
     ) -> anyhow::Result<()> {
         let wt = &self.wt;
-        let flags = self.import_flags(iface, &f.name);
+        let flags = self.func_import_flags(iface, f);
+        let wit_async = Self::is_wit_async(f);
         let params = self.params(cx, f)?;
         let ret = self.ret(cx, f, flags);
         let name = Self::method_name(f);
@@ -438,7 +508,18 @@ impl Gen<'_> {
         let tys: String = params.iter().map(|(_, t)| format!("{t},")).collect();
         let args: String = (0..params.len()).map(|i| format!(", arg{i}")).collect();
         let await_ = if flags.is_async { ".await" } else { "" };
-        let mut call = format!("let host = &mut host_getter(caller.data_mut());\nlet r = {trait_name}::{name}(host{args}){await_};\n");
+        let ws = Self::with_store_name(trait_name);
+        let mut call = if wit_async {
+            format!(
+                "let host = &caller.with_getter::<D>(host_getter);\nlet r = <D as {ws}<T>>::{name}(host{args}).await;\n"
+            )
+        } else if flags.store {
+            format!(
+                "let access_cx = {wt}::AsContextMut::as_context_mut(&mut caller);\nlet host = {wt}::component::Access::new(access_cx, host_getter);\nlet r = <D as {ws}<T>>::{name}(host{args}){await_};\n"
+            )
+        } else {
+            format!("let host = &mut host_getter(caller.data_mut());\nlet r = {trait_name}::{name}(host{args}){await_};\n")
+        };
         if let Some((owner_mod, conv)) = &ret.convert {
             let host_trait = if owner_mod.as_slice() == cx.module.as_slice() {
                 "Host".to_string()
@@ -451,7 +532,19 @@ impl Gen<'_> {
                 extra_bounds.insert(p.clone());
                 p
             };
-            let _ = writeln!(call, "let r = match r {{ Ok(a) => Ok(a), Err(e) => Err({host_trait}::{conv}(host, e)?) }};");
+            let convert = if wit_async {
+                format!(
+                    "caller.with(|mut access| {host_trait}::{conv}(&mut host_getter(access.get()), e))"
+                )
+            } else if flags.store {
+                format!("{host_trait}::{conv}(&mut host_getter(caller.data_mut()), e)")
+            } else {
+                format!("{host_trait}::{conv}(host, e)")
+            };
+            let _ = writeln!(
+                call,
+                "let r = match r {{ Ok(a) => Ok(a), Err(e) => Err({convert}?) }};"
+            );
         } else if ret.trappable {
             call.push_str("let r = r?;\n");
         }
@@ -460,6 +553,14 @@ impl Gen<'_> {
         } else {
             "Ok(r)"
         };
+        if wit_async {
+            let _ = writeln!(
+                body,
+                "inst.func_wrap_concurrent({:?}, move |caller: &{wt}::component::Accessor::<T>, ({pat}): ({tys})| {{ {wt}::component::__internal::Box::pin(async move {{\n{call}{out}\n}}) }})?;",
+                f.name
+            );
+            return Ok(());
+        }
         let closure_args =
             format!("move |mut caller: {wt}::StoreContextMut<'_, T>, ({pat}): ({tys})|");
         if flags.is_async {

@@ -244,6 +244,22 @@ let pre = linker.instantiate_pre(component)?;
         Ok(())
     }
 
+    /// Whether the world imports a WIT `async` function (directly or in
+    /// an interface).
+    fn any_wit_async_import(&self) -> bool {
+        self.resolve.worlds[self.world]
+            .imports
+            .values()
+            .any(|item| match item {
+                WorldItem::Function(f) => Self::is_wit_async(f),
+                WorldItem::Interface { id, .. } => self.resolve.interfaces[*id]
+                    .functions
+                    .values()
+                    .any(Self::is_wit_async),
+                WorldItem::Type { .. } => false,
+            })
+    }
+
     /// The world's `add_to_linker`.
     fn add_to_linker_fn(
         &self,
@@ -252,9 +268,24 @@ let pre = linker.instantiate_pre(component)?;
         imports_trait: &str,
     ) -> String {
         let wt = &self.wt;
-        let is_async = self.opts.imports.any_async();
+        let is_async = self.opts.imports.any_async() || self.any_wit_async_import();
         let send = if is_async { " + Send" } else { "" };
         let mut bounds: Vec<String> = ifaces.iter().map(|m| format!("{m}::Host")).collect();
+        let mut store_bounds: Vec<String> = ifaces
+            .iter()
+            .map(|m| format!("{m}::HostWithStore<T>"))
+            .collect();
+        if world_imports {
+            store_bounds.push(format!("{imports_trait}WithStore<T>"));
+        }
+        if is_async {
+            store_bounds.push("Send".into());
+        }
+        let store_bounds = if store_bounds.is_empty() {
+            format!("{wt}::component::HasData")
+        } else {
+            store_bounds.join(" + ")
+        };
         let mut calls = String::new();
         if world_imports {
             bounds.insert(0, imports_trait.to_string());
@@ -272,7 +303,7 @@ let pre = linker.instantiate_pre(component)?;
             format!(
                 "/// Defines the world's own imports in `linker`.
 pub fn add_to_linker_imports<T, D>(linker: &mut {wt}::component::Linker<T>, host_getter: fn(&mut T) -> D::Data<'_>) -> {wt}::Result<()>
-where D: {wt}::component::HasData{send}, for<'a> D::Data<'a>: {imports_trait}, T: 'static{send} {{
+where D: {imports_trait}WithStore<T>{send}, for<'a> D::Data<'a>: {imports_trait}, T: 'static{send} {{
 add_to_linker_imports::<T, D>(linker, host_getter)
 }}
 "
@@ -284,7 +315,7 @@ add_to_linker_imports::<T, D>(linker, host_getter)
             "{imports_fn}/// Defines all of the world's imports in `linker`, implemented by the data
 /// `host_getter` borrows from the store's.
 pub fn add_to_linker<T, D>(linker: &mut {wt}::component::Linker<T>, host_getter: fn(&mut T) -> D::Data<'_>) -> {wt}::Result<()>
-where D: {wt}::component::HasData{send}, {data_bound} T: 'static{send} {{
+where D: {store_bounds}, {data_bound} T: 'static{send} {{
 {calls}Ok(())
 }}
 "

@@ -197,10 +197,12 @@ impl Func {
         if raw.len() < core_results {
             raw.resize(core_results, ValRaw::u64(0));
         }
-        let called = data
-            .core
-            .func_ref_ptr(store)
-            .and_then(|func_ref| invoke(store, func_ref, &mut raw));
+        let called = data.core.func_ref_ptr(store).and_then(|func_ref| {
+            #[cfg(feature = "component-model-async")]
+            return super::concurrent::sync_frame(store, |store| invoke(store, func_ref, &mut raw));
+            #[cfg(not(feature = "component-model-async"))]
+            invoke(store, func_ref, &mut raw)
+        });
         super::abi::end_host_lends(store, host_lent);
         called?;
         let mut cx = Cx::new(&mut *store, &data.options);

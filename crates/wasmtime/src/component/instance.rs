@@ -329,6 +329,26 @@ impl<T: 'static> Builder<'_, '_, T> {
                 // lowered into the callee through `Val`s. Both are parts
                 // of this instance, so the call does not enter it anew.
                 let callee = self.func(lowering.func)?;
+                #[cfg(feature = "component-model-async")]
+                if lowering.options.async_ {
+                    // An async lower: the callee's task may stay pending.
+                    let opts = Arc::new(self.options(&lowering.options)?);
+                    let ty = Arc::new(lowering.ty.clone());
+                    let core_ty = self.component.inner.core_plan()?.lowered_type(index)?;
+                    let raw: Arc<HostFuncRaw<T>> =
+                        Arc::new(move |mut caller: Caller<'_, T>, slots: &mut [ValRaw]| {
+                            super::concurrent::guest_async_lower(
+                                caller.store.opaque(),
+                                callee,
+                                &ty,
+                                &opts,
+                                slots,
+                            )
+                        });
+                    let func = crate::Func::new_host(self.store, core_ty, raw)?;
+                    self.lowered.insert(index, func);
+                    return Ok(func);
+                }
                 HostFunc::dynamic(Arc::new(move |mut store, _ty, params, results| {
                     callee.call_inner(store.opaque(), params, results)
                 }))

@@ -307,10 +307,14 @@ where
         if raw.len() < core_results {
             raw.resize(core_results, ValRaw::u64(0));
         }
-        let called = data
-            .core
-            .func_ref_ptr(store)
-            .and_then(|func_ref| crate::func::invoke(store, func_ref, &mut raw));
+        let called = data.core.func_ref_ptr(store).and_then(|func_ref| {
+            #[cfg(feature = "component-model-async")]
+            return super::concurrent::sync_frame(store, |store| {
+                crate::func::invoke(store, func_ref, &mut raw)
+            });
+            #[cfg(not(feature = "component-model-async"))]
+            crate::func::invoke(store, func_ref, &mut raw)
+        });
         crate::component::abi::end_host_lends(store, host_lent);
         called?;
         let ret = {

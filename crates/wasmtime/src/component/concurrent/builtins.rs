@@ -65,20 +65,15 @@ pub(crate) fn builtin_func<T: 'static>(
                 raw(move |store, slots| task_return(store, &result, slots)),
             )
         }
-        Builtin::TaskCancel => (
-            ty(&[], &[]),
-            raw(|_, _| bail!("wasm trap: `task.cancel` called by a task that was not cancelled")),
-        ),
+        Builtin::TaskCancel => (ty(&[], &[]), raw(|store, _| super::task_cancel(store))),
         Builtin::ContextGet(slot) => {
             let slot = *slot as usize;
             (
                 ty(&[], &[I32]),
                 raw(move |store, slots| {
-                    let id = store.concurrent.current_id()?;
                     let v = *store
                         .concurrent
-                        .task(id)
-                        .context
+                        .context_slots()?
                         .get(slot)
                         .ok_or_else(|| anyhow!("context slot {slot} out of range"))?;
                     slots[0] = ValRaw::u32(v);
@@ -91,11 +86,9 @@ pub(crate) fn builtin_func<T: 'static>(
             (
                 ty(&[I32], &[]),
                 raw(move |store, slots| {
-                    let id = store.concurrent.current_id()?;
                     let cell = store
                         .concurrent
-                        .task(id)
-                        .context
+                        .context_slots()?
                         .get_mut(slot)
                         .ok_or_else(|| anyhow!("context slot {slot} out of range"))?;
                     *cell = slots[0].get_u32();
@@ -119,7 +112,10 @@ pub(crate) fn builtin_func<T: 'static>(
             ty(&[], &[]),
             raw(move |store, _| {
                 let bp = &mut store.component_instances[instance].concurrent.backpressure;
-                ensure!(*bp > 0, "wasm trap: backpressure counter underflow");
+                ensure!(
+                    *bp > 0,
+                    "wasm trap: backpressure counter overflow (`backpressure.dec` below zero)"
+                );
                 *bp -= 1;
                 Ok(())
             }),
@@ -178,7 +174,7 @@ pub(crate) fn builtin_func<T: 'static>(
                 );
                 ensure!(
                     !waiting,
-                    "wasm trap: cannot drop waitable set {set}: a task waits on it"
+                    "wasm trap: cannot drop waitable set with waiters (set {set})"
                 );
                 w.remove(set)?;
                 Ok(())
@@ -203,26 +199,38 @@ pub(crate) fn builtin_func<T: 'static>(
                 let w = &mut store.component_instances[instance].concurrent.waitables;
                 let s = w.subtask(i)?;
                 ensure!(
-                    s.host.is_none() && !s.pending,
-                    "wasm trap: cannot drop subtask {i}: it has not resolved (or its last event was not delivered)"
+                    s.host.is_none() && s.guest.is_none() && !s.pending,
+                    "wasm trap: cannot drop a subtask which has not yet resolved (subtask {i}, or its \
+                     last event was not delivered)"
                 );
                 w.remove(i)?;
                 Ok(())
             }),
         ),
         Builtin::SubtaskCancel(async_) => {
-            let _ = async_;
+            let async_ = *async_;
             (
                 ty(&[I32], &[I32]),
                 raw(move |store, slots| {
                     let i = slots[0].get_u32();
                     let w = &mut store.component_instances[instance].concurrent.waitables;
                     let s = w.subtask(i)?;
+                    ensure!(
+                        async_ || s.set.is_none(),
+                        "wasm trap: waitable cannot be used synchronously while added to a \
+                         waitable set (`subtask.cancel` of subtask {i})"
+                    );
+                    if let Some(id) = s.guest {
+                        slots[0] = ValRaw::u32(super::cancel_guest_subtask(
+                            store, instance, i, id, async_,
+                        )?);
+                        return Ok(());
+                    }
                     let state = match s.host {
                         None => {
                             ensure!(
                                 s.pending,
-                                "wasm trap: cannot cancel subtask {i}: its result was already delivered"
+                                "wasm trap: `subtask.cancel` called after terminal status delivered (subtask {i})"
                             );
                             s.pending = false;
                             s.state
@@ -341,8 +349,11 @@ pub(crate) fn builtin_func<T: 'static>(
                     ensure!(ptr % 4 == 0, "wasm trap: unaligned string pointer {ptr:#x}");
                     let mut cx = Cx::new(store, &opts);
                     let (p, len) = cx.store_string(&message)?;
-                    cx.write(ptr, &p.to_le_bytes())?;
-                    cx.write(ptr + 4, &len.to_le_bytes())
+                    cx.write(ptr, &p.to_le_bytes())
+                        .and_then(|()| cx.write(ptr + 4, &len.to_le_bytes()))
+                        .map_err(|e| {
+                            anyhow!("wasm trap: invalid debug message pointer {ptr:#x}: {e}")
+                        })
                 }),
             )
         }
@@ -401,12 +412,17 @@ fn task_return(
         lift(&mut cx, slots)?
     };
     let task = store.concurrent.task(id);
-    task.result = Some(value);
-    // A host waiting for the returned value (not only for the end).
-    if let Some(w) = task.waker.take() {
-        w.wake();
+    match task.on_resolve.take() {
+        Some(resolve) => resolve(store, super::Resolution::Returned(value)),
+        None => {
+            task.result = Some(value);
+            // A host waiting for the returned value (not only for the end).
+            if let Some(w) = task.waker.take() {
+                w.wake();
+            }
+            Ok(())
+        }
     }
-    Ok(())
 }
 
 /// The next event of set `set` of `instance`: waits for one (`wait`) or

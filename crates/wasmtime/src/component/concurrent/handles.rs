@@ -94,8 +94,17 @@ pub(crate) fn lift_async_handle(cx: &mut Cx<'_>, ty: &InterfaceType, handle: u32
         "handle {handle} is a {what} of another element type"
     );
     ensure!(
+        end.state != CopyState::Done || !future,
+        "wasm trap: cannot lift future after previous read succeeded (handle {handle})"
+    );
+    ensure!(
+        end.state != CopyState::Done,
+        "wasm trap: cannot lift stream after being notified that the writable end dropped \
+         (handle {handle})"
+    );
+    ensure!(
         end.state == CopyState::Idle,
-        "cannot pass handle {handle}: a copy is in progress or the {what} is done"
+        "cannot pass handle {handle}: a copy is in progress"
     );
     let id = end.transmit;
     w.remove(handle)?;

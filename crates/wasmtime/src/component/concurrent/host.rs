@@ -193,6 +193,7 @@ where
                 pending: false,
                 set: None,
                 host: None,
+                guest: None,
             }))?;
         let (ty, opts) = (ty.clone(), opts.clone());
         let done = async move {
@@ -213,5 +214,23 @@ where
             .host = Some(id);
         slots[0] = ValRaw::u32(SUBTASK_STARTED | (handle << 4));
         Ok(())
+    }
+}
+
+/// Runs the future `make` builds from an accessor of `store` to its end
+/// (on the store's fiber when it must wait): a host resource destructor
+/// defined with `LinkerInstance::resource_concurrent`.
+pub(crate) fn block_on_accessor<T: 'static, R>(
+    store: &mut StoreOpaque,
+    make: impl for<'a> FnOnce(&'a Accessor<T>) -> Pin<Box<dyn Future<Output = Result<R>> + Send + 'a>>,
+) -> Result<R> {
+    let accessor = Accessor::<T>::new(store.id());
+    let mut future = make(&accessor);
+    let waiter = Waiter::of(store);
+    loop {
+        match with_store(store, || waiter.poll(future.as_mut()))? {
+            Poll::Ready(r) => return r,
+            Poll::Pending => waiter.park()?,
+        }
     }
 }

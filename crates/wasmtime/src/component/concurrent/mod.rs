@@ -25,18 +25,22 @@ mod builtins;
 mod handles;
 mod host;
 mod streams;
+mod subtask;
 mod transmit;
+mod waitables;
 
 pub use accessor::{Access, Accessor, AsAccessor, TaskExit};
 pub(crate) use builtins::builtin_func;
 pub use handles::ErrorContext;
 pub(crate) use handles::{lift_async_handle, lower_async_handle};
-pub(crate) use host::{async_lower_abi, ConcurrentHost};
+pub(crate) use host::{async_lower_abi, block_on_accessor, ConcurrentHost};
 pub use streams::{
     Destination, DirectDestination, DirectSource, FutureConsumer, FutureProducer, FutureReader,
     ReadBuffer, Source, StreamConsumer, StreamProducer, StreamReader, StreamResult, VecBuffer,
     WriteBuffer,
 };
+pub(crate) use subtask::{cancel_guest_subtask, guest_async_lower, task_cancel};
+pub(crate) use waitables::Waitables;
 
 use super::abi::Cx;
 use super::func::LiftedFunc;
@@ -62,6 +66,7 @@ const CALLBACK_WAIT: u32 = 2;
 /// Event codes delivered to tasks.
 pub(crate) const EVENT_NONE: u32 = 0;
 pub(crate) const EVENT_SUBTASK: u32 = 1;
+pub(crate) const EVENT_TASK_CANCELLED: u32 = 6;
 
 /// Subtask states (the payload of a subtask event, and what an async
 /// lower returns in its low 4 bits).
@@ -79,13 +84,18 @@ pub(crate) struct ConcurrentState {
     tasks: Vec<Option<GuestTask>>,
     /// Tasks not started yet, in call order.
     pending: VecDeque<usize>,
-    /// The tasks whose core code is running, innermost last.
-    current: Vec<usize>,
+    /// The calls whose core code is running, innermost last.
+    current: Vec<Frame>,
     /// Host subtasks whose futures are not finished.
     host_tasks: Vec<HostTask>,
     next_host_id: u64,
     /// Streams, futures and error contexts.
     pub(crate) transmits: transmit::Transmits,
+    /// The failure of a task no caller waits for in its frame (a guest
+    /// subtask that resolves later): the loop returns it.
+    failure: Option<anyhow::Error>,
+    /// Where the next search for a task to resume starts (round robin).
+    next_ready: usize,
 }
 
 /// What lowers a task's parameters into its instance and returns the core
@@ -102,6 +112,22 @@ type ScopedLiftFn<'a> =
 /// A whole synchronous call (of a function without the `async` option
 /// started concurrently).
 type SyncFn = Box<dyn FnOnce(&mut StoreOpaque) -> Result<Box<dyn Any + Send>> + Send>;
+
+/// A call whose core code runs: a task, or a synchronous call (which has
+/// its own `context.get`/`context.set` slots, starting at 0).
+enum Frame {
+    Task(usize),
+    Sync([u32; 2]),
+}
+
+/// Runs `f`, the core code of a synchronous call, as a frame of its own
+/// (for `context.get`/`context.set`).
+pub(crate) fn sync_frame<R>(store: &mut StoreOpaque, f: impl FnOnce(&mut StoreOpaque) -> R) -> R {
+    store.concurrent.current.push(Frame::Sync([0; 2]));
+    let r = f(store);
+    store.concurrent.current.pop();
+    r
+}
 
 /// How a task starts.
 pub(crate) enum Start {
@@ -144,7 +170,27 @@ struct GuestTask {
     /// Started by an adapter between components inlined into one
     /// instance: runs although its instance is busy (the caller's frame).
     nested: bool,
+    /// The caller asked to cancel it (`subtask.cancel`).
+    cancel_requested: bool,
+    /// It called `task.cancel`.
+    cancelled: bool,
+    /// What resolves the caller's subtask when the task returns or is
+    /// cancelled (a guest subtask that did not return at once).
+    on_resolve: Option<OnResolve>,
+    /// No caller waits for its end in a frame: the loop frees it when it is
+    /// done, and its failure fails the loop.
+    detached: bool,
 }
+
+/// How a guest subtask resolved: `task.return` with its lifted value, or
+/// `task.cancel`.
+enum Resolution {
+    Returned(Box<dyn Any + Send>),
+    Cancelled,
+}
+
+/// See [`GuestTask::on_resolve`].
+type OnResolve = Box<dyn FnOnce(&mut StoreOpaque, Resolution) -> Result<()> + Send>;
 
 /// A host subtask: the future of a concurrent host function called by an
 /// async lower.
@@ -179,13 +225,8 @@ pub(crate) struct Subtask {
     pub(crate) set: Option<u32>,
     /// The host task behind it, while running.
     pub(crate) host: Option<u64>,
-}
-
-/// An instance's table of waitables, indices from 1.
-#[derive(Default)]
-pub(crate) struct Waitables {
-    slots: Vec<Option<Waitable>>,
-    free: Vec<u32>,
+    /// The guest task behind it, while running.
+    pub(crate) guest: Option<usize>,
 }
 
 /// What an instance keeps for component-model async.
@@ -194,106 +235,6 @@ pub(crate) struct InstanceConcurrent {
     pub(crate) waitables: Waitables,
     /// `backpressure.inc` minus `backpressure.dec`.
     pub(crate) backpressure: u32,
-}
-
-impl Waitables {
-    pub(crate) fn insert(&mut self, w: Waitable) -> Result<u32> {
-        if let Some(i) = self.free.pop() {
-            self.slots[i as usize - 1] = Some(w);
-            return Ok(i);
-        }
-        if self.slots.len() >= (1 << 28) - 1 {
-            bail!("the instance's table of waitables is full");
-        }
-        self.slots.push(Some(w));
-        Ok(self.slots.len() as u32)
-    }
-
-    pub(crate) fn get(&mut self, i: u32) -> Result<&mut Waitable> {
-        i.checked_sub(1)
-            .and_then(|i| self.slots.get_mut(i as usize))
-            .and_then(|s| s.as_mut())
-            .ok_or_else(|| anyhow!("unknown waitable handle {i}"))
-    }
-
-    pub(crate) fn subtask(&mut self, i: u32) -> Result<&mut Subtask> {
-        match self.get(i)? {
-            Waitable::Subtask(s) => Ok(s),
-            _ => bail!("handle {i} is not a subtask"),
-        }
-    }
-
-    pub(crate) fn check_set(&mut self, i: u32) -> Result<()> {
-        match self.get(i)? {
-            Waitable::Set => Ok(()),
-            _ => bail!("handle {i} is not a waitable set"),
-        }
-    }
-
-    /// The set a subtask or stream/future end joined.
-    pub(crate) fn joined(&mut self, i: u32) -> Result<&mut Option<u32>> {
-        match self.get(i)? {
-            Waitable::Subtask(s) => Ok(&mut s.set),
-            Waitable::End(e) => Ok(&mut e.set),
-            _ => bail!("handle {i} is not a subtask or a stream or future end"),
-        }
-    }
-
-    pub(crate) fn remove(&mut self, i: u32) -> Result<Waitable> {
-        self.get(i)?;
-        self.free.push(i);
-        Ok(self.slots[i as usize - 1].take().unwrap())
-    }
-
-    /// Waitables that joined set `set`.
-    fn members(&self, set: u32) -> impl Iterator<Item = u32> + '_ {
-        self.slots
-            .iter()
-            .enumerate()
-            .filter_map(move |(i, w)| match w {
-                Some(Waitable::Subtask(s)) if s.set == Some(set) => Some(i as u32 + 1),
-                Some(Waitable::End(e)) if e.set == Some(set) => Some(i as u32 + 1),
-                _ => None,
-            })
-    }
-
-    pub(crate) fn set_has_members(&self, set: u32) -> bool {
-        self.members(set).next().is_some()
-    }
-
-    fn has_pending(&self, i: u32) -> bool {
-        match &self.slots[i as usize - 1] {
-            Some(Waitable::Subtask(s)) => s.pending,
-            Some(Waitable::End(e)) => e.event.is_some(),
-            _ => false,
-        }
-    }
-
-    /// Takes the next pending event of set `set`: `(code, handle,
-    /// payload)`.
-    pub(crate) fn take_event(&mut self, set: u32) -> Option<(u32, u32, u32)> {
-        let i = self.members(set).find(|&i| self.has_pending(i))?;
-        match &mut self.slots[i as usize - 1] {
-            Some(Waitable::Subtask(s)) => {
-                s.pending = false;
-                Some((EVENT_SUBTASK, i, s.state))
-            }
-            Some(Waitable::End(e)) => {
-                let (code, payload, done) = e.event.take()?;
-                e.state = if done {
-                    transmit::CopyState::Done
-                } else {
-                    transmit::CopyState::Idle
-                };
-                Some((code, i, payload))
-            }
-            _ => None,
-        }
-    }
-
-    fn has_event(&self, set: u32) -> bool {
-        self.members(set).any(|i| self.has_pending(i))
-    }
 }
 
 /// How code that must wait does so: on a fiber (suspend until woken) or in
@@ -337,10 +278,22 @@ impl ConcurrentState {
 
     /// The id of the task whose core code runs now.
     fn current_id(&self) -> Result<usize> {
-        self.current
-            .last()
-            .copied()
-            .ok_or_else(|| anyhow!("wasm trap: no async task is running (the builtin needs one)"))
+        match self.current.last() {
+            Some(Frame::Task(id)) => Ok(*id),
+            _ => bail!("wasm trap: no async task is running (the builtin needs one)"),
+        }
+    }
+
+    /// The context slots of the innermost call.
+    fn context_slots(&mut self) -> Result<&mut [u32; 2]> {
+        if let Some(Frame::Task(id)) = self.current.last() {
+            let id = *id;
+            return Ok(&mut self.task(id).context);
+        }
+        match self.current.last_mut() {
+            Some(Frame::Sync(slots)) => Ok(slots),
+            _ => bail!("wasm trap: `context.get`/`context.set` called outside a task"),
+        }
     }
 }
 
@@ -359,6 +312,10 @@ pub(crate) fn spawn_task(store: &mut StoreOpaque, func: Func, start: Start, nest
         context: [0; 2],
         waker: None,
         nested,
+        cancel_requested: false,
+        cancelled: false,
+        on_resolve: None,
+        detached: false,
     };
     let c = &mut store.concurrent;
     let id = match c.tasks.iter().position(|t| t.is_none()) {
@@ -464,6 +421,9 @@ pub(crate) fn drive_until(
     mut done: impl FnMut(&mut StoreOpaque) -> Result<bool>,
 ) -> Result<()> {
     loop {
+        if let Some(e) = store.concurrent.failure.take() {
+            return Err(e);
+        }
         if done(store)? {
             return Ok(());
         }
@@ -649,8 +609,11 @@ fn step(store: &mut StoreOpaque, waiter: Waiter) -> Result<bool> {
         start_task(store, id);
         return Ok(true);
     }
-    // Deliver an event to (or resume) a callback task.
-    let ready = (0..store.concurrent.tasks.len()).find_map(|id| {
+    // Deliver an event to (or resume) a callback task, searching round
+    // robin so that a task that keeps yielding starves no other.
+    let n = store.concurrent.tasks.len();
+    let first = store.concurrent.next_ready.min(n);
+    let ready = (first..n).chain(0..first).find_map(|id| {
         let t = store.concurrent.tasks[id].as_ref()?;
         let inst = &mut store.component_instances[t.instance];
         if !t.nested && !inst.may_enter {
@@ -666,7 +629,13 @@ fn step(store: &mut StoreOpaque, waiter: Waiter) -> Result<bool> {
         }
     });
     if let Some((id, event)) = ready {
+        store.concurrent.next_ready = id + 1;
         deliver(store, id, event);
+        if event.0 == EVENT_NONE {
+            // Resuming a yielded task: let host work progress as well.
+            transmit::poll_host_transmits(store)?;
+            poll_host_tasks(store, waiter)?;
+        }
         return Ok(true);
     }
     let streams = transmit::poll_host_transmits(store)?;
@@ -723,7 +692,7 @@ fn run_core(store: &mut StoreOpaque, id: usize, f: crate::Func, raw: &mut [ValRa
     let task = store.concurrent.task(id);
     let instance = task.instance;
     let nested = task.nested;
-    store.concurrent.current.push(id);
+    store.concurrent.current.push(Frame::Task(id));
     let mut call = move |store: &mut StoreOpaque| {
         let func_ref = f.func_ref_ptr(store)?;
         crate::func::invoke(store, func_ref, raw)
@@ -772,6 +741,12 @@ fn after_call(store: &mut StoreOpaque, id: usize, outcome: Result<u32>) {
     if task.state == TaskState::Done {
         if let Some(w) = task.waker.take() {
             w.wake();
+        }
+        if task.detached {
+            let task = store.concurrent.tasks[id].take().expect("live task");
+            if let Some(e) = task.error {
+                store.concurrent.failure.get_or_insert(e);
+            }
         }
     }
 }

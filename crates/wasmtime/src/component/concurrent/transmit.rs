@@ -264,7 +264,7 @@ fn copy_elements(
 fn check_buffer(store: &mut StoreOpaque, buf: &GuestBuf) -> Result<()> {
     ensure!(
         buf.len <= MAX_LENGTH,
-        "wasm trap: stream copy of {} elements is too long",
+        "wasm trap: stream read/write count too large ({} elements)",
         buf.len
     );
     if let Some(ty) = &buf.ty {
@@ -318,16 +318,45 @@ pub(crate) fn guest_copy(
         end.payload == *payload,
         "wasm trap: `{op}` of another element type than handle {handle}'s"
     );
-    match end.state {
+    let state = end.state;
+    let tid = end.transmit;
+    let reader_gone = matches!(
+        store.concurrent.transmits.get(tid).map(|t| &t.reader),
+        Ok(Holder::Gone)
+    );
+    let end = end_mut(store, instance, handle)?;
+    match state {
         CopyState::Idle => {}
-        CopyState::Copying => bail!("wasm trap: `{op}` on handle {handle}: a copy is already in progress"),
+        CopyState::Copying => bail!(
+            "wasm trap: cannot have concurrent operations active on a future/stream (`{op}` on \
+             handle {handle}: a copy is already in progress)"
+        ),
+        CopyState::Done if op == "future.read" => bail!(
+            "wasm trap: cannot read from future after previous read succeeded (handle {handle})"
+        ),
+        CopyState::Done if op == "future.write" && reader_gone => {
+            bail!(
+                "wasm trap: cannot write after being notified that the readable end dropped \
+                 (`future.write` on handle {handle})"
+            )
+        }
+        CopyState::Done if op == "future.write" => bail!(
+            "wasm trap: cannot write to future after previous write succeeded or readable end \
+             dropped (handle {handle})"
+        ),
+        CopyState::Done if op.ends_with("read") => bail!(
+            "wasm trap: cannot read after being notified that the writable end dropped (`{op}` \
+             on handle {handle}; or the future's value already went through)"
+        ),
         CopyState::Done => bail!(
-            "wasm trap: `{op}` on handle {handle}: the other end was dropped (or the future's value already went through)"
+            "wasm trap: cannot write after being notified that the readable end dropped (`{op}` \
+             on handle {handle}; or the future's value already went through)"
         ),
     }
     ensure!(
         end.set.is_none() || opts.async_,
-        "wasm trap: synchronous `{op}` on handle {handle}, which is in a waitable set"
+        "wasm trap: waitable cannot be used synchronously while added to a waitable set \
+         (`{op}` on handle {handle})"
     );
     let tid = end.transmit;
     let buf = GuestBuf {
@@ -393,7 +422,10 @@ fn start_copy(store: &mut StoreOpaque, tid: usize, me: Pending) -> Result<()> {
     };
     let mut me = me;
     if other.instance == me.instance && !me.buf.ty.as_ref().is_none_or(|t| t.is_plain_number()) {
-        bail!("wasm trap: a copy between two ends of one instance needs a numeric element type");
+        bail!(
+            "wasm trap: cannot read from and write to intra-component future/stream with \
+             non-numeric payload"
+        );
     }
     if other.buf.remain() > 0 {
         if me.buf.remain() > 0 {
@@ -530,7 +562,8 @@ pub(crate) fn guest_cancel(
     );
     ensure!(
         end.set.is_none() || async_,
-        "wasm trap: synchronous `{kind}.{op}` on handle {handle}, which is in a waitable set"
+        "wasm trap: waitable cannot be used synchronously while added to a waitable set \
+         (`{kind}.{op}` on handle {handle})"
     );
     if end.event.is_none() {
         let tid = end.transmit;
@@ -571,7 +604,7 @@ pub(crate) fn guest_drop(
     );
     ensure!(
         !(future && !readable && end.state != CopyState::Done),
-        "wasm trap: cannot drop the writable end of a future (handle {handle}) before its value was written"
+        "wasm trap: cannot drop future write end without first writing a value (handle {handle})"
     );
     let tid = end.transmit;
     store.component_instances[instance]

@@ -98,6 +98,30 @@ impl<T: 'static> LinkerInstance<'_, T> {
         self.insert(name, Definition::Func(HostFunc::from_kind(Arc::new(kind))))
     }
 
+    /// As [`LinkerInstance::resource`], with a destructor that gets an
+    /// [`Accessor`](crate::component::Accessor) and returns a future (run
+    /// to its end when the resource is dropped, on the dropping guest's
+    /// fiber if it must wait).
+    #[cfg(feature = "component-model-async")]
+    pub fn resource_concurrent<F>(&mut self, name: &str, ty: ResourceType, dtor: F) -> Result<()>
+    where
+        T: Send + 'static,
+        F: Fn(
+                &crate::component::Accessor<T>,
+                u32,
+            ) -> Pin<Box<dyn Future<Output = Result<()>> + Send + '_>>
+            + Send
+            + Sync
+            + 'static,
+    {
+        self.resource(name, ty, move |store, rep| {
+            crate::component::concurrent::block_on_accessor::<T, ()>(
+                &mut store.0.opaque,
+                |accessor| dtor(accessor, rep),
+            )
+        })
+    }
+
     /// As [`LinkerInstance::resource`], with a destructor that returns a
     /// future (awaited on the dropping guest's fiber).
     pub fn resource_async<F>(&mut self, name: &str, ty: ResourceType, dtor: F) -> Result<()>
