@@ -5,6 +5,7 @@
 use crate::{Engine, FuncType, Module, ValType};
 use anyhow::{anyhow, Result};
 use rustc_hash::FxHashMap as HashMap;
+use std::sync::Arc;
 use wasmtime_environ::component::{
     ComponentFuncType, ComponentTranslation, CoreInstanceDef, FlatType,
 };
@@ -28,6 +29,9 @@ pub(crate) struct CorePlan {
     args: Vec<Vec<(u32, CoreItem)>>,
     /// Per lowering: the core type of its function, or why it has none.
     lowered_types: Vec<Result<FuncType, String>>,
+    /// Per lowering: its component function type, shared by the host
+    /// functions of every instance (instead of a copy per instantiation).
+    lowered_func_types: Vec<Arc<ComponentFuncType>>,
 }
 
 impl CorePlan {
@@ -47,10 +51,16 @@ impl CorePlan {
                     .map_err(|e| e.to_string())
             })
             .collect();
+        let lowered_func_types = translation
+            .lowerings
+            .iter()
+            .map(|l| Arc::new(l.ty.clone()))
+            .collect();
         let mut plan = CorePlan {
             bags: Vec::new(),
             args: Vec::new(),
             lowered_types,
+            lowered_func_types,
         };
         for def in &translation.core_instances {
             match def {
@@ -113,6 +123,11 @@ impl CorePlan {
     }
 
     /// The core function type of lowering `index`.
+    /// The component function type of lowering `index`.
+    pub(crate) fn lowered_func_type(&self, index: u32) -> Arc<ComponentFuncType> {
+        self.lowered_func_types[index as usize].clone()
+    }
+
     pub(crate) fn lowered_type(&self, index: u32) -> Result<FuncType> {
         self.lowered_types[index as usize]
             .clone()

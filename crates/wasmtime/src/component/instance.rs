@@ -333,7 +333,7 @@ impl<T: 'static> Builder<'_, '_, T> {
                 if lowering.options.async_ {
                     // An async lower: the callee's task may stay pending.
                     let opts = Arc::new(self.options(&lowering.options)?);
-                    let ty = Arc::new(lowering.ty.clone());
+                    let ty = self.component.inner.core_plan()?.lowered_func_type(index);
                     let core_ty = self.component.inner.core_plan()?.lowered_type(index)?;
                     let raw: Arc<HostFuncRaw<T>> =
                         Arc::new(move |mut caller: Caller<'_, T>, slots: &mut [ValRaw]| {
@@ -355,7 +355,7 @@ impl<T: 'static> Builder<'_, '_, T> {
             }
         };
         let opts = Arc::new(self.options(&lowering.options)?);
-        let ty = Arc::new(lowering.ty.clone());
+        let ty = self.component.inner.core_plan()?.lowered_func_type(index);
         let core_ty = self.component.inner.core_plan()?.lowered_type(index)?;
         let raw = host.entry(ty, opts);
         let func = crate::Func::new_host(self.store, core_ty, raw)?;
