@@ -3,33 +3,10 @@
 //! guest every copy of it is stale; an owned `Resource<T>` moves into a
 //! guest once. No destructor ever runs twice.
 
-use super::resources::{host_linker, Counter, Host, GUEST_RESOURCE, HOST_RESOURCE};
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::Arc;
+use super::resources::{guest_instance, host_linker, Counter, Host, HOST_RESOURCE};
+use std::sync::atomic::Ordering;
 use wasmtime::component::{Component, Instance, Linker, Resource, ResourceAny, Val};
 use wasmtime::{Engine, Store};
-
-/// An instance of `GUEST_RESOURCE` whose destructor adds each dropped
-/// value to the returned counter.
-fn guest_instance(engine: &Engine) -> (Store<()>, Instance, Arc<AtomicU32>) {
-    let component = Component::new(engine, GUEST_RESOURCE).unwrap();
-    let drops = Arc::new(AtomicU32::new(0));
-    let mut linker: Linker<()> = Linker::new(engine);
-    let d = drops.clone();
-    linker
-        .root()
-        .func_new("note-drop", move |_, _, params, _| {
-            let Val::U32(v) = params[0] else {
-                unreachable!()
-            };
-            d.fetch_add(v, Ordering::SeqCst);
-            Ok(())
-        })
-        .unwrap();
-    let mut store = Store::new(engine, ());
-    let instance = linker.instantiate(&mut store, &component).unwrap();
-    (store, instance, drops)
-}
 
 fn make(store: &mut Store<()>, instance: &Instance, v: u32) -> ResourceAny {
     let make = instance.get_func(&mut *store, "make").unwrap();

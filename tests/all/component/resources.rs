@@ -4,7 +4,7 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use wasmtime::component::{
-    Component, Linker, Resource, ResourceAny, ResourceTable, ResourceType, Val,
+    Component, Instance, Linker, Resource, ResourceAny, ResourceTable, ResourceType, Val,
 };
 use wasmtime::{Engine, Store};
 
@@ -199,12 +199,12 @@ pub(super) const GUEST_RESOURCE: &str = r#"(component
   (func (export "get") (param "x" (borrow $R)) (result u32) (canon lift (core func $i "get")))
   (func (export "consume") (param "x" (own $R)) (result u32) (canon lift (core func $i "consume"))))"#;
 
-#[test]
-fn guest_resources_and_their_destructors() {
-    let engine = Engine::default();
-    let component = Component::new(&engine, GUEST_RESOURCE).unwrap();
+/// An instance of `GUEST_RESOURCE` whose destructor adds each dropped
+/// value to the returned counter.
+pub(super) fn guest_instance(engine: &Engine) -> (Store<()>, Instance, Arc<AtomicU32>) {
+    let component = Component::new(engine, GUEST_RESOURCE).unwrap();
     let drops = Arc::new(AtomicU32::new(0));
-    let mut linker: Linker<()> = Linker::new(&engine);
+    let mut linker: Linker<()> = Linker::new(engine);
     let d = drops.clone();
     linker
         .root()
@@ -216,8 +216,15 @@ fn guest_resources_and_their_destructors() {
             Ok(())
         })
         .unwrap();
-    let mut store = Store::new(&engine, ());
+    let mut store = Store::new(engine, ());
     let instance = linker.instantiate(&mut store, &component).unwrap();
+    (store, instance, drops)
+}
+
+#[test]
+fn guest_resources_and_their_destructors() {
+    let engine = Engine::default();
+    let (mut store, instance, drops) = guest_instance(&engine);
     let make = instance.get_func(&mut store, "make").unwrap();
     let get = instance.get_func(&mut store, "get").unwrap();
     let consume = instance.get_func(&mut store, "consume").unwrap();
