@@ -7,7 +7,7 @@
 use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::{Engine, Store};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
-use wasmtime_wasi::p3::bindings::Command;
+use wasmtime_wasi::p3::bindings::{Command, CommandPre};
 use wasmtime_wasi::{I32Exit, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 struct State {
@@ -97,6 +97,35 @@ fn a_component_without_the_p3_run_export_is_not_a_p3_command() {
     let component = Component::new(&engine, "(component)").unwrap();
     let instance = linker.instantiate(&mut store, &component).unwrap();
     let err = Command::new(&mut store, &instance).err().unwrap();
+    assert!(
+        err.to_string().contains("wasi:cli/run@0.3.0"),
+        "unexpected error: {err}"
+    );
+}
+
+#[tokio::test]
+async fn command_pre_instantiates_many_times_from_one_lookup() {
+    let (mut store, component, linker, stdout) = setup();
+    let pre = CommandPre::new(linker.instantiate_pre(&component).unwrap()).unwrap();
+    assert!(wasmtime::Engine::same(pre.engine(), store.engine()));
+    for _ in 0..2 {
+        let command = pre.clone().instantiate_async(&mut store).await.unwrap();
+        let result = store
+            .run_concurrent(async |store| command.wasi_cli_run().call_run(store).await)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(result, Ok(()));
+    }
+    assert_eq!(&stdout.contents()[..], b"hello from p3\nhello from p3\n");
+}
+
+#[test]
+fn command_pre_of_a_component_without_run_is_an_error() {
+    let (store, _, linker, _) = setup();
+    let component = Component::new(store.engine(), "(component)").unwrap();
+    let pre = linker.instantiate_pre(&component).unwrap();
+    let err = CommandPre::new(pre).err().unwrap();
     assert!(
         err.to_string().contains("wasi:cli/run@0.3.0"),
         "unexpected error: {err}"

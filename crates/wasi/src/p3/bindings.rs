@@ -32,7 +32,7 @@
 //! # let _ = result; Ok(()) }
 //! ```
 
-use wasmtime::component::{Component, Instance, Linker};
+use wasmtime::component::{Component, ComponentExportIndex, Instance, InstancePre, Linker};
 use wasmtime::AsContextMut;
 
 /// Options of [`add_to_linker_with_options`](super::add_to_linker_with_options)
@@ -53,14 +53,57 @@ impl Command {
     /// Finds the exports in an instantiated `instance`.
     pub fn new(mut store: impl AsContextMut, instance: &Instance) -> wasmtime::Result<Command> {
         let store = &mut store.as_context_mut();
-        let iface = instance
-            .get_export_index(&mut *store, None, RUN_INTERFACE)
+        let indices = CommandIndices::new(&instance.instance_pre(&*store))?;
+        indices.load(store, instance)
+    }
+
+    /// Instantiates `component` with `linker` and finds its exports.
+    pub async fn instantiate_async<T: Send + 'static>(
+        store: impl AsContextMut<Data = T>,
+        component: &Component,
+        linker: &Linker<T>,
+    ) -> wasmtime::Result<Command> {
+        let pre = linker.instantiate_pre(component)?;
+        CommandPre::new(pre)?.instantiate_async(store).await
+    }
+
+    /// The `wasi:cli/run@0.3.0` export.
+    pub fn wasi_cli_run(&self) -> &exports::wasi::cli::run::Guest {
+        &self.run
+    }
+}
+
+/// Where a `wasi:cli/command@0.3.0` component has its exports, found once
+/// per component (for instance once for all the instances of an
+/// [`InstancePre`]).
+#[derive(Clone)]
+pub struct CommandIndices {
+    run: ComponentExportIndex,
+}
+
+impl CommandIndices {
+    /// Finds the `run` export in the component of `instance_pre`.
+    pub fn new<T: 'static>(instance_pre: &InstancePre<T>) -> wasmtime::Result<CommandIndices> {
+        let component = instance_pre.component();
+        let iface = component
+            .get_export_index(None, RUN_INTERFACE)
             .ok_or_else(|| wasmtime::format_err!("no exported instance `{RUN_INTERFACE}`"))?;
-        let run = instance
-            .get_export_index(&mut *store, Some(&iface), "run")
+        let run = component
+            .get_export_index(Some(&iface), "run")
             .ok_or_else(|| wasmtime::format_err!("no function `run` in `{RUN_INTERFACE}`"))?;
+        Ok(CommandIndices { run })
+    }
+
+    /// The exports of `instance`, an instance of the component these
+    /// indices were found in.
+    pub fn load(
+        &self,
+        mut store: impl AsContextMut,
+        instance: &Instance,
+    ) -> wasmtime::Result<Command> {
+        let store = &mut store.as_context_mut();
         let func = instance
-            .get_func(&mut *store, &run)
+            .get_func(&mut *store, &self.run)
             .ok_or_else(|| wasmtime::format_err!("`run` in `{RUN_INTERFACE}` is not a function"))?;
         Ok(Command {
             run: exports::wasi::cli::run::Guest {
@@ -68,20 +111,54 @@ impl Command {
             },
         })
     }
+}
 
-    /// Instantiates `component` with `linker` and finds its exports.
-    pub async fn instantiate_async<T: Send + 'static>(
-        mut store: impl AsContextMut<Data = T>,
-        component: &Component,
-        linker: &Linker<T>,
-    ) -> wasmtime::Result<Command> {
-        let instance = linker.instantiate_async(&mut store, component).await?;
-        Command::new(store, &instance)
+/// A `wasi:cli/command@0.3.0` component ready to instantiate: its
+/// [`InstancePre`] and the places of its exports.
+pub struct CommandPre<T: 'static> {
+    instance_pre: InstancePre<T>,
+    indices: CommandIndices,
+}
+
+impl<T: 'static> Clone for CommandPre<T> {
+    fn clone(&self) -> Self {
+        CommandPre {
+            instance_pre: self.instance_pre.clone(),
+            indices: self.indices.clone(),
+        }
+    }
+}
+
+impl<T: 'static> CommandPre<T> {
+    /// Finds the command's exports in the component of `instance_pre`.
+    pub fn new(instance_pre: InstancePre<T>) -> wasmtime::Result<CommandPre<T>> {
+        let indices = CommandIndices::new(&instance_pre)?;
+        Ok(CommandPre {
+            instance_pre,
+            indices,
+        })
     }
 
-    /// The `wasi:cli/run@0.3.0` export.
-    pub fn wasi_cli_run(&self) -> &exports::wasi::cli::run::Guest {
-        &self.run
+    /// The engine of the component.
+    pub fn engine(&self) -> &wasmtime::Engine {
+        self.instance_pre.engine()
+    }
+
+    /// The pre-instantiated component.
+    pub fn instance_pre(&self) -> &InstancePre<T> {
+        &self.instance_pre
+    }
+}
+
+impl<T: Send + 'static> CommandPre<T> {
+    /// Instantiates the component in `store` and finds its exports.
+    pub async fn instantiate_async(
+        &self,
+        mut store: impl AsContextMut<Data = T>,
+    ) -> wasmtime::Result<Command> {
+        let mut store = store.as_context_mut();
+        let instance = self.instance_pre.instantiate_async(&mut store).await?;
+        self.indices.load(&mut store, &instance)
     }
 }
 
