@@ -18,6 +18,8 @@ struct Host {
 }
 
 type Res<T> = Result<T, String>;
+/// What `get-many` returns: an entry or `none` per key.
+type Entries = Vec<Option<(String, Vec<u8>)>>;
 
 struct Guest {
     store: Store<Host>,
@@ -68,10 +70,12 @@ impl Guest {
         self.call::<(), ()>("close", ())
     }
     fn get(&mut self, key: &str) -> Res<Option<Vec<u8>>> {
-        self.call::<(&str,), (Res<Option<Vec<u8>>>,)>("get", (key,)).0
+        self.call::<(&str,), (Res<Option<Vec<u8>>>,)>("get", (key,))
+            .0
     }
     fn set(&mut self, key: &str, value: &[u8]) -> Res<()> {
-        self.call::<(&str, &[u8]), (Res<()>,)>("set", (key, value)).0
+        self.call::<(&str, &[u8]), (Res<()>,)>("set", (key, value))
+            .0
     }
     fn delete(&mut self, key: &str) -> Res<()> {
         self.call::<(&str,), (Res<()>,)>("delete", (key,)).0
@@ -87,9 +91,9 @@ impl Guest {
         self.call::<(&str, u64), (Res<u64>,)>("increment", (key, delta))
             .0
     }
-    fn get_many(&mut self, keys: &[&str]) -> Res<Vec<Option<(String, Vec<u8>)>>> {
+    fn get_many(&mut self, keys: &[&str]) -> Res<Entries> {
         let keys: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
-        self.call::<(Vec<String>,), (Res<Vec<Option<(String, Vec<u8>)>>>,)>("get-many", (keys,))
+        self.call::<(Vec<String>,), (Res<Entries>,)>("get-many", (keys,))
             .0
     }
     fn set_many(&mut self, pairs: &[(&str, &[u8])]) -> Res<()> {
@@ -228,7 +232,10 @@ fn batches_act_on_many_keys() {
         ])
     );
     assert_eq!(g.get_many(&[]), Ok(Vec::new()));
-    assert_eq!(g.set_many(&[("x", b"10"), ("a", b"new"), ("x", b"11")]), Ok(()));
+    assert_eq!(
+        g.set_many(&[("x", b"10"), ("a", b"new"), ("x", b"11")]),
+        Ok(())
+    );
     assert_eq!(g.get("a"), Ok(Some(b"new".to_vec())));
     // The last pair for a key wins.
     assert_eq!(g.get("x"), Ok(Some(b"11".to_vec())));
