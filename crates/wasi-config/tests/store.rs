@@ -150,9 +150,7 @@ async fn works_next_to_wasi_p2_async() -> anyhow::Result<()> {
     let component = Component::new(&engine, COMPONENT)?;
     let mut linker = Linker::<WasiHost>::new(&engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
-    wasmtime_wasi_config::add_to_linker(&mut linker, |h: &mut WasiHost| {
-        WasiConfig::new(&h.vars)
-    })?;
+    wasmtime_wasi_config::add_to_linker(&mut linker, |h: &mut WasiHost| WasiConfig::new(&h.vars))?;
     let host = WasiHost {
         table: ResourceTable::new(),
         wasi: WasiCtx::builder().build(),
