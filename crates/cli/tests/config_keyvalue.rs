@@ -3,7 +3,8 @@
 //! with the hand-written components `tests/components/wasi-config.wat` and
 //! `tests/components/wasi-keyvalue.wat` called through `--invoke`. Outputs
 //! are compared with the reference Wasmtime 48 CLI when it is present
-//! (`$WASMTIME_REFERENCE`, else `/work/ref/wasmtime_cli/wasmtime`).
+//! (`$WASMTIME_REFERENCE`, else `/work/ref/wasmtime_cli/wasmtime`). Also:
+//! `wasi:clocks/timezone` stays unlinked, as in Wasmtime 48.
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -300,4 +301,29 @@ fn wasi_help_lists_the_settings() {
         assert!(help.contains(line), "{line:?} in {help}");
     }
     assert!(!help.contains("wasi-config is not implemented"), "{help}");
+}
+
+/// `wasi:clocks/timezone` is `@unstable` in WASI 0.2 and Wasmtime 48 has
+/// no implementation of it (nor a flag): a component importing it does not
+/// link, here as there.
+#[test]
+fn clocks_timezone_is_not_provided() {
+    let dir = std::env::temp_dir().join(format!("wasmtime-cli-tz-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("tz.wat");
+    std::fs::write(
+        &path,
+        r#"(component
+  (import "wasi:clocks/timezone@0.2.12" (instance
+    (type $dt (record (field "seconds" u64) (field "nanoseconds" u32)))
+    (export "datetime" (type $d (eq $dt)))
+    (export "utc-offset" (func (param "when" $d) (result s32))))))"#,
+    )
+    .unwrap();
+    check_failure(
+        &["run", path.to_str().unwrap()],
+        1,
+        "component imports instance `wasi:clocks/timezone@0.2.12`, but a matching \
+         implementation was not found in the linker",
+    );
 }
