@@ -104,6 +104,30 @@ impl OptValue for Setting {
     }
 }
 
+/// A `NAME=VALUE` pair given as an option's value, as in
+/// `-S config-var=NAME=VALUE`. Only the first `=` separates: the value may
+/// contain more; without one the value is empty.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyValuePair {
+    /// The text before the first `=`.
+    pub key: String,
+    /// The text after it (empty when there is none).
+    pub value: String,
+}
+
+impl OptValue for KeyValuePair {
+    const SYNTAX: &'static str = "=<name>=<val>";
+    fn parse(value: Option<&str>) -> Result<KeyValuePair> {
+        // The reference's wording for a missing value.
+        let text = value.ok_or_else(|| anyhow!("value must be specified with `key=val` syntax"))?;
+        let (key, value) = text.split_once('=').unwrap_or((text, ""));
+        Ok(KeyValuePair {
+            key: key.to_string(),
+            value: value.to_string(),
+        })
+    }
+}
+
 impl OptValue for Duration {
     const SYNTAX: &'static str = "=N|Ns|Nms|..";
     fn parse(value: Option<&str>) -> Result<Duration> {
@@ -535,6 +559,22 @@ mod tests {
             "{l}"
         );
         assert!(l.contains("  -T nah --\n\n        never\n"), "{l}");
+    }
+
+    #[test]
+    fn key_value_pairs() {
+        let pair = |k: &str, v: &str| KeyValuePair {
+            key: k.to_string(),
+            value: v.to_string(),
+        };
+        assert_eq!(
+            KeyValuePair::parse(Some("a=b=c")).unwrap(),
+            pair("a", "b=c")
+        );
+        assert_eq!(KeyValuePair::parse(Some("a")).unwrap(), pair("a", ""));
+        assert_eq!(KeyValuePair::parse(Some("=v")).unwrap(), pair("", "v"));
+        let e = KeyValuePair::parse(None).unwrap_err().to_string();
+        assert_eq!(e, "value must be specified with `key=val` syntax");
     }
 
     #[test]

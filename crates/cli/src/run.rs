@@ -5,7 +5,7 @@ pub(crate) mod component;
 mod profile;
 mod wave;
 
-use crate::flags::option_group;
+use crate::flags::{option_group, KeyValuePair};
 use crate::input::Input;
 use crate::opts::{CommonOptions, IntoAnyhow};
 use anyhow::{anyhow, bail, Context as _, Result};
@@ -114,6 +114,18 @@ option_group! {
         /// Largest total size, in bytes, of the names and values of a
         /// wasi-http `fields` resource (default: 128 KiB).
         "max-http-fields-size" => max_http_fields_size: Option<usize>,
+        /// Give components `wasi:config/store` (default: no), with the
+        /// variables of `config-var`.
+        "config" => config: Option<bool>,
+        /// A `wasi:config` variable, as NAME=VALUE (repeatable).
+        "config-var" => config_var: Vec<KeyValuePair>,
+        /// Give components `wasi:keyvalue` (`store`, `atomics`, `batch`;
+        /// default: no), whose in-memory store (identifier "") starts with
+        /// the entries of `keyvalue-in-memory-data`.
+        "keyvalue" => keyvalue: Option<bool>,
+        /// An entry of the in-memory `wasi:keyvalue` store, as KEY=VALUE
+        /// (repeatable).
+        "keyvalue-in-memory-data" => keyvalue_in_memory_data: Vec<KeyValuePair>,
         /// Give the guest the host's stdin (default: yes); otherwise stdin
         /// is empty.
         "inherit-stdin" => inherit_stdin: Option<bool>,
@@ -131,8 +143,6 @@ option_group! {
             => "this WASI 0.2 limit is not implemented yet",
         "nn", "nn-graph" => "wasi-nn is not implemented",
         "threads" => "wasi-threads is not implemented",
-        "config", "config-var" => "wasi-config is not implemented",
-        "keyvalue", "keyvalue-in-memory-data" => "wasi-keyvalue is not implemented",
         "tls" => "wasi-tls is not implemented",
         "listenfd" => "inheriting systemd listen sockets is not implemented (use tcplisten)",
         "preview0" => "the `wasi_unstable` (preview 0) imports are not implemented",
@@ -342,6 +352,16 @@ impl RunCommand {
         };
         let mut linker: Linker<Host> = Linker::new(&engine);
         let wasi = self.wasi_options();
+        // The component-only interfaces, refused with the reference's texts.
+        for (on, name) in [
+            (wasi.config, "wasi-config"),
+            (wasi.keyvalue, "wasi-keyvalue"),
+            (wasi.http, "wasi-http"),
+        ] {
+            if on == Some(true) {
+                bail!("Cannot enable {name} for core wasm modules");
+            }
+        }
         if wasi.cli.or(wasi.common) != Some(false) {
             p1::add_to_linker_async(&mut linker, |host| &mut host.wasi)?;
         }

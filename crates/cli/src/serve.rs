@@ -15,7 +15,7 @@
 
 use crate::input::Input;
 use crate::opts::{CommonOptions, IntoAnyhow};
-use crate::run::component::{self, http_setup, ComponentHost};
+use crate::run::component::{self, config_and_keyvalue, http_setup, ComponentHost};
 use crate::run::WasiOptions;
 use anyhow::{bail, Context as _, Result};
 use bytes::Bytes;
@@ -174,6 +174,7 @@ impl ServeCommand {
             wasmtime_wasi::p3::add_to_linker(&mut linker).anyhow()?;
             wasmtime_wasi_http::p3::add_to_linker(&mut linker).anyhow()?;
         }
+        component::link_config_and_keyvalue(&mut linker, &wasi)?;
         if self.common.wasm().unknown_imports_trap == Some(true) {
             linker
                 .define_unknown_imports_as_traps(&component)
@@ -356,10 +357,14 @@ impl Server {
             b.allow_ip_name_lookup(on);
         }
         let (http, hooks) = http_setup(&self.wasi);
+        // Each request starts from the configured data, as in the reference.
+        let (config, keyvalue) = config_and_keyvalue(&self.wasi);
         let host = ComponentHost {
             wasi: b.build(),
             http,
             hooks,
+            config,
+            keyvalue,
             table: ResourceTable::new(),
             limits: StoreLimits::default(),
         };

@@ -10,7 +10,9 @@ use wasmtime::component::{Component, Linker, ResourceTable, Val};
 use wasmtime::{Engine, Store, StoreLimits};
 use wasmtime_wasi::p2::bindings::Command;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_config::{WasiConfig, WasiConfigVariables};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpView};
+use wasmtime_wasi_keyvalue::{WasiKeyValue, WasiKeyValueCtx, WasiKeyValueCtxBuilder};
 
 /// Whether `bytes` (binary, text or a precompiled artifact) are a component.
 pub(crate) fn is_component(bytes: &[u8]) -> bool {
@@ -49,8 +51,51 @@ pub(crate) struct ComponentHost {
     pub(crate) wasi: WasiCtx,
     pub(crate) http: WasiHttpCtx,
     pub(crate) hooks: HttpHooks,
+    /// The `-S config-var` variables (read when `-S config` linked
+    /// `wasi:config`).
+    pub(crate) config: WasiConfigVariables,
+    /// The `-S keyvalue-in-memory-data` entries (used when `-S keyvalue`
+    /// linked `wasi:keyvalue`).
+    pub(crate) keyvalue: WasiKeyValueCtx,
     pub(crate) table: ResourceTable,
     pub(crate) limits: StoreLimits,
+}
+
+/// The `wasi:config` variables and the `wasi:keyvalue` context of the
+/// `-S config-var` and `-S keyvalue-in-memory-data` settings.
+pub(crate) fn config_and_keyvalue(
+    opts: &crate::run::WasiOptions,
+) -> (WasiConfigVariables, WasiKeyValueCtx) {
+    let vars = opts
+        .config_var
+        .iter()
+        .map(|p| (p.key.clone(), p.value.clone()))
+        .collect();
+    let keyvalue = WasiKeyValueCtxBuilder::new()
+        .in_memory_data(
+            opts.keyvalue_in_memory_data
+                .iter()
+                .map(|p| (p.key.clone(), p.value.clone())),
+        )
+        .build();
+    (vars, keyvalue)
+}
+
+/// Links `wasi:config` (`-S config`) and `wasi:keyvalue` (`-S keyvalue`)
+/// when asked for.
+pub(crate) fn link_config_and_keyvalue(
+    linker: &mut Linker<ComponentHost>,
+    opts: &crate::run::WasiOptions,
+) -> Result<()> {
+    if opts.config == Some(true) {
+        wasmtime_wasi_config::add_to_linker(linker, |h| WasiConfig::new(&h.config))?;
+    }
+    if opts.keyvalue == Some(true) {
+        wasmtime_wasi_keyvalue::add_to_linker(linker, |h| {
+            WasiKeyValue::new(&h.keyvalue, &mut h.table)
+        })?;
+    }
+    Ok(())
 }
 
 /// The `-S http-*` settings of outgoing bodies.
@@ -140,7 +185,9 @@ impl RunCommand {
                     .context("failed to link `wasi:http@0.3.x`")?;
             }
         }
+        link_config_and_keyvalue(&mut linker, &opts)?;
         let (http, hooks) = http_setup(&opts);
+        let (config, keyvalue) = config_and_keyvalue(&opts);
         if self.common.wasm().unknown_imports_trap == Some(true) {
             linker
                 .define_unknown_imports_as_traps(&component)
@@ -150,6 +197,8 @@ impl RunCommand {
             wasi: self.wasi_builder(path, args)?.build(),
             http,
             hooks,
+            config,
+            keyvalue,
             table: ResourceTable::new(),
             limits: StoreLimits::default(),
         };
@@ -245,6 +294,10 @@ async fn invoke_export(
         .await
         .anyhow()
         .with_context(|| format!("failed to invoke `{name}`"))?;
+    // As the reference (wasm-wave's results display): no result is `()`.
+    if results.is_empty() {
+        println!("()");
+    }
     for (r, t) in results.iter().zip(&result_types) {
         let wave = to_wave(r, t)?;
         println!(
