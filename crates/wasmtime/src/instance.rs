@@ -82,14 +82,6 @@ impl Instance {
             bail!("cross-`Engine` instantiation is not currently supported");
         }
         let env = module.env_module().clone();
-        if env
-            .memories
-            .iter()
-            .skip(env.num_imported_memories)
-            .any(|(_, m)| m.shared)
-        {
-            crate::shared_memory::check_enabled(store.engine())?;
-        }
         if imports.len() != env.imports.len() {
             bail!(
                 "expected {} imports, found {}",
@@ -123,6 +115,29 @@ impl Instance {
                 );
             }
             item.push_import(store, &mut resolved)?;
+        }
+        Instance::new_with_imports(store, module, resolved)
+    }
+
+    /// Instantiates `module` with imports already resolved and checked
+    /// against its import types (by [`Instance::new_in`], or by a
+    /// component's validated instantiation plan).
+    pub(crate) fn new_with_imports(
+        store: &mut StoreOpaque,
+        module: &Module,
+        resolved: Imports,
+    ) -> Result<Instance> {
+        if !crate::Engine::same(store.engine(), module.engine()) {
+            bail!("cross-`Engine` instantiation is not currently supported");
+        }
+        let env = module.env_module().clone();
+        if env
+            .memories
+            .iter()
+            .skip(env.num_imported_memories)
+            .any(|(_, m)| m.shared)
+        {
+            crate::shared_memory::check_enabled(store.engine())?;
         }
         store.reserve_resources(&env, true)?;
         if !store.modules.iter().any(|m| Module::same(m, module)) {
@@ -179,6 +194,28 @@ impl Instance {
             .clone();
         let index = env.export(name)?;
         Some(self.resolve(store, index))
+    }
+
+    /// The funcref of this instance's function `index` (defined or
+    /// imported), with its wasm entry filled in.
+    pub(crate) fn func_ref_in(
+        &self,
+        store: &mut StoreOpaque,
+        index: wasmtime_environ::FuncIndex,
+    ) -> Result<*mut wasmtime_runtime::vmcontext::VMFuncRef> {
+        store.check(&self.0);
+        let ptr = store.instances[self.0.index]
+            .handle
+            .instance()
+            .func_ref_ptr(index);
+        // SAFETY: `ptr` points at a funcref of this store's instance.
+        if unsafe { (*ptr).wasm_call.is_null() } {
+            // A host function whose wasm entry is made on first use.
+            // SAFETY: as above.
+            let func = unsafe { Func::from_func_ref(store, ptr) };
+            return func.func_ref_ptr(store);
+        }
+        Ok(ptr)
     }
 
     pub(crate) fn resolve(&self, store: &mut StoreOpaque, index: EntityIndex) -> Extern {

@@ -7,26 +7,53 @@ use anyhow::{anyhow, Result};
 use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 use wasmtime_environ::component::{
-    ComponentFuncType, ComponentTranslation, CoreInstanceDef, FlatType,
+    CanonOptions, ComponentFuncDef, ComponentFuncType, ComponentTranslation, CoreDef,
+    CoreInstanceDef, FlatType, ResourceDef,
 };
 use wasmtime_environ::EntityIndex;
 
-/// An item of one of the component's core instances.
-#[derive(Copy, Clone, Debug)]
-pub(crate) enum CoreItem {
-    /// An export of an instantiated module, by its index in that module.
-    Export(EntityIndex),
-    /// The item at this position of a bag of exports.
-    BagItem(usize),
+/// Where a core item that a component's instantiation needs comes from,
+/// with every name and every bag of exports resolved away.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Source {
+    /// Export `index` of the module instantiated as core instance
+    /// `instance`.
+    Item {
+        /// The core instance (one that instantiates a module).
+        instance: u32,
+        /// The export's entity in that module.
+        index: EntityIndex,
+    },
+    /// The core function of lowering `0`.
+    Lowered(u32),
+    /// The core function of canonical builtin `0`.
+    Builtin(u32),
+}
+
+/// The sources of a set of canonical options' core items.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct PlannedOptions {
+    pub(crate) memory: Option<Source>,
+    pub(crate) realloc: Option<Source>,
+    pub(crate) post_return: Option<Source>,
+    pub(crate) callback: Option<Source>,
 }
 
 /// The resolved shape of a component's core instances.
 pub(crate) struct CorePlan {
-    /// Per core instance that is a bag of exports: its items by name.
+    /// Per core instance that is a bag of exports: its items by name
+    /// (first of duplicates).
     bags: Vec<Option<HashMap<String, usize>>>,
     /// Per core instance that instantiates a module: for each of the
-    /// module's imports in order, the argument instance and its item.
-    args: Vec<Vec<(u32, CoreItem)>>,
+    /// module's imports in order, where it comes from.
+    args: Vec<Vec<Source>>,
+    /// Per lowering: the sources of its canonical options.
+    lowering_options: Vec<PlannedOptions>,
+    /// Per component function: for a lifted one, its core function and
+    /// the sources of its canonical options.
+    lifted: Vec<Option<(Source, PlannedOptions)>>,
+    /// Per resource: the source of its destructor, if it has one.
+    dtors: Vec<Option<Source>>,
     /// Per lowering: the core type of its function, or why it has none.
     lowered_types: Vec<Result<FuncType, String>>,
     /// Per lowering: its component function type, shared by the host
@@ -35,8 +62,8 @@ pub(crate) struct CorePlan {
 }
 
 impl CorePlan {
-    /// Resolves every instantiation argument of `translation`, whose
-    /// modules are `modules`.
+    /// Resolves every core item of `translation`, whose modules are
+    /// `modules`.
     pub(crate) fn new(
         engine: &Engine,
         translation: &ComponentTranslation,
@@ -59,6 +86,9 @@ impl CorePlan {
         let mut plan = CorePlan {
             bags: Vec::new(),
             args: Vec::new(),
+            lowering_options: Vec::new(),
+            lifted: Vec::new(),
+            dtors: Vec::new(),
             lowered_types,
             lowered_func_types,
         };
@@ -73,8 +103,7 @@ impl CorePlan {
                         let arg = *by_name.get(import.module()).ok_or_else(|| {
                             anyhow!("no instantiation argument for `{}`", import.module())
                         })?;
-                        let item = plan.item(translation, modules, arg, import.name())?;
-                        resolved.push((arg, item));
+                        resolved.push(plan.export(translation, modules, arg, import.name())?);
                     }
                     plan.args.push(resolved);
                     plan.bags.push(None);
@@ -91,43 +120,126 @@ impl CorePlan {
                 }
             }
         }
+        plan.lowering_options = translation
+            .lowerings
+            .iter()
+            .map(|l| plan.options(translation, modules, &l.options))
+            .collect::<Result<_>>()?;
+        plan.lifted = translation
+            .funcs
+            .iter()
+            .map(|f| match f {
+                ComponentFuncDef::Lifted { core, options, .. } => Ok(Some((
+                    plan.resolve(translation, modules, core)?,
+                    plan.options(translation, modules, options)?,
+                ))),
+                ComponentFuncDef::Import { .. } => Ok(None),
+            })
+            .collect::<Result<_>>()?;
+        plan.dtors = translation
+            .resources
+            .iter()
+            .map(|r| match r {
+                ResourceDef::Defined { dtor: Some(d) } => {
+                    plan.resolve(translation, modules, d).map(Some)
+                }
+                _ => Ok(None),
+            })
+            .collect::<Result<_>>()?;
         Ok(plan)
     }
 
-    /// The item `name` of core instance `instance` (one already planned).
-    pub(crate) fn item(
+    /// Where `def` comes from (looking names up: for the few items that
+    /// are not planned ahead, such as the options of builtins).
+    pub(crate) fn resolve(
+        &self,
+        translation: &ComponentTranslation,
+        modules: &[Module],
+        def: &CoreDef,
+    ) -> Result<Source> {
+        match def {
+            CoreDef::Export { instance, name } => {
+                self.export(translation, modules, *instance, name)
+            }
+            CoreDef::Lowered(i) => Ok(Source::Lowered(*i)),
+            CoreDef::Builtin(i) => Ok(Source::Builtin(*i)),
+        }
+    }
+
+    /// The sources of canonical options `options`.
+    pub(crate) fn options(
+        &self,
+        translation: &ComponentTranslation,
+        modules: &[Module],
+        options: &CanonOptions,
+    ) -> Result<PlannedOptions> {
+        let source =
+            |d: Option<&CoreDef>| d.map(|d| self.resolve(translation, modules, d)).transpose();
+        Ok(PlannedOptions {
+            memory: source(options.memory.as_ref())?,
+            realloc: source(options.realloc.as_ref())?,
+            post_return: source(options.post_return.as_ref())?,
+            callback: source(options.callback.as_deref())?,
+        })
+    }
+
+    /// The source of export `name` of core instance `instance` (one
+    /// already planned); an item of a bag is followed to its own source.
+    fn export(
         &self,
         translation: &ComponentTranslation,
         modules: &[Module],
         instance: u32,
         name: &str,
-    ) -> Result<CoreItem> {
+    ) -> Result<Source> {
         let missing = || anyhow!("core instance {instance} has no export `{name}`");
-        match self.bags.get(instance as usize).ok_or_else(missing)? {
-            Some(names) => names.get(name).map(|i| CoreItem::BagItem(*i)),
-            None => match &translation.core_instances[instance as usize] {
-                CoreInstanceDef::Instantiate { module, .. } => modules[*module as usize]
-                    .env_module()
-                    .export(name)
-                    .map(CoreItem::Export),
-                CoreInstanceDef::FromExports(_) => None,
-            },
+        match (
+            self.bags.get(instance as usize).ok_or_else(missing)?,
+            &translation.core_instances[instance as usize],
+        ) {
+            (Some(names), CoreInstanceDef::FromExports(items)) => {
+                let pos = *names.get(name).ok_or_else(missing)?;
+                // Bags only name items of earlier core instances, so this
+                // ends.
+                self.resolve(translation, modules, &items[pos].1)
+            }
+            (None, CoreInstanceDef::Instantiate { module, .. }) => modules[*module as usize]
+                .env_module()
+                .export(name)
+                .map(|index| Source::Item { instance, index })
+                .ok_or_else(missing),
+            _ => Err(missing()),
         }
-        .ok_or_else(missing)
     }
 
-    /// The resolved arguments of core instance `instance` (a module's
-    /// instantiation), in the module's import order.
-    pub(crate) fn args(&self, instance: usize) -> &[(u32, CoreItem)] {
+    /// The sources of the arguments of core instance `instance` (a
+    /// module's instantiation), in the module's import order.
+    pub(crate) fn args(&self, instance: usize) -> &[Source] {
         &self.args[instance]
     }
 
-    /// The core function type of lowering `index`.
+    /// The sources of the canonical options of lowering `index`.
+    pub(crate) fn lowering_options(&self, index: u32) -> &PlannedOptions {
+        &self.lowering_options[index as usize]
+    }
+
+    /// The core function and option sources of component function
+    /// `index`, if it is a lifted one.
+    pub(crate) fn lifted(&self, index: u32) -> Option<&(Source, PlannedOptions)> {
+        self.lifted[index as usize].as_ref()
+    }
+
+    /// The source of the destructor of resource `index`.
+    pub(crate) fn dtor(&self, index: usize) -> Option<Source> {
+        self.dtors[index]
+    }
+
     /// The component function type of lowering `index`.
     pub(crate) fn lowered_func_type(&self, index: u32) -> Arc<ComponentFuncType> {
         self.lowered_func_types[index as usize].clone()
     }
 
+    /// The core function type of lowering `index`.
     pub(crate) fn lowered_type(&self, index: u32) -> Result<FuncType> {
         self.lowered_types[index as usize]
             .clone()

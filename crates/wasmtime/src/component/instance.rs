@@ -2,7 +2,7 @@
 //! for its lowered imports, and its lifted exports as [`Func`]s.
 
 use super::abi::{Cx, Options};
-use super::core_plan::CoreItem;
+use super::core_plan::{PlannedOptions, Source};
 use super::host::HostFunc;
 use super::instance_data::{ExportItem, InstanceData};
 use super::linker::HostFn;
@@ -19,6 +19,8 @@ use wasmtime_environ::component::{
     Builtin, CanonOptions, ComponentFuncDef, ComponentFuncType, CoreDef, CoreInstanceDef,
     ExportDef, ResourceDef,
 };
+use wasmtime_environ::{EntityIndex, EntityType};
+use wasmtime_runtime::instance::Imports;
 use wasmtime_runtime::vmcontext::ValRaw;
 
 /// A linker definition resolved for one import of a component.
@@ -31,17 +33,13 @@ pub(crate) enum ResolvedImport<T: 'static> {
     Resource(ResourceType, Arc<HostDtor<T>>),
 }
 
-enum RtCore {
-    Instance(crate::Instance),
-    /// A bag's items, in the order of its definition.
-    Bag(Vec<Extern>),
-}
-
 struct Builder<'a, 's, T: 'static> {
     store: &'a mut StoreContextMut<'s, T>,
     component: &'a Component,
     imports: &'a [ResolvedImport<T>],
-    core: Vec<RtCore>,
+    /// Per core instance: the instance, or `None` for a bag of exports
+    /// (whose items the plan resolved to their sources).
+    core: Vec<Option<crate::Instance>>,
     lowered: BTreeMap<u32, crate::Func>,
     builtins: BTreeMap<u32, crate::Func>,
     /// The component instance's index in the store.
@@ -104,19 +102,18 @@ pub(crate) fn instantiate<T: 'static>(
         let rt = match def {
             CoreInstanceDef::Instantiate { module, .. } => {
                 let module = &component.inner.modules[*module as usize];
-                let externs = plan
-                    .args(i)
-                    .iter()
-                    .map(|(arg, item)| b.core_item(*arg, *item))
-                    .collect::<Vec<_>>();
-                RtCore::Instance(crate::Instance::new_in(b.store.opaque(), module, &externs)?)
+                let mut imports = Imports::default();
+                for (source, import) in plan.args(i).iter().zip(module.env_module().imports.iter())
+                {
+                    b.push_import(*source, module, import.index, &mut imports)?;
+                }
+                Some(crate::Instance::new_with_imports(
+                    b.store.opaque(),
+                    module,
+                    imports,
+                )?)
             }
-            CoreInstanceDef::FromExports(items) => RtCore::Bag(
-                items
-                    .iter()
-                    .map(|(_, d)| b.core_extern(d))
-                    .collect::<Result<_>>()?,
-            ),
+            CoreInstanceDef::FromExports(_) => None,
         };
         b.core.push(rt);
     }
@@ -126,14 +123,14 @@ pub(crate) fn instantiate<T: 'static>(
         .map(|(n, e)| Ok((n.clone(), b.export(e)?)))
         .collect::<Result<Vec<_>>>()?;
     let mut dtors = Vec::new();
-    for def in &translation.resources {
-        dtors.push(match def {
-            ResourceDef::Defined { dtor: Some(d) } => Some(
-                b.core_extern(d)?
+    for i in 0..translation.resources.len() {
+        dtors.push(match plan.dtor(i) {
+            Some(source) => Some(
+                b.source_extern(source)?
                     .into_func()
                     .ok_or_else(|| anyhow!("resource destructor is not a function"))?,
             ),
-            _ => None,
+            None => None,
         });
     }
     let store = b.store.opaque();
@@ -169,32 +166,76 @@ fn imported_resource<T: 'static>(
 }
 
 impl<T: 'static> Builder<'_, '_, T> {
-    fn core_export(&mut self, instance: u32, name: &str) -> Result<Extern> {
-        let inner = &self.component.inner;
-        let item = inner
-            .core_plan()?
-            .item(&inner.translation, &inner.modules, instance, name)?;
-        Ok(self.core_item(instance, item))
-    }
-
-    /// Item `item` of core instance `instance` (already instantiated).
-    fn core_item(&mut self, instance: u32, item: CoreItem) -> Extern {
-        match (&self.core[instance as usize], item) {
-            (RtCore::Instance(i), CoreItem::Export(index)) => {
-                let i = *i;
-                i.resolve(self.store.opaque(), index)
+    /// The core item of `source` (its core instance already made).
+    fn source_extern(&mut self, source: Source) -> Result<Extern> {
+        Ok(match source {
+            Source::Item { instance, index } => {
+                let instance = self.core[instance as usize]
+                    .expect("the core plan names only module instances");
+                instance.resolve(self.store.opaque(), index)
             }
-            (RtCore::Bag(items), CoreItem::BagItem(pos)) => items[pos].clone(),
-            _ => unreachable!("the core plan matches the core instances"),
-        }
+            Source::Lowered(i) => Extern::Func(self.lowered(i)?),
+            Source::Builtin(i) => Extern::Func(self.builtin(i)?),
+        })
     }
 
+    /// The core item of `def`, looking its name up (for the few items the
+    /// plan does not resolve ahead: options of builtins).
     fn core_extern(&mut self, def: &CoreDef) -> Result<Extern> {
-        match def {
-            CoreDef::Export { instance, name } => self.core_export(*instance, name),
-            CoreDef::Lowered(i) => Ok(Extern::Func(self.lowered(*i)?)),
-            CoreDef::Builtin(i) => Ok(Extern::Func(self.builtin(*i)?)),
+        let inner = &self.component.inner;
+        let source = inner
+            .core_plan()?
+            .resolve(&inner.translation, &inner.modules, def)?;
+        self.source_extern(source)
+    }
+
+    /// Adds the item of `source` to `imports`, for the import of `module`
+    /// whose entity is `entity`. Functions go straight from the exporting
+    /// instance's funcref (no `Func` handle is made for them); their type
+    /// is checked here, the other kinds' by the component's validation.
+    fn push_import(
+        &mut self,
+        source: Source,
+        module: &crate::Module,
+        entity: EntityIndex,
+        imports: &mut Imports,
+    ) -> Result<()> {
+        let func_ref = match source {
+            Source::Item {
+                instance,
+                index: EntityIndex::Function(f),
+            } => {
+                let instance = self.core[instance as usize]
+                    .expect("the core plan names only module instances");
+                instance.func_ref_in(self.store.opaque(), f)?
+            }
+            Source::Item { .. } => {
+                return self
+                    .source_extern(source)?
+                    .push_import(self.store.opaque(), imports);
+            }
+            Source::Lowered(i) => {
+                let f = self.lowered(i)?;
+                f.func_ref_ptr(self.store.opaque())?
+            }
+            Source::Builtin(i) => {
+                let f = self.builtin(i)?;
+                f.func_ref_ptr(self.store.opaque())?
+            }
+        };
+        let env = module.env_module();
+        let expected = match env.type_of(entity) {
+            EntityType::Function(t) => module.type_ids()[t.as_u32() as usize],
+            _ => bail!("core instantiation argument is a function where the import is not"),
+        };
+        // SAFETY: `func_ref` points at a live funcref of this store (an
+        // instance's or a host function's), read only here.
+        let func_ref = unsafe { *func_ref };
+        if func_ref.type_index != expected {
+            bail!("core instantiation argument has the wrong function type");
         }
+        imports.functions.push(func_ref);
+        Ok(())
     }
 
     /// The core function of canonical builtin `index`.
@@ -223,7 +264,9 @@ impl<T: 'static> Builder<'_, '_, T> {
                     ..
                 }
                 | Builtin::ErrorContextNew(options)
-                | Builtin::ErrorContextDebugMessage(options) => Some(self.options(options)?),
+                | Builtin::ErrorContextDebugMessage(options) => {
+                    Some(self.unplanned_options(options)?)
+                }
                 _ => None,
             };
             if let Some((ty, raw)) =
@@ -277,19 +320,20 @@ impl<T: 'static> Builder<'_, '_, T> {
         Ok(func)
     }
 
-    fn options(&mut self, o: &CanonOptions) -> Result<Options> {
-        let func = |this: &mut Self, d: &Option<CoreDef>| -> Result<Option<crate::Func>> {
-            d.as_ref()
-                .map(|d| {
-                    this.core_extern(d)?
-                        .into_func()
-                        .ok_or_else(|| anyhow!("canonical option is not a function"))
-                })
-                .transpose()
+    /// The runtime options of canonical options `o`, whose core items
+    /// come from `sources`.
+    fn options(&mut self, o: &CanonOptions, sources: &PlannedOptions) -> Result<Options> {
+        let func = |this: &mut Self, s: Option<Source>| -> Result<Option<crate::Func>> {
+            s.map(|s| {
+                this.source_extern(s)?
+                    .into_func()
+                    .ok_or_else(|| anyhow!("canonical option is not a function"))
+            })
+            .transpose()
         };
-        let memory = match &o.memory {
-            Some(d) => Some(
-                self.core_extern(d)?
+        let memory = match sources.memory {
+            Some(s) => Some(
+                self.source_extern(s)?
                     .into_memory()
                     .ok_or_else(|| anyhow!("canonical option `memory` is not a memory"))?,
             ),
@@ -297,13 +341,23 @@ impl<T: 'static> Builder<'_, '_, T> {
         };
         Ok(Options {
             memory,
-            realloc: func(self, &o.realloc)?,
-            post_return: func(self, &o.post_return)?,
+            realloc: func(self, sources.realloc)?,
+            post_return: func(self, sources.post_return)?,
             encoding: o.string_encoding,
             instance: self.instance,
             async_: o.async_,
-            callback: func(self, &o.callback.as_deref().cloned())?,
+            callback: func(self, sources.callback)?,
         })
+    }
+
+    /// The runtime options of canonical options `o` that the plan does
+    /// not resolve ahead (those of builtins).
+    fn unplanned_options(&mut self, o: &CanonOptions) -> Result<Options> {
+        let inner = &self.component.inner;
+        let sources = inner
+            .core_plan()?
+            .options(&inner.translation, &inner.modules, o)?;
+        self.options(o, &sources)
     }
 
     fn lowered(&mut self, index: u32) -> Result<crate::Func> {
@@ -332,7 +386,13 @@ impl<T: 'static> Builder<'_, '_, T> {
                 #[cfg(feature = "component-model-async")]
                 if lowering.options.async_ {
                     // An async lower: the callee's task may stay pending.
-                    let opts = Arc::new(self.options(&lowering.options)?);
+                    let sources = self
+                        .component
+                        .inner
+                        .core_plan()?
+                        .lowering_options(index)
+                        .clone();
+                    let opts = Arc::new(self.options(&lowering.options, &sources)?);
                     let ty = self.component.inner.core_plan()?.lowered_func_type(index);
                     let core_ty = self.component.inner.core_plan()?.lowered_type(index)?;
                     let raw: Arc<HostFuncRaw<T>> =
@@ -354,7 +414,13 @@ impl<T: 'static> Builder<'_, '_, T> {
                 }))
             }
         };
-        let opts = Arc::new(self.options(&lowering.options)?);
+        let sources = self
+            .component
+            .inner
+            .core_plan()?
+            .lowering_options(index)
+            .clone();
+        let opts = Arc::new(self.options(&lowering.options, &sources)?);
         let ty = self.component.inner.core_plan()?.lowered_func_type(index);
         let core_ty = self.component.inner.core_plan()?.lowered_type(index)?;
         let raw = host.entry(ty, opts);
@@ -382,12 +448,19 @@ impl<T: 'static> Builder<'_, '_, T> {
     fn func(&mut self, index: u32) -> Result<Func> {
         let translation = &self.component.inner.translation;
         match &translation.funcs[index as usize] {
-            ComponentFuncDef::Lifted { core, ty, options } => {
+            ComponentFuncDef::Lifted { ty, options, .. } => {
+                let (core, sources) = self
+                    .component
+                    .inner
+                    .core_plan()?
+                    .lifted(index)
+                    .cloned()
+                    .expect("the plan has the sources of every lifted function");
                 let core = self
-                    .core_extern(core)?
+                    .source_extern(core)?
                     .into_func()
                     .ok_or_else(|| anyhow!("lifted item is not a function"))?;
-                let options = self.options(options)?;
+                let options = self.options(options, &sources)?;
                 Ok(Func::new_lifted(
                     self.store.opaque(),
                     core,
