@@ -8,13 +8,13 @@ use cranelift_codegen::ir::{self, ExternalName, Function};
 use cranelift_codegen::isa::TargetIsa;
 use cranelift_codegen::{
     binemit::Reloc, CompiledCode, ExceptionContextLoc, FinalizedMachExceptionHandler,
-    FinalizedRelocTarget,
+    FinalizedRelocTarget, LabelValueLoc,
 };
 use std::ops::Range;
 use wasmtime_environ::{
     CompiledFunction, DefinedFuncIndex, ExceptionCatch, ExceptionSite, LibCall, Relocation,
-    RelocationKind, RelocationTarget, StackMap, TrapInformation, WasmError, WasmResult,
-    MIN_FUNCTION_ALIGNMENT,
+    RelocationKind, RelocationTarget, StackMap, TrapInformation, ValueLabelRange, ValueLoc,
+    WasmError, WasmResult, MIN_FUNCTION_ALIGNMENT,
 };
 
 fn libcall(lc: ir::LibCall) -> Option<LibCall> {
@@ -191,5 +191,60 @@ pub(crate) fn compiled_function(
         address_map,
         exception_sites,
         stack_maps,
+        value_labels: value_labels(isa, code),
     })
+}
+
+/// Where the labelled values (wasm locals, the vmctx) live in the code,
+/// sorted by label and start; registers by their DWARF numbers (a register
+/// without one drops its ranges).
+///
+/// The last byte of each call instruction is left out of register ranges:
+/// a debugger looks a caller's variables up at the return address minus
+/// one, and without unwind information in the debug image it cannot
+/// recover the caller's registers (it would show the callee's), while
+/// frame slots stay readable through the frame pointer.
+fn value_labels(isa: &dyn TargetIsa, code: &CompiledCode) -> Vec<ValueLabelRange> {
+    let mut calls: Vec<u32> = code
+        .buffer
+        .call_sites()
+        .filter_map(|c| c.ret_addr.checked_sub(1))
+        .collect();
+    calls.sort_unstable();
+    let mut out = Vec::new();
+    for (label, ranges) in &code.value_labels_ranges {
+        for r in ranges {
+            let loc = match r.loc {
+                LabelValueLoc::Reg(reg) => match isa.map_regalloc_reg_to_dwarf(reg) {
+                    Ok(n) => ValueLoc::Reg(n),
+                    Err(_) => continue,
+                },
+                LabelValueLoc::CFAOffset(offset) => ValueLoc::CfaOffset(offset),
+            };
+            let mut start = r.start;
+            if matches!(loc, ValueLoc::Reg(_)) {
+                for &c in calls.iter().filter(|&&c| r.start <= c && c < r.end) {
+                    if start < c {
+                        out.push(ValueLabelRange {
+                            label: label.as_u32(),
+                            start,
+                            end: c,
+                            loc,
+                        });
+                    }
+                    start = c + 1;
+                }
+            }
+            if start < r.end {
+                out.push(ValueLabelRange {
+                    label: label.as_u32(),
+                    start,
+                    end: r.end,
+                    loc,
+                });
+            }
+        }
+    }
+    out.sort_by_key(|r| (r.label, r.start, r.end));
+    out
 }

@@ -57,7 +57,12 @@ fn trap_image() -> (Vec<u8>, HashMap<String, (u64, u64)>) {
     let (module, text, layouts) = compile_trap();
     let module = &module;
     let funcs = debug::module_functions(module, &layouts, TEXT_BASE, names(module));
-    let dwarf = debug::transform_dwarf(module.debug_info.as_ref().unwrap(), &funcs).unwrap();
+    let dwarf = debug::transform_dwarf(
+        module.debug_info.as_ref().unwrap(),
+        &funcs,
+        &debug::vm_layout(module),
+    )
+    .unwrap();
     let image =
         debug::create_image(TEXT_BASE..TEXT_BASE + text.len() as u64, &funcs, &dwarf).unwrap();
     let symbols = funcs
@@ -152,7 +157,7 @@ fn damaged_dwarf_gives_an_image_or_an_error() {
             for byte in [0xff, 0x80] {
                 let mut damaged = dwarf.clone();
                 damaged.sections[s].1 .0[pos] = byte;
-                match debug::transform_dwarf(&damaged, &funcs) {
+                match debug::transform_dwarf(&damaged, &funcs, &debug::vm_layout(&module)) {
                     Ok(sections) => {
                         debug::create_image(
                             TEXT_BASE..TEXT_BASE + text.len() as u64,

@@ -116,6 +116,7 @@ mod tests {
             wasm_body: None,
             native: 0x7000_0010..0x7000_0030,
             address_map: &[],
+            value_labels: &[],
         }];
         let bytes = create_image(
             0x7000_0000..0x7000_0100,
