@@ -24,6 +24,8 @@ pub(crate) struct FuncMap {
     /// The runs in code order; the first is the prologue (wasm address of
     /// the body's start).
     pub(crate) runs: Vec<Run>,
+    /// The runs sorted by wasm address (then native address).
+    pub(crate) runs_by_wasm: Vec<Run>,
     /// Where the wasm locals and the vmctx live, offsets relative to
     /// `native.start`, sorted by label and start.
     pub(crate) value_labels: Vec<ValueLabelRange>,
@@ -75,10 +77,13 @@ impl AddressTransform {
                 }
                 let mut value_labels = f.value_labels.to_vec();
                 value_labels.sort_by_key(|r| (r.label, r.start));
+                let mut runs_by_wasm = runs.clone();
+                runs_by_wasm.sort_by_key(|r| (r.wasm, r.native.0));
                 Some(FuncMap {
                     wasm,
                     native: f.native.clone(),
                     runs,
+                    runs_by_wasm,
                     value_labels,
                 })
             })
@@ -147,7 +152,8 @@ impl AddressTransform {
                 out.push(f.native.clone());
                 continue;
             }
-            for r in f.runs.iter().filter(|r| begin <= r.wasm && r.wasm < end) {
+            let first = f.runs_by_wasm.partition_point(|r| r.wasm < begin);
+            for r in f.runs_by_wasm[first..].iter().take_while(|r| r.wasm < end) {
                 out.push(r.native.0..r.native.1);
             }
         }

@@ -132,6 +132,10 @@ fn host_pointer_type<R: Reader<Offset = usize>>(
 
 /// What a variable's location needs from its surroundings.
 pub(crate) struct Scope<'s> {
+    /// The module's code map.
+    pub(crate) at: &'s AddressTransform,
+    /// How linear memory and globals are reached.
+    pub(crate) vm: &'s VmLayout,
     /// The wasm code ranges of the innermost enclosing scope with code.
     pub(crate) ranges: &'s [(u64, u64)],
     /// The enclosing function's frame base, if it has one.
@@ -148,10 +152,9 @@ pub(crate) fn convert_location<R: Reader<Offset = usize>>(
     entry: &ConvertUnitEntry<'_, R>,
     attr: &gimli::read::Attribute<R>,
     scope: &Scope<'_>,
-    at: &AddressTransform,
-    vm: &VmLayout,
     types: &mut UnitTypes,
 ) -> ConvertResult<()> {
+    let (at, vm) = (scope.at, scope.vm);
     let read_unit = entry.read_unit;
     let encoding = read_unit.encoding();
     // (wasm range, expression) pairs.
@@ -231,16 +234,25 @@ fn segments(
     end: u64,
 ) -> Vec<(u64, u64, HashMap<u32, ValueLoc>)> {
     let base = f.native.start;
-    let ranges_of = |label: u32| {
-        let first = f.value_labels.partition_point(|r| r.label < label);
-        f.value_labels[first..]
-            .iter()
-            .take_while(move |r| r.label == label)
-            .map(move |r| (base + u64::from(r.start), base + u64::from(r.end), r.loc))
-    };
+    // The ranges of each label that overlap `[start, end)`, in absolute
+    // addresses.
+    type Places = Vec<(u64, u64, ValueLoc)>;
+    let ranges: Vec<(u32, Places)> = labels
+        .iter()
+        .map(|&label| {
+            let first = f.value_labels.partition_point(|r| r.label < label);
+            let list = f.value_labels[first..]
+                .iter()
+                .take_while(|r| r.label == label)
+                .map(|r| (base + u64::from(r.start), base + u64::from(r.end), r.loc))
+                .filter(|&(a, b, _)| a < end && start < b)
+                .collect();
+            (label, list)
+        })
+        .collect();
     let mut cuts = vec![start, end];
-    for &l in labels {
-        for (a, b, _) in ranges_of(l) {
+    for (_, list) in &ranges {
+        for &(a, b, _) in list {
             cuts.extend([a, b].into_iter().filter(|&c| start < c && c < end));
         }
     }
@@ -250,12 +262,12 @@ fn segments(
     'pieces: for w in cuts.windows(2) {
         let (a, b) = (w[0], w[1]);
         let mut locs = HashMap::new();
-        for &l in labels {
+        for (label, list) in &ranges {
             // Ranges of a label may overlap (a value in two places):
             // take the first.
-            match ranges_of(l).find(|&(s, e, _)| s <= a && a < e) {
-                Some((_, _, loc)) => {
-                    locs.insert(l, loc);
+            match list.iter().find(|&&(s, e, _)| s <= a && a < e) {
+                Some(&(_, _, loc)) => {
+                    locs.insert(*label, loc);
                 }
                 None => continue 'pieces,
             }
@@ -282,6 +294,7 @@ mod tests {
             wasm: 0..10,
             native: 100..200,
             runs: Vec::new(),
+            runs_by_wasm: Vec::new(),
             value_labels: vec![
                 r(1, 0, 40, ValueLoc::Reg(3)),
                 r(1, 40, 80, ValueLoc::CfaOffset(-24)),

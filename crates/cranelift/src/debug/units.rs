@@ -177,10 +177,12 @@ fn convert_entry<R: Reader<Offset = usize>>(
     };
     if let Some(attr) = location {
         let scope = Scope {
+            at,
+            vm,
             ranges: &ranges,
             frame_base: frame_base.as_deref(),
         };
-        locals::convert_location(unit, id, entry, attr, &scope, at, vm, types)?;
+        locals::convert_location(unit, id, entry, attr, &scope, types)?;
     }
     Ok(ScopeInfo {
         depth: entry.depth,
