@@ -187,18 +187,20 @@ pub(crate) fn convert_location<R: Reader<Offset = usize>>(
         };
         let labels = wasm.labels(pointer);
         for range in at.ranges(begin, end) {
-            let Some(f) = at.function_at_native(range.start) else {
-                continue;
-            };
-            let end = range.end.min(f.native.end);
-            for (a, b, locs) in segments(f, &labels, range.start, end) {
-                let Ok(code) = wasm.native(&locs, vm, pointer) else {
-                    continue;
-                };
-                match list.last_mut() {
-                    Some(last) if last.1 == a && last.2 == code => last.1 = b,
-                    _ => list.push((a, b, code)),
+            // A merged range may span adjacent functions.
+            let mut start = range.start;
+            while let Some(f) = at.function_at_native(start).filter(|_| start < range.end) {
+                let end = range.end.min(f.native.end);
+                for (a, b, locs) in segments(f, &labels, start, end) {
+                    let Ok(code) = wasm.native(&locs, vm, pointer) else {
+                        continue;
+                    };
+                    match list.last_mut() {
+                        Some(last) if last.1 == a && last.2 == code => last.1 = b,
+                        _ => list.push((a, b, code)),
+                    }
                 }
+                start = end;
             }
         }
     }
