@@ -42,6 +42,14 @@ pub(crate) fn compiled_function(
     loops: &[Range<u32>],
 ) -> WasmResult<CompiledFunction> {
     let buffer = &code.buffer;
+    // Native debug info (value labels, frame information) only when the
+    // translator labelled the function's values.
+    let debug_info = func.dfg.values_labels.is_some();
+    let frame_info = if debug_info {
+        frame_info(isa, code)
+    } else {
+        Vec::new()
+    };
 
     let mut relocations = Vec::new();
     for reloc in buffer.relocs() {
@@ -191,24 +199,55 @@ pub(crate) fn compiled_function(
         address_map,
         exception_sites,
         stack_maps,
-        value_labels: value_labels(isa, code),
+        value_labels: if debug_info {
+            value_labels(isa, code, frame_info.is_empty())
+        } else {
+            Vec::new()
+        },
+        frame_info,
     })
+}
+
+/// The function's call frame information as a `.debug_frame` fragment
+/// (see `CompiledFunction::frame_info`); empty where Cranelift has none.
+fn frame_info(isa: &dyn TargetIsa, code: &CompiledCode) -> Vec<u8> {
+    use cranelift_codegen::gimli::write::{Address, DebugFrame, EndianVec, FrameTable};
+    use cranelift_codegen::isa::unwind::UnwindInfo;
+    let Ok(Some(UnwindInfo::SystemV(info))) = code.create_unwind_info(isa) else {
+        return Vec::new();
+    };
+    let Some(cie) = isa.create_systemv_cie() else {
+        return Vec::new();
+    };
+    let mut table = FrameTable::default();
+    let cie = table.add_cie(cie);
+    table.add_fde(cie, info.to_fde(Address::Constant(0)));
+    let mut frame = DebugFrame::from(EndianVec::new(cranelift_codegen::gimli::LittleEndian));
+    match table.write_debug_frame(&mut frame) {
+        Ok(()) => frame.0.into_vec(),
+        Err(_) => Vec::new(),
+    }
 }
 
 /// Where the labelled values (wasm locals, the vmctx) live in the code,
 /// sorted by label and start; registers by their DWARF numbers (a register
 /// without one drops its ranges).
 ///
-/// The last byte of each call instruction is left out of register ranges:
-/// a debugger looks a caller's variables up at the return address minus
-/// one, and without unwind information in the debug image it cannot
-/// recover the caller's registers (it would show the callee's), while
-/// frame slots stay readable through the frame pointer.
-fn value_labels(isa: &dyn TargetIsa, code: &CompiledCode) -> Vec<ValueLabelRange> {
+/// Without call frame information, the last byte of each call instruction
+/// is left out of register ranges: a debugger looks a caller's variables
+/// up at the return address minus one, and without unwind information it
+/// cannot recover the caller's registers (it would show the callee's),
+/// while frame slots stay readable through the frame pointer.
+fn value_labels(
+    isa: &dyn TargetIsa,
+    code: &CompiledCode,
+    without_frame_info: bool,
+) -> Vec<ValueLabelRange> {
     let mut calls: Vec<u32> = code
         .buffer
         .call_sites()
         .filter_map(|c| c.ret_addr.checked_sub(1))
+        .filter(|_| without_frame_info)
         .collect();
     calls.sort_unstable();
     let mut out = Vec::new();

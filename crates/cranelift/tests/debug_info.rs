@@ -191,13 +191,17 @@ type Sections = Vec<(&'static str, Vec<u8>)>;
 /// and the native range of `inspect`.
 fn locals_dwarf(labels: bool) -> (Sections, (u64, u64)) {
     let (module, _text, layouts) = compile_guest("locals", labels);
-    let funcs = debug::module_functions(&module, &layouts, TEXT_BASE, names(&module));
+    locals_dwarf_of(&module, &layouts)
+}
+
+fn locals_dwarf_of(module: &Module, layouts: &[FunctionLayout]) -> (Sections, (u64, u64)) {
+    let funcs = debug::module_functions(module, layouts, TEXT_BASE, names(module));
     let inspect = funcs.iter().find(|f| f.name == "inspect").unwrap();
     let range = (inspect.native.start, inspect.native.end);
     let dwarf = debug::transform_dwarf(
         module.debug_info.as_ref().unwrap(),
         &funcs,
-        &debug::vm_layout(&module),
+        &debug::vm_layout(module),
     )
     .unwrap();
     (dwarf, range)
@@ -294,4 +298,45 @@ fn variables_get_native_locations_from_value_labels() {
     for name in ["p", "scale", "arr", "weighted", "result"] {
         assert!(vars[name].0.is_empty(), "{name} has a location");
     }
+}
+
+#[test]
+fn images_carry_call_frame_information_for_each_function() {
+    let (module, text, layouts) = compile_guest("locals", true);
+    let (dwarf, inspect) = locals_dwarf_of(&module, &layouts);
+    let funcs = debug::module_functions(&module, &layouts, TEXT_BASE, names(&module));
+    let image =
+        debug::create_image(TEXT_BASE..TEXT_BASE + text.len() as u64, &funcs, &dwarf).unwrap();
+    let file = object::File::parse(&image[..]).unwrap();
+    let data = file
+        .section_by_name(".debug_frame")
+        .unwrap()
+        .data()
+        .unwrap();
+    let mut frame = gimli::DebugFrame::new(data, LittleEndian);
+    frame.set_address_size(8);
+    let bases = gimli::BaseAddresses::default();
+    let mut entries = gimli::UnwindSection::entries(&frame, &bases);
+    let mut fdes = Vec::new();
+    while let Some(entry) = entries.next().unwrap() {
+        if let gimli::CieOrFde::Fde(partial) = entry {
+            let fde = partial
+                .parse(|section, bases, offset| {
+                    gimli::UnwindSection::cie_from_offset(section, bases, offset)
+                })
+                .unwrap();
+            fdes.push((fde.initial_address(), fde.len()));
+        }
+    }
+    // One FDE per wasm function (trampolines have none), `inspect` among
+    // them at its address and length.
+    assert_eq!(fdes.len(), module.num_defined_funcs());
+    assert!(
+        fdes.contains(&(inspect.0, inspect.1 - inspect.0)),
+        "{fdes:x?}"
+    );
+
+    // Without debug info the functions carry none.
+    let (_, _, layouts) = compile_guest("locals", false);
+    assert!(layouts.iter().all(|l| l.frame_info.is_empty()));
 }

@@ -36,6 +36,9 @@ pub struct FunctionLayout {
     /// Where the wasm locals live (offsets within the function), for
     /// native debuggers; usually empty.
     pub value_labels: Vec<ValueLabelRange>,
+    /// The function's call frame information (see
+    /// [`CompiledFunction::frame_info`]); usually empty.
+    pub frame_info: Vec<u8>,
 }
 
 /// The metadata of a laid-out text section (see [`CodeBuilder::into_parts`]):
@@ -133,6 +136,7 @@ impl CodeBuilder {
             len,
             address_map,
             value_labels: func.value_labels.clone(),
+            frame_info: func.frame_info.clone(),
         });
         index
     }

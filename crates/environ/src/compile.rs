@@ -89,6 +89,13 @@ pub struct CompiledFunction {
     /// debuggers; empty unless [`crate::Tunables::generate_native_debuginfo`].
     #[serde(default)]
     pub value_labels: Vec<ValueLabelRange>,
+    /// Call frame information for native debuggers (with
+    /// [`crate::Tunables::generate_native_debuginfo`], else empty): a
+    /// little-endian `.debug_frame` fragment holding one CIE and then one
+    /// FDE for the function at address 0, whose CIE pointer and address
+    /// are patched where the fragment lands.
+    #[serde(default)]
+    pub frame_info: Vec<u8>,
 }
 
 /// The label of the function's vmctx in [`ValueLabelRange::label`]; wasm

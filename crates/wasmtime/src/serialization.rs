@@ -312,6 +312,9 @@ struct FunctionRecord {
     /// Where the wasm locals live, for native debuggers (empty unless
     /// compiled with `Config::debug_info`).
     value_labels: Vec<wasmtime_environ::ValueLabelRange>,
+    /// Call frame information for native debuggers (empty unless
+    /// compiled with `Config::debug_info`).
+    frame_info: Vec<u8>,
 }
 
 /// Layout and metadata of one text section.
@@ -346,6 +349,7 @@ impl CodeInfo {
                     len: f.len,
                     address_map: f.address_map.clone(),
                     value_labels: f.value_labels.clone(),
+                    frame_info: f.frame_info.clone(),
                 })
                 .collect(),
             relocations: relocations.to_vec(),
@@ -364,6 +368,7 @@ impl CodeInfo {
                 len: f.len,
                 address_map: f.address_map,
                 value_labels: f.value_labels,
+                frame_info: f.frame_info,
             })
             .collect();
         CodeParts {

@@ -181,6 +181,7 @@ mod tests {
             native: 1000..1020,
             address_map: &map,
             value_labels: &[],
+            frame_info: &[],
         }];
         AddressTransform::new(&funcs, 10)
     }

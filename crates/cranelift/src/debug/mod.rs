@@ -44,6 +44,9 @@ pub struct NativeFunction<'a> {
     pub address_map: &'a [(u32, u32)],
     /// Where the wasm locals and the vmctx live (offsets in the function).
     pub value_labels: &'a [ValueLabelRange],
+    /// The function's `.debug_frame` fragment (see
+    /// `CompiledFunction::frame_info`), possibly empty.
+    pub frame_info: &'a [u8],
 }
 
 /// The functions of a laid-out module (body of defined function `i` at
@@ -85,6 +88,7 @@ pub fn module_functions<'a>(
             native: native(body),
             address_map: &body.address_map,
             value_labels: &body.value_labels,
+            frame_info: &body.frame_info,
         });
         funcs.push(NativeFunction {
             name: format!("array_call {func_name}"),
@@ -92,6 +96,7 @@ pub fn module_functions<'a>(
             native: native(entry),
             address_map: &[],
             value_labels: &[],
+            frame_info: &[],
         });
     }
     funcs
