@@ -61,6 +61,9 @@ pub enum Kind {
     Value,
     /// The expression computes the variable's address in linear memory.
     Memory,
+    /// The variable is made of pieces (`DW_OP_piece`), each described by
+    /// its own expression or unavailable.
+    Pieces,
 }
 
 /// A parsed wasm expression.
@@ -69,6 +72,9 @@ pub struct WasmExpr {
     parts: Vec<Part>,
     /// What the expression describes.
     pub kind: Kind,
+    /// With [`Kind::Pieces`]: each piece's expression (`None` where the
+    /// piece is unavailable) and size in bytes.
+    pieces: Vec<(Option<WasmExpr>, u64)>,
 }
 
 /// Why an expression cannot be rewritten (the variable is left without
@@ -92,12 +98,30 @@ impl WasmExpr {
     ) -> Result<WasmExpr, Unsupported> {
         let mut parts = Vec::new();
         let mut stack_value = false;
+        let mut pieces = Vec::new();
         let mut ops = expr.clone().operations(encoding);
         let bytes = expr.0.to_slice()?;
         loop {
             let start = ops.offset_from(expr).into_u64() as usize;
             let Some(op) = ops.next()? else { break };
             let end = ops.offset_from(expr).into_u64() as usize;
+            if let Operation::Piece {
+                size_in_bits,
+                bit_offset: None,
+            } = op
+            {
+                if size_in_bits % 8 != 0 {
+                    return Err(Unsupported);
+                }
+                let piece = if parts.is_empty() {
+                    None
+                } else {
+                    let parts = std::mem::take(&mut parts);
+                    Some(WasmExpr::whole(parts, std::mem::take(&mut stack_value))?)
+                };
+                pieces.push((piece, size_in_bits / 8));
+                continue;
+            }
             if stack_value {
                 return Err(Unsupported); // Something after DW_OP_stack_value.
             }
@@ -157,18 +181,48 @@ impl WasmExpr {
                 _ => return Err(Unsupported),
             }
         }
+        if pieces.is_empty() {
+            return WasmExpr::whole(parts, stack_value);
+        }
+        if !parts.is_empty() || pieces.iter().all(|p| p.0.is_none()) {
+            return Err(Unsupported); // Operations after the last piece.
+        }
+        Ok(WasmExpr {
+            parts: Vec::new(),
+            kind: Kind::Pieces,
+            pieces,
+        })
+    }
+
+    /// An expression without pieces.
+    fn whole(parts: Vec<Part>, stack_value: bool) -> Result<WasmExpr, Unsupported> {
         let kind = match (parts.as_slice(), stack_value) {
             ([Part::Local(n)], _) => Kind::Local(*n),
             ([], _) => return Err(Unsupported),
             (_, true) => Kind::Value,
             (_, false) => Kind::Memory,
         };
-        Ok(WasmExpr { parts, kind })
+        Ok(WasmExpr {
+            parts,
+            kind,
+            pieces: Vec::new(),
+        })
     }
 
     /// The value labels (wasm locals, and [`VMCTX_VALUE_LABEL`] when the
     /// instance is needed) whose locations the native expression needs.
     pub fn labels(&self, pointer: bool) -> Vec<u32> {
+        if self.kind == Kind::Pieces {
+            let mut out: Vec<u32> = self
+                .pieces
+                .iter()
+                .filter_map(|p| p.0.as_ref())
+                .flat_map(|p| p.labels(false))
+                .collect();
+            out.sort_unstable();
+            out.dedup();
+            return out;
+        }
         let mut out: Vec<u32> = self
             .parts
             .iter()
@@ -201,6 +255,17 @@ impl WasmExpr {
         pointer: bool,
     ) -> Result<Vec<u8>, Unsupported> {
         let mut code = Code::new();
+        if self.kind == Kind::Pieces {
+            // Pieces are never rebased as pointers.
+            for (piece, size) in &self.pieces {
+                if let Some(p) = piece {
+                    code.raw(&p.native(locs, vm, false)?);
+                }
+                code.op(dw::DW_OP_piece);
+                code.uleb(*size);
+            }
+            return Ok(code.0.into_vec());
+        }
         if let (Kind::Local(n), false) = (self.kind, pointer) {
             // The local itself is the variable: a register or a slot.
             match *locs.get(&n).ok_or(Unsupported)? {
@@ -226,6 +291,7 @@ impl WasmExpr {
             }
         }
         match (self.kind, pointer) {
+            (Kind::Pieces, _) => return Err(Unsupported),
             (Kind::Memory, false) => code.host_address(locs, vm)?,
             (Kind::Local(_) | Kind::Value, false) => code.op(dw::DW_OP_stack_value),
             (kind, true) => {
@@ -471,6 +537,25 @@ mod tests {
         assert_eq!(code[dup + 4], 0x2f);
         let skip = u16::from_le_bytes([code[dup + 5], code[dup + 6]]) as usize;
         assert_eq!(dup + 7 + skip, code.len() - 1);
+    }
+
+    #[test]
+    fn pieces_are_translated_one_by_one() {
+        // An unavailable 4-byte piece, then local 9 as a 4-byte piece.
+        let e = parse(&[0x93, 0x04, 0xed, 0x00, 0x09, 0x9f, 0x93, 0x04], None).unwrap();
+        assert_eq!(e.kind, Kind::Pieces);
+        assert_eq!(e.labels(true), vec![9]);
+        let mut locs = HashMap::new();
+        locs.insert(9, ValueLoc::Reg(3));
+        // piece 4; reg3; piece 4
+        assert_eq!(
+            e.native(&locs, &vm(), true).unwrap(),
+            vec![0x93, 0x04, 0x53, 0x93, 0x04]
+        );
+        // Operations after the last piece, or nothing but unavailable
+        // pieces, are refused.
+        assert!(parse(&[0xed, 0x00, 0x09, 0x93, 0x04, 0x30], None).is_err());
+        assert!(parse(&[0x93, 0x04], None).is_err());
     }
 
     #[test]

@@ -19,7 +19,7 @@
 //! as its value, so that `p->field`, `*p` and `p[i]` work in the debugger.
 
 use super::address::{AddressTransform, FuncMap};
-use super::expr::{VmLayout, WasmExpr};
+use super::expr::{Kind, VmLayout, WasmExpr};
 use gimli::constants as dw;
 use gimli::write::{
     Address, AttributeValue, ConvertResult, ConvertUnit, ConvertUnitEntry, Expression, Location,
@@ -185,6 +185,9 @@ pub(crate) fn convert_location<R: Reader<Offset = usize>>(
         let Ok(wasm) = WasmExpr::parse(&e, encoding, scope.frame_base) else {
             continue;
         };
+        if pointer && wasm.kind == Kind::Pieces {
+            continue; // A pointer in pieces cannot be rebased.
+        }
         let labels = wasm.labels(pointer);
         for range in at.ranges(begin, end) {
             // A merged range may span adjacent functions.
