@@ -142,6 +142,8 @@ fn gdb_prints_parameters_locals_and_memory_through_pointers() {
             "info locals",
             "continue",
             "bt",
+            "print a",
+            "print b",
         ],
         &["run", "-D", "debug-info", "-C", "cache=n", &locals],
     );
@@ -186,6 +188,10 @@ fn gdb_prints_parameters_locals_and_memory_through_pointers() {
             "missing {expected:?} in:\n{out}"
         );
     }
+    // ... and the trapping division's operands, at the trap instruction
+    // (out of line, reached by a jump): r = 47 * 2 + 26 + 3 + 31.
+    assert!(at_trap.contains("divide (a=154, b=0)"), "{out}");
+    assert_eq!(printed(at_trap), ["154", "0"], "{out}");
 }
 
 #[test]
@@ -195,14 +201,23 @@ fn gdb_prints_variables_of_an_unoptimized_guest() {
     }
     // `trap.c` (-O0): every variable lives on the shadow stack, addressed
     // from the frame base. At line 12 of `compute(n)`, n is 3 and
-    // `divisor` 0.
+    // `divisor` 0; at the division by zero in `divide(a, b)`, a is 30.
     let trap = guest("trap");
     let out = gdb(
-        &["break trap.c:12", "run", "print n", "print divisor"],
+        &[
+            "break trap.c:12",
+            "run",
+            "print n",
+            "print divisor",
+            "continue",
+            "print a",
+            "print b",
+        ],
         &["run", "-D", "debug-info", "-C", "cache=n", &trap],
     );
     let hit = out
         .find("Breakpoint 1, compute")
         .unwrap_or_else(|| panic!("breakpoint not hit:\n{out}"));
-    assert_eq!(printed(&out[hit..]), ["3", "0"], "{out}");
+    assert_eq!(printed(&out[hit..]), ["3", "0", "30", "0"], "{out}");
+    assert!(out.contains("divide (a=30, b=0)"), "{out}");
 }

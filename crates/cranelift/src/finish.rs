@@ -10,6 +10,7 @@ use cranelift_codegen::{
     binemit::Reloc, CompiledCode, ExceptionContextLoc, FinalizedMachExceptionHandler,
     FinalizedRelocTarget, LabelValueLoc,
 };
+use std::collections::HashMap;
 use std::ops::Range;
 use wasmtime_environ::{
     CompiledFunction, DefinedFuncIndex, ExceptionCatch, ExceptionSite, LibCall, Relocation,
@@ -190,6 +191,15 @@ pub(crate) fn compiled_function(
         Some(_) => required,
         None => buffer.alignment.max(isa.function_alignment().preferred),
     };
+    let value_labels = if debug_info {
+        let mut labels = value_labels(isa, code, frame_info.is_empty());
+        if isa.name() == "x64" {
+            extend_to_traps(&mut labels, &sources, &traps, buffer.data());
+        }
+        labels
+    } else {
+        Vec::new()
+    };
     Ok(CompiledFunction {
         body: buffer.data().to_vec(),
         alignment,
@@ -199,13 +209,114 @@ pub(crate) fn compiled_function(
         address_map,
         exception_sites,
         stack_maps,
-        value_labels: if debug_info {
-            value_labels(isa, code, frame_info.is_empty())
-        } else {
-            Vec::new()
-        },
+        value_labels,
         frame_info,
     })
+}
+
+/// Gives the labelled values a place at the out-of-line trap instructions
+/// too, where Cranelift reports none (nothing is live there): such a trap
+/// is reached only by conditional jumps from the code of the wasm
+/// instruction that traps, with every register and slot as it was at the
+/// jump. So a value held in the same place at every jump to the trap is
+/// held there at the trap as well; other values stay without a place.
+/// This lets a debugger stopped at a trap show the variables. The jumps
+/// are found in the x86-64 code (`jcc` with a 32- or 8-bit displacement
+/// landing on the trap, inside that wasm instruction's code).
+fn extend_to_traps(
+    labels: &mut Vec<ValueLabelRange>,
+    sources: &[placement::SourceRange],
+    traps: &[TrapInformation],
+    code: &[u8],
+) {
+    if labels.is_empty() || traps.is_empty() {
+        return;
+    }
+    // A trap instruction of its own (`ud2`), not an instruction that may
+    // fault in the middle of inline code.
+    let holds_trap = |s: &placement::SourceRange| {
+        let i = traps.partition_point(|t| t.code_offset < s.code.0);
+        traps.get(i).is_some_and(|t| t.code_offset == s.code.0)
+            && code.get(s.code.0 as usize..s.code.0 as usize + 2) == Some(&[0x0f, 0x0b][..])
+    };
+    // The inline code of each wasm instruction, and the trap instructions.
+    let mut inline: HashMap<u32, Vec<(u32, u32)>> = HashMap::new();
+    let mut trap_code: Vec<(u32, u32, u32)> = Vec::new();
+    for s in sources {
+        if holds_trap(s) {
+            trap_code.push((s.code.0, s.code.1, s.wasm));
+        } else {
+            inline.entry(s.wasm).or_default().push(s.code);
+        }
+    }
+    // `labels` is sorted by label and start: each label's ranges.
+    let mut by_label: Vec<(u32, &[ValueLabelRange])> = Vec::new();
+    let mut rest = &labels[..];
+    while let Some(first) = rest.first() {
+        let n = rest.partition_point(|r| r.label == first.label);
+        by_label.push((first.label, &rest[..n]));
+        rest = &rest[n..];
+    }
+    let place = |ranges: &[ValueLabelRange], (a, b): (u32, u32)| {
+        let i = ranges.partition_point(|r| r.start <= a);
+        let r = ranges.get(i.checked_sub(1)?)?;
+        (r.start <= a && b <= r.end).then_some(r.loc)
+    };
+    // Offsets of the conditional jumps in `[a, b)` that land on `target`.
+    let jumps_to = |(a, b): (u32, u32), target: u32| {
+        let mut found = Vec::new();
+        for p in a..b {
+            let at = |i: u32| code.get((p + i) as usize).copied();
+            let (Some(b0), Some(b1)) = (at(0), at(1)) else {
+                break;
+            };
+            if b0 == 0x0f && (0x80..=0x8f).contains(&b1) && p + 6 <= b {
+                let bytes = [at(2), at(3), at(4), at(5)];
+                if let [Some(x0), Some(x1), Some(x2), Some(x3)] = bytes {
+                    let rel = i32::from_le_bytes([x0, x1, x2, x3]);
+                    if i64::from(p) + 6 + i64::from(rel) == i64::from(target) {
+                        found.push(p);
+                    }
+                }
+            }
+            if (0x70..=0x7f).contains(&b0) && p + 2 <= b {
+                let rel = i64::from(b1 as i8);
+                if i64::from(p) + 2 + rel == i64::from(target) {
+                    found.push(p);
+                }
+            }
+        }
+        found
+    };
+    let mut added = Vec::new();
+    for &(start, end, wasm) in &trap_code {
+        let Some(runs) = inline.get(&wasm) else {
+            continue;
+        };
+        let jumps: Vec<u32> = runs.iter().flat_map(|&r| jumps_to(r, start)).collect();
+        if jumps.is_empty() {
+            continue;
+        }
+        for &(label, ranges) in &by_label {
+            if place(ranges, (start, start + 1)).is_some() {
+                continue;
+            }
+            let mut locs = jumps.iter().map(|&j| place(ranges, (j, j + 1)));
+            let Some(Some(first)) = locs.next() else {
+                continue;
+            };
+            if locs.all(|l| l == Some(first)) {
+                added.push(ValueLabelRange {
+                    label,
+                    start,
+                    end,
+                    loc: first,
+                });
+            }
+        }
+    }
+    labels.extend(added);
+    labels.sort_by_key(|r| (r.label, r.start, r.end));
 }
 
 /// The function's call frame information as a `.debug_frame` fragment
