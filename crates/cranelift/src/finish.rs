@@ -398,3 +398,53 @@ fn value_labels(
     out.sort_by_key(|r| (r.label, r.start, r.end));
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasmtime_environ::{Trap, TrapSite};
+
+    #[test]
+    fn values_at_a_jump_to_a_trap_reach_the_trap() {
+        // 0: nop; 1: test ecx, ecx; 3: je 16 (rel32 = 7); 9: nop x7;
+        // 16: ud2.
+        let mut code = vec![0x90, 0x85, 0xc9, 0x0f, 0x84, 7, 0, 0, 0];
+        code.extend([0x90; 7]);
+        code.extend([0x0f, 0x0b]);
+        let sources = [
+            placement::SourceRange {
+                code: (0, 16),
+                wasm: 40,
+            },
+            placement::SourceRange {
+                code: (16, 18),
+                wasm: 40,
+            },
+        ];
+        let traps = [TrapInformation {
+            code_offset: 16,
+            trap: TrapSite::Wasm(Trap::IntegerDivisionByZero),
+        }];
+        let range = |label, start, end, loc| ValueLabelRange {
+            label,
+            start,
+            end,
+            loc,
+        };
+        let mut labels = vec![
+            // Held across the jump: gets the trap.
+            range(0, 0, 9, ValueLoc::Reg(0)),
+            // Dead before the jump: does not.
+            range(1, 0, 2, ValueLoc::Reg(1)),
+        ];
+        extend_to_traps(&mut labels, &sources, &traps, &code);
+        assert_eq!(
+            labels,
+            [
+                range(0, 0, 9, ValueLoc::Reg(0)),
+                range(0, 16, 18, ValueLoc::Reg(0)),
+                range(1, 0, 2, ValueLoc::Reg(1)),
+            ]
+        );
+    }
+}
