@@ -16,7 +16,7 @@ use crate::value_type;
 use cranelift_codegen::ir::types::I64;
 use cranelift_codegen::ir::{
     Block, Endianness, FuncRef, Function, GlobalValueData, InstBuilder, MemFlagsData, SigRef,
-    SourceLoc, Type, Value,
+    SourceLoc, Type, Value, ValueLabel,
 };
 use cranelift_codegen::isa::TargetIsa;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
@@ -25,7 +25,7 @@ use std::ops::Range;
 use wasmparser::Operator;
 use wasmtime_environ::{
     store_context, vmctx, BranchHints, FuncIndex, FunctionBodyData, Module, Tunables, TypeIndex,
-    VMOffsets, WasmError, WasmResult, WasmValType,
+    VMOffsets, WasmError, WasmResult, WasmValType, VMCTX_VALUE_LABEL,
 };
 
 mod atomics;
@@ -137,6 +137,13 @@ impl<'a> FuncTranslator<'a> {
             func.stack_limit = Some(limit_gv);
         }
 
+        // Native debug info: every definition and read of a wasm local
+        // carries the local's index as a value label, the vmctx its own,
+        // and Cranelift reports where each label lives in the code.
+        let labels = self.tunables.generate_native_debuginfo;
+        if labels {
+            func.collect_debug_info();
+        }
         let mut b = FunctionBuilder::new(func, builder_ctx);
         let entry = b.create_block();
         b.append_block_params_for_function_params(entry);
@@ -144,6 +151,7 @@ impl<'a> FuncTranslator<'a> {
         b.seal_block(entry);
         let params = b.block_params(entry).to_vec();
         let vmctx = params[0];
+        b.set_val_label(vmctx, ValueLabel::from_u32(VMCTX_VALUE_LABEL));
 
         let ty = self.module.func_type(self.func_index);
         let num_results = ty.results.len();
@@ -180,6 +188,7 @@ impl<'a> FuncTranslator<'a> {
             exn: Default::default(),
             branch_hints,
             body_start: body.range().start as u32,
+            labels,
         };
 
         // Parameters (after the two vmctx parameters and the fuel counter,
@@ -194,6 +203,7 @@ impl<'a> FuncTranslator<'a> {
                     .declare_value_needs_stack_map(params[i + first_param]);
             }
             state.b.def_var(var, params[i + first_param]);
+            state.label_local(state.locals.len(), params[i + first_param]);
             state.locals.push(var);
         }
         let mut locals = body.get_locals_reader()?;
@@ -213,6 +223,7 @@ impl<'a> FuncTranslator<'a> {
                     state.b.declare_var_needs_stack_map(var);
                 }
                 state.b.def_var(var, zero);
+                state.label_local(state.locals.len(), zero);
                 state.locals.push(var);
             }
         }
@@ -374,9 +385,19 @@ struct FuncState<'t, 'a, 'b> {
     branch_hints: BranchHints,
     /// Module offset of the body's start, from which hint offsets count.
     body_start: u32,
+    /// Whether values of wasm locals get value labels (native debug info).
+    labels: bool,
 }
 
 impl FuncState<'_, '_, '_> {
+    /// Marks `v` as the value of wasm local `index` from here on (for
+    /// native debuggers; nothing without debug info).
+    fn label_local(&mut self, index: usize, v: Value) {
+        if self.labels {
+            self.b.set_val_label(v, ValueLabel::from_u32(index as u32));
+        }
+    }
+
     /// Translates `op`: in unreachable code only its control nesting is
     /// tracked; otherwise its fuel is charged and the room for its topic
     /// translates it.

@@ -14,13 +14,20 @@ const TEXT_BASE: u64 = 0x7f00_0000_0000;
 
 /// `trap.wasm` compiled and laid out: its description and the layouts.
 fn compile_trap() -> (Module, Vec<u8>, Vec<FunctionLayout>) {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/debug-programs/trap.wasm"
+    compile_guest("trap", false)
+}
+
+/// A guest of `tests/debug-programs` compiled and laid out, with value
+/// labels if `labels`.
+fn compile_guest(name: &str, labels: bool) -> (Module, Vec<u8>, Vec<FunctionLayout>) {
+    let path = format!(
+        "{}/../../tests/debug-programs/{name}.wasm",
+        env!("CARGO_MANIFEST_DIR")
     );
     let wasm = std::fs::read(path).unwrap();
     let tunables = Tunables {
         parse_wasm_debuginfo: true,
+        generate_native_debuginfo: labels,
         ..Tunables::default()
     };
     let translation = translate_module_with(WasmFeatures::default(), &tunables, &wasm).unwrap();
@@ -57,7 +64,12 @@ fn trap_image() -> (Vec<u8>, HashMap<String, (u64, u64)>) {
     let (module, text, layouts) = compile_trap();
     let module = &module;
     let funcs = debug::module_functions(module, &layouts, TEXT_BASE, names(module));
-    let dwarf = debug::transform_dwarf(module.debug_info.as_ref().unwrap(), &funcs).unwrap();
+    let dwarf = debug::transform_dwarf(
+        module.debug_info.as_ref().unwrap(),
+        &funcs,
+        &debug::vm_layout(module),
+    )
+    .unwrap();
     let image =
         debug::create_image(TEXT_BASE..TEXT_BASE + text.len() as u64, &funcs, &dwarf).unwrap();
     let symbols = funcs
@@ -152,7 +164,7 @@ fn damaged_dwarf_gives_an_image_or_an_error() {
             for byte in [0xff, 0x80] {
                 let mut damaged = dwarf.clone();
                 damaged.sections[s].1 .0[pos] = byte;
-                match debug::transform_dwarf(&damaged, &funcs) {
+                match debug::transform_dwarf(&damaged, &funcs, &debug::vm_layout(&module)) {
                     Ok(sections) => {
                         debug::create_image(
                             TEXT_BASE..TEXT_BASE + text.len() as u64,
@@ -170,4 +182,161 @@ fn damaged_dwarf_gives_an_image_or_an_error() {
     // Both happen: many bytes (string contents, line numbers) do not
     // break the structure, others do.
     assert!(outcomes[0] > 0 && outcomes[1] > 0, "{outcomes:?}");
+}
+
+/// Debug sections: (name, contents).
+type Sections = Vec<(&'static str, Vec<u8>)>;
+
+/// The DWARF of `locals.wasm`'s debug image, with or without value labels,
+/// and the native range of `inspect`.
+fn locals_dwarf(labels: bool) -> (Sections, (u64, u64)) {
+    let (module, _text, layouts) = compile_guest("locals", labels);
+    locals_dwarf_of(&module, &layouts)
+}
+
+fn locals_dwarf_of(module: &Module, layouts: &[FunctionLayout]) -> (Sections, (u64, u64)) {
+    let funcs = debug::module_functions(module, layouts, TEXT_BASE, names(module));
+    let inspect = funcs.iter().find(|f| f.name == "inspect").unwrap();
+    let range = (inspect.native.start, inspect.native.end);
+    let dwarf = debug::transform_dwarf(
+        module.debug_info.as_ref().unwrap(),
+        &funcs,
+        &debug::vm_layout(module),
+    )
+    .unwrap();
+    (dwarf, range)
+}
+
+/// For each variable of `inspect`: its native location ranges, and the tag
+/// and byte size of its type.
+type Variables = HashMap<String, (Vec<(u64, u64)>, gimli::DwTag, Option<u64>)>;
+
+fn inspect_variables(sections: &[(&'static str, Vec<u8>)]) -> Variables {
+    let dwarf = gimli::Dwarf::load(|id| -> Result<_, gimli::Error> {
+        let data = sections
+            .iter()
+            .find(|(n, _)| *n == id.name())
+            .map_or(&[][..], |(_, d)| &d[..]);
+        Ok(EndianSlice::new(data, LittleEndian))
+    })
+    .unwrap();
+    let mut out = HashMap::new();
+    let mut units = dwarf.units();
+    while let Some(header) = units.next().unwrap() {
+        let unit = dwarf.unit(header).unwrap();
+        let mut entries = unit.entries();
+        let mut in_inspect = None;
+        while let Some(entry) = entries.next_dfs().unwrap() {
+            let depth = entry.depth;
+            let name = entry
+                .attr_value(gimli::DW_AT_name)
+                .and_then(|v| dwarf.attr_string(&unit, v).ok())
+                .map(|n| n.to_string_lossy().into_owned());
+            if entry.tag() == gimli::DW_TAG_subprogram {
+                in_inspect = (name.as_deref() == Some("inspect")).then_some(depth);
+                continue;
+            }
+            if in_inspect.is_none_or(|d| depth <= d) {
+                in_inspect = None;
+                continue;
+            }
+            let Some(name) = name else { continue };
+            let mut ranges = Vec::new();
+            if let Some(v) = entry.attr_value(gimli::DW_AT_location) {
+                if let Ok(Some(offset)) = dwarf.attr_locations_offset(&unit, v) {
+                    let mut iter = dwarf.locations(&unit, offset).unwrap();
+                    while let Some(l) = iter.next().unwrap() {
+                        ranges.push((l.range.begin, l.range.end));
+                    }
+                }
+            }
+            let Some(gimli::AttributeValue::UnitRef(t)) = entry.attr_value(gimli::DW_AT_type)
+            else {
+                continue;
+            };
+            let ty = unit.entry(t).unwrap();
+            let size = ty
+                .attr_value(gimli::DW_AT_byte_size)
+                .and_then(|v| v.udata_value());
+            out.insert(name, (ranges, ty.tag(), size));
+        }
+    }
+    out
+}
+
+#[test]
+fn variables_get_native_locations_from_value_labels() {
+    let (sections, inspect) = locals_dwarf(true);
+    let vars = inspect_variables(&sections);
+    for name in ["p", "scale", "arr", "weighted", "result"] {
+        let (ranges, _, _) = &vars[name];
+        assert!(!ranges.is_empty(), "{name} has no location");
+        for &(a, b) in ranges {
+            assert!(
+                inspect.0 <= a && a < b && b <= inspect.1,
+                "{name}: {a:#x}..{b:#x} outside inspect"
+            );
+        }
+    }
+    // `p` (a `struct point *`) gets a native pointer type (8 bytes, the
+    // unit's address size); the wasm pointer type itself became a 4-byte
+    // structure.
+    assert_eq!(vars["p"].1, gimli::DW_TAG_pointer_type);
+    assert_eq!(vars["p"].2, None);
+    assert_eq!(vars["arr"].1, gimli::DW_TAG_array_type);
+    let has_wasm_pointer = sections
+        .iter()
+        .any(|(n, d)| *n == ".debug_str" && d.windows(14).any(|w| w == b"WebAssemblyPtr"))
+        || sections
+            .iter()
+            .any(|(n, d)| *n == ".debug_info" && d.windows(14).any(|w| w == b"WebAssemblyPtr"));
+    assert!(has_wasm_pointer);
+
+    // Without value labels the locals have nowhere to be found.
+    let (sections, _) = locals_dwarf(false);
+    let vars = inspect_variables(&sections);
+    for name in ["p", "scale", "arr", "weighted", "result"] {
+        assert!(vars[name].0.is_empty(), "{name} has a location");
+    }
+}
+
+#[test]
+fn images_carry_call_frame_information_for_each_function() {
+    let (module, text, layouts) = compile_guest("locals", true);
+    let (dwarf, inspect) = locals_dwarf_of(&module, &layouts);
+    let funcs = debug::module_functions(&module, &layouts, TEXT_BASE, names(&module));
+    let image =
+        debug::create_image(TEXT_BASE..TEXT_BASE + text.len() as u64, &funcs, &dwarf).unwrap();
+    let file = object::File::parse(&image[..]).unwrap();
+    let data = file
+        .section_by_name(".debug_frame")
+        .unwrap()
+        .data()
+        .unwrap();
+    let mut frame = gimli::DebugFrame::new(data, LittleEndian);
+    frame.set_address_size(8);
+    let bases = gimli::BaseAddresses::default();
+    let mut entries = gimli::UnwindSection::entries(&frame, &bases);
+    let mut fdes = Vec::new();
+    while let Some(entry) = entries.next().unwrap() {
+        if let gimli::CieOrFde::Fde(partial) = entry {
+            let fde = partial
+                .parse(|section, bases, offset| {
+                    gimli::UnwindSection::cie_from_offset(section, bases, offset)
+                })
+                .unwrap();
+            fdes.push((fde.initial_address(), fde.len()));
+        }
+    }
+    // One FDE per wasm function (trampolines have none), `inspect` among
+    // them at its address and length.
+    assert_eq!(fdes.len(), module.num_defined_funcs());
+    assert!(
+        fdes.contains(&(inspect.0, inspect.1 - inspect.0)),
+        "{fdes:x?}"
+    );
+
+    // Without debug info the functions carry none.
+    let (_, _, layouts) = compile_guest("locals", false);
+    assert!(layouts.iter().all(|l| l.frame_info.is_empty()));
 }

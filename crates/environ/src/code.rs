@@ -7,7 +7,10 @@
 //! (`wasmtime_runtime::code_memory::CodeMemory::new`), and a compile-only
 //! build writes the text and metadata straight into an artifact.
 
-use crate::{CompiledFunction, ExceptionSite, Relocation, RelocationKind, StackMap, TrapSite};
+use crate::{
+    CompiledFunction, ExceptionSite, Relocation, RelocationKind, StackMap, TrapSite,
+    ValueLabelRange,
+};
 use anyhow::{bail, Result};
 
 /// Byte used to pad between functions (`int3`).
@@ -30,6 +33,12 @@ pub struct FunctionLayout {
     pub len: u32,
     /// `(code offset within the function, wasm offset)`, sorted.
     pub address_map: Vec<(u32, u32)>,
+    /// Where the wasm locals live (offsets within the function), for
+    /// native debuggers; usually empty.
+    pub value_labels: Vec<ValueLabelRange>,
+    /// The function's call frame information (see
+    /// [`CompiledFunction::frame_info`]); usually empty.
+    pub frame_info: Vec<u8>,
 }
 
 /// The metadata of a laid-out text section (see [`CodeBuilder::into_parts`]):
@@ -126,6 +135,8 @@ impl CodeBuilder {
             start,
             len,
             address_map,
+            value_labels: func.value_labels.clone(),
+            frame_info: func.frame_info.clone(),
         });
         index
     }

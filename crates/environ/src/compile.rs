@@ -85,6 +85,45 @@ pub struct CompiledFunction {
     /// by return address; calls with none live have no entry.
     #[serde(default)]
     pub stack_maps: Vec<StackMap>,
+    /// Where each wasm local (and the vmctx) lives in the code, for native
+    /// debuggers; empty unless [`crate::Tunables::generate_native_debuginfo`].
+    #[serde(default)]
+    pub value_labels: Vec<ValueLabelRange>,
+    /// Call frame information for native debuggers (with
+    /// [`crate::Tunables::generate_native_debuginfo`], else empty): a
+    /// little-endian `.debug_frame` fragment holding one CIE and then one
+    /// FDE for the function at address 0, whose CIE pointer and address
+    /// are patched where the fragment lands.
+    #[serde(default)]
+    pub frame_info: Vec<u8>,
+}
+
+/// The label of the function's vmctx in [`ValueLabelRange::label`]; wasm
+/// locals are labelled with their index.
+pub const VMCTX_VALUE_LABEL: u32 = 0xffff_fffe;
+
+/// Where a labelled value (a wasm local, or the vmctx) is held while the
+/// code in `[start, end)` (offsets in the function) runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ValueLabelRange {
+    /// The wasm local's index, or [`VMCTX_VALUE_LABEL`].
+    pub label: u32,
+    /// First code offset of the range.
+    pub start: u32,
+    /// Code offset just past the range.
+    pub end: u32,
+    /// Where the value is.
+    pub loc: ValueLoc,
+}
+
+/// A place holding a value during a [`ValueLabelRange`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum ValueLoc {
+    /// A register, by its DWARF number.
+    Reg(u16),
+    /// A stack slot at this offset from the canonical frame address (the
+    /// caller's stack pointer before the call pushed the return address).
+    CfaOffset(i64),
 }
 
 /// Where the GC references live across one call are spilled: the stack map

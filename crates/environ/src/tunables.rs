@@ -31,6 +31,11 @@ pub struct Tunables {
     /// module so that backtraces can name source files and lines
     /// (`Config::wasm_backtrace_details`). Changes no code.
     pub parse_wasm_debuginfo: bool,
+    /// Record where each wasm local lives in the compiled code (Cranelift's
+    /// value-label ranges) for native debuggers (`Config::debug_info`).
+    /// May change register allocation slightly (the vmctx is kept alive to
+    /// the end of each function).
+    pub generate_native_debuginfo: bool,
     /// Initial-data spans (first to last initialised byte of a memory) up
     /// to this size always get a copy-on-write image; larger ones need
     /// data over at least half of the span. Runtime-only: it does not
@@ -58,6 +63,7 @@ impl Default for Tunables {
             relaxed_simd_deterministic: false,
             branch_hinting: false,
             parse_wasm_debuginfo: false,
+            generate_native_debuginfo: false,
             memory_guaranteed_dense_image_size: 16 << 20,
             memory_reservation_for_growth: DEFAULT_MEMORY_RESERVATION_FOR_GROWTH,
             guard_before_linear_memory: true,

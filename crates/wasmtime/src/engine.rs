@@ -165,6 +165,7 @@ impl Engine {
                     // module's DWARF, so it must be kept.
                     let mut config = config.clone();
                     config.tunables.parse_wasm_debuginfo |= config.debug_info;
+                    config.tunables.generate_native_debuginfo = config.debug_info;
                     config
                 },
                 #[cfg(feature = "cranelift")]

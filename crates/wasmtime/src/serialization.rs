@@ -40,7 +40,7 @@ use {crate::Module, std::sync::Arc, wasmtime_runtime::code_memory::CodeMemory};
 
 /// Identifies the producer and the artifact format; artifacts with another
 /// version string are rejected.
-pub(crate) const VERSION: &str = concat!("wasmtime-ours ", env!("CARGO_PKG_VERSION"), " cwasm-5");
+pub(crate) const VERSION: &str = concat!("wasmtime-ours ", env!("CARGO_PKG_VERSION"), " cwasm-6");
 
 const SECTION_TEXT: &str = ".text";
 const SECTION_TRAMPOLINES: &str = ".wasmtime.trampolines";
@@ -58,6 +58,7 @@ const IGNORED_COMPILER_SETTINGS: &[&str] = &["enable_verifier"];
 const IGNORED_TUNABLES: &[&str] = &[
     "branch_hinting",
     "parse_wasm_debuginfo",
+    "generate_native_debuginfo",
     "memory_guaranteed_dense_image_size",
     "memory_reservation_for_growth",
     "guard_before_linear_memory",
@@ -308,6 +309,12 @@ struct FunctionRecord {
     /// offset).
     #[serde(with = "wasmtime_environ::serde_packed::u32_pairs")]
     address_map: Vec<(u32, u32)>,
+    /// Where the wasm locals live, for native debuggers (empty unless
+    /// compiled with `Config::debug_info`).
+    value_labels: Vec<wasmtime_environ::ValueLabelRange>,
+    /// Call frame information for native debuggers (empty unless
+    /// compiled with `Config::debug_info`).
+    frame_info: Vec<u8>,
 }
 
 /// Layout and metadata of one text section.
@@ -341,6 +348,8 @@ impl CodeInfo {
                     start: f.start,
                     len: f.len,
                     address_map: f.address_map.clone(),
+                    value_labels: f.value_labels.clone(),
+                    frame_info: f.frame_info.clone(),
                 })
                 .collect(),
             relocations: relocations.to_vec(),
@@ -358,6 +367,8 @@ impl CodeInfo {
                 start: f.start,
                 len: f.len,
                 address_map: f.address_map,
+                value_labels: f.value_labels,
+                frame_info: f.frame_info,
             })
             .collect();
         CodeParts {

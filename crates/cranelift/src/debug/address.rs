@@ -4,6 +4,7 @@
 
 use super::NativeFunction;
 use std::ops::Range;
+use wasmtime_environ::ValueLabelRange;
 
 /// One instruction run of a compiled function: native `[start, end)` came
 /// from the wasm instruction at `wasm` (code-section relative).
@@ -23,12 +24,19 @@ pub(crate) struct FuncMap {
     /// The runs in code order; the first is the prologue (wasm address of
     /// the body's start).
     pub(crate) runs: Vec<Run>,
+    /// The runs sorted by wasm address (then native address).
+    pub(crate) runs_by_wasm: Vec<Run>,
+    /// Where the wasm locals and the vmctx live, offsets relative to
+    /// `native.start`, sorted by label and start.
+    pub(crate) value_labels: Vec<ValueLabelRange>,
 }
 
 /// Every compiled wasm function, sorted by wasm start.
 #[derive(Debug)]
 pub(crate) struct AddressTransform {
     pub(crate) funcs: Vec<FuncMap>,
+    /// Indices into `funcs` sorted by native start.
+    by_native: Vec<usize>,
 }
 
 impl AddressTransform {
@@ -67,15 +75,26 @@ impl AddressTransform {
                         });
                     }
                 }
+                let mut value_labels = f.value_labels.to_vec();
+                value_labels.sort_by_key(|r| (r.label, r.start));
+                let mut runs_by_wasm = runs.clone();
+                runs_by_wasm.sort_by_key(|r| (r.wasm, r.native.0));
                 Some(FuncMap {
                     wasm,
                     native: f.native.clone(),
                     runs,
+                    runs_by_wasm,
+                    value_labels,
                 })
             })
             .collect();
         out.sort_by_key(|f| f.wasm.start);
-        AddressTransform { funcs: out }
+        let mut by_native: Vec<usize> = (0..out.len()).collect();
+        by_native.sort_by_key(|&i| out[i].native.start);
+        AddressTransform {
+            funcs: out,
+            by_native,
+        }
     }
 
     /// The function whose body contains wasm address `addr` (its end
@@ -84,6 +103,15 @@ impl AddressTransform {
         let i = self.funcs.partition_point(|f| f.wasm.start <= addr);
         let f = self.funcs.get(i.checked_sub(1)?)?;
         (addr <= f.wasm.end).then_some(f)
+    }
+
+    /// The function whose native code contains `addr`.
+    pub(crate) fn function_at_native(&self, addr: u64) -> Option<&FuncMap> {
+        let i = self
+            .by_native
+            .partition_point(|&i| self.funcs[i].native.start <= addr);
+        let f = &self.funcs[*self.by_native.get(i.checked_sub(1)?)?];
+        f.native.contains(&addr).then_some(f)
     }
 
     /// The native address of the code generated for wasm address `addr`:
@@ -124,7 +152,8 @@ impl AddressTransform {
                 out.push(f.native.clone());
                 continue;
             }
-            for r in f.runs.iter().filter(|r| begin <= r.wasm && r.wasm < end) {
+            let first = f.runs_by_wasm.partition_point(|r| r.wasm < begin);
+            for r in f.runs_by_wasm[first..].iter().take_while(|r| r.wasm < end) {
                 out.push(r.native.0..r.native.1);
             }
         }
@@ -151,6 +180,8 @@ mod tests {
             wasm_body: Some(100..140),
             native: 1000..1020,
             address_map: &map,
+            value_labels: &[],
+            frame_info: &[],
         }];
         AddressTransform::new(&funcs, 10)
     }

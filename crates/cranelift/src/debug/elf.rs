@@ -51,9 +51,43 @@ pub(crate) fn create_image(
         let id = obj.add_section(Vec::new(), name.as_bytes().to_vec(), SectionKind::Debug);
         obj.append_section_data(id, data, 1);
     }
+    let frames = debug_frame(funcs);
+    if !frames.is_empty() {
+        let id = obj.add_section(Vec::new(), b".debug_frame".to_vec(), SectionKind::Debug);
+        obj.append_section_data(id, &frames, 8);
+    }
     let mut bytes = obj.write().context("failed to write the debug image")?;
     make_loadable(&mut bytes, text)?;
     Ok(bytes)
+}
+
+/// The `.debug_frame` section: each function's fragment (a CIE, then an
+/// FDE for address 0) with the FDE pointing at its CIE and at the
+/// function's address. Fragments of another shape are left out.
+fn debug_frame(funcs: &[NativeFunction<'_>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for f in funcs {
+        let frag = f.frame_info;
+        let word = |at: usize| -> Option<u32> {
+            Some(u32::from_le_bytes(frag.get(at..at + 4)?.try_into().ok()?))
+        };
+        let Some(cie_len) = word(0).filter(|&l| l < 0xffff_fff0) else {
+            continue;
+        };
+        let fde = 4 + cie_len as usize;
+        // FDE: length, CIE pointer, initial location (8), range (8).
+        if word(fde + 4) != Some(0) || frag.len() < fde + 24 {
+            continue;
+        }
+        let Ok(start) = u32::try_from(out.len()) else {
+            break;
+        };
+        let mut frag = frag.to_vec();
+        frag[fde + 4..fde + 8].copy_from_slice(&start.to_le_bytes());
+        frag[fde + 8..fde + 16].copy_from_slice(&f.native.start.to_le_bytes());
+        out.extend_from_slice(&frag);
+    }
+    out
 }
 
 /// Turns the relocatable object into a shared object whose `.text` lies at
@@ -116,6 +150,8 @@ mod tests {
             wasm_body: None,
             native: 0x7000_0010..0x7000_0030,
             address_map: &[],
+            value_labels: &[],
+            frame_info: &[],
         }];
         let bytes = create_image(
             0x7000_0000..0x7000_0100,

@@ -7,19 +7,27 @@
 //!   function's address map;
 //! * [`lines`]: one line-program sequence per compiled function;
 //! * [`units`]: the entries, with code ranges rewritten;
-//! * [`locals`]: variable locations (not expressible yet: left out);
+//! * [`locals`]: variable locations, rewritten with [`expr`] for each
+//!   stretch of code from Cranelift's value-label ranges, and pointer
+//!   types (wasm pointers are 32-bit offsets into linear memory);
 //! * [`elf`]: the image.
 
 mod address;
 mod elf;
+mod expr;
 mod lines;
 mod locals;
 mod units;
 
+pub use expr::{VmLayout, VmPlace};
+
 use anyhow::{Context, Result};
 use gimli::write::{EndianVec, Sections};
 use std::ops::Range;
-use wasmtime_environ::{DefinedFuncIndex, FuncIndex, FunctionLayout, Module, WasmDwarf};
+use wasmtime_environ::{
+    DefinedFuncIndex, FuncIndex, FunctionLayout, GlobalIndex, MemoryIndex, Module, VMOffsets,
+    ValueLabelRange, WasmDwarf,
+};
 
 /// One function of the native code, as the debugger should see it.
 #[derive(Clone, Debug)]
@@ -34,6 +42,11 @@ pub struct NativeFunction<'a> {
     /// `(code offset in the function, module offset of the wasm
     /// instruction)`, sorted by code offset.
     pub address_map: &'a [(u32, u32)],
+    /// Where the wasm locals and the vmctx live (offsets in the function).
+    pub value_labels: &'a [ValueLabelRange],
+    /// The function's `.debug_frame` fragment (see
+    /// `CompiledFunction::frame_info`), possibly empty.
+    pub frame_info: &'a [u8],
 }
 
 /// The functions of a laid-out module (body of defined function `i` at
@@ -74,22 +87,58 @@ pub fn module_functions<'a>(
             wasm_body: Some(start..end.max(start)),
             native: native(body),
             address_map: &body.address_map,
+            value_labels: &body.value_labels,
+            frame_info: &body.frame_info,
         });
         funcs.push(NativeFunction {
             name: format!("array_call {func_name}"),
             wasm_body: None,
             native: native(entry),
             address_map: &[],
+            value_labels: &[],
+            frame_info: &[],
         });
     }
     funcs
 }
 
+/// Where memory 0's base and each global's value are found from a vmctx
+/// of `module`'s instances.
+pub fn vm_layout(module: &Module) -> VmLayout {
+    let offsets = VMOffsets::new(module);
+    let memory = MemoryIndex::from_u32(0);
+    let memory_base =
+        module
+            .memories
+            .get(memory)
+            .map(|_| match module.defined_memory_index(memory) {
+                Some(def) => VmPlace::Inline(offsets.defined_memory(def)),
+                None => VmPlace::Behind(offsets.imported_memory(memory)),
+            });
+    let globals = (0..module.globals.len())
+        .map(|i| {
+            let g = GlobalIndex::from_u32(i as u32);
+            match module.defined_global_index(g) {
+                Some(def) => VmPlace::Inline(offsets.defined_global(def)),
+                None => VmPlace::Behind(offsets.imported_global(g)),
+            }
+        })
+        .collect();
+    VmLayout {
+        memory_base,
+        memory64: module.memories.get(memory).is_some_and(|m| m.memory64),
+        globals,
+    }
+}
+
 /// Rewrites `dwarf` for the functions' native addresses and returns the
-/// `.debug_*` sections (name, contents) with 8-byte addresses.
+/// `.debug_*` sections (name, contents) with 8-byte addresses; `vm` (from
+/// [`vm_layout`]) tells how variables in linear memory and globals are
+/// reached.
 pub fn transform_dwarf(
     dwarf: &WasmDwarf,
     funcs: &[NativeFunction<'_>],
+    vm: &VmLayout,
 ) -> Result<Vec<(&'static str, Vec<u8>)>> {
     let read = gimli::Dwarf::load(|id| -> Result<_, gimli::Error> {
         Ok(gimli::EndianSlice::new(
@@ -99,7 +148,7 @@ pub fn transform_dwarf(
     })?;
     let at = address::AddressTransform::new(funcs, dwarf.code_section_offset);
     let mut out = gimli::write::Dwarf::new();
-    units::convert(&read, &mut out, &at)
+    units::convert(&read, &mut out, &at, vm)
         .map_err(|e| anyhow::anyhow!("{e}"))
         .context("failed to convert the module's DWARF for native code")?;
     let mut sections = Sections::new(EndianVec::new(gimli::LittleEndian));

@@ -119,15 +119,18 @@ impl FuncState<'_, '_, '_> {
             // Variables.
             Operator::LocalGet { local_index } => {
                 let v = self.b.use_var(self.locals[*local_index as usize]);
+                self.label_local(*local_index as usize, v);
                 self.push(v);
             }
             Operator::LocalSet { local_index } => {
                 let v = self.pop();
                 self.b.def_var(self.locals[*local_index as usize], v);
+                self.label_local(*local_index as usize, v);
             }
             Operator::LocalTee { local_index } => {
                 let v = *self.stack.last().expect("validated");
                 self.b.def_var(self.locals[*local_index as usize], v);
+                self.label_local(*local_index as usize, v);
             }
             Operator::GlobalGet { global_index } => {
                 let g = GlobalIndex::from_u32(*global_index);

@@ -29,7 +29,7 @@ pub(crate) fn register(module: &EnvModule, code: &CodeMemory) -> Result<GdbJitIm
     let dwarf = module
         .debug_info
         .as_ref()
-        .and_then(|dwarf| debug::transform_dwarf(dwarf, &funcs).ok())
+        .and_then(|dwarf| debug::transform_dwarf(dwarf, &funcs, &debug::vm_layout(module)).ok())
         .unwrap_or_default();
     let image = debug::create_image(text.start as u64..text.end as u64, &funcs, &dwarf)?;
     Ok(GdbJitImageRegistration::register(image))
