@@ -7,25 +7,29 @@ use anyhow::{anyhow, Result};
 use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 use wasmtime_environ::component::{
-    ComponentFuncType, ComponentTranslation, CoreInstanceDef, FlatType,
+    ComponentFuncType, ComponentTranslation, CoreInstanceDef, FlatType, ModuleDef,
 };
 use wasmtime_environ::EntityIndex;
 
 /// An item of one of the component's core instances.
-#[derive(Copy, Clone, Debug)]
+#[derive(Clone, Debug)]
 pub(crate) enum CoreItem {
     /// An export of an instantiated module, by its index in that module.
     Export(EntityIndex),
     /// The item at this position of a bag of exports.
     BagItem(usize),
+    /// An export of an instance of an imported module, by name (the module
+    /// is known only when the component is instantiated).
+    Named(Arc<str>),
 }
 
 /// The resolved shape of a component's core instances.
 pub(crate) struct CorePlan {
     /// Per core instance that is a bag of exports: its items by name.
     bags: Vec<Option<HashMap<String, usize>>>,
-    /// Per core instance that instantiates a module: for each of the
-    /// module's imports in order, the argument instance and its item.
+    /// Per core instance that instantiates an embedded module: for each of
+    /// the module's imports in order, the argument instance and its item
+    /// (empty for an imported module, resolved at instantiation).
     args: Vec<Vec<(u32, CoreItem)>>,
     /// Per lowering: the core type of its function, or why it has none.
     lowered_types: Vec<Result<FuncType, String>>,
@@ -64,7 +68,17 @@ impl CorePlan {
         };
         for def in &translation.core_instances {
             match def {
-                CoreInstanceDef::Instantiate { module, args } => {
+                CoreInstanceDef::Instantiate {
+                    module: ModuleDef::Import { .. },
+                    ..
+                } => {
+                    plan.args.push(Vec::new());
+                    plan.bags.push(None);
+                }
+                CoreInstanceDef::Instantiate {
+                    module: ModuleDef::Static(module),
+                    args,
+                } => {
                     let module = &modules[*module as usize];
                     let by_name: HashMap<&str, u32> =
                         args.iter().map(|(n, i)| (n.as_str(), *i)).collect();
@@ -106,10 +120,17 @@ impl CorePlan {
         match self.bags.get(instance as usize).ok_or_else(missing)? {
             Some(names) => names.get(name).map(|i| CoreItem::BagItem(*i)),
             None => match &translation.core_instances[instance as usize] {
-                CoreInstanceDef::Instantiate { module, .. } => modules[*module as usize]
+                CoreInstanceDef::Instantiate {
+                    module: ModuleDef::Static(module),
+                    ..
+                } => modules[*module as usize]
                     .env_module()
                     .export(name)
                     .map(CoreItem::Export),
+                CoreInstanceDef::Instantiate {
+                    module: ModuleDef::Import { .. },
+                    ..
+                } => Some(CoreItem::Named(name.into())),
                 CoreInstanceDef::FromExports(_) => None,
             },
         }

@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use wasmtime_environ::component::{
     Builtin, CanonOptions, ComponentFuncDef, ComponentFuncType, CoreDef, CoreInstanceDef,
-    ExportDef, ResourceDef,
+    ExportDef, ModuleDef, ResourceDef,
 };
 use wasmtime_runtime::vmcontext::ValRaw;
 
@@ -27,8 +27,10 @@ pub(crate) enum ResolvedImport<T: 'static> {
     Instance(
         BTreeMap<String, HostFunc<T>>,
         BTreeMap<String, (ResourceType, Arc<HostDtor<T>>)>,
+        BTreeMap<String, crate::Module>,
     ),
     Resource(ResourceType, Arc<HostDtor<T>>),
+    Module(crate::Module),
 }
 
 enum RtCore {
@@ -102,14 +104,42 @@ pub(crate) fn instantiate<T: 'static>(
     let plan = component.inner.core_plan()?;
     for (i, def) in translation.core_instances.iter().enumerate() {
         let rt = match def {
-            CoreInstanceDef::Instantiate { module, .. } => {
+            CoreInstanceDef::Instantiate {
+                module: ModuleDef::Static(module),
+                ..
+            } => {
                 let module = &component.inner.modules[*module as usize];
                 let externs = plan
                     .args(i)
                     .iter()
-                    .map(|(arg, item)| b.core_item(*arg, *item))
-                    .collect::<Vec<_>>();
+                    .map(|(arg, item)| b.core_item(*arg, item))
+                    .collect::<Result<Vec<_>>>()?;
                 RtCore::Instance(crate::Instance::new_in(b.store.opaque(), module, &externs)?)
+            }
+            CoreInstanceDef::Instantiate {
+                module: ModuleDef::Import { import, path },
+                args,
+            } => {
+                // The module is the linker's: its imports are found by
+                // name now (the linker checked them against the declared
+                // module type).
+                let module = imported_module(&imports[*import as usize], path)?;
+                let mut externs = Vec::with_capacity(module.imports().len());
+                for import in module.imports() {
+                    let arg = args
+                        .iter()
+                        .find(|(n, _)| n == import.module())
+                        .map(|(_, i)| *i)
+                        .ok_or_else(|| {
+                            anyhow!("no instantiation argument for `{}`", import.module())
+                        })?;
+                    externs.push(b.core_export(arg, import.name())?);
+                }
+                RtCore::Instance(crate::Instance::new_in(
+                    b.store.opaque(),
+                    &module,
+                    &externs,
+                )?)
             }
             CoreInstanceDef::FromExports(items) => RtCore::Bag(
                 items
@@ -155,7 +185,7 @@ fn imported_resource<T: 'static>(
 ) -> Result<ResourceType> {
     let (ty, dtor) = match (import, path) {
         (ResolvedImport::Resource(ty, dtor), []) => (*ty, dtor.clone()),
-        (ResolvedImport::Instance(_, resources), [name]) => resources
+        (ResolvedImport::Instance(_, resources, _), [name]) => resources
             .get(name)
             .cloned()
             .ok_or_else(|| anyhow!("resource `{name}` is not defined"))?,
@@ -168,25 +198,46 @@ fn imported_resource<T: 'static>(
     Ok(ty)
 }
 
+/// The module an import provides (`path`: its name inside an imported
+/// instance).
+fn imported_module<T: 'static>(
+    import: &ResolvedImport<T>,
+    path: &[String],
+) -> Result<crate::Module> {
+    match (import, path) {
+        (ResolvedImport::Module(m), []) => Ok(m.clone()),
+        (ResolvedImport::Instance(_, _, modules), [name]) => modules
+            .get(name)
+            .cloned()
+            .ok_or_else(|| anyhow!("module `{name}` is not defined")),
+        _ => bail!("unsupported module import"),
+    }
+}
+
 impl<T: 'static> Builder<'_, '_, T> {
     fn core_export(&mut self, instance: u32, name: &str) -> Result<Extern> {
         let inner = &self.component.inner;
         let item = inner
             .core_plan()?
             .item(&inner.translation, &inner.modules, instance, name)?;
-        Ok(self.core_item(instance, item))
+        self.core_item(instance, &item)
     }
 
     /// Item `item` of core instance `instance` (already instantiated).
-    fn core_item(&mut self, instance: u32, item: CoreItem) -> Extern {
-        match (&self.core[instance as usize], item) {
+    fn core_item(&mut self, instance: u32, item: &CoreItem) -> Result<Extern> {
+        Ok(match (&self.core[instance as usize], item) {
             (RtCore::Instance(i), CoreItem::Export(index)) => {
                 let i = *i;
-                i.resolve(self.store.opaque(), index)
+                i.resolve(self.store.opaque(), *index)
             }
-            (RtCore::Bag(items), CoreItem::BagItem(pos)) => items[pos].clone(),
+            (RtCore::Instance(i), CoreItem::Named(name)) => {
+                let i = *i;
+                i.get_export_in(self.store.opaque(), name)
+                    .ok_or_else(|| anyhow!("core instance {instance} has no export `{name}`"))?
+            }
+            (RtCore::Bag(items), CoreItem::BagItem(pos)) => items[*pos].clone(),
             _ => unreachable!("the core plan matches the core instances"),
-        }
+        })
     }
 
     fn core_extern(&mut self, def: &CoreDef) -> Result<Extern> {
@@ -316,7 +367,7 @@ impl<T: 'static> Builder<'_, '_, T> {
             ComponentFuncDef::Import { import, path } => {
                 match (&self.imports[*import as usize], path.as_slice()) {
                     (ResolvedImport::Func(f), []) => f.clone(),
-                    (ResolvedImport::Instance(map, _), [name]) => map
+                    (ResolvedImport::Instance(map, _, _), [name]) => map
                         .get(name)
                         .cloned()
                         .ok_or_else(|| anyhow!("import function `{name}` is not defined"))?,
@@ -370,6 +421,12 @@ impl<T: 'static> Builder<'_, '_, T> {
                 self.store.opaque().component_instances[self.instance].resource_types[*i as usize],
             ),
             ExportDef::Type(_) => ExportItem::Type,
+            ExportDef::Module(ModuleDef::Static(i)) => {
+                ExportItem::Module(self.component.inner.modules[*i as usize].clone())
+            }
+            ExportDef::Module(ModuleDef::Import { import, path }) => {
+                ExportItem::Module(imported_module(&self.imports[*import as usize], path)?)
+            }
             ExportDef::Instance(items) => ExportItem::Instance(
                 items
                     .iter()
