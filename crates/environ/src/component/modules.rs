@@ -95,7 +95,7 @@ fn func_type(types: TypesRef<'_>, id: CoreTypeId) -> Result<WasmFuncType> {
     let wasmparser::CompositeInnerType::Func(f) = &sub.composite_type.inner else {
         return Err(unsupported("core types other than function types"));
     };
-    if !sub.is_final || sub.supertype_idxs.first().is_some() {
+    if !sub.is_final || !sub.supertype_idxs.is_empty() {
         return Err(unsupported("non-final core function types"));
     }
     let vals = |ts: &[wasmparser::ValType]| {
