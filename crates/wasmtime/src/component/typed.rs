@@ -434,6 +434,8 @@ pub(crate) fn wit(ty: &InterfaceType) -> String {
         I::Char => "char".into(),
         I::String => "string".into(),
         I::List(t) => format!("list<{}>", wit(t)),
+        I::Map(k, v) => format!("map<{}, {}>", wit(k), wit(v)),
+        I::FixedLengthList(t, n) => format!("list<{}, {n}>", wit(t)),
         I::Record(fields) => format!(
             "record {{ {} }}",
             list(&mut fields.iter().map(|(n, t)| format!("{n}: {}", wit(t))))

@@ -189,6 +189,8 @@ pub enum Type {
     Future(FutureType),
     Stream(StreamType),
     ErrorContext,
+    Map(Map),
+    FixedLengthList(FixedLengthList),
 }
 
 macro_rules! compound {
@@ -220,6 +222,10 @@ compound! {
     FutureType;
     /// A `stream<T>` type.
     StreamType;
+    /// A `map<K, V>` type.
+    Map;
+    /// A `list<T, N>` type.
+    FixedLengthList;
 }
 
 /// A field of a [`Record`].
@@ -274,6 +280,8 @@ impl Type {
             I::Future(_) => Type::Future(FutureType(compound())),
             I::Stream(_) => Type::Stream(StreamType(compound())),
             I::ErrorContext => Type::ErrorContext,
+            I::Map(..) => Type::Map(Map(compound())),
+            I::FixedLengthList(..) => Type::FixedLengthList(FixedLengthList(compound())),
         }
     }
 }
@@ -393,6 +401,43 @@ impl StreamType {
         match &*self.0.ty {
             InterfaceType::Stream(t) => t.as_deref().map(|t| self.0.child(t)),
             _ => None,
+        }
+    }
+}
+
+impl Map {
+    /// The key type.
+    pub fn key(&self) -> Type {
+        match &*self.0.ty {
+            InterfaceType::Map(k, _) => self.0.child(k),
+            _ => unreachable!(),
+        }
+    }
+
+    /// The value type.
+    pub fn value(&self) -> Type {
+        match &*self.0.ty {
+            InterfaceType::Map(_, v) => self.0.child(v),
+            _ => unreachable!(),
+        }
+    }
+}
+
+impl FixedLengthList {
+    /// The element type.
+    pub fn ty(&self) -> Type {
+        match &*self.0.ty {
+            InterfaceType::FixedLengthList(t, _) => self.0.child(t),
+            _ => unreachable!(),
+        }
+    }
+
+    /// The number of elements.
+    #[allow(clippy::len_without_is_empty)]
+    pub fn len(&self) -> u32 {
+        match &*self.0.ty {
+            InterfaceType::FixedLengthList(_, n) => *n,
+            _ => 0,
         }
     }
 }
