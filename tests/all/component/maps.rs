@@ -153,3 +153,45 @@ fn wrong_values_and_disabled_features_are_errors() {
         assert!(Component::new(&engine, &wat).is_ok(), "{ty}");
     }
 }
+
+/// `HashMap<K, V>` stands for `map<K, V>` and `[T; N]` for `list<T, N>` in
+/// the typed API, both ways (a typed host function and a typed export).
+#[test]
+fn typed_maps_and_arrays() {
+    use std::collections::HashMap;
+    let engine = engine();
+
+    let component = echo_component(&engine, "(map string u32)", &["i32", "i32"]);
+    let mut linker: Linker<()> = Linker::new(&engine);
+    linker
+        .root()
+        .func_wrap("echo", |_, (m,): (HashMap<String, u32>,)| Ok((m,)))
+        .unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = linker.instantiate(&mut store, &component).unwrap();
+    let run = instance
+        .get_typed_func::<(HashMap<String, u32>,), (HashMap<String, u32>,)>(&mut store, "run")
+        .unwrap();
+    let m: HashMap<String, u32> = [("a".to_string(), 1), ("b".to_string(), 2)].into();
+    assert_eq!(run.call(&mut store, (m.clone(),)).unwrap().0, m);
+    let err = instance
+        .get_typed_func::<(HashMap<String, u64>,), (HashMap<String, u32>,)>(&mut store, "run")
+        .unwrap_err();
+    assert!(format!("{err:?}").contains("map value"), "{err:?}");
+
+    let component = echo_component(&engine, "(list u16 3)", &["i32", "i32", "i32"]);
+    let mut linker: Linker<()> = Linker::new(&engine);
+    linker
+        .root()
+        .func_wrap("echo", |_, (a,): ([u16; 3],)| Ok(([a[2], a[1], a[0]],)))
+        .unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = linker.instantiate(&mut store, &component).unwrap();
+    let run = instance
+        .get_typed_func::<([u16; 3],), ([u16; 3],)>(&mut store, "run")
+        .unwrap();
+    assert_eq!(run.call(&mut store, ([1, 2, 3],)).unwrap().0, [3, 2, 1]);
+    assert!(instance
+        .get_typed_func::<([u16; 2],), ([u16; 3],)>(&mut store, "run")
+        .is_err());
+}

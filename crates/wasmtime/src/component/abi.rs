@@ -368,7 +368,10 @@ impl<'a> Cx<'a> {
                 check_fixed_len(*n, items)?;
                 let size = elem.size();
                 for (i, item) in items.iter().enumerate() {
-                    self.store(elem, item, ptr + i as u32 * size)?;
+                    let at = ptr
+                        .checked_add(i as u32 * size)
+                        .ok_or_else(|| anyhow!("pointer out of bounds of memory: {ptr:#x}"))?;
+                    self.store(elem, item, at)?;
                 }
                 Ok(())
             }
@@ -606,7 +609,12 @@ impl<'a> Cx<'a> {
                 let size = elem.size();
                 Val::FixedLengthList(
                     (0..*n)
-                        .map(|i| self.load(elem, ptr + i * size))
+                        .map(|i| {
+                            let at = ptr.checked_add(i * size).ok_or_else(|| {
+                                anyhow!("pointer out of bounds of memory: {ptr:#x}")
+                            })?;
+                            self.load(elem, at)
+                        })
                         .collect::<Result<_>>()?,
                 )
             }

@@ -23,6 +23,7 @@
 
 mod impls;
 pub mod internal;
+mod maps;
 mod resources;
 mod tuples;
 
