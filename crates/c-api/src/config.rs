@@ -67,6 +67,7 @@ bool_setters! {
     wasmtime_config_wasm_component_model_async_set => wasm_component_model_async,
     wasmtime_config_wasm_component_model_more_async_builtins_set => wasm_component_model_more_async_builtins,
     wasmtime_config_wasm_component_model_async_stackful_set => wasm_component_model_async_stackful,
+    wasmtime_config_wasm_component_model_map_set => wasm_component_model_map,
 }
 
 /// GC support: `false` turns the GC proposal off; `true` changes nothing

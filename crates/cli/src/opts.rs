@@ -351,13 +351,16 @@ option_group! {
         "component-model-async-stackful" => component_model_async_stackful: Option<bool>,
         /// The `error-context` type and builtins.
         "component-model-error-context" => component_model_error_context: Option<bool>,
+        /// Map support in the component model.
+        "component-model-map" => component_model_map: Option<bool>,
+        /// Fixed-length lists in the component model.
+        "component-model-fixed-length-lists" => component_model_fixed_length_lists: Option<bool>,
     }
     unsupported {
         "wmemcheck" => "memory error checking is not implemented",
         "shared-everything-threads" => "this proposal is not implemented",
-        "component-model-threading", "component-model-gc", "component-model-map",
-        "component-model-memory64", "component-model-fixed-length-lists",
-        "component-model-implements" => "these component-model extensions are not implemented yet",
+        "component-model-threading", "component-model-gc",
+        "component-model-memory64", "component-model-implements" => "these component-model extensions are not implemented yet",
         "gc-support", "concurrency-support"
             => "these runtime subsystems cannot be switched here",
     }
@@ -639,7 +642,7 @@ impl WasmOptions {
     /// `run`).
     pub fn apply(&self, config: &mut Config) -> Result<()> {
         type Toggle = fn(&mut Config, bool) -> &mut Config;
-        let proposals: [(Option<bool>, Toggle); 21] = [
+        let proposals: [(Option<bool>, Toggle); 23] = [
             (self.bulk_memory, Config::wasm_bulk_memory),
             (self.multi_memory, Config::wasm_multi_memory),
             (self.multi_value, Config::wasm_multi_value),
@@ -672,6 +675,11 @@ impl WasmOptions {
             (
                 self.component_model_error_context,
                 Config::wasm_component_model_error_context,
+            ),
+            (self.component_model_map, Config::wasm_component_model_map),
+            (
+                self.component_model_fixed_length_lists,
+                Config::wasm_component_model_fixed_length_lists,
             ),
         ];
         for (on, toggle) in proposals {

@@ -146,6 +146,41 @@ fn invoke_takes_and_prints_wave_values() {
     }
 }
 
+/// `map<K, V>` and `list<T, N>` in WAVE: a map is written `{key: value}`,
+/// a fixed-length list like a list (its length checked); both need their
+/// `-W` flags. (The reference CLI refuses these types in `--invoke`.)
+#[test]
+fn invoke_passes_maps_and_fixed_length_lists() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/components/map-and-fixed-list.wat"
+    );
+    let flags = "component-model-map,component-model-fixed-length-lists";
+    let out = wasmtime(&["run", "-W", flags, "--invoke", "swap([1, 2])", path]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "[2, 1]\n", "{out:?}");
+    let out = wasmtime(&[
+        "run",
+        "-W",
+        flags,
+        "--invoke",
+        r#"echo-map({"a": 1, "b": 2})"#,
+        path,
+    ]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "{\"a\": 1, \"b\": 2}\n",
+        "{out:?}"
+    );
+    let out = wasmtime(&["run", "-W", flags, "--invoke", "swap([1])", path]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("expected a list of 2 values, found 1"),
+        "{out:?}"
+    );
+    let out = wasmtime(&["run", "--invoke", "swap([1, 2])", path]);
+    assert!(!out.status.success(), "{out:?}");
+}
+
 /// The WASI 0.2 command of `tests/components/p2-hello.wat`.
 const P2_HELLO: &str = include_str!("../../../tests/components/p2-hello.wat");
 

@@ -478,7 +478,7 @@ fn sub_type(sub: &wasmparser::SubType, kind_of: &KindOf<'_>) -> WasmResult<WasmS
     })
 }
 
-fn table_type(t: &wasmparser::TableType, kind_of: &KindOf<'_>) -> WasmResult<Table> {
+pub(crate) fn table_type(t: &wasmparser::TableType, kind_of: &KindOf<'_>) -> WasmResult<Table> {
     Ok(Table {
         element: WasmRefType::from_wasmparser(t.element_type, kind_of)?,
         minimum: t.initial,
@@ -487,7 +487,7 @@ fn table_type(t: &wasmparser::TableType, kind_of: &KindOf<'_>) -> WasmResult<Tab
     })
 }
 
-fn memory_type(m: &wasmparser::MemoryType) -> Memory {
+pub(crate) fn memory_type(m: &wasmparser::MemoryType) -> Memory {
     Memory {
         minimum: m.initial,
         maximum: m.maximum,
@@ -497,7 +497,7 @@ fn memory_type(m: &wasmparser::MemoryType) -> Memory {
     }
 }
 
-fn global_type(g: &wasmparser::GlobalType, kind_of: &KindOf<'_>) -> WasmResult<Global> {
+pub(crate) fn global_type(g: &wasmparser::GlobalType, kind_of: &KindOf<'_>) -> WasmResult<Global> {
     Ok(Global {
         ty: WasmValType::from_wasmparser(g.content_type, kind_of)?,
         mutable: g.mutable,

@@ -300,6 +300,13 @@ impl Config {
         wasm_component_model_async_stackful => CM_ASYNC_STACKFUL,
         /// Enables the `error-context` type and builtins (off by default).
         wasm_component_model_error_context => CM_ERROR_CONTEXT,
+        /// Enables the component model's `map<K, V>` type (off by default;
+        /// [`Val::Map`](crate::component::Val::Map)).
+        wasm_component_model_map => CM_MAP,
+        /// Enables fixed-length lists `list<T, N>` in the component model
+        /// (off by default;
+        /// [`Val::FixedLengthList`](crate::component::Val::FixedLengthList)).
+        wasm_component_model_fixed_length_lists => CM_FIXED_LENGTH_LISTS,
     }
 
     /// Chooses the garbage collector of the GC proposal (default

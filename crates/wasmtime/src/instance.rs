@@ -185,7 +185,11 @@ impl Instance {
     /// Looks up an export by name.
     pub fn get_export(&self, mut store: impl AsContextMut, name: &str) -> Option<Extern> {
         let mut ctx = store.as_context_mut();
-        let store = ctx.opaque();
+        self.get_export_in(ctx.opaque(), name)
+    }
+
+    /// [`Instance::get_export`] on the store's untyped half.
+    pub(crate) fn get_export_in(&self, store: &mut StoreOpaque, name: &str) -> Option<Extern> {
         store.check(&self.0);
         let env = store.instances[self.0.index]
             .handle

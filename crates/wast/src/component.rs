@@ -13,6 +13,7 @@ use crate::encode::{encode, is_component, EncodeError};
 use crate::{check_message, Current, Executed, Outcome, Slot, WastContext};
 use anyhow::{anyhow, bail, Context as _, Result};
 use std::collections::HashMap;
+use wasmtime::component::types::ComponentItem;
 use wasmtime::component::{Component, Instance, Linker, Val};
 use wasmtime::Engine;
 use wast::token::Id;
@@ -182,11 +183,11 @@ impl<T: Send + 'static> WastContext<T> {
         name: Option<Id<'_>>,
         component: Slot<Component>,
     ) -> Result<Instance> {
-        let result = match component {
+        let result = match &component {
             Ok(component) => self
                 .components
                 .linker
-                .instantiate(&mut self.store, &component)
+                .instantiate(&mut self.store, component)
                 .context("failed to instantiate component"),
             Err(reason) => Err(anyhow!("component failed earlier: {reason}")),
         };
@@ -195,9 +196,48 @@ impl<T: Send + 'static> WastContext<T> {
             self.components
                 .instances
                 .insert(id.name().to_string(), slot.clone());
+            if let (Ok(instance), Ok(component)) = (&slot, &component) {
+                self.register_component_exports(id.name(), *instance, component)?;
+            }
         }
         self.current = Some(slot.map(Current::Component));
         result
+    }
+
+    /// Makes the core modules and resource types a named instance exports
+    /// importable by later components, as an instance of the same name in
+    /// the linker (as Wasmtime's script runner does).
+    fn register_component_exports(
+        &mut self,
+        name: &str,
+        instance: Instance,
+        component: &Component,
+    ) -> Result<()> {
+        let engine = self.store.engine().clone();
+        let ty = component.component_type();
+        for (export, item) in ty.exports(&engine) {
+            match item.ty {
+                ComponentItem::Module(_) => {
+                    if let Some(module) = instance.get_module(&mut self.store, export) {
+                        self.components
+                            .linker
+                            .instance(name)?
+                            .module(export, &module)?;
+                    }
+                }
+                ComponentItem::Resource(_) => {
+                    if let Some(resource) = instance.get_resource(&mut self.store, export) {
+                        self.components.linker.instance(name)?.resource(
+                            export,
+                            resource,
+                            |_, _| Ok(()),
+                        )?;
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(())
     }
 
     /// The component instance an `invoke` naming `id` (or no instance)

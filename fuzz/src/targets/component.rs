@@ -164,6 +164,10 @@ fn default_val(ty: &Type) -> Option<Val> {
             None => None,
         })),
         Type::Flags(f) => Val::Flags(f.names().take(1).map(str::to_string).collect()),
+        // An empty map has no entries to get wrong; fixed-length lists
+        // need their length, which the generator leaves out.
+        Type::Map(_) => Val::Map(Vec::new()),
+        Type::FixedLengthList(_) => return None,
         Type::Own(_) | Type::Borrow(_) => return None,
         Type::Future(_) | Type::Stream(_) | Type::ErrorContext => return None,
     })

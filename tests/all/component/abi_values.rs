@@ -10,7 +10,7 @@ use wasmtime::{Engine, Store};
 /// A component exporting `run(v: T) -> T`, which calls the import
 /// `echo(v: T) -> T`. `flat` is T's flattened core types; results of more
 /// than one core value come back through memory (a return pointer).
-fn echo_component(engine: &Engine, ty: &str, flat: &[&str]) -> Component {
+pub(super) fn echo_component(engine: &Engine, ty: &str, flat: &[&str]) -> Component {
     let params = flat.join(" ");
     let locals: String = (0..flat.len())
         .map(|i| format!("(local.get {i}) "))

@@ -13,6 +13,8 @@ mod bindgen;
 mod bindgen_async;
 mod bindgen_streams;
 mod component_type;
+mod maps;
+mod modules;
 mod nested;
 mod real;
 mod resource_ownership;

@@ -53,6 +53,13 @@ fn component_nested() {
     assert_eq!(run_script("nested.wast"), 10);
 }
 
+/// Wasmtime's own script: components importing, exporting and
+/// instantiating core modules, and the checks of declared module types.
+#[test]
+fn component_modules() {
+    assert_eq!(run_script("modules.wast"), 44);
+}
+
 #[test]
 fn component_traps() {
     assert_eq!(run_script("traps.wast"), 15);
@@ -81,6 +88,7 @@ fn every_script_is_run() {
         names,
         [
             "async.wast",
+            "modules.wast",
             "nested.wast",
             "resources.wast",
             "strings.wast",

@@ -3,6 +3,7 @@
 //! and export (`wasmtime_component_item_t`).
 
 use super::compiled::wasmtime_component_t;
+use super::module_types::wasmtime_module_type_t;
 use super::types::{
     wasmtime_component_func_type_t, wasmtime_component_resource_type_t,
     wasmtime_component_valtype_t,
@@ -31,7 +32,6 @@ pub type wasmtime_component_item_kind_t = u8;
 mod kind {
     pub const COMPONENT: u8 = 0;
     pub const COMPONENT_INSTANCE: u8 = 1;
-    #[allow(dead_code)] // components here never import or export modules
     pub const MODULE: u8 = 2;
     pub const COMPONENT_FUNC: u8 = 3;
     pub const RESOURCE: u8 = 4;
@@ -46,7 +46,7 @@ mod kind {
 pub union wasmtime_component_item_union_t {
     pub component: *mut wasmtime_component_type_t,
     pub component_instance: *mut wasmtime_component_instance_type_t,
-    pub module: *mut std::ffi::c_void,
+    pub module: *mut wasmtime_module_type_t,
     pub component_func: *mut wasmtime_component_func_type_t,
     pub resource: *mut wasmtime_component_resource_type_t,
     pub core_func: *mut wasm_functype_t,
@@ -96,6 +96,12 @@ impl wasmtime_component_item_t {
                     resource: boxed(wasmtime_component_resource_type_t { ty }),
                 },
             ),
+            ComponentItem::Module(ty) => (
+                kind::MODULE,
+                U {
+                    module: boxed(wasmtime_module_type_t { ty }),
+                },
+            ),
             ComponentItem::CoreFunc(ty) => (
                 kind::CORE_FUNC,
                 U {
@@ -124,6 +130,7 @@ impl wasmtime_component_item_t {
                 kind::COMPONENT_FUNC => drop_box(self.of.component_func),
                 kind::RESOURCE => drop_box(self.of.resource),
                 kind::CORE_FUNC => drop_box(self.of.core_func),
+                kind::MODULE => drop_box(self.of.module),
                 kind::TYPE => {
                     let mut ty = self.of.type_;
                     super::types::wasmtime_component_valtype_delete(Some(&mut ty));
@@ -157,6 +164,9 @@ impl wasmtime_component_item_t {
                 },
                 kind::CORE_FUNC => U {
                     core_func: clone_box(self.of.core_func),
+                },
+                kind::MODULE => U {
+                    module: clone_box(self.of.module),
                 },
                 kind::TYPE => {
                     let mut out = self.of.type_;

@@ -6,7 +6,7 @@ use super::types::{wasmtime_component_func_type_t, wasmtime_component_resource_t
 use super::val::wasmtime_component_val_t;
 use crate::ffi::{handle_result, str_arg, Finalizer, ForeignData};
 use crate::{wasm_engine_t, wasmtime_context_t, wasmtime_error_t, wasmtime_module_t, StoreData};
-use anyhow::{anyhow, Result};
+use anyhow::Result;
 use std::ffi::{c_char, c_void};
 use wt::component::{Linker, LinkerInstance, Val};
 
@@ -125,24 +125,20 @@ pub unsafe extern "C" fn wasmtime_component_linker_instance_add_instance(
     })
 }
 
-/// Defining core modules as component imports: not supported by this
-/// runtime's component linker yet (an error).
+/// Defines the core module `name` in `linker_instance`, for components
+/// that import a core module (checked against the declared module type at
+/// instantiation).
 #[no_mangle]
 pub unsafe extern "C" fn wasmtime_component_linker_instance_add_module(
-    _linker_instance: &mut wasmtime_component_linker_instance_t,
+    linker_instance: &mut wasmtime_component_linker_instance_t,
     name: *const c_char,
     name_len: usize,
-    _module: &wasmtime_module_t,
+    module: &wasmtime_module_t,
 ) -> Option<Box<wasmtime_error_t>> {
     // SAFETY: C contract: `name_len` bytes at `name`.
-    let name = unsafe { str_arg(name, name_len) }.unwrap_or("?");
-    handle_result::<()>(
-        Err(anyhow!(
-            "cannot define core module `{name}`: component imports of core modules are not \
-             supported by this runtime yet"
-        )),
-        |()| {},
-    )
+    let result = unsafe { str_arg(name, name_len) }
+        .and_then(|name| linker_instance.instance.module(name, &module.module));
+    handle_result(result, |()| {})
 }
 
 /// The C callback of a host component function.

@@ -1,10 +1,7 @@
-//! The parts of the component model C API not implemented yet: core
-//! module types (components here never import or export modules) and
-//! `map` types. They are exported with Wasmtime 48's parameter and return
-//! types (pointers of any type as `*const c_void`) so that bindings which
-//! look up every symbol when they load work, and each fails cleanly: NULL
-//! for pointers, false, 0, or nothing at all. The config setters here (`concurrency_support`,
-//! `component_model_map`) are accepted and ignored.
+//! The parts of the component model C API this runtime only accepts:
+//! `wasmtime_config_concurrency_support_set` is taken and ignored. The
+//! macro keeps the forms (NULL, false, 0, nothing) for any later stub with
+//! Wasmtime 48's parameter and return types.
 
 use std::ffi::c_void;
 
@@ -49,16 +46,4 @@ macro_rules! stubs {
 
 stubs! {
     void wasmtime_config_concurrency_support_set(*const c_void, bool);
-    void wasmtime_config_wasm_component_model_map_set(*const c_void, bool);
-    ptr wasmtime_component_map_type_clone(*const c_void);
-    bool wasmtime_component_map_type_equal(*const c_void, *const c_void);
-    void wasmtime_component_map_type_delete(*const c_void);
-    void wasmtime_component_map_type_key(*const c_void, *const c_void);
-    void wasmtime_component_map_type_value(*const c_void, *const c_void);
-    ptr wasmtime_module_type_clone(*const c_void);
-    void wasmtime_module_type_delete(*const c_void);
-    size wasmtime_module_type_import_count(*const c_void, *const c_void);
-    ptr wasmtime_module_type_import_nth(*const c_void, *const c_void, usize);
-    size wasmtime_module_type_export_count(*const c_void, *const c_void);
-    ptr wasmtime_module_type_export_nth(*const c_void, *const c_void, usize);
 }

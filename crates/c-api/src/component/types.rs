@@ -5,7 +5,7 @@
 
 use std::ffi::c_char;
 use wt::component::types::{
-    ComponentFunc, Enum, Flags, FutureType, List, OptionType, Record, ResultType, StreamType,
+    ComponentFunc, Enum, Flags, FutureType, List, Map, OptionType, Record, ResultType, StreamType,
     Tuple, Type, Variant,
 };
 use wt::component::ResourceType;
@@ -43,8 +43,10 @@ pub(crate) mod kind {
     pub const FUTURE: u8 = 23;
     pub const STREAM: u8 = 24;
     pub const ERROR_CONTEXT: u8 = 25;
-    #[allow(dead_code)] // this runtime has no `map` types yet
     pub const MAP: u8 = 26;
+    /// `list<T, N>`: Wasmtime 48's headers have no kind for it; this one
+    /// carries no compound type.
+    pub const FIXED_LENGTH_LIST: u8 = 27;
 }
 
 /// A resource type (`wasmtime_component_resource_type_t`).
@@ -105,7 +107,7 @@ pub union wasmtime_component_valtype_union_t {
     pub borrow: *mut wasmtime_component_resource_type_t,
     pub future: *mut wasmtime_component_future_type_t,
     pub stream: *mut wasmtime_component_stream_type_t,
-    pub map: *mut std::ffi::c_void,
+    pub map: *mut wasmtime_component_map_type_t,
 }
 
 /// The type of a component value: a kind, and for compound kinds a boxed
@@ -166,6 +168,8 @@ boxed_types! {
         wasmtime_component_future_type_equal wasmtime_component_future_type_delete;
     wasmtime_component_stream_type_t(StreamType) wasmtime_component_stream_type_clone
         wasmtime_component_stream_type_equal wasmtime_component_stream_type_delete;
+    wasmtime_component_map_type_t(Map) wasmtime_component_map_type_clone
+        wasmtime_component_map_type_equal wasmtime_component_map_type_delete;
 }
 
 fn boxed<T>(ty: T) -> *mut T {
@@ -267,6 +271,13 @@ impl wasmtime_component_valtype_t {
                     stream: boxed(wasmtime_component_stream_type_t { ty }),
                 },
             ),
+            Type::Map(ty) => (
+                kind::MAP,
+                U {
+                    map: boxed(wasmtime_component_map_type_t { ty }),
+                },
+            ),
+            Type::FixedLengthList(_) => (kind::FIXED_LENGTH_LIST, NO_TYPE),
         };
         wasmtime_component_valtype_t { kind, of }
     }
@@ -305,6 +316,7 @@ impl wasmtime_component_valtype_t {
                 kind::BORROW => Type::Borrow(self.of.borrow.as_ref()?.ty),
                 kind::FUTURE => Type::Future(self.of.future.as_ref()?.ty.clone()),
                 kind::STREAM => Type::Stream(self.of.stream.as_ref()?.ty.clone()),
+                kind::MAP => Type::Map(self.of.map.as_ref()?.ty.clone()),
                 _ => return None,
             })
         }
@@ -328,6 +340,7 @@ impl wasmtime_component_valtype_t {
                 kind::BORROW => drop_box(self.of.borrow),
                 kind::FUTURE => drop_box(self.of.future),
                 kind::STREAM => drop_box(self.of.stream),
+                kind::MAP => drop_box(self.of.map),
                 _ => {}
             }
         }
@@ -413,6 +426,24 @@ pub extern "C" fn wasmtime_component_list_type_element(
     out: &mut wasmtime_component_valtype_t,
 ) {
     put(out, ty.ty.ty());
+}
+
+/// The key type of a map.
+#[no_mangle]
+pub extern "C" fn wasmtime_component_map_type_key(
+    ty: &wasmtime_component_map_type_t,
+    out: &mut wasmtime_component_valtype_t,
+) {
+    put(out, ty.ty.key());
+}
+
+/// The value type of a map.
+#[no_mangle]
+pub extern "C" fn wasmtime_component_map_type_value(
+    ty: &wasmtime_component_map_type_t,
+    out: &mut wasmtime_component_valtype_t,
+) {
+    put(out, ty.ty.value());
 }
 
 /// The number of fields of a record.

@@ -324,15 +324,32 @@ impl wasmtime_component_val_t {
                     resource: Box::into_raw(Box::new(wasmtime_component_resource_any_t::new(*r))),
                 },
             ),
-            Val::Future(_) | Val::Stream(_) | Val::ErrorContext(_) => {
+            Val::Map(entries) => {
+                let entries = entries
+                    .iter()
+                    .map(|(k, v)| {
+                        Ok(wasmtime_component_valmap_entry_t {
+                            key: Self::from_val(k)?,
+                            value: Self::from_val(v)?,
+                        })
+                    })
+                    .collect::<Result<_>>()?;
+                let map = wasmtime_component_valmap_t::from_vec(entries);
+                Self::of(
+                    kind::MAP,
+                    U {
+                        map: ManuallyDrop::new(map),
+                    },
+                )
+            }
+            Val::Future(_) | Val::Stream(_) | Val::ErrorContext(_) | Val::FixedLengthList(_) => {
                 bail!("the C API cannot represent {} values", v_desc(v))
             }
         })
     }
 
     /// The Rust value; an error for an unknown kind, a character that is
-    /// not a Unicode scalar value, a name that is not UTF-8, or a map
-    /// (which this runtime's component model does not have yet).
+    /// not a Unicode scalar value, or a name that is not UTF-8.
     pub(crate) fn to_val(&self) -> Result<Val> {
         // SAFETY: `kind` says which field of the union is set (C contract),
         // and payload pointers are null or valid values.
@@ -402,7 +419,14 @@ impl wasmtime_component_val_t {
                     Some(r) => Val::Resource(r.peek()),
                     None => bail!("null resource in a component value"),
                 },
-                kind::MAP => bail!("map values are not supported by this runtime yet"),
+                kind::MAP => Val::Map(
+                    self.of
+                        .map
+                        .as_slice()
+                        .iter()
+                        .map(|e| Ok((e.key.to_val()?, e.value.to_val()?)))
+                        .collect::<Result<_>>()?,
+                ),
                 k => bail!("unknown component value kind {k}"),
             })
         }
@@ -413,6 +437,7 @@ fn v_desc(v: &Val) -> &'static str {
     match v {
         Val::Future(_) => "future",
         Val::Stream(_) => "stream",
+        Val::FixedLengthList(_) => "fixed-length list",
         _ => "error-context",
     }
 }

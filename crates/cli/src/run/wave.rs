@@ -26,6 +26,9 @@ pub(super) fn wave_type(ty: &Type) -> Result<WType> {
         Type::Char => WType::CHAR,
         Type::String => WType::STRING,
         Type::List(l) => WType::list(wave_type(&l.ty())?),
+        // Written like a list (`[a, b]`); the length is checked on parsing.
+        Type::FixedLengthList(l) => WType::list(wave_type(&l.ty())?),
+        Type::Map(m) => WType::map(wave_type(&m.key())?, wave_type(&m.value())?).ok_or_else(bad)?,
         Type::Record(r) => WType::record(
             r.fields()
                 .map(|f| Ok((f.name.to_string(), wave_type(&f.ty)?)))
@@ -84,6 +87,29 @@ pub(super) fn from_wave(v: &WValue, ty: &Type) -> Result<Val> {
             Val::List(
                 v.unwrap_list()
                     .map(|e| from_wave(&e, &elem))
+                    .collect::<Result<_>>()?,
+            )
+        }
+        Type::FixedLengthList(l) => {
+            let elem = l.ty();
+            let items = v
+                .unwrap_list()
+                .map(|e| from_wave(&e, &elem))
+                .collect::<Result<Vec<_>>>()?;
+            if items.len() != l.len() as usize {
+                bail!(
+                    "expected a list of {} values, found {}",
+                    l.len(),
+                    items.len()
+                );
+            }
+            Val::FixedLengthList(items)
+        }
+        Type::Map(m) => {
+            let (kt, vt) = (m.key(), m.value());
+            Val::Map(
+                v.unwrap_map()
+                    .map(|(k, v)| Ok((from_wave(&k, &kt)?, from_wave(&v, &vt)?)))
                     .collect::<Result<_>>()?,
             )
         }
@@ -168,6 +194,22 @@ pub(super) fn to_wave(val: &Val, ty: &Type) -> Result<WValue> {
                 .map(|v| to_wave(v, &elem))
                 .collect::<Result<Vec<_>>>()?;
             WValue::make_list(&wty, items).map_err(err)?
+        }
+        (Val::FixedLengthList(items), Type::FixedLengthList(l)) => {
+            let elem = l.ty();
+            let items = items
+                .iter()
+                .map(|v| to_wave(v, &elem))
+                .collect::<Result<Vec<_>>>()?;
+            WValue::make_list(&wty, items).map_err(err)?
+        }
+        (Val::Map(entries), Type::Map(m)) => {
+            let (kt, vt) = (m.key(), m.value());
+            let entries = entries
+                .iter()
+                .map(|(k, v)| Ok((to_wave(k, &kt)?, to_wave(v, &vt)?)))
+                .collect::<Result<Vec<_>>>()?;
+            WValue::make_map(&wty, entries).map_err(err)?
         }
         (Val::Record(fields), Type::Record(r)) => {
             let values = fields

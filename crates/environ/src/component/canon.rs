@@ -272,10 +272,13 @@ impl Translator<'_, '_> {
             },
             ComponentDefinedType::Own(r) => I::Own(self.resource_of(r.resource())?),
             ComponentDefinedType::Borrow(r) => I::Borrow(self.resource_of(r.resource())?),
-            ComponentDefinedType::Map { .. } => return Err(unsupported("maps")),
-            ComponentDefinedType::FixedLengthList { .. } => {
-                return Err(unsupported("fixed-length lists"))
-            }
+            ComponentDefinedType::Map { key, value, .. } => I::Map(
+                Box::new(self.val_type(key)?),
+                Box::new(self.val_type(value)?),
+            ),
+            ComponentDefinedType::FixedLengthList {
+                element, length, ..
+            } => I::FixedLengthList(Box::new(self.val_type(element)?), *length),
             ComponentDefinedType::Future { ty, .. } => I::Future(
                 ty.as_ref()
                     .map(|t| self.val_type(t).map(Box::new))

@@ -16,6 +16,7 @@
 //! instantiated inside the component that defines it (as every toolchain
 //! does).
 
+use super::modules::ModuleDef;
 use super::translate::{
     ComponentFuncDef, ComponentTranslation, CoreDef, CoreInstanceDef, ExportDef, ImportType,
     ResourceDef, Statics,
@@ -52,8 +53,8 @@ pub(crate) enum Arg {
     Func(u32),
     /// A component instance.
     Instance(ComponentInstanceDef),
-    /// A core module (global index).
-    Module(u32),
+    /// A core module.
+    Module(ModuleDef),
     /// A component (the offset of its first byte).
     Component(usize),
     /// A type: the resource it is, if any.
@@ -82,8 +83,8 @@ pub(crate) struct Scope<'a> {
     pub(crate) core_tags: Vec<CoreDef>,
     /// Global core instance index of each core instance.
     pub(crate) core_instances: Vec<u32>,
-    /// Global module index of each core module.
-    pub(crate) modules: Vec<u32>,
+    /// Each core module (embedded or imported).
+    pub(crate) modules: Vec<ModuleDef>,
     /// Each component, by the offset of its first byte.
     pub(crate) components: Vec<usize>,
     /// Global function index ([`ComponentTranslation::funcs`]) of each
@@ -195,7 +196,7 @@ impl<'a> Translator<'a, '_> {
                     if index == next {
                         self.inl.out.modules.push(range);
                     }
-                    self.s.modules.push(index);
+                    self.s.modules.push(ModuleDef::Static(index));
                     nested_depth += 1;
                 }
                 Payload::ComponentSection {
@@ -283,7 +284,7 @@ impl<'a> Translator<'a, '_> {
         let def = match instance {
             wasmparser::Instance::Instantiate { module_index, args } => {
                 CoreInstanceDef::Instantiate {
-                    module: self.s.modules[module_index as usize],
+                    module: self.s.modules[module_index as usize].clone(),
                     args: args
                         .iter()
                         .map(|a| (a.name.to_string(), self.s.core_instances[a.index as usize]))
@@ -376,7 +377,7 @@ impl<'a> Translator<'a, '_> {
             ComponentExternalKind::Instance => {
                 Arg::Instance(self.s.instances[index as usize].clone())
             }
-            ComponentExternalKind::Module => Arg::Module(self.s.modules[index as usize]),
+            ComponentExternalKind::Module => Arg::Module(self.s.modules[index as usize].clone()),
             ComponentExternalKind::Component => Arg::Component(self.s.components[index as usize]),
             ComponentExternalKind::Type => Arg::Type(
                 self.resource_at(index)
@@ -437,7 +438,7 @@ impl<'a> Translator<'a, '_> {
             } => self.alias_instance_export(kind, instance_index, name)?,
             ComponentAlias::Outer { kind, count, index } => match kind {
                 ComponentOuterAliasKind::CoreModule => {
-                    let module = self.outer(count)?.modules[index as usize];
+                    let module = self.outer(count)?.modules[index as usize].clone();
                     self.s.modules.push(module);
                 }
                 ComponentOuterAliasKind::Component => {
@@ -498,10 +499,19 @@ impl<'a> Translator<'a, '_> {
                     self.s.resource_ids.entry(id).or_insert(r);
                 }
             }
-            ComponentExternalKind::Module | ComponentExternalKind::Component => {
-                return Err(unsupported(
-                    "aliases of modules and components of instances",
-                ))
+            ComponentExternalKind::Module => {
+                let module = match (instance, item) {
+                    (ComponentInstanceDef::Import(import), _) => ModuleDef::Import {
+                        import: *import,
+                        path: vec![name.to_string()],
+                    },
+                    (_, Some(ExportDef::Module(m))) => m,
+                    _ => bail!("instance export `{name}` is not a core module"),
+                };
+                self.s.modules.push(module);
+            }
+            ComponentExternalKind::Component => {
+                return Err(unsupported("aliases of components of instances"))
             }
             ComponentExternalKind::Value => return Err(unsupported("values")),
         }
@@ -554,23 +564,27 @@ impl<'a> Translator<'a, '_> {
                     }
                 }
                 let mut funcs = Vec::new();
+                let mut modules = Vec::new();
                 for (export, item) in types[id].exports.iter() {
                     match item.ty {
                         ComponentEntityType::Func(f) => {
                             funcs.push((export.clone(), self.func_type(f)?))
                         }
+                        ComponentEntityType::Module(m) => modules
+                            .push((export.clone(), super::modules::core_module_type(types, m)?)),
                         ComponentEntityType::Type { .. } => {}
                         _ => {
                             return Err(unsupported(
-                                "instance imports with exports other than functions and types",
+                                "instance imports with exports other than functions, types \
+                                 and core modules",
                             ))
                         }
                     }
                 }
-                self.inl
-                    .out
-                    .imports
-                    .push((name.to_string(), ImportType::Instance(funcs, resources)));
+                self.inl.out.imports.push((
+                    name.to_string(),
+                    ImportType::Instance(funcs, resources, modules),
+                ));
                 self.s.instances.push(ComponentInstanceDef::Import(index));
             }
             ComponentTypeRef::Type(bounds) => {
@@ -591,7 +605,17 @@ impl<'a> Translator<'a, '_> {
                     );
                 }
             }
-            ComponentTypeRef::Module(_) => return Err(unsupported("core module imports")),
+            ComponentTypeRef::Module(_) => {
+                let ty = self.module_type_at(self.s.modules.len() as u32)?;
+                self.inl
+                    .out
+                    .imports
+                    .push((name.to_string(), ImportType::Module(ty)));
+                self.s.modules.push(ModuleDef::Import {
+                    import: index,
+                    path: Vec::new(),
+                });
+            }
             ComponentTypeRef::Component(_) => return Err(unsupported("component imports")),
             ComponentTypeRef::Value(_) => return Err(unsupported("value imports")),
         }
@@ -668,6 +692,7 @@ impl<'a> Translator<'a, '_> {
         // An exported item joins its index space again.
         match (&def, kind) {
             (ExportDef::Func(f), ComponentExternalKind::Func) => self.s.funcs.push(*f),
+            (ExportDef::Module(m), ComponentExternalKind::Module) => self.s.modules.push(m.clone()),
             (ExportDef::Instance(items), ComponentExternalKind::Instance) => self
                 .s
                 .instances
@@ -741,9 +766,14 @@ impl<'a> Translator<'a, '_> {
                     _ => ExportDef::Type(None),
                 },
             },
-            ComponentExternalKind::Module | ComponentExternalKind::Component => {
-                return Err(unsupported("exports of modules and components"))
-            }
+            ComponentExternalKind::Module => ExportDef::Module(
+                self.s
+                    .modules
+                    .get(index as usize)
+                    .cloned()
+                    .with_context(|| format!("module index {index} out of bounds"))?,
+            ),
+            ComponentExternalKind::Component => return Err(unsupported("exports of components")),
             ComponentExternalKind::Value => return Err(unsupported("value exports")),
         })
     }

@@ -4,8 +4,10 @@
 
 mod canon;
 mod inline;
+mod modules;
 mod translate;
 mod types;
 
+pub use modules::{CoreExternType, CoreModuleType, ModuleDef};
 pub use translate::*;
 pub use types::*;

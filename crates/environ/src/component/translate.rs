@@ -17,12 +17,15 @@
 //! exports), aliases (of core and component instance exports, and outer
 //! aliases of types, modules and components), `canon lift`/`canon lower`
 //! with any string encoding, the resource builtins, function, instance and
-//! resource imports, nested components and their instantiation, and exports
-//! of functions, instances and types. Component start functions, value
+//! resource imports, core module imports (at the root or in imported
+//! instances), instantiation of imported modules, nested components and
+//! their instantiation, and exports of functions, instances, types and core
+//! modules. Component start functions, value
 //! imports, the async and threading builtins are refused with an error
 //! naming them.
 
 use super::inline::Inliner;
+use super::modules::{CoreModuleType, ModuleDef};
 use super::types::{ComponentFuncType, InterfaceType};
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
@@ -156,10 +159,11 @@ pub enum ResourceDef {
 /// How a core instance comes about.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum CoreInstanceDef {
-    /// Instantiating an embedded module with named argument instances.
+    /// Instantiating a module (embedded or imported) with named argument
+    /// instances.
     Instantiate {
-        /// The module (index into [`ComponentTranslation::modules`]).
-        module: u32,
+        /// The module.
+        module: ModuleDef,
         /// Import module name -> core instance.
         args: Vec<(String, u32)>,
     },
@@ -237,10 +241,16 @@ pub struct Lowering {
 pub enum ImportType {
     /// A function.
     Func(ComponentFuncType),
-    /// An instance of named functions and resource types.
-    Instance(Vec<(String, ComponentFuncType)>, Vec<String>),
+    /// An instance of named functions, resource types and core modules.
+    Instance(
+        Vec<(String, ComponentFuncType)>,
+        Vec<String>,
+        Vec<(String, CoreModuleType)>,
+    ),
     /// A resource type.
     Resource,
+    /// A core module of the declared type.
+    Module(CoreModuleType),
 }
 
 /// A component export.
@@ -252,6 +262,8 @@ pub enum ExportDef {
     Instance(Vec<(String, ExportDef)>),
     /// A resource type (index into [`ComponentTranslation::resources`]).
     Resource(u32),
+    /// A core module.
+    Module(ModuleDef),
     /// Another type (nothing to look up at run time): a value type, or
     /// `None` for function, instance and component types.
     Type(Option<InterfaceType>),

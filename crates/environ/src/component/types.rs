@@ -44,6 +44,11 @@ pub enum InterfaceType {
     String,
     /// `list<T>`
     List(Box<InterfaceType>),
+    /// `map<K, V>`: laid out as a `list<tuple<K, V>>`.
+    Map(Box<InterfaceType>, Box<InterfaceType>),
+    /// `list<T, N>`: exactly `N` elements, inline (like a tuple of `N`
+    /// `T`s).
+    FixedLengthList(Box<InterfaceType>, u32),
     /// `record { name: T, ... }`
     Record(Vec<(String, InterfaceType)>),
     /// `tuple<T, ...>`
@@ -136,7 +141,8 @@ impl InterfaceType {
             S32 | U32 | Float32 | Char | Own(_) | Borrow(_) => 4,
             Stream(_) | Future(_) | ErrorContext => 4,
             S64 | U64 | Float64 => 8,
-            String | List(_) => 4,
+            String | List(_) | Map(..) => 4,
+            FixedLengthList(t, _) => t.align(),
             Record(fields) => fields.iter().map(|(_, t)| t.align()).max().unwrap_or(1),
             Tuple(ts) => ts.iter().map(|t| t.align()).max().unwrap_or(1),
             Flags(names) => match names.len() {
@@ -161,7 +167,8 @@ impl InterfaceType {
             S32 | U32 | Float32 | Char | Own(_) | Borrow(_) => 4,
             Stream(_) | Future(_) | ErrorContext => 4,
             S64 | U64 | Float64 => 8,
-            String | List(_) => 8,
+            String | List(_) | Map(..) => 8,
+            FixedLengthList(t, n) => t.size().saturating_mul(*n),
             Record(_) | Tuple(_) => {
                 let mut offset = 0;
                 for t in self.fields() {
@@ -240,7 +247,18 @@ impl InterfaceType {
             S64 | U64 => out.push(FlatType::I64),
             Float32 => out.push(FlatType::F32),
             Float64 => out.push(FlatType::F64),
-            String | List(_) => out.extend([FlatType::I32, FlatType::I32]),
+            String | List(_) | Map(..) => out.extend([FlatType::I32, FlatType::I32]),
+            FixedLengthList(t, n) => {
+                let mut one = Vec::new();
+                t.push_flat(&mut one);
+                for _ in 0..*n {
+                    out.extend_from_slice(&one);
+                    // Beyond this the value goes through memory anyway.
+                    if out.len() > MAX_FLAT_PARAMS {
+                        break;
+                    }
+                }
+            }
             Record(_) | Tuple(_) => {
                 for t in self.fields() {
                     t.push_flat(out);
@@ -278,6 +296,16 @@ impl InterfaceType {
             self,
             S8 | U8 | S16 | U16 | S32 | U32 | S64 | U64 | Float32 | Float64
         )
+    }
+
+    /// A map's entry type, `tuple<K, V>` (`None` for other types).
+    pub fn map_entry(&self) -> Option<InterfaceType> {
+        match self {
+            InterfaceType::Map(k, v) => {
+                Some(InterfaceType::Tuple(vec![(**k).clone(), (**v).clone()]))
+            }
+            _ => None,
+        }
     }
 
     /// The core types this type flattens to.
@@ -341,5 +369,11 @@ mod tests {
         }
         let rec = Record(vec![("a".into(), U8), ("s".into(), Stream(None))]);
         assert_eq!((rec.size(), rec.field_offsets()), (8, vec![0, 4]));
+        // A map is a list of entries; a fixed-length list is inline.
+        let map = Map(Box::new(String), Box::new(U8));
+        assert_eq!((map.size(), map.align(), map.flat().len()), (8, 4, 2));
+        let fixed = FixedLengthList(Box::new(U16), 3);
+        assert_eq!((fixed.size(), fixed.align()), (6, 2));
+        assert_eq!(fixed.flat(), vec![FlatType::I32; 3]);
     }
 }

@@ -9,10 +9,12 @@ use super::Val;
 use crate::store::StoreOpaque;
 use crate::{Func as CoreFunc, Memory};
 use anyhow::{anyhow, bail, ensure, Result};
+use maps::check_fixed_len;
 use wasmtime_environ::component::{discriminant_size, FlatType, InterfaceType, StringEncoding};
 use wasmtime_runtime::vmcontext::ValRaw;
 
 mod handles;
+mod maps;
 pub(crate) use handles::end_host_lends;
 
 /// The canonical options of a lift or lower, resolved to store items.
@@ -237,6 +239,16 @@ impl<'a> Cx<'a> {
                 let (ptr, len) = self.store_list(elem, items)?;
                 out.extend([ValRaw::u32(ptr), ValRaw::u32(len)]);
             }
+            (I::Map(..), Val::Map(entries)) => {
+                let (ptr, len) = self.store_map(ty, entries)?;
+                out.extend([ValRaw::u32(ptr), ValRaw::u32(len)]);
+            }
+            (I::FixedLengthList(elem, n), Val::FixedLengthList(items)) => {
+                check_fixed_len(*n, items)?;
+                for item in items {
+                    self.lower_flat(elem, item, out)?;
+                }
+            }
             (I::Record(fields), Val::Record(vals)) => {
                 self.check_record(fields, vals)?;
                 for ((_, t), (_, v)) in fields.iter().zip(vals) {
@@ -347,6 +359,22 @@ impl<'a> Cx<'a> {
                 self.write(ptr, &p.to_le_bytes())?;
                 self.write(ptr + 4, &len.to_le_bytes())
             }
+            (I::Map(..), Val::Map(entries)) => {
+                let (p, len) = self.store_map(ty, entries)?;
+                self.write(ptr, &p.to_le_bytes())?;
+                self.write(ptr + 4, &len.to_le_bytes())
+            }
+            (I::FixedLengthList(elem, n), Val::FixedLengthList(items)) => {
+                check_fixed_len(*n, items)?;
+                let size = elem.size();
+                for (i, item) in items.iter().enumerate() {
+                    let at = ptr
+                        .checked_add(i as u32 * size)
+                        .ok_or_else(|| anyhow!("pointer out of bounds of memory: {ptr:#x}"))?;
+                    self.store(elem, item, at)?;
+                }
+                Ok(())
+            }
             (I::Record(fields), Val::Record(vals)) => {
                 self.check_record(fields, vals)?;
                 for (((_, t), (_, v)), off) in fields.iter().zip(vals).zip(ty.field_offsets()) {
@@ -429,7 +457,7 @@ impl<'a> Cx<'a> {
         }
     }
 
-    fn store_list(&mut self, elem: &InterfaceType, items: &[Val]) -> Result<(u32, u32)> {
+    pub(super) fn store_list(&mut self, elem: &InterfaceType, items: &[Val]) -> Result<(u32, u32)> {
         let size = elem.size();
         let bytes = u32::try_from(items.len())
             .ok()
@@ -481,6 +509,15 @@ impl<'a> Cx<'a> {
                 let (ptr, len) = (next()?.get_u32(), next()?.get_u32());
                 Val::List(self.load_list(elem, ptr, len)?)
             }
+            I::Map(..) => {
+                let (ptr, len) = (next()?.get_u32(), next()?.get_u32());
+                self.load_map(ty, ptr, len)?
+            }
+            I::FixedLengthList(elem, n) => Val::FixedLengthList(
+                (0..*n)
+                    .map(|_| self.lift_flat(elem, src))
+                    .collect::<Result<_>>()?,
+            ),
             I::Record(fields) => Val::Record(
                 fields
                     .iter()
@@ -563,6 +600,24 @@ impl<'a> Cx<'a> {
                 let len = u32::from_le_bytes(self.read(ptr + 4)?);
                 Val::List(self.load_list(elem, p, len)?)
             }
+            I::Map(..) => {
+                let p = u32::from_le_bytes(self.read(ptr)?);
+                let len = u32::from_le_bytes(self.read(ptr + 4)?);
+                self.load_map(ty, p, len)?
+            }
+            I::FixedLengthList(elem, n) => {
+                let size = elem.size();
+                Val::FixedLengthList(
+                    (0..*n)
+                        .map(|i| {
+                            let at = ptr.checked_add(i * size).ok_or_else(|| {
+                                anyhow!("pointer out of bounds of memory: {ptr:#x}")
+                            })?;
+                            self.load(elem, at)
+                        })
+                        .collect::<Result<_>>()?,
+                )
+            }
             I::Record(fields) => Val::Record(
                 fields
                     .iter()
@@ -637,7 +692,12 @@ impl<'a> Cx<'a> {
         String::from_utf16(&units).map_err(|_| anyhow!("invalid utf-16 sequence in a string"))
     }
 
-    fn load_list(&mut self, elem: &InterfaceType, ptr: u32, len: u32) -> Result<Vec<Val>> {
+    pub(super) fn load_list(
+        &mut self,
+        elem: &InterfaceType,
+        ptr: u32,
+        len: u32,
+    ) -> Result<Vec<Val>> {
         let size = elem.size();
         ensure!(
             ptr.is_multiple_of(elem.align()),

@@ -5,12 +5,12 @@
 //! [`Component::component_type`]: super::Component::component_type
 
 use super::compiled::ComponentInner;
-use super::types::{ComponentFunc, Type};
+use super::types::{ComponentFunc, Module, Type};
 use super::ResourceType;
 use crate::Engine;
 use std::sync::Arc;
 use wasmtime_environ::component::{
-    ComponentFuncType, ComponentTranslation, ExportDef, ImportType, ResourceDef,
+    ComponentFuncType, ComponentTranslation, ExportDef, ImportType, ModuleDef, ResourceDef,
 };
 
 /// The type of a component: what it imports and exports.
@@ -77,6 +77,8 @@ pub enum ComponentItem {
     ComponentFunc(ComponentFunc),
     /// A core function (components here never import or export one).
     CoreFunc(crate::FuncType),
+    /// A core module.
+    Module(Module),
     /// A component instance.
     ComponentInstance(ComponentInstance),
     /// A component (components here never import or export one).
@@ -121,6 +123,7 @@ impl Component {
                 ImportType::Resource => {
                     ComponentItem::Resource(imported_resource(&self.inner, i, None))
                 }
+                ImportType::Module(ty) => ComponentItem::Module(Module::declared(ty)),
             };
             (name.as_str(), extern_of(ty))
         })
@@ -156,7 +159,7 @@ impl ComponentInstance {
     }
 
     /// The instance's exports, in order: for an imported instance its
-    /// resource types first, then its functions.
+    /// resource types first, then its functions, then its core modules.
     pub fn exports<'a>(
         &'a self,
         _engine: &'a Engine,
@@ -164,9 +167,11 @@ impl ComponentInstance {
         let t = &self.inner.translation;
         match &self.place {
             Place::Import(i) => {
-                let (funcs, resources_of) = match &t.imports[*i].1 {
-                    ImportType::Instance(funcs, resources) => (&funcs[..], &resources[..]),
-                    _ => (&[][..], &[][..]),
+                let (funcs, resources_of, modules) = match &t.imports[*i].1 {
+                    ImportType::Instance(funcs, resources, modules) => {
+                        (&funcs[..], &resources[..], &modules[..])
+                    }
+                    _ => (&[][..], &[][..], &[][..]),
                 };
                 let all = resources(&self.inner);
                 let items: Vec<_> = resources_of
@@ -178,6 +183,10 @@ impl ComponentInstance {
                     .chain(funcs.iter().map(|(name, f)| {
                         let ty = ComponentFunc::new(Arc::new(f.clone()), all.clone());
                         (name.as_str(), extern_of(ComponentItem::ComponentFunc(ty)))
+                    }))
+                    .chain(modules.iter().map(|(name, m)| {
+                        let ty = ComponentItem::Module(Module::declared(m));
+                        (name.as_str(), extern_of(ty))
                     }))
                     .collect();
                 Box::new(items.into_iter())
@@ -257,9 +266,34 @@ fn export_items<'a>(
                 ComponentItem::Resource(ResourceType::uninstantiated(inner.id, *r))
             }
             ExportDef::Type(Some(ty)) => ComponentItem::Type(Type::new(ty, &resources(inner))),
+            ExportDef::Module(m) => match module_type(inner, m) {
+                Some(ty) => ComponentItem::Module(ty),
+                None => continue,
+            },
             ExportDef::Type(None) => continue,
         };
         out.push((name.as_str(), extern_of(ty)));
     }
     out.into_iter()
+}
+
+/// The type of a module of the component's module index space: an
+/// embedded module's own type, or the declared type of an imported one.
+pub(crate) fn module_type(inner: &ComponentInner, def: &ModuleDef) -> Option<Module> {
+    match def {
+        ModuleDef::Static(i) => inner.modules.get(*i as usize).map(Module::compiled),
+        ModuleDef::Import { import, path } => {
+            match (
+                &inner.translation.imports.get(*import as usize)?.1,
+                &path[..],
+            ) {
+                (ImportType::Module(ty), []) => Some(Module::declared(ty)),
+                (ImportType::Instance(_, _, modules), [name]) => modules
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, ty)| Module::declared(ty)),
+                _ => None,
+            }
+        }
+    }
 }

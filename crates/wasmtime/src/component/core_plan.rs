@@ -8,13 +8,13 @@ use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 use wasmtime_environ::component::{
     CanonOptions, ComponentFuncDef, ComponentFuncType, ComponentTranslation, CoreDef,
-    CoreInstanceDef, FlatType, ResourceDef,
+    CoreInstanceDef, FlatType, ModuleDef, ResourceDef,
 };
 use wasmtime_environ::EntityIndex;
 
 /// Where a core item that a component's instantiation needs comes from,
 /// with every name and every bag of exports resolved away.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Source {
     /// Export `index` of the module instantiated as core instance
     /// `instance`.
@@ -23,6 +23,14 @@ pub(crate) enum Source {
         instance: u32,
         /// The export's entity in that module.
         index: EntityIndex,
+    },
+    /// Export `name` of an instance of an imported module (known only
+    /// when the component is instantiated).
+    Named {
+        /// The core instance (one that instantiates an imported module).
+        instance: u32,
+        /// The export's name.
+        name: Arc<str>,
     },
     /// The core function of lowering `0`.
     Lowered(u32),
@@ -94,7 +102,18 @@ impl CorePlan {
         };
         for def in &translation.core_instances {
             match def {
-                CoreInstanceDef::Instantiate { module, args } => {
+                CoreInstanceDef::Instantiate {
+                    module: ModuleDef::Import { .. },
+                    ..
+                } => {
+                    // Resolved by name at instantiation.
+                    plan.args.push(Vec::new());
+                    plan.bags.push(None);
+                }
+                CoreInstanceDef::Instantiate {
+                    module: ModuleDef::Static(module),
+                    args,
+                } => {
                     let module = &modules[*module as usize];
                     let by_name: HashMap<&str, u32> =
                         args.iter().map(|(n, i)| (n.as_str(), *i)).collect();
@@ -185,7 +204,7 @@ impl CorePlan {
 
     /// The source of export `name` of core instance `instance` (one
     /// already planned); an item of a bag is followed to its own source.
-    fn export(
+    pub(crate) fn export(
         &self,
         translation: &ComponentTranslation,
         modules: &[Module],
@@ -203,11 +222,27 @@ impl CorePlan {
                 // ends.
                 self.resolve(translation, modules, &items[pos].1)
             }
-            (None, CoreInstanceDef::Instantiate { module, .. }) => modules[*module as usize]
+            (
+                None,
+                CoreInstanceDef::Instantiate {
+                    module: ModuleDef::Static(module),
+                    ..
+                },
+            ) => modules[*module as usize]
                 .env_module()
                 .export(name)
                 .map(|index| Source::Item { instance, index })
                 .ok_or_else(missing),
+            (
+                None,
+                CoreInstanceDef::Instantiate {
+                    module: ModuleDef::Import { .. },
+                    ..
+                },
+            ) => Ok(Source::Named {
+                instance,
+                name: name.into(),
+            }),
             _ => Err(missing()),
         }
     }
@@ -231,7 +266,7 @@ impl CorePlan {
 
     /// The source of the destructor of resource `index`.
     pub(crate) fn dtor(&self, index: usize) -> Option<Source> {
-        self.dtors[index]
+        self.dtors[index].clone()
     }
 
     /// The component function type of lowering `index`.

@@ -39,6 +39,8 @@ pub enum ComponentItem {
     ComponentInstance,
     /// A resource type.
     Resource(ResourceType),
+    /// A core module, with the type the component gives it.
+    Module(super::types::Module),
     /// Another type.
     Type,
 }
@@ -121,6 +123,22 @@ impl Instance {
         }
     }
 
+    /// The exported core module `name` (a name at the root, or an index
+    /// from [`Instance::get_export_index`]).
+    pub fn get_module(
+        &self,
+        mut store: impl AsContextMut,
+        name: impl ExportLookup,
+    ) -> Option<crate::Module> {
+        let mut ctx = store.as_context_mut();
+        let store = ctx.opaque();
+        let path = name.lookup(self, store)?;
+        match self.item(store, &path)? {
+            ExportItem::Module(m) => Some(m),
+            _ => None,
+        }
+    }
+
     /// Finds the export `name` at the root (`instance: None`) or inside an
     /// exported instance.
     pub fn get_export(
@@ -136,6 +154,7 @@ impl Instance {
             ExportItem::Func(f) => ComponentItem::ComponentFunc(f.ty_in(store)),
             ExportItem::Instance(_) => ComponentItem::ComponentInstance,
             ExportItem::Resource(r) => ComponentItem::Resource(r),
+            ExportItem::Module(m) => ComponentItem::Module(super::types::Module::compiled(&m)),
             ExportItem::Type => ComponentItem::Type,
         };
         Some((item, index))
@@ -249,6 +268,9 @@ impl Component {
             ExportDef::Resource(r) => {
                 ComponentItem::Resource(ResourceType::uninstantiated(component, *r))
             }
+            ExportDef::Module(m) => {
+                ComponentItem::Module(super::component_type::module_type(&self.inner, m)?)
+            }
             ExportDef::Type(_) => ComponentItem::Type,
         };
         Some((item, ComponentExportIndex { component, path }))
@@ -262,7 +284,7 @@ pub(crate) fn func_type(t: &ComponentTranslation, index: u32) -> Option<Arc<Comp
         ComponentFuncDef::Import { import, path } => {
             match (&t.imports.get(*import as usize)?.1, &path[..]) {
                 (ImportType::Func(ty), []) => Some(Arc::new(ty.clone())),
-                (ImportType::Instance(funcs, _), [name]) => funcs
+                (ImportType::Instance(funcs, _, _), [name]) => funcs
                     .iter()
                     .find(|(n, _)| n == name)
                     .map(|(_, ty)| Arc::new(ty.clone())),

@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use wasmtime_environ::component::{
     Builtin, CanonOptions, ComponentFuncDef, ComponentFuncType, CoreDef, CoreInstanceDef,
-    ExportDef, ResourceDef,
+    ExportDef, ModuleDef, ResourceDef,
 };
 use wasmtime_environ::{EntityIndex, EntityType};
 use wasmtime_runtime::instance::Imports;
@@ -29,8 +29,10 @@ pub(crate) enum ResolvedImport<T: 'static> {
     Instance(
         BTreeMap<String, HostFunc<T>>,
         BTreeMap<String, (ResourceType, Arc<HostDtor<T>>)>,
+        BTreeMap<String, crate::Module>,
     ),
     Resource(ResourceType, Arc<HostDtor<T>>),
+    Module(crate::Module),
 }
 
 struct Builder<'a, 's, T: 'static> {
@@ -100,17 +102,48 @@ pub(crate) fn instantiate<T: 'static>(
     let plan = component.inner.core_plan()?;
     for (i, def) in translation.core_instances.iter().enumerate() {
         let rt = match def {
-            CoreInstanceDef::Instantiate { module, .. } => {
+            CoreInstanceDef::Instantiate {
+                module: ModuleDef::Static(module),
+                ..
+            } => {
                 let module = &component.inner.modules[*module as usize];
                 let mut imports = Imports::default();
                 for (source, import) in plan.args(i).iter().zip(module.env_module().imports.iter())
                 {
-                    b.push_import(*source, module, import.index, &mut imports)?;
+                    b.push_import(source.clone(), module, import.index, &mut imports)?;
                 }
                 Some(crate::Instance::new_with_imports(
                     b.store.opaque(),
                     module,
                     imports,
+                )?)
+            }
+            CoreInstanceDef::Instantiate {
+                module: ModuleDef::Import { import, path },
+                args,
+            } => {
+                // The module is the linker's: its imports are found by
+                // name now (the linker checked them against the declared
+                // module type).
+                let module = imported_module(&imports[*import as usize], path)?;
+                let mut resolved = Imports::default();
+                for import in module.env_module().imports.iter() {
+                    let arg = args
+                        .iter()
+                        .find(|(n, _)| *n == import.module)
+                        .map(|(_, i)| *i)
+                        .ok_or_else(|| {
+                            anyhow!("no instantiation argument for `{}`", import.module)
+                        })?;
+                    let inner = &component.inner;
+                    let source =
+                        plan.export(&inner.translation, &inner.modules, arg, &import.field)?;
+                    b.push_import(source, &module, import.index, &mut resolved)?;
+                }
+                Some(crate::Instance::new_with_imports(
+                    b.store.opaque(),
+                    &module,
+                    resolved,
                 )?)
             }
             CoreInstanceDef::FromExports(_) => None,
@@ -152,7 +185,7 @@ fn imported_resource<T: 'static>(
 ) -> Result<ResourceType> {
     let (ty, dtor) = match (import, path) {
         (ResolvedImport::Resource(ty, dtor), []) => (*ty, dtor.clone()),
-        (ResolvedImport::Instance(_, resources), [name]) => resources
+        (ResolvedImport::Instance(_, resources, _), [name]) => resources
             .get(name)
             .cloned()
             .ok_or_else(|| anyhow!("resource `{name}` is not defined"))?,
@@ -165,6 +198,22 @@ fn imported_resource<T: 'static>(
     Ok(ty)
 }
 
+/// The module an import provides (`path`: its name inside an imported
+/// instance).
+fn imported_module<T: 'static>(
+    import: &ResolvedImport<T>,
+    path: &[String],
+) -> Result<crate::Module> {
+    match (import, path) {
+        (ResolvedImport::Module(m), []) => Ok(m.clone()),
+        (ResolvedImport::Instance(_, _, modules), [name]) => modules
+            .get(name)
+            .cloned()
+            .ok_or_else(|| anyhow!("module `{name}` is not defined")),
+        _ => bail!("unsupported module import"),
+    }
+}
+
 impl<T: 'static> Builder<'_, '_, T> {
     /// The core item of `source` (its core instance already made).
     fn source_extern(&mut self, source: Source) -> Result<Extern> {
@@ -173,6 +222,13 @@ impl<T: 'static> Builder<'_, '_, T> {
                 let instance = self.core[instance as usize]
                     .expect("the core plan names only module instances");
                 instance.resolve(self.store.opaque(), index)
+            }
+            Source::Named { instance, name } => {
+                let instance = self.core[instance as usize]
+                    .expect("the core plan names only module instances");
+                instance
+                    .get_export_in(self.store.opaque(), &name)
+                    .ok_or_else(|| anyhow!("core module instance has no export `{name}`"))?
             }
             Source::Lowered(i) => Extern::Func(self.lowered(i)?),
             Source::Builtin(i) => Extern::Func(self.builtin(i)?),
@@ -209,11 +265,10 @@ impl<T: 'static> Builder<'_, '_, T> {
                     .expect("the core plan names only module instances");
                 instance.func_ref_in(self.store.opaque(), f)?
             }
-            Source::Item { .. } => {
-                return self
-                    .source_extern(source)?
-                    .push_import(self.store.opaque(), imports);
-            }
+            Source::Item { .. } | Source::Named { .. } => match self.source_extern(source)? {
+                Extern::Func(f) => f.func_ref_ptr(self.store.opaque())?,
+                other => return other.push_import(self.store.opaque(), imports),
+            },
             Source::Lowered(i) => {
                 let f = self.lowered(i)?;
                 f.func_ref_ptr(self.store.opaque())?
@@ -323,15 +378,16 @@ impl<T: 'static> Builder<'_, '_, T> {
     /// The runtime options of canonical options `o`, whose core items
     /// come from `sources`.
     fn options(&mut self, o: &CanonOptions, sources: &PlannedOptions) -> Result<Options> {
-        let func = |this: &mut Self, s: Option<Source>| -> Result<Option<crate::Func>> {
-            s.map(|s| {
-                this.source_extern(s)?
-                    .into_func()
-                    .ok_or_else(|| anyhow!("canonical option is not a function"))
-            })
-            .transpose()
+        let func = |this: &mut Self, s: &Option<Source>| -> Result<Option<crate::Func>> {
+            s.clone()
+                .map(|s| {
+                    this.source_extern(s)?
+                        .into_func()
+                        .ok_or_else(|| anyhow!("canonical option is not a function"))
+                })
+                .transpose()
         };
-        let memory = match sources.memory {
+        let memory = match sources.memory.clone() {
             Some(s) => Some(
                 self.source_extern(s)?
                     .into_memory()
@@ -341,12 +397,12 @@ impl<T: 'static> Builder<'_, '_, T> {
         };
         Ok(Options {
             memory,
-            realloc: func(self, sources.realloc)?,
-            post_return: func(self, sources.post_return)?,
+            realloc: func(self, &sources.realloc)?,
+            post_return: func(self, &sources.post_return)?,
             encoding: o.string_encoding,
             instance: self.instance,
             async_: o.async_,
-            callback: func(self, sources.callback)?,
+            callback: func(self, &sources.callback)?,
         })
     }
 
@@ -370,7 +426,7 @@ impl<T: 'static> Builder<'_, '_, T> {
             ComponentFuncDef::Import { import, path } => {
                 match (&self.imports[*import as usize], path.as_slice()) {
                     (ResolvedImport::Func(f), []) => f.clone(),
-                    (ResolvedImport::Instance(map, _), [name]) => map
+                    (ResolvedImport::Instance(map, _, _), [name]) => map
                         .get(name)
                         .cloned()
                         .ok_or_else(|| anyhow!("import function `{name}` is not defined"))?,
@@ -436,6 +492,12 @@ impl<T: 'static> Builder<'_, '_, T> {
                 self.store.opaque().component_instances[self.instance].resource_types[*i as usize],
             ),
             ExportDef::Type(_) => ExportItem::Type,
+            ExportDef::Module(ModuleDef::Static(i)) => {
+                ExportItem::Module(self.component.inner.modules[*i as usize].clone())
+            }
+            ExportDef::Module(ModuleDef::Import { import, path }) => {
+                ExportItem::Module(imported_module(&self.imports[*import as usize], path)?)
+            }
             ExportDef::Instance(items) => ExportItem::Instance(
                 items
                     .iter()

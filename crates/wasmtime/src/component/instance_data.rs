@@ -69,6 +69,8 @@ pub(crate) enum ExportItem {
     Instance(Vec<(String, ExportItem)>),
     /// A resource type.
     Resource(ResourceType),
+    /// A core module.
+    Module(crate::Module),
     /// Another type.
     Type,
 }

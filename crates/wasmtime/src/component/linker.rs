@@ -6,11 +6,12 @@ mod async_api;
 
 use super::host::HostFunc;
 use super::instance::{instantiate, ResolvedImport};
+use super::matching::check_module;
 use super::resources::HostDtor;
 use super::types::ComponentFunc;
 use super::{Component, ComponentNamedList, Instance, Lift, Lower, ResourceType, Val};
 use crate::{AsContextMut, Engine, StoreContextMut};
-use anyhow::{anyhow, bail, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use wasmtime_environ::component::{ComponentFuncType, ImportType};
@@ -24,6 +25,7 @@ pub(crate) enum Definition<T: 'static> {
     Func(HostFunc<T>),
     Instance(BTreeMap<String, Definition<T>>),
     Resource(ResourceType, Arc<HostDtor<T>>),
+    Module(crate::Module),
 }
 
 impl<T> Clone for Definition<T> {
@@ -32,13 +34,14 @@ impl<T> Clone for Definition<T> {
             Definition::Func(f) => Definition::Func(f.clone()),
             Definition::Instance(m) => Definition::Instance(m.clone()),
             Definition::Resource(t, d) => Definition::Resource(*t, d.clone()),
+            Definition::Module(m) => Definition::Module(m.clone()),
         }
     }
 }
 
-/// Host definitions for the imports of components, by name: functions at
-/// the root, and instances (WIT interfaces such as `wasi:cli/stdout`) of
-/// functions.
+/// Host definitions for the imports of components, by name: functions,
+/// resource types and core modules at the root, and instances (WIT
+/// interfaces such as `wasi:cli/stdout`) of them.
 pub struct Linker<T: 'static> {
     engine: Engine,
     map: BTreeMap<String, Definition<T>>,
@@ -108,6 +111,7 @@ impl<T: 'static> Linker<T> {
             Definition::Func(_) => "a function",
             Definition::Instance(_) => "an instance",
             Definition::Resource(..) => "a resource type",
+            Definition::Module(_) => "a core module",
         };
         match (ty, def) {
             (ImportType::Func(fty), Some(Definition::Func(f))) => {
@@ -117,7 +121,13 @@ impl<T: 'static> Linker<T> {
             (ImportType::Resource, Some(Definition::Resource(t, d))) => {
                 Ok(ResolvedImport::Resource(*t, d.clone()))
             }
-            (ImportType::Instance(funcs, resources), Some(Definition::Instance(map))) => {
+            (ImportType::Module(expected), Some(Definition::Module(m))) => {
+                check_module(&self.engine, expected, m).with_context(|| {
+                    format!("import `{name}` has the wrong type: the core module does not match")
+                })?;
+                Ok(ResolvedImport::Module(m.clone()))
+            }
+            (ImportType::Instance(funcs, resources, modules), Some(Definition::Instance(map))) => {
                 let mut out = BTreeMap::new();
                 for (func, fty) in funcs {
                     match super::semver::lookup(map, func) {
@@ -149,13 +159,36 @@ impl<T: 'static> Linker<T> {
                         ),
                     }
                 }
-                Ok(ResolvedImport::Instance(out, types))
+                let mut mods = BTreeMap::new();
+                for (module, expected) in modules {
+                    let found = match super::semver::lookup(map, module) {
+                        Some(Definition::Module(m)) => check_module(&self.engine, expected, m)
+                            .map(|()| m.clone())
+                            .with_context(|| {
+                                format!("instance export `{module}` has the wrong type")
+                            }),
+                        Some(other) => Err(anyhow!("expected module found {}", kind(other)))
+                            .with_context(|| {
+                                format!("instance export `{module}` has the wrong type")
+                            }),
+                        None => Err(anyhow!("module `{module}` is missing")),
+                    };
+                    let found = found.with_context(|| {
+                        format!(
+                            "component imports instance `{name}`, but a matching \
+                             implementation was not found in the linker"
+                        )
+                    })?;
+                    mods.insert(module.clone(), found);
+                }
+                Ok(ResolvedImport::Instance(out, types, mods))
             }
             (_, Some(other)) => {
                 let expected = match ty {
                     ImportType::Func(_) => "a function",
                     ImportType::Instance(..) => "an instance",
                     ImportType::Resource => "a resource type",
+                    ImportType::Module(_) => "a core module",
                 };
                 bail!("import `{name}` has the wrong type: expected {expected}, found {}", kind(other))
             }
@@ -167,6 +200,9 @@ impl<T: 'static> Linker<T> {
             ),
             (ImportType::Resource, None) => bail!(
                 "component imports resource `{name}`, but a matching implementation was not found in the linker"
+            ),
+            (ImportType::Module(_), None) => bail!(
+                "component imports module `{name}`, but a matching implementation was not found in the linker"
             ),
         }
     }
@@ -207,7 +243,9 @@ impl<T: 'static> Linker<T> {
                         .entry(name.clone())
                         .or_insert_with(unknown_resource);
                 }
-                ImportType::Instance(funcs, resources) => {
+                // A core module cannot be made up: it stays undefined.
+                ImportType::Module(_) => {}
+                ImportType::Instance(funcs, resources, _) => {
                     let entry = self
                         .map
                         .entry(name.clone())
@@ -286,6 +324,14 @@ impl<T: 'static> LinkerInstance<'_, T> {
         self.insert(name, Definition::Resource(ty, Arc::new(dtor)))
     }
 
+    /// Defines the core module `name`, for components that import a core
+    /// module (or an instance exporting one). Its imports and exports are
+    /// checked against the module type the component declares when the
+    /// component is instantiated.
+    pub fn module(&mut self, name: &str, module: &crate::Module) -> Result<()> {
+        self.insert(name, Definition::Module(module.clone()))
+    }
+
     /// The instance `name` inside this one, created if needed.
     pub fn instance(&mut self, name: &str) -> Result<LinkerInstance<'_, T>> {
         LinkerInstance {
@@ -307,7 +353,7 @@ impl<T: 'static> LinkerInstance<'_, T> {
                 map,
                 allow_shadowing,
             }),
-            _ => bail!("`{name}` is already defined as a function or resource type"),
+            _ => bail!("`{name}` is already defined as a function, resource type or module"),
         }
     }
 }

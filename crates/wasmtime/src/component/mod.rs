@@ -32,6 +32,7 @@ mod host_handles;
 mod instance;
 mod instance_data;
 mod linker;
+mod matching;
 mod resource_dynamic;
 mod resource_table;
 mod resources;

@@ -23,6 +23,7 @@
 
 mod impls;
 pub mod internal;
+mod maps;
 mod resources;
 mod tuples;
 
@@ -434,6 +435,8 @@ pub(crate) fn wit(ty: &InterfaceType) -> String {
         I::Char => "char".into(),
         I::String => "string".into(),
         I::List(t) => format!("list<{}>", wit(t)),
+        I::Map(k, v) => format!("map<{}, {}>", wit(k), wit(v)),
+        I::FixedLengthList(t, n) => format!("list<{}, {n}>", wit(t)),
         I::Record(fields) => format!(
             "record {{ {} }}",
             list(&mut fields.iter().map(|(n, t)| format!("{n}: {}", wit(t))))

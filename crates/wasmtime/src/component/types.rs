@@ -1,10 +1,13 @@
-//! Types of component items seen by the embedder: [`ComponentFunc`] and
-//! the value types [`Type`] with their compound parts.
+//! Types of component items seen by the embedder: [`ComponentFunc`], the
+//! types of core modules ([`Module`]) and the value types [`Type`] with
+//! their compound parts.
 
 pub use super::component_type::{Component, ComponentExtern, ComponentInstance, ComponentItem};
+use super::matching::extern_type;
 use super::ResourceType;
+use crate::{Engine, ExternType};
 use std::sync::Arc;
-use wasmtime_environ::component::{ComponentFuncType, InterfaceType};
+use wasmtime_environ::component::{ComponentFuncType, CoreModuleType, InterfaceType};
 
 /// The type of a component function (given to host functions defined with
 /// [`LinkerInstance::func_new`](super::LinkerInstance::func_new), and
@@ -58,6 +61,64 @@ impl ComponentFunc {
         Return: super::ComponentNamedList + super::Lift,
     {
         super::typed::typecheck_func::<Params, Return>(&self.ty)
+    }
+}
+
+/// The type of a core module that a component imports or exports: the
+/// module type the component declares for it.
+#[derive(Clone, Debug)]
+pub struct Module(ModuleSource);
+
+#[derive(Clone, Debug)]
+enum ModuleSource {
+    /// A type the component declares (for an imported module).
+    Declared(Arc<CoreModuleType>),
+    /// The type of a module the component embeds: the module's own.
+    Compiled(crate::Module),
+}
+
+impl Module {
+    pub(crate) fn declared(ty: &CoreModuleType) -> Module {
+        Module(ModuleSource::Declared(Arc::new(ty.clone())))
+    }
+
+    pub(crate) fn compiled(module: &crate::Module) -> Module {
+        Module(ModuleSource::Compiled(module.clone()))
+    }
+
+    /// The module's imports: `(module, name)` and type, in order.
+    pub fn imports<'a>(
+        &'a self,
+        engine: &'a Engine,
+    ) -> impl ExactSizeIterator<Item = ((&'a str, &'a str), ExternType)> + 'a {
+        let items: Vec<_> = match &self.0 {
+            ModuleSource::Declared(ty) => ty
+                .imports
+                .iter()
+                .map(|(m, n, t)| ((m.as_str(), n.as_str()), extern_type(engine, t)))
+                .collect(),
+            ModuleSource::Compiled(m) => m
+                .imports()
+                .map(|i| ((i.module(), i.name()), i.ty()))
+                .collect(),
+        };
+        items.into_iter()
+    }
+
+    /// The module's exports: name and type, in order.
+    pub fn exports<'a>(
+        &'a self,
+        engine: &'a Engine,
+    ) -> impl ExactSizeIterator<Item = (&'a str, ExternType)> + 'a {
+        let items: Vec<_> = match &self.0 {
+            ModuleSource::Declared(ty) => ty
+                .exports
+                .iter()
+                .map(|(n, t)| (n.as_str(), extern_type(engine, t)))
+                .collect(),
+            ModuleSource::Compiled(m) => m.exports().map(|e| (e.name(), e.ty())).collect(),
+        };
+        items.into_iter()
     }
 }
 
@@ -128,6 +189,8 @@ pub enum Type {
     Future(FutureType),
     Stream(StreamType),
     ErrorContext,
+    Map(Map),
+    FixedLengthList(FixedLengthList),
 }
 
 macro_rules! compound {
@@ -159,6 +222,10 @@ compound! {
     FutureType;
     /// A `stream<T>` type.
     StreamType;
+    /// A `map<K, V>` type.
+    Map;
+    /// A `list<T, N>` type.
+    FixedLengthList;
 }
 
 /// A field of a [`Record`].
@@ -213,6 +280,8 @@ impl Type {
             I::Future(_) => Type::Future(FutureType(compound())),
             I::Stream(_) => Type::Stream(StreamType(compound())),
             I::ErrorContext => Type::ErrorContext,
+            I::Map(..) => Type::Map(Map(compound())),
+            I::FixedLengthList(..) => Type::FixedLengthList(FixedLengthList(compound())),
         }
     }
 }
@@ -332,6 +401,43 @@ impl StreamType {
         match &*self.0.ty {
             InterfaceType::Stream(t) => t.as_deref().map(|t| self.0.child(t)),
             _ => None,
+        }
+    }
+}
+
+impl Map {
+    /// The key type.
+    pub fn key(&self) -> Type {
+        match &*self.0.ty {
+            InterfaceType::Map(k, _) => self.0.child(k),
+            _ => unreachable!(),
+        }
+    }
+
+    /// The value type.
+    pub fn value(&self) -> Type {
+        match &*self.0.ty {
+            InterfaceType::Map(_, v) => self.0.child(v),
+            _ => unreachable!(),
+        }
+    }
+}
+
+impl FixedLengthList {
+    /// The element type.
+    pub fn ty(&self) -> Type {
+        match &*self.0.ty {
+            InterfaceType::FixedLengthList(t, _) => self.0.child(t),
+            _ => unreachable!(),
+        }
+    }
+
+    /// The number of elements.
+    #[allow(clippy::len_without_is_empty)]
+    pub fn len(&self) -> u32 {
+        match &*self.0.ty {
+            InterfaceType::FixedLengthList(_, n) => *n,
+            _ => 0,
         }
     }
 }

@@ -33,6 +33,11 @@ pub enum Val {
     Future(FutureAny),
     Stream(StreamAny),
     ErrorContext(ErrorContextAny),
+    /// A `map<K, V>`: its entries in order. Lowering passes every entry;
+    /// a guest may give a key more than once.
+    Map(Vec<(Val, Val)>),
+    /// A `list<T, N>`: exactly `N` elements.
+    FixedLengthList(Vec<Val>),
 }
 
 impl Val {
@@ -64,6 +69,8 @@ impl Val {
             Val::Future(_) => "future",
             Val::Stream(_) => "stream",
             Val::ErrorContext(_) => "error-context",
+            Val::Map(_) => "map",
+            Val::FixedLengthList(_) => "fixed-length list",
         }
     }
 }
