@@ -35,10 +35,50 @@ pub(crate) enum ResolvedImport<T: 'static> {
     Module(crate::Module),
 }
 
+/// A component's imports as a linker resolved them (in import order),
+/// with the host function of each lowered import found ahead, once per
+/// [`InstancePre`](super::InstancePre) rather than once per instance.
+pub(crate) struct ResolvedImports<T: 'static> {
+    list: Vec<ResolvedImport<T>>,
+    /// Per lowering: the host function it lowers, if it lowers an import
+    /// that the linker defined.
+    lowered: Vec<Option<HostFunc<T>>>,
+}
+
+impl<T: 'static> ResolvedImports<T> {
+    /// The imports `list` of `component`, in its import order.
+    pub(crate) fn new(component: &Component, list: Vec<ResolvedImport<T>>) -> Self {
+        let translation = &component.inner.translation;
+        let lowered = translation
+            .lowerings
+            .iter()
+            .map(|l| match &translation.funcs[l.func as usize] {
+                ComponentFuncDef::Import { import, path } => {
+                    match (list.get(*import as usize)?, path.as_slice()) {
+                        (ResolvedImport::Func(f), []) => Some(f.clone()),
+                        (ResolvedImport::Instance(map, _, _), [name]) => map.get(name).cloned(),
+                        _ => None,
+                    }
+                }
+                ComponentFuncDef::Lifted { .. } => None,
+            })
+            .collect();
+        ResolvedImports { list, lowered }
+    }
+}
+
+impl<T: 'static> std::ops::Deref for ResolvedImports<T> {
+    type Target = [ResolvedImport<T>];
+
+    fn deref(&self) -> &[ResolvedImport<T>] {
+        &self.list
+    }
+}
+
 struct Builder<'a, 's, T: 'static> {
     store: &'a mut StoreContextMut<'s, T>,
     component: &'a Component,
-    imports: &'a [ResolvedImport<T>],
+    imports: &'a ResolvedImports<T>,
     /// Per core instance: the instance, or `None` for a bag of exports
     /// (whose items the plan resolved to their sources).
     core: Vec<Option<crate::Instance>>,
@@ -52,7 +92,7 @@ struct Builder<'a, 's, T: 'static> {
 pub(crate) fn instantiate<T: 'static>(
     store: &mut StoreContextMut<'_, T>,
     component: &Component,
-    imports: &[ResolvedImport<T>],
+    imports: &ResolvedImports<T>,
 ) -> Result<Instance> {
     if !crate::Engine::same(store.engine(), component.engine()) {
         bail!("cross-`Engine` instantiation is not currently supported");
@@ -424,13 +464,17 @@ impl<T: 'static> Builder<'_, '_, T> {
         let lowering = &translation.lowerings[index as usize];
         let host = match &translation.funcs[lowering.func as usize] {
             ComponentFuncDef::Import { import, path } => {
-                match (&self.imports[*import as usize], path.as_slice()) {
-                    (ResolvedImport::Func(f), []) => f.clone(),
-                    (ResolvedImport::Instance(map, _, _), [name]) => map
-                        .get(name)
-                        .cloned()
-                        .ok_or_else(|| anyhow!("import function `{name}` is not defined"))?,
-                    _ => bail!("unsupported import path"),
+                if let Some(host) = &self.imports.lowered[index as usize] {
+                    host.clone()
+                } else {
+                    match (&self.imports[*import as usize], path.as_slice()) {
+                        (ResolvedImport::Func(f), []) => f.clone(),
+                        (ResolvedImport::Instance(map, _, _), [name]) => map
+                            .get(name)
+                            .cloned()
+                            .ok_or_else(|| anyhow!("import function `{name}` is not defined"))?,
+                        _ => bail!("unsupported import path"),
+                    }
                 }
             }
             ComponentFuncDef::Lifted { .. } => {

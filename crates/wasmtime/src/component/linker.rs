@@ -5,7 +5,7 @@
 mod async_api;
 
 use super::host::HostFunc;
-use super::instance::{instantiate, ResolvedImport};
+use super::instance::{instantiate, ResolvedImport, ResolvedImports};
 use super::matching::check_module;
 use super::resources::HostDtor;
 use super::types::ComponentFunc;
@@ -101,7 +101,7 @@ impl<T: 'static> Linker<T> {
         }
         Ok(InstancePre {
             component: component.clone(),
-            imports: Arc::new(imports),
+            imports: Arc::new(ResolvedImports::new(component, imports)),
         })
     }
 
@@ -362,7 +362,7 @@ impl<T: 'static> LinkerInstance<'_, T> {
 /// store of the engine.
 pub struct InstancePre<T: 'static> {
     component: Component,
-    imports: Arc<Vec<ResolvedImport<T>>>,
+    imports: Arc<ResolvedImports<T>>,
 }
 
 impl<T> Clone for InstancePre<T> {
