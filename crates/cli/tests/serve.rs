@@ -1,8 +1,8 @@
 //! `wasmtime serve`: refusals that need no component, a hand-written
 //! `wasi:http/service@0.3.0` component (tests/components/p3-http-service.wat)
-//! served over loopback, and, when
-//! tests/real-components/http-py/http-py.wasm was built (its build.sh),
-//! requests served by that Python proxy component over loopback.
+//! served over loopback, and, when tests/real-components/http-py/http-py.wasm
+//! and http-js/http-js.wasm were built (their build.sh), requests served by
+//! those Python and JavaScript proxy components over loopback.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -45,8 +45,14 @@ fn serve_needs_a_proxy_component() {
 }
 
 fn component() -> Option<PathBuf> {
+    built("http-py/http-py.wasm")
+}
+
+/// `tests/real-components/NAME`, if its build script has made it.
+fn built(name: &str) -> Option<PathBuf> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/real-components/http-py/http-py.wasm");
+        .join("../../tests/real-components")
+        .join(name);
     if path.exists() {
         Some(path)
     } else {
@@ -136,6 +142,30 @@ fn request(
         rest.to_vec()
     };
     (status, head, body)
+}
+
+#[test]
+fn serves_a_javascript_proxy_component() {
+    // componentize-js (StarlingMonkey), built by http-js/build.sh.
+    let Some(component) = built("http-js/http-js.wasm") else {
+        return;
+    };
+    let server = serve(&component);
+    let (status, head, body) = request(&server.addr, "GET", "/from-js", "", b"");
+    assert_eq!(status, 200);
+    assert!(head.contains("content-type: text/plain"), "{head}");
+    assert_eq!(body, b"hello from js at /from-js\n");
+    let threads: Vec<_> = (0..4)
+        .map(|i| {
+            let addr = server.addr.clone();
+            std::thread::spawn(move || request(&addr, "GET", &format!("/r{i}"), "", b""))
+        })
+        .collect();
+    for (i, t) in threads.into_iter().enumerate() {
+        let (status, _, body) = t.join().unwrap();
+        assert_eq!(status, 200);
+        assert_eq!(body, format!("hello from js at /r{i}\n").as_bytes());
+    }
 }
 
 #[test]
