@@ -240,14 +240,17 @@ impl Instance {
             // GC heap is exhausted) leaves the items null.
             ElementItems::Expressions(_) => self.elem_values(elem).ok(),
         };
-        for i in 0..len {
-            let val = match (&seg.items, &values) {
-                (ElementItems::Functions(f), _) => self.func_ref_ptr(f[(src + i) as usize]) as u64,
-                (_, Some(v)) => v[(src + i) as usize],
-                (_, None) => 0,
-            };
-            self.table(table).set(dst + i, val);
-        }
+        let (src, dst, len) = (src as usize, dst as usize, len as usize);
+        let vals: Vec<u64> = match (&seg.items, &values) {
+            (ElementItems::Functions(f), _) => f[src..src + len]
+                .iter()
+                .map(|f| self.func_ref_ptr(*f) as u64)
+                .collect(),
+            (_, Some(v)) => v[src..src + len].to_vec(),
+            (_, None) => vec![0; len],
+        };
+        // Both ranges were checked above; the table is resolved once.
+        self.table(table).elements_mut()[dst..dst + len].copy_from_slice(&vals);
         true
     }
 
