@@ -10,7 +10,7 @@
 //! creators are not supported (their finalizer runs at once).
 
 use crate::ffi::{handle_result, slice, slice_mut, str_arg, Finalizer, ForeignData};
-use crate::func::{c_slots, call_error, read_results, wasmtime_caller_t};
+use crate::func::{c_slots, call_error, read_results, unroot_all, wasmtime_caller_t};
 use crate::instance::instantiated;
 use crate::wfunc::trap_into_error;
 use crate::{
@@ -230,9 +230,10 @@ pub unsafe extern "C" fn wasmtime_linker_define_async_func(
                         .await;
                     }
                     if let Some(trap) = trap {
+                        unroot_all(&mut vals.0[nparams..]);
                         return Err(trap_into_error(*trap));
                     }
-                    read_results(results, &vals.0[nparams..])
+                    read_results(results, &mut vals.0[nparams..])
                 })
             })
             .map(|_| ())

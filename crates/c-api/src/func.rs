@@ -55,6 +55,7 @@ pub(crate) fn checked_host(
             )
         };
         if let Some(trap) = trap {
+            unroot_all(rets);
             return Err(trap_into_error(*trap));
         }
         read_results(results, rets)
@@ -71,12 +72,21 @@ pub(crate) fn c_slots(params: &[Val], nresults: usize) -> Vec<wasmtime_val_t> {
         .collect()
 }
 
-/// Reads the results a host callback wrote into its C slots.
-pub(crate) fn read_results(results: &mut [Val], rets: &[wasmtime_val_t]) -> Result<()> {
-    for (out, r) in results.iter_mut().zip(rets) {
-        *out = r.to_val()?;
-    }
-    Ok(())
+/// Reads the results a host callback wrote into its C slots, then
+/// releases their roots: the results belong to the runtime once written.
+pub(crate) fn read_results(results: &mut [Val], rets: &mut [wasmtime_val_t]) -> Result<()> {
+    let read = results
+        .iter_mut()
+        .zip(rets.iter())
+        .try_for_each(|(out, r)| r.to_val().map(|v| *out = v));
+    unroot_all(rets);
+    read
+}
+
+/// Releases the roots of C values the runtime owns (results a host
+/// callback wrote before it trapped, too).
+pub(crate) fn unroot_all(vals: &mut [wasmtime_val_t]) {
+    vals.iter_mut().for_each(|v| crate::wasmtime_val_unroot(v));
 }
 
 /// The Rust closure behind an unchecked C host function.
