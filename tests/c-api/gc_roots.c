@@ -6,11 +6,13 @@
 static const char *WAT =
     "(module\n"
     "  (import \"host\" \"make\" (func $make (result externref)))\n"
+    "  (import \"host\" \"see\" (func $see (param externref)))\n"
     "  (global $g (export \"g\") (mut externref) (ref.null extern))\n"
     "  (func (export \"take\") (param externref))\n"
     "  (func (export \"keep\") (param externref) (global.set $g (local.get 0)))\n"
     "  (func (export \"forget\") (global.set $g (ref.null extern)))\n"
-    "  (func (export \"make\") (result externref) (call $make)))\n";
+    "  (func (export \"make\") (result externref) (call $make))\n"
+    "  (func (export \"see\") (param externref) (call $see (local.get 0))))\n";
 
 static int finalized[8];
 
@@ -39,6 +41,21 @@ static wasm_trap_t *make_cb(void *env, wasmtime_caller_t *caller,
   results[0].kind = WASMTIME_EXTERNREF;
   CHECK(wasmtime_externref_new(wasmtime_caller_context(caller), (void *)5,
                                finalize, &results[0].of.externref));
+  return NULL;
+}
+
+/* A host function that keeps a clone of its parameter (the parameter
+ * itself is released by the runtime when the callback returns). */
+static wasmtime_externref_t kept;
+
+static wasm_trap_t *see_cb(void *env, wasmtime_caller_t *caller,
+                           const wasmtime_val_t *args, size_t nargs,
+                           wasmtime_val_t *results, size_t nresults) {
+  (void)env;
+  (void)caller;
+  (void)results;
+  CHECK(nargs == 1 && nresults == 0 && args[0].kind == WASMTIME_EXTERNREF);
+  wasmtime_externref_clone(&args[0].of.externref, &kept);
   return NULL;
 }
 
@@ -83,6 +100,10 @@ int main(void) {
   check_ok(wasmtime_linker_define_func(linker, "host", 4, "make", 4, ty, make_cb, NULL, NULL),
            "define make");
   wasm_functype_delete(ty);
+  ty = wasm_functype_new_1_0(wasm_valtype_new(WASM_EXTERNREF));
+  check_ok(wasmtime_linker_define_func(linker, "host", 4, "see", 3, ty, see_cb, NULL, NULL),
+           "define see");
+  wasm_functype_delete(ty);
   wasm_byte_vec_t wasm;
   check_ok(wasmtime_wat2wasm(WAT, strlen(WAT), &wasm), "wat2wasm");
   wasmtime_module_t *module = NULL;
@@ -111,8 +132,23 @@ int main(void) {
   gc(cx);
   CHECK(finalized[4] == 1);
 
+  /* A global read gives the caller a root of its own. */
+  CHECK(wasmtime_externref_new(cx, (void *)6, finalize, &v.of.externref));
+  call(cx, &inst, "keep", &v, 1, NULL, 0);
+  wasmtime_val_unroot(&v);
+  wasmtime_extern_t g;
+  CHECK(wasmtime_instance_export_get(cx, &inst, "g", 1, &g));
+  wasmtime_global_get(cx, &g.of.global, &v);
+  call(cx, &inst, "forget", NULL, 0, NULL, 0);
+  gc(cx);
+  CHECK(finalized[6] == 0);
+  CHECK(wasmtime_externref_data(cx, &v.of.externref) == (void *)6);
+  wasmtime_val_unroot(&v);
+  gc(cx);
+  CHECK(finalized[6] == 1);
+
   /* A host function's result: the runtime released the callback's root,
-   * so the reference lives through wasm's hands into the caller's. */
+   * and the caller of wasm gets a root of its own. */
   wasmtime_val_t res;
   call(cx, &inst, "make", NULL, 0, &res, 1);
   CHECK(res.kind == WASMTIME_EXTERNREF);
@@ -120,12 +156,24 @@ int main(void) {
   CHECK(finalized[5] == 0);
   CHECK(wasmtime_externref_data(cx, &res.of.externref) == (void *)5);
   wasmtime_val_unroot(&res);
+  gc(cx);
+  CHECK(finalized[5] == 1);
+
+  /* A clone of a host function's parameter outlives the call. */
+  CHECK(wasmtime_externref_new(cx, (void *)7, finalize, &v.of.externref));
+  call(cx, &inst, "see", &v, 1, NULL, 0);
+  wasmtime_val_unroot(&v);
+  gc(cx);
+  CHECK(finalized[7] == 0);
+  CHECK(wasmtime_externref_data(cx, &kept) == (void *)7);
+  wasmtime_externref_unroot(&kept);
+  gc(cx);
+  CHECK(finalized[7] == 1);
 
   wasmtime_module_delete(module);
   wasmtime_linker_delete(linker);
   wasmtime_store_delete(store);
   wasm_engine_delete(engine);
-  CHECK(finalized[5] == 1);
   printf("gc_roots: ok\n");
   return 0;
 }

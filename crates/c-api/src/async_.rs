@@ -141,7 +141,7 @@ pub unsafe extern "C" fn wasmtime_func_call_async<'a>(
         match outcome {
             Ok(rets) => {
                 for (slot, v) in results.iter_mut().zip(&rets) {
-                    *slot = wasmtime_val_t::from_val(v);
+                    *slot = wasmtime_val_t::from_val_rooted(&mut cx, v);
                 }
             }
             Err(e) => *error_ret = call_error(e, trap_ret),
@@ -180,11 +180,11 @@ pub unsafe extern "C" fn wasmtime_linker_define_async_func(
         let fty = ty.inner().func_type(linker.linker.engine());
         linker
             .linker
-            .func_new_async(m, n, fty, move |caller, params, results| {
+            .func_new_async(m, n, fty, move |mut caller, params, results| {
                 let env = env.clone();
                 Box::new(async move {
                     let nparams = params.len();
-                    let mut vals = CValues(c_slots(params, results.len()));
+                    let mut vals = CValues(c_slots(&mut caller, params, results.len()));
                     let mut trap = None;
                     let continuation = {
                         let mut cont = wasmtime_async_continuation_t {
@@ -229,6 +229,7 @@ pub unsafe extern "C" fn wasmtime_linker_define_async_func(
                         })
                         .await;
                     }
+                    unroot_all(&mut vals.0[..nparams]);
                     if let Some(trap) = trap {
                         unroot_all(&mut vals.0[nparams..]);
                         return Err(trap_into_error(*trap));

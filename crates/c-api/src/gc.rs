@@ -15,7 +15,7 @@ use crate::{
 use anyhow::{anyhow, Result};
 use std::ffi::c_void;
 use std::mem::MaybeUninit;
-use wt::{ExnRef, ExnRefPre, ExnType, ExternRef, RootScope, Tag, TagType};
+use wt::{ExnRef, ExnRefPre, ExnType, ExternRef, RootScope, Tag, TagType, Val};
 
 fn no_gc() -> anyhow::Error {
     anyhow!("the GC proposal (anyref, eqref, struct and array references) is not supported by this runtime")
@@ -106,6 +106,27 @@ impl wasmtime_gcref_t {
     }
 }
 
+impl wasmtime_val_t {
+    /// The C form of `val` as handed to C code that owns it: an
+    /// `externref` gets an owned root of its own (released by
+    /// `wasmtime_val_unroot`), so clones of it stay valid whatever the
+    /// runtime's root scopes do.
+    pub(crate) fn from_val_rooted(cx: impl wt::AsContextMut, val: &Val) -> wasmtime_val_t {
+        match val {
+            Val::ExternRef(Some(r)) => match r.to_owned_rooted(cx) {
+                Ok(owned) => wasmtime_val_t {
+                    kind: crate::WASMTIME_EXTERNREF,
+                    of: crate::wasmtime_valunion_t {
+                        externref: wasmtime_gcref_t::from_owned_externref(owned),
+                    },
+                },
+                Err(_) => wasmtime_val_t::from_val(val),
+            },
+            _ => wasmtime_val_t::from_val(val),
+        }
+    }
+}
+
 macro_rules! clone_unroot {
     ($($clone:ident $unroot:ident;)*) => {$(
         /// Copies a reference; a rooted one gets a root of its own.
@@ -139,8 +160,13 @@ pub extern "C" fn wasmtime_externref_from_raw(
     raw: u32,
     out: &mut MaybeUninit<wasmtime_externref_t>,
 ) {
-    let r = ExternRef::from_raw(&mut cx, raw);
-    out.write(wasmtime_gcref_t::from_externref(r.as_deref()));
+    let mut scope = RootScope::new(&mut cx);
+    let owned =
+        ExternRef::from_raw(&mut scope, raw).and_then(|r| r.to_owned_rooted(&mut scope).ok());
+    out.write(owned.map_or(
+        wasmtime_gcref_t::NULL,
+        wasmtime_gcref_t::from_owned_externref,
+    ));
 }
 
 /// The raw value of an `externref` (0 for null).
