@@ -411,13 +411,24 @@ static void test_resources(wasm_engine_t *engine) {
   CHECK(err != NULL);
   wasmtime_error_delete(err);
   CHECK(dropped_rep == 0);
-  /* Back into the store, once: an owned host handle moves. */
+  /* Back into the store. A host handle is a plain value (as in Wasmtime):
+   * converting it again gives another handle, dropped on its own. */
   wasmtime_component_resource_any_t *back = NULL;
   check_ok(wasmtime_component_resource_host_to_any(cx, h, &back), "to_any");
   wasmtime_component_resource_any_t *again = NULL;
-  err = wasmtime_component_resource_host_to_any(cx, h, &again);
-  CHECK(err != NULL && again == NULL);
+  check_ok(wasmtime_component_resource_host_to_any(cx, h, &again),
+           "to_any again");
+  CHECK(again != NULL && again != back);
+  CHECK(wasmtime_component_resource_any_owned(again));
+  check_ok(wasmtime_component_resource_any_drop(cx, again), "drop again");
+  CHECK(dropped_rep == 42);
+  dropped_rep = 0;
+  err = wasmtime_component_resource_any_drop(cx, again);
+  CHECK(err != NULL);
   wasmtime_error_delete(err);
+  CHECK(dropped_rep == 0);
+  wasmtime_component_resource_any_delete(again);
+  CHECK(wasmtime_component_resource_host_owned(h));
   wasmtime_component_resource_host_delete(h);
 
   wasmtime_component_resource_any_t *copy =

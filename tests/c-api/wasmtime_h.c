@@ -268,6 +268,7 @@ int main(void) {
   call(cx, &inst, "id", &ref, 1, res, 1, &err, &trap);
   CHECK(err == NULL && trap == NULL && res[0].kind == WASMTIME_EXTERNREF);
   CHECK(wasmtime_externref_data(cx, &res[0].of.externref) == &payload);
+  wasmtime_val_unroot(&res[0]); /* results are the caller's to unroot */
   uint32_t rawref = wasmtime_externref_to_raw(cx, &ref.of.externref);
   CHECK(rawref != 0);
   wasmtime_extern_t text;
@@ -276,6 +277,7 @@ int main(void) {
   wasmtime_val_t got;
   CHECK(wasmtime_table_get(cx, &text.of.table, 2, &got));
   CHECK(got.kind == WASMTIME_EXTERNREF && wasmtime_externref_data(cx, &got.of.externref) == &payload);
+  wasmtime_val_unroot(&got);
   CHECK(!wasmtime_table_get(cx, &text.of.table, 40, &got));
   CHECK(wasmtime_table_size(cx, &text.of.table) == 4);
   check_ok(wasmtime_table_grow(cx, &text.of.table, 2, &ref, &prev), "table_grow");

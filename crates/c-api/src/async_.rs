@@ -10,7 +10,7 @@
 //! creators are not supported (their finalizer runs at once).
 
 use crate::ffi::{handle_result, slice, slice_mut, str_arg, Finalizer, ForeignData};
-use crate::func::{c_slots, call_error, read_results, wasmtime_caller_t};
+use crate::func::{c_slots, call_error, read_results, unroot_all, wasmtime_caller_t};
 use crate::instance::instantiated;
 use crate::wfunc::trap_into_error;
 use crate::{
@@ -141,7 +141,7 @@ pub unsafe extern "C" fn wasmtime_func_call_async<'a>(
         match outcome {
             Ok(rets) => {
                 for (slot, v) in results.iter_mut().zip(&rets) {
-                    *slot = wasmtime_val_t::from_val(v);
+                    *slot = wasmtime_val_t::from_val_rooted(&mut cx, v);
                 }
             }
             Err(e) => *error_ret = call_error(e, trap_ret),
@@ -180,11 +180,11 @@ pub unsafe extern "C" fn wasmtime_linker_define_async_func(
         let fty = ty.inner().func_type(linker.linker.engine());
         linker
             .linker
-            .func_new_async(m, n, fty, move |caller, params, results| {
+            .func_new_async(m, n, fty, move |mut caller, params, results| {
                 let env = env.clone();
                 Box::new(async move {
                     let nparams = params.len();
-                    let mut vals = CValues(c_slots(params, results.len()));
+                    let mut vals = CValues(c_slots(&mut caller, params, results.len()));
                     let mut trap = None;
                     let continuation = {
                         let mut cont = wasmtime_async_continuation_t {
@@ -229,10 +229,12 @@ pub unsafe extern "C" fn wasmtime_linker_define_async_func(
                         })
                         .await;
                     }
+                    unroot_all(&mut vals.0[..nparams]);
                     if let Some(trap) = trap {
+                        unroot_all(&mut vals.0[nparams..]);
                         return Err(trap_into_error(*trap));
                     }
-                    read_results(results, &vals.0[nparams..])
+                    read_results(results, &mut vals.0[nparams..])
                 })
             })
             .map(|_| ())

@@ -39,8 +39,8 @@ pub(crate) fn checked_host(
     callback: wasmtime_func_callback_t,
     env: ForeignData,
 ) -> impl Fn(Caller<'_, StoreData>, &[Val], &mut [Val]) -> Result<()> + Send + Sync + 'static {
-    move |caller, params, results| {
-        let mut vals = c_slots(params, results.len());
+    move |mut caller, params, results| {
+        let mut vals = c_slots(&mut caller, params, results.len());
         let (args, rets) = vals.split_at_mut(params.len());
         let mut caller = wasmtime_caller_t { caller };
         // SAFETY: the embedder's callback, called as its signature says.
@@ -54,29 +54,45 @@ pub(crate) fn checked_host(
                 rets.len(),
             )
         };
+        unroot_all(args);
         if let Some(trap) = trap {
+            unroot_all(rets);
             return Err(trap_into_error(*trap));
         }
         read_results(results, rets)
     }
 }
 
-/// The C values handed to a host callback: its parameters, then one
+/// The C values handed to a host callback: its parameters (rooted until
+/// the callback returns, when the runtime releases them), then one
 /// default slot per result.
-pub(crate) fn c_slots(params: &[Val], nresults: usize) -> Vec<wasmtime_val_t> {
+pub(crate) fn c_slots(
+    mut cx: impl wt::AsContextMut,
+    params: &[Val],
+    nresults: usize,
+) -> Vec<wasmtime_val_t> {
     params
         .iter()
-        .map(wasmtime_val_t::from_val)
+        .map(|p| wasmtime_val_t::from_val_rooted(&mut cx, p))
         .chain((0..nresults).map(|_| wasmtime_val_t::default()))
         .collect()
 }
 
-/// Reads the results a host callback wrote into its C slots.
-pub(crate) fn read_results(results: &mut [Val], rets: &[wasmtime_val_t]) -> Result<()> {
-    for (out, r) in results.iter_mut().zip(rets) {
-        *out = r.to_val()?;
-    }
-    Ok(())
+/// Reads the results a host callback wrote into its C slots, then
+/// releases their roots: the results belong to the runtime once written.
+pub(crate) fn read_results(results: &mut [Val], rets: &mut [wasmtime_val_t]) -> Result<()> {
+    let read = results
+        .iter_mut()
+        .zip(rets.iter())
+        .try_for_each(|(out, r)| r.to_val().map(|v| *out = v));
+    unroot_all(rets);
+    read
+}
+
+/// Releases the roots of C values the runtime owns (results a host
+/// callback wrote before it trapped, too).
+pub(crate) fn unroot_all(vals: &mut [wasmtime_val_t]) {
+    vals.iter_mut().for_each(|v| crate::wasmtime_val_unroot(v));
 }
 
 /// The Rust closure behind an unchecked C host function.
@@ -199,6 +215,9 @@ pub unsafe extern "C" fn wasmtime_func_call(
     let args = unsafe { slice(args, nargs) };
     // SAFETY: C contract: `nresults` writable slots at `results`.
     let results = unsafe { slice_mut(results, nresults) };
+    // The results' temporary roots end with this scope; each result
+    // handed to C gets an owned root.
+    let mut scope = wt::RootScope::new(&mut cx);
     let outcome = (|| {
         let f = func
             .to_func()
@@ -208,13 +227,13 @@ pub unsafe extern "C" fn wasmtime_func_call(
             .map(|a| a.to_val())
             .collect::<Result<Vec<_>>>()?;
         let mut rets = vec![Val::I32(0); results.len()];
-        f.call(&mut cx, &params, &mut rets)?;
+        f.call(&mut scope, &params, &mut rets)?;
         Ok(rets)
     })();
     match outcome {
         Ok(rets) => {
             for (slot, v) in results.iter_mut().zip(&rets) {
-                *slot = wasmtime_val_t::from_val(v);
+                *slot = wasmtime_val_t::from_val_rooted(&mut scope, v);
             }
             None
         }

@@ -15,14 +15,16 @@ use crate::{
 use anyhow::{anyhow, Result};
 use std::ffi::c_void;
 use std::mem::MaybeUninit;
-use wt::{ExnRef, ExnRefPre, ExnType, ExternRef, Tag, TagType};
+use wt::{ExnRef, ExnRefPre, ExnType, ExternRef, RootScope, Tag, TagType, Val};
 
 fn no_gc() -> anyhow::Error {
     anyhow!("the GC proposal (anyref, eqref, struct and array references) is not supported by this runtime")
 }
 
-/// A new `externref` holding `data` (its `finalizer` runs when the store is
-/// freed).
+/// A new `externref` holding `data`. The reference is rooted until its
+/// last clone is unrooted (`wasmtime_externref_unroot`,
+/// `wasmtime_val_unroot`); the next collection after that runs
+/// `finalizer`, unless wasm still holds the reference.
 #[no_mangle]
 pub extern "C" fn wasmtime_externref_new(
     mut cx: wasmtime_context_t<'_>,
@@ -30,9 +32,12 @@ pub extern "C" fn wasmtime_externref_new(
     finalizer: Finalizer,
     out: &mut MaybeUninit<wasmtime_externref_t>,
 ) -> bool {
-    match ExternRef::new(&mut cx, ForeignData { data, finalizer }) {
+    let mut scope = RootScope::new(&mut cx);
+    let owned = ExternRef::new(&mut scope, ForeignData { data, finalizer })
+        .and_then(|r| r.to_owned_rooted(&mut scope));
+    match owned {
         Ok(r) => {
-            out.write(wasmtime_gcref_t::from_externref(Some(&r)));
+            out.write(wasmtime_gcref_t::from_owned_externref(r));
             true
         }
         Err(_) => {
@@ -60,17 +65,82 @@ pub extern "C" fn wasmtime_externref_data(
     }
 }
 
+impl wasmtime_gcref_t {
+    /// The C form of an owned root of an `externref`: the root's token
+    /// rides in `__private3` until [`wasmtime_gcref_t::unroot`].
+    pub(crate) fn from_owned_externref(r: wt::OwnedRooted<ExternRef>) -> wasmtime_gcref_t {
+        let (store_id, bits, token) = r.__into_words();
+        wasmtime_gcref_t {
+            store_id,
+            __private1: bits as u32,
+            __private2: (bits >> 32) as u32,
+            __private3: token as *mut c_void,
+        }
+    }
+
+    /// A copy of this reference with a root of its own if it is rooted.
+    /// A null handle (`store_id` 0, which `*_set_null` sets alone) has no
+    /// root whatever its other words hold.
+    pub(crate) fn clone_root(&self) -> wasmtime_gcref_t {
+        if self.store_id != 0 && !self.__private3.is_null() {
+            // SAFETY: a non-null `__private3` is a root token from
+            // `from_owned_externref` that this handle still holds (C
+            // contract: a handle is not used after it is unrooted).
+            unsafe { wt::OwnedRooted::<ExternRef>::__clone_token(self.__private3 as *const ()) };
+        }
+        *self
+    }
+
+    /// Gives up this handle's root, if any; unrooting it again does
+    /// nothing.
+    pub(crate) fn unroot(&mut self) {
+        if self.store_id == 0 {
+            return;
+        }
+        let token = std::mem::replace(&mut self.__private3, std::ptr::null_mut());
+        if !token.is_null() {
+            // SAFETY: as in `clone_root`; the field is cleared above, so
+            // this handle releases its holder once.
+            unsafe { wt::OwnedRooted::<ExternRef>::__drop_token(token as *const ()) };
+        }
+    }
+}
+
+impl wasmtime_val_t {
+    /// The C form of `val` as handed to C code that owns it: an
+    /// `externref` gets an owned root of its own (released by
+    /// `wasmtime_val_unroot`), so clones of it stay valid whatever the
+    /// runtime's root scopes do.
+    pub(crate) fn from_val_rooted(cx: impl wt::AsContextMut, val: &Val) -> wasmtime_val_t {
+        match val {
+            Val::ExternRef(Some(r)) => match r.to_owned_rooted(cx) {
+                Ok(owned) => wasmtime_val_t {
+                    kind: crate::WASMTIME_EXTERNREF,
+                    of: crate::wasmtime_valunion_t {
+                        externref: wasmtime_gcref_t::from_owned_externref(owned),
+                    },
+                },
+                Err(_) => wasmtime_val_t::from_val(val),
+            },
+            _ => wasmtime_val_t::from_val(val),
+        }
+    }
+}
+
 macro_rules! clone_unroot {
     ($($clone:ident $unroot:ident;)*) => {$(
-        /// Copies a reference (references live as long as their store).
+        /// Copies a reference; a rooted one gets a root of its own.
         #[no_mangle]
         pub extern "C" fn $clone(r: &wasmtime_gcref_t, out: &mut MaybeUninit<wasmtime_gcref_t>) {
-            out.write(*r);
+            out.write(r.clone_root());
         }
 
-        /// Releases a reference's root: nothing to do here.
+        /// Releases a reference's root (references without one live as
+        /// long as their store).
         #[no_mangle]
-        pub extern "C" fn $unroot(_r: &mut wasmtime_gcref_t) {}
+        pub extern "C" fn $unroot(r: &mut wasmtime_gcref_t) {
+            r.unroot();
+        }
     )*};
 }
 
@@ -90,8 +160,13 @@ pub extern "C" fn wasmtime_externref_from_raw(
     raw: u32,
     out: &mut MaybeUninit<wasmtime_externref_t>,
 ) {
-    let r = ExternRef::from_raw(&mut cx, raw);
-    out.write(wasmtime_gcref_t::from_externref(r.as_deref()));
+    let mut scope = RootScope::new(&mut cx);
+    let owned =
+        ExternRef::from_raw(&mut scope, raw).and_then(|r| r.to_owned_rooted(&mut scope).ok());
+    out.write(owned.map_or(
+        wasmtime_gcref_t::NULL,
+        wasmtime_gcref_t::from_owned_externref,
+    ));
 }
 
 /// The raw value of an `externref` (0 for null).

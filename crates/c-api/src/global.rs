@@ -83,8 +83,9 @@ pub extern "C" fn wasmtime_global_get(
     g: &wasmtime_global_t,
     out: &mut std::mem::MaybeUninit<wasmtime_val_t>,
 ) {
-    let v = g.to_global().get(&mut cx);
-    out.write(wasmtime_val_t::from_val(&v));
+    let mut scope = wt::RootScope::new(&mut cx);
+    let v = g.to_global().get(&mut scope);
+    out.write(wasmtime_val_t::from_val_rooted(&mut scope, &v));
 }
 
 /// Writes the global.

@@ -157,12 +157,13 @@ pub extern "C" fn wasmtime_context_set_data(mut cx: wasmtime_context_t<'_>, data
     cx.data_mut().foreign.data = data;
 }
 
-/// Collects garbage: references here live as long as their store, so there
-/// is nothing to do.
+/// Collects garbage: GC objects and `externref`s that neither wasm nor a
+/// rooted host handle reaches are freed (their finalizers run).
 #[no_mangle]
 pub extern "C" fn wasmtime_context_gc(
-    _cx: wasmtime_context_t<'_>,
+    mut cx: wasmtime_context_t<'_>,
 ) -> Option<Box<wasmtime_error_t>> {
+    cx.gc(None);
     None
 }
 

@@ -126,9 +126,10 @@ pub extern "C" fn wasmtime_table_get(
     index: u64,
     out: &mut std::mem::MaybeUninit<wasmtime_val_t>,
 ) -> bool {
-    match t.to_table().get(&mut cx, index) {
+    let mut scope = wt::RootScope::new(&mut cx);
+    match t.to_table().get(&mut scope, index) {
         Some(r) => {
-            out.write(wasmtime_val_t::from_val(&r.into()));
+            out.write(wasmtime_val_t::from_val_rooted(&mut scope, &r.into()));
             true
         }
         None => false,

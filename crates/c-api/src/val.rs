@@ -411,18 +411,38 @@ impl wasmtime_val_t {
     }
 }
 
-/// Releases a value's GC root: references live as long as their store
-/// here, so this only forgets the value.
+/// Releases a value's GC root, if it has one (see
+/// `wasmtime_externref_unroot`).
 #[no_mangle]
-pub extern "C" fn wasmtime_val_unroot(_val: &mut wasmtime_val_t) {}
+pub extern "C" fn wasmtime_val_unroot(val: &mut wasmtime_val_t) {
+    // SAFETY: each arm touches the field its kind names.
+    unsafe {
+        match val.kind {
+            WASMTIME_EXTERNREF => val.of.externref.unroot(),
+            WASMTIME_EXNREF => val.of.exnref.unroot(),
+            WASMTIME_ANYREF => val.of.anyref.unroot(),
+            _ => {}
+        }
+    }
+}
 
-/// Copies a value into `dst`.
+/// Copies a value into `dst` (a rooted reference gets a root of its own).
 #[no_mangle]
 pub extern "C" fn wasmtime_val_clone(
     src: &wasmtime_val_t,
     dst: &mut std::mem::MaybeUninit<wasmtime_val_t>,
 ) {
-    dst.write(*src);
+    let mut v = *src;
+    // SAFETY: each arm touches the field its kind names.
+    unsafe {
+        match v.kind {
+            WASMTIME_EXTERNREF => v.of.externref = v.of.externref.clone_root(),
+            WASMTIME_EXNREF => v.of.exnref = v.of.exnref.clone_root(),
+            WASMTIME_ANYREF => v.of.anyref = v.of.anyref.clone_root(),
+            _ => {}
+        }
+    }
+    dst.write(v);
 }
 
 /// A raw value slot of `wasmtime_func_call_unchecked` (16 bytes).

@@ -114,6 +114,41 @@ impl crate::AnyRef {
     }
 }
 
+impl crate::OwnedRooted<ExternRef> {
+    /// The owned root as (store id, handle, root token): the token keeps
+    /// the reference rooted until [`Self::__drop_token`] releases it.
+    #[doc(hidden)]
+    pub fn __into_words(self) -> (u64, u64, *const ()) {
+        let (store, handle) = self.inner.__to_words();
+        (store, handle, std::sync::Arc::into_raw(self._token))
+    }
+
+    /// Adds a holder to a root token of [`Self::__into_words`].
+    ///
+    /// # Safety
+    ///
+    /// `token` must come from [`Self::__into_words`] and still have a
+    /// holder (not every clone of it released).
+    #[doc(hidden)]
+    pub unsafe fn __clone_token(token: *const ()) {
+        // SAFETY: the caller guarantees a live `Arc<()>` behind `token`.
+        unsafe { std::sync::Arc::increment_strong_count(token) }
+    }
+
+    /// Releases one holder of a root token of [`Self::__into_words`]; the
+    /// reference is unrooted at the first collection after the last one.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Self::__clone_token`]; each holder is released once.
+    #[doc(hidden)]
+    pub unsafe fn __drop_token(token: *const ()) {
+        // SAFETY: the caller guarantees a live `Arc<()>` behind `token`
+        // whose holder it gives up.
+        unsafe { std::sync::Arc::decrement_strong_count(token) }
+    }
+}
+
 impl ExternRef {
     /// The reference as (store id, handle).
     #[doc(hidden)]

@@ -27,8 +27,9 @@ static inline bool wasmtime_externref_is_null(const wasmtime_externref_t *ref) {
   return ref->store_id == 0;
 }
 
-/// A new `externref` holding `data` (its `finalizer` runs when the store is
-/// freed).
+/// A new `externref` holding `data`, rooted by `out` until it is unrooted.
+/// `finalizer` runs when a collection finds the reference unreachable
+/// (no rooted handle, no wasm reference), or when the store is freed.
 WASM_API_EXTERN bool wasmtime_externref_new(wasmtime_context_t *context,
                                             void *data,
                                             void (*finalizer)(void *),
@@ -39,11 +40,11 @@ WASM_API_EXTERN bool wasmtime_externref_new(wasmtime_context_t *context,
 WASM_API_EXTERN void *wasmtime_externref_data(wasmtime_context_t *context,
                                               const wasmtime_externref_t *data);
 
-/// Copies the reference into `out` (references live as long as their store here).
+/// Copies the reference into `out`, with a root of its own.
 WASM_API_EXTERN void wasmtime_externref_clone(const wasmtime_externref_t *ref,
                                               wasmtime_externref_t *out);
 
-/// Releases the reference's root: nothing to free here, references live as long as their store.
+/// Releases the reference's root; the handle must not be used afterwards.
 WASM_API_EXTERN void wasmtime_externref_unroot(wasmtime_externref_t *ref);
 
 /// The `externref` whose raw value is `raw` (0: null).

@@ -51,8 +51,8 @@ wasmtime_context_get_data(const wasmtime_context_t *context);
 WASM_API_EXTERN void wasmtime_context_set_data(wasmtime_context_t *context,
                                                void *data);
 
-/// Collects garbage: references here live as long as their store, so there
-/// is nothing to do.
+/// Collects garbage: GC objects and `externref`s that neither wasm nor a
+/// rooted handle reaches are freed (finalizers run).
 WASM_API_EXTERN wasmtime_error_t *
 wasmtime_context_gc(wasmtime_context_t *context);
 

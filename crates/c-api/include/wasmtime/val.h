@@ -196,11 +196,10 @@ typedef struct wasmtime_val {
   wasmtime_valunion_t of;
 } wasmtime_val_t;
 
-/// Releases a value's GC root: references live as long as their store
-/// here, so this only forgets the value.
+/// Releases the GC root of a reference value (nothing for other kinds).
 WASM_API_EXTERN void wasmtime_val_unroot(wasmtime_val_t *val);
 
-/// Copies a value into `dst`.
+/// Copies a value into `dst` (a reference gets a root of its own).
 WASM_API_EXTERN void wasmtime_val_clone(const wasmtime_val_t *src,
                                         wasmtime_val_t *dst);
 

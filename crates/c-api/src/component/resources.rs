@@ -74,10 +74,13 @@ pub extern "C" fn wasmtime_component_resource_any_delete(
 ) {
 }
 
-/// A host resource handle whose type is a number. An owned one moves into
-/// the store once, when it is first converted to a handle of any type.
+/// A host resource handle whose type is a number: a plain value (the
+/// representation, the type's number and whether it is owned), as in
+/// Wasmtime. Each conversion to a handle of any type puts a new handle in
+/// the store's table; which of them may run the destructor is the
+/// embedder's business, as the representation is its own.
 pub struct wasmtime_component_resource_host_t {
-    pub(crate) resource: ResourceDynamic,
+    resource: ResourceDynamic,
 }
 
 impl wasmtime_component_resource_host_t {
@@ -161,14 +164,17 @@ pub extern "C" fn wasmtime_component_resource_any_to_host(
     })
 }
 
-/// Converts a host handle to a handle of any type.
+/// Converts a host handle to a handle of any type: a new handle in the
+/// store's table each time (the host handle stays usable, as in Wasmtime).
 #[no_mangle]
 pub extern "C" fn wasmtime_component_resource_host_to_any(
     cx: wasmtime_context_t<'_>,
     resource: &wasmtime_component_resource_host_t,
     ret: &mut *mut wasmtime_component_resource_any_t,
 ) -> Option<Box<wasmtime_error_t>> {
-    handle_result(resource.resource.to_resource_any(cx), |resource| {
+    let r = &resource.resource;
+    let fresh = wasmtime_component_resource_host_t::new(r.owned(), r.rep(), r.ty());
+    handle_result(fresh.resource.try_into_resource_any(cx), |resource| {
         *ret = Box::into_raw(Box::new(wasmtime_component_resource_any_t::new(resource)));
     })
 }

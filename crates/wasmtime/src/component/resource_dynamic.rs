@@ -74,16 +74,7 @@ impl ResourceDynamic {
     /// As a [`ResourceAny`] (for [`Val::Resource`](super::Val::Resource)),
     /// held in `store`'s table of host handles; an error if this owned
     /// handle was already moved into a guest.
-    pub fn try_into_resource_any(self, store: impl AsContextMut) -> Result<ResourceAny> {
-        self.to_resource_any(store)
-    }
-
-    /// [`ResourceDynamic::try_into_resource_any`] through a shared
-    /// reference (for bindings that keep the handle object): an owned
-    /// handle moves into the store the first time, and converting it again
-    /// is an error.
-    #[doc(hidden)]
-    pub fn to_resource_any(&self, mut store: impl AsContextMut) -> Result<ResourceAny> {
+    pub fn try_into_resource_any(self, mut store: impl AsContextMut) -> Result<ResourceAny> {
         let own = self.state.take()?;
         let mut ctx = store.as_context_mut();
         ResourceAny::insert(

@@ -16,8 +16,8 @@ use std::sync::Arc;
 /// `OwnedRooted::to_rooted`.
 #[derive(Clone, Debug)]
 pub struct OwnedRooted<T> {
-    inner: T,
-    _token: Arc<()>,
+    pub(crate) inner: T,
+    pub(crate) _token: Arc<()>,
 }
 
 impl<T> std::ops::Deref for OwnedRooted<T> {
