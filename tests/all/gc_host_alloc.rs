@@ -177,3 +177,89 @@ fn operands_of_a_host_allocation_are_rooted_across_its_collection() -> Result<()
     assert!(store.data().max_desired <= LIMIT);
     Ok(())
 }
+
+/// An engine whose pooling allocator allows `total` GC heaps at once.
+fn pooled_engine(total: u32) -> Engine {
+    let mut pool = PoolingAllocationConfig::default();
+    pool.total_gc_heaps(total);
+    let mut config = Config::new();
+    config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    Engine::new(&config).unwrap()
+}
+
+/// A store of `engine` holding one struct `{ v: i64, next: anyref }` with
+/// `v` = `value` (the store's first GC allocation takes its heap).
+fn store_with_node(engine: &Engine, value: i64) -> Result<(Store<()>, Rooted<StructRef>)> {
+    let mut store = Store::new(engine, ());
+    let (node_ty, _) = types(engine)?;
+    let pre = StructRefPre::new(&mut store, node_ty);
+    let node = StructRef::new(&mut store, &pre, &[Val::I64(value), Val::AnyRef(None)])?;
+    Ok((store, node))
+}
+
+#[test]
+fn pooled_gc_heaps_are_bounded_by_total_gc_heaps() -> Result<()> {
+    let engine = pooled_engine(2);
+    let (mut a, node_a) = store_with_node(&engine, 1)?;
+    let (mut b, node_b) = store_with_node(&engine, 2)?;
+    // A third store can exist, but not allocate a GC heap.
+    let err = store_with_node(&engine, 3).err().expect("third GC heap");
+    assert!(
+        err.to_string()
+            .contains("maximum concurrent limit of 2 for GC heaps reached"),
+        "{err:?}"
+    );
+    // Stores without GC objects need no heap.
+    let mut plain = Store::new(&engine, ());
+    let m = Module::new(
+        &engine,
+        r#"(module (func (export "f") (result i32) i32.const 5))"#,
+    )?;
+    let f = Instance::new(&mut plain, &m, &[])?.get_typed_func::<(), i32>(&mut plain, "f")?;
+    assert_eq!(f.call(&mut plain, ())?, 5);
+    // Dropping a store gives its heap back; the next store reuses it and
+    // sees none of the previous objects' contents.
+    assert_eq!(node_a.field(&mut a, 0)?.unwrap_i64(), 1);
+    drop(a);
+    let (mut c, node_c) = store_with_node(&engine, 3)?;
+    assert_eq!(node_c.field(&mut c, 0)?.unwrap_i64(), 3);
+    assert_eq!(node_b.field(&mut b, 0)?.unwrap_i64(), 2);
+    Ok(())
+}
+
+#[test]
+fn pooled_gc_heap_slots_are_reused_by_wasm_allocations() -> Result<()> {
+    let engine = pooled_engine(1);
+    let m = Module::new(
+        &engine,
+        r#"(module
+  (type $a (array (mut i64)))
+  ;; A new array of `n` elements, its last element read before and
+  ;; after writing `v` there (0 first: the slot's old contents are gone).
+  (func (export "f") (param $n i32) (param $v i64) (result i64 i64)
+    (local $arr (ref $a))
+    (local.set $arr (array.new_default $a (local.get $n)))
+    (array.get $a (local.get $arr) (i32.sub (local.get $n) (i32.const 1)))
+    (array.set $a (local.get $arr) (i32.sub (local.get $n) (i32.const 1)) (local.get $v))
+    (array.get $a (local.get $arr) (i32.sub (local.get $n) (i32.const 1)))))"#,
+    )?;
+    // Ten stores one after the other share the single GC heap slot.
+    for round in 0..10i64 {
+        let mut store = Store::new(&engine, ());
+        let f = Instance::new(&mut store, &m, &[])?
+            .get_typed_func::<(i32, i64), (i64, i64)>(&mut store, "f")?;
+        assert_eq!(f.call(&mut store, (10_000, round + 100))?, (0, round + 100));
+        if round == 0 {
+            // While it is alive, no other store gets a heap.
+            let mut other = Store::new(&engine, ());
+            let g = Instance::new(&mut other, &m, &[])?
+                .get_typed_func::<(i32, i64), (i64, i64)>(&mut other, "f")?;
+            let err = g.call(&mut other, (1, 1)).unwrap_err();
+            assert!(
+                format!("{err:?}").contains("limit of 1 for GC heaps"),
+                "{err:?}"
+            );
+        }
+    }
+    Ok(())
+}
