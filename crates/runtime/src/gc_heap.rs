@@ -103,6 +103,18 @@ impl GcHeap {
         self.pool = pool;
     }
 
+    /// With a pool, takes this heap's slot now if it has none (as
+    /// instantiating a module with struct or array types does, so that
+    /// running out of slots fails there); nothing without a pool.
+    pub fn take_pool_slot(&mut self) -> Result<()> {
+        if self.mmap.is_empty() {
+            if let Some(pool) = &self.pool {
+                self.mmap = pool.take(GC_HEAP_RESERVATION)?;
+            }
+        }
+        Ok(())
+    }
+
     /// The heap's base address (null before the first allocation).
     pub fn base(&self) -> *mut u8 {
         if self.mmap.is_empty() {
