@@ -203,7 +203,9 @@ fn pooled_gc_heaps_are_bounded_by_total_gc_heaps() -> Result<()> {
     let (mut a, node_a) = store_with_node(&engine, 1)?;
     let (mut b, node_b) = store_with_node(&engine, 2)?;
     // A third store can exist, but not allocate a GC heap.
-    let err = store_with_node(&engine, 3).err().expect("third GC heap");
+    let Err(err) = store_with_node(&engine, 3) else {
+        panic!("a third GC heap was allocated");
+    };
     assert!(
         err.to_string()
             .contains("maximum concurrent limit of 2 for GC heaps reached"),
