@@ -86,3 +86,36 @@ impl GcHeapPool {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mmap::is_readable;
+
+    #[test]
+    fn slots_are_bounded_emptied_and_reused() {
+        let pool = GcHeapPool::new(1);
+        let len = 1 << 20;
+        let a = pool.take(len).unwrap();
+        assert_eq!(pool.in_use(), 1);
+        assert!(pool
+            .take(len)
+            .unwrap_err()
+            .to_string()
+            .contains("limit of 1"));
+        a.make_accessible(0, 1 << 16).unwrap();
+        let base = a.as_mut_ptr();
+        // SAFETY: the first 64 KiB of `a` were just made accessible.
+        unsafe { base.add(100).write(7) };
+        pool.give_back(a, 1 << 16);
+        assert_eq!(pool.in_use(), 0);
+        // The same reservation again, inaccessible and emptied.
+        let b = pool.take(len).unwrap();
+        assert_eq!(b.as_ptr(), base.cast_const());
+        assert!(!is_readable(b.as_ptr()));
+        b.make_accessible(0, 1 << 16).unwrap();
+        // SAFETY: accessible again just above.
+        assert_eq!(unsafe { b.as_ptr().add(100).read() }, 0);
+        pool.give_back(b, 1 << 16);
+    }
+}
