@@ -20,6 +20,7 @@ mod func;
 mod function_references;
 mod gc_collect;
 mod gc_heap;
+mod gc_host_alloc;
 mod gc_types;
 mod host_exceptions;
 mod instance_pre;

@@ -300,6 +300,7 @@ pooling_setters! {
     wasmtime_pooling_allocation_config_total_memories_set(u32) => total_memories,
     wasmtime_pooling_allocation_config_total_tables_set(u32) => total_tables,
     wasmtime_pooling_allocation_config_total_stacks_set(u32) => total_stacks,
+    wasmtime_pooling_allocation_config_total_gc_heaps_set(u32) => total_gc_heaps,
     wasmtime_pooling_allocation_config_total_core_instances_set(u32) => total_core_instances,
     wasmtime_pooling_allocation_config_max_core_instance_size_set(usize) => max_core_instance_size,
     wasmtime_pooling_allocation_config_max_tables_per_module_set(u32) => max_tables_per_module,
@@ -310,15 +311,14 @@ pooling_setters! {
 
 macro_rules! pooling_ignored {
     ($($c:ident($ty:ty),)*) => {$(
-        /// A pooling limit for a feature this runtime does not pool (GC
-        /// heaps, component instances): accepted and ignored.
+        /// A pooling limit for a feature this runtime does not pool
+        /// (component instances): accepted and ignored.
         #[no_mangle]
         pub extern "C" fn $c(_config: &mut wasmtime_pooling_allocation_config_t, _value: $ty) {}
     )*};
 }
 
 pooling_ignored! {
-    wasmtime_pooling_allocation_config_total_gc_heaps_set(u32),
     wasmtime_pooling_allocation_config_total_component_instances_set(u32),
     wasmtime_pooling_allocation_config_max_component_instance_size_set(usize),
     wasmtime_pooling_allocation_config_max_core_instances_per_component_set(u32),

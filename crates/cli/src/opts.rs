@@ -200,6 +200,9 @@ option_group! {
         "pooling-decommit-batch-size" => pooling_decommit_batch_size: Option<usize>,
         /// Async stacks alive at once in the pool (default: 1000).
         "pooling-total-stacks" => pooling_total_stacks: Option<u32>,
+        /// GC heaps alive at once in the pool, one per store that allocates
+        /// GC objects (default: 1000).
+        "pooling-total-gc-heaps" => pooling_total_gc_heaps: Option<u32>,
         /// Bytes of a returned async stack kept resident (accepted; see
         /// `PoolingAllocationConfig::async_stack_keep_resident`).
         "pooling-async-stack-keep-resident" => pooling_async_stack_keep_resident: Option<usize>,
@@ -233,7 +236,6 @@ option_group! {
         "pooling-total-component-instances", "pooling-max-component-instance-size",
         "pooling-max-core-instances-per-component", "pooling-max-memories-per-component",
         "pooling-max-tables-per-component" => "per-component pooling limits are not implemented yet",
-        "pooling-total-gc-heaps" => "GC heaps are not pooled",
     }
 }
 
@@ -587,6 +589,9 @@ impl OptimizeOptions {
             }
             if let Some(n) = self.pooling_total_stacks {
                 pool.total_stacks(n);
+            }
+            if let Some(n) = self.pooling_total_gc_heaps {
+                pool.total_gc_heaps(n);
             }
             if let Some(n) = self.pooling_async_stack_keep_resident {
                 pool.async_stack_keep_resident(n);

@@ -764,3 +764,43 @@ fn stack_switching_runs_with_w_stack_switching() {
     let o = wasmtime(&["run", "--invoke", "sum", &m]);
     assert_ne!(o.status.code(), Some(0));
 }
+
+#[test]
+fn gc_is_on_by_default_and_w_gc_n_turns_it_off() {
+    let file = temp_file(
+        "gc-default.wat",
+        r#"(module
+  (type $s (struct (field i32)))
+  (func (export "f") (result i32)
+    (struct.get $s 0 (struct.new $s (i32.const 7)))))"#,
+    );
+    let o = invoke(&[], "f", &file);
+    assert_ok(&o);
+    assert_eq!(stdout(&o).trim(), "7");
+    let o = invoke(&["-W", "gc=n"], "f", &file);
+    assert_fails_with(&o, 1, "not supported without the gc feature");
+}
+
+#[test]
+fn pooling_total_gc_heaps_bounds_gc_heaps() {
+    let file = temp_file(
+        "gc-pooled.wat",
+        r#"(module
+  (type $s (struct (field i32)))
+  (func (export "f") (result i32)
+    (struct.get $s 0 (struct.new $s (i32.const 7)))))"#,
+    );
+    let o = invoke(
+        &["-O", "pooling-allocator=y,pooling-total-gc-heaps=1"],
+        "f",
+        &file,
+    );
+    assert_ok(&o);
+    assert_eq!(stdout(&o).trim(), "7");
+    let o = invoke(
+        &["-O", "pooling-allocator=y,pooling-total-gc-heaps=0"],
+        "f",
+        &file,
+    );
+    assert_fails_with(&o, 1, "maximum concurrent limit of 0 for GC heaps reached");
+}

@@ -15,8 +15,8 @@
 //! are wasmparser's own for the same constructs with `gc` off, so a module is
 //! rejected exactly as before.
 //!
-//! The guard applies only while GC is off (`Config::wasm_gc`, off by
-//! default); with it on, [`translate_module`](crate::translate_module)
+//! The guard applies only while GC is off (`Config::wasm_gc(false)`; it is
+//! on by default); with it on, [`translate_module`](crate::translate_module)
 //! reads the GC types itself.
 
 use crate::{WasmError, WasmResult};

@@ -26,7 +26,9 @@ use anyhow::Result;
 use wasmtime_environ::gc_header;
 
 mod collect;
+mod pool;
 pub use collect::{CollectStats, TraceInfo};
+pub use pool::GcHeapPool;
 
 /// Address space reserved for a GC heap.
 pub const GC_HEAP_RESERVATION: usize = 1 << 32;
@@ -56,6 +58,19 @@ pub struct GcHeap {
     /// Bytes of the objects that survived the last collection.
     live_after_gc: usize,
     collections: u64,
+    /// The pooling allocator's pool the reservation comes from (and goes
+    /// back to when the heap is dropped), if any.
+    pool: Option<std::sync::Arc<GcHeapPool>>,
+}
+
+impl Drop for GcHeap {
+    fn drop(&mut self) {
+        if let Some(pool) = self.pool.take() {
+            if !self.mmap.is_empty() {
+                pool.give_back(std::mem::take(&mut self.mmap), self.accessible);
+            }
+        }
+    }
 }
 
 impl Default for GcHeap {
@@ -77,7 +92,27 @@ impl GcHeap {
             gap_cursor: 0,
             live_after_gc: 0,
             collections: 0,
+            pool: None,
         }
+    }
+
+    /// Takes this heap's reservation from `pool` (at its first growth)
+    /// instead of mapping its own; only before the first allocation.
+    pub fn set_pool(&mut self, pool: Option<std::sync::Arc<GcHeapPool>>) {
+        debug_assert!(self.mmap.is_empty());
+        self.pool = pool;
+    }
+
+    /// With a pool, takes this heap's slot now if it has none (as
+    /// instantiating a module with struct or array types does, so that
+    /// running out of slots fails there); nothing without a pool.
+    pub fn take_pool_slot(&mut self) -> Result<()> {
+        if self.mmap.is_empty() {
+            if let Some(pool) = &self.pool {
+                self.mmap = pool.take(GC_HEAP_RESERVATION)?;
+            }
+        }
+        Ok(())
     }
 
     /// The heap's base address (null before the first allocation).
@@ -222,7 +257,10 @@ impl GcHeap {
             None => None,
         };
         if self.mmap.is_empty() {
-            self.mmap = Mmap::reserve(GC_HEAP_RESERVATION)?;
+            self.mmap = match &self.pool {
+                Some(pool) => pool.take(GC_HEAP_RESERVATION)?,
+                None => Mmap::reserve(GC_HEAP_RESERVATION)?,
+            };
         }
         if self.mmap.make_accessible(0, desired).is_err() {
             return Err(out_of_memory(store));

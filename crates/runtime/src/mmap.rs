@@ -143,6 +143,34 @@ impl Mmap {
         self.protect(offset, len, libc::PROT_READ | libc::PROT_WRITE)
     }
 
+    /// Discards the contents of `len` bytes (rounded up to whole pages) at
+    /// page-aligned `offset` and makes them inaccessible again, as after
+    /// [`Mmap::reserve`] (they read as zero once made accessible).
+    pub fn decommit(&self, offset: usize, len: usize) -> Result<()> {
+        let len = self.check_range(offset, len)?;
+        if len == 0 {
+            return Ok(());
+        }
+        // SAFETY: the range was checked to lie within our own mapping; the
+        // safe API hands out no references into it, and callers discard
+        // only pages nothing uses any more (private anonymous pages then
+        // read as zero).
+        let rc = unsafe {
+            libc::madvise(
+                self.ptr.as_ptr().add(offset).cast(),
+                len,
+                libc::MADV_DONTNEED,
+            )
+        };
+        if rc != 0 {
+            bail!(
+                "madvise({offset:#x}+{len:#x}) failed: {}",
+                std::io::Error::last_os_error()
+            );
+        }
+        self.protect(offset, len, libc::PROT_NONE)
+    }
+
     /// Makes the pages of `range` (page-aligned start) readable and
     /// executable, and no longer writable.
     pub fn make_executable(&self, range: Range<usize>) -> Result<()> {

@@ -214,9 +214,16 @@ impl PoolingAllocationConfig {
         wasmtime_runtime::mpk::is_supported()
     }
 
-    /// How many bytes at the start of each table slot are reset with
-    /// `memset` rather than discarded with `madvise` when the table is
-    /// deallocated (default 0; rounded up to whole host pages). The same as
+    /// The maximum number of GC heaps alive at once (default 1000): each
+    /// store that allocates GC objects holds one from its first allocation
+    /// until it is dropped; then the heap's reservation is emptied and
+    /// reused. An allocation that needs a heap when all are taken fails
+    /// with an error.
+    pub fn total_gc_heaps(&mut self, count: u32) -> &mut Self {
+        self.config.total_gc_heaps = count;
+        self
+    }
+
     /// Async stacks (fibers of `*_async` calls) alive at once; 1000 by
     /// default. Each is `Config::async_stack_size` bytes plus a guard page,
     /// reserved up front.

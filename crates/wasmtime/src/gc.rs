@@ -7,7 +7,7 @@
 
 mod collect;
 mod owned;
-pub(crate) use collect::{HostRoots, RootId};
+pub(crate) use collect::{is_gc_storage, HostRoots, RootId};
 pub use owned::OwnedRooted;
 
 use crate::store::StoreOpaque;
@@ -142,7 +142,42 @@ impl<C: crate::AsContextMut> Drop for RootScope<C> {
 
 /// Allocates an object in `store`'s GC heap (header written, the rest
 /// zero); growth is asked of the store's limiter.
+///
+/// A full heap is collected before it grows, as for allocations of
+/// compiled code: unless most of it survived the last collection (then it
+/// grows first, and is collected only if growth is refused). `pinned` are
+/// the reference words the new object will hold (its field values): they
+/// are rooted across that collection, whether or not a `Rooted` handle
+/// already keeps them.
 pub(crate) fn alloc_object<T>(
+    store: &mut StoreContextMut<'_, T>,
+    type_id: u32,
+    kind: u32,
+    size: u32,
+    len: u32,
+    pinned: &[u64],
+) -> anyhow::Result<u64> {
+    let opaque = &mut store.0.opaque;
+    if let Some(r) = opaque.gc_heap.try_alloc_object(type_id, kind, size, len) {
+        return Ok(r);
+    }
+    if !opaque.gc_heap.prefers_growth() {
+        opaque.collect_garbage_pinning(pinned);
+        if let Some(r) = opaque.gc_heap.try_alloc_object(type_id, kind, size, len) {
+            return Ok(r);
+        }
+    }
+    match alloc_growing(store, type_id, kind, size, len) {
+        Err(_) if store.0.opaque.gc_heap.prefers_growth() => {
+            store.0.opaque.collect_garbage_pinning(pinned);
+            alloc_growing(store, type_id, kind, size, len)
+        }
+        r => r,
+    }
+}
+
+/// Allocates, growing the heap if needed (asking the store's limiter).
+fn alloc_growing<T>(
     store: &mut StoreContextMut<'_, T>,
     type_id: u32,
     kind: u32,

@@ -139,6 +139,19 @@ impl Instance {
         {
             crate::shared_memory::check_enabled(store.engine())?;
         }
+        if env.types.values().any(|t| {
+            matches!(
+                t.composite,
+                wasmtime_environ::WasmCompositeType::Struct(_)
+                    | wasmtime_environ::WasmCompositeType::Array(_)
+            )
+        }) {
+            // A module with GC object types takes the store's pooled GC
+            // heap slot at instantiation, as Wasmtime does.
+            store.gc_heap.take_pool_slot()?;
+            let opaque = &mut *store;
+            opaque.vm_store_context.update_gc_heap(&opaque.gc_heap);
+        }
         store.reserve_resources(&env, true)?;
         if !store.modules.iter().any(|m| Module::same(m, module)) {
             store.modules.push(module.clone());

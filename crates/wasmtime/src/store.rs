@@ -305,6 +305,7 @@ impl<T> Store<T> {
             ctx.epoch_ptr = engine.epoch_ptr();
         }
         let mut gc_heap = Box::new(wasmtime_runtime::gc_heap::GcHeap::new());
+        gc_heap.set_pool(engine.allocator().gc_heap_pool());
         ctx.gc_heap = &mut *gc_heap;
         let mut store = Store {
             inner: Box::new(StoreInner {

@@ -46,6 +46,13 @@ pub trait InstanceAllocator: Send + Sync {
     fn allocate_fiber_stack(&self, size: usize) -> Result<crate::fiber::FiberStack> {
         crate::fiber::FiberStack::new(size)
     }
+
+    /// The pool stores take their GC heap's reservation from, if this
+    /// allocator bounds GC heaps (the pooling allocator); `None` lets each
+    /// heap map its own.
+    fn gc_heap_pool(&self) -> Option<Arc<crate::gc_heap::GcHeapPool>> {
+        None
+    }
 }
 
 /// Something that takes back a pooled instance block on drop.

@@ -63,6 +63,8 @@ pub struct PoolingConfig {
     pub stack_size: usize,
     /// Whether a returned async stack is zeroed before its next use.
     pub async_stack_zeroing: bool,
+    /// GC heaps (one per store that allocates GC objects) alive at once.
+    pub total_gc_heaps: u32,
 }
 
 impl Default for PoolingConfig {
@@ -82,6 +84,7 @@ impl Default for PoolingConfig {
             stack_size: 2 << 20,
             async_stack_zeroing: false,
             pagemap_scan: true,
+            total_gc_heaps: 1000,
         }
     }
 }
@@ -94,6 +97,7 @@ pub struct PoolingInstanceAllocator {
     memories: Arc<MemoryPool>,
     tables: Arc<TablePool>,
     stacks: super::stack_pool::StackPool,
+    gc_heaps: Arc<crate::gc_heap::GcHeapPool>,
 }
 
 impl std::fmt::Debug for PoolingInstanceAllocator {
@@ -177,6 +181,7 @@ impl PoolingInstanceAllocator {
         )?;
         Ok(PoolingInstanceAllocator {
             stacks,
+            gc_heaps: Arc::new(crate::gc_heap::GcHeapPool::new(config.total_gc_heaps)),
             instances: Arc::new(InstancePool {
                 mmap: instance_mmap,
                 stride: instance_stride,
@@ -235,6 +240,10 @@ impl PoolingInstanceAllocator {
 impl InstanceAllocator for PoolingInstanceAllocator {
     fn allocate_fiber_stack(&self, size: usize) -> Result<crate::fiber::FiberStack> {
         self.stacks.allocate(size)
+    }
+
+    fn gc_heap_pool(&self) -> Option<Arc<crate::gc_heap::GcHeapPool>> {
+        Some(self.gc_heaps.clone())
     }
 
     fn validate_module(&self, module: &Module, offsets: &VMOffsets) -> Result<()> {

@@ -107,7 +107,7 @@ fn needs_root(word: u64) -> bool {
 }
 
 /// Whether a value of storage type `s` is a GC reference word.
-fn is_gc_storage(s: &WasmStorageType) -> bool {
+pub(crate) fn is_gc_storage(s: &WasmStorageType) -> bool {
     matches!(s, WasmStorageType::Val(WasmValType::Ref(r))
         if matches!(r.heap.hierarchy(), WasmHierarchy::Any | WasmHierarchy::Extern))
 }
@@ -210,6 +210,17 @@ impl StoreOpaque {
             }
         }
         drop(dead);
+    }
+
+    /// As [`StoreOpaque::collect_garbage`], with `pinned` words rooted
+    /// too (the operands of a host-side allocation).
+    pub(crate) fn collect_garbage_pinning(&mut self, pinned: &[u64]) {
+        let len = self.host_roots.len();
+        for &word in pinned {
+            self.host_roots.push(word);
+        }
+        self.collect_garbage();
+        self.host_roots.truncate(len);
     }
 
     /// Stores `value` as a host value; returns its reference word.

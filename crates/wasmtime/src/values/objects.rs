@@ -72,12 +72,21 @@ impl StructRef {
             raws.push(v.to_raw(store.opaque())?);
         }
         let (offsets, size) = gc_header::struct_layout(ty.wasm_struct());
+        let pinned: Vec<u64> = ty
+            .wasm_struct()
+            .fields
+            .iter()
+            .zip(&raws)
+            .filter(|(f, _)| crate::gc::is_gc_storage(&f.element))
+            .map(|(_, raw)| raw.get_reference())
+            .collect();
         let r = crate::gc::alloc_object(
             &mut store,
             ty.type_index().0,
             gc_header::KIND_STRUCT,
             size,
             0,
+            &pinned,
         )?;
         let heap = &mut store.opaque().gc_heap;
         for ((f, off), raw) in ty.wasm_struct().fields.iter().zip(offsets).zip(raws) {
@@ -225,12 +234,18 @@ impl ArrayRef {
             check_value(store.opaque(), v, &field)?;
             raws.push(v.to_raw(store.opaque())?);
         }
+        let pinned: Vec<u64> = if crate::gc::is_gc_storage(&storage) {
+            raws.iter().map(|raw| raw.get_reference()).collect()
+        } else {
+            Vec::new()
+        };
         let r = crate::gc::alloc_object(
             &mut store,
             ty.type_index().0,
             gc_header::KIND_ARRAY,
             size,
             len,
+            &pinned,
         )?;
         let heap = &mut store.opaque().gc_heap;
         let elem_size = u64::from(storage.byte_size());
