@@ -147,8 +147,33 @@ impl<'a> Inliner<'a> {
             s: scope,
         }
         .read(0..len)?;
+        for (name, def) in &exports {
+            self.check_root_export(name, def)?;
+        }
         self.out.exports = exports;
         Ok(self.out)
+    }
+
+    /// Refuses what the root component may not export, as Wasmtime does:
+    /// a function it imported (itself or inside an exported instance).
+    fn check_root_export(&self, name: &str, def: &ExportDef) -> Result<()> {
+        match def {
+            ExportDef::Func(f) => {
+                if let ComponentFuncDef::Import { .. } = self.out.funcs[*f as usize] {
+                    bail!(
+                        "component export `{name}` is a reexport of an imported function \
+                         which is not implemented"
+                    );
+                }
+            }
+            ExportDef::Instance(items) => {
+                for (name, def) in items {
+                    self.check_root_export(name, def)?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
     }
 }
 
@@ -687,6 +712,38 @@ impl<'a> Translator<'a, '_> {
         }
     }
 
+    /// The items of instance import `import`, as an exported instance:
+    /// its functions, resource types and core modules.
+    fn imported_instance_items(&mut self, import: u32) -> Result<ExportDef> {
+        let (funcs, resources, modules) = match &self.inl.out.imports[import as usize].1 {
+            ImportType::Instance(funcs, resources, modules) => {
+                (funcs.clone(), resources.clone(), modules.clone())
+            }
+            _ => bail!("import {import} is not an instance"),
+        };
+        let mut items = Vec::new();
+        for name in resources {
+            let instance = ComponentInstanceDef::Import(import);
+            let r = self
+                .instance_resource(&instance, &name)
+                .ok_or_else(|| anyhow!("resource `{name}` of an imported instance not found"))?;
+            items.push((name, ExportDef::Resource(r)));
+        }
+        for (name, _) in funcs {
+            let f = self.inl.out.funcs.len() as u32;
+            self.inl.out.funcs.push(ComponentFuncDef::Import {
+                import,
+                path: vec![name.clone()],
+            });
+            items.push((name, ExportDef::Func(f)));
+        }
+        for (name, _) in modules {
+            let path = vec![name.clone()];
+            items.push((name, ExportDef::Module(ModuleDef::Import { import, path })));
+        }
+        Ok(ExportDef::Instance(items))
+    }
+
     fn export(&mut self, name: &str, kind: ComponentExternalKind, index: u32) -> Result<()> {
         let def = self.export_def(kind, index)?;
         // An exported item joins its index space again.
@@ -738,7 +795,7 @@ impl<'a> Translator<'a, '_> {
         self.resource_of(self.resource_at(index)?)
     }
 
-    fn export_def(&self, kind: ComponentExternalKind, index: u32) -> Result<ExportDef> {
+    fn export_def(&mut self, kind: ComponentExternalKind, index: u32) -> Result<ExportDef> {
         Ok(match kind {
             ComponentExternalKind::Func => ExportDef::Func(
                 *self
@@ -751,8 +808,8 @@ impl<'a> Translator<'a, '_> {
                 Some(ComponentInstanceDef::FromExports(items)) => {
                     ExportDef::Instance(items.clone())
                 }
-                Some(ComponentInstanceDef::Import(_)) => {
-                    return Err(unsupported("re-exports of imported instances"))
+                Some(ComponentInstanceDef::Import(import)) => {
+                    self.imported_instance_items(*import)?
                 }
                 None => bail!("instance index {index} out of bounds"),
             },

@@ -465,7 +465,18 @@ impl<T: 'static> Builder<'_, '_, T> {
                     self.lowered.insert(index, func);
                     return Ok(func);
                 }
+                // A synchronous lower of an `async`-typed callee blocks
+                // its caller, which only a task that may block can do.
+                #[cfg(feature = "component-model-async")]
+                let callee_async = matches!(
+                    &translation.funcs[lowering.func as usize],
+                    ComponentFuncDef::Lifted { ty, .. } if ty.is_async
+                );
                 HostFunc::dynamic(Arc::new(move |mut store, _ty, params, results| {
+                    #[cfg(feature = "component-model-async")]
+                    if callee_async {
+                        super::concurrent::check_blocking(store.opaque())?;
+                    }
                     callee.call_inner(store.opaque(), params, results)
                 }))
             }

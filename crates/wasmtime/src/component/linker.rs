@@ -220,7 +220,9 @@ impl<T: 'static> Linker<T> {
 
     /// Defines every import of `component` that has no definition yet: a
     /// function as one that traps when called, a resource type as the host
-    /// type `()`.
+    /// type `()`. An undefined core module import is an error (``unable to
+    /// define core module imports as traps``), as in Wasmtime; the imports
+    /// before it stay defined.
     pub fn define_unknown_imports_as_traps(&mut self, component: &Component) -> Result<()> {
         // Unknown resource types become the host type `()`, as in Wasmtime.
         let unknown_resource = || -> Definition<T> {
@@ -243,9 +245,13 @@ impl<T: 'static> Linker<T> {
                         .entry(name.clone())
                         .or_insert_with(unknown_resource);
                 }
-                // A core module cannot be made up: it stays undefined.
-                ImportType::Module(_) => {}
-                ImportType::Instance(funcs, resources, _) => {
+                // A core module cannot be made up, as in Wasmtime.
+                ImportType::Module(_) => {
+                    if !self.map.contains_key(name) {
+                        bail!("unable to define core module imports as traps");
+                    }
+                }
+                ImportType::Instance(funcs, resources, modules) => {
                     let entry = self
                         .map
                         .entry(name.clone())
@@ -258,6 +264,9 @@ impl<T: 'static> Linker<T> {
                         }
                         for resource in resources {
                             map.entry(resource.clone()).or_insert_with(unknown_resource);
+                        }
+                        if modules.iter().any(|(m, _)| !map.contains_key(m)) {
+                            bail!("unable to define core module imports as traps");
                         }
                     }
                 }

@@ -117,16 +117,47 @@ type SyncFn = Box<dyn FnOnce(&mut StoreOpaque) -> Result<Box<dyn Any + Send>> + 
 /// its own `context.get`/`context.set` slots, starting at 0).
 enum Frame {
     Task(usize),
-    Sync([u32; 2]),
+    /// The slots, and whether the call may block (its function is
+    /// `async`).
+    Sync([u32; 2], bool),
 }
 
 /// Runs `f`, the core code of a synchronous call, as a frame of its own
-/// (for `context.get`/`context.set`).
-pub(crate) fn sync_frame<R>(store: &mut StoreOpaque, f: impl FnOnce(&mut StoreOpaque) -> R) -> R {
-    store.concurrent.current.push(Frame::Sync([0; 2]));
+/// (for `context.get`/`context.set`); `may_block`: the function's type is
+/// `async`.
+pub(crate) fn sync_frame<R>(
+    store: &mut StoreOpaque,
+    may_block: bool,
+    f: impl FnOnce(&mut StoreOpaque) -> R,
+) -> R {
+    store
+        .concurrent
+        .current
+        .push(Frame::Sync([0; 2], may_block));
     let r = f(store);
     store.concurrent.current.pop();
     r
+}
+
+/// Fails with Wasmtime's trap `cannot block a synchronous task before
+/// returning` unless the innermost running call may block: a call of an
+/// `async`-typed function, or a task that has returned or was cancelled.
+/// Code the host runs outside any call may block.
+pub(crate) fn check_blocking(store: &mut StoreOpaque) -> Result<()> {
+    let may_block = match store.concurrent.current.last() {
+        None => true,
+        Some(Frame::Sync(_, may_block)) => *may_block,
+        Some(Frame::Task(id)) => {
+            let id = *id;
+            let task = store.concurrent.task(id);
+            task.func.ty.is_async || task.returned || task.cancelled
+        }
+    };
+    if may_block {
+        Ok(())
+    } else {
+        Err(anyhow::Error::new(crate::Trap::CannotBlockSyncTask))
+    }
 }
 
 /// How a task starts.
@@ -291,7 +322,7 @@ impl ConcurrentState {
             return Ok(&mut self.task(id).context);
         }
         match self.current.last_mut() {
-            Some(Frame::Sync(slots)) => Ok(slots),
+            Some(Frame::Sync(slots, _)) => Ok(slots),
             _ => bail!("wasm trap: `context.get`/`context.set` called outside a task"),
         }
     }
@@ -720,6 +751,10 @@ fn after_call(store: &mut StoreOpaque, id: usize, outcome: Result<u32>) {
             }
             CALLBACK_YIELD => TaskState::Yielded,
             CALLBACK_WAIT => {
+                // Only a task that may block may wait.
+                if !(task.func.ty.is_async || task.returned || task.cancelled) {
+                    bail!(crate::Trap::CannotBlockSyncTask);
+                }
                 let set = code >> 4;
                 store.component_instances[instance]
                     .concurrent
