@@ -77,3 +77,24 @@
 )
 (assert_return (invoke "async-call") (u32.const 42))
 (assert_trap (invoke "sync-call") "cannot block a synchronous task before returning")
+
+;; An instance nested in an imported instance: its function is lowered
+;; through an alias of the nested instance.
+(component
+  (import "host" (instance $host
+    (export "nested" (instance (export "return-four" (func (result u32)))))))
+  (alias export $host "nested" (instance $nested))
+  (core func $four (canon lower (func $nested "return-four")))
+  (core module $m
+    (import "" "four" (func $four (result i32)))
+    (func (export "four") (result i32) (call $four)))
+  (core instance $i (instantiate $m (with "" (instance (export "four" (func $four))))))
+  (func (export "four") (result u32) (canon lift (core func $i "four")))
+)
+(assert_return (invoke "four") (u32.const 4))
+
+;; Instances with nothing to define need no definition, nested or not.
+(component
+  (import "not-defined" (instance))
+  (import "not-defined-either" (instance (export "x" (instance (export "y" (instance))))))
+)

@@ -19,12 +19,14 @@
 use super::modules::ModuleDef;
 use super::translate::{
     ComponentFuncDef, ComponentTranslation, CoreDef, CoreInstanceDef, ExportDef, ImportType,
-    ResourceDef, Statics,
+    InstanceImport, ResourceDef, Statics,
 };
 use anyhow::{anyhow, bail, Context, Result};
 use std::collections::HashMap;
 use std::ops::Range;
-use wasmparser::component_types::{ComponentAnyTypeId, ComponentEntityType, ResourceId};
+use wasmparser::component_types::{
+    ComponentAnyTypeId, ComponentEntityType, ComponentInstanceTypeId, ResourceId,
+};
 use wasmparser::types::TypesRef;
 use wasmparser::{
     ComponentAlias, ComponentExternalKind, ComponentOuterAliasKind, ComponentTypeRef, ExternalKind,
@@ -39,8 +41,9 @@ pub(crate) fn unsupported(what: &str) -> anyhow::Error {
 /// A component instance of an index space.
 #[derive(Clone, Debug)]
 pub(crate) enum ComponentInstanceDef {
-    /// An instance import of the root component.
-    Import(u32),
+    /// An instance import of the root component (the import, and the
+    /// names leading to a nested instance of it).
+    Import(u32, Vec<String>),
     /// A bag of exports (an instance built from exports, or the exports of
     /// an inlined component instantiation).
     FromExports(Vec<(String, ExportDef)>),
@@ -489,17 +492,26 @@ impl<'a> Translator<'a, '_> {
                 .iter()
                 .find(|(n, _)| n == name)
                 .map(|(_, e)| e.clone()),
-            ComponentInstanceDef::Import(_) => None,
+            ComponentInstanceDef::Import(..) => None,
+        };
+        // The path of the item inside an imported instance.
+        let path = match instance {
+            ComponentInstanceDef::Import(import, path) => {
+                let mut path = path.clone();
+                path.push(name.to_string());
+                Some((*import, path))
+            }
+            ComponentInstanceDef::FromExports(_) => None,
         };
         match kind {
             ComponentExternalKind::Func => {
-                let func = match (instance, item) {
-                    (ComponentInstanceDef::Import(import), _) => {
+                let func = match (path, item) {
+                    (Some((import, path)), _) => {
                         let func = self.inl.out.funcs.len() as u32;
-                        self.inl.out.funcs.push(ComponentFuncDef::Import {
-                            import: *import,
-                            path: vec![name.to_string()],
-                        });
+                        self.inl
+                            .out
+                            .funcs
+                            .push(ComponentFuncDef::Import { import, path });
                         func
                     }
                     (_, Some(ExportDef::Func(f))) => f,
@@ -507,13 +519,16 @@ impl<'a> Translator<'a, '_> {
                 };
                 self.s.funcs.push(func);
             }
-            ComponentExternalKind::Instance => match item {
-                Some(ExportDef::Instance(items)) => self
+            ComponentExternalKind::Instance => match (path, item) {
+                (Some((import, path)), _) => self
+                    .s
+                    .instances
+                    .push(ComponentInstanceDef::Import(import, path)),
+                (None, Some(ExportDef::Instance(items))) => self
                     .s
                     .instances
                     .push(ComponentInstanceDef::FromExports(items)),
-                Some(_) => bail!("instance export `{name}` is not an instance"),
-                None => return Err(unsupported("aliases of instances of imported instances")),
+                _ => bail!("instance export `{name}` is not an instance"),
             },
             ComponentExternalKind::Type => {
                 let index = self.s.type_count;
@@ -525,11 +540,8 @@ impl<'a> Translator<'a, '_> {
                 }
             }
             ComponentExternalKind::Module => {
-                let module = match (instance, item) {
-                    (ComponentInstanceDef::Import(import), _) => ModuleDef::Import {
-                        import: *import,
-                        path: vec![name.to_string()],
-                    },
+                let module = match (path, item) {
+                    (Some((import, path)), _) => ModuleDef::Import { import, path },
                     (_, Some(ExportDef::Module(m))) => m,
                     _ => bail!("instance export `{name}` is not a core module"),
                 };
@@ -567,50 +579,17 @@ impl<'a> Translator<'a, '_> {
                     .s
                     .types
                     .component_instance_at(self.s.instances.len() as u32);
-                // Resource types first: functions may refer to them.
-                let types = self.s.types;
-                let mut resources = Vec::new();
-                for (export, item) in types[id].exports.iter() {
-                    if let ComponentEntityType::Type {
-                        created: ComponentAnyTypeId::Resource(r),
-                        ..
-                    } = item.ty
-                    {
-                        if !self.s.resource_ids.contains_key(&r.resource()) {
-                            resources.push(export.clone());
-                            self.add_resource(
-                                r.resource(),
-                                ResourceDef::Imported {
-                                    import: index,
-                                    path: vec![export.clone()],
-                                },
-                            );
-                        }
-                    }
-                }
-                let mut funcs = Vec::new();
-                let mut modules = Vec::new();
-                for (export, item) in types[id].exports.iter() {
-                    match item.ty {
-                        ComponentEntityType::Func(f) => {
-                            funcs.push((export.clone(), self.func_type(f)?))
-                        }
-                        ComponentEntityType::Module(m) => modules
-                            .push((export.clone(), super::modules::core_module_type(types, m)?)),
-                        ComponentEntityType::Type { .. } => {}
-                        _ => {
-                            return Err(unsupported(
-                                "instance imports with exports other than functions, types \
-                                 and core modules",
-                            ))
-                        }
-                    }
-                }
-                self.inl.out.imports.push((
-                    name.to_string(),
-                    ImportType::Instance(funcs, resources, modules),
-                ));
-                self.s.instances.push(ComponentInstanceDef::Import(index));
+                // Resource types first (in nested instances too):
+                // functions may refer to them.
+                let mut shape = self.import_instance_resources(id, index, Vec::new());
+                self.import_instance_items(id, &mut shape)?;
+                self.inl
+                    .out
+                    .imports
+                    .push((name.to_string(), ImportType::Instance(shape)));
+                self.s
+                    .instances
+                    .push(ComponentInstanceDef::Import(index, Vec::new()));
             }
             ComponentTypeRef::Type(bounds) => {
                 let ty_index = self.s.type_count;
@@ -643,6 +622,78 @@ impl<'a> Translator<'a, '_> {
             }
             ComponentTypeRef::Component(_) => return Err(unsupported("component imports")),
             ComponentTypeRef::Value(_) => return Err(unsupported("value imports")),
+        }
+        Ok(())
+    }
+
+    /// Registers the new resource types of instance type `id` (import
+    /// `import`, nested instance `path`) and of its nested instances, and
+    /// returns the shape with their names (functions and modules come in
+    /// [`Self::import_instance_items`]).
+    fn import_instance_resources(
+        &mut self,
+        id: ComponentInstanceTypeId,
+        import: u32,
+        path: Vec<String>,
+    ) -> InstanceImport {
+        let types = self.s.types;
+        let mut shape = InstanceImport::default();
+        for (export, item) in types[id].exports.iter() {
+            let mut item_path = path.clone();
+            item_path.push(export.clone());
+            match item.ty {
+                ComponentEntityType::Type {
+                    created: ComponentAnyTypeId::Resource(r),
+                    ..
+                } if !self.s.resource_ids.contains_key(&r.resource()) => {
+                    shape.resources.push(export.clone());
+                    let def = ResourceDef::Imported {
+                        import,
+                        path: item_path,
+                    };
+                    self.add_resource(r.resource(), def);
+                }
+                ComponentEntityType::Instance(nested) => {
+                    let inner = self.import_instance_resources(nested, import, item_path);
+                    shape.instances.push((export.clone(), inner));
+                }
+                _ => {}
+            }
+        }
+        shape
+    }
+
+    /// Adds the functions and core modules of instance type `id` (and of
+    /// its nested instances) to `shape`.
+    fn import_instance_items(
+        &self,
+        id: ComponentInstanceTypeId,
+        shape: &mut InstanceImport,
+    ) -> Result<()> {
+        let types = self.s.types;
+        for (export, item) in types[id].exports.iter() {
+            match item.ty {
+                ComponentEntityType::Func(f) => {
+                    shape.funcs.push((export.clone(), self.func_type(f)?))
+                }
+                ComponentEntityType::Module(m) => shape
+                    .modules
+                    .push((export.clone(), super::modules::core_module_type(types, m)?)),
+                ComponentEntityType::Type { .. } => {}
+                ComponentEntityType::Instance(nested) => {
+                    let inner = shape
+                        .instances
+                        .iter_mut()
+                        .find(|(n, _)| n == export)
+                        .map(|(_, i)| i)
+                        .expect("nested instances were listed with the resources");
+                    self.import_instance_items(nested, inner)?;
+                }
+                ComponentEntityType::Component(_) => {
+                    bail!("root-level component imports are not supported")
+                }
+                ComponentEntityType::Value(_) => return Err(unsupported("value imports")),
+            }
         }
         Ok(())
     }
@@ -702,44 +753,56 @@ impl<'a> Translator<'a, '_> {
                     _ => None,
                 }
             }
-            ComponentInstanceDef::Import(import) => {
+            ComponentInstanceDef::Import(import, prefix) => {
                 self.inl.out.resources.iter().position(|def| {
                     matches!(def, ResourceDef::Imported { import: i, path }
-                        if i == import && path.len() == 1 && path[0] == name)
+                        if i == import
+                            && path.len() == prefix.len() + 1
+                            && path[..prefix.len()] == prefix[..]
+                            && path[prefix.len()] == name)
                 })
             }
             .map(|i| i as u32),
         }
     }
 
-    /// The items of instance import `import`, as an exported instance:
-    /// its functions, resource types and core modules.
-    fn imported_instance_items(&mut self, import: u32) -> Result<ExportDef> {
-        let (funcs, resources, modules) = match &self.inl.out.imports[import as usize].1 {
-            ImportType::Instance(funcs, resources, modules) => {
-                (funcs.clone(), resources.clone(), modules.clone())
-            }
-            _ => bail!("import {import} is not an instance"),
+    /// The items of the (nested) instance `path` of instance import
+    /// `import`, as an exported instance: its resource types, functions,
+    /// core modules and instances.
+    fn imported_instance_items(&mut self, import: u32, path: &[String]) -> Result<ExportDef> {
+        let shape = self.inl.out.imports[import as usize]
+            .1
+            .instance_at(path)
+            .cloned()
+            .ok_or_else(|| anyhow!("import {import} has no instance at {path:?}"))?;
+        let at = |name: &str| {
+            let mut p = path.to_vec();
+            p.push(name.to_string());
+            p
         };
         let mut items = Vec::new();
-        for name in resources {
-            let instance = ComponentInstanceDef::Import(import);
+        let instance = ComponentInstanceDef::Import(import, path.to_vec());
+        for name in shape.resources {
             let r = self
                 .instance_resource(&instance, &name)
                 .ok_or_else(|| anyhow!("resource `{name}` of an imported instance not found"))?;
             items.push((name, ExportDef::Resource(r)));
         }
-        for (name, _) in funcs {
+        for (name, _) in shape.funcs {
             let f = self.inl.out.funcs.len() as u32;
             self.inl.out.funcs.push(ComponentFuncDef::Import {
                 import,
-                path: vec![name.clone()],
+                path: at(&name),
             });
             items.push((name, ExportDef::Func(f)));
         }
-        for (name, _) in modules {
-            let path = vec![name.clone()];
+        for (name, _) in shape.modules {
+            let path = at(&name);
             items.push((name, ExportDef::Module(ModuleDef::Import { import, path })));
+        }
+        for (name, _) in shape.instances {
+            let inner = self.imported_instance_items(import, &at(&name))?;
+            items.push((name, inner));
         }
         Ok(ExportDef::Instance(items))
     }
@@ -808,8 +871,9 @@ impl<'a> Translator<'a, '_> {
                 Some(ComponentInstanceDef::FromExports(items)) => {
                     ExportDef::Instance(items.clone())
                 }
-                Some(ComponentInstanceDef::Import(import)) => {
-                    self.imported_instance_items(*import)?
+                Some(ComponentInstanceDef::Import(import, path)) => {
+                    let (import, path) = (*import, path.clone());
+                    self.imported_instance_items(import, &path)?
                 }
                 None => bail!("instance index {index} out of bounds"),
             },

@@ -26,13 +26,47 @@ use wasmtime_runtime::vmcontext::ValRaw;
 /// A linker definition resolved for one import of a component.
 pub(crate) enum ResolvedImport<T: 'static> {
     Func(HostFunc<T>),
-    Instance(
-        BTreeMap<String, HostFunc<T>>,
-        BTreeMap<String, (ResourceType, Arc<HostDtor<T>>)>,
-        BTreeMap<String, crate::Module>,
-    ),
+    Instance(ResolvedInstance<T>),
     Resource(ResourceType, Arc<HostDtor<T>>),
     Module(crate::Module),
+}
+
+/// The linker's definitions for an instance import, by name.
+pub(crate) struct ResolvedInstance<T: 'static> {
+    pub(crate) funcs: BTreeMap<String, HostFunc<T>>,
+    pub(crate) resources: BTreeMap<String, (ResourceType, Arc<HostDtor<T>>)>,
+    pub(crate) modules: BTreeMap<String, crate::Module>,
+    pub(crate) instances: BTreeMap<String, ResolvedInstance<T>>,
+}
+
+impl<T: 'static> Default for ResolvedInstance<T> {
+    fn default() -> Self {
+        ResolvedInstance {
+            funcs: BTreeMap::new(),
+            resources: BTreeMap::new(),
+            modules: BTreeMap::new(),
+            instances: BTreeMap::new(),
+        }
+    }
+}
+
+/// For an item at `path` (non-empty) inside instance import `import`: the
+/// (nested) instance holding it and its name there.
+fn instance_item<'a, T: 'static>(
+    import: &'a ResolvedImport<T>,
+    path: &'a [String],
+) -> Result<(&'a ResolvedInstance<T>, &'a str)> {
+    let (ResolvedImport::Instance(first), Some((last, outer))) = (import, path.split_last()) else {
+        bail!("unsupported import path");
+    };
+    let mut at = first;
+    for name in outer {
+        at = at
+            .instances
+            .get(name)
+            .ok_or_else(|| anyhow!("instance `{name}` is not defined"))?;
+    }
+    Ok((at, last))
 }
 
 struct Builder<'a, 's, T: 'static> {
@@ -185,11 +219,14 @@ fn imported_resource<T: 'static>(
 ) -> Result<ResourceType> {
     let (ty, dtor) = match (import, path) {
         (ResolvedImport::Resource(ty, dtor), []) => (*ty, dtor.clone()),
-        (ResolvedImport::Instance(_, resources, _), [name]) => resources
-            .get(name)
-            .cloned()
-            .ok_or_else(|| anyhow!("resource `{name}` is not defined"))?,
-        _ => bail!("unsupported resource import"),
+        _ => {
+            let (instance, name) = instance_item(import, path)?;
+            instance
+                .resources
+                .get(name)
+                .cloned()
+                .ok_or_else(|| anyhow!("resource `{name}` is not defined"))?
+        }
     };
     store
         .host_resource_dtors
@@ -206,11 +243,14 @@ fn imported_module<T: 'static>(
 ) -> Result<crate::Module> {
     match (import, path) {
         (ResolvedImport::Module(m), []) => Ok(m.clone()),
-        (ResolvedImport::Instance(_, _, modules), [name]) => modules
-            .get(name)
-            .cloned()
-            .ok_or_else(|| anyhow!("module `{name}` is not defined")),
-        _ => bail!("unsupported module import"),
+        _ => {
+            let (instance, name) = instance_item(import, path)?;
+            instance
+                .modules
+                .get(name)
+                .cloned()
+                .ok_or_else(|| anyhow!("module `{name}` is not defined"))
+        }
     }
 }
 
@@ -426,11 +466,14 @@ impl<T: 'static> Builder<'_, '_, T> {
             ComponentFuncDef::Import { import, path } => {
                 match (&self.imports[*import as usize], path.as_slice()) {
                     (ResolvedImport::Func(f), []) => f.clone(),
-                    (ResolvedImport::Instance(map, _, _), [name]) => map
-                        .get(name)
-                        .cloned()
-                        .ok_or_else(|| anyhow!("import function `{name}` is not defined"))?,
-                    _ => bail!("unsupported import path"),
+                    (import, path) => {
+                        let (instance, name) = instance_item(import, path)?;
+                        instance
+                            .funcs
+                            .get(name)
+                            .cloned()
+                            .ok_or_else(|| anyhow!("import function `{name}` is not defined"))?
+                    }
                 }
             }
             ComponentFuncDef::Lifted { .. } => {

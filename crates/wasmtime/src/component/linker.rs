@@ -5,7 +5,7 @@
 mod async_api;
 
 use super::host::HostFunc;
-use super::instance::{instantiate, ResolvedImport};
+use super::instance::{instantiate, ResolvedImport, ResolvedInstance};
 use super::matching::check_module;
 use super::resources::HostDtor;
 use super::types::ComponentFunc;
@@ -14,7 +14,7 @@ use crate::{AsContextMut, Engine, StoreContextMut};
 use anyhow::{anyhow, bail, Context, Result};
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use wasmtime_environ::component::{ComponentFuncType, ImportType};
+use wasmtime_environ::component::{ComponentFuncType, ImportType, InstanceImport};
 
 /// A host function of a component import, dynamically typed.
 pub(crate) type HostFn<T> =
@@ -107,12 +107,6 @@ impl<T: 'static> Linker<T> {
 
     fn resolve(&self, name: &str, ty: &ImportType) -> Result<ResolvedImport<T>> {
         let def = super::semver::lookup(&self.map, name);
-        let kind = |d: &Definition<T>| match d {
-            Definition::Func(_) => "a function",
-            Definition::Instance(_) => "an instance",
-            Definition::Resource(..) => "a resource type",
-            Definition::Module(_) => "a core module",
-        };
         match (ty, def) {
             (ImportType::Func(fty), Some(Definition::Func(f))) => {
                 typecheck_import(f, fty, name)?;
@@ -127,61 +121,12 @@ impl<T: 'static> Linker<T> {
                 })?;
                 Ok(ResolvedImport::Module(m.clone()))
             }
-            (ImportType::Instance(funcs, resources, modules), Some(Definition::Instance(map))) => {
-                let mut out = BTreeMap::new();
-                for (func, fty) in funcs {
-                    match super::semver::lookup(map, func) {
-                        Some(Definition::Func(f)) => {
-                            typecheck_import(f, fty, &format!("{name}#{func}"))?;
-                            out.insert(func.clone(), f.clone());
-                        }
-                        Some(other) => bail!(
-                            "import `{name}` has the wrong type: `{func}` is {}, expected a function",
-                            kind(other)
-                        ),
-                        None => bail!(
-                            "component imports instance `{name}`, but a matching implementation was not found in the linker: function `{func}` is missing"
-                        ),
-                    }
-                }
-                let mut types = BTreeMap::new();
-                for resource in resources {
-                    match super::semver::lookup(map, resource) {
-                        Some(Definition::Resource(t, d)) => {
-                            types.insert(resource.clone(), (*t, d.clone()));
-                        }
-                        Some(other) => bail!(
-                            "import `{name}` has the wrong type: `{resource}` is {}, expected a resource type",
-                            kind(other)
-                        ),
-                        None => bail!(
-                            "component imports instance `{name}`, but a matching implementation was not found in the linker: resource `{resource}` is missing"
-                        ),
-                    }
-                }
-                let mut mods = BTreeMap::new();
-                for (module, expected) in modules {
-                    let found = match super::semver::lookup(map, module) {
-                        Some(Definition::Module(m)) => check_module(&self.engine, expected, m)
-                            .map(|()| m.clone())
-                            .with_context(|| {
-                                format!("instance export `{module}` has the wrong type")
-                            }),
-                        Some(other) => Err(anyhow!("expected module found {}", kind(other)))
-                            .with_context(|| {
-                                format!("instance export `{module}` has the wrong type")
-                            }),
-                        None => Err(anyhow!("module `{module}` is missing")),
-                    };
-                    let found = found.with_context(|| {
-                        format!(
-                            "component imports instance `{name}`, but a matching \
-                             implementation was not found in the linker"
-                        )
-                    })?;
-                    mods.insert(module.clone(), found);
-                }
-                Ok(ResolvedImport::Instance(out, types, mods))
+            (ImportType::Instance(shape), Some(Definition::Instance(map))) => Ok(
+                ResolvedImport::Instance(self.resolve_instance(name, shape, map)?),
+            ),
+            // An instance with nothing to define need not be given.
+            (ImportType::Instance(shape), None) if shape.is_empty() => {
+                Ok(ResolvedImport::Instance(ResolvedInstance::default()))
             }
             (_, Some(other)) => {
                 let expected = match ty {
@@ -205,6 +150,80 @@ impl<T: 'static> Linker<T> {
                 "component imports module `{name}`, but a matching implementation was not found in the linker"
             ),
         }
+    }
+
+    /// Resolves the items of instance import `name` (or of an instance
+    /// nested in it) of shape `shape` against the definitions `map`.
+    fn resolve_instance(
+        &self,
+        name: &str,
+        shape: &InstanceImport,
+        map: &BTreeMap<String, Definition<T>>,
+    ) -> Result<ResolvedInstance<T>> {
+        let mut out = ResolvedInstance::default();
+        for (func, fty) in &shape.funcs {
+            match super::semver::lookup(map, func) {
+                Some(Definition::Func(f)) => {
+                    typecheck_import(f, fty, &format!("{name}#{func}"))?;
+                    out.funcs.insert(func.clone(), f.clone());
+                }
+                Some(other) => bail!(
+                    "import `{name}` has the wrong type: `{func}` is {}, expected a function",
+                    kind(other)
+                ),
+                None => bail!(
+                    "component imports instance `{name}`, but a matching implementation was not found in the linker: function `{func}` is missing"
+                ),
+            }
+        }
+        for resource in &shape.resources {
+            match super::semver::lookup(map, resource) {
+                Some(Definition::Resource(t, d)) => {
+                    out.resources.insert(resource.clone(), (*t, d.clone()));
+                }
+                Some(other) => bail!(
+                    "import `{name}` has the wrong type: `{resource}` is {}, expected a resource type",
+                    kind(other)
+                ),
+                None => bail!(
+                    "component imports instance `{name}`, but a matching implementation was not found in the linker: resource `{resource}` is missing"
+                ),
+            }
+        }
+        for (module, expected) in &shape.modules {
+            let found = match super::semver::lookup(map, module) {
+                Some(Definition::Module(m)) => check_module(&self.engine, expected, m)
+                    .map(|()| m.clone())
+                    .with_context(|| format!("instance export `{module}` has the wrong type")),
+                Some(other) => Err(anyhow!("expected module found {}", kind(other)))
+                    .with_context(|| format!("instance export `{module}` has the wrong type")),
+                None => Err(anyhow!("module `{module}` is missing")),
+            };
+            let found = found.with_context(|| {
+                format!(
+                    "component imports instance `{name}`, but a matching \
+                     implementation was not found in the linker"
+                )
+            })?;
+            out.modules.insert(module.clone(), found);
+        }
+        for (inner, inner_shape) in &shape.instances {
+            let resolved = match super::semver::lookup(map, inner) {
+                Some(Definition::Instance(m)) => {
+                    self.resolve_instance(&format!("{name}#{inner}"), inner_shape, m)?
+                }
+                None if inner_shape.is_empty() => ResolvedInstance::default(),
+                Some(other) => bail!(
+                    "import `{name}` has the wrong type: `{inner}` is {}, expected an instance",
+                    kind(other)
+                ),
+                None => bail!(
+                    "component imports instance `{name}`, but a matching implementation was not found in the linker: instance `{inner}` is missing"
+                ),
+            };
+            out.instances.insert(inner.clone(), resolved);
+        }
+        Ok(out)
     }
 
     /// Instantiates `component` in `store` with this linker's definitions.
@@ -251,28 +270,63 @@ impl<T: 'static> Linker<T> {
                         bail!("unable to define core module imports as traps");
                     }
                 }
-                ImportType::Instance(funcs, resources, modules) => {
+                ImportType::Instance(shape) => {
                     let entry = self
                         .map
                         .entry(name.clone())
                         .or_insert_with(|| Definition::Instance(BTreeMap::new()));
                     if let Definition::Instance(map) = entry {
-                        for (func, _) in funcs {
-                            map.entry(func.clone()).or_insert_with(|| {
-                                Definition::Func(trap(format!("{name}#{func}")))
-                            });
-                        }
-                        for resource in resources {
-                            map.entry(resource.clone()).or_insert_with(unknown_resource);
-                        }
-                        if modules.iter().any(|(m, _)| !map.contains_key(m)) {
-                            bail!("unable to define core module imports as traps");
-                        }
+                        stub_instance(map, name, shape)?;
                     }
                 }
             }
         }
         Ok(())
+    }
+}
+
+/// Defines the undefined functions (as traps) and resource types (as the
+/// host type `()`) of instance `name` of shape `shape` in `map`, and of its
+/// nested instances; an undefined core module is an error.
+fn stub_instance<T: 'static>(
+    map: &mut BTreeMap<String, Definition<T>>,
+    name: &str,
+    shape: &InstanceImport,
+) -> Result<()> {
+    for (func, _) in &shape.funcs {
+        let what = format!("{name}#{func}");
+        map.entry(func.clone()).or_insert_with(|| {
+            Definition::Func(HostFunc::dynamic(Arc::new(move |_, _, _, _| {
+                Err(anyhow!("unknown import: `{what}` has not been defined"))
+            })))
+        });
+    }
+    for resource in &shape.resources {
+        map.entry(resource.clone()).or_insert_with(|| {
+            Definition::Resource(ResourceType::host::<()>(), Arc::new(|_, _| Ok(())))
+        });
+    }
+    if shape.modules.iter().any(|(m, _)| !map.contains_key(m)) {
+        bail!("unable to define core module imports as traps");
+    }
+    for (inner, inner_shape) in &shape.instances {
+        let entry = map
+            .entry(inner.clone())
+            .or_insert_with(|| Definition::Instance(BTreeMap::new()));
+        if let Definition::Instance(inner_map) = entry {
+            stub_instance(inner_map, inner, inner_shape)?;
+        }
+    }
+    Ok(())
+}
+
+/// How an error names the kind of definition `d`.
+fn kind<T>(d: &Definition<T>) -> &'static str {
+    match d {
+        Definition::Func(_) => "a function",
+        Definition::Instance(_) => "an instance",
+        Definition::Resource(..) => "a resource type",
+        Definition::Module(_) => "a core module",
     }
 }
 
