@@ -165,5 +165,5 @@ fn external_component_scripts() {
 /// components) and the trap of a synchronous task that would block.
 #[test]
 fn component_reexports() {
-    assert_eq!(run_script("reexports.wast"), 10);
+    assert_eq!(run_script("reexports.wast"), 12);
 }

@@ -98,3 +98,16 @@
   (import "not-defined" (instance))
   (import "not-defined-either" (instance (export "x" (instance (export "y" (instance))))))
 )
+
+;; A resource bounded `(eq ...)` to another in an instance import must be
+;; that resource when the linker defines it.
+(component
+  (import "host" (instance
+    (export "resource1" (type $r (sub resource)))
+    (export "resource1-again" (type (eq $r))))))
+(assert_unlinkable
+  (component
+    (import "host" (instance
+      (export "resource2" (type $r (sub resource)))
+      (export "resource1" (type (eq $r))))))
+  "mismatched resource types")

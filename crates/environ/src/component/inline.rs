@@ -653,6 +653,13 @@ impl<'a> Translator<'a, '_> {
                     };
                     self.add_resource(r.resource(), def);
                 }
+                ComponentEntityType::Type {
+                    created: ComponentAnyTypeId::Resource(r),
+                    ..
+                } => {
+                    let earlier = self.s.resource_ids[&r.resource()];
+                    shape.eq_resources.push((export.clone(), earlier));
+                }
                 ComponentEntityType::Instance(nested) => {
                     let inner = self.import_instance_resources(nested, import, item_path);
                     shape.instances.push((export.clone(), inner));

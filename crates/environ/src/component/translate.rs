@@ -262,6 +262,10 @@ pub struct InstanceImport {
     pub modules: Vec<(String, CoreModuleType)>,
     /// Instances, by name.
     pub instances: Vec<(String, InstanceImport)>,
+    /// Resource types bounded `(eq ...)` to an earlier resource (our index
+    /// of it): the linker need not define them, but a definition it has
+    /// must be that resource.
+    pub eq_resources: Vec<(String, u32)>,
 }
 
 impl InstanceImport {

@@ -52,7 +52,7 @@ impl<T: 'static> Default for ResolvedInstance<T> {
 
 /// For an item at `path` (non-empty) inside instance import `import`: the
 /// (nested) instance holding it and its name there.
-fn instance_item<'a, T: 'static>(
+pub(crate) fn instance_item<'a, T: 'static>(
     import: &'a ResolvedImport<T>,
     path: &'a [String],
 ) -> Result<(&'a ResolvedInstance<T>, &'a str)> {

@@ -14,7 +14,7 @@ use crate::{AsContextMut, Engine, StoreContextMut};
 use anyhow::{anyhow, bail, Context, Result};
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use wasmtime_environ::component::{ComponentFuncType, ImportType, InstanceImport};
+use wasmtime_environ::component::{ComponentFuncType, ImportType, InstanceImport, ResourceDef};
 
 /// A host function of a component import, dynamically typed.
 pub(crate) type HostFn<T> =
@@ -98,6 +98,18 @@ impl<T: 'static> Linker<T> {
         let mut imports = Vec::new();
         for (name, ty) in &component.inner.translation.imports {
             imports.push(self.resolve(name, ty)?);
+        }
+        for (name, ty) in &component.inner.translation.imports {
+            if let (ImportType::Instance(shape), Some(Definition::Instance(map))) =
+                (ty, super::semver::lookup(&self.map, name))
+            {
+                check_eq_resources(component, &imports, shape, map).with_context(|| {
+                    format!(
+                        "component imports instance `{name}`, but a matching \
+                         implementation was not found in the linker"
+                    )
+                })?;
+            }
         }
         Ok(InstancePre {
             component: component.clone(),
@@ -315,6 +327,41 @@ fn stub_instance<T: 'static>(
             .or_insert_with(|| Definition::Instance(BTreeMap::new()));
         if let Definition::Instance(inner_map) = entry {
             stub_instance(inner_map, inner, inner_shape)?;
+        }
+    }
+    Ok(())
+}
+
+/// Checks that the definitions in `map` of the `(eq ...)`-bounded resource
+/// types of instance shape `shape` (and its nested instances) are the
+/// resources they are bounded to.
+fn check_eq_resources<T: 'static>(
+    component: &Component,
+    imports: &[ResolvedImport<T>],
+    shape: &InstanceImport,
+    map: &BTreeMap<String, Definition<T>>,
+) -> Result<()> {
+    for (name, earlier) in &shape.eq_resources {
+        let Some(Definition::Resource(actual, _)) = super::semver::lookup(map, name) else {
+            continue;
+        };
+        let expected = match &component.inner.translation.resources[*earlier as usize] {
+            ResourceDef::Imported { import, path } => match (&imports[*import as usize], &path[..])
+            {
+                (ResolvedImport::Resource(t, _), []) => Some(*t),
+                (import, path) => super::instance::instance_item(import, path)
+                    .ok()
+                    .and_then(|(i, n)| i.resources.get(n).map(|(t, _)| *t)),
+            },
+            ResourceDef::Defined { .. } => None,
+        };
+        if expected.is_some_and(|e| e != *actual) {
+            bail!("mismatched resource types");
+        }
+    }
+    for (name, inner) in &shape.instances {
+        if let Some(Definition::Instance(m)) = super::semver::lookup(map, name) {
+            check_eq_resources(component, imports, inner, m)?;
         }
     }
     Ok(())
