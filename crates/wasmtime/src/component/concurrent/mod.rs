@@ -20,6 +20,7 @@
 //! instance run the callee's task to completion in the caller's frame.
 
 mod accessor;
+mod blocking;
 mod buffers;
 mod builtins;
 mod handles;
@@ -30,6 +31,7 @@ mod transmit;
 mod waitables;
 
 pub use accessor::{Access, Accessor, AsAccessor, TaskExit};
+pub(crate) use blocking::{check_blocking, sync_frame};
 pub(crate) use builtins::builtin_func;
 pub use handles::ErrorContext;
 pub(crate) use handles::{lift_async_handle, lower_async_handle};
@@ -120,44 +122,6 @@ enum Frame {
     /// The slots, and whether the call may block (its function is
     /// `async`).
     Sync([u32; 2], bool),
-}
-
-/// Runs `f`, the core code of a synchronous call, as a frame of its own
-/// (for `context.get`/`context.set`); `may_block`: the function's type is
-/// `async`.
-pub(crate) fn sync_frame<R>(
-    store: &mut StoreOpaque,
-    may_block: bool,
-    f: impl FnOnce(&mut StoreOpaque) -> R,
-) -> R {
-    store
-        .concurrent
-        .current
-        .push(Frame::Sync([0; 2], may_block));
-    let r = f(store);
-    store.concurrent.current.pop();
-    r
-}
-
-/// Fails with Wasmtime's trap `cannot block a synchronous task before
-/// returning` unless the innermost running call may block: a call of an
-/// `async`-typed function, or a task that has returned or was cancelled.
-/// Code the host runs outside any call may block.
-pub(crate) fn check_blocking(store: &mut StoreOpaque) -> Result<()> {
-    let may_block = match store.concurrent.current.last() {
-        None => true,
-        Some(Frame::Sync(_, may_block)) => *may_block,
-        Some(Frame::Task(id)) => {
-            let id = *id;
-            let task = store.concurrent.task(id);
-            task.func.ty.is_async || task.returned || task.cancelled
-        }
-    };
-    if may_block {
-        Ok(())
-    } else {
-        Err(anyhow::Error::new(crate::Trap::CannotBlockSyncTask))
-    }
 }
 
 /// How a task starts.
