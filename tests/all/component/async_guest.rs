@@ -39,7 +39,7 @@ const COMPOSED: &str = r#"(component
     (core instance $i (instantiate $m
       (with "libc" (instance $libc))
       (with "" (instance (export "f-sync" (func $f-sync)) (export "f-async" (func $f-async))))))
-    (func (export "sync") (param "x" u32) (result u32) (canon lift (core func $i "sync")))
+    (func (export "sync") async (param "x" u32) (result u32) (canon lift (core func $i "sync")))
     (func (export "async") (param "x" u32) (result u32) (canon lift (core func $i "async"))))
   (instance $caller (instantiate $caller (with "f" (func $callee "f"))))
   (export "sync" (func $caller "sync"))

@@ -265,7 +265,7 @@ fn sync_caller() -> &'static str {
     (import "" "slow" (func $slow (param i32) (result i32)))
     (func (export "run") (param i32) (result i32) (call $slow (local.get 0))))
   (core instance $i (instantiate $m (with "" (instance (export "slow" (func $slow))))))
-  (func (export "run") (param "x" u32) (result u32) (canon lift (core func $i "run")))
+  (func (export "run") async (param "x" u32) (result u32) (canon lift (core func $i "run")))
 )"#
 }
 

@@ -101,7 +101,7 @@ fn kit(body: &str, extra_core: &str, extra_exports: &str) -> String {
       (export "e.new" (func $e.new))
       (export "e.debug" (func $e.debug))
       (export "e.drop" (func $e.drop))))))
-  (func (export "run") (param "x" u32) (result u32) (canon lift (core func $i "run")))
+  (func (export "run") async (param "x" u32) (result u32) (canon lift (core func $i "run")))
   {extra_exports}
 )"#
     )
@@ -298,8 +298,8 @@ const SUM_EXPORT: (&str, &str) = (
           (then unreachable))
         (i32.load (i32.const 700)))"#,
     r#"
-      (func (export "sum") (param "s" $s) (result u32) (canon lift (core func $i "sum")))
-      (func (export "get") (param "f" $f) (result u32) (canon lift (core func $i "get")))"#,
+      (func (export "sum") async (param "s" $s) (result u32) (canon lift (core func $i "sum")))
+      (func (export "get") async (param "f" $f) (result u32) (canon lift (core func $i "get")))"#,
 );
 
 #[test]
@@ -491,9 +491,9 @@ const PRODUCE_EXPORT: (&str, &str) = (
           (then unreachable))
         (global.get $r))"#,
     r#"
-      (func (export "produce") (result $s) (canon lift (core func $i "produce")))
-      (func (export "outcome") (result u32) (canon lift (core func $i "outcome")))
-      (func (export "promise") (result $f) (canon lift (core func $i "promise")))"#,
+      (func (export "produce") async (result $s) (canon lift (core func $i "produce")))
+      (func (export "outcome") async (result u32) (canon lift (core func $i "outcome")))
+      (func (export "promise") async (result $f) (canon lift (core func $i "promise")))"#,
 );
 
 #[tokio::test]
@@ -642,7 +642,7 @@ const IMPORTS_A_STREAM: &str = r#"(component
       (export "numbers" (func $numbers))
       (export "read" (func $read))
       (export "drop" (func $drop))))))
-  (func (export "total") (result u32) (canon lift (core func $i "total")))
+  (func (export "total") async (result u32) (canon lift (core func $i "total")))
 )"#;
 
 #[test]

@@ -169,3 +169,128 @@ fn modules_exported_and_reexported() {
     p.module("again", &again).unwrap();
     assert_eq!(get(&engine, &linker, &consumer).unwrap(), 3);
 }
+
+/// Re-exporting a whole imported instance passes its modules on: the
+/// exported instance has the module, reachable through `get_export` and
+/// `get_module` with the instance's index.
+#[test]
+fn imported_instance_reexported() {
+    let engine = Engine::default();
+    let component = Component::new(
+        &engine,
+        r#"(component
+             (import "src" (instance $src (export "m" (core module (export "g" (global i32))))))
+             (export "again" (instance $src)))"#,
+    )
+    .unwrap();
+    let mut linker = Linker::new(&engine);
+    let src = Module::new(
+        &engine,
+        r#"(module (global (export "g") i32 (i32.const 2)))"#,
+    )
+    .unwrap();
+    linker.instance("src").unwrap().module("m", &src).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = linker.instantiate(&mut store, &component).unwrap();
+    let (item, again) = instance.get_export(&mut store, None, "again").unwrap();
+    assert!(matches!(item, ComponentItem::ComponentInstance));
+    let (item, m) = instance.get_export(&mut store, Some(&again), "m").unwrap();
+    assert!(matches!(item, ComponentItem::Module(_)));
+    let module = instance.get_module(&mut store, &m).unwrap();
+    assert_eq!(
+        module.exports().map(|e| e.name()).collect::<Vec<_>>(),
+        ["g"]
+    );
+    assert!(instance
+        .get_export(&mut store, Some(&again), "nope")
+        .is_none());
+}
+
+/// `define_unknown_imports_as_traps` cannot make up a core module: an
+/// undefined module import (at the root or in an instance) is an error
+/// with Wasmtime's text, a defined one is kept.
+#[test]
+fn unknown_module_imports_are_not_stubbed() {
+    let engine = Engine::default();
+    let root = Component::new(
+        &engine,
+        r#"(component
+             (import "f" (func))
+             (import "m" (core module)))"#,
+    )
+    .unwrap();
+    let mut linker = Linker::<()>::new(&engine);
+    let err = linker.define_unknown_imports_as_traps(&root).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "unable to define core module imports as traps"
+    );
+    let module = Module::new(&engine, "(module)").unwrap();
+    linker.root().module("m", &module).unwrap();
+    linker.define_unknown_imports_as_traps(&root).unwrap();
+    let mut store = Store::new(&engine, ());
+    linker.instantiate(&mut store, &root).unwrap();
+
+    let nested = Component::new(
+        &engine,
+        r#"(component (import "i" (instance (export "m" (core module)))))"#,
+    )
+    .unwrap();
+    let mut linker = Linker::<()>::new(&engine);
+    let err = linker.define_unknown_imports_as_traps(&nested).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "unable to define core module imports as traps"
+    );
+}
+
+/// A module inside an instance nested in an imported instance: the
+/// component instantiates it, and re-exporting the import passes the
+/// nested instance on (`get_export` through two instance indices).
+#[test]
+fn modules_of_nested_imported_instances() {
+    let engine = Engine::default();
+    let component = Component::new(
+        &engine,
+        r#"(component
+             (import "src" (instance $src
+               (export "inner" (instance (export "m" (core module (export "g" (global i32))))))))
+             (alias export $src "inner" (instance $inner))
+             (core instance $m (instantiate (module $inner "m")))
+             (core module $get
+               (import "" "g" (global $g i32))
+               (func (export "get") (result i32) global.get $g))
+             (core instance $get (instantiate $get (with "" (instance (export "g" (global $m "g"))))))
+             (func (export "get") (result u32) (canon lift (core func $get "get")))
+             (export "again" (instance $src)))"#,
+    )
+    .unwrap();
+    let mut linker = Linker::new(&engine);
+    let src = Module::new(
+        &engine,
+        r#"(module (global (export "g") i32 (i32.const 9)))"#,
+    )
+    .unwrap();
+    let mut outer = linker.instance("src").unwrap();
+    outer.instance("inner").unwrap().module("m", &src).unwrap();
+    assert_eq!(get(&engine, &linker, &component).unwrap(), 9);
+
+    let mut store = Store::new(&engine, ());
+    let instance = linker.instantiate(&mut store, &component).unwrap();
+    let (_, again) = instance.get_export(&mut store, None, "again").unwrap();
+    let (item, inner) = instance
+        .get_export(&mut store, Some(&again), "inner")
+        .unwrap();
+    assert!(matches!(item, ComponentItem::ComponentInstance));
+    let (_, m) = instance.get_export(&mut store, Some(&inner), "m").unwrap();
+    assert!(instance.get_module(&mut store, &m).is_some());
+
+    // Without the nested module the import is not satisfied.
+    let mut linker = Linker::<()>::new(&engine);
+    linker.instance("src").unwrap().instance("inner").unwrap();
+    let err = linker.instantiate(&mut store, &component).unwrap_err();
+    assert!(
+        format!("{err:?}").contains("module `m` is missing"),
+        "{err:?}"
+    );
+}

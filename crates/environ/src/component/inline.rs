@@ -39,8 +39,9 @@ pub(crate) fn unsupported(what: &str) -> anyhow::Error {
 /// A component instance of an index space.
 #[derive(Clone, Debug)]
 pub(crate) enum ComponentInstanceDef {
-    /// An instance import of the root component.
-    Import(u32),
+    /// An instance import of the root component (the import, and the
+    /// names leading to a nested instance of it).
+    Import(u32, Vec<String>),
     /// A bag of exports (an instance built from exports, or the exports of
     /// an inlined component instantiation).
     FromExports(Vec<(String, ExportDef)>),
@@ -147,8 +148,33 @@ impl<'a> Inliner<'a> {
             s: scope,
         }
         .read(0..len)?;
+        for (name, def) in &exports {
+            self.check_root_export(name, def)?;
+        }
         self.out.exports = exports;
         Ok(self.out)
+    }
+
+    /// Refuses what the root component may not export, as Wasmtime does:
+    /// a function it imported (itself or inside an exported instance).
+    fn check_root_export(&self, name: &str, def: &ExportDef) -> Result<()> {
+        match def {
+            ExportDef::Func(f) => {
+                if let ComponentFuncDef::Import { .. } = self.out.funcs[*f as usize] {
+                    bail!(
+                        "component export `{name}` is a reexport of an imported function \
+                         which is not implemented"
+                    );
+                }
+            }
+            ExportDef::Instance(items) => {
+                for (name, def) in items {
+                    self.check_root_export(name, def)?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
     }
 }
 
@@ -464,17 +490,26 @@ impl<'a> Translator<'a, '_> {
                 .iter()
                 .find(|(n, _)| n == name)
                 .map(|(_, e)| e.clone()),
-            ComponentInstanceDef::Import(_) => None,
+            ComponentInstanceDef::Import(..) => None,
+        };
+        // The path of the item inside an imported instance.
+        let path = match instance {
+            ComponentInstanceDef::Import(import, path) => {
+                let mut path = path.clone();
+                path.push(name.to_string());
+                Some((*import, path))
+            }
+            ComponentInstanceDef::FromExports(_) => None,
         };
         match kind {
             ComponentExternalKind::Func => {
-                let func = match (instance, item) {
-                    (ComponentInstanceDef::Import(import), _) => {
+                let func = match (path, item) {
+                    (Some((import, path)), _) => {
                         let func = self.inl.out.funcs.len() as u32;
-                        self.inl.out.funcs.push(ComponentFuncDef::Import {
-                            import: *import,
-                            path: vec![name.to_string()],
-                        });
+                        self.inl
+                            .out
+                            .funcs
+                            .push(ComponentFuncDef::Import { import, path });
                         func
                     }
                     (_, Some(ExportDef::Func(f))) => f,
@@ -482,13 +517,16 @@ impl<'a> Translator<'a, '_> {
                 };
                 self.s.funcs.push(func);
             }
-            ComponentExternalKind::Instance => match item {
-                Some(ExportDef::Instance(items)) => self
+            ComponentExternalKind::Instance => match (path, item) {
+                (Some((import, path)), _) => self
+                    .s
+                    .instances
+                    .push(ComponentInstanceDef::Import(import, path)),
+                (None, Some(ExportDef::Instance(items))) => self
                     .s
                     .instances
                     .push(ComponentInstanceDef::FromExports(items)),
-                Some(_) => bail!("instance export `{name}` is not an instance"),
-                None => return Err(unsupported("aliases of instances of imported instances")),
+                _ => bail!("instance export `{name}` is not an instance"),
             },
             ComponentExternalKind::Type => {
                 let index = self.s.type_count;
@@ -500,11 +538,8 @@ impl<'a> Translator<'a, '_> {
                 }
             }
             ComponentExternalKind::Module => {
-                let module = match (instance, item) {
-                    (ComponentInstanceDef::Import(import), _) => ModuleDef::Import {
-                        import: *import,
-                        path: vec![name.to_string()],
-                    },
+                let module = match (path, item) {
+                    (Some((import, path)), _) => ModuleDef::Import { import, path },
                     (_, Some(ExportDef::Module(m))) => m,
                     _ => bail!("instance export `{name}` is not a core module"),
                 };
@@ -542,50 +577,17 @@ impl<'a> Translator<'a, '_> {
                     .s
                     .types
                     .component_instance_at(self.s.instances.len() as u32);
-                // Resource types first: functions may refer to them.
-                let types = self.s.types;
-                let mut resources = Vec::new();
-                for (export, item) in types[id].exports.iter() {
-                    if let ComponentEntityType::Type {
-                        created: ComponentAnyTypeId::Resource(r),
-                        ..
-                    } = item.ty
-                    {
-                        if !self.s.resource_ids.contains_key(&r.resource()) {
-                            resources.push(export.clone());
-                            self.add_resource(
-                                r.resource(),
-                                ResourceDef::Imported {
-                                    import: index,
-                                    path: vec![export.clone()],
-                                },
-                            );
-                        }
-                    }
-                }
-                let mut funcs = Vec::new();
-                let mut modules = Vec::new();
-                for (export, item) in types[id].exports.iter() {
-                    match item.ty {
-                        ComponentEntityType::Func(f) => {
-                            funcs.push((export.clone(), self.func_type(f)?))
-                        }
-                        ComponentEntityType::Module(m) => modules
-                            .push((export.clone(), super::modules::core_module_type(types, m)?)),
-                        ComponentEntityType::Type { .. } => {}
-                        _ => {
-                            return Err(unsupported(
-                                "instance imports with exports other than functions, types \
-                                 and core modules",
-                            ))
-                        }
-                    }
-                }
-                self.inl.out.imports.push((
-                    name.to_string(),
-                    ImportType::Instance(funcs, resources, modules),
-                ));
-                self.s.instances.push(ComponentInstanceDef::Import(index));
+                // Resource types first (in nested instances too):
+                // functions may refer to them.
+                let mut shape = self.import_instance_resources(id, index, Vec::new());
+                self.import_instance_items(id, &mut shape)?;
+                self.inl
+                    .out
+                    .imports
+                    .push((name.to_string(), ImportType::Instance(shape)));
+                self.s
+                    .instances
+                    .push(ComponentInstanceDef::Import(index, Vec::new()));
             }
             ComponentTypeRef::Type(bounds) => {
                 let ty_index = self.s.type_count;
@@ -668,25 +670,6 @@ impl<'a> Translator<'a, '_> {
         Ok(())
     }
 
-    /// Our index of the resource `name` of a component instance.
-    fn instance_resource(&self, instance: &ComponentInstanceDef, name: &str) -> Option<u32> {
-        match instance {
-            ComponentInstanceDef::FromExports(items) => {
-                match items.iter().find(|(n, _)| n == name) {
-                    Some((_, ExportDef::Resource(r))) => Some(*r),
-                    _ => None,
-                }
-            }
-            ComponentInstanceDef::Import(import) => {
-                self.inl.out.resources.iter().position(|def| {
-                    matches!(def, ResourceDef::Imported { import: i, path }
-                        if i == import && path.len() == 1 && path[0] == name)
-                })
-            }
-            .map(|i| i as u32),
-        }
-    }
-
     fn export(&mut self, name: &str, kind: ComponentExternalKind, index: u32) -> Result<()> {
         let def = self.export_def(kind, index)?;
         // An exported item joins its index space again.
@@ -738,7 +721,7 @@ impl<'a> Translator<'a, '_> {
         self.resource_of(self.resource_at(index)?)
     }
 
-    fn export_def(&self, kind: ComponentExternalKind, index: u32) -> Result<ExportDef> {
+    fn export_def(&mut self, kind: ComponentExternalKind, index: u32) -> Result<ExportDef> {
         Ok(match kind {
             ComponentExternalKind::Func => ExportDef::Func(
                 *self
@@ -751,8 +734,9 @@ impl<'a> Translator<'a, '_> {
                 Some(ComponentInstanceDef::FromExports(items)) => {
                     ExportDef::Instance(items.clone())
                 }
-                Some(ComponentInstanceDef::Import(_)) => {
-                    return Err(unsupported("re-exports of imported instances"))
+                Some(ComponentInstanceDef::Import(import, path)) => {
+                    let (import, path) = (*import, path.clone());
+                    self.imported_instance_items(import, &path)?
                 }
                 None => bail!("instance index {index} out of bounds"),
             },

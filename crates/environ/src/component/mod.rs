@@ -3,6 +3,7 @@
 //! ([`InterfaceType`] layouts and flattening).
 
 mod canon;
+mod imports;
 mod inline;
 mod modules;
 mod translate;

@@ -241,16 +241,64 @@ pub struct Lowering {
 pub enum ImportType {
     /// A function.
     Func(ComponentFuncType),
-    /// An instance of named functions, resource types and core modules.
-    Instance(
-        Vec<(String, ComponentFuncType)>,
-        Vec<String>,
-        Vec<(String, CoreModuleType)>,
-    ),
+    /// An instance of named functions, resource types, core modules and
+    /// instances.
+    Instance(InstanceImport),
     /// A resource type.
     Resource,
     /// A core module of the declared type.
     Module(CoreModuleType),
+}
+
+/// The exports of an imported instance's type that need a definition
+/// (type exports other than resources need none).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct InstanceImport {
+    /// Functions, by name.
+    pub funcs: Vec<(String, ComponentFuncType)>,
+    /// Resource types, by name.
+    pub resources: Vec<String>,
+    /// Core modules, by name, with their declared types.
+    pub modules: Vec<(String, CoreModuleType)>,
+    /// Instances, by name.
+    pub instances: Vec<(String, InstanceImport)>,
+    /// Resource types bounded `(eq ...)` to an earlier resource (our index
+    /// of it): the linker need not define them, but a definition it has
+    /// must be that resource.
+    pub eq_resources: Vec<(String, u32)>,
+}
+
+impl InstanceImport {
+    /// The nested instance at `path` (names of instance exports).
+    pub fn at(&self, path: &[String]) -> Option<&InstanceImport> {
+        match path.split_first() {
+            None => Some(self),
+            Some((first, rest)) => self
+                .instances
+                .iter()
+                .find(|(n, _)| n == first)
+                .and_then(|(_, i)| i.at(rest)),
+        }
+    }
+
+    /// Whether nothing in it (or in its instances) needs a definition, so
+    /// that the host need not provide it.
+    pub fn is_empty(&self) -> bool {
+        self.funcs.is_empty()
+            && self.resources.is_empty()
+            && self.modules.is_empty()
+            && self.instances.iter().all(|(_, i)| i.is_empty())
+    }
+}
+
+impl ImportType {
+    /// For an instance import, the nested instance at `path`.
+    pub fn instance_at(&self, path: &[String]) -> Option<&InstanceImport> {
+        match self {
+            ImportType::Instance(i) => i.at(path),
+            _ => None,
+        }
+    }
 }
 
 /// A component export.

@@ -540,9 +540,12 @@ impl<'a> Cx<'a> {
                 let joined = ty.flat()[1..].to_vec();
                 let raws = joined.iter().map(|_| next()).collect::<Result<Vec<_>>>()?;
                 let cases = ty.variant_cases();
-                let case_ty = *cases
-                    .get(case as usize)
-                    .ok_or_else(|| anyhow!("invalid variant discriminant: {case}"))?;
+                let case_ty = *cases.get(case as usize).ok_or_else(|| {
+                    anyhow!(
+                        "invalid variant discriminant: discriminant {case} out of range [0..{})",
+                        cases.len()
+                    )
+                })?;
                 let payload = match case_ty {
                     Some(t) => {
                         let mut vals = raws
@@ -649,9 +652,12 @@ impl<'a> Cx<'a> {
                     2 => u32::from(u16::from_le_bytes(self.read(ptr)?)),
                     _ => u32::from_le_bytes(self.read(ptr)?),
                 };
-                let case_ty = *cases
-                    .get(case as usize)
-                    .ok_or_else(|| anyhow!("invalid variant discriminant: {case}"))?;
+                let case_ty = *cases.get(case as usize).ok_or_else(|| {
+                    anyhow!(
+                        "invalid variant discriminant: discriminant {case} out of range [0..{})",
+                        cases.len()
+                    )
+                })?;
                 let payload = match case_ty {
                     Some(t) => Some(Box::new(self.load(t, ptr + ty.payload_offset())?)),
                     None => None,
@@ -673,6 +679,8 @@ impl<'a> Cx<'a> {
             StringEncoding::Utf16 => (true, len),
             StringEncoding::CompactUtf16 => (len & UTF16_TAG != 0, len & !UTF16_TAG),
         };
+        // Both UTF-16 encodings align strings to 2, Latin-1 ones too.
+        ensure!(ptr.is_multiple_of(2), "string pointer not aligned to 2");
         if !utf16 {
             let range = self.range(ptr, len as usize)?;
             return Ok(self.memory()?[range]
@@ -680,10 +688,6 @@ impl<'a> Cx<'a> {
                 .map(|b| char::from(*b))
                 .collect());
         }
-        ensure!(
-            ptr.is_multiple_of(2),
-            "utf-16 string pointer {ptr:#x} is not aligned"
-        );
         let range = self.range(ptr, len as usize * 2)?;
         let units: Vec<u16> = self.memory()?[range]
             .chunks_exact(2)

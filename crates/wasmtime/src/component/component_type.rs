@@ -168,9 +168,7 @@ impl ComponentInstance {
         match &self.place {
             Place::Import(i) => {
                 let (funcs, resources_of, modules) = match &t.imports[*i].1 {
-                    ImportType::Instance(funcs, resources, modules) => {
-                        (&funcs[..], &resources[..], &modules[..])
-                    }
+                    ImportType::Instance(i) => (&i.funcs[..], &i.resources[..], &i.modules[..]),
                     _ => (&[][..], &[][..], &[][..]),
                 };
                 let all = resources(&self.inner);
@@ -288,7 +286,9 @@ pub(crate) fn module_type(inner: &ComponentInner, def: &ModuleDef) -> Option<Mod
                 &path[..],
             ) {
                 (ImportType::Module(ty), []) => Some(Module::declared(ty)),
-                (ImportType::Instance(_, _, modules), [name]) => modules
+                (ty, [outer @ .., name]) => ty
+                    .instance_at(outer)?
+                    .modules
                     .iter()
                     .find(|(n, _)| n == name)
                     .map(|(_, ty)| Module::declared(ty)),

@@ -284,7 +284,9 @@ pub(crate) fn func_type(t: &ComponentTranslation, index: u32) -> Option<Arc<Comp
         ComponentFuncDef::Import { import, path } => {
             match (&t.imports.get(*import as usize)?.1, &path[..]) {
                 (ImportType::Func(ty), []) => Some(Arc::new(ty.clone())),
-                (ImportType::Instance(funcs, _, _), [name]) => funcs
+                (ty, [outer @ .., name]) => ty
+                    .instance_at(outer)?
+                    .funcs
                     .iter()
                     .find(|(n, _)| n == name)
                     .map(|(_, ty)| Arc::new(ty.clone())),

@@ -199,7 +199,9 @@ impl Func {
         }
         let called = data.core.func_ref_ptr(store).and_then(|func_ref| {
             #[cfg(feature = "component-model-async")]
-            return super::concurrent::sync_frame(store, |store| invoke(store, func_ref, &mut raw));
+            return super::concurrent::sync_frame(store, ty.is_async, |store| {
+                invoke(store, func_ref, &mut raw)
+            });
             #[cfg(not(feature = "component-model-async"))]
             invoke(store, func_ref, &mut raw)
         });

@@ -26,11 +26,7 @@ use wasmtime_runtime::vmcontext::ValRaw;
 /// A linker definition resolved for one import of a component.
 pub(crate) enum ResolvedImport<T: 'static> {
     Func(HostFunc<T>),
-    Instance(
-        BTreeMap<String, HostFunc<T>>,
-        BTreeMap<String, (ResourceType, Arc<HostDtor<T>>)>,
-        BTreeMap<String, crate::Module>,
-    ),
+    Instance(ResolvedInstance<T>),
     Resource(ResourceType, Arc<HostDtor<T>>),
     Module(crate::Module),
 }
@@ -56,8 +52,10 @@ impl<T: 'static> ResolvedImports<T> {
                 ComponentFuncDef::Import { import, path } => {
                     match (list.get(*import as usize)?, path.as_slice()) {
                         (ResolvedImport::Func(f), []) => Some(f.clone()),
-                        (ResolvedImport::Instance(map, _, _), [name]) => map.get(name).cloned(),
-                        _ => None,
+                        (import, path) => {
+                            let (instance, name) = instance_item(import, path).ok()?;
+                            instance.funcs.get(name).cloned()
+                        }
                     }
                 }
                 ComponentFuncDef::Lifted { .. } => None,
@@ -73,6 +71,44 @@ impl<T: 'static> std::ops::Deref for ResolvedImports<T> {
     fn deref(&self) -> &[ResolvedImport<T>] {
         &self.list
     }
+}
+
+/// The linker's definitions for an instance import, by name.
+pub(crate) struct ResolvedInstance<T: 'static> {
+    pub(crate) funcs: BTreeMap<String, HostFunc<T>>,
+    pub(crate) resources: BTreeMap<String, (ResourceType, Arc<HostDtor<T>>)>,
+    pub(crate) modules: BTreeMap<String, crate::Module>,
+    pub(crate) instances: BTreeMap<String, ResolvedInstance<T>>,
+}
+
+impl<T: 'static> Default for ResolvedInstance<T> {
+    fn default() -> Self {
+        ResolvedInstance {
+            funcs: BTreeMap::new(),
+            resources: BTreeMap::new(),
+            modules: BTreeMap::new(),
+            instances: BTreeMap::new(),
+        }
+    }
+}
+
+/// For an item at `path` (non-empty) inside instance import `import`: the
+/// (nested) instance holding it and its name there.
+pub(crate) fn instance_item<'a, T: 'static>(
+    import: &'a ResolvedImport<T>,
+    path: &'a [String],
+) -> Result<(&'a ResolvedInstance<T>, &'a str)> {
+    let (ResolvedImport::Instance(first), Some((last, outer))) = (import, path.split_last()) else {
+        bail!("unsupported import path");
+    };
+    let mut at = first;
+    for name in outer {
+        at = at
+            .instances
+            .get(name)
+            .ok_or_else(|| anyhow!("instance `{name}` is not defined"))?;
+    }
+    Ok((at, last))
 }
 
 struct Builder<'a, 's, T: 'static> {
@@ -225,11 +261,14 @@ fn imported_resource<T: 'static>(
 ) -> Result<ResourceType> {
     let (ty, dtor) = match (import, path) {
         (ResolvedImport::Resource(ty, dtor), []) => (*ty, dtor.clone()),
-        (ResolvedImport::Instance(_, resources, _), [name]) => resources
-            .get(name)
-            .cloned()
-            .ok_or_else(|| anyhow!("resource `{name}` is not defined"))?,
-        _ => bail!("unsupported resource import"),
+        _ => {
+            let (instance, name) = instance_item(import, path)?;
+            instance
+                .resources
+                .get(name)
+                .cloned()
+                .ok_or_else(|| anyhow!("resource `{name}` is not defined"))?
+        }
     };
     store
         .host_resource_dtors
@@ -246,11 +285,14 @@ fn imported_module<T: 'static>(
 ) -> Result<crate::Module> {
     match (import, path) {
         (ResolvedImport::Module(m), []) => Ok(m.clone()),
-        (ResolvedImport::Instance(_, _, modules), [name]) => modules
-            .get(name)
-            .cloned()
-            .ok_or_else(|| anyhow!("module `{name}` is not defined")),
-        _ => bail!("unsupported module import"),
+        _ => {
+            let (instance, name) = instance_item(import, path)?;
+            instance
+                .modules
+                .get(name)
+                .cloned()
+                .ok_or_else(|| anyhow!("module `{name}` is not defined"))
+        }
     }
 }
 
@@ -462,58 +504,71 @@ impl<T: 'static> Builder<'_, '_, T> {
         }
         let translation = &self.component.inner.translation;
         let lowering = &translation.lowerings[index as usize];
-        let host = match &translation.funcs[lowering.func as usize] {
-            ComponentFuncDef::Import { import, path } => {
-                if let Some(host) = &self.imports.lowered[index as usize] {
-                    host.clone()
-                } else {
-                    match (&self.imports[*import as usize], path.as_slice()) {
-                        (ResolvedImport::Func(f), []) => f.clone(),
-                        (ResolvedImport::Instance(map, _, _), [name]) => map
-                            .get(name)
-                            .cloned()
-                            .ok_or_else(|| anyhow!("import function `{name}` is not defined"))?,
-                        _ => bail!("unsupported import path"),
+        let host =
+            match &translation.funcs[lowering.func as usize] {
+                ComponentFuncDef::Import { import, path } => {
+                    if let Some(host) = &self.imports.lowered[index as usize] {
+                        host.clone()
+                    } else {
+                        match (&self.imports[*import as usize], path.as_slice()) {
+                            (ResolvedImport::Func(f), []) => f.clone(),
+                            (import, path) => {
+                                let (instance, name) = instance_item(import, path)?;
+                                instance.funcs.get(name).cloned().ok_or_else(|| {
+                                    anyhow!("import function `{name}` is not defined")
+                                })?
+                            }
+                        }
                     }
                 }
-            }
-            ComponentFuncDef::Lifted { .. } => {
-                // An adapter between two components inlined into this
-                // one: the callee's values are lifted from the caller and
-                // lowered into the callee through `Val`s. Both are parts
-                // of this instance, so the call does not enter it anew.
-                let callee = self.func(lowering.func)?;
-                #[cfg(feature = "component-model-async")]
-                if lowering.options.async_ {
-                    // An async lower: the callee's task may stay pending.
-                    let sources = self
-                        .component
-                        .inner
-                        .core_plan()?
-                        .lowering_options(index)
-                        .clone();
-                    let opts = Arc::new(self.options(&lowering.options, &sources)?);
-                    let ty = self.component.inner.core_plan()?.lowered_func_type(index);
-                    let core_ty = self.component.inner.core_plan()?.lowered_type(index)?;
-                    let raw: Arc<HostFuncRaw<T>> =
-                        Arc::new(move |mut caller: Caller<'_, T>, slots: &mut [ValRaw]| {
-                            super::concurrent::guest_async_lower(
-                                caller.store.opaque(),
-                                callee,
-                                &ty,
-                                &opts,
-                                slots,
-                            )
-                        });
-                    let func = crate::Func::new_host(self.store, core_ty, raw)?;
-                    self.lowered.insert(index, func);
-                    return Ok(func);
+                ComponentFuncDef::Lifted { .. } => {
+                    // An adapter between two components inlined into this
+                    // one: the callee's values are lifted from the caller and
+                    // lowered into the callee through `Val`s. Both are parts
+                    // of this instance, so the call does not enter it anew.
+                    let callee = self.func(lowering.func)?;
+                    #[cfg(feature = "component-model-async")]
+                    if lowering.options.async_ {
+                        // An async lower: the callee's task may stay pending.
+                        let sources = self
+                            .component
+                            .inner
+                            .core_plan()?
+                            .lowering_options(index)
+                            .clone();
+                        let opts = Arc::new(self.options(&lowering.options, &sources)?);
+                        let ty = self.component.inner.core_plan()?.lowered_func_type(index);
+                        let core_ty = self.component.inner.core_plan()?.lowered_type(index)?;
+                        let raw: Arc<HostFuncRaw<T>> =
+                            Arc::new(move |mut caller: Caller<'_, T>, slots: &mut [ValRaw]| {
+                                super::concurrent::guest_async_lower(
+                                    caller.store.opaque(),
+                                    callee,
+                                    &ty,
+                                    &opts,
+                                    slots,
+                                )
+                            });
+                        let func = crate::Func::new_host(self.store, core_ty, raw)?;
+                        self.lowered.insert(index, func);
+                        return Ok(func);
+                    }
+                    // A synchronous lower of an `async`-typed callee blocks
+                    // its caller, which only a task that may block can do.
+                    #[cfg(feature = "component-model-async")]
+                    let callee_async = matches!(
+                        &translation.funcs[lowering.func as usize],
+                        ComponentFuncDef::Lifted { ty, .. } if ty.is_async
+                    );
+                    HostFunc::dynamic(Arc::new(move |mut store, _ty, params, results| {
+                        #[cfg(feature = "component-model-async")]
+                        if callee_async {
+                            super::concurrent::check_blocking(store.opaque())?;
+                        }
+                        callee.call_inner(store.opaque(), params, results)
+                    }))
                 }
-                HostFunc::dynamic(Arc::new(move |mut store, _ty, params, results| {
-                    callee.call_inner(store.opaque(), params, results)
-                }))
-            }
-        };
+            };
         let sources = self
             .component
             .inner

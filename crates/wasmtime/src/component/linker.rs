@@ -5,7 +5,7 @@
 mod async_api;
 
 use super::host::HostFunc;
-use super::instance::{instantiate, ResolvedImport, ResolvedImports};
+use super::instance::{instantiate, ResolvedImport, ResolvedImports, ResolvedInstance};
 use super::matching::check_module;
 use super::resources::HostDtor;
 use super::types::ComponentFunc;
@@ -14,7 +14,7 @@ use crate::{AsContextMut, Engine, StoreContextMut};
 use anyhow::{anyhow, bail, Context, Result};
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use wasmtime_environ::component::{ComponentFuncType, ImportType};
+use wasmtime_environ::component::{ComponentFuncType, ImportType, InstanceImport, ResourceDef};
 
 /// A host function of a component import, dynamically typed.
 pub(crate) type HostFn<T> =
@@ -99,6 +99,18 @@ impl<T: 'static> Linker<T> {
         for (name, ty) in &component.inner.translation.imports {
             imports.push(self.resolve(name, ty)?);
         }
+        for (name, ty) in &component.inner.translation.imports {
+            if let (ImportType::Instance(shape), Some(Definition::Instance(map))) =
+                (ty, super::semver::lookup(&self.map, name))
+            {
+                check_eq_resources(component, &imports, shape, map).with_context(|| {
+                    format!(
+                        "component imports instance `{name}`, but a matching \
+                         implementation was not found in the linker"
+                    )
+                })?;
+            }
+        }
         Ok(InstancePre {
             component: component.clone(),
             imports: Arc::new(ResolvedImports::new(component, imports)),
@@ -107,12 +119,6 @@ impl<T: 'static> Linker<T> {
 
     fn resolve(&self, name: &str, ty: &ImportType) -> Result<ResolvedImport<T>> {
         let def = super::semver::lookup(&self.map, name);
-        let kind = |d: &Definition<T>| match d {
-            Definition::Func(_) => "a function",
-            Definition::Instance(_) => "an instance",
-            Definition::Resource(..) => "a resource type",
-            Definition::Module(_) => "a core module",
-        };
         match (ty, def) {
             (ImportType::Func(fty), Some(Definition::Func(f))) => {
                 typecheck_import(f, fty, name)?;
@@ -127,61 +133,12 @@ impl<T: 'static> Linker<T> {
                 })?;
                 Ok(ResolvedImport::Module(m.clone()))
             }
-            (ImportType::Instance(funcs, resources, modules), Some(Definition::Instance(map))) => {
-                let mut out = BTreeMap::new();
-                for (func, fty) in funcs {
-                    match super::semver::lookup(map, func) {
-                        Some(Definition::Func(f)) => {
-                            typecheck_import(f, fty, &format!("{name}#{func}"))?;
-                            out.insert(func.clone(), f.clone());
-                        }
-                        Some(other) => bail!(
-                            "import `{name}` has the wrong type: `{func}` is {}, expected a function",
-                            kind(other)
-                        ),
-                        None => bail!(
-                            "component imports instance `{name}`, but a matching implementation was not found in the linker: function `{func}` is missing"
-                        ),
-                    }
-                }
-                let mut types = BTreeMap::new();
-                for resource in resources {
-                    match super::semver::lookup(map, resource) {
-                        Some(Definition::Resource(t, d)) => {
-                            types.insert(resource.clone(), (*t, d.clone()));
-                        }
-                        Some(other) => bail!(
-                            "import `{name}` has the wrong type: `{resource}` is {}, expected a resource type",
-                            kind(other)
-                        ),
-                        None => bail!(
-                            "component imports instance `{name}`, but a matching implementation was not found in the linker: resource `{resource}` is missing"
-                        ),
-                    }
-                }
-                let mut mods = BTreeMap::new();
-                for (module, expected) in modules {
-                    let found = match super::semver::lookup(map, module) {
-                        Some(Definition::Module(m)) => check_module(&self.engine, expected, m)
-                            .map(|()| m.clone())
-                            .with_context(|| {
-                                format!("instance export `{module}` has the wrong type")
-                            }),
-                        Some(other) => Err(anyhow!("expected module found {}", kind(other)))
-                            .with_context(|| {
-                                format!("instance export `{module}` has the wrong type")
-                            }),
-                        None => Err(anyhow!("module `{module}` is missing")),
-                    };
-                    let found = found.with_context(|| {
-                        format!(
-                            "component imports instance `{name}`, but a matching \
-                             implementation was not found in the linker"
-                        )
-                    })?;
-                    mods.insert(module.clone(), found);
-                }
-                Ok(ResolvedImport::Instance(out, types, mods))
+            (ImportType::Instance(shape), Some(Definition::Instance(map))) => Ok(
+                ResolvedImport::Instance(self.resolve_instance(name, shape, map)?),
+            ),
+            // An instance with nothing to define need not be given.
+            (ImportType::Instance(shape), None) if shape.is_empty() => {
+                Ok(ResolvedImport::Instance(ResolvedInstance::default()))
             }
             (_, Some(other)) => {
                 let expected = match ty {
@@ -207,6 +164,80 @@ impl<T: 'static> Linker<T> {
         }
     }
 
+    /// Resolves the items of instance import `name` (or of an instance
+    /// nested in it) of shape `shape` against the definitions `map`.
+    fn resolve_instance(
+        &self,
+        name: &str,
+        shape: &InstanceImport,
+        map: &BTreeMap<String, Definition<T>>,
+    ) -> Result<ResolvedInstance<T>> {
+        let mut out = ResolvedInstance::default();
+        for (func, fty) in &shape.funcs {
+            match super::semver::lookup(map, func) {
+                Some(Definition::Func(f)) => {
+                    typecheck_import(f, fty, &format!("{name}#{func}"))?;
+                    out.funcs.insert(func.clone(), f.clone());
+                }
+                Some(other) => bail!(
+                    "import `{name}` has the wrong type: `{func}` is {}, expected a function",
+                    kind(other)
+                ),
+                None => bail!(
+                    "component imports instance `{name}`, but a matching implementation was not found in the linker: function `{func}` is missing"
+                ),
+            }
+        }
+        for resource in &shape.resources {
+            match super::semver::lookup(map, resource) {
+                Some(Definition::Resource(t, d)) => {
+                    out.resources.insert(resource.clone(), (*t, d.clone()));
+                }
+                Some(other) => bail!(
+                    "import `{name}` has the wrong type: `{resource}` is {}, expected a resource type",
+                    kind(other)
+                ),
+                None => bail!(
+                    "component imports instance `{name}`, but a matching implementation was not found in the linker: resource `{resource}` is missing"
+                ),
+            }
+        }
+        for (module, expected) in &shape.modules {
+            let found = match super::semver::lookup(map, module) {
+                Some(Definition::Module(m)) => check_module(&self.engine, expected, m)
+                    .map(|()| m.clone())
+                    .with_context(|| format!("instance export `{module}` has the wrong type")),
+                Some(other) => Err(anyhow!("expected module found {}", kind(other)))
+                    .with_context(|| format!("instance export `{module}` has the wrong type")),
+                None => Err(anyhow!("module `{module}` is missing")),
+            };
+            let found = found.with_context(|| {
+                format!(
+                    "component imports instance `{name}`, but a matching \
+                     implementation was not found in the linker"
+                )
+            })?;
+            out.modules.insert(module.clone(), found);
+        }
+        for (inner, inner_shape) in &shape.instances {
+            let resolved = match super::semver::lookup(map, inner) {
+                Some(Definition::Instance(m)) => {
+                    self.resolve_instance(&format!("{name}#{inner}"), inner_shape, m)?
+                }
+                None if inner_shape.is_empty() => ResolvedInstance::default(),
+                Some(other) => bail!(
+                    "import `{name}` has the wrong type: `{inner}` is {}, expected an instance",
+                    kind(other)
+                ),
+                None => bail!(
+                    "component imports instance `{name}`, but a matching implementation was not found in the linker: instance `{inner}` is missing"
+                ),
+            };
+            out.instances.insert(inner.clone(), resolved);
+        }
+        Ok(out)
+    }
+
     /// Instantiates `component` in `store` with this linker's definitions.
     pub fn instantiate(
         &self,
@@ -220,7 +251,9 @@ impl<T: 'static> Linker<T> {
 
     /// Defines every import of `component` that has no definition yet: a
     /// function as one that traps when called, a resource type as the host
-    /// type `()`.
+    /// type `()`. An undefined core module import is an error (``unable to
+    /// define core module imports as traps``), as in Wasmtime; the imports
+    /// before it stay defined.
     pub fn define_unknown_imports_as_traps(&mut self, component: &Component) -> Result<()> {
         // Unknown resource types become the host type `()`, as in Wasmtime.
         let unknown_resource = || -> Definition<T> {
@@ -243,27 +276,104 @@ impl<T: 'static> Linker<T> {
                         .entry(name.clone())
                         .or_insert_with(unknown_resource);
                 }
-                // A core module cannot be made up: it stays undefined.
-                ImportType::Module(_) => {}
-                ImportType::Instance(funcs, resources, _) => {
+                // A core module cannot be made up, as in Wasmtime.
+                ImportType::Module(_) => {
+                    if !self.map.contains_key(name) {
+                        bail!("unable to define core module imports as traps");
+                    }
+                }
+                ImportType::Instance(shape) => {
                     let entry = self
                         .map
                         .entry(name.clone())
                         .or_insert_with(|| Definition::Instance(BTreeMap::new()));
                     if let Definition::Instance(map) = entry {
-                        for (func, _) in funcs {
-                            map.entry(func.clone()).or_insert_with(|| {
-                                Definition::Func(trap(format!("{name}#{func}")))
-                            });
-                        }
-                        for resource in resources {
-                            map.entry(resource.clone()).or_insert_with(unknown_resource);
-                        }
+                        stub_instance(map, name, shape)?;
                     }
                 }
             }
         }
         Ok(())
+    }
+}
+
+/// Defines the undefined functions (as traps) and resource types (as the
+/// host type `()`) of instance `name` of shape `shape` in `map`, and of its
+/// nested instances; an undefined core module is an error.
+fn stub_instance<T: 'static>(
+    map: &mut BTreeMap<String, Definition<T>>,
+    name: &str,
+    shape: &InstanceImport,
+) -> Result<()> {
+    for (func, _) in &shape.funcs {
+        let what = format!("{name}#{func}");
+        map.entry(func.clone()).or_insert_with(|| {
+            Definition::Func(HostFunc::dynamic(Arc::new(move |_, _, _, _| {
+                Err(anyhow!("unknown import: `{what}` has not been defined"))
+            })))
+        });
+    }
+    for resource in &shape.resources {
+        map.entry(resource.clone()).or_insert_with(|| {
+            Definition::Resource(ResourceType::host::<()>(), Arc::new(|_, _| Ok(())))
+        });
+    }
+    if shape.modules.iter().any(|(m, _)| !map.contains_key(m)) {
+        bail!("unable to define core module imports as traps");
+    }
+    for (inner, inner_shape) in &shape.instances {
+        let entry = map
+            .entry(inner.clone())
+            .or_insert_with(|| Definition::Instance(BTreeMap::new()));
+        if let Definition::Instance(inner_map) = entry {
+            stub_instance(inner_map, inner, inner_shape)?;
+        }
+    }
+    Ok(())
+}
+
+/// Checks that the definitions in `map` of the `(eq ...)`-bounded resource
+/// types of instance shape `shape` (and its nested instances) are the
+/// resources they are bounded to.
+fn check_eq_resources<T: 'static>(
+    component: &Component,
+    imports: &[ResolvedImport<T>],
+    shape: &InstanceImport,
+    map: &BTreeMap<String, Definition<T>>,
+) -> Result<()> {
+    for (name, earlier) in &shape.eq_resources {
+        let Some(Definition::Resource(actual, _)) = super::semver::lookup(map, name) else {
+            continue;
+        };
+        let expected = match &component.inner.translation.resources[*earlier as usize] {
+            ResourceDef::Imported { import, path } => match (&imports[*import as usize], &path[..])
+            {
+                (ResolvedImport::Resource(t, _), []) => Some(*t),
+                (import, path) => super::instance::instance_item(import, path)
+                    .ok()
+                    .and_then(|(i, n)| i.resources.get(n).map(|(t, _)| *t)),
+            },
+            ResourceDef::Defined { .. } => None,
+        };
+        if expected.is_some_and(|e| e != *actual) {
+            bail!("mismatched resource types");
+        }
+    }
+    for (name, inner) in &shape.instances {
+        if let Some(Definition::Instance(m)) = super::semver::lookup(map, name) {
+            check_eq_resources(component, imports, inner, m)?;
+        }
+    }
+    Ok(())
+}
+
+/// How an error names the kind of definition `d`.
+fn kind<T>(d: &Definition<T>) -> &'static str {
+    match d {
+        Definition::Func(_) => "a function",
+        Definition::Instance(_) => "an instance",
+        Definition::Resource(..) => "a resource type",
+        Definition::Module(_) => "a core module",
     }
 }
 

@@ -310,7 +310,7 @@ where
         }
         let called = data.core.func_ref_ptr(store).and_then(|func_ref| {
             #[cfg(feature = "component-model-async")]
-            return super::concurrent::sync_frame(store, |store| {
+            return super::concurrent::sync_frame(store, ty.is_async, |store| {
                 crate::func::invoke(store, func_ref, &mut raw)
             });
             #[cfg(not(feature = "component-model-async"))]

@@ -143,6 +143,9 @@ pub(crate) fn builtin_func<T: 'static>(
             (
                 ty(&[I32, I32], &[I32]),
                 raw(move |store, slots| {
+                    if wait {
+                        super::check_blocking(store)?;
+                    }
                     let set = slots[0].get_u32();
                     let ptr = slots[1].get_u32();
                     let event = wait_or_poll(store, instance, set, wait)?;
@@ -212,6 +215,9 @@ pub(crate) fn builtin_func<T: 'static>(
             (
                 ty(&[I32], &[I32]),
                 raw(move |store, slots| {
+                    if !async_ {
+                        super::check_blocking(store)?;
+                    }
                     let i = slots[0].get_u32();
                     let w = &mut store.component_instances[instance].concurrent.waitables;
                     let s = w.subtask(i)?;
@@ -276,6 +282,9 @@ pub(crate) fn builtin_func<T: 'static>(
                     (
                         ty(params, &[I32]),
                         raw(move |store, slots| {
+                            if !opts.async_ {
+                                super::check_blocking(store)?;
+                            }
                             let (handle, ptr) = (slots[0].get_u32(), slots[1].get_u32());
                             let len = if future { 1 } else { slots[2].get_u32() };
                             let r = transmit::guest_copy(
@@ -291,6 +300,9 @@ pub(crate) fn builtin_func<T: 'static>(
                     (
                         ty(&[I32], &[I32]),
                         raw(move |store, slots| {
+                            if !async_ {
+                                super::check_blocking(store)?;
+                            }
                             let r = transmit::guest_cancel(
                                 store,
                                 instance,

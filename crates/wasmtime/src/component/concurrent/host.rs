@@ -118,6 +118,8 @@ where
         opts: &Arc<Options>,
         slots: &mut [ValRaw],
     ) -> Result<()> {
+        // The caller blocks on the future: only a task that may block can.
+        super::check_blocking(store)?;
         let flat_params = ty.flat_params().map(|f| f.len());
         let params = {
             let mut cx = Cx::new(store, opts);

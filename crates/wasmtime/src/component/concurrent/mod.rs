@@ -20,6 +20,7 @@
 //! instance run the callee's task to completion in the caller's frame.
 
 mod accessor;
+mod blocking;
 mod buffers;
 mod builtins;
 mod handles;
@@ -30,6 +31,7 @@ mod transmit;
 mod waitables;
 
 pub use accessor::{Access, Accessor, AsAccessor, TaskExit};
+pub(crate) use blocking::{check_blocking, sync_frame};
 pub(crate) use builtins::builtin_func;
 pub use handles::ErrorContext;
 pub(crate) use handles::{lift_async_handle, lower_async_handle};
@@ -117,16 +119,9 @@ type SyncFn = Box<dyn FnOnce(&mut StoreOpaque) -> Result<Box<dyn Any + Send>> + 
 /// its own `context.get`/`context.set` slots, starting at 0).
 enum Frame {
     Task(usize),
-    Sync([u32; 2]),
-}
-
-/// Runs `f`, the core code of a synchronous call, as a frame of its own
-/// (for `context.get`/`context.set`).
-pub(crate) fn sync_frame<R>(store: &mut StoreOpaque, f: impl FnOnce(&mut StoreOpaque) -> R) -> R {
-    store.concurrent.current.push(Frame::Sync([0; 2]));
-    let r = f(store);
-    store.concurrent.current.pop();
-    r
+    /// The slots, and whether the call may block (its function is
+    /// `async`).
+    Sync([u32; 2], bool),
 }
 
 /// How a task starts.
@@ -291,7 +286,7 @@ impl ConcurrentState {
             return Ok(&mut self.task(id).context);
         }
         match self.current.last_mut() {
-            Some(Frame::Sync(slots)) => Ok(slots),
+            Some(Frame::Sync(slots, _)) => Ok(slots),
             _ => bail!("wasm trap: `context.get`/`context.set` called outside a task"),
         }
     }
@@ -720,6 +715,10 @@ fn after_call(store: &mut StoreOpaque, id: usize, outcome: Result<u32>) {
             }
             CALLBACK_YIELD => TaskState::Yielded,
             CALLBACK_WAIT => {
+                // Only a task that may block may wait.
+                if !(task.func.ty.is_async || task.returned || task.cancelled) {
+                    bail!(crate::Trap::CannotBlockSyncTask);
+                }
                 let set = code >> 4;
                 store.component_instances[instance]
                     .concurrent
