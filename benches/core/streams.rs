@@ -66,9 +66,9 @@ const WAT: &str = r#"(component
       (export "write" (func $write))
       (export "drop-r" (func $drop-r))
       (export "drop-w" (func $drop-w))))))
-  (func (export "sink") (param "s" $s) (result u32) (canon lift (core func $i "sink")))
+  (func (export "sink") async (param "s" $s) (result u32) (canon lift (core func $i "sink")))
   (func (export "start") (result $s) (canon lift (core func $i "start")))
-  (func (export "pump") (param "n" u32) (canon lift (core func $i "pump")))
+  (func (export "pump") async (param "n" u32) (canon lift (core func $i "pump")))
 )"#;
 
 /// Writes `left` bytes (from `data`) straight into the guest's buffers.
