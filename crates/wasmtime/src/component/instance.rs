@@ -498,6 +498,22 @@ impl<T: 'static> Builder<'_, '_, T> {
         self.options(o, &sources)
     }
 
+    /// The runtime options, component function type and core function
+    /// type of lowering `index`, from the core plan.
+    fn lowering_parts(
+        &mut self,
+        index: u32,
+    ) -> Result<(Arc<Options>, Arc<ComponentFuncType>, FuncType)> {
+        let inner = &self.component.inner;
+        let plan = inner.core_plan()?;
+        let sources = plan.lowering_options(index).clone();
+        let ty = plan.lowered_func_type(index);
+        let core_ty = plan.lowered_type(index)?;
+        let canon = &inner.translation.lowerings[index as usize].options;
+        let opts = Arc::new(self.options(canon, &sources)?);
+        Ok((opts, ty, core_ty))
+    }
+
     fn lowered(&mut self, index: u32) -> Result<crate::Func> {
         if let Some(f) = self.lowered.get(&index) {
             return Ok(*f);
@@ -530,15 +546,7 @@ impl<T: 'static> Builder<'_, '_, T> {
                     #[cfg(feature = "component-model-async")]
                     if lowering.options.async_ {
                         // An async lower: the callee's task may stay pending.
-                        let sources = self
-                            .component
-                            .inner
-                            .core_plan()?
-                            .lowering_options(index)
-                            .clone();
-                        let opts = Arc::new(self.options(&lowering.options, &sources)?);
-                        let ty = self.component.inner.core_plan()?.lowered_func_type(index);
-                        let core_ty = self.component.inner.core_plan()?.lowered_type(index)?;
+                        let (opts, ty, core_ty) = self.lowering_parts(index)?;
                         let raw: Arc<HostFuncRaw<T>> =
                             Arc::new(move |mut caller: Caller<'_, T>, slots: &mut [ValRaw]| {
                                 super::concurrent::guest_async_lower(
@@ -569,15 +577,7 @@ impl<T: 'static> Builder<'_, '_, T> {
                     }))
                 }
             };
-        let sources = self
-            .component
-            .inner
-            .core_plan()?
-            .lowering_options(index)
-            .clone();
-        let opts = Arc::new(self.options(&lowering.options, &sources)?);
-        let ty = self.component.inner.core_plan()?.lowered_func_type(index);
-        let core_ty = self.component.inner.core_plan()?.lowered_type(index)?;
+        let (opts, ty, core_ty) = self.lowering_parts(index)?;
         let raw = host.entry(ty, opts);
         let func = crate::Func::new_host(self.store, core_ty, raw)?;
         self.lowered.insert(index, func);
