@@ -399,3 +399,95 @@ fn codegen_and_image_tuning() -> Result<()> {
     unsafe { Module::deserialize(&engine, &default) }?;
     Ok(())
 }
+
+/// Funcref slots are filled on first use rather than at instantiation, and
+/// a pooled slot keeps the previous instance's bytes there: every way of
+/// reaching a funcref (exports, table elements, `ref.func` in code and in
+/// globals, the start function, `table.init` of a passive segment) must
+/// see this instance's functions, with their own types.
+#[test]
+fn funcrefs_of_a_reused_slot_belong_to_the_new_instance() -> Result<()> {
+    let engine = pooling_engine(|p| {
+        p.total_core_instances(1).total_memories(1).total_tables(1);
+    });
+    // The first tenant fills many funcref slots with functions of another
+    // type, all exported so that all are filled.
+    let mut first = String::from("(module");
+    for i in 0..64 {
+        first.push_str(&format!(
+            "(func (export \"f{i}\") (param i32) (result i32) (i32.add (local.get 0) (i32.const {i})))"
+        ));
+    }
+    first.push(')');
+    let first = Module::new(&engine, &first)?;
+    let second = Module::new(
+        &engine,
+        r#"(module
+            (type $r (func (result i64)))
+            (table $t (export "t") 4 funcref)
+            (global $g (mut i64) (i64.const 0))
+            (global $via_global funcref (ref.func $from_global))
+            (func $unused0 (result i64) (i64.const -1))
+            (func $unused1 (result i64) (i64.const -1))
+            (func $in_table (result i64) (i64.const 10))
+            (func $from_code (result i64) (i64.const 20))
+            (func $from_global (result i64) (i64.const 30))
+            (func $passive (result i64) (i64.const 40))
+            (func $start (global.set $g (i64.const 50)))
+            (elem (i32.const 0) $in_table)
+            (elem $p func $passive)
+            (elem declare func $from_code)
+            (start $start)
+            (func (export "started") (result i64) (global.get $g))
+            (func (export "call") (param i32) (result i64)
+                (call_indirect $t (type $r) (local.get 0)))
+            (func (export "setup")
+                (table.set $t (i32.const 1) (ref.func $from_code))
+                (table.set $t (i32.const 2) (global.get $via_global))
+                (table.init $t $p (i32.const 3) (i32.const 0) (i32.const 1))))"#,
+    )?;
+    for _ in 0..3 {
+        let mut store = Store::new(&engine, ());
+        let instance = Instance::new(&mut store, &first, &[])?;
+        let f = instance.get_typed_func::<i32, i32>(&mut store, "f63")?;
+        assert_eq!(f.call(&mut store, 1)?, 64);
+        drop(store);
+
+        // Twice: the second time the slot already holds this module's
+        // funcrefs, which are then not written again.
+        for _ in 0..2 {
+            check_second(&engine, &second)?;
+        }
+    }
+    Ok(())
+}
+
+fn check_second(engine: &Engine, second: &Module) -> Result<()> {
+    {
+        let mut store = Store::new(engine, ());
+        let instance = Instance::new(&mut store, second, &[])?;
+        let started = instance.get_typed_func::<(), i64>(&mut store, "started")?;
+        assert_eq!(started.call(&mut store, ())?, 50);
+        instance
+            .get_typed_func::<(), ()>(&mut store, "setup")?
+            .call(&mut store, ())?;
+        let call = instance.get_typed_func::<i32, i64>(&mut store, "call")?;
+        for (slot, expected) in [(0, 10), (1, 20), (2, 30), (3, 40)] {
+            assert_eq!(call.call(&mut store, slot)?, expected);
+        }
+        // Funcrefs read by the host carry the right type too.
+        let table = instance.get_table(&mut store, "t").unwrap();
+        for slot in 0..4 {
+            let f = table.get(&mut store, slot).unwrap();
+            let f = f.unwrap_func().unwrap();
+            let ty = f.ty(&store);
+            assert_eq!(ty.params().len(), 0);
+            assert!(matches!(ty.results().next(), Some(ValType::I64)));
+            assert_eq!(
+                f.typed::<(), i64>(&store)?.call(&mut store, ())?,
+                10 * (slot as i64 + 1)
+            );
+        }
+    }
+    Ok(())
+}

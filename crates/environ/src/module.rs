@@ -339,6 +339,50 @@ impl Module {
         }
     }
 
+    /// The defined functions whose `VMFuncRef` compiled code may address
+    /// directly (a `ref.func` in a function body computes the slot's
+    /// address inline), sorted and without repeats. Validation lets a body
+    /// name only functions that occur elsewhere in the module (element
+    /// segments, exports, global and table initializers), so those are
+    /// the candidates; every other funcref slot is reached only through
+    /// the runtime, which fills it on first use.
+    pub fn inline_func_refs(&self) -> Vec<DefinedFuncIndex> {
+        fn refs(e: &ConstExpr) -> impl Iterator<Item = FuncIndex> + '_ {
+            e.ops.iter().filter_map(|op| match op {
+                ConstOp::RefFunc(f) => Some(*f),
+                _ => None,
+            })
+        }
+        let mut seen = vec![false; self.functions.len()];
+        let named = self
+            .global_initializers
+            .values()
+            .chain(self.table_initializers.values().flatten())
+            .flat_map(refs)
+            .chain(self.exports.iter().filter_map(|e| match e.index {
+                EntityIndex::Function(f) => Some(f),
+                _ => None,
+            }));
+        for f in named {
+            seen[f.index()] = true;
+        }
+        for seg in self.elements.values() {
+            match &seg.items {
+                ElementItems::Functions(fs) => fs.iter().for_each(|f| seen[f.index()] = true),
+                ElementItems::Expressions(es) => es
+                    .iter()
+                    .flat_map(refs)
+                    .for_each(|f| seen[f.index()] = true),
+            }
+        }
+        seen.iter()
+            .enumerate()
+            .skip(self.num_imported_funcs)
+            .filter(|(_, s)| **s)
+            .map(|(i, _)| DefinedFuncIndex::new(i - self.num_imported_funcs))
+            .collect()
+    }
+
     /// Looks up an export by name.
     pub fn export(&self, name: &str) -> Option<EntityIndex> {
         let names = self.export_names.get_or_init(|| {

@@ -252,6 +252,7 @@ impl VMOffsets {
     }
 
     /// Offset of the `VMFuncRef` of function `index`.
+    #[inline]
     pub fn func_ref(&self, index: FuncIndex) -> u32 {
         assert!(index.as_u32() < self.num_functions);
         self.func_refs + vm_func_ref::SIZE * index.as_u32()

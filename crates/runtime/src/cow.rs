@@ -185,6 +185,11 @@ impl MemoryImage {
 #[derive(Debug, Default)]
 pub struct ModuleMemoryImages {
     images: PrimaryMap<DefinedMemoryIndex, Option<Arc<MemoryImage>>>,
+    /// Per data segment: whether it is an active segment whose bytes are
+    /// in an image (so instantiation does not copy it).
+    imaged_data: Box<[bool]>,
+    /// Whether every active data segment is in an image.
+    all_active_imaged: bool,
 }
 
 impl ModuleMemoryImages {
@@ -215,7 +220,29 @@ impl ModuleMemoryImages {
             any |= image.is_some();
             images.push(image.map(Arc::new));
         }
-        Ok(any.then_some(ModuleMemoryImages { images }))
+        if !any {
+            return Ok(None);
+        }
+        let mut all_active_imaged = true;
+        let imaged_data = module
+            .data
+            .values()
+            .map(|seg| match &seg.kind {
+                DataKind::Active { memory, .. } => {
+                    let imaged = module
+                        .defined_memory_index(*memory)
+                        .is_some_and(|d| images[d].is_some());
+                    all_active_imaged &= imaged;
+                    imaged
+                }
+                DataKind::Passive => false,
+            })
+            .collect();
+        Ok(Some(ModuleMemoryImages {
+            images,
+            imaged_data,
+            all_active_imaged,
+        }))
     }
 
     fn build_one(
@@ -284,5 +311,17 @@ impl ModuleMemoryImages {
     /// The image of defined memory `index`, if it has one.
     pub fn get(&self, index: DefinedMemoryIndex) -> Option<&Arc<MemoryImage>> {
         self.images.get(index)?.as_ref()
+    }
+
+    /// Per data segment of the module: whether it is an active segment
+    /// already in an image.
+    pub fn imaged_data(&self) -> &[bool] {
+        &self.imaged_data
+    }
+
+    /// Whether every active data segment of the module is in an image, so
+    /// that instantiation copies no data at all.
+    pub fn all_active_imaged(&self) -> bool {
+        self.all_active_imaged
     }
 }

@@ -2,6 +2,7 @@
 //! by its `VMContext`, laid out by `wasmtime_environ::VMOffsets`.
 
 pub mod allocator;
+mod func_refs;
 mod gc_ops;
 mod operations;
 #[cfg(feature = "pooling-allocator")]
@@ -15,7 +16,9 @@ use crate::shared_memory::SharedMemory;
 use crate::table::Table;
 use crate::vmcontext::*;
 use allocator::{InstanceAllocator, InstanceStorage};
+pub use func_refs::ModuleFuncRefs;
 use std::alloc::Layout;
+use std::cell::Cell;
 use std::ptr::NonNull;
 use std::sync::Arc;
 use wasmtime_environ::*;
@@ -67,8 +70,13 @@ pub struct InstanceAllocationRequest<'a> {
     /// Engine-wide type ids, indexed by the module's `TypeIndex`; must
     /// outlive the instance.
     pub type_ids: *const VMSharedTypeIndex,
-    /// Entry points of each defined function: `(array_call, wasm_call)`.
+    /// Entry points of each defined function: `(array_call, wasm_call)`;
+    /// must outlive the instance (its funcrefs are filled from it on
+    /// first use).
     pub functions: &'a [(VMArrayCallFunction, *const u8)],
+    /// The module's precomputed funcrefs: those compiled code may address
+    /// directly are filled at allocation, every other one on first use.
+    pub func_refs: Arc<ModuleFuncRefs>,
     /// The builtin function table stored in the vmctx: normally
     /// `libcalls::builtin_array()`. The caller passes it so that
     /// instances don't depend on the builtins' implementations (which
@@ -100,11 +108,24 @@ pub struct Instance {
     memories: PrimaryMap<DefinedMemoryIndex, InstanceMemory>,
     tables: PrimaryMap<DefinedTableIndex, Table>,
     dropped_elements: Vec<bool>,
+    /// Entry points of the defined functions (`InstanceAllocationRequest::functions`).
+    functions: *const (VMArrayCallFunction, *const u8),
+    /// One bit per defined function: whether its funcref slot is filled.
+    /// Slots are filled on first use (most of a big module's functions
+    /// are never taken as references), so the vmctx's funcref area is
+    /// neither zeroed nor written at allocation.
+    func_refs_ready: Box<[Cell<u64>]>,
+    /// The module's precomputed funcrefs and function-index segments.
+    func_refs: Arc<ModuleFuncRefs>,
     /// The reference words of element segments given by expressions,
     /// each evaluated once, when first used (so objects that an item
     /// allocates keep their identity across `table.init`/`array.new_elem`).
     elem_values: Vec<Option<Arc<[u64]>>>,
     dropped_data: Vec<bool>,
+    /// Whether every active data segment is in a memory image (then
+    /// `dropped_data` starts with them all dropped and `initialize` copies
+    /// no data).
+    data_all_imaged: bool,
     imported_memories: Vec<MemoryImport>,
     imported_tables: Vec<(*mut Instance, DefinedTableIndex)>,
     /// Per defined memory: whether its data segments were mapped as an
@@ -118,6 +139,12 @@ pub struct Instance {
     #[allow(clippy::vec_box)]
     defined_tags: Vec<Box<VMTagDefinition>>,
     exn_arena: crate::exn_arena::ExnArena,
+    /// The `VMContext` below, as a raw pointer derived from the instance's
+    /// allocation rather than from a reference to it: the vmctx extends past
+    /// the end of this struct, and funcref slots in it are filled through
+    /// `&self` ([`Instance::func_ref_ptr`]), which a pointer derived from
+    /// `&self` must not be used for.
+    vmctx_ptr: *mut VMContext,
     vmctx: VMContext,
 }
 
@@ -145,7 +172,24 @@ impl InstanceHandle {
         let layout = Layout::from_size_align(vmctx_offset + offsets.size() as usize, 16)?;
         let allocator = req.allocator;
         allocator.validate_module(&module, &offsets)?;
-        let storage = allocator.allocate_instance(layout)?;
+        // Everything before the defined functions' funcref slots is zeroed;
+        // those slots are filled on first use (see `func_refs_ready`).
+        let zeroed = vmctx_offset
+            + if module.functions.len() > module.num_imported_funcs {
+                offsets.func_ref(FuncIndex::new(module.num_imported_funcs)) as usize
+            } else {
+                offsets.size() as usize
+            };
+        let storage = allocator.allocate_instance(layout, zeroed, req.func_refs.id())?;
+        // A pool slot last filled by an instance of the same module holds
+        // the same funcrefs (same module, same vmctx address).
+        let funcrefs_in_place = storage.tenant() == req.func_refs.id();
+        anyhow::ensure!(
+            req.functions.len() == module.functions.len() - module.num_imported_funcs,
+            "instance request has {} function entries for {} defined functions",
+            req.functions.len(),
+            module.functions.len() - module.num_imported_funcs
+        );
 
         let mut memories = PrimaryMap::new();
         let mut imaged_memories = Vec::new();
@@ -168,6 +212,14 @@ impl InstanceHandle {
             memories.push(mem);
             imaged_memories.push(imaged);
         }
+        // Segments already in an image start dropped, as `initialize`
+        // would leave them (big modules have thousands of segments).
+        let (dropped_data, data_all_imaged) = match req.memory_images {
+            Some(images) if images.imaged_data().len() == module.data.len() => {
+                (images.imaged_data().to_vec(), images.all_active_imaged())
+            }
+            _ => (vec![false; module.data.len()], false),
+        };
         let mut tables = PrimaryMap::new();
         for (_, ty) in module.tables.iter().skip(module.num_imported_tables) {
             tables.push(allocator.allocate_table(ty)?);
@@ -187,8 +239,14 @@ impl InstanceHandle {
             memories,
             tables,
             dropped_elements: vec![false; module.elements.len()],
+            functions: req.functions.as_ptr(),
+            func_refs_ready: (0..req.functions.len().div_ceil(64))
+                .map(|i| Cell::new(req.func_refs.eager_bits().get(i).copied().unwrap_or(0)))
+                .collect(),
+            func_refs: req.func_refs.clone(),
             elem_values: vec![None; module.elements.len()],
-            dropped_data: vec![false; module.data.len()],
+            dropped_data,
+            data_all_imaged,
             imported_memories: req.imports.memories.clone(),
             imported_tables: req.imports.tables.clone(),
             imaged_memories,
@@ -197,18 +255,28 @@ impl InstanceHandle {
             tags,
             defined_tags,
             exn_arena: Default::default(),
+            vmctx_ptr: std::ptr::null_mut(),
             vmctx: VMContext::new(),
         };
         let raw = storage.as_ptr().cast::<Instance>();
         let ptr = NonNull::new(raw).ok_or_else(|| anyhow::anyhow!("out of memory"))?;
-        // SAFETY: the storage is a zeroed block of `layout`, large and
-        // aligned enough, owned by the handle created below.
-        unsafe { raw.write(instance) };
+        // SAFETY: the storage is a block of `layout` (zeroed up to the
+        // funcref slots), large and aligned enough, owned by the handle
+        // created below. The vmctx pointer keeps the provenance of the
+        // whole block.
+        unsafe {
+            raw.write(instance);
+            (*raw).vmctx_ptr = storage.as_ptr().add(vmctx_offset).cast();
+        }
         let mut handle = InstanceHandle {
             ptr,
             _storage: storage,
         };
-        handle.instance_mut().init_vmctx(&req)?;
+        if !funcrefs_in_place {
+            handle._storage.set_tenant(0);
+        }
+        handle.instance_mut().init_vmctx(&req, funcrefs_in_place)?;
+        handle._storage.set_tenant(req.func_refs.id());
         Ok(handle)
     }
 
@@ -323,7 +391,7 @@ impl Instance {
 
     /// Pointer to the `VMContext`.
     pub fn vmctx(&self) -> *mut VMContext {
-        &self.vmctx as *const VMContext as *mut VMContext
+        self.vmctx_ptr
     }
 
     fn vmctx_plus<T>(&self, offset: u32) -> *mut T {
@@ -331,7 +399,11 @@ impl Instance {
         unsafe { self.vmctx().cast::<u8>().add(offset as usize).cast() }
     }
 
-    fn init_vmctx(&mut self, req: &InstanceAllocationRequest<'_>) -> anyhow::Result<()> {
+    fn init_vmctx(
+        &mut self,
+        req: &InstanceAllocationRequest<'_>,
+        funcrefs_in_place: bool,
+    ) -> anyhow::Result<()> {
         let module = self.module.clone();
         // SAFETY: (all writes below) offsets come from VMOffsets for this
         // module, so every pointer is inside the zeroed vmctx allocation.
@@ -357,14 +429,10 @@ impl Instance {
             for (i, f) in req.imports.functions.iter().enumerate() {
                 *self.vmctx_plus(self.offsets.func_ref(FuncIndex::new(i))) = *f;
             }
-            let vmctx = self.vmctx().cast::<VMOpaqueContext>();
-            for (def_index, (array_call, wasm_call)) in req.functions.iter().enumerate() {
-                let index = module.func_index(DefinedFuncIndex::new(def_index));
-                let ty = module.functions[index];
-                let type_index = *req.type_ids.add(ty.index());
-                *self.vmctx_plus(self.offsets.func_ref(index)) =
-                    VMFuncRef::new(*array_call, *wasm_call, vmctx, type_index);
-            }
+        }
+        if !funcrefs_in_place {
+            // SAFETY: the precomputed funcrefs are this module's.
+            unsafe { self.func_refs.clone().fill_eager(self.vmctx().cast()) };
         }
         for index in self.memories.keys().collect::<Vec<_>>() {
             self.update_memory_definition(index);
@@ -407,6 +475,9 @@ impl Instance {
                 ElementKind::Declared => self.dropped_elements[index.index()] = true,
                 ElementKind::Passive => {}
             }
+        }
+        if self.data_all_imaged {
+            return Ok(());
         }
         for (index, seg) in module.data.iter() {
             if let DataKind::Active { memory, offset } = &seg.kind {
@@ -501,9 +572,25 @@ impl Instance {
         Ok(stack.pop().unwrap_or_default())
     }
 
-    /// Pointer to the `VMFuncRef` of function `index`.
+    /// Pointer to the `VMFuncRef` of function `index`, filling the slot
+    /// first if it is a defined function's and not filled yet.
     pub fn func_ref_ptr(&self, index: FuncIndex) -> *mut VMFuncRef {
-        self.vmctx_plus(self.offsets.func_ref(index))
+        let ptr = self.vmctx_plus::<VMFuncRef>(self.offsets.func_ref(index));
+        if let Some(def) = self.module.defined_func_index(index) {
+            let word = &self.func_refs_ready[def.index() / 64];
+            let bit = 1u64 << (def.index() % 64);
+            if word.get() & bit == 0 {
+                // SAFETY: `functions` has one entry per defined function
+                // and outlives the instance (see the request's docs).
+                let (array_call, wasm_call) = unsafe { *self.functions.add(def.index()) };
+                let type_index = self.type_id(self.module.functions[index]);
+                let vmctx = self.vmctx().cast::<VMOpaqueContext>();
+                // SAFETY: the slot lies inside this instance's vmctx.
+                unsafe { ptr.write(VMFuncRef::new(array_call, wasm_call, vmctx, type_index)) };
+                word.set(word.get() | bit);
+            }
+        }
+        ptr
     }
 
     /// Whether function `index` is a host function (an import bound to a

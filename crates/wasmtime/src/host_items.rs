@@ -39,6 +39,7 @@ pub(crate) fn host_instance_with_types(
             type_ids.as_ptr()
         },
         functions: &[],
+        func_refs: std::sync::Arc::new(wasmtime_runtime::instance::ModuleFuncRefs::empty()),
         builtins: wasmtime_runtime::libcalls::builtin_array(),
         store: store_ptr,
         host_id: index,

@@ -166,6 +166,7 @@ impl Instance {
             store_context: &mut *store.vm_store_context,
             type_ids: module.type_ids().as_ptr(),
             functions: module.entries(),
+            func_refs: module.func_refs().clone(),
             builtins: wasmtime_runtime::libcalls::builtin_array(),
             store: store_ptr,
             host_id: index,

@@ -151,9 +151,8 @@ impl InterfaceType {
                 _ => 4,
             },
             Enum(_) | Variant(_) | Option(_) | Result { .. } => {
-                let cases = self.variant_cases();
-                let payload = cases.iter().flatten().map(|t| t.align()).max().unwrap_or(1);
-                discriminant_size(cases.len()).max(payload)
+                let payload = self.cases().flatten().map(|t| t.align()).max().unwrap_or(1);
+                discriminant_size(self.cases().len()).max(payload)
             }
         }
     }
@@ -171,10 +170,18 @@ impl InterfaceType {
             FixedLengthList(t, n) => t.size().saturating_mul(*n),
             Record(_) | Tuple(_) => {
                 let mut offset = 0;
-                for t in self.fields() {
-                    offset = align_to(offset, t.align()) + t.size();
+                let mut align = 1;
+                let mut add = |t: &InterfaceType| {
+                    let a = t.align();
+                    align = align.max(a);
+                    offset = align_to(offset, a) + t.size();
+                };
+                match self {
+                    Record(fields) => fields.iter().for_each(|(_, t)| add(t)),
+                    Tuple(ts) => ts.iter().for_each(add),
+                    _ => unreachable!(),
                 }
-                align_to(offset, self.align())
+                align_to(offset, align)
             }
             Flags(names) => match names.len() {
                 0 => 0,
@@ -183,13 +190,7 @@ impl InterfaceType {
                 n => 4 * (n as u32).div_ceil(32),
             },
             Enum(_) | Variant(_) | Option(_) | Result { .. } => {
-                let max = self
-                    .variant_cases()
-                    .iter()
-                    .flatten()
-                    .map(|t| t.size())
-                    .max()
-                    .unwrap_or(0);
+                let max = self.cases().flatten().map(|t| t.size()).max().unwrap_or(0);
                 align_to(self.payload_offset() + max, self.align())
             }
         }
@@ -222,20 +223,60 @@ impl InterfaceType {
     /// (`option` is `none | some(T)`, `result` is `ok(T?) | err(E?)`, an
     /// enum's cases have none).
     pub fn variant_cases(&self) -> Vec<Option<&InterfaceType>> {
+        self.cases().collect()
+    }
+
+    /// [`InterfaceType::variant_cases`] without collecting them.
+    pub fn cases(&self) -> Cases<'_> {
         match self {
-            InterfaceType::Variant(cases) => cases.iter().map(|(_, t)| t.as_ref()).collect(),
-            InterfaceType::Enum(names) => names.iter().map(|_| None).collect(),
-            InterfaceType::Option(t) => vec![None, Some(t)],
-            InterfaceType::Result { ok, err } => vec![ok.as_deref(), err.as_deref()],
-            _ => Vec::new(),
+            InterfaceType::Variant(cases) => Cases::Variant(cases.iter()),
+            InterfaceType::Enum(names) => Cases::Empty(0..names.len()),
+            InterfaceType::Option(t) => Cases::Two([None, Some(&**t)].into_iter()),
+            InterfaceType::Result { ok, err } => {
+                Cases::Two([ok.as_deref(), err.as_deref()].into_iter())
+            }
+            _ => Cases::Empty(0..0),
         }
     }
 
     /// Where a variant-like type's payload starts.
     pub fn payload_offset(&self) -> u32 {
-        let cases = self.variant_cases();
-        let payload_align = cases.iter().flatten().map(|t| t.align()).max().unwrap_or(1);
-        align_to(discriminant_size(cases.len()), payload_align)
+        let payload_align = self.cases().flatten().map(|t| t.align()).max().unwrap_or(1);
+        align_to(discriminant_size(self.cases().len()), payload_align)
+    }
+
+    /// How many core values this type flattens to (the length of
+    /// [`InterfaceType::flat`], counted without building it).
+    pub fn flat_count(&self) -> usize {
+        use InterfaceType::*;
+        match self {
+            Bool | S8 | U8 | S16 | U16 | S32 | U32 | Char | Own(_) | Borrow(_) | Enum(_)
+            | Stream(_) | Future(_) | ErrorContext | S64 | U64 | Float32 | Float64 => 1,
+            String | List(_) | Map(..) => 2,
+            // As `push_flat`: copies stop once past the flat limit.
+            FixedLengthList(t, n) => {
+                let one = t.flat_count();
+                let mut total = 0;
+                for _ in 0..*n {
+                    total += one;
+                    if total > MAX_FLAT_PARAMS {
+                        break;
+                    }
+                }
+                total
+            }
+            Record(fields) => fields.iter().map(|(_, t)| t.flat_count()).sum(),
+            Tuple(ts) => ts.iter().map(InterfaceType::flat_count).sum(),
+            Flags(names) => names.len().div_ceil(32),
+            Variant(_) | Option(_) | Result { .. } => {
+                1 + self
+                    .cases()
+                    .flatten()
+                    .map(|t| t.flat_count())
+                    .max()
+                    .unwrap_or(0)
+            }
+        }
     }
 
     /// Appends the core types this type flattens to.
@@ -259,11 +300,8 @@ impl InterfaceType {
                     }
                 }
             }
-            Record(_) | Tuple(_) => {
-                for t in self.fields() {
-                    t.push_flat(out);
-                }
-            }
+            Record(fields) => fields.iter().for_each(|(_, t)| t.push_flat(out)),
+            Tuple(ts) => ts.iter().for_each(|t| t.push_flat(out)),
             Flags(names) => {
                 for _ in 0..names.len().div_ceil(32) {
                     out.push(FlatType::I32);
@@ -272,7 +310,7 @@ impl InterfaceType {
             Variant(_) | Option(_) | Result { .. } => {
                 out.push(FlatType::I32);
                 let mut payload: Vec<FlatType> = Vec::new();
-                for case in self.variant_cases().into_iter().flatten() {
+                for case in self.cases().flatten() {
                     let mut flat = Vec::new();
                     case.push_flat(&mut flat);
                     for (i, f) in flat.into_iter().enumerate() {
@@ -335,7 +373,60 @@ impl ComponentFuncType {
         let flat = self.result.as_ref().map(|t| t.flat()).unwrap_or_default();
         (flat.len() <= MAX_FLAT_RESULTS).then_some(flat)
     }
+
+    /// How many core values the parameters flatten to (before the
+    /// [`MAX_FLAT_PARAMS`] limit is applied).
+    pub fn flat_params_count(&self) -> usize {
+        self.params.iter().map(|(_, t)| t.flat_count()).sum()
+    }
+
+    /// The length of [`ComponentFuncType::flat_params`], counted without
+    /// building it.
+    pub fn flat_params_len(&self) -> Option<usize> {
+        Some(self.flat_params_count()).filter(|n| *n <= MAX_FLAT_PARAMS)
+    }
+
+    /// The length of [`ComponentFuncType::flat_result`], counted without
+    /// building it.
+    pub fn flat_result_len(&self) -> Option<usize> {
+        let n = self.result.as_ref().map_or(0, InterfaceType::flat_count);
+        (n <= MAX_FLAT_RESULTS).then_some(n)
+    }
 }
+
+/// The case payloads of a variant-like type
+/// ([`InterfaceType::cases`]).
+pub enum Cases<'a> {
+    /// A `variant`'s cases.
+    Variant(std::slice::Iter<'a, (String, Option<InterfaceType>)>),
+    /// `option` or `result`: two cases.
+    Two(std::array::IntoIter<Option<&'a InterfaceType>, 2>),
+    /// Cases without payloads (an `enum`), or none at all.
+    Empty(std::ops::Range<usize>),
+}
+
+impl<'a> Iterator for Cases<'a> {
+    type Item = Option<&'a InterfaceType>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            Cases::Variant(it) => it.next().map(|(_, t)| t.as_ref()),
+            Cases::Two(it) => it.next(),
+            Cases::Empty(it) => it.next().map(|_| None),
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = match self {
+            Cases::Variant(it) => it.len(),
+            Cases::Two(it) => it.len(),
+            Cases::Empty(it) => it.len(),
+        };
+        (n, Some(n))
+    }
+}
+
+impl ExactSizeIterator for Cases<'_> {}
 
 #[cfg(test)]
 mod tests {

@@ -24,9 +24,18 @@ pub trait InstanceAllocator: Send + Sync {
     /// can be allocated at all (per-module limits of the pool).
     fn validate_module(&self, module: &Module, offsets: &VMOffsets) -> Result<()>;
 
-    /// Allocates a zeroed, 16-byte aligned block of `layout.size()` bytes
-    /// for an `Instance` and its `VMContext`.
-    fn allocate_instance(&self, layout: Layout) -> Result<InstanceStorage>;
+    /// Allocates a 16-byte aligned block of `layout.size()` bytes for an
+    /// `Instance` and its `VMContext`. Its first `zeroed` bytes are zero;
+    /// the rest (the defined functions' funcref slots, which are written
+    /// before they are read) may hold stale bytes. `tenant` (0 for none)
+    /// names whose funcrefs the caller will write there: a pool prefers a
+    /// slot whose tail already holds them ([`InstanceStorage::tenant`]).
+    fn allocate_instance(
+        &self,
+        layout: Layout,
+        zeroed: usize,
+        tenant: u64,
+    ) -> Result<InstanceStorage>;
 
     /// Allocates a linear memory of type `ty` laid out as `style` says,
     /// mapping `image` (the memory's initial contents) copy-on-write when
@@ -59,6 +68,14 @@ pub trait InstanceAllocator: Send + Sync {
 pub trait InstanceSlot: Send + Sync {
     /// Gives the block back.
     fn release(&self);
+
+    /// Whose funcrefs the block's tail holds, in full (0: unknown).
+    fn tenant(&self) -> u64 {
+        0
+    }
+
+    /// Records whose funcrefs the block's tail holds (0: unknown).
+    fn set_tenant(&self, _tenant: u64) {}
 }
 
 /// An owned block of memory for an `Instance` plus `VMContext`.
@@ -78,11 +95,21 @@ unsafe impl Send for InstanceStorage {}
 unsafe impl Sync for InstanceStorage {}
 
 impl InstanceStorage {
-    /// A zeroed heap block.
-    pub fn heap(layout: Layout) -> Result<InstanceStorage> {
+    /// A heap block whose first `zeroed` bytes are zero (the rest is left
+    /// as the allocator gives it: large modules have hundreds of
+    /// kilobytes of funcref slots, initialised one by one on first use).
+    pub fn heap(layout: Layout, zeroed: usize) -> Result<InstanceStorage> {
         anyhow::ensure!(layout.size() > 0, "empty instance layout");
-        // SAFETY: the layout is non-zero sized.
-        let raw = unsafe { std::alloc::alloc_zeroed(layout) };
+        let zeroed = zeroed.min(layout.size());
+        // SAFETY: the layout is non-zero sized; the block is ours and at
+        // least `zeroed` bytes long.
+        let raw = unsafe {
+            let raw = std::alloc::alloc(layout);
+            if !raw.is_null() {
+                std::ptr::write_bytes(raw, 0, zeroed);
+            }
+            raw
+        };
         let ptr = NonNull::new(raw).ok_or_else(|| anyhow::anyhow!("out of memory"))?;
         Ok(InstanceStorage {
             ptr,
@@ -91,7 +118,7 @@ impl InstanceStorage {
     }
 
     /// A block inside a pool. The caller guarantees `ptr` points at a
-    /// zeroed, suitably sized and aligned block that stays valid until
+    /// suitably zeroed (see [`InstanceAllocator::allocate_instance`]), sized and aligned block that stays valid until
     /// `slot` is released.
     pub fn from_slot(ptr: NonNull<u8>, slot: Box<dyn InstanceSlot>) -> InstanceStorage {
         InstanceStorage {
@@ -103,6 +130,25 @@ impl InstanceStorage {
     /// Start of the block.
     pub fn as_ptr(&self) -> *mut u8 {
         self.ptr.as_ptr()
+    }
+
+    /// Whose funcrefs (a [`super::ModuleFuncRefs::id`]) the block's tail
+    /// already holds, written in full by an earlier instance in the same
+    /// place; 0 if unknown. Such funcrefs need not be written again: they
+    /// depend only on the module and the vmctx address.
+    pub fn tenant(&self) -> u64 {
+        match &self.release {
+            Release::Heap(_) => 0,
+            Release::Slot(slot) => slot.tenant(),
+        }
+    }
+
+    /// Records whose funcrefs the block's tail holds (0 while they are
+    /// being written).
+    pub fn set_tenant(&self, tenant: u64) {
+        if let Release::Slot(slot) = &self.release {
+            slot.set_tenant(tenant);
+        }
     }
 }
 
@@ -126,8 +172,13 @@ impl InstanceAllocator for OnDemandInstanceAllocator {
         Ok(())
     }
 
-    fn allocate_instance(&self, layout: Layout) -> Result<InstanceStorage> {
-        InstanceStorage::heap(layout)
+    fn allocate_instance(
+        &self,
+        layout: Layout,
+        zeroed: usize,
+        _tenant: u64,
+    ) -> Result<InstanceStorage> {
+        InstanceStorage::heap(layout, zeroed)
     }
 
     fn allocate_memory(

@@ -241,6 +241,17 @@ impl Instance {
             ElementItems::Expressions(_) => self.elem_values(elem).ok(),
         };
         let (src, dst, len) = (src as usize, dst as usize, len as usize);
+        if let Some(offsets) = self.func_refs.clone().elem_offsets(elem) {
+            // Every function a segment names has its funcref filled at
+            // instantiation (`Module::inline_func_refs`), so the elements
+            // are the slots' addresses.
+            let vmctx = self.vmctx() as u64;
+            let elements = &mut self.table(table).elements_mut()[dst..dst + len];
+            for (e, off) in elements.iter_mut().zip(&offsets[src..src + len]) {
+                *e = vmctx + u64::from(*off);
+            }
+            return true;
+        }
         let vals: Vec<u64> = match (&seg.items, &values) {
             (ElementItems::Functions(f), _) => f[src..src + len]
                 .iter()

@@ -25,6 +25,7 @@ use crate::table::{Table, TableSlot};
 use anyhow::{bail, Context, Result};
 use std::alloc::Layout;
 use std::ptr::NonNull;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use wasmtime_environ::{Memory, MemoryStyle, Module, Table as TableTy, Tunables, VMOffsets};
 
@@ -188,6 +189,9 @@ impl PoolingInstanceAllocator {
                 max_size: config.max_core_instance_size,
                 total: config.total_core_instances as usize,
                 free: Mutex::new((0..config.total_core_instances as usize).rev().collect()),
+                tenants: (0..config.total_core_instances)
+                    .map(|_| AtomicU64::new(0))
+                    .collect(),
             }),
             memories: Arc::new(MemoryPool {
                 mmap: memory_mmap,
@@ -291,7 +295,12 @@ impl InstanceAllocator for PoolingInstanceAllocator {
         Ok(())
     }
 
-    fn allocate_instance(&self, layout: Layout) -> Result<InstanceStorage> {
+    fn allocate_instance(
+        &self,
+        layout: Layout,
+        zeroed: usize,
+        tenant: u64,
+    ) -> Result<InstanceStorage> {
         let pool = &self.instances;
         if layout.size() > pool.max_size || layout.align() > crate::mmap::host_page_size() {
             bail!(
@@ -301,7 +310,24 @@ impl InstanceAllocator for PoolingInstanceAllocator {
                 pool.max_size
             );
         }
-        let index = pool.free.lock().unwrap().pop().ok_or_else(|| {
+        let index = {
+            let mut free = pool.free.lock().unwrap();
+            let n = free.len();
+            // A recently freed slot that already holds this tenant's
+            // funcrefs, else the most recently freed one.
+            let hit = (tenant != 0)
+                .then(|| {
+                    (n.saturating_sub(TENANT_SEARCH)..n)
+                        .rev()
+                        .find(|&i| pool.tenants[free[i]].load(Ordering::Acquire) == tenant)
+                })
+                .flatten();
+            match hit {
+                Some(i) => Some(free.swap_remove(i)),
+                None => free.pop(),
+            }
+        }
+        .ok_or_else(|| {
             anyhow::anyhow!(
                 "maximum concurrent core instance limit of {} reached",
                 pool.total
@@ -309,9 +335,9 @@ impl InstanceAllocator for PoolingInstanceAllocator {
         })?;
         let ptr = pool.mmap.as_mut_ptr().wrapping_add(index * pool.stride);
         // SAFETY: the slot lies inside the read/write instance region and is
-        // ours until released; `layout.size() <= stride`. Slots are zeroed
-        // here because the previous instance may have written to them.
-        unsafe { std::ptr::write_bytes(ptr, 0, layout.size()) };
+        // ours until released; `layout.size() <= stride`. The prefix is
+        // zeroed here because the previous instance may have written to it.
+        unsafe { std::ptr::write_bytes(ptr, 0, zeroed.min(layout.size())) };
         let slot = InstancePoolSlot {
             pool: pool.clone(),
             index,
@@ -399,7 +425,14 @@ struct InstancePool {
     max_size: usize,
     total: usize,
     free: Mutex<Vec<usize>>,
+    /// Per slot: the tenant whose funcrefs its tail holds (see
+    /// [`InstanceAllocator::allocate_instance`]), 0 for none.
+    tenants: Box<[AtomicU64]>,
 }
+
+/// How many free slots, from the most recently freed, are searched for
+/// one that already holds the requested tenant.
+const TENANT_SEARCH: usize = 64;
 
 struct InstancePoolSlot {
     pool: Arc<InstancePool>,
@@ -409,6 +442,14 @@ struct InstancePoolSlot {
 impl InstanceSlot for InstancePoolSlot {
     fn release(&self) {
         self.pool.free.lock().unwrap().push(self.index);
+    }
+
+    fn tenant(&self) -> u64 {
+        self.pool.tenants[self.index].load(Ordering::Acquire)
+    }
+
+    fn set_tenant(&self, tenant: u64) {
+        self.pool.tenants[self.index].store(tenant, Ordering::Release);
     }
 }
 

@@ -39,8 +39,8 @@ impl Func {
         let index = store.component_funcs.len();
         store.component_funcs.push(Arc::new(LiftedFunc {
             core,
-            flat_params: ty.flat_params().map(|f| f.len()),
-            flat_results: ty.flat_result().map(|f| f.len()),
+            flat_params: ty.flat_params_len(),
+            flat_results: ty.flat_result_len(),
             ty,
             options,
         }));
@@ -176,7 +176,7 @@ impl Func {
         let mut raw = Vec::new();
         let lent = {
             let mut cx = Cx::new(&mut *store, &data.options);
-            match ty.flat_params() {
+            match ty.flat_params_len() {
                 Some(_) => {
                     for ((_, t), v) in ty.params.iter().zip(params) {
                         cx.lower_flat(t, v, &mut raw)?;
@@ -192,8 +192,8 @@ impl Func {
             (std::mem::take(&mut cx.lent), cx.take_host_lends())
         };
         let (lent, host_lent) = lent;
-        let flat_result = ty.flat_result();
-        let core_results = flat_result.as_ref().map_or(1, |f| f.len());
+        let flat_result = ty.flat_result_len();
+        let core_results = flat_result.unwrap_or(1);
         if raw.len() < core_results {
             raw.resize(core_results, ValRaw::u64(0));
         }
@@ -212,7 +212,7 @@ impl Func {
         cx.check_lent()?;
         if let Some(rt) = &ty.result {
             results[0] = match flat_result {
-                Some(flat) => cx.lift_flat(rt, &mut raw[..flat.len()].iter().copied())?,
+                Some(flat) => cx.lift_flat(rt, &mut raw[..flat].iter().copied())?,
                 None => cx.load(rt, raw[0].get_u32())?,
             };
         }

@@ -29,7 +29,7 @@ const RETURNED: u32 = 2;
 /// values, or `None` for a pointer in the first slot; and the slot of its
 /// result pointer.
 pub(crate) fn async_param_layout(ty: &ComponentFuncType) -> (Option<usize>, usize) {
-    let n = ty.params_tuple().flat().len();
+    let n = ty.flat_params_count();
     if n <= MAX_FLAT_ASYNC_PARAMS {
         (Some(n), n)
     } else {
@@ -133,11 +133,11 @@ where
         let (flat_params, retptr_slot) = if async_ {
             async_param_layout(&ty)
         } else {
-            let flat = ty.flat_params().map(|f| f.len());
+            let flat = ty.flat_params_len();
             (flat, flat.unwrap_or(1))
         };
         // An async lower always stores the result through its pointer.
-        let flat_results = ty.flat_result().map(|f| f.len()).filter(|_| !async_);
+        let flat_results = ty.flat_result_len().filter(|_| !async_);
         Arc::new(move |mut caller: Caller<'_, T>, slots: &mut [ValRaw]| {
             let params = {
                 let mut cx = Cx::new(caller.store.opaque(), &opts);

@@ -648,7 +648,7 @@ pub(crate) fn call_host<T: 'static>(
     let (flat_params, retptr_slot) = if opts.async_ {
         super::host::async_param_layout(ty)
     } else {
-        let flat = ty.flat_params().map(|f| f.len());
+        let flat = ty.flat_params_len();
         (flat, flat.unwrap_or(1))
     };
     let params = {
@@ -682,7 +682,7 @@ pub(crate) fn call_host<T: 'static>(
     )?;
     if let Some(rt) = &ty.result {
         let mut cx = Cx::new(caller.store.opaque(), opts);
-        match ty.flat_result().filter(|_| !opts.async_) {
+        match ty.flat_result_len().filter(|_| !opts.async_) {
             Some(_) => {
                 let mut out = Vec::new();
                 cx.lower_flat(rt, &results[0], &mut out)?;

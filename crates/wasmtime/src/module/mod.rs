@@ -38,6 +38,9 @@ pub(crate) struct ModuleInner {
     type_ids: Box<[VMSharedTypeIndex]>,
     /// Entry points passed to each instantiation.
     entries: Vec<(VMArrayCallFunction, *const u8)>,
+    /// The funcrefs and function-index segments each instantiation stamps
+    /// out (see [`wasmtime_runtime::instance::ModuleFuncRefs`]).
+    func_refs: Arc<wasmtime_runtime::instance::ModuleFuncRefs>,
     /// Copy-on-write images of the memories' initial contents, built on
     /// first instantiation (`None` inside: no memory can use one).
     memory_images: OnceLock<Option<Arc<ModuleMemoryImages>>>,
@@ -115,7 +118,7 @@ impl Module {
         }
         wasmtime_runtime::traphandlers::register_code(code.clone());
         let type_ids: Box<[VMSharedTypeIndex]> = engine.register_module_types(&module).into();
-        let entries = (0..n as u32)
+        let entries: Vec<(VMArrayCallFunction, *const u8)> = (0..n as u32)
             .map(|i| {
                 // SAFETY: the array entry was compiled with exactly the
                 // `VMArrayCallFunction` signature.
@@ -149,6 +152,9 @@ impl Module {
         } else {
             None
         };
+        let func_refs = Arc::new(wasmtime_runtime::instance::ModuleFuncRefs::new(
+            &module, &type_ids, &entries,
+        ));
         let body_owner = (0..2 * n)
             .map(|a| (a % 2 == 0).then(|| DefinedFuncIndex::new(a / 2)))
             .collect();
@@ -162,6 +168,7 @@ impl Module {
                 body_owner,
                 type_ids,
                 entries,
+                func_refs,
                 memory_images: OnceLock::new(),
                 wasm_offset_base: AtomicUsize::new(0),
                 #[cfg(feature = "addr2line")]
@@ -234,6 +241,10 @@ impl Module {
 
     pub(crate) fn entries(&self) -> &[(VMArrayCallFunction, *const u8)] {
         &self.inner.entries
+    }
+
+    pub(crate) fn func_refs(&self) -> &Arc<wasmtime_runtime::instance::ModuleFuncRefs> {
+        &self.inner.func_refs
     }
 
     /// The module's memory images, built on first use when

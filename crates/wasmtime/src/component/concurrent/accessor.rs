@@ -419,7 +419,7 @@ pub(crate) fn lower_typed<Params: ComponentNamedList + Lower>(
 ) -> Result<Vec<ValRaw>> {
     let mut raw = Vec::new();
     let mut types = ty.params.iter().map(|(_, t)| t);
-    match ty.flat_params() {
+    match ty.flat_params_len() {
         Some(_) => params.lower_fields_flat(cx, &mut types, &mut raw)?,
         None => {
             let (align, size) = internal::tuple_layout(ty.params.iter().map(|(_, t)| t));
@@ -439,7 +439,7 @@ pub(crate) fn lift_typed<Return: ComponentNamedList + Lift>(
     args: &[ValRaw],
 ) -> Result<Return> {
     let mut types = ty.result.iter();
-    let flat = ty.result.as_ref().map_or(0, |t| t.flat().len());
+    let flat = ty.result.as_ref().map_or(0, |t| t.flat_count());
     if flat <= MAX_FLAT_PARAMS {
         Return::lift_fields_flat(cx, &mut types, &mut args.iter().copied())
     } else {

@@ -120,7 +120,7 @@ where
     ) -> Result<()> {
         // The caller blocks on the future: only a task that may block can.
         super::check_blocking(store)?;
-        let flat_params = ty.flat_params().map(|f| f.len());
+        let flat_params = ty.flat_params_len();
         let params = {
             let mut cx = Cx::new(store, opts);
             let mut types = ty.params.iter().map(|(_, t)| t);
@@ -141,7 +141,7 @@ where
         };
         let mut cx = Cx::new(store, opts);
         let mut types = ty.result.iter();
-        match ty.flat_result() {
+        match ty.flat_result_len() {
             Some(_) => {
                 let mut out = Vec::new();
                 ret.lower_fields_flat(&mut cx, &mut types, &mut out)?;

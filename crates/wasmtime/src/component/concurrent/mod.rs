@@ -561,7 +561,7 @@ pub(crate) fn val_start(store: &mut StoreOpaque, func: Func, params: Vec<Val>) -
                 params.len()
             );
             let mut raw = Vec::new();
-            match ty.flat_params() {
+            match ty.flat_params_len() {
                 Some(_) => {
                     for ((_, t), v) in ty.params.iter().zip(&params) {
                         cx.lower_flat(t, v, &mut raw)?;
@@ -579,7 +579,7 @@ pub(crate) fn val_start(store: &mut StoreOpaque, func: Func, params: Vec<Val>) -
         lift: Box::new(move |cx, args| {
             let mut out = Vec::new();
             if let Some(rt) = &ty2.result {
-                out.push(if rt.flat().len() <= MAX_FLAT_PARAMS {
+                out.push(if rt.flat_count() <= MAX_FLAT_PARAMS {
                     cx.lift_flat(rt, &mut args.iter().copied())?
                 } else {
                     let ptr = args.first().map_or(0, |a| a.get_u32());
