@@ -39,7 +39,7 @@ pub(crate) enum Source {
 }
 
 /// The sources of a set of canonical options' core items.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct PlannedOptions {
     pub(crate) memory: Option<Source>,
     pub(crate) realloc: Option<Source>,

@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use wasmtime_environ::component::{
     Builtin, CanonOptions, ComponentFuncDef, ComponentFuncType, CoreDef, CoreInstanceDef,
-    ExportDef, ModuleDef, ResourceDef,
+    ExportDef, ModuleDef, ResourceDef, StringEncoding,
 };
 use wasmtime_environ::{EntityIndex, EntityType};
 use wasmtime_runtime::instance::Imports;
@@ -120,6 +120,9 @@ struct Builder<'a, 's, T: 'static> {
     core: Vec<Option<crate::Instance>>,
     lowered: BTreeMap<u32, crate::Func>,
     builtins: BTreeMap<u32, crate::Func>,
+    /// The runtime options made so far, by their sources, encoding and
+    /// `async` flag: most lowerings share a handful of them.
+    lowering_options: Vec<((PlannedOptions, StringEncoding, bool), Arc<Options>)>,
     /// The component instance's index in the store.
     instance: usize,
 }
@@ -173,6 +176,7 @@ pub(crate) fn instantiate<T: 'static>(
         core: Vec::new(),
         lowered: BTreeMap::new(),
         builtins: BTreeMap::new(),
+        lowering_options: Vec::new(),
         instance: index,
     };
     let plan = component.inner.core_plan()?;
@@ -506,11 +510,16 @@ impl<T: 'static> Builder<'_, '_, T> {
     ) -> Result<(Arc<Options>, Arc<ComponentFuncType>, FuncType)> {
         let inner = &self.component.inner;
         let plan = inner.core_plan()?;
-        let sources = plan.lowering_options(index).clone();
+        let sources = plan.lowering_options(index);
         let ty = plan.lowered_func_type(index);
         let core_ty = plan.lowered_type(index)?;
         let canon = &inner.translation.lowerings[index as usize].options;
-        let opts = Arc::new(self.options(canon, &sources)?);
+        let key = (sources.clone(), canon.string_encoding, canon.async_);
+        if let Some((_, opts)) = self.lowering_options.iter().find(|(k, _)| *k == key) {
+            return Ok((opts.clone(), ty, core_ty));
+        }
+        let opts = Arc::new(self.options(canon, &key.0)?);
+        self.lowering_options.push((key, opts.clone()));
         Ok((opts, ty, core_ty))
     }
 
