@@ -5,7 +5,7 @@
 //! fiber.
 
 use super::typed::{TypedFunc, WasmParams, WasmResults, WasmRet, WasmTyList};
-use super::{dynamic_host_func, invoke, Caller, Func, HostFuncRaw};
+use super::{dynamic_host_func, Caller, Func, HostFuncRaw};
 use crate::fiber::{block_on, on_fiber_in};
 use crate::store::{StoreInner, StoreOpaque};
 use crate::{AsContextMut, Engine, FuncType, Val};
