@@ -1,6 +1,8 @@
 //! Async calls of our `wasmtime` against Wasmtime 48 (crates.io), the same
 //! cases on both in one process:
 //!
+//! * `call_sync`: `TypedFunc::call` of a no-op `(func)` (a baseline: the
+//!   difference to `call_async` is the fiber);
 //! * `call_async`: `TypedFunc::call_async` of a no-op `(func)`;
 //! * `suspend_resume`: `call_async` of a function that calls an async host
 //!   function (`Linker::func_wrap_async`) whose future is pending once and
@@ -114,6 +116,26 @@ macro_rules! cases {
                         }
                         start.elapsed().as_nanos() as f64 / iters as f64
                     })
+                }
+            }
+
+            /// Nanoseconds per synchronous `call` of a no-op (a baseline:
+            /// what `call_async` adds is the fiber).
+            pub fn call_sync() -> impl FnMut(u64) -> f64 {
+                let engine = Engine::new(&Config::new()).unwrap();
+                let module = Module::new(&engine, NOOP_WAT).unwrap();
+                let mut store = Store::new(&engine, ());
+                let linker = Linker::<()>::new(&engine);
+                let instance = linker.instantiate(&mut store, &module).unwrap();
+                let f = instance
+                    .get_typed_func::<(), ()>(&mut store, "noop")
+                    .unwrap();
+                move |iters| {
+                    let start = Instant::now();
+                    for _ in 0..iters {
+                        f.call(&mut store, ()).unwrap();
+                    }
+                    start.elapsed().as_nanos() as f64 / iters as f64
                 }
             }
 
@@ -231,6 +253,15 @@ fn main() {
         "{:<18} {:>10} {:>10} {:>7} {:>10} {:>10} {:>7}",
         "case", "ours ns", "ref ns", "ratio", "ours min", "ref min", "ratio"
     );
+    if "call_sync".contains(&filter) {
+        compare(
+            "call_sync",
+            iters,
+            rounds,
+            ours::call_sync(),
+            reference::call_sync(),
+        );
+    }
     if "call_async".contains(&filter) {
         compare(
             "call_async",
