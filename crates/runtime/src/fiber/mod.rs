@@ -26,6 +26,9 @@ use std::marker::PhantomData;
 use std::panic::{self, AssertUnwindSafe};
 use switch::{initial_stack_pointer, wasmtime_rt_fiber_switch};
 
+/// What a fiber's body is, as far as lifetimes and auto traits go.
+type Body<'a> = Box<dyn FnOnce(&Suspend) + 'a>;
+
 /// Code running on its own stack; see the [module docs](self).
 ///
 /// Creating a fiber allocates nothing: its shared state and its body are
@@ -35,7 +38,7 @@ pub struct Fiber<'a> {
     state: *mut FiberState,
     stack: Option<FiberStack>,
     /// The body borrows for `'a` (and is neither `Send` nor `Sync`).
-    _body: PhantomData<Box<dyn FnOnce(&Suspend) + 'a>>,
+    _body: PhantomData<Body<'a>>,
 }
 
 /// What both sides of a fiber share.

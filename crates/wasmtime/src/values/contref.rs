@@ -38,7 +38,7 @@ impl ContRef {
     }
 
     /// The raw form for wasm in `store`.
-    pub(crate) fn to_raw(&self, store: &StoreOpaque) -> Result<u64> {
+    pub(crate) fn to_raw(self, store: &StoreOpaque) -> Result<u64> {
         if self.store != store.id() {
             bail!("continuation reference used with the wrong store");
         }
