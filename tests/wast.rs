@@ -286,6 +286,24 @@ const STACK_SWITCHING_SCRIPTS: &[(&str, &str)] = &[
         "traps.wast",
         include_str!("wast-scripts/stack-switching/traps.wast"),
     ),
+    // The proposal's own scripts (WebAssembly/stack-switching,
+    // `test/core/stack-switching`, Apache-2.0: see the LICENSE beside them).
+    (
+        "proposal/cont.wast",
+        include_str!("wast-scripts/stack-switching/proposal/cont.wast"),
+    ),
+    (
+        "proposal/resume_throw.wast",
+        include_str!("wast-scripts/stack-switching/proposal/resume_throw.wast"),
+    ),
+    (
+        "proposal/validation.wast",
+        include_str!("wast-scripts/stack-switching/proposal/validation.wast"),
+    ),
+    (
+        "proposal/validation_gc.wast",
+        include_str!("wast-scripts/stack-switching/proposal/validation_gc.wast"),
+    ),
 ];
 
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {

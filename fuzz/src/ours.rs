@@ -81,6 +81,7 @@ pub fn value(v: &Val) -> Value {
         // differential target.
         Val::ExnRef(r) => Value::ExternRef { null: r.is_none() },
         Val::AnyRef(r) => Value::ExternRef { null: r.is_none() },
+        Val::ContRef(r) => Value::FuncRef { null: r.is_none() },
     }
 }
 

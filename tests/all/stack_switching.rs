@@ -326,7 +326,11 @@ fn continuation_types_in_the_api() -> Result<()> {
     let mut store = Store::new(&engine, ());
     let instance = Instance::new(&mut store, &module, &[])?;
     let k = instance.get_global(&mut store, "k").unwrap();
-    assert!(k.get(&mut store).ref_().unwrap().is_null());
+    let null = k.get(&mut store);
+    assert!(matches!(null, Val::ContRef(None)));
+    // As in Wasmtime 48, `Ref` has no continuation variant.
+    assert!(null.ref_().is_none());
+    k.set(&mut store, Val::ContRef(None))?;
     Ok(())
 }
 
@@ -418,5 +422,85 @@ fn externref_in_a_suspended_continuation_survives_gc() -> Result<()> {
     let back = back.unwrap_extern().expect("the externref came back");
     let value = back.data(&store)?.expect("host data");
     assert_eq!(value.downcast_ref::<Arc<u32>>().map(|a| **a), Some(7));
+    Ok(())
+}
+
+/// A module whose continuations cross the host API.
+const CONT_VALUES: &str = r#"(module
+    (type $f (func (result i32)))
+    (type $k (cont $f))
+    (import "host" "pass" (func $pass (param (ref null $k)) (result (ref null $k))))
+    (func $body (result i32) (i32.const 42))
+    (elem declare func $body)
+    (global (export "g") (mut (ref null $k)) (ref.null $k))
+    (func (export "make") (result (ref null $k)) (cont.new $k (ref.func $body)))
+    (func (export "run") (param (ref null $k)) (result i32) (resume $k (local.get 0)))
+    (func (export "through_host") (result i32)
+        (resume $k (call $pass (cont.new $k (ref.func $body)))))
+)"#;
+
+#[test]
+fn continuation_references_cross_the_host_api() -> Result<()> {
+    let engine = engine()?;
+    let module = Module::new(&engine, CONT_VALUES)?;
+    let mut store = Store::new(&engine, ());
+    let mut linker = Linker::new(&engine);
+    let pass_ty = module
+        .imports()
+        .next()
+        .and_then(|i| i.ty().func().cloned())
+        .expect("one function import");
+    linker.func_new("host", "pass", pass_ty, |_, params, results| {
+        assert!(matches!(params[0], Val::ContRef(Some(_))));
+        results[0] = params[0].clone();
+        Ok(())
+    })?;
+    let instance = linker.instantiate(&mut store, &module)?;
+
+    // Wasm -> host -> wasm inside one call.
+    let through = instance.get_typed_func::<(), i32>(&mut store, "through_host")?;
+    assert_eq!(through.call(&mut store, ())?, 42);
+
+    // A continuation returned to the host and resumed by a later call.
+    let make = instance.get_func(&mut store, "make").unwrap();
+    let run = instance.get_func(&mut store, "run").unwrap();
+    let mut k = [Val::I32(0)];
+    make.call(&mut store, &[], &mut k)?;
+    let Val::ContRef(Some(c)) = k[0] else {
+        panic!("expected a continuation, got {:?}", k[0]);
+    };
+    let ty = k[0].ty(&store)?;
+    let ValType::Ref(r) = &ty else { panic!("{ty}") };
+    assert!(!r.is_nullable() && r.heap_type().is_concrete_cont());
+    let mut out = [Val::I32(0)];
+    run.call(&mut store, &[Val::ContRef(Some(c))], &mut out)?;
+    assert_eq!(out[0].unwrap_i32(), 42);
+    // One-shot: the same reference again is stale.
+    let err = run
+        .call(&mut store, &[Val::ContRef(Some(c))], &mut out)
+        .unwrap_err();
+    assert_eq!(
+        err.downcast_ref::<Trap>(),
+        Some(&Trap::ContinuationAlreadyConsumed)
+    );
+
+    // Nulls: a global's default, its type, and a null argument.
+    let g = instance.get_global(&mut store, "g").unwrap();
+    let null = g.get(&mut store);
+    assert!(matches!(null, Val::ContRef(None)));
+    assert!(null.matches_ty(&store, g.ty(&store).content())?);
+    g.set(&mut store, Val::ContRef(None))?;
+    assert!(g.set(&mut store, Val::I32(0)).is_err());
+    let err = run
+        .call(&mut store, &[Val::ContRef(None)], &mut out)
+        .unwrap_err();
+    assert_eq!(err.downcast_ref::<Trap>(), Some(&Trap::NullReference));
+
+    // A reference is only valid in its own store.
+    let mut other = Store::new(&engine, ());
+    let instance2 = linker.instantiate(&mut other, &module)?;
+    make.call(&mut store, &[], &mut k)?;
+    let run2 = instance2.get_func(&mut other, "run").unwrap();
+    assert!(run2.call(&mut other, &[k[0].clone()], &mut out).is_err());
     Ok(())
 }

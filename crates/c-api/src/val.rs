@@ -120,6 +120,10 @@ impl wasm_val_t {
                 WASM_EXTERNREF,
                 ref_union(a.clone().map(|a| Ref::Any(Some(a)))),
             ),
+            // `wasm.h` has no continuation kind: a contref (which Wasmtime
+            // 48 aborts on) reads as a null funcref, as before contrefs
+            // were host values.
+            Val::ContRef(_) => (WASM_FUNCREF, ref_union(None)),
         };
         wasm_val_t { kind, of }
     }
@@ -387,6 +391,14 @@ impl wasmtime_val_t {
                     anyref: wasmtime_gcref_t::from_anyref(a.as_deref()),
                 },
             ),
+            // No continuation kind in `wasmtime/val.h` (Wasmtime 48 aborts
+            // here): a null funcref, as before contrefs were host values.
+            Val::ContRef(_) => (
+                WASMTIME_FUNCREF,
+                wasmtime_valunion_t {
+                    funcref: wasmtime_func_t::NULL,
+                },
+            ),
         };
         wasmtime_val_t { kind, of }
     }
@@ -512,6 +524,7 @@ impl wasmtime_val_raw_t {
             }
             Val::ExnRef(_) => bail!("exnref values have no raw form in this runtime"),
             Val::AnyRef(_) => bail!("anyref values have no raw form in this runtime yet"),
+            Val::ContRef(_) => bail!("contref values have no raw form in the C API"),
         }
         Ok(raw)
     }

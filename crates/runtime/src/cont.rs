@@ -145,13 +145,24 @@ impl ContStore {
     /// Called when the host enters wasm: continuations running now cannot
     /// be suspended to from the new entry (host frames lie in between).
     /// Returns what [`ContStore::leave_host`] restores.
-    pub fn enter_host(&mut self) -> Vec<u32> {
-        std::mem::take(&mut self.running)
+    /// (`None` when no continuation runs, the common case, which then
+    /// costs no vector moves.)
+    #[inline]
+    pub fn enter_host(&mut self) -> Option<Vec<u32>> {
+        if self.running.is_empty() {
+            None
+        } else {
+            Some(std::mem::take(&mut self.running))
+        }
     }
 
     /// Undoes [`ContStore::enter_host`].
-    pub fn leave_host(&mut self, saved: Vec<u32>) {
-        self.running = saved;
+    #[inline]
+    pub fn leave_host(&mut self, saved: Option<Vec<u32>>) {
+        match saved {
+            Some(running) => self.running = running,
+            None => self.running.clear(),
+        }
     }
 
     /// Number of live continuations (created and not finished).

@@ -21,6 +21,7 @@ use crate::store::StoreOpaque;
 use crate::StoreContextMut;
 use anyhow::{anyhow, bail, Result};
 use std::future::Future;
+use std::marker::PhantomPinned;
 use std::pin::Pin;
 use std::ptr::{self, NonNull};
 use std::task::{Context, Poll};
@@ -97,15 +98,18 @@ unsafe impl Send for StorePtr {}
 /// the future completes or is dropped; the future must not be leaked while
 /// unfinished (a leaked fiber keeps its stack, and the store is left
 /// mid-call).
-pub(crate) async unsafe fn on_fiber<R: Send>(
-    store: StorePtr,
-    work: impl FnOnce(&mut StoreOpaque) -> R + Send,
-) -> Result<R> {
-    let mut result = None;
-    // SAFETY: per the contract.
-    let future = unsafe { fiber_future(store, &mut result, work) }?;
-    future.await;
-    result.ok_or_else(|| anyhow!("async call did not complete"))
+pub(crate) unsafe fn on_fiber<'a, R, W>(store: StorePtr, work: W) -> OnFiber<'a, R, W>
+where
+    R: Send + 'a,
+    W: FnOnce(&mut StoreOpaque) -> R + Send + 'a,
+{
+    OnFiber {
+        fiber: None,
+        store,
+        work: Some(work),
+        result: None,
+        _pinned: PhantomPinned,
+    }
 }
 
 /// [`on_fiber`] for the store `ctx` borrows: the borrow, held by the
@@ -120,15 +124,68 @@ pub(crate) async fn on_fiber_in<T, R: Send>(
     unsafe { on_fiber(store, work) }.await
 }
 
-/// The future of [`on_fiber`], writing the result to `slot`.
+/// The future of [`on_fiber`]. Its fiber is created by the first poll,
+/// in place (the future is pinned by then), and writes the result into
+/// `result`, beside it.
+pub(crate) struct OnFiber<'a, R, W> {
+    /// Declared first, so dropped first: cancelling an unfinished fiber
+    /// runs it to its end, which may still write `result`.
+    fiber: Option<FiberFuture<'a>>,
+    store: StorePtr,
+    work: Option<W>,
+    result: Option<R>,
+    /// The fiber holds a pointer to `result`.
+    _pinned: PhantomPinned,
+}
+
+impl<'a, R, W> Future for OnFiber<'a, R, W>
+where
+    R: Send + 'a,
+    W: FnOnce(&mut StoreOpaque) -> R + Send + 'a,
+{
+    type Output = Result<R>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<R>> {
+        // SAFETY: nothing is moved out of the pinned future: `fiber` and
+        // `result` stay in place; `work` is moved into the fiber's body.
+        let this = unsafe { self.get_unchecked_mut() };
+        if this.fiber.is_none() {
+            if this.work.is_none() {
+                return Poll::Ready(Err(anyhow!("async call polled after completion")));
+            }
+            // SAFETY: `on_fiber`'s contract covers the store; `work` and
+            // `result` live (pinned) beside the fiber and outlive it.
+            match unsafe { fiber_future(this.store, &mut this.work, &mut this.result) } {
+                Ok(f) => this.fiber = Some(f),
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+        }
+        let fiber = this.fiber.as_mut().expect("created above");
+        match Pin::new(fiber).poll(cx) {
+            Poll::Ready(()) => Poll::Ready(
+                this.result
+                    .take()
+                    .ok_or_else(|| anyhow!("async call did not complete")),
+            ),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+/// The future of a fiber that takes the work out of `work` when it starts
+/// and writes its result to `slot`. (The fiber's body holds only these
+/// pointers: the work is read where it already is, long after it was
+/// written, rather than copied just after being written.)
 ///
 /// # Safety
 ///
-/// As for [`on_fiber`].
-unsafe fn fiber_future<'a, R>(
+/// As for [`on_fiber`]; `work` and `slot` must stay valid until the fiber
+/// finishes, and `work` must be `Some` when it starts.
+#[inline]
+unsafe fn fiber_future<'a, R: 'a, W: FnOnce(&mut StoreOpaque) -> R + 'a>(
     store: StorePtr,
-    slot: &'a mut Option<R>,
-    work: impl FnOnce(&mut StoreOpaque) -> R + 'a,
+    work: *mut Option<W>,
+    slot: *mut Option<R>,
 ) -> Result<FiberFuture<'a>> {
     // SAFETY: per the contract, the store is valid and not otherwise used.
     let s = unsafe { &mut *store.0 };
@@ -177,7 +234,12 @@ unsafe fn fiber_future<'a, R>(
         store.vm_store_context.stack_limit = sp
             .saturating_sub(max_wasm_stack)
             .max(bottom + HOST_STACK_RESERVE);
-        *slot = Some(work(store));
+        // SAFETY: per the contract, `work` and `slot` are valid until we
+        // finish, and nothing else uses them meanwhile.
+        let work = unsafe { (*work).take() }.expect("fiber work taken twice");
+        let result = work(store);
+        // SAFETY: as above.
+        unsafe { *slot = Some(result) };
         drop(saved);
     });
     Ok(FiberFuture {

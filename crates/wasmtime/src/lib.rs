@@ -147,8 +147,8 @@ mod runtime_exports {
         StructType, TableType, ValType,
     };
     pub use crate::values::{
-        AnyRef, ArrayRef, ArrayRefPre, EqRef, ExternRef, Ref, Rooted, StructRef, StructRefPre, Val,
-        I31, V128,
+        AnyRef, ArrayRef, ArrayRefPre, ContRef, EqRef, ExternRef, Ref, Rooted, StructRef,
+        StructRefPre, Val, I31, V128,
     };
     /// A raw wasm value: the slot type of [`Func::call_unchecked`].
     pub use wasmtime_runtime::vmcontext::ValRaw;

@@ -8,8 +8,10 @@ use wasmtime_environ::{gc_ref, WasmHierarchy};
 use wasmtime_runtime::vmcontext::ValRaw;
 
 mod anyref;
+mod contref;
 mod objects;
 pub use anyref::{AnyRef, EqRef, I31};
+pub use contref::ContRef;
 pub use objects::{ArrayRef, ArrayRefPre, StructRef, StructRefPre};
 
 /// A 128-bit vector value.
@@ -198,6 +200,8 @@ pub enum Val {
     AnyRef(Option<Rooted<AnyRef>>),
     /// An exception reference.
     ExnRef(Option<Rooted<ExnRef>>),
+    /// A continuation reference (stack-switching proposal).
+    ContRef(Option<ContRef>),
 }
 
 macro_rules! accessors {
@@ -248,6 +252,7 @@ impl Val {
             Val::ExternRef(e) => Some(Ref::Extern(e)),
             Val::AnyRef(a) => Some(Ref::Any(a)),
             Val::ExnRef(e) => Some(Ref::Exn(e)),
+            // As in Wasmtime 48, `Ref` has no continuation variant.
             _ => None,
         }
     }
@@ -255,9 +260,8 @@ impl Val {
     /// A null reference of the given type.
     pub fn null_ref(heap_type: &HeapType) -> Val {
         match heap_type.hierarchy() {
-            // Continuation references have no host representation yet
-            // (see `Ref::from_raw`): their null travels as a null funcref.
-            WasmHierarchy::Func | WasmHierarchy::Cont => Val::FuncRef(None),
+            WasmHierarchy::Func => Val::FuncRef(None),
+            WasmHierarchy::Cont => Val::ContRef(None),
             WasmHierarchy::Exn => Val::ExnRef(None),
             WasmHierarchy::Any => Val::AnyRef(None),
             WasmHierarchy::Extern => Val::ExternRef(None),
@@ -322,6 +326,7 @@ impl Val {
     pub fn ty(&self, store: impl crate::AsContext) -> Result<ValType> {
         Ok(match self {
             Val::AnyRef(Some(a)) => ValType::Ref(RefType::new(false, a.ty(&store)?)),
+            Val::ContRef(c) => contref::val_type(c, Some(store.as_context().opaque())),
             _ => self.ty_of(),
         })
     }
@@ -337,6 +342,7 @@ impl Val {
             Val::ExternRef(_) => ValType::EXTERNREF,
             Val::AnyRef(_) => ValType::ANYREF,
             Val::ExnRef(_) => ValType::Ref(RefType::EXNREF),
+            Val::ContRef(c) => contref::val_type(c, None),
         }
     }
 
@@ -358,6 +364,10 @@ impl Val {
             (Val::ExnRef(e), ValType::Ref(r)) => {
                 Ref::Exn(e.clone()).matches_wasm(store, r.to_wasm())
             }
+            (Val::ContRef(None), ValType::Ref(r)) => {
+                r.is_nullable() && r.heap_type().hierarchy() == WasmHierarchy::Cont
+            }
+            (Val::ContRef(Some(c)), ValType::Ref(r)) => c.matches_wasm(store, r.to_wasm()),
             (v, t) => v.ty_of() == *t,
         }
     }
@@ -385,6 +395,10 @@ impl Val {
                 None => 0,
                 Some(a) => a.to_raw(store)?,
             }),
+            Val::ContRef(c) => ValRaw::reference(match c {
+                None => 0,
+                Some(c) => c.to_raw(store)?,
+            }),
         })
     }
 
@@ -395,6 +409,9 @@ impl Val {
             ValType::F32 => Val::F32(raw.get_f32()),
             ValType::F64 => Val::F64(raw.get_f64()),
             ValType::V128 => Val::V128(V128(raw.get_v128())),
+            ValType::Ref(r) if r.heap_type().hierarchy() == WasmHierarchy::Cont => {
+                Val::ContRef(ContRef::from_raw(store, raw.get_reference(), r.heap_type()))
+            }
             ValType::Ref(r) => Ref::from_raw(store, raw.get_reference(), r).into(),
         }
     }
@@ -453,6 +470,16 @@ impl From<Rooted<AnyRef>> for Val {
 impl From<Option<Rooted<AnyRef>>> for Val {
     fn from(v: Option<Rooted<AnyRef>>) -> Val {
         Val::AnyRef(v)
+    }
+}
+impl From<ContRef> for Val {
+    fn from(v: ContRef) -> Val {
+        Val::ContRef(Some(v))
+    }
+}
+impl From<Option<ContRef>> for Val {
+    fn from(v: Option<ContRef>) -> Val {
+        Val::ContRef(v)
     }
 }
 impl From<Rooted<AnyRef>> for Ref {

@@ -25,6 +25,7 @@ pub(crate) fn arg_to_val(mut store: impl AsContextMut, arg: &WastArg<'_>) -> Res
             Some(NullKind::Extern) => Val::ExternRef(None),
             Some(NullKind::Any) => Val::AnyRef(None),
             Some(NullKind::Exn) => Val::ExnRef(None),
+            Some(NullKind::Cont) => Val::ContRef(None),
             None => bail!("unsupported null reference type {heap:?}"),
         },
         WastArgCore::RefExtern(n) => {
@@ -46,6 +47,7 @@ enum NullKind {
     Extern,
     Any,
     Exn,
+    Cont,
 }
 
 fn null_kind(heap: &HeapType<'_>) -> Option<NullKind> {
@@ -56,7 +58,7 @@ fn null_kind(heap: &HeapType<'_>) -> Option<NullKind> {
             A::Extern | A::NoExtern => Some(NullKind::Extern),
             A::Any | A::Eq | A::I31 | A::Struct | A::Array | A::None => Some(NullKind::Any),
             A::Exn | A::NoExn => Some(NullKind::Exn),
-            _ => None,
+            A::Cont | A::NoCont => Some(NullKind::Cont),
         },
         // A concrete type's null: the kind of the type is not known here,
         // so the expectation `(ref.null $t)` accepts any null.
@@ -133,6 +135,9 @@ fn matches<S: AsContextMut>(
         }
         (Val::ExnRef(r), WastRetCore::RefNull(heap)) => {
             r.is_none() && null_matches(NullKind::Exn, heap)
+        }
+        (Val::ContRef(r), WastRetCore::RefNull(heap)) => {
+            r.is_none() && null_matches(NullKind::Cont, heap)
         }
         (Val::AnyRef(Some(_)), WastRetCore::RefAny) => true,
         (Val::AnyRef(Some(r)), WastRetCore::RefEq) => r.is_eqref(&*store)?,
@@ -282,9 +287,12 @@ pub(crate) fn describe_val<S: AsContext>(store: &S, v: &Val) -> String {
         Val::F32(b) => format!("f32:{} ({b:#010x})", f32::from_bits(*b)),
         Val::F64(b) => format!("f64:{} ({b:#018x})", f64::from_bits(*b)),
         Val::V128(v) => format!("v128:{:#034x}", v.as_u128()),
-        Val::FuncRef(None) | Val::ExternRef(None) | Val::AnyRef(None) | Val::ExnRef(None) => {
-            "ref.null".to_string()
-        }
+        Val::FuncRef(None)
+        | Val::ExternRef(None)
+        | Val::AnyRef(None)
+        | Val::ExnRef(None)
+        | Val::ContRef(None) => "ref.null".to_string(),
+        Val::ContRef(Some(_)) => "ref.cont".to_string(),
         Val::AnyRef(Some(r)) => match r.as_i31(store) {
             Ok(Some(i)) => format!("ref.i31 {}", i.get_u32()),
             _ => "ref.any".to_string(),

@@ -64,3 +64,30 @@ fn a_suspended_fiber_keeps_its_stack() {
     assert_eq!(fiber.resume(), FiberStatus::Suspended);
     assert!(fiber.into_stack().is_none());
 }
+
+#[test]
+fn a_body_never_started_is_dropped() {
+    use std::rc::Rc;
+    let owned = Rc::new(());
+    let held = owned.clone();
+    let fiber = Fiber::new(FiberStack::new(64 * 1024).unwrap(), move |_| drop(held));
+    assert_eq!(Rc::strong_count(&owned), 2);
+    assert!(fiber.into_stack().is_some());
+    assert_eq!(Rc::strong_count(&owned), 1);
+    let held = owned.clone();
+    drop(Fiber::new(FiberStack::new(64 * 1024).unwrap(), move |_| {
+        drop(held)
+    }));
+    assert_eq!(Rc::strong_count(&owned), 1);
+}
+
+#[test]
+fn large_bodies_run_and_stay_off_the_stack_top() {
+    let big = [7u8; 4096];
+    let sum = Cell::new(0u32);
+    let mut fiber = Fiber::new(FiberStack::new(64 * 1024).unwrap(), |_| {
+        sum.set(big.iter().map(|&b| u32::from(b)).sum());
+    });
+    assert_eq!(fiber.resume(), FiberStatus::Done);
+    assert_eq!(sum.get(), 7 * 4096);
+}

@@ -5,7 +5,7 @@
 //! fiber.
 
 use super::typed::{TypedFunc, WasmParams, WasmResults, WasmRet, WasmTyList};
-use super::{dynamic_host_func, invoke, Caller, Func, HostFuncRaw};
+use super::{dynamic_host_func, Caller, Func, HostFuncRaw};
 use crate::fiber::{block_on, on_fiber_in};
 use crate::store::{StoreInner, StoreOpaque};
 use crate::{AsContextMut, Engine, FuncType, Val};
@@ -79,13 +79,13 @@ impl<Params: WasmParams, Results: WasmResults> TypedFunc<Params, Results> {
         mut store: impl AsContextMut<Data: Send>,
         params: Params,
     ) -> Result<Results> {
-        let func = self.func;
+        let func = *self;
         let work = move |store: &mut StoreOpaque| -> Result<Results> {
-            let func_ref = func.func_ref_ptr(store)?;
-            let mut slots = vec![ValRaw::default(); Params::LEN.max(Results::LEN)];
-            params.store_all(store, &mut slots)?;
-            invoke(store, func_ref, &mut slots)?;
-            Ok(Results::load_all(store, &slots))
+            if Params::LEN.max(Results::LEN) <= 4 {
+                func.call_with::<4>(store, params)
+            } else {
+                func.call_with::<16>(store, params)
+            }
         };
         on_fiber_in(&mut store.as_context_mut(), work).await?
     }

@@ -316,7 +316,7 @@ impl<Params: WasmParams, Results: WasmResults> TypedFunc<Params, Results> {
     }
 
     #[inline]
-    fn call_with<const N: usize>(
+    pub(super) fn call_with<const N: usize>(
         &self,
         store: &mut StoreOpaque,
         params: Params,
