@@ -114,6 +114,33 @@ impl crate::AnyRef {
     }
 }
 
+impl crate::AnyRef {
+    /// The raw form of this reference as wasm sees it (never 0): the
+    /// 32-bit GC reference of an i31, an object or a converted host value.
+    pub fn to_raw(&self, mut store: impl AsContextMut) -> crate::Result<u32> {
+        let raw = self.to_raw_u64(store.as_context_mut().opaque())?;
+        u32::try_from(raw).map_err(|_| anyhow::anyhow!("anyref out of the 32-bit range"))
+    }
+
+    /// The reference whose raw form is `raw`, or `None` for 0 (null).
+    /// The handle is rooted in the current scope.
+    pub fn from_raw(mut store: impl AsContextMut, raw: u32) -> Option<Rooted<crate::AnyRef>> {
+        crate::AnyRef::from_raw_u64(store.as_context_mut().opaque(), u64::from(raw))
+    }
+}
+
+impl crate::OwnedRooted<crate::AnyRef> {
+    /// The owned root as (store id, raw word, root token), as for
+    /// `OwnedRooted<ExternRef>`; the token is released with
+    /// `OwnedRooted::<ExternRef>::__drop_token` (tokens of every reference
+    /// type are the same kind of counter).
+    #[doc(hidden)]
+    pub fn __into_words(self) -> (u64, u64, *const ()) {
+        let (store, raw) = self.inner.__to_words();
+        (store, raw, std::sync::Arc::into_raw(self._token))
+    }
+}
+
 impl crate::OwnedRooted<ExternRef> {
     /// The owned root as (store id, handle, root token): the token keeps
     /// the reference rooted until [`Self::__drop_token`] releases it.
