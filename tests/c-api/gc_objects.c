@@ -263,6 +263,13 @@ int main(void) {
   wasmtime_anyref_unroot(&back);
   wasmtime_anyref_from_raw(cx, 0, &back);
   CHECK(wasmtime_anyref_is_null(&back));
+  /* An unchecked call passes the raw anyref. */
+  wasmtime_extern_t getf;
+  CHECK(wasmtime_instance_export_get(cx, &inst, "get", 3, &getf));
+  wasmtime_val_raw_t slot;
+  slot.anyref = raw;
+  check_ok(wasmtime_func_call_unchecked(cx, &getf.of.func, &slot, 1, &trap), "unchecked get");
+  CHECK(trap == NULL && slot.i32 == 33);
   wasmtime_val_unroot(&v);
   wasmtime_structref_unroot(&s);
 

@@ -145,12 +145,20 @@ impl ContStore {
     /// Called when the host enters wasm: continuations running now cannot
     /// be suspended to from the new entry (host frames lie in between).
     /// Returns what [`ContStore::leave_host`] restores.
+    #[inline]
     pub fn enter_host(&mut self) -> Vec<u32> {
+        if self.running.is_empty() {
+            return Vec::new();
+        }
         std::mem::take(&mut self.running)
     }
 
     /// Undoes [`ContStore::enter_host`].
+    #[inline]
     pub fn leave_host(&mut self, saved: Vec<u32>) {
+        if saved.is_empty() && self.running.is_empty() {
+            return;
+        }
         self.running = saved;
     }
 

@@ -9,7 +9,9 @@
 
 use crate::store::{StoreId, Stored};
 use crate::values::Rooted;
-use crate::{AsContextMut, ExnRef, ExternRef, Func, Global, Instance, Memory, Table, Tag};
+use crate::{
+    AsContext, AsContextMut, ExnRef, ExternRef, Func, Global, Instance, Memory, Table, Tag,
+};
 use std::ffi::c_void;
 use wasmtime_environ::{DefinedMemoryIndex, DefinedTableIndex, EntityRef, GlobalIndex, TagIndex};
 
@@ -211,6 +213,52 @@ impl ExternRef {
 }
 
 impl Func {
+    /// Whether every parameter and result of this function is a number or
+    /// a vector, whose raw slots foreign code fills and reads itself (as
+    /// opposed to references, whose raw forms the runtime must convert).
+    /// False for a function of another store.
+    #[doc(hidden)]
+    #[inline]
+    pub fn __numeric_only(&self, store: impl AsContext) -> bool {
+        let store = store.as_context().0;
+        if store.opaque.id() != self.0.store {
+            return false;
+        }
+        store
+            .opaque
+            .funcs
+            .get(self.0.index)
+            .is_some_and(|d| d.numeric_only)
+    }
+
+    /// [`Func::call_unchecked`] for foreign bindings when every parameter
+    /// and result is a number or a vector: `None` (nothing called) for
+    /// other functions and for a function of another store.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Func::call_unchecked`].
+    #[doc(hidden)]
+    #[inline]
+    pub unsafe fn __call_unchecked_numeric(
+        &self,
+        mut store: impl AsContextMut,
+        params_and_returns: *mut [crate::ValRaw],
+    ) -> Option<crate::Result<()>> {
+        let mut ctx = store.as_context_mut();
+        let store = ctx.opaque();
+        if store.id() != self.0.store {
+            return None;
+        }
+        let data = store.funcs.get(self.0.index)?;
+        if !data.numeric_only {
+            return None;
+        }
+        let (func_ref, needed) = (data.func_ref, data.raw_slots);
+        // SAFETY: the caller's contract: valid for its length.
+        Some(unsafe { crate::func::invoke_raw(store, func_ref, needed, params_and_returns) })
+    }
+
     /// The raw form of this function as wasm sees it (a pointer to its
     /// `VMFuncRef`), for `wasmtime_val_raw_t`'s `funcref` field.
     pub fn to_raw(&self, mut store: impl AsContextMut) -> *mut c_void {
