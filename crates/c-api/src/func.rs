@@ -219,26 +219,40 @@ pub unsafe extern "C" fn wasmtime_func_call(
     // The results' temporary roots end with this scope; each result
     // handed to C gets an owned root.
     let mut scope = wt::RootScope::new(&mut cx);
+    // Small calls keep their values on the stack.
+    let mut small_params: [Val; 8] = std::array::from_fn(|_| Val::I32(0));
+    let mut small_rets: [Val; 8] = std::array::from_fn(|_| Val::I32(0));
+    let (mut large_params, mut large_rets) = (Vec::new(), Vec::new());
+    let params = vals_buffer(&mut small_params, &mut large_params, args.len());
+    let rets = vals_buffer(&mut small_rets, &mut large_rets, results.len());
     let outcome = (|| {
         let f = func
             .to_func()
             .ok_or_else(|| anyhow!("cannot call a null funcref"))?;
-        let params = args
-            .iter()
-            .map(|a| a.to_val())
-            .collect::<Result<Vec<_>>>()?;
-        let mut rets = vec![Val::I32(0); results.len()];
-        f.call(&mut scope, &params, &mut rets)?;
-        Ok(rets)
+        for (p, a) in params.iter_mut().zip(args) {
+            *p = a.to_val()?;
+        }
+        f.call(&mut scope, params, rets)
     })();
     match outcome {
-        Ok(rets) => {
-            for (slot, v) in results.iter_mut().zip(&rets) {
+        Ok(()) => {
+            for (slot, v) in results.iter_mut().zip(rets.iter()) {
                 *slot = wasmtime_val_t::from_val_rooted(&mut scope, v);
             }
             None
         }
         Err(e) => call_error(e, trap_ret),
+    }
+}
+
+/// `len` values: the first of `small` if it has room, else `large` grown
+/// to `len`.
+fn vals_buffer<'a>(small: &'a mut [Val], large: &'a mut Vec<Val>, len: usize) -> &'a mut [Val] {
+    if len <= small.len() {
+        &mut small[..len]
+    } else {
+        large.resize(len, Val::I32(0));
+        large
     }
 }
 

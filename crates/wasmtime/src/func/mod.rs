@@ -317,7 +317,16 @@ impl Func {
                 results.len()
             );
         }
-        let mut raw = vec![ValRaw::default(); params.len().max(results.len())];
+        // Small calls keep their slots on the stack.
+        let len = params.len().max(results.len());
+        let mut small = [ValRaw::default(); 8];
+        let mut large = Vec::new();
+        let raw: &mut [ValRaw] = if len <= small.len() {
+            &mut small[..len]
+        } else {
+            large.resize(len, ValRaw::default());
+            &mut large
+        };
         for (i, (arg, expected)) in params.iter().zip(ty.params()).enumerate() {
             if !arg.matches_in(store, &expected) {
                 bail!(
@@ -327,7 +336,7 @@ impl Func {
             }
             raw[i] = arg.to_raw(store)?;
         }
-        invoke(store, func_ref, &mut raw)?;
+        invoke(store, func_ref, raw)?;
         for ((slot, ty), out) in raw.iter().zip(ty.results()).zip(results.iter_mut()) {
             *out = Val::from_raw(store, *slot, &ty);
         }
