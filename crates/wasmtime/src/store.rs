@@ -1,6 +1,7 @@
 //! `Store<T>`: the owner of all instances, functions, memories, tables,
 //! globals and host data of one "world" of wasm objects.
 
+use crate::func::FuncData;
 use crate::limits::{
     ResourceLimiter, StoreLimiter, DEFAULT_INSTANCE_LIMIT, DEFAULT_MEMORY_LIMIT,
     DEFAULT_TABLE_LIMIT,
@@ -22,35 +23,6 @@ mod context;
 #[cfg(all(feature = "async", feature = "call-hook"))]
 pub use async_api::CallHookHandler;
 pub use context::{AsContext, AsContextMut, StoreContext, StoreContextMut};
-
-/// Per-store data of a function.
-pub(crate) struct FuncData {
-    pub(crate) func_ref: *mut wasmtime_runtime::vmcontext::VMFuncRef,
-    pub(crate) ty: crate::FuncType,
-    /// Raw slots a call needs (the larger of the parameter and result
-    /// counts), kept here so that raw calls need not read the type.
-    pub(crate) raw_slots: usize,
-    /// Whether every parameter and result is a number or a vector (see
-    /// `Func::__numeric_only`).
-    pub(crate) numeric_only: bool,
-}
-
-impl FuncData {
-    pub(crate) fn new(
-        func_ref: *mut wasmtime_runtime::vmcontext::VMFuncRef,
-        ty: crate::FuncType,
-    ) -> FuncData {
-        let wasm = ty.wasm();
-        let numeric =
-            |t: &wasmtime_environ::WasmValType| !matches!(t, wasmtime_environ::WasmValType::Ref(_));
-        FuncData {
-            func_ref,
-            raw_slots: wasm.params.len().max(wasm.results.len()),
-            numeric_only: wasm.params.iter().all(numeric) && wasm.results.iter().all(numeric),
-            ty,
-        }
-    }
-}
 
 /// Unique id of a store, used to check that objects are used with the
 /// store that owns them.

@@ -5,7 +5,7 @@
 pub(crate) mod async_func;
 pub(crate) mod typed;
 
-use crate::store::{CallHook, FuncData, PendingError, StoreInner, StoreOpaque, Stored};
+use crate::store::{CallHook, PendingError, StoreInner, StoreOpaque, Stored};
 use crate::trap::trap_error;
 use crate::{
     AsContext, AsContextMut, Engine, Extern, FuncType, Instance, StoreContext, StoreContextMut, Val,
@@ -549,3 +549,32 @@ impl<T: 'static> AsContextMut for Caller<'_, T> {
 }
 
 pub use typed::{IntoFunc, TypedFunc, WasmParams, WasmResults};
+
+/// Per-store data of a function.
+pub(crate) struct FuncData {
+    pub(crate) func_ref: *mut wasmtime_runtime::vmcontext::VMFuncRef,
+    pub(crate) ty: crate::FuncType,
+    /// Raw slots a call needs (the larger of the parameter and result
+    /// counts), kept here so that raw calls need not read the type.
+    pub(crate) raw_slots: usize,
+    /// Whether every parameter and result is a number or a vector (see
+    /// `Func::__numeric_only`).
+    pub(crate) numeric_only: bool,
+}
+
+impl FuncData {
+    pub(crate) fn new(
+        func_ref: *mut wasmtime_runtime::vmcontext::VMFuncRef,
+        ty: crate::FuncType,
+    ) -> FuncData {
+        let wasm = ty.wasm();
+        let numeric =
+            |t: &wasmtime_environ::WasmValType| !matches!(t, wasmtime_environ::WasmValType::Ref(_));
+        FuncData {
+            func_ref,
+            raw_slots: wasm.params.len().max(wasm.results.len()),
+            numeric_only: wasm.params.iter().all(numeric) && wasm.results.iter().all(numeric),
+            ty,
+        }
+    }
+}
