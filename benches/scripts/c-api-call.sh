@@ -10,7 +10,8 @@
 # script prints, per case, the median over the runs for each library and
 # the ratio ours / reference (below 1 is faster).
 #
-#   benches/scripts/c-api-call.sh      (env: RUNS=N, ITERS=N, PROFILE=release|debug)
+#   benches/scripts/c-api-call.sh      (env: RUNS=N, ITERS=N, PROFILE=release|debug,
+#                                       CARGO_TARGET_DIR for the library's build)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RUNS=${RUNS:-5}
@@ -23,7 +24,7 @@ if [ "$PROFILE" = release ]; then
 else
   cargo build --quiet -p wasmtime-c-api
 fi
-cp "target/$PROFILE/libwasmtime.so" "$work/ours/libwasmtime.so"
+cp "${CARGO_TARGET_DIR:-target}/$PROFILE/libwasmtime.so" "$work/ours/libwasmtime.so"
 if [ ! -f "$work/ref/libwasmtime.so" ]; then
   pip download --quiet --no-deps wasmtime==48.0.0 -d "$work/wheel"
   python3 -m zipfile -e "$work"/wheel/wasmtime-48.0.0-*.whl "$work/wheel/pkg"

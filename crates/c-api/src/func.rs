@@ -9,7 +9,7 @@ use crate::{
 };
 use anyhow::{anyhow, bail, Result};
 use std::ffi::{c_char, c_void};
-use wt::{AsContextMut, Caller, Func, Trap, Val, ValRaw, ValType};
+use wt::{AsContextMut, Caller, Func, Trap, Val, ValRaw};
 
 /// The caller of a host function: gives access to its store and exports.
 pub struct wasmtime_caller_t<'a> {
@@ -185,6 +185,7 @@ pub extern "C" fn wasmtime_func_type(
 }
 
 /// Splits a failed call into a trap (wasm traps) or an error (the rest).
+#[cold]
 pub(crate) fn call_error(
     err: anyhow::Error,
     trap_ret: &mut Option<Box<wasm_trap_t>>,
@@ -218,21 +219,24 @@ pub unsafe extern "C" fn wasmtime_func_call(
     // The results' temporary roots end with this scope; each result
     // handed to C gets an owned root.
     let mut scope = wt::RootScope::new(&mut cx);
+    // Small calls keep their values on the stack.
+    let mut small_params: [Val; 8] = std::array::from_fn(|_| Val::I32(0));
+    let mut small_rets: [Val; 8] = std::array::from_fn(|_| Val::I32(0));
+    let (mut large_params, mut large_rets) = (Vec::new(), Vec::new());
+    let params = vals_buffer(&mut small_params, &mut large_params, args.len());
+    let rets = vals_buffer(&mut small_rets, &mut large_rets, results.len());
     let outcome = (|| {
         let f = func
             .to_func()
             .ok_or_else(|| anyhow!("cannot call a null funcref"))?;
-        let params = args
-            .iter()
-            .map(|a| a.to_val())
-            .collect::<Result<Vec<_>>>()?;
-        let mut rets = vec![Val::I32(0); results.len()];
-        f.call(&mut scope, &params, &mut rets)?;
-        Ok(rets)
+        for (p, a) in params.iter_mut().zip(args) {
+            *p = a.to_val()?;
+        }
+        f.call(&mut scope, params, rets)
     })();
     match outcome {
-        Ok(rets) => {
-            for (slot, v) in results.iter_mut().zip(&rets) {
+        Ok(()) => {
+            for (slot, v) in results.iter_mut().zip(rets.iter()) {
                 *slot = wasmtime_val_t::from_val_rooted(&mut scope, v);
             }
             None
@@ -241,14 +245,25 @@ pub unsafe extern "C" fn wasmtime_func_call(
     }
 }
 
-thread_local! {
-    /// `(store id, handle word, numeric only)` of the last function called
-    /// through `wasmtime_func_call_unchecked` on this thread.
-    static LAST_NUMERIC: std::cell::Cell<(u64, usize, bool)> = const { std::cell::Cell::new((0, 0, false)) };
+/// `len` values: the first of `small` if it has room, else `large` grown
+/// to `len`.
+fn vals_buffer<'a>(small: &'a mut [Val], large: &'a mut Vec<Val>, len: usize) -> &'a mut [Val] {
+    if len <= small.len() {
+        &mut small[..len]
+    } else {
+        large.resize(len, Val::I32(0));
+        large
+    }
 }
 
 /// Calls the function with raw slots holding the arguments on entry and
 /// the results on return.
+///
+/// Numbers and vectors have the same raw layout here and in the runtime:
+/// when every parameter and result is one and the slots are 16-byte
+/// aligned (the runtime's slot alignment), the slots go to the function
+/// as they are (the runtime checks their count). This fast path is kept
+/// apart from the rest, which is out of line.
 #[no_mangle]
 pub unsafe extern "C" fn wasmtime_func_call_unchecked(
     mut cx: wasmtime_context_t<'_>,
@@ -257,73 +272,59 @@ pub unsafe extern "C" fn wasmtime_func_call_unchecked(
     len: usize,
     trap_ret: &mut Option<Box<wasm_trap_t>>,
 ) -> Option<Box<wasmtime_error_t>> {
-    // SAFETY: C contract: `len` slots at `args_and_results`.
-    let slots = unsafe { slice_mut(args_and_results, len) };
+    const _: () =
+        assert!(std::mem::size_of::<wasmtime_val_raw_t>() == std::mem::size_of::<ValRaw>());
+    let slots = args_and_results.cast::<ValRaw>();
+    if let Some(f) = func.to_func() {
+        if len == 0 || (!slots.is_null() && slots.is_aligned()) {
+            let raw: *mut [ValRaw] = if len == 0 {
+                &mut []
+            } else {
+                std::ptr::slice_from_raw_parts_mut(slots, len)
+            };
+            // SAFETY: C contract: `len` initialized slots (aligned, as
+            // checked) holding the parameters, used by nothing else during
+            // the call; only functions of numbers and vectors are called.
+            match unsafe { f.__call_unchecked_numeric(&mut cx, raw) } {
+                Some(Ok(())) => return None,
+                Some(Err(e)) => return call_error(e, trap_ret),
+                None => {}
+            }
+        }
+    }
+    // SAFETY: as the caller's contract.
+    unsafe { call_unchecked_slow(cx, func, args_and_results, len, trap_ret) }
+}
+
+/// `wasmtime_func_call_unchecked` for functions with references, slots
+/// that are not 16-byte aligned, and null funcrefs.
+///
+/// # Safety
+///
+/// As `wasmtime_func_call_unchecked`.
+#[inline(never)]
+unsafe fn call_unchecked_slow(
+    mut cx: wasmtime_context_t<'_>,
+    func: &wasmtime_func_t,
+    args_and_results: *mut wasmtime_val_raw_t,
+    len: usize,
+    trap_ret: &mut Option<Box<wasm_trap_t>>,
+) -> Option<Box<wasmtime_error_t>> {
     let outcome = (|| {
         let f = func
             .to_func()
             .ok_or_else(|| anyhow!("cannot call a null funcref"))?;
-        // Numbers and vectors have the same raw layout here and in the
-        // runtime: the slots go to the function as they are. Whether a
-        // function has only such types is remembered for the last function
-        // called on this thread (store ids are never reused, so the key
-        // names one function forever); the runtime checks the slot count.
-        let key = (func.store_id, func.__private as usize);
-        let numeric_only = match LAST_NUMERIC.with(|last| last.get()) {
-            (id, private, numeric) if (id, private) == key => numeric,
-            _ => {
-                let ty = f.ty(&cx);
-                let numeric = |t: ValType| !matches!(t, ValType::Ref(_));
-                let all = ty.params().all(numeric) && ty.results().all(numeric);
-                LAST_NUMERIC.with(|last| last.set((key.0, key.1, all)));
-                all
-            }
-        };
-        let ty = match numeric_only {
-            true => None,
-            false => Some(f.ty(&cx)),
-        };
-        if let Some(ty) = &ty {
-            if slots.len() < ty.params().len().max(ty.results().len()) {
-                bail!("too few raw slots for the function's parameters and results");
-            }
+        if f.__numeric_only(&cx) {
+            // SAFETY: C contract: `len` slots at `args_and_results` holding
+            // the parameters, all numbers or vectors.
+            return unsafe { call_numeric_unaligned(&mut cx, &f, args_and_results, len) };
         }
-        if numeric_only {
-            const _: () =
-                assert!(std::mem::size_of::<wasmtime_val_raw_t>() == std::mem::size_of::<ValRaw>());
-            // The runtime's slots are 16-byte aligned, C's only 8: copy
-            // through an aligned buffer (on the stack for small calls).
-            let mut small = [ValRaw::default(); 8];
-            let mut large = Vec::new();
-            let buf: &mut [ValRaw] = if len <= small.len() {
-                &mut small[..len]
-            } else {
-                large.resize(len, ValRaw::default());
-                &mut large
-            };
-            let bytes = len * std::mem::size_of::<ValRaw>();
-            // SAFETY: both buffers hold `len` 16-byte slots; plain bytes.
-            unsafe {
-                std::ptr::copy_nonoverlapping(
-                    slots.as_ptr().cast::<u8>(),
-                    buf.as_mut_ptr().cast::<u8>(),
-                    bytes,
-                )
-            };
-            // SAFETY: `buf` is valid for its length and holds the
-            // parameters (C contract), all numbers or vectors.
-            unsafe { f.call_unchecked(&mut cx, &mut *buf as *mut [ValRaw])? };
-            // SAFETY: as above, back into the caller's slots.
-            unsafe {
-                std::ptr::copy_nonoverlapping(
-                    buf.as_ptr().cast::<u8>(),
-                    slots.as_mut_ptr().cast::<u8>(),
-                    bytes,
-                )
-            };
-            return Ok(());
+        // SAFETY: C contract: `len` slots at `args_and_results`.
+        let slots = unsafe { slice_mut(args_and_results, len) };
+        let ty = f.ty(&cx);
+        if slots.len() < ty.params().len().max(ty.results().len()) {
+            bail!("too few raw slots for the function's parameters and results");
         }
-        let ty = ty.unwrap_or_else(|| f.ty(&cx));
         let params: Vec<Val> = ty
             .params()
             .zip(slots.iter())
@@ -340,6 +341,52 @@ pub unsafe extern "C" fn wasmtime_func_call_unchecked(
         Ok(()) => None,
         Err(e) => call_error(e, trap_ret),
     }
+}
+
+/// Calls a function whose parameters and results are all numbers or
+/// vectors through an aligned copy of the caller's slots (C aligns them
+/// to 8 bytes only).
+///
+/// # Safety
+///
+/// `slots` points at `len` initialized slots (or is null with `len` 0)
+/// holding the parameters.
+unsafe fn call_numeric_unaligned(
+    cx: &mut wasmtime_context_t<'_>,
+    f: &Func,
+    slots: *mut wasmtime_val_raw_t,
+    len: usize,
+) -> Result<()> {
+    if slots.is_null() {
+        // SAFETY: no slots; the runtime checks the count.
+        return unsafe { f.call_unchecked(cx, &mut [] as *mut [ValRaw]) };
+    }
+    let mut small = [std::mem::MaybeUninit::<ValRaw>::uninit(); 8];
+    let mut large = Vec::new();
+    let buf: &mut [std::mem::MaybeUninit<ValRaw>] = if len <= small.len() {
+        &mut small[..len]
+    } else {
+        large.resize(len, std::mem::MaybeUninit::uninit());
+        &mut large
+    };
+    for (i, slot) in buf.iter_mut().enumerate() {
+        // SAFETY: slot `i` < `len` is readable (per the caller), maybe
+        // not 16-byte aligned.
+        slot.write(unsafe { slots.add(i).cast::<ValRaw>().read_unaligned() });
+    }
+    let raw = std::ptr::slice_from_raw_parts_mut(buf.as_mut_ptr().cast::<ValRaw>(), len);
+    // SAFETY: `buf` holds `len` initialized, aligned slots.
+    unsafe { f.call_unchecked(&mut *cx, raw)? };
+    for (i, slot) in buf.iter().enumerate() {
+        // SAFETY: as above, back into the caller's slots.
+        unsafe {
+            slots
+                .add(i)
+                .cast::<ValRaw>()
+                .write_unaligned(slot.assume_init())
+        };
+    }
+    Ok(())
 }
 
 /// Looks up an export of the calling instance by name.

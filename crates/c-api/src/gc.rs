@@ -1,25 +1,24 @@
 //! GC references of `wasmtime.h`: `externref` (`wasmtime/externref.h`),
-//! exceptions (`wasmtime/exnref.h`), tags (`wasmtime/tag.h`), and the GC
-//! proposal's `anyref`, `eqref`, `structref`, `arrayref` and their types,
-//! which this runtime does not have: those functions exist with their
-//! exact signatures and fail cleanly (false, NULL, a null reference or an
-//! error).
+//! exceptions (`wasmtime/exnref.h`) and tags (`wasmtime/tag.h`), and the
+//! roots that every reference handle handed to C carries (the GC
+//! proposal's `anyref`, `eqref`, `structref` and `arrayref` functions are
+//! in `gc_objects.rs`).
+//!
+//! An `externref` or `anyref` handle owns a root (the token of an
+//! `OwnedRooted` in `__private3`) unless it is an i31 or null. An
+//! `exnref` needs none: exception objects the host has seen are never
+//! reclaimed while their store lives.
 
 use crate::ffi::{handle_result, slice, Finalizer, ForeignData};
 use crate::{
-    wasm_engine_t, wasm_tagtype_t, wasm_trap_t, wasm_valtype_t, wasm_valtype_vec_t,
-    wasmtime_anyref_t, wasmtime_arrayref_t, wasmtime_context_const_t, wasmtime_context_t,
-    wasmtime_eqref_t, wasmtime_error_t, wasmtime_exnref_t, wasmtime_externref_t, wasmtime_gcref_t,
-    wasmtime_heaptype_t, wasmtime_structref_t, wasmtime_tag_t, wasmtime_val_t, CFuncType,
+    wasm_engine_t, wasm_tagtype_t, wasm_trap_t, wasm_valtype_vec_t, wasmtime_context_const_t,
+    wasmtime_context_t, wasmtime_error_t, wasmtime_exnref_t, wasmtime_externref_t,
+    wasmtime_gcref_t, wasmtime_tag_t, wasmtime_val_t, CFuncType,
 };
 use anyhow::{anyhow, Result};
 use std::ffi::c_void;
 use std::mem::MaybeUninit;
 use wt::{ExnRef, ExnRefPre, ExnType, ExternRef, RootScope, Tag, TagType, Val};
-
-fn no_gc() -> anyhow::Error {
-    anyhow!("the GC proposal (anyref, eqref, struct and array references) is not supported by this runtime")
-}
 
 /// A new `externref` holding `data`. The reference is rooted until its
 /// last clone is unrooted (`wasmtime_externref_unroot`,
@@ -78,6 +77,39 @@ impl wasmtime_gcref_t {
         }
     }
 
+    /// The C form of an owned root of an `anyref` (also used for
+    /// `eqref`, `structref` and `arrayref` handles, which are the same
+    /// words).
+    pub(crate) fn from_owned_anyref(r: wt::OwnedRooted<wt::AnyRef>) -> wasmtime_gcref_t {
+        let (store_id, bits, token) = r.__into_words();
+        wasmtime_gcref_t {
+            store_id,
+            __private1: bits as u32,
+            __private2: (bits >> 32) as u32,
+            __private3: token as *mut c_void,
+        }
+    }
+
+    /// A C handle owning a root of `r` (null if `r` is `None`, no root
+    /// for an i31, which is no heap object).
+    pub(crate) fn from_anyref_rooted(
+        cx: impl wt::AsContextMut,
+        r: Option<&wt::Rooted<wt::AnyRef>>,
+    ) -> wasmtime_gcref_t {
+        let Some(r) = r else {
+            return wasmtime_gcref_t::NULL;
+        };
+        let plain = wasmtime_gcref_t::from_anyref(Some(r));
+        // An i31's word has its low bit set.
+        if plain.__private1 & 1 == 1 {
+            return plain;
+        }
+        match r.to_owned_rooted(cx) {
+            Ok(owned) => wasmtime_gcref_t::from_owned_anyref(owned),
+            Err(_) => plain,
+        }
+    }
+
     /// A copy of this reference with a root of its own if it is rooted.
     /// A null handle (`store_id` 0, which `*_set_null` sets alone) has no
     /// root whatever its other words hold.
@@ -108,7 +140,7 @@ impl wasmtime_gcref_t {
 
 impl wasmtime_val_t {
     /// The C form of `val` as handed to C code that owns it: an
-    /// `externref` gets an owned root of its own (released by
+    /// `externref` or `anyref` gets an owned root of its own (released by
     /// `wasmtime_val_unroot`), so clones of it stay valid whatever the
     /// runtime's root scopes do.
     pub(crate) fn from_val_rooted(cx: impl wt::AsContextMut, val: &Val) -> wasmtime_val_t {
@@ -121,6 +153,12 @@ impl wasmtime_val_t {
                     },
                 },
                 Err(_) => wasmtime_val_t::from_val(val),
+            },
+            Val::AnyRef(Some(r)) => wasmtime_val_t {
+                kind: crate::WASMTIME_ANYREF,
+                of: crate::wasmtime_valunion_t {
+                    anyref: wasmtime_gcref_t::from_anyref_rooted(cx, Some(r)),
+                },
             },
             _ => wasmtime_val_t::from_val(val),
         }
@@ -254,13 +292,14 @@ pub extern "C" fn wasmtime_exnref_field_count(
 /// Field `index` of an exception.
 #[no_mangle]
 pub extern "C" fn wasmtime_exnref_field(
-    cx: wasmtime_context_t<'_>,
+    mut cx: wasmtime_context_t<'_>,
     r: &wasmtime_exnref_t,
     index: usize,
     val_ret: &mut MaybeUninit<wasmtime_val_t>,
 ) -> Option<Box<wasmtime_error_t>> {
-    handle_result(exn(r).and_then(|e| e.field(cx, index)), |v| {
-        val_ret.write(wasmtime_val_t::from_val(&v));
+    let mut scope = RootScope::new(&mut cx);
+    handle_result(exn(r).and_then(|e| e.field(&mut scope, index)), |v| {
+        val_ret.write(wasmtime_val_t::from_val_rooted(&mut scope, &v));
     })
 }
 
@@ -403,451 +442,4 @@ pub extern "C" fn wasmtime_tag_eq(
     a.head.store_id == b.head.store_id
         && a.head.__private1 == b.head.__private1
         && a.__private2 == b.__private2
-}
-
-// ---- The GC proposal: not supported. ----
-
-macro_rules! gc_false {
-    ($($name:ident($($arg:ident: $ty:ty),*);)*) => {$(
-        /// Not supported (no GC proposal): always false.
-        #[no_mangle]
-        pub extern "C" fn $name(_cx: wasmtime_context_t<'_>, $($arg: $ty),*) -> bool {
-            let _ = ($($arg,)*);
-            false
-        }
-    )*};
-}
-
-gc_false! {
-    wasmtime_anyref_is_struct(_r: &wasmtime_anyref_t);
-    wasmtime_anyref_as_struct(_r: &wasmtime_anyref_t, _out: *mut wasmtime_structref_t);
-    wasmtime_anyref_is_array(_r: &wasmtime_anyref_t);
-    wasmtime_anyref_as_array(_r: &wasmtime_anyref_t, _out: *mut wasmtime_arrayref_t);
-    wasmtime_anyref_type(_r: &wasmtime_anyref_t, _out: *mut wasmtime_heaptype_t);
-    wasmtime_eqref_is_array(_r: &wasmtime_eqref_t);
-    wasmtime_eqref_as_array(_r: &wasmtime_eqref_t, _out: *mut wasmtime_arrayref_t);
-    wasmtime_eqref_is_struct(_r: &wasmtime_eqref_t);
-    wasmtime_eqref_as_struct(_r: &wasmtime_eqref_t, _out: *mut wasmtime_structref_t);
-    wasmtime_eqref_type(_r: &wasmtime_eqref_t, _out: *mut wasmtime_heaptype_t);
-}
-
-/// Not supported (no GC proposal): a null reference.
-#[no_mangle]
-pub extern "C" fn wasmtime_anyref_from_raw(
-    _cx: wasmtime_context_t<'_>,
-    _raw: u32,
-    out: &mut MaybeUninit<wasmtime_anyref_t>,
-) {
-    out.write(wasmtime_gcref_t::NULL);
-}
-
-/// Not supported (no GC proposal): 0.
-#[no_mangle]
-pub extern "C" fn wasmtime_anyref_to_raw(
-    _cx: wasmtime_context_t<'_>,
-    _r: &wasmtime_anyref_t,
-) -> u32 {
-    0
-}
-
-// ---- i31 and eq references (no GC heap needed). An eqref handle has the
-// same representation as the anyref it is. ----
-
-/// An i31 reference holding the low 31 bits of `v`.
-#[no_mangle]
-pub extern "C" fn wasmtime_anyref_from_i31(
-    mut cx: wasmtime_context_t<'_>,
-    v: u32,
-    out: &mut MaybeUninit<wasmtime_anyref_t>,
-) {
-    let r = wt::AnyRef::from_i31(&mut cx, wt::I31::wrapping_u32(v));
-    out.write(wasmtime_gcref_t::from_anyref(Some(&r)));
-}
-
-/// An i31 reference, as an eqref.
-#[no_mangle]
-pub extern "C" fn wasmtime_eqref_from_i31(
-    cx: wasmtime_context_t<'_>,
-    v: u32,
-    out: &mut MaybeUninit<wasmtime_eqref_t>,
-) {
-    wasmtime_anyref_from_i31(cx, v, out)
-}
-
-/// The i31 value of a non-null reference, if it is one.
-fn i31_of(cx: &wasmtime_context_t<'_>, r: &wasmtime_gcref_t) -> Option<wt::I31> {
-    r.to_anyref()?.as_i31(cx).ok().flatten()
-}
-
-/// Whether `r` is an i31 reference.
-#[no_mangle]
-pub extern "C" fn wasmtime_anyref_is_i31(
-    cx: wasmtime_context_t<'_>,
-    r: &wasmtime_anyref_t,
-) -> bool {
-    i31_of(&cx, r).is_some()
-}
-
-/// The zero-extended value of an i31 reference.
-#[no_mangle]
-pub extern "C" fn wasmtime_anyref_i31_get_u(
-    cx: wasmtime_context_t<'_>,
-    r: &wasmtime_anyref_t,
-    dst: &mut u32,
-) -> bool {
-    i31_of(&cx, r).map(|i| *dst = i.get_u32()).is_some()
-}
-
-/// The sign-extended value of an i31 reference.
-#[no_mangle]
-pub extern "C" fn wasmtime_anyref_i31_get_s(
-    cx: wasmtime_context_t<'_>,
-    r: &wasmtime_anyref_t,
-    dst: &mut i32,
-) -> bool {
-    i31_of(&cx, r).map(|i| *dst = i.get_i32()).is_some()
-}
-
-/// Whether `r` is an eqref (an i31 or a GC object).
-#[no_mangle]
-pub extern "C" fn wasmtime_anyref_is_eqref(
-    cx: wasmtime_context_t<'_>,
-    r: &wasmtime_anyref_t,
-) -> bool {
-    r.to_anyref()
-        .is_some_and(|a| a.is_eqref(&cx).unwrap_or(false))
-}
-
-/// `r` as an eqref, if it is one.
-#[no_mangle]
-pub extern "C" fn wasmtime_anyref_as_eqref(
-    cx: wasmtime_context_t<'_>,
-    r: &wasmtime_anyref_t,
-    out: &mut MaybeUninit<wasmtime_eqref_t>,
-) -> bool {
-    if wasmtime_anyref_is_eqref(cx, r) {
-        out.write(*r);
-        true
-    } else {
-        false
-    }
-}
-
-/// Whether `r` is an i31 reference.
-#[no_mangle]
-pub extern "C" fn wasmtime_eqref_is_i31(cx: wasmtime_context_t<'_>, r: &wasmtime_eqref_t) -> bool {
-    wasmtime_anyref_is_i31(cx, r)
-}
-
-/// The zero-extended value of an i31 reference.
-#[no_mangle]
-pub extern "C" fn wasmtime_eqref_i31_get_u(
-    cx: wasmtime_context_t<'_>,
-    r: &wasmtime_eqref_t,
-    dst: &mut u32,
-) -> bool {
-    wasmtime_anyref_i31_get_u(cx, r, dst)
-}
-
-/// The sign-extended value of an i31 reference.
-#[no_mangle]
-pub extern "C" fn wasmtime_eqref_i31_get_s(
-    cx: wasmtime_context_t<'_>,
-    r: &wasmtime_eqref_t,
-    dst: &mut i32,
-) -> bool {
-    wasmtime_anyref_i31_get_s(cx, r, dst)
-}
-
-/// The anyref an eqref is (the same handle).
-#[no_mangle]
-pub extern "C" fn wasmtime_eqref_to_anyref(
-    r: &wasmtime_eqref_t,
-    out: &mut MaybeUninit<wasmtime_anyref_t>,
-) {
-    out.write(*r);
-}
-
-macro_rules! gc_upcast {
-    ($($name:ident;)*) => {$(
-        /// Not supported (no GC proposal): a null reference.
-        #[no_mangle]
-        pub extern "C" fn $name(_r: &wasmtime_gcref_t, out: &mut MaybeUninit<wasmtime_gcref_t>) {
-            out.write(wasmtime_gcref_t::NULL);
-        }
-    )*};
-}
-
-gc_upcast! {
-    wasmtime_structref_to_anyref;
-    wasmtime_structref_to_eqref;
-    wasmtime_arrayref_to_anyref;
-    wasmtime_arrayref_to_eqref;
-}
-
-/// A GC struct type (never created: no GC proposal).
-pub struct wasmtime_struct_type_t {
-    _private: (),
-}
-
-/// A GC array type (never created: no GC proposal).
-pub struct wasmtime_array_type_t {
-    _private: (),
-}
-
-/// An allocator of GC structs (never created: no GC proposal).
-pub struct wasmtime_struct_ref_pre_t {
-    _private: (),
-}
-
-/// An allocator of GC arrays (never created: no GC proposal).
-pub struct wasmtime_array_ref_pre_t {
-    _private: (),
-}
-
-/// The storage type of a GC field.
-#[repr(C)]
-pub struct wasmtime_storage_type_t {
-    /// `WASMTIME_STORAGE_KIND_*`.
-    pub kind: u8,
-    /// The value type (owned) for value kinds.
-    pub valtype: Option<Box<wasm_valtype_t>>,
-}
-
-/// A GC field type.
-#[repr(C)]
-pub struct wasmtime_field_type_t {
-    /// Whether the field is mutable.
-    pub mutable_: bool,
-    /// The storage type.
-    pub storage: wasmtime_storage_type_t,
-}
-
-fn storage_clone(s: &wasmtime_storage_type_t) -> wasmtime_storage_type_t {
-    wasmtime_storage_type_t {
-        kind: s.kind,
-        valtype: s.valtype.clone(),
-    }
-}
-
-/// Copies a storage type.
-#[no_mangle]
-pub extern "C" fn wasmtime_storage_type_clone(
-    s: &wasmtime_storage_type_t,
-    out: &mut MaybeUninit<wasmtime_storage_type_t>,
-) {
-    out.write(storage_clone(s));
-}
-
-/// Frees what a storage type owns.
-#[no_mangle]
-pub extern "C" fn wasmtime_storage_type_delete(s: &mut wasmtime_storage_type_t) {
-    s.valtype = None;
-}
-
-/// Copies a field type.
-#[no_mangle]
-pub extern "C" fn wasmtime_field_type_clone(
-    f: &wasmtime_field_type_t,
-    out: &mut MaybeUninit<wasmtime_field_type_t>,
-) {
-    out.write(wasmtime_field_type_t {
-        mutable_: f.mutable_,
-        storage: storage_clone(&f.storage),
-    });
-}
-
-/// Frees what a field type owns.
-#[no_mangle]
-pub extern "C" fn wasmtime_field_type_delete(f: &mut wasmtime_field_type_t) {
-    f.storage.valtype = None;
-}
-
-/// Not supported (no GC proposal): NULL.
-#[no_mangle]
-pub extern "C" fn wasmtime_struct_type_new(
-    _e: &wasm_engine_t,
-    _f: *const wasmtime_field_type_t,
-    _n: usize,
-) -> Option<Box<wasmtime_struct_type_t>> {
-    None
-}
-
-/// Not supported (no GC proposal): NULL.
-#[no_mangle]
-pub extern "C" fn wasmtime_struct_type_copy(
-    _t: &wasmtime_struct_type_t,
-) -> Option<Box<wasmtime_struct_type_t>> {
-    None
-}
-
-/// Frees a struct type.
-#[no_mangle]
-pub extern "C" fn wasmtime_struct_type_delete(_t: Option<Box<wasmtime_struct_type_t>>) {}
-
-/// Not supported (no GC proposal): 0.
-#[no_mangle]
-pub extern "C" fn wasmtime_struct_type_num_fields(_t: &wasmtime_struct_type_t) -> usize {
-    0
-}
-
-/// Not supported (no GC proposal): false.
-#[no_mangle]
-pub extern "C" fn wasmtime_struct_type_field(
-    _t: &wasmtime_struct_type_t,
-    _i: usize,
-    _out: *mut wasmtime_field_type_t,
-) -> bool {
-    false
-}
-
-/// Not supported (no GC proposal): NULL.
-#[no_mangle]
-pub extern "C" fn wasmtime_array_type_new(
-    _e: &wasm_engine_t,
-    _f: *const wasmtime_field_type_t,
-) -> Option<Box<wasmtime_array_type_t>> {
-    None
-}
-
-/// Not supported (no GC proposal): NULL.
-#[no_mangle]
-pub extern "C" fn wasmtime_array_type_copy(
-    _t: &wasmtime_array_type_t,
-) -> Option<Box<wasmtime_array_type_t>> {
-    None
-}
-
-/// Frees an array type.
-#[no_mangle]
-pub extern "C" fn wasmtime_array_type_delete(_t: Option<Box<wasmtime_array_type_t>>) {}
-
-/// Not supported (no GC proposal): leaves `out` untouched.
-#[no_mangle]
-pub extern "C" fn wasmtime_array_type_element(
-    _t: &wasmtime_array_type_t,
-    _out: *mut wasmtime_field_type_t,
-) {
-}
-
-/// Not supported (no GC proposal): NULL.
-#[no_mangle]
-pub extern "C" fn wasmtime_struct_ref_pre_new(
-    _cx: wasmtime_context_t<'_>,
-    _t: &wasmtime_struct_type_t,
-) -> Option<Box<wasmtime_struct_ref_pre_t>> {
-    None
-}
-
-/// Frees a struct allocator.
-#[no_mangle]
-pub extern "C" fn wasmtime_struct_ref_pre_delete(_p: Option<Box<wasmtime_struct_ref_pre_t>>) {}
-
-/// Not supported (no GC proposal): NULL.
-#[no_mangle]
-pub extern "C" fn wasmtime_array_ref_pre_new(
-    _cx: wasmtime_context_t<'_>,
-    _t: &wasmtime_array_type_t,
-) -> Option<Box<wasmtime_array_ref_pre_t>> {
-    None
-}
-
-/// Frees an array allocator.
-#[no_mangle]
-pub extern "C" fn wasmtime_array_ref_pre_delete(_p: Option<Box<wasmtime_array_ref_pre_t>>) {}
-
-/// Not supported (no GC proposal): an error.
-#[no_mangle]
-pub extern "C" fn wasmtime_structref_new(
-    _cx: wasmtime_context_t<'_>,
-    _pre: &wasmtime_struct_ref_pre_t,
-    _fields: *const wasmtime_val_t,
-    _n: usize,
-    _out: *mut wasmtime_structref_t,
-) -> Option<Box<wasmtime_error_t>> {
-    Some(Box::new(no_gc().into()))
-}
-
-/// Not supported (no GC proposal): an error.
-#[no_mangle]
-pub extern "C" fn wasmtime_structref_field(
-    _cx: wasmtime_context_t<'_>,
-    _r: &wasmtime_structref_t,
-    _i: usize,
-    _out: *mut wasmtime_val_t,
-) -> Option<Box<wasmtime_error_t>> {
-    Some(Box::new(no_gc().into()))
-}
-
-/// Not supported (no GC proposal): an error.
-#[no_mangle]
-pub extern "C" fn wasmtime_structref_set_field(
-    _cx: wasmtime_context_t<'_>,
-    _r: &wasmtime_structref_t,
-    _i: usize,
-    _v: &wasmtime_val_t,
-) -> Option<Box<wasmtime_error_t>> {
-    Some(Box::new(no_gc().into()))
-}
-
-/// Not supported (no GC proposal): NULL.
-#[no_mangle]
-pub extern "C" fn wasmtime_structref_type(
-    _cx: wasmtime_context_t<'_>,
-    _r: &wasmtime_structref_t,
-) -> Option<Box<wasmtime_struct_type_t>> {
-    None
-}
-
-/// Not supported (no GC proposal): an error.
-#[no_mangle]
-pub extern "C" fn wasmtime_arrayref_new(
-    _cx: wasmtime_context_t<'_>,
-    _pre: &wasmtime_array_ref_pre_t,
-    _elem: &wasmtime_val_t,
-    _len: u32,
-    _out: *mut wasmtime_arrayref_t,
-) -> Option<Box<wasmtime_error_t>> {
-    Some(Box::new(no_gc().into()))
-}
-
-/// Not supported (no GC proposal): an error.
-#[no_mangle]
-pub extern "C" fn wasmtime_arrayref_len(
-    _cx: wasmtime_context_t<'_>,
-    _r: &wasmtime_arrayref_t,
-    _out: *mut u32,
-) -> Option<Box<wasmtime_error_t>> {
-    Some(Box::new(no_gc().into()))
-}
-
-/// Not supported (no GC proposal): an error.
-#[no_mangle]
-pub extern "C" fn wasmtime_arrayref_get(
-    _cx: wasmtime_context_t<'_>,
-    _r: &wasmtime_arrayref_t,
-    _i: u32,
-    _out: *mut wasmtime_val_t,
-) -> Option<Box<wasmtime_error_t>> {
-    Some(Box::new(no_gc().into()))
-}
-
-/// Not supported (no GC proposal): an error.
-#[no_mangle]
-pub extern "C" fn wasmtime_arrayref_set(
-    _cx: wasmtime_context_t<'_>,
-    _r: &wasmtime_arrayref_t,
-    _i: u32,
-    _v: &wasmtime_val_t,
-) -> Option<Box<wasmtime_error_t>> {
-    Some(Box::new(no_gc().into()))
-}
-
-/// Not supported (no GC proposal): NULL.
-#[no_mangle]
-pub extern "C" fn wasmtime_arrayref_type(
-    _cx: wasmtime_context_t<'_>,
-    _r: &wasmtime_arrayref_t,
-) -> Option<Box<wasmtime_array_type_t>> {
-    None
 }

@@ -19,10 +19,9 @@
 //! bug) cannot unwind into C: an `extern "C"` function aborts the process
 //! when a panic reaches its boundary.
 //!
-//! Parts of the API whose feature this runtime lacks (the GC proposal's
-//! `anyref`/`eqref`/`structref`/`arrayref`, the guest profiler, async
-//! calls) still exist with their exact signatures and fail cleanly: they
-//! return an error, `false` or NULL.
+//! Parts of the API whose feature this runtime lacks (the guest profiler,
+//! host memory and stack creators) still exist with their exact
+//! signatures and fail cleanly: they return an error, `false` or NULL.
 
 #![allow(clippy::missing_safety_doc)]
 #![allow(non_camel_case_types)]
@@ -36,6 +35,7 @@ mod r#extern;
 mod ffi;
 mod func;
 mod gc;
+mod gc_objects;
 mod global;
 mod instance;
 mod linker;
@@ -60,6 +60,7 @@ pub use engine::*;
 pub use error::*;
 pub use func::*;
 pub use gc::*;
+pub use gc_objects::*;
 pub use global::*;
 pub use instance::*;
 pub use linker::*;

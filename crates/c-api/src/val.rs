@@ -499,7 +499,14 @@ impl wasmtime_val_raw_t {
                 ValType::Ref(r) if r.heap_type().is_extern() => {
                     Val::ExternRef(ExternRef::from_raw(cx.as_context_mut(), self.externref))
                 }
-                ValType::Ref(_) => Val::ExnRef(None),
+                ValType::Ref(r)
+                    if matches!(r.heap_type(), wt::HeapType::Exn | wt::HeapType::NoExn) =>
+                {
+                    Val::ExnRef(None)
+                }
+                ValType::Ref(_) => {
+                    Val::AnyRef(wt::AnyRef::from_raw(cx.as_context_mut(), self.anyref))
+                }
             }
         }
     }
@@ -523,7 +530,12 @@ impl wasmtime_val_raw_t {
                 }
             }
             Val::ExnRef(_) => bail!("exnref values have no raw form in this runtime"),
-            Val::AnyRef(_) => bail!("anyref values have no raw form in this runtime yet"),
+            Val::AnyRef(a) => {
+                raw.anyref = match a {
+                    Some(a) => a.to_raw(cx.as_context_mut())?,
+                    None => 0,
+                }
+            }
             Val::ContRef(_) => bail!("contref values have no raw form in the C API"),
         }
         Ok(raw)

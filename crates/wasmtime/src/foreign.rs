@@ -9,7 +9,9 @@
 
 use crate::store::{StoreId, Stored};
 use crate::values::Rooted;
-use crate::{AsContextMut, ExnRef, ExternRef, Func, Global, Instance, Memory, Table, Tag};
+use crate::{
+    AsContext, AsContextMut, ExnRef, ExternRef, Func, Global, Instance, Memory, Table, Tag,
+};
 use std::ffi::c_void;
 use wasmtime_environ::{DefinedMemoryIndex, DefinedTableIndex, EntityRef, GlobalIndex, TagIndex};
 
@@ -114,6 +116,33 @@ impl crate::AnyRef {
     }
 }
 
+impl crate::AnyRef {
+    /// The raw form of this reference as wasm sees it (never 0): the
+    /// 32-bit GC reference of an i31, an object or a converted host value.
+    pub fn to_raw(&self, mut store: impl AsContextMut) -> crate::Result<u32> {
+        let raw = self.to_raw_u64(store.as_context_mut().opaque())?;
+        u32::try_from(raw).map_err(|_| anyhow::anyhow!("anyref out of the 32-bit range"))
+    }
+
+    /// The reference whose raw form is `raw`, or `None` for 0 (null).
+    /// The handle is rooted in the current scope.
+    pub fn from_raw(mut store: impl AsContextMut, raw: u32) -> Option<Rooted<crate::AnyRef>> {
+        crate::AnyRef::from_raw_u64(store.as_context_mut().opaque(), u64::from(raw))
+    }
+}
+
+impl crate::OwnedRooted<crate::AnyRef> {
+    /// The owned root as (store id, raw word, root token), as for
+    /// `OwnedRooted<ExternRef>`; the token is released with
+    /// `OwnedRooted::<ExternRef>::__drop_token` (tokens of every reference
+    /// type are the same kind of counter).
+    #[doc(hidden)]
+    pub fn __into_words(self) -> (u64, u64, *const ()) {
+        let (store, raw) = self.inner.__to_words();
+        (store, raw, std::sync::Arc::into_raw(self._token))
+    }
+}
+
 impl crate::OwnedRooted<ExternRef> {
     /// The owned root as (store id, handle, root token): the token keeps
     /// the reference rooted until [`Self::__drop_token`] releases it.
@@ -184,6 +213,52 @@ impl ExternRef {
 }
 
 impl Func {
+    /// Whether every parameter and result of this function is a number or
+    /// a vector, whose raw slots foreign code fills and reads itself (as
+    /// opposed to references, whose raw forms the runtime must convert).
+    /// False for a function of another store.
+    #[doc(hidden)]
+    #[inline]
+    pub fn __numeric_only(&self, store: impl AsContext) -> bool {
+        let store = store.as_context().0;
+        if store.opaque.id() != self.0.store {
+            return false;
+        }
+        store
+            .opaque
+            .funcs
+            .get(self.0.index)
+            .is_some_and(|d| d.numeric_only)
+    }
+
+    /// [`Func::call_unchecked`] for foreign bindings when every parameter
+    /// and result is a number or a vector: `None` (nothing called) for
+    /// other functions and for a function of another store.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Func::call_unchecked`].
+    #[doc(hidden)]
+    #[inline]
+    pub unsafe fn __call_unchecked_numeric(
+        &self,
+        mut store: impl AsContextMut,
+        params_and_returns: *mut [crate::ValRaw],
+    ) -> Option<crate::Result<()>> {
+        let mut ctx = store.as_context_mut();
+        let store = ctx.opaque();
+        if store.id() != self.0.store {
+            return None;
+        }
+        let data = store.funcs.get(self.0.index)?;
+        if !data.numeric_only {
+            return None;
+        }
+        let (func_ref, needed) = (data.func_ref, data.raw_slots);
+        // SAFETY: the caller's contract: valid for its length.
+        Some(unsafe { crate::func::invoke_raw(store, func_ref, needed, params_and_returns) })
+    }
+
     /// The raw form of this function as wasm sees it (a pointer to its
     /// `VMFuncRef`), for `wasmtime_val_raw_t`'s `funcref` field.
     pub fn to_raw(&self, mut store: impl AsContextMut) -> *mut c_void {

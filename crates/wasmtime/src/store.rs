@@ -1,6 +1,7 @@
 //! `Store<T>`: the owner of all instances, functions, memories, tables,
 //! globals and host data of one "world" of wasm objects.
 
+use crate::func::FuncData;
 use crate::limits::{
     ResourceLimiter, StoreLimiter, DEFAULT_INSTANCE_LIMIT, DEFAULT_MEMORY_LIMIT,
     DEFAULT_TABLE_LIMIT,
@@ -22,12 +23,6 @@ mod context;
 #[cfg(all(feature = "async", feature = "call-hook"))]
 pub use async_api::CallHookHandler;
 pub use context::{AsContext, AsContextMut, StoreContext, StoreContextMut};
-
-/// Per-store data of a function.
-pub(crate) struct FuncData {
-    pub(crate) func_ref: *mut wasmtime_runtime::vmcontext::VMFuncRef,
-    pub(crate) ty: crate::FuncType,
-}
 
 /// Unique id of a store, used to check that objects are used with the
 /// store that owns them.
@@ -736,6 +731,7 @@ impl StoreOpaque {
         &self.engine
     }
 
+    #[inline]
     pub(crate) fn check(&self, stored: &Stored) {
         assert!(stored.store == self.id, "object used with the wrong store");
     }

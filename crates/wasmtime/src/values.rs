@@ -110,7 +110,7 @@ impl ExternRef {
         store: impl AsContextMut,
         anyref: Rooted<AnyRef>,
     ) -> Result<Rooted<ExternRef>> {
-        let raw = anyref.to_raw(store.as_context().opaque())?;
+        let raw = anyref.to_raw_u64(store.as_context().opaque())?;
         Ok(Rooted {
             inner: ExternRef {
                 store: anyref.store_id(),
@@ -393,7 +393,7 @@ impl Val {
             }),
             Val::AnyRef(a) => ValRaw::reference(match a {
                 None => 0,
-                Some(a) => a.to_raw(store)?,
+                Some(a) => a.to_raw_u64(store)?,
             }),
             Val::ContRef(c) => ValRaw::reference(match c {
                 None => 0,
@@ -600,7 +600,7 @@ impl Ref {
             Ref::Func(None) | Ref::Extern(None) | Ref::Exn(None) | Ref::Any(None) => 0,
             Ref::Func(Some(f)) => f.func_ref_ptr(store)? as u64,
             Ref::Extern(Some(e)) => e.to_raw_u64(store)?,
-            Ref::Any(Some(a)) => a.to_raw(store)?,
+            Ref::Any(Some(a)) => a.to_raw_u64(store)?,
             Ref::Exn(Some(e)) => e.to_raw(store)?,
         })
     }
@@ -618,7 +618,7 @@ impl Ref {
             // Continuations stay inside wasm: the host sees a null (as a
             // null funcref; there is no continuation object in the API).
             WasmHierarchy::Cont => Ref::Func(None),
-            WasmHierarchy::Any => Ref::Any(AnyRef::from_raw(store, raw)),
+            WasmHierarchy::Any => Ref::Any(AnyRef::from_raw_u64(store, raw)),
             WasmHierarchy::Extern => Ref::Extern(ExternRef::from_raw_u64(store, raw)),
         }
     }

@@ -33,12 +33,12 @@ WASM_API_EXTERN void wasmtime_anyref_clone(const wasmtime_anyref_t *anyref,
 /// Releases the reference's root: nothing to free here, references live as long as their store.
 WASM_API_EXTERN void wasmtime_anyref_unroot(wasmtime_anyref_t *ref);
 
-/// Not supported (no GC proposal): a null reference.
+/// The anyref whose raw value is `raw` (0: null); `out` owns a root of it.
 WASM_API_EXTERN void wasmtime_anyref_from_raw(wasmtime_context_t *context,
                                               uint32_t raw,
                                               wasmtime_anyref_t *out);
 
-/// Not supported (no GC proposal): 0.
+/// The raw value of an anyref (0 for null).
 WASM_API_EXTERN uint32_t wasmtime_anyref_to_raw(wasmtime_context_t *context,
                                                 const wasmtime_anyref_t *ref);
 
@@ -70,25 +70,26 @@ WASM_API_EXTERN bool wasmtime_anyref_as_eqref(wasmtime_context_t *context,
                                               const wasmtime_anyref_t *anyref,
                                               wasmtime_eqref_t *out);
 
-/// Part of the GC proposal, which this runtime does not have: fails cleanly (false, NULL, a null reference or an error).
+/// Whether the reference is a struct.
 WASM_API_EXTERN bool wasmtime_anyref_is_struct(wasmtime_context_t *context,
                                                const wasmtime_anyref_t *anyref);
 
-/// Part of the GC proposal, which this runtime does not have: fails cleanly (false, NULL, a null reference or an error).
+/// The reference as a structref (a copy owning a root) if it is a struct.
 WASM_API_EXTERN bool wasmtime_anyref_as_struct(wasmtime_context_t *context,
                                                const wasmtime_anyref_t *anyref,
                                                wasmtime_structref_t *out);
 
-/// Part of the GC proposal, which this runtime does not have: fails cleanly (false, NULL, a null reference or an error).
+/// Whether the reference is an array.
 WASM_API_EXTERN bool wasmtime_anyref_is_array(wasmtime_context_t *context,
                                               const wasmtime_anyref_t *anyref);
 
-/// Part of the GC proposal, which this runtime does not have: fails cleanly (false, NULL, a null reference or an error).
+/// The reference as an arrayref (a copy owning a root) if it is an array.
 WASM_API_EXTERN bool wasmtime_anyref_as_array(wasmtime_context_t *context,
                                               const wasmtime_anyref_t *anyref,
                                               wasmtime_arrayref_t *out);
 
-/// Part of the GC proposal, which this runtime does not have: fails cleanly (false, NULL, a null reference or an error).
+/// The most precise heap type of the reference (i31, a concrete struct or
+/// array type, or any) into `out`, which the caller owns; false for null.
 WASM_API_EXTERN bool wasmtime_anyref_type(wasmtime_context_t *context,
                                           const wasmtime_anyref_t *anyref,
                                           wasmtime_heaptype_t *out);

@@ -22,7 +22,8 @@ extern "C" {
 
 typedef struct wasmtime_array_ref_pre wasmtime_array_ref_pre_t;
 
-/// Not supported (no GC proposal): NULL.
+/// An allocator of arrays of type `ty` in the context's store (NULL if
+/// `ty` belongs to another engine).
 WASM_API_EXTERN wasmtime_array_ref_pre_t *
 wasmtime_array_ref_pre_new(wasmtime_context_t *context,
                            const wasmtime_array_type_t *ty);
@@ -39,7 +40,8 @@ static inline bool wasmtime_arrayref_is_null(const wasmtime_arrayref_t *ref) {
   return ref->store_id == 0;
 }
 
-/// Not supported (no GC proposal): an error.
+/// A new array of `len` copies of `elem`; `out` owns a root of it (null on
+/// error).
 WASM_API_EXTERN wasmtime_error_t *wasmtime_arrayref_new(
     wasmtime_context_t *context, const wasmtime_array_ref_pre_t *pre,
     const wasmtime_val_t *elem, uint32_t len, wasmtime_arrayref_t *out);
@@ -52,34 +54,34 @@ wasmtime_arrayref_clone(const wasmtime_arrayref_t *arrayref,
 /// Releases the reference's root: nothing to free here, references live as long as their store.
 WASM_API_EXTERN void wasmtime_arrayref_unroot(wasmtime_arrayref_t *ref);
 
-/// Part of the GC proposal, which this runtime does not have: fails cleanly (false, NULL, a null reference or an error).
+/// The arrayref as an anyref (a copy owning a root).
 WASM_API_EXTERN void
 wasmtime_arrayref_to_anyref(const wasmtime_arrayref_t *arrayref,
                             wasmtime_anyref_t *out);
 
-/// Part of the GC proposal, which this runtime does not have: fails cleanly (false, NULL, a null reference or an error).
+/// The arrayref as an eqref (a copy owning a root).
 WASM_API_EXTERN void
 wasmtime_arrayref_to_eqref(const wasmtime_arrayref_t *arrayref,
                            wasmtime_eqref_t *out);
 
-/// Not supported (no GC proposal): an error.
+/// The number of elements of an array.
 WASM_API_EXTERN wasmtime_error_t *
 wasmtime_arrayref_len(wasmtime_context_t *context,
                       const wasmtime_arrayref_t *arrayref, uint32_t *out);
 
-/// Not supported (no GC proposal): an error.
+/// Element `index` of an array; `out` owns any root the value has.
 WASM_API_EXTERN wasmtime_error_t *
 wasmtime_arrayref_get(wasmtime_context_t *context,
                       const wasmtime_arrayref_t *arrayref, uint32_t index,
                       wasmtime_val_t *out);
 
-/// Not supported (no GC proposal): an error.
+/// Sets element `index` of an array (mutable, and `val` of its type).
 WASM_API_EXTERN wasmtime_error_t *
 wasmtime_arrayref_set(wasmtime_context_t *context,
                       const wasmtime_arrayref_t *arrayref, uint32_t index,
                       const wasmtime_val_t *val);
 
-/// Not supported (no GC proposal): NULL.
+/// The type of an array (NULL for null).
 WASM_API_EXTERN wasmtime_array_type_t *
 wasmtime_arrayref_type(wasmtime_context_t *context,
                        const wasmtime_arrayref_t *arrayref);

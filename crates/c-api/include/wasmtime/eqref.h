@@ -58,25 +58,26 @@ WASM_API_EXTERN bool wasmtime_eqref_i31_get_s(wasmtime_context_t *context,
                                               const wasmtime_eqref_t *eqref,
                                               int32_t *dst);
 
-/// Part of the GC proposal, which this runtime does not have: fails cleanly (false, NULL, a null reference or an error).
+/// Whether the reference is an array.
 WASM_API_EXTERN bool wasmtime_eqref_is_array(wasmtime_context_t *context,
                                              const wasmtime_eqref_t *eqref);
 
-/// Part of the GC proposal, which this runtime does not have: fails cleanly (false, NULL, a null reference or an error).
+/// The reference as an arrayref (a copy owning a root) if it is an array.
 WASM_API_EXTERN bool wasmtime_eqref_as_array(wasmtime_context_t *context,
                                              const wasmtime_eqref_t *eqref,
                                              wasmtime_arrayref_t *out);
 
-/// Part of the GC proposal, which this runtime does not have: fails cleanly (false, NULL, a null reference or an error).
+/// Whether the reference is a struct.
 WASM_API_EXTERN bool wasmtime_eqref_is_struct(wasmtime_context_t *context,
                                               const wasmtime_eqref_t *eqref);
 
-/// Part of the GC proposal, which this runtime does not have: fails cleanly (false, NULL, a null reference or an error).
+/// The reference as a structref (a copy owning a root) if it is a struct.
 WASM_API_EXTERN bool wasmtime_eqref_as_struct(wasmtime_context_t *context,
                                               const wasmtime_eqref_t *eqref,
                                               wasmtime_structref_t *out);
 
-/// Part of the GC proposal, which this runtime does not have: fails cleanly (false, NULL, a null reference or an error).
+/// The most precise heap type of the reference into `out` (see
+/// `wasmtime_anyref_type`).
 WASM_API_EXTERN bool wasmtime_eqref_type(wasmtime_context_t *context,
                                          const wasmtime_eqref_t *eqref,
                                          wasmtime_heaptype_t *out);

@@ -22,7 +22,8 @@ extern "C" {
 
 typedef struct wasmtime_struct_ref_pre wasmtime_struct_ref_pre_t;
 
-/// Not supported (no GC proposal): NULL.
+/// An allocator of structs of type `ty` in the context's store (NULL if
+/// `ty` belongs to another engine).
 WASM_API_EXTERN wasmtime_struct_ref_pre_t *
 wasmtime_struct_ref_pre_new(wasmtime_context_t *context,
                             const wasmtime_struct_type_t *ty);
@@ -39,7 +40,8 @@ static inline bool wasmtime_structref_is_null(const wasmtime_structref_t *ref) {
   return ref->store_id == 0;
 }
 
-/// Not supported (no GC proposal): an error.
+/// A new struct with one value per field; `out` owns a root of it (null on
+/// error).
 WASM_API_EXTERN wasmtime_error_t *wasmtime_structref_new(
     wasmtime_context_t *context, const wasmtime_struct_ref_pre_t *pre,
     const wasmtime_val_t *fields, size_t nfields, wasmtime_structref_t *out);
@@ -52,29 +54,29 @@ wasmtime_structref_clone(const wasmtime_structref_t *structref,
 /// Releases the reference's root: nothing to free here, references live as long as their store.
 WASM_API_EXTERN void wasmtime_structref_unroot(wasmtime_structref_t *ref);
 
-/// Part of the GC proposal, which this runtime does not have: fails cleanly (false, NULL, a null reference or an error).
+/// The structref as an anyref (a copy owning a root).
 WASM_API_EXTERN void
 wasmtime_structref_to_anyref(const wasmtime_structref_t *structref,
                              wasmtime_anyref_t *out);
 
-/// Part of the GC proposal, which this runtime does not have: fails cleanly (false, NULL, a null reference or an error).
+/// The structref as an eqref (a copy owning a root).
 WASM_API_EXTERN void
 wasmtime_structref_to_eqref(const wasmtime_structref_t *structref,
                             wasmtime_eqref_t *out);
 
-/// Not supported (no GC proposal): an error.
+/// Field `index` of a struct; `out` owns any root the value has.
 WASM_API_EXTERN wasmtime_error_t *
 wasmtime_structref_field(wasmtime_context_t *context,
                          const wasmtime_structref_t *structref, size_t index,
                          wasmtime_val_t *out);
 
-/// Not supported (no GC proposal): an error.
+/// Sets field `index` of a struct (mutable, and `val` of its type).
 WASM_API_EXTERN wasmtime_error_t *
 wasmtime_structref_set_field(wasmtime_context_t *context,
                              const wasmtime_structref_t *structref,
                              size_t index, const wasmtime_val_t *val);
 
-/// Not supported (no GC proposal): NULL.
+/// The type of a struct (NULL for null).
 WASM_API_EXTERN wasmtime_struct_type_t *
 wasmtime_structref_type(wasmtime_context_t *context,
                         const wasmtime_structref_t *structref);

@@ -3,9 +3,11 @@
 //! Wasmtime's richer value types in `wasmtime`).
 
 mod externtype;
+mod gc;
 mod wasmtime;
 
 pub use externtype::*;
+pub use gc::*;
 pub use wasmtime::*;
 
 use crate::wasm_valtype_vec_t;

@@ -3,7 +3,8 @@
 //! `wasmtime_heaptype_t`.
 
 use super::{wasm_functype_t, wasm_valtype_t, CFuncType};
-use crate::wasm_engine_t;
+use super::{wasmtime_array_type_t, wasmtime_struct_type_t};
+use crate::{wasm_engine_t, wasmtime_exn_type_t};
 use std::ffi::c_void;
 use wt::{HeapType, RefType, ValType};
 
@@ -49,9 +50,15 @@ const HEAP_CONCRETE_ARRAY: u8 = 10;
 const HEAP_STRUCT: u8 = 11;
 const HEAP_CONCRETE_STRUCT: u8 = 12;
 const HEAP_EXN: u8 = 13;
+const HEAP_CONCRETE_EXN: u8 = 14;
 const HEAP_NOEXN: u8 = 15;
 
-fn heap_to_c(ty: &HeapType) -> wasmtime_heaptype_t {
+/// Boxes `v` for a heap type's `of` pointer.
+fn owned<T>(v: T) -> *mut c_void {
+    Box::into_raw(Box::new(v)).cast()
+}
+
+pub(crate) fn heap_to_c(ty: &HeapType) -> wasmtime_heaptype_t {
     let (kind, of) = match ty {
         HeapType::Extern => (HEAP_EXTERN, std::ptr::null_mut()),
         HeapType::NoExtern => (HEAP_NOEXTERN, std::ptr::null_mut()),
@@ -61,7 +68,7 @@ fn heap_to_c(ty: &HeapType) -> wasmtime_heaptype_t {
         HeapType::NoExn => (HEAP_NOEXN, std::ptr::null_mut()),
         HeapType::ConcreteFunc(f) => (
             HEAP_CONCRETE_FUNC,
-            Box::into_raw(Box::new(wasm_functype_t::new(CFuncType::from_func_type(f)))).cast(),
+            owned(wasm_functype_t::new(CFuncType::from_func_type(f))),
         ),
         HeapType::Any => (HEAP_ANY, std::ptr::null_mut()),
         HeapType::None => (HEAP_NONE, std::ptr::null_mut()),
@@ -69,10 +76,14 @@ fn heap_to_c(ty: &HeapType) -> wasmtime_heaptype_t {
         HeapType::I31 => (HEAP_I31, std::ptr::null_mut()),
         HeapType::Array => (HEAP_ARRAY, std::ptr::null_mut()),
         HeapType::Struct => (HEAP_STRUCT, std::ptr::null_mut()),
-        // The C API has no struct or array type objects yet (the GC heap is
-        // still missing): the kind is reported without its type.
-        HeapType::ConcreteArray(_) => (HEAP_CONCRETE_ARRAY, std::ptr::null_mut()),
-        HeapType::ConcreteStruct(_) => (HEAP_CONCRETE_STRUCT, std::ptr::null_mut()),
+        HeapType::ConcreteArray(a) => (
+            HEAP_CONCRETE_ARRAY,
+            owned(wasmtime_array_type_t { ty: a.clone() }),
+        ),
+        HeapType::ConcreteStruct(s) => (
+            HEAP_CONCRETE_STRUCT,
+            owned(wasmtime_struct_type_t { ty: s.clone() }),
+        ),
         // The C API of Wasmtime 48 has no continuation heap types; this
         // kind matches none of its constants.
         HeapType::Cont | HeapType::NoCont | HeapType::ConcreteCont(_) => {
@@ -82,7 +93,9 @@ fn heap_to_c(ty: &HeapType) -> wasmtime_heaptype_t {
     wasmtime_heaptype_t { kind, of }
 }
 
-/// The Rust heap type of `ty`, if this runtime has it.
+/// The Rust heap type of `ty`, if this runtime has it (its heap types
+/// have no concrete exception types: `WASMTIME_HEAPTYPE_KIND_CONCRETE_EXN`
+/// has none).
 fn heap_from_c(engine: Option<&wt::Engine>, ty: &wasmtime_heaptype_t) -> Option<HeapType> {
     Some(match ty.kind {
         HEAP_EXTERN => HeapType::Extern,
@@ -102,28 +115,75 @@ fn heap_from_c(engine: Option<&wt::Engine>, ty: &wasmtime_heaptype_t) -> Option<
             let f = unsafe { &*ty.of.cast::<wasm_functype_t>() };
             HeapType::ConcreteFunc(f.inner().func_type(engine?))
         }
+        HEAP_CONCRETE_STRUCT if !ty.of.is_null() => {
+            // SAFETY: for this kind `of` is an owned struct type.
+            let s = unsafe { &*ty.of.cast::<wasmtime_struct_type_t>() };
+            if !engine.is_none_or(|e| wt::Engine::same(e, s.ty.engine())) {
+                return None;
+            }
+            HeapType::ConcreteStruct(s.ty.clone())
+        }
+        HEAP_CONCRETE_ARRAY if !ty.of.is_null() => {
+            // SAFETY: for this kind `of` is an owned array type.
+            let a = unsafe { &*ty.of.cast::<wasmtime_array_type_t>() };
+            if !engine.is_none_or(|e| wt::Engine::same(e, a.ty.engine())) {
+                return None;
+            }
+            HeapType::ConcreteArray(a.ty.clone())
+        }
         _ => return None,
     })
 }
 
+/// Copies the concrete type behind `of` (of kind `kind`), or returns
+/// `of` itself for kinds without one.
+///
+/// # Safety
+///
+/// For concrete kinds `of` is null or an owned type of that kind.
+unsafe fn concrete_clone(kind: u8, of: *mut c_void) -> *mut c_void {
+    if of.is_null() {
+        return of;
+    }
+    // SAFETY: per the caller, `of` is an owned type of `kind`.
+    unsafe {
+        match kind {
+            HEAP_CONCRETE_FUNC => owned((*of.cast::<wasm_functype_t>()).clone()),
+            HEAP_CONCRETE_STRUCT => owned((*of.cast::<wasmtime_struct_type_t>()).clone()),
+            HEAP_CONCRETE_ARRAY => owned((*of.cast::<wasmtime_array_type_t>()).clone()),
+            HEAP_CONCRETE_EXN => Box::into_raw(crate::wasmtime_exn_type_copy(
+                &*of.cast::<wasmtime_exn_type_t>(),
+            ))
+            .cast(),
+            _ => std::ptr::null_mut(),
+        }
+    }
+}
+
 fn heap_clone(ty: &wasmtime_heaptype_t) -> wasmtime_heaptype_t {
-    let of = if ty.kind == HEAP_CONCRETE_FUNC && !ty.of.is_null() {
-        // SAFETY: for this kind `of` is an owned `wasm_functype_t`.
-        let f = unsafe { &*ty.of.cast::<wasm_functype_t>() };
-        Box::into_raw(Box::new(f.clone())).cast()
-    } else {
-        ty.of
-    };
-    wasmtime_heaptype_t { kind: ty.kind, of }
+    wasmtime_heaptype_t {
+        kind: ty.kind,
+        // SAFETY: the heap type's own pointer for its kind (C contract).
+        of: unsafe { concrete_clone(ty.kind, ty.of) },
+    }
 }
 
 fn heap_free(ty: &mut wasmtime_heaptype_t) {
-    if ty.kind == HEAP_CONCRETE_FUNC && !ty.of.is_null() {
-        // SAFETY: for this kind `of` is an owned `wasm_functype_t` made by
-        // `Box::into_raw`.
-        drop(unsafe { Box::from_raw(ty.of.cast::<wasm_functype_t>()) });
+    let of = std::mem::replace(&mut ty.of, std::ptr::null_mut());
+    if of.is_null() {
+        return;
     }
-    ty.of = std::ptr::null_mut();
+    // SAFETY: for concrete kinds `of` is an owned type of that kind made
+    // by `Box::into_raw`; other kinds own nothing.
+    unsafe {
+        match ty.kind {
+            HEAP_CONCRETE_FUNC => drop(Box::from_raw(of.cast::<wasm_functype_t>())),
+            HEAP_CONCRETE_STRUCT => drop(Box::from_raw(of.cast::<wasmtime_struct_type_t>())),
+            HEAP_CONCRETE_ARRAY => drop(Box::from_raw(of.cast::<wasmtime_array_type_t>())),
+            HEAP_CONCRETE_EXN => drop(Box::from_raw(of.cast::<wasmtime_exn_type_t>())),
+            _ => {}
+        }
+    }
 }
 
 /// Copies a heap type (deeply).
@@ -220,9 +280,9 @@ pub extern "C" fn wasmtime_valtype_delete(ty: &mut wasmtime_valtype_t) {
 }
 
 /// The `wasm_valtype_t` of `ty` for `engine`, or NULL if this runtime
-/// lacks the type (GC heap types). `engine` may be NULL (as in Wasmtime,
-/// whose C++ header passes NULL for abstract types) unless `ty` is a
-/// concrete reference type; then NULL is returned.
+/// lacks the type (concrete exception types) or a concrete type is not of
+/// `engine`. `engine` may be NULL (as in Wasmtime, whose C++ header passes
+/// NULL for abstract types) unless `ty` names a concrete function type.
 #[no_mangle]
 pub extern "C" fn wasmtime_valtype_to_wasm(
     engine: Option<&wasm_engine_t>,

@@ -10,8 +10,8 @@
 //! Every other fault is passed on to the handler that was installed before
 //! ours (or to the default action, which kills the process).
 //!
-//! The jump point itself is set in C (`helpers.c`), since Rust code must not
-//! call `setjmp` directly.
+//! The jump point itself is set in assembly (`jump.rs`), since Rust code
+//! must not call `setjmp` directly.
 
 //!
 //! The module is split by topic: `registry` (which code is wasm),
@@ -19,6 +19,7 @@
 //! call), `signals` (the fault handlers) and `altstack` (their per-thread
 //! stacks).
 mod altstack;
+mod jump;
 mod raise;
 mod registry;
 mod signals;
@@ -37,14 +38,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::ptr;
 use wasmtime_environ::{store_context, TrapSite};
 
-extern "C" {
-    fn wasmtime_setjmp(
-        jmp_buf_out: *mut *const u8,
-        body: extern "C" fn(*mut u8),
-        payload: *mut u8,
-    ) -> libc::c_int;
-    fn wasmtime_longjmp(jmp_buf: *const u8) -> !;
-}
+use jump::{wasmtime_longjmp, wasmtime_setjmp};
 
 /// What the signal handler recorded about a trap in wasm code.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -67,9 +61,9 @@ pub struct TrapRecord {
 // Activations
 
 /// One active `catch_traps` call on this thread. Lives on the stack of
-/// `catch_traps`; the innermost one is published in `ACTIVATION`.
-struct Activation {
-    /// The `sigjmp_buf` of this call, set by `wasmtime_setjmp` (null until
+/// `catch_traps`; the innermost one is published in [`ThreadState`].
+pub(super) struct Activation {
+    /// The jump buffer of this call, set by `wasmtime_setjmp` (null until
     /// then).
     jmp_buf: Cell<*const u8>,
     store_context: *mut u8,
@@ -77,12 +71,17 @@ struct Activation {
     max_frames: usize,
     prev: *const Activation,
     /// The trap, once recorded (by the signal handler or `raise_impl`);
-    /// its frames are in the thread's [`FRAMES`] buffer.
+    /// its frames are in the thread's frame buffer.
     trap: Cell<Option<RawTrap>>,
+    /// Set when this activation (on a fiber) was installed on a thread
+    /// again by [`swap_activations`]: its body may then end on another
+    /// thread than it began on.
+    resumed: Cell<bool>,
 }
 
 /// A trap as recorded where nothing may allocate (in the signal handler):
-/// plain values, with the backtrace's program counters in [`FRAMES`].
+/// plain values, with the backtrace's program counters in the thread's
+/// frame buffer.
 #[derive(Clone, Copy)]
 struct RawTrap {
     pc: usize,
@@ -104,7 +103,9 @@ impl Activation {
     /// `fp` must be the frame pointer of a live wasm frame of this
     /// activation (see [`walk_frames_into`]).
     unsafe fn record(&self, pc: usize, fp: usize, site: TrapSite, faulting_addr: Option<usize>) {
-        let (buf, cap) = FRAMES.try_with(|f| f.get()).unwrap_or((ptr::null_mut(), 0));
+        let (buf, cap) = STATE
+            .try_with(|s| s.frames.get())
+            .unwrap_or((ptr::null_mut(), 0));
         let len = self.max_frames.min(cap);
         let (frames, omitted) = if len == 0 || buf.is_null() {
             (0, 0)
@@ -146,14 +147,30 @@ impl Activation {
     }
 }
 
+/// The per-thread state of trap handling, in one thread-local so that a
+/// call into wasm computes its address once (in a shared library each
+/// thread-local access may be a call to `__tls_get_addr`). Const-initialised
+/// with no destructor, so the signal handler may read it.
+pub(super) struct ThreadState {
+    /// The innermost activation (null outside `catch_traps`).
+    pub(super) activation: Cell<*const Activation>,
+    /// This thread's frame buffer for trap backtraces (pointer, length).
+    /// It only grows, and only outside wasm (in `catch_traps`), so it is
+    /// valid whenever wasm traps.
+    frames: Cell<(*mut usize, usize)>,
+    /// Whether this thread's alternate signal stack is set up.
+    ready: Cell<bool>,
+}
+
 thread_local! {
-    static ACTIVATION: Cell<*const Activation> = const { Cell::new(ptr::null()) };
-    /// This thread's frame buffer for trap backtraces (pointer, length):
-    /// const-initialised with no destructor, so the signal handler may read
-    /// it. It only grows, and only outside wasm (in `catch_traps`), so it
-    /// is valid whenever wasm traps.
-    static FRAMES: Cell<(*mut usize, usize)> = const { Cell::new((ptr::null_mut(), 0)) };
-    /// The storage behind [`FRAMES`].
+    pub(super) static STATE: ThreadState = const {
+        ThreadState {
+            activation: Cell::new(ptr::null()),
+            frames: Cell::new((ptr::null_mut(), 0)),
+            ready: Cell::new(false),
+        }
+    };
+    /// The storage behind [`ThreadState::frames`].
     static FRAME_STORAGE: std::cell::RefCell<Vec<usize>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
@@ -164,29 +181,23 @@ thread_local! {
 // through a never-inlined function, which computes the address afresh;
 // the accesses before the body stay inline.
 
-/// This thread's innermost activation.
+/// This thread's state (its address, for the accesses before a body runs).
 #[inline]
-fn current_activation() -> *const Activation {
-    ACTIVATION.get()
-}
-
-/// Publishes `activation` as this thread's innermost activation.
-#[inline]
-fn set_current_activation(activation: *const Activation) {
-    ACTIVATION.set(activation);
+fn thread_state() -> *const ThreadState {
+    STATE.with(ptr::from_ref)
 }
 
 /// Publishes `activation` again after a body that may have switched
 /// threads (see above).
 #[inline(never)]
 fn restore_current_activation(activation: *const Activation) {
-    ACTIVATION.set(activation);
+    STATE.with(|s| s.activation.set(activation));
 }
 
 /// This thread's frame buffer.
 #[inline(never)]
 fn frame_buffer() -> (*mut usize, usize) {
-    FRAMES.get()
+    STATE.with(|s| s.frames.get())
 }
 
 /// Installs `chain` (the innermost activation of a fiber being resumed, or
@@ -198,7 +209,9 @@ fn frame_buffer() -> (*mut usize, usize) {
 pub(crate) fn swap_activations(chain: *const u8) -> *const u8 {
     let chain = chain.cast::<Activation>();
     if !chain.is_null() {
-        prepare_thread();
+        // SAFETY: this thread's state, alive as long as the thread.
+        let state = unsafe { &*thread_state() };
+        prepare_thread(state);
         let mut need = 0;
         let mut a = chain;
         while !a.is_null() {
@@ -206,51 +219,50 @@ pub(crate) fn swap_activations(chain: *const u8) -> *const u8 {
             // which is kept until the fiber finishes.
             unsafe {
                 need = need.max((*a).max_frames);
+                (*a).resumed.set(true);
                 a = (*a).prev;
             }
         }
-        reserve_frames(need);
+        reserve_frames(state, need);
     }
-    ACTIVATION.replace(chain).cast()
+    STATE.with(|s| s.activation.replace(chain)).cast()
 }
-
-thread_local!(static THREAD_READY: Cell<bool> = const { Cell::new(false) });
 
 /// Sets up this thread's alternate signal stack once signal handlers are
 /// installed.
 #[inline]
-fn prepare_thread() {
-    if !THREAD_READY.get() && signal_handlers_installed() {
-        prepare_thread_slow();
+fn prepare_thread(state: &ThreadState) {
+    if !state.ready.get() && signal_handlers_installed() {
+        prepare_thread_slow(state);
     }
 }
 
 #[cold]
 #[inline(never)]
-fn prepare_thread_slow() {
+fn prepare_thread_slow(state: &ThreadState) {
     ensure_alt_stack();
-    THREAD_READY.set(true);
+    state.ready.set(true);
 }
 
 /// Makes this thread's frame buffer hold at least `len` entries.
 #[inline]
-fn reserve_frames(len: usize) {
-    if FRAMES.get().1 >= len.min(MAX_FRAMES) {
+fn reserve_frames(state: &ThreadState, len: usize) {
+    if state.frames.get().1 >= len.min(MAX_FRAMES) {
         return;
     }
-    grow_frames(len);
+    grow_frames(state, len);
 }
 
 /// The slow path of [`reserve_frames`].
 #[cold]
-fn grow_frames(len: usize) {
+fn grow_frames(state: &ThreadState, len: usize) {
     let len = len.min(MAX_FRAMES);
-    if FRAMES.get().1 >= len {
+    if state.frames.get().1 >= len {
         return;
     }
     FRAME_STORAGE.with_borrow_mut(|storage| {
         storage.resize(len, 0);
-        FRAMES.set((storage.as_mut_ptr(), storage.len()));
+        state.frames.set((storage.as_mut_ptr(), storage.len()));
     });
 }
 
@@ -265,7 +277,7 @@ extern "C" fn call_body<F: FnOnce()>(payload: *mut u8) {
     // `wasmtime_setjmp` returns.
     let payload = unsafe { &mut *payload.cast::<Payload<F>>() };
     if let Some(body) = payload.body.take() {
-        // Panics must not unwind through the C frame of `wasmtime_setjmp`;
+        // Panics must not unwind through the assembly frame of `wasmtime_setjmp`;
         // they are resumed once it has returned.
         if let Err(e) = panic::catch_unwind(AssertUnwindSafe(body)) {
             payload.panic = Some(e);
@@ -292,6 +304,9 @@ extern "C" fn call_body<F: FnOnce()>(payload: *mut u8) {
 ///   with `siglongjmp`: destructors of values live in those frames (in
 ///   `body`, in wasm, or in host functions wasm called) do not run. `body`
 ///   must only call into wasm with nothing else to clean up.
+// Inlined so that the closure is built where `Payload` holds it (moving
+// it in costs store-forwarding stalls on every call).
+#[inline]
 pub unsafe fn catch_traps<F>(
     store_context: *mut u8,
     max_frames: usize,
@@ -300,30 +315,48 @@ pub unsafe fn catch_traps<F>(
 where
     F: FnOnce(),
 {
+    // SAFETY: this thread's state lives as long as the thread; it is only
+    // used through this reference before the body runs (see above).
+    let state = unsafe { &*thread_state() };
     // The signal handlers are installed per process by `init_traps` (an
     // engine with signal-based traps calls it); once they are, each thread
     // needs an alternate stack for them, set up on its first call here.
-    prepare_thread();
+    prepare_thread(state);
 
     // Growing the frame buffer moves it: only here, never while this
     // thread's wasm can trap into an older activation that saw it (those
-    // record through `FRAMES`, read at trap time).
-    reserve_frames(max_frames);
+    // record through the frame buffer, read at trap time).
+    reserve_frames(state, max_frames);
 
     let activation = Activation {
         jmp_buf: Cell::new(ptr::null()),
         store_context,
         max_frames,
-        prev: current_activation(),
+        prev: state.activation.get(),
         trap: Cell::new(None),
+        resumed: Cell::new(false),
     };
 
     /// Restores the previous activation, also if `wasmtime_setjmp` returned
-    /// early through a trap.
-    struct Restore(*const Activation);
-    impl Drop for Restore {
+    /// early through a trap: through `state` when the body ran on this
+    /// thread only, which is certain unless the activation was resumed
+    /// (it is on a fiber that was suspended meanwhile), else through a new
+    /// lookup of the thread's state.
+    struct Restore<'a> {
+        activation: &'a Activation,
+        state: *const ThreadState,
+    }
+    impl Drop for Restore<'_> {
+        #[inline]
         fn drop(&mut self) {
-            restore_current_activation(self.0);
+            let prev = self.activation.prev;
+            if self.activation.resumed.get() {
+                restore_current_activation(prev);
+            } else {
+                // SAFETY: the body never left this thread (see above), so
+                // `state` is still this thread's state.
+                unsafe { (*self.state).activation.set(prev) };
+            }
         }
     }
 
@@ -332,10 +365,13 @@ where
         panic: None,
     };
     let ok = {
-        let _restore = Restore(activation.prev);
-        set_current_activation(&activation);
+        let _restore = Restore {
+            activation: &activation,
+            state,
+        };
+        state.activation.set(&activation);
         // SAFETY: `call_body::<F>` expects a `Payload<F>`, which is what we
-        // pass; `activation.jmp_buf` is a valid place for the C code to
+        // pass; `activation.jmp_buf` is a valid place for the assembly to
         // publish its jump buffer, and `activation` outlives the call (it
         // is unpublished by `_restore` right after).
         unsafe {
@@ -379,5 +415,5 @@ where
 
 /// Whether this thread is currently inside [`catch_traps`].
 pub fn in_catch_traps() -> bool {
-    !ACTIVATION.get().is_null()
+    !STATE.with(|s| s.activation.get()).is_null()
 }

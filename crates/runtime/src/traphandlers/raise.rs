@@ -1,7 +1,7 @@
 //! Traps raised by compiled code with a direct call (the `raise_trap`
 //! builtin): explicit traps without signals, failed host calls and builtins.
 
-use super::{wasmtime_longjmp, ACTIVATION};
+use super::{wasmtime_longjmp, STATE};
 use wasmtime_environ::TrapSite;
 
 std::arch::global_asm!(
@@ -34,7 +34,7 @@ unsafe extern "C" {
 /// trampoline) running inside `catch_traps`, so `fp` is a live frame of the
 /// current activation.
 unsafe extern "C" fn raise_impl(_vmctx: *mut u8, site: u32, pc: usize, fp: usize) -> ! {
-    let activation = ACTIVATION.get();
+    let activation = STATE.with(|s| s.activation.get());
     let site = u8::try_from(site).ok().and_then(TrapSite::from_u8);
     if activation.is_null() || site.is_none() {
         // Compiled code only runs inside `catch_traps` and passes valid

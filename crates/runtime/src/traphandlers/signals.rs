@@ -3,7 +3,7 @@
 //! jump back; every other fault goes to the handler installed before ours.
 
 use super::registry::{lookup_trap_site, WRITING_REGISTRY};
-use super::{wasmtime_longjmp, ACTIVATION};
+use super::{wasmtime_longjmp, STATE};
 use std::cell::UnsafeCell;
 use std::ptr;
 use std::sync::Once;
@@ -83,7 +83,7 @@ unsafe fn handle_wasm_trap(
     info: *mut libc::siginfo_t,
     context: *mut libc::c_void,
 ) -> Option<*const u8> {
-    let activation = ACTIVATION.try_with(|a| a.get()).ok()?;
+    let activation = STATE.try_with(|s| s.activation.get()).ok()?;
     if activation.is_null() || WRITING_REGISTRY.try_with(|w| w.get()).unwrap_or(true) {
         return None;
     }

@@ -5,7 +5,7 @@
 pub(crate) mod async_func;
 pub(crate) mod typed;
 
-use crate::store::{CallHook, FuncData, PendingError, StoreInner, StoreOpaque, Stored};
+use crate::store::{CallHook, PendingError, StoreInner, StoreOpaque, Stored};
 use crate::trap::trap_error;
 use crate::{
     AsContext, AsContextMut, Engine, Extern, FuncType, Instance, StoreContext, StoreContextMut, Val,
@@ -189,7 +189,7 @@ impl Func {
 
     fn register(store: &mut StoreOpaque, func_ref: *mut VMFuncRef, ty: FuncType) -> Func {
         let index = store.funcs.len();
-        store.funcs.push(FuncData { func_ref, ty });
+        store.funcs.push(FuncData::new(func_ref, ty));
         store.func_by_ref.insert(func_ref as usize, index);
         Func(Stored {
             store: store.id(),
@@ -223,6 +223,7 @@ impl Func {
         (store.id() == self.0.store).then(|| store.funcs[self.0.index].ty.type_index())
     }
 
+    #[inline]
     pub(crate) fn data<'a>(&self, store: &'a StoreOpaque) -> &'a FuncData {
         store.check(&self.0);
         &store.funcs[self.0.index]
@@ -278,6 +279,7 @@ impl Func {
     /// length (it may be null when empty) and hold arguments of the
     /// function's parameter types; reference arguments must be raw values
     /// of references of this store.
+    #[inline]
     pub unsafe fn call_unchecked(
         &self,
         mut store: impl AsContextMut,
@@ -285,20 +287,10 @@ impl Func {
     ) -> Result<()> {
         let mut ctx = store.as_context_mut();
         let store = ctx.opaque();
-        store.validate_sync_call()?;
         let data = self.data(store);
-        let func_ref = data.func_ref;
-        let needed = data.ty.params().len().max(data.ty.results().len());
-        let slots: &mut [ValRaw] = if params_and_returns.is_null() {
-            &mut []
-        } else {
-            // SAFETY: the caller's contract: valid for its length.
-            unsafe { &mut *params_and_returns }
-        };
-        if slots.len() < needed {
-            bail!("expected at least {needed} raw slots, got {}", slots.len());
-        }
-        invoke(store, func_ref, slots)
+        let (func_ref, needed) = (data.func_ref, data.raw_slots);
+        // SAFETY: the caller's contract.
+        unsafe { invoke_raw(store, func_ref, needed, params_and_returns) }
     }
 
     /// [`Func::call`] after the synchronous-call check.
@@ -325,7 +317,16 @@ impl Func {
                 results.len()
             );
         }
-        let mut raw = vec![ValRaw::default(); params.len().max(results.len())];
+        // Small calls keep their slots on the stack.
+        let len = params.len().max(results.len());
+        let mut small = [ValRaw::default(); 8];
+        let mut large = Vec::new();
+        let raw: &mut [ValRaw] = if len <= small.len() {
+            &mut small[..len]
+        } else {
+            large.resize(len, ValRaw::default());
+            &mut large
+        };
         for (i, (arg, expected)) in params.iter().zip(ty.params()).enumerate() {
             if !arg.matches_in(store, &expected) {
                 bail!(
@@ -335,7 +336,7 @@ impl Func {
             }
             raw[i] = arg.to_raw(store)?;
         }
-        invoke(store, func_ref, &mut raw)?;
+        invoke(store, func_ref, raw)?;
         for ((slot, ty), out) in raw.iter().zip(ty.results()).zip(results.iter_mut()) {
             *out = Val::from_raw(store, *slot, &ty);
         }
@@ -373,6 +374,33 @@ impl Func {
 
 /// Calls `func_ref` through its array entry with `args` as the slots,
 /// catching traps and host errors.
+/// [`invoke`] with the caller's raw slots, of which `func_ref`'s type needs
+/// `needed`, after the synchronous-call check.
+///
+/// # Safety
+///
+/// `slots` is null or valid for reads and writes of its length, holding
+/// arguments of the function's parameter types.
+#[inline]
+pub(crate) unsafe fn invoke_raw(
+    store: &mut StoreOpaque,
+    func_ref: *const VMFuncRef,
+    needed: usize,
+    slots: *mut [ValRaw],
+) -> Result<()> {
+    store.validate_sync_call()?;
+    let slots: &mut [ValRaw] = if slots.is_null() {
+        &mut []
+    } else {
+        // SAFETY: the caller's contract: valid for its length.
+        unsafe { &mut *slots }
+    };
+    if slots.len() < needed {
+        bail!("expected at least {needed} raw slots, got {}", slots.len());
+    }
+    invoke(store, func_ref, slots)
+}
+
 pub(crate) fn invoke(
     store: &mut StoreOpaque,
     func_ref: *const VMFuncRef,
@@ -521,3 +549,32 @@ impl<T: 'static> AsContextMut for Caller<'_, T> {
 }
 
 pub use typed::{IntoFunc, TypedFunc, WasmParams, WasmResults};
+
+/// Per-store data of a function.
+pub(crate) struct FuncData {
+    pub(crate) func_ref: *mut wasmtime_runtime::vmcontext::VMFuncRef,
+    pub(crate) ty: crate::FuncType,
+    /// Raw slots a call needs (the larger of the parameter and result
+    /// counts), kept here so that raw calls need not read the type.
+    pub(crate) raw_slots: usize,
+    /// Whether every parameter and result is a number or a vector (see
+    /// `Func::__numeric_only`).
+    pub(crate) numeric_only: bool,
+}
+
+impl FuncData {
+    pub(crate) fn new(
+        func_ref: *mut wasmtime_runtime::vmcontext::VMFuncRef,
+        ty: crate::FuncType,
+    ) -> FuncData {
+        let wasm = ty.wasm();
+        let numeric =
+            |t: &wasmtime_environ::WasmValType| !matches!(t, wasmtime_environ::WasmValType::Ref(_));
+        FuncData {
+            func_ref,
+            raw_slots: wasm.params.len().max(wasm.results.len()),
+            numeric_only: wasm.params.iter().all(numeric) && wasm.results.iter().all(numeric),
+            ty,
+        }
+    }
+}

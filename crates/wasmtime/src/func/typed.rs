@@ -83,11 +83,11 @@ impl WasmTy for Option<Rooted<AnyRef>> {
     fn store_raw(self, store: &StoreOpaque) -> Result<ValRaw> {
         Ok(ValRaw::reference(match self {
             None => 0,
-            Some(a) => a.to_raw(store)?,
+            Some(a) => a.to_raw_u64(store)?,
         }))
     }
     fn load_raw(store: &mut StoreOpaque, raw: &ValRaw) -> Self {
-        AnyRef::from_raw(store, raw.get_reference())
+        AnyRef::from_raw_u64(store, raw.get_reference())
     }
 }
 

@@ -120,12 +120,12 @@ impl AnyRef {
         self.store
     }
 
-    pub(crate) fn to_raw(&self, store: &StoreOpaque) -> Result<u64> {
+    pub(crate) fn to_raw_u64(&self, store: &StoreOpaque) -> Result<u64> {
         self.check_store(store)?;
         Ok(self.raw)
     }
 
-    pub(crate) fn from_raw(store: &StoreOpaque, raw: u64) -> Option<Rooted<AnyRef>> {
+    pub(crate) fn from_raw_u64(store: &StoreOpaque, raw: u64) -> Option<Rooted<AnyRef>> {
         let root = store.root_word(raw);
         (raw != 0).then(|| {
             Rooted::new(AnyRef {

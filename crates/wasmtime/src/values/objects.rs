@@ -276,7 +276,7 @@ impl ArrayRef {
     /// The number of elements.
     pub fn len(&self, store: impl AsContext) -> Result<u32> {
         let store = store.as_context();
-        self.inner.to_raw(store.opaque())?;
+        self.inner.to_raw_u64(store.opaque())?;
         match store.opaque().gc_heap.array_len(self.inner.raw) {
             Some(n) => Ok(n),
             None => bail!("array outside the GC heap"),

@@ -169,7 +169,7 @@ class StructRef {
   WASMTIME_CXX_GC_REF(StructRef, wasmtime_structref)
 
 public:
-  /// A new struct with `fields` (fails while this runtime has no GC heap).
+  /// A new struct with `fields`, one value per field.
   static Result<StructRef> create(Store::Context cx, const StructRefPre &pre,
                                   const std::vector<Val> &fields) {
     wasmtime_structref_t out;
@@ -224,8 +224,7 @@ class ArrayRef {
   WASMTIME_CXX_GC_REF(ArrayRef, wasmtime_arrayref)
 
 public:
-  /// A new array of `len` copies of `elem` (fails while this runtime has
-  /// no GC heap).
+  /// A new array of `len` copies of `elem`.
   static Result<ArrayRef> create(Store::Context cx, const ArrayRefPre &pre,
                                  const Val &elem, uint32_t len) {
     wasmtime_arrayref_t out;

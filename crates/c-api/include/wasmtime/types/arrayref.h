@@ -18,19 +18,20 @@ extern "C" {
 
 typedef struct wasmtime_array_type wasmtime_array_type_t;
 
-/// Not supported (no GC proposal): NULL.
+/// A new final array type with element `field` (NULL if the storage type
+/// is invalid or names a type of another engine).
 WASM_API_EXTERN wasmtime_array_type_t *
 wasmtime_array_type_new(const wasm_engine_t *engine,
                         const wasmtime_field_type_t *field);
 
-/// Not supported (no GC proposal): NULL.
+/// A copy of an array type.
 WASM_API_EXTERN wasmtime_array_type_t *
 wasmtime_array_type_copy(const wasmtime_array_type_t *ty);
 
 /// Frees an array type.
 WASM_API_EXTERN void wasmtime_array_type_delete(wasmtime_array_type_t *ty);
 
-/// Not supported (no GC proposal): leaves `out` untouched.
+/// The element type into `out`, which the caller owns.
 WASM_API_EXTERN void
 wasmtime_array_type_element(const wasmtime_array_type_t *ty,
                             wasmtime_field_type_t *out);

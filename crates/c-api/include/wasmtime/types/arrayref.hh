@@ -18,8 +18,8 @@ public:
   ArrayType(const Engine &engine, const FieldType &field)
       : ptr(wasmtime_array_type_new(engine.capi(), field.capi())) {}
   /// The element type.
-  /// (A null handle, made while this runtime's C API lacks GC types,
-  /// reports an immutable `i8`.)
+  /// (A null handle, from an invalid field type, reports an immutable
+  /// `i8`.)
   FieldType element_type() const {
     wasmtime_field_type_t out{};
     if (ptr)

@@ -56,23 +56,25 @@ WASM_API_EXTERN void wasmtime_field_type_delete(wasmtime_field_type_t *field);
 
 typedef struct wasmtime_struct_type wasmtime_struct_type_t;
 
-/// Not supported (no GC proposal): NULL.
+/// A new final struct type with `fields` (NULL if a storage type is
+/// invalid or names a type of another engine).
 WASM_API_EXTERN wasmtime_struct_type_t *
 wasmtime_struct_type_new(const wasm_engine_t *engine,
                          const wasmtime_field_type_t *fields, size_t nfields);
 
-/// Not supported (no GC proposal): NULL.
+/// A copy of a struct type.
 WASM_API_EXTERN wasmtime_struct_type_t *
 wasmtime_struct_type_copy(const wasmtime_struct_type_t *ty);
 
 /// Frees a struct type.
 WASM_API_EXTERN void wasmtime_struct_type_delete(wasmtime_struct_type_t *ty);
 
-/// Not supported (no GC proposal): 0.
+/// The number of fields of a struct type.
 WASM_API_EXTERN size_t
 wasmtime_struct_type_num_fields(const wasmtime_struct_type_t *ty);
 
-/// Not supported (no GC proposal): false.
+/// Field `index` into `out`, which the caller owns; false, leaving `out`
+/// alone, if there is no such field.
 WASM_API_EXTERN bool
 wasmtime_struct_type_field(const wasmtime_struct_type_t *ty, size_t index,
                            wasmtime_field_type_t *out);

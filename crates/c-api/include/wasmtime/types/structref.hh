@@ -130,8 +130,7 @@ class StructType {
 
 public:
   /// A struct type with `fields`, in order.
-  /// (While this runtime's C API lacks GC types the handle is null; a null
-  /// StructType has no fields.)
+  /// (An invalid field type gives a null handle, which has no fields.)
   StructType(const Engine &engine, const std::vector<FieldType> &fields)
       : ptr(wasmtime_struct_type_new(
             engine.capi(),
