@@ -91,6 +91,7 @@ fn every_script_is_run() {
             "modules.wast",
             "nested.wast",
             "reexports.wast",
+            "resource-tables.wast",
             "resources.wast",
             "strings.wast",
             "subtasks.wast",
@@ -166,4 +167,11 @@ fn external_component_scripts() {
 #[test]
 fn component_reexports() {
     assert_eq!(run_script("reexports.wast"), 12);
+}
+
+/// Per-instance handle tables of inlined components, lends of owned
+/// handles, destructors during start functions, wrong-type handle texts.
+#[test]
+fn component_resource_tables() {
+    assert_eq!(run_script("resource-tables.wast"), 14);
 }

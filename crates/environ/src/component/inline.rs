@@ -100,10 +100,13 @@ pub(crate) struct Scope<'a> {
     args: Option<HashMap<String, Arg>>,
     /// The exports (of a nested component: the items of its instance).
     exports: Vec<(String, ExportDef)>,
+    /// The runtime instance this scope's instantiation makes (see
+    /// [`ComponentTranslation::instance_count`]).
+    pub(crate) instance: u32,
 }
 
 impl<'a> Scope<'a> {
-    fn new(types: TypesRef<'a>, args: Option<HashMap<String, Arg>>) -> Self {
+    fn new(types: TypesRef<'a>, args: Option<HashMap<String, Arg>>, instance: u32) -> Self {
         Scope {
             types,
             core_funcs: Vec::new(),
@@ -120,6 +123,7 @@ impl<'a> Scope<'a> {
             resource_ids: HashMap::new(),
             args,
             exports: Vec::new(),
+            instance,
         }
     }
 }
@@ -140,7 +144,8 @@ impl<'a> Inliner<'a> {
 
     /// Translates the root component.
     pub(crate) fn run(mut self) -> Result<ComponentTranslation> {
-        let scope = Scope::new(self.statics.root.as_ref(), None);
+        self.out.instance_count = 1;
+        let scope = Scope::new(self.statics.root.as_ref(), None, 0);
         let len = self.bytes.len();
         let exports = Translator {
             inl: &mut self,
@@ -239,7 +244,8 @@ impl<'a> Translator<'a, '_> {
                             let dtor = dtor
                                 .map(|f| self.core_item(ExternalKind::Func, f))
                                 .transpose()?;
-                            self.add_resource(id, ResourceDef::Defined { dtor });
+                            let instance = self.s.instance;
+                            self.add_resource(id, ResourceDef::Defined { dtor, instance });
                         }
                         self.s.type_count += 1;
                     }
@@ -384,12 +390,14 @@ impl<'a> Translator<'a, '_> {
             bail!("nested component instantiations are more than {MAX_DEPTH} deep");
         }
         self.inl.depth += 1;
+        let instance = self.inl.out.instance_count;
+        self.inl.out.instance_count += 1;
         let mut parents = self.parents.clone();
         parents.push(&self.s);
         let child = Translator {
             inl: &mut *self.inl,
             parents,
-            s: Scope::new(types.as_ref(), Some(args)),
+            s: Scope::new(types.as_ref(), Some(args), instance),
         };
         let result = child.read(range.clone());
         self.inl.depth -= 1;

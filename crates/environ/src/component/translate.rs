@@ -153,6 +153,9 @@ pub enum ResourceDef {
     Defined {
         /// The destructor, a core function taking the representation.
         dtor: Option<CoreDef>,
+        /// The runtime instance that defines it (see
+        /// [`ComponentTranslation::instance_count`]).
+        instance: u32,
     },
 }
 
@@ -200,6 +203,9 @@ pub struct CanonOptions {
     /// event loop calls with each event (without it, an async lift is
     /// *stackful*).
     pub callback: Option<Box<CoreDef>>,
+    /// The runtime instance whose handle tables the lift, lower or builtin
+    /// uses (see [`ComponentTranslation::instance_count`]).
+    pub instance: u32,
 }
 
 /// A function of the component's function index space.
@@ -334,6 +340,13 @@ pub struct ComponentTranslation {
     pub exports: Vec<(String, ExportDef)>,
     /// Canonical builtins.
     pub builtins: Vec<Builtin>,
+    /// Per builtin: the runtime instance it belongs to.
+    pub builtin_instances: Vec<u32>,
+    /// How many runtime component instances an instantiation makes: the
+    /// root (0) and then each inlined instantiation of a nested component,
+    /// in order. Each has its own handle tables, as in the component
+    /// model, even though they share one `Instance` of the embedding API.
+    pub instance_count: u32,
     /// The resource types, in order of appearance.
     pub resources: Vec<ResourceDef>,
 }

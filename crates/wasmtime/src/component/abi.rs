@@ -24,8 +24,11 @@ pub(crate) struct Options {
     pub(crate) realloc: Option<CoreFunc>,
     pub(crate) post_return: Option<CoreFunc>,
     pub(crate) encoding: StringEncoding,
-    /// The component instance (its resource types and handle table).
+    /// The component instance (its resource types and handle tables).
     pub(crate) instance: usize,
+    /// The runtime instance inside it whose handle tables are used (see
+    /// `ComponentTranslation::instance_count`).
+    pub(crate) sub: u32,
     /// The `async` option.
     pub(crate) async_: bool,
     /// The `callback` option of an async lift.
@@ -34,13 +37,14 @@ pub(crate) struct Options {
 
 impl Options {
     /// Options with only a memory (what `waitable-set.wait` writes to).
-    pub(crate) fn memory_only(memory: Option<Memory>, instance: usize) -> Options {
+    pub(crate) fn memory_only(memory: Option<Memory>, instance: usize, sub: u32) -> Options {
         Options {
             memory,
             realloc: None,
             post_return: None,
             encoding: StringEncoding::Utf8,
             instance,
+            sub,
             async_: false,
             callback: None,
         }
@@ -61,6 +65,9 @@ pub struct Cx<'a> {
     /// lowering: they stay in place until the call returns (see
     /// [`Cx::take_host_lends`]); otherwise until this context is dropped.
     pub(crate) host_lent: Vec<super::host_handles::HostIndex>,
+    /// Owned handles of the guest's table lifted as borrows by this
+    /// context: they may not leave the table until it is dropped.
+    pub(crate) guest_lends: Vec<u32>,
 }
 
 pub(crate) const CANONICAL_NAN32: u32 = 0x7fc0_0000;
@@ -109,6 +116,7 @@ impl<'a> Cx<'a> {
             opts,
             lent: Vec::new(),
             host_lent: Vec::new(),
+            guest_lends: Vec::new(),
         }
     }
 

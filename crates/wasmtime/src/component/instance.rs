@@ -2,11 +2,11 @@
 //! for its lowered imports, and its lifted exports as [`Func`]s.
 
 use super::abi::{Cx, Options};
-use super::core_plan::{PlannedOptions, Source};
+use super::core_plan::{CorePlan, PlannedOptions, Source};
 use super::host::HostFunc;
 use super::instance_data::{ExportItem, InstanceData};
 use super::linker::HostFn;
-use super::resources::{run_dtor, HandleTable, HostDtor};
+use super::resources::{run_dtor, HostDtor};
 use super::types::ComponentFunc;
 use super::{Component, Func, Instance, ResourceType, Val};
 use crate::func::{Caller, HostFuncRaw};
@@ -150,7 +150,10 @@ pub(crate) fn instantiate<T: 'static>(
                 }
             };
             resource_types.push(ty);
-            defined.push(matches!(def, ResourceDef::Defined { .. }));
+            defined.push(match def {
+                ResourceDef::Defined { instance, .. } => Some(*instance),
+                ResourceDef::Imported { .. } => None,
+            });
         }
         opaque.component_instances.push(InstanceData {
             exports: Vec::new(),
@@ -158,8 +161,8 @@ pub(crate) fn instantiate<T: 'static>(
             pre: None,
             resource_types: resource_types.into(),
             defined,
-            dtors: Vec::new(),
-            handles: HandleTable::default(),
+            dtors: vec![None; translation.resources.len()],
+            handles: Vec::new(),
             may_enter: true,
             #[cfg(feature = "component-model-async")]
             concurrent: Default::default(),
@@ -225,27 +228,19 @@ pub(crate) fn instantiate<T: 'static>(
             CoreInstanceDef::FromExports(_) => None,
         };
         b.core.push(rt);
+        // Destructors defined by this core instance are needed as soon as
+        // later start functions drop resources.
+        b.resolve_dtors(plan, |s| s.core_instance() == Some(i as u32))?;
     }
     let exports = translation
         .exports
         .iter()
         .map(|(n, e)| Ok((n.clone(), b.export(e)?)))
         .collect::<Result<Vec<_>>>()?;
-    let mut dtors = Vec::new();
-    for i in 0..translation.resources.len() {
-        dtors.push(match plan.dtor(i) {
-            Some(source) => Some(
-                b.source_extern(source)?
-                    .into_func()
-                    .ok_or_else(|| anyhow!("resource destructor is not a function"))?,
-            ),
-            None => None,
-        });
-    }
+    b.resolve_dtors(plan, |s| s.core_instance().is_none())?;
     let store = b.store.opaque();
     let data = &mut store.component_instances[index];
     data.exports = exports;
-    data.dtors = dtors;
     Ok(Instance(Stored {
         store: store.id(),
         index,
@@ -297,6 +292,21 @@ fn imported_module<T: 'static>(
 }
 
 impl<T: 'static> Builder<'_, '_, T> {
+    /// Sets the destructors whose sources `ready` accepts.
+    fn resolve_dtors(&mut self, plan: &CorePlan, ready: impl Fn(&Source) -> bool) -> Result<()> {
+        for r in 0..self.component.inner.translation.resources.len() {
+            let Some(source) = plan.dtor(r).filter(|s| ready(s)) else {
+                continue;
+            };
+            let func = self
+                .source_extern(source)?
+                .into_func()
+                .ok_or_else(|| anyhow!("resource destructor is not a function"))?;
+            self.store.opaque().component_instances[self.instance].dtors[r] = Some(func);
+        }
+        Ok(())
+    }
+
     /// The core item of `source` (its core instance already made).
     fn source_extern(&mut self, source: Source) -> Result<Extern> {
         Ok(match source {
@@ -384,6 +394,7 @@ impl<T: 'static> Builder<'_, '_, T> {
         let engine = self.store.engine().clone();
         let translation = &self.component.inner.translation;
         let builtin = &translation.builtins[index as usize];
+        let sub = translation.builtin_instances[index as usize];
         #[cfg(feature = "component-model-async")]
         {
             let memory = match builtin {
@@ -406,9 +417,9 @@ impl<T: 'static> Builder<'_, '_, T> {
                 }
                 _ => None,
             };
-            if let Some((ty, raw)) =
-                super::concurrent::builtin_func::<T>(&engine, instance, builtin, memory, options)
-            {
+            if let Some((ty, raw)) = super::concurrent::builtin_func::<T>(
+                &engine, instance, sub, builtin, memory, options,
+            ) {
                 let func = crate::Func::new_host(self.store, ty, raw)?;
                 self.builtins.insert(index, func);
                 return Ok(func);
@@ -420,7 +431,9 @@ impl<T: 'static> Builder<'_, '_, T> {
                 Arc::new(move |mut caller: Caller<'_, T>, slots: &mut [ValRaw]| {
                     let store = caller.store.opaque();
                     let ty = store.component_instances[instance].resource_types[r as usize];
-                    let handle = store.handles(instance).insert_own(ty, slots[0].get_u32())?;
+                    let handle = store
+                        .handles(instance, sub)
+                        .insert_own(ty, slots[0].get_u32())?;
                     slots[0] = ValRaw::u32(handle);
                     Ok(())
                 }),
@@ -430,7 +443,7 @@ impl<T: 'static> Builder<'_, '_, T> {
                 Arc::new(move |mut caller: Caller<'_, T>, slots: &mut [ValRaw]| {
                     let store = caller.store.opaque();
                     let ty = store.component_instances[instance].resource_types[r as usize];
-                    let rep = store.handles(instance).rep(slots[0].get_u32(), ty)?;
+                    let rep = store.handles(instance, sub).rep(slots[0].get_u32(), ty)?;
                     slots[0] = ValRaw::u32(rep);
                     Ok(())
                 }),
@@ -440,7 +453,9 @@ impl<T: 'static> Builder<'_, '_, T> {
                 Arc::new(move |mut caller: Caller<'_, T>, slots: &mut [ValRaw]| {
                     let store = caller.store.opaque();
                     let ty = store.component_instances[instance].resource_types[r as usize];
-                    let (rep, own) = store.handles(instance).remove(slots[0].get_u32(), ty)?;
+                    let (rep, own) = store
+                        .handles(instance, sub)
+                        .remove(slots[0].get_u32(), ty)?;
                     if own {
                         run_dtor(&mut caller.store, ty, rep)?;
                     }
@@ -483,6 +498,7 @@ impl<T: 'static> Builder<'_, '_, T> {
             post_return: func(self, &sources.post_return)?,
             encoding: o.string_encoding,
             instance: self.instance,
+            sub: o.instance,
             async_: o.async_,
             callback: func(self, &sources.callback)?,
         })

@@ -17,10 +17,13 @@ pub(crate) struct InstanceData {
     /// [`Instance::instance_pre`](super::Instance::instance_pre).
     pub(crate) pre: Option<Box<dyn std::any::Any + Send + Sync>>,
     pub(crate) resource_types: Arc<[ResourceType]>,
-    /// Per resource type: defined by this instance (not imported).
-    pub(crate) defined: Vec<bool>,
+    /// Per resource type: the runtime instance (see
+    /// `ComponentTranslation::instance_count`) that defines it, or `None`
+    /// for an imported one.
+    pub(crate) defined: Vec<Option<u32>>,
     pub(crate) dtors: Vec<Option<crate::Func>>,
-    pub(crate) handles: HandleTable,
+    /// One handle table per runtime instance (grown on first use).
+    pub(crate) handles: Vec<HandleTable>,
     /// Cleared while one of the instance's exports runs: the component
     /// model forbids re-entering an instance.
     pub(crate) may_enter: bool,
@@ -51,12 +54,13 @@ impl InstanceData {
         self.dtors.get(index as usize).copied().flatten()
     }
 
-    /// Whether this instance defines the resource type `ty`.
-    pub(crate) fn defines(&self, ty: ResourceType) -> bool {
+    /// Whether runtime instance `sub` of this instance defines the
+    /// resource type `ty`.
+    pub(crate) fn defines(&self, ty: ResourceType, sub: u32) -> bool {
         self.resource_types
             .iter()
             .zip(&self.defined)
-            .any(|(t, defined)| *defined && *t == ty)
+            .any(|(t, defined)| *defined == Some(sub) && *t == ty)
     }
 }
 
