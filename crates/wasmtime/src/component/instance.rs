@@ -164,6 +164,7 @@ pub(crate) fn instantiate<T: 'static>(
             dtors: vec![None; translation.resources.len()],
             handles: Vec::new(),
             may_enter: true,
+            cannot_leave: Vec::new(),
             #[cfg(feature = "component-model-async")]
             concurrent: Default::default(),
         });
@@ -420,6 +421,13 @@ impl<T: 'static> Builder<'_, '_, T> {
             if let Some((ty, raw)) = super::concurrent::builtin_func::<T>(
                 &engine, instance, sub, builtin, memory, options,
             ) {
+                let raw = match builtin {
+                    Builtin::ContextGet(_)
+                    | Builtin::ContextSet(_)
+                    | Builtin::BackpressureInc
+                    | Builtin::BackpressureDec => raw,
+                    _ => leaving(raw, instance, sub),
+                };
                 let func = crate::Func::new_host(self.store, ty, raw)?;
                 self.builtins.insert(index, func);
                 return Ok(func);
@@ -466,6 +474,10 @@ impl<T: 'static> Builder<'_, '_, T> {
                 "component-model async builtins need the `component-model-async` feature of \
                  `wasmtime`"
             ),
+        };
+        let raw = match builtin {
+            Builtin::ResourceRep(_) => raw,
+            _ => leaving(raw, instance, sub),
         };
         let func = crate::Func::new_host(self.store, ty, raw)?;
         self.builtins.insert(index, func);
@@ -563,6 +575,7 @@ impl<T: 'static> Builder<'_, '_, T> {
                     if lowering.options.async_ {
                         // An async lower: the callee's task may stay pending.
                         let (opts, ty, core_ty) = self.lowering_parts(index)?;
+                        let sub = opts.sub;
                         let raw: Arc<HostFuncRaw<T>> =
                             Arc::new(move |mut caller: Caller<'_, T>, slots: &mut [ValRaw]| {
                                 super::concurrent::guest_async_lower(
@@ -573,6 +586,7 @@ impl<T: 'static> Builder<'_, '_, T> {
                                     slots,
                                 )
                             });
+                        let raw = leaving(raw, self.instance, sub);
                         let func = crate::Func::new_host(self.store, core_ty, raw)?;
                         self.lowered.insert(index, func);
                         return Ok(func);
@@ -584,7 +598,7 @@ impl<T: 'static> Builder<'_, '_, T> {
                         &translation.funcs[lowering.func as usize],
                         ComponentFuncDef::Lifted { ty, .. } if ty.is_async
                     );
-                    HostFunc::dynamic(Arc::new(move |mut store, _ty, params, results| {
+                    HostFunc::adapter(Arc::new(move |mut store, _ty, params, results| {
                         #[cfg(feature = "component-model-async")]
                         if callee_async {
                             super::concurrent::check_blocking(store.opaque())?;
@@ -594,7 +608,8 @@ impl<T: 'static> Builder<'_, '_, T> {
                 }
             };
         let (opts, ty, core_ty) = self.lowering_parts(index)?;
-        let raw = host.entry(ty, opts);
+        let sub = opts.sub;
+        let raw = leaving(host.entry(ty, opts), self.instance, sub);
         let func = crate::Func::new_host(self.store, core_ty, raw)?;
         self.lowered.insert(index, func);
         Ok(func)
@@ -652,14 +667,25 @@ impl<T: 'static> Builder<'_, '_, T> {
     }
 }
 
+/// `raw` behind the check that runtime instance `sub` of component
+/// instance `instance` may leave (call imports and builtins): not while
+/// its `post-return` runs.
+fn leaving<T: 'static>(raw: Arc<HostFuncRaw<T>>, instance: usize, sub: u32) -> Arc<HostFuncRaw<T>> {
+    Arc::new(move |mut caller: Caller<'_, T>, slots: &mut [ValRaw]| {
+        InstanceData::check_may_leave(caller.store.opaque(), instance, sub)?;
+        raw(caller, slots)
+    })
+}
+
 /// The core entry of a lowered import: lifts the arguments, calls the host
-/// function and lowers its result.
+/// function and lowers its result (`own_frame`: in a frame of its own).
 pub(crate) fn call_host<T: 'static>(
     mut caller: Caller<'_, T>,
     ty: &Arc<ComponentFuncType>,
     opts: &Options,
     host: &HostFn<T>,
     slots: &mut [ValRaw],
+    own_frame: bool,
 ) -> Result<()> {
     let (flat_params, retptr_slot) = if opts.async_ {
         super::host::async_param_layout(ty)
@@ -697,17 +723,28 @@ pub(crate) fn call_host<T: 'static>(
         &mut results,
     )?;
     if let Some(rt) = &ty.result {
-        let mut cx = Cx::new(caller.store.opaque(), opts);
-        match ty.flat_result().filter(|_| !opts.async_) {
-            Some(_) => {
-                let mut out = Vec::new();
-                cx.lower_flat(rt, &results[0], &mut out)?;
-                slots[..out.len()].copy_from_slice(&out);
+        // A `realloc` called for the host runs in a frame of its own (its
+        // context slots are not the caller's); one called by an adapter
+        // between guests runs in the caller's.
+        let mut lower = |store: &mut StoreOpaque| -> Result<()> {
+            let mut cx = Cx::new(store, opts);
+            match ty.flat_result().filter(|_| !opts.async_) {
+                Some(_) => {
+                    let mut out = Vec::new();
+                    cx.lower_flat(rt, &results[0], &mut out)?;
+                    slots[..out.len()].copy_from_slice(&out);
+                }
+                None => {
+                    let retptr = slots[retptr_slot].get_u32();
+                    cx.store(rt, &results[0], retptr)?;
+                }
             }
-            None => {
-                let retptr = slots[retptr_slot].get_u32();
-                cx.store(rt, &results[0], retptr)?;
-            }
+            Ok(())
+        };
+        if own_frame {
+            super::func::own_frame(caller.store.opaque(), lower)?;
+        } else {
+            lower(caller.store.opaque())?;
         }
     }
     if opts.async_ {

@@ -27,6 +27,9 @@ pub(crate) struct InstanceData {
     /// Cleared while one of the instance's exports runs: the component
     /// model forbids re-entering an instance.
     pub(crate) may_enter: bool,
+    /// Per runtime instance: set while it may not call imports or most
+    /// builtins (during `post-return`). Grown on first use.
+    pub(crate) cannot_leave: Vec<bool>,
     /// Waitables and backpressure (component-model async).
     #[cfg(feature = "component-model-async")]
     pub(crate) concurrent: super::concurrent::InstanceConcurrent,
@@ -47,6 +50,34 @@ impl InstanceData {
         let result = f(store);
         store.component_instances[index].may_enter = true;
         result
+    }
+
+    /// Whether runtime instance `sub` may call imports and builtins.
+    pub(crate) fn may_leave(&self, sub: u32) -> bool {
+        !self
+            .cannot_leave
+            .get(sub as usize)
+            .copied()
+            .unwrap_or(false)
+    }
+
+    /// Sets whether runtime instance `sub` may call imports and builtins.
+    pub(crate) fn set_may_leave(&mut self, sub: u32, may: bool) {
+        let sub = sub as usize;
+        if self.cannot_leave.len() <= sub {
+            self.cannot_leave.resize(sub + 1, false);
+        }
+        self.cannot_leave[sub] = !may;
+    }
+
+    /// Fails with `Trap::CannotLeaveComponent` unless runtime instance
+    /// `sub` of instance `index` may call imports and builtins.
+    pub(crate) fn check_may_leave(store: &StoreOpaque, index: usize, sub: u32) -> Result<()> {
+        if store.component_instances[index].may_leave(sub) {
+            Ok(())
+        } else {
+            Err(anyhow::Error::new(crate::Trap::CannotLeaveComponent))
+        }
     }
 
     /// The destructor of resource `index` of this instance, if it has one.
