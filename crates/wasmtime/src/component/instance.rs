@@ -158,6 +158,7 @@ pub(crate) fn instantiate<T: 'static>(
         opaque.component_instances.push(InstanceData {
             exports: Vec::new(),
             component: component.inner.id,
+            inner: component.inner.clone(),
             pre: None,
             resource_types: resource_types.into(),
             defined,

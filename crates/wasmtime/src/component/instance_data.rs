@@ -13,6 +13,8 @@ pub(crate) struct InstanceData {
     pub(crate) exports: Vec<(String, ExportItem)>,
     /// The id of the instantiated component (see `ComponentInner::id`).
     pub(crate) component: u64,
+    /// The instantiated component (for the types of its exports).
+    pub(crate) inner: Arc<super::compiled::ComponentInner>,
     /// The `InstancePre<T>` it was instantiated from, for
     /// [`Instance::instance_pre`](super::Instance::instance_pre).
     pub(crate) pre: Option<Box<dyn std::any::Any + Send + Sync>>,

@@ -49,7 +49,7 @@ pub use concurrent::{
     FutureConsumer, FutureProducer, FutureReader, ReadBuffer, Source, StreamConsumer,
     StreamProducer, StreamReader, StreamResult, TaskExit, VecBuffer, WriteBuffer,
 };
-pub use exports::{ComponentExportIndex, ComponentItem, ExportLookup, Instance};
+pub use exports::{ComponentExportIndex, ExportLookup, Instance};
 pub use func::Func;
 pub use has_data::{HasData, HasSelf};
 pub use linker::{InstancePre, Linker, LinkerInstance};
