@@ -50,7 +50,7 @@ fn component_resources() {
 
 #[test]
 fn component_nested() {
-    assert_eq!(run_script("nested.wast"), 10);
+    assert_eq!(run_script("nested.wast"), 12);
 }
 
 /// Wasmtime's own script: components importing, exporting and

@@ -103,10 +103,18 @@ pub(crate) struct Scope<'a> {
     /// The runtime instance this scope's instantiation makes (see
     /// [`ComponentTranslation::instance_count`]).
     pub(crate) instance: u32,
+    /// The component's bytes (for finding the lexically enclosing scope of
+    /// a component it instantiates).
+    range: Range<usize>,
 }
 
 impl<'a> Scope<'a> {
-    fn new(types: TypesRef<'a>, args: Option<HashMap<String, Arg>>, instance: u32) -> Self {
+    fn new(
+        types: TypesRef<'a>,
+        args: Option<HashMap<String, Arg>>,
+        instance: u32,
+        range: Range<usize>,
+    ) -> Self {
         Scope {
             types,
             core_funcs: Vec::new(),
@@ -124,6 +132,7 @@ impl<'a> Scope<'a> {
             args,
             exports: Vec::new(),
             instance,
+            range,
         }
     }
 }
@@ -145,8 +154,8 @@ impl<'a> Inliner<'a> {
     /// Translates the root component.
     pub(crate) fn run(mut self) -> Result<ComponentTranslation> {
         self.out.instance_count = 1;
-        let scope = Scope::new(self.statics.root.as_ref(), None, 0);
         let len = self.bytes.len();
+        let scope = Scope::new(self.statics.root.as_ref(), None, 0, 0..len);
         let exports = Translator {
             inl: &mut self,
             parents: Vec::new(),
@@ -392,12 +401,22 @@ impl<'a> Translator<'a, '_> {
         self.inl.depth += 1;
         let instance = self.inl.out.instance_count;
         self.inl.out.instance_count += 1;
+        // Outer aliases in the child refer to the components that enclose
+        // it lexically: the chain up to the innermost scope whose bytes
+        // contain it (a component reached through an outer alias may be
+        // instantiated deeper than where it is defined).
         let mut parents = self.parents.clone();
         parents.push(&self.s);
+        if let Some(pos) = parents
+            .iter()
+            .rposition(|p| p.range.start < key && key < p.range.end)
+        {
+            parents.truncate(pos + 1);
+        }
         let child = Translator {
             inl: &mut *self.inl,
             parents,
-            s: Scope::new(types.as_ref(), Some(args), instance),
+            s: Scope::new(types.as_ref(), Some(args), instance, range.clone()),
         };
         let result = child.read(range.clone());
         self.inl.depth -= 1;
@@ -472,11 +491,15 @@ impl<'a> Translator<'a, '_> {
             } => self.alias_instance_export(kind, instance_index, name)?,
             ComponentAlias::Outer { kind, count, index } => match kind {
                 ComponentOuterAliasKind::CoreModule => {
-                    let module = self.outer(count)?.modules[index as usize].clone();
+                    let module = self.outer(count)?.modules.get(index as usize).cloned();
+                    let module =
+                        module.ok_or_else(|| anyhow!("outer alias of unknown module {index}"))?;
                     self.s.modules.push(module);
                 }
                 ComponentOuterAliasKind::Component => {
-                    let component = self.outer(count)?.components[index as usize];
+                    let component = self.outer(count)?.components.get(index as usize).copied();
+                    let component = component
+                        .ok_or_else(|| anyhow!("outer alias of unknown component {index}"))?;
                     self.s.components.push(component);
                 }
                 ComponentOuterAliasKind::Type => self.s.type_count += 1,
