@@ -15,6 +15,7 @@ use wasmtime_runtime::vmcontext::ValRaw;
 
 mod handles;
 mod maps;
+mod units;
 pub(crate) use handles::end_host_lends;
 
 /// The canonical options of a lift or lower, resolved to store items.
@@ -68,6 +69,9 @@ pub struct Cx<'a> {
     /// Owned handles of the guest's table lifted as borrows by this
     /// context: they may not leave the table until it is dropped.
     pub(crate) guest_lends: Vec<u32>,
+    /// Lifting for an adapter between two guests (not for the host):
+    /// failures read as the adapter's traps.
+    pub(crate) adapter: bool,
 }
 
 pub(crate) const CANONICAL_NAN32: u32 = 0x7fc0_0000;
@@ -117,6 +121,7 @@ impl<'a> Cx<'a> {
             lent: Vec::new(),
             host_lent: Vec::new(),
             guest_lends: Vec::new(),
+            adapter: false,
         }
     }
 
@@ -433,34 +438,67 @@ impl<'a> Cx<'a> {
         }
     }
 
+    /// Copies `s` into the guest's memory in its encoding, allocating
+    /// with `realloc` the way the canonical ABI's `store_string` does:
+    /// the worst-case size first (so a `realloc` that fails does so before
+    /// any transcoding), then shrinking to the size used.
     pub(crate) fn store_string(&mut self, s: &str) -> Result<(u32, u32)> {
+        let adapter = self.adapter;
+        let too_large = || match adapter {
+            true => anyhow::Error::new(crate::Trap::StringOutOfBounds),
+            false => anyhow!("string length of {} too large to copy into wasm", s.len()),
+        };
+        let bytes = s.len();
+        let byte_len = u32::try_from(bytes)
+            .ok()
+            .filter(|n| *n <= MAX_STRING_BYTES)
+            .ok_or_else(too_large)?;
         match self.opts.encoding {
             StringEncoding::Utf8 => {
-                let len = u32::try_from(s.len()).map_err(|_| anyhow!("string too large"))?;
-                let ptr = self.realloc(0, 0, 1, len)?;
+                let ptr = self.realloc(0, 0, 1, byte_len)?;
                 self.write(ptr, s.as_bytes())?;
-                Ok((ptr, len))
+                Ok((ptr, byte_len))
             }
-            StringEncoding::CompactUtf16 if s.chars().all(|c| u32::from(c) < 0x100) => {
-                let bytes: Vec<u8> = s.chars().map(|c| c as u8).collect();
-                let len = u32::try_from(bytes.len()).map_err(|_| anyhow!("string too large"))?;
-                let ptr = self.realloc(0, 0, 2, len)?;
-                self.write(ptr, &bytes)?;
-                Ok((ptr, len))
+            StringEncoding::Utf16 => {
+                let size = byte_len
+                    .checked_mul(2)
+                    .filter(|n| *n <= MAX_STRING_BYTES)
+                    .ok_or_else(too_large)?;
+                let mut ptr = self.realloc(0, 0, 2, size)?;
+                let units = encode_utf16(s);
+                let used = (units.len() * 2) as u32;
+                self.write(ptr, &units_le_bytes(&units))?;
+                if used < size {
+                    ptr = self.realloc(ptr, size, 2, used)?;
+                }
+                Ok((ptr, units.len() as u32))
             }
-            StringEncoding::Utf16 | StringEncoding::CompactUtf16 => {
-                let units: Vec<u8> = s.encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
-                let count = units.len() / 2;
-                ensure!(count < UTF16_TAG as usize, "string too large");
-                let ptr = self.realloc(0, 0, 2, units.len() as u32)?;
-                self.write(ptr, &units)?;
-                let len = count as u32;
-                let tagged = if self.opts.encoding == StringEncoding::CompactUtf16 {
-                    len | UTF16_TAG
-                } else {
-                    len
-                };
-                Ok((ptr, tagged))
+            StringEncoding::CompactUtf16 => {
+                // Latin-1 first, in at most one byte per UTF-8 byte.
+                let mut ptr = self.realloc(0, 0, 2, byte_len)?;
+                let latin1: Option<Vec<u8>> =
+                    s.chars().map(|c| u8::try_from(u32::from(c)).ok()).collect();
+                if let Some(latin1) = latin1 {
+                    self.write(ptr, &latin1)?;
+                    let used = latin1.len() as u32;
+                    if used < byte_len {
+                        ptr = self.realloc(ptr, byte_len, 2, used)?;
+                    }
+                    return Ok((ptr, used));
+                }
+                // Some character needs UTF-16: grow to the worst case.
+                let size = byte_len
+                    .checked_mul(2)
+                    .filter(|n| *n <= MAX_STRING_BYTES)
+                    .ok_or_else(too_large)?;
+                ptr = self.realloc(ptr, byte_len, 2, size)?;
+                let units = encode_utf16(s);
+                let used = (units.len() * 2) as u32;
+                self.write(ptr, &units_le_bytes(&units))?;
+                if used < size {
+                    ptr = self.realloc(ptr, size, 2, used)?;
+                }
+                Ok((ptr, units.len() as u32 | UTF16_TAG))
             }
         }
     }
@@ -677,31 +715,45 @@ impl<'a> Cx<'a> {
 
     pub(crate) fn load_string(&mut self, ptr: u32, len: u32) -> Result<String> {
         let (utf16, len) = match self.opts.encoding {
-            StringEncoding::Utf8 => {
-                let range = self.range(ptr, len as usize)?;
-                let bytes = &self.memory()?[range];
-                return std::str::from_utf8(bytes)
-                    .map(str::to_string)
-                    .map_err(|_| anyhow!("invalid utf-8 sequence in a string"));
-            }
+            StringEncoding::Utf8 => (false, len),
             StringEncoding::Utf16 => (true, len),
             StringEncoding::CompactUtf16 => (len & UTF16_TAG != 0, len & !UTF16_TAG),
         };
+        let byte_len = match utf16 {
+            true => (len as usize).checked_mul(2),
+            false => Some(len as usize),
+        };
+        let range = byte_len
+            .filter(|n| *n <= MAX_STRING_BYTES as usize)
+            .and_then(|n| self.range(ptr, n).ok())
+            .ok_or_else(|| self.string_out_of_bounds())?;
+        if self.opts.encoding == StringEncoding::Utf8 {
+            let bytes = &self.memory()?[range];
+            return std::str::from_utf8(bytes)
+                .map(str::to_string)
+                .map_err(|_| anyhow!("invalid utf-8 sequence in a string"));
+        }
         // Both UTF-16 encodings align strings to 2, Latin-1 ones too.
         ensure!(ptr.is_multiple_of(2), "string pointer not aligned to 2");
+        let bytes = &self.memory()?[range];
         if !utf16 {
-            let range = self.range(ptr, len as usize)?;
-            return Ok(self.memory()?[range]
-                .iter()
-                .map(|b| char::from(*b))
-                .collect());
+            if bytes.is_ascii() {
+                return Ok(String::from_utf8(bytes.to_vec()).expect("ASCII is UTF-8"));
+            }
+            return Ok(bytes.iter().map(|b| char::from(*b)).collect());
         }
-        let range = self.range(ptr, len as usize * 2)?;
-        let units: Vec<u16> = self.memory()?[range]
-            .chunks_exact(2)
-            .map(|c| u16::from_le_bytes([c[0], c[1]]))
-            .collect();
-        String::from_utf16(&units).map_err(|_| anyhow!("invalid utf-16 sequence in a string"))
+        units::string_from_utf16le(bytes)
+            .ok_or_else(|| anyhow!("invalid utf-16 sequence in a string"))
+    }
+
+    /// The error for a string outside the memory: in an adapter between
+    /// two guests Wasmtime's trap, for the host Wasmtime's message.
+    fn string_out_of_bounds(&self) -> anyhow::Error {
+        if self.adapter {
+            anyhow::Error::new(crate::Trap::StringOutOfBounds)
+        } else {
+            anyhow!("string pointer/length out of bounds of memory")
+        }
     }
 
     pub(super) fn load_list(
@@ -721,6 +773,21 @@ impl<'a> Cx<'a> {
         self.range(ptr, bytes)?;
         (0..len).map(|i| self.load(elem, ptr + i * size)).collect()
     }
+}
+
+/// The most bytes a string may take in memory (in any encoding).
+const MAX_STRING_BYTES: u32 = (1 << 31) - 1;
+
+/// `s` as UTF-16 code units.
+fn encode_utf16(s: &str) -> Vec<u16> {
+    let mut units = Vec::with_capacity(s.len());
+    units.extend(s.encode_utf16());
+    units
+}
+
+/// UTF-16 code units as little-endian bytes.
+fn units_le_bytes(units: &[u16]) -> Vec<u8> {
+    units.iter().flat_map(|u| u.to_le_bytes()).collect()
 }
 
 pub(crate) fn lift_char(bits: u32) -> Result<char> {

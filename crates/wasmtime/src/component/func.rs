@@ -126,7 +126,7 @@ impl Func {
         }
         let instance = data.options.instance;
         super::InstanceData::enter(store, instance, |store| {
-            self.call_inner(store, params, results)
+            self.call_inner(store, params, results, false)
         })
     }
 
@@ -148,13 +148,14 @@ impl Func {
         }
     }
 
-    /// Calls the function without entering its instance (for calls
-    /// between components inlined into one instance).
+    /// Calls the function without entering its instance (`adapter`: for
+    /// a call between components inlined into one instance).
     pub(crate) fn call_inner(
         &self,
         store: &mut StoreOpaque,
         params: &[Val],
         results: &mut [Val],
+        adapter: bool,
     ) -> Result<()> {
         let data = self.data(store);
         if data.options.async_ {
@@ -164,10 +165,10 @@ impl Func {
         // `context.set`), the core call and `post-return`.
         #[cfg(feature = "component-model-async")]
         return super::concurrent::sync_frame(store, data.ty.is_async, |store| {
-            Self::call_sync(store, &data, params, results)
+            Self::call_sync(store, &data, params, results, adapter)
         });
         #[cfg(not(feature = "component-model-async"))]
-        Self::call_sync(store, &data, params, results)
+        Self::call_sync(store, &data, params, results, adapter)
     }
 
     /// [`Func::call_inner`] of a synchronously lifted function.
@@ -176,6 +177,7 @@ impl Func {
         data: &LiftedFunc,
         params: &[Val],
         results: &mut [Val],
+        adapter: bool,
     ) -> Result<()> {
         let ty = &data.ty;
         ensure!(
@@ -193,6 +195,7 @@ impl Func {
         let mut raw = Vec::new();
         let lent = own_frame(store, |store| -> Result<_> {
             let mut cx = Cx::new(store, &data.options);
+            cx.adapter = adapter;
             match ty.flat_params() {
                 Some(_) => {
                     for ((_, t), v) in ty.params.iter().zip(params) {

@@ -604,7 +604,7 @@ impl<T: 'static> Builder<'_, '_, T> {
                         if callee_async {
                             super::concurrent::check_blocking(store.opaque())?;
                         }
-                        callee.call_inner(store.opaque(), params, results)
+                        callee.call_inner(store.opaque(), params, results, true)
                     }))
                 }
             };
@@ -696,6 +696,7 @@ pub(crate) fn call_host<T: 'static>(
     };
     let params = {
         let mut cx = Cx::new(caller.store.opaque(), opts);
+        cx.adapter = !own_frame;
         match flat_params {
             Some(n) => {
                 let mut it = slots[..n].iter().copied();
