@@ -72,6 +72,8 @@ pub struct Cx<'a> {
     /// Lifting for an adapter between two guests (not for the host):
     /// failures read as the adapter's traps.
     pub(crate) adapter: bool,
+    /// Set while `realloc` allocates a string (for the adapter's trap).
+    allocating_string: bool,
 }
 
 pub(crate) const CANONICAL_NAN32: u32 = 0x7fc0_0000;
@@ -122,6 +124,7 @@ impl<'a> Cx<'a> {
             host_lent: Vec::new(),
             guest_lends: Vec::new(),
             adapter: false,
+            allocating_string: false,
         }
     }
 
@@ -193,16 +196,29 @@ impl<'a> Cx<'a> {
         let mut slots = [old, old_size, align, size].map(ValRaw::u32);
         crate::func::invoke(self.store, func_ref, &mut slots)?;
         let ptr = slots[0].get_u32();
+        if self.adapter && !ptr.is_multiple_of(align) {
+            return Err(anyhow::Error::new(crate::Trap::UnalignedPointer));
+        }
         ensure!(
             ptr.is_multiple_of(align),
             "realloc return: result not aligned"
         );
         let end = u64::from(ptr) + u64::from(size);
-        ensure!(
-            end <= self.memory()?.len() as u64,
-            "realloc return: beyond end of memory"
-        );
+        if end > self.memory()?.len() as u64 {
+            if self.adapter && self.allocating_string {
+                return Err(anyhow::Error::new(crate::Trap::StringOutOfBounds));
+            }
+            bail!("realloc return: beyond end of memory");
+        }
         Ok(ptr)
+    }
+
+    /// [`Cx::realloc`] for a string's bytes.
+    fn string_realloc(&mut self, old: u32, old_size: u32, align: u32, size: u32) -> Result<u32> {
+        self.allocating_string = true;
+        let r = self.realloc(old, old_size, align, size);
+        self.allocating_string = false;
+        r
     }
 
     // -- lowering ---------------------------------------------------------
@@ -455,7 +471,7 @@ impl<'a> Cx<'a> {
             .ok_or_else(too_large)?;
         match self.opts.encoding {
             StringEncoding::Utf8 => {
-                let ptr = self.realloc(0, 0, 1, byte_len)?;
+                let ptr = self.string_realloc(0, 0, 1, byte_len)?;
                 self.write(ptr, s.as_bytes())?;
                 Ok((ptr, byte_len))
             }
@@ -464,25 +480,25 @@ impl<'a> Cx<'a> {
                     .checked_mul(2)
                     .filter(|n| *n <= MAX_STRING_BYTES)
                     .ok_or_else(too_large)?;
-                let mut ptr = self.realloc(0, 0, 2, size)?;
+                let mut ptr = self.string_realloc(0, 0, 2, size)?;
                 let units = encode_utf16(s);
                 let used = (units.len() * 2) as u32;
                 self.write(ptr, &units_le_bytes(&units))?;
                 if used < size {
-                    ptr = self.realloc(ptr, size, 2, used)?;
+                    ptr = self.string_realloc(ptr, size, 2, used)?;
                 }
                 Ok((ptr, units.len() as u32))
             }
             StringEncoding::CompactUtf16 => {
                 // Latin-1 first, in at most one byte per UTF-8 byte.
-                let mut ptr = self.realloc(0, 0, 2, byte_len)?;
+                let mut ptr = self.string_realloc(0, 0, 2, byte_len)?;
                 let latin1: Option<Vec<u8>> =
                     s.chars().map(|c| u8::try_from(u32::from(c)).ok()).collect();
                 if let Some(latin1) = latin1 {
                     self.write(ptr, &latin1)?;
                     let used = latin1.len() as u32;
                     if used < byte_len {
-                        ptr = self.realloc(ptr, byte_len, 2, used)?;
+                        ptr = self.string_realloc(ptr, byte_len, 2, used)?;
                     }
                     return Ok((ptr, used));
                 }
@@ -491,12 +507,12 @@ impl<'a> Cx<'a> {
                     .checked_mul(2)
                     .filter(|n| *n <= MAX_STRING_BYTES)
                     .ok_or_else(too_large)?;
-                ptr = self.realloc(ptr, byte_len, 2, size)?;
+                ptr = self.string_realloc(ptr, byte_len, 2, size)?;
                 let units = encode_utf16(s);
                 let used = (units.len() * 2) as u32;
                 self.write(ptr, &units_le_bytes(&units))?;
                 if used < size {
-                    ptr = self.realloc(ptr, size, 2, used)?;
+                    ptr = self.string_realloc(ptr, size, 2, used)?;
                 }
                 Ok((ptr, units.len() as u32 | UTF16_TAG))
             }

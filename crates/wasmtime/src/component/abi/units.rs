@@ -27,7 +27,10 @@ mod tests {
     #[test]
     fn decodes_aligned_and_unaligned_input() {
         let bytes = [0u8, b'h', 0, b'i', 0, 0x3d, 0xd8, 0x00, 0xde];
-        assert_eq!(string_from_utf16le(&bytes[1..]).as_deref(), Some("hi\u{1f600}"));
+        assert_eq!(
+            string_from_utf16le(&bytes[1..]).as_deref(),
+            Some("hi\u{1f600}")
+        );
         let mut owned = bytes[1..].to_vec();
         owned.shrink_to_fit();
         assert_eq!(string_from_utf16le(&owned).as_deref(), Some("hi\u{1f600}"));
