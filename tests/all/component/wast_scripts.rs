@@ -90,6 +90,7 @@ fn every_script_is_run() {
             "async.wast",
             "modules.wast",
             "nested.wast",
+            "reentrance.wast",
             "reexports.wast",
             "resource-tables.wast",
             "resources.wast",
@@ -182,4 +183,11 @@ fn component_resource_tables() {
 #[test]
 fn component_sync_frames() {
     assert_eq!(run_script("sync-frames.wast"), 5);
+}
+
+/// Adapters between an instance and itself or its ancestors trap (siblings
+/// may call each other); ends in a waitable set cannot be lifted.
+#[test]
+fn component_reentrance() {
+    assert_eq!(run_script("reentrance.wast"), 7);
 }

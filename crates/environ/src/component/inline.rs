@@ -154,6 +154,7 @@ impl<'a> Inliner<'a> {
     /// Translates the root component.
     pub(crate) fn run(mut self) -> Result<ComponentTranslation> {
         self.out.instance_count = 1;
+        self.out.instance_parents = vec![None];
         let len = self.bytes.len();
         let scope = Scope::new(self.statics.root.as_ref(), None, 0, 0..len);
         let exports = Translator {
@@ -401,6 +402,7 @@ impl<'a> Translator<'a, '_> {
         self.inl.depth += 1;
         let instance = self.inl.out.instance_count;
         self.inl.out.instance_count += 1;
+        self.inl.out.instance_parents.push(Some(self.s.instance));
         // Outer aliases in the child refer to the components that enclose
         // it lexically: the chain up to the innermost scope whose bytes
         // contain it (a component reached through an outer alias may be

@@ -347,8 +347,29 @@ pub struct ComponentTranslation {
     /// in order. Each has its own handle tables, as in the component
     /// model, even though they share one `Instance` of the embedding API.
     pub instance_count: u32,
+    /// Per runtime instance: the runtime instance that instantiated it
+    /// (`None` for the root).
+    pub instance_parents: Vec<Option<u32>>,
     /// The resource types, in order of appearance.
     pub resources: Vec<ResourceDef>,
+}
+
+impl ComponentTranslation {
+    /// Whether runtime instance `a` is `b` or one of its ancestors, or the
+    /// other way around: a call between them through an adapter would
+    /// re-enter an instance.
+    pub fn instances_related(&self, a: u32, b: u32) -> bool {
+        let is_ancestor = |anc: u32, mut of: u32| loop {
+            if anc == of {
+                return true;
+            }
+            match self.instance_parents.get(of as usize).copied().flatten() {
+                Some(p) => of = p,
+                None => return false,
+            }
+        };
+        is_ancestor(a, b) || is_ancestor(b, a)
+    }
 }
 
 /// The wasmparser features a component is validated with: `core` (the

@@ -549,65 +549,79 @@ impl<T: 'static> Builder<'_, '_, T> {
         }
         let translation = &self.component.inner.translation;
         let lowering = &translation.lowerings[index as usize];
-        let host =
-            match &translation.funcs[lowering.func as usize] {
-                ComponentFuncDef::Import { import, path } => {
-                    if let Some(host) = &self.imports.lowered[index as usize] {
-                        host.clone()
-                    } else {
-                        match (&self.imports[*import as usize], path.as_slice()) {
-                            (ResolvedImport::Func(f), []) => f.clone(),
-                            (import, path) => {
-                                let (instance, name) = instance_item(import, path)?;
-                                instance.funcs.get(name).cloned().ok_or_else(|| {
-                                    anyhow!("import function `{name}` is not defined")
-                                })?
-                            }
+        let host = match &translation.funcs[lowering.func as usize] {
+            ComponentFuncDef::Import { import, path } => {
+                if let Some(host) = &self.imports.lowered[index as usize] {
+                    host.clone()
+                } else {
+                    match (&self.imports[*import as usize], path.as_slice()) {
+                        (ResolvedImport::Func(f), []) => f.clone(),
+                        (import, path) => {
+                            let (instance, name) = instance_item(import, path)?;
+                            instance
+                                .funcs
+                                .get(name)
+                                .cloned()
+                                .ok_or_else(|| anyhow!("import function `{name}` is not defined"))?
                         }
                     }
                 }
-                ComponentFuncDef::Lifted { .. } => {
-                    // An adapter between two components inlined into this
-                    // one: the callee's values are lifted from the caller and
-                    // lowered into the callee through `Val`s. Both are parts
-                    // of this instance, so the call does not enter it anew.
-                    let callee = self.func(lowering.func)?;
-                    #[cfg(feature = "component-model-async")]
-                    if lowering.options.async_ {
-                        // An async lower: the callee's task may stay pending.
-                        let (opts, ty, core_ty) = self.lowering_parts(index)?;
-                        let sub = opts.sub;
-                        let raw: Arc<HostFuncRaw<T>> =
-                            Arc::new(move |mut caller: Caller<'_, T>, slots: &mut [ValRaw]| {
-                                super::concurrent::guest_async_lower(
-                                    caller.store.opaque(),
-                                    callee,
-                                    &ty,
-                                    &opts,
-                                    slots,
-                                )
-                            });
-                        let raw = leaving(raw, self.instance, sub);
-                        let func = crate::Func::new_host(self.store, core_ty, raw)?;
-                        self.lowered.insert(index, func);
-                        return Ok(func);
-                    }
-                    // A synchronous lower of an `async`-typed callee blocks
-                    // its caller, which only a task that may block can do.
-                    #[cfg(feature = "component-model-async")]
-                    let callee_async = matches!(
-                        &translation.funcs[lowering.func as usize],
-                        ComponentFuncDef::Lifted { ty, .. } if ty.is_async
-                    );
-                    HostFunc::adapter(Arc::new(move |mut store, _ty, params, results| {
-                        #[cfg(feature = "component-model-async")]
-                        if callee_async {
-                            super::concurrent::check_blocking(store.opaque())?;
-                        }
-                        callee.call_inner(store.opaque(), params, results, true)
-                    }))
+            }
+            ComponentFuncDef::Lifted { options, .. }
+                if translation.instances_related(options.instance, lowering.options.instance) =>
+            {
+                // A lift lowered into its own instance, an ancestor or a
+                // descendant: calling it would re-enter an instance.
+                let (_, _, core_ty) = self.lowering_parts(index)?;
+                let raw: Arc<HostFuncRaw<T>> = Arc::new(|_: Caller<'_, T>, _: &mut [ValRaw]| {
+                    Err(anyhow::Error::new(crate::Trap::CannotEnterComponent))
+                });
+                let func = crate::Func::new_host(self.store, core_ty, raw)?;
+                self.lowered.insert(index, func);
+                return Ok(func);
+            }
+            ComponentFuncDef::Lifted { .. } => {
+                // An adapter between two components inlined into this
+                // one: the callee's values are lifted from the caller and
+                // lowered into the callee through `Val`s. Both are parts
+                // of this instance, so the call does not enter it anew.
+                let callee = self.func(lowering.func)?;
+                #[cfg(feature = "component-model-async")]
+                if lowering.options.async_ {
+                    // An async lower: the callee's task may stay pending.
+                    let (opts, ty, core_ty) = self.lowering_parts(index)?;
+                    let sub = opts.sub;
+                    let raw: Arc<HostFuncRaw<T>> =
+                        Arc::new(move |mut caller: Caller<'_, T>, slots: &mut [ValRaw]| {
+                            super::concurrent::guest_async_lower(
+                                caller.store.opaque(),
+                                callee,
+                                &ty,
+                                &opts,
+                                slots,
+                            )
+                        });
+                    let raw = leaving(raw, self.instance, sub);
+                    let func = crate::Func::new_host(self.store, core_ty, raw)?;
+                    self.lowered.insert(index, func);
+                    return Ok(func);
                 }
-            };
+                // A synchronous lower of an `async`-typed callee blocks
+                // its caller, which only a task that may block can do.
+                #[cfg(feature = "component-model-async")]
+                let callee_async = matches!(
+                    &translation.funcs[lowering.func as usize],
+                    ComponentFuncDef::Lifted { ty, .. } if ty.is_async
+                );
+                HostFunc::adapter(Arc::new(move |mut store, _ty, params, results| {
+                    #[cfg(feature = "component-model-async")]
+                    if callee_async {
+                        super::concurrent::check_blocking(store.opaque())?;
+                    }
+                    callee.call_inner(store.opaque(), params, results, true)
+                }))
+            }
+        };
         let (opts, ty, core_ty) = self.lowering_parts(index)?;
         let sub = opts.sub;
         let raw = leaving(host.entry(ty, opts), self.instance, sub);
