@@ -638,6 +638,13 @@ impl<'a> Translator<'a, '_> {
                             path: Vec::new(),
                         },
                     );
+                } else if let Ok(id) = self.resource_at(ty_index) {
+                    // `(eq $r)` of an earlier resource: a definition the
+                    // linker has under this name must be that resource.
+                    if let Some(&earlier) = self.s.resource_ids.get(&id) {
+                        let eq = (name.to_string(), earlier);
+                        self.inl.out.root_eq_resources.push(eq);
+                    }
                 }
             }
             ComponentTypeRef::Module(_) => {

@@ -338,6 +338,10 @@ pub struct ComponentTranslation {
     pub imports: Vec<(String, ImportType)>,
     /// Exports, by name.
     pub exports: Vec<(String, ExportDef)>,
+    /// Type imports of the root bounded `(eq ...)` to an earlier resource
+    /// (our index of it): they need no definition, but one the linker has
+    /// must be that resource.
+    pub root_eq_resources: Vec<(String, u32)>,
     /// Canonical builtins.
     pub builtins: Vec<Builtin>,
     /// Per builtin: the runtime instance it belongs to.
