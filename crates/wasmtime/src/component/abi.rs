@@ -10,6 +10,7 @@ use crate::store::StoreOpaque;
 use crate::{Func as CoreFunc, Memory};
 use anyhow::{anyhow, bail, ensure, Result};
 use maps::check_fixed_len;
+use std::borrow::Cow;
 use wasmtime_environ::component::{discriminant_size, FlatType, InterfaceType, StringEncoding};
 use wasmtime_runtime::vmcontext::ValRaw;
 
@@ -74,6 +75,23 @@ pub struct Cx<'a> {
     pub(crate) adapter: bool,
     /// Set while `realloc` allocates a string (for the adapter's trap).
     allocating_string: bool,
+    /// Lifting UTF-8 strings for an adapter whose callee lowers them at
+    /// once: each is only checked and recorded here, and the callee's
+    /// `Cx` copies it after its `realloc` (so a failing `realloc` fails
+    /// before a huge string is copied, as in Wasmtime's adapters).
+    pub(crate) defer_strings: bool,
+    /// The strings deferred (when lifting) or still to copy (when
+    /// lowering, in reverse order).
+    pub(crate) pending_strings: Vec<PendingString>,
+}
+
+/// A UTF-8 string in a guest's memory that an adapter has lifted but not
+/// copied yet; the placeholder value passed on is an empty string.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PendingString {
+    memory: Memory,
+    ptr: u32,
+    len: u32,
 }
 
 pub(crate) const CANONICAL_NAN32: u32 = 0x7fc0_0000;
@@ -125,6 +143,8 @@ impl<'a> Cx<'a> {
             guest_lends: Vec::new(),
             adapter: false,
             allocating_string: false,
+            defer_strings: false,
+            pending_strings: Vec::new(),
         }
     }
 
@@ -459,12 +479,32 @@ impl<'a> Cx<'a> {
     /// the worst-case size first (so a `realloc` that fails does so before
     /// any transcoding), then shrinking to the size used.
     pub(crate) fn store_string(&mut self, s: &str) -> Result<(u32, u32)> {
+        if self.adapter {
+            if let Some(p) = self.pending_strings.pop() {
+                let content = move |cx: &mut Self| -> Result<Cow<'static, str>> {
+                    let bytes = &p.memory.data_in(cx.store)[p.ptr as usize..][..p.len as usize];
+                    let s = std::str::from_utf8(bytes)
+                        .map_err(|_| anyhow!("invalid utf-8 sequence in a string"))?;
+                    Ok(Cow::Owned(s.to_string()))
+                };
+                return self.store_string_from(p.len as usize, content);
+            }
+        }
+        self.store_string_from(s.len(), |_| Ok(Cow::Borrowed(s)))
+    }
+
+    /// [`Cx::store_string`] of a string of `bytes` UTF-8 bytes, whose
+    /// content `content` gives once the first `realloc` has succeeded.
+    fn store_string_from<'s>(
+        &mut self,
+        bytes: usize,
+        content: impl FnOnce(&mut Self) -> Result<Cow<'s, str>>,
+    ) -> Result<(u32, u32)> {
         let adapter = self.adapter;
         let too_large = || match adapter {
             true => anyhow::Error::new(crate::Trap::StringOutOfBounds),
-            false => anyhow!("string length of {} too large to copy into wasm", s.len()),
+            false => anyhow!("string length of {bytes} too large to copy into wasm"),
         };
-        let bytes = s.len();
         let byte_len = u32::try_from(bytes)
             .ok()
             .filter(|n| *n <= MAX_STRING_BYTES)
@@ -472,6 +512,7 @@ impl<'a> Cx<'a> {
         match self.opts.encoding {
             StringEncoding::Utf8 => {
                 let ptr = self.string_realloc(0, 0, 1, byte_len)?;
+                let s = content(self)?;
                 self.write(ptr, s.as_bytes())?;
                 Ok((ptr, byte_len))
             }
@@ -481,7 +522,8 @@ impl<'a> Cx<'a> {
                     .filter(|n| *n <= MAX_STRING_BYTES)
                     .ok_or_else(too_large)?;
                 let mut ptr = self.string_realloc(0, 0, 2, size)?;
-                let units = encode_utf16(s);
+                let s = content(self)?;
+                let units = encode_utf16(&s);
                 let used = (units.len() * 2) as u32;
                 self.write(ptr, &units_le_bytes(&units))?;
                 if used < size {
@@ -492,6 +534,7 @@ impl<'a> Cx<'a> {
             StringEncoding::CompactUtf16 => {
                 // Latin-1 first, in at most one byte per UTF-8 byte.
                 let mut ptr = self.string_realloc(0, 0, 2, byte_len)?;
+                let s = content(self)?;
                 let latin1: Option<Vec<u8>> =
                     s.chars().map(|c| u8::try_from(u32::from(c)).ok()).collect();
                 if let Some(latin1) = latin1 {
@@ -508,7 +551,7 @@ impl<'a> Cx<'a> {
                     .filter(|n| *n <= MAX_STRING_BYTES)
                     .ok_or_else(too_large)?;
                 ptr = self.string_realloc(ptr, byte_len, 2, size)?;
-                let units = encode_utf16(s);
+                let units = encode_utf16(&s);
                 let used = (units.len() * 2) as u32;
                 self.write(ptr, &units_le_bytes(&units))?;
                 if used < size {
@@ -744,6 +787,12 @@ impl<'a> Cx<'a> {
             .and_then(|n| self.range(ptr, n).ok())
             .ok_or_else(|| self.string_out_of_bounds())?;
         if self.opts.encoding == StringEncoding::Utf8 {
+            if self.defer_strings {
+                let memory = self.opts.memory.ok_or_else(|| anyhow!("no memory"))?;
+                self.pending_strings
+                    .push(PendingString { memory, ptr, len });
+                return Ok(String::new());
+            }
             let bytes = &self.memory()?[range];
             return std::str::from_utf8(bytes)
                 .map(str::to_string)
@@ -753,10 +802,7 @@ impl<'a> Cx<'a> {
         ensure!(ptr.is_multiple_of(2), "string pointer not aligned to 2");
         let bytes = &self.memory()?[range];
         if !utf16 {
-            if bytes.is_ascii() {
-                return Ok(String::from_utf8(bytes.to_vec()).expect("ASCII is UTF-8"));
-            }
-            return Ok(bytes.iter().map(|b| char::from(*b)).collect());
+            return Ok(units::string_from_latin1(bytes));
         }
         units::string_from_utf16le(bytes)
             .ok_or_else(|| anyhow!("invalid utf-16 sequence in a string"))

@@ -193,9 +193,16 @@ impl Func {
             results.len()
         );
         let mut raw = Vec::new();
+        // UTF-8 strings the adapter deferred, copied as they are lowered.
+        let mut pending = match adapter {
+            true => std::mem::take(&mut store.adapter_strings),
+            false => Vec::new(),
+        };
+        pending.reverse();
         let lent = own_frame(store, |store| -> Result<_> {
             let mut cx = Cx::new(store, &data.options);
             cx.adapter = adapter;
+            cx.pending_strings = pending;
             match ty.flat_params() {
                 Some(_) => {
                     for ((_, t), v) in ty.params.iter().zip(params) {

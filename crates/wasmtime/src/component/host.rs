@@ -58,14 +58,17 @@ pub(crate) trait HostFuncKind<T: 'static>: Send + Sync {
 impl<T: 'static> HostFunc<T> {
     /// A dynamically typed function: any import type will do.
     pub(crate) fn dynamic(func: Arc<HostFn<T>>) -> HostFunc<T> {
-        HostFunc(Arc::new(Dynamic(func, false)))
+        HostFunc(Arc::new(Dynamic(func, None)))
     }
 
     /// The adapter of a call between two components inlined into one
     /// instance: unlike the host's, its results are lowered in the caller's
     /// frame (a `realloc` sees the caller's context slots).
-    pub(crate) fn adapter(func: Arc<HostFn<T>>) -> HostFunc<T> {
-        HostFunc(Arc::new(Dynamic(func, true)))
+    /// `defer_strings`: the callee lowers the arguments at once (it is
+    /// lifted synchronously), so UTF-8 strings are copied only after its
+    /// `realloc` (see `abi::PendingString`).
+    pub(crate) fn adapter(func: Arc<HostFn<T>>, defer_strings: bool) -> HostFunc<T> {
+        HostFunc(Arc::new(Dynamic(func, Some(defer_strings))))
     }
 
     /// A statically typed function, checked against the import's type.
@@ -103,8 +106,9 @@ impl<T: 'static> HostFunc<T> {
     }
 }
 
-/// A dynamically typed function (`true`: an adapter between guests).
-struct Dynamic<T: 'static>(Arc<HostFn<T>>, bool);
+/// A dynamically typed function (`Some`: an adapter between guests, and
+/// whether it defers strings).
+struct Dynamic<T: 'static>(Arc<HostFn<T>>, Option<bool>);
 
 impl<T: 'static> HostFuncKind<T> for Dynamic<T> {
     fn typecheck(&self, _ty: &ComponentFuncType) -> Result<()> {
@@ -113,9 +117,9 @@ impl<T: 'static> HostFuncKind<T> for Dynamic<T> {
 
     fn entry(&self, ty: Arc<ComponentFuncType>, opts: Arc<Options>) -> Arc<HostFuncRaw<T>> {
         let host = self.0.clone();
-        let own_frame = !self.1;
+        let adapter = self.1;
         Arc::new(move |caller: Caller<'_, T>, slots: &mut [ValRaw]| {
-            call_host(caller, &ty, &opts, &*host, slots, own_frame)
+            call_host(caller, &ty, &opts, &*host, slots, adapter)
         })
     }
 }

@@ -613,13 +613,21 @@ impl<T: 'static> Builder<'_, '_, T> {
                     &translation.funcs[lowering.func as usize],
                     ComponentFuncDef::Lifted { ty, .. } if ty.is_async
                 );
-                HostFunc::adapter(Arc::new(move |mut store, _ty, params, results| {
+                let callee_sync = matches!(
+                    &translation.funcs[lowering.func as usize],
+                    ComponentFuncDef::Lifted { options, .. } if !options.async_
+                );
+                let run = move |mut store: StoreContextMut<'_, T>,
+                                _ty: ComponentFunc,
+                                params: &[Val],
+                                results: &mut [Val]| {
                     #[cfg(feature = "component-model-async")]
                     if callee_async {
                         super::concurrent::check_blocking(store.opaque())?;
                     }
                     callee.call_inner(store.opaque(), params, results, true)
-                }))
+                };
+                HostFunc::adapter(Arc::new(run), callee_sync)
             }
         };
         let (opts, ty, core_ty) = self.lowering_parts(index)?;
@@ -700,8 +708,9 @@ pub(crate) fn call_host<T: 'static>(
     opts: &Options,
     host: &HostFn<T>,
     slots: &mut [ValRaw],
-    own_frame: bool,
+    adapter: Option<bool>,
 ) -> Result<()> {
+    let own_frame = adapter.is_none();
     let (flat_params, retptr_slot) = if opts.async_ {
         super::host::async_param_layout(ty)
     } else {
@@ -710,8 +719,9 @@ pub(crate) fn call_host<T: 'static>(
     };
     let params = {
         let mut cx = Cx::new(caller.store.opaque(), opts);
-        cx.adapter = !own_frame;
-        match flat_params {
+        cx.adapter = adapter.is_some();
+        cx.defer_strings = adapter == Some(true);
+        let params = match flat_params {
             Some(n) => {
                 let mut it = slots[..n].iter().copied();
                 ty.params
@@ -723,7 +733,11 @@ pub(crate) fn call_host<T: 'static>(
                 Val::Tuple(vals) => vals,
                 _ => unreachable!(),
             },
-        }
+        };
+        let pending = std::mem::take(&mut cx.pending_strings);
+        drop(cx);
+        caller.store.opaque().adapter_strings = pending;
+        params
     };
     let mut results: Vec<Val> = ty.result.iter().map(|_| Val::Bool(false)).collect();
     let func_ty = ComponentFunc::new(
@@ -732,12 +746,15 @@ pub(crate) fn call_host<T: 'static>(
             .resource_types
             .clone(),
     );
-    host(
+    let called = host(
         StoreContextMut(&mut *caller.store.0),
         func_ty,
         &params,
         &mut results,
-    )?;
+    );
+    // Strings the callee did not get to copy (it failed first).
+    caller.store.opaque().adapter_strings.clear();
+    called?;
     if let Some(rt) = &ty.result {
         // A `realloc` called for the host runs in a frame of its own (its
         // context slots are not the caller's); one called by an adapter

@@ -17,7 +17,7 @@
 //! and streams, futures and error contexts ([`StreamReader`],
 //! [`FutureReader`] with their producers and consumers).
 
-mod abi;
+pub(crate) mod abi;
 mod artifact;
 mod compiled;
 mod component_type;
