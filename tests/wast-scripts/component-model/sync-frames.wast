@@ -73,3 +73,24 @@
       (memory $libc "memory") (realloc (func $libc "realloc"))))
 )
 (assert_return (invoke "len" (str.const "abc")) (u32.const 3))
+
+;; While the host lowers arguments, the instance may not leave: a
+;; `realloc` calling `resource.new` traps.
+(component
+  (type $t (resource (rep i32)))
+  (core func $new (canon resource.new $t))
+  (core module $libc
+    (import "" "new" (func $new (param i32) (result i32)))
+    (memory (export "memory") 1)
+    (func (export "realloc") (param i32 i32 i32 i32) (result i32)
+      (drop (call $new (i32.const 1)))
+      (i32.const 64))
+  )
+  (core instance $libc (instantiate $libc (with "" (instance (export "new" (func $new))))))
+  (core module $m (func (export "len") (param i32 i32) (result i32) (local.get 1)))
+  (core instance $i (instantiate $m))
+  (func (export "len") (param "s" string) (result u32)
+    (canon lift (core func $i "len")
+      (memory $libc "memory") (realloc (func $libc "realloc"))))
+)
+(assert_trap (invoke "len" (str.const "abc")) "cannot leave component instance")

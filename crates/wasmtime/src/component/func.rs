@@ -199,7 +199,7 @@ impl Func {
             false => Vec::new(),
         };
         pending.reverse();
-        let lent = own_frame(store, |store| -> Result<_> {
+        let lent = own_frame(store, &data.options, |store| -> Result<_> {
             let mut cx = Cx::new(store, &data.options);
             cx.adapter = adapter;
             cx.pending_strings = pending;
@@ -244,14 +244,24 @@ impl Func {
     }
 }
 
-/// Runs `f` (the lowering of a call's arguments, which may call `realloc`)
-/// in a frame of its own: a `realloc` has context slots of its own, apart
-/// from those of the call it prepares.
-pub(crate) fn own_frame<R>(store: &mut StoreOpaque, f: impl FnOnce(&mut StoreOpaque) -> R) -> R {
+/// Runs `f` (a lowering with `opts`, which may call `realloc`) in a frame
+/// of its own: a `realloc` has context slots of its own, apart from those
+/// of the call it prepares; and, as in Wasmtime, the instance written to
+/// may not leave meanwhile (its `realloc` cannot call imports).
+pub(crate) fn own_frame<R>(
+    store: &mut StoreOpaque,
+    opts: &Options,
+    f: impl FnOnce(&mut StoreOpaque) -> R,
+) -> R {
+    let (instance, sub) = (opts.instance, opts.sub);
+    let may_leave = store.component_instances[instance].may_leave(sub);
+    store.component_instances[instance].set_may_leave(sub, false);
     #[cfg(feature = "component-model-async")]
-    return super::concurrent::sync_frame(store, false, f);
+    let r = super::concurrent::sync_frame(store, false, f);
     #[cfg(not(feature = "component-model-async"))]
-    f(store)
+    let r = f(store);
+    store.component_instances[instance].set_may_leave(sub, may_leave);
+    r
 }
 
 /// Runs the `post-return` function of `opts`, if any, with the core

@@ -166,7 +166,7 @@ where
             };
             let ret = func(StoreContextMut(&mut *caller.store.0), params)?;
             // A `realloc` runs in a frame of its own.
-            super::func::own_frame(caller.store.opaque(), |store| -> Result<()> {
+            super::func::own_frame(caller.store.opaque(), &opts, |store| -> Result<()> {
                 let mut cx = Cx::new(store, &opts);
                 let mut types = ty.result.iter();
                 match flat_results {

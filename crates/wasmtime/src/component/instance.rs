@@ -775,7 +775,7 @@ pub(crate) fn call_host<T: 'static>(
             Ok(())
         };
         if own_frame {
-            super::func::own_frame(caller.store.opaque(), lower)?;
+            super::func::own_frame(caller.store.opaque(), opts, lower)?;
         } else {
             lower(caller.store.opaque())?;
         }

@@ -304,7 +304,7 @@ where
     ) -> Result<Return> {
         let ty = &data.ty;
         let mut raw = Vec::with_capacity(data.flat_params.unwrap_or(1).max(1));
-        let lent = super::func::own_frame(store, |store| -> Result<_> {
+        let lent = super::func::own_frame(store, &data.options, |store| -> Result<_> {
             let mut cx = Cx::new(store, &data.options);
             let mut types = ty.params.iter().map(|(_, t)| t);
             match data.flat_params {
