@@ -169,28 +169,6 @@ impl<'a> Inliner<'a> {
         self.out.exports = exports;
         Ok(self.out)
     }
-
-    /// Refuses what the root component may not export, as Wasmtime does:
-    /// a function it imported (itself or inside an exported instance).
-    fn check_root_export(&self, name: &str, def: &ExportDef) -> Result<()> {
-        match def {
-            ExportDef::Func(f) => {
-                if let ComponentFuncDef::Import { .. } = self.out.funcs[*f as usize] {
-                    bail!(
-                        "component export `{name}` is a reexport of an imported function \
-                         which is not implemented"
-                    );
-                }
-            }
-            ExportDef::Instance(items) => {
-                for (name, def) in items {
-                    self.check_root_export(name, def)?;
-                }
-            }
-            _ => {}
-        }
-        Ok(())
-    }
 }
 
 /// Translates one component (the root, or a nested one being inlined).
