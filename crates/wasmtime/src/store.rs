@@ -132,6 +132,10 @@ pub struct StoreOpaque {
     /// Component instances.
     #[cfg(feature = "component-model")]
     pub(crate) component_instances: Vec<crate::component::InstanceData>,
+    /// UTF-8 strings an adapter between two guests lifted but has not
+    /// copied yet (see `component::abi::PendingString`).
+    #[cfg(feature = "component-model")]
+    pub(crate) adapter_strings: Vec<crate::component::abi::PendingString>,
     /// Host destructors of the host resource types components imported.
     #[cfg(feature = "component-model")]
     pub(crate) host_resource_dtors: crate::component::HostDtors,
@@ -346,6 +350,8 @@ impl<T> Store<T> {
                     component_funcs: Vec::new(),
                     #[cfg(feature = "component-model")]
                     component_instances: Vec::new(),
+                    #[cfg(feature = "component-model")]
+                    adapter_strings: Vec::new(),
                     #[cfg(feature = "component-model")]
                     host_resource_dtors: Default::default(),
                     #[cfg(feature = "component-model")]

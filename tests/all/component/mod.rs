@@ -13,6 +13,7 @@ mod bindgen;
 mod bindgen_async;
 mod bindgen_streams;
 mod component_type;
+mod exports;
 mod maps;
 mod modules;
 mod nested;

@@ -5,7 +5,7 @@
 //! `get_export`, `types::ComponentItem::Module`).
 
 use wasmtime::component::types::ComponentItem as TypeItem;
-use wasmtime::component::{Component, ComponentItem, Linker};
+use wasmtime::component::{Component, Linker};
 use wasmtime::{Engine, Module, Store};
 
 /// A component importing a module that exports a global and imports a
@@ -135,9 +135,9 @@ fn modules_exported_and_reexported() {
     assert!(instance.get_module(&mut store, "nope").is_none());
     assert!(instance.get_func(&mut store, "own").is_none());
     let (item, _) = instance.get_export(&mut store, None, "own").unwrap();
-    assert!(matches!(item, ComponentItem::Module(_)));
+    assert!(matches!(item, TypeItem::Module(_)));
     let (item, _) = provider.get_export(None, "again").unwrap();
-    assert!(matches!(item, ComponentItem::Module(_)));
+    assert!(matches!(item, TypeItem::Module(_)));
     let ty = provider.component_type();
     let TypeItem::Module(m) = ty.get_export(&engine, "own").unwrap().ty else {
         panic!("not a module export");
@@ -193,9 +193,9 @@ fn imported_instance_reexported() {
     let mut store = Store::new(&engine, ());
     let instance = linker.instantiate(&mut store, &component).unwrap();
     let (item, again) = instance.get_export(&mut store, None, "again").unwrap();
-    assert!(matches!(item, ComponentItem::ComponentInstance));
+    assert!(matches!(item, TypeItem::ComponentInstance(_)));
     let (item, m) = instance.get_export(&mut store, Some(&again), "m").unwrap();
-    assert!(matches!(item, ComponentItem::Module(_)));
+    assert!(matches!(item, TypeItem::Module(_)));
     let module = instance.get_module(&mut store, &m).unwrap();
     assert_eq!(
         module.exports().map(|e| e.name()).collect::<Vec<_>>(),
@@ -281,7 +281,7 @@ fn modules_of_nested_imported_instances() {
     let (item, inner) = instance
         .get_export(&mut store, Some(&again), "inner")
         .unwrap();
-    assert!(matches!(item, ComponentItem::ComponentInstance));
+    assert!(matches!(item, TypeItem::ComponentInstance(_)));
     let (_, m) = instance.get_export(&mut store, Some(&inner), "m").unwrap();
     assert!(instance.get_module(&mut store, &m).is_some());
 

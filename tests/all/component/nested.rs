@@ -3,7 +3,8 @@
 //! interface in one), outer aliases, resources crossing nested components,
 //! and the shim/fixup table pattern of lowered imports.
 
-use wasmtime::component::{Component, ComponentItem, Linker, Val};
+use wasmtime::component::types::ComponentItem;
+use wasmtime::component::{Component, Linker, Val};
 use wasmtime::{Engine, Store};
 
 /// wit-component's export shim: the outer component lifts a core function
@@ -35,7 +36,7 @@ fn nested_component_reexports_a_lifted_function() {
     let (item, api) = instance
         .get_export(&mut store, None, "test:demo/api")
         .unwrap();
-    assert!(matches!(item, ComponentItem::ComponentInstance));
+    assert!(matches!(item, ComponentItem::ComponentInstance(_)));
     let f = instance
         .get_export_index(&mut store, Some(&api), "f")
         .unwrap();

@@ -9,7 +9,8 @@
 //! installed. Each test skips (with a message) when its file is missing.
 
 use std::path::PathBuf;
-use wasmtime::component::{Component, ComponentItem, Instance, Linker, Val};
+use wasmtime::component::types::ComponentItem;
+use wasmtime::component::{Component, Instance, Linker, Val};
 use wasmtime::{Engine, Store};
 
 /// The built component `name`, if `build.sh` has made it.
@@ -62,7 +63,7 @@ fn check_hello_world(store: &mut Store<()>, instance: &Instance) {
     let (item, iface) = instance
         .get_export(&mut *store, None, "example:hello/greet")
         .unwrap();
-    assert!(matches!(item, ComponentItem::ComponentInstance));
+    assert!(matches!(item, ComponentItem::ComponentInstance(_)));
     let (item, index) = instance
         .get_export(&mut *store, Some(&iface), "greet")
         .unwrap();

@@ -377,3 +377,39 @@ fn exported_resource_types_are_found() {
     let other = linker.instantiate(&mut store, &component).unwrap();
     assert_ne!(other.get_resource(&mut store, "r"), Some(ty));
 }
+
+/// A root type import bounded `(eq ...)` to an earlier resource import
+/// needs no definition, and one the linker has must be that resource.
+#[test]
+fn root_eq_resource_imports_are_checked() {
+    struct A;
+    struct B;
+    let engine = Engine::default();
+    let component = Component::new(
+        &engine,
+        r#"(component
+             (import "a" (type $a (sub resource)))
+             (import "b" (type $b (eq $a))))"#,
+    )
+    .unwrap();
+    let linker_with = |b: Option<ResourceType>| {
+        let mut linker: Linker<()> = Linker::new(&engine);
+        let mut root = linker.root();
+        root.resource("a", ResourceType::host::<A>(), |_, _| Ok(()))
+            .unwrap();
+        if let Some(b) = b {
+            root.resource("b", b, |_, _| Ok(())).unwrap();
+        }
+        linker
+    };
+    assert!(linker_with(None).instantiate_pre(&component).is_ok());
+    let same = ResourceType::host::<A>();
+    assert!(linker_with(Some(same)).instantiate_pre(&component).is_ok());
+    let err = linker_with(Some(ResourceType::host::<B>()))
+        .instantiate_pre(&component)
+        .err()
+        .expect("a different resource must be refused");
+    let text = format!("{err:#}");
+    assert!(text.contains("component imports resource `b`"), "{text}");
+    assert!(text.contains("mismatched resource types"), "{text}");
+}

@@ -71,3 +71,38 @@
 (assert_return (invoke "by-ten") (u32.const 10))
 (assert_return (invoke "by-one") (u32.const 3))
 (assert_return (invoke "by-ten") (u32.const 20))
+
+;; Components reached through outer aliases and instantiated deeper than
+;; where they are defined: each one's own outer aliases still refer to the
+;; components around its definition.
+(component
+  (component $counter
+    (core module $m
+      (global $n (mut i32) (i32.const 0))
+      (func (export "bump") (global.set $n (i32.add (global.get $n) (i32.const 1))))
+      (func (export "n") (result i32) (global.get $n)))
+    (core instance $i (instantiate $m))
+    (func (export "bump") (canon lift (core func $i "bump")))
+    (func (export "n") (result u32) (canon lift (core func $i "n"))))
+  (component $tree
+    (import "bump" (func $bump))
+    (component $leaf
+      (import "bump" (func $bump))
+      (core func $b (canon lower (func $bump)))
+      (core module $m (import "" "b" (func $b)) (start $b))
+      (core instance (instantiate $m (with "" (instance (export "b" (func $b)))))))
+    (component $pair
+      (import "bump" (func $bump))
+      (instance (instantiate $leaf (with "bump" (func $bump))))
+      (instance (instantiate $leaf (with "bump" (func $bump)))))
+    (component $quad
+      (import "bump" (func $bump))
+      (instance (instantiate $pair (with "bump" (func $bump))))
+      (instance (instantiate $pair (with "bump" (func $bump)))))
+    (instance (instantiate $quad (with "bump" (func $bump))))
+    (instance (instantiate $leaf (with "bump" (func $bump)))))
+  (instance $c (instantiate $counter))
+  (instance (instantiate $tree (with "bump" (func $c "bump"))))
+  (export "n" (func $c "n"))
+)
+(assert_return (invoke "n") (u32.const 5))

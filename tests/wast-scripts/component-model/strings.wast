@@ -13,6 +13,12 @@
           (i32.add (global.get $bump) (i32.sub (local.get 2) (i32.const 1)))
           (i32.sub (i32.const 0) (local.get 2))))
       (global.set $bump (i32.add (local.get $p) (local.get 3)))
+      ;; A real realloc keeps the old contents (the canonical ABI shrinks
+      ;; a worst-case allocation after transcoding).
+      (if (local.get 0)
+        (then
+          (memory.copy (local.get $p) (local.get 0)
+            (select (local.get 1) (local.get 3) (i32.lt_u (local.get 1) (local.get 3))))))
       (local.get $p))
     (data (i32.const 100) "h\00i\00")
     (data (i32.const 110) "caf\e9")
@@ -102,6 +108,10 @@
             (i32.add (global.get $bump) (i32.sub (local.get 2) (i32.const 1)))
             (i32.sub (i32.const 0) (local.get 2))))
         (global.set $bump (i32.add (local.get $p) (local.get 3)))
+        (if (local.get 0)
+          (then
+            (memory.copy (local.get $p) (local.get 0)
+              (select (local.get 1) (local.get 3) (i32.lt_u (local.get 1) (local.get 3))))))
         (local.get $p))
       (func (export "echo") (param i32 i32) (result i32)
         (i32.store (i32.const 16) (local.get 0))
@@ -129,6 +139,10 @@
             (i32.add (global.get $bump) (i32.sub (local.get 2) (i32.const 1)))
             (i32.sub (i32.const 0) (local.get 2))))
         (global.set $bump (i32.add (local.get $p) (local.get 3)))
+        (if (local.get 0)
+          (then
+            (memory.copy (local.get $p) (local.get 0)
+              (select (local.get 1) (local.get 3) (i32.lt_u (local.get 1) (local.get 3))))))
         (local.get $p)))
     (core instance $libc (instantiate $libc))
     (core func $echo16 (canon lower (func $echo16) (memory (core memory $libc "memory"))

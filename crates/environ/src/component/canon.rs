@@ -20,6 +20,7 @@ impl Translator<'_, '_> {
             string_encoding: StringEncoding::Utf8,
             async_: false,
             callback: None,
+            instance: self.s.instance,
         };
         for option in options {
             match option {
@@ -295,6 +296,7 @@ impl Translator<'_, '_> {
     pub(crate) fn builtin(&mut self, b: Builtin) {
         let index = self.inl.out.builtins.len() as u32;
         self.inl.out.builtins.push(b);
+        self.inl.out.builtin_instances.push(self.s.instance);
         self.s.core_funcs.push(CoreDef::Builtin(index));
     }
 }

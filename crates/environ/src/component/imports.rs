@@ -2,7 +2,7 @@
 //! instance's type ([`InstanceImport`], with nested instances), the
 //! resources it brings, and its items when it is re-exported.
 
-use super::inline::{unsupported, ComponentInstanceDef, Translator};
+use super::inline::{unsupported, ComponentInstanceDef, Inliner, Translator};
 use super::modules::ModuleDef;
 use super::translate::{ComponentFuncDef, ExportDef, InstanceImport, ResourceDef};
 use anyhow::{anyhow, bail, Result};
@@ -159,5 +159,29 @@ impl Translator<'_, '_> {
             items.push((name, inner));
         }
         Ok(ExportDef::Instance(items))
+    }
+}
+
+impl Inliner<'_> {
+    /// Refuses what the root component may not export, as Wasmtime does:
+    /// a function it imported (itself or inside an exported instance).
+    pub(crate) fn check_root_export(&self, name: &str, def: &ExportDef) -> Result<()> {
+        match def {
+            ExportDef::Func(f) => {
+                if let ComponentFuncDef::Import { .. } = self.out.funcs[*f as usize] {
+                    bail!(
+                        "component export `{name}` is a reexport of an imported function \
+                         which is not implemented"
+                    );
+                }
+            }
+            ExportDef::Instance(items) => {
+                for (name, def) in items {
+                    self.check_root_export(name, def)?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
     }
 }

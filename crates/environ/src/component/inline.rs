@@ -100,10 +100,21 @@ pub(crate) struct Scope<'a> {
     args: Option<HashMap<String, Arg>>,
     /// The exports (of a nested component: the items of its instance).
     exports: Vec<(String, ExportDef)>,
+    /// The runtime instance this scope's instantiation makes (see
+    /// [`ComponentTranslation::instance_count`]).
+    pub(crate) instance: u32,
+    /// The component's bytes (for finding the lexically enclosing scope of
+    /// a component it instantiates).
+    range: Range<usize>,
 }
 
 impl<'a> Scope<'a> {
-    fn new(types: TypesRef<'a>, args: Option<HashMap<String, Arg>>) -> Self {
+    fn new(
+        types: TypesRef<'a>,
+        args: Option<HashMap<String, Arg>>,
+        instance: u32,
+        range: Range<usize>,
+    ) -> Self {
         Scope {
             types,
             core_funcs: Vec::new(),
@@ -120,6 +131,8 @@ impl<'a> Scope<'a> {
             resource_ids: HashMap::new(),
             args,
             exports: Vec::new(),
+            instance,
+            range,
         }
     }
 }
@@ -140,8 +153,10 @@ impl<'a> Inliner<'a> {
 
     /// Translates the root component.
     pub(crate) fn run(mut self) -> Result<ComponentTranslation> {
-        let scope = Scope::new(self.statics.root.as_ref(), None);
+        self.out.instance_count = 1;
+        self.out.instance_parents = vec![None];
         let len = self.bytes.len();
+        let scope = Scope::new(self.statics.root.as_ref(), None, 0, 0..len);
         let exports = Translator {
             inl: &mut self,
             parents: Vec::new(),
@@ -153,28 +168,6 @@ impl<'a> Inliner<'a> {
         }
         self.out.exports = exports;
         Ok(self.out)
-    }
-
-    /// Refuses what the root component may not export, as Wasmtime does:
-    /// a function it imported (itself or inside an exported instance).
-    fn check_root_export(&self, name: &str, def: &ExportDef) -> Result<()> {
-        match def {
-            ExportDef::Func(f) => {
-                if let ComponentFuncDef::Import { .. } = self.out.funcs[*f as usize] {
-                    bail!(
-                        "component export `{name}` is a reexport of an imported function \
-                         which is not implemented"
-                    );
-                }
-            }
-            ExportDef::Instance(items) => {
-                for (name, def) in items {
-                    self.check_root_export(name, def)?;
-                }
-            }
-            _ => {}
-        }
-        Ok(())
     }
 }
 
@@ -239,7 +232,8 @@ impl<'a> Translator<'a, '_> {
                             let dtor = dtor
                                 .map(|f| self.core_item(ExternalKind::Func, f))
                                 .transpose()?;
-                            self.add_resource(id, ResourceDef::Defined { dtor });
+                            let instance = self.s.instance;
+                            self.add_resource(id, ResourceDef::Defined { dtor, instance });
                         }
                         self.s.type_count += 1;
                     }
@@ -384,12 +378,25 @@ impl<'a> Translator<'a, '_> {
             bail!("nested component instantiations are more than {MAX_DEPTH} deep");
         }
         self.inl.depth += 1;
+        let instance = self.inl.out.instance_count;
+        self.inl.out.instance_count += 1;
+        self.inl.out.instance_parents.push(Some(self.s.instance));
+        // Outer aliases in the child refer to the components that enclose
+        // it lexically: the chain up to the innermost scope whose bytes
+        // contain it (a component reached through an outer alias may be
+        // instantiated deeper than where it is defined).
         let mut parents = self.parents.clone();
         parents.push(&self.s);
+        if let Some(pos) = parents
+            .iter()
+            .rposition(|p| p.range.start < key && key < p.range.end)
+        {
+            parents.truncate(pos + 1);
+        }
         let child = Translator {
             inl: &mut *self.inl,
             parents,
-            s: Scope::new(types.as_ref(), Some(args)),
+            s: Scope::new(types.as_ref(), Some(args), instance, range.clone()),
         };
         let result = child.read(range.clone());
         self.inl.depth -= 1;
@@ -464,11 +471,15 @@ impl<'a> Translator<'a, '_> {
             } => self.alias_instance_export(kind, instance_index, name)?,
             ComponentAlias::Outer { kind, count, index } => match kind {
                 ComponentOuterAliasKind::CoreModule => {
-                    let module = self.outer(count)?.modules[index as usize].clone();
+                    let module = self.outer(count)?.modules.get(index as usize).cloned();
+                    let module =
+                        module.ok_or_else(|| anyhow!("outer alias of unknown module {index}"))?;
                     self.s.modules.push(module);
                 }
                 ComponentOuterAliasKind::Component => {
-                    let component = self.outer(count)?.components[index as usize];
+                    let component = self.outer(count)?.components.get(index as usize).copied();
+                    let component = component
+                        .ok_or_else(|| anyhow!("outer alias of unknown component {index}"))?;
                     self.s.components.push(component);
                 }
                 ComponentOuterAliasKind::Type => self.s.type_count += 1,
@@ -605,6 +616,13 @@ impl<'a> Translator<'a, '_> {
                             path: Vec::new(),
                         },
                     );
+                } else if let Ok(id) = self.resource_at(ty_index) {
+                    // `(eq $r)` of an earlier resource: a definition the
+                    // linker has under this name must be that resource.
+                    if let Some(&earlier) = self.s.resource_ids.get(&id) {
+                        let eq = (name.to_string(), earlier);
+                        self.inl.out.root_eq_resources.push(eq);
+                    }
                 }
             }
             ComponentTypeRef::Module(_) => {

@@ -153,6 +153,9 @@ pub enum ResourceDef {
     Defined {
         /// The destructor, a core function taking the representation.
         dtor: Option<CoreDef>,
+        /// The runtime instance that defines it (see
+        /// [`ComponentTranslation::instance_count`]).
+        instance: u32,
     },
 }
 
@@ -200,6 +203,9 @@ pub struct CanonOptions {
     /// event loop calls with each event (without it, an async lift is
     /// *stackful*).
     pub callback: Option<Box<CoreDef>>,
+    /// The runtime instance whose handle tables the lift, lower or builtin
+    /// uses (see [`ComponentTranslation::instance_count`]).
+    pub instance: u32,
 }
 
 /// A function of the component's function index space.
@@ -332,10 +338,42 @@ pub struct ComponentTranslation {
     pub imports: Vec<(String, ImportType)>,
     /// Exports, by name.
     pub exports: Vec<(String, ExportDef)>,
+    /// Type imports of the root bounded `(eq ...)` to an earlier resource
+    /// (our index of it): they need no definition, but one the linker has
+    /// must be that resource.
+    pub root_eq_resources: Vec<(String, u32)>,
     /// Canonical builtins.
     pub builtins: Vec<Builtin>,
+    /// Per builtin: the runtime instance it belongs to.
+    pub builtin_instances: Vec<u32>,
+    /// How many runtime component instances an instantiation makes: the
+    /// root (0) and then each inlined instantiation of a nested component,
+    /// in order. Each has its own handle tables, as in the component
+    /// model, even though they share one `Instance` of the embedding API.
+    pub instance_count: u32,
+    /// Per runtime instance: the runtime instance that instantiated it
+    /// (`None` for the root).
+    pub instance_parents: Vec<Option<u32>>,
     /// The resource types, in order of appearance.
     pub resources: Vec<ResourceDef>,
+}
+
+impl ComponentTranslation {
+    /// Whether runtime instance `a` is `b` or one of its ancestors, or the
+    /// other way around: a call between them through an adapter would
+    /// re-enter an instance.
+    pub fn instances_related(&self, a: u32, b: u32) -> bool {
+        let is_ancestor = |anc: u32, mut of: u32| loop {
+            if anc == of {
+                return true;
+            }
+            match self.instance_parents.get(of as usize).copied().flatten() {
+                Some(p) => of = p,
+                None => return false,
+            }
+        };
+        is_ancestor(a, b) || is_ancestor(b, a)
+    }
 }
 
 /// The wasmparser features a component is validated with: `core` (the

@@ -10,11 +10,14 @@ use crate::store::StoreOpaque;
 use crate::{Func as CoreFunc, Memory};
 use anyhow::{anyhow, bail, ensure, Result};
 use maps::check_fixed_len;
+pub(crate) use strings::PendingString;
 use wasmtime_environ::component::{discriminant_size, FlatType, InterfaceType, StringEncoding};
 use wasmtime_runtime::vmcontext::ValRaw;
 
 mod handles;
 mod maps;
+mod strings;
+mod units;
 pub(crate) use handles::end_host_lends;
 
 /// The canonical options of a lift or lower, resolved to store items.
@@ -24,8 +27,11 @@ pub(crate) struct Options {
     pub(crate) realloc: Option<CoreFunc>,
     pub(crate) post_return: Option<CoreFunc>,
     pub(crate) encoding: StringEncoding,
-    /// The component instance (its resource types and handle table).
+    /// The component instance (its resource types and handle tables).
     pub(crate) instance: usize,
+    /// The runtime instance inside it whose handle tables are used (see
+    /// `ComponentTranslation::instance_count`).
+    pub(crate) sub: u32,
     /// The `async` option.
     pub(crate) async_: bool,
     /// The `callback` option of an async lift.
@@ -34,13 +40,14 @@ pub(crate) struct Options {
 
 impl Options {
     /// Options with only a memory (what `waitable-set.wait` writes to).
-    pub(crate) fn memory_only(memory: Option<Memory>, instance: usize) -> Options {
+    pub(crate) fn memory_only(memory: Option<Memory>, instance: usize, sub: u32) -> Options {
         Options {
             memory,
             realloc: None,
             post_return: None,
             encoding: StringEncoding::Utf8,
             instance,
+            sub,
             async_: false,
             callback: None,
         }
@@ -61,11 +68,27 @@ pub struct Cx<'a> {
     /// lowering: they stay in place until the call returns (see
     /// [`Cx::take_host_lends`]); otherwise until this context is dropped.
     pub(crate) host_lent: Vec<super::host_handles::HostIndex>,
+    /// Owned handles of the guest's table lifted as borrows by this
+    /// context: they may not leave the table until it is dropped.
+    pub(crate) guest_lends: Vec<u32>,
+    /// Lifting for an adapter between two guests (not for the host):
+    /// failures read as the adapter's traps.
+    pub(crate) adapter: bool,
+    /// Set while `realloc` allocates a string (for the adapter's trap).
+    allocating_string: bool,
+    /// Lifting UTF-8 strings for an adapter whose callee lowers them at
+    /// once: each is only checked and recorded here, and the callee's
+    /// `Cx` copies it after its `realloc` (so a failing `realloc` fails
+    /// before a huge string is copied, as in Wasmtime's adapters).
+    pub(crate) defer_strings: bool,
+    /// The strings deferred (when lifting) or still to copy (when
+    /// lowering, in reverse order).
+    pub(crate) pending_strings: Vec<PendingString>,
 }
 
 pub(crate) const CANONICAL_NAN32: u32 = 0x7fc0_0000;
 pub(crate) const CANONICAL_NAN64: u64 = 0x7ff8_0000_0000_0000;
-const UTF16_TAG: u32 = 1 << 31;
+pub(crate) const UTF16_TAG: u32 = 1 << 31;
 
 fn mismatch(ty: &InterfaceType, v: &Val) -> anyhow::Error {
     anyhow!(
@@ -109,6 +132,11 @@ impl<'a> Cx<'a> {
             opts,
             lent: Vec::new(),
             host_lent: Vec::new(),
+            guest_lends: Vec::new(),
+            adapter: false,
+            allocating_string: false,
+            defer_strings: false,
+            pending_strings: Vec::new(),
         }
     }
 
@@ -180,15 +208,20 @@ impl<'a> Cx<'a> {
         let mut slots = [old, old_size, align, size].map(ValRaw::u32);
         crate::func::invoke(self.store, func_ref, &mut slots)?;
         let ptr = slots[0].get_u32();
+        if self.adapter && !ptr.is_multiple_of(align) {
+            return Err(anyhow::Error::new(crate::Trap::UnalignedPointer));
+        }
         ensure!(
             ptr.is_multiple_of(align),
             "realloc return: result not aligned"
         );
         let end = u64::from(ptr) + u64::from(size);
-        ensure!(
-            end <= self.memory()?.len() as u64,
-            "realloc return: beyond end of memory"
-        );
+        if end > self.memory()?.len() as u64 {
+            if self.adapter && self.allocating_string {
+                return Err(anyhow::Error::new(crate::Trap::StringOutOfBounds));
+            }
+            bail!("realloc return: beyond end of memory");
+        }
         Ok(ptr)
     }
 
@@ -425,38 +458,6 @@ impl<'a> Cx<'a> {
         }
     }
 
-    pub(crate) fn store_string(&mut self, s: &str) -> Result<(u32, u32)> {
-        match self.opts.encoding {
-            StringEncoding::Utf8 => {
-                let len = u32::try_from(s.len()).map_err(|_| anyhow!("string too large"))?;
-                let ptr = self.realloc(0, 0, 1, len)?;
-                self.write(ptr, s.as_bytes())?;
-                Ok((ptr, len))
-            }
-            StringEncoding::CompactUtf16 if s.chars().all(|c| u32::from(c) < 0x100) => {
-                let bytes: Vec<u8> = s.chars().map(|c| c as u8).collect();
-                let len = u32::try_from(bytes.len()).map_err(|_| anyhow!("string too large"))?;
-                let ptr = self.realloc(0, 0, 2, len)?;
-                self.write(ptr, &bytes)?;
-                Ok((ptr, len))
-            }
-            StringEncoding::Utf16 | StringEncoding::CompactUtf16 => {
-                let units: Vec<u8> = s.encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
-                let count = units.len() / 2;
-                ensure!(count < UTF16_TAG as usize, "string too large");
-                let ptr = self.realloc(0, 0, 2, units.len() as u32)?;
-                self.write(ptr, &units)?;
-                let len = count as u32;
-                let tagged = if self.opts.encoding == StringEncoding::CompactUtf16 {
-                    len | UTF16_TAG
-                } else {
-                    len
-                };
-                Ok((ptr, tagged))
-            }
-        }
-    }
-
     pub(super) fn store_list(&mut self, elem: &InterfaceType, items: &[Val]) -> Result<(u32, u32)> {
         let size = elem.size();
         let bytes = u32::try_from(items.len())
@@ -665,35 +666,6 @@ impl<'a> Cx<'a> {
                 make_case(ty, case, payload)
             }
         })
-    }
-
-    pub(crate) fn load_string(&mut self, ptr: u32, len: u32) -> Result<String> {
-        let (utf16, len) = match self.opts.encoding {
-            StringEncoding::Utf8 => {
-                let range = self.range(ptr, len as usize)?;
-                let bytes = &self.memory()?[range];
-                return std::str::from_utf8(bytes)
-                    .map(str::to_string)
-                    .map_err(|_| anyhow!("invalid utf-8 sequence in a string"));
-            }
-            StringEncoding::Utf16 => (true, len),
-            StringEncoding::CompactUtf16 => (len & UTF16_TAG != 0, len & !UTF16_TAG),
-        };
-        // Both UTF-16 encodings align strings to 2, Latin-1 ones too.
-        ensure!(ptr.is_multiple_of(2), "string pointer not aligned to 2");
-        if !utf16 {
-            let range = self.range(ptr, len as usize)?;
-            return Ok(self.memory()?[range]
-                .iter()
-                .map(|b| char::from(*b))
-                .collect());
-        }
-        let range = self.range(ptr, len as usize * 2)?;
-        let units: Vec<u16> = self.memory()?[range]
-            .chunks_exact(2)
-            .map(|c| u16::from_le_bytes([c[0], c[1]]))
-            .collect();
-        String::from_utf16(&units).map_err(|_| anyhow!("invalid utf-16 sequence in a string"))
     }
 
     pub(super) fn load_list(

@@ -237,6 +237,46 @@ fn imported_resource(
     ResourceType::uninstantiated(inner.id, index as u32)
 }
 
+/// The type of the export at `path` (positions in the nested export
+/// lists) of the component, with `resources` standing for its resource
+/// indices (placeholders before instantiation, an instance's types after).
+/// `None` for a missing export and for exported function, instance and
+/// component types, which the translation does not keep.
+pub(crate) fn export_type(
+    inner: &Arc<ComponentInner>,
+    path: &[usize],
+    resources: &Arc<[ResourceType]>,
+) -> Option<ComponentItem> {
+    let (last, outer) = path.split_last()?;
+    let mut items = &inner.translation.exports;
+    for &pos in outer {
+        match &items.get(pos)?.1 {
+            ExportDef::Instance(inner) => items = inner,
+            _ => return None,
+        }
+    }
+    Some(match &items.get(*last)?.1 {
+        ExportDef::Func(f) => ComponentItem::ComponentFunc(ComponentFunc::new(
+            super::exports::func_type(&inner.translation, *f)?,
+            resources.clone(),
+        )),
+        ExportDef::Instance(_) => ComponentItem::ComponentInstance(ComponentInstance {
+            inner: inner.clone(),
+            place: Place::Export(path.to_vec()),
+        }),
+        ExportDef::Resource(r) => ComponentItem::Resource(*resources.get(*r as usize)?),
+        ExportDef::Type(Some(ty)) => ComponentItem::Type(Type::new(ty, resources)),
+        ExportDef::Module(m) => ComponentItem::Module(module_type(inner, m)?),
+        ExportDef::Type(None) => return None,
+    })
+}
+
+/// Placeholder types of all the component's resources (for
+/// [`export_type`] before instantiation).
+pub(crate) fn placeholder_resources(inner: &Arc<ComponentInner>) -> Arc<[ResourceType]> {
+    resources(inner)
+}
+
 /// The items of an export list at `path`. Functions whose type cannot be
 /// found and type exports that are neither value types nor resources
 /// (function, instance or component types) are left out.

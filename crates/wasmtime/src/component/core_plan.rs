@@ -38,6 +38,16 @@ pub(crate) enum Source {
     Builtin(u32),
 }
 
+impl Source {
+    /// The core instance an item or named export comes from.
+    pub(crate) fn core_instance(&self) -> Option<u32> {
+        match self {
+            Source::Item { instance, .. } | Source::Named { instance, .. } => Some(*instance),
+            Source::Lowered(_) | Source::Builtin(_) => None,
+        }
+    }
+}
+
 /// The sources of a set of canonical options' core items.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct PlannedOptions {
@@ -159,7 +169,7 @@ impl CorePlan {
             .resources
             .iter()
             .map(|r| match r {
-                ResourceDef::Defined { dtor: Some(d) } => {
+                ResourceDef::Defined { dtor: Some(d), .. } => {
                     plan.resolve(translation, modules, d).map(Some)
                 }
                 _ => Ok(None),

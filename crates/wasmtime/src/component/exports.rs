@@ -3,9 +3,9 @@
 //! every instance of it, and the typed descriptions of exported items
 //! ([`ComponentItem`]).
 
+use super::component_type::{export_type, placeholder_resources};
 use super::instance_data::{ExportItem, InstanceData};
-use super::types::ComponentFunc;
-use super::{Component, Func, InstancePre, ResourceType};
+use super::{types, Component, Func, InstancePre, ResourceType};
 use crate::store::{StoreOpaque, Stored};
 use crate::{AsContext, AsContextMut};
 use std::sync::Arc;
@@ -29,26 +29,14 @@ pub struct ComponentExportIndex {
     path: Vec<usize>,
 }
 
-/// An exported item, as [`Instance::get_export`] and
-/// [`Component::get_export`] describe it.
-#[derive(Clone, Debug)]
-pub enum ComponentItem {
-    /// A function.
-    ComponentFunc(ComponentFunc),
-    /// An instance of exports.
-    ComponentInstance,
-    /// A resource type.
-    Resource(ResourceType),
-    /// A core module, with the type the component gives it.
-    Module(super::types::Module),
-    /// Another type.
-    Type,
-}
-
 /// A name or index for looking up an instance's exports.
 pub trait ExportLookup {
     #[doc(hidden)]
     fn lookup(&self, instance: &Instance, store: &StoreOpaque) -> Option<Vec<usize>>;
+
+    /// The name looked up, or the index itself.
+    #[doc(hidden)]
+    fn name(&self) -> Result<&str, &ComponentExportIndex>;
 }
 
 impl ExportLookup for &str {
@@ -56,11 +44,19 @@ impl ExportLookup for &str {
         let data = instance.data(store);
         Some(vec![position(&data.exports, self)?])
     }
+
+    fn name(&self) -> Result<&str, &ComponentExportIndex> {
+        Ok(self)
+    }
 }
 
 impl ExportLookup for String {
     fn lookup(&self, instance: &Instance, store: &StoreOpaque) -> Option<Vec<usize>> {
         self.as_str().lookup(instance, store)
+    }
+
+    fn name(&self) -> Result<&str, &ComponentExportIndex> {
+        Ok(self)
     }
 }
 
@@ -68,11 +64,19 @@ impl ExportLookup for ComponentExportIndex {
     fn lookup(&self, instance: &Instance, store: &StoreOpaque) -> Option<Vec<usize>> {
         (self.component == instance.data(store).component).then(|| self.path.clone())
     }
+
+    fn name(&self) -> Result<&str, &ComponentExportIndex> {
+        Err(self)
+    }
 }
 
 impl ExportLookup for &ComponentExportIndex {
     fn lookup(&self, instance: &Instance, store: &StoreOpaque) -> Option<Vec<usize>> {
         (*self).lookup(instance, store)
+    }
+
+    fn name(&self) -> Result<&str, &ComponentExportIndex> {
+        (*self).name()
     }
 }
 
@@ -140,23 +144,19 @@ impl Instance {
     }
 
     /// Finds the export `name` at the root (`instance: None`) or inside an
-    /// exported instance.
+    /// exported instance: its type, with this instance's resource types,
+    /// and its index. `None` also for exported function, instance and
+    /// component types (not kept by the translation).
     pub fn get_export(
         &self,
         mut store: impl AsContextMut,
         instance: Option<&ComponentExportIndex>,
         name: &str,
-    ) -> Option<(ComponentItem, ComponentExportIndex)> {
+    ) -> Option<(types::ComponentItem, ComponentExportIndex)> {
         let index = self.get_export_index(&mut store, instance, name)?;
         let mut ctx = store.as_context_mut();
-        let store = ctx.opaque();
-        let item = match self.item(store, &index.path)? {
-            ExportItem::Func(f) => ComponentItem::ComponentFunc(f.ty_in(store)),
-            ExportItem::Instance(_) => ComponentItem::ComponentInstance,
-            ExportItem::Resource(r) => ComponentItem::Resource(r),
-            ExportItem::Module(m) => ComponentItem::Module(super::types::Module::compiled(&m)),
-            ExportItem::Type => ComponentItem::Type,
-        };
+        let data = self.data(ctx.opaque());
+        let item = export_type(&data.inner, &index.path, &data.resource_types)?;
         Some((item, index))
     }
 
@@ -223,19 +223,8 @@ impl Component {
     pub fn get_export_index(
         &self,
         instance: Option<&ComponentExportIndex>,
-        name: &str,
+        name: impl ExportLookup,
     ) -> Option<ComponentExportIndex> {
-        self.get_export(instance, name).map(|(_, i)| i)
-    }
-
-    /// As [`Component::get_export_index`], with a description of the item.
-    /// Resource types here are placeholders until instantiation (compare
-    /// them with [`Instance::get_resource`]'s).
-    pub fn get_export(
-        &self,
-        instance: Option<&ComponentExportIndex>,
-        name: &str,
-    ) -> Option<(ComponentItem, ComponentExportIndex)> {
         let component = self.inner.id;
         let translation = &self.inner.translation;
         let mut path = Vec::new();
@@ -252,28 +241,28 @@ impl Component {
                 path.push(pos);
             }
         }
-        let pos = position(items, name)?;
-        path.push(pos);
-        let resources = || -> Arc<[ResourceType]> {
-            (0..translation.resources.len())
-                .map(|i| ResourceType::uninstantiated(component, i as u32))
-                .collect()
-        };
-        let item = match &items[pos].1 {
-            ExportDef::Func(f) => ComponentItem::ComponentFunc(ComponentFunc::new(
-                func_type(translation, *f)?,
-                resources(),
-            )),
-            ExportDef::Instance(_) => ComponentItem::ComponentInstance,
-            ExportDef::Resource(r) => {
-                ComponentItem::Resource(ResourceType::uninstantiated(component, *r))
-            }
-            ExportDef::Module(m) => {
-                ComponentItem::Module(super::component_type::module_type(&self.inner, m)?)
-            }
-            ExportDef::Type(_) => ComponentItem::Type,
-        };
-        Some((item, ComponentExportIndex { component, path }))
+        match name.name() {
+            Ok(name) => path.push(position(items, name)?),
+            Err(index) if index.component == component => return Some(index.clone()),
+            Err(_) => return None,
+        }
+        Some(ComponentExportIndex { component, path })
+    }
+
+    /// As [`Component::get_export_index`], with the type of the item.
+    /// Resource types here are placeholders until instantiation (compare
+    /// them with [`Instance::get_resource`]'s). `None` also for exported
+    /// function, instance and component types (not kept by the
+    /// translation).
+    pub fn get_export(
+        &self,
+        instance: Option<&ComponentExportIndex>,
+        name: impl ExportLookup,
+    ) -> Option<(types::ComponentItem, ComponentExportIndex)> {
+        let index = self.get_export_index(instance, name)?;
+        let resources = placeholder_resources(&self.inner);
+        let item = export_type(&self.inner, &index.path, &resources)?;
+        Some((item, index))
     }
 }
 

@@ -126,7 +126,7 @@ impl Func {
         }
         let instance = data.options.instance;
         super::InstanceData::enter(store, instance, |store| {
-            self.call_inner(store, params, results)
+            self.call_inner(store, params, results, false)
         })
     }
 
@@ -148,18 +148,37 @@ impl Func {
         }
     }
 
-    /// Calls the function without entering its instance (for calls
-    /// between components inlined into one instance).
+    /// Calls the function without entering its instance (`adapter`: for
+    /// a call between components inlined into one instance).
     pub(crate) fn call_inner(
         &self,
         store: &mut StoreOpaque,
         params: &[Val],
         results: &mut [Val],
+        adapter: bool,
     ) -> Result<()> {
         let data = self.data(store);
         if data.options.async_ {
             return self.call_async_lifted(store, params, results, true);
         }
+        // The call's frame spans the lowering (a `realloc` may use
+        // `context.set`), the core call and `post-return`.
+        #[cfg(feature = "component-model-async")]
+        return super::concurrent::sync_frame(store, data.ty.is_async, |store| {
+            Self::call_sync(store, &data, params, results, adapter)
+        });
+        #[cfg(not(feature = "component-model-async"))]
+        Self::call_sync(store, &data, params, results, adapter)
+    }
+
+    /// [`Func::call_inner`] of a synchronously lifted function.
+    fn call_sync(
+        store: &mut StoreOpaque,
+        data: &LiftedFunc,
+        params: &[Val],
+        results: &mut [Val],
+        adapter: bool,
+    ) -> Result<()> {
         let ty = &data.ty;
         ensure!(
             params.len() == ty.params.len(),
@@ -174,8 +193,16 @@ impl Func {
             results.len()
         );
         let mut raw = Vec::new();
-        let lent = {
-            let mut cx = Cx::new(&mut *store, &data.options);
+        // UTF-8 strings the adapter deferred, copied as they are lowered.
+        let mut pending = match adapter {
+            true => std::mem::take(&mut store.adapter_strings),
+            false => Vec::new(),
+        };
+        pending.reverse();
+        let lent = own_frame(store, &data.options, |store| -> Result<_> {
+            let mut cx = Cx::new(store, &data.options);
+            cx.adapter = adapter;
+            cx.pending_strings = pending;
             match ty.flat_params_len() {
                 Some(_) => {
                     for ((_, t), v) in ty.params.iter().zip(params) {
@@ -189,22 +216,18 @@ impl Func {
                     raw.push(ValRaw::u32(ptr));
                 }
             }
-            (std::mem::take(&mut cx.lent), cx.take_host_lends())
-        };
+            Ok((std::mem::take(&mut cx.lent), cx.take_host_lends()))
+        })?;
         let (lent, host_lent) = lent;
         let flat_result = ty.flat_result_len();
         let core_results = flat_result.unwrap_or(1);
         if raw.len() < core_results {
             raw.resize(core_results, ValRaw::u64(0));
         }
-        let called = data.core.func_ref_ptr(store).and_then(|func_ref| {
-            #[cfg(feature = "component-model-async")]
-            return super::concurrent::sync_frame(store, ty.is_async, |store| {
-                invoke(store, func_ref, &mut raw)
-            });
-            #[cfg(not(feature = "component-model-async"))]
-            invoke(store, func_ref, &mut raw)
-        });
+        let called = data
+            .core
+            .func_ref_ptr(store)
+            .and_then(|func_ref| invoke(store, func_ref, &mut raw));
         super::abi::end_host_lends(store, host_lent);
         called?;
         let mut cx = Cx::new(&mut *store, &data.options);
@@ -217,12 +240,46 @@ impl Func {
             };
         }
         drop(cx);
-        if let Some(post_return) = data.options.post_return {
-            let func_ref = post_return.func_ref_ptr(store)?;
-            // It receives the core function's results.
-            let mut args = raw[..core_results].to_vec();
-            invoke(store, func_ref, &mut args)?;
-        }
-        Ok(())
+        post_return(store, &data.options, &raw[..core_results])
     }
+}
+
+/// Runs `f` (a lowering with `opts`, which may call `realloc`) in a frame
+/// of its own: a `realloc` has context slots of its own, apart from those
+/// of the call it prepares; and, as in Wasmtime, the instance written to
+/// may not leave meanwhile (its `realloc` cannot call imports).
+pub(crate) fn own_frame<R>(
+    store: &mut StoreOpaque,
+    opts: &Options,
+    f: impl FnOnce(&mut StoreOpaque) -> R,
+) -> R {
+    let (instance, sub) = (opts.instance, opts.sub);
+    let may_leave = store.component_instances[instance].may_leave(sub);
+    store.component_instances[instance].set_may_leave(sub, false);
+    #[cfg(feature = "component-model-async")]
+    let r = super::concurrent::sync_frame(store, false, f);
+    #[cfg(not(feature = "component-model-async"))]
+    let r = f(store);
+    store.component_instances[instance].set_may_leave(sub, may_leave);
+    r
+}
+
+/// Runs the `post-return` function of `opts`, if any, with the core
+/// function's results `results`. It may not call imports or most builtins
+/// (they trap with "cannot leave component instance"); if it fails, the
+/// instance stays that way, as in Wasmtime.
+pub(crate) fn post_return(
+    store: &mut StoreOpaque,
+    opts: &Options,
+    results: &[ValRaw],
+) -> Result<()> {
+    let Some(post_return) = opts.post_return else {
+        return Ok(());
+    };
+    let func_ref = post_return.func_ref_ptr(store)?;
+    let mut args = results.to_vec();
+    store.component_instances[opts.instance].set_may_leave(opts.sub, false);
+    invoke(store, func_ref, &mut args)?;
+    store.component_instances[opts.instance].set_may_leave(opts.sub, true);
+    Ok(())
 }

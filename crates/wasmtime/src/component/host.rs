@@ -58,7 +58,17 @@ pub(crate) trait HostFuncKind<T: 'static>: Send + Sync {
 impl<T: 'static> HostFunc<T> {
     /// A dynamically typed function: any import type will do.
     pub(crate) fn dynamic(func: Arc<HostFn<T>>) -> HostFunc<T> {
-        HostFunc(Arc::new(Dynamic(func)))
+        HostFunc(Arc::new(Dynamic(func, None)))
+    }
+
+    /// The adapter of a call between two components inlined into one
+    /// instance: unlike the host's, its results are lowered in the caller's
+    /// frame (a `realloc` sees the caller's context slots).
+    /// `defer_strings`: the callee lowers the arguments at once (it is
+    /// lifted synchronously), so UTF-8 strings are copied only after its
+    /// `realloc` (see `abi::PendingString`).
+    pub(crate) fn adapter(func: Arc<HostFn<T>>, defer_strings: bool) -> HostFunc<T> {
+        HostFunc(Arc::new(Dynamic(func, Some(defer_strings))))
     }
 
     /// A statically typed function, checked against the import's type.
@@ -96,7 +106,9 @@ impl<T: 'static> HostFunc<T> {
     }
 }
 
-struct Dynamic<T: 'static>(Arc<HostFn<T>>);
+/// A dynamically typed function (`Some`: an adapter between guests, and
+/// whether it defers strings).
+struct Dynamic<T: 'static>(Arc<HostFn<T>>, Option<bool>);
 
 impl<T: 'static> HostFuncKind<T> for Dynamic<T> {
     fn typecheck(&self, _ty: &ComponentFuncType) -> Result<()> {
@@ -105,8 +117,9 @@ impl<T: 'static> HostFuncKind<T> for Dynamic<T> {
 
     fn entry(&self, ty: Arc<ComponentFuncType>, opts: Arc<Options>) -> Arc<HostFuncRaw<T>> {
         let host = self.0.clone();
+        let adapter = self.1;
         Arc::new(move |caller: Caller<'_, T>, slots: &mut [ValRaw]| {
-            call_host(caller, &ty, &opts, &*host, slots)
+            call_host(caller, &ty, &opts, &*host, slots, adapter)
         })
     }
 }
@@ -152,20 +165,24 @@ where
                 }
             };
             let ret = func(StoreContextMut(&mut *caller.store.0), params)?;
-            let mut cx = Cx::new(caller.store.opaque(), &opts);
-            let mut types = ty.result.iter();
-            match flat_results {
-                Some(_) => {
-                    let mut out = Vec::new();
-                    ret.lower_fields_flat(&mut cx, &mut types, &mut out)?;
-                    slots[..out.len()].copy_from_slice(&out);
+            // A `realloc` runs in a frame of its own.
+            super::func::own_frame(caller.store.opaque(), &opts, |store| -> Result<()> {
+                let mut cx = Cx::new(store, &opts);
+                let mut types = ty.result.iter();
+                match flat_results {
+                    Some(_) => {
+                        let mut out = Vec::new();
+                        ret.lower_fields_flat(&mut cx, &mut types, &mut out)?;
+                        slots[..out.len()].copy_from_slice(&out);
+                    }
+                    None if ty.result.is_none() => {}
+                    None => {
+                        let retptr = slots[retptr_slot].get_u32();
+                        ret.store_fields(&mut cx, &mut types, retptr)?;
+                    }
                 }
-                None if ty.result.is_none() => {}
-                None => {
-                    let retptr = slots[retptr_slot].get_u32();
-                    ret.store_fields(&mut cx, &mut types, retptr)?;
-                }
-            }
+                Ok(())
+            })?;
             if async_ {
                 slots[0] = ValRaw::u32(RETURNED);
             }

@@ -2,11 +2,11 @@
 //! for its lowered imports, and its lifted exports as [`Func`]s.
 
 use super::abi::{Cx, Options};
-use super::core_plan::{PlannedOptions, Source};
+use super::core_plan::{CorePlan, PlannedOptions, Source};
 use super::host::HostFunc;
 use super::instance_data::{ExportItem, InstanceData};
 use super::linker::HostFn;
-use super::resources::{run_dtor, HandleTable, HostDtor};
+use super::resources::{run_dtor, HostDtor};
 use super::types::ComponentFunc;
 use super::{Component, Func, Instance, ResourceType, Val};
 use crate::func::{Caller, HostFuncRaw};
@@ -153,17 +153,22 @@ pub(crate) fn instantiate<T: 'static>(
                 }
             };
             resource_types.push(ty);
-            defined.push(matches!(def, ResourceDef::Defined { .. }));
+            defined.push(match def {
+                ResourceDef::Defined { instance, .. } => Some(*instance),
+                ResourceDef::Imported { .. } => None,
+            });
         }
         opaque.component_instances.push(InstanceData {
             exports: Vec::new(),
             component: component.inner.id,
+            inner: component.inner.clone(),
             pre: None,
             resource_types: resource_types.into(),
             defined,
-            dtors: Vec::new(),
-            handles: HandleTable::default(),
+            dtors: vec![None; translation.resources.len()],
+            handles: Vec::new(),
             may_enter: true,
+            cannot_leave: Vec::new(),
             #[cfg(feature = "component-model-async")]
             concurrent: Default::default(),
         });
@@ -229,27 +234,19 @@ pub(crate) fn instantiate<T: 'static>(
             CoreInstanceDef::FromExports(_) => None,
         };
         b.core.push(rt);
+        // Destructors defined by this core instance are needed as soon as
+        // later start functions drop resources.
+        b.resolve_dtors(plan, |s| s.core_instance() == Some(i as u32))?;
     }
     let exports = translation
         .exports
         .iter()
         .map(|(n, e)| Ok((n.clone(), b.export(e)?)))
         .collect::<Result<Vec<_>>>()?;
-    let mut dtors = Vec::new();
-    for i in 0..translation.resources.len() {
-        dtors.push(match plan.dtor(i) {
-            Some(source) => Some(
-                b.source_extern(source)?
-                    .into_func()
-                    .ok_or_else(|| anyhow!("resource destructor is not a function"))?,
-            ),
-            None => None,
-        });
-    }
+    b.resolve_dtors(plan, |s| s.core_instance().is_none())?;
     let store = b.store.opaque();
     let data = &mut store.component_instances[index];
     data.exports = exports;
-    data.dtors = dtors;
     Ok(Instance(Stored {
         store: store.id(),
         index,
@@ -301,6 +298,21 @@ fn imported_module<T: 'static>(
 }
 
 impl<T: 'static> Builder<'_, '_, T> {
+    /// Sets the destructors whose sources `ready` accepts.
+    fn resolve_dtors(&mut self, plan: &CorePlan, ready: impl Fn(&Source) -> bool) -> Result<()> {
+        for r in 0..self.component.inner.translation.resources.len() {
+            let Some(source) = plan.dtor(r).filter(|s| ready(s)) else {
+                continue;
+            };
+            let func = self
+                .source_extern(source)?
+                .into_func()
+                .ok_or_else(|| anyhow!("resource destructor is not a function"))?;
+            self.store.opaque().component_instances[self.instance].dtors[r] = Some(func);
+        }
+        Ok(())
+    }
+
     /// The core item of `source` (its core instance already made).
     fn source_extern(&mut self, source: Source) -> Result<Extern> {
         Ok(match source {
@@ -388,6 +400,7 @@ impl<T: 'static> Builder<'_, '_, T> {
         let engine = self.store.engine().clone();
         let translation = &self.component.inner.translation;
         let builtin = &translation.builtins[index as usize];
+        let sub = translation.builtin_instances[index as usize];
         #[cfg(feature = "component-model-async")]
         {
             let memory = match builtin {
@@ -410,9 +423,16 @@ impl<T: 'static> Builder<'_, '_, T> {
                 }
                 _ => None,
             };
-            if let Some((ty, raw)) =
-                super::concurrent::builtin_func::<T>(&engine, instance, builtin, memory, options)
-            {
+            if let Some((ty, raw)) = super::concurrent::builtin_func::<T>(
+                &engine, instance, sub, builtin, memory, options,
+            ) {
+                let raw = match builtin {
+                    Builtin::ContextGet(_)
+                    | Builtin::ContextSet(_)
+                    | Builtin::BackpressureInc
+                    | Builtin::BackpressureDec => raw,
+                    _ => leaving(raw, instance, sub),
+                };
                 let func = crate::Func::new_host(self.store, ty, raw)?;
                 self.builtins.insert(index, func);
                 return Ok(func);
@@ -424,7 +444,9 @@ impl<T: 'static> Builder<'_, '_, T> {
                 Arc::new(move |mut caller: Caller<'_, T>, slots: &mut [ValRaw]| {
                     let store = caller.store.opaque();
                     let ty = store.component_instances[instance].resource_types[r as usize];
-                    let handle = store.handles(instance).insert_own(ty, slots[0].get_u32())?;
+                    let handle = store
+                        .handles(instance, sub)
+                        .insert_own(ty, slots[0].get_u32())?;
                     slots[0] = ValRaw::u32(handle);
                     Ok(())
                 }),
@@ -434,7 +456,7 @@ impl<T: 'static> Builder<'_, '_, T> {
                 Arc::new(move |mut caller: Caller<'_, T>, slots: &mut [ValRaw]| {
                     let store = caller.store.opaque();
                     let ty = store.component_instances[instance].resource_types[r as usize];
-                    let rep = store.handles(instance).rep(slots[0].get_u32(), ty)?;
+                    let rep = store.handles(instance, sub).rep(slots[0].get_u32(), ty)?;
                     slots[0] = ValRaw::u32(rep);
                     Ok(())
                 }),
@@ -444,7 +466,9 @@ impl<T: 'static> Builder<'_, '_, T> {
                 Arc::new(move |mut caller: Caller<'_, T>, slots: &mut [ValRaw]| {
                     let store = caller.store.opaque();
                     let ty = store.component_instances[instance].resource_types[r as usize];
-                    let (rep, own) = store.handles(instance).remove(slots[0].get_u32(), ty)?;
+                    let (rep, own) = store
+                        .handles(instance, sub)
+                        .remove(slots[0].get_u32(), ty)?;
                     if own {
                         run_dtor(&mut caller.store, ty, rep)?;
                     }
@@ -455,6 +479,10 @@ impl<T: 'static> Builder<'_, '_, T> {
                 "component-model async builtins need the `component-model-async` feature of \
                  `wasmtime`"
             ),
+        };
+        let raw = match builtin {
+            Builtin::ResourceRep(_) => raw,
+            _ => leaving(raw, instance, sub),
         };
         let func = crate::Func::new_host(self.store, ty, raw)?;
         self.builtins.insert(index, func);
@@ -487,6 +515,7 @@ impl<T: 'static> Builder<'_, '_, T> {
             post_return: func(self, &sources.post_return)?,
             encoding: o.string_encoding,
             instance: self.instance,
+            sub: o.instance,
             async_: o.async_,
             callback: func(self, &sources.callback)?,
         })
@@ -529,65 +558,90 @@ impl<T: 'static> Builder<'_, '_, T> {
         }
         let translation = &self.component.inner.translation;
         let lowering = &translation.lowerings[index as usize];
-        let host =
-            match &translation.funcs[lowering.func as usize] {
-                ComponentFuncDef::Import { import, path } => {
-                    if let Some(host) = &self.imports.lowered[index as usize] {
-                        host.clone()
-                    } else {
-                        match (&self.imports[*import as usize], path.as_slice()) {
-                            (ResolvedImport::Func(f), []) => f.clone(),
-                            (import, path) => {
-                                let (instance, name) = instance_item(import, path)?;
-                                instance.funcs.get(name).cloned().ok_or_else(|| {
-                                    anyhow!("import function `{name}` is not defined")
-                                })?
-                            }
+        let host = match &translation.funcs[lowering.func as usize] {
+            ComponentFuncDef::Import { import, path } => {
+                if let Some(host) = &self.imports.lowered[index as usize] {
+                    host.clone()
+                } else {
+                    match (&self.imports[*import as usize], path.as_slice()) {
+                        (ResolvedImport::Func(f), []) => f.clone(),
+                        (import, path) => {
+                            let (instance, name) = instance_item(import, path)?;
+                            instance
+                                .funcs
+                                .get(name)
+                                .cloned()
+                                .ok_or_else(|| anyhow!("import function `{name}` is not defined"))?
                         }
                     }
                 }
-                ComponentFuncDef::Lifted { .. } => {
-                    // An adapter between two components inlined into this
-                    // one: the callee's values are lifted from the caller and
-                    // lowered into the callee through `Val`s. Both are parts
-                    // of this instance, so the call does not enter it anew.
-                    let callee = self.func(lowering.func)?;
-                    #[cfg(feature = "component-model-async")]
-                    if lowering.options.async_ {
-                        // An async lower: the callee's task may stay pending.
-                        let (opts, ty, core_ty) = self.lowering_parts(index)?;
-                        let raw: Arc<HostFuncRaw<T>> =
-                            Arc::new(move |mut caller: Caller<'_, T>, slots: &mut [ValRaw]| {
-                                super::concurrent::guest_async_lower(
-                                    caller.store.opaque(),
-                                    callee,
-                                    &ty,
-                                    &opts,
-                                    slots,
-                                )
-                            });
-                        let func = crate::Func::new_host(self.store, core_ty, raw)?;
-                        self.lowered.insert(index, func);
-                        return Ok(func);
-                    }
-                    // A synchronous lower of an `async`-typed callee blocks
-                    // its caller, which only a task that may block can do.
-                    #[cfg(feature = "component-model-async")]
-                    let callee_async = matches!(
-                        &translation.funcs[lowering.func as usize],
-                        ComponentFuncDef::Lifted { ty, .. } if ty.is_async
-                    );
-                    HostFunc::dynamic(Arc::new(move |mut store, _ty, params, results| {
-                        #[cfg(feature = "component-model-async")]
-                        if callee_async {
-                            super::concurrent::check_blocking(store.opaque())?;
-                        }
-                        callee.call_inner(store.opaque(), params, results)
-                    }))
+            }
+            ComponentFuncDef::Lifted { options, .. }
+                if translation.instances_related(options.instance, lowering.options.instance) =>
+            {
+                // A lift lowered into its own instance, an ancestor or a
+                // descendant: calling it would re-enter an instance.
+                let (_, _, core_ty) = self.lowering_parts(index)?;
+                let raw: Arc<HostFuncRaw<T>> = Arc::new(|_: Caller<'_, T>, _: &mut [ValRaw]| {
+                    Err(anyhow::Error::new(crate::Trap::CannotEnterComponent))
+                });
+                let func = crate::Func::new_host(self.store, core_ty, raw)?;
+                self.lowered.insert(index, func);
+                return Ok(func);
+            }
+            ComponentFuncDef::Lifted { .. } => {
+                // An adapter between two components inlined into this
+                // one: the callee's values are lifted from the caller and
+                // lowered into the callee through `Val`s. Both are parts
+                // of this instance, so the call does not enter it anew.
+                let callee = self.func(lowering.func)?;
+                #[cfg(feature = "component-model-async")]
+                if lowering.options.async_ {
+                    // An async lower: the callee's task may stay pending.
+                    let (opts, ty, core_ty) = self.lowering_parts(index)?;
+                    let sub = opts.sub;
+                    let raw: Arc<HostFuncRaw<T>> =
+                        Arc::new(move |mut caller: Caller<'_, T>, slots: &mut [ValRaw]| {
+                            super::concurrent::guest_async_lower(
+                                caller.store.opaque(),
+                                callee,
+                                &ty,
+                                &opts,
+                                slots,
+                            )
+                        });
+                    let raw = leaving(raw, self.instance, sub);
+                    let func = crate::Func::new_host(self.store, core_ty, raw)?;
+                    self.lowered.insert(index, func);
+                    return Ok(func);
                 }
-            };
+                // A synchronous lower of an `async`-typed callee blocks
+                // its caller, which only a task that may block can do.
+                #[cfg(feature = "component-model-async")]
+                let callee_async = matches!(
+                    &translation.funcs[lowering.func as usize],
+                    ComponentFuncDef::Lifted { ty, .. } if ty.is_async
+                );
+                let callee_sync = matches!(
+                    &translation.funcs[lowering.func as usize],
+                    ComponentFuncDef::Lifted { options, .. } if !options.async_
+                );
+                let run = move |mut store: StoreContextMut<'_, T>,
+                                _ty: ComponentFunc,
+                                params: &[Val],
+                                results: &mut [Val]| {
+                    #[cfg(feature = "component-model-async")]
+                    if callee_async {
+                        super::concurrent::check_blocking(store.opaque())?;
+                    }
+                    callee.call_inner(store.opaque(), params, results, true)
+                };
+                HostFunc::adapter(Arc::new(run), callee_sync)
+            }
+        };
         let (opts, ty, core_ty) = self.lowering_parts(index)?;
-        let raw = host.entry(ty, opts);
+        let sub = opts.sub;
+        let raw = leaving(host.entry(ty, opts), self.instance, sub);
         let func = crate::Func::new_host(self.store, core_ty, raw)?;
         self.lowered.insert(index, func);
         Ok(func)
@@ -645,15 +699,27 @@ impl<T: 'static> Builder<'_, '_, T> {
     }
 }
 
+/// `raw` behind the check that runtime instance `sub` of component
+/// instance `instance` may leave (call imports and builtins): not while
+/// its `post-return` runs.
+fn leaving<T: 'static>(raw: Arc<HostFuncRaw<T>>, instance: usize, sub: u32) -> Arc<HostFuncRaw<T>> {
+    Arc::new(move |mut caller: Caller<'_, T>, slots: &mut [ValRaw]| {
+        InstanceData::check_may_leave(caller.store.opaque(), instance, sub)?;
+        raw(caller, slots)
+    })
+}
+
 /// The core entry of a lowered import: lifts the arguments, calls the host
-/// function and lowers its result.
+/// function and lowers its result (`own_frame`: in a frame of its own).
 pub(crate) fn call_host<T: 'static>(
     mut caller: Caller<'_, T>,
     ty: &Arc<ComponentFuncType>,
     opts: &Options,
     host: &HostFn<T>,
     slots: &mut [ValRaw],
+    adapter: Option<bool>,
 ) -> Result<()> {
+    let own_frame = adapter.is_none();
     let (flat_params, retptr_slot) = if opts.async_ {
         super::host::async_param_layout(ty)
     } else {
@@ -662,7 +728,9 @@ pub(crate) fn call_host<T: 'static>(
     };
     let params = {
         let mut cx = Cx::new(caller.store.opaque(), opts);
-        match flat_params {
+        cx.adapter = adapter.is_some();
+        cx.defer_strings = adapter == Some(true);
+        let params = match flat_params {
             Some(n) => {
                 let mut it = slots[..n].iter().copied();
                 ty.params
@@ -674,7 +742,11 @@ pub(crate) fn call_host<T: 'static>(
                 Val::Tuple(vals) => vals,
                 _ => unreachable!(),
             },
-        }
+        };
+        let pending = std::mem::take(&mut cx.pending_strings);
+        drop(cx);
+        caller.store.opaque().adapter_strings = pending;
+        params
     };
     let mut results: Vec<Val> = ty.result.iter().map(|_| Val::Bool(false)).collect();
     let func_ty = ComponentFunc::new(
@@ -683,24 +755,38 @@ pub(crate) fn call_host<T: 'static>(
             .resource_types
             .clone(),
     );
-    host(
+    let called = host(
         StoreContextMut(&mut *caller.store.0),
         func_ty,
         &params,
         &mut results,
-    )?;
+    );
+    // Strings the callee did not get to copy (it failed first).
+    caller.store.opaque().adapter_strings.clear();
+    called?;
     if let Some(rt) = &ty.result {
-        let mut cx = Cx::new(caller.store.opaque(), opts);
-        match ty.flat_result_len().filter(|_| !opts.async_) {
-            Some(_) => {
-                let mut out = Vec::new();
-                cx.lower_flat(rt, &results[0], &mut out)?;
-                slots[..out.len()].copy_from_slice(&out);
+        // A `realloc` called for the host runs in a frame of its own (its
+        // context slots are not the caller's); one called by an adapter
+        // between guests runs in the caller's.
+        let mut lower = |store: &mut StoreOpaque| -> Result<()> {
+            let mut cx = Cx::new(store, opts);
+            match ty.flat_result_len().filter(|_| !opts.async_) {
+                Some(_) => {
+                    let mut out = Vec::new();
+                    cx.lower_flat(rt, &results[0], &mut out)?;
+                    slots[..out.len()].copy_from_slice(&out);
+                }
+                None => {
+                    let retptr = slots[retptr_slot].get_u32();
+                    cx.store(rt, &results[0], retptr)?;
+                }
             }
-            None => {
-                let retptr = slots[retptr_slot].get_u32();
-                cx.store(rt, &results[0], retptr)?;
-            }
+            Ok(())
+        };
+        if own_frame {
+            super::func::own_frame(caller.store.opaque(), opts, lower)?;
+        } else {
+            lower(caller.store.opaque())?;
         }
     }
     if opts.async_ {

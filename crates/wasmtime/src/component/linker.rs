@@ -99,6 +99,17 @@ impl<T: 'static> Linker<T> {
         for (name, ty) in &component.inner.translation.imports {
             imports.push(self.resolve(name, ty)?);
         }
+        let root_eq = &component.inner.translation.root_eq_resources;
+        for (name, earlier) in root_eq {
+            check_eq_resource(component, &imports, &self.map, name, *earlier).with_context(
+                || {
+                    format!(
+                        "component imports resource `{name}`, but a matching implementation \
+                     was not found in the linker"
+                    )
+                },
+            )?;
+        }
         for (name, ty) in &component.inner.translation.imports {
             if let (ImportType::Instance(shape), Some(Definition::Instance(map))) =
                 (ty, super::semver::lookup(&self.map, name))
@@ -342,27 +353,39 @@ fn check_eq_resources<T: 'static>(
     map: &BTreeMap<String, Definition<T>>,
 ) -> Result<()> {
     for (name, earlier) in &shape.eq_resources {
-        let Some(Definition::Resource(actual, _)) = super::semver::lookup(map, name) else {
-            continue;
-        };
-        let expected = match &component.inner.translation.resources[*earlier as usize] {
-            ResourceDef::Imported { import, path } => match (&imports[*import as usize], &path[..])
-            {
-                (ResolvedImport::Resource(t, _), []) => Some(*t),
-                (import, path) => super::instance::instance_item(import, path)
-                    .ok()
-                    .and_then(|(i, n)| i.resources.get(n).map(|(t, _)| *t)),
-            },
-            ResourceDef::Defined { .. } => None,
-        };
-        if expected.is_some_and(|e| e != *actual) {
-            bail!("mismatched resource types");
-        }
+        check_eq_resource(component, imports, map, name, *earlier)?;
     }
     for (name, inner) in &shape.instances {
         if let Some(Definition::Instance(m)) = super::semver::lookup(map, name) {
             check_eq_resources(component, imports, inner, m)?;
         }
+    }
+    Ok(())
+}
+
+/// Checks that the definition named `name` in `map`, if any, is the
+/// resource `earlier` (our index) that its `(eq ...)` bound names.
+fn check_eq_resource<T: 'static>(
+    component: &Component,
+    imports: &[ResolvedImport<T>],
+    map: &BTreeMap<String, Definition<T>>,
+    name: &str,
+    earlier: u32,
+) -> Result<()> {
+    let Some(Definition::Resource(actual, _)) = super::semver::lookup(map, name) else {
+        return Ok(());
+    };
+    let expected = match &component.inner.translation.resources[earlier as usize] {
+        ResourceDef::Imported { import, path } => match (&imports[*import as usize], &path[..]) {
+            (ResolvedImport::Resource(t, _), []) => Some(*t),
+            (import, path) => super::instance::instance_item(import, path)
+                .ok()
+                .and_then(|(i, n)| i.resources.get(n).map(|(t, _)| *t)),
+        },
+        ResourceDef::Defined { .. } => None,
+    };
+    if expected.is_some_and(|e| e != *actual) {
+        bail!("mismatched resource types");
     }
     Ok(())
 }

@@ -17,7 +17,7 @@
 //! and streams, futures and error contexts ([`StreamReader`],
 //! [`FutureReader`] with their producers and consumers).
 
-mod abi;
+pub(crate) mod abi;
 mod artifact;
 mod compiled;
 mod component_type;
@@ -49,7 +49,7 @@ pub use concurrent::{
     FutureConsumer, FutureProducer, FutureReader, ReadBuffer, Source, StreamConsumer,
     StreamProducer, StreamReader, StreamResult, TaskExit, VecBuffer, WriteBuffer,
 };
-pub use exports::{ComponentExportIndex, ComponentItem, ExportLookup, Instance};
+pub use exports::{ComponentExportIndex, ExportLookup, Instance};
 pub use func::Func;
 pub use has_data::{HasData, HasSelf};
 pub use linker::{InstancePre, Linker, LinkerInstance};

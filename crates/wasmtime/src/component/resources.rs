@@ -348,8 +348,17 @@ fn run_guest_dtor(store: &mut StoreOpaque, ty: ResourceType, rep: u32) -> Result
 #[derive(Clone, Copy, Debug)]
 enum Slot {
     Free,
-    Own { ty: ResourceType, rep: u32 },
-    Borrow { ty: ResourceType, rep: u32 },
+    /// An owned handle, and how many borrows of it the calls under way
+    /// have lifted (it cannot leave the table while any is left).
+    Own {
+        ty: ResourceType,
+        rep: u32,
+        lends: u32,
+    },
+    Borrow {
+        ty: ResourceType,
+        rep: u32,
+    },
 }
 
 /// The handles a component instance holds (index 0 is never a handle).
@@ -357,6 +366,16 @@ enum Slot {
 pub(crate) struct HandleTable {
     slots: Vec<Slot>,
     free: Vec<u32>,
+}
+
+/// The error for a handle of another resource type than the one expected
+/// (Wasmtime's words: every handle in a guest's table is, in its terms, a
+/// guest-defined resource).
+fn wrong_type(handle: u32) -> anyhow::Error {
+    anyhow!(
+        "handle index {handle} used with the wrong type, expected guest-defined resource \
+         but found a different guest-defined resource"
+    )
 }
 
 impl HandleTable {
@@ -374,7 +393,7 @@ impl HandleTable {
     }
 
     pub(crate) fn insert_own(&mut self, ty: ResourceType, rep: u32) -> Result<u32> {
-        self.insert(Slot::Own { ty, rep })
+        self.insert(Slot::Own { ty, rep, lends: 0 })
     }
 
     pub(crate) fn insert_borrow(&mut self, ty: ResourceType, rep: u32) -> Result<u32> {
@@ -391,8 +410,32 @@ impl HandleTable {
     /// The representation behind `handle`, which must be of type `ty`.
     pub(crate) fn rep(&self, handle: u32, ty: ResourceType) -> Result<u32> {
         match self.get(handle)? {
-            Slot::Own { ty: t, rep } | Slot::Borrow { ty: t, rep } if t == ty => Ok(rep),
-            _ => bail!("handle index {handle} used with the wrong type"),
+            Slot::Own { ty: t, rep, .. } | Slot::Borrow { ty: t, rep } if t == ty => Ok(rep),
+            _ => Err(wrong_type(handle)),
+        }
+    }
+
+    /// The representation behind `handle` (of type `ty`), lifted as a
+    /// `borrow` for a call: an owned handle counts the lend until
+    /// [`HandleTable::end_lend`]. Returns whether it was owned.
+    pub(crate) fn lend(&mut self, handle: u32, ty: ResourceType) -> Result<(u32, bool)> {
+        let rep = self.rep(handle, ty)?;
+        match &mut self.slots[handle as usize] {
+            Slot::Own { lends, .. } => {
+                *lends = lends
+                    .checked_add(1)
+                    .ok_or_else(|| anyhow!("too many borrows of handle index {handle}"))?;
+                Ok((rep, true))
+            }
+            _ => Ok((rep, false)),
+        }
+    }
+
+    /// Ends a lend of [`HandleTable::lend`] (the call that lifted the
+    /// borrow has returned).
+    pub(crate) fn end_lend(&mut self, handle: u32) {
+        if let Some(Slot::Own { lends, .. }) = self.slots.get_mut(handle as usize) {
+            *lends = lends.saturating_sub(1);
         }
     }
 
@@ -400,9 +443,14 @@ impl HandleTable {
     /// whether it was owned.
     pub(crate) fn remove(&mut self, handle: u32, ty: ResourceType) -> Result<(u32, bool)> {
         let (rep, own) = match self.get(handle)? {
-            Slot::Own { ty: t, rep } if t == ty => (rep, true),
+            Slot::Own { ty: t, rep, lends } if t == ty => {
+                if lends > 0 {
+                    bail!("cannot remove owned resource while borrowed");
+                }
+                (rep, true)
+            }
             Slot::Borrow { ty: t, rep } if t == ty => (rep, false),
-            _ => bail!("handle index {handle} used with the wrong type"),
+            _ => return Err(wrong_type(handle)),
         };
         self.slots[handle as usize] = Slot::Free;
         self.free.push(handle);
@@ -413,8 +461,8 @@ impl HandleTable {
     pub(crate) fn take_own(&mut self, handle: u32, ty: ResourceType) -> Result<u32> {
         match self.get(handle)? {
             Slot::Own { ty: t, .. } if t == ty => Ok(self.remove(handle, ty)?.0),
-            Slot::Own { .. } => bail!("handle index {handle} used with the wrong type"),
-            _ => bail!("cannot lift own resource from a borrow (handle index {handle})"),
+            Slot::Own { .. } => Err(wrong_type(handle)),
+            _ => bail!("cannot lift own resource from a borrow"),
         }
     }
 
@@ -429,8 +477,15 @@ impl HandleTable {
 pub(crate) type HostDtors = std::collections::HashMap<ResourceType, Arc<dyn Any + Send + Sync>>;
 
 impl StoreOpaque {
-    /// The handle table of component instance `instance`.
-    pub(crate) fn handles(&mut self, instance: usize) -> &mut HandleTable {
-        &mut self.component_instances[instance].handles
+    /// The handle table of runtime instance `sub` (see
+    /// `ComponentTranslation::instance_count`) of component instance
+    /// `instance`.
+    pub(crate) fn handles(&mut self, instance: usize, sub: u32) -> &mut HandleTable {
+        let tables = &mut self.component_instances[instance].handles;
+        let sub = sub as usize;
+        if tables.len() <= sub {
+            tables.resize_with(sub + 1, HandleTable::default);
+        }
+        &mut tables[sub]
     }
 }

@@ -287,10 +287,25 @@ where
 
     fn call_inner(&self, store: &mut StoreOpaque, params: Params) -> Result<Return> {
         let data = self.func.data(store);
+        // The call's frame spans the lowering, the core call and
+        // `post-return`.
+        #[cfg(feature = "component-model-async")]
+        return super::concurrent::sync_frame(store, data.ty.is_async, |store| {
+            Self::call_sync(store, &data, params)
+        });
+        #[cfg(not(feature = "component-model-async"))]
+        Self::call_sync(store, &data, params)
+    }
+
+    fn call_sync(
+        store: &mut StoreOpaque,
+        data: &super::func::LiftedFunc,
+        params: Params,
+    ) -> Result<Return> {
         let ty = &data.ty;
         let mut raw = Vec::with_capacity(data.flat_params.unwrap_or(1).max(1));
-        let lent = {
-            let mut cx = Cx::new(&mut *store, &data.options);
+        let lent = super::func::own_frame(store, &data.options, |store| -> Result<_> {
+            let mut cx = Cx::new(store, &data.options);
             let mut types = ty.params.iter().map(|(_, t)| t);
             match data.flat_params {
                 Some(_) => params.lower_fields_flat(&mut cx, &mut types, &mut raw)?,
@@ -301,21 +316,17 @@ where
                     raw.push(ValRaw::u32(ptr));
                 }
             }
-            (std::mem::take(&mut cx.lent), cx.take_host_lends())
-        };
+            Ok((std::mem::take(&mut cx.lent), cx.take_host_lends()))
+        })?;
         let (lent, host_lent) = lent;
         let core_results = data.flat_results.unwrap_or(1);
         if raw.len() < core_results {
             raw.resize(core_results, ValRaw::u64(0));
         }
-        let called = data.core.func_ref_ptr(store).and_then(|func_ref| {
-            #[cfg(feature = "component-model-async")]
-            return super::concurrent::sync_frame(store, ty.is_async, |store| {
-                crate::func::invoke(store, func_ref, &mut raw)
-            });
-            #[cfg(not(feature = "component-model-async"))]
-            crate::func::invoke(store, func_ref, &mut raw)
-        });
+        let called = data
+            .core
+            .func_ref_ptr(store)
+            .and_then(|func_ref| crate::func::invoke(store, func_ref, &mut raw));
         crate::component::abi::end_host_lends(store, host_lent);
         called?;
         let ret = {
@@ -330,12 +341,7 @@ where
                 None => Return::load_fields(&mut cx, &mut types, raw[0].get_u32())?,
             }
         };
-        if let Some(post_return) = data.options.post_return {
-            let func_ref = post_return.func_ref_ptr(store)?;
-            // It receives the core function's results.
-            let mut args = raw[..core_results].to_vec();
-            crate::func::invoke(store, func_ref, &mut args)?;
-        }
+        super::func::post_return(store, &data.options, &raw[..core_results])?;
         Ok(ret)
     }
 }

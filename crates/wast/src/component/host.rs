@@ -6,7 +6,8 @@
 //! `echo-slowly`) or never (`never-return`), and the resource type
 //! `resource1` (also as `resource1-again`) with a constructor, static
 //! functions counting its drops, and methods checking how handles arrive;
-//! plus `resource2`.
+//! plus `resource2`, and the core module `simple-module` (`f` returning
+//! 101, global `g` of 100).
 //!
 //! Also [`block_on`], which drives a call's future on this thread.
 
@@ -50,6 +51,7 @@ impl Future for YieldOnce {
 
 /// Defines the host imports of component scripts in `linker`.
 pub(crate) fn define_host<T: 'static>(linker: &mut Linker<T>) -> Result<()> {
+    let engine = linker.engine().clone();
     let mut root = linker.root();
     root.func_wrap("host-return-two", |_, (): ()| Ok((2u32,)))?;
     root.func_wrap_concurrent("host-echo-u32", |_, (v,): (u32,)| {
@@ -153,6 +155,14 @@ pub(crate) fn define_host<T: 'static>(linker: &mut Linker<T>) -> Result<()> {
     )?;
     host.instance("nested")?
         .func_wrap("return-four", |_, (): ()| Ok((4u32,)))?;
+    // A core module whose export `f` returns 101 and global `g` is 100.
+    let module = wasmtime::Module::new(
+        &engine,
+        r#"(module
+             (global (export "g") i32 (i32.const 100))
+             (func (export "f") (result i32) (i32.const 101)))"#,
+    )?;
+    host.module("simple-module", &module)?;
     Ok(())
 }
 

@@ -51,14 +51,14 @@ impl Cx<'_> {
         rt: ResourceType,
         rep: u32,
     ) -> Result<u32> {
-        let instance = self.opts.instance;
+        let (instance, sub) = (self.opts.instance, self.opts.sub);
         if matches!(ty, InterfaceType::Own(_)) {
-            return self.store.handles(instance).insert_own(rt, rep);
+            return self.store.handles(instance, sub).insert_own(rt, rep);
         }
-        if self.store.component_instances[instance].defines(rt) {
+        if self.store.component_instances[instance].defines(rt, sub) {
             return Ok(rep);
         }
-        let handle = self.store.handles(instance).insert_borrow(rt, rep)?;
+        let handle = self.store.handles(instance, sub).insert_borrow(rt, rep)?;
         self.lent.push(handle);
         Ok(handle)
     }
@@ -95,11 +95,15 @@ impl Cx<'_> {
         handle: u32,
     ) -> Result<(ResourceType, u32, bool)> {
         let (rt, own) = self.handle_type(ty);
-        let instance = self.opts.instance;
+        let (instance, sub) = (self.opts.instance, self.opts.sub);
         let rep = if own {
-            self.store.handles(instance).take_own(handle, rt)?
+            self.store.handles(instance, sub).take_own(handle, rt)?
         } else {
-            self.store.handles(instance).rep(handle, rt)?
+            let (rep, lent) = self.store.handles(instance, sub).lend(handle, rt)?;
+            if lent {
+                self.guest_lends.push(handle);
+            }
+            rep
         };
         Ok((rt, rep, own))
     }
@@ -115,10 +119,10 @@ impl Cx<'_> {
 
     /// Fails if a borrow this context lent is still held by the guest.
     pub(crate) fn check_lent(&mut self) -> Result<()> {
-        let instance = self.opts.instance;
+        let (instance, sub) = (self.opts.instance, self.opts.sub);
         for handle in std::mem::take(&mut self.lent) {
             ensure!(
-                !self.store.handles(instance).is_borrow(handle),
+                !self.store.handles(instance, sub).is_borrow(handle),
                 "borrow handles still remain at the end of the call"
             );
         }
@@ -136,5 +140,9 @@ pub(crate) fn end_host_lends(store: &mut StoreOpaque, lends: Vec<HostIndex>) {
 impl Drop for Cx<'_> {
     fn drop(&mut self) {
         end_host_lends(self.store, std::mem::take(&mut self.host_lent));
+        let (instance, sub) = (self.opts.instance, self.opts.sub);
+        for handle in std::mem::take(&mut self.guest_lends) {
+            self.store.handles(instance, sub).end_lend(handle);
+        }
     }
 }

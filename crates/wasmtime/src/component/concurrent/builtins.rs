@@ -35,12 +35,13 @@ fn raw<T: 'static>(
 }
 
 /// The core type and function of builtin `b` of component instance
-/// `instance`; `None` for the resource builtins (made by the instance
-/// builder). `memory` is the memory a `waitable-set.wait`/`poll` writes
+/// `instance` (runtime instance `sub` inside it); `None` for the resource
+/// builtins (made by the instance builder). `memory` is the memory a `waitable-set.wait`/`poll` writes
 /// to; `options` the resolved options of a `task.return`.
 pub(crate) fn builtin_func<T: 'static>(
     engine: &Engine,
     instance: usize,
+    sub: u32,
     b: &Builtin,
     memory: Option<Memory>,
     options: Option<Options>,
@@ -149,7 +150,7 @@ pub(crate) fn builtin_func<T: 'static>(
                     let set = slots[0].get_u32();
                     let ptr = slots[1].get_u32();
                     let event = wait_or_poll(store, instance, set, wait)?;
-                    let opts = Options::memory_only(memory, instance);
+                    let opts = Options::memory_only(memory, instance, sub);
                     let mut cx = Cx::new(store, &opts);
                     let mut bytes = [0; 8];
                     bytes[..4].copy_from_slice(&event.1.to_le_bytes());
@@ -262,7 +263,8 @@ pub(crate) fn builtin_func<T: 'static>(
             ..
         } => {
             let (future, payload) = (*future, payload.clone());
-            let opts = Arc::new(options.unwrap_or_else(|| Options::memory_only(None, instance)));
+            let opts =
+                Arc::new(options.unwrap_or_else(|| Options::memory_only(None, instance, sub)));
             match *op {
                 TransmitOp::New => (
                     ty(&[], &[ValType::I64]),
@@ -335,7 +337,7 @@ pub(crate) fn builtin_func<T: 'static>(
             }
         }
         Builtin::ErrorContextNew(_) => {
-            let opts = options.unwrap_or_else(|| Options::memory_only(None, instance));
+            let opts = options.unwrap_or_else(|| Options::memory_only(None, instance, sub));
             (
                 ty(&[I32, I32], &[I32]),
                 raw(move |store, slots| {
@@ -351,7 +353,7 @@ pub(crate) fn builtin_func<T: 'static>(
             )
         }
         Builtin::ErrorContextDebugMessage(_) => {
-            let opts = options.unwrap_or_else(|| Options::memory_only(None, instance));
+            let opts = options.unwrap_or_else(|| Options::memory_only(None, instance, sub));
             (
                 ty(&[I32, I32], &[]),
                 raw(move |store, slots| {

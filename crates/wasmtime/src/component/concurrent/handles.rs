@@ -106,6 +106,10 @@ pub(crate) fn lift_async_handle(cx: &mut Cx<'_>, ty: &InterfaceType, handle: u32
         end.state == CopyState::Idle,
         "cannot pass handle {handle}: a copy is in progress"
     );
+    ensure!(
+        end.set.is_none(),
+        "wasm trap: cannot lift {what} while it's in a waitable set"
+    );
     let id = end.transmit;
     w.remove(handle)?;
     cx.store.concurrent.transmits.get(id)?.reader = Holder::Host;

@@ -65,7 +65,7 @@ pub(crate) fn guest_async_lower(
     if !data.options.async_ || data.options.callback.is_none() {
         // Runs to its end here.
         let mut results = vec![Val::Bool(false); usize::from(ty.result.is_some())];
-        callee.call_inner(store, &params, &mut results)?;
+        callee.call_inner(store, &params, &mut results, true)?;
         lower_results(store, opts, ty, &results, retptr)?;
         slots[0] = ValRaw::u32(SUBTASK_RETURNED);
         return Ok(());
