@@ -2,7 +2,7 @@
  * (wasmtime_extern_type, wasmtime_extern_delete), `wasmtime/sharedmemory.h`
  * (every wasmtime_sharedmemory_* function) and `wasmtime/types/exnref.h`
  * (wasmtime_exn_type_*), plus concrete exception heap types through
- * `wasmtime/types/val.h`. Under ASAN=1 the leak check at exit also shows
+ * `wasmtime/types/val.h` and the guest profiler (`wasmtime/profiling.h`). Under ASAN=1 the leak check at exit also shows
  * that wasmtime_extern_delete frees the shared memory handles that export
  * lookups hand out. */
 #include "check.h"
@@ -26,15 +26,17 @@ static wasmtime_extern_t export_of(wasmtime_context_t *cx, wasmtime_instance_t *
   return e;
 }
 
+/* Calls `name` with `nargs` arguments; its i32 result, or -1 when
+ * `nresults` is 0. */
 static int32_t call_i32(wasmtime_context_t *cx, wasmtime_instance_t *inst, const char *name,
-                        wasmtime_val_t *args, size_t nargs) {
+                        wasmtime_val_t *args, size_t nargs, size_t nresults) {
   wasmtime_extern_t f = export_of(cx, inst, name);
   CHECK(f.kind == WASMTIME_EXTERN_FUNC);
   wasmtime_val_t result;
   result.kind = WASMTIME_I32;
   result.of.i32 = -1;
   wasm_trap_t *trap = NULL;
-  check_ok(wasmtime_func_call(cx, &f.of.func, args, nargs, &result, nargs < 2 ? 1 : 0,
+  check_ok(wasmtime_func_call(cx, &f.of.func, args, nargs, &result, nresults,
                               &trap),
            name);
   CHECK(trap == NULL);
@@ -130,16 +132,16 @@ static void test_sharedmemory(wasm_engine_t *engine) {
   CHECK(trap == NULL);
 
   wasmtime_val_t arg = i32_val(0);
-  CHECK(call_i32(cx, &inst, "load", &arg, 1) == 42);
+  CHECK(call_i32(cx, &inst, "load", &arg, 1, 1) == 42);
   arg = i32_val(3 * 65536 - 1);
-  CHECK(call_i32(cx, &inst, "load", &arg, 1) == 5);
+  CHECK(call_i32(cx, &inst, "load", &arg, 1, 1) == 5);
   wasmtime_val_t args[2] = {i32_val(100), i32_val(77)};
-  call_i32(cx, &inst, "store", args, 2);
+  call_i32(cx, &inst, "store", args, 2, 0);
   CHECK(data[100] == 77);
-  CHECK(call_i32(cx, &inst, "pages", NULL, 0) == 3);
+  CHECK(call_i32(cx, &inst, "pages", NULL, 0, 1) == 3);
   check_ok(wasmtime_sharedmemory_grow(mem, 1, &prev), "sharedmemory_grow");
   CHECK(prev == 3);
-  CHECK(call_i32(cx, &inst, "pages", NULL, 0) == 4);
+  CHECK(call_i32(cx, &inst, "pages", NULL, 0, 1) == 4);
 
   /* The export is a shared memory extern owning its own handle (freed by
    * wasmtime_extern_delete), with the memory's type. */
@@ -316,6 +318,82 @@ static void test_exn_type(wasm_engine_t *engine, wasm_engine_t *other) {
   wasmtime_store_delete(store);
 }
 
+/* The guest profiler (`wasmtime/profiling.h`): samples taken by a host
+ * function that wasm calls name the wasm function on the stack. */
+static wasmtime_guestprofiler_t *g_profiler;
+static wasmtime_store_t *g_store;
+static int g_samples;
+
+static wasm_trap_t *tick(void *env, wasmtime_caller_t *caller, const wasmtime_val_t *args,
+                         size_t nargs, wasmtime_val_t *results, size_t nresults) {
+  (void)env, (void)caller, (void)args, (void)nargs, (void)results, (void)nresults;
+  wasmtime_guestprofiler_sample(g_profiler, g_store, 1000);
+  g_samples++;
+  return NULL;
+}
+
+static int contains(const wasm_byte_vec_t *v, const char *needle) {
+  return memmem(v->data, v->size, needle, strlen(needle)) != NULL;
+}
+
+static void test_guestprofiler(wasm_engine_t *engine, wasm_engine_t *other) {
+  wasm_byte_vec_t wasm;
+  wat2wasm("(module (import \"\" \"tick\" (func $tick))\n"
+           "  (func $busy_worker (export \"run\") (call $tick) (call $tick)))",
+           &wasm);
+  wasmtime_module_t *module = NULL, *foreign = NULL;
+  check_ok(wasmtime_module_new(engine, (uint8_t *)wasm.data, wasm.size, &module), "module");
+  check_ok(wasmtime_module_new(other, (uint8_t *)wasm.data, wasm.size, &foreign), "module");
+  wasm_byte_vec_delete(&wasm);
+
+  wasm_name_t pname, mname, bad;
+  wasm_name_new_from_string(&pname, "profiled-program");
+  wasm_name_new_from_string(&mname, "main-module");
+  wasm_name_new(&bad, 2, "\xff\xfe");
+  wasmtime_guestprofiler_modules_t entry = {&mname, foreign};
+  /* Bad input: a module of another engine, a name that is not UTF-8. */
+  CHECK(wasmtime_guestprofiler_new(engine, &pname, 1000000, &entry, 1) == NULL);
+  entry.mod = module;
+  CHECK(wasmtime_guestprofiler_new(engine, &bad, 1000000, &entry, 1) == NULL);
+  entry.name = &bad;
+  CHECK(wasmtime_guestprofiler_new(engine, &pname, 1000000, &entry, 1) == NULL);
+  entry.name = &mname;
+  wasmtime_guestprofiler_t *unused = wasmtime_guestprofiler_new(engine, &pname, 1, NULL, 0);
+  CHECK(unused != NULL);
+  wasmtime_guestprofiler_delete(unused);
+
+  g_profiler = wasmtime_guestprofiler_new(engine, &pname, 1000000, &entry, 1);
+  CHECK(g_profiler != NULL);
+  g_store = wasmtime_store_new(engine, NULL, NULL);
+  wasmtime_context_t *cx = wasmtime_store_context(g_store);
+  wasmtime_guestprofiler_sample(g_profiler, g_store, 0); /* no wasm running: empty */
+  wasmtime_linker_t *linker = wasmtime_linker_new(engine);
+  wasm_functype_t *ft = wasm_functype_new_0_0();
+  check_ok(wasmtime_linker_define_func(linker, "", 0, "tick", 4, ft, tick, NULL, NULL), "define");
+  wasm_functype_delete(ft);
+  wasmtime_instance_t inst;
+  wasm_trap_t *trap = NULL;
+  check_ok(wasmtime_linker_instantiate(linker, cx, module, &inst, &trap), "instantiate");
+  CHECK(call_i32(cx, &inst, "run", NULL, 0, 0) == -1); /* no results */
+  CHECK(g_samples == 2);
+
+  wasm_byte_vec_t json;
+  wasm_byte_vec_new_empty(&json);
+  check_ok(wasmtime_guestprofiler_finish(g_profiler, &json), "finish");
+  CHECK(json.size > 0 && json.data[0] == '{');
+  CHECK(contains(&json, "profiled-program"));
+  CHECK(contains(&json, "busy_worker"));
+  wasm_byte_vec_delete(&json);
+
+  wasm_name_delete(&pname);
+  wasm_name_delete(&mname);
+  wasm_name_delete(&bad);
+  wasmtime_linker_delete(linker);
+  wasmtime_store_delete(g_store);
+  wasmtime_module_delete(module);
+  wasmtime_module_delete(foreign);
+}
+
 int main(void) {
   wasm_config_t *config = wasm_config_new();
   wasmtime_config_wasm_threads_set(config, true);
@@ -325,6 +403,7 @@ int main(void) {
   wasm_engine_t *other = wasm_engine_new();
   test_sharedmemory(engine);
   test_exn_type(engine, other);
+  test_guestprofiler(engine, other);
   wasm_engine_delete(other);
   wasm_engine_delete(engine);
   printf("headers_extra: ok\n");
