@@ -28,7 +28,7 @@ if [ "${ASAN:-0}" = 1 ]; then
   export ASAN_OPTIONS="handle_segv=0:handle_sigbus=0:handle_sigfpe=0:allow_user_segv_handler=1:detect_leaks=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 fi
 passed=0
-for test in wasm_h wasmtime_h wasi stubs gc_roots gc_objects component component_modules component_maps; do
+for test in wasm_h wasm_h_extra wasmtime_h wasi stubs gc_roots gc_objects headers_extra config component component_types component_modules component_maps; do
   gcc "${flags[@]}" "tests/c-api/$test.c" -o "$out/$test" -L"$lib_dir" -lwasmtime -Wl,-rpath,"$lib_dir"
   "$out/$test" tests/wasi-programs
   passed=$((passed + 1))

@@ -1,5 +1,5 @@
 /* Async calls (futures that suspend and resume), exceptions and tags, and
- * the parts this runtime implements partly: and the GC-proposal, profiler and
+ * the parts this runtime implements partly: and the GC-proposal and
  * creator functions that must exist and fail cleanly. */
 #include "check.h"
 
@@ -209,12 +209,6 @@ int main(void) {
   wasmtime_array_type_t *at = wasmtime_array_type_new(engine, &ft);
   CHECK(at != NULL);
   wasmtime_array_type_delete(at);
-
-  /* Guest profiler: not available. */
-  wasm_name_t pname;
-  wasm_name_new_from_string(&pname, "m");
-  CHECK(wasmtime_guestprofiler_new(engine, &pname, 1000, NULL, 0) == NULL);
-  wasm_name_delete(&pname);
 
   wasmtime_module_delete(module);
   wasmtime_linker_delete(linker);

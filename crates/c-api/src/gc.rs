@@ -350,7 +350,7 @@ pub extern "C" fn wasmtime_context_has_exception(mut cx: wasmtime_context_t<'_>)
 
 /// An exception type (opaque; this runtime builds them from tag types).
 pub struct wasmtime_exn_type_t {
-    ty: ExnType,
+    pub(crate) ty: ExnType,
 }
 
 /// The exception type with fields `params`.
@@ -358,7 +358,7 @@ pub struct wasmtime_exn_type_t {
 pub extern "C" fn wasmtime_exn_type_new(
     engine: &wasm_engine_t,
     params: &wasm_valtype_vec_t,
-    out: &mut Option<Box<wasmtime_exn_type_t>>,
+    out: &mut std::mem::MaybeUninit<Option<Box<wasmtime_exn_type_t>>>,
 ) -> Option<Box<wasmtime_error_t>> {
     let fields: Vec<_> = params
         .as_slice()
@@ -367,7 +367,7 @@ pub extern "C" fn wasmtime_exn_type_new(
         .map(|t| t.ty.clone())
         .collect();
     handle_result(ExnType::new(&engine.engine, fields), |ty| {
-        *out = Some(Box::new(wasmtime_exn_type_t { ty }))
+        out.write(Some(Box::new(wasmtime_exn_type_t { ty })));
     })
 }
 

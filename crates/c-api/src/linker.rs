@@ -261,9 +261,9 @@ pub unsafe extern "C" fn wasmtime_linker_get(
 pub extern "C" fn wasmtime_linker_instantiate_pre(
     linker: &wasmtime_linker_t,
     module: &wasmtime_module_t,
-    instance_pre: &mut Option<Box<wasmtime_instance_pre_t>>,
+    instance_pre: &mut std::mem::MaybeUninit<Option<Box<wasmtime_instance_pre_t>>>,
 ) -> Option<Box<wasmtime_error_t>> {
     handle_result(linker.linker.instantiate_pre(&module.module), |pre| {
-        *instance_pre = Some(Box::new(wasmtime_instance_pre_t { pre }))
+        instance_pre.write(Some(Box::new(wasmtime_instance_pre_t { pre })));
     })
 }

@@ -147,11 +147,13 @@ pub struct wasmtime_sharedmemory_t {
 pub extern "C" fn wasmtime_sharedmemory_new(
     engine: &wasm_engine_t,
     ty: &wasm_memorytype_t,
-    ret: &mut Option<Box<wasmtime_sharedmemory_t>>,
+    ret: &mut std::mem::MaybeUninit<Option<Box<wasmtime_sharedmemory_t>>>,
 ) -> Option<Box<wasmtime_error_t>> {
     handle_result(
         SharedMemory::new(&engine.engine, ty.inner().ty.clone()),
-        |memory| *ret = Some(Box::new(wasmtime_sharedmemory_t { memory })),
+        |memory| {
+            ret.write(Some(Box::new(wasmtime_sharedmemory_t { memory })));
+        },
     )
 }
 

@@ -147,12 +147,12 @@ pub unsafe extern "C" fn wasmtime_module_new(
     engine: &wasm_engine_t,
     wasm: *const u8,
     wasm_len: usize,
-    ret: &mut Option<Box<wasmtime_module_t>>,
+    ret: &mut std::mem::MaybeUninit<Option<Box<wasmtime_module_t>>>,
 ) -> Option<Box<wasmtime_error_t>> {
     // SAFETY: C contract: `wasm_len` bytes at `wasm`.
     let bytes = unsafe { slice(wasm, wasm_len) };
     handle_result(new_module(engine, bytes), |module| {
-        *ret = Some(Box::new(wasmtime_module_t { module }))
+        ret.write(Some(Box::new(wasmtime_module_t { module })));
     })
 }
 
@@ -205,7 +205,7 @@ pub unsafe extern "C" fn wasmtime_module_deserialize(
     engine: &wasm_engine_t,
     bytes: *const u8,
     bytes_len: usize,
-    ret: &mut Option<Box<wasmtime_module_t>>,
+    ret: &mut std::mem::MaybeUninit<Option<Box<wasmtime_module_t>>>,
 ) -> Option<Box<wasmtime_error_t>> {
     // SAFETY: C contract: `bytes_len` bytes at `bytes`.
     let bytes = unsafe { slice(bytes, bytes_len) };
@@ -213,7 +213,7 @@ pub unsafe extern "C" fn wasmtime_module_deserialize(
     // still checked for version, settings and damage).
     let result = unsafe { Module::deserialize(&engine.engine, bytes) };
     handle_result(result, |module| {
-        *ret = Some(Box::new(wasmtime_module_t { module }))
+        ret.write(Some(Box::new(wasmtime_module_t { module })));
     })
 }
 
@@ -222,7 +222,7 @@ pub unsafe extern "C" fn wasmtime_module_deserialize(
 pub unsafe extern "C" fn wasmtime_module_deserialize_file(
     engine: &wasm_engine_t,
     path: *const c_char,
-    ret: &mut Option<Box<wasmtime_module_t>>,
+    ret: &mut std::mem::MaybeUninit<Option<Box<wasmtime_module_t>>>,
 ) -> Option<Box<wasmtime_error_t>> {
     // SAFETY: C contract: a NUL-terminated path.
     let result = unsafe { cstr_arg(path) }.and_then(|p| {
@@ -230,7 +230,7 @@ pub unsafe extern "C" fn wasmtime_module_deserialize_file(
         unsafe { Module::deserialize_file(&engine.engine, p) }
     });
     handle_result(result, |module| {
-        *ret = Some(Box::new(wasmtime_module_t { module }))
+        ret.write(Some(Box::new(wasmtime_module_t { module })));
     })
 }
 

@@ -71,7 +71,7 @@ impl SharedMemory {
     /// Creates a shared memory of type `ty`, which must be shared.
     pub fn new(engine: &Engine, ty: MemoryType) -> Result<SharedMemory> {
         if !ty.is_shared() {
-            bail!("shared memory must have a `shared` memory type");
+            bail!("shared memory must have the `shared` flag enabled on its memory type");
         }
         check_enabled(engine)?;
         let style = MemoryStyle::for_memory(&ty.ty, &engine.config().tunables);

@@ -33,19 +33,23 @@ typedef struct wasmtime_guestprofiler_modules {
       *mod;
 } wasmtime_guestprofiler_modules_t;
 
-/// Not supported: NULL.
+/// A profiler named `module_name` sampling about every `interval_nanos`,
+/// attributing frames to `modules`; NULL for a name that is not UTF-8, a
+/// NULL entry or a module of another engine.
 WASM_API_EXTERN  wasmtime_guestprofiler_t *wasmtime_guestprofiler_new(
     const wasm_engine_t *engine, const wasm_name_t *module_name,
     uint64_t interval_nanos, const wasmtime_guestprofiler_modules_t *modules,
     size_t modules_len);
 
-/// Not supported: does nothing.
+/// Records the store's current wasm stack, `delta_nanos` of CPU time after
+/// the previous sample.
 WASM_API_EXTERN void
 wasmtime_guestprofiler_sample(wasmtime_guestprofiler_t *guestprofiler,
                               const wasmtime_store_t *store,
                               uint64_t delta_nanos);
 
-/// Not supported: an error (and `out` is left untouched).
+/// Ends the profile (freeing the profiler) and writes its JSON (the
+/// Firefox Profiler's processed format) to `out`.
 WASM_API_EXTERN  wasmtime_error_t *
 wasmtime_guestprofiler_finish( wasmtime_guestprofiler_t *guestprofiler,
                                wasm_byte_vec_t *out);

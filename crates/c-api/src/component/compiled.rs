@@ -21,12 +21,12 @@ pub unsafe extern "C" fn wasmtime_component_new(
     engine: &wasm_engine_t,
     buf: *const u8,
     len: usize,
-    component_out: &mut Option<Box<wasmtime_component_t>>,
+    component_out: &mut std::mem::MaybeUninit<Option<Box<wasmtime_component_t>>>,
 ) -> Option<Box<wasmtime_error_t>> {
     // SAFETY: C contract: `len` bytes at `buf`.
     let bytes = unsafe { slice(buf, len) };
     handle_result(Component::new(&engine.engine, bytes), |component| {
-        *component_out = Some(Box::new(wasmtime_component_t { component }))
+        component_out.write(Some(Box::new(wasmtime_component_t { component })));
     })
 }
 
@@ -45,7 +45,7 @@ pub unsafe extern "C" fn wasmtime_component_deserialize(
     engine: &wasm_engine_t,
     buf: *const u8,
     len: usize,
-    component_out: &mut Option<Box<wasmtime_component_t>>,
+    component_out: &mut std::mem::MaybeUninit<Option<Box<wasmtime_component_t>>>,
 ) -> Option<Box<wasmtime_error_t>> {
     // SAFETY: C contract: `len` bytes at `buf`.
     let bytes = unsafe { slice(buf, len) };
@@ -53,7 +53,7 @@ pub unsafe extern "C" fn wasmtime_component_deserialize(
     // still checked for version, settings and damage).
     let result = unsafe { Component::deserialize(&engine.engine, bytes) };
     handle_result(result, |component| {
-        *component_out = Some(Box::new(wasmtime_component_t { component }))
+        component_out.write(Some(Box::new(wasmtime_component_t { component })));
     })
 }
 
@@ -62,7 +62,7 @@ pub unsafe extern "C" fn wasmtime_component_deserialize(
 pub unsafe extern "C" fn wasmtime_component_deserialize_file(
     engine: &wasm_engine_t,
     path: *const c_char,
-    component_out: &mut Option<Box<wasmtime_component_t>>,
+    component_out: &mut std::mem::MaybeUninit<Option<Box<wasmtime_component_t>>>,
 ) -> Option<Box<wasmtime_error_t>> {
     // SAFETY: C contract: a NUL-terminated path.
     let result = unsafe { cstr_arg(path) }.and_then(|p| {
@@ -70,7 +70,7 @@ pub unsafe extern "C" fn wasmtime_component_deserialize_file(
         unsafe { Component::deserialize_file(&engine.engine, p) }
     });
     handle_result(result, |component| {
-        *component_out = Some(Box::new(wasmtime_component_t { component }))
+        component_out.write(Some(Box::new(wasmtime_component_t { component })));
     })
 }
 

@@ -427,7 +427,7 @@ pub unsafe extern "C" fn wasmtime_memorytype_new(
     is_64: bool,
     shared: bool,
     page_size_log2: u8,
-    ret: &mut Option<Box<wasm_memorytype_t>>,
+    ret: &mut std::mem::MaybeUninit<Option<Box<wasm_memorytype_t>>>,
 ) -> Option<Box<crate::wasmtime_error_t>> {
     let result = MemoryType::builder()
         .min(min)
@@ -437,9 +437,9 @@ pub unsafe extern "C" fn wasmtime_memorytype_new(
         .page_size_log2(page_size_log2)
         .build();
     crate::ffi::handle_result(result, |ty| {
-        *ret = Some(Box::new(wasm_memorytype_t::new(
+        ret.write(Some(Box::new(wasm_memorytype_t::new(
             CMemoryType::from_memory_type(&ty),
-        )));
+        ))));
     })
 }
 

@@ -93,9 +93,8 @@ pub(crate) fn heap_to_c(ty: &HeapType) -> wasmtime_heaptype_t {
     wasmtime_heaptype_t { kind, of }
 }
 
-/// The Rust heap type of `ty`, if this runtime has it (its heap types
-/// have no concrete exception types: `WASMTIME_HEAPTYPE_KIND_CONCRETE_EXN`
-/// has none).
+/// The Rust heap type of `ty`, or `None` for an unknown kind, a missing
+/// concrete type or a concrete type of another engine.
 fn heap_from_c(engine: Option<&wt::Engine>, ty: &wasmtime_heaptype_t) -> Option<HeapType> {
     Some(match ty.kind {
         HEAP_EXTERN => HeapType::Extern,
@@ -130,6 +129,17 @@ fn heap_from_c(engine: Option<&wt::Engine>, ty: &wasmtime_heaptype_t) -> Option<
                 return None;
             }
             HeapType::ConcreteArray(a.ty.clone())
+        }
+        HEAP_CONCRETE_EXN if !ty.of.is_null() => {
+            // SAFETY: for this kind `of` is an owned exception type.
+            let e = unsafe { &*ty.of.cast::<wasmtime_exn_type_t>() };
+            if !engine.is_none_or(|en| wt::Engine::same(en, e.ty.engine())) {
+                return None;
+            }
+            // The runtime's heap types have no concrete exception types
+            // (exception objects are typed by their tag at run time), so
+            // the reference is to `exn`, the type every exception has.
+            HeapType::Exn
         }
         _ => return None,
     })
@@ -279,9 +289,9 @@ pub extern "C" fn wasmtime_valtype_delete(ty: &mut wasmtime_valtype_t) {
     }
 }
 
-/// The `wasm_valtype_t` of `ty` for `engine`, or NULL if this runtime
-/// lacks the type (concrete exception types) or a concrete type is not of
-/// `engine`. `engine` may be NULL (as in Wasmtime, whose C++ header passes
+/// The `wasm_valtype_t` of `ty` for `engine`, or NULL if a concrete type
+/// is not of `engine` (a concrete exception type gives a reference to
+/// `exn`). `engine` may be NULL (as in Wasmtime, whose C++ header passes
 /// NULL for abstract types) unless `ty` names a concrete function type.
 #[no_mangle]
 pub extern "C" fn wasmtime_valtype_to_wasm(

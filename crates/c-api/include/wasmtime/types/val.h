@@ -130,9 +130,10 @@ WASM_API_EXTERN void wasmtime_valtype_clone(const wasmtime_valtype_t *ty,
 /// Frees what a value type owns.
 WASM_API_EXTERN void wasmtime_valtype_delete(wasmtime_valtype_t *ty);
 
-/// The `wasm_valtype_t` of `ty` for `engine`, or NULL if this runtime
-/// lacks the type (concrete exception types) or a concrete type is not
-/// of `engine` (which may be NULL only for abstract heap types).
+/// The `wasm_valtype_t` of `ty` for `engine`, or NULL if a concrete type
+/// is not of `engine` (which may be NULL only for abstract heap types). A
+/// concrete exception type gives a reference to `exn` (this runtime keeps
+/// no concrete exception heap types).
 WASM_API_EXTERN wasm_valtype_t *
 wasmtime_valtype_to_wasm(const wasm_engine_t *engine,
                          const wasmtime_valtype_t *ty);
