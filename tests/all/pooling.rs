@@ -48,6 +48,12 @@ fn keep_resident_slots_are_reset() -> Result<()> {
     check_slots_are_reused_and_reset(|p| {
         p.linear_memory_keep_resident(64 << 20)
             .table_keep_resident(1 << 20);
+    })?;
+    // No warm slots allowed: every slot is discarded in full despite the
+    // kept-resident size.
+    check_slots_are_reused_and_reset(|p| {
+        p.linear_memory_keep_resident(64 << 20)
+            .max_unused_warm_slots(0);
     })
 }
 

@@ -516,9 +516,23 @@ impl CommonOptions {
     /// the pooling allocator is used when `-O pooling-allocator` is not
     /// given (`serve` turns it on where the address space allows).
     pub fn config_with_pooling_default(&self, pooling_default: Option<bool>) -> Result<Config> {
+        self.config_with_defaults(pooling_default, None)
+    }
+
+    /// [`CommonOptions::config_with_pooling_default`], and with
+    /// `keep_resident_default` as `-O pooling-memory-keep-resident` unless
+    /// the flags set it.
+    pub fn config_with_defaults(
+        &self,
+        pooling_default: Option<bool>,
+        keep_resident_default: Option<usize>,
+    ) -> Result<Config> {
         let mut config = Config::new();
         let mut optimize = self.optimize();
         optimize.pooling_allocator = optimize.pooling_allocator.or(pooling_default);
+        optimize.pooling_memory_keep_resident = optimize
+            .pooling_memory_keep_resident
+            .or(keep_resident_default);
         optimize.apply(&mut config)?;
         self.wasm().apply(&mut config)?;
         self.codegen().apply(&mut config)?;

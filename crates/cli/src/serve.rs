@@ -154,7 +154,7 @@ impl ServeCommand {
     fn server(&self) -> Result<Server> {
         let config = self
             .common
-            .config_with_pooling_default(pooling_fits_address_space())?;
+            .config_with_defaults(pooling_fits_address_space(), serve_keep_resident())?;
         let engine = Engine::new(&config)
             .anyhow()
             .context("failed to create the engine")?;
@@ -468,6 +468,23 @@ impl Server {
             }),
         }
     }
+}
+
+/// How many bytes at the start of each pooled linear memory `serve` keeps
+/// resident between requests unless `-O pooling-memory-keep-resident`
+/// says otherwise: 4 MiB where the kernel has `PAGEMAP_SCAN`, none
+/// elsewhere (Wasmtime 48 keeps none).
+///
+/// A request's instance writes to few pages of its memory. With nothing
+/// kept resident, every slot is reset with `madvise(MADV_DONTNEED)` and
+/// the next request faults each page it touches back in (for an image,
+/// a copy-on-write fault with a TLB shootdown): most of the time per
+/// request of interpreters compiled to wasm. Kept resident, only the
+/// pages the request wrote are found (`PAGEMAP_SCAN`) and restored in
+/// place. Memory stays bounded: at most this much per warm slot
+/// (`-O pooling-max-unused-warm-slots`).
+fn serve_keep_resident() -> Option<usize> {
+    wasmtime::PoolingAllocationConfig::is_pagemap_scan_available().then_some(4 << 20)
 }
 
 /// Whether the pooling allocator's default reservation fits in this

@@ -166,13 +166,14 @@ impl PoolingAllocationConfig {
         wasmtime_runtime::pagemap::available()
     }
 
-    /// How many released slots may stay "warm" (mapped, with their last
-    /// module's image) for reuse by the same module (default 100). Accepted
-    /// for compatibility: this allocator reuses any free slot, re-mapping
-    /// its image when the module differs, so the setting affects neither
-    /// results nor limits.
+    /// How many released memory slots may stay "warm" (default 100): keep
+    /// the pages of their first
+    /// [`linear_memory_keep_resident`](PoolingAllocationConfig::linear_memory_keep_resident)
+    /// bytes mapped, reset in place. A slot released while this many are
+    /// warm is discarded in full, which bounds the memory kept resident.
     pub fn max_unused_warm_slots(&mut self, max: u32) -> &mut Self {
         self.max_unused_warm_slots = max;
+        self.config.max_unused_warm_slots = max;
         self
     }
 
@@ -291,11 +292,7 @@ impl Config {
                          `Enabled::No`"
                     );
                 }
-                let _ = (
-                    p.max_memory_protection_keys,
-                    p.max_unused_warm_slots,
-                    p.decommit_batch_size,
-                );
+                let _ = (p.max_memory_protection_keys, p.decommit_batch_size);
                 Arc::new(
                     wasmtime_runtime::instance::pooling::PoolingInstanceAllocator::new(
                         &config,

@@ -25,7 +25,7 @@ use crate::table::{Table, TableSlot};
 use anyhow::{bail, Context, Result};
 use std::alloc::Layout;
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use wasmtime_environ::{Memory, MemoryStyle, Module, Table as TableTy, Tunables, VMOffsets};
 
@@ -66,6 +66,10 @@ pub struct PoolingConfig {
     pub async_stack_zeroing: bool,
     /// GC heaps (one per store that allocates GC objects) alive at once.
     pub total_gc_heaps: u32,
+    /// How many free memory slots may keep their kept-resident pages
+    /// (`linear_memory_keep_resident`); a slot released beyond that is
+    /// discarded in full, so resident memory stays bounded.
+    pub max_unused_warm_slots: u32,
 }
 
 impl Default for PoolingConfig {
@@ -86,6 +90,7 @@ impl Default for PoolingConfig {
             async_stack_zeroing: false,
             pagemap_scan: true,
             total_gc_heaps: 1000,
+            max_unused_warm_slots: 100,
         }
     }
 }
@@ -200,6 +205,8 @@ impl PoolingInstanceAllocator {
                 reservation,
                 guard,
                 keep_resident: memory_keep_resident,
+                max_warm: config.max_unused_warm_slots as usize,
+                warm_free: AtomicUsize::new(0),
                 pagemap_scan: config.pagemap_scan,
                 max_memory_size: config.max_memory_size,
                 total: config.total_memories as usize,
@@ -210,6 +217,7 @@ impl PoolingInstanceAllocator {
                             index,
                             accessible: 0,
                             image: None,
+                            warm: false,
                         })
                         .collect(),
                 ),
@@ -389,6 +397,9 @@ impl InstanceAllocator for PoolingInstanceAllocator {
                 None => bail!("maximum concurrent memory limit of {} reached", pool.total),
             }
         };
+        if state.warm {
+            pool.warm_free.fetch_sub(1, Ordering::Relaxed);
+        }
         let mut slot = PooledMemory {
             pool: pool.clone(),
             state,
@@ -461,6 +472,10 @@ struct MemoryPool {
     reservation: usize,
     guard: usize,
     keep_resident: usize,
+    /// How many free slots may hold kept-resident pages.
+    max_warm: usize,
+    /// How many free slots hold kept-resident pages now.
+    warm_free: AtomicUsize,
     /// Whether resets may ask `PAGEMAP_SCAN` for the modified pages.
     pagemap_scan: bool,
     max_memory_size: usize,
@@ -475,6 +490,9 @@ struct SlotState {
     index: usize,
     accessible: usize,
     image: Option<Arc<MemoryImage>>,
+    /// Whether its kept-resident part still has pages mapped (it was
+    /// reset in place rather than discarded); counted in `warm_free`.
+    warm: bool,
 }
 
 impl std::fmt::Debug for SlotState {
@@ -559,6 +577,7 @@ impl PooledMemory {
         let len = self.state.accessible;
         self.state.image = None;
         self.state.accessible = 0;
+        self.state.warm = false;
         if len == 0 {
             return Ok(());
         }
@@ -585,9 +604,17 @@ impl PooledMemory {
     /// Discards everything written since the slot was prepared: the first
     /// `keep_resident` bytes by copying the image (or zeros) back over the
     /// pages that were modified, the rest with `madvise(MADV_DONTNEED)`.
+    /// Beyond `max_unused_warm_slots` warm free slots, the whole slot is
+    /// discarded instead.
     fn reset(&mut self) -> Result<()> {
         let len = self.state.accessible;
-        let keep = self.pool.keep_resident.min(len);
+        let warm_allowed = self.pool.warm_free.load(Ordering::Relaxed) < self.pool.max_warm;
+        let keep = if warm_allowed {
+            self.pool.keep_resident.min(len)
+        } else {
+            0
+        };
+        self.state.warm = keep > 0;
         let base = self.base();
         let discard_from = if keep == 0 {
             0
@@ -703,7 +730,11 @@ impl Drop for PooledMemory {
             index: self.state.index,
             accessible: self.state.accessible,
             image: self.state.image.take(),
+            warm: self.state.warm,
         };
+        if state.warm {
+            self.pool.warm_free.fetch_add(1, Ordering::Relaxed);
+        }
         self.pool.free.lock().unwrap().push(state);
     }
 }
