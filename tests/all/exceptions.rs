@@ -235,3 +235,33 @@ fn exceptions_propagate_through_host_functions() -> Result<()> {
     assert_eq!(run.call(&mut store, 0)?, 49);
     Ok(())
 }
+
+/// `HeapType::ConcreteExn`, as in Wasmtime 48: a subtype of `exn` and a
+/// supertype of `noexn`; two concrete exception types match when their
+/// payloads do.
+#[test]
+fn concrete_exception_heap_types() -> Result<()> {
+    let engine = Engine::default();
+    let a = ExnType::new(&engine, [ValType::I32])?;
+    let b = ExnType::new(&engine, [ValType::I64])?;
+    let ha: HeapType = a.clone().into();
+    assert!(ha.is_concrete_exn() && ha.is_concrete() && !ha.is_abstract());
+    assert!(ha.as_concrete_exn().unwrap().matches(&a));
+    assert!(ha.matches(&HeapType::Exn));
+    assert!(!HeapType::Exn.matches(&ha));
+    assert!(HeapType::NoExn.matches(&ha));
+    assert!(ha.matches(&HeapType::ConcreteExn(a.clone())));
+    assert!(!ha.matches(&HeapType::ConcreteExn(b)));
+    assert!(!ha.matches(&HeapType::Any) && !ha.matches(&HeapType::Func));
+    assert_eq!(ha.top(), HeapType::Exn);
+    assert_eq!(ha.bottom(), HeapType::NoExn);
+    // Nullability still counts.
+    let nullable = RefType::new(true, ha.clone());
+    let non_null = RefType::new(false, ha.clone());
+    assert!(non_null.matches(&nullable));
+    assert!(!nullable.matches(&non_null));
+    // Another engine's exception type is another type.
+    let other = ExnType::new(&Engine::default(), [ValType::I32])?;
+    assert!(!ha.matches(&HeapType::ConcreteExn(other)));
+    Ok(())
+}

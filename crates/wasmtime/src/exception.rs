@@ -143,7 +143,7 @@ impl Tag {
 /// The type of an exception object: the signature of its payload (the
 /// parameters of a tag's function type). Tags are per instance; the type
 /// is shared by every tag with that signature.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ExnType {
     func_ty: FuncType,
 }

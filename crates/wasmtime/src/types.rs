@@ -48,6 +48,18 @@ pub enum Mutability {
 /// the engine one of them names a concrete type of; concrete types of two
 /// different engines never match.
 fn wasm_ref_matches(sub: &RefType, sup: &RefType) -> bool {
+    // Concrete exception types have no canonical form of their own (they
+    // stand for `exn` there): between two of them only their payload
+    // signatures decide, and `exn` itself is not one of them.
+    match (&sub.heap_type, &sup.heap_type) {
+        (HeapType::ConcreteExn(a), HeapType::ConcreteExn(b)) => {
+            return (!sub.nullable || sup.nullable)
+                && Engine::same(a.engine(), b.engine())
+                && a.matches(b);
+        }
+        (HeapType::Exn, HeapType::ConcreteExn(_)) => return false,
+        _ => {}
+    }
     let engine = sub
         .heap_type
         .concrete_engine()
@@ -101,6 +113,8 @@ pub enum HeapType {
     Exn,
     /// No exception object.
     NoExn,
+    /// Exception objects of one concrete exception type.
+    ConcreteExn(crate::ExnType),
     /// No internal value (the bottom of the GC hierarchy).
     None,
     /// Continuations of one concrete continuation type (stack-switching
@@ -130,6 +144,12 @@ impl From<ArrayType> for HeapType {
     }
 }
 
+impl From<crate::ExnType> for HeapType {
+    fn from(e: crate::ExnType) -> HeapType {
+        HeapType::ConcreteExn(e)
+    }
+}
+
 impl From<ContType> for HeapType {
     fn from(c: ContType) -> HeapType {
         HeapType::ConcreteCont(c)
@@ -144,6 +164,7 @@ impl HeapType {
             HeapType::ConcreteStruct(s) => Some(s.engine()),
             HeapType::ConcreteArray(a) => Some(a.engine()),
             HeapType::ConcreteCont(c) => Some(c.engine()),
+            HeapType::ConcreteExn(e) => Some(e.engine()),
             _ => Option::None,
         }
     }
@@ -238,6 +259,25 @@ impl HeapType {
     /// True for concrete function, struct and array types.
     pub fn is_concrete(&self) -> bool {
         self.concrete_engine().is_some()
+    }
+
+    /// True for a concrete exception type.
+    pub fn is_concrete_exn(&self) -> bool {
+        matches!(self, HeapType::ConcreteExn(_))
+    }
+
+    /// The concrete exception type, if this is one.
+    pub fn as_concrete_exn(&self) -> Option<&crate::ExnType> {
+        match self {
+            HeapType::ConcreteExn(e) => Some(e),
+            _ => Option::None,
+        }
+    }
+
+    /// The concrete exception type; panics if this is not one.
+    pub fn unwrap_concrete_exn(&self) -> &crate::ExnType {
+        self.as_concrete_exn()
+            .expect("HeapType::unwrap_concrete_exn on a non-concrete-exn type")
     }
 
     /// True for a concrete function type.
@@ -362,6 +402,9 @@ impl HeapType {
             HeapType::ConcreteFunc(f) => WasmHeapType::ConcreteFunc(WasmTypeRef::Engine(f.index)),
             HeapType::Exn => WasmHeapType::Exn,
             HeapType::NoExn => WasmHeapType::NoExn,
+            // Canonical types have no concrete exception types (exception
+            // references in wasm are all `exnref`).
+            HeapType::ConcreteExn(_) => WasmHeapType::Exn,
             HeapType::Any => WasmHeapType::Any,
             HeapType::Eq => WasmHeapType::Eq,
             HeapType::I31 => WasmHeapType::I31,
@@ -433,6 +476,7 @@ impl fmt::Display for HeapType {
             HeapType::ConcreteStruct(t) => return write!(f, "{t}"),
             HeapType::ConcreteArray(t) => return write!(f, "{t}"),
             HeapType::ConcreteCont(t) => return write!(f, "{t}"),
+            HeapType::ConcreteExn(_) => "(exn concrete)",
             HeapType::Cont => "cont",
             HeapType::NoCont => "nocont",
             HeapType::Exn => "exn",

@@ -84,6 +84,10 @@ pub(crate) fn heap_to_c(ty: &HeapType) -> wasmtime_heaptype_t {
             HEAP_CONCRETE_STRUCT,
             owned(wasmtime_struct_type_t { ty: s.clone() }),
         ),
+        HeapType::ConcreteExn(e) => (
+            HEAP_CONCRETE_EXN,
+            owned(wasmtime_exn_type_t { ty: e.clone() }),
+        ),
         // The C API of Wasmtime 48 has no continuation heap types; this
         // kind matches none of its constants.
         HeapType::Cont | HeapType::NoCont | HeapType::ConcreteCont(_) => {
@@ -136,10 +140,7 @@ fn heap_from_c(engine: Option<&wt::Engine>, ty: &wasmtime_heaptype_t) -> Option<
             if !engine.is_none_or(|en| wt::Engine::same(en, e.ty.engine())) {
                 return None;
             }
-            // The runtime's heap types have no concrete exception types
-            // (exception objects are typed by their tag at run time), so
-            // the reference is to `exn`, the type every exception has.
-            HeapType::Exn
+            HeapType::ConcreteExn(e.ty.clone())
         }
         _ => return None,
     })
@@ -290,8 +291,7 @@ pub extern "C" fn wasmtime_valtype_delete(ty: &mut wasmtime_valtype_t) {
 }
 
 /// The `wasm_valtype_t` of `ty` for `engine`, or NULL if a concrete type
-/// is not of `engine` (a concrete exception type gives a reference to
-/// `exn`). `engine` may be NULL (as in Wasmtime, whose C++ header passes
+/// is not of `engine`. `engine` may be NULL (as in Wasmtime, whose C++ header passes
 /// NULL for abstract types) unless `ty` names a concrete function type.
 #[no_mangle]
 pub extern "C" fn wasmtime_valtype_to_wasm(

@@ -131,9 +131,7 @@ WASM_API_EXTERN void wasmtime_valtype_clone(const wasmtime_valtype_t *ty,
 WASM_API_EXTERN void wasmtime_valtype_delete(wasmtime_valtype_t *ty);
 
 /// The `wasm_valtype_t` of `ty` for `engine`, or NULL if a concrete type
-/// is not of `engine` (which may be NULL only for abstract heap types). A
-/// concrete exception type gives a reference to `exn` (this runtime keeps
-/// no concrete exception heap types).
+/// is not of `engine` (which may be NULL only for abstract heap types).
 WASM_API_EXTERN wasm_valtype_t *
 wasmtime_valtype_to_wasm(const wasm_engine_t *engine,
                          const wasmtime_valtype_t *ty);
