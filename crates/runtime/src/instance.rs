@@ -432,7 +432,7 @@ impl Instance {
         }
         if !funcrefs_in_place {
             // SAFETY: the precomputed funcrefs are this module's.
-            unsafe { self.func_refs.clone().fill_eager(self.vmctx().cast()) };
+            unsafe { self.func_refs.fill_eager(self.vmctx().cast()) };
         }
         for index in self.memories.keys().collect::<Vec<_>>() {
             self.update_memory_definition(index);

@@ -253,18 +253,9 @@ impl InterfaceType {
             Bool | S8 | U8 | S16 | U16 | S32 | U32 | Char | Own(_) | Borrow(_) | Enum(_)
             | Stream(_) | Future(_) | ErrorContext | S64 | U64 | Float32 | Float64 => 1,
             String | List(_) | Map(..) => 2,
-            // As `push_flat`: copies stop once past the flat limit.
-            FixedLengthList(t, n) => {
-                let one = t.flat_count();
-                let mut total = 0;
-                for _ in 0..*n {
-                    total += one;
-                    if total > MAX_FLAT_PARAMS {
-                        break;
-                    }
-                }
-                total
-            }
+            // Past the flat limits the exact count does not matter (the
+            // value goes through memory), as in `push_flat`.
+            FixedLengthList(t, n) => t.flat_count().saturating_mul(*n as usize),
             Record(fields) => fields.iter().map(|(_, t)| t.flat_count()).sum(),
             Tuple(ts) => ts.iter().map(InterfaceType::flat_count).sum(),
             Flags(names) => names.len().div_ceil(32),

@@ -372,8 +372,6 @@ impl Func {
     }
 }
 
-/// Calls `func_ref` through its array entry with `args` as the slots,
-/// catching traps and host errors.
 /// [`invoke`] with the caller's raw slots, of which `func_ref`'s type needs
 /// `needed`, after the synchronous-call check.
 ///
@@ -401,6 +399,8 @@ pub(crate) unsafe fn invoke_raw(
     invoke(store, func_ref, slots)
 }
 
+/// Calls `func_ref` through its array entry with `args` as the slots,
+/// catching traps and host errors.
 pub(crate) fn invoke(
     store: &mut StoreOpaque,
     func_ref: *const VMFuncRef,
